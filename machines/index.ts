@@ -1,0 +1,21 @@
+export { taskMachine } from './task.js';
+export type {
+  AnnounceParams,
+  SettleParams,
+  TaskMachine,
+  TaskMachineContext,
+  TaskMachineEvent,
+  TaskMachineInput,
+  TaskStatus,
+  TerminalTaskStatus,
+} from './task.js';
+export { taskSupportMachine } from './taskSupport.js';
+export type { TaskSupportEvent, TaskSupportMachine } from './taskSupport.js';
+export { createTaskSupervisor } from './taskSupervisor.js';
+export type {
+  TaskCrashedEvent,
+  TaskMissingEvent,
+  TaskSupervisorEvent,
+  TaskSupervisorLogic,
+  TaskSupervisorSnapshot,
+} from './taskSupervisor.js';

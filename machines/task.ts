@@ -1,0 +1,183 @@
+import { assign, fromPromise, setup } from 'xstate';
+
+/** The five task statuses of MCP 2025-11-25. */
+export type TaskStatus = 'working' | 'input_required' | 'completed' | 'failed' | 'cancelled';
+
+/** The statuses a task never leaves. */
+export type TerminalTaskStatus = 'completed' | 'failed' | 'cancelled';
+
+/** What the task actor is started with. */
+export interface TaskMachineInput {
+  taskId: string;
+}
+
+/** What the task actor remembers while it runs: which input requests it still waits for. */
+export interface TaskMachineContext {
+  taskId: string;
+  waitingFor: readonly string[];
+}
+
+/** Events a running task actor accepts; the work's own result or throw arrives as the invoke's done/error event. */
+export type TaskMachineEvent =
+  | { type: 'work.status'; message: string }
+  | { type: 'input.request'; requestId: string }
+  | { type: 'input.response'; requestId: string; result: unknown }
+  | { type: 'input.error'; requestId: string; error: unknown }
+  | { type: 'cancel'; reason?: string }
+  | { type: 'expire' }
+  | { type: 'shutdown'; reason: string };
+
+/** Parameters of the `announce` action: a non-terminal status (and message) to publish. */
+export interface AnnounceParams {
+  status: 'working' | 'input_required';
+  message?: string;
+}
+
+/** Parameters of the `settle` action: the terminal status and what ended the task. */
+export type SettleParams =
+  | { status: 'completed'; output: unknown }
+  | { status: 'failed'; error: unknown }
+  | { status: 'failed'; shutdown: string }
+  | { status: 'cancelled'; reason?: string };
+
+/**
+ * The life of one MCP task. Its leaf states are exactly the spec's statuses (plus `expired`, the
+ * task's deletion at the end of its ttl); the spec's forbidden transitions have no edge here.
+ *
+ * The machine is pure: `announce`, `settle`, `answer`, `discard` and the `work` actor are
+ * placeholders that `TaskSupport` provides, so the same definition opens in Stately's editor,
+ * runs in production and drives the model-based tests.
+ */
+export const taskMachine = setup({
+  types: {
+    context: {} as TaskMachineContext,
+    events: {} as TaskMachineEvent,
+    input: {} as TaskMachineInput,
+  },
+  actors: {
+    // Placeholder so the machine runs on its own (editor, graph tests); TaskSupport provides the real one.
+    work: fromPromise<unknown, TaskMachineInput>(() => new Promise<unknown>(() => {})),
+  },
+  actions: {
+    announce: (_, _params: AnnounceParams) => {},
+    settle: (_, _params: SettleParams) => {},
+    answer: (_, _params: { requestId: string; result?: unknown; error?: unknown }) => {},
+    discard: () => {},
+    remember: assign({
+      waitingFor: ({ context }, params: { requestId: string }) => [...context.waitingFor, params.requestId],
+    }),
+    forget: assign({
+      waitingFor: ({ context }, params: { requestId: string }) =>
+        context.waitingFor.filter((id) => id !== params.requestId),
+    }),
+  },
+  guards: {
+    isLastAwaited: ({ context }, params: { requestId: string }) =>
+      context.waitingFor.length === 1 && context.waitingFor[0] === params.requestId,
+    isAwaited: ({ context }, params: { requestId: string }) => context.waitingFor.includes(params.requestId),
+  },
+}).createMachine({
+  id: 'task',
+  context: ({ input }) => ({ taskId: input.taskId, waitingFor: [] }),
+  initial: 'running',
+  states: {
+    running: {
+      invoke: {
+        src: 'work',
+        input: ({ context }) => ({ taskId: context.taskId }),
+        onDone: {
+          target: 'completed',
+          actions: { type: 'settle', params: ({ event }) => ({ status: 'completed', output: event.output }) },
+        },
+        onError: {
+          target: 'failed',
+          actions: { type: 'settle', params: ({ event }) => ({ status: 'failed', error: event.error }) },
+        },
+      },
+      on: {
+        cancel: {
+          target: 'cancelled',
+          actions: { type: 'settle', params: ({ event }) => ({ status: 'cancelled', reason: event.reason }) },
+        },
+        shutdown: {
+          target: 'failed',
+          actions: { type: 'settle', params: ({ event }) => ({ status: 'failed', shutdown: event.reason }) },
+        },
+        expire: { target: 'expired', actions: 'discard' },
+      },
+      initial: 'working',
+      states: {
+        working: {
+          on: {
+            'work.status': {
+              actions: { type: 'announce', params: ({ event }) => ({ status: 'working', message: event.message }) },
+            },
+            'input.request': {
+              target: 'input_required',
+              actions: [
+                { type: 'remember', params: ({ event }) => ({ requestId: event.requestId }) },
+                { type: 'announce', params: { status: 'input_required', message: 'Waiting for input' } },
+              ],
+            },
+          },
+        },
+        input_required: {
+          on: {
+            'work.status': {
+              actions: {
+                type: 'announce',
+                params: ({ event }) => ({ status: 'input_required', message: event.message }),
+              },
+            },
+            'input.request': {
+              actions: { type: 'remember', params: ({ event }) => ({ requestId: event.requestId }) },
+            },
+            'input.response': [
+              {
+                guard: { type: 'isLastAwaited', params: ({ event }) => ({ requestId: event.requestId }) },
+                target: 'working',
+                actions: [
+                  { type: 'forget', params: ({ event }) => ({ requestId: event.requestId }) },
+                  { type: 'announce', params: { status: 'working' } },
+                  { type: 'answer', params: ({ event }) => ({ requestId: event.requestId, result: event.result }) },
+                ],
+              },
+              {
+                guard: { type: 'isAwaited', params: ({ event }) => ({ requestId: event.requestId }) },
+                actions: [
+                  { type: 'forget', params: ({ event }) => ({ requestId: event.requestId }) },
+                  { type: 'answer', params: ({ event }) => ({ requestId: event.requestId, result: event.result }) },
+                ],
+              },
+            ],
+            'input.error': [
+              {
+                guard: { type: 'isLastAwaited', params: ({ event }) => ({ requestId: event.requestId }) },
+                target: 'working',
+                actions: [
+                  { type: 'forget', params: ({ event }) => ({ requestId: event.requestId }) },
+                  { type: 'announce', params: { status: 'working' } },
+                  { type: 'answer', params: ({ event }) => ({ requestId: event.requestId, error: event.error }) },
+                ],
+              },
+              {
+                guard: { type: 'isAwaited', params: ({ event }) => ({ requestId: event.requestId }) },
+                actions: [
+                  { type: 'forget', params: ({ event }) => ({ requestId: event.requestId }) },
+                  { type: 'answer', params: ({ event }) => ({ requestId: event.requestId, error: event.error }) },
+                ],
+              },
+            ],
+          },
+        },
+      },
+    },
+    completed: { type: 'final' },
+    failed: { type: 'final' },
+    cancelled: { type: 'final' },
+    expired: { type: 'final' },
+  },
+});
+
+/** The logic type of {@link taskMachine}, for code that provides its placeholders. */
+export type TaskMachine = typeof taskMachine;

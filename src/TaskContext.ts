@@ -1,0 +1,52 @@
+import type {
+  CreateMessageRequestParams,
+  CreateMessageResult,
+  CreateMessageResultWithTools,
+  ElicitRequestFormParams,
+  ElicitRequestURLParams,
+  ElicitResult,
+  LoggingLevel,
+} from '@modelcontextprotocol/sdk/types.js';
+
+/**
+ * What a tool's work function gets besides its arguments: the running task's handle.
+ *
+ * @example
+ * ```ts
+ * tasks.registerTool(server, 'deploy', { taskSupport: 'required', inputSchema: { env: z.string() } },
+ *   async ({ env }, task) => {
+ *     await task.status(`checking ${env}`);
+ *     const answer = await task.elicit({ message: `Deploy ${env}?`, requestedSchema: {
+ *       type: 'object', properties: { approved: { type: 'boolean' } }, required: ['approved'] } });
+ *     return { content: [{ type: 'text', text: answer.action }] };
+ *   });
+ * ```
+ */
+export interface TaskContext {
+  /** The task's id, or undefined when an `optional` tool runs inline (called without `task`). */
+  readonly taskId: string | undefined;
+  /** Aborts on `tasks/cancel`, ttl expiry and shutdown (inline: when the call is cancelled). */
+  readonly signal: AbortSignal;
+  /** Sets the task's `statusMessage` and sends `notifications/tasks/status`; resolves once stored. */
+  status(message: string): Promise<void>;
+  /**
+   * Asks the client for input (form or URL mode). The task is `input_required` until the answer
+   * arrives, then `working` again. Rejects when the client lacks the capability, answers with an
+   * error, or the task is cancelled.
+   */
+  elicit(params: ElicitRequestFormParams | ElicitRequestURLParams): Promise<ElicitResult>;
+  /** Asks the client for an LLM completion (`sampling/createMessage`), like {@link TaskContext.elicit}. */
+  createMessage(params: CreateMessageRequestParams): Promise<CreateMessageResult | CreateMessageResultWithTools>;
+  /** Sends a `notifications/message` log entry related to the task. */
+  log(level: LoggingLevel, data: unknown, logger?: string): Promise<void>;
+  /** Sends `notifications/progress` on the original call's `progressToken` (no-op without one). */
+  progress(progress: number, total?: number, message?: string): Promise<void>;
+}
+
+/** Thrown by `elicit`/`createMessage` when the client did not declare the needed capability. */
+export class MissingClientCapabilityError extends Error {
+  constructor(readonly capability: string) {
+    super(`The client did not declare the '${capability}' capability`);
+    this.name = 'MissingClientCapabilityError';
+  }
+}

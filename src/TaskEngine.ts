@@ -1,0 +1,469 @@
+import { randomBytes } from 'node:crypto';
+import { createActor, fromPromise } from 'xstate';
+import type { Actor, InspectionEvent, Observer } from 'xstate';
+import {
+  CallToolResultSchema,
+  CreateMessageResultSchema,
+  CreateMessageResultWithToolsSchema,
+  ElicitResultSchema,
+  ErrorCode,
+  McpError,
+  RELATED_TASK_META_KEY,
+} from '@modelcontextprotocol/sdk/types.js';
+import type {
+  CallToolResult,
+  ClientCapabilities,
+  JSONRPCNotification,
+  ProgressToken,
+  ServerNotification,
+} from '@modelcontextprotocol/sdk/types.js';
+import { taskMachine } from '../machines/task.js';
+import type { AnnounceParams, SettleParams, TaskMachineEvent } from '../machines/task.js';
+import { taskSupportMachine } from '../machines/taskSupport.js';
+import { createTaskSupervisor } from '../machines/taskSupervisor.js';
+import type { TaskSupervisorSnapshot } from '../machines/taskSupervisor.js';
+import { assertCanElicit, assertCanSample } from './clientCapabilities.js';
+import { errorShape, outcomeOfThrow, taskNotFound } from './errors.js';
+import { ExpirySchedule } from './ExpirySchedule.js';
+import type { TaskContext } from './TaskContext.js';
+import type { TaskMessageQueue } from './TaskMessageQueue.js';
+import type { TaskStore } from './TaskStore.js';
+import { isTerminal } from './types.js';
+import type { TaskOutcome, TaskPage, TaskRecord } from './types.js';
+
+/** The session a task was created in: how the task reaches its client outside `tasks/result`. */
+export interface TaskSession {
+  /** The client's declared capabilities (checked before any input request is sent). */
+  clientCapabilities(): ClientCapabilities | undefined;
+  /** Sends a notification on the session's standalone stream; resolves false when it is gone. */
+  notify(notification: ServerNotification): Promise<boolean>;
+}
+
+/** What starting a task needs. */
+export interface TaskSpec {
+  owner: string;
+  /** Requested ttl in ms (capped by the engine's maximum). */
+  ttl?: number;
+  session: TaskSession;
+  progressToken?: ProgressToken;
+  /** The work; its result completes the task, its throw fails it. */
+  run: (task: TaskContext) => Promise<CallToolResult> | CallToolResult;
+}
+
+/** Engine limits and hooks. */
+export interface TaskEngineOptions {
+  defaultTtl: number;
+  maxTtl: number;
+  pollInterval: number;
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  logger: Pick<Console, 'warn' | 'error'>;
+}
+
+interface PendingInput {
+  resolve(result: unknown): void;
+  reject(error: unknown): void;
+  parse(result: unknown): unknown;
+}
+
+interface LiveTask {
+  readonly spec: TaskSpec;
+  writes: Promise<void>;
+  readonly inputs: Map<string, PendingInput>;
+  /** Open `tasks/result` calls for this task. */
+  attached: number;
+  readonly ended: Promise<void>;
+  end(): void;
+}
+
+/**
+ * The protocol-agnostic core: the root actor and its task actors, the store and queue they write
+ * to, and the actions that connect them. Bindings (2025-11-25 methods, the tasks extension)
+ * translate requests into calls on this class.
+ * @internal
+ */
+export class TaskEngine {
+  readonly actor: Actor<typeof taskSupportMachine>;
+  private readonly live = new Map<string, LiveTask>();
+  private readonly expiry: ExpirySchedule;
+  private readonly requestPrefix = `mta-${randomBytes(4).toString('hex')}-`;
+  private requestCount = 0;
+  private closing = false;
+
+  constructor(
+    readonly store: TaskStore,
+    readonly queue: TaskMessageQueue,
+    readonly options: TaskEngineOptions,
+  ) {
+    const task = taskMachine.provide({
+      actors: {
+        work: fromPromise<unknown, { taskId: string }>(({ input, signal }) => this.runWork(input.taskId, signal)),
+      },
+      actions: {
+        announce: ({ context }, params: AnnounceParams) => this.announce(context.taskId, params),
+        settle: ({ context }, params: SettleParams) => this.settle(context.taskId, params),
+        answer: ({ context }, params: { requestId: string; result?: unknown; error?: unknown }) =>
+          this.answer(context.taskId, params),
+        discard: ({ context }) => this.discard(context.taskId),
+      },
+    });
+    const root = taskSupportMachine.provide({ actors: { supervisor: createTaskSupervisor(task) } });
+    this.actor = createActor(root, options.inspect ? { inspect: options.inspect } : {});
+    this.expiry = new ExpirySchedule((taskId) => void this.expire(taskId));
+    this.actor.start();
+    this.supervisor().on('task.crashed', ({ taskId, error }) => void this.crashed(taskId, error));
+  }
+
+  /** Creates the task record and spawns its actor; resolves with the record as created. */
+  async start(spec: TaskSpec): Promise<TaskRecord> {
+    if (this.closing) throw new McpError(ErrorCode.InternalError, 'Server is shutting down; no new tasks');
+    const now = Date.now();
+    const createdAt = new Date(now).toISOString();
+    const requested = spec.ttl ?? this.options.defaultTtl;
+    const record: TaskRecord = {
+      taskId: randomBytes(16).toString('base64url'),
+      owner: spec.owner,
+      status: 'working',
+      createdAt,
+      lastUpdatedAt: createdAt,
+      ttl: Math.max(0, Math.min(requested, this.options.maxTtl)),
+      pollInterval: this.options.pollInterval,
+    };
+    await this.store.create(record);
+    let end!: () => void;
+    const ended = new Promise<void>((resolve) => (end = resolve));
+    this.live.set(record.taskId, { spec, writes: Promise.resolve(), inputs: new Map(), attached: 0, ended, end });
+    this.expiry.schedule(record.taskId, now + record.ttl);
+    this.actor.send({ type: 'task.start', taskId: record.taskId });
+    return record;
+  }
+
+  /** The record if `owner` may see it; -32602 otherwise. */
+  async get(taskId: string, owner: string): Promise<TaskRecord> {
+    const record = await this.store.get(taskId);
+    if (!record || record.owner !== owner) throw taskNotFound(taskId);
+    return record;
+  }
+
+  /** A page of the owner's tasks. */
+  list(owner: string, cursor: string | undefined, limit: number): Promise<TaskPage> {
+    return this.store.list(owner, cursor, limit);
+  }
+
+  /** The outcome of a terminal task. */
+  async outcome(taskId: string): Promise<TaskOutcome> {
+    const outcome = await this.store.getOutcome(taskId);
+    if (!outcome) throw new McpError(ErrorCode.InternalError, `Task ${taskId} has no stored outcome`);
+    return outcome;
+  }
+
+  /** Moves a non-terminal task to `cancelled` (stored before this resolves) and aborts its work. */
+  async cancel(taskId: string, owner: string, reason = 'Cancelled by the client'): Promise<TaskRecord> {
+    const record = await this.get(taskId, owner);
+    if (isTerminal(record.status)) {
+      throw new McpError(ErrorCode.InvalidParams, `Cannot cancel task ${taskId}: it is already ${record.status}`);
+    }
+    const live = this.live.get(taskId);
+    if (live) {
+      this.send(taskId, { type: 'cancel', reason });
+      await live.ended;
+    } else {
+      // No actor here (it crashed, or the task runs elsewhere): the store's atomic settle decides.
+      await this.store.settle(taskId, 'cancelled', reason, cancelledOutcome(taskId, reason));
+      await this.queue.clear(taskId);
+    }
+    const after = await this.get(taskId, owner);
+    if (after.status !== 'cancelled') {
+      throw new McpError(ErrorCode.InvalidParams, `Cannot cancel task ${taskId}: it is already ${after.status}`);
+    }
+    return after;
+  }
+
+  /** Whether the task is still waiting for the answer to `requestId`. */
+  isAwaiting(taskId: string, requestId: string): boolean {
+    return this.live.get(taskId)?.inputs.has(requestId) ?? false;
+  }
+
+  /** Hands the client's answer to the waiting task actor, as an event. */
+  deliverAnswer(
+    taskId: string,
+    requestId: string,
+    answer: { result: unknown } | { error: { code: number; message: string; data?: unknown } },
+  ): void {
+    if (!this.isAwaiting(taskId, requestId)) {
+      this.options.logger.warn(`mcp-task-actors: dropped an answer to ${requestId}: task ${taskId} is not waiting for it`);
+      return;
+    }
+    this.send(
+      taskId,
+      'result' in answer
+        ? { type: 'input.response', requestId, result: answer.result }
+        : {
+            type: 'input.error',
+            requestId,
+            error: new McpError(answer.error.code, answer.error.message, answer.error.data),
+          },
+    );
+  }
+
+  /** Counts a `tasks/result` call attached to the task (notifications then go through the queue). */
+  attach(taskId: string): () => void {
+    const live = this.live.get(taskId);
+    if (!live) return () => {};
+    live.attached++;
+    return () => void live.attached--;
+  }
+
+  /** Number of task actors alive under the supervisor. */
+  get liveActorCount(): number {
+    return this.supervisorSnapshot().tasks.size;
+  }
+
+  /** Number of tasks with bookkeeping in this engine (should equal `liveActorCount` at rest). */
+  get liveTaskCount(): number {
+    return this.live.size;
+  }
+
+  /**
+   * Stops every actor: running tasks end `failed` with `reason`, stored before this resolves.
+   * Afterwards no timer or listener of the engine is left.
+   */
+  async close(reason = 'Server shut down before the task finished'): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    const pending = [...this.live.values()].map((live) => live.ended);
+    this.actor.send({ type: 'close', reason });
+    await Promise.all(pending);
+    this.expiry.stop();
+    this.actor.stop();
+  }
+
+  private send(taskId: string, event: TaskMachineEvent): void {
+    this.actor.send({ type: 'task.send', taskId, event });
+  }
+
+  private supervisorSnapshot(): TaskSupervisorSnapshot {
+    return this.supervisor().getSnapshot() as TaskSupervisorSnapshot;
+  }
+
+  private supervisor() {
+    const ref = this.actor.system.get('supervisor');
+    if (!ref) throw new Error('mcp-task-actors: the task supervisor is not running');
+    return ref as Actor<ReturnType<typeof createTaskSupervisor>>;
+  }
+
+  private async runWork(taskId: string, signal: AbortSignal): Promise<CallToolResult> {
+    const live = this.live.get(taskId);
+    if (!live) throw new Error(`Task ${taskId} has no work`);
+    const result = await live.spec.run(this.contextFor(taskId, live, signal));
+    const parsed = CallToolResultSchema.safeParse(result);
+    if (!parsed.success) {
+      throw new McpError(ErrorCode.InternalError, `Tool returned an invalid CallToolResult: ${parsed.error.message}`);
+    }
+    return parsed.data;
+  }
+
+  private contextFor(taskId: string, live: LiveTask, signal: AbortSignal): TaskContext {
+    return {
+      taskId,
+      signal,
+      status: (message) => {
+        this.send(taskId, { type: 'work.status', message });
+        return live.writes;
+      },
+      elicit: (params) => {
+        assertCanElicit(live.spec.session.clientCapabilities(), params);
+        return this.ask(taskId, live, signal, 'elicitation/create', params, (r) => ElicitResultSchema.parse(r));
+      },
+      createMessage: (params) => {
+        assertCanSample(live.spec.session.clientCapabilities(), params);
+        const schema = params.tools ? CreateMessageResultWithToolsSchema : CreateMessageResultSchema;
+        return this.ask(taskId, live, signal, 'sampling/createMessage', params, (r) => schema.parse(r));
+      },
+      log: (level, data, logger) =>
+        this.tell(taskId, live, {
+          method: 'notifications/message',
+          params: logger === undefined ? { level, data } : { level, data, logger },
+        }),
+      progress: async (progress, total, message) => {
+        if (live.spec.progressToken === undefined) return;
+        const params: Record<string, unknown> = { progressToken: live.spec.progressToken, progress };
+        if (total !== undefined) params['total'] = total;
+        if (message !== undefined) params['message'] = message;
+        await this.tell(taskId, live, { method: 'notifications/progress', params });
+      },
+    };
+  }
+
+  /** Queues a request for the client and parks the work until the task actor is given the answer. */
+  private async ask<T>(
+    taskId: string,
+    live: LiveTask,
+    signal: AbortSignal,
+    method: string,
+    params: object,
+    parse: (result: unknown) => T,
+  ): Promise<T> {
+    signal.throwIfAborted();
+    const requestId = `${this.requestPrefix}${++this.requestCount}`;
+    const meta = { ...('_meta' in params ? (params._meta as object) : {}), [RELATED_TASK_META_KEY]: { taskId } };
+    const answer = new Promise<T>((resolve, reject) => {
+      live.inputs.set(requestId, { resolve: resolve as (r: unknown) => void, reject, parse });
+    });
+    await this.queue.enqueue(taskId, {
+      kind: 'request',
+      requestId,
+      message: { jsonrpc: '2.0', id: requestId, method, params: { ...params, _meta: meta } },
+    });
+    this.send(taskId, { type: 'input.request', requestId });
+    return answer;
+  }
+
+  /** Sends a task-related notification now if nothing carries the task's messages, else queues it. */
+  private async tell(taskId: string, live: LiveTask, notification: { method: string; params: object }): Promise<void> {
+    const params = {
+      ...notification.params,
+      _meta: { [RELATED_TASK_META_KEY]: { taskId } },
+    };
+    const message: JSONRPCNotification = { jsonrpc: '2.0', method: notification.method, params };
+    if (live.attached === 0 && (await live.spec.session.notify(message as ServerNotification))) return;
+    await this.queue.enqueue(taskId, { kind: 'notification', message });
+  }
+
+  private announce(taskId: string, params: AnnounceParams): void {
+    this.write(taskId, async (live) => {
+      const record = await this.store.update(taskId, params.status, params.message);
+      if (record) await this.notifyStatus(live, record);
+    });
+  }
+
+  private settle(taskId: string, params: SettleParams): void {
+    const live = this.live.get(taskId);
+    if (!live) return;
+    const { statusMessage, outcome } = describeSettle(taskId, params);
+    const pendingError =
+      params.status === 'cancelled'
+        ? new McpError(ErrorCode.InternalError, `Task ${taskId} was cancelled`)
+        : new McpError(ErrorCode.InternalError, `Task ${taskId} ended (${params.status}) before the answer arrived`);
+    this.rejectInputs(live, pendingError);
+    this.write(taskId, async () => {
+      const record = await this.store.settle(taskId, params.status, statusMessage, outcome);
+      if (params.status === 'cancelled') await this.queue.clear(taskId);
+      if (record) await this.notifyStatus(live, record);
+    });
+    this.retire(taskId, live);
+  }
+
+  private answer(taskId: string, params: { requestId: string; result?: unknown; error?: unknown }): void {
+    const live = this.live.get(taskId);
+    const pending = live?.inputs.get(params.requestId);
+    if (!live || !pending) return;
+    live.inputs.delete(params.requestId);
+    if (params.error !== undefined) return pending.reject(params.error);
+    try {
+      pending.resolve(pending.parse(params.result));
+    } catch (error) {
+      pending.reject(new McpError(ErrorCode.InvalidParams, `Invalid answer from the client: ${String(error)}`));
+    }
+  }
+
+  private discard(taskId: string): void {
+    const live = this.live.get(taskId);
+    if (!live) return;
+    this.rejectInputs(live, new McpError(ErrorCode.InternalError, `Task ${taskId} expired`));
+    this.write(taskId, () => this.forget(taskId));
+    this.retire(taskId, live);
+  }
+
+  private async expire(taskId: string): Promise<void> {
+    if (this.live.has(taskId)) return this.send(taskId, { type: 'expire' });
+    await this.forget(taskId);
+  }
+
+  private async forget(taskId: string): Promise<void> {
+    await this.store.delete(taskId);
+    await this.queue.clear(taskId);
+  }
+
+  /** A task actor threw: the supervisor already stopped it, so its record is failed here. */
+  private async crashed(taskId: string, error: unknown): Promise<void> {
+    this.options.logger.error(`mcp-task-actors: task actor ${taskId} crashed`, error);
+    const live = this.live.get(taskId);
+    if (!live) return;
+    this.rejectInputs(live, new McpError(ErrorCode.InternalError, `Task ${taskId} failed`));
+    this.write(taskId, async () => {
+      await this.store.settle(taskId, 'failed', 'Internal error in the task actor', {
+        type: 'error',
+        error: { code: ErrorCode.InternalError, message: 'Internal error in the task actor' },
+      });
+    });
+    this.retire(taskId, live);
+  }
+
+  private rejectInputs(live: LiveTask, error: Error): void {
+    for (const pending of live.inputs.values()) pending.reject(error);
+    live.inputs.clear();
+  }
+
+  /** Forgets the live bookkeeping once the last write of the task is stored. */
+  private retire(taskId: string, live: LiveTask): void {
+    void live.writes.then(() => {
+      if (this.live.get(taskId) === live) this.live.delete(taskId);
+      live.end();
+    });
+  }
+
+  /** Runs store writes of one task in the order its actor decided them. */
+  private write(taskId: string, step: (live: LiveTask) => Promise<void>): void {
+    const live = this.live.get(taskId);
+    if (!live) return;
+    live.writes = live.writes.then(
+      () => step(live),
+    ).catch((error: unknown) => {
+      this.options.logger.error(`mcp-task-actors: storing task ${taskId} failed`, error);
+    });
+  }
+
+  private async notifyStatus(live: LiveTask, record: TaskRecord): Promise<void> {
+    await live.spec.session.notify({ method: 'notifications/tasks/status', params: toTask(record) });
+  }
+}
+
+/** The spec's `Task` for a record: the owner stays private. */
+export function toTask(record: TaskRecord) {
+  const { owner: _owner, ...task } = record;
+  return task;
+}
+
+function cancelledOutcome(taskId: string, reason: string): TaskOutcome {
+  return {
+    type: 'error',
+    error: { code: ErrorCode.InternalError, message: `Task ${taskId} was cancelled: ${reason}`, data: { taskId, status: 'cancelled' } },
+  };
+}
+
+function describeSettle(taskId: string, params: SettleParams): { statusMessage?: string; outcome: TaskOutcome } {
+  switch (params.status) {
+    case 'completed':
+      return { outcome: { type: 'result', result: params.output as CallToolResult } };
+    case 'cancelled': {
+      const reason = params.reason ?? 'Cancelled by the client';
+      return { statusMessage: reason, outcome: cancelledOutcome(taskId, reason) };
+    }
+    case 'failed': {
+      if ('shutdown' in params) {
+        return {
+          statusMessage: params.shutdown,
+          outcome: { type: 'error', error: { code: ErrorCode.InternalError, message: params.shutdown } },
+        };
+      }
+      const outcome = outcomeOfThrow(params.error);
+      const statusMessage =
+        params.error instanceof McpError ? errorShape(params.error).message : errorText(params.error);
+      return { statusMessage, outcome };
+    }
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,39 @@
+import type { TaskOutcome, TaskPage, TaskRecord, TerminalTaskStatus } from './types.js';
+
+/**
+ * Where task records and results live. The live task actor decides; the store remembers, so a
+ * finished task costs only its record and result.
+ *
+ * Implementations must make `settle` atomic: a terminal status never changes, whoever tries.
+ */
+export interface TaskStore {
+  /** Stores a new task record. */
+  create(record: TaskRecord): Promise<void>;
+  /** The record, or undefined when unknown or deleted. */
+  get(taskId: string): Promise<TaskRecord | undefined>;
+  /** Sets a non-terminal status and message; returns the new record, or undefined if the task is gone or terminal. */
+  update(taskId: string, status: 'working' | 'input_required', statusMessage?: string): Promise<TaskRecord | undefined>;
+  /** Moves the task to a terminal status with its outcome; undefined if it was gone or already terminal. */
+  settle(
+    taskId: string,
+    status: TerminalTaskStatus,
+    statusMessage: string | undefined,
+    outcome: TaskOutcome,
+  ): Promise<TaskRecord | undefined>;
+  /** The outcome of a terminal task. */
+  getOutcome(taskId: string): Promise<TaskOutcome | undefined>;
+  /** A page of the owner's tasks, oldest first. Throws `InvalidCursorError` for a cursor it did not issue. */
+  list(owner: string, cursor: string | undefined, limit: number): Promise<TaskPage>;
+  /** Forgets the task (ttl ran out). */
+  delete(taskId: string): Promise<void>;
+  /** Resolves once the task is terminal or gone (at once if it already is), or when `signal` aborts. */
+  waitForTerminal(taskId: string, signal: AbortSignal): Promise<void>;
+}
+
+/** Thrown by `TaskStore.list` for a cursor that it did not hand out. */
+export class InvalidCursorError extends Error {
+  constructor(cursor: string) {
+    super(`Invalid cursor: ${JSON.stringify(cursor).slice(0, 80)}`);
+    this.name = 'InvalidCursorError';
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * The public API of mcp-task-actors. Everything exported here is a promise to users: add with care.
+ * The machines themselves are exported from `mcp-task-actors/machines`.
+ */
+export { TaskSupport } from './TaskSupport.js';
+export type { AnyServer, TaskSupportOptions } from './TaskSupport.js';
+export type { TaskContext } from './TaskContext.js';
+export { MissingClientCapabilityError } from './TaskContext.js';
+export type { TaskToolConfig, TaskToolWork, TaskSupportMode } from './taskTools.js';
+export type { TaskStore } from './TaskStore.js';
+export { InvalidCursorError } from './TaskStore.js';
+export { InMemoryTaskStore } from './InMemoryTaskStore.js';
+export type { TaskMessageQueue, QueuedMessage } from './TaskMessageQueue.js';
+export { InMemoryTaskMessageQueue } from './InMemoryTaskMessageQueue.js';
+export { TaskResultHandler } from './TaskResultHandler.js';
+export { defaultIdentify } from './identity.js';
+export type { CallerInfo } from './identity.js';
+export { isTerminal } from './types.js';
+export type {
+  JsonRpcErrorShape,
+  TaskOutcome,
+  TaskPage,
+  TaskRecord,
+  TaskStatus,
+  TerminalTaskStatus,
+} from './types.js';

@@ -1,0 +1,56 @@
+import {
+  CancelTaskRequestSchema,
+  ErrorCode,
+  GetTaskPayloadRequestSchema,
+  GetTaskRequestSchema,
+  ListTasksRequestSchema,
+  McpError,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { ServerBinding, ServerExtra } from './ServerBinding.js';
+import type { TaskEngine } from './TaskEngine.js';
+import { toTask } from './TaskEngine.js';
+import type { TaskResultHandler } from './TaskResultHandler.js';
+import { InvalidCursorError } from './TaskStore.js';
+
+/**
+ * The protocol revision 2025-11-25 binding: `tasks/get`, `tasks/result`, `tasks/list` and
+ * `tasks/cancel` on one server, each a thin translation onto the engine.
+ * @internal
+ */
+export function registerTaskMethods(
+  binding: ServerBinding,
+  engine: TaskEngine,
+  resultHandler: TaskResultHandler,
+  ownerOf: (extra: ServerExtra) => string,
+  pageSize: number,
+): void {
+  const { server } = binding;
+  server.registerCapabilities({ tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } });
+
+  server.setRequestHandler(GetTaskRequestSchema, async (request, extra) => {
+    const record = await engine.get(request.params.taskId, ownerOf(extra));
+    return toTask(record);
+  });
+
+  server.setRequestHandler(GetTaskPayloadRequestSchema, async (request, extra) => {
+    const connection = binding.connection;
+    if (!connection) throw new McpError(ErrorCode.InternalError, 'No connection for tasks/result');
+    return resultHandler.handle(request.params.taskId, ownerOf(extra), connection, extra);
+  });
+
+  server.setRequestHandler(ListTasksRequestSchema, async (request, extra) => {
+    try {
+      const page = await engine.list(ownerOf(extra), request.params?.cursor, pageSize);
+      const tasks = page.tasks.map(toTask);
+      return page.nextCursor === undefined ? { tasks } : { tasks, nextCursor: page.nextCursor };
+    } catch (error) {
+      if (error instanceof InvalidCursorError) throw new McpError(ErrorCode.InvalidParams, error.message);
+      throw error;
+    }
+  });
+
+  server.setRequestHandler(CancelTaskRequestSchema, async (request, extra) => {
+    const record = await engine.cancel(request.params.taskId, ownerOf(extra));
+    return toTask(record);
+  });
+}

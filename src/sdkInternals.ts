@@ -1,0 +1,48 @@
+/**
+ * The only file that touches members the SDK (v1, 1.32.x) does not export. Each is needed because
+ * `McpServer` turns every error of `tools/call` into an `isError` result, where the spec demands
+ * JSON-RPC errors (-32601) for task-support mismatches, so this library owns `tools/call` and
+ * delegates the tools it does not serve. `test/sdkInternals.test.ts` pins each assumption.
+ * @internal
+ */
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { JSONRPCRequest, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+
+/** A handler as the SDK stores it: the raw request and its extra. */
+export type RawRequestHandler = (
+  request: JSONRPCRequest,
+  extra: RequestHandlerExtra<ServerRequest, ServerNotification>,
+) => Promise<unknown>;
+
+interface ProtocolInternals {
+  _requestHandlers: Map<string, RawRequestHandler>;
+}
+
+interface McpServerInternals {
+  _registeredTools: Record<string, unknown>;
+  setToolRequestHandlers(): void;
+}
+
+/** The handler currently installed for `method`, if any. */
+export function currentRequestHandler(server: Server, method: string): RawRequestHandler | undefined {
+  const handlers = (server as unknown as ProtocolInternals)._requestHandlers;
+  if (!(handlers instanceof Map)) throw new Error('Unsupported @modelcontextprotocol/sdk: no request handler map');
+  return handlers.get(method);
+}
+
+/** Makes `McpServer` install its tools/list and tools/call handlers now, so that ours can wrap them. */
+export function installMcpServerToolHandlers(server: McpServer): void {
+  const internals = server as unknown as McpServerInternals;
+  if (typeof internals.setToolRequestHandlers !== 'function') {
+    throw new Error('Unsupported @modelcontextprotocol/sdk: McpServer.setToolRequestHandlers is missing');
+  }
+  internals.setToolRequestHandlers();
+}
+
+/** Whether `McpServer` has a tool of that name registered by its own API. */
+export function mcpServerHasTool(server: McpServer, name: string): boolean {
+  const tools = (server as unknown as McpServerInternals)._registeredTools;
+  return typeof tools === 'object' && tools !== null && Object.prototype.hasOwnProperty.call(tools, name);
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import type { ZodRawShape } from 'zod';
+import type { CallToolResult, Tool, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { TaskContext } from './TaskContext.js';
+
+/** How a tool takes part in tasks (the spec's `execution.taskSupport`, minus `forbidden`). */
+export type TaskSupportMode = 'required' | 'optional';
+
+/** Describes a task tool, like `McpServer.registerTool`'s config plus `taskSupport`. */
+export interface TaskToolConfig<Shape extends ZodRawShape> {
+  title?: string;
+  description?: string;
+  /** Zod shape of the arguments; validated before any task is created. */
+  inputSchema?: Shape;
+  annotations?: ToolAnnotations;
+  _meta?: Record<string, unknown>;
+  /** `required`: only as a task. `optional`: as a task when asked, else inline. */
+  taskSupport: TaskSupportMode;
+}
+
+/** A tool's work: its resolved value completes the task, its throw fails it. */
+export type TaskToolWork<Shape extends ZodRawShape> = (
+  args: z.infer<z.ZodObject<Shape>>,
+  task: TaskContext,
+) => Promise<CallToolResult> | CallToolResult;
+
+/** A task tool as registered on one server. @internal */
+export interface RegisteredTaskTool {
+  readonly definition: Tool;
+  readonly taskSupport: TaskSupportMode;
+  parse(args: unknown): { success: true; data: unknown } | { success: false; message: string };
+  run(args: unknown, task: TaskContext): Promise<CallToolResult> | CallToolResult;
+}
+
+/** Builds the registry entry (and its `tools/list` definition) for a task tool. @internal */
+export function defineTaskTool<Shape extends ZodRawShape>(
+  name: string,
+  config: TaskToolConfig<Shape>,
+  work: TaskToolWork<Shape>,
+): RegisteredTaskTool {
+  const schema = z.object(config.inputSchema ?? ({} as Shape));
+  const { $schema: _ignored, ...inputSchema } = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
+  const definition: Tool = {
+    name,
+    inputSchema: inputSchema as Tool['inputSchema'],
+    execution: { taskSupport: config.taskSupport },
+  };
+  if (config.title !== undefined) definition.title = config.title;
+  if (config.description !== undefined) definition.description = config.description;
+  if (config.annotations !== undefined) definition.annotations = config.annotations;
+  if (config._meta !== undefined) definition._meta = config._meta;
+  return {
+    definition,
+    taskSupport: config.taskSupport,
+    parse: (args) => {
+      const parsed = schema.safeParse(args ?? {});
+      if (parsed.success) return { success: true, data: parsed.data };
+      return { success: false, message: z.prettifyError(parsed.error) };
+    },
+    run: (args, task) => work(args as z.infer<z.ZodObject<Shape>>, task),
+  };
+}

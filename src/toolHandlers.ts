@@ -1,0 +1,84 @@
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, JSONRPCRequest, ListToolsResult } from '@modelcontextprotocol/sdk/types.js';
+import { outcomeOfThrow, toMcpError } from './errors.js';
+import { inlineContext } from './inlineContext.js';
+import { currentRequestHandler, installMcpServerToolHandlers, mcpServerHasTool } from './sdkInternals.js';
+import type { ServerBinding, ServerExtra } from './ServerBinding.js';
+import type { TaskEngine } from './TaskEngine.js';
+import { toTask } from './TaskEngine.js';
+
+/**
+ * Takes over `tools/list` and `tools/call` on one server: task tools are served here, every other
+ * tool is handed to whatever handler was there before (e.g. `McpServer`'s own).
+ * @internal
+ */
+export function installToolHandlers(
+  binding: ServerBinding,
+  engine: TaskEngine,
+  ownerOf: (extra: ServerExtra) => string,
+): void {
+  if (binding.toolHandlersInstalled) return;
+  binding.toolHandlersInstalled = true;
+  const { server, mcpServer } = binding;
+  if (mcpServer) installMcpServerToolHandlers(mcpServer);
+  else server.registerCapabilities({ tools: {} });
+  const previousList = currentRequestHandler(server, 'tools/list');
+  const previousCall = currentRequestHandler(server, 'tools/call');
+
+  server.setRequestHandler(ListToolsRequestSchema, async (request, extra) => {
+    const base = previousList
+      ? ((await previousList(request as unknown as JSONRPCRequest, extra)) as ListToolsResult)
+      : { tools: [] };
+    // Ours go on the last page only, so a paginating server keeps its cursors.
+    if (base.nextCursor !== undefined) return base;
+    return { ...base, tools: [...base.tools, ...[...binding.tools.values()].map((tool) => tool.definition)] };
+  });
+
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    const { name, task } = request.params;
+    const tool = binding.tools.get(name);
+    if (!tool) {
+      if (task !== undefined) {
+        if (mcpServer && !mcpServerHasTool(mcpServer, name)) {
+          throw new McpError(ErrorCode.InvalidParams, `Tool ${name} not found`);
+        }
+        throw new McpError(ErrorCode.MethodNotFound, `Tool ${name} does not support task-augmented calls`);
+      }
+      if (previousCall) return (await previousCall(request as unknown as JSONRPCRequest, extra)) as CallToolResult;
+      throw new McpError(ErrorCode.InvalidParams, `Tool ${name} not found`);
+    }
+    if (tool.taskSupport === 'required' && task === undefined) {
+      throw new McpError(
+        ErrorCode.MethodNotFound,
+        `Tool ${name} must be called as a task (taskSupport: 'required'): add params.task`,
+      );
+    }
+    const args = tool.parse(request.params.arguments);
+    if (!args.success) {
+      throw new McpError(ErrorCode.InvalidParams, `Invalid arguments for tool ${name}: ${args.message}`);
+    }
+    if (task === undefined) {
+      try {
+        return await tool.run(args.data, inlineContext(extra, () => binding.clientCapabilities()));
+      } catch (error) {
+        const outcome = outcomeOfThrow(error);
+        if (outcome.type === 'error') throw toMcpError(outcome.error);
+        return outcome.result;
+      }
+    }
+    const progressToken = request.params._meta?.progressToken;
+    const record = await engine.start({
+      owner: ownerOf(extra),
+      ...(task.ttl === undefined ? {} : { ttl: task.ttl }),
+      session: binding,
+      ...(progressToken === undefined ? {} : { progressToken }),
+      run: (context) => tool.run(args.data, context),
+    });
+    return { task: toTask(record) };
+  });
+}

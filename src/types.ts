@@ -1,0 +1,42 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { TaskStatus, TerminalTaskStatus } from '../machines/task.js';
+
+export type { TaskStatus, TerminalTaskStatus };
+
+/** A task as the store keeps it: the spec's `Task` plus who may reach it. */
+export interface TaskRecord {
+  taskId: string;
+  /** The caller the task is bound to (see `TaskSupportOptions.identify`). */
+  owner: string;
+  status: TaskStatus;
+  statusMessage?: string;
+  /** ISO 8601. */
+  createdAt: string;
+  /** ISO 8601. */
+  lastUpdatedAt: string;
+  /** Granted time to live in ms, counted from `createdAt`. */
+  ttl: number;
+  /** Suggested polling interval in ms. */
+  pollInterval: number;
+}
+
+/** A JSON-RPC error as it will be sent to the client. */
+export interface JsonRpcErrorShape {
+  code: number;
+  message: string;
+  data?: unknown;
+}
+
+/** How a finished task ended: the tool result (possibly `isError`), or a JSON-RPC error. */
+export type TaskOutcome = { type: 'result'; result: CallToolResult } | { type: 'error'; error: JsonRpcErrorShape };
+
+/** One page of tasks. */
+export interface TaskPage {
+  tasks: TaskRecord[];
+  nextCursor?: string;
+}
+
+/** True for the statuses a task never leaves. */
+export function isTerminal(status: TaskStatus): status is TerminalTaskStatus {
+  return status === 'completed' || status === 'failed' || status === 'cancelled';
+}

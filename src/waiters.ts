@@ -1,0 +1,39 @@
+/**
+ * One-shot wake-ups keyed by task id: the event-driven replacement for a poll loop.
+ * @internal
+ */
+export class Waiters {
+  private readonly byKey = new Map<string, Set<() => void>>();
+
+  /** Resolves on the next `wake(key)` or when `signal` aborts. */
+  wait(key: string, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (signal.aborted) return resolve();
+      let set = this.byKey.get(key);
+      if (!set) this.byKey.set(key, (set = new Set()));
+      const done = (): void => {
+        signal.removeEventListener('abort', done);
+        const current = this.byKey.get(key);
+        if (current) {
+          current.delete(done);
+          if (current.size === 0) this.byKey.delete(key);
+        }
+        resolve();
+      };
+      set.add(done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /** Wakes every waiter of `key`. */
+  wake(key: string): void {
+    const set = this.byKey.get(key);
+    if (!set) return;
+    for (const done of [...set]) done();
+  }
+
+  /** How many keys have waiters (for leak checks). */
+  get size(): number {
+    return this.byKey.size;
+  }
+}

@@ -1,0 +1,111 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { ClientOptions } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import {
+  CallToolResultSchema,
+  CreateTaskResultSchema,
+  ElicitRequestSchema,
+  CreateMessageRequestSchema,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Task } from '@modelcontextprotocol/sdk/types.js';
+import { TaskSupport } from '../../src/index.js';
+import type { TaskSupportOptions } from '../../src/index.js';
+
+/** A client connected to a fresh McpServer over the SDK's in-memory transport. */
+export interface Session {
+  client: Client;
+  server: McpServer;
+  notifications: { method: string; params: unknown }[];
+  close(): Promise<void>;
+}
+
+export const defaultClientCapabilities: NonNullable<ClientOptions['capabilities']> = {
+  elicitation: { form: {}, url: {} },
+  sampling: { tools: {} },
+};
+
+/** Connects a new client session to a new McpServer configured by `setup` (tools, then enable). */
+export async function connectInMemory(
+  tasks: TaskSupport,
+  setup: (server: McpServer) => void,
+  capabilities: ClientOptions['capabilities'] = defaultClientCapabilities,
+): Promise<Session> {
+  const server = new McpServer({ name: 'test-server', version: '1.0.0' });
+  setup(server);
+  tasks.enable(server);
+  const client = new Client({ name: 'test-client', version: '1.0.0' }, { capabilities });
+  const notifications: Session['notifications'] = [];
+  client.fallbackNotificationHandler = async (n) => {
+    notifications.push({ method: n.method, params: n.params });
+  };
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverTransport);
+  await client.connect(clientTransport);
+  return {
+    client,
+    server,
+    notifications,
+    close: async () => {
+      await client.close();
+      await server.close();
+    },
+  };
+}
+
+/** Creates a task through a task-augmented tools/call. */
+export async function createTask(client: Client, name: string, args: Record<string, unknown>, ttl?: number): Promise<Task> {
+  const result = await client.request(
+    { method: 'tools/call', params: { name, arguments: args, task: ttl === undefined ? {} : { ttl } } },
+    CreateTaskResultSchema,
+  );
+  return result.task;
+}
+
+/** tasks/result as the raw request, typed as a tool result. */
+export function taskResult(client: Client, taskId: string, options?: { signal?: AbortSignal }): Promise<CallToolResult> {
+  return client.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema, options);
+}
+
+/** A TaskSupport with fast polling for tests. */
+export function testTaskSupport(options: TaskSupportOptions = {}): TaskSupport {
+  return TaskSupport.inMemory({ pollInterval: 10, logger: { warn: () => {}, error: () => {} }, ...options });
+}
+
+/** A promise with its resolve exposed, to script work functions from tests. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve(value: T): void; reject(error: unknown): void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Polls `check` until it returns true (for assertions on eventually-consistent state in tests only). */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const start = Date.now();
+  while (!(await check())) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+export { ElicitRequestSchema, CreateMessageRequestSchema, CallToolResultSchema };
