@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { TaskSupport } from '../TaskSupport.js';
+
+/** A running Streamable HTTP endpoint with one MCP server per session, all sharing one TaskSupport. */
+export interface RunningHttpServer {
+  url: string;
+  http: HttpServer;
+  /** Closes every session and the listener (the TaskSupport stays the caller's to close). */
+  close(): Promise<void>;
+}
+
+/** Options of {@link serveHttp}. */
+export interface ServeHttpOptions {
+  port?: number;
+  host?: string;
+  /** Extra routes tried before `/mcp` (e.g. the live view); return true when handled. */
+  routes?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+}
+
+/** Serves `createSession()` servers at `http://host:port/mcp` (stateful sessions). */
+export async function serveHttp(
+  tasks: TaskSupport,
+  createSession: (tasks: TaskSupport) => McpServer,
+  options: ServeHttpOptions = {},
+): Promise<RunningHttpServer> {
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
+
+  const http = createServer((req, res) => {
+    void handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32603, message: String(error) } }));
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (options.routes && (await options.routes(req, res))) return;
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path !== '/mcp') {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    const sessionId = header(req, 'mcp-session-id');
+    const existing = sessionId ? sessions.get(sessionId) : undefined;
+    if (existing) return existing.handleRequest(req, res, req.method === 'POST' ? await readJson(req) : undefined);
+    if (req.method !== 'POST') return jsonError(res, 400, -32000, 'Bad Request: no valid session id');
+    const body = await readJson(req);
+    if (sessionId || !isInitializeRequest(body)) {
+      return jsonError(res, sessionId ? 404 : 400, -32000, sessionId ? 'Session not found' : 'Bad Request: initialize first');
+    }
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => void sessions.set(id, transport),
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+    };
+    await createSession(tasks).connect(transport);
+    await transport.handleRequest(req, res, body);
+  }
+
+  await new Promise<void>((resolve) => http.listen(options.port ?? 3000, options.host ?? '127.0.0.1', resolve));
+  const { port, address } = http.address() as AddressInfo;
+  return {
+    url: `http://${address}:${port}/mcp`,
+    http,
+    close: async () => {
+      await Promise.all([...sessions.values()].map((t) => t.close()));
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function jsonError(res: ServerResponse, status: number, code: number, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } }));
+}

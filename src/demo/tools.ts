@@ -1,0 +1,88 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { TaskSupport } from '../TaskSupport.js';
+import { sleep } from './sleep.js';
+
+/** Options of the demo tools (tests shorten the countdown's second). */
+export interface DemoToolOptions {
+  /** Length of one countdown "second" in ms. Default 1000. */
+  secondMs?: number;
+}
+
+/** Builds the demo's per-session McpServer: countdown, echo, approve, summarize. */
+export function createDemoMcpServer(tasks: TaskSupport, options: DemoToolOptions = {}): McpServer {
+  const secondMs = options.secondMs ?? 1000;
+  const server = new McpServer({ name: 'mcp-task-actors-demo', version: '0.1.0' });
+
+  tasks.registerTool(
+    server,
+    'countdown',
+    {
+      description: 'Counts down, one status message per second; with failAt, throws at that second',
+      inputSchema: {
+        seconds: z.number().int().min(0).max(3600),
+        failAt: z.number().int().min(0).max(3600).optional(),
+      },
+      taskSupport: 'optional',
+    },
+    async ({ seconds, failAt }, task) => {
+      for (let elapsed = 0; elapsed < seconds; elapsed++) {
+        if (failAt === elapsed) throw new Error(`countdown failed at second ${failAt}`);
+        await task.status(`${seconds - elapsed} s left`);
+        await sleep(secondMs, task.signal);
+      }
+      if (failAt === seconds) throw new Error(`countdown failed at second ${failAt}`);
+      return { content: [{ type: 'text', text: `countdown finished after ${seconds} s` }] };
+    },
+  );
+
+  server.registerTool(
+    'echo',
+    { description: 'Echoes its text (no task support)', inputSchema: { text: z.string() } },
+    async ({ text }) => ({ content: [{ type: 'text', text }] }),
+  );
+
+  tasks.registerTool(
+    server,
+    'approve',
+    {
+      description: 'Asks the user to approve an action (elicitation) and reports the decision',
+      inputSchema: { action: z.string().min(1) },
+      taskSupport: 'required',
+    },
+    async ({ action }, task) => {
+      const answer = await task.elicit({
+        message: `Approve: ${action}?`,
+        requestedSchema: {
+          type: 'object',
+          properties: { approved: { type: 'boolean', title: 'Approved' } },
+          required: ['approved'],
+        },
+      });
+      const approved = answer.action === 'accept' && answer.content?.['approved'] === true;
+      return { content: [{ type: 'text', text: `${approved ? 'approved' : 'rejected'}: ${action}` }] };
+    },
+  );
+
+  tasks.registerTool(
+    server,
+    'summarize',
+    {
+      description: 'Asks the client for an LLM summary of the text (sampling)',
+      inputSchema: { text: z.string().min(1) },
+      taskSupport: 'required',
+    },
+    async ({ text }, task) => {
+      const reply = await task.createMessage({
+        messages: [{ role: 'user', content: { type: 'text', text: `Summarize:\n\n${text}` } }],
+        maxTokens: 200,
+      });
+      const content = Array.isArray(reply.content) ? reply.content : [reply.content];
+      const summary = content.map((block) => (block.type === 'text' ? block.text : '')).join('');
+      return { content: [{ type: 'text', text: summary }] };
+    },
+  );
+
+  tasks.enable(server);
+  return server;
+}
