@@ -1,11 +1,5 @@
-import {
-  CancelTaskRequestSchema,
-  ErrorCode,
-  GetTaskPayloadRequestSchema,
-  GetTaskRequestSchema,
-  ListTasksRequestSchema,
-  McpError,
-} from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { listParams, setMethodHandler, taskIdParams } from './methodHandler.js';
 import type { ServerBinding, ServerExtra } from './ServerBinding.js';
 import type { TaskEngine } from './TaskEngine.js';
 import { toTask } from './TaskEngine.js';
@@ -27,20 +21,20 @@ export function registerTaskMethods(
   const { server } = binding;
   server.registerCapabilities({ tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } });
 
-  server.setRequestHandler(GetTaskRequestSchema, async (request, extra) => {
-    const record = await engine.get(request.params.taskId, ownerOf(extra));
+  setMethodHandler(server, 'tasks/get', taskIdParams, async (params, extra) => {
+    const record = await engine.get(params.taskId, ownerOf(extra));
     return toTask(record);
   });
 
-  server.setRequestHandler(GetTaskPayloadRequestSchema, async (request, extra) => {
+  setMethodHandler(server, 'tasks/result', taskIdParams, async (params, extra) => {
     const connection = binding.connection;
     if (!connection) throw new McpError(ErrorCode.InternalError, 'No connection for tasks/result');
-    return resultHandler.handle(request.params.taskId, ownerOf(extra), connection, extra);
+    return resultHandler.handle(params.taskId, ownerOf(extra), connection, extra);
   });
 
-  server.setRequestHandler(ListTasksRequestSchema, async (request, extra) => {
+  setMethodHandler(server, 'tasks/list', listParams, async (params, extra) => {
     try {
-      const page = await engine.list(ownerOf(extra), request.params?.cursor, pageSize);
+      const page = await engine.list(ownerOf(extra), params?.cursor, pageSize);
       const tasks = page.tasks.map(toTask);
       return page.nextCursor === undefined ? { tasks } : { tasks, nextCursor: page.nextCursor };
     } catch (error) {
@@ -49,8 +43,8 @@ export function registerTaskMethods(
     }
   });
 
-  server.setRequestHandler(CancelTaskRequestSchema, async (request, extra) => {
-    const record = await engine.cancel(request.params.taskId, ownerOf(extra));
+  setMethodHandler(server, 'tasks/cancel', taskIdParams, async (params, extra) => {
+    const record = await engine.cancel(params.taskId, ownerOf(extra));
     return toTask(record);
   });
 }

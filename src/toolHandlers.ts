@@ -43,10 +43,11 @@ export function installToolHandlers(
     const { name, task } = request.params;
     const tool = binding.tools.get(name);
     if (!tool) {
+      // The spec makes an unknown tool a protocol error; McpServer alone would answer isError.
+      if (mcpServer && !mcpServerHasTool(mcpServer, name)) {
+        throw new McpError(ErrorCode.InvalidParams, `Tool ${name} not found`);
+      }
       if (task !== undefined) {
-        if (mcpServer && !mcpServerHasTool(mcpServer, name)) {
-          throw new McpError(ErrorCode.InvalidParams, `Tool ${name} not found`);
-        }
         throw new McpError(ErrorCode.MethodNotFound, `Tool ${name} does not support task-augmented calls`);
       }
       if (previousCall) return (await previousCall(request as unknown as JSONRPCRequest, extra)) as CallToolResult;
