@@ -88,6 +88,7 @@ export class TaskEngine {
   private readonly requestPrefix = `mta-${randomBytes(4).toString('hex')}-`;
   private requestCount = 0;
   private closing = false;
+  private supervisorRef: Actor<ReturnType<typeof createTaskSupervisor>> | undefined;
 
   constructor(
     readonly store: TaskStore,
@@ -245,10 +246,14 @@ export class TaskEngine {
     return this.supervisor().getSnapshot() as TaskSupervisorSnapshot;
   }
 
-  private supervisor() {
-    const ref = this.actor.system.get('supervisor');
-    if (!ref) throw new Error('mcp-task-actors: the task supervisor is not running');
-    return ref as Actor<ReturnType<typeof createTaskSupervisor>>;
+  private supervisor(): Actor<ReturnType<typeof createTaskSupervisor>> {
+    // Kept after the root stops, so counts stay readable once closed.
+    if (!this.supervisorRef) {
+      const ref = this.actor.system.get('supervisor');
+      if (!ref) throw new Error('mcp-task-actors: the task supervisor is not running');
+      this.supervisorRef = ref as Actor<ReturnType<typeof createTaskSupervisor>>;
+    }
+    return this.supervisorRef;
   }
 
   private async runWork(taskId: string, signal: AbortSignal): Promise<CallToolResult> {
