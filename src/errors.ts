@@ -26,5 +26,8 @@ export function errorShape(error: McpError): JsonRpcErrorShape {
 
 /** The `McpError` to throw for a stored JSON-RPC error. @internal */
 export function toMcpError(error: JsonRpcErrorShape): McpError {
-  return new McpError(error.code, error.message, error.data);
+  const mcpError = new McpError(error.code, error.message, error.data);
+  // The SDK sends `message` as is: keep the stored text rather than "MCP error N: ..." on the wire.
+  mcpError.message = error.message;
+  return mcpError;
 }

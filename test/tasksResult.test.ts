@@ -66,9 +66,9 @@ describe('tasks/result', () => {
 
   it('answers a cancelled task with a JSON-RPC error that says so', async () => {
     const task = await createTask(ctx.session.client, 'forever', { key: 'c' });
-    const pending = taskResult(ctx.session.client, task.taskId);
+    const pending = rpcError(taskResult(ctx.session.client, task.taskId));
     await ctx.session.client.experimental.tasks.cancelTask(task.taskId);
-    const error = await rpcError(pending);
+    const error = await pending;
     expect(error.code).toBe(ErrorCode.InternalError);
     expect(error.message).toContain('cancelled');
     expect(error.data).toEqual({ taskId: task.taskId, status: 'cancelled' });

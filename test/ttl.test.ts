@@ -9,8 +9,7 @@ const ctx = useJobSession();
 describe('ttl', () => {
   it('deletes a running task at the end of its ttl: work aborted, actor gone, waiters answered', async () => {
     const task = await createTask(ctx.session.client, 'forever', { key: 't1' }, 150);
-    const waiting = taskResult(ctx.session.client, task.taskId);
-    const error = await rpcError(waiting);
+    const error = await rpcError(taskResult(ctx.session.client, task.taskId));
     expect(error.code).toBe(ErrorCode.InvalidParams);
     expect(ctx.jobs.aborts).toContain('t1');
     expect(ctx.tasks.liveTaskActors).toBe(0);
