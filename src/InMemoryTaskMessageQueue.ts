@@ -1,12 +1,18 @@
-import type { QueuedMessage, TaskMessageQueue } from './TaskMessageQueue.js';
+import type { QueuedMessage, QueuedRequest, TaskMessageQueue } from './TaskMessageQueue.js';
 import { Waiters } from './waiters.js';
 
 /** The in-process {@link TaskMessageQueue}. */
 export class InMemoryTaskMessageQueue implements TaskMessageQueue {
   private readonly queues = new Map<string, QueuedMessage[]>();
+  private readonly open = new Map<string, Map<string, QueuedRequest>>();
   private readonly waiters = new Waiters();
 
   async enqueue(taskId: string, message: QueuedMessage): Promise<void> {
+    if (message.kind === 'request') {
+      let open = this.open.get(taskId);
+      if (!open) this.open.set(taskId, (open = new Map()));
+      open.set(message.requestId, message);
+    }
     const queue = this.queues.get(taskId);
     if (queue) queue.push(message);
     else this.queues.set(taskId, [message]);
@@ -25,8 +31,24 @@ export class InMemoryTaskMessageQueue implements TaskMessageQueue {
     return queue ?? [];
   }
 
+  async resolve(taskId: string, requestId: string): Promise<boolean> {
+    const open = this.open.get(taskId);
+    const had = open?.delete(requestId) ?? false;
+    if (open?.size === 0) this.open.delete(taskId);
+    return had;
+  }
+
+  async isOutstanding(taskId: string, requestId: string): Promise<boolean> {
+    return this.open.get(taskId)?.has(requestId) ?? false;
+  }
+
+  async outstanding(taskId: string): Promise<QueuedRequest[]> {
+    return [...(this.open.get(taskId)?.values() ?? [])];
+  }
+
   async clear(taskId: string): Promise<void> {
     this.queues.delete(taskId);
+    this.open.delete(taskId);
   }
 
   waitForMessage(taskId: string, signal: AbortSignal): Promise<void> {
@@ -34,8 +56,8 @@ export class InMemoryTaskMessageQueue implements TaskMessageQueue {
     return this.waiters.wait(taskId, signal);
   }
 
-  /** Number of tasks with queued messages (for leak checks). */
+  /** Number of tasks with queued messages or outstanding requests (for leak checks). */
   get size(): number {
-    return this.queues.size;
+    return new Set([...this.queues.keys(), ...this.open.keys()]).size;
   }
 }

@@ -39,9 +39,10 @@ export class InMemoryTaskStore implements TaskStore {
     taskId: string,
     status: 'working' | 'input_required',
     statusMessage?: string,
+    runner?: string,
   ): Promise<TaskRecord | undefined> {
     const entry = this.entries.get(taskId);
-    if (!entry || isTerminal(entry.record.status)) return undefined;
+    if (!entry || isTerminal(entry.record.status) || fenced(entry.record, runner)) return undefined;
     entry.record = withStatus(entry.record, status, statusMessage);
     return { ...entry.record };
   }
@@ -51,9 +52,10 @@ export class InMemoryTaskStore implements TaskStore {
     status: TerminalTaskStatus,
     statusMessage: string | undefined,
     outcome: TaskOutcome,
+    runner?: string,
   ): Promise<TaskRecord | undefined> {
     const entry = this.entries.get(taskId);
-    if (!entry || isTerminal(entry.record.status)) return undefined;
+    if (!entry || isTerminal(entry.record.status) || fenced(entry.record, runner)) return undefined;
     entry.record = withStatus(entry.record, status, statusMessage);
     entry.outcome = outcome;
     this.terminal.wake(taskId);
@@ -101,6 +103,11 @@ export class InMemoryTaskStore implements TaskStore {
   get size(): number {
     return this.entries.size;
   }
+}
+
+/** A write by a runner that no longer runs the task is refused. */
+function fenced(record: TaskRecord, runner: string | undefined): boolean {
+  return runner !== undefined && record.runner !== undefined && record.runner !== runner;
 }
 
 function withStatus(record: TaskRecord, status: TaskRecord['status'], statusMessage?: string): TaskRecord {

@@ -25,6 +25,7 @@ import type { TaskSupervisorSnapshot } from '../machines/taskSupervisor.js';
 import { assertCanElicit, assertCanSample } from './clientCapabilities.js';
 import { errorShape, outcomeOfThrow, taskNotFound } from './errors.js';
 import { ExpirySchedule } from './ExpirySchedule.js';
+import type { ClusterCommand, TaskCluster } from './TaskCluster.js';
 import type { TaskContext } from './TaskContext.js';
 import type { TaskMessageQueue } from './TaskMessageQueue.js';
 import type { TaskStore } from './TaskStore.js';
@@ -48,6 +49,8 @@ export interface TaskSpec {
   progressToken?: ProgressToken;
   /** The work; its result completes the task, its throw fails it. */
   run: (task: TaskContext) => Promise<CallToolResult> | CallToolResult;
+  /** Set for tools registered as restartable: what another instance needs to run the task again. */
+  restart?: { tool: string; args: unknown };
 }
 
 /** Engine limits and hooks. */
@@ -57,6 +60,10 @@ export interface TaskEngineOptions {
   pollInterval: number;
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
   logger: Pick<Console, 'warn' | 'error'>;
+  /** Shares tasks between server instances (leases, commands to the runner, takeover). */
+  cluster?: TaskCluster;
+  /** The work of a restartable tool, to run an orphaned task again; undefined fails the task instead. */
+  restartWork?: (tool: string, args: unknown) => TaskSpec['run'] | undefined;
 }
 
 interface PendingInput {
@@ -89,6 +96,7 @@ export class TaskEngine {
   private requestCount = 0;
   private closing = false;
   private supervisorRef: Actor<ReturnType<typeof createTaskSupervisor>> | undefined;
+  private readonly clusterReady: Promise<void>;
 
   constructor(
     readonly store: TaskStore,
@@ -112,11 +120,21 @@ export class TaskEngine {
     this.expiry = new ExpirySchedule((taskId) => void this.expire(taskId));
     this.actor.start();
     this.supervisor().on('task.crashed', ({ taskId, error }) => void this.crashed(taskId, error));
+    this.clusterReady = options.cluster
+      ? options.cluster.start({
+          command: (taskId, command) => this.onClusterCommand(taskId, command),
+          orphaned: (taskId) => void this.adopt(taskId),
+          lost: (taskId) => this.onLeaseLost(taskId),
+        })
+      : Promise.resolve();
+    // A cluster that cannot start surfaces on the first task, not as an unhandled rejection here.
+    this.clusterReady.catch(() => {});
   }
 
   /** Creates the task record and spawns its actor; resolves with the record as created. */
   async start(spec: TaskSpec): Promise<TaskRecord> {
     if (this.closing) throw new McpError(ErrorCode.InternalError, 'Server is shutting down; no new tasks');
+    await this.clusterReady;
     const now = Date.now();
     const createdAt = new Date(now).toISOString();
     const requested = spec.ttl ?? this.options.defaultTtl;
@@ -128,8 +146,11 @@ export class TaskEngine {
       lastUpdatedAt: createdAt,
       ttl: Math.max(0, Math.min(requested, this.options.maxTtl)),
       pollInterval: this.options.pollInterval,
+      ...(spec.restart ? { restart: spec.restart } : {}),
+      ...(this.options.cluster ? { runner: this.options.cluster.instanceId } : {}),
     };
     await this.store.create(record);
+    await this.options.cluster?.claim(record.taskId);
     let end!: () => void;
     const ended = new Promise<void>((resolve) => (end = resolve));
     this.live.set(record.taskId, { spec, writes: Promise.resolve(), inputs: new Map(), attached: 0, ended, end });
@@ -168,9 +189,11 @@ export class TaskEngine {
       this.send(taskId, { type: 'cancel', reason });
       await live.ended;
     } else {
-      // No actor here (it crashed, or the task runs elsewhere): the store's atomic settle decides.
+      // No actor here (it crashed, or it runs on another instance): the store's atomic settle
+      // decides, then the runner, if any, is told to abort the work.
       await this.store.settle(taskId, 'cancelled', reason, cancelledOutcome(taskId, reason));
       await this.queue.clear(taskId);
+      await this.options.cluster?.send(taskId, { type: 'cancel', reason });
     }
     const after = await this.get(taskId, owner);
     if (after.status !== 'cancelled') {
@@ -190,6 +213,13 @@ export class TaskEngine {
     requestId: string,
     answer: { result: unknown } | { error: { code: number; message: string; data?: unknown } },
   ): void {
+    if (!this.live.has(taskId) && this.options.cluster) {
+      // The task runs on another instance: the answer travels to its actor there.
+      void this.options.cluster.send(taskId, { type: 'answer', requestId, answer }).then((sent) => {
+        if (!sent) this.options.logger.warn(`mcp-task-actors: dropped an answer to ${requestId}: no instance runs task ${taskId}`);
+      });
+      return;
+    }
     if (!this.isAwaiting(taskId, requestId)) {
       this.options.logger.warn(`mcp-task-actors: dropped an answer to ${requestId}: task ${taskId} is not waiting for it`);
       return;
@@ -236,6 +266,68 @@ export class TaskEngine {
     await Promise.all(pending);
     this.expiry.stop();
     this.actor.stop();
+    await this.options.cluster?.close();
+  }
+
+  /** The fencing token of this instance's store writes (undefined without a cluster). */
+  private get runner(): string | undefined {
+    return this.options.cluster?.instanceId;
+  }
+
+  private onClusterCommand(taskId: string, command: ClusterCommand): void {
+    if (!this.live.has(taskId)) return;
+    if (command.type === 'cancel') this.send(taskId, { type: 'cancel', reason: command.reason });
+    else this.deliverAnswer(taskId, command.requestId, command.answer);
+  }
+
+  /** Another instance runs the task now: stop ours without writing (the store fences our writes anyway). */
+  private onLeaseLost(taskId: string): void {
+    if (!this.live.has(taskId)) return;
+    this.options.logger.error(`mcp-task-actors: lost the lease of task ${taskId}; stopping its local run`);
+    this.send(taskId, { type: 'shutdown', reason: 'Lease lost to another instance' });
+  }
+
+  /**
+   * This instance took over a task whose runner died: run it again when its tool is restartable
+   * (at-least-once), else fail it with a clear message so no waiter hangs.
+   */
+  private async adopt(taskId: string): Promise<void> {
+    try {
+      const record = await this.store.get(taskId);
+      if (!record || isTerminal(record.status) || this.live.has(taskId)) {
+        if (!this.live.has(taskId)) await this.options.cluster?.release(taskId);
+        return;
+      }
+      const run = record.restart ? this.options.restartWork?.(record.restart.tool, record.restart.args) : undefined;
+      if (!run || this.closing) {
+        const message = 'The server instance running this task stopped before it finished';
+        await this.store.settle(taskId, 'failed', message, {
+          type: 'error',
+          error: { code: ErrorCode.InternalError, message, data: { taskId } },
+        }, this.runner);
+        await this.queue.clear(taskId);
+        await this.options.cluster?.release(taskId);
+        return;
+      }
+      // Requests the dead runner asked are void: the work starts over and asks again.
+      await this.queue.clear(taskId);
+      await this.store.update(taskId, 'working', 'Restarted after its server instance stopped', this.runner);
+      let end!: () => void;
+      const ended = new Promise<void>((resolve) => (end = resolve));
+      const session: TaskSession = { clientCapabilities: () => undefined, notify: async () => false };
+      this.live.set(taskId, {
+        spec: { owner: record.owner, session, run, restart: record.restart! },
+        writes: Promise.resolve(),
+        inputs: new Map(),
+        attached: 0,
+        ended,
+        end,
+      });
+      this.expiry.schedule(taskId, Date.parse(record.createdAt) + record.ttl);
+      this.actor.send({ type: 'task.start', taskId });
+    } catch (error) {
+      this.options.logger.error(`mcp-task-actors: taking over task ${taskId} failed`, error);
+    }
   }
 
   private send(taskId: string, event: TaskMachineEvent): void {
@@ -336,7 +428,7 @@ export class TaskEngine {
 
   private announce(taskId: string, params: AnnounceParams): void {
     this.write(taskId, async (live) => {
-      const record = await this.store.update(taskId, params.status, params.message);
+      const record = await this.store.update(taskId, params.status, params.message, this.runner);
       if (record) await this.notifyStatus(live, record);
     });
   }
@@ -349,9 +441,9 @@ export class TaskEngine {
       params.status === 'cancelled'
         ? new McpError(ErrorCode.InternalError, `Task ${taskId} was cancelled`)
         : new McpError(ErrorCode.InternalError, `Task ${taskId} ended (${params.status}) before the answer arrived`);
-    this.rejectInputs(live, pendingError);
+    this.rejectInputs(taskId, live, pendingError);
     this.write(taskId, async () => {
-      const record = await this.store.settle(taskId, params.status, statusMessage, outcome);
+      const record = await this.store.settle(taskId, params.status, statusMessage, outcome, this.runner);
       if (params.status === 'cancelled') await this.queue.clear(taskId);
       if (record) await this.notifyStatus(live, record);
     });
@@ -363,6 +455,7 @@ export class TaskEngine {
     const pending = live?.inputs.get(params.requestId);
     if (!live || !pending) return;
     live.inputs.delete(params.requestId);
+    this.write(taskId, async () => void (await this.queue.resolve(taskId, params.requestId)));
     if (params.error !== undefined) return pending.reject(params.error);
     try {
       pending.resolve(pending.parse(params.result));
@@ -374,7 +467,7 @@ export class TaskEngine {
   private discard(taskId: string): void {
     const live = this.live.get(taskId);
     if (!live) return;
-    this.rejectInputs(live, new McpError(ErrorCode.InternalError, `Task ${taskId} expired`));
+    this.rejectInputs(taskId, live, new McpError(ErrorCode.InternalError, `Task ${taskId} expired`));
     this.write(taskId, () => this.forget(taskId));
     this.retire(taskId, live);
   }
@@ -394,7 +487,7 @@ export class TaskEngine {
     this.options.logger.error(`mcp-task-actors: task actor ${taskId} crashed`, error);
     const live = this.live.get(taskId);
     if (!live) return;
-    this.rejectInputs(live, new McpError(ErrorCode.InternalError, `Task ${taskId} failed`));
+    this.rejectInputs(taskId, live, new McpError(ErrorCode.InternalError, `Task ${taskId} failed`));
     this.write(taskId, async () => {
       await this.store.settle(taskId, 'failed', 'Internal error in the task actor', {
         type: 'error',
@@ -404,17 +497,26 @@ export class TaskEngine {
     this.retire(taskId, live);
   }
 
-  private rejectInputs(live: LiveTask, error: Error): void {
+  private rejectInputs(taskId: string, live: LiveTask, error: Error): void {
+    const abandoned = [...live.inputs.keys()];
     for (const pending of live.inputs.values()) pending.reject(error);
     live.inputs.clear();
+    if (abandoned.length > 0) {
+      this.write(taskId, async () => {
+        for (const requestId of abandoned) await this.queue.resolve(taskId, requestId);
+      });
+    }
   }
 
   /** Forgets the live bookkeeping once the last write of the task is stored. */
   private retire(taskId: string, live: LiveTask): void {
-    void live.writes.then(() => {
-      if (this.live.get(taskId) === live) this.live.delete(taskId);
-      live.end();
-    });
+    void live.writes
+      .then(() => this.options.cluster?.release(taskId))
+      .catch((error: unknown) => this.options.logger.error(`mcp-task-actors: releasing task ${taskId} failed`, error))
+      .then(() => {
+        if (this.live.get(taskId) === live) this.live.delete(taskId);
+        live.end();
+      });
   }
 
   /** Runs store writes of one task in the order its actor decided them. */
@@ -435,7 +537,7 @@ export class TaskEngine {
 
 /** The spec's `Task` for a record: the owner stays private. */
 export function toTask(record: TaskRecord) {
-  const { owner: _owner, ...task } = record;
+  const { owner: _owner, runner: _runner, restart: _restart, ...task } = record;
   return task;
 }
 

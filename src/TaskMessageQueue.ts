@@ -1,22 +1,34 @@
 import type { JSONRPCNotification, JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 
+/** A request a task sends to its client, waiting to be delivered or answered. */
+export interface QueuedRequest {
+  kind: 'request';
+  requestId: string;
+  message: JSONRPCRequest;
+}
+
 /** A message a task sends to its client through `tasks/result`. */
-export type QueuedMessage =
-  | { kind: 'request'; requestId: string; message: JSONRPCRequest }
-  | { kind: 'notification'; message: JSONRPCNotification };
+export type QueuedMessage = QueuedRequest | { kind: 'notification'; message: JSONRPCNotification };
 
 /**
  * Per-task FIFO of messages waiting for a `tasks/result` call to carry them to the client
- * (the Python SDK's `TaskMessageQueue`).
+ * (the Python SDK's `TaskMessageQueue`), plus the task's outstanding requests: those enqueued and
+ * not yet answered, whether delivered or not.
  */
 export interface TaskMessageQueue {
-  /** Appends a message to the task's queue and wakes anyone waiting on it. */
+  /** Appends a message to the task's queue (a request also becomes outstanding) and wakes waiters. */
   enqueue(taskId: string, message: QueuedMessage): Promise<void>;
-  /** Puts messages back at the front, in order: they were taken but not delivered. */
+  /** Puts messages back at the front, in order: they were taken but not delivered or not answered. */
   requeue(taskId: string, messages: readonly QueuedMessage[]): Promise<void>;
   /** Takes every queued message of the task, oldest first. */
   dequeueAll(taskId: string): Promise<QueuedMessage[]>;
-  /** Drops the task's queue. */
+  /** Marks a request answered (or abandoned); true if it was outstanding. */
+  resolve(taskId: string, requestId: string): Promise<boolean>;
+  /** Whether a request is still outstanding. */
+  isOutstanding(taskId: string, requestId: string): Promise<boolean>;
+  /** The task's outstanding requests, oldest first. */
+  outstanding(taskId: string): Promise<QueuedRequest[]>;
+  /** Drops the task's queue and outstanding requests. */
   clear(taskId: string): Promise<void>;
   /** Resolves as soon as the task's queue is not empty (at once if it already is), or when `signal` aborts. */
   waitForMessage(taskId: string, signal: AbortSignal): Promise<void>;

@@ -51,7 +51,8 @@ export class TaskResultHandler {
       }
     } finally {
       detach();
-      const unanswered = delivered.filter((m) => this.engine.isAwaiting(taskId, m.requestId));
+      const unanswered: QueuedMessage[] = [];
+      for (const m of delivered) if (await queue.isOutstanding(taskId, m.requestId)) unanswered.push(m);
       if (unanswered.length > 0) await queue.requeue(taskId, unanswered);
     }
   }
@@ -66,7 +67,8 @@ export class TaskResultHandler {
     for (let i = 0; i < batch.length; i++) {
       const message = batch[i]!;
       if (message.kind === 'request') {
-        if (!this.engine.isAwaiting(taskId, message.requestId)) continue;
+        // Answered meanwhile (maybe through another call or instance): nothing to ask any more.
+        if (!(await this.engine.queue.isOutstanding(taskId, message.requestId))) continue;
         connection.awaiting.set(message.requestId, taskId);
       }
       try {

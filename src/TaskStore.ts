@@ -11,14 +11,26 @@ export interface TaskStore {
   create(record: TaskRecord): Promise<void>;
   /** The record, or undefined when unknown or deleted. */
   get(taskId: string): Promise<TaskRecord | undefined>;
-  /** Sets a non-terminal status and message; returns the new record, or undefined if the task is gone or terminal. */
-  update(taskId: string, status: 'working' | 'input_required', statusMessage?: string): Promise<TaskRecord | undefined>;
-  /** Moves the task to a terminal status with its outcome; undefined if it was gone or already terminal. */
+  /**
+   * Sets a non-terminal status and message; returns the new record, or undefined if the task is
+   * gone, terminal, or (when `runner` is given) run by another instance.
+   */
+  update(
+    taskId: string,
+    status: 'working' | 'input_required',
+    statusMessage?: string,
+    runner?: string,
+  ): Promise<TaskRecord | undefined>;
+  /**
+   * Moves the task to a terminal status with its outcome, atomically; undefined if it was gone,
+   * already terminal, or (when `runner` is given) run by another instance.
+   */
   settle(
     taskId: string,
     status: TerminalTaskStatus,
     statusMessage: string | undefined,
     outcome: TaskOutcome,
+    runner?: string,
   ): Promise<TaskRecord | undefined>;
   /** The outcome of a terminal task. */
   getOutcome(taskId: string): Promise<TaskOutcome | undefined>;

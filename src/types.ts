@@ -18,6 +18,10 @@ export interface TaskRecord {
   ttl: number;
   /** Suggested polling interval in ms. */
   pollInterval: number;
+  /** Instance running the task (with a cluster): store writes of any other runner are refused. */
+  runner?: string;
+  /** For restartable tools: the tool and arguments to run the task again elsewhere. */
+  restart?: { tool: string; args: unknown };
 }
 
 /** A JSON-RPC error as it will be sent to the client. */

@@ -1,0 +1,38 @@
+/** An instruction for the instance that runs a task's actor. */
+export type ClusterCommand =
+  | { type: 'cancel'; reason: string }
+  | {
+      type: 'answer';
+      requestId: string;
+      answer: { result: unknown } | { error: { code: number; message: string; data?: unknown } };
+    };
+
+/** What a cluster reports to the engine of its instance. */
+export interface ClusterHandlers {
+  /** A command for a task this instance runs. */
+  command(taskId: string, command: ClusterCommand): void;
+  /** This instance took over a task whose runner stopped renewing its lease. */
+  orphaned(taskId: string): void;
+  /** Another instance took over a task this instance was running (its lease ran out). */
+  lost(taskId: string): void;
+}
+
+/**
+ * How several server instances share tasks: who runs which task actor (a renewed lease per task),
+ * commands to that runner (cancel, input answers), and takeover of tasks whose runner died.
+ * Without a cluster, one process is the whole world.
+ */
+export interface TaskCluster {
+  /** This instance's id; also the fencing token its store writes carry. */
+  readonly instanceId: string;
+  /** Starts listening for commands and sweeping for orphaned tasks. */
+  start(handlers: ClusterHandlers): Promise<void>;
+  /** Takes the lease of a task this instance starts running. */
+  claim(taskId: string): Promise<void>;
+  /** Gives the lease up: the task is terminal or gone. */
+  release(taskId: string): Promise<void>;
+  /** Delivers a command to the instance running the task; false when no instance runs it. */
+  send(taskId: string, command: ClusterCommand): Promise<boolean>;
+  /** Stops timers and subscriptions (leases are not released: survivors take over). */
+  close(): Promise<void>;
+}
