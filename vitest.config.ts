@@ -1,9 +1,47 @@
 import { defineConfig } from 'vitest/config';
 
+/** The protocol suite that runs twice: on the in-memory store and on a real Redis server. */
+const protocolSuite = [
+  'test/toolCall.test.ts',
+  'test/tasksGet.test.ts',
+  'test/tasksResult.test.ts',
+  'test/tasksCancel.test.ts',
+  'test/tasksList.test.ts',
+  'test/ttl.test.ts',
+  'test/isolation.test.ts',
+  'test/authPrincipal.test.ts',
+  'test/statusNotifications.test.ts',
+  'test/shutdown.test.ts',
+  'test/concurrency.test.ts',
+  'test/elicitation.test.ts',
+  'test/sampling.test.ts',
+  'test/streamableHttp.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
+    projects: [
+      {
+        test: {
+          name: 'memory',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/redis/**', 'test/load/**', '**/node_modules/**'],
+          testTimeout: 20_000,
+          hookTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'redis',
+          include: [...protocolSuite, 'test/redis/**/*.test.ts'],
+          globalSetup: ['test/redis/globalSetup.ts'],
+          setupFiles: ['test/redis/perTest.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+    ],
   },
 });

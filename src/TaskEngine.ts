@@ -64,6 +64,8 @@ export interface TaskEngineOptions {
   cluster?: TaskCluster;
   /** The work of a restartable tool, to run an orphaned task again; undefined fails the task instead. */
   restartWork?: (tool: string, args: unknown) => TaskSpec['run'] | undefined;
+  /** Admits a new task of `owner` (throws when a limit is hit); the returned function releases it once the task ends. */
+  admit?: (owner: string) => () => void;
 }
 
 interface PendingInput {
@@ -149,10 +151,18 @@ export class TaskEngine {
       ...(spec.restart ? { restart: spec.restart } : {}),
       ...(this.options.cluster ? { runner: this.options.cluster.instanceId } : {}),
     };
-    await this.store.create(record);
-    await this.options.cluster?.claim(record.taskId);
+    // Counted before the record exists, so concurrent calls cannot overshoot a limit.
+    const release = this.options.admit?.(spec.owner);
+    try {
+      await this.store.create(record);
+      await this.options.cluster?.claim(record.taskId);
+    } catch (error) {
+      release?.();
+      throw error;
+    }
     let end!: () => void;
     const ended = new Promise<void>((resolve) => (end = resolve));
+    if (release) void ended.then(release);
     this.live.set(record.taskId, { spec, writes: Promise.resolve(), inputs: new Map(), attached: 0, ended, end });
     this.expiry.schedule(record.taskId, now + record.ttl);
     this.actor.send({ type: 'task.start', taskId: record.taskId });
@@ -176,6 +186,15 @@ export class TaskEngine {
     const outcome = await this.store.getOutcome(taskId);
     if (!outcome) throw new McpError(ErrorCode.InternalError, `Task ${taskId} has no stored outcome`);
     return outcome;
+  }
+
+  /**
+   * Forgets a settled task at once (record, outcome, queue) after its actor's last write: for a
+   * call answered inline whose task id no client ever saw. Its ttl deadline later finds nothing.
+   */
+  async dismiss(taskId: string): Promise<void> {
+    await this.live.get(taskId)?.ended;
+    await this.forget(taskId);
   }
 
   /** Moves a non-terminal task to `cancelled` (stored before this resolves) and aborts its work. */
@@ -275,7 +294,12 @@ export class TaskEngine {
   }
 
   private onClusterCommand(taskId: string, command: ClusterCommand): void {
-    if (!this.live.has(taskId)) return;
+    if (!this.live.has(taskId)) {
+      if (command.type === 'answer') {
+        this.options.logger.warn(`mcp-task-actors: dropped an answer to ${command.requestId}: task ${taskId} is not waiting for it`);
+      }
+      return;
+    }
     if (command.type === 'cancel') this.send(taskId, { type: 'cancel', reason: command.reason });
     else this.deliverAnswer(taskId, command.requestId, command.answer);
   }
@@ -523,11 +547,26 @@ export class TaskEngine {
   private write(taskId: string, step: (live: LiveTask) => Promise<void>): void {
     const live = this.live.get(taskId);
     if (!live) return;
-    live.writes = live.writes.then(
-      () => step(live),
-    ).catch((error: unknown) => {
-      this.options.logger.error(`mcp-task-actors: storing task ${taskId} failed`, error);
-    });
+    live.writes = live.writes.then(() => this.retrying(taskId, () => step(live)));
+  }
+
+  /**
+   * A store that is briefly away (Redis restarting) must not lose a task's outcome: a failed write
+   * is tried again with backoff, for up to a minute, before it is given up and logged.
+   */
+  private async retrying(taskId: string, step: () => Promise<void>): Promise<void> {
+    const started = Date.now();
+    for (let delay = 50; ; delay = Math.min(delay * 2, 2_000)) {
+      try {
+        return await step();
+      } catch (error) {
+        if (Date.now() - started > 60_000 || this.closing) {
+          this.options.logger.error(`mcp-task-actors: storing task ${taskId} failed`, error);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
   }
 
   private async notifyStatus(live: LiveTask, record: TaskRecord): Promise<void> {

@@ -1,24 +1,37 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { Actor, InspectionEvent, Observer } from 'xstate';
+import type { Actor } from 'xstate';
 import type { ZodRawShape } from 'zod';
 import type { taskSupportMachine } from '../machines/taskSupport.js';
+import { ANONYMOUS_OWNER, hideListFromAnonymous, isAnonymousCaller } from './callerBinding.js';
+import type { UnidentifiedCallers } from './callerBinding.js';
+import type { ErrorMapper } from './errorMapping.js';
 import { defaultIdentify } from './identity.js';
 import type { CallerInfo } from './identity.js';
 import { InMemoryTaskMessageQueue } from './InMemoryTaskMessageQueue.js';
 import { InMemoryTaskStore } from './InMemoryTaskStore.js';
+import { LiveTaskCounter, resolveLimits } from './limits.js';
+import type { TaskLimits } from './limits.js';
+import { setUpInspection } from './inspection.js';
+import type { InspectionObserver, InspectionSanitizer, InspectionSetup } from './inspection.js';
 import { registerTaskMethods } from './protocol20251125.js';
+import { registerTasksExtension, tasksExtensionSettings } from './protocolTasksExtension.js';
+import type { TasksExtensionSettings } from './protocolTasksExtension.js';
 import { ServerBinding } from './ServerBinding.js';
 import type { ServerExtra } from './ServerBinding.js';
 import { routeTransport } from './SessionRouter.js';
+import { guardCalls } from './storeGuard.js';
 import { TaskEngine } from './TaskEngine.js';
+import type { TaskCluster } from './TaskCluster.js';
 import type { TaskMessageQueue } from './TaskMessageQueue.js';
 import { TaskResultHandler } from './TaskResultHandler.js';
 import type { TaskStore } from './TaskStore.js';
 import { defineTaskTool } from './taskTools.js';
+import type { RegisteredTaskTool } from './taskTools.js';
 import type { TaskToolConfig, TaskToolWork } from './taskTools.js';
 import { installToolHandlers } from './toolHandlers.js';
+import { WorkSafeguards } from './workSafeguards.js';
 
 /** Options of {@link TaskSupport}; every field has a default. */
 export interface TaskSupportOptions {
@@ -36,10 +49,50 @@ export interface TaskSupportOptions {
   pageSize?: number;
   /** Who a request's caller is, for binding tasks to it. Default: auth principal, else session, else connection. */
   identify?: (caller: CallerInfo) => string;
-  /** An XState inspection observer: the root actor and every task actor report to it. */
-  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  /**
+   * An XState inspection observer: the root actor and every task actor report to it, through
+   * `sanitize`. `true` starts the Stately inspector relay on `inspectPort` (Node only; needs
+   * `@statelyai/inspect`), logs the page to open and stops it on `close()`. Off (the default)
+   * costs nothing: no observer, no serialisation.
+   */
+  inspect?: InspectionObserver | true;
+  /** Port of the Stately relay that `inspect: true` starts (loopback only). Default 8080; 0 picks a free one. */
+  inspectPort?: number;
+  /**
+   * What the inspector may see. Default: actor, event and snapshot events only, with tool results,
+   * client answers and errors redacted to their shape and size. `false` passes XState's raw events.
+   */
+  sanitize?: InspectionSanitizer | false;
   /** Where warnings (e.g. an answer nobody waits for) go. Default: `console`. */
   logger?: Pick<Console, 'warn' | 'error'>;
+  /** Live tasks per caller and per server, input requests per task, result size, pollInterval floor. See `docs/limits.md`. */
+  limits?: TaskLimits;
+  /**
+   * Longest a store or queue call may take (ms) before the request or task step that made it
+   * fails with -32603; `Infinity` waits forever. Default 5000. Backend errors never reach clients:
+   * they are logged and answered with a generic -32603.
+   */
+  storeTimeout?: number;
+  /** Maps what a tool's work throws before any client sees it (e.g. hide internal messages). Default: the message as is. */
+  mapError?: ErrorMapper;
+  /**
+   * Callers with neither a session nor an auth context (stateless HTTP): `'auto'` (default) makes
+   * them anonymous over HTTP — task ids become the only capability and `tasks/list` is not
+   * advertised — and binds stdio/in-memory callers to their connection. See `docs/security.md`.
+   */
+  unidentifiedCallers?: UnidentifiedCallers;
+  /**
+   * Shares tasks between server instances (e.g. `createRedisTaskBackend(...).cluster` from
+   * `mcp-task-actors/redis`): any instance serves any task, dead instances' tasks are taken over.
+   */
+  cluster?: TaskCluster;
+  /**
+   * Also speak the tasks extension (`io.modelcontextprotocol/tasks`, SEP-2663) to requests that
+   * carry per-request client capabilities (2026-style clients). Default true. See `docs/protocols.md`.
+   */
+  tasksExtension?: boolean;
+  /** For extension clients: ms an `optional` tool runs inline before its call is answered with a task. Default 1000. */
+  promoteAfter?: number;
 }
 
 /** A low-level SDK `Server` or an `McpServer`. */
@@ -74,6 +127,13 @@ export class TaskSupport {
   private readonly bindings = new WeakMap<object, ServerBinding>();
   private readonly identify: (caller: CallerInfo) => string;
   private readonly pageSize: number;
+  /** Restartable tools by name, for taking over tasks of a dead instance (no session needed). */
+  private readonly restartable = new Map<string, RegisteredTaskTool>();
+  private readonly inspection: InspectionSetup;
+  private readonly safeguards: WorkSafeguards;
+  private readonly liveTasks: LiveTaskCounter;
+  private readonly unidentifiedCallers: UnidentifiedCallers;
+  private readonly tasksExtension: TasksExtensionSettings | undefined;
 
   /** A TaskSupport with the in-memory store and queue (the Python SDK's `TaskSupport.in_memory()`). */
   static inMemory(options: Omit<TaskSupportOptions, 'store' | 'queue'> = {}): TaskSupport {
@@ -85,14 +145,37 @@ export class TaskSupport {
     this.queue = options.queue ?? new InMemoryTaskMessageQueue();
     this.identify = options.identify ?? defaultIdentify;
     this.pageSize = positive(options.pageSize ?? 10, 'pageSize');
-    this.engine = new TaskEngine(this.store, this.queue, {
+    this.inspection = setUpInspection(options.inspect, options.sanitize, options.logger ?? console, options.inspectPort);
+    const logger = options.logger ?? console;
+    const limits = resolveLimits(options.limits ?? {});
+    this.liveTasks = new LiveTaskCounter(limits);
+    this.safeguards = new WorkSafeguards(limits, options.mapError, logger);
+    this.unidentifiedCallers = options.unidentifiedCallers ?? 'auto';
+    const storeTimeout = options.storeTimeout ?? 5000;
+    if (!(storeTimeout > 0)) throw new RangeError(`storeTimeout must be a positive number of ms, got ${storeTimeout}`);
+    const guard = { timeoutMs: storeTimeout, logger };
+    const store = guardCalls(this.store, { component: 'store', ...guard });
+    const queue = guardCalls(this.queue, { component: 'queue', ...guard });
+    this.engine = new TaskEngine(store, queue, {
       defaultTtl: positive(options.defaultTtl ?? 3_600_000, 'defaultTtl'),
       maxTtl: positive(options.maxTtl ?? 86_400_000, 'maxTtl'),
-      pollInterval: positive(options.pollInterval ?? 1000, 'pollInterval'),
+      pollInterval: Math.max(positive(options.pollInterval ?? 1000, 'pollInterval'), limits.minPollInterval),
+      admit: (owner) => this.liveTasks.admit(owner),
       logger: options.logger ?? console,
-      ...(options.inspect ? { inspect: options.inspect } : {}),
+      ...(options.cluster ? { cluster: options.cluster } : {}),
+      restartWork: (tool, args) => {
+        const registered = this.restartable.get(tool);
+        const parsed = registered?.parse(args);
+        if (!registered || !parsed?.success) return undefined;
+        return (task) => this.safeguards.runTask(tool, task, (t) => registered.run(parsed.data, t));
+      },
+      ...(this.inspection.observer ? { inspect: this.inspection.observer } : {}),
     });
     this.resultHandler = new TaskResultHandler(this.engine);
+    this.tasksExtension =
+      options.tasksExtension === false
+        ? undefined
+        : tasksExtensionSettings(options.promoteAfter, (tool, task, work) => this.safeguards.runTask(tool, task, work));
   }
 
   /** The root actor (machine `taskSupport`): running → closing → closed. */
@@ -120,8 +203,10 @@ export class TaskSupport {
     if (binding.mcpServer && hasMcpTool(binding.mcpServer, name)) {
       throw new Error(`Tool ${name} is already registered on this McpServer`);
     }
-    binding.tools.set(name, defineTaskTool(name, config, work));
-    installToolHandlers(binding, this.engine, this.ownerOf(binding));
+    const tool = defineTaskTool(name, config, work);
+    binding.tools.set(name, tool);
+    if (tool.restartable && !this.restartable.has(name)) this.restartable.set(name, tool);
+    installToolHandlers(binding, this.engine, this.ownerOf(binding), this.safeguards);
   }
 
   /**
@@ -134,7 +219,9 @@ export class TaskSupport {
     binding.enabled = true;
     const ownerOf = this.ownerOf(binding);
     registerTaskMethods(binding, this.engine, this.resultHandler, ownerOf, this.pageSize);
-    installToolHandlers(binding, this.engine, ownerOf);
+    installToolHandlers(binding, this.engine, ownerOf, this.safeguards);
+    hideListFromAnonymous(binding.server, (extra) => isAnonymousCaller(this.unidentifiedCallers, extra));
+    if (this.tasksExtension) registerTasksExtension(binding, this.engine, ownerOf, this.tasksExtension);
     const low = binding.server;
     const connect = low.connect.bind(low);
     low.connect = (transport: Transport) => {
@@ -152,8 +239,9 @@ export class TaskSupport {
    * Stops every task actor: unfinished tasks end `failed` ("Server shut down before the task
    * finished"), stored before this resolves, and no timer or listener is left behind.
    */
-  close(): Promise<void> {
-    return this.engine.close();
+  async close(): Promise<void> {
+    await this.engine.close();
+    await this.inspection.stop();
   }
 
   private bindingOf(server: AnyServer): ServerBinding {
@@ -168,7 +256,7 @@ export class TaskSupport {
 
   private ownerOf(binding: ServerBinding): (extra: ServerExtra) => string {
     return (extra) =>
-      this.identify({
+      isAnonymousCaller(this.unidentifiedCallers, extra) ? ANONYMOUS_OWNER : this.identify({
         connectionId: binding.connection?.id ?? 'unconnected',
         ...(extra.sessionId === undefined ? {} : { sessionId: extra.sessionId }),
         ...(extra.authInfo === undefined ? {} : { authInfo: extra.authInfo }),

@@ -16,6 +16,11 @@ export interface TaskToolConfig<Shape extends ZodRawShape> {
   _meta?: Record<string, unknown>;
   /** `required`: only as a task. `optional`: as a task when asked, else inline. */
   taskSupport: TaskSupportMode;
+  /**
+   * With a cluster: when the instance running a task dies, another instance runs the work again
+   * from the start (at-least-once) instead of failing the task. Only for idempotent work.
+   */
+  restartable?: boolean;
 }
 
 /** A tool's work: its resolved value completes the task, its throw fails it. */
@@ -28,6 +33,7 @@ export type TaskToolWork<Shape extends ZodRawShape> = (
 export interface RegisteredTaskTool {
   readonly definition: Tool;
   readonly taskSupport: TaskSupportMode;
+  readonly restartable: boolean;
   parse(args: unknown): { success: true; data: unknown } | { success: false; message: string };
   run(args: unknown, task: TaskContext): Promise<CallToolResult> | CallToolResult;
 }
@@ -52,6 +58,7 @@ export function defineTaskTool<Shape extends ZodRawShape>(
   return {
     definition,
     taskSupport: config.taskSupport,
+    restartable: config.restartable ?? false,
     parse: (args) => {
       const parsed = schema.safeParse(args ?? {});
       if (parsed.success) return { success: true, data: parsed.data };

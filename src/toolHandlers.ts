@@ -5,12 +5,16 @@ import {
   McpError,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, JSONRPCRequest, ListToolsResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
 import { outcomeOfThrow, toMcpError } from './errors.js';
 import { inlineContext } from './inlineContext.js';
 import { currentRequestHandler, installMcpServerToolHandlers, mcpServerHasTool } from './sdkInternals.js';
 import type { ServerBinding, ServerExtra } from './ServerBinding.js';
 import type { TaskEngine } from './TaskEngine.js';
 import { toTask } from './TaskEngine.js';
+import type { WorkSafeguards } from './workSafeguards.js';
+
+const anyToolsCall = z.object({ method: z.literal('tools/call'), params: z.unknown().optional() });
 
 /**
  * Takes over `tools/list` and `tools/call` on one server: task tools are served here, every other
@@ -21,6 +25,7 @@ export function installToolHandlers(
   binding: ServerBinding,
   engine: TaskEngine,
   ownerOf: (extra: ServerExtra) => string,
+  safeguards: WorkSafeguards,
 ): void {
   if (binding.toolHandlersInstalled) return;
   binding.toolHandlersInstalled = true;
@@ -39,7 +44,10 @@ export function installToolHandlers(
     return { ...base, tools: [...base.tools, ...[...binding.tools.values()].map((tool) => tool.definition)] };
   });
 
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+  // Registered under a lenient schema so that the SDK's tools/call wrapper validates the params and
+  // answers -32602; the strict schema here would make its parse throw a bare ZodError (-32603).
+  server.setRequestHandler(anyToolsCall, async (raw, extra) => {
+    const request = CallToolRequestSchema.parse(raw);
     const { name, task } = request.params;
     const tool = binding.tools.get(name);
     if (!tool) {
@@ -65,7 +73,8 @@ export function installToolHandlers(
     }
     if (task === undefined) {
       try {
-        return await tool.run(args.data, inlineContext(extra, () => binding.clientCapabilities()));
+        const inline = inlineContext(extra, () => binding.clientCapabilities());
+        return await safeguards.runInline(name, inline, (context) => tool.run(args.data, context));
       } catch (error) {
         const outcome = outcomeOfThrow(error);
         if (outcome.type === 'error') throw toMcpError(outcome.error);
@@ -78,7 +87,8 @@ export function installToolHandlers(
       ...(task.ttl === undefined ? {} : { ttl: task.ttl }),
       session: binding,
       ...(progressToken === undefined ? {} : { progressToken }),
-      run: (context) => tool.run(args.data, context),
+      run: (context) => safeguards.runTask(name, context, (task) => tool.run(args.data, task)),
+      ...(tool.restartable ? { restart: { tool: name, args: args.data } } : {}),
     });
     return { task: toTask(record) };
   });

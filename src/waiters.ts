@@ -32,6 +32,11 @@ export class Waiters {
     for (const done of [...set]) done();
   }
 
+  /** Wakes every waiter of every key (e.g. after a lost connection, so each re-checks). */
+  wakeAll(): void {
+    for (const key of [...this.byKey.keys()]) this.wake(key);
+  }
+
   /** How many keys have waiters (for leak checks). */
   get size(): number {
     return this.byKey.size;

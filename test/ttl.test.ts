@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
-import type { InMemoryTaskMessageQueue, InMemoryTaskStore } from '../src/index.js';
 import { createTask, eventually, taskResult } from './support/harness.js';
 import { rpcError, useJobSession } from './support/session.js';
 
@@ -21,10 +20,11 @@ describe('ttl', () => {
     const task = await createTask(ctx.session.client, 'quick', { text: 'x' }, 200);
     await taskResult(ctx.session.client, task.taskId);
     expect((await ctx.session.client.experimental.tasks.getTask(task.taskId)).status).toBe('completed');
-    await eventually(async () => (await (ctx.tasks.store as InMemoryTaskStore).get(task.taskId)) === undefined, 2000);
+    await eventually(async () => (await ctx.tasks.store.get(task.taskId)) === undefined, 2000);
     expect(Date.now() - created).toBeGreaterThanOrEqual(195);
     expect((await ctx.session.client.experimental.tasks.listTasks()).tasks).toEqual([]);
-    expect((ctx.tasks.queue as InMemoryTaskMessageQueue).size).toBe(0);
+    expect(await ctx.tasks.queue.dequeueAll(task.taskId)).toEqual([]);
+    expect(await ctx.tasks.queue.outstanding(task.taskId)).toEqual([]);
   });
 
   it('keeps other tasks when one expires', async () => {

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { TaskSupport } from '../TaskSupport.js';
 
 /** A running Streamable HTTP endpoint with one MCP server per session, all sharing one TaskSupport. */
@@ -19,6 +20,8 @@ export interface RunningHttpServer {
 export interface ServeHttpOptions {
   port?: number;
   host?: string;
+  /** Sets `req.auth` for the SDK transport (which hands it to handlers as `authInfo`). */
+  authenticate?: (req: IncomingMessage) => AuthInfo | undefined;
   /** Extra routes tried before `/mcp` (e.g. the live view); return true when handled. */
   routes?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
 }
@@ -45,6 +48,8 @@ export async function serveHttp(
       res.writeHead(404).end('not found');
       return;
     }
+    const auth = options.authenticate?.(req);
+    if (auth) (req as IncomingMessage & { auth?: AuthInfo }).auth = auth;
     const sessionId = header(req, 'mcp-session-id');
     const existing = sessionId ? sessions.get(sessionId) : undefined;
     if (existing) return existing.handleRequest(req, res, req.method === 'POST' ? await readJson(req) : undefined);

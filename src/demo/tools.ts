@@ -24,6 +24,8 @@ export function createDemoMcpServer(tasks: TaskSupport, options: DemoToolOptions
         failAt: z.number().int().min(0).max(3600).optional(),
       },
       taskSupport: 'optional',
+      // Counting down again from the start is harmless: with Redis, a survivor reruns it.
+      restartable: true,
     },
     async ({ seconds, failAt }, task) => {
       for (let elapsed = 0; elapsed < seconds; elapsed++) {

@@ -67,9 +67,42 @@ export function taskResult(client: Client, taskId: string, options?: { signal?: 
   return client.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema, options);
 }
 
-/** A TaskSupport with fast polling for tests. */
+/** What a backend factory gives: the parts of TaskSupportOptions a store engine provides. */
+export type TestBackend = Pick<TaskSupportOptions, 'store' | 'queue' | 'cluster'>;
+let backendFactory: ((instanceId: string) => Promise<Required<TestBackend>>) | undefined;
+
+/** Makes every later `testTaskSupport()` use this backend (the Redis project sets it per test). */
+export function setBackendFactory(factory: ((instanceId: string) => Promise<Required<TestBackend>>) | undefined): void {
+  backendFactory = factory;
+}
+
+/** A TaskSupport with fast polling for tests, on the in-memory store or the configured backend. */
 export function testTaskSupport(options: TaskSupportOptions = {}): TaskSupport {
-  return TaskSupport.inMemory({ pollInterval: 10, logger: { warn: () => {}, error: () => {} }, ...options });
+  const backend = backendFactory ? lazyBackend(backendFactory) : {};
+  // minPollInterval lowered too, or the default floor (100 ms) would raise the 10 ms asked for here.
+  return new TaskSupport({ pollInterval: 10, limits: { minPollInterval: 10 }, logger: { warn: () => {}, error: () => {} }, ...backend, ...options });
+}
+
+/** Synchronous stand-ins for an async-created backend: every call waits for the real one. */
+function lazyBackend(factory: (instanceId: string) => Promise<Required<TestBackend>>): Required<TestBackend> {
+  const instanceId = `test-${Math.random().toString(16).slice(2)}`;
+  const ready = factory(instanceId);
+  const forward = <T extends object>(pick: (b: Required<TestBackend>) => T, sync: Record<string, unknown> = {}): T =>
+    new Proxy({} as T, {
+      get: (_, prop) =>
+        prop in sync
+          ? sync[prop as string]
+          : (...args: unknown[]) =>
+              ready.then((b) => {
+                const target = pick(b) as Record<string | symbol, (...a: unknown[]) => unknown>;
+                return target[prop]!.apply(target, args);
+              }),
+    });
+  return {
+    store: forward((b) => b.store),
+    queue: forward((b) => b.queue),
+    cluster: forward((b) => b.cluster, { instanceId }),
+  };
 }
 
 /** A promise with its resolve exposed, to script work functions from tests. */

@@ -1,0 +1,56 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { freePort } from './redisServer.js';
+
+/** A demo server (`src/demo/main.ts`) running as its own process, so a test can `kill -9` it. */
+export interface DemoProcess {
+  url: string;
+  base: string;
+  child: ChildProcess;
+  output(): string;
+  /** SIGKILL: no cleanup, like a crash. */
+  crash(): Promise<void>;
+  stop(): Promise<void>;
+  liveTaskActors(): Promise<number>;
+}
+
+export async function startDemoProcess(env: Record<string, string>): Promise<DemoProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/demo/main.ts'], {
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const base = `http://127.0.0.1:${port}`;
+  const started = Date.now();
+  while (!output.includes('MCP endpoint')) {
+    if (child.exitCode !== null) throw new Error(`demo exited: ${output}`);
+    if (Date.now() - started > 20_000) throw new Error(`demo did not start: ${output}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const kill = async (signal: NodeJS.Signals): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  return {
+    url: `${base}/mcp`,
+    base,
+    child,
+    output: () => output,
+    crash: () => kill('SIGKILL'),
+    stop: () => kill('SIGTERM'),
+    liveTaskActors: async () => ((await (await fetch(`${base}/health`)).json()) as { liveTaskActors: number }).liveTaskActors,
+  };
+}
+
+/** An SDK client with a bearer token (the demo's principal) on a fresh session. */
+export async function bearerClient(url: string, token: string, capabilities = {}): Promise<Client> {
+  const client = new Client({ name: 'bearer-client', version: '1' }, { capabilities });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+  return client;
+}
