@@ -1,0 +1,272 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import {
+  CallToolResultSchema,
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ErrorCode,
+  McpError,
+} from '@modelcontextprotocol/sdk/types.js';
+import type {
+  CallToolRequest,
+  CallToolResult,
+  ClientCapabilities,
+  CreateMessageRequest,
+  CreateMessageResult,
+  CreateMessageResultWithTools,
+  ElicitRequest,
+  ElicitResult,
+} from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  ExtensionDetailedTaskSchema,
+  ExtensionTaskSchema,
+  TASKS_EXTENSION_ID,
+} from '../tasksExtensionWire.js';
+import type { ExtensionDetailedTask, ExtensionTask, InputRequest, InputResponses } from '../tasksExtensionWire.js';
+
+/** What an input-request handler is told besides the request's params. */
+export interface InputRequestContext {
+  /** The task that asks. */
+  taskId: string;
+  /** The request's key in `inputRequests` (unique over the task's life). */
+  key: string;
+  /** Aborts when the call that polls the task ends (result, error, cancel). */
+  signal: AbortSignal;
+}
+
+/** Options of {@link TasksExtensionClient}. */
+export interface TasksExtensionClientOptions {
+  /** Answers `elicitation/create` input requests; without it the client does not declare `elicitation`. */
+  onElicitation?: (params: ElicitRequest['params'], context: InputRequestContext) => ElicitResult | Promise<ElicitResult>;
+  /** Answers `sampling/createMessage` input requests; without it the client does not declare `sampling`. */
+  onSampling?: (
+    params: CreateMessageRequest['params'],
+    context: InputRequestContext,
+  ) => CreateMessageResult | CreateMessageResultWithTools | Promise<CreateMessageResult | CreateMessageResultWithTools>;
+  /**
+   * The per-request client capabilities to declare (the extension is always added). Default:
+   * `elicitation: { form: {} }` with `onElicitation`, `sampling: {}` with `onSampling`; declare
+   * `elicitation.url` or `sampling.tools` here when your handlers support them.
+   */
+  capabilities?: ClientCapabilities;
+  /** Poll interval (ms) when the server suggests none. Default 1000. */
+  defaultPollIntervalMs?: number;
+}
+
+/** Options of one {@link TasksExtensionClient.callTool}. */
+export interface ExtensionCallOptions {
+  /** Aborting cancels the task (best effort) and rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Timeout (ms) of each JSON-RPC request (not of the whole call). SDK default otherwise. */
+  requestTimeout?: number;
+  /** Called once when the server answers with a task (persist `taskId` to resume after a crash). */
+  onTaskCreated?: (task: ExtensionTask) => void;
+  /** Called with every `tasks/get` answer. */
+  onTaskStatus?: (task: ExtensionDetailedTask) => void;
+}
+
+/**
+ * A client of the MCP tasks extension (`io.modelcontextprotocol/tasks`, SEP-2663) over an SDK v1
+ * `Client`, which has none. `callTool` declares the extension on the request, and when the server
+ * answers with a task it polls `tasks/get` (honouring `pollIntervalMs`), answers `inputRequests`
+ * through `onElicitation` / `onSampling` with `tasks/update`, and resolves with the final
+ * `CallToolResult` — the same contract as a plain `tools/call`.
+ *
+ * @example
+ * ```ts
+ * const tasks = new TasksExtensionClient(client, {
+ *   onElicitation: async (params) => ({ action: 'accept', content: { approved: true } }),
+ * });
+ * const result = await tasks.callTool({ name: 'deploy', arguments: { env: 'prod' } });
+ * ```
+ */
+export class TasksExtensionClient {
+  /** The per-request client capabilities this client sends (always including the extension). */
+  readonly capabilities: ClientCapabilities;
+  private readonly defaultPollIntervalMs: number;
+
+  constructor(
+    readonly client: Client,
+    private readonly options: TasksExtensionClientOptions = {},
+  ) {
+    const declared: ClientCapabilities = options.capabilities ?? {
+      ...(options.onElicitation ? { elicitation: { form: {} } } : {}),
+      ...(options.onSampling ? { sampling: {} } : {}),
+    };
+    this.capabilities = { ...declared, extensions: { ...declared.extensions, [TASKS_EXTENSION_ID]: {} } };
+    this.defaultPollIntervalMs = options.defaultPollIntervalMs ?? 1000;
+  }
+
+  /** The `_meta` entries that declare this client's per-request capabilities. */
+  meta(): Record<string, unknown> {
+    return { [CLIENT_CAPABILITIES_META_KEY]: this.capabilities };
+  }
+
+  /**
+   * Calls a tool and resolves with its `CallToolResult`, whether the server answers inline or with
+   * a task. A task that fails rejects with its JSON-RPC error (`McpError`); a cancelled task rejects
+   * with -32603 and `data: { taskId, status: 'cancelled' }`.
+   */
+  async callTool(params: CallToolRequest['params'], options: ExtensionCallOptions = {}): Promise<CallToolResult> {
+    const answer = await this.client.request(
+      { method: 'tools/call', params: { ...params, _meta: { ...params._meta, ...this.meta() } } },
+      z.looseObject({ resultType: z.string().optional() }),
+      this.requestOptions(options),
+    );
+    if (answer.resultType === 'task') {
+      const task = ExtensionTaskSchema.parse(answer) as ExtensionTask;
+      options.onTaskCreated?.(task);
+      return this.waitForTask(task, options);
+    }
+    if (answer.resultType !== undefined && answer.resultType !== 'complete') {
+      throw new McpError(ErrorCode.InternalError, `Unsupported resultType ${JSON.stringify(answer.resultType)} for tools/call`);
+    }
+    return withoutResultType(CallToolResultSchema.parse(answer));
+  }
+
+  /**
+   * Polls a task until it is terminal, answering its input requests on the way; resolves with its
+   * result. Use it to resume a task whose id was persisted.
+   */
+  async waitForTask(task: Pick<ExtensionTask, 'taskId' | 'status' | 'pollIntervalMs'>, options: ExtensionCallOptions = {}): Promise<CallToolResult> {
+    const { taskId } = task;
+    const done = new AbortController();
+    const asked = new Set<string>();
+    let interval = task.pollIntervalMs ?? this.defaultPollIntervalMs;
+    let handlerFailure: { error: unknown } | undefined;
+    let wake = (): void => {};
+    let terminal = false;
+    try {
+      // The CreateTaskResult carries no inputRequests: fetch them at once if it already asks.
+      let wait = task.status === 'input_required' ? 0 : interval;
+      for (;;) {
+        await pause(wait, options.signal, (w) => (wake = w));
+        if (handlerFailure) throw handlerFailure.error;
+        const current = await this.getTask(taskId, options);
+        options.onTaskStatus?.(current);
+        if (current.pollIntervalMs !== undefined) interval = current.pollIntervalMs;
+        wait = interval;
+        switch (current.status) {
+          case 'completed':
+            terminal = true;
+            return CallToolResultSchema.parse(current.result);
+          case 'failed':
+            terminal = true;
+            throw new McpError(current.error.code, current.error.message, current.error.data);
+          case 'cancelled':
+            terminal = true;
+            throw new McpError(
+              ErrorCode.InternalError,
+              `Task ${taskId} was cancelled${current.statusMessage ? `: ${current.statusMessage}` : ''}`,
+              { taskId, status: 'cancelled' },
+            );
+          case 'input_required':
+            for (const [key, request] of Object.entries(current.inputRequests)) {
+              if (asked.has(key)) continue;
+              asked.add(key);
+              this.answerInput(taskId, key, request, done.signal, options).catch((error: unknown) => {
+                handlerFailure ??= { error };
+                wake();
+              });
+            }
+            break;
+          case 'working':
+            break;
+        }
+      }
+    } catch (error) {
+      // Our side gave up (abort, a handler failed): the task must not run on for nobody.
+      if (!terminal) await this.cancelTask(taskId, { requestTimeout: options.requestTimeout }).catch(() => {});
+      throw error;
+    } finally {
+      done.abort();
+    }
+  }
+
+  /** `tasks/get`: the task with its status's payload (`result`, `error` or `inputRequests`). */
+  async getTask(taskId: string, options: Pick<ExtensionCallOptions, 'signal' | 'requestTimeout'> = {}): Promise<ExtensionDetailedTask> {
+    const result = await this.client.request(
+      { method: 'tasks/get', params: { taskId, _meta: this.meta() } },
+      ExtensionDetailedTaskSchema,
+      this.requestOptions(options),
+    );
+    return result as ExtensionDetailedTask;
+  }
+
+  /** `tasks/update`: answers some of the task's outstanding `inputRequests` (by key). */
+  async updateTask(
+    taskId: string,
+    inputResponses: InputResponses,
+    options: Pick<ExtensionCallOptions, 'signal' | 'requestTimeout'> = {},
+  ): Promise<void> {
+    await this.client.request(
+      { method: 'tasks/update', params: { taskId, inputResponses, _meta: this.meta() } },
+      z.looseObject({}),
+      this.requestOptions(options),
+    );
+  }
+
+  /** `tasks/cancel`: asks the server to cancel the task (an acknowledgement, not a status). */
+  async cancelTask(taskId: string, options: Pick<ExtensionCallOptions, 'signal' | 'requestTimeout'> = {}): Promise<void> {
+    await this.client.request(
+      { method: 'tasks/cancel', params: { taskId, _meta: this.meta() } },
+      z.looseObject({}),
+      this.requestOptions(options),
+    );
+  }
+
+  private async answerInput(
+    taskId: string,
+    key: string,
+    request: InputRequest,
+    signal: AbortSignal,
+    options: ExtensionCallOptions,
+  ): Promise<void> {
+    const context: InputRequestContext = { taskId, key, signal };
+    let result: Record<string, unknown>;
+    if (request.method === 'elicitation/create' && this.options.onElicitation) {
+      const { params } = ElicitRequestSchema.parse(request);
+      result = { ...(await this.options.onElicitation(params, context)) };
+    } else if (request.method === 'sampling/createMessage' && this.options.onSampling) {
+      const { params } = CreateMessageRequestSchema.parse(request);
+      result = { ...(await this.options.onSampling(params, context)) };
+    } else {
+      throw new McpError(ErrorCode.MethodNotFound, `No handler for the task's input request ${request.method} (${key})`);
+    }
+    if (signal.aborted) return;
+    await this.updateTask(taskId, { [key]: result }, { requestTimeout: options.requestTimeout });
+  }
+
+  private requestOptions(options: Pick<ExtensionCallOptions, 'signal' | 'requestTimeout'>): RequestOptions {
+    return {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.requestTimeout === undefined ? {} : { timeout: options.requestTimeout }),
+    };
+  }
+}
+
+function withoutResultType(result: CallToolResult): CallToolResult {
+  const { resultType: _resultType, ...rest } = result as CallToolResult & { resultType?: unknown };
+  return rest as CallToolResult;
+}
+
+/** Waits `ms`, or less when `wake` (handed to `onWake`) is called; rejects when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal | undefined, onWake: (wake: () => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const finish = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(finish, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    onWake(finish);
+  });
+}

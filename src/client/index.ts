@@ -1,0 +1,21 @@
+/**
+ * Client side of the MCP tasks extension (`io.modelcontextprotocol/tasks`), for SDK v1 clients:
+ * `import { TasksExtensionClient } from 'mcp-task-actors/client'`. Pulls in no server code.
+ */
+export { TasksExtensionClient } from './TasksExtensionClient.js';
+export type { ExtensionCallOptions, InputRequestContext, TasksExtensionClientOptions } from './TasksExtensionClient.js';
+export {
+  CLIENT_CAPABILITIES_META_KEY,
+  ExtensionDetailedTaskSchema,
+  ExtensionTaskSchema,
+  MISSING_REQUIRED_CLIENT_CAPABILITY,
+  TASKS_EXTENSION_ID,
+} from '../tasksExtensionWire.js';
+export type {
+  ExtensionCreateTaskResult,
+  ExtensionDetailedTask,
+  ExtensionTask,
+  InputRequest,
+  InputRequests,
+  InputResponses,
+} from '../tasksExtensionWire.js';
