@@ -54,8 +54,13 @@ export async function callToolForExtension(
   if (decision === 'promote') return createTaskResult(await engine.get(record.taskId, owner));
   if (decision === 'aborted') {
     // The client gave up on the call before it learnt the task id: nobody can reach the task.
-    await engine.cancel(record.taskId, owner, 'The tools/call request was cancelled').catch(() => {});
-    await engine.dismiss(record.taskId);
+    const cancelled = await engine.cancel(record.taskId, owner, 'The tools/call request was cancelled').then(
+      () => true,
+      () => false,
+    );
+    // Not cancelled (it settled meanwhile, or the store failed): forget it whenever its actor is done.
+    if (cancelled) await engine.dismiss(record.taskId);
+    else void engine.dismiss(record.taskId).catch(() => {});
     throw new McpError(ErrorCode.RequestTimeout, 'tools/call was cancelled');
   }
   const settled = await engine.store.get(record.taskId);

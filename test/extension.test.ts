@@ -88,6 +88,24 @@ function registerTools(tasks: TaskSupport, server: McpServer, probe: Probe): voi
       });
     });
   });
+  tasks.registerTool(server, 'patient', { taskSupport: 'optional', inputSchema: { key: z.string() } }, async ({ key }, task) => {
+    probe.started(key);
+    return new Promise<CallToolResult>((_resolve, reject) => {
+      task.signal.addEventListener('abort', () => {
+        probe.aborted.add(key);
+        reject(task.signal.reason);
+      });
+    });
+  });
+  tasks.registerTool(server, 'chatty', { taskSupport: 'optional', inputSchema: { key: z.string() } }, async ({ key }, task) => {
+    await task.progress(1, 2, 'half');
+    await task.log('info', `${key} before`);
+    await probe.gate(key).promise;
+    await task.status(`${key} resumed`);
+    await task.log('info', `${key} after`);
+    await task.progress(2, 2, 'done');
+    return text(`chatty:${key}`);
+  });
   server.registerTool('echo', { inputSchema: { text: z.string() } }, async ({ text: t }) => text(`echo:${t}`));
 }
 
@@ -392,6 +410,42 @@ describe('promotion of optional tools', () => {
     }
   });
 
+  it('sends logs and progress on the call while it is unanswered, none after promotion, and never task status notifications', async () => {
+    const progress: unknown[] = [];
+    const created = await modern.client.request(
+      {
+        method: 'tools/call',
+        params: { name: 'chatty', arguments: { key: 'talk' }, _meta: { [CLIENT_CAPABILITIES_META_KEY]: EXTENSION } },
+      },
+      z.looseObject({}),
+      { onprogress: (p) => void progress.push(p) },
+    );
+    expect(created.resultType).toBe('task');
+    expect(progress).toEqual([{ progress: 1, total: 2, message: 'half' }]);
+    const logs = () => modern.notifications.filter((n) => n.method === 'notifications/message').map((n) => n.params);
+    expect(logs()).toEqual([{ level: 'info', data: 'talk before' }]);
+    probe.gate('talk').resolve();
+    await eventually(async () => (await statusOf(created.taskId as string)) === 'completed');
+    expect(progress).toHaveLength(1);
+    expect(logs()).toHaveLength(1);
+    expect(modern.notifications.filter((n) => n.method.startsWith('notifications/tasks'))).toEqual([]);
+  });
+
+  it('a tools/call cancelled before it is answered cancels its task and leaves nothing behind', async () => {
+    const controller = new AbortController();
+    const call = modern.client.request(
+      { method: 'tools/call', params: { name: 'patient', arguments: { key: 'gaveup' }, _meta: { [CLIENT_CAPABILITIES_META_KEY]: EXTENSION } } },
+      z.looseObject({}),
+      { signal: controller.signal },
+    );
+    await eventually(() => probe.starts.get('gaveup') === 1);
+    controller.abort(new Error('caller left'));
+    await expect(call).rejects.toThrow('caller left');
+    await eventually(() => probe.aborted.has('gaveup'));
+    await eventually(() => tasks.liveTaskActors === 0);
+    expect((await modern.client.experimental.tasks.listTasks()).tasks).toEqual([]);
+  });
+
   it('the legacy client still gets an optional tool inline however long it runs', async () => {
     const call = legacy.client.callTool({ name: 'slow', arguments: { key: 'old-inline' } });
     await new Promise((r) => setTimeout(r, PROMOTE_AFTER + 50));
@@ -463,6 +517,30 @@ describe('cancel, unknown ids, isolation', () => {
     expect((await rpcError(request(modern.client, 'tasks/get', { taskId: theirs.taskId }))).code).toBe(ErrorCode.InvalidParams);
     expect((await rpcError(legacy.client.experimental.tasks.getTask(mine.taskId as string))).code).toBe(ErrorCode.InvalidParams);
     expect(await statusOf(mine.taskId as string)).toBe('working');
+  });
+});
+
+describe('on a low-level Server', () => {
+  it('serves the extension there too', async () => {
+    const { Server } = await import('@modelcontextprotocol/sdk/server/index.js');
+    const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+    const { InMemoryTransport } = await import('@modelcontextprotocol/sdk/inMemory.js');
+    const server = new Server({ name: 'low', version: '1' });
+    tasks.registerTool(server, 'lowAsk', { taskSupport: 'required' }, async (_args, task) =>
+      text(valueOf(await task.elicit({ message: 'low?', requestedSchema: ANSWER_FORM }))),
+    );
+    tasks.enable(server);
+    const client = new Client({ name: 'low-client', version: '1' });
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await server.connect(b);
+    await client.connect(a);
+    try {
+      expect(client.getServerCapabilities()?.extensions).toEqual({ [TASKS_EXTENSION_ID]: {} });
+      expect(await helper(client).callTool({ name: 'lowAsk', arguments: {} })).toEqual(text('re:low?'));
+    } finally {
+      await client.close();
+      await server.close();
+    }
   });
 });
 
