@@ -16,6 +16,7 @@ const protocolSuite = [
   'test/elicitation.test.ts',
   'test/sampling.test.ts',
   'test/streamableHttp.test.ts',
+  'test/extension.test.ts',
 ];
 
 export default defineConfig({
