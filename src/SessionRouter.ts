@@ -1,4 +1,6 @@
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ErrorCode, JSONRPCRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
 import type { JSONRPCMessage, JSONRPCResponse, JSONRPCErrorResponse } from '@modelcontextprotocol/sdk/types.js';
 import type { MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
 
@@ -50,6 +52,12 @@ export function routeTransport(
     setProtocolVersion: (version: string) => inner.setProtocolVersion?.(version),
   };
   inner.onmessage = (message: JSONRPCMessage, extra?: MessageExtraInfo) => {
+    const refusal = refuseMalformedRequest(message);
+    if (refusal) {
+      // The SDK drops a request its schema rejects without a reply, leaving the client waiting forever.
+      inner.send(refusal).catch((error: unknown) => inner.onerror?.(error instanceof Error ? error : new Error(String(error))));
+      return;
+    }
     if (isResponse(message)) {
       const id = String(message.id);
       const taskId = connection.awaiting.get(id);
@@ -73,6 +81,24 @@ export function routeTransport(
     outer.onerror?.(error);
   };
   return { transport: outer, connection };
+}
+
+/**
+ * The error reply for a request (method and id present) the SDK's schema rejects: -32602 when only
+ * its params are wrong (e.g. a malformed `_meta`, or an array), -32600 when it is no valid request.
+ */
+function refuseMalformedRequest(message: unknown): JSONRPCErrorResponse | undefined {
+  if (typeof message !== 'object' || message === null) return undefined;
+  const { jsonrpc, id, method, params } = message as Record<string, unknown>;
+  if (typeof method !== 'string' || (typeof id !== 'string' && typeof id !== 'number')) return undefined;
+  const parsed = JSONRPCRequestSchema.safeParse(message);
+  if (parsed.success) return undefined;
+  const onlyParams = jsonrpc === '2.0' && typeof params === 'object' && params !== null;
+  const why = z.prettifyError(parsed.error).slice(0, 500);
+  const error = onlyParams
+    ? { code: ErrorCode.InvalidParams, message: `Invalid params for ${method.slice(0, 100)}: ${why}` }
+    : { code: ErrorCode.InvalidRequest, message: `Invalid request: ${why}` };
+  return { jsonrpc: '2.0', id, error };
 }
 
 function isResponse(message: JSONRPCMessage): message is RoutedResponse {
