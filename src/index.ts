@@ -16,6 +16,8 @@ export { TaskResultHandler } from './TaskResultHandler.js';
 export { defaultIdentify } from './identity.js';
 export type { CallerInfo } from './identity.js';
 export { isTerminal } from './types.js';
+export { defaultInspectionFilter, redactEvent, redactSnapshot, redactValue, sanitizeInspection } from './inspection.js';
+export type { InspectionObserver, InspectionSanitizer } from './inspection.js';
 // The tasks extension (io.modelcontextprotocol/tasks); its client helper is `mcp-task-actors/client`.
 export { CLIENT_CAPABILITIES_META_KEY, MISSING_REQUIRED_CLIENT_CAPABILITY, TASKS_EXTENSION_ID } from './tasksExtensionWire.js';
 export type {

@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs';
+
+const client = readFileSync(new URL('./client.js', import.meta.url), 'utf8');
+
+/** Colours of the task statuses, shared by badges, chips and the diagram's current state. */
+const STATE_COLOURS: Record<string, string> = {
+  working: '#2563eb',
+  input_required: '#d97706',
+  completed: '#16a34a',
+  failed: '#dc2626',
+  cancelled: '#6b7280',
+  expired: '#7c3aed',
+};
+
+const stateRules = Object.entries(STATE_COLOURS)
+  .map(
+    ([key, colour]) =>
+      `[data-key="${key}"] { --state: ${colour}; }\n.task[data-state="${key}"] { border-left-color: ${colour}; }`,
+  )
+  .join('\n');
+
+/**
+ * The live view page: everything inline (styles, script, the task machine's SVG), so it works
+ * with no network at all. `diagramSvg` is drawn once on the server from the machine definition;
+ * the script clones it into every task card and marks the task's current state.
+ */
+export function liveViewPage(options: { diagramSvg: string; eventsPath: string; maxCards: number }): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Tasks · mcp-task-actors live view</title>
+<style>
+:root { --ink: #0f172a; --muted: #64748b; --line: #cbd5e1; --paper: #f8fafc; --state: #94a3b8; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.4 system-ui, -apple-system, 'Segoe UI', sans-serif; color: var(--ink); background: #eef2f7; }
+header.top { display: flex; align-items: baseline; gap: 16px; padding: 14px 22px; background: #fff; border-bottom: 1px solid var(--line); }
+header.top h1 { font-size: 18px; margin: 0; }
+header.top .sub { color: var(--muted); }
+#connection { margin-left: auto; font-size: 12px; padding: 2px 10px; border-radius: 999px; background: #fee2e2; color: #991b1b; }
+#connection.ok { background: #dcfce7; color: #166534; }
+main { padding: 16px 22px; display: grid; gap: 16px; }
+section.panel { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 12px 16px; }
+section.panel h2 { font-size: 13px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); margin: 0 0 8px; }
+#summary { display: flex; gap: 24px; align-items: flex-start; flex-wrap: wrap; }
+#counts { display: flex; flex-wrap: wrap; gap: 8px; align-content: flex-start; max-width: 360px; }
+.chip { display: inline-flex; gap: 8px; align-items: center; border: 1px solid var(--line); border-radius: 999px; padding: 3px 4px 3px 12px; background: var(--paper); }
+.chip .n { min-width: 26px; text-align: center; border-radius: 999px; padding: 1px 8px; color: #fff; background: var(--state); }
+.hint { color: var(--muted); font-size: 12px; margin: 8px 0 0; }
+#tasks { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 14px; }
+#empty { color: var(--muted); }
+.task { background: #fff; border: 1px solid var(--line); border-left: 5px solid var(--state); border-radius: 10px; padding: 10px 14px; }
+.task.finished { opacity: .92; }
+.task header { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; }
+.badge { font-weight: 600; color: #fff; background: var(--state); border-radius: 6px; padding: 1px 8px; }
+.id { font-size: 12px; }
+.timing { color: var(--muted); font-size: 12px; margin-left: auto; }
+.message { margin: 6px 0 0; font-style: italic; }
+.diagram { margin: 6px 0; overflow-x: auto; }
+.diagram svg { max-width: 100%; height: auto; }
+.history { margin: 0; padding-left: 20px; font-size: 12px; }
+.history li { display: grid; grid-template-columns: 92px 110px 1fr auto; gap: 8px; }
+.history time, .history .delta { color: var(--muted); font-variant-numeric: tabular-nums; }
+.history .event { color: var(--muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+svg.machine { font: 12px system-ui, sans-serif; }
+svg.machine .state > rect { fill: #fff; stroke: #94a3b8; stroke-width: 1.2; }
+svg.machine .state.compound > rect { fill: var(--paper); }
+svg.machine .ring { fill: none; stroke: #cbd5e1; }
+svg.machine .title { font-weight: 600; }
+svg.machine .invokes, svg.machine .label { font-size: 10px; fill: var(--muted); }
+svg.machine .label { paint-order: stroke; stroke: #fff; stroke-width: 3px; }
+svg.machine .edge path { stroke: #94a3b8; fill: none; }
+svg.machine .arrowhead { fill: #94a3b8; }
+svg.machine .initial circle { fill: #334155; }
+svg.machine .initial path { stroke: #334155; }
+svg.machine .count { font-weight: 700; fill: var(--state); }
+svg.machine .state.visited > rect { stroke: var(--state); stroke-dasharray: 4 3; }
+svg.machine .state.within > rect { stroke: var(--ink); stroke-width: 2; }
+svg.machine .state.current > rect { fill: var(--state); stroke: var(--state); }
+svg.machine .state.current > text { fill: #fff; font-weight: 600; }
+svg.machine .state.occupied > rect { stroke: var(--state); stroke-width: 2.4; }
+${stateRules}
+</style>
+</head>
+<body>
+<div id="live-view" data-events="${options.eventsPath}" data-max-cards="${options.maxCards}">
+<header class="top">
+  <h1>Tasks</h1>
+  <span class="sub">every task actor of this server, live from the XState inspection stream (sanitised)</span>
+  <span id="connection">connecting…</span>
+</header>
+<main>
+  <section class="panel">
+    <h2>Task machine · tasks per state</h2>
+    <div id="summary">
+      <div id="overview">${options.diagramSvg}</div>
+      <div>
+        <div id="counts"></div>
+        <p class="hint">Running states: tasks there now. Final states: totals since the server started.</p>
+      </div>
+    </div>
+  </section>
+  <section class="panel">
+    <h2>Live and recent tasks</h2>
+    <p id="empty">No tasks yet. Call a tool with <code>task</code> set, e.g. <code>countdown</code> with <code>{ "seconds": 5 }</code>.</p>
+    <div id="tasks"></div>
+  </section>
+</main>
+</div>
+<template id="machine-template">${options.diagramSvg}</template>
+<script>
+${client}
+</script>
+</body>
+</html>
+`;
+}

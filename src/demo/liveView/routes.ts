@@ -1,0 +1,96 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { taskMachine } from '../../../machines/task.js';
+import { machineGraph } from '../diagrams/machineGraph.js';
+import { stateDiagramSvg } from '../diagrams/stateSvg.js';
+import { liveViewPage } from './page.js';
+import type { TaskBoard, TaskView } from './taskBoard.js';
+
+/** Options of {@link liveViewRoutes}. */
+export interface LiveViewOptions {
+  /** Where the page is served. Default `/tasks` (its event stream is `<path>/events`). */
+  path?: string;
+  /** Changes are batched and pushed at most this often (ms). Default 100. */
+  flushMs?: number;
+  /** Tasks sent to a page that connects, and shown at most. Default 200. */
+  maxTasks?: number;
+}
+
+/** The live view's HTTP side, for `serveHttp`'s `routes` option. */
+export interface LiveView {
+  /** Serves the page and its Server-Sent Events stream; returns false for other requests. */
+  routes(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Ends every open stream and the flush timer. */
+  close(): void;
+}
+
+/**
+ * Serves the live view of `board`: `GET /tasks` (the page) and `GET /tasks/events` (SSE: a
+ * `snapshot` on connect, then `update`s with the tasks that changed). While no page is open the
+ * board's changes are dropped at once, so an unwatched server pays nothing for the stream.
+ */
+export function liveViewRoutes(board: TaskBoard, options: LiveViewOptions = {}): LiveView {
+  const path = options.path ?? '/tasks';
+  const eventsPath = `${path}/events`;
+  const flushMs = options.flushMs ?? 100;
+  const maxTasks = options.maxTasks ?? 200;
+  const page = liveViewPage({
+    diagramSvg: stateDiagramSvg(machineGraph(taskMachine), { title: 'task machine' }),
+    eventsPath,
+    maxCards: maxTasks,
+  });
+
+  const clients = new Set<ServerResponse>();
+  const changed = new Map<string, TaskView>();
+  const removed = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+
+  const flush = (): void => {
+    timer = undefined;
+    if (changed.size === 0 && removed.size === 0) return;
+    const message = sse('update', { tasks: [...changed.values()], removed: [...removed], counts: board.counts() });
+    changed.clear();
+    removed.clear();
+    for (const client of clients) client.write(message);
+  };
+
+  const unsubscribe = board.subscribe((change) => {
+    if (clients.size === 0) return;
+    if (change.type === 'task') {
+      changed.set(change.task.taskId, change.task);
+      removed.delete(change.task.taskId);
+    } else {
+      changed.delete(change.taskId);
+      removed.add(change.taskId);
+    }
+    timer ??= setTimeout(flush, flushMs);
+  });
+
+  return {
+    routes(req, res) {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (req.method !== 'GET' || (url.pathname !== path && url.pathname !== eventsPath)) return false;
+      if (url.pathname === path) {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+        res.end(page);
+        return true;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+      res.write(`retry: 1000\n\n`);
+      res.write(sse('snapshot', { tasks: board.tasks(maxTasks), counts: board.counts() }));
+      clients.add(res);
+      req.once('close', () => clients.delete(res));
+      return true;
+    },
+    close() {
+      unsubscribe();
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      for (const client of clients) client.end();
+      clients.clear();
+    },
+  };
+}
+
+function sse(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}

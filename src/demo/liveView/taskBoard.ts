@@ -1,0 +1,222 @@
+import type { AnyEventObject, InspectionEvent, Observer, Snapshot } from 'xstate';
+import { taskMachine } from '../../../machines/task.js';
+
+/** One state change of a task, as the live view lists it. */
+export interface TaskStep {
+  /** The state's key, e.g. `input_required`. */
+  state: string;
+  /** When the actor entered it (ms since the epoch). */
+  at: number;
+  /** The event that moved it there (`start` for the first state). */
+  event: string;
+}
+
+/** What the live view knows about one task, all of it from the (sanitised) inspection stream. */
+export interface TaskView {
+  taskId: string;
+  /** XState id of the current leaf state, e.g. `task.running.working` (matches the diagram). */
+  stateId: string;
+  /** Its key, e.g. `working`: the task's status. */
+  state: string;
+  /** The latest status text: the work's `task.status(...)`, "Waiting for input", a cancel reason. */
+  message: string | undefined;
+  /** False once the actor reached a final state. */
+  live: boolean;
+  startedAt: number;
+  updatedAt: number;
+  endedAt: number | undefined;
+  /** State changes, oldest first (past `maxHistory`, the newest replaces the previous newest). */
+  history: TaskStep[];
+}
+
+/** A change the board reports to its listeners. */
+export type BoardChange = { type: 'task'; task: TaskView } | { type: 'removed'; taskId: string };
+
+/** Options of {@link TaskBoard}. */
+export interface TaskBoardOptions {
+  /** Finished tasks kept on the board (the oldest go first). Default 200. */
+  keepFinished?: number;
+  /** State changes kept per task. Default 50. */
+  maxHistory?: number;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+/** States a task never leaves; their counts are totals since the board started. */
+const FINAL_STATES = new Set(
+  Object.entries(taskMachine.root.states)
+    .filter(([, node]) => node.type === 'final')
+    .map(([key]) => key),
+);
+
+/**
+ * The live view's model: every live task and the most recent finished ones, built only from
+ * inspection events (the root actor's observer), so it shows exactly what an inspector sees.
+ * Each event costs O(1): a map lookup, and for a task's snapshot an update of that task.
+ */
+export class TaskBoard {
+  /** Pass this (possibly next to other observers) to `TaskSupport`'s `inspect` option. */
+  readonly observer: Observer<InspectionEvent>;
+  private readonly live = new Map<string, TaskView>();
+  private readonly finished = new Map<string, TaskView>();
+  /** Task actors by session id, so non-task actors cost one failed lookup. */
+  private readonly actors = new Map<string, TaskView>();
+  private readonly sessionIds = new WeakMap<TaskView, string>();
+  private readonly stateCounts = new Map<string, number>();
+  private readonly listeners = new Set<(change: BoardChange) => void>();
+  private readonly keepFinished: number;
+  private readonly maxHistory: number;
+  private readonly now: () => number;
+
+  constructor(options: TaskBoardOptions = {}) {
+    this.keepFinished = options.keepFinished ?? 200;
+    this.maxHistory = options.maxHistory ?? 50;
+    this.now = options.now ?? Date.now;
+    this.observer = { next: (event) => this.take(event) };
+  }
+
+  /** Live tasks (newest first), then finished ones (most recently ended first); at most `limit`. */
+  tasks(limit = Infinity): TaskView[] {
+    const out: TaskView[] = [];
+    const live = [...this.live.values()].reverse();
+    const finished = [...this.finished.values()].reverse();
+    for (const task of [...live, ...finished]) {
+      if (out.length >= limit) break;
+      out.push(task);
+    }
+    return out;
+  }
+
+  /** Tasks per state: live ones right now for running states, totals since start for final ones. */
+  counts(): Record<string, number> {
+    return Object.fromEntries(this.stateCounts);
+  }
+
+  /** Calls `listener` on every change; returns the unsubscribe function. */
+  subscribe(listener: (change: BoardChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  private take(event: InspectionEvent): void {
+    if (event.type === '@xstate.actor') {
+      if (isTaskActor(event.actorRef)) this.register(event.actorRef);
+      return;
+    }
+    if (event.type !== '@xstate.snapshot') return;
+    const task = this.actors.get(event.actorRef.sessionId);
+    if (task) this.update(task, event.snapshot, event.event);
+  }
+
+  private register(actorRef: InspectionEvent['actorRef']): void {
+    const at = this.now();
+    const taskId = (actorRef as { id?: string }).id ?? actorRef.sessionId;
+    const task: TaskView = {
+      taskId,
+      stateId: '',
+      state: '',
+      message: undefined,
+      live: true,
+      startedAt: at,
+      updatedAt: at,
+      endedAt: undefined,
+      history: [],
+    };
+    this.actors.set(actorRef.sessionId, task);
+    this.sessionIds.set(task, actorRef.sessionId);
+    this.live.set(taskId, task);
+  }
+
+  private update(task: TaskView, snapshot: Snapshot<unknown>, event: AnyEventObject): void {
+    const at = this.now();
+    const path = statePath((snapshot as { value?: unknown }).value);
+    const state = path[path.length - 1];
+    if (state !== undefined && state !== task.state) {
+      if (task.state !== '' && !FINAL_STATES.has(task.state)) this.count(task.state, -1);
+      this.count(state, +1);
+      const step = { state, at, event: event.type === 'xstate.init' ? 'start' : eventName(event.type) };
+      if (task.history.length >= this.maxHistory) task.history.splice(this.maxHistory - 1, 1);
+      task.history.push(step);
+      task.state = state;
+      task.stateId = [taskMachine.id, ...path].join('.');
+    }
+    task.message = messageAfter(task, event);
+    task.updatedAt = at;
+    if (snapshot.status !== 'active') this.finish(task, at);
+    this.emit({ type: 'task', task });
+  }
+
+  private finish(task: TaskView, at: number): void {
+    const sessionId = this.sessionIds.get(task);
+    if (sessionId !== undefined) this.actors.delete(sessionId);
+    task.live = false;
+    task.endedAt = at;
+    this.live.delete(task.taskId);
+    this.finished.set(task.taskId, task);
+    while (this.finished.size > this.keepFinished) {
+      const oldest = this.finished.keys().next().value as string;
+      this.finished.delete(oldest);
+      this.emit({ type: 'removed', taskId: oldest });
+    }
+  }
+
+  private count(state: string, delta: number): void {
+    this.stateCounts.set(state, (this.stateCounts.get(state) ?? 0) + delta);
+  }
+
+  private emit(change: BoardChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+}
+
+function isTaskActor(actorRef: InspectionEvent['actorRef']): boolean {
+  return (actorRef as { logic?: { id?: unknown } }).logic?.id === taskMachine.id;
+}
+
+/** `{ running: 'working' }` → `['running', 'working']`. */
+function statePath(value: unknown): string[] {
+  const path: string[] = [];
+  let current = value;
+  while (current !== undefined && current !== null) {
+    if (typeof current === 'string') {
+      path.push(current);
+      break;
+    }
+    const [key] = Object.keys(current as object);
+    if (key === undefined) break;
+    path.push(key);
+    current = (current as Record<string, unknown>)[key];
+  }
+  return path;
+}
+
+/** The task's status text after `event`, mirroring what the task machine announces. */
+function messageAfter(task: TaskView, event: AnyEventObject): string | undefined {
+  switch (event.type) {
+    case 'work.status':
+      return typeof event['message'] === 'string' ? event['message'] : task.message;
+    case 'input.request':
+      return 'Waiting for input';
+    case 'input.response':
+    case 'input.error':
+      return task.state === 'working' ? undefined : task.message;
+    case 'cancel':
+      return typeof event['reason'] === 'string' ? event['reason'] : 'Cancelled';
+    case 'shutdown':
+      return typeof event['reason'] === 'string' ? event['reason'] : 'Shut down';
+    case 'expire':
+      return 'Expired (ttl reached)';
+    default:
+      // Like the stored record: a completed task has no status text; a failed one's error text is redacted here.
+      if (event.type.startsWith('xstate.done.actor.')) return undefined;
+      if (event.type.startsWith('xstate.error.actor.')) return 'The work threw';
+      return task.message;
+  }
+}
+
+/** The task machine invokes one actor, its work: its completion reads as on the diagram. */
+function eventName(type: string): string {
+  if (type.startsWith('xstate.done.actor.')) return 'work done';
+  if (type.startsWith('xstate.error.actor.')) return 'work error';
+  return type;
+}

@@ -1,0 +1,280 @@
+import type { AnyEventObject, InspectionEvent, Observer, Snapshot } from 'xstate';
+
+/** An XState inspection observer, as `createActor`'s `inspect` option takes it. */
+export type InspectionObserver = Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+
+/**
+ * Hooks deciding what of the actor system an inspector may see. Every hook left out keeps its
+ * default: only `@xstate.actor`, `@xstate.event` and `@xstate.snapshot` pass, and tool results,
+ * client answers (elicitation contents, sampling replies), errors and anything else not known to be
+ * safe are replaced by their shape and size (see {@link redactValue}).
+ */
+export interface InspectionSanitizer {
+  /** Which inspection events reach the inspector at all. Default: {@link defaultInspectionFilter}. */
+  filter?: (event: InspectionEvent) => boolean;
+  /** What an inspector sees of an event sent to an actor. Default: {@link redactEvent}. */
+  event?: (event: AnyEventObject) => AnyEventObject;
+  /** What an inspector sees of an actor's snapshot. Default: {@link redactSnapshot}. */
+  snapshot?: (snapshot: Snapshot<unknown>) => Snapshot<unknown>;
+}
+
+/**
+ * The default filter: actor registrations, events and snapshots. `@xstate.action` and
+ * `@xstate.microstep` are left out because their params and transitions carry tool results
+ * verbatim, and they would double the traffic without telling a viewer anything new.
+ */
+export function defaultInspectionFilter(event: InspectionEvent): boolean {
+  return event.type === '@xstate.snapshot' || event.type === '@xstate.event' || event.type === '@xstate.actor';
+}
+
+/** Keys whose primitive values are ids, statuses and status texts, never user data. */
+const KEPT_KEYS = new Set(['type', 'taskId', 'requestId', 'actorId', 'reason', 'message', 'status', 'live', 'closing', 'waitingFor']);
+/** Keys holding envelopes whose own keys are judged one by one (a routed task event, an actor's input). */
+const OPENED_KEYS = new Set(['event', 'input', 'context']);
+const MAX_DEPTH = 4;
+
+/**
+ * Replaces a value by a description of its shape and size, e.g.
+ * `[redacted object{action: string(6), content: object{approved: boolean}}, 45 bytes]`.
+ * String contents, numbers and booleans never appear; keys of objects do (they are schema names).
+ */
+export function redactValue(value: unknown): string {
+  let size = '';
+  try {
+    const json = JSON.stringify(value);
+    if (json !== undefined) size = `, ${Buffer.byteLength(json)} bytes`;
+  } catch {
+    // Circular or BigInt: the shape alone still tells the viewer what was there.
+  }
+  return `[redacted ${shapeOf(value, 0)}${size}]`;
+}
+
+function shapeOf(value: unknown, depth: number): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return `string(${value.length})`;
+  if (typeof value !== 'object') return typeof value;
+  if (value instanceof Error) return `${value.name}(message: string(${value.message.length}))`;
+  if (Array.isArray(value)) {
+    if (value.length === 0 || depth >= 3) return `array(${value.length})`;
+    return `array(${value.length})[${shapeOf(value[0], depth + 1)}${value.length > 1 ? ', …' : ''}]`;
+  }
+  if (depth >= 3) return 'object{…}';
+  const keys = Object.keys(value);
+  const shown = keys.slice(0, 8).map((key) => `${key}: ${shapeOf((value as Record<string, unknown>)[key], depth + 1)}`);
+  if (keys.length > shown.length) shown.push(`…${keys.length - shown.length} more`);
+  return `object{${shown.join(', ')}}`;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isPrimitive(value: unknown): boolean {
+  return value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+}
+
+function isKeptValue(value: unknown): boolean {
+  return isPrimitive(value) || (Array.isArray(value) && value.every(isPrimitive));
+}
+
+/** Keeps the known-safe keys of a record, opens envelopes, redacts everything else. */
+function sanitizeRecord(record: Record<string, unknown>, depth: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(record)) {
+    const value = record[key];
+    if (value === undefined) continue;
+    if (KEPT_KEYS.has(key) && isKeptValue(value)) out[key] = value;
+    else if (OPENED_KEYS.has(key) && isObject(value) && depth < MAX_DEPTH) out[key] = sanitizeRecord(value, depth + 1);
+    else out[key] = redactValue(value);
+  }
+  return out;
+}
+
+/**
+ * The default event hook: keeps the event's type and its ids, statuses and status texts
+ * (`taskId`, `requestId`, `message` of `work.status`, `reason` of `cancel`…), opens the envelope of
+ * routed events (`task.send`'s `event`), and redacts the rest: `input.response`'s `result`,
+ * `input.error`'s `error`, done events' `output`.
+ */
+export function redactEvent(event: AnyEventObject): AnyEventObject {
+  return sanitizeRecord(event, 0) as AnyEventObject;
+}
+
+/**
+ * The default snapshot hook: status and state value as they are, context and input through the
+ * same rules as events, `output` and `error` redacted, child actors as references only.
+ */
+export function redactSnapshot(snapshot: Snapshot<unknown>): Snapshot<unknown> {
+  const raw = snapshot as Snapshot<unknown> & { value?: unknown; context?: unknown; input?: unknown; children?: unknown };
+  const out: Record<string, unknown> = {
+    status: raw.status,
+    output: raw.output === undefined ? undefined : redactValue(raw.output),
+    error: raw.error === undefined ? undefined : redactValue(raw.error),
+  };
+  if ('value' in raw) out['value'] = raw.value;
+  if (raw.context !== undefined) out['context'] = isObject(raw.context) ? sanitizeRecord(raw.context, 1) : redactValue(raw.context);
+  if (raw.input !== undefined) out['input'] = isObject(raw.input) ? sanitizeRecord(raw.input, 1) : redactValue(raw.input);
+  if (isObject(raw.children)) {
+    const children: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(raw.children)) children[key] = { id: (child as { id?: unknown }).id };
+    out['children'] = children;
+  }
+  return out as Snapshot<unknown>;
+}
+
+type ActorLike = InspectionEvent['actorRef'];
+
+/**
+ * Wraps an inspection observer so it sees only what `sanitizer` lets through. Events that pass
+ * the filter are rebuilt with lazily sanitized `event`/`snapshot` (own enumerable getters, so
+ * spreading the event still works), and actor references are wrapped so `getSnapshot()` — which
+ * inspectors read for `@xstate.actor` — returns the sanitized snapshot as well.
+ */
+export function sanitizeInspection(target: InspectionObserver, sanitizer: InspectionSanitizer = {}): Observer<InspectionEvent> {
+  const observer = typeof target === 'function' ? { next: target } : target;
+  const filter = sanitizer.filter ?? defaultInspectionFilter;
+  const cleanEvent = sanitizer.event ?? redactEvent;
+  const cleanSnapshot = sanitizer.snapshot ?? redactSnapshot;
+  const refs = new WeakMap<object, ActorLike>();
+
+  const wrapRef = <T extends ActorLike | undefined>(ref: T): T => {
+    if (ref === undefined || ref === null) return ref;
+    let wrapped = refs.get(ref);
+    if (!wrapped) {
+      wrapped = new Proxy(ref, {
+        get(actor, key) {
+          if (key === 'getSnapshot') {
+            return () => {
+              const snapshot = actor.getSnapshot() as Snapshot<unknown> | undefined;
+              // Undefined while the actor is still being constructed (XState announces it first).
+              return snapshot === undefined ? undefined : cleanSnapshot(snapshot);
+            };
+          }
+          if (key === '_parent') return wrapRef((actor as { _parent?: ActorLike })._parent);
+          const value: unknown = Reflect.get(actor, key, actor);
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(actor) : value;
+        },
+      });
+      refs.set(ref, wrapped);
+    }
+    return wrapped as T;
+  };
+
+  const rebuild = (event: InspectionEvent): InspectionEvent => {
+    switch (event.type) {
+      case '@xstate.snapshot':
+      case '@xstate.transition':
+      case '@xstate.microstep': {
+        let cleanedEvent: AnyEventObject | undefined;
+        let cleanedSnapshot: Snapshot<unknown> | undefined;
+        const rebuilt = {
+          type: event.type,
+          rootId: event.rootId,
+          actorRef: wrapRef(event.actorRef),
+          get event() {
+            return (cleanedEvent ??= cleanEvent(event.event));
+          },
+          get snapshot() {
+            return (cleanedSnapshot ??= cleanSnapshot(event.snapshot));
+          },
+        };
+        // Transition definitions hold the machine's action params verbatim; a viewer gets none.
+        return (event.type === '@xstate.microstep' ? { ...rebuilt, _transitions: [] } : rebuilt) as InspectionEvent;
+      }
+      case '@xstate.event': {
+        let cleanedEvent: AnyEventObject | undefined;
+        return {
+          type: event.type,
+          rootId: event.rootId,
+          actorRef: wrapRef(event.actorRef),
+          sourceRef: wrapRef(event.sourceRef),
+          get event() {
+            return (cleanedEvent ??= cleanEvent(event.event));
+          },
+        };
+      }
+      case '@xstate.actor':
+        return { type: event.type, rootId: event.rootId, actorRef: wrapRef(event.actorRef) };
+      case '@xstate.action':
+        return {
+          type: event.type,
+          rootId: event.rootId,
+          actorRef: wrapRef(event.actorRef),
+          action: { type: event.action.type, params: event.action.params === undefined ? undefined : redactValue(event.action.params) },
+        };
+    }
+  };
+
+  return {
+    next: (event) => {
+      if (filter(event)) observer.next?.(rebuild(event));
+    },
+    error: (error) => observer.error?.(error),
+    complete: () => observer.complete?.(),
+  };
+}
+
+/** Inspection as TaskSupport runs it: the observer for the root actor (if any) and how to end it. */
+export interface InspectionSetup {
+  observer: Observer<InspectionEvent> | undefined;
+  /** Ends what TaskSupport started for inspection itself (the `inspect: true` relay); a no-op otherwise. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Resolves TaskSupport's `inspect`/`sanitize` options. Off means no observer at all, so XState
+ * has nobody to report to and nothing is wrapped or serialised. `true` starts the Stately
+ * inspector relay (Node only, loaded on demand so the main entry stays free of it).
+ * @internal
+ */
+export function setUpInspection(
+  inspect: InspectionObserver | true | undefined,
+  sanitize: InspectionSanitizer | false | undefined,
+  logger: Pick<Console, 'warn' | 'error'>,
+  statelyPort = 8080,
+): InspectionSetup {
+  if (!inspect) return { observer: undefined, stop: async () => {} };
+  const guard = (target: InspectionObserver): Observer<InspectionEvent> =>
+    sanitize === false ? (typeof target === 'function' ? { next: target } : target) : sanitizeInspection(target, sanitize);
+  if (inspect !== true) return { observer: guard(inspect), stop: async () => {} };
+  return lazyStatelyInspector(guard, logger, statelyPort);
+}
+
+/** How many events `inspect: true` keeps while the Stately relay is still starting. */
+const STARTUP_BUFFER = 1000;
+
+function lazyStatelyInspector(
+  guard: (target: InspectionObserver) => Observer<InspectionEvent>,
+  logger: Pick<Console, 'warn' | 'error'>,
+  port: number,
+): InspectionSetup {
+  let early: InspectionEvent[] | undefined = [];
+  let forward: ((event: InspectionEvent) => void) | undefined;
+  const ready = import('./inspect/statelyInspector.js')
+    .then(({ startStatelyInspector }) => startStatelyInspector({ port }))
+    .then(
+      (inspector) => {
+        logger.warn(`mcp-task-actors: Stately inspector relay at ${inspector.relayUrl}; open ${inspector.url} to watch the tasks`);
+        forward = (event) => inspector.inspect.next?.(event);
+        for (const event of early ?? []) forward(event);
+        early = undefined;
+        return inspector;
+      },
+      (error: unknown) => {
+        early = undefined;
+        logger.error('mcp-task-actors: inspect: true could not start the Stately inspector (is @statelyai/inspect installed?)', error);
+        return undefined;
+      },
+    );
+  const observer = guard((event) => {
+    if (forward) forward(event);
+    else if (early && early.length < STARTUP_BUFFER) early.push(event);
+  });
+  return {
+    observer,
+    stop: async () => {
+      const inspector = await ready;
+      await inspector?.stop();
+    },
+  };
+}
