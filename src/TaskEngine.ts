@@ -430,11 +430,19 @@ export class TaskEngine {
     const answer = new Promise<T>((resolve, reject) => {
       live.inputs.set(requestId, { resolve: resolve as (r: unknown) => void, reject, parse });
     });
-    await this.queue.enqueue(taskId, {
-      kind: 'request',
-      requestId,
-      message: { jsonrpc: '2.0', id: requestId, method, params: { ...params, _meta: meta } },
-    });
+    // A cancel may reject it while the enqueue below is pending: not an unhandled rejection.
+    answer.catch(() => {});
+    try {
+      await this.queue.enqueue(taskId, {
+        kind: 'request',
+        requestId,
+        message: { jsonrpc: '2.0', id: requestId, method, params: { ...params, _meta: meta } },
+      });
+    } catch (error) {
+      // Never asked: nothing may wait for, or later reject, an answer to it.
+      live.inputs.delete(requestId);
+      throw error;
+    }
     this.send(taskId, { type: 'input.request', requestId });
     return answer;
   }

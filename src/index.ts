@@ -18,6 +18,11 @@ export type { CallerInfo } from './identity.js';
 export { isTerminal } from './types.js';
 export { defaultInspectionFilter, redactEvent, redactSnapshot, redactValue, sanitizeInspection } from './inspection.js';
 export type { InspectionObserver, InspectionSanitizer } from './inspection.js';
+export { LIMIT_EXCEEDED, defaultTaskLimits } from './limits.js';
+export type { LimitExceededData, LimitName, TaskLimits } from './limits.js';
+export type { ErrorMapper, WorkErrorContext } from './errorMapping.js';
+export { ANONYMOUS_OWNER } from './callerBinding.js';
+export type { UnidentifiedCallers } from './callerBinding.js';
 // The tasks extension (io.modelcontextprotocol/tasks); its client helper is `mcp-task-actors/client`.
 export { CLIENT_CAPABILITIES_META_KEY, MISSING_REQUIRED_CLIENT_CAPABILITY, TASKS_EXTENSION_ID } from './tasksExtensionWire.js';
 export type {

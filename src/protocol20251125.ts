@@ -1,5 +1,7 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ANONYMOUS_OWNER, listUnavailable } from './callerBinding.js';
 import { listParams, setMethodHandler, taskIdParams } from './methodHandler.js';
+import { takeOverResultCall } from './resultCalls.js';
 import type { ServerBinding, ServerExtra } from './ServerBinding.js';
 import type { TaskEngine } from './TaskEngine.js';
 import { toTask } from './TaskEngine.js';
@@ -29,12 +31,20 @@ export function registerTaskMethods(
   setMethodHandler(server, 'tasks/result', taskIdParams, async (params, extra) => {
     const connection = binding.connection;
     if (!connection) throw new McpError(ErrorCode.InternalError, 'No connection for tasks/result');
-    return resultHandler.handle(params.taskId, ownerOf(extra), connection, extra);
+    const current = takeOverResultCall(connection, params.taskId, extra);
+    try {
+      return await resultHandler.handle(params.taskId, ownerOf(extra), connection, current.call);
+    } finally {
+      current.release();
+    }
   });
 
   setMethodHandler(server, 'tasks/list', listParams, async (params, extra) => {
+    const owner = ownerOf(extra);
+    // Anonymous callers share one owner: listing it would hand every caller everyone's task ids.
+    if (owner === ANONYMOUS_OWNER) throw listUnavailable();
     try {
-      const page = await engine.list(ownerOf(extra), params?.cursor, pageSize);
+      const page = await engine.list(owner, params?.cursor, pageSize);
       const tasks = page.tasks.map(toTask);
       return page.nextCursor === undefined ? { tasks } : { tasks, nextCursor: page.nextCursor };
     } catch (error) {
