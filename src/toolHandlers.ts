@@ -67,6 +67,10 @@ export function installToolHandlers(
         `Tool ${name} must be called as a task (taskSupport: 'required'): add params.task`,
       );
     }
+    if (task?.ttl !== undefined && !(Number.isFinite(task.ttl) && task.ttl >= 0)) {
+      // A negative ttl would grant a task that is deleted before anyone can read it.
+      throw new McpError(ErrorCode.InvalidParams, `Invalid params.task.ttl: ${task.ttl} (expected ms ≥ 0)`);
+    }
     const args = tool.parse(request.params.arguments);
     if (!args.success) {
       throw new McpError(ErrorCode.InvalidParams, `Invalid arguments for tool ${name}: ${args.message}`);

@@ -67,6 +67,12 @@ describe('tools/call and tools/list with task support', () => {
     expect((await createTask(session.client, 'quick', { text: 'x' })).ttl).toBe(5_000);
   });
 
+  it('rejects a negative ttl with -32602 instead of granting a task that is gone at once', async () => {
+    const error = await rpcError(createTask(session.client, 'quick', { text: 'x' }, -5));
+    expect(error.code).toBe(ErrorCode.InvalidParams);
+    expect(error.message).toContain('ttl');
+  });
+
   it('rejects a required tool called without task with -32601, not an isError result', async () => {
     const error = await rpcError(session.client.callTool({ name: 'quick', arguments: { text: 'x' } }));
     expect(error.code).toBe(ErrorCode.MethodNotFound);
