@@ -14,6 +14,8 @@ export interface DemoProcess {
   crash(): Promise<void>;
   stop(): Promise<void>;
   liveTaskActors(): Promise<number>;
+  /** Whether this process runs the task's actor right now. */
+  runs(taskId: string): Promise<boolean>;
 }
 
 export async function startDemoProcess(env: Record<string, string>): Promise<DemoProcess> {
@@ -45,6 +47,8 @@ export async function startDemoProcess(env: Record<string, string>): Promise<Dem
     crash: () => kill('SIGKILL'),
     stop: () => kill('SIGTERM'),
     liveTaskActors: async () => ((await (await fetch(`${base}/health`)).json()) as { liveTaskActors: number }).liveTaskActors,
+    runs: async (taskId) =>
+      ((await (await fetch(`${base}/health?task=${encodeURIComponent(taskId)}`)).json()) as { running: boolean }).running,
   };
 }
 
