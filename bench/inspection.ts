@@ -88,6 +88,21 @@ const configs: Config[] = [
       return { ...timed, stop: async () => void bytes };
     },
   },
+  {
+    name: 'on, sanitize: false, no-op observer',
+    setUp: async () => {
+      let events = 0;
+      let ms = 0;
+      const observer: Observer<InspectionEvent> = {
+        next: () => {
+          const start = performance.now();
+          events++;
+          ms += performance.now() - start;
+        },
+      };
+      return { options: { inspect: observer, sanitize: false }, events: () => events, observerMs: () => ms, stop: async () => {} };
+    },
+  },
 ];
 if (values.stately) {
   configs.push({

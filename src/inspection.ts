@@ -1,4 +1,11 @@
-import type { AnyEventObject, InspectionEvent, Observer, Snapshot } from 'xstate';
+import type {
+  AnyEventObject,
+  InspectedEventEvent,
+  InspectedSnapshotEvent,
+  InspectionEvent,
+  Observer,
+  Snapshot,
+} from 'xstate';
 
 /** An XState inspection observer, as `createActor`'s `inspect` option takes it. */
 export type InspectionObserver = Observer<InspectionEvent> | ((event: InspectionEvent) => void);
@@ -124,77 +131,122 @@ export function redactSnapshot(snapshot: Snapshot<unknown>): Snapshot<unknown> {
 
 type ActorLike = InspectionEvent['actorRef'];
 
+interface Cleaners {
+  event(event: AnyEventObject): AnyEventObject;
+  snapshot(snapshot: Snapshot<unknown>): Snapshot<unknown>;
+}
+
+/*
+ * What an observer receives. One small object per event: the raw event and snapshot sit in
+ * private fields (invisible to spreading, walking and JSON), the sanitised ones are computed on
+ * first read of `event`/`snapshot` (prototype getters; `toJSON` includes them). Fewer, smaller
+ * allocations per event matter here: this runs for every inspection event of every task.
+ */
+
+class SanitizedSnapshotEvent implements InspectedSnapshotEvent {
+  readonly type = '@xstate.snapshot' as const;
+  #rawEvent: AnyEventObject;
+  #rawSnapshot: Snapshot<unknown>;
+  #cleaners: Cleaners;
+  #event: AnyEventObject | undefined;
+  #snapshot: Snapshot<unknown> | undefined;
+  constructor(readonly rootId: string, readonly actorRef: ActorLike, raw: InspectedSnapshotEvent, cleaners: Cleaners) {
+    this.#rawEvent = raw.event;
+    this.#rawSnapshot = raw.snapshot;
+    this.#cleaners = cleaners;
+  }
+  get event(): AnyEventObject {
+    return (this.#event ??= this.#cleaners.event(this.#rawEvent));
+  }
+  get snapshot(): Snapshot<unknown> {
+    return (this.#snapshot ??= this.#cleaners.snapshot(this.#rawSnapshot));
+  }
+  toJSON() {
+    return { type: this.type, rootId: this.rootId, actorRef: this.actorRef, event: this.event, snapshot: this.snapshot };
+  }
+}
+
+class SanitizedEventEvent implements InspectedEventEvent {
+  readonly type = '@xstate.event' as const;
+  #rawEvent: AnyEventObject;
+  #cleaners: Cleaners;
+  #event: AnyEventObject | undefined;
+  constructor(
+    readonly rootId: string,
+    readonly actorRef: ActorLike,
+    readonly sourceRef: ActorLike | undefined,
+    rawEvent: AnyEventObject,
+    cleaners: Cleaners,
+  ) {
+    this.#rawEvent = rawEvent;
+    this.#cleaners = cleaners;
+  }
+  get event(): AnyEventObject {
+    return (this.#event ??= this.#cleaners.event(this.#rawEvent));
+  }
+  toJSON() {
+    return { type: this.type, rootId: this.rootId, actorRef: this.actorRef, sourceRef: this.sourceRef, event: this.event };
+  }
+}
+
 /**
  * Wraps an inspection observer so it sees only what `sanitizer` lets through. Events that pass
- * the filter are rebuilt with lazily sanitized `event`/`snapshot` (own enumerable getters, so
- * spreading the event still works), and actor references are wrapped so `getSnapshot()` — which
- * inspectors read for `@xstate.actor` — returns the sanitized snapshot as well.
+ * the filter are rebuilt with lazily sanitized `event`/`snapshot`, and actor references are
+ * wrapped so `getSnapshot()` — which inspectors read for `@xstate.actor` — returns the sanitized
+ * snapshot as well. `event` and `snapshot` are getters: read them (or `JSON.stringify` the event)
+ * rather than spreading the event object.
  */
 export function sanitizeInspection(target: InspectionObserver, sanitizer: InspectionSanitizer = {}): Observer<InspectionEvent> {
   const observer = typeof target === 'function' ? { next: target } : target;
   const filter = sanitizer.filter ?? defaultInspectionFilter;
-  const cleanEvent = sanitizer.event ?? redactEvent;
-  const cleanSnapshot = sanitizer.snapshot ?? redactSnapshot;
+  const cleaners: Cleaners = { event: sanitizer.event ?? redactEvent, snapshot: sanitizer.snapshot ?? redactSnapshot };
   const refs = new WeakMap<object, ActorLike>();
 
-  const wrapRef = <T extends ActorLike | undefined>(ref: T): T => {
+  // One handler for every wrapped actor: it reads the actor from its `target` argument.
+  const handler: ProxyHandler<ActorLike> = {
+    get(actor, key) {
+      if (key === 'getSnapshot') {
+        return () => {
+          const snapshot = actor.getSnapshot() as Snapshot<unknown> | undefined;
+          // Undefined while the actor is still being constructed (XState announces it first).
+          return snapshot === undefined ? undefined : cleaners.snapshot(snapshot);
+        };
+      }
+      if (key === '_parent') return wrapRef((actor as { _parent?: ActorLike })._parent);
+      const value: unknown = Reflect.get(actor, key, actor);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(actor) : value;
+    },
+  };
+  function wrapRef<T extends ActorLike | undefined>(ref: T): T {
     if (ref === undefined || ref === null) return ref;
     let wrapped = refs.get(ref);
     if (!wrapped) {
-      wrapped = new Proxy(ref, {
-        get(actor, key) {
-          if (key === 'getSnapshot') {
-            return () => {
-              const snapshot = actor.getSnapshot() as Snapshot<unknown> | undefined;
-              // Undefined while the actor is still being constructed (XState announces it first).
-              return snapshot === undefined ? undefined : cleanSnapshot(snapshot);
-            };
-          }
-          if (key === '_parent') return wrapRef((actor as { _parent?: ActorLike })._parent);
-          const value: unknown = Reflect.get(actor, key, actor);
-          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(actor) : value;
-        },
-      });
+      wrapped = new Proxy(ref, handler);
       refs.set(ref, wrapped);
     }
     return wrapped as T;
-  };
+  }
 
   const rebuild = (event: InspectionEvent): InspectionEvent => {
     switch (event.type) {
       case '@xstate.snapshot':
+        return new SanitizedSnapshotEvent(event.rootId, wrapRef(event.actorRef), event, cleaners);
+      case '@xstate.event':
+        return new SanitizedEventEvent(event.rootId, wrapRef(event.actorRef), wrapRef(event.sourceRef), event.event, cleaners);
+      case '@xstate.actor':
+        return { type: event.type, rootId: event.rootId, actorRef: wrapRef(event.actorRef) };
+      // Only reached through a custom filter. Their payloads hold action params (tool results)
+      // and transition definitions verbatim: sanitised eagerly, transitions left out.
       case '@xstate.transition':
-      case '@xstate.microstep': {
-        let cleanedEvent: AnyEventObject | undefined;
-        let cleanedSnapshot: Snapshot<unknown> | undefined;
-        const rebuilt = {
-          type: event.type,
-          rootId: event.rootId,
-          actorRef: wrapRef(event.actorRef),
-          get event() {
-            return (cleanedEvent ??= cleanEvent(event.event));
-          },
-          get snapshot() {
-            return (cleanedSnapshot ??= cleanSnapshot(event.snapshot));
-          },
-        };
-        // Transition definitions hold the machine's action params verbatim; a viewer gets none.
-        return (event.type === '@xstate.microstep' ? { ...rebuilt, _transitions: [] } : rebuilt) as InspectionEvent;
-      }
-      case '@xstate.event': {
-        let cleanedEvent: AnyEventObject | undefined;
+      case '@xstate.microstep':
         return {
           type: event.type,
           rootId: event.rootId,
           actorRef: wrapRef(event.actorRef),
-          sourceRef: wrapRef(event.sourceRef),
-          get event() {
-            return (cleanedEvent ??= cleanEvent(event.event));
-          },
-        };
-      }
-      case '@xstate.actor':
-        return { type: event.type, rootId: event.rootId, actorRef: wrapRef(event.actorRef) };
+          event: cleaners.event(event.event),
+          snapshot: cleaners.snapshot(event.snapshot),
+          ...(event.type === '@xstate.microstep' ? { _transitions: [] } : {}),
+        } as InspectionEvent;
       case '@xstate.action':
         return {
           type: event.type,

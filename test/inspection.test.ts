@@ -90,7 +90,9 @@ describe('TaskSupport inspection options', () => {
     // settle's params carry the tool result: the action passes the custom filter but is still redacted.
     const settle = seen.find((e) => e.type === '@xstate.action' && e.action.type === 'settle');
     expect(settle && settle.type === '@xstate.action' && settle.action.params).toMatch(/^\[redacted object\{status: string\(9\), output/);
-    const everything = JSON.stringify(seen.map((e) => ({ ...e, actorRef: e.actorRef.getSnapshot() })));
+    // JSON of an event carries its sanitised payload (toJSON); the raw one is in private fields only.
+    const everything = JSON.stringify(seen.map((e) => ({ event: e, actor: e.actorRef.getSnapshot(), own: { ...e } })));
+    expect(everything).toContain('"snapshot":{"status":"done","output":"[redacted object{content:');
     expect(everything).not.toContain('hook-secret-1');
     await session.close();
     await tasks.close();

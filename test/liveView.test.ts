@@ -26,7 +26,8 @@ let client: Client;
 async function startDemo(): Promise<void> {
   demo = spawn(process.execPath, ['--import', 'tsx', 'src/demo/main.ts'], {
     cwd: root,
-    env: { ...process.env, PORT: '0' },
+    // In memory and at the demo's real pace, whatever the surrounding environment says.
+    env: { ...withoutKeys(process.env, ['REDIS_URL', 'MTA_PREFIX', 'MTA_LEASE_MS', 'DEMO_SECOND_MS']), PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -46,6 +47,12 @@ async function startDemo(): Promise<void> {
     });
     demo.once('exit', (code) => reject(new Error(`demo exited (${code}):\n${out}`)));
   });
+}
+
+function withoutKeys(env: NodeJS.ProcessEnv, keys: string[]): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  for (const key of keys) delete copy[key];
+  return copy;
 }
 
 beforeAll(async () => {
