@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createActor, fromPromise } from 'xstate';
+import { createActor } from 'xstate';
 import type { Actor, InspectionEvent, Observer } from 'xstate';
 import {
   CallToolResultSchema,
@@ -22,6 +22,7 @@ import type { AnnounceParams, SettleParams, TaskMachineEvent } from '../machines
 import { taskSupportMachine } from '../machines/taskSupport.js';
 import { createTaskSupervisor } from '../machines/taskSupervisor.js';
 import type { TaskSupervisorSnapshot } from '../machines/taskSupervisor.js';
+import { fromWork } from '../machines/workLogic.js';
 import { assertCanElicit, assertCanSample } from './clientCapabilities.js';
 import { errorShape, outcomeOfThrow, taskNotFound } from './errors.js';
 import { ExpirySchedule } from './ExpirySchedule.js';
@@ -74,14 +75,40 @@ interface PendingInput {
   parse(result: unknown): unknown;
 }
 
-interface LiveTask {
-  readonly spec: TaskSpec;
-  writes: Promise<void>;
-  readonly inputs: Map<string, PendingInput>;
+const SETTLED: Promise<void> = Promise.resolve();
+
+/**
+ * The engine's bookkeeping of one running task, kept small: 100,000 of them may be alive at once.
+ * `ended` is made only when something waits for it (a cancel, `close`); most tasks never need it.
+ */
+class LiveTask {
+  writes: Promise<void> = SETTLED;
+  readonly inputs = new Map<string, PendingInput>();
   /** Open `tasks/result` calls for this task. */
-  attached: number;
-  readonly ended: Promise<void>;
-  end(): void;
+  attached = 0;
+  private finished = false;
+  private endedPromise: Promise<void> | undefined;
+  private resolveEnded: (() => void) | undefined;
+
+  constructor(
+    readonly spec: TaskSpec,
+    /** Gives the task's slot under the live-task limits back. */
+    private readonly release?: () => void,
+  ) {}
+
+  /** Resolves once the task's last write is stored and its bookkeeping is gone. */
+  get ended(): Promise<void> {
+    if (this.finished) return SETTLED;
+    this.endedPromise ??= new Promise<void>((resolve) => (this.resolveEnded = resolve));
+    return this.endedPromise;
+  }
+
+  end(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.release?.();
+    this.resolveEnded?.();
+  }
 }
 
 /**
@@ -107,7 +134,7 @@ export class TaskEngine {
   ) {
     const task = taskMachine.provide({
       actors: {
-        work: fromPromise<unknown, { taskId: string }>(({ input, signal }) => this.runWork(input.taskId, signal)),
+        work: fromWork((input, signal) => this.runWork(input.taskId, signal)),
       },
       actions: {
         announce: ({ context }, params: AnnounceParams) => this.announce(context.taskId, params),
@@ -160,10 +187,7 @@ export class TaskEngine {
       release?.();
       throw error;
     }
-    let end!: () => void;
-    const ended = new Promise<void>((resolve) => (end = resolve));
-    if (release) void ended.then(release);
-    this.live.set(record.taskId, { spec, writes: Promise.resolve(), inputs: new Map(), attached: 0, ended, end });
+    this.live.set(record.taskId, new LiveTask(spec, release));
     this.expiry.schedule(record.taskId, now + record.ttl);
     this.actor.send({ type: 'task.start', taskId: record.taskId });
     return record;
@@ -336,17 +360,8 @@ export class TaskEngine {
       // Requests the dead runner asked are void: the work starts over and asks again.
       await this.queue.clear(taskId);
       await this.store.update(taskId, 'working', 'Restarted after its server instance stopped', this.runner);
-      let end!: () => void;
-      const ended = new Promise<void>((resolve) => (end = resolve));
       const session: TaskSession = { clientCapabilities: () => undefined, notify: async () => false };
-      this.live.set(taskId, {
-        spec: { owner: record.owner, session, run, restart: record.restart! },
-        writes: Promise.resolve(),
-        inputs: new Map(),
-        attached: 0,
-        ended,
-        end,
-      });
+      this.live.set(taskId, new LiveTask({ owner: record.owner, session, run, restart: record.restart! }));
       this.expiry.schedule(taskId, Date.parse(record.createdAt) + record.ttl);
       this.actor.send({ type: 'task.start', taskId });
     } catch (error) {
@@ -469,11 +484,14 @@ export class TaskEngine {
     const live = this.live.get(taskId);
     if (!live) return;
     const { statusMessage, outcome } = describeSettle(taskId, params);
-    const pendingError =
-      params.status === 'cancelled'
-        ? new McpError(ErrorCode.InternalError, `Task ${taskId} was cancelled`)
-        : new McpError(ErrorCode.InternalError, `Task ${taskId} ended (${params.status}) before the answer arrived`);
-    this.rejectInputs(taskId, live, pendingError);
+    // Built only when an input is pending: an Error captures a stack, a cost on every settle otherwise.
+    if (live.inputs.size > 0) {
+      const pendingError =
+        params.status === 'cancelled'
+          ? new McpError(ErrorCode.InternalError, `Task ${taskId} was cancelled`)
+          : new McpError(ErrorCode.InternalError, `Task ${taskId} ended (${params.status}) before the answer arrived`);
+      this.rejectInputs(taskId, live, pendingError);
+    }
     this.write(taskId, async () => {
       const record = await this.store.settle(taskId, params.status, statusMessage, outcome, this.runner);
       if (params.status === 'cancelled') await this.queue.clear(taskId);
