@@ -24,11 +24,16 @@ export function takeOverResultCall(
   let calls = open.get(connection);
   if (!calls) open.set(connection, (calls = new Map()));
   calls.get(taskId)?.abort();
+  // Aborted by the call's own signal or by a newer call (AbortSignal.any needs Node 20.3).
   const mine = new AbortController();
+  const follow = (): void => mine.abort();
+  if (call.signal.aborted) mine.abort();
+  else call.signal.addEventListener('abort', follow, { once: true });
   calls.set(taskId, mine);
   return {
-    call: { requestId: call.requestId, signal: AbortSignal.any([call.signal, mine.signal]) },
+    call: { requestId: call.requestId, signal: mine.signal },
     release: () => {
+      call.signal.removeEventListener('abort', follow);
       if (calls.get(taskId) === mine) calls.delete(taskId);
     },
   };
