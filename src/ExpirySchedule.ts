@@ -4,7 +4,7 @@
  * @internal
  */
 export class ExpirySchedule {
-  private readonly heap: { at: number; key: string }[] = [];
+  private heap: { at: number; key: string }[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt = Infinity;
 
@@ -59,6 +59,8 @@ export class ExpirySchedule {
       const { key } = this.pop();
       this.onDue(key);
     }
+    // An array keeps its peak capacity; after a burst drains, give that memory back.
+    if (this.heap.length === 0) this.heap = [];
     this.arm();
   }
 

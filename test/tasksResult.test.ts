@@ -25,8 +25,9 @@ describe('tasks/result', () => {
       structuredContent: { n: 1 },
       _meta: { [RELATED]: { taskId: task.taskId } },
     });
-    // A poll loop would be up to its interval late; event-driven is well under one.
-    expect(settledAt - finishedAt).toBeLessThan(25);
+    // The reference SDKs poll once a second; event-driven wakes within a few ms (Redis pub/sub
+    // included). The bound leaves room for a loaded CI machine and still catches any poll loop.
+    expect(settledAt - finishedAt).toBeLessThan(150);
   });
 
   it('answers at once for a task that is already terminal', async () => {
