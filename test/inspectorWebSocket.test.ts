@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { z } from 'zod';
@@ -177,23 +176,20 @@ describe('Stately inspector over its WebSocket relay', () => {
 
   it('stays stopped after a connection error: no reconnect attempts once stop() resolved', async () => {
     const inspector = await startStatelyInspector({ port: 0 });
-    const port = Number(new URL(inspector.relayUrl).port);
     // What a real socket error does: the adapter's error handler schedules a reconnect in 5 s.
     const socket = (inspector.inspector.adapter as unknown as { ws: WebSocket }).ws;
     socket.emit('error', new Error('simulated connection error'));
     socket.terminate();
     await inspector.stop();
 
-    // Anyone dialling the port from now on is the stopped inspector coming back.
-    let attempts = 0;
-    const probe = createServer((connection) => {
-      attempts++;
-      connection.destroy();
-    });
-    await new Promise<void>((resolve) => probe.listen(port, '127.0.0.1', resolve));
+    // A reconnect is the adapter opening a new socket: it replaces its `ws`. Watching this very
+    // inspector's socket (rather than who dials its port, which other test files' inspectors may
+    // reuse) tells exactly whether it came back.
+    const adapter = inspector.inspector.adapter as unknown as { ws: WebSocket };
+    const afterStop = adapter.ws;
     await new Promise((resolve) => setTimeout(resolve, 6000));
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
-    expect(attempts).toBe(0);
+    expect(adapter.ws).toBe(afterStop);
+    expect(adapter.ws.readyState).toBe(WebSocket.CLOSED);
   }, 20_000);
 
   it('with sanitize: false the same run does leak (what the default protects against)', async () => {
