@@ -41,7 +41,8 @@ export class TaskResultHandler {
         try {
           await this.deliver(taskId, connection, call.requestId, delivered);
           const record = await this.engine.get(taskId, owner);
-          if (isTerminal(record.status)) return this.answer(taskId);
+          // Awaited here: a bare `return` would leave the rejection unhandled while the finally blocks await.
+          if (isTerminal(record.status)) return await this.answer(taskId);
           await woken;
           if (call.signal.aborted) throw new McpError(ErrorCode.RequestTimeout, 'tasks/result was cancelled');
         } finally {
