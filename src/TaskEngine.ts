@@ -245,8 +245,8 @@ export class TaskEngine {
     return after;
   }
 
-  /** Whether the task is still waiting for the answer to `requestId`. */
-  isAwaiting(taskId: string, requestId: string): boolean {
+  /** Whether the task is still waiting for the answer to `requestId` (on this instance). */
+  private isAwaiting(taskId: string, requestId: string): boolean {
     return this.live.get(taskId)?.inputs.has(requestId) ?? false;
   }
 

@@ -5,6 +5,7 @@ import type { Connection } from './SessionRouter.js';
 import type { TaskEngine } from './TaskEngine.js';
 import type { QueuedMessage } from './TaskMessageQueue.js';
 import { isTerminal } from './types.js';
+import { STOP_WAITING } from './waiters.js';
 
 /**
  * Serves `tasks/result` (the Python SDK's `TaskResultHandler`): carries the task's queued requests
@@ -31,7 +32,7 @@ export class TaskResultHandler {
     try {
       for (;;) {
         const wake = new AbortController();
-        const stopWaiting = (): void => wake.abort();
+        const stopWaiting = (): void => wake.abort(STOP_WAITING);
         call.signal.addEventListener('abort', stopWaiting, { once: true });
         // Armed before looking, so a message or settle that lands in between still wakes us.
         const woken = Promise.race([
@@ -46,7 +47,7 @@ export class TaskResultHandler {
           await woken;
           if (call.signal.aborted) throw new McpError(ErrorCode.RequestTimeout, 'tasks/result was cancelled');
         } finally {
-          wake.abort();
+          wake.abort(STOP_WAITING);
           call.signal.removeEventListener('abort', stopWaiting);
         }
       }

@@ -7,6 +7,7 @@ import { toExtensionTask, withoutRelatedTask } from './tasksExtensionShapes.js';
 import type { ExtensionCreateTaskResult } from './tasksExtensionWire.js';
 import type { RegisteredTaskTool } from './taskTools.js';
 import type { TaskRecord } from './types.js';
+import { STOP_WAITING } from './waiters.js';
 
 /** What a `tools/call` from an extension client needs besides the tool. @internal */
 export interface ExtensionCall {
@@ -96,7 +97,7 @@ async function settleOrPromote(
       aborted(callSignal, stop.signal).then(() => 'aborted' as const),
     ]);
   } finally {
-    stop.abort();
+    stop.abort(STOP_WAITING);
   }
 }
 
