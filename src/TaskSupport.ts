@@ -32,6 +32,7 @@ import type { RegisteredTaskTool } from './taskTools.js';
 import type { TaskToolConfig, TaskToolWork } from './taskTools.js';
 import { installToolHandlers } from './toolHandlers.js';
 import { WorkSafeguards } from './workSafeguards.js';
+import { mcpServerHasTool } from './sdkInternals.js';
 
 /** Options of {@link TaskSupport}; every field has a default. */
 export interface TaskSupportOptions {
@@ -145,8 +146,8 @@ export class TaskSupport {
     this.queue = options.queue ?? new InMemoryTaskMessageQueue();
     this.identify = options.identify ?? defaultIdentify;
     this.pageSize = positive(options.pageSize ?? 10, 'pageSize');
-    this.inspection = setUpInspection(options.inspect, options.sanitize, options.logger ?? console, options.inspectPort);
     const logger = options.logger ?? console;
+    this.inspection = setUpInspection(options.inspect, options.sanitize, logger, options.inspectPort);
     const limits = resolveLimits(options.limits ?? {});
     this.liveTasks = new LiveTaskCounter(limits);
     this.safeguards = new WorkSafeguards(limits, options.mapError, logger);
@@ -161,7 +162,7 @@ export class TaskSupport {
       maxTtl: positive(options.maxTtl ?? 86_400_000, 'maxTtl'),
       pollInterval: Math.max(positive(options.pollInterval ?? 1000, 'pollInterval'), limits.minPollInterval),
       admit: (owner) => this.liveTasks.admit(owner),
-      logger: options.logger ?? console,
+      logger,
       ...(options.cluster ? { cluster: options.cluster } : {}),
       restartWork: (tool, args) => {
         const registered = this.restartable.get(tool);
@@ -200,7 +201,7 @@ export class TaskSupport {
   ): void {
     const binding = this.bindingOf(server);
     if (binding.tools.has(name)) throw new Error(`Task tool ${name} is already registered on this server`);
-    if (binding.mcpServer && hasMcpTool(binding.mcpServer, name)) {
+    if (binding.mcpServer && mcpServerHasTool(binding.mcpServer, name)) {
       throw new Error(`Tool ${name} is already registered on this McpServer`);
     }
     const tool = defineTaskTool(name, config, work);
@@ -262,13 +263,6 @@ export class TaskSupport {
         ...(extra.authInfo === undefined ? {} : { authInfo: extra.authInfo }),
       });
   }
-}
-
-function hasMcpTool(server: McpServer, name: string): boolean {
-  return Object.prototype.hasOwnProperty.call(
-    (server as unknown as { _registeredTools: Record<string, unknown> })._registeredTools,
-    name,
-  );
 }
 
 function positive(value: number, name: string): number {

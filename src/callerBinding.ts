@@ -3,6 +3,7 @@ import { ErrorCode, InitializeRequestSchema, McpError } from '@modelcontextproto
 import type { InitializeResult, JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import { currentRequestHandler } from './sdkInternals.js';
 import type { ServerExtra } from './ServerBinding.js';
+import { toMcpError } from './errors.js';
 
 /**
  * What to do with a request that carries neither a session id nor an authorization context:
@@ -34,9 +35,7 @@ export function isAnonymousCaller(policy: UnidentifiedCallers, extra: ServerExtr
 export function listUnavailable(): McpError {
   const message =
     'tasks/list is not available: this server cannot tell callers apart (no session, no authorization), so task ids are the only capability';
-  const error = new McpError(ErrorCode.MethodNotFound, message);
-  error.message = message;
-  return error;
+  return toMcpError({ code: ErrorCode.MethodNotFound, message });
 }
 
 /**

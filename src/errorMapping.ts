@@ -1,4 +1,5 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { toMcpError } from './errors.js';
 
 /** Where a thrown error came from, for {@link ErrorMapper}. */
 export interface WorkErrorContext {
@@ -56,7 +57,5 @@ export function mapWorkError(
 /** -32603 for a result that cannot be stored as JSON (cycles, BigInt). @internal */
 export function unserializableResult(error: unknown): McpError {
   const message = `Tool returned a result that is not JSON: ${error instanceof Error ? error.message : String(error)}`;
-  const mcpError = new McpError(ErrorCode.InternalError, message);
-  mcpError.message = message;
-  return mcpError;
+  return toMcpError({ code: ErrorCode.InternalError, message });
 }

@@ -1,4 +1,5 @@
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { toMcpError } from './errors.js';
 
 /**
  * JSON-RPC error code of every limit in {@link TaskLimits}: an implementation-defined server error
@@ -59,10 +60,7 @@ export function resolveLimits(limits: TaskLimits): Required<TaskLimits> {
 
 /** The error a hit limit answers with. @internal */
 export function limitExceeded(message: string, data: LimitExceededData): McpError {
-  const error = new McpError(LIMIT_EXCEEDED, message, data);
-  // The SDK sends `message` as is: keep it free of the "MCP error N:" prefix on the wire.
-  error.message = message;
-  return error;
+  return toMcpError({ code: LIMIT_EXCEEDED, message, data });
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { Connection } from './SessionRouter.js';
+import { STOP_WAITING } from './waiters.js';
 
 /** The open `tasks/result` call per task, for each connection. */
 const open = new WeakMap<Connection, Map<string, AbortController>>();
@@ -23,11 +24,11 @@ export function takeOverResultCall(
 ): { call: { requestId: RequestId; signal: AbortSignal }; release(): void } {
   let calls = open.get(connection);
   if (!calls) open.set(connection, (calls = new Map()));
-  calls.get(taskId)?.abort();
+  calls.get(taskId)?.abort(STOP_WAITING);
   // Aborted by the call's own signal or by a newer call (AbortSignal.any needs Node 20.3).
   const mine = new AbortController();
-  const follow = (): void => mine.abort();
-  if (call.signal.aborted) mine.abort();
+  const follow = (): void => mine.abort(STOP_WAITING);
+  if (call.signal.aborted) mine.abort(STOP_WAITING);
   else call.signal.addEventListener('abort', follow, { once: true });
   calls.set(taskId, mine);
   return {

@@ -1,6 +1,7 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { InvalidCursorError } from './TaskStore.js';
 import type { TaskRecord } from './types.js';
+import { toMcpError } from './errors.js';
 
 /** Methods that wait for an event by design (no deadline): their callers pass an abort signal. */
 const WAITS = new Set<PropertyKey>(['waitForTerminal', 'waitForMessage']);
@@ -100,10 +101,7 @@ function failure(name: string, error: unknown, options: GuardOptions): unknown {
 }
 
 function internalError(message: string): McpError {
-  const error = new McpError(ErrorCode.InternalError, message);
-  // The SDK sends `message` as is: keep it free of the "MCP error N:" prefix on the wire.
-  error.message = message;
-  return error;
+  return toMcpError({ code: ErrorCode.InternalError, message });
 }
 
 function isPromise(value: unknown): value is Promise<unknown> {

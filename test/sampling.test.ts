@@ -20,15 +20,18 @@ afterEach(async () => {
 
 describe('sampling from a task', () => {
   it('sends sampling/createMessage with the related-task _meta and returns the completion to the work', async () => {
+    const seen: unknown[] = [];
     answerWith(session.client, {
       sample: (request) => {
-        expect(request.params._meta?.[RELATED]).toBeDefined();
+        seen.push(request.params._meta?.[RELATED]);
         expect(request.params.maxTokens).toBe(50);
         return { role: 'assistant', model: 'test-model', content: { type: 'text', text: 'a summary' } };
       },
     });
     const task = await createTask(session.client, 'sample', { text: 'long text' });
     expect((await taskResult(session.client, task.taskId)).content).toEqual([{ type: 'text', text: 'a summary' }]);
+    // Checked here, not in the handler: a throw there would only become an error reply.
+    expect(seen).toEqual([{ taskId: task.taskId }]);
   });
 
   it('passes tools and toolChoice through and accepts tool_use content back', async () => {

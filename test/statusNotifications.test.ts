@@ -29,5 +29,7 @@ describe('notifications/tasks/status', () => {
     const task = await createTask(ctx.session.client, 'forever', { key: 'nc' });
     await ctx.session.client.experimental.tasks.cancelTask(task.taskId);
     await eventually(() => ctx.session.notifications.some((n) => (n.params as { status?: string }).status === 'cancelled'));
+    const cancelled = ctx.session.notifications.find((n) => (n.params as { status?: string }).status === 'cancelled');
+    expect(cancelled?.params).toMatchObject({ taskId: task.taskId, statusMessage: 'Cancelled by the client' });
   });
 });

@@ -66,12 +66,14 @@ describe('over Streamable HTTP (the demo server)', () => {
 
   it('answers approve through elicitation on the tasks/result stream', async () => {
     const { client, statuses } = await connect();
+    const related: unknown[] = [];
     client.setRequestHandler(ElicitRequestSchema, (request) => {
-      expect(request.params._meta?.['io.modelcontextprotocol/related-task']).toBeDefined();
+      related.push(request.params._meta?.['io.modelcontextprotocol/related-task']);
       return { action: 'accept', content: { approved: true } };
     });
     const task = await createTask(client, 'approve', { action: 'deploy prod' });
     expect((await taskResult(client, task.taskId)).content).toEqual([{ type: 'text', text: 'approved: deploy prod' }]);
+    expect(related).toEqual([{ taskId: task.taskId }]);
     // Status notifications travel on the standalone SSE stream, so they may trail the result.
     await eventually(() => statuses.includes('completed'));
     expect(statuses.slice(0, 3)).toEqual(['input_required', 'working', 'completed']);

@@ -1,8 +1,10 @@
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
 
 /**
- * Runs a Redis call and turns a failure (Redis away, connection dropped) into the JSON-RPC error
- * the client gets: -32603 with a message that says what is wrong, never a hang.
+ * Runs a Redis call and names it in the error when it fails (Redis away, connection dropped).
+ * The error stays a plain `Error`: `TaskSupport`'s store guard logs it and answers the client
+ * -32603 "Task store unavailable: <call> failed (details in the server log)", so host names and
+ * keys in ioredis messages never reach a client.
  * @internal
  */
 export async function guarded<T>(what: string, call: () => Promise<T>): Promise<T> {
@@ -11,6 +13,6 @@ export async function guarded<T>(what: string, call: () => Promise<T>): Promise<
   } catch (error) {
     if (error instanceof McpError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
-    throw new McpError(ErrorCode.InternalError, `Task store unavailable (Redis, ${what}): ${reason}`);
+    throw new Error(`Redis ${what} failed: ${reason}`, { cause: error });
   }
 }
