@@ -1,10 +1,20 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createMachine } from 'xstate';
 import type { AnyStateMachine } from 'xstate';
 import { taskMachine } from '../../machines/task.js';
+import { syncDocBlock } from '../support/docBlock.js';
 import { definedEdges, definedStates } from './coverage.js';
+import type { CoverageFigures } from './coverage.js';
+import { generateRootPaths, rootCoverage } from './rootModel.js';
 import { edgeLabel } from './taskPathDriver.js';
 import { coverageOfPaths, generateTaskPaths } from './taskModel.js';
+
+const TESTING_DOC = fileURLToPath(new URL('../../docs/testing.md', import.meta.url));
+const ratio = (f: CoverageFigures): string => `${f.visited}/${f.defined}`;
 
 /** The task machine's own definition and implementations, with `change` applied to its states. */
 function variantOfTaskMachine(
@@ -80,5 +90,40 @@ describe('coverage check', () => {
       running: { ...states['running'], on: { ...states['running'].on, 'work.pause': { target: '.working' } } },
     }));
     expect(() => generateTaskPaths(machine)).toThrow(/accepts 'work.pause' but the model has no protocol mapping/);
+  });
+});
+
+describe('coverage figures in docs/testing.md', () => {
+  it('are the measured ones: written by this test (UPDATE_DOCS=1), checked otherwise', () => {
+    const task = coverageOfPaths(taskMachine, generateTaskPaths(), edgeLabel);
+    // The run-time figure is every defined transition: taskMachine.paths.test.ts fails unless the
+    // real task actors took each one, so whenever the suite passes it is defined/defined.
+    const transitions = task.transitions.defined;
+    syncDocBlock(
+      TESTING_DOC,
+      'coverage',
+      [
+        `- Generated paths: **${ratio(task.states)} states, ${ratio(task.transitions)} transitions (${task.transitions.percent.toFixed(0)}%)** of the task machine. The suite fails`,
+        '  if this drops (`the generated paths visit 100% ...`).',
+        `- Run time: the real task actors took **${transitions}/${transitions}** transitions while the paths ran.`,
+      ].join('\n'),
+    );
+    const root = rootCoverage(generateRootPaths());
+    syncDocBlock(TESTING_DOC, 'root-coverage', `Coverage: **${ratio(root.states)} states, ${ratio(root.transitions)} transitions.**`);
+  });
+
+  it('a block that differs fails the check, UPDATE_DOCS rewrites only the block, a missing block is an error', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'docblock-'));
+    try {
+      const file = join(dir, 'doc.md');
+      writeFileSync(file, 'before\n<!-- figures:start -->\n**7/7**\n<!-- figures:end -->\nafter\n');
+      expect(() => syncDocBlock(file, 'figures', '**8/8**', false)).toThrow(/differs from what the test measured/);
+      syncDocBlock(file, 'figures', '**8/8**', true);
+      expect(readFileSync(file, 'utf8')).toBe('before\n<!-- figures:start -->\n**8/8**\n<!-- figures:end -->\nafter\n');
+      expect(() => syncDocBlock(file, 'figures', '**8/8**', false)).not.toThrow();
+      expect(() => syncDocBlock(file, 'absent', 'x', true)).toThrow(/has no <!-- absent:start -->/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -7,7 +7,7 @@ import {
   RELATED_TASK_META_KEY,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, Task } from '@modelcontextprotocol/sdk/types.js';
-import type { InspectionEvent } from 'xstate';
+import type { AnyActorRef, InspectionEvent } from 'xstate';
 import type { TaskSupport } from '../../src/index.js';
 import { ElicitationDesk } from '../support/elicitationDesk.js';
 import { connectInMemory, createTask, taskResult, testTaskSupport } from '../support/harness.js';
@@ -28,6 +28,27 @@ import type { ModelEvent, TaskSnapshot, Thrown, WorkErrorEvent } from './taskMod
 
 /** ttl every path's task gets; only the `expire` step moves the (fake) clock, by exactly this much. */
 export const PATH_TTL = 1000;
+
+/**
+ * Which leaf states are final, written from the spec (2025-11-25: completed, failed and cancelled
+ * are terminal; `expired` is the task's deletion) rather than read from the machine, so a machine
+ * that forgets `type: 'final'` on one of them disagrees with this table and fails the paths.
+ */
+export const FINAL_BY_SPEC: Readonly<Record<string, boolean>> = {
+  working: false,
+  input_required: false,
+  completed: true,
+  failed: true,
+  cancelled: true,
+  expired: true,
+};
+
+/** Whether the spec says a task in leaf state `leaf` never moves again (throws on a leaf the table lacks). */
+export function isFinalBySpec(leaf: string): boolean {
+  const final = FINAL_BY_SPEC[leaf];
+  if (final === undefined) throw new Error(`FINAL_BY_SPEC has no entry for leaf state '${leaf}'`);
+  return final;
+}
 
 const WORK = workEventTypes();
 
@@ -55,6 +76,8 @@ export class TaskPathRun {
   private keyCount = 0;
   private closed = false;
   private taskIdValue: string | undefined;
+  /** The real task actor, taken from the actor system (its systemId is the task id) when the task is created. */
+  private taskActor: AnyActorRef | undefined;
   private readonly answeredKeys = new Set<string>();
   /** The open `tasks/result` call made right after creation: it carries the elicitations. */
   private firstResult: Tracked<CallToolResult> | undefined;
@@ -100,6 +123,9 @@ export class TaskPathRun {
   async create(initial: TaskSnapshot): Promise<void> {
     const task = await createTask(this.session.client, 'scripted', {}, PATH_TTL);
     this.taskIdValue = task.taskId;
+    // Held here: the system forgets the actor once it is done, and the final steps must read it then.
+    this.taskActor = this.tasks.actor.system.get(task.taskId);
+    expect(this.taskActor, 'the task actor is registered in the system under the task id').toBeDefined();
     expect(task.status).toBe(leafOf(initial));
     expect(task.ttl).toBe(PATH_TTL);
     await this.work.started.promise;
@@ -122,7 +148,10 @@ export class TaskPathRun {
       this.expectAnswer(requestId, elicitation.settled!, ok);
     }
     await this.checkState(after);
-    if (after.status === 'done') await this.checkEnd(event, after);
+    const final = isFinalBySpec(leafOf(after));
+    expect(after.status, `the machine's own ${leafOf(after)} state is ${final ? '' : 'not '}final`).toBe(final ? 'done' : 'active');
+    expect(this.taskActor!.getSnapshot().status, `the real task actor in ${leafOf(after)}`).toBe(final ? 'done' : 'active');
+    if (final) await this.checkEnd(event, after);
   }
 
   /** After the last step: nothing more arrives late, and the actor took exactly the model's edges. */
