@@ -1,10 +1,70 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
 import type { JsonRpcErrorShape, TaskOutcome } from './types.js';
+
+/**
+ * The one way this library builds a JSON-RPC error to throw: an `McpError` whose `message` is the
+ * plain text. `new McpError(code, text)` makes its message "MCP error <code>: text", and the SDK
+ * sends an error's `message` as is, so that prefix reached the wire, where the SDK client adds its
+ * own ("MCP error -32602: MCP error -32602: …"). Both protocol paths build their errors here, so a
+ * bad request gets the same message on either.
+ * @internal
+ */
+export function mcpError(code: number, message: string, data?: unknown): McpError {
+  const error = new McpError(code, message, data);
+  error.message = message;
+  return error;
+}
 
 /** -32602 for an id the caller cannot see (unknown, expired or someone else's: indistinguishable on purpose). @internal */
 export function taskNotFound(taskId: unknown): McpError {
-  return new McpError(ErrorCode.InvalidParams, `Task not found: ${String(taskId).slice(0, 100)}`);
+  return mcpError(ErrorCode.InvalidParams, `Task not found: ${String(taskId).slice(0, 100)}`);
+}
+
+/** -32603 for a tool whose work returned something that is not a `CallToolResult`. @internal */
+export function invalidToolResult(error: z.ZodError): McpError {
+  return mcpError(ErrorCode.InternalError, `Tool returned an invalid CallToolResult: ${describeZodError(error)}`);
+}
+
+/** What a failed parse threw, as one line: a ZodError's issues, else the error's message. @internal */
+export function describeParseError(error: unknown): string {
+  if (typeof error === 'object' && error !== null && Array.isArray((error as { issues?: unknown }).issues)) {
+    return describeZodError(error as z.ZodError);
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** How many zod issues a message lists before it says how many more there are. */
+const MAX_ISSUES = 5;
+
+/**
+ * A zod error as one readable line: `path: message` per issue, `; ` between them, e.g.
+ * `env: Invalid option: expected one of "staging"|"prod"; n: Invalid input: expected number, received string`.
+ * (A ZodError's own `message` is its issues as pretty-printed JSON; `z.prettifyError` spans lines.)
+ * @internal
+ */
+export function describeZodError(error: z.ZodError): string {
+  // One issue per path: a value that fails every branch of a union or intersection would
+  // otherwise be listed once per branch.
+  const byPath = new Map<string, string>();
+  for (const issue of error.issues) {
+    const path = issuePath(issue.path);
+    if (!byPath.has(path)) byPath.set(path, path === '' ? issue.message : `${path}: ${issue.message}`);
+  }
+  const issues = [...byPath.values()].slice(0, MAX_ISSUES);
+  const more = byPath.size - MAX_ISSUES;
+  return more > 0 ? `${issues.join('; ')} (and ${more} more)` : issues.join('; ');
+}
+
+function issuePath(path: readonly PropertyKey[]): string {
+  let text = '';
+  for (const key of path) {
+    if (typeof key === 'number') text += `[${key}]`;
+    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) text += text === '' ? key : `.${key}`;
+    else text += `[${JSON.stringify(String(key))}]`;
+  }
+  return text;
 }
 
 /** Turns what the work threw into the task's outcome: JSON-RPC errors stay errors, anything else is an `isError` result. @internal */
@@ -20,14 +80,13 @@ export function outcomeOfThrow(error: unknown): TaskOutcome {
 /** The JSON-RPC error carried by an `McpError`, without the SDK's "MCP error N:" prefix. @internal */
 export function errorShape(error: McpError): JsonRpcErrorShape {
   const prefix = `MCP error ${error.code}: `;
-  const message = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+  let message = error.message;
+  // An McpError built from another McpError's message carries the prefix once per wrapping.
+  while (message.startsWith(prefix)) message = message.slice(prefix.length);
   return error.data === undefined ? { code: error.code, message } : { code: error.code, message, data: error.data };
 }
 
 /** The `McpError` to throw for a stored JSON-RPC error. @internal */
 export function toMcpError(error: JsonRpcErrorShape): McpError {
-  const mcpError = new McpError(error.code, error.message, error.data);
-  // The SDK sends `message` as is: keep the stored text rather than "MCP error N: ..." on the wire.
-  mcpError.message = error.message;
-  return mcpError;
+  return mcpError(error.code, error.message, error.data);
 }

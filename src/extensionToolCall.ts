@@ -1,6 +1,6 @@
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { ClientCapabilities, ProgressToken, RequestId, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
-import { toMcpError } from './errors.js';
+import { mcpError, toMcpError } from './errors.js';
 import type { ServerBinding, ServerExtra } from './ServerBinding.js';
 import type { TaskEngine, TaskSession, TaskSpec } from './TaskEngine.js';
 import { toExtensionTask, withoutRelatedTask } from './tasksExtensionShapes.js';
@@ -62,10 +62,10 @@ export async function callToolForExtension(
     // Not cancelled (it settled meanwhile, or the store failed): forget it whenever its actor is done.
     if (cancelled) await engine.dismiss(record.taskId);
     else void engine.dismiss(record.taskId).catch(() => {});
-    throw new McpError(ErrorCode.RequestTimeout, 'tools/call was cancelled');
+    throw mcpError(ErrorCode.RequestTimeout, 'tools/call was cancelled');
   }
   const settled = await engine.store.get(record.taskId);
-  if (!settled) throw new McpError(ErrorCode.InternalError, 'The call ran out of its time to live before it finished');
+  if (!settled) throw mcpError(ErrorCode.InternalError, 'The call ran out of its time to live before it finished');
   const outcome = await engine.outcome(record.taskId);
   await engine.dismiss(record.taskId);
   if (outcome.type === 'error') throw toMcpError(outcome.error);

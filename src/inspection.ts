@@ -314,7 +314,15 @@ function lazyStatelyInspector(
       },
       (error: unknown) => {
         early = undefined;
-        logger.error('mcp-task-actors: inspect: true could not start the Stately inspector (is @statelyai/inspect installed?)', error);
+        // Inspection is a side view: whatever keeps it from starting, the server goes on serving MCP.
+        if (error instanceof Error && error.name === 'RelayListenError') {
+          logger.warn(
+            `mcp-task-actors: inspect: true could not start the Stately inspector: ${error.message.replace(/^mcp-task-actors: /, '')}. ` +
+              'The server keeps serving MCP without it; set inspectPort to a free port (0 picks one).',
+          );
+        } else {
+          logger.error('mcp-task-actors: inspect: true could not start the Stately inspector (is @statelyai/inspect installed?)', error);
+        }
         return undefined;
       },
     );

@@ -1,6 +1,7 @@
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { z } from 'zod';
+import { describeZodError, mcpError } from './errors.js';
 import type { ServerExtra } from './ServerBinding.js';
 
 /**
@@ -18,7 +19,7 @@ export function setMethodHandler<P extends z.ZodType>(
   server.setRequestHandler(request, async (raw, extra) => {
     const parsed = params.safeParse(raw.params);
     if (!parsed.success) {
-      throw new McpError(ErrorCode.InvalidParams, `Invalid params for ${method}: ${z.prettifyError(parsed.error)}`);
+      throw mcpError(ErrorCode.InvalidParams, `Invalid params for ${method}: ${describeZodError(parsed.error)}`);
     }
     return handler(parsed.data, extra);
   });

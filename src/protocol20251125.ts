@@ -1,4 +1,5 @@
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import { mcpError } from './errors.js';
 import { ANONYMOUS_OWNER, listUnavailable } from './callerBinding.js';
 import { listParams, setMethodHandler, taskIdParams } from './methodHandler.js';
 import { takeOverResultCall } from './resultCalls.js';
@@ -30,7 +31,7 @@ export function registerTaskMethods(
 
   setMethodHandler(server, 'tasks/result', taskIdParams, async (params, extra) => {
     const connection = binding.connection;
-    if (!connection) throw new McpError(ErrorCode.InternalError, 'No connection for tasks/result');
+    if (!connection) throw mcpError(ErrorCode.InternalError, 'No connection for tasks/result');
     const current = takeOverResultCall(connection, params.taskId, extra);
     try {
       return await resultHandler.handle(params.taskId, ownerOf(extra), connection, current.call);
@@ -48,7 +49,7 @@ export function registerTaskMethods(
       const tasks = page.tasks.map(toTask);
       return page.nextCursor === undefined ? { tasks } : { tasks, nextCursor: page.nextCursor };
     } catch (error) {
-      if (error instanceof InvalidCursorError) throw new McpError(ErrorCode.InvalidParams, error.message);
+      if (error instanceof InvalidCursorError) throw mcpError(ErrorCode.InvalidParams, error.message);
       throw error;
     }
   });

@@ -9,6 +9,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { describeZodError, mcpError } from './errors.js';
 import { callToolForExtension } from './extensionToolCall.js';
 import { taskIdParams } from './methodHandler.js';
 import { currentRequestHandler } from './sdkInternals.js';
@@ -62,7 +63,7 @@ export function registerTasksExtension(
     // All answers are checked before any is delivered, so a bad one leaves the task as it was.
     for (const [key, answer] of answers) {
       const problem = invalidAnswer(outstanding.get(key)!.message, answer);
-      if (problem) throw new McpError(ErrorCode.InvalidParams, `Invalid inputResponses["${key}"]: ${problem}`);
+      if (problem) throw mcpError(ErrorCode.InvalidParams, `Invalid inputResponses["${key}"]: ${problem}`);
     }
     for (const [key, answer] of answers) engine.deliverAnswer(params.taskId, key, { result: answer });
     return { resultType: 'complete' };
@@ -125,7 +126,7 @@ function chainToolCall(
     if (protocol.kind === 'legacy') return (await previous(request as JSONRPCRequest, extra)) as Record<string, unknown>;
     const parsed = toolCallParams.safeParse(request.params);
     if (!parsed.success) {
-      throw new McpError(ErrorCode.InvalidParams, `Invalid params for tools/call: ${z.prettifyError(parsed.error)}`);
+      throw mcpError(ErrorCode.InvalidParams, `Invalid params for tools/call: ${describeZodError(parsed.error)}`);
     }
     const { task: _ignored, ...params } = parsed.data;
     const delegate = async (): Promise<Record<string, unknown>> => {
@@ -140,7 +141,7 @@ function chainToolCall(
     }
     const args = tool.parse(params.arguments);
     if (!args.success) {
-      throw new McpError(ErrorCode.InvalidParams, `Invalid arguments for tool ${params.name}: ${args.message}`);
+      throw mcpError(ErrorCode.InvalidParams, `Invalid arguments for tool ${params.name}: ${args.message}`);
     }
     const progressToken = params._meta?.progressToken;
     return callToolForExtension(
@@ -170,7 +171,7 @@ function chain(server: Server, method: string, handle: Handler): void {
   server.setRequestHandler(schema, async (request, extra) => {
     const protocol = requestProtocol(request.params);
     if (protocol.kind === 'legacy') {
-      if (!previous) throw new McpError(ErrorCode.MethodNotFound, `Method not found: ${method}`);
+      if (!previous) throw mcpError(ErrorCode.MethodNotFound, `Method not found: ${method}`);
       return (await previous(request as JSONRPCRequest, extra)) as Record<string, unknown>;
     }
     return handle(request, extra, protocol);
@@ -184,7 +185,7 @@ function extensionParams<P extends z.ZodType>(request: RawRequest, protocol: Req
   }
   const parsed = schema.safeParse(request.params);
   if (!parsed.success) {
-    throw new McpError(ErrorCode.InvalidParams, `Invalid params for ${request.method}: ${z.prettifyError(parsed.error)}`);
+    throw mcpError(ErrorCode.InvalidParams, `Invalid params for ${request.method}: ${describeZodError(parsed.error)}`);
   }
   return parsed.data;
 }
@@ -194,7 +195,7 @@ function invalidAnswer(request: JSONRPCRequest, answer: Record<string, unknown>)
   const schema = answerSchemaFor(request);
   if (!schema) return undefined;
   const parsed = schema.safeParse(answer);
-  return parsed.success ? undefined : parsed.error.message;
+  return parsed.success ? undefined : describeZodError(parsed.error);
 }
 
 function answerSchemaFor(request: JSONRPCRequest): z.ZodType | undefined {

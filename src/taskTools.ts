@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ZodRawShape } from 'zod';
 import type { CallToolResult, Tool, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import { describeZodError } from './errors.js';
 import type { TaskContext } from './TaskContext.js';
 
 /** How a tool takes part in tasks (the spec's `execution.taskSupport`, minus `forbidden`). */
@@ -62,7 +63,7 @@ export function defineTaskTool<Shape extends ZodRawShape>(
     parse: (args) => {
       const parsed = schema.safeParse(args ?? {});
       if (parsed.success) return { success: true, data: parsed.data };
-      return { success: false, message: z.prettifyError(parsed.error) };
+      return { success: false, message: describeZodError(parsed.error) };
     },
     run: (args, task) => work(args as z.infer<z.ZodObject<Shape>>, task),
   };

@@ -1,7 +1,6 @@
-import { ClientCapabilitiesSchema, ErrorCode, McpError, RELATED_TASK_META_KEY } from '@modelcontextprotocol/sdk/types.js';
-import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
-import { toMcpError } from './errors.js';
+import { ClientCapabilitiesSchema, ErrorCode, RELATED_TASK_META_KEY } from '@modelcontextprotocol/sdk/types.js';
+import type { ClientCapabilities, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { describeZodError, mcpError, toMcpError } from './errors.js';
 import type { TaskEngine } from './TaskEngine.js';
 import {
   CLIENT_CAPABILITIES_META_KEY,
@@ -28,10 +27,7 @@ export function requestProtocol(params: unknown): RequestProtocol {
   if (!meta || !(CLIENT_CAPABILITIES_META_KEY in meta)) return { kind: 'legacy' };
   const parsed = ClientCapabilitiesSchema.safeParse(meta[CLIENT_CAPABILITIES_META_KEY]);
   if (!parsed.success) {
-    throw new McpError(
-      ErrorCode.InvalidParams,
-      `Invalid _meta["${CLIENT_CAPABILITIES_META_KEY}"]: ${z.prettifyError(parsed.error)}`,
-    );
+    throw mcpError(ErrorCode.InvalidParams, `Invalid _meta["${CLIENT_CAPABILITIES_META_KEY}"]: ${describeZodError(parsed.error)}`);
   }
   const capabilities = parsed.data;
   return { kind: 'modern', capabilities, tasks: isObject(capabilities.extensions?.[TASKS_EXTENSION_ID]) };

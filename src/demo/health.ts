@@ -1,16 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TaskSupport } from '../TaskSupport.js';
+import { NO_OPERATOR_ACCESS } from './operator.js';
+import type { OperatorAccess } from './operator.js';
 
 /**
- * `GET /health`: liveness plus the number of task actors this instance runs;
- * `?task=<id>` adds whether this instance runs that task's actor (its `systemId` is the task id).
+ * `GET /health`: liveness (`{ ok: true }`) for anyone. To the operator (see `OperatorOptions`) also
+ * the number of task actors this instance runs, and with `?task=<id>` whether it runs that task's
+ * actor (its `systemId` is the task id). Anyone else gets `{ ok: true }` whatever they ask: telling
+ * a stranger whether an id runs here would tell them that it exists.
  */
-export function healthRoute(tasks: TaskSupport, req: IncomingMessage, res: ServerResponse): boolean {
+export function healthRoute(tasks: TaskSupport, req: IncomingMessage, res: ServerResponse, access: OperatorAccess = NO_OPERATOR_ACCESS): boolean {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (req.method !== 'GET' || url.pathname !== '/health') return false;
-  const taskId = url.searchParams.get('task');
-  const body: Record<string, unknown> = { ok: true, liveTaskActors: tasks.liveTaskActors };
-  if (taskId) body['running'] = tasks.actor.system.get(taskId) !== undefined;
+  const body: Record<string, unknown> = { ok: true };
+  if (access.granted) {
+    body['liveTaskActors'] = tasks.liveTaskActors;
+    const taskId = url.searchParams.get('task');
+    if (taskId) body['running'] = tasks.actor.system.get(taskId) !== undefined;
+  }
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
   return true;

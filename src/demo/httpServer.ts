@@ -7,11 +7,15 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { TaskSupport } from '../TaskSupport.js';
+import { OperatorGate } from './operator.js';
+import type { OperatorAccess, OperatorOptions } from './operator.js';
 
 /** A running Streamable HTTP endpoint with one MCP server per session, all sharing one TaskSupport. */
 export interface RunningHttpServer {
   url: string;
   http: HttpServer;
+  /** Who may see the operator surface (live view, per-task health) of this server. */
+  operator: OperatorGate;
   /** Closes every session and the listener (the TaskSupport stays the caller's to close). */
   close(): Promise<void>;
 }
@@ -19,11 +23,20 @@ export interface RunningHttpServer {
 /** Options of {@link serveHttp}. */
 export interface ServeHttpOptions {
   port?: number;
+  /** Interface to listen on. Default `127.0.0.1`. */
   host?: string;
+  /**
+   * The operator surface (see {@link OperatorOptions}): off unless enabled; on a host that is not
+   * loopback it needs a token, else `serveHttp` rejects before listening.
+   */
+  operator?: OperatorOptions;
   /** Sets `req.auth` for the SDK transport (which hands it to handlers as `authInfo`). */
   authenticate?: (req: IncomingMessage) => AuthInfo | undefined;
-  /** Extra routes tried before `/mcp` (e.g. the live view); return true when handled. */
-  routes?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+  /**
+   * Extra routes tried before `/mcp` (e.g. health, the live view); return true when handled.
+   * `access` says whether this request may see the operator surface.
+   */
+  routes?: (req: IncomingMessage, res: ServerResponse, access: OperatorAccess) => boolean | Promise<boolean>;
 }
 
 /** Serves `createSession()` servers at `http://host:port/mcp` (stateful sessions). */
@@ -33,6 +46,7 @@ export async function serveHttp(
   options: ServeHttpOptions = {},
 ): Promise<RunningHttpServer> {
   const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const operator = new OperatorGate(options.operator ?? {}, options.host ?? '127.0.0.1');
 
   const http = createServer((req, res) => {
     void handle(req, res).catch((error: unknown) => {
@@ -42,7 +56,7 @@ export async function serveHttp(
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (options.routes && (await options.routes(req, res))) return;
+    if (options.routes && (await options.routes(req, res, operator.check(req)))) return;
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== '/mcp') {
       res.writeHead(404).end('not found');
@@ -72,8 +86,9 @@ export async function serveHttp(
   await new Promise<void>((resolve) => http.listen(options.port ?? 3000, options.host ?? '127.0.0.1', resolve));
   const { port, address } = http.address() as AddressInfo;
   return {
-    url: `http://${address}:${port}/mcp`,
+    url: `http://${address.includes(':') ? `[${address}]` : address}:${port}/mcp`,
     http,
+    operator,
     close: async () => {
       await Promise.all([...sessions.values()].map((t) => t.close()));
       http.closeAllConnections();

@@ -4,22 +4,37 @@ import { demoBearerAuth } from './bearerAuth.js';
 import { healthRoute } from './health.js';
 import { serveHttp } from './httpServer.js';
 import { observeDemo, statelyPortFromArgs } from './observability.js';
+import { operatorFromArgs } from './operator.js';
+import type { OperatorOptions } from './operator.js';
 import { createDemoMcpServer } from './tools.js';
 
 const port = Number(process.env['PORT'] ?? 3000);
-// The demo always feeds its live view (/tasks); `--inspect` adds the Stately inspector.
-const observe = await observeDemo({ statelyPort: statelyPortFromArgs(process.argv.slice(2)) });
+const host = process.env['HOST'] ?? '127.0.0.1';
+const args = process.argv.slice(2);
+// The live view and per-task /health are operator pages: on by default on loopback, elsewhere only
+// with MTA_OPERATOR_TOKEN (see operator.ts). `--inspect` adds the Stately inspector.
+const operator = ((): OperatorOptions => {
+  try {
+    return operatorFromArgs(args, process.env, host);
+  } catch (error) {
+    console.error(`mcp-task-actors demo: ${error instanceof Error ? error.message : String(error)}`);
+    return process.exit(1);
+  }
+})();
+const observe = await observeDemo({ liveView: operator.enabled ?? false, statelyPort: statelyPortFromArgs(args) });
 const backend = await demoBackend();
 const tasks = new TaskSupport({ ...backend.options, inspect: observe.inspect });
 const secondMs = process.env['DEMO_SECOND_MS'] ? Number(process.env['DEMO_SECOND_MS']) : undefined;
 const running = await serveHttp(tasks, (t) => createDemoMcpServer(t, secondMs ? { secondMs } : {}), {
   port,
-  routes: async (req, res) => healthRoute(tasks, req, res) || (await observe.routes(req, res)),
+  host,
+  operator,
+  routes: async (req, res, access) => healthRoute(tasks, req, res, access) || observe.routes(req, res, access),
   authenticate: demoBearerAuth,
 });
 console.log(`mcp-task-actors demo: MCP endpoint ${running.url} (Streamable HTTP, ${backend.description})`);
 console.log('tools: countdown (optional task), echo, approve (elicitation), summarize (sampling)');
-for (const line of observe.describe(running.url)) console.log(line);
+for (const line of observe.describe(running.url, running.operator.tokenRequired)) console.log(line);
 
 const stop = async (): Promise<void> => {
   await tasks.close();

@@ -1,8 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { once } from 'node:events';
 import { createWebSocketInspector } from '@statelyai/inspect';
-import { createInspectorServer } from '@statelyai/inspect/server';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { InspectionEvent, Observer } from 'xstate';
 
 /** Options of {@link startStatelyInspector}. */
@@ -28,8 +29,9 @@ export interface StatelyInspector {
 }
 
 /**
- * Starts `@statelyai/inspect`'s WebSocket relay (`createInspectorServer`, browser auto-open off)
- * and a `createWebSocketInspector` connected to it.
+ * Starts a Stately inspector relay (the WebSocket hub and bridge page of `@statelyai/inspect/server`,
+ * bound to `host`, no browser auto-open) and a `createWebSocketInspector` connected to it. Rejects
+ * with a {@link RelayListenError} naming the address when the port cannot be had (e.g. taken).
  *
  * @example
  * ```ts
@@ -43,13 +45,19 @@ export interface StatelyInspector {
  */
 export async function startStatelyInspector(options: StatelyInspectorOptions = {}): Promise<StatelyInspector> {
   const host = options.host ?? '127.0.0.1';
-  const port = options.port === 0 ? await freePort(host) : (options.port ?? 8080);
-  const relay = await startRelay(port, host);
+  const relay = await startRelay(options.port ?? 8080, host);
+  const { port } = relay;
   const relayUrl = `ws://${urlHost(host)}:${port}`;
 
   const senderConnected = once(relay.server, 'upgrade');
   const inspector = createWebSocketInspector({ url: relayUrl });
-  await withTimeout(senderConnected, 5000, `the inspector did not reach the relay at ${relayUrl}`);
+  try {
+    await withTimeout(senderConnected, 5000, `the inspector did not reach the relay at ${relayUrl}`);
+  } catch (error) {
+    await closeSender(inspector);
+    await relay.stop();
+    throw error;
+  }
 
   return {
     inspect: inspector.inspect,
@@ -102,47 +110,80 @@ async function closeSender(inspector: ReturnType<typeof createWebSocketInspector
 
 interface Relay {
   server: http.Server;
+  port: number;
   stop(): Promise<void>;
 }
 
+/** Where the bridge page's frame loads the inspector UI from. */
+const INSPECTOR_UI = 'https://stately.ai/inspect';
+/** Messages the relay keeps for a page that connects later (what `@statelyai/inspect/server` keeps). */
+const REPLAY = 200;
+
 /**
- * `createInspectorServer` listens on every interface and offers neither a host option nor an error
- * hook. Its HTTP server is created synchronously inside the call, so for that call only
- * `http.createServer` hands out a server whose `listen` is pinned to `host`; the server is kept to
- * report a busy port as an error instead of an unhandled 'error' event, and to close its sockets.
+ * The relay `@statelyai/inspect/server`'s `createInspectorServer` runs (a page that embeds the
+ * inspector UI, and a WebSocket hub that replays the last 200 messages to each newcomer and passes
+ * every message on to the other sockets), opened here with `ws` itself. `createInspectorServer`
+ * listens on every interface, has no host option, and lets its WebSocketServer re-emit a listen
+ * error (a busy port) as an 'error' event nobody can handle, which ends the process. Opened here,
+ * it binds to `host`, a busy port rejects `startRelay`, and the upgrade is ours to check.
  */
-async function startRelay(port: number, host: string): Promise<Relay> {
-  const createServer = http.createServer;
-  let server: http.Server | undefined;
-  let relay: { stop(): void };
-  http.createServer = ((...args: Parameters<typeof http.createServer>) => {
-    const created = createServer(...args);
-    const listen = created.listen.bind(created) as (port: number, host: string, callback?: () => void) => http.Server;
-    created.listen = ((p: number, callback?: () => void) => listen(p, host, callback)) as typeof created.listen;
-    server = created;
-    return created;
-  }) as typeof http.createServer;
-  try {
-    relay = createInspectorServer({ port, autoOpen: false });
-  } finally {
-    http.createServer = createServer;
-  }
-  if (!server) throw new Error('mcp-task-actors: @statelyai/inspect did not create its relay server');
+async function startRelay(requestedPort: number, host: string): Promise<Relay> {
+  const hub = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
+  const replay: string[] = [];
+  hub.on('connection', (socket) => {
+    socket.on('error', () => socket.terminate());
+    for (const message of replay) socket.send(message);
+    socket.on('message', (data) => {
+      const message = String(data);
+      replay.push(message);
+      if (replay.length > REPLAY) replay.shift();
+      for (const client of hub.clients) if (client !== socket && client.readyState === WebSocket.OPEN) client.send(message);
+    });
+  });
+
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(bridgePage(INSPECTOR_UI));
+  });
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    // A web page of any other origin could open a WebSocket to a loopback port and read the
+    // stream; only the bridge page (same origin) and non-browser clients (no Origin) get in.
+    if (!sameOrigin(req)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    hub.handleUpgrade(req, socket, head, (ws) => hub.emit('connection', ws, req));
+  });
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve, reject) => {
-    server!.once('listening', resolve);
-    server!.once('error', reject);
-  });
-  const listening = server;
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(requestedPort, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    hub.close();
+    throw new RelayListenError(host, requestedPort, error);
+  }
+  // Once listening, the server has nothing left to report that should end the process.
+  server.on('error', () => {});
+  const { port } = server.address() as AddressInfo;
   return {
-    server: listening,
+    server,
+    port,
     stop: async () => {
-      const closed = once(listening, 'close');
-      relay.stop();
+      const closed = once(server, 'close');
+      for (const client of hub.clients) client.terminate();
+      hub.close();
+      server.close();
       // Browser tabs keep their WebSocket open; the relay is going away, so they are cut.
       for (const socket of sockets) socket.destroy();
       await closed;
@@ -150,15 +191,74 @@ async function startRelay(port: number, host: string): Promise<Relay> {
   };
 }
 
-async function freePort(host: string): Promise<number> {
-  const probe = http.createServer();
-  await new Promise<void>((resolve, reject) => {
-    probe.once('error', reject);
-    probe.listen(0, host, resolve);
-  });
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
+/** The relay could not listen: names the address and why (e.g. `EADDRINUSE`, the port is taken). */
+export class RelayListenError extends Error {
+  /** The port asked for. */
+  readonly port: number;
+  /** The interface asked for. */
+  readonly host: string;
+  /** The system error code, e.g. `EADDRINUSE` or `EACCES`, when there is one. */
+  readonly code: string | undefined;
+
+  constructor(host: string, port: number, cause: unknown) {
+    const code = (cause as { code?: unknown } | undefined)?.code;
+    const why = code === 'EADDRINUSE' ? 'the port is already in use' : cause instanceof Error ? cause.message : String(cause);
+    super(`mcp-task-actors: the Stately inspector relay could not listen on ${urlHost(host)}:${port}: ${why}`, { cause });
+    this.name = 'RelayListenError';
+    this.port = port;
+    this.host = host;
+    this.code = typeof code === 'string' ? code : undefined;
+  }
+}
+
+function sameOrigin(req: http.IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The page a person opens: the inspector UI in a frame, fed through `postMessage` from the relay.
+ * Its WebSocket goes back to the host the page came from. Until the frame says it is connected,
+ * messages wait in `buffer`.
+ */
+function bridgePage(inspectorUrl: string): string {
+  return `<!DOCTYPE html>
+<html>
+<head>
+  <title>Stately Inspector</title>
+  <style>
+    * { margin: 0; padding: 0; }
+    html, body { height: 100%; }
+    iframe { width: 100%; height: 100%; border: none; }
+  </style>
+</head>
+<body>
+  <iframe id="inspector" src="${inspectorUrl}"></iframe>
+  <script>
+    const iframe = document.getElementById('inspector');
+    const buffer = [];
+    let connected = false;
+    window.addEventListener('message', (e) => {
+      if (e.data && e.data.type === '@statelyai.connected') {
+        connected = true;
+        buffer.forEach((event) => iframe.contentWindow.postMessage(event, '*'));
+        buffer.length = 0;
+      }
+    });
+    const ws = new WebSocket('ws://' + location.host);
+    ws.onmessage = (event) => {
+      const data = JSON.parse(event.data);
+      if (connected) iframe.contentWindow.postMessage(data, '*');
+      else buffer.push(data);
+    };
+  </script>
+</body>
+</html>`;
 }
 
 function urlHost(host: string): string {

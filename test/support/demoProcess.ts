@@ -18,9 +18,10 @@ export interface DemoProcess {
   runs(taskId: string): Promise<boolean>;
 }
 
-export async function startDemoProcess(env: Record<string, string>): Promise<DemoProcess> {
+/** Starts `src/demo/main.ts` with `env` and command-line `args` (as after `npm start --`) on a free port. */
+export async function startDemoProcess(env: Record<string, string>, args: readonly string[] = []): Promise<DemoProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/demo/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/demo/main.ts', ...args], {
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

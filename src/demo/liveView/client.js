@@ -142,7 +142,9 @@
     connection.classList.toggle('ok', ok);
   }
 
-  var source = new EventSource(eventsPath);
+  // Opened as /tasks?token=…, the page passes the operator token on to its stream (EventSource sends no headers).
+  var token = new URLSearchParams(location.search).get('token');
+  var source = new EventSource(token ? eventsPath + '?token=' + encodeURIComponent(token) : eventsPath);
   source.addEventListener('open', function () { setConnection('live', true); });
   source.addEventListener('error', function () { setConnection('reconnecting…', false); });
   source.addEventListener('snapshot', function (message) {

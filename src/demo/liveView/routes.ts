@@ -70,7 +70,8 @@ export function liveViewRoutes(board: TaskBoard, options: LiveViewOptions = {}):
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (req.method !== 'GET' || (url.pathname !== path && url.pathname !== eventsPath)) return false;
       if (url.pathname === path) {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+        // no-referrer: the page may have been opened with ?token=<operator token>.
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
         res.end(page);
         return true;
       }
