@@ -117,7 +117,12 @@ if (values.stately) {
 
 async function round(config: Config): Promise<{ perSecond: number; cpuMicros: number; observerMicros: number; eventsPerTask: number }> {
   const setup = await config.setUp();
-  const tasks = TaskSupport.inMemory({ pollInterval: 10, logger: { warn: () => {}, error: () => {} }, ...setup.options });
+  const tasks = TaskSupport.inMemory({
+    pollInterval: 10,
+    logger: { warn: () => {}, error: () => {} },
+    limits: { taskCreationRate: Infinity, taskOperationRate: Infinity },
+    ...setup.options,
+  });
   const session = await connectInMemory(tasks, (server) =>
     tasks.registerTool(server, 'step', { taskSupport: 'required', inputSchema: { n: z.number() } }, async ({ n }, task) => {
       await task.status(`step ${n}`);
@@ -204,6 +209,7 @@ async function replayCosts(): Promise<void> {
   const tasks = TaskSupport.inMemory({
     pollInterval: 10,
     logger: { warn: () => {}, error: () => {} },
+    limits: { taskCreationRate: Infinity, taskOperationRate: Infinity },
     inspect: (event) => void recorded.push(event),
     sanitize: false,
   });

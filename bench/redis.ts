@@ -16,7 +16,7 @@ import { startRedisServer } from '../test/support/redisServer.js';
 import { percentile, pool } from './stats.js';
 
 const silent = { warn: () => {}, error: () => {} };
-const limits = { maxLiveTasks: 1_000_000, maxLiveTasksPerCaller: 1_000_000 };
+const limits = { maxLiveTasks: 1_000_000, maxLiveTasksPerCaller: 1_000_000, taskCreationRate: Infinity, taskOperationRate: Infinity };
 
 async function connect(options: TaskSupportOptions): Promise<{ tasks: TaskSupport; client: Client; workReturned: Map<string, number> }> {
   const tasks = new TaskSupport({ logger: silent, limits, ...options });

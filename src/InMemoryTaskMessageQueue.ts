@@ -1,33 +1,52 @@
-import type { QueuedMessage, QueuedRequest, TaskMessageQueue } from './TaskMessageQueue.js';
+import type { EnqueueOptions, QueuedMessage, QueuedRequest, TaskMessageQueue } from './TaskMessageQueue.js';
 import { Waiters } from './waiters.js';
 
 /** The in-process {@link TaskMessageQueue}. */
 export class InMemoryTaskMessageQueue implements TaskMessageQueue {
   private readonly queues = new Map<string, QueuedMessage[]>();
+  /** Notifications in each task's queue (requests excluded), so a cap costs O(1) per enqueue. */
+  private readonly notifications = new Map<string, number>();
   private readonly open = new Map<string, Map<string, QueuedRequest>>();
   private readonly waiters = new Waiters();
 
-  async enqueue(taskId: string, message: QueuedMessage): Promise<void> {
+  async enqueue(taskId: string, message: QueuedMessage, options?: EnqueueOptions): Promise<number> {
     if (message.kind === 'request') {
       let open = this.open.get(taskId);
       if (!open) this.open.set(taskId, (open = new Map()));
       open.set(message.requestId, message);
     }
-    const queue = this.queues.get(taskId);
+    let queue = this.queues.get(taskId);
     if (queue) queue.push(message);
-    else this.queues.set(taskId, [message]);
+    else this.queues.set(taskId, (queue = [message]));
+    let dropped = 0;
+    if (message.kind === 'notification') {
+      let count = (this.notifications.get(taskId) ?? 0) + 1;
+      const max = options?.maxNotifications ?? Infinity;
+      for (; count > max; count--, dropped++) {
+        // Oldest first; requests are skipped, so they are never dropped. Usually at index 0 (shift is O(1)).
+        const oldest = queue.findIndex((m) => m.kind === 'notification');
+        if (oldest < 0) break;
+        if (oldest === 0) queue.shift();
+        else queue.splice(oldest, 1);
+      }
+      this.notifications.set(taskId, count);
+    }
     this.waiters.wake(taskId);
+    return dropped;
   }
 
   async requeue(taskId: string, messages: readonly QueuedMessage[]): Promise<void> {
     if (messages.length === 0) return;
     this.queues.set(taskId, [...messages, ...(this.queues.get(taskId) ?? [])]);
+    const returned = messages.filter((m) => m.kind === 'notification').length;
+    if (returned > 0) this.notifications.set(taskId, (this.notifications.get(taskId) ?? 0) + returned);
     this.waiters.wake(taskId);
   }
 
   async dequeueAll(taskId: string): Promise<QueuedMessage[]> {
     const queue = this.queues.get(taskId);
     this.queues.delete(taskId);
+    this.notifications.delete(taskId);
     return queue ?? [];
   }
 
@@ -35,6 +54,15 @@ export class InMemoryTaskMessageQueue implements TaskMessageQueue {
     const open = this.open.get(taskId);
     const had = open?.delete(requestId) ?? false;
     if (open?.size === 0) this.open.delete(taskId);
+    // An answered request still waiting here would stay until the ttl: nothing takes it when the
+    // task is polled through the tasks extension (no tasks/result), and tasks/result skips it anyway.
+    const queue = this.queues.get(taskId);
+    if (queue) {
+      const rest = queue.filter((m) => m.kind !== 'request' || m.requestId !== requestId);
+      // Emptied: dropped, or waitForMessage would keep answering "queued" for nothing.
+      if (rest.length === 0) this.queues.delete(taskId);
+      else if (rest.length !== queue.length) this.queues.set(taskId, rest);
+    }
     return had;
   }
 
@@ -48,6 +76,7 @@ export class InMemoryTaskMessageQueue implements TaskMessageQueue {
 
   async clear(taskId: string): Promise<void> {
     this.queues.delete(taskId);
+    this.notifications.delete(taskId);
     this.open.delete(taskId);
   }
 

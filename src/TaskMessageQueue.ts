@@ -10,19 +10,36 @@ export interface QueuedRequest {
 /** A message a task sends to its client through `tasks/result`. */
 export type QueuedMessage = QueuedRequest | { kind: 'notification'; message: JSONRPCNotification };
 
+/** Options of {@link TaskMessageQueue.enqueue}. */
+export interface EnqueueOptions {
+  /**
+   * Most notifications the task's queue may hold: when this one makes one too many, the oldest
+   * queued notification is dropped. Requests are never dropped, nor counted.
+   */
+  maxNotifications?: number;
+}
+
 /**
  * Per-task FIFO of messages waiting for a `tasks/result` call to carry them to the client
  * (the Python SDK's `TaskMessageQueue`), plus the task's outstanding requests: those enqueued and
  * not yet answered, whether delivered or not.
  */
 export interface TaskMessageQueue {
-  /** Appends a message to the task's queue (a request also becomes outstanding) and wakes waiters. */
-  enqueue(taskId: string, message: QueuedMessage): Promise<void>;
+  /**
+   * Appends a message to the task's queue (a request also becomes outstanding) and wakes waiters.
+   * Resolves with the number of notifications dropped under `options.maxNotifications` (a queue
+   * that does not cap may resolve with nothing).
+   */
+  enqueue(taskId: string, message: QueuedMessage, options?: EnqueueOptions): Promise<number | void>;
   /** Puts messages back at the front, in order: they were taken but not delivered or not answered. */
   requeue(taskId: string, messages: readonly QueuedMessage[]): Promise<void>;
   /** Takes every queued message of the task, oldest first. */
   dequeueAll(taskId: string): Promise<QueuedMessage[]>;
-  /** Marks a request answered (or abandoned); true if it was outstanding. */
+  /**
+   * Marks a request answered (or abandoned) and drops it from the task's queue if no `tasks/result`
+   * has taken it yet (a task served only through the tasks extension is never dequeued); true if
+   * it was outstanding.
+   */
   resolve(taskId: string, requestId: string): Promise<boolean>;
   /** Whether a request is still outstanding. */
   isOutstanding(taskId: string, requestId: string): Promise<boolean>;

@@ -16,7 +16,7 @@ import { toMcpError } from './errors.js';
  *
  * Anonymous callers share one owner: any of them holding a task id may get, wait for and cancel
  * that task (the id, 128 random bits, is the only capability), `tasks/list` is refused (-32601)
- * and not advertised, and their tasks count against `maxLiveTasksPerCaller` together.
+ * and not advertised, and they count as one caller for `maxLiveTasksPerCaller` and the rate limits.
  */
 export type UnidentifiedCallers = 'auto' | 'anonymous' | 'connection';
 

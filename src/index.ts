@@ -10,7 +10,7 @@ export type { TaskToolConfig, TaskToolWork, TaskSupportMode } from './taskTools.
 export type { TaskStore } from './TaskStore.js';
 export { InvalidCursorError } from './TaskStore.js';
 export { InMemoryTaskStore } from './InMemoryTaskStore.js';
-export type { TaskMessageQueue, QueuedMessage } from './TaskMessageQueue.js';
+export type { EnqueueOptions, TaskMessageQueue, QueuedMessage } from './TaskMessageQueue.js';
 export { InMemoryTaskMessageQueue } from './InMemoryTaskMessageQueue.js';
 export { TaskResultHandler } from './TaskResultHandler.js';
 export { defaultIdentify } from './identity.js';
@@ -19,7 +19,7 @@ export { isTerminal } from './types.js';
 export { defaultInspectionFilter, redactEvent, redactSnapshot, redactValue, sanitizeInspection } from './inspection.js';
 export type { InspectionObserver, InspectionSanitizer } from './inspection.js';
 export { LIMIT_EXCEEDED, defaultTaskLimits } from './limits.js';
-export type { LimitExceededData, LimitName, TaskLimits } from './limits.js';
+export type { LimitExceededData, LimitName, RateLimit, RateLimitName, RateOption, TaskLimits } from './limits.js';
 export type { ErrorMapper, WorkErrorContext } from './errorMapping.js';
 export { ANONYMOUS_OWNER } from './callerBinding.js';
 export type { UnidentifiedCallers } from './callerBinding.js';

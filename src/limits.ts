@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { toMcpError } from './errors.js';
 
@@ -9,7 +10,30 @@ import { toMcpError } from './errors.js';
 export const LIMIT_EXCEEDED = -32029;
 
 /** The name of a limit, as reported in `error.data.limit`. */
-export type LimitName = 'maxLiveTasks' | 'maxLiveTasksPerCaller' | 'maxQueuedInputRequests' | 'maxResultBytes';
+export type LimitName =
+  | 'maxLiveTasks'
+  | 'maxLiveTasksPerCaller'
+  | 'maxQueuedInputRequests'
+  | 'maxResultBytes'
+  | 'memoryBudget'
+  | RateLimitName;
+
+/**
+ * A token bucket: `burst` requests at once, refilled at `perSecond`. `Infinity` for `perSecond`
+ * (or as the whole option, see {@link RateOption}) turns the limit off.
+ */
+export interface RateLimit {
+  /** Tokens added per second, at a steady pace. */
+  perSecond: number;
+  /** Bucket size: requests a caller may make at once after being idle. */
+  burst: number;
+}
+
+/** A {@link RateLimit}, or a number: `n` means `{ perSecond: n, burst: n }`, `Infinity` no limit. */
+export type RateOption = RateLimit | number;
+
+/** The rate limits of {@link TaskLimits}. */
+export type RateLimitName = 'taskCreationRate' | 'taskOperationRate';
 
 /** What a {@link LIMIT_EXCEEDED} error carries in `data`. */
 export interface LimitExceededData {
@@ -18,6 +42,8 @@ export interface LimitExceededData {
   /** The size that was refused, for `maxResultBytes`. */
   actual?: number;
   taskId?: string;
+  /** For the rate limits: ms after which the same request would be admitted. */
+  retryAfterMs?: number;
 }
 
 /**
@@ -35,7 +61,29 @@ export interface TaskLimits {
   maxResultBytes?: number;
   /** The smallest `pollInterval` (ms) ever advertised; a lower `pollInterval` is raised to it. Default 100. */
   minPollInterval?: number;
+  /**
+   * V8 heap in use (bytes) at which new tasks are refused until it falls again: sampled at each
+   * admission (`v8.getHeapStatistics().used_heap_size`, about 0.3 µs). Default: half of the heap
+   * limit (`heap_size_limit`), leaving the other half for the tasks already admitted (results,
+   * queued messages), garbage not yet collected and the rest of the server.
+   */
+  memoryBudget?: number;
+  /** Task creations per caller: a token bucket. Default 50/s, burst 500. */
+  taskCreationRate?: RateOption;
+  /** `tasks/*` requests per caller (both protocols): a token bucket. Default 500/s, burst 2,000. */
+  taskOperationRate?: RateOption;
+  /**
+   * Notifications (`task.log`, progress) queued per task for `tasks/result`; beyond, the oldest
+   * queued notification is dropped (never a request) and a warning logged once per task. Default 1,000.
+   */
+  maxQueuedNotifications?: number;
 }
+
+/** {@link TaskLimits} with every default filled in and the rates in their long form. @internal */
+export type ResolvedTaskLimits = Required<Omit<TaskLimits, RateLimitName>> & Record<RateLimitName, RateLimit>;
+
+/** Share of the V8 heap limit that `memoryBudget` defaults to. */
+const MEMORY_BUDGET_SHARE = 0.5;
 
 /** The defaults of {@link TaskLimits}. */
 export const defaultTaskLimits: Readonly<Required<TaskLimits>> = Object.freeze({
@@ -44,18 +92,69 @@ export const defaultTaskLimits: Readonly<Required<TaskLimits>> = Object.freeze({
   maxQueuedInputRequests: 16,
   maxResultBytes: 4 * 1024 * 1024,
   minPollInterval: 100,
+  memoryBudget: Math.floor(getHeapStatistics().heap_size_limit * MEMORY_BUDGET_SHARE),
+  taskCreationRate: Object.freeze({ perSecond: 50, burst: 500 }),
+  taskOperationRate: Object.freeze({ perSecond: 500, burst: 2_000 }),
+  maxQueuedNotifications: 1_000,
 });
 
 /** Fills in defaults and rejects nonsense (zero, negative, NaN) at construction time. @internal */
-export function resolveLimits(limits: TaskLimits): Required<TaskLimits> {
-  const resolved = { ...defaultTaskLimits };
+export function resolveLimits(limits: TaskLimits): ResolvedTaskLimits {
+  const resolved: ResolvedTaskLimits = {
+    ...defaultTaskLimits,
+    taskCreationRate: resolveRate('taskCreationRate', limits.taskCreationRate ?? defaultTaskLimits.taskCreationRate),
+    taskOperationRate: resolveRate('taskOperationRate', limits.taskOperationRate ?? defaultTaskLimits.taskOperationRate),
+  };
   for (const key of Object.keys(defaultTaskLimits) as (keyof TaskLimits)[]) {
+    if (key === 'taskCreationRate' || key === 'taskOperationRate') continue;
     const value = limits[key];
     if (value === undefined) continue;
-    if (Number.isNaN(value) || value < 1) throw new RangeError(`${key} must be at least 1 (or Infinity), got ${value}`);
+    if (typeof value !== 'number' || Number.isNaN(value) || value < 1) {
+      throw new RangeError(`${key} must be at least 1 (or Infinity), got ${String(value)}`);
+    }
     resolved[key] = value;
   }
   return resolved;
+}
+
+/** Validates a {@link RateOption} and returns it as a {@link RateLimit}. @internal */
+export function resolveRate(name: RateLimitName, option: RateOption): RateLimit {
+  const rate = typeof option === 'number' ? { perSecond: option, burst: option } : option;
+  const { perSecond, burst } = rate;
+  if (typeof perSecond !== 'number' || Number.isNaN(perSecond) || perSecond <= 0) {
+    throw new RangeError(`${name}.perSecond must be a positive number (or Infinity), got ${String(perSecond)}`);
+  }
+  if (typeof burst !== 'number' || Number.isNaN(burst) || burst < 1) {
+    throw new RangeError(`${name}.burst must be at least 1 (or Infinity), got ${String(burst)}`);
+  }
+  return { perSecond, burst };
+}
+
+/**
+ * Refuses new tasks while the V8 heap in use is at or above `memoryBudget`.
+ *
+ * Why the heap and not "live tasks × an estimated size": what a task holds depends on its work (a
+ * bare task is ~6 KB, the demo's ~47 KB over HTTP, a task holding a big result megabytes), and
+ * what runs out is the heap as a whole (retained results and queued messages included). The
+ * sample is cheap enough (~0.3 µs) to take at every admission, so a flood cannot slip past a
+ * stale reading. It counts garbage not yet collected, so near the budget a refusal may come a
+ * little early; it lifts by itself after the next collection.
+ * @internal
+ */
+export class MemoryBudget {
+  constructor(
+    private readonly budget: number,
+    private readonly heapUsed: () => number = () => getHeapStatistics().used_heap_size,
+  ) {}
+
+  /** Throws the -32029 limit error when the heap in use is at or above the budget. */
+  check(): void {
+    if (this.budget === Infinity || this.heapUsed() < this.budget) return;
+    throw limitExceeded(
+      `Server memory budget reached (memoryBudget ${this.budget} bytes of heap in use); try again later`,
+      { limit: 'memoryBudget', max: this.budget },
+    );
+  }
 }
 
 /** The error a hit limit answers with. @internal */

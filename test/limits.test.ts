@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ElicitRequestSchema, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { ElicitResult } from '@modelcontextprotocol/sdk/types.js';
@@ -172,7 +173,14 @@ describe('limits', () => {
       maxQueuedInputRequests: 16,
       maxResultBytes: 4 * 1024 * 1024,
       minPollInterval: 100,
+      memoryBudget: Math.floor(getHeapStatistics().heap_size_limit / 2),
+      taskCreationRate: { perSecond: 50, burst: 500 },
+      taskOperationRate: { perSecond: 500, burst: 2_000 },
+      maxQueuedNotifications: 1_000,
     });
+    for (const bad of [0, 0.5, Number.NaN]) {
+      expect(() => TaskSupport.inMemory({ limits: { maxQueuedNotifications: bad } })).toThrow(RangeError);
+    }
     for (const bad of [0, -1, Number.NaN]) {
       expect(() => TaskSupport.inMemory({ limits: { maxLiveTasks: bad } })).toThrow(RangeError);
     }

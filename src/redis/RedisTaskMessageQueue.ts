@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { QueuedMessage, QueuedRequest, TaskMessageQueue } from '../TaskMessageQueue.js';
+import type { EnqueueOptions, QueuedMessage, QueuedRequest, TaskMessageQueue } from '../TaskMessageQueue.js';
 import type { RedisEvents } from './RedisEvents.js';
 import type { RedisKeys } from './keys.js';
 import { withScripts } from './scripts.js';
@@ -24,8 +24,24 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
     this.redis = withScripts(redis);
   }
 
-  async enqueue(taskId: string, message: QueuedMessage): Promise<void> {
-    await guarded('enqueue', async () => {
+  async enqueue(taskId: string, message: QueuedMessage, options?: EnqueueOptions): Promise<number> {
+    if (message.kind === 'notification') {
+      const max = options?.maxNotifications ?? Infinity;
+      return guarded('enqueue', () =>
+        this.redis.mtaEnqueueNotification(
+          this.keys.queue(taskId),
+          this.keys.notificationCount(taskId),
+          this.keys.events,
+          encodeNotification(message),
+          String(this.keyTtlMs),
+          max === Infinity ? '-1' : String(max),
+          NOTIFICATION_PREFIX,
+          TOMBSTONE,
+          `q ${taskId}`,
+        ),
+      );
+    }
+    return guarded('enqueue', async () => {
       const multi = this.redis.multi().rpush(this.keys.queue(taskId), JSON.stringify(message)).pexpire(this.keys.queue(taskId), this.keyTtlMs);
       if (message.kind === 'request') {
         multi
@@ -33,31 +49,48 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
           .pexpire(this.keys.open(taskId), this.keyTtlMs);
       }
       await multi.publish(this.keys.events, `q ${taskId}`).exec();
+      return 0;
     });
   }
 
   async requeue(taskId: string, messages: readonly QueuedMessage[]): Promise<void> {
     if (messages.length === 0) return;
     await guarded('requeue', async () => {
-      const encoded = messages.map((m) => JSON.stringify(m)).reverse();
-      await this.redis
-        .multi()
-        .lpush(this.keys.queue(taskId), ...encoded)
-        .pexpire(this.keys.queue(taskId), this.keyTtlMs)
-        .publish(this.keys.events, `q ${taskId}`)
-        .exec();
+      const encoded = messages.map((m) => (m.kind === 'notification' ? encodeNotification(m) : JSON.stringify(m))).reverse();
+      const notifications = messages.filter((m) => m.kind === 'notification').length;
+      const multi = this.redis.multi().lpush(this.keys.queue(taskId), ...encoded).pexpire(this.keys.queue(taskId), this.keyTtlMs);
+      if (notifications > 0) {
+        const count = this.keys.notificationCount(taskId);
+        multi.incrby(count, notifications).pexpire(count, this.keyTtlMs);
+      }
+      await multi.publish(this.keys.events, `q ${taskId}`).exec();
     });
   }
 
   async dequeueAll(taskId: string): Promise<QueuedMessage[]> {
     return guarded('dequeue', async () => {
-      const raw = await this.redis.mtaTakeAll(this.keys.queue(taskId));
+      const raw = await this.redis.mtaTakeAll(this.keys.queue(taskId), this.keys.notificationCount(taskId));
       return raw.map((m) => JSON.parse(m) as QueuedMessage);
     });
   }
 
   async resolve(taskId: string, requestId: string): Promise<boolean> {
-    return guarded('resolve', async () => (await this.redis.hdel(this.keys.open(taskId), requestId)) === 1);
+    return guarded('resolve', async () => {
+      const raw = await this.redis.hget(this.keys.open(taskId), requestId);
+      if (raw === null) return false;
+      // The list holds the request as enqueue serialised it; the hash keeps the same object, and a
+      // JSON round trip reproduces the string, so LREM finds it. Without this an answered request
+      // of a task polled through the tasks extension (never dequeued) stayed until the key expired.
+      const { message } = JSON.parse(raw) as { message: QueuedRequest };
+      const replies = await this.redis
+        .multi()
+        .hdel(this.keys.open(taskId), requestId)
+        .lrem(this.keys.queue(taskId), 0, JSON.stringify(message))
+        .exec();
+      const [deleted] = replies ?? [];
+      if (deleted?.[0]) throw deleted[0];
+      return deleted?.[1] === 1;
+    });
   }
 
   async isOutstanding(taskId: string, requestId: string): Promise<boolean> {
@@ -74,7 +107,7 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
   }
 
   async clear(taskId: string): Promise<void> {
-    await guarded('clear', async () => void (await this.redis.del(this.keys.queue(taskId), this.keys.open(taskId))));
+    await guarded('clear', async () => void (await this.redis.del(this.keys.queue(taskId), this.keys.open(taskId), this.keys.notificationCount(taskId))));
   }
 
   async waitForMessage(taskId: string, signal: AbortSignal): Promise<void> {
@@ -83,4 +116,14 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
     if (length > 0) return;
     await woken;
   }
+}
+
+/** How a queued notification's JSON starts: the enqueue script tells notifications from requests by it. */
+const NOTIFICATION_PREFIX = '{"kind":"notification",';
+/** Not JSON, so no queued message equals it: marks a notification the script removes from mid-list. */
+const TOMBSTONE = 'mta:dropped';
+
+/** A notification as stored, `kind` first whatever the caller's key order (see NOTIFICATION_PREFIX). */
+function encodeNotification(message: Extract<QueuedMessage, { kind: 'notification' }>): string {
+  return JSON.stringify({ kind: 'notification', message: message.message });
 }

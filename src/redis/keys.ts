@@ -16,6 +16,10 @@ export class RedisKeys {
   open(taskId: string): string {
     return `${this.prefix}open:${taskId}`;
   }
+  /** Number of notifications in the task's queue (requests excluded), kept by the queue's scripts. */
+  notificationCount(taskId: string): string {
+    return `${this.prefix}qn:${taskId}`;
+  }
   get seq(): string {
     return `${this.prefix}seq`;
   }

@@ -55,11 +55,53 @@ for _, id in ipairs(ids) do
 end
 return taken`;
 
-/** KEYS: queue. Takes the whole list atomically. */
+/** KEYS: queue, notification count. Takes the whole list atomically. */
 const TAKE_ALL = `
 local all = redis.call('LRANGE', KEYS[1], 0, -1)
-redis.call('DEL', KEYS[1])
+redis.call('DEL', KEYS[1], KEYS[2])
 return all`;
+
+/**
+ * KEYS: queue, notification count, events. ARGV: message, key ttl (ms), max (-1: no cap),
+ * notification prefix, tombstone, event. Appends a notification and, while the task holds more
+ * than max, removes the oldest notification. Requests are skipped, never removed: the scan from
+ * the head stops at the first notification, so it reads only the (few) requests queued before it.
+ * Returns the number dropped.
+ */
+const ENQUEUE_NOTIFICATION = `
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+local count = redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+redis.call('PUBLISH', KEYS[3], ARGV[6])
+local max = tonumber(ARGV[3])
+local prefix = ARGV[4]
+local dropped = 0
+while max >= 0 and count > max do
+  local at = nil
+  local from = 0
+  while not at do
+    local chunk = redis.call('LRANGE', KEYS[1], from, from + 31)
+    if #chunk == 0 then break end
+    for i, m in ipairs(chunk) do
+      if string.sub(m, 1, #prefix) == prefix then at = from + i - 1; break end
+    end
+    from = from + 32
+  end
+  if not at then
+    redis.call('SET', KEYS[2], 0, 'PX', ARGV[2])
+    break
+  end
+  if at == 0 then
+    redis.call('LPOP', KEYS[1])
+  else
+    redis.call('LSET', KEYS[1], at, ARGV[5])
+    redis.call('LREM', KEYS[1], 1, ARGV[5])
+  end
+  count = redis.call('DECR', KEYS[2])
+  dropped = dropped + 1
+end
+return dropped`;
 
 /** The scripts as ioredis commands. @internal */
 export interface TaskScripts {
@@ -67,7 +109,8 @@ export interface TaskScripts {
   mtaSettle(task: string, outcome: string, leases: string, events: string, ...args: string[]): Promise<string[] | null>;
   mtaRenew(leases: string, ...args: string[]): Promise<string[]>;
   mtaTakeOver(leases: string, ...args: string[]): Promise<string[]>;
-  mtaTakeAll(queue: string): Promise<string[]>;
+  mtaTakeAll(queue: string, notificationCount: string): Promise<string[]>;
+  mtaEnqueueNotification(queue: string, notificationCount: string, events: string, ...args: string[]): Promise<number>;
 }
 
 /** Defines the scripts on a client (idempotent) and returns it typed. @internal */
@@ -78,7 +121,8 @@ export function withScripts(redis: Redis): Redis & TaskScripts {
     redis.defineCommand('mtaSettle', { numberOfKeys: 4, lua: SETTLE });
     redis.defineCommand('mtaRenew', { numberOfKeys: 1, lua: RENEW });
     redis.defineCommand('mtaTakeOver', { numberOfKeys: 1, lua: TAKE_OVER });
-    redis.defineCommand('mtaTakeAll', { numberOfKeys: 1, lua: TAKE_ALL });
+    redis.defineCommand('mtaTakeAll', { numberOfKeys: 2, lua: TAKE_ALL });
+    redis.defineCommand('mtaEnqueueNotification', { numberOfKeys: 3, lua: ENQUEUE_NOTIFICATION });
   }
   return redis as Redis & TaskScripts;
 }

@@ -79,8 +79,17 @@ export function setBackendFactory(factory: ((instanceId: string) => Promise<Requ
 /** A TaskSupport with fast polling for tests, on the in-memory store or the configured backend. */
 export function testTaskSupport(options: TaskSupportOptions = {}): TaskSupport {
   const backend = backendFactory ? lazyBackend(backendFactory) : {};
-  // minPollInterval lowered too, or the default floor (100 ms) would raise the 10 ms asked for here.
-  return new TaskSupport({ pollInterval: 10, limits: { minPollInterval: 10 }, logger: { warn: () => {}, error: () => {} }, ...backend, ...options });
+  // minPollInterval lowered too, or the default floor (100 ms) would raise the 10 ms asked for here;
+  // minTtl too, for the short ttls of the expiry tests. Rate limits are off unless a test sets them:
+  // the suite fires hundreds of calls at once from one caller (test/limits.rate.test.ts tests them).
+  return new TaskSupport({
+    pollInterval: 10,
+    minTtl: 0,
+    logger: { warn: () => {}, error: () => {} },
+    ...backend,
+    ...options,
+    limits: { minPollInterval: 10, taskCreationRate: Infinity, taskOperationRate: Infinity, ...options.limits },
+  });
 }
 
 /** Synchronous stand-ins for an async-created backend: every call waits for the real one. */
