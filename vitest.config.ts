@@ -17,6 +17,7 @@ const protocolSuite = [
   'test/sampling.test.ts',
   'test/streamableHttp.test.ts',
   'test/extension.test.ts',
+  'test/extension.inputResponses.test.ts',
   // Issue 9's limits and security rules hold on Redis too (the fault tests count in-memory
   // internals for their leak census, so they stay in the memory project).
   'test/limits.test.ts',
@@ -24,6 +25,10 @@ const protocolSuite = [
   'test/security.binding.test.ts',
   'test/security.errors.test.ts',
   'test/faults.store.test.ts',
+  // Issue 12's flood limits (the memory budget measures this process's heap: memory project only).
+  'test/limits.rate.test.ts',
+  'test/limits.ttl.test.ts',
+  'test/limits.notifications.test.ts',
 ];
 
 export default defineConfig({
@@ -36,6 +41,8 @@ export default defineConfig({
           name: 'memory',
           include: ['test/**/*.test.ts'],
           exclude: ['test/redis/**', 'test/load/**', '**/node_modules/**'],
+          // Any unhandled rejection or uncaught exception fails the test it surfaced in, and the run.
+          setupFiles: ['test/support/failOnUnhandled.ts'],
           testTimeout: 20_000,
           hookTimeout: 20_000,
         },
@@ -45,7 +52,7 @@ export default defineConfig({
           name: 'redis',
           include: [...protocolSuite, 'test/redis/**/*.test.ts'],
           globalSetup: ['test/redis/globalSetup.ts'],
-          setupFiles: ['test/redis/perTest.ts'],
+          setupFiles: ['test/support/failOnUnhandled.ts', 'test/redis/perTest.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },

@@ -10,6 +10,8 @@ export default defineConfig({
     include: ['test/load/**/*.load.ts'],
     pool: 'forks',
     execArgv: ['--expose-gc'],
+    // Any unhandled rejection or uncaught exception fails the run (see the file).
+    setupFiles: ['test/support/failOnUnhandled.ts'],
     fileParallelism: false,
     testTimeout: 600_000,
     hookTimeout: 60_000,

@@ -24,7 +24,7 @@ import { createTaskSupervisor } from '../machines/taskSupervisor.js';
 import type { TaskSupervisorSnapshot } from '../machines/taskSupervisor.js';
 import { fromWork } from '../machines/workLogic.js';
 import { assertCanElicit, assertCanSample } from './clientCapabilities.js';
-import { errorShape, outcomeOfThrow, taskNotFound } from './errors.js';
+import { describeParseError, errorShape, invalidToolResult, mcpError, outcomeOfThrow, taskNotFound } from './errors.js';
 import { ExpirySchedule } from './ExpirySchedule.js';
 import type { ClusterCommand, TaskCluster } from './TaskCluster.js';
 import type { TaskContext } from './TaskContext.js';
@@ -58,6 +58,10 @@ export interface TaskSpec {
 export interface TaskEngineOptions {
   defaultTtl: number;
   maxTtl: number;
+  /** Smallest ttl granted (ms); smaller requests, `0` included, are raised to it. Default 0. */
+  minTtl?: number;
+  /** Notifications queued per task for `tasks/result`; beyond, the queue drops the oldest. Default: no cap. */
+  maxQueuedNotifications?: number;
   pollInterval: number;
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
   logger: Pick<Console, 'warn' | 'error'>;
@@ -77,6 +81,9 @@ interface PendingInput {
 
 const SETTLED: Promise<void> = Promise.resolve();
 
+/** Longest pause between two tries of a store write (see `retrying`). */
+const MAX_RETRY_DELAY_MS = 500;
+
 /**
  * The engine's bookkeeping of one running task, kept small: 100,000 of them may be alive at once.
  * `ended` is made only when something waits for it (a cancel, `close`); most tasks never need it.
@@ -86,6 +93,8 @@ class LiveTask {
   readonly inputs = new Map<string, PendingInput>();
   /** Open `tasks/result` calls for this task. */
   attached = 0;
+  /** Whether the drop of a queued notification was logged already (once per task). */
+  droppedWarned = false;
   private finished = false;
   private endedPromise: Promise<void> | undefined;
   private resolveEnded: (() => void) | undefined;
@@ -146,7 +155,10 @@ export class TaskEngine {
     });
     const root = taskSupportMachine.provide({ actors: { supervisor: createTaskSupervisor(task) } });
     this.actor = createActor(root, options.inspect ? { inspect: options.inspect } : {});
-    this.expiry = new ExpirySchedule((taskId) => void this.expire(taskId));
+    // Never rejects (see expire); the catch is a last guard, since a timer's rejection ends the process.
+    this.expiry = new ExpirySchedule((taskId) =>
+      void this.expire(taskId).catch((error: unknown) => this.options.logger.error(`mcp-task-actors: expiring task ${taskId} failed`, error)),
+    );
     this.actor.start();
     this.supervisor().on('task.crashed', ({ taskId, error }) => void this.crashed(taskId, error));
     this.clusterReady = options.cluster
@@ -162,7 +174,7 @@ export class TaskEngine {
 
   /** Creates the task record and spawns its actor; resolves with the record as created. */
   async start(spec: TaskSpec): Promise<TaskRecord> {
-    if (this.closing) throw new McpError(ErrorCode.InternalError, 'Server is shutting down; no new tasks');
+    if (this.closing) throw mcpError(ErrorCode.InternalError, 'Server is shutting down; no new tasks');
     await this.clusterReady;
     const now = Date.now();
     const createdAt = new Date(now).toISOString();
@@ -173,7 +185,7 @@ export class TaskEngine {
       status: 'working',
       createdAt,
       lastUpdatedAt: createdAt,
-      ttl: Math.max(0, Math.min(requested, this.options.maxTtl)),
+      ttl: Math.min(Math.max(requested, this.options.minTtl ?? 0), this.options.maxTtl),
       pollInterval: this.options.pollInterval,
       ...(spec.restart ? { restart: spec.restart } : {}),
       ...(this.options.cluster ? { runner: this.options.cluster.instanceId } : {}),
@@ -208,7 +220,7 @@ export class TaskEngine {
   /** The outcome of a terminal task. */
   async outcome(taskId: string): Promise<TaskOutcome> {
     const outcome = await this.store.getOutcome(taskId);
-    if (!outcome) throw new McpError(ErrorCode.InternalError, `Task ${taskId} has no stored outcome`);
+    if (!outcome) throw mcpError(ErrorCode.InternalError, `Task ${taskId} has no stored outcome`);
     return outcome;
   }
 
@@ -225,7 +237,7 @@ export class TaskEngine {
   async cancel(taskId: string, owner: string, reason = 'Cancelled by the client'): Promise<TaskRecord> {
     const record = await this.get(taskId, owner);
     if (isTerminal(record.status)) {
-      throw new McpError(ErrorCode.InvalidParams, `Cannot cancel task ${taskId}: it is already ${record.status}`);
+      throw mcpError(ErrorCode.InvalidParams, `Cannot cancel task ${taskId}: it is already ${record.status}`);
     }
     const live = this.live.get(taskId);
     if (live) {
@@ -240,7 +252,7 @@ export class TaskEngine {
     }
     const after = await this.get(taskId, owner);
     if (after.status !== 'cancelled') {
-      throw new McpError(ErrorCode.InvalidParams, `Cannot cancel task ${taskId}: it is already ${after.status}`);
+      throw mcpError(ErrorCode.InvalidParams, `Cannot cancel task ${taskId}: it is already ${after.status}`);
     }
     return after;
   }
@@ -258,9 +270,13 @@ export class TaskEngine {
   ): void {
     if (!this.live.has(taskId) && this.options.cluster) {
       // The task runs on another instance: the answer travels to its actor there.
-      void this.options.cluster.send(taskId, { type: 'answer', requestId, answer }).then((sent) => {
-        if (!sent) this.options.logger.warn(`mcp-task-actors: dropped an answer to ${requestId}: no instance runs task ${taskId}`);
-      });
+      void this.options.cluster.send(taskId, { type: 'answer', requestId, answer }).then(
+        (sent) => {
+          if (!sent) this.options.logger.warn(`mcp-task-actors: dropped an answer to ${requestId}: no instance runs task ${taskId}`);
+        },
+        // Redis away: the answer cannot reach the task's instance; its request stays outstanding in the queue.
+        (error: unknown) => this.options.logger.error(`mcp-task-actors: could not pass an answer to ${requestId} on to task ${taskId}`, error),
+      );
       return;
     }
     if (!this.isAwaiting(taskId, requestId)) {
@@ -274,7 +290,7 @@ export class TaskEngine {
         : {
             type: 'input.error',
             requestId,
-            error: new McpError(answer.error.code, answer.error.message, answer.error.data),
+            error: mcpError(answer.error.code, answer.error.message, answer.error.data),
           },
     );
   }
@@ -392,9 +408,7 @@ export class TaskEngine {
     if (!live) throw new Error(`Task ${taskId} has no work`);
     const result = await live.spec.run(this.contextFor(taskId, live, signal));
     const parsed = CallToolResultSchema.safeParse(result);
-    if (!parsed.success) {
-      throw new McpError(ErrorCode.InternalError, `Tool returned an invalid CallToolResult: ${parsed.error.message}`);
-    }
+    if (!parsed.success) throw invalidToolResult(parsed.error);
     return parsed.data;
   }
 
@@ -475,7 +489,14 @@ export class TaskEngine {
     };
     const message: JSONRPCNotification = { jsonrpc: '2.0', method: notification.method, params };
     if (live.attached === 0 && (await live.spec.session.notify(message as ServerNotification))) return;
-    await this.queue.enqueue(taskId, { kind: 'notification', message });
+    const max = this.options.maxQueuedNotifications;
+    const dropped = await this.queue.enqueue(taskId, { kind: 'notification', message }, max === undefined ? undefined : { maxNotifications: max });
+    if (dropped && !live.droppedWarned) {
+      live.droppedWarned = true;
+      this.options.logger.warn(
+        `mcp-task-actors: task ${taskId} has more than ${max} notifications queued for tasks/result (maxQueuedNotifications); dropping the oldest`,
+      );
+    }
   }
 
   private announce(taskId: string, params: AnnounceParams): void {
@@ -493,8 +514,8 @@ export class TaskEngine {
     if (live.inputs.size > 0) {
       const pendingError =
         params.status === 'cancelled'
-          ? new McpError(ErrorCode.InternalError, `Task ${taskId} was cancelled`)
-          : new McpError(ErrorCode.InternalError, `Task ${taskId} ended (${params.status}) before the answer arrived`);
+          ? mcpError(ErrorCode.InternalError, `Task ${taskId} was cancelled`)
+          : mcpError(ErrorCode.InternalError, `Task ${taskId} ended (${params.status}) before the answer arrived`);
       this.rejectInputs(taskId, live, pendingError);
     }
     this.write(taskId, async () => {
@@ -515,21 +536,30 @@ export class TaskEngine {
     try {
       pending.resolve(pending.parse(params.result));
     } catch (error) {
-      pending.reject(new McpError(ErrorCode.InvalidParams, `Invalid answer from the client: ${String(error)}`));
+      pending.reject(mcpError(ErrorCode.InvalidParams, `Invalid answer from the client: ${describeParseError(error)}`));
     }
   }
 
   private discard(taskId: string): void {
     const live = this.live.get(taskId);
     if (!live) return;
-    this.rejectInputs(taskId, live, new McpError(ErrorCode.InternalError, `Task ${taskId} expired`));
+    this.rejectInputs(taskId, live, mcpError(ErrorCode.InternalError, `Task ${taskId} expired`));
     this.write(taskId, () => this.forget(taskId));
     this.retire(taskId, live);
   }
 
+  /**
+   * The ttl ran out. A running task's actor ends it (its `discard` forgets it through the task's
+   * write queue); a settled task is forgotten here. Either way the delete is retried with backoff
+   * while the store is away (Redis restarting) and logged if it never comes back, never thrown:
+   * this runs from a timer, where a rejection would end the process. A delete given up on is not
+   * a leak: Redis expires the task and outcome keys by itself at this same deadline (`PEXPIREAT`
+   * in RedisTaskStore.create, the settle script copies the ttl to the outcome), and the queue keys
+   * carry their own safety expiry.
+   */
   private async expire(taskId: string): Promise<void> {
     if (this.live.has(taskId)) return this.send(taskId, { type: 'expire' });
-    await this.forget(taskId);
+    await this.retrying(taskId, () => this.forget(taskId), 'forgetting expired task');
   }
 
   private async forget(taskId: string): Promise<void> {
@@ -542,7 +572,7 @@ export class TaskEngine {
     this.options.logger.error(`mcp-task-actors: task actor ${taskId} crashed`, error);
     const live = this.live.get(taskId);
     if (!live) return;
-    this.rejectInputs(taskId, live, new McpError(ErrorCode.InternalError, `Task ${taskId} failed`));
+    this.rejectInputs(taskId, live, mcpError(ErrorCode.InternalError, `Task ${taskId} failed`));
     this.write(taskId, async () => {
       await this.store.settle(taskId, 'failed', 'Internal error in the task actor', {
         type: 'error',
@@ -585,14 +615,16 @@ export class TaskEngine {
    * A store that is briefly away (Redis restarting) must not lose a task's outcome: a failed write
    * is tried again with backoff, for up to a minute, before it is given up and logged.
    */
-  private async retrying(taskId: string, step: () => Promise<void>): Promise<void> {
+  private async retrying(taskId: string, step: () => Promise<void>, what = 'storing task'): Promise<void> {
     const started = Date.now();
-    for (let delay = 50; ; delay = Math.min(delay * 2, 2_000)) {
+    // Capped at 500 ms, so a write lands within about a second of Redis coming back (issue 12: a
+    // 2 s cap plus the reconnect left a status stale for over 2 s after an outage).
+    for (let delay = 50; ; delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS)) {
       try {
         return await step();
       } catch (error) {
         if (Date.now() - started > 60_000 || this.closing) {
-          this.options.logger.error(`mcp-task-actors: storing task ${taskId} failed`, error);
+          this.options.logger.error(`mcp-task-actors: ${what} ${taskId} failed`, error);
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, delay));

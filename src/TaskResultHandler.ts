@@ -1,11 +1,15 @@
-import { ErrorCode, McpError, RELATED_TASK_META_KEY } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, RELATED_TASK_META_KEY } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { toMcpError } from './errors.js';
+import { mcpError, toMcpError } from './errors.js';
 import type { Connection } from './SessionRouter.js';
 import type { TaskEngine } from './TaskEngine.js';
 import type { QueuedMessage } from './TaskMessageQueue.js';
+import { isUnavailable } from './storeGuard.js';
 import { isTerminal } from './types.js';
 import { STOP_WAITING } from './waiters.js';
+
+/** Longest pause between two looks while the store is away: bounds how late a call notices it is back. */
+const MAX_BACKOFF_MS = 1_000;
 
 /**
  * Serves `tasks/result` (the Python SDK's `TaskResultHandler`): carries the task's queued requests
@@ -26,36 +30,63 @@ export class TaskResultHandler {
     call: { requestId: RequestId; signal: AbortSignal },
   ): Promise<CallToolResult> {
     const { store, queue } = this.engine;
+    // A call that arrives while the store is away is told so at once (-32603).
     await this.engine.get(taskId, owner);
     const detach = this.engine.attach(taskId);
     const delivered: Extract<QueuedMessage, { kind: 'request' }>[] = [];
+    let backoff = 0;
     try {
       for (;;) {
         const wake = new AbortController();
         const stopWaiting = (): void => wake.abort(STOP_WAITING);
         call.signal.addEventListener('abort', stopWaiting, { once: true });
-        // Armed before looking, so a message or settle that lands in between still wakes us.
-        const woken = Promise.race([
-          queue.waitForMessage(taskId, wake.signal),
-          store.waitForTerminal(taskId, wake.signal),
-        ]);
+        // Armed before looking, so a message or settle that lands in between still wakes us. It
+        // never rejects: a wait that fails (Redis away) while deliver() or get() throws would
+        // otherwise be an unhandled rejection, which ends the process; its failure is read below.
+        const woken = Promise.race([queue.waitForMessage(taskId, wake.signal), store.waitForTerminal(taskId, wake.signal)]).then(
+          () => undefined,
+          (error: unknown) => ({ error }),
+        );
         try {
           await this.deliver(taskId, connection, call.requestId, delivered);
           const record = await this.engine.get(taskId, owner);
           // Awaited here: a bare `return` would leave the rejection unhandled while the finally blocks await.
           if (isTerminal(record.status)) return await this.answer(taskId);
-          await woken;
-          if (call.signal.aborted) throw new McpError(ErrorCode.RequestTimeout, 'tasks/result was cancelled');
+          const failed = await woken;
+          if (failed) throw failed.error;
+          backoff = 0;
+        } catch (error) {
+          // The store or queue is away (Redis restarting, or its connections not all back yet):
+          // the call stays open and looks again, with backoff, until Redis answers or the client
+          // gives up. Anything else (task gone, client gone) ends the call.
+          if (!isUnavailable(error) || call.signal.aborted) throw error;
+          backoff = Math.min(backoff === 0 ? 50 : backoff * 2, MAX_BACKOFF_MS);
+          await pause(backoff, call.signal);
         } finally {
           wake.abort(STOP_WAITING);
           call.signal.removeEventListener('abort', stopWaiting);
         }
+        if (call.signal.aborted) throw mcpError(ErrorCode.RequestTimeout, 'tasks/result was cancelled');
       }
     } finally {
       detach();
+      await this.putBack(taskId, delivered);
+    }
+  }
+
+  /**
+   * Puts requests this call delivered that are still unanswered back at the front of the queue for
+   * the next `tasks/result`. Best effort: a store that is away now must not turn the call's own
+   * answer (a result, a cancel) into an error; the requests stay outstanding in the queue.
+   */
+  private async putBack(taskId: string, delivered: Extract<QueuedMessage, { kind: 'request' }>[]): Promise<void> {
+    const { queue } = this.engine;
+    try {
       const unanswered: QueuedMessage[] = [];
       for (const m of delivered) if (await queue.isOutstanding(taskId, m.requestId)) unanswered.push(m);
       if (unanswered.length > 0) await queue.requeue(taskId, unanswered);
+    } catch (error) {
+      this.engine.options.logger.error(`mcp-task-actors: could not put back the requests of task ${taskId} for the next tasks/result`, error);
     }
   }
 
@@ -68,15 +99,18 @@ export class TaskResultHandler {
     const batch = await this.engine.queue.dequeueAll(taskId);
     for (let i = 0; i < batch.length; i++) {
       const message = batch[i]!;
-      if (message.kind === 'request') {
-        // Answered meanwhile (maybe through another call or instance): nothing to ask any more.
-        if (!(await this.engine.queue.isOutstanding(taskId, message.requestId))) continue;
-        connection.awaiting.set(message.requestId, taskId);
-      }
       try {
+        if (message.kind === 'request') {
+          // Answered meanwhile (maybe through another call or instance): nothing to ask any more.
+          if (!(await this.engine.queue.isOutstanding(taskId, message.requestId))) continue;
+          connection.awaiting.set(message.requestId, taskId);
+        }
         await connection.send(message.message, { relatedRequestId });
       } catch (error) {
-        await this.engine.queue.requeue(taskId, batch.slice(i));
+        // Not lost: the rest of the batch goes back for the next attempt (the store may be away too).
+        await this.engine.queue.requeue(taskId, batch.slice(i)).catch((requeueError: unknown) =>
+          this.engine.options.logger.error(`mcp-task-actors: could not put back the messages of task ${taskId}`, requeueError),
+        );
         throw error;
       }
       if (message.kind === 'request') delivered.push(message);
@@ -91,4 +125,18 @@ export class TaskResultHandler {
       _meta: { ...outcome.result._meta, [RELATED_TASK_META_KEY]: { taskId } },
     };
   }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts (the call went away). */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

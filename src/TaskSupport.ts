@@ -11,7 +11,7 @@ import { defaultIdentify } from './identity.js';
 import type { CallerInfo } from './identity.js';
 import { InMemoryTaskMessageQueue } from './InMemoryTaskMessageQueue.js';
 import { InMemoryTaskStore } from './InMemoryTaskStore.js';
-import { LiveTaskCounter, resolveLimits } from './limits.js';
+import { LiveTaskCounter, MemoryBudget, resolveLimits } from './limits.js';
 import type { TaskLimits } from './limits.js';
 import { setUpInspection } from './inspection.js';
 import type { InspectionObserver, InspectionSanitizer, InspectionSetup } from './inspection.js';
@@ -33,6 +33,8 @@ import type { TaskToolConfig, TaskToolWork } from './taskTools.js';
 import { installToolHandlers } from './toolHandlers.js';
 import { WorkSafeguards } from './workSafeguards.js';
 import { mcpServerHasTool } from './sdkInternals.js';
+import { RateLimiter } from './RateLimiter.js';
+import { limitTaskOperations } from './taskOperationRate.js';
 
 /** Options of {@link TaskSupport}; every field has a default. */
 export interface TaskSupportOptions {
@@ -44,6 +46,12 @@ export interface TaskSupportOptions {
   defaultTtl?: number;
   /** Largest ttl (ms) granted; larger requests get this. Default 24 hours. */
   maxTtl?: number;
+  /**
+   * Smallest ttl (ms) granted; smaller requests (`ttl: 0` included) get this, and the granted ttl
+   * is what `CreateTaskResult` and `tasks/get` report. Default 1000: a task never vanishes before
+   * a client polling at the default `pollInterval` could see it once.
+   */
+  minTtl?: number;
   /** `pollInterval` (ms) suggested to clients. Default 1000. */
   pollInterval?: number;
   /** `tasks/list` page size. Default 10, like both reference SDKs. */
@@ -53,8 +61,9 @@ export interface TaskSupportOptions {
   /**
    * An XState inspection observer: the root actor and every task actor report to it, through
    * `sanitize`. `true` starts the Stately inspector relay on `inspectPort` (Node only; needs
-   * `@statelyai/inspect`), logs the page to open and stops it on `close()`. Off (the default)
-   * costs nothing: no observer, no serialisation.
+   * `@statelyai/inspect`), logs the page to open and stops it on `close()`; if the relay cannot
+   * start (e.g. the port is taken) a warning names the address and the server serves on without
+   * it. Off (the default) costs nothing: no observer, no serialisation.
    */
   inspect?: InspectionObserver | true;
   /** Port of the Stately relay that `inspect: true` starts (loopback only). Default 8080; 0 picks a free one. */
@@ -66,7 +75,10 @@ export interface TaskSupportOptions {
   sanitize?: InspectionSanitizer | false;
   /** Where warnings (e.g. an answer nobody waits for) go. Default: `console`. */
   logger?: Pick<Console, 'warn' | 'error'>;
-  /** Live tasks per caller and per server, input requests per task, result size, pollInterval floor. See `docs/limits.md`. */
+  /**
+   * Live tasks per caller and per server, memory budget, rates of task creation and `tasks/*`
+   * requests, input requests and notifications per task, result size, pollInterval floor. See `docs/limits.md`.
+   */
   limits?: TaskLimits;
   /**
    * Longest a store or queue call may take (ms) before the request or task step that made it
@@ -133,6 +145,9 @@ export class TaskSupport {
   private readonly inspection: InspectionSetup;
   private readonly safeguards: WorkSafeguards;
   private readonly liveTasks: LiveTaskCounter;
+  private readonly memoryBudget: MemoryBudget;
+  private readonly creationRate: RateLimiter;
+  private readonly operationRate: RateLimiter;
   private readonly unidentifiedCallers: UnidentifiedCallers;
   private readonly tasksExtension: TasksExtensionSettings | undefined;
 
@@ -150,6 +165,9 @@ export class TaskSupport {
     this.inspection = setUpInspection(options.inspect, options.sanitize, logger, options.inspectPort);
     const limits = resolveLimits(options.limits ?? {});
     this.liveTasks = new LiveTaskCounter(limits);
+    this.memoryBudget = new MemoryBudget(limits.memoryBudget);
+    this.creationRate = new RateLimiter('taskCreationRate', limits.taskCreationRate);
+    this.operationRate = new RateLimiter('taskOperationRate', limits.taskOperationRate);
     this.safeguards = new WorkSafeguards(limits, options.mapError, logger);
     this.unidentifiedCallers = options.unidentifiedCallers ?? 'auto';
     const storeTimeout = options.storeTimeout ?? 5000;
@@ -157,11 +175,21 @@ export class TaskSupport {
     const guard = { timeoutMs: storeTimeout, logger };
     const store = guardCalls(this.store, { component: 'store', ...guard });
     const queue = guardCalls(this.queue, { component: 'queue', ...guard });
+    const maxTtl = positive(options.maxTtl ?? 86_400_000, 'maxTtl');
+    const minTtl = options.minTtl ?? 1000;
+    if (!(minTtl >= 0 && minTtl <= maxTtl)) throw new RangeError(`minTtl must be a number of ms from 0 to maxTtl (${maxTtl}), got ${minTtl}`);
     this.engine = new TaskEngine(store, queue, {
       defaultTtl: positive(options.defaultTtl ?? 3_600_000, 'defaultTtl'),
-      maxTtl: positive(options.maxTtl ?? 86_400_000, 'maxTtl'),
+      maxTtl,
+      minTtl,
       pollInterval: Math.max(positive(options.pollInterval ?? 1000, 'pollInterval'), limits.minPollInterval),
-      admit: (owner) => this.liveTasks.admit(owner),
+      maxQueuedNotifications: limits.maxQueuedNotifications,
+      // Cheapest refusal first; the live-task count goes last, as it takes a slot when it admits.
+      admit: (owner) => {
+        this.creationRate.take(owner, 'task creations');
+        this.memoryBudget.check();
+        return this.liveTasks.admit(owner);
+      },
       logger,
       ...(options.cluster ? { cluster: options.cluster } : {}),
       restartWork: (tool, args) => {
@@ -223,6 +251,7 @@ export class TaskSupport {
     installToolHandlers(binding, this.engine, ownerOf, this.safeguards);
     hideListFromAnonymous(binding.server, (extra) => isAnonymousCaller(this.unidentifiedCallers, extra));
     if (this.tasksExtension) registerTasksExtension(binding, this.engine, ownerOf, this.tasksExtension);
+    limitTaskOperations(binding.server, ownerOf, this.operationRate);
     const low = binding.server;
     const connect = low.connect.bind(low);
     low.connect = (transport: Transport) => {

@@ -100,8 +100,22 @@ function failure(name: string, error: unknown, options: GuardOptions): unknown {
   return internalError(`Task ${options.component} unavailable: ${name} failed (details in the server log)`);
 }
 
+/** Errors this guard made: the backend failed or did not answer (not a client's mistake). */
+const unavailable = new WeakSet<object>();
+
+/**
+ * Whether `error` is this guard's "task store/queue unavailable" -32603 (the backend threw or
+ * missed its deadline), i.e. a fault that may pass (Redis restarting) rather than an answer.
+ * @internal
+ */
+export function isUnavailable(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && unavailable.has(error);
+}
+
 function internalError(message: string): McpError {
-  return toMcpError({ code: ErrorCode.InternalError, message });
+  const error = toMcpError({ code: ErrorCode.InternalError, message });
+  unavailable.add(error);
+  return error;
 }
 
 function isPromise(value: unknown): value is Promise<unknown> {

@@ -1,12 +1,15 @@
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
+  CallToolRequestParamsSchema,
   CallToolRequestSchema,
+  CallToolResultSchema,
   ErrorCode,
   ListToolsRequestSchema,
-  McpError,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, JSONRPCRequest, ListToolsResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { outcomeOfThrow, toMcpError } from './errors.js';
+import { describeZodError, invalidToolResult, mcpError, outcomeOfThrow, toMcpError } from './errors.js';
 import { inlineContext } from './inlineContext.js';
 import { currentRequestHandler, installMcpServerToolHandlers, mcpServerHasTool } from './sdkInternals.js';
 import type { ServerBinding, ServerExtra } from './ServerBinding.js';
@@ -44,8 +47,9 @@ export function installToolHandlers(
     return { ...base, tools: [...base.tools, ...[...binding.tools.values()].map((tool) => tool.definition)] };
   });
 
-  // Registered under a lenient schema so that the SDK's tools/call wrapper validates the params and
-  // answers -32602; the strict schema here would make its parse throw a bare ZodError (-32603).
+  // Registered under a lenient schema so that the params are checked (checkParamsFirst, then the
+  // SDK's tools/call wrapper) and answered -32602; the strict schema here would make the SDK's
+  // parse throw a bare ZodError (-32603).
   server.setRequestHandler(anyToolsCall, async (raw, extra) => {
     const request = CallToolRequestSchema.parse(raw);
     const { name, task } = request.params;
@@ -53,37 +57,40 @@ export function installToolHandlers(
     if (!tool) {
       // The spec makes an unknown tool a protocol error; McpServer alone would answer isError.
       if (mcpServer && !mcpServerHasTool(mcpServer, name)) {
-        throw new McpError(ErrorCode.InvalidParams, `Tool ${name} not found`);
+        throw mcpError(ErrorCode.InvalidParams, `Tool ${name} not found`);
       }
       if (task !== undefined) {
-        throw new McpError(ErrorCode.MethodNotFound, `Tool ${name} does not support task-augmented calls`);
+        throw mcpError(ErrorCode.MethodNotFound, `Tool ${name} does not support task-augmented calls`);
       }
       if (previousCall) return (await previousCall(request as unknown as JSONRPCRequest, extra)) as CallToolResult;
-      throw new McpError(ErrorCode.InvalidParams, `Tool ${name} not found`);
+      throw mcpError(ErrorCode.InvalidParams, `Tool ${name} not found`);
     }
     if (tool.taskSupport === 'required' && task === undefined) {
-      throw new McpError(
-        ErrorCode.MethodNotFound,
-        `Tool ${name} must be called as a task (taskSupport: 'required'): add params.task`,
-      );
+      throw mcpError(ErrorCode.MethodNotFound, `Tool ${name} must be called as a task (taskSupport: 'required'): add params.task`);
     }
-    if (task?.ttl !== undefined && !(Number.isFinite(task.ttl) && task.ttl >= 0)) {
-      // A negative ttl would grant a task that is deleted before anyone can read it.
-      throw new McpError(ErrorCode.InvalidParams, `Invalid params.task.ttl: ${task.ttl} (expected ms ≥ 0)`);
+    if (task?.ttl !== undefined && !(Number.isInteger(task.ttl) && task.ttl >= 0)) {
+      // A ttl is a whole number of ms ≥ 0 (a negative one would grant a task deleted before anyone
+      // can read it); one below minTtl is granted minTtl, and the task reports what it was granted.
+      throw mcpError(ErrorCode.InvalidParams, `Invalid params.task.ttl: ${task.ttl} (expected an integer number of ms ≥ 0)`);
     }
     const args = tool.parse(request.params.arguments);
     if (!args.success) {
-      throw new McpError(ErrorCode.InvalidParams, `Invalid arguments for tool ${name}: ${args.message}`);
+      throw mcpError(ErrorCode.InvalidParams, `Invalid arguments for tool ${name}: ${args.message}`);
     }
     if (task === undefined) {
+      let result: unknown;
       try {
         const inline = inlineContext(extra, () => binding.clientCapabilities());
-        return await safeguards.runInline(name, inline, (context) => tool.run(args.data, context));
+        result = await safeguards.runInline(name, inline, (context) => tool.run(args.data, context));
       } catch (error) {
         const outcome = outcomeOfThrow(error);
         if (outcome.type === 'error') throw toMcpError(outcome.error);
         return outcome.result;
       }
+      // Checked as a task's result is (-32603), before the SDK's wrapper would answer -32602 with JSON.
+      const parsed = CallToolResultSchema.safeParse(result);
+      if (!parsed.success) throw invalidToolResult(parsed.error);
+      return parsed.data;
     }
     const progressToken = request.params._meta?.progressToken;
     const record = await engine.start({
@@ -95,5 +102,27 @@ export function installToolHandlers(
       ...(tool.restartable ? { restart: { tool: name, args: args.data } } : {}),
     });
     return { task: toTask(record) };
+  });
+  checkParamsFirst(server);
+}
+
+/**
+ * Puts a params check in front of the SDK's tools/call wrapper, which answers malformed params with
+ * "Invalid tools/call request:" and the ZodError's JSON as the message. Checked here first, with the
+ * message the tasks extension gives for the same params (one line, `name: Invalid input: …`).
+ * Installed with the base `Protocol` method, so `Server` does not wrap it once more.
+ */
+function checkParamsFirst(server: Server): void {
+  const wrapped = currentRequestHandler(server, 'tools/call');
+  if (!wrapped) return;
+  const install = Protocol.prototype.setRequestHandler as unknown as (
+    this: Server,
+    requestSchema: typeof anyToolsCall,
+    handler: (request: z.output<typeof anyToolsCall>, extra: ServerExtra) => Promise<unknown>,
+  ) => void;
+  install.call(server, anyToolsCall, async (request, extra) => {
+    const params = CallToolRequestParamsSchema.safeParse(request.params);
+    if (!params.success) throw mcpError(ErrorCode.InvalidParams, `Invalid params for tools/call: ${describeZodError(params.error)}`);
+    return wrapped(request as JSONRPCRequest, extra);
   });
 }

@@ -32,6 +32,11 @@ export class RedisTaskCluster implements TaskCluster {
   private readonly sweepEveryMs: number;
   private timers: ReturnType<typeof setInterval>[] = [];
   private handlers: ClusterHandlers | undefined;
+  /** No takeover before this time (ms since epoch): one lease after each reconnect, see `sweep`. */
+  private takeOverFrom = 0;
+  private readonly onReconnect = (): void => {
+    this.takeOverFrom = Date.now() + this.leaseMs;
+  };
 
   constructor(
     redis: Redis,
@@ -49,9 +54,17 @@ export class RedisTaskCluster implements TaskCluster {
 
   async start(handlers: ClusterHandlers): Promise<void> {
     this.handlers = handlers;
+    this.redis.on('ready', this.onReconnect);
     await this.events.listen(this.keys.instance(this.instanceId), (message) => {
-      const { taskId, command } = JSON.parse(message) as { taskId: string; command: ClusterCommand };
-      handlers.command(taskId, command);
+      let parsed: { taskId: string; command: ClusterCommand };
+      try {
+        parsed = JSON.parse(message) as typeof parsed;
+      } catch {
+        // Not from an instance (anyone with Redis access can publish): a throw here, inside
+        // ioredis's socket handler, would be an uncaught exception.
+        return;
+      }
+      handlers.command(parsed.taskId, parsed.command);
     });
     this.timers = [
       setInterval(() => void this.renew().catch(() => {}), this.renewEveryMs),
@@ -80,6 +93,7 @@ export class RedisTaskCluster implements TaskCluster {
   async close(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
+    this.redis.off('ready', this.onReconnect);
     await this.events.unlisten(this.keys.instance(this.instanceId));
   }
 
@@ -99,6 +113,10 @@ export class RedisTaskCluster implements TaskCluster {
   }
 
   private async sweep(): Promise<void> {
+    // After Redis was away, every lease may have run out, those of live runners too: each runner
+    // gets one lease from our reconnect to renew, or a healthy instance would lose its tasks to
+    // whichever instance swept first (issue 12). A dead runner's tasks are taken a lease later.
+    if (Date.now() < this.takeOverFrom) return;
     const taken = await this.redis.mtaTakeOver(
       this.keys.leases,
       String(Date.now()),
