@@ -4,27 +4,27 @@
  */
 export { TaskSupport } from './TaskSupport.js';
 export type { AnyServer, TaskSupportOptions } from './TaskSupport.js';
-export type { TaskContext } from './TaskContext.js';
-export { MissingClientCapabilityError } from './TaskContext.js';
-export type { TaskToolConfig, TaskToolWork, TaskSupportMode } from './taskTools.js';
-export type { TaskStore } from './TaskStore.js';
-export { InvalidCursorError } from './TaskStore.js';
-export { InMemoryTaskStore } from './InMemoryTaskStore.js';
-export type { EnqueueOptions, TaskMessageQueue, QueuedMessage } from './TaskMessageQueue.js';
-export { InMemoryTaskMessageQueue } from './InMemoryTaskMessageQueue.js';
-export { TaskResultHandler } from './TaskResultHandler.js';
-export { defaultIdentify } from './identity.js';
-export type { CallerInfo } from './identity.js';
+export type { TaskContext } from './engine/TaskContext.js';
+export { MissingClientCapabilityError } from './engine/TaskContext.js';
+export type { TaskToolConfig, TaskToolWork, TaskSupportMode } from './session/toolRegistry.js';
+export type { TaskStore } from './backends/TaskStore.js';
+export { InvalidCursorError } from './backends/TaskStore.js';
+export { InMemoryTaskStore } from './backends/InMemoryTaskStore.js';
+export type { EnqueueOptions, TaskMessageQueue, QueuedMessage } from './backends/TaskMessageQueue.js';
+export { InMemoryTaskMessageQueue } from './backends/InMemoryTaskMessageQueue.js';
+export { TaskResultHandler } from './protocol/rev2025-11-25/TaskResultHandler.js';
+export { defaultIdentify } from './session/identity.js';
+export type { CallerInfo } from './session/identity.js';
 export { isTerminal } from './types.js';
-export { defaultInspectionFilter, redactEvent, redactSnapshot, redactValue, sanitizeInspection } from './inspection.js';
-export type { InspectionObserver, InspectionSanitizer } from './inspection.js';
-export { LIMIT_EXCEEDED, defaultTaskLimits } from './limits.js';
-export type { LimitExceededData, LimitName, RateLimit, RateLimitName, RateOption, TaskLimits } from './limits.js';
-export type { ErrorMapper, WorkErrorContext } from './errorMapping.js';
-export { ANONYMOUS_OWNER } from './callerBinding.js';
-export type { UnidentifiedCallers } from './callerBinding.js';
+export { defaultInspectionFilter, redactEvent, redactSnapshot, redactValue, sanitizeInspection } from './inspect/inspection.js';
+export type { InspectionObserver, InspectionSanitizer } from './inspect/inspection.js';
+export { LIMIT_EXCEEDED, defaultTaskLimits } from './engine/limits.js';
+export type { LimitExceededData, LimitName, RateLimit, RateLimitName, RateOption, TaskLimits } from './engine/limits.js';
+export type { ErrorMapper, WorkErrorContext } from './engine/errorMapping.js';
+export { ANONYMOUS_OWNER } from './session/caller.js';
+export type { UnidentifiedCallers } from './session/caller.js';
 // The tasks extension (io.modelcontextprotocol/tasks); its client helper is `mcp-task-actors/client`.
-export { CLIENT_CAPABILITIES_META_KEY, MISSING_REQUIRED_CLIENT_CAPABILITY, TASKS_EXTENSION_ID } from './tasksExtensionWire.js';
+export { CLIENT_CAPABILITIES_META_KEY, MISSING_REQUIRED_CLIENT_CAPABILITY, TASKS_EXTENSION_ID } from './protocol/tasksExtension/wire.js';
 export type {
   ExtensionCreateTaskResult,
   ExtensionDetailedTask,
@@ -32,7 +32,7 @@ export type {
   InputRequest,
   InputRequests,
   InputResponses,
-} from './tasksExtensionWire.js';
+} from './protocol/tasksExtension/wire.js';
 export type {
   JsonRpcErrorShape,
   TaskOutcome,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { currentRequestHandler, installMcpServerToolHandlers, mcpServerHasTool } from '../src/sdkInternals.js';
+import { currentRequestHandler, installMcpServerToolHandlers, mcpServerHasTool } from '../src/sdk/v1/internals.js';
 
-// Pins what src/sdkInternals.ts assumes of @modelcontextprotocol/sdk, so an SDK upgrade that
+// Pins what src/sdk/v1/internals.ts assumes of @modelcontextprotocol/sdk, so an SDK upgrade that
 // breaks an assumption fails here by name rather than somewhere downstream.
 describe('SDK internals this library relies on', () => {
   it('exposes McpServer tool registration and its handlers', () => {

@@ -23,8 +23,8 @@ import {
   ExtensionDetailedTaskSchema,
   ExtensionTaskSchema,
   TASKS_EXTENSION_ID,
-} from '../tasksExtensionWire.js';
-import type { ExtensionDetailedTask, ExtensionTask, InputRequest, InputResponses } from '../tasksExtensionWire.js';
+} from '../protocol/tasksExtension/wire.js';
+import type { ExtensionDetailedTask, ExtensionTask, InputRequest, InputResponses } from '../protocol/tasksExtension/wire.js';
 
 /** What an input-request handler is told besides the request's params. */
 export interface InputRequestContext {

@@ -10,7 +10,7 @@ export {
   ExtensionTaskSchema,
   MISSING_REQUIRED_CLIENT_CAPABILITY,
   TASKS_EXTENSION_ID,
-} from '../tasksExtensionWire.js';
+} from '../protocol/tasksExtension/wire.js';
 export type {
   ExtensionCreateTaskResult,
   ExtensionDetailedTask,
@@ -18,4 +18,4 @@ export type {
   InputRequest,
   InputRequests,
   InputResponses,
-} from '../tasksExtensionWire.js';
+} from '../protocol/tasksExtension/wire.js';

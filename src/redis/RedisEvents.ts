@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { Waiters } from '../waiters.js';
+import { Waiters } from '../backends/Waiters.js';
 import type { RedisKeys } from './keys.js';
 
 /**

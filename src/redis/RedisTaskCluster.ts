@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { ClusterCommand, ClusterHandlers, TaskCluster } from '../TaskCluster.js';
+import type { ClusterCommand, ClusterHandlers, TaskCluster } from '../backends/TaskCluster.js';
 import type { RedisEvents } from './RedisEvents.js';
 import type { RedisKeys } from './keys.js';
 import { withScripts } from './scripts.js';

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { EnqueueOptions, QueuedMessage, QueuedRequest, TaskMessageQueue } from '../TaskMessageQueue.js';
+import type { EnqueueOptions, QueuedMessage, QueuedRequest, TaskMessageQueue } from '../backends/TaskMessageQueue.js';
 import type { RedisEvents } from './RedisEvents.js';
 import type { RedisKeys } from './keys.js';
 import { withScripts } from './scripts.js';

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { decodeCursor, encodeCursor } from '../cursor.js';
-import type { TaskStore } from '../TaskStore.js';
+import { decodeCursor, encodeCursor } from '../backends/cursor.js';
+import type { TaskStore } from '../backends/TaskStore.js';
 import { isTerminal } from '../types.js';
 import type { TaskOutcome, TaskPage, TaskRecord, TaskStatus, TerminalTaskStatus } from '../types.js';
 import type { RedisEvents } from './RedisEvents.js';

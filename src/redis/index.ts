@@ -4,9 +4,9 @@
  */
 import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
-import type { TaskCluster } from '../TaskCluster.js';
-import type { TaskMessageQueue } from '../TaskMessageQueue.js';
-import type { TaskStore } from '../TaskStore.js';
+import type { TaskCluster } from '../backends/TaskCluster.js';
+import type { TaskMessageQueue } from '../backends/TaskMessageQueue.js';
+import type { TaskStore } from '../backends/TaskStore.js';
 import { RedisEvents } from './RedisEvents.js';
 import { RedisKeys } from './keys.js';
 import { RedisTaskCluster } from './RedisTaskCluster.js';

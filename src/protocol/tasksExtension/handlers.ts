@@ -9,18 +9,18 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { describeZodError, mcpError } from './errors.js';
-import { callToolForExtension } from './extensionToolCall.js';
-import { taskIdParams } from './methodHandler.js';
-import { currentRequestHandler } from './sdkInternals.js';
-import type { RawRequestHandler } from './sdkInternals.js';
-import type { ServerBinding, ServerExtra } from './ServerBinding.js';
-import type { TaskContext } from './TaskContext.js';
-import type { TaskEngine } from './TaskEngine.js';
-import { detailedTask, missingTasksExtension, notInExtension, requestProtocol } from './tasksExtensionShapes.js';
-import type { RequestProtocol } from './tasksExtensionShapes.js';
-import { TASKS_EXTENSION_ID, UpdateTaskParamsSchema } from './tasksExtensionWire.js';
-import { isTerminal } from './types.js';
+import { describeZodError, mcpError } from '../../errors.js';
+import { callToolForExtension } from './toolCall.js';
+import { taskIdParams } from '../../session/params.js';
+import { currentRequestHandler } from '../../sdk/v1/internals.js';
+import type { RawRequestHandler } from '../../sdk/v1/internals.js';
+import type { ServerBinding, ServerExtra } from '../../session/ServerBinding.js';
+import type { TaskContext } from '../../engine/TaskContext.js';
+import type { TaskEngine } from '../../engine/TaskEngine.js';
+import { detailedTask, missingTasksExtension, notInExtension, requestProtocol } from './shapes.js';
+import type { RequestProtocol } from './shapes.js';
+import { TASKS_EXTENSION_ID, UpdateTaskParamsSchema } from './wire.js';
+import { isTerminal } from '../../types.js';
 
 /** Settings of the tasks extension binding. @internal */
 export interface TasksExtensionSettings {

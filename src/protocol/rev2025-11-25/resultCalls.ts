@@ -1,6 +1,6 @@
 import type { RequestId } from '@modelcontextprotocol/sdk/types.js';
-import type { Connection } from './SessionRouter.js';
-import { STOP_WAITING } from './waiters.js';
+import type { Connection } from '../../session/SessionRouter.js';
+import { STOP_WAITING } from '../../backends/Waiters.js';
 
 /** The open `tasks/result` call per task, for each connection. */
 const open = new WeakMap<Connection, Map<string, AbortController>>();

@@ -8,8 +8,8 @@ import type {
   ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Connection } from './SessionRouter.js';
-import type { TaskSession } from './TaskEngine.js';
-import type { RegisteredTaskTool } from './taskTools.js';
+import type { TaskSession } from '../engine/TaskEngine.js';
+import type { RegisteredTaskTool } from './toolRegistry.js';
 
 /** The extra the SDK passes to server request handlers. */
 export type ServerExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;

@@ -1,13 +1,13 @@
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
-import { mcpError } from './errors.js';
-import { ANONYMOUS_OWNER, listUnavailable } from './callerBinding.js';
-import { listParams, setMethodHandler, taskIdParams } from './methodHandler.js';
+import { mcpError } from '../../errors.js';
+import { ANONYMOUS_OWNER, listUnavailable } from '../../session/caller.js';
+import { listParams, setMethodHandler, taskIdParams } from '../../session/params.js';
 import { takeOverResultCall } from './resultCalls.js';
-import type { ServerBinding, ServerExtra } from './ServerBinding.js';
-import type { TaskEngine } from './TaskEngine.js';
-import { toTask } from './TaskEngine.js';
+import type { ServerBinding, ServerExtra } from '../../session/ServerBinding.js';
+import type { TaskEngine } from '../../engine/TaskEngine.js';
+import { toTask } from '../../engine/TaskEngine.js';
 import type { TaskResultHandler } from './TaskResultHandler.js';
-import { InvalidCursorError } from './TaskStore.js';
+import { InvalidCursorError } from '../../backends/TaskStore.js';
 
 /**
  * The protocol revision 2025-11-25 binding: `tasks/get`, `tasks/result`, `tasks/list` and

@@ -1,8 +1,8 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { RateLimiter } from './RateLimiter.js';
-import { currentRequestHandler } from './sdkInternals.js';
+import type { RateLimiter } from '../engine/RateLimiter.js';
+import { currentRequestHandler } from '../sdk/v1/internals.js';
 import type { ServerExtra } from './ServerBinding.js';
 
 /** Every `tasks/*` method of both protocols (2025-11-25 and the tasks extension). */

@@ -1,7 +1,7 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { InvalidCursorError } from './TaskStore.js';
-import type { TaskRecord } from './types.js';
-import { toMcpError } from './errors.js';
+import type { TaskRecord } from '../types.js';
+import { toMcpError } from '../errors.js';
 
 /** Methods that wait for an event by design (no deadline): their callers pass an abort signal. */
 const WAITS = new Set<PropertyKey>(['waitForTerminal', 'waitForMessage']);

@@ -1,5 +1,5 @@
 import type { EnqueueOptions, QueuedMessage, QueuedRequest, TaskMessageQueue } from './TaskMessageQueue.js';
-import { Waiters } from './waiters.js';
+import { Waiters } from './Waiters.js';
 
 /** The in-process {@link TaskMessageQueue}. */
 export class InMemoryTaskMessageQueue implements TaskMessageQueue {

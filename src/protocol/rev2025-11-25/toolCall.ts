@@ -9,13 +9,13 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, JSONRPCRequest, ListToolsResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { describeZodError, invalidToolResult, mcpError, outcomeOfThrow, toMcpError } from './errors.js';
-import { inlineContext } from './inlineContext.js';
-import { currentRequestHandler, installMcpServerToolHandlers, mcpServerHasTool } from './sdkInternals.js';
-import type { ServerBinding, ServerExtra } from './ServerBinding.js';
-import type { TaskEngine } from './TaskEngine.js';
-import { toTask } from './TaskEngine.js';
-import type { WorkSafeguards } from './workSafeguards.js';
+import { describeZodError, invalidToolResult, mcpError, outcomeOfThrow, toMcpError } from '../../errors.js';
+import { inlineContext } from '../../engine/inlineContext.js';
+import { currentRequestHandler, installMcpServerToolHandlers, mcpServerHasTool } from '../../sdk/v1/internals.js';
+import type { ServerBinding, ServerExtra } from '../../session/ServerBinding.js';
+import type { TaskEngine } from '../../engine/TaskEngine.js';
+import { toTask } from '../../engine/TaskEngine.js';
+import type { WorkSafeguards } from '../../engine/WorkSafeguards.js';
 
 const anyToolsCall = z.object({ method: z.literal('tools/call'), params: z.unknown().optional() });
 

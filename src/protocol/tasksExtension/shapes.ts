@@ -1,14 +1,14 @@
 import { ClientCapabilitiesSchema, ErrorCode, RELATED_TASK_META_KEY } from '@modelcontextprotocol/sdk/types.js';
 import type { ClientCapabilities, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { describeZodError, mcpError, toMcpError } from './errors.js';
-import type { TaskEngine } from './TaskEngine.js';
+import { describeZodError, mcpError, toMcpError } from '../../errors.js';
+import type { TaskEngine } from '../../engine/TaskEngine.js';
 import {
   CLIENT_CAPABILITIES_META_KEY,
   MISSING_REQUIRED_CLIENT_CAPABILITY,
   TASKS_EXTENSION_ID,
-} from './tasksExtensionWire.js';
-import type { ExtensionDetailedTask, ExtensionTask, InputRequests } from './tasksExtensionWire.js';
-import type { TaskRecord } from './types.js';
+} from './wire.js';
+import type { ExtensionDetailedTask, ExtensionTask, InputRequests } from './wire.js';
+import type { TaskRecord } from '../../types.js';
 
 /**
  * Which protocol a request speaks, decided per request:

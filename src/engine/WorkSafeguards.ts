@@ -2,7 +2,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { mapWorkError, unserializableResult } from './errorMapping.js';
 import type { ErrorMapper } from './errorMapping.js';
-import { errorShape } from './errors.js';
+import { errorShape } from '../errors.js';
 import { jsonBytes, limitExceeded } from './limits.js';
 import type { TaskLimits } from './limits.js';
 import type { TaskContext } from './TaskContext.js';

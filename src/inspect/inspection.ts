@@ -302,7 +302,7 @@ function lazyStatelyInspector(
 ): InspectionSetup {
   let early: InspectionEvent[] | undefined = [];
   let forward: ((event: InspectionEvent) => void) | undefined;
-  const ready = import('./inspect/statelyInspector.js')
+  const ready = import('./statelyInspector.js')
     .then(({ startStatelyInspector }) => startStatelyInspector({ port }))
     .then(
       (inspector) => {

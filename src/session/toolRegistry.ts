@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { ZodRawShape } from 'zod';
 import type { CallToolResult, Tool, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
-import { describeZodError } from './errors.js';
-import type { TaskContext } from './TaskContext.js';
+import { describeZodError } from '../errors.js';
+import type { TaskContext } from '../engine/TaskContext.js';
 
 /** How a tool takes part in tasks (the spec's `execution.taskSupport`, minus `forbidden`). */
 export type TaskSupportMode = 'required' | 'optional';

@@ -1,12 +1,12 @@
 import { ErrorCode, RELATED_TASK_META_KEY } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { mcpError, toMcpError } from './errors.js';
-import type { Connection } from './SessionRouter.js';
-import type { TaskEngine } from './TaskEngine.js';
-import type { QueuedMessage } from './TaskMessageQueue.js';
-import { isUnavailable } from './storeGuard.js';
-import { isTerminal } from './types.js';
-import { STOP_WAITING } from './waiters.js';
+import { mcpError, toMcpError } from '../../errors.js';
+import type { Connection } from '../../session/SessionRouter.js';
+import type { TaskEngine } from '../../engine/TaskEngine.js';
+import type { QueuedMessage } from '../../backends/TaskMessageQueue.js';
+import { isUnavailable } from '../../backends/storeGuard.js';
+import { isTerminal } from '../../types.js';
+import { STOP_WAITING } from '../../backends/Waiters.js';
 
 /** Longest pause between two looks while the store is away: bounds how late a call notices it is back. */
 const MAX_BACKOFF_MS = 1_000;

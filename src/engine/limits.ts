@@ -1,6 +1,6 @@
 import { getHeapStatistics } from 'node:v8';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
-import { toMcpError } from './errors.js';
+import { toMcpError } from '../errors.js';
 
 /**
  * JSON-RPC error code of every limit in {@link TaskLimits}: an implementation-defined server error

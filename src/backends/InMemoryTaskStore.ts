@@ -1,8 +1,8 @@
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { TaskStore } from './TaskStore.js';
-import { isTerminal } from './types.js';
-import type { TaskOutcome, TaskPage, TaskRecord, TerminalTaskStatus } from './types.js';
-import { Waiters } from './waiters.js';
+import { isTerminal } from '../types.js';
+import type { TaskOutcome, TaskPage, TaskRecord, TerminalTaskStatus } from '../types.js';
+import { Waiters } from './Waiters.js';
 
 interface Entry {
   record: TaskRecord;

@@ -1,13 +1,13 @@
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { ClientCapabilities, ProgressToken, RequestId, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
-import { mcpError, toMcpError } from './errors.js';
-import type { ServerBinding, ServerExtra } from './ServerBinding.js';
-import type { TaskEngine, TaskSession, TaskSpec } from './TaskEngine.js';
-import { toExtensionTask, withoutRelatedTask } from './tasksExtensionShapes.js';
-import type { ExtensionCreateTaskResult } from './tasksExtensionWire.js';
-import type { RegisteredTaskTool } from './taskTools.js';
-import type { TaskRecord } from './types.js';
-import { STOP_WAITING } from './waiters.js';
+import { mcpError, toMcpError } from '../../errors.js';
+import type { ServerBinding, ServerExtra } from '../../session/ServerBinding.js';
+import type { TaskEngine, TaskSession, TaskSpec } from '../../engine/TaskEngine.js';
+import { toExtensionTask, withoutRelatedTask } from './shapes.js';
+import type { ExtensionCreateTaskResult } from './wire.js';
+import type { RegisteredTaskTool } from '../../session/toolRegistry.js';
+import type { TaskRecord } from '../../types.js';
+import { STOP_WAITING } from '../../backends/Waiters.js';
 
 /** What a `tools/call` from an extension client needs besides the tool. @internal */
 export interface ExtensionCall {

@@ -1,9 +1,9 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { ErrorCode, InitializeRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { InitializeResult, JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
-import { currentRequestHandler } from './sdkInternals.js';
+import { currentRequestHandler } from '../sdk/v1/internals.js';
 import type { ServerExtra } from './ServerBinding.js';
-import { toMcpError } from './errors.js';
+import { toMcpError } from '../errors.js';
 
 /**
  * What to do with a request that carries neither a session id nor an authorization context:

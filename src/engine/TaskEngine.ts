@@ -17,21 +17,21 @@ import type {
   ProgressToken,
   ServerNotification,
 } from '@modelcontextprotocol/sdk/types.js';
-import { taskMachine } from '../machines/task.js';
-import type { AnnounceParams, SettleParams, TaskMachineEvent } from '../machines/task.js';
-import { taskSupportMachine } from '../machines/taskSupport.js';
-import { createTaskSupervisor } from '../machines/taskSupervisor.js';
-import type { TaskSupervisorSnapshot } from '../machines/taskSupervisor.js';
-import { fromWork } from '../machines/workLogic.js';
+import { taskMachine } from '../../machines/task.js';
+import type { AnnounceParams, SettleParams, TaskMachineEvent } from '../../machines/task.js';
+import { taskSupportMachine } from '../../machines/taskSupport.js';
+import { createTaskSupervisor } from '../../machines/taskSupervisor.js';
+import type { TaskSupervisorSnapshot } from '../../machines/taskSupervisor.js';
+import { fromWork } from '../../machines/workLogic.js';
 import { assertCanElicit, assertCanSample } from './clientCapabilities.js';
-import { describeParseError, errorShape, invalidToolResult, mcpError, outcomeOfThrow, taskNotFound } from './errors.js';
+import { describeParseError, errorShape, invalidToolResult, mcpError, outcomeOfThrow, taskNotFound } from '../errors.js';
 import { ExpirySchedule } from './ExpirySchedule.js';
-import type { ClusterCommand, TaskCluster } from './TaskCluster.js';
+import type { ClusterCommand, TaskCluster } from '../backends/TaskCluster.js';
 import type { TaskContext } from './TaskContext.js';
-import type { TaskMessageQueue } from './TaskMessageQueue.js';
-import type { TaskStore } from './TaskStore.js';
-import { isTerminal } from './types.js';
-import type { TaskOutcome, TaskPage, TaskRecord } from './types.js';
+import type { TaskMessageQueue } from '../backends/TaskMessageQueue.js';
+import type { TaskStore } from '../backends/TaskStore.js';
+import { isTerminal } from '../types.js';
+import type { TaskOutcome, TaskPage, TaskRecord } from '../types.js';
 
 /** The session a task was created in: how the task reaches its client outside `tasks/result`. */
 export interface TaskSession {

@@ -1,5 +1,5 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { toMcpError } from './errors.js';
+import { toMcpError } from '../errors.js';
 
 /** Where a thrown error came from, for {@link ErrorMapper}. */
 export interface WorkErrorContext {

@@ -5,7 +5,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { assertCanElicit, assertCanSample } from './clientCapabilities.js';
-import type { ServerExtra } from './ServerBinding.js';
+import type { ServerExtra } from '../session/ServerBinding.js';
 import type { TaskContext } from './TaskContext.js';
 
 /** The `task` an `optional` tool gets when called without `task`: the same API over the plain call. @internal */

@@ -1,7 +1,7 @@
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { z } from 'zod';
-import { describeZodError, mcpError } from './errors.js';
+import { describeZodError, mcpError } from '../errors.js';
 import type { ServerExtra } from './ServerBinding.js';
 
 /**

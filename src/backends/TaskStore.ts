@@ -1,4 +1,4 @@
-import type { TaskOutcome, TaskPage, TaskRecord, TerminalTaskStatus } from './types.js';
+import type { TaskOutcome, TaskPage, TaskRecord, TerminalTaskStatus } from '../types.js';
 
 /**
  * Where task records and results live. The live task actor decides; the store remembers, so a
