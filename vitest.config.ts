@@ -1,35 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
-/** The protocol suite that runs twice: on the in-memory store and on a real Redis server. */
-const protocolSuite = [
-  'test/toolCall.test.ts',
-  'test/tasksGet.test.ts',
-  'test/tasksResult.test.ts',
-  'test/tasksCancel.test.ts',
-  'test/tasksList.test.ts',
-  'test/ttl.test.ts',
-  'test/isolation.test.ts',
-  'test/authPrincipal.test.ts',
-  'test/statusNotifications.test.ts',
-  'test/shutdown.test.ts',
-  'test/concurrency.test.ts',
-  'test/elicitation.test.ts',
-  'test/sampling.test.ts',
-  'test/streamableHttp.test.ts',
-  'test/extension.test.ts',
-  'test/extension.inputResponses.test.ts',
-  // Issue 9's limits and security rules hold on Redis too (the fault tests count in-memory
-  // internals for their leak census, so they stay in the memory project).
-  'test/limits.test.ts',
-  'test/security.anonymous.test.ts',
-  'test/security.binding.test.ts',
-  'test/security.errors.test.ts',
-  'test/faults.store.test.ts',
-  // Issue 12's flood limits (the memory budget measures this process's heap: memory project only).
-  'test/limits.rate.test.ts',
-  'test/limits.ttl.test.ts',
-  'test/limits.notifications.test.ts',
-];
+/**
+ * What runs on both backends (in memory and on a real Redis server), chosen by folder: the protocol
+ * behaviour and the backend faults. Everything else under test/ runs in memory only (tests that
+ * count in-memory internals, e.g. the fault census or the heap budget, live outside these folders).
+ */
+const bothBackends = ['test/protocol/**/*.test.ts', 'test/faults/backend/**/*.test.ts'];
 
 export default defineConfig({
   test: {
@@ -50,7 +26,7 @@ export default defineConfig({
       {
         test: {
           name: 'redis',
-          include: [...protocolSuite, 'test/redis/**/*.test.ts'],
+          include: [...bothBackends, 'test/redis/**/*.test.ts'],
           globalSetup: ['test/redis/globalSetup.ts'],
           setupFiles: ['test/support/failOnUnhandled.ts', 'test/redis/perTest.ts'],
           testTimeout: 30_000,

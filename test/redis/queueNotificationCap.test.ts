@@ -5,7 +5,7 @@ import type { QueuedMessage } from '../../src/index.js';
 import { createRedisTaskBackend } from '../../src/redis/index.js';
 import type { RedisTaskBackend } from '../../src/redis/index.js';
 
-// The Redis side of issue 12, item 9 (test/limits.notifications.test.ts runs the behaviour on both
+// The Redis side of issue 12, item 9 (test/protocol/limits.notifications.test.ts runs the behaviour on both
 // queues): the per-task notification count the enqueue script keeps goes with the queue, and a
 // notification whose caller put `message` before `kind` is still recognised as one.
 

@@ -81,7 +81,7 @@ export function testTaskSupport(options: TaskSupportOptions = {}): TaskSupport {
   const backend = backendFactory ? lazyBackend(backendFactory) : {};
   // minPollInterval lowered too, or the default floor (100 ms) would raise the 10 ms asked for here;
   // minTtl too, for the short ttls of the expiry tests. Rate limits are off unless a test sets them:
-  // the suite fires hundreds of calls at once from one caller (test/limits.rate.test.ts tests them).
+  // the suite fires hundreds of calls at once from one caller (test/protocol/limits.rate.test.ts tests them).
   return new TaskSupport({
     pollInterval: 10,
     minTtl: 0,

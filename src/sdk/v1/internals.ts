@@ -2,7 +2,7 @@
  * The only file that touches members the SDK (v1, 1.32.x) does not export. Each is needed because
  * `McpServer` turns every error of `tools/call` into an `isError` result, where the spec demands
  * JSON-RPC errors (-32601) for task-support mismatches, so this library owns `tools/call` and
- * delegates the tools it does not serve. `test/sdkInternals.test.ts` pins each assumption.
+ * delegates the tools it does not serve. `test/sdk/v1/internals.test.ts` pins each assumption.
  * @internal
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';

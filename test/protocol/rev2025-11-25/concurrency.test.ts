@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { createTask, eventually, taskResult } from '../../support/harness.js';
+import { useJobSession } from '../../support/session.js';
+
+const ctx = useJobSession();
+
+describe('many tasks at once', () => {
+  it('runs 1,000 concurrent task lifecycles in one session and leaves no task actor running', async () => {
+    const n = 1000;
+    const created = await Promise.all(
+      Array.from({ length: n }, (_, i) => createTask(ctx.session.client, 'job', { key: `k${i}` })),
+    );
+    expect(new Set(created.map((t) => t.taskId)).size).toBe(n);
+    await eventually(() => ctx.tasks.liveTaskActors === n);
+    const results = created.map((t) => taskResult(ctx.session.client, t.taskId));
+    for (let i = 0; i < n; i++) {
+      const job = await ctx.jobs.get(`k${i}`);
+      if (i % 10 === 0) job.fail(new Error(`failed ${i}`));
+      else job.finish();
+    }
+    const outcomes = await Promise.all(results);
+    outcomes.forEach((result, i) => {
+      if (i % 10 === 0) expect(result).toMatchObject({ isError: true, content: [{ text: `failed ${i}` }] });
+      else expect(result.content).toEqual([{ type: 'text', text: `done k${i}` }]);
+    });
+    expect(ctx.tasks.liveTaskActors).toBe(0);
+    const system = ctx.tasks.actor.system;
+    for (const t of created) expect(system.get(t.taskId)).toBeUndefined();
+  });
+});

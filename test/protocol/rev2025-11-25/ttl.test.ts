@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import { createTask, eventually, taskResult } from '../../support/harness.js';
+import { rpcError, useJobSession } from '../../support/session.js';
+
+const ctx = useJobSession();
+
+describe('ttl', () => {
+  it('deletes a running task at the end of its ttl: work aborted, actor gone, waiters answered', async () => {
+    const task = await createTask(ctx.session.client, 'forever', { key: 't1' }, 150);
+    const error = await rpcError(taskResult(ctx.session.client, task.taskId));
+    expect(error.code).toBe(ErrorCode.InvalidParams);
+    expect(ctx.jobs.aborts).toContain('t1');
+    expect(ctx.tasks.liveTaskActors).toBe(0);
+    expect((await rpcError(ctx.session.client.experimental.tasks.getTask(task.taskId))).code).toBe(ErrorCode.InvalidParams);
+  });
+
+  it('deletes a finished task and its result at the end of its ttl, counting from creation', async () => {
+    const created = Date.now();
+    const task = await createTask(ctx.session.client, 'quick', { text: 'x' }, 200);
+    await taskResult(ctx.session.client, task.taskId);
+    expect((await ctx.session.client.experimental.tasks.getTask(task.taskId)).status).toBe('completed');
+    await eventually(async () => (await ctx.tasks.store.get(task.taskId)) === undefined, 2000);
+    expect(Date.now() - created).toBeGreaterThanOrEqual(195);
+    expect((await ctx.session.client.experimental.tasks.listTasks()).tasks).toEqual([]);
+    expect(await ctx.tasks.queue.dequeueAll(task.taskId)).toEqual([]);
+    expect(await ctx.tasks.queue.outstanding(task.taskId)).toEqual([]);
+  });
+
+  it('keeps other tasks when one expires', async () => {
+    const short = await createTask(ctx.session.client, 'forever', { key: 's' }, 100);
+    const long = await createTask(ctx.session.client, 'job', { key: 'l' }, 60_000);
+    await rpcError(taskResult(ctx.session.client, short.taskId));
+    (await ctx.jobs.get('l')).finish();
+    expect((await taskResult(ctx.session.client, long.taskId)).content).toEqual([{ type: 'text', text: 'done l' }]);
+  });
+});
