@@ -35,6 +35,7 @@ export type TaskSupervisorLogic = ActorLogic<
   TaskSupervisorSnapshot,
   TaskSupervisorEvent,
   undefined,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- XState's ActorLogic is typed over ActorSystem<any>
   ActorSystem<any>,
   TaskCrashedEvent | TaskMissingEvent
 >;

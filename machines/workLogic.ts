@@ -12,6 +12,7 @@ export type WorkSnapshot = Snapshot<unknown> & { input: WorkInput | undefined };
 export type WorkEvent = { type: 'work.resolve'; output: unknown } | { type: 'work.reject'; error: unknown } | EventObject;
 
 /** The logic type of {@link fromWork}. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- XState's ActorLogic is typed over ActorSystem<any>
 export type WorkLogic = ActorLogic<WorkSnapshot, WorkEvent, WorkInput, ActorSystem<any>>;
 
 /**

@@ -1,4 +1,4 @@
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError } from '../wire.js';
 import { InvalidCursorError } from './TaskStore.js';
 import type { TaskRecord } from '../types.js';
 import { toMcpError } from '../errors.js';

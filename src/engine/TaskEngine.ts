@@ -9,7 +9,7 @@ import {
   ErrorCode,
   McpError,
   RELATED_TASK_META_KEY,
-} from '@modelcontextprotocol/sdk/types.js';
+} from '../wire.js';
 import type {
   CallToolResult,
   ClientCapabilities,

@@ -1,5 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { McpError } from '../wire.js';
 import { mapWorkError, unserializableResult } from './errorMapping.js';
 import type { ErrorMapper } from './errorMapping.js';
 import { errorShape } from '../errors.js';

@@ -1,4 +1,5 @@
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { McpError } from '../wire.js';
+import { ErrorCode } from '../wire.js';
 import { toMcpError } from '../errors.js';
 
 /** Where a thrown error came from, for {@link ErrorMapper}. */

@@ -1,8 +1,4 @@
-import {
-  CreateMessageResultSchema,
-  CreateMessageResultWithToolsSchema,
-  ElicitResultSchema,
-} from '@modelcontextprotocol/sdk/types.js';
+import { CreateMessageResultSchema, CreateMessageResultWithToolsSchema, ElicitResultSchema } from '../wire.js';
 import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { assertCanElicit, assertCanSample } from './clientCapabilities.js';
 import type { ServerExtra } from '../session/ServerBinding.js';

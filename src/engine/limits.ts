@@ -1,5 +1,5 @@
 import { getHeapStatistics } from 'node:v8';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { McpError } from '../wire.js';
 import { toMcpError } from '../errors.js';
 
 /**

@@ -1,4 +1,4 @@
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { McpError } from '../wire.js';
 
 /**
  * Runs a Redis call and names it in the error when it fails (Redis away, connection dropped).

@@ -1,5 +1,5 @@
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ErrorCode, JSONRPCRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, JSONRPCRequestSchema } from '../wire.js';
 import { z } from 'zod';
 import type { JSONRPCMessage, JSONRPCResponse, JSONRPCErrorResponse } from '@modelcontextprotocol/sdk/types.js';
 import type { MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';

@@ -1,5 +1,6 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { ErrorCode, InitializeRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { McpError } from '../wire.js';
+import { ErrorCode, InitializeRequestSchema } from '../wire.js';
 import type { InitializeResult, JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import { currentRequestHandler } from '../sdk/v1/internals.js';
 import type { ServerExtra } from './ServerBinding.js';

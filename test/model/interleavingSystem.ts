@@ -10,7 +10,7 @@ import type { TaskSupport } from '../../src/index.js';
 import { ElicitationDesk } from '../support/elicitationDesk.js';
 import { connectInMemory, taskResult, testTaskSupport } from '../support/harness.js';
 import type { Session } from '../support/harness.js';
-import { ScriptedWork } from '../support/scriptedWork.js';
+import type { ScriptedWork } from '../support/scriptedWork.js';
 import { track, until } from '../support/until.js';
 import type { Settled, Tracked } from '../support/until.js';
 import { SHUTDOWN_REASON, leafOf, modelEvents, predict, workEventTypes } from './taskModel.js';

@@ -1,4 +1,4 @@
-import { ErrorCode, RELATED_TASK_META_KEY } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, RELATED_TASK_META_KEY } from '../../wire.js';
 import type { CallToolResult, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { mcpError, toMcpError } from '../../errors.js';
 import type { Connection } from '../../session/SessionRouter.js';

@@ -1,4 +1,4 @@
-import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode } from '../../wire.js';
 import { mcpError } from '../../errors.js';
 import { ANONYMOUS_OWNER, listUnavailable } from '../../session/caller.js';
 import { listParams, setMethodHandler, taskIdParams } from '../../session/params.js';

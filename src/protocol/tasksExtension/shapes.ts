@@ -1,4 +1,4 @@
-import { ClientCapabilitiesSchema, ErrorCode, RELATED_TASK_META_KEY } from '@modelcontextprotocol/sdk/types.js';
+import { ClientCapabilitiesSchema, ErrorCode, RELATED_TASK_META_KEY } from '../../wire.js';
 import type { ClientCapabilities, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { describeZodError, mcpError, toMcpError } from '../../errors.js';
 import type { TaskEngine } from '../../engine/TaskEngine.js';

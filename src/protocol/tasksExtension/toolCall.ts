@@ -1,4 +1,4 @@
-import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode } from '../../wire.js';
 import type { ClientCapabilities, ProgressToken, RequestId, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import { mcpError, toMcpError } from '../../errors.js';
 import type { ServerBinding, ServerExtra } from '../../session/ServerBinding.js';

@@ -1,0 +1,22 @@
+/**
+ * The MCP spec vocabulary the layers below src/sdk/ use at run time: zod schemas of the spec's
+ * messages, the JSON-RPC error class and codes, and `_meta` keys. They come from the SDK's spec
+ * module (`@modelcontextprotocol/sdk/types.js`, no server or transport code in it); this file is the
+ * only place outside src/sdk/, src/client/ and src/demo/ that imports the SDK for values
+ * (.dependency-cruiser.cjs checks it), so another SDK line changes at most this file.
+ */
+export {
+  CallToolRequestParamsSchema,
+  CallToolRequestSchema,
+  CallToolResultSchema,
+  ClientCapabilitiesSchema,
+  CreateMessageResultSchema,
+  CreateMessageResultWithToolsSchema,
+  ElicitResultSchema,
+  ErrorCode,
+  InitializeRequestSchema,
+  JSONRPCRequestSchema,
+  ListToolsRequestSchema,
+  McpError,
+  RELATED_TASK_META_KEY,
+} from '@modelcontextprotocol/sdk/types.js';
