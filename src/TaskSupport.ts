@@ -257,8 +257,8 @@ export class TaskSupport {
     low.connect = (transport: Transport) => {
       const routed = routeTransport(transport, (_connection, taskId, response) => {
         const requestId = String(response.id);
-        if ('error' in response) this.engine.deliverAnswer(taskId, requestId, { error: response.error });
-        else this.engine.deliverAnswer(taskId, requestId, { result: response.result });
+        if ('error' in response) this.engine.answer(taskId, requestId, { error: response.error });
+        else this.engine.answer(taskId, requestId, { result: response.result });
       });
       binding.connection = routed.connection;
       return connect(routed.transport);

@@ -31,6 +31,9 @@ export interface JsonRpcErrorShape {
   data?: unknown;
 }
 
+/** The client's answer to a request a task sent: its result, or the JSON-RPC error it answered with. */
+export type Answer = { result: unknown } | { error: JsonRpcErrorShape };
+
 /** How a finished task ended: the tool result (possibly `isError`), or a JSON-RPC error. */
 export type TaskOutcome = { type: 'result'; result: CallToolResult } | { type: 'error'; error: JsonRpcErrorShape };
 

@@ -1,10 +1,12 @@
+import type { Answer } from '../types.js';
+
 /** An instruction for the instance that runs a task's actor. */
 export type ClusterCommand =
   | { type: 'cancel'; reason: string }
   | {
       type: 'answer';
       requestId: string;
-      answer: { result: unknown } | { error: { code: number; message: string; data?: unknown } };
+      answer: Answer;
     };
 
 /** What a cluster reports to the engine of its instance. */

@@ -8,7 +8,6 @@ import type {
   ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Connection } from './SessionRouter.js';
-import type { TaskSession } from '../engine/TaskEngine.js';
 import type { RegisteredTaskTool } from './toolRegistry.js';
 
 /** The extra the SDK passes to server request handlers. */
@@ -16,11 +15,11 @@ export type ServerExtra = RequestHandlerExtra<ServerRequest, ServerNotification>
 
 /**
  * What `TaskSupport` knows of one SDK server (one session with Streamable HTTP): its current
- * connection and the task tools registered on it. It is also the `TaskSession` of the tasks the
- * server creates, so a task reaches its client for as long as that connection lives.
+ * connection and the task tools registered on it. Its connection carries the tasks the
+ * server creates to their client for as long as that connection lives.
  * @internal
  */
-export class ServerBinding implements TaskSession {
+export class ServerBinding {
   connection: Connection | undefined;
   readonly tools = new Map<string, RegisteredTaskTool>();
   enabled = false;

@@ -29,7 +29,6 @@ export class TaskResultHandler {
     connection: Connection,
     call: { requestId: RequestId; signal: AbortSignal },
   ): Promise<CallToolResult> {
-    const { store, queue } = this.engine;
     // A call that arrives while the store is away is told so at once (-32603).
     await this.engine.get(taskId, owner);
     const detach = this.engine.attach(taskId);
@@ -43,7 +42,7 @@ export class TaskResultHandler {
         // Armed before looking, so a message or settle that lands in between still wakes us. It
         // never rejects: a wait that fails (Redis away) while deliver() or get() throws would
         // otherwise be an unhandled rejection, which ends the process; its failure is read below.
-        const woken = Promise.race([queue.waitForMessage(taskId, wake.signal), store.waitForTerminal(taskId, wake.signal)]).then(
+        const woken = Promise.race([this.engine.waitForMessage(taskId, wake.signal), this.engine.waitForTerminal(taskId, wake.signal)]).then(
           () => undefined,
           (error: unknown) => ({ error }),
         );
@@ -80,11 +79,10 @@ export class TaskResultHandler {
    * answer (a result, a cancel) into an error; the requests stay outstanding in the queue.
    */
   private async putBack(taskId: string, delivered: Extract<QueuedMessage, { kind: 'request' }>[]): Promise<void> {
-    const { queue } = this.engine;
     try {
       const unanswered: QueuedMessage[] = [];
-      for (const m of delivered) if (await queue.isOutstanding(taskId, m.requestId)) unanswered.push(m);
-      if (unanswered.length > 0) await queue.requeue(taskId, unanswered);
+      for (const m of delivered) if (await this.engine.isOutstanding(taskId, m.requestId)) unanswered.push(m);
+      if (unanswered.length > 0) await this.engine.returnMessages(taskId, unanswered);
     } catch (error) {
       this.engine.options.logger.error(`mcp-task-actors: could not put back the requests of task ${taskId} for the next tasks/result`, error);
     }
@@ -96,19 +94,19 @@ export class TaskResultHandler {
     relatedRequestId: RequestId,
     delivered: Extract<QueuedMessage, { kind: 'request' }>[],
   ): Promise<void> {
-    const batch = await this.engine.queue.dequeueAll(taskId);
+    const batch = await this.engine.takeMessages(taskId);
     for (let i = 0; i < batch.length; i++) {
       const message = batch[i]!;
       try {
         if (message.kind === 'request') {
           // Answered meanwhile (maybe through another call or instance): nothing to ask any more.
-          if (!(await this.engine.queue.isOutstanding(taskId, message.requestId))) continue;
+          if (!(await this.engine.isOutstanding(taskId, message.requestId))) continue;
           connection.awaiting.set(message.requestId, taskId);
         }
         await connection.send(message.message, { relatedRequestId });
       } catch (error) {
         // Not lost: the rest of the batch goes back for the next attempt (the store may be away too).
-        await this.engine.queue.requeue(taskId, batch.slice(i)).catch((requeueError: unknown) =>
+        await this.engine.returnMessages(taskId, batch.slice(i)).catch((requeueError: unknown) =>
           this.engine.options.logger.error(`mcp-task-actors: could not put back the messages of task ${taskId}`, requeueError),
         );
         throw error;

@@ -5,7 +5,7 @@ import { listParams, setMethodHandler, taskIdParams } from '../../session/params
 import { takeOverResultCall } from './resultCalls.js';
 import type { ServerBinding, ServerExtra } from '../../session/ServerBinding.js';
 import type { TaskEngine } from '../../engine/TaskEngine.js';
-import { toTask } from '../../engine/TaskEngine.js';
+import { toTask } from './wire.js';
 import type { TaskResultHandler } from './TaskResultHandler.js';
 import { InvalidCursorError } from '../../backends/TaskStore.js';
 

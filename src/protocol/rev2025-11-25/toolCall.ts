@@ -1,14 +1,14 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { CallToolRequestParamsSchema, CallToolRequestSchema, CallToolResultSchema, ErrorCode, ListToolsRequestSchema } from '../../wire.js';
-import type { CallToolResult, JSONRPCRequest, ListToolsResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, JSONRPCRequest, ListToolsResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { describeZodError, invalidToolResult, mcpError, outcomeOfThrow, toMcpError } from '../../errors.js';
-import { inlineContext } from '../../engine/inlineContext.js';
+import { inlineContext } from '../../engine/workContext.js';
 import { currentRequestHandler, installMcpServerToolHandlers, mcpServerHasTool } from '../../sdk/v1/internals.js';
 import type { ServerBinding, ServerExtra } from '../../session/ServerBinding.js';
 import type { TaskEngine } from '../../engine/TaskEngine.js';
-import { toTask } from '../../engine/TaskEngine.js';
+import { toTask } from './wire.js';
 import type { WorkSafeguards } from '../../engine/WorkSafeguards.js';
 
 const anyToolsCall = z.object({ method: z.literal('tools/call'), params: z.unknown().optional() });
@@ -74,7 +74,12 @@ export function installToolHandlers(
     if (task === undefined) {
       let result: unknown;
       try {
-        const inline = inlineContext(extra, () => binding.clientCapabilities());
+        const stream = {
+          notify: (n: ServerNotification) => extra.sendNotification(n),
+          request: <T>(r: { method: string; params?: Record<string, unknown> }, schema: z.ZodType<T>) =>
+            extra.sendRequest(r as ServerRequest, schema as never) as Promise<T>,
+        };
+        const inline = inlineContext(stream, extra.signal, () => binding.clientCapabilities(), extra._meta?.progressToken);
         result = await safeguards.runInline(name, inline, (context) => tool.run(args.data, context));
       } catch (error) {
         const outcome = outcomeOfThrow(error);
@@ -90,7 +95,11 @@ export function installToolHandlers(
     const record = await engine.start({
       owner: ownerOf(extra),
       ...(task.ttl === undefined ? {} : { ttl: task.ttl }),
-      session: binding,
+      session: {
+        clientCapabilities: () => binding.clientCapabilities(),
+        notify: (n) => binding.notify(n),
+        statusChanged: async (r) => void (await binding.notify({ method: 'notifications/tasks/status', params: toTask(r) })),
+      },
       ...(progressToken === undefined ? {} : { progressToken }),
       run: (context) => safeguards.runTask(name, context, (task) => tool.run(args.data, task)),
       ...(tool.restartable ? { restart: { tool: name, args: args.data } } : {}),

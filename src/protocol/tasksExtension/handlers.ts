@@ -1,9 +1,10 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import { CreateMessageResultSchema, CreateMessageResultWithToolsSchema, ElicitResultSchema, ErrorCode, McpError } from '../../wire.js';
+import { ErrorCode, McpError } from '../../wire.js';
 import type { CallToolResult, JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { describeZodError, mcpError } from '../../errors.js';
+import { answerSchemaFor } from '../../engine/answers.js';
 import { callToolForExtension } from './toolCall.js';
 import { taskIdParams } from '../../session/params.js';
 import { currentRequestHandler } from '../../sdk/v1/internals.js';
@@ -52,14 +53,14 @@ export function registerTasksExtension(
   chain(server, 'tasks/update', async (request, extra, protocol) => {
     const params = extensionParams(request, protocol, UpdateTaskParamsSchema);
     await engine.get(params.taskId, ownerOf(extra));
-    const outstanding = new Map((await engine.queue.outstanding(params.taskId)).map((r) => [r.requestId, r]));
+    const outstanding = new Map((await engine.outstanding(params.taskId)).map((r) => [r.requestId, r]));
     const answers = Object.entries(params.inputResponses).filter(([key]) => outstanding.has(key));
     // All answers are checked before any is delivered, so a bad one leaves the task as it was.
     for (const [key, answer] of answers) {
       const problem = invalidAnswer(outstanding.get(key)!.message, answer);
       if (problem) throw mcpError(ErrorCode.InvalidParams, `Invalid inputResponses["${key}"]: ${problem}`);
     }
-    for (const [key, answer] of answers) engine.deliverAnswer(params.taskId, key, { result: answer });
+    for (const [key, answer] of answers) engine.answer(params.taskId, key, { result: answer });
     return { resultType: 'complete' };
   });
 
@@ -190,14 +191,6 @@ function invalidAnswer(request: JSONRPCRequest, answer: Record<string, unknown>)
   if (!schema) return undefined;
   const parsed = schema.safeParse(answer);
   return parsed.success ? undefined : describeZodError(parsed.error);
-}
-
-function answerSchemaFor(request: JSONRPCRequest): z.ZodType | undefined {
-  if (request.method === 'elicitation/create') return ElicitResultSchema;
-  if (request.method === 'sampling/createMessage') {
-    return request.params?.['tools'] === undefined ? CreateMessageResultSchema : CreateMessageResultWithToolsSchema;
-  }
-  return undefined;
 }
 
 /** Settings from `TaskSupportOptions`; `promoteAfter` (ms) defaults to 1000 and may be 0. @internal */

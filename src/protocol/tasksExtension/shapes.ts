@@ -91,7 +91,7 @@ export async function detailedTask(engine: TaskEngine, record: TaskRecord): Prom
 /** The task's outstanding requests, keyed by their request ids (unique over the engine's life). @internal */
 export async function inputRequests(engine: TaskEngine, taskId: string): Promise<InputRequests> {
   const requests: InputRequests = {};
-  for (const queued of await engine.queue.outstanding(taskId)) {
+  for (const queued of await engine.outstanding(taskId)) {
     const { method, params } = queued.message;
     requests[queued.requestId] = params === undefined ? { method } : { method, params: withoutRelatedTask(params) };
   }

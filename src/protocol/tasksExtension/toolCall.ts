@@ -64,7 +64,7 @@ export async function callToolForExtension(
     else void engine.dismiss(record.taskId).catch(() => {});
     throw mcpError(ErrorCode.RequestTimeout, 'tools/call was cancelled');
   }
-  const settled = await engine.store.get(record.taskId);
+  const settled = await engine.find(record.taskId);
   if (!settled) throw mcpError(ErrorCode.InternalError, 'The call ran out of its time to live before it finished');
   const outcome = await engine.outcome(record.taskId);
   await engine.dismiss(record.taskId);
@@ -91,7 +91,7 @@ async function settleOrPromote(
   const stop = new AbortController();
   try {
     return await Promise.race([
-      engine.store.waitForTerminal(taskId, stop.signal).then(() => 'settled' as const),
+      engine.waitForTerminal(taskId, stop.signal).then(() => 'settled' as const),
       after(promoteAfter, stop.signal).then(() => 'promote' as const),
       session.inputRequired.then(() => 'promote' as const),
       aborted(callSignal, stop.signal).then(() => 'aborted' as const),
@@ -130,12 +130,13 @@ class ExtensionTaskSession implements TaskSession {
     return this.capabilities;
   }
 
+  /** Only `input_required` matters here: it promotes an `optional` call to a task (no status push in the extension). */
+  async statusChanged(record: TaskRecord): Promise<void> {
+    if (record.status === 'input_required') this.signalInputRequired();
+  }
+
   /** Always true: handled (sent or deliberately dropped), so the engine never queues it. */
   async notify(notification: ServerNotification): Promise<boolean> {
-    if (notification.method === 'notifications/tasks/status') {
-      if (notification.params.status === 'input_required') this.signalInputRequired();
-      return true;
-    }
     const connection = this.binding.connection;
     if (!this.open || !connection || connection.closed) return true;
     const params = notification.params === undefined ? undefined : withoutRelatedTask(notification.params);

@@ -1,0 +1,45 @@
+import type { LiveTask } from './LiveTask.js';
+
+/** Longest pause between two tries of a store write (see `retrying`). */
+const MAX_RETRY_DELAY_MS = 500;
+
+/** How long a failing write is retried before it is given up and logged. */
+const GIVE_UP_AFTER_MS = 60_000;
+
+/**
+ * Ordered store writes per task: each task's writes run one after another in the order its actor
+ * decided them, and a store that is briefly away (Redis restarting) does not lose a task's outcome.
+ */
+export class StoreWriter {
+  constructor(
+    private readonly logger: Pick<Console, 'error'>,
+    /** Once the engine closes, a failing write is logged at once instead of retried. */
+    private readonly closing: () => boolean,
+  ) {}
+
+  /** Chains `step` after the task's previous writes. */
+  write(taskId: string, live: LiveTask, step: () => Promise<void>): void {
+    live.writes = live.writes.then(() => this.retrying(taskId, step));
+  }
+
+  /**
+   * Runs `step`, trying a failed one again with backoff for up to a minute before it is given up
+   * and logged. Never rejects: this runs from timers and write chains, where a rejection would end the process.
+   */
+  async retrying(taskId: string, step: () => Promise<void>, what = 'storing task'): Promise<void> {
+    const started = Date.now();
+    // Capped at 500 ms, so a write lands within about a second of Redis coming back (issue 12: a
+    // 2 s cap plus the reconnect left a status stale for over 2 s after an outage; test/redis/outage.test.ts checks it).
+    for (let delay = 50; ; delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS)) {
+      try {
+        return await step();
+      } catch (error) {
+        if (Date.now() - started > GIVE_UP_AFTER_MS || this.closing()) {
+          this.logger.error(`mcp-task-actors: ${what} ${taskId} failed`, error);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+}

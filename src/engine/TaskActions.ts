@@ -1,0 +1,142 @@
+import type { AnnounceParams, SettleParams, TaskMachineEvent } from '../../machines/task.js';
+import type { TaskCluster } from '../backends/TaskCluster.js';
+import type { TaskMessageQueue } from '../backends/TaskMessageQueue.js';
+import type { TaskStore } from '../backends/TaskStore.js';
+import { describeParseError, mcpError } from '../errors.js';
+import { ErrorCode } from '../wire.js';
+import type { LiveTask } from './LiveTask.js';
+import { describeSettle } from './outcomes.js';
+import type { StoreWriter } from './StoreWriter.js';
+
+/** What the task actors' actions write to and read of the engine. */
+export interface ActionCore {
+  readonly live: Map<string, LiveTask>;
+  readonly store: TaskStore;
+  readonly queue: TaskMessageQueue;
+  readonly writer: StoreWriter;
+  readonly logger: Pick<Console, 'warn' | 'error'>;
+  readonly cluster: TaskCluster | undefined;
+  /** The fencing token of this instance's store writes (undefined without a cluster). */
+  readonly runner: string | undefined;
+  send(taskId: string, event: TaskMachineEvent): void;
+}
+
+/**
+ * The task machine's actions, provided by the engine: each turns a decision of a task actor into
+ * store writes (in order, through StoreWriter), status changes for the task's session, and the
+ * settling of the work's pending asks.
+ * @internal
+ */
+export class TaskActions {
+  constructor(private readonly core: ActionCore) {}
+
+  announce(taskId: string, params: AnnounceParams): void {
+    this.write(taskId, async (live) => {
+      const record = await this.core.store.update(taskId, params.status, params.message, this.core.runner);
+      if (record) await live.spec.session.statusChanged(record);
+    });
+  }
+
+  settle(taskId: string, params: SettleParams): void {
+    const live = this.core.live.get(taskId);
+    if (!live) return;
+    const { statusMessage, outcome } = describeSettle(taskId, params);
+    // Built only when an input is pending: an Error captures a stack, a cost on every settle otherwise.
+    if (live.inputs.size > 0) {
+      const pendingError =
+        params.status === 'cancelled'
+          ? mcpError(ErrorCode.InternalError, `Task ${taskId} was cancelled`)
+          : mcpError(ErrorCode.InternalError, `Task ${taskId} ended (${params.status}) before the answer arrived`);
+      this.rejectInputs(taskId, live, pendingError);
+    }
+    this.write(taskId, async () => {
+      const record = await this.core.store.settle(taskId, params.status, statusMessage, outcome, this.core.runner);
+      if (params.status === 'cancelled') await this.core.queue.clear(taskId);
+      if (record) await live.spec.session.statusChanged(record);
+    });
+    this.retire(taskId, live);
+  }
+
+  /** The task actor took an answer (or error) to one of its requests: settle the work's pending ask. */
+  inputSettled(taskId: string, params: { requestId: string; result?: unknown; error?: unknown }): void {
+    const live = this.core.live.get(taskId);
+    const pending = live?.inputs.get(params.requestId);
+    if (!live || !pending) return;
+    live.inputs.delete(params.requestId);
+    this.write(taskId, async () => void (await this.core.queue.resolve(taskId, params.requestId)));
+    if (params.error !== undefined) return pending.reject(params.error);
+    try {
+      pending.resolve(pending.parse(params.result));
+    } catch (error) {
+      pending.reject(mcpError(ErrorCode.InvalidParams, `Invalid answer from the client: ${describeParseError(error)}`));
+    }
+  }
+
+  discard(taskId: string): void {
+    const live = this.core.live.get(taskId);
+    if (!live) return;
+    this.rejectInputs(taskId, live, mcpError(ErrorCode.InternalError, `Task ${taskId} expired`));
+    this.write(taskId, () => this.forget(taskId));
+    this.retire(taskId, live);
+  }
+
+  /**
+   * The ttl ran out. A running task's actor ends it (its `discard` forgets it through the task's
+   * write queue); a settled task is forgotten here. Either way the delete is retried with backoff
+   * while the store is away (Redis restarting) and logged if it never comes back, never thrown:
+   * this runs from a timer, where a rejection would end the process. A delete given up on is not
+   * a leak: Redis expires the task and outcome keys by itself at this same deadline (`PEXPIREAT`
+   * in RedisTaskStore.create, the settle script copies the ttl to the outcome), and the queue keys
+   * carry their own safety expiry.
+   */
+  async expire(taskId: string): Promise<void> {
+    if (this.core.live.has(taskId)) return this.core.send(taskId, { type: 'expire' });
+    await this.core.writer.retrying(taskId, () => this.forget(taskId), 'forgetting expired task');
+  }
+
+  async forget(taskId: string): Promise<void> {
+    await this.core.store.delete(taskId);
+    await this.core.queue.clear(taskId);
+  }
+
+  /** A task actor threw: the supervisor already stopped it, so its record is failed here. */
+  async crashed(taskId: string, error: unknown): Promise<void> {
+    this.core.logger.error(`mcp-task-actors: task actor ${taskId} crashed`, error);
+    const live = this.core.live.get(taskId);
+    if (!live) return;
+    this.rejectInputs(taskId, live, mcpError(ErrorCode.InternalError, `Task ${taskId} failed`));
+    const message = 'Internal error in the task actor';
+    this.write(taskId, async () => {
+      await this.core.store.settle(taskId, 'failed', message, { type: 'error', error: { code: ErrorCode.InternalError, message } });
+    });
+    this.retire(taskId, live);
+  }
+
+  private rejectInputs(taskId: string, live: LiveTask, error: Error): void {
+    const abandoned = [...live.inputs.keys()];
+    for (const pending of live.inputs.values()) pending.reject(error);
+    live.inputs.clear();
+    if (abandoned.length > 0) {
+      this.write(taskId, async () => {
+        for (const requestId of abandoned) await this.core.queue.resolve(taskId, requestId);
+      });
+    }
+  }
+
+  /** Forgets the live bookkeeping once the last write of the task is stored. */
+  private retire(taskId: string, live: LiveTask): void {
+    void live.writes
+      .then(() => this.core.cluster?.release(taskId))
+      .catch((error: unknown) => this.core.logger.error(`mcp-task-actors: releasing task ${taskId} failed`, error))
+      .then(() => {
+        if (this.core.live.get(taskId) === live) this.core.live.delete(taskId);
+        live.end();
+      });
+  }
+
+  /** Runs store writes of one task in the order its actor decided them (StoreWriter retries them). */
+  private write(taskId: string, step: (live: LiveTask) => Promise<void>): void {
+    const live = this.core.live.get(taskId);
+    if (live) this.core.writer.write(taskId, live, () => step(live));
+  }
+}

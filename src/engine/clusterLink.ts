@@ -1,0 +1,111 @@
+import type { TaskMachineEvent } from '../../machines/task.js';
+import type { ClusterCommand, ClusterHandlers, TaskCluster } from '../backends/TaskCluster.js';
+import type { TaskMessageQueue } from '../backends/TaskMessageQueue.js';
+import type { TaskStore } from '../backends/TaskStore.js';
+import { isTerminal } from '../types.js';
+import type { Answer } from '../types.js';
+import { ErrorCode } from '../wire.js';
+import { LiveTask } from './LiveTask.js';
+import type { TaskSession, TaskSpec } from './TaskEngine.js';
+
+/** What the cluster glue needs of the engine. */
+export interface EngineCore {
+  readonly store: TaskStore;
+  readonly queue: TaskMessageQueue;
+  readonly logger: Pick<Console, 'warn' | 'error'>;
+  readonly restartWork: ((tool: string, args: unknown) => TaskSpec['run'] | undefined) | undefined;
+  isLive(taskId: string): boolean;
+  isClosing(): boolean;
+  send(taskId: string, event: TaskMachineEvent): void;
+  answer(taskId: string, requestId: string, answer: Answer): void;
+  /** Runs a task again on this instance: bookkeeping, expiry at `deadline`, a new actor. */
+  run(taskId: string, live: LiveTask, deadline: number): void;
+}
+
+/** A session for a task taken over from a dead instance: its client is not connected here. */
+const DETACHED: TaskSession = { clientCapabilities: () => undefined, notify: async () => false, statusChanged: async () => {} };
+
+/**
+ * The engine's side of a cluster: commands from other instances (cancel, an answer), a lost
+ * lease, and the takeover of tasks whose runner died.
+ */
+export class ClusterLink implements ClusterHandlers {
+  constructor(
+    private readonly core: EngineCore,
+    private readonly cluster: TaskCluster,
+  ) {}
+
+  /** The fencing token of this instance's store writes. */
+  get runner(): string {
+    return this.cluster.instanceId;
+  }
+
+  command(taskId: string, command: ClusterCommand): void {
+    if (!this.core.isLive(taskId)) {
+      if (command.type === 'answer') {
+        this.core.logger.warn(`mcp-task-actors: dropped an answer to ${command.requestId}: task ${taskId} is not waiting for it`);
+      }
+      return;
+    }
+    if (command.type === 'cancel') this.core.send(taskId, { type: 'cancel', reason: command.reason });
+    else this.core.answer(taskId, command.requestId, command.answer);
+  }
+
+  orphaned(taskId: string): void {
+    void this.adopt(taskId);
+  }
+
+  /** Another instance runs the task now: stop ours without writing (the store fences our writes anyway). */
+  lost(taskId: string): void {
+    if (!this.core.isLive(taskId)) return;
+    this.core.logger.error(`mcp-task-actors: lost the lease of task ${taskId}; stopping its local run`);
+    this.core.send(taskId, { type: 'shutdown', reason: 'Lease lost to another instance' });
+  }
+
+  /** Passes an answer on to the instance that runs the task. */
+  forward(taskId: string, requestId: string, answer: Answer): void {
+    void this.cluster.send(taskId, { type: 'answer', requestId, answer }).then(
+      (sent) => {
+        if (!sent) this.core.logger.warn(`mcp-task-actors: dropped an answer to ${requestId}: no instance runs task ${taskId}`);
+      },
+      // Redis away: the answer cannot reach the task's instance; its request stays outstanding in the queue.
+      (error: unknown) => this.core.logger.error(`mcp-task-actors: could not pass an answer to ${requestId} on to task ${taskId}`, error),
+    );
+  }
+
+  /**
+   * This instance took over a task whose runner died: run it again when its tool is restartable
+   * (at-least-once), else fail it with a clear message so no waiter hangs.
+   */
+  private async adopt(taskId: string): Promise<void> {
+    const { store, queue } = this.core;
+    try {
+      const record = await store.get(taskId);
+      if (!record || isTerminal(record.status) || this.core.isLive(taskId)) {
+        if (!this.core.isLive(taskId)) await this.cluster.release(taskId);
+        return;
+      }
+      const run = record.restart ? this.core.restartWork?.(record.restart.tool, record.restart.args) : undefined;
+      if (!run || this.core.isClosing()) {
+        const message = 'The server instance running this task stopped before it finished';
+        await store.settle(
+          taskId,
+          'failed',
+          message,
+          { type: 'error', error: { code: ErrorCode.InternalError, message, data: { taskId } } },
+          this.runner,
+        );
+        await queue.clear(taskId);
+        await this.cluster.release(taskId);
+        return;
+      }
+      // Requests the dead runner asked are void: the work starts over and asks again.
+      await queue.clear(taskId);
+      await store.update(taskId, 'working', 'Restarted after its server instance stopped', this.runner);
+      const live = new LiveTask({ owner: record.owner, session: DETACHED, run, restart: record.restart! });
+      this.core.run(taskId, live, Date.parse(record.createdAt) + record.ttl);
+    } catch (error) {
+      this.core.logger.error(`mcp-task-actors: taking over task ${taskId} failed`, error);
+    }
+  }
+}

@@ -1,0 +1,171 @@
+import type { z } from 'zod';
+import type {
+  ClientCapabilities,
+  CreateMessageResult,
+  CreateMessageResultWithTools,
+  ElicitResult,
+  JSONRPCNotification,
+  ProgressToken,
+  ServerNotification,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { TaskMachineEvent } from '../../machines/task.js';
+import type { TaskMessageQueue } from '../backends/TaskMessageQueue.js';
+import { RELATED_TASK_META_KEY } from '../wire.js';
+import { answerSchemaFor } from './answers.js';
+import { assertCanElicit, assertCanSample } from './clientCapabilities.js';
+import type { LiveTask } from './LiveTask.js';
+import type { TaskContext } from './TaskContext.js';
+
+/**
+ * What an inline tool run needs of its request's response stream: the SDK line's adapter provides
+ * it (v1: `extra.sendNotification`/`extra.sendRequest`; v2: `ctx.mcpReq.notify`/`send`).
+ */
+export interface RequestStream {
+  notify(notification: ServerNotification): Promise<void>;
+  request<T>(request: { method: string; params?: Record<string, unknown> }, resultSchema: z.ZodType<T>): Promise<T>;
+}
+
+/** How one run of a tool's work reaches its client: a task's (queue, task actor) or an inline call's (its response stream). */
+export interface WorkPort {
+  readonly taskId: string | undefined;
+  readonly signal: AbortSignal;
+  readonly progressToken?: ProgressToken;
+  /** The client's declared capabilities, checked before any input request is sent. */
+  capabilities(): ClientCapabilities | undefined;
+  status(message: string): Promise<void>;
+  /** Sends `method` to the client and resolves with its answer, checked against `schema`. */
+  ask(method: string, params: object, schema: z.ZodType): Promise<unknown>;
+  tell(notification: { method: string; params: Record<string, unknown> }): Promise<void>;
+}
+
+/**
+ * The one work context: the `task` a tool's work gets, whether it runs as a task or inline. The
+ * capability checks, the answer schemas and the notification shapes live here once; the port says
+ * where messages go.
+ */
+export function workContext(port: WorkPort): TaskContext {
+  const progressToken = port.progressToken;
+  return {
+    taskId: port.taskId,
+    signal: port.signal,
+    status: (message) => port.status(message),
+    elicit: (params) => {
+      assertCanElicit(port.capabilities(), params);
+      const method = 'elicitation/create';
+      return port.ask(method, params, answerSchemaFor({ method, params })!) as Promise<ElicitResult>;
+    },
+    createMessage: (params) => {
+      assertCanSample(port.capabilities(), params);
+      const method = 'sampling/createMessage';
+      return port.ask(method, params, answerSchemaFor({ method, params })!) as Promise<CreateMessageResult | CreateMessageResultWithTools>;
+    },
+    log: (level, data, logger) =>
+      port.tell({ method: 'notifications/message', params: logger === undefined ? { level, data } : { level, data, logger } }),
+    progress: async (progress, total, message) => {
+      if (progressToken === undefined) return;
+      const params: Record<string, unknown> = { progressToken, progress };
+      if (total !== undefined) params['total'] = total;
+      if (message !== undefined) params['message'] = message;
+      await port.tell({ method: 'notifications/progress', params });
+    },
+  };
+}
+
+/** The `task` an `optional` tool gets when called without `task`: the same API over the plain call. @internal */
+export function inlineContext(
+  stream: RequestStream,
+  signal: AbortSignal,
+  capabilities: () => ClientCapabilities | undefined,
+  progressToken: ProgressToken | undefined,
+): TaskContext {
+  let step = 0;
+  const context: TaskContext = workContext({
+    taskId: undefined,
+    signal,
+    ...(progressToken === undefined ? {} : { progressToken }),
+    capabilities,
+    // Inline there is no task status; a status line becomes a progress message when the caller asked for progress.
+    status: (message) => context.progress(++step, undefined, message),
+    ask: (method, params, schema) => stream.request({ method, params: params as Record<string, unknown> }, schema),
+    tell: (notification) => stream.notify(notification as ServerNotification),
+  });
+  return context;
+}
+
+/** What a task's port needs of the engine. */
+export interface TaskPortDeps {
+  readonly queue: TaskMessageQueue;
+  readonly logger: Pick<Console, 'warn'>;
+  /** Notifications queued per task for `tasks/result`; beyond, the queue drops the oldest. */
+  readonly maxQueuedNotifications: number | undefined;
+  /** A request id unique over the engine's life. */
+  nextRequestId(): string;
+  send(taskId: string, event: TaskMachineEvent): void;
+}
+
+/**
+ * The port of a task's work: a request is queued for `tasks/result` and the work parks until the
+ * task actor is given the answer; a notification goes out at once when nothing carries the task's
+ * messages, else it is queued.
+ */
+export function taskPort(deps: TaskPortDeps, taskId: string, live: LiveTask, signal: AbortSignal): WorkPort {
+  return {
+    taskId,
+    signal,
+    ...(live.spec.progressToken === undefined ? {} : { progressToken: live.spec.progressToken }),
+    capabilities: () => live.spec.session.clientCapabilities(),
+    status: (message) => {
+      deps.send(taskId, { type: 'work.status', message });
+      return live.writes;
+    },
+    ask: (method, params, schema) => ask(deps, taskId, live, signal, method, params, schema),
+    tell: (notification) => tell(deps, taskId, live, notification),
+  };
+}
+
+async function ask(
+  deps: TaskPortDeps,
+  taskId: string,
+  live: LiveTask,
+  signal: AbortSignal,
+  method: string,
+  params: object,
+  schema: z.ZodType,
+): Promise<unknown> {
+  signal.throwIfAborted();
+  const requestId = deps.nextRequestId();
+  // Object.assign, not spreads: spreading the caller's params gave every queued request a hidden
+  // class of its own (about 190 bytes more per task waiting for input).
+  const meta: Record<string, unknown> = Object.assign({}, '_meta' in params ? (params._meta as Record<string, unknown>) : undefined);
+  meta[RELATED_TASK_META_KEY] = { taskId };
+  const request: Record<string, unknown> = Object.assign({}, params as Record<string, unknown>);
+  request['_meta'] = meta;
+  const answer = new Promise<unknown>((resolve, reject) => {
+    live.inputs.set(requestId, { resolve, reject, parse: (r) => schema.parse(r) });
+  });
+  // A cancel may reject it while the enqueue below is pending: not an unhandled rejection.
+  answer.catch(() => {});
+  try {
+    await deps.queue.enqueue(taskId, { kind: 'request', requestId, message: { jsonrpc: '2.0', id: requestId, method, params: request } });
+  } catch (error) {
+    // Never asked: nothing may wait for, or later reject, an answer to it.
+    live.inputs.delete(requestId);
+    throw error;
+  }
+  deps.send(taskId, { type: 'input.request', requestId });
+  return answer;
+}
+
+async function tell(deps: TaskPortDeps, taskId: string, live: LiveTask, notification: { method: string; params: object }): Promise<void> {
+  const params = { ...notification.params, _meta: { [RELATED_TASK_META_KEY]: { taskId } } };
+  const message: JSONRPCNotification = { jsonrpc: '2.0', method: notification.method, params };
+  if (live.attached === 0 && (await live.spec.session.notify(message as ServerNotification))) return;
+  const max = deps.maxQueuedNotifications;
+  const dropped = await deps.queue.enqueue(taskId, { kind: 'notification', message }, max === undefined ? undefined : { maxNotifications: max });
+  if (dropped && !live.droppedWarned) {
+    live.droppedWarned = true;
+    deps.logger.warn(
+      `mcp-task-actors: task ${taskId} has more than ${max} notifications queued for tasks/result (maxQueuedNotifications); dropping the oldest`,
+    );
+  }
+}
