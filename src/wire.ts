@@ -9,6 +9,7 @@ export {
   CallToolRequestParamsSchema,
   CallToolRequestSchema,
   CallToolResultSchema,
+  CreateTaskResultSchema,
   ClientCapabilitiesSchema,
   CreateMessageResultSchema,
   CreateMessageResultWithToolsSchema,

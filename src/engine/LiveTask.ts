@@ -1,4 +1,4 @@
-import type { TaskSpec } from './TaskEngine.js';
+import type { TaskSpec } from './TaskSpec.js';
 
 /** A work's `ask` waiting for the client's answer. */
 export interface PendingInput {

@@ -6,7 +6,7 @@ import { isTerminal } from '../types.js';
 import type { Answer } from '../types.js';
 import { ErrorCode } from '../wire.js';
 import { LiveTask } from './LiveTask.js';
-import type { TaskSession, TaskSpec } from './TaskEngine.js';
+import type { TaskSession, TaskSpec } from './TaskSpec.js';
 
 /** What the cluster glue needs of the engine. */
 export interface EngineCore {

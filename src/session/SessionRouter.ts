@@ -1,106 +1,79 @@
-import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ErrorCode, JSONRPCRequestSchema } from '../wire.js';
-import { z } from 'zod';
-import type { JSONRPCMessage, JSONRPCResponse, JSONRPCErrorResponse } from '@modelcontextprotocol/sdk/types.js';
-import type { MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
-
-let connections = 0;
-
-/** An answer from the client to a request a task sent, as the router hands it over. */
-export type RoutedResponse = JSONRPCResponse | JSONRPCErrorResponse;
+import type { ClientCapabilities, JSONRPCNotification, RequestId, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
+import type { QueuedMessage } from '../backends/TaskMessageQueue.js';
+import type { TaskEngine } from '../engine/TaskEngine.js';
+import type { Answer } from '../types.js';
+import type { ClientResponse, ConnectionListener, ConnectionPort, ServerHost } from './ServerHost.js';
 
 /**
- * One transport connection of one SDK `Server`, seen through the session router.
- * @internal
+ * The session router of one server (one session on Streamable HTTP): knows its current
+ * connection, sends a task's messages on it, tracks the requests it delivered on each connection,
+ * and turns each client response to one of them into one `Answer` for the task's actor. Only ids
+ * sent on that very connection are routed, so another session cannot answer for it.
  */
-export class Connection {
-  /** Identifies the connection when the transport has no session id. */
-  readonly id = `c${++connections}`;
-  /** Ids of task requests sent on this connection and not yet answered, with their task. */
-  readonly awaiting = new Map<string, string>();
-  closed = false;
+export class SessionRouter implements ConnectionListener {
+  private current: ConnectionPort | undefined;
+  /** Ids of task requests delivered per connection and not yet answered, with their task. */
+  private readonly awaiting = new WeakMap<ConnectionPort, Map<string, string>>();
 
-  constructor(readonly transport: Transport) {}
+  constructor(
+    private readonly engine: TaskEngine,
+    private readonly host: ServerHost,
+  ) {}
 
-  /** Sends a message on the response stream of request `relatedRequestId` (or the standalone stream). */
-  send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('Connection closed'));
-    return this.transport.send(message, options);
+  /** The server's latest connection (undefined before connect; it may be closed). */
+  get connection(): ConnectionPort | undefined {
+    return this.current;
   }
-}
 
-/**
- * The session router: sits between a transport and the SDK `Server`. Every response whose id is a
- * request that a task sent on this connection is taken off the wire here and handed to `route`
- * (which turns it into an event for the waiting task actor); everything else goes to the SDK as
- * usual. Only ids sent on this very connection are routed, so another session cannot answer for it.
- * @internal
- */
-export function routeTransport(
-  inner: Transport,
-  route: (connection: Connection, taskId: string, response: RoutedResponse) => void,
-): { transport: Transport; connection: Connection } {
-  const connection = new Connection(inner);
-  const previous = { onmessage: inner.onmessage, onclose: inner.onclose, onerror: inner.onerror };
-  const outer: Transport = {
-    start: () => inner.start(),
-    close: () => inner.close(),
-    send: (message, options) => inner.send(message, options),
-    get sessionId() {
-      return inner.sessionId;
-    },
-    setProtocolVersion: (version: string) => inner.setProtocolVersion?.(version),
-  };
-  inner.onmessage = (message: JSONRPCMessage, extra?: MessageExtraInfo) => {
-    const refusal = refuseMalformedRequest(message);
-    if (refusal) {
-      // The SDK drops a request its schema rejects without a reply, leaving the client waiting forever.
-      inner.send(refusal).catch((error: unknown) => inner.onerror?.(error instanceof Error ? error : new Error(String(error))));
-      return;
+  opened(connection: ConnectionPort): void {
+    this.current = connection;
+  }
+
+  response(connection: ConnectionPort, response: ClientResponse): boolean {
+    const awaiting = this.awaiting.get(connection);
+    const taskId = awaiting?.get(String(response.id));
+    // Task request ids are strings (engine: `mta-…`); a numeric id is the SDK's own request.
+    if (taskId === undefined || typeof response.id !== 'string') return false;
+    awaiting!.delete(response.id);
+    const answer: Answer = 'error' in response ? { error: response.error } : { result: response.result };
+    this.engine.answer(taskId, response.id, answer);
+    return true;
+  }
+
+  closed(connection: ConnectionPort): void {
+    this.awaiting.delete(connection);
+  }
+
+  /**
+   * Sends a task's queued message on `connection`, on the response stream of `relatedRequestId`;
+   * a request is tracked (id → task) until its answer comes back on that connection.
+   */
+  async deliver(connection: ConnectionPort, taskId: string, message: QueuedMessage, relatedRequestId: RequestId): Promise<void> {
+    if (message.kind === 'request') {
+      let awaiting = this.awaiting.get(connection);
+      if (!awaiting) this.awaiting.set(connection, (awaiting = new Map()));
+      if (!connection.closed) awaiting.set(message.requestId, taskId);
     }
-    if (isResponse(message)) {
-      const id = String(message.id);
-      const taskId = connection.awaiting.get(id);
-      if (taskId !== undefined && typeof message.id === 'string') {
-        connection.awaiting.delete(id);
-        route(connection, taskId, message);
-        return;
-      }
+    await connection.send(message.message, relatedRequestId);
+  }
+
+  /** Sends on the current connection (standalone stream, or `relatedRequestId`'s); false when it is gone or the send fails. */
+  async send(notification: ServerNotification, relatedRequestId?: RequestId): Promise<boolean> {
+    const connection = this.current;
+    if (!connection || connection.closed) return false;
+    // Sent on the transport directly: the SDK's notification() would demand the `logging`
+    // capability for task logs the work chose to send.
+    const message = { jsonrpc: '2.0', ...notification } as JSONRPCNotification;
+    try {
+      await connection.send(message, relatedRequestId);
+      return true;
+    } catch {
+      return false;
     }
-    previous.onmessage?.(message, extra);
-    outer.onmessage?.(message, extra);
-  };
-  inner.onclose = () => {
-    connection.closed = true;
-    connection.awaiting.clear();
-    previous.onclose?.();
-    outer.onclose?.();
-  };
-  inner.onerror = (error: Error) => {
-    previous.onerror?.(error);
-    outer.onerror?.(error);
-  };
-  return { transport: outer, connection };
-}
+  }
 
-/**
- * The error reply for a request (method and id present) the SDK's schema rejects: -32602 when only
- * its params are wrong (e.g. a malformed `_meta`, or an array), -32600 when it is no valid request.
- */
-function refuseMalformedRequest(message: unknown): JSONRPCErrorResponse | undefined {
-  if (typeof message !== 'object' || message === null) return undefined;
-  const { jsonrpc, id, method, params } = message as Record<string, unknown>;
-  if (typeof method !== 'string' || (typeof id !== 'string' && typeof id !== 'number')) return undefined;
-  const parsed = JSONRPCRequestSchema.safeParse(message);
-  if (parsed.success) return undefined;
-  const onlyParams = jsonrpc === '2.0' && typeof params === 'object' && params !== null;
-  const why = z.prettifyError(parsed.error).slice(0, 500);
-  const error = onlyParams
-    ? { code: ErrorCode.InvalidParams, message: `Invalid params for ${method.slice(0, 100)}: ${why}` }
-    : { code: ErrorCode.InvalidRequest, message: `Invalid request: ${why}` };
-  return { jsonrpc: '2.0', id, error };
-}
-
-function isResponse(message: JSONRPCMessage): message is RoutedResponse {
-  return 'id' in message && !('method' in message) && ('result' in message || 'error' in message);
+  /** Client capabilities declared at `initialize`. */
+  clientCapabilities(): ClientCapabilities | undefined {
+    return this.host.clientCapabilities();
+  }
 }

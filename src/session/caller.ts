@@ -1,10 +1,9 @@
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { McpError } from '../wire.js';
-import { ErrorCode, InitializeRequestSchema } from '../wire.js';
-import type { InitializeResult, JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
-import { currentRequestHandler } from '../sdk/v1/internals.js';
-import type { ServerExtra } from './ServerBinding.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { InitializeResult } from '@modelcontextprotocol/sdk/types.js';
 import { toMcpError } from '../errors.js';
+import { ErrorCode } from '../wire.js';
+import type { McpError } from '../wire.js';
+import type { RequestCaller } from './ServerHost.js';
 
 /**
  * What to do with a request that carries neither a session id nor an authorization context:
@@ -25,11 +24,11 @@ export type UnidentifiedCallers = 'auto' | 'anonymous' | 'connection';
 export const ANONYMOUS_OWNER = 'anonymous';
 
 /** Whether this request's caller is anonymous under `policy`. @internal */
-export function isAnonymousCaller(policy: UnidentifiedCallers, extra: ServerExtra): boolean {
-  if (extra.authInfo !== undefined || extra.sessionId !== undefined) return false;
+export function isAnonymousCaller(policy: UnidentifiedCallers, caller: RequestCaller): boolean {
+  if (caller.authInfo !== undefined || caller.sessionId !== undefined) return false;
   if (policy === 'anonymous') return true;
-  // Only HTTP transports attach requestInfo; a stateful HTTP session would have a session id.
-  return policy === 'auto' && extra.requestInfo !== undefined;
+  // A stateful HTTP session would have a session id.
+  return policy === 'auto' && caller.overHttp;
 }
 
 /** The -32601 answered to `tasks/list` from an anonymous caller. @internal */
@@ -40,18 +39,51 @@ export function listUnavailable(): McpError {
 }
 
 /**
- * Leaves `tasks.list` out of the capabilities answered to an anonymous caller's `initialize`, as the
- * spec asks of receivers that cannot identify requestors. Wraps the SDK's own initialize handler.
- * @internal
+ * The `initialize` result an anonymous caller gets: without `tasks.list`, as the spec asks of
+ * receivers that cannot identify requestors. @internal
  */
-export function hideListFromAnonymous(server: Server, isAnonymous: (extra: ServerExtra) => boolean): void {
-  const initialize = currentRequestHandler(server, 'initialize');
-  if (!initialize) throw new Error('Unsupported @modelcontextprotocol/sdk: Server has no initialize handler');
-  server.setRequestHandler(InitializeRequestSchema, async (request, extra) => {
-    const result = (await initialize(request as unknown as JSONRPCRequest, extra)) as InitializeResult;
-    const tasks = result.capabilities.tasks;
-    if (!tasks?.list || !isAnonymous(extra)) return result;
-    const { list: _hidden, ...rest } = tasks;
-    return { ...result, capabilities: { ...result.capabilities, tasks: rest } };
+export function withoutListForAnonymous(result: InitializeResult, anonymous: boolean): InitializeResult {
+  const tasks = result.capabilities.tasks;
+  if (!tasks?.list || !anonymous) return result;
+  const { list: _hidden, ...rest } = tasks;
+  return { ...result, capabilities: { ...result.capabilities, tasks: rest } };
+}
+
+/** The owner id of a request's caller: anonymous under the policy, else `identify`'s answer. @internal */
+export function ownerOf(
+  caller: RequestCaller,
+  connectionId: string,
+  policy: UnidentifiedCallers,
+  identify: (caller: CallerInfo) => string,
+): string {
+  if (isAnonymousCaller(policy, caller)) return ANONYMOUS_OWNER;
+  return identify({
+    connectionId,
+    ...(caller.sessionId === undefined ? {} : { sessionId: caller.sessionId }),
+    ...(caller.authInfo === undefined ? {} : { authInfo: caller.authInfo }),
   });
+}
+
+/** What is known of the caller of a request, for binding tasks to it. */
+export interface CallerInfo {
+  /** The transport's session id (Streamable HTTP), if any. */
+  sessionId?: string;
+  /** The authorization context the transport carries (e.g. from `requireBearerAuth`). */
+  authInfo?: AuthInfo;
+  /** Identifies the connection itself, for transports without sessions (stdio, in-memory). */
+  connectionId: string;
+}
+
+/**
+ * Default binding: the authenticated principal when there is one (so it reaches its tasks from any
+ * session), else the session, else the connection.
+ */
+export function defaultIdentify(caller: CallerInfo): string {
+  const auth = caller.authInfo;
+  if (auth) {
+    const subject = typeof auth.extra?.['sub'] === 'string' ? `:${auth.extra['sub']}` : '';
+    return `auth:${auth.clientId}${subject}`;
+  }
+  if (caller.sessionId) return `session:${caller.sessionId}`;
+  return `connection:${caller.connectionId}`;
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { ZodRawShape } from 'zod';
-import type { CallToolResult, Tool, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ListToolsResult, Tool, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import { ListToolsRequestSchema } from '../wire.js';
+import type { IncomingRequest, ServerHost } from './ServerHost.js';
 import { describeZodError } from '../errors.js';
 import type { TaskContext } from '../engine/TaskContext.js';
 
@@ -67,4 +69,16 @@ export function defineTaskTool<Shape extends ZodRawShape>(
     },
     run: (args, task) => work(args as z.infer<z.ZodObject<Shape>>, task),
   };
+}
+
+/**
+ * `tools/list`: the server's own tools (McpServer's), then the task tools on the last page only,
+ * so a paginating server keeps its cursors. Params are checked as the SDK checks them.
+ */
+export async function listTools(host: ServerHost, tools: ReadonlyMap<string, RegisteredTaskTool>, request: IncomingRequest): Promise<Record<string, unknown>> {
+  ListToolsRequestSchema.parse({ method: request.method, params: request.params });
+  const previous = host.previous('tools/list');
+  const base = previous ? ((await previous(request)) as ListToolsResult) : { tools: [] };
+  if (base.nextCursor !== undefined) return base;
+  return { ...base, tools: [...base.tools, ...[...tools.values()].map((tool) => tool.definition)] };
 }

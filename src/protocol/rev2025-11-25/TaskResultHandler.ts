@@ -1,7 +1,8 @@
 import { ErrorCode, RELATED_TASK_META_KEY } from '../../wire.js';
 import type { CallToolResult, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { mcpError, toMcpError } from '../../errors.js';
-import type { Connection } from '../../session/SessionRouter.js';
+import type { ConnectionPort, IncomingRequest } from '../../session/ServerHost.js';
+import type { SessionRouter } from '../../session/SessionRouter.js';
 import type { TaskEngine } from '../../engine/TaskEngine.js';
 import type { QueuedMessage } from '../../backends/TaskMessageQueue.js';
 import { isUnavailable } from '../../backends/storeGuard.js';
@@ -23,10 +24,22 @@ export class TaskResultHandler {
   constructor(private readonly engine: TaskEngine) {}
 
   /** Blocks until the task is terminal and returns what its `tools/call` would have returned. */
-  async handle(
+  async handle(taskId: string, owner: string, router: SessionRouter, request: IncomingRequest): Promise<CallToolResult> {
+    const connection = router.connection;
+    if (!connection) throw mcpError(ErrorCode.InternalError, 'No connection for tasks/result');
+    const current = takeOverResultCall(connection, taskId, { requestId: request.id, signal: request.signal });
+    try {
+      return await this.serve(taskId, owner, router, connection, current.call);
+    } finally {
+      current.release();
+    }
+  }
+
+  private async serve(
     taskId: string,
     owner: string,
-    connection: Connection,
+    router: SessionRouter,
+    connection: ConnectionPort,
     call: { requestId: RequestId; signal: AbortSignal },
   ): Promise<CallToolResult> {
     // A call that arrives while the store is away is told so at once (-32603).
@@ -47,7 +60,7 @@ export class TaskResultHandler {
           (error: unknown) => ({ error }),
         );
         try {
-          await this.deliver(taskId, connection, call.requestId, delivered);
+          await this.deliver(taskId, router, connection, call.requestId, delivered);
           const record = await this.engine.get(taskId, owner);
           // Awaited here: a bare `return` would leave the rejection unhandled while the finally blocks await.
           if (isTerminal(record.status)) return await this.answer(taskId);
@@ -90,7 +103,8 @@ export class TaskResultHandler {
 
   private async deliver(
     taskId: string,
-    connection: Connection,
+    router: SessionRouter,
+    connection: ConnectionPort,
     relatedRequestId: RequestId,
     delivered: Extract<QueuedMessage, { kind: 'request' }>[],
   ): Promise<void> {
@@ -101,9 +115,8 @@ export class TaskResultHandler {
         if (message.kind === 'request') {
           // Answered meanwhile (maybe through another call or instance): nothing to ask any more.
           if (!(await this.engine.isOutstanding(taskId, message.requestId))) continue;
-          connection.awaiting.set(message.requestId, taskId);
         }
-        await connection.send(message.message, { relatedRequestId });
+        await router.deliver(connection, taskId, message, relatedRequestId);
       } catch (error) {
         // Not lost: the rest of the batch goes back for the next attempt (the store may be away too).
         await this.engine.returnMessages(taskId, batch.slice(i)).catch((requeueError: unknown) =>
@@ -137,4 +150,41 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+/** The open `tasks/result` call per task, for each connection. */
+const open = new WeakMap<ConnectionPort, Map<string, AbortController>>();
+
+/**
+ * Makes a new `tasks/result` for a task take over from an older one on the same connection.
+ *
+ * Over Streamable HTTP a client whose response stream drops (network loss, a closed client that
+ * resumes its session) leaves the old call's handler waiting forever: the SDK does not abort a
+ * handler when its stream goes away. That handler still holds the input requests it delivered, so
+ * the next `tasks/result` would never see them and the task would wait for an answer nobody can
+ * give. Aborting the older call puts those requests back in the queue, and the newer call asks
+ * them again. A client that really waits on two calls for one task on one connection gets -32001
+ * on the older one and its answer on the newer.
+ */
+function takeOverResultCall(
+  connection: ConnectionPort,
+  taskId: string,
+  call: { requestId: RequestId; signal: AbortSignal },
+): { call: { requestId: RequestId; signal: AbortSignal }; release(): void } {
+  let calls = open.get(connection);
+  if (!calls) open.set(connection, (calls = new Map()));
+  calls.get(taskId)?.abort(STOP_WAITING);
+  // Aborted by the call's own signal or by a newer call (AbortSignal.any needs Node 20.3).
+  const mine = new AbortController();
+  const follow = (): void => mine.abort(STOP_WAITING);
+  if (call.signal.aborted) mine.abort(STOP_WAITING);
+  else call.signal.addEventListener('abort', follow, { once: true });
+  calls.set(taskId, mine);
+  return {
+    call: { requestId: call.requestId, signal: mine.signal },
+    release: () => {
+      call.signal.removeEventListener('abort', follow);
+      if (calls.get(taskId) === mine) calls.delete(taskId);
+    },
+  };
 }

@@ -1,61 +1,96 @@
-import { ErrorCode } from '../../wire.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { TaskSession } from '../../engine/TaskEngine.js';
 import { mcpError } from '../../errors.js';
-import { ANONYMOUS_OWNER, listUnavailable } from '../../session/caller.js';
-import { listParams, setMethodHandler, taskIdParams } from '../../session/params.js';
-import { takeOverResultCall } from './resultCalls.js';
-import type { ServerBinding, ServerExtra } from '../../session/ServerBinding.js';
-import type { TaskEngine } from '../../engine/TaskEngine.js';
-import { toTask } from './wire.js';
-import type { TaskResultHandler } from './TaskResultHandler.js';
 import { InvalidCursorError } from '../../backends/TaskStore.js';
+import { ANONYMOUS_OWNER, listUnavailable } from '../../session/caller.js';
+import type { ProtocolHandlers, RequestScope } from '../../session/dispatch.js';
+import { listParams, parseParams, taskIdParams } from '../../session/params.js';
+import type { SessionRouter } from '../../session/SessionRouter.js';
+import { checkToolCallResult, directToolCall, serverToolCall, toolArguments } from '../../session/toolCall.js';
+import { CallToolRequestParamsSchema, ErrorCode } from '../../wire.js';
+import type { ProtocolDeps } from '../ProtocolDeps.js';
+import { TaskResultHandler } from './TaskResultHandler.js';
+import { toTask } from './wire.js';
 
 /**
- * The protocol revision 2025-11-25 binding: `tasks/get`, `tasks/result`, `tasks/list` and
- * `tasks/cancel` on one server, each a thin translation onto the engine.
- * @internal
+ * The protocol revision 2025-11-25: `tools/call` (with `params.task`), `tasks/get`,
+ * `tasks/result`, `tasks/list` and `tasks/cancel`, each a plain function onto the engine.
  */
-export function registerTaskMethods(
-  binding: ServerBinding,
-  engine: TaskEngine,
-  resultHandler: TaskResultHandler,
-  ownerOf: (extra: ServerExtra) => string,
-  pageSize: number,
-): void {
-  const { server } = binding;
-  server.registerCapabilities({ tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } });
+export function rev2025Handlers(deps: ProtocolDeps): ProtocolHandlers {
+  const results = new TaskResultHandler(deps.engine);
+  return {
+    'tools/call': (scope) => callTool(deps, scope),
+    'tasks/get': (scope) => getTask(deps, scope),
+    'tasks/result': (scope) => taskResult(results, scope),
+    'tasks/list': (scope) => listTasks(deps, scope),
+    'tasks/cancel': (scope) => cancelTask(deps, scope),
+  };
+}
 
-  setMethodHandler(server, 'tasks/get', taskIdParams, async (params, extra) => {
-    const record = await engine.get(params.taskId, ownerOf(extra));
-    return toTask(record);
+/** `tools/call`: with `params.task` a task tool starts a task (CreateTaskResult); without, it runs inline. */
+export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise<Record<string, unknown>> {
+  const { request, server } = scope;
+  const params = parseParams('tools/call', CallToolRequestParamsSchema, request.params);
+  const { name, task } = params;
+  const tool = server.tools.get(name);
+  if (!tool) return checkToolCallResult(task !== undefined, await serverToolCall(server, request, name, task !== undefined));
+  if (task === undefined) return checkToolCallResult(false, await directToolCall(server, request, params, deps.safeguards));
+  if (task.ttl !== undefined && !(Number.isInteger(task.ttl) && task.ttl >= 0)) {
+    // A ttl is a whole number of ms ≥ 0 (a negative one would grant a task deleted before anyone
+    // can read it); one below minTtl is granted minTtl, and the task reports what it was granted.
+    throw mcpError(ErrorCode.InvalidParams, `Invalid params.task.ttl: ${task.ttl} (expected an integer number of ms ≥ 0)`);
+  }
+  const args = toolArguments(tool, name, params.arguments);
+  const progressToken = params._meta?.progressToken;
+  const record = await deps.engine.start({
+    owner: scope.owner,
+    ...(task.ttl === undefined ? {} : { ttl: task.ttl }),
+    session: rev2025Session(server.router),
+    ...(progressToken === undefined ? {} : { progressToken }),
+    run: (context) => deps.safeguards.runTask(name, context, (t) => tool.run(args, t)),
+    ...(tool.restartable ? { restart: { tool: name, args } } : {}),
   });
+  return checkToolCallResult(true, { task: toTask(record) });
+}
 
-  setMethodHandler(server, 'tasks/result', taskIdParams, async (params, extra) => {
-    const connection = binding.connection;
-    if (!connection) throw mcpError(ErrorCode.InternalError, 'No connection for tasks/result');
-    const current = takeOverResultCall(connection, params.taskId, extra);
-    try {
-      return await resultHandler.handle(params.taskId, ownerOf(extra), connection, current.call);
-    } finally {
-      current.release();
-    }
-  });
+/** `tasks/get`: the task as the spec shows it. */
+export async function getTask(deps: ProtocolDeps, scope: RequestScope): Promise<Record<string, unknown>> {
+  const params = parseParams('tasks/get', taskIdParams, scope.request.params);
+  return toTask(await deps.engine.get(params.taskId, scope.owner));
+}
 
-  setMethodHandler(server, 'tasks/list', listParams, async (params, extra) => {
-    const owner = ownerOf(extra);
-    // Anonymous callers share one owner: listing it would hand every caller everyone's task ids.
-    if (owner === ANONYMOUS_OWNER) throw listUnavailable();
-    try {
-      const page = await engine.list(owner, params?.cursor, pageSize);
-      const tasks = page.tasks.map(toTask);
-      return page.nextCursor === undefined ? { tasks } : { tasks, nextCursor: page.nextCursor };
-    } catch (error) {
-      if (error instanceof InvalidCursorError) throw mcpError(ErrorCode.InvalidParams, error.message);
-      throw error;
-    }
-  });
+/** `tasks/result`: the task's queued messages on this call's stream, then its outcome (TaskResultHandler). */
+export async function taskResult(results: TaskResultHandler, scope: RequestScope): Promise<CallToolResult> {
+  const params = parseParams('tasks/result', taskIdParams, scope.request.params);
+  return results.handle(params.taskId, scope.owner, scope.server.router, scope.request);
+}
 
-  setMethodHandler(server, 'tasks/cancel', taskIdParams, async (params, extra) => {
-    const record = await engine.cancel(params.taskId, ownerOf(extra));
-    return toTask(record);
-  });
+/** `tasks/list`: a page of the caller's tasks (refused to anonymous callers). */
+export async function listTasks(deps: ProtocolDeps, scope: RequestScope): Promise<Record<string, unknown>> {
+  const params = parseParams('tasks/list', listParams, scope.request.params);
+  // Anonymous callers share one owner: listing it would hand every caller everyone's task ids.
+  if (scope.owner === ANONYMOUS_OWNER) throw listUnavailable();
+  try {
+    const page = await deps.engine.list(scope.owner, params?.cursor, deps.pageSize);
+    const tasks = page.tasks.map(toTask);
+    return page.nextCursor === undefined ? { tasks } : { tasks, nextCursor: page.nextCursor };
+  } catch (error) {
+    if (error instanceof InvalidCursorError) throw mcpError(ErrorCode.InvalidParams, error.message);
+    throw error;
+  }
+}
+
+/** `tasks/cancel`: the task, now `cancelled`. */
+export async function cancelTask(deps: ProtocolDeps, scope: RequestScope): Promise<Record<string, unknown>> {
+  const params = parseParams('tasks/cancel', taskIdParams, scope.request.params);
+  return toTask(await deps.engine.cancel(params.taskId, scope.owner));
+}
+
+/** How a 2025-11-25 task reaches its client outside `tasks/result`: the server's session, status pushed as `notifications/tasks/status`. */
+function rev2025Session(router: SessionRouter): TaskSession {
+  return {
+    clientCapabilities: () => router.clientCapabilities(),
+    notify: (notification) => router.send(notification),
+    statusChanged: async (record) => void (await router.send({ method: 'notifications/tasks/status', params: toTask(record) })),
+  };
 }

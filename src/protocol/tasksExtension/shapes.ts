@@ -1,37 +1,13 @@
-import { ClientCapabilitiesSchema, ErrorCode, RELATED_TASK_META_KEY } from '../../wire.js';
-import type { ClientCapabilities, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { describeZodError, mcpError, toMcpError } from '../../errors.js';
-import type { TaskEngine } from '../../engine/TaskEngine.js';
+import { ErrorCode, RELATED_TASK_META_KEY } from '../../wire.js';
+import type { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { mcpError, toMcpError } from '../../errors.js';
+import type { QueuedRequest } from '../../backends/TaskMessageQueue.js';
 import {
-  CLIENT_CAPABILITIES_META_KEY,
   MISSING_REQUIRED_CLIENT_CAPABILITY,
   TASKS_EXTENSION_ID,
 } from './wire.js';
 import type { ExtensionDetailedTask, ExtensionTask, InputRequests } from './wire.js';
-import type { TaskRecord } from '../../types.js';
-
-/**
- * Which protocol a request speaks, decided per request:
- * - `legacy`: no per-request client capabilities in `_meta` — a 2025-11-25 client; `params.task` opts in.
- * - `modern`: `_meta["io.modelcontextprotocol/clientCapabilities"]` present — a 2026-07-28-style
- *   client; `params.task` is ignored (SEP-2663) and `tasks` says whether it declared the extension.
- * @internal
- */
-export type RequestProtocol =
-  | { kind: 'legacy' }
-  | { kind: 'modern'; capabilities: ClientCapabilities; tasks: boolean };
-
-/** Reads the request's per-request client capabilities; -32602 when present but malformed. @internal */
-export function requestProtocol(params: unknown): RequestProtocol {
-  const meta = isObject(params) && isObject(params['_meta']) ? params['_meta'] : undefined;
-  if (!meta || !(CLIENT_CAPABILITIES_META_KEY in meta)) return { kind: 'legacy' };
-  const parsed = ClientCapabilitiesSchema.safeParse(meta[CLIENT_CAPABILITIES_META_KEY]);
-  if (!parsed.success) {
-    throw mcpError(ErrorCode.InvalidParams, `Invalid _meta["${CLIENT_CAPABILITIES_META_KEY}"]: ${describeZodError(parsed.error)}`);
-  }
-  const capabilities = parsed.data;
-  return { kind: 'modern', capabilities, tasks: isObject(capabilities.extensions?.[TASKS_EXTENSION_ID]) };
-}
+import type { TaskOutcome, TaskRecord } from '../../types.js';
 
 /** -32021 Missing Required Client Capability, naming the tasks extension. @internal */
 export function missingTasksExtension(what: string): McpError {
@@ -65,12 +41,17 @@ export function toExtensionTask(record: TaskRecord): ExtensionTask {
 }
 
 /**
- * `tasks/get`'s `DetailedTask` for a record. A work function that threw a plain `Error` leaves the
- * task `failed` with an `isError` result in the store (the 2025-11-25 view); the extension keeps
- * `failed` for JSON-RPC errors only, so that task shows as `completed` with the `isError` result.
+ * `tasks/get`'s `DetailedTask` for a record, given what its status needs: the outstanding
+ * requests (`input_required`) or the outcome (`completed`/`failed`). A work function that threw a
+ * plain `Error` leaves the task `failed` with an `isError` result in the store (the 2025-11-25
+ * view); the extension keeps `failed` for JSON-RPC errors only, so that task shows as `completed`
+ * with the `isError` result.
  * @internal
  */
-export async function detailedTask(engine: TaskEngine, record: TaskRecord): Promise<ExtensionDetailedTask> {
+export function detailedTask(
+  record: TaskRecord,
+  details: { outcome?: TaskOutcome; requests?: readonly QueuedRequest[] },
+): ExtensionDetailedTask {
   const task = toExtensionTask(record);
   switch (record.status) {
     case 'working':
@@ -78,10 +59,11 @@ export async function detailedTask(engine: TaskEngine, record: TaskRecord): Prom
     case 'cancelled':
       return { ...task, status: 'cancelled' };
     case 'input_required':
-      return { ...task, status: 'input_required', inputRequests: await inputRequests(engine, record.taskId) };
+      return { ...task, status: 'input_required', inputRequests: inputRequests(details.requests ?? []) };
     case 'completed':
     case 'failed': {
-      const outcome = await engine.outcome(record.taskId);
+      const outcome = details.outcome;
+      if (!outcome) throw mcpError(ErrorCode.InternalError, `Task ${record.taskId} has no stored outcome`);
       if (outcome.type === 'error') return { ...task, status: 'failed', error: { ...outcome.error } };
       return { ...task, status: 'completed', result: { ...outcome.result } };
     }
@@ -89,9 +71,9 @@ export async function detailedTask(engine: TaskEngine, record: TaskRecord): Prom
 }
 
 /** The task's outstanding requests, keyed by their request ids (unique over the engine's life). @internal */
-export async function inputRequests(engine: TaskEngine, taskId: string): Promise<InputRequests> {
+export function inputRequests(outstanding: readonly QueuedRequest[]): InputRequests {
   const requests: InputRequests = {};
-  for (const queued of await engine.outstanding(taskId)) {
+  for (const queued of outstanding) {
     const { method, params } = queued.message;
     requests[queued.requestId] = params === undefined ? { method } : { method, params: withoutRelatedTask(params) };
   }

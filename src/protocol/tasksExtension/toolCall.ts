@@ -1,56 +1,65 @@
-import { ErrorCode } from '../../wire.js';
-import type { ClientCapabilities, ProgressToken, RequestId, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
-import { mcpError, toMcpError } from '../../errors.js';
-import type { ServerBinding, ServerExtra } from '../../session/ServerBinding.js';
-import type { TaskEngine, TaskSession, TaskSpec } from '../../engine/TaskEngine.js';
-import { toExtensionTask, withoutRelatedTask } from './shapes.js';
-import type { ExtensionCreateTaskResult } from './wire.js';
-import type { RegisteredTaskTool } from '../../session/toolRegistry.js';
-import type { TaskRecord } from '../../types.js';
+import type { ClientCapabilities, RequestId, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
 import { STOP_WAITING } from '../../backends/Waiters.js';
+import type { TaskEngine, TaskSession } from '../../engine/TaskEngine.js';
+import { mcpError, toMcpError } from '../../errors.js';
+import type { RequestScope } from '../../session/dispatch.js';
+import { parseParams } from '../../session/params.js';
+import type { SessionRouter } from '../../session/SessionRouter.js';
+import { checkToolCallResult, directToolCall, toolArguments } from '../../session/toolCall.js';
+import type { TaskRecord } from '../../types.js';
+import { CallToolRequestParamsSchema, ErrorCode } from '../../wire.js';
+import type { ProtocolDeps } from '../ProtocolDeps.js';
+import { missingTasksExtension, toExtensionTask, withoutRelatedTask } from './shapes.js';
+import type { ExtensionCreateTaskResult } from './wire.js';
 
-/** What a `tools/call` from an extension client needs besides the tool. @internal */
-export interface ExtensionCall {
-  engine: TaskEngine;
-  binding: ServerBinding;
-  owner: string;
-  /** The request's own client capabilities (2026-07-28 declares them per request). */
-  capabilities: ClientCapabilities;
-  extra: ServerExtra;
-  progressToken?: ProgressToken;
-  /** ms an `optional` tool may run before its call is answered with a task instead. */
-  promoteAfter: number;
-  /** The work as the task runs it (already wrapped like the 2025-11-25 path's). */
-  run: TaskSpec['run'];
-  /** For restartable tools: what another instance needs to run the task again. */
-  restart?: TaskSpec['restart'];
-}
+const toolCallParams = z.looseObject({
+  name: z.string(),
+  arguments: z.record(z.string(), z.unknown()).optional(),
+  _meta: z.looseObject({ progressToken: z.union([z.string(), z.number()]).optional() }).optional(),
+});
 
 /**
- * Runs a task tool for a client that declared the tasks extension. Every call starts a task actor
- * at once, so the work never has to move: a `required` tool answers `CreateTaskResult` right away;
- * an `optional` one answers inline with its result (the task is then forgotten, its id never seen)
- * unless it is still running after `promoteAfter` ms or asks the client for input first, in which
- * case the same running task is handed out as `CreateTaskResult`.
- * @internal
+ * `tools/call` from a 2026-style client. `params.task` is ignored (SEP-2663). A task tool called
+ * by a client that declared the extension runs as a task actor at once, so the work never has to
+ * move: a `required` tool answers `CreateTaskResult` right away; an `optional` one answers inline
+ * with its result (the task is then forgotten, its id never seen) unless it is still running after
+ * `promoteAfter` ms or asks the client for input first, in which case the same running task is
+ * handed out as `CreateTaskResult`. Any other call is answered directly, as 2025-11-25 would.
  */
-export async function callToolForExtension(
-  call: ExtensionCall,
-  tool: RegisteredTaskTool,
-): Promise<Record<string, unknown>> {
-  const { engine, owner } = call;
-  const session = new ExtensionTaskSession(call.binding, call.capabilities, call.extra.requestId);
+export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise<Record<string, unknown>> {
+  const { request, server, route } = scope;
+  const { task: _ignored, ...params } = parseParams('tools/call', toolCallParams, request.params);
+  const delegate = async (): Promise<Record<string, unknown>> => {
+    // Checked as a 2025-11-25 call's params are: the call is served as one, without `task`.
+    const checked = parseParams('tools/call', CallToolRequestParamsSchema, params);
+    const result = checkToolCallResult(false, await directToolCall(server, { ...request, params }, checked, deps.safeguards));
+    return { ...result, resultType: 'complete' };
+  };
+  const tool = server.tools.get(params.name);
+  if (!tool) return delegate();
+  const declared = route.protocol === 'tasksExtension' && route.declared;
+  if (!declared) {
+    if (tool.taskSupport === 'required') throw missingTasksExtension(`tool ${params.name} runs only as a task`);
+    return delegate();
+  }
+  const args = toolArguments(tool, params.name, params.arguments);
+  const { engine } = deps;
+  const owner = scope.owner;
+  const capabilities = route.protocol === 'tasksExtension' ? route.capabilities : {};
+  const session = new ExtensionTaskSession(server.router, capabilities, request.id);
   if (tool.taskSupport === 'required') session.answered();
+  const progressToken = params._meta?.progressToken;
   const record = await engine.start({
     owner,
     session,
-    ...(call.progressToken === undefined ? {} : { progressToken: call.progressToken }),
-    run: call.run,
-    ...(call.restart ? { restart: call.restart } : {}),
+    ...(progressToken === undefined ? {} : { progressToken }),
+    run: (context) => deps.safeguards.runTask(params.name, context, (task) => tool.run(args, task)),
+    ...(tool.restartable ? { restart: { tool: params.name, args } } : {}),
   });
   if (tool.taskSupport === 'required') return createTaskResult(record);
 
-  const decision = await settleOrPromote(engine, record.taskId, session, call.promoteAfter, call.extra.signal);
+  const decision = await settleOrPromote(engine, record.taskId, session, deps.promoteAfter, request.signal);
   session.answered();
   if (decision === 'promote') return createTaskResult(await engine.get(record.taskId, owner));
   if (decision === 'aborted') {
@@ -114,7 +123,7 @@ class ExtensionTaskSession implements TaskSession {
   private open = true;
 
   constructor(
-    private readonly binding: ServerBinding,
+    private readonly router: SessionRouter,
     private readonly capabilities: ClientCapabilities,
     private readonly requestId: RequestId,
   ) {
@@ -137,17 +146,10 @@ class ExtensionTaskSession implements TaskSession {
 
   /** Always true: handled (sent or deliberately dropped), so the engine never queues it. */
   async notify(notification: ServerNotification): Promise<boolean> {
-    const connection = this.binding.connection;
-    if (!this.open || !connection || connection.closed) return true;
+    if (!this.open) return true;
     const params = notification.params === undefined ? undefined : withoutRelatedTask(notification.params);
-    try {
-      await connection.send(
-        { jsonrpc: '2.0', method: notification.method, ...(params === undefined ? {} : { params }) },
-        { relatedRequestId: this.requestId },
-      );
-    } catch {
-      // The call's stream is gone; the notification has nowhere else to go in the extension.
-    }
+    // False when the call's stream is gone: the notification has nowhere else to go in the extension.
+    await this.router.send({ method: notification.method, ...(params === undefined ? {} : { params }) } as ServerNotification, this.requestId);
     return true;
   }
 }

@@ -1,0 +1,26 @@
+import type { CallToolResult, ClientCapabilities, ProgressToken, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
+import type { TaskRecord } from '../types.js';
+import type { TaskContext } from './TaskContext.js';
+
+/** The session a task was created in: how the task reaches its client outside `tasks/result`. */
+export interface TaskSession {
+  /** The client's declared capabilities (checked before any input request is sent). */
+  clientCapabilities(): ClientCapabilities | undefined;
+  /** Sends a notification on the session's standalone stream; resolves false when it is gone. */
+  notify(notification: ServerNotification): Promise<boolean>;
+  /** The task's stored status changed (each protocol tells its client in its own words, or not at all). */
+  statusChanged(record: TaskRecord): Promise<void>;
+}
+
+/** What starting a task needs. */
+export interface TaskSpec {
+  owner: string;
+  /** Requested ttl in ms (capped by the engine's maximum). */
+  ttl?: number;
+  session: TaskSession;
+  progressToken?: ProgressToken;
+  /** The work; its result completes the task, its throw fails it. */
+  run: (task: TaskContext) => Promise<CallToolResult> | CallToolResult;
+  /** Set for tools registered as restartable: what another instance needs to run the task again. */
+  restart?: { tool: string; args: unknown };
+}

@@ -1,0 +1,92 @@
+import type { TaskCluster } from './backends/TaskCluster.js';
+import type { TaskMessageQueue } from './backends/TaskMessageQueue.js';
+import type { TaskStore } from './backends/TaskStore.js';
+import type { ErrorMapper } from './engine/errorMapping.js';
+import type { TaskLimits } from './engine/limits.js';
+import type { InspectionObserver, InspectionSanitizer } from './inspect/inspection.js';
+import type { CallerInfo, UnidentifiedCallers } from './session/caller.js';
+
+/** Options of `TaskSupport`; every field has a default. */
+export interface TaskSupportOptions {
+  /** Where records and results live. Default: a new `InMemoryTaskStore`. */
+  store?: TaskStore;
+  /** Where messages for `tasks/result` wait. Default: a new `InMemoryTaskMessageQueue`. */
+  queue?: TaskMessageQueue;
+  /** ttl (ms) granted when the client asks for none. Default 1 hour. */
+  defaultTtl?: number;
+  /** Largest ttl (ms) granted; larger requests get this. Default 24 hours. */
+  maxTtl?: number;
+  /**
+   * Smallest ttl (ms) granted; smaller requests (`ttl: 0` included) get this, and the granted ttl
+   * is what `CreateTaskResult` and `tasks/get` report. Default 1000: a task never vanishes before
+   * a client polling at the default `pollInterval` could see it once.
+   */
+  minTtl?: number;
+  /** `pollInterval` (ms) suggested to clients. Default 1000. */
+  pollInterval?: number;
+  /** `tasks/list` page size. Default 10, like both reference SDKs. */
+  pageSize?: number;
+  /** Who a request's caller is, for binding tasks to it. Default: auth principal, else session, else connection. */
+  identify?: (caller: CallerInfo) => string;
+  /**
+   * An XState inspection observer: the root actor and every task actor report to it, through
+   * `sanitize`. `true` starts the Stately inspector relay on `inspectPort` (Node only; needs
+   * `@statelyai/inspect`), logs the page to open and stops it on `close()`; if the relay cannot
+   * start (e.g. the port is taken) a warning names the address and the server serves on without
+   * it. Off (the default) costs nothing: no observer, no serialisation.
+   */
+  inspect?: InspectionObserver | true;
+  /** Port of the Stately relay that `inspect: true` starts (loopback only). Default 8080; 0 picks a free one. */
+  inspectPort?: number;
+  /**
+   * What the inspector may see. Default: actor, event and snapshot events only, with tool results,
+   * client answers and errors redacted to their shape and size. `false` passes XState's raw events.
+   */
+  sanitize?: InspectionSanitizer | false;
+  /** Where warnings (e.g. an answer nobody waits for) go. Default: `console`. */
+  logger?: Pick<Console, 'warn' | 'error'>;
+  /**
+   * Live tasks per caller and per server, memory budget, rates of task creation and `tasks/*`
+   * requests, input requests and notifications per task, result size, pollInterval floor. See `docs/limits.md`.
+   */
+  limits?: TaskLimits;
+  /**
+   * Longest a store or queue call may take (ms) before the request or task step that made it
+   * fails with -32603; `Infinity` waits forever. Default 5000. Backend errors never reach clients:
+   * they are logged and answered with a generic -32603.
+   */
+  storeTimeout?: number;
+  /** Maps what a tool's work throws before any client sees it (e.g. hide internal messages). Default: the message as is. */
+  mapError?: ErrorMapper;
+  /**
+   * Callers with neither a session nor an auth context (stateless HTTP): `'auto'` (default) makes
+   * them anonymous over HTTP — task ids become the only capability and `tasks/list` is not
+   * advertised — and binds stdio/in-memory callers to their connection. See `docs/security.md`.
+   */
+  unidentifiedCallers?: UnidentifiedCallers;
+  /**
+   * Shares tasks between server instances (e.g. `createRedisTaskBackend(...).cluster` from
+   * `mcp-task-actors/redis`): any instance serves any task, dead instances' tasks are taken over.
+   */
+  cluster?: TaskCluster;
+  /**
+   * Also speak the tasks extension (`io.modelcontextprotocol/tasks`, SEP-2663) to requests that
+   * carry per-request client capabilities (2026-style clients). Default true. See `docs/protocols.md`.
+   */
+  tasksExtension?: boolean;
+  /** For extension clients: ms an `optional` tool runs inline before its call is answered with a task. Default 1000. */
+  promoteAfter?: number;
+}
+
+/** A number of ms that must be positive and finite; RangeError naming the option otherwise. @internal */
+export function positive(value: number, name: string): number {
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number of ms, got ${value}`);
+  return value;
+}
+
+/** `promoteAfter` (ms): defaults to 1000 and may be 0. @internal */
+export function promoteAfterOf(promoteAfter: number | undefined): number {
+  const ms = promoteAfter ?? 1000;
+  if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`promoteAfter must be a number of ms >= 0, got ${ms}`);
+  return ms;
+}

@@ -1,0 +1,13 @@
+import type { TaskEngine } from '../engine/TaskEngine.js';
+import type { WorkSafeguards } from '../engine/WorkSafeguards.js';
+
+/** What every protocol's handlers are built with. */
+export interface ProtocolDeps {
+  readonly engine: TaskEngine;
+  /** `tasks/list` page size. */
+  readonly pageSize: number;
+  /** For extension clients: ms an `optional` tool runs inline before its call is answered with a task. */
+  readonly promoteAfter: number;
+  /** Runs a tool's work through the safeguards (error mapping, result size, input cap). */
+  readonly safeguards: Pick<WorkSafeguards, 'runTask' | 'runInline'>;
+}

@@ -1,0 +1,28 @@
+import type { JsonRpcErrorShape } from '../types.js';
+import type { SdkAdapter } from './types.js';
+import { sdkV1 } from './v1/adapter.js';
+import type { SdkV1Server } from './v1/adapter.js';
+
+/** Every SDK line TaskSupport serves, tried in order (a second line adds its adapter here). */
+export const sdkAdapters: readonly SdkAdapter[] = [sdkV1];
+
+/** A server TaskSupport can serve: a v1 low-level `Server` or `McpServer`. */
+export type AnyServer = SdkV1Server;
+
+/** The adapter of the SDK line that made `server`; TypeError naming the supported lines otherwise. */
+export function adapterFor(server: object): SdkAdapter {
+  const adapter = sdkAdapters.find((candidate) => candidate.accepts(server));
+  if (!adapter) {
+    throw new TypeError(`mcp-task-actors: not a server of a supported SDK (${sdkAdapters.map((a) => a.name).join(', ')})`);
+  }
+  return adapter;
+}
+
+/** The JSON-RPC error an SDK error class carries, from the first adapter that knows it. */
+export function errorShapeOf(error: unknown): JsonRpcErrorShape | undefined {
+  for (const adapter of sdkAdapters) {
+    const shape = adapter.errorShape(error);
+    if (shape) return shape;
+  }
+  return undefined;
+}

@@ -1,0 +1,74 @@
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { InitializeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { InitializeResult, JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import type { RequestHandler, ServerHost } from '../../session/ServerHost.js';
+import { currentRequestHandler, installMcpServerToolHandlers, mcpServerHasTool } from './internals.js';
+import type { RawRequestHandler } from './internals.js';
+import { nativeOf, toIncomingRequest } from './request.js';
+import type { ServerExtra } from './request.js';
+import { wrapTransport } from './transport.js';
+
+/** A schema that lets every params through: the handlers check params themselves (-32602 with a readable message, not a ZodError's -32603). */
+function lenient(method: string) {
+  return z.object({ method: z.literal(method), params: z.unknown().optional() });
+}
+
+type Install = (
+  this: Server,
+  schema: ReturnType<typeof lenient>,
+  handler: (request: { method: string; params?: unknown }, extra: ServerExtra) => Promise<Record<string, unknown>>,
+) => void;
+
+/**
+ * The ServerHost of an SDK v1 server (a low-level `Server`, with the `McpServer` around it if
+ * any). Made once per server: for an McpServer it first makes McpServer install its own tool
+ * handlers, then captures them as `previous`.
+ * @internal
+ */
+export function createHost(server: Server, mcpServer: McpServer | undefined): ServerHost {
+  if (mcpServer) installMcpServerToolHandlers(mcpServer);
+  else server.registerCapabilities({ tools: {} });
+  const previous = {
+    'tools/call': wrapRaw(currentRequestHandler(server, 'tools/call')),
+    'tools/list': wrapRaw(currentRequestHandler(server, 'tools/list')),
+  };
+  return {
+    registerCapabilities: (capabilities) => server.registerCapabilities(capabilities),
+    handle: (method, handler) => {
+      const serve = (request: { method: string; params?: unknown }, extra: ServerExtra) => handler(toIncomingRequest(request, extra));
+      // tools/call is installed with the base Protocol method: `Server`'s own would validate every
+      // result as a CallToolResult (adding `content: []` to the extension's CreateTaskResult); the
+      // 2025-11-25 handler applies the same checks itself (rev2025-11-25/wire.ts checkToolCallResult).
+      if (method === 'tools/call') (Protocol.prototype.setRequestHandler as unknown as Install).call(server, lenient(method), serve);
+      else server.setRequestHandler(lenient(method), serve);
+    },
+    previous: (method) => previous[method],
+    hasOwnTool: (name) => (mcpServer ? mcpServerHasTool(mcpServer, name) : undefined),
+    transformInitialize: (transform) => {
+      const initialize = currentRequestHandler(server, 'initialize');
+      if (!initialize) throw new Error('Unsupported @modelcontextprotocol/sdk: Server has no initialize handler');
+      server.setRequestHandler(InitializeRequestSchema, async (request, extra) => {
+        const result = (await initialize(request as unknown as JSONRPCRequest, extra)) as InitializeResult;
+        return transform(result, toIncomingRequest(request, extra).caller);
+      });
+    },
+    clientCapabilities: () => server.getClientCapabilities(),
+    listen: (listener) => {
+      const connect = server.connect.bind(server);
+      server.connect = (transport: Transport) => connect(wrapTransport(transport, listener));
+    },
+  };
+}
+
+/** The SDK's raw handler as a RequestHandler (it gets the request's current params: the extension strips `task`). */
+function wrapRaw(raw: RawRequestHandler | undefined): RequestHandler | undefined {
+  if (!raw) return undefined;
+  return async (request) => {
+    const { request: message, extra } = nativeOf(request);
+    return (await raw(message, extra)) as Record<string, unknown>;
+  };
+}

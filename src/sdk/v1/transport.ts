@@ -1,0 +1,88 @@
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ErrorCode, JSONRPCRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import type { JSONRPCErrorResponse, JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { ClientResponse, ConnectionListener, ConnectionPort } from '../../session/ServerHost.js';
+import type { MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
+
+let connections = 0;
+
+/** One transport connection of one SDK v1 `Server`, as the session router sees it. */
+class Connection implements ConnectionPort {
+  /** Identifies the connection when the transport has no session id. */
+  readonly id = `c${++connections}`;
+  closed = false;
+
+  constructor(private readonly transport: Transport) {}
+
+  send(message: JSONRPCMessage, relatedRequestId?: RequestId): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('Connection closed'));
+    return this.transport.send(message, relatedRequestId === undefined ? undefined : { relatedRequestId });
+  }
+}
+
+/**
+ * Puts `listener` (the session router) between a transport and the SDK `Server`: every client
+ * response goes to `listener.response` first, and one it consumes (an answer to a task's request)
+ * never reaches the SDK; everything else goes to the SDK as usual. Also answers requests the SDK's
+ * schema would drop without a reply.
+ * @internal
+ */
+export function wrapTransport(inner: Transport, listener: ConnectionListener): Transport {
+  const connection = new Connection(inner);
+  const previous = { onmessage: inner.onmessage, onclose: inner.onclose, onerror: inner.onerror };
+  const outer: Transport = {
+    start: () => inner.start(),
+    close: () => inner.close(),
+    send: (message, options) => inner.send(message, options),
+    get sessionId() {
+      return inner.sessionId;
+    },
+    setProtocolVersion: (version: string) => inner.setProtocolVersion?.(version),
+  };
+  inner.onmessage = (message: JSONRPCMessage, extra?: MessageExtraInfo) => {
+    const refusal = refuseMalformedRequest(message);
+    if (refusal) {
+      // The SDK drops a request its schema rejects without a reply, leaving the client waiting forever.
+      inner.send(refusal).catch((error: unknown) => inner.onerror?.(error instanceof Error ? error : new Error(String(error))));
+      return;
+    }
+    if (isResponse(message) && listener.response(connection, message)) return;
+    previous.onmessage?.(message, extra);
+    outer.onmessage?.(message, extra);
+  };
+  inner.onclose = () => {
+    connection.closed = true;
+    listener.closed(connection);
+    previous.onclose?.();
+    outer.onclose?.();
+  };
+  inner.onerror = (error: Error) => {
+    previous.onerror?.(error);
+    outer.onerror?.(error);
+  };
+  listener.opened(connection);
+  return outer;
+}
+
+/**
+ * The error reply for a request (method and id present) the SDK's schema rejects: -32602 when only
+ * its params are wrong (e.g. a malformed `_meta`, or an array), -32600 when it is no valid request.
+ */
+function refuseMalformedRequest(message: unknown): JSONRPCErrorResponse | undefined {
+  if (typeof message !== 'object' || message === null) return undefined;
+  const { jsonrpc, id, method, params } = message as Record<string, unknown>;
+  if (typeof method !== 'string' || (typeof id !== 'string' && typeof id !== 'number')) return undefined;
+  const parsed = JSONRPCRequestSchema.safeParse(message);
+  if (parsed.success) return undefined;
+  const onlyParams = jsonrpc === '2.0' && typeof params === 'object' && params !== null;
+  const why = z.prettifyError(parsed.error).slice(0, 500);
+  const error = onlyParams
+    ? { code: ErrorCode.InvalidParams, message: `Invalid params for ${method.slice(0, 100)}: ${why}` }
+    : { code: ErrorCode.InvalidRequest, message: `Invalid request: ${why}` };
+  return { jsonrpc: '2.0', id, error };
+}
+
+function isResponse(message: JSONRPCMessage): message is ClientResponse {
+  return 'id' in message && !('method' in message) && ('result' in message || 'error' in message);
+}
