@@ -3,16 +3,17 @@
  * The machines themselves are exported from `mcp-task-actors/machines`.
  */
 export { TaskSupport } from './TaskSupport.js';
-export type { AnyServer, TaskSupportOptions } from './TaskSupport.js';
+export type { TaskSupportOptions } from './options.js';
+export type { AnyServer } from './sdk/index.js';
 export type { TaskContext } from './engine/TaskContext.js';
 export { MissingClientCapabilityError } from './engine/TaskContext.js';
 export type { TaskToolConfig, TaskToolWork, TaskSupportMode } from './session/toolRegistry.js';
 export type { TaskStore } from './backends/TaskStore.js';
 export { InvalidCursorError } from './backends/TaskStore.js';
 export { InMemoryTaskStore } from './backends/InMemoryTaskStore.js';
-export type { EnqueueOptions, TaskMessageQueue, QueuedMessage } from './backends/TaskMessageQueue.js';
+export type { EnqueueOptions, TaskMessageQueue, QueuedMessage, QueuedRequest } from './backends/TaskMessageQueue.js';
+export type { ClusterCommand, ClusterHandlers, TaskCluster } from './backends/TaskCluster.js';
 export { InMemoryTaskMessageQueue } from './backends/InMemoryTaskMessageQueue.js';
-export { TaskResultHandler } from './protocol/rev2025-11-25/TaskResultHandler.js';
 export { defaultIdentify } from './session/caller.js';
 export type { CallerInfo } from './session/caller.js';
 export { isTerminal } from './types.js';
@@ -34,6 +35,7 @@ export type {
   InputResponses,
 } from './protocol/tasksExtension/wire.js';
 export type {
+  Answer,
   JsonRpcErrorShape,
   TaskOutcome,
   TaskPage,

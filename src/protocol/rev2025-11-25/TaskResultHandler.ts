@@ -19,6 +19,7 @@ const MAX_BACKOFF_MS = 1_000;
  * It sleeps on "a message was queued OR the task is terminal", never on a timer, so it answers
  * the moment the task actor settles. Requests it delivered that are still unanswered when the
  * call goes away are put back at the front of the queue for the next `tasks/result`.
+ * @internal (no longer exported: it needs the engine and the session router)
  */
 export class TaskResultHandler {
   constructor(private readonly engine: TaskEngine) {}
