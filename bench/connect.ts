@@ -1,11 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import {
-  CallToolResultSchema,
-  CreateTaskResultSchema,
-  ElicitRequestSchema,
-} from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, CreateTaskResultSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { hostHttp } from './httpHost.js';
 import type { BenchImpl } from './impls/types.js';
@@ -30,10 +26,7 @@ export interface BenchClient {
 const TTL = 3_600_000;
 
 export async function connectClient(impl: BenchImpl, kind: TransportKind): Promise<BenchClient> {
-  const client = new Client(
-    { name: 'bench-client', version: '1.0.0' },
-    { capabilities: { elicitation: { form: {} } } },
-  );
+  const client = new Client({ name: 'bench-client', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } } });
   const elicitedAt = new Map<number, number>();
   client.setRequestHandler(ElicitRequestSchema, async (request): Promise<ElicitResult> => {
     elicitedAt.set(runOfAsk(request.params.message), performance.now());
@@ -65,8 +58,7 @@ export async function connectClient(impl: BenchImpl, kind: TransportKind): Promi
       );
       return created.task.taskId;
     },
-    result: (taskId) =>
-      client.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema, noTimeout),
+    result: (taskId) => client.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema, noTimeout),
     call: (tool, run) =>
       client.request({ method: 'tools/call', params: { name: tool, arguments: { run } } }, CallToolResultSchema, noTimeout),
     close: async () => {

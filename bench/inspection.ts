@@ -161,7 +161,9 @@ const median = (values: number[]): number => {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 };
 
-console.log(`node ${process.version}, ${TASKS} lifecycles per round, ${CONCURRENCY} concurrent, ${ROUNDS} rounds (+1 warm-up) per configuration, interleaved`);
+console.log(
+  `node ${process.version}, ${TASKS} lifecycles per round, ${CONCURRENCY} concurrent, ${ROUNDS} rounds (+1 warm-up) per configuration, interleaved`,
+);
 for (const config of configs) await round(config); // warm-up: JIT, module loading
 const results = new Map<string, { rates: number[]; cpu: number[]; observer: number[]; events: number }>(
   configs.map((c) => [c.name, { rates: [], cpu: [], observer: [], events: 0 }]),
@@ -183,7 +185,9 @@ const baseMedianRate = median(baseline.rates);
 const baseBestCpu = Math.min(...baseline.cpu);
 const baseMedianCpu = median(baseline.cpu);
 const ratio = (value: number, base: number): string => `x${(value / base).toFixed(2)}`;
-console.log('configuration                               best lifecycles/s   median lifecycles/s   best CPU µs/lc   median CPU µs/lc   in observer µs/lc   events/lc');
+console.log(
+  'configuration                               best lifecycles/s   median lifecycles/s   best CPU µs/lc   median CPU µs/lc   in observer µs/lc   events/lc',
+);
 for (const [name, { rates, cpu, observer, events }] of results) {
   const bestRate = Math.max(...rates);
   const medianRate = median(rates);
@@ -246,7 +250,9 @@ async function replayCosts(): Promise<void> {
         }),
     },
   ];
-  console.log(`\nobserver chain alone, replaying ${recorded.length} recorded events of ${LIFECYCLES} lifecycles (${(recorded.length / LIFECYCLES).toFixed(0)} per lifecycle before the filter), best of 200 rounds:`);
+  console.log(
+    `\nobserver chain alone, replaying ${recorded.length} recorded events of ${LIFECYCLES} lifecycles (${(recorded.length / LIFECYCLES).toFixed(0)} per lifecycle before the filter), best of 200 rounds:`,
+  );
   for (const chain of chains) {
     let best = Infinity;
     for (let r = 0; r < 200; r++) {

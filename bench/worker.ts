@@ -15,7 +15,6 @@ import { liveScale, retainedScale } from './workloads/scale.js';
 import { ceiling, inputRoundTrip, lifecycles, wakeLatency } from './workloads/speed.js';
 import type { Metrics } from './workloads/speed.js';
 
-
 function makeImpl(name: ImplName): BenchImpl {
   switch (name) {
     case 'ours':

@@ -67,8 +67,7 @@ export const taskMachine = setup({
       waitingFor: ({ context }, params: { requestId: string }) => [...context.waitingFor, params.requestId],
     }),
     forget: assign({
-      waitingFor: ({ context }, params: { requestId: string }) =>
-        context.waitingFor.filter((id) => id !== params.requestId),
+      waitingFor: ({ context }, params: { requestId: string }) => context.waitingFor.filter((id) => id !== params.requestId),
     }),
   },
   guards: {

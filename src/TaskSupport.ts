@@ -89,7 +89,8 @@ export class TaskSupport {
     const queue = guardCalls(this.queue, { component: 'queue', ...guard });
     const maxTtl = positive(options.maxTtl ?? 86_400_000, 'maxTtl');
     const minTtl = options.minTtl ?? 1000;
-    if (!(minTtl >= 0 && minTtl <= maxTtl)) throw new RangeError(`minTtl must be a number of ms from 0 to maxTtl (${maxTtl}), got ${minTtl}`);
+    if (!(minTtl >= 0 && minTtl <= maxTtl))
+      throw new RangeError(`minTtl must be a number of ms from 0 to maxTtl (${maxTtl}), got ${minTtl}`);
     this.engine = new TaskEngine(store, queue, {
       defaultTtl: positive(options.defaultTtl ?? 3_600_000, 'defaultTtl'),
       maxTtl,
@@ -116,7 +117,12 @@ export class TaskSupport {
     const identify = options.identify ?? defaultIdentify;
     const policy = options.unidentifiedCallers ?? 'auto';
     this.dispatch = createDispatcher({
-      table: protocolTable({ engine: this.engine, pageSize, promoteAfter: this.tasksExtension ? promoteAfterOf(options.promoteAfter) : 0, safeguards: this.safeguards }),
+      table: protocolTable({
+        engine: this.engine,
+        pageSize,
+        promoteAfter: this.tasksExtension ? promoteAfterOf(options.promoteAfter) : 0,
+        safeguards: this.safeguards,
+      }),
       classify,
       extensionEnabled: this.tasksExtension,
       operationRate,

@@ -34,12 +34,4 @@ export type {
   InputRequests,
   InputResponses,
 } from './protocol/tasksExtension/wire.js';
-export type {
-  Answer,
-  JsonRpcErrorShape,
-  TaskOutcome,
-  TaskPage,
-  TaskRecord,
-  TaskStatus,
-  TerminalTaskStatus,
-} from './types.js';
+export type { Answer, JsonRpcErrorShape, TaskOutcome, TaskPage, TaskRecord, TaskStatus, TerminalTaskStatus } from './types.js';

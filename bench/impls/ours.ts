@@ -11,7 +11,13 @@ export function oursImpl(): BenchImpl {
     logger: { warn: () => {}, error: (...args: unknown[]) => console.error(...args) },
     // The scale workload holds 100,000 live tasks of one caller, created as fast as they go; the
     // defaults refuse that (by design).
-    limits: { maxLiveTasks: 1_000_000, maxLiveTasksPerCaller: 1_000_000, taskCreationRate: Infinity, taskOperationRate: Infinity, ...(process.env.NOCAP ? { maxQueuedInputRequests: Infinity } : {}) },
+    limits: {
+      maxLiveTasks: 1_000_000,
+      maxLiveTasksPerCaller: 1_000_000,
+      taskCreationRate: Infinity,
+      taskOperationRate: Infinity,
+      ...(process.env.NOCAP ? { maxQueuedInputRequests: Infinity } : {}),
+    },
   });
   return {
     name: 'mcp-task-actors',

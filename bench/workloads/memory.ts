@@ -33,7 +33,7 @@ export async function heapPerTask(impl: BenchImpl, state: MemoryState, count = 5
 /** Waits (bounded) until every task has the status, so the heap is measured in that state. */
 export async function waitForStatus(impl: BenchImpl, ids: readonly string[], status: string): Promise<void> {
   const deadline = Date.now() + 60_000;
-  for (let i = 0; i < ids.length; ) {
+  for (let i = 0; i < ids.length;) {
     if ((await impl.status(ids[i]!)) === status) {
       i++;
       continue;

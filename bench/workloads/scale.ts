@@ -81,7 +81,11 @@ export async function retainedScale(impl: BenchImpl, count = 1_000_000): Promise
   });
   const createMs = performance.now() - started;
   // Spot-check a spread of them, then make sure the last ones have finished.
-  await waitForStatus(impl, ids.filter((_, i) => i % 1_000 === 0 || i >= count - 1_000), 'completed');
+  await waitForStatus(
+    impl,
+    ids.filter((_, i) => i % 1_000 === 0 || i >= count - 1_000),
+    'completed',
+  );
   if (impl.liveActors) await waitFor(() => impl.liveActors!() === 0);
   const after = await settledHeap();
   const getMs: number[] = [];

@@ -15,12 +15,7 @@ export interface TaskStore {
    * Sets a non-terminal status and message; returns the new record, or undefined if the task is
    * gone, terminal, or (when `runner` is given) run by another instance.
    */
-  update(
-    taskId: string,
-    status: 'working' | 'input_required',
-    statusMessage?: string,
-    runner?: string,
-  ): Promise<TaskRecord | undefined>;
+  update(taskId: string, status: 'working' | 'input_required', statusMessage?: string, runner?: string): Promise<TaskRecord | undefined>;
   /**
    * Moves the task to a terminal status with its outcome, atomically; undefined if it was gone,
    * already terminal, or (when `runner` is given) run by another instance.

@@ -130,7 +130,10 @@ export class TasksExtensionClient {
    * Polls a task until it is terminal, answering its input requests on the way; resolves with its
    * result. Use it to resume a task whose id was persisted.
    */
-  async waitForTask(task: Pick<ExtensionTask, 'taskId' | 'status' | 'pollIntervalMs'>, options: ExtensionCallOptions = {}): Promise<CallToolResult> {
+  async waitForTask(
+    task: Pick<ExtensionTask, 'taskId' | 'status' | 'pollIntervalMs'>,
+    options: ExtensionCallOptions = {},
+  ): Promise<CallToolResult> {
     const { taskId } = task;
     const done = new AbortController();
     const asked = new Set<string>();

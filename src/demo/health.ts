@@ -9,7 +9,12 @@ import type { OperatorAccess } from './operator.js';
  * actor (its `systemId` is the task id). Anyone else gets `{ ok: true }` whatever they ask: telling
  * a stranger whether an id runs here would tell them that it exists.
  */
-export function healthRoute(tasks: TaskSupport, req: IncomingMessage, res: ServerResponse, access: OperatorAccess = NO_OPERATOR_ACCESS): boolean {
+export function healthRoute(
+  tasks: TaskSupport,
+  req: IncomingMessage,
+  res: ServerResponse,
+  access: OperatorAccess = NO_OPERATOR_ACCESS,
+): boolean {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (req.method !== 'GET' || url.pathname !== '/health') return false;
   const body: Record<string, unknown> = { ok: true };

@@ -77,7 +77,9 @@ async function startStately(port: number, warn: (message: string) => void): Prom
     return await startStatelyInspector({ port });
   } catch (error) {
     const why = error instanceof Error ? error.message.replace(/^mcp-task-actors: /, '') : String(error);
-    warn(`--inspect: the Stately inspector is off: ${why}. MCP and the live view are served as usual; try --inspect=<free port> (0 picks one).`);
+    warn(
+      `--inspect: the Stately inspector is off: ${why}. MCP and the live view are served as usual; try --inspect=<free port> (0 picks one).`,
+    );
     return undefined;
   }
 }

@@ -67,10 +67,11 @@ export class RateLimiter {
     const retryAfterMs = this.tryTake(key);
     if (retryAfterMs === 0) return;
     const { perSecond, burst } = this.rate;
-    throw limitExceeded(
-      `Too many ${what} from this caller (${this.name} ${perSecond}/s, burst ${burst}); retry in ${retryAfterMs} ms`,
-      { limit: this.name, max: perSecond, retryAfterMs },
-    );
+    throw limitExceeded(`Too many ${what} from this caller (${this.name} ${perSecond}/s, burst ${burst}); retry in ${retryAfterMs} ms`, {
+      limit: this.name,
+      max: perSecond,
+      retryAfterMs,
+    });
   }
 
   /** Callers with a bucket right now (for leak checks). */

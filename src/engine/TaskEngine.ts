@@ -97,20 +97,24 @@ export class TaskEngine {
       send,
     };
     // Never rejects (see expire); the catch is a last guard, since a timer's rejection ends the process.
-    this.expiry = new ExpirySchedule((taskId) =>
-      void this.actions.expire(taskId).catch((error: unknown) => this.options.logger.error(`mcp-task-actors: expiring task ${taskId} failed`, error)),
+    this.expiry = new ExpirySchedule(
+      (taskId) =>
+        void this.actions
+          .expire(taskId)
+          .catch((error: unknown) => this.options.logger.error(`mcp-task-actors: expiring task ${taskId} failed`, error)),
     );
     this.actor.start();
     this.supervisor().on('task.crashed', ({ taskId, error }) => void this.actions.crashed(taskId, error));
     this.link = cluster && new ClusterLink(this.core(), cluster);
     const link = this.link;
-    this.clusterReady = cluster && link
-      ? cluster.start({
-          command: (taskId, command) => link.command(taskId, command),
-          orphaned: (taskId) => link.orphaned(taskId),
-          lost: (taskId) => link.lost(taskId),
-        })
-      : Promise.resolve();
+    this.clusterReady =
+      cluster && link
+        ? cluster.start({
+            command: (taskId, command) => link.command(taskId, command),
+            orphaned: (taskId) => link.orphaned(taskId),
+            lost: (taskId) => link.lost(taskId),
+          })
+        : Promise.resolve();
     // A cluster that cannot start surfaces on the first task, not as an unhandled rejection here.
     this.clusterReady.catch(() => {});
   }
@@ -330,5 +334,4 @@ export class TaskEngine {
     if (!parsed.success) throw invalidToolResult(parsed.error);
     return parsed.data;
   }
-
 }

@@ -11,12 +11,7 @@ export const LIMIT_EXCEEDED = -32029;
 
 /** The name of a limit, as reported in `error.data.limit`. */
 export type LimitName =
-  | 'maxLiveTasks'
-  | 'maxLiveTasksPerCaller'
-  | 'maxQueuedInputRequests'
-  | 'maxResultBytes'
-  | 'memoryBudget'
-  | RateLimitName;
+  'maxLiveTasks' | 'maxLiveTasksPerCaller' | 'maxQueuedInputRequests' | 'maxResultBytes' | 'memoryBudget' | RateLimitName;
 
 /**
  * A token bucket: `burst` requests at once, refilled at `perSecond`. `Infinity` for `perSecond`
@@ -150,10 +145,10 @@ export class MemoryBudget {
   /** Throws the -32029 limit error when the heap in use is at or above the budget. */
   check(): void {
     if (this.budget === Infinity || this.heapUsed() < this.budget) return;
-    throw limitExceeded(
-      `Server memory budget reached (memoryBudget ${this.budget} bytes of heap in use); try again later`,
-      { limit: 'memoryBudget', max: this.budget },
-    );
+    throw limitExceeded(`Server memory budget reached (memoryBudget ${this.budget} bytes of heap in use); try again later`, {
+      limit: 'memoryBudget',
+      max: this.budget,
+    });
   }
 }
 

@@ -161,7 +161,11 @@ async function tell(deps: TaskPortDeps, taskId: string, live: LiveTask, notifica
   const message: JSONRPCNotification = { jsonrpc: '2.0', method: notification.method, params };
   if (live.attached === 0 && (await live.spec.session.notify(message as ServerNotification))) return;
   const max = deps.maxQueuedNotifications;
-  const dropped = await deps.queue.enqueue(taskId, { kind: 'notification', message }, max === undefined ? undefined : { maxNotifications: max });
+  const dropped = await deps.queue.enqueue(
+    taskId,
+    { kind: 'notification', message },
+    max === undefined ? undefined : { maxNotifications: max },
+  );
   if (dropped && !live.droppedWarned) {
     live.droppedWarned = true;
     deps.logger.warn(

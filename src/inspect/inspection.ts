@@ -1,11 +1,4 @@
-import type {
-  AnyEventObject,
-  InspectedEventEvent,
-  InspectedSnapshotEvent,
-  InspectionEvent,
-  Observer,
-  Snapshot,
-} from 'xstate';
+import type { AnyEventObject, InspectedEventEvent, InspectedSnapshotEvent, InspectionEvent, Observer, Snapshot } from 'xstate';
 
 /** An XState inspection observer, as `createActor`'s `inspect` option takes it. */
 export type InspectionObserver = Observer<InspectionEvent> | ((event: InspectionEvent) => void);
@@ -150,7 +143,12 @@ class SanitizedSnapshotEvent implements InspectedSnapshotEvent {
   #cleaners: Cleaners;
   #event: AnyEventObject | undefined;
   #snapshot: Snapshot<unknown> | undefined;
-  constructor(readonly rootId: string, readonly actorRef: ActorLike, raw: InspectedSnapshotEvent, cleaners: Cleaners) {
+  constructor(
+    readonly rootId: string,
+    readonly actorRef: ActorLike,
+    raw: InspectedSnapshotEvent,
+    cleaners: Cleaners,
+  ) {
     this.#rawEvent = raw.event;
     this.#rawSnapshot = raw.snapshot;
     this.#cleaners = cleaners;

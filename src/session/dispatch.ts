@@ -12,9 +12,7 @@ import type { RegisteredTaskTool } from './toolRegistry.js';
  * - `tasksExtension`: `_meta["io.modelcontextprotocol/clientCapabilities"]` present (a 2026-style
  *   client; `params.task` is ignored, SEP-2663); `declared` says whether it declared the extension.
  */
-export type Route =
-  | { protocol: 'rev2025-11-25' }
-  | { protocol: 'tasksExtension'; capabilities: ClientCapabilities; declared: boolean };
+export type Route = { protocol: 'rev2025-11-25' } | { protocol: 'tasksExtension'; capabilities: ClientCapabilities; declared: boolean };
 
 /** What TaskSupport keeps per SDK server. */
 export interface ServerSession {

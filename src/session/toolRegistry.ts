@@ -75,7 +75,11 @@ export function defineTaskTool<Shape extends ZodRawShape>(
  * `tools/list`: the server's own tools (McpServer's), then the task tools on the last page only,
  * so a paginating server keeps its cursors. Params are checked as the SDK checks them.
  */
-export async function listTools(host: ServerHost, tools: ReadonlyMap<string, RegisteredTaskTool>, request: IncomingRequest): Promise<Record<string, unknown>> {
+export async function listTools(
+  host: ServerHost,
+  tools: ReadonlyMap<string, RegisteredTaskTool>,
+  request: IncomingRequest,
+): Promise<Record<string, unknown>> {
   ListToolsRequestSchema.parse({ method: request.method, params: request.params });
   const previous = host.previous('tools/list');
   const base = previous ? ((await previous(request)) as ListToolsResult) : { tools: [] };

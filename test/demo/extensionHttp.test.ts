@@ -51,7 +51,9 @@ describe('the tasks extension over Streamable HTTP (the demo server), next to a 
     const legacy = await connect({ capabilities: { elicitation: { form: {} } } });
     legacy.setRequestHandler(ElicitRequestSchema, () => ({ action: 'accept', content: { approved: false } }));
     let result: CallToolResult | undefined;
-    for await (const m of legacy.experimental.tasks.callToolStream({ name: 'approve', arguments: { action: 'drop' } }, undefined, { task: {} })) {
+    for await (const m of legacy.experimental.tasks.callToolStream({ name: 'approve', arguments: { action: 'drop' } }, undefined, {
+      task: {},
+    })) {
       if (m.type === 'result') result = m.result as CallToolResult;
     }
     expect(result?.content).toEqual([{ type: 'text', text: 'rejected: drop' }]);

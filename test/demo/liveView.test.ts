@@ -13,7 +13,9 @@ import { createTask } from '../support/harness.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 /** `npm run docs:screenshot` sets this to refresh docs/live-view.png; plain test runs leave docs/ alone. */
-const screenshotPath = process.env['UPDATE_SCREENSHOT'] ? join(root, 'docs', 'live-view.png') : join(tmpdir(), 'mcp-task-actors-live-view.png');
+const screenshotPath = process.env['UPDATE_SCREENSHOT']
+  ? join(root, 'docs', 'live-view.png')
+  : join(tmpdir(), 'mcp-task-actors-live-view.png');
 
 let demo: ChildProcess;
 let liveViewUrl: string;
@@ -118,10 +120,9 @@ describe('live view at /tasks in headless Chromium', () => {
     await expect(taskCard.locator('.badge').textContent()).resolves.toBe('completed');
     await expect(taskCard.locator('g.state.current').getAttribute('data-state')).resolves.toBe('task.completed');
     await expect(taskCard.locator('g.state.visited').getAttribute('data-key')).resolves.toBe('working');
-    await expect(taskCard.locator('.history li').evaluateAll((items) => items.map((li) => li.getAttribute('data-state')))).resolves.toEqual([
-      'working',
-      'completed',
-    ]);
+    await expect(taskCard.locator('.history li').evaluateAll((items) => items.map((li) => li.getAttribute('data-state')))).resolves.toEqual(
+      ['working', 'completed'],
+    );
     await expect(taskCard.locator('.history li').nth(1).locator('.event').textContent()).resolves.toBe('work done');
     await expect(page.locator('.chip[data-key="working"] .n').textContent()).resolves.toBe('0');
     await expect(page.locator('.chip[data-key="completed"] .n').textContent()).resolves.toBe('1');

@@ -42,9 +42,20 @@ describe('TaskBoard (the live view model, fed by the sanitised inspection stream
 
     const waiting = await Promise.all([1, 2, 3].map((n) => createTask(session.client, 'wait', { n })));
     await eventually(() => board.counts()['working'] === 3);
-    expect(board.tasks().filter((t) => t.live).map((t) => t.message).sort()).toEqual(['waiting 1', 'waiting 2', 'waiting 3']);
+    expect(
+      board
+        .tasks()
+        .filter((t) => t.live)
+        .map((t) => t.message)
+        .sort(),
+    ).toEqual(['waiting 1', 'waiting 2', 'waiting 3']);
     // Live tasks first, newest first.
-    expect(board.tasks().slice(0, 3).map((t) => t.taskId)).toEqual(waiting.map((t) => t.taskId).reverse());
+    expect(
+      board
+        .tasks()
+        .slice(0, 3)
+        .map((t) => t.taskId),
+    ).toEqual(waiting.map((t) => t.taskId).reverse());
 
     release.resolve();
     await Promise.all(waiting.map((t) => taskResult(session.client, t.taskId)));

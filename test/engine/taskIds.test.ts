@@ -23,7 +23,9 @@ describe('task ids', async () => {
   const session = await connectInMemory(tasks, (server) => jobs.register(tasks, server));
   const ids: string[] = [];
   for (let batch = 0; batch < N / 200; batch++) {
-    const created = await Promise.all(Array.from({ length: 200 }, (_, i) => createTask(session.client, 'quick', { text: `${batch}-${i}` })));
+    const created = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => createTask(session.client, 'quick', { text: `${batch}-${i}` })),
+    );
     ids.push(...created.map((t) => t.taskId));
   }
   await session.close();

@@ -52,9 +52,7 @@ beforeEach(async () => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
   tasks = testTaskSupport({ storeTimeout: STORE_DEADLINE });
   work = new ScriptedWork();
-  session = await connectInMemory(tasks, (server) =>
-    tasks.registerTool(server, 'scripted', { taskSupport: 'required' }, work.run),
-  );
+  session = await connectInMemory(tasks, (server) => tasks.registerTool(server, 'scripted', { taskSupport: 'required' }, work.run));
   desk = new ElicitationDesk(session.client);
 });
 
@@ -83,7 +81,10 @@ describe('tasks/result is event-driven', () => {
         timeout: CLIENT_TIMEOUT,
       }),
     );
-    await until(() => census(tasks).storeWaiters === 1 && census(tasks).queueWaiters === 1, 'tasks/result to wait on the store and the queue');
+    await until(
+      () => census(tasks).storeWaiters === 1 && census(tasks).queueWaiters === 1,
+      'tasks/result to wait on the store and the queue',
+    );
     await drain();
     expect(result.settled, 'tasks/result waits while the task works').toBeUndefined();
     // Armed since the call was sent: the SDK client's deadline for its own request, and the

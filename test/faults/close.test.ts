@@ -18,7 +18,12 @@ describe('close() while tasks run', () => {
         await task.elicit({ message: 'never answered', requestedSchema: { type: 'object', properties: {} } });
         return { content: [] };
       });
-      tasks.registerTool(server, 'deaf', { taskSupport: 'required', inputSchema: { n: z.number() } }, () => new Promise<CallToolResult>(() => {}));
+      tasks.registerTool(
+        server,
+        'deaf',
+        { taskSupport: 'required', inputSchema: { n: z.number() } },
+        () => new Promise<CallToolResult>(() => {}),
+      );
     });
     let asked = 0;
     session.client.setRequestHandler(ElicitRequestSchema, () => {
@@ -38,7 +43,15 @@ describe('close() while tasks run', () => {
     for (const error of await Promise.all(results)) expect(error.message).toMatch(/Server shut down before the task finished/);
     for (const t of all) expect((await tasks.store.get(t.taskId))?.status).toBe('failed');
     expect(jobs.aborts.sort()).toEqual(['w0', 'w1', 'w2', 'w3', 'w4']);
-    expect(census(tasks)).toMatchObject({ actors: 0, engineLive: 0, admitted: 0, admittedCallers: 0, expiryDeadlines: 0, storeWaiters: 0, queueWaiters: 0 });
+    expect(census(tasks)).toMatchObject({
+      actors: 0,
+      engineLive: 0,
+      admitted: 0,
+      admittedCallers: 0,
+      expiryDeadlines: 0,
+      storeWaiters: 0,
+      queueWaiters: 0,
+    });
     expect(tasks.actor.getSnapshot().status).toBe('done');
     await session.close();
     await eventually(() => activeTimers() <= timersBefore);

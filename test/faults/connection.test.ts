@@ -21,7 +21,10 @@ afterEach(async () => {
 function registerTools(tasks: TaskSupport, jobs: Jobs, server: McpServer): void {
   jobs.register(tasks, server);
   tasks.registerTool(server, 'approve', { taskSupport: 'required', inputSchema: { action: z.string() } }, async ({ action }, task) => {
-    const answer = await task.elicit({ message: `approve ${action}?`, requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } } } });
+    const answer = await task.elicit({
+      message: `approve ${action}?`,
+      requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } } },
+    });
     return { content: [{ type: 'text', text: `${action}: ${answer.action}` }] };
   });
 }
@@ -138,7 +141,10 @@ describe('a client that goes away mid-call (Streamable HTTP)', () => {
       },
       { port: 0 },
     );
-    cleanups.push(() => tasks.close(), () => http.close());
+    cleanups.push(
+      () => tasks.close(),
+      () => http.close(),
+    );
     const connect = async (sessionId?: string) => {
       const client = new Client({ name: 'h', version: '1' }, { capabilities: { elicitation: { form: {} } } });
       const transport = new StreamableHTTPClientTransport(new URL(http.url), sessionId ? { sessionId } : {});

@@ -29,10 +29,15 @@ function registerFaultyTools(server: McpServer): void {
     await sleep(5);
     throw new Error('rejected later');
   });
-  tasks.registerTool(server, 'throwsValue', { taskSupport: 'required', inputSchema: { kind: z.enum(['string', 'undefined', 'object']) } }, ({ kind }) => {
-    const values = { string: 'just a string', undefined: undefined, object: { secret: 1 } };
-    throw values[kind];
-  });
+  tasks.registerTool(
+    server,
+    'throwsValue',
+    { taskSupport: 'required', inputSchema: { kind: z.enum(['string', 'undefined', 'object']) } },
+    ({ kind }) => {
+      const values = { string: 'just a string', undefined: undefined, object: { secret: 1 } };
+      throw values[kind];
+    },
+  );
   // Never settles and never looks at its signal.
   tasks.registerTool(server, 'deaf', { taskSupport: 'required', inputSchema: { key: z.string() } }, ({ key }) => {
     const outcome = deferred<CallToolResult>();
@@ -50,10 +55,15 @@ function registerFaultyTools(server: McpServer): void {
     }
     return { content: [{ type: 'text', text: `blocked ${ms} ms` }] };
   });
-  tasks.registerTool(server, 'nap', { taskSupport: 'required', inputSchema: { ms: z.number(), n: z.number() } }, async ({ ms, n }, task) => {
-    await sleep(ms, task.signal);
-    return { content: [{ type: 'text', text: `nap ${n}` }] };
-  });
+  tasks.registerTool(
+    server,
+    'nap',
+    { taskSupport: 'required', inputSchema: { ms: z.number(), n: z.number() } },
+    async ({ ms, n }, task) => {
+      await sleep(ms, task.signal);
+      return { content: [{ type: 'text', text: `nap ${n}` }] };
+    },
+  );
 }
 
 beforeEach(async () => {
@@ -77,7 +87,10 @@ async function expectGone(taskId: string): Promise<void> {
 
 describe('work that misbehaves', () => {
   it('throws synchronously or rejects: the task fails with the message and its actor is gone', async () => {
-    for (const [tool, message] of [['throwsSync', 'thrown synchronously'], ['rejects', 'rejected later']] as const) {
+    for (const [tool, message] of [
+      ['throwsSync', 'thrown synchronously'],
+      ['rejects', 'rejected later'],
+    ] as const) {
       const task = await createTask(session.client, tool, {});
       expect(await taskResult(session.client, task.taskId)).toEqual({
         isError: true,
@@ -148,10 +161,7 @@ describe('work that misbehaves', () => {
     const started = Date.now();
     const results = await Promise.all([...naps, blocker].map((t) => taskResult(session.client, t.taskId)));
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
-    expect(results.map((r) => (r.content[0] as { text: string }).text)).toEqual([
-      ...naps.map((_, n) => `nap ${n}`),
-      'blocked 2000 ms',
-    ]);
+    expect(results.map((r) => (r.content[0] as { text: string }).text)).toEqual([...naps.map((_, n) => `nap ${n}`), 'blocked 2000 ms']);
     await eventually(() => census(tasks).engineLive === 0);
     await expectGone(blocker.taskId);
   }, 20_000);

@@ -10,9 +10,12 @@ describe('redaction', () => {
     expect(redactValue({ action: 'accept', content: { pin: '1234', remember: true } })).toBe(
       '[redacted object{action: string(6), content: object{pin: string(4), remember: boolean}}, 60 bytes]',
     );
-    expect(redactValue([{ type: 'text', text: 'hello' }, { type: 'text', text: 'x' }])).toBe(
-      '[redacted array(2)[object{type: string(4), text: string(5)}, …], 59 bytes]',
-    );
+    expect(
+      redactValue([
+        { type: 'text', text: 'hello' },
+        { type: 'text', text: 'x' },
+      ]),
+    ).toBe('[redacted array(2)[object{type: string(4), text: string(5)}, …], 59 bytes]');
     expect(redactValue(new TypeError('token=abc'))).toBe('[redacted TypeError(message: string(9)), 2 bytes]');
     const circular: Record<string, unknown> = { a: 1 };
     circular['self'] = circular;
@@ -37,10 +40,13 @@ describe('redaction', () => {
       input: { taskId: 't1', arguments: '[redacted object{password: string(1)}, 16 bytes]' },
     });
     // A key that is usually safe still loses a value that is not a plain id or text.
-    expect(redactEvent({ type: 'x', message: { secret: 's' } })).toEqual({ type: 'x', message: '[redacted object{secret: string(1)}, 14 bytes]' });
+    expect(redactEvent({ type: 'x', message: { secret: 's' } })).toEqual({
+      type: 'x',
+      message: '[redacted object{secret: string(1)}, 14 bytes]',
+    });
   });
 
-  it('keeps a snapshot\'s status, value and safe context; redacts output and error; children become ids', () => {
+  it("keeps a snapshot's status, value and safe context; redacts output and error; children become ids", () => {
     const snapshot = {
       status: 'done',
       value: 'completed',
@@ -128,9 +134,11 @@ describe('TaskSupport inspection options', () => {
     await tasks.close();
     await closed; // the relay cut its clients when close() stopped it
     const again = new WebSocket(relayUrl);
-    await expect(new Promise((resolve, reject) => {
-      again.once('open', resolve);
-      again.once('error', reject);
-    })).rejects.toThrow(/ECONNREFUSED/);
+    await expect(
+      new Promise((resolve, reject) => {
+        again.once('open', resolve);
+        again.once('error', reject);
+      }),
+    ).rejects.toThrow(/ECONNREFUSED/);
   });
 });

@@ -104,7 +104,9 @@ afterEach(async () => {
   cleanups = [];
 });
 
-async function setUp(sanitize?: false): Promise<{ inspector: StatelyInspector; tasks: TaskSupport; session: Session; receiver: Awaited<ReturnType<typeof listen>> }> {
+async function setUp(
+  sanitize?: false,
+): Promise<{ inspector: StatelyInspector; tasks: TaskSupport; session: Session; receiver: Awaited<ReturnType<typeof listen>> }> {
   const inspector = await startStatelyInspector({ port: 0 });
   cleanups.push(() => inspector.stop());
   const receiver = await listen(inspector.relayUrl);
@@ -129,11 +131,16 @@ describe('Stately inspector over its WebSocket relay', () => {
     const ids = await runThreeTasks(tasks, session);
 
     const actorOf = (name: string) => receiver.messages.find((m) => m.type === '@xstate.actor' && m.name === name);
-    await eventually(() => Object.values(ids).every((id) => {
-      const actor = actorOf(id);
-      return actor !== undefined && statusesOf(receiver.messages, actor.sessionId).length >= 2
-        && ['completed', 'failed'].includes(statusesOf(receiver.messages, actor.sessionId).at(-1)!);
-    }));
+    await eventually(() =>
+      Object.values(ids).every((id) => {
+        const actor = actorOf(id);
+        return (
+          actor !== undefined &&
+          statusesOf(receiver.messages, actor.sessionId).length >= 2 &&
+          ['completed', 'failed'].includes(statusesOf(receiver.messages, actor.sessionId).at(-1)!)
+        );
+      }),
+    );
 
     const root = receiver.messages.find((m) => m.type === '@xstate.actor' && m.sessionId === tasks.actor.sessionId);
     expect(root?.name).toBe('taskSupport');
@@ -148,12 +155,7 @@ describe('Stately inspector over its WebSocket relay', () => {
     }
     expect(statusesOf(receiver.messages, actorOf(ids.complete)!.sessionId)).toEqual(['working', 'completed']);
     expect(statusesOf(receiver.messages, actorOf(ids.fail)!.sessionId)).toEqual(['working', 'failed']);
-    expect(statusesOf(receiver.messages, actorOf(ids.ask)!.sessionId)).toEqual([
-      'working',
-      'input_required',
-      'working',
-      'completed',
-    ]);
+    expect(statusesOf(receiver.messages, actorOf(ids.ask)!.sessionId)).toEqual(['working', 'input_required', 'working', 'completed']);
 
     // Every task's registration comes before its first snapshot.
     for (const id of Object.values(ids)) {

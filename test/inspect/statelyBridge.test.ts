@@ -13,13 +13,24 @@ describe('the Stately bridge page a user opens (headless Chromium)', () => {
     const browser = await chromium.launchPersistentContext(profile, {
       executablePath: '/usr/bin/chromium',
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     const tasks = testTaskSupport({ inspect: inspector.inspect });
     try {
       const page = await browser.newPage();
       // The page embeds stately.ai/inspect; offline that frame cannot load, which this test does not need.
-      await page.route(/^https:\/\/stately\.ai\//, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<p>inspector</p>' }));
+      await page.route(/^https:\/\/stately\.ai\//, (route) =>
+        route.fulfill({ status: 200, contentType: 'text/html', body: '<p>inspector</p>' }),
+      );
       await page.goto(inspector.url);
       // The bridge script opens ws://localhost:<port>; the relay listens on 127.0.0.1 only.
       await page.waitForFunction('typeof ws !== "undefined" && ws.readyState === 1', null, { timeout: 10_000 });

@@ -109,7 +109,9 @@ describe('load over Streamable HTTP', () => {
 
       // Baseline in this run, same server, sessions and transport: plain (non-task) tools/call.
       const pingStarted = performance.now();
-      await Promise.all(Array.from({ length: TASKS }, (_, i) => clients[i % SESSIONS]!.callTool({ name: 'echo', arguments: { text: `${i}` } })));
+      await Promise.all(
+        Array.from({ length: TASKS }, (_, i) => clients[i % SESSIONS]!.callTool({ name: 'echo', arguments: { text: `${i}` } })),
+      );
       const plainRate = TASKS / ((performance.now() - pingStarted) / 1000);
 
       const all = plans(0x5eed);
@@ -147,7 +149,9 @@ describe('load over Streamable HTTP', () => {
           `(${(taskRate / plainRate).toFixed(2)}× the ${plainRate.toFixed(0)} plain tools/call per s measured first); ` +
           `wrong or lost ${wrong.length}; late answers dropped with a warning ${warnings.length}`,
       );
-      expect(wrong.map(({ plan, result, status }) => ({ plan, status, result: 'error' in result ? String(result.error) : result.value }))).toEqual([]);
+      expect(
+        wrong.map(({ plan, result, status }) => ({ plan, status, result: 'error' in result ? String(result.error) : result.value })),
+      ).toEqual([]);
       expect(outcomes).toHaveLength(TASKS);
       await until(() => census(tasks).engineLive === 0, 'the last task writes', 10_000);
       // Finished tasks keep their record (and its expiry deadline) for their ttl; nothing else stays.

@@ -24,21 +24,31 @@ type Kind = 'complete' | 'fail' | 'cancel' | 'elicit';
 const KINDS: readonly Kind[] = ['complete', 'fail', 'cancel', 'elicit'];
 
 function registerSoakTools(tasks: TaskSupport, server: McpServer): void {
-  tasks.registerTool(server, 'soak', { taskSupport: 'required', inputSchema: { i: z.number().int(), kind: z.enum(KINDS) } }, async ({ i, kind }, task) => {
-    switch (kind) {
-      case 'complete':
-        return { content: [{ type: 'text', text: `done ${i}` }] };
-      case 'fail':
-        throw new Error(`failed ${i}`);
-      case 'cancel':
-        // Ends only by abort: the client cancels it.
-        return new Promise<CallToolResult>((_, reject) => task.signal.addEventListener('abort', () => reject(task.signal.reason), { once: true }));
-      case 'elicit': {
-        const answer = await task.elicit({ message: `soak ${i}`, requestedSchema: { type: 'object', properties: { n: { type: 'number' } } } });
-        return { content: [{ type: 'text', text: `answered ${i} ${String(answer.content?.['n'])}` }] };
+  tasks.registerTool(
+    server,
+    'soak',
+    { taskSupport: 'required', inputSchema: { i: z.number().int(), kind: z.enum(KINDS) } },
+    async ({ i, kind }, task) => {
+      switch (kind) {
+        case 'complete':
+          return { content: [{ type: 'text', text: `done ${i}` }] };
+        case 'fail':
+          throw new Error(`failed ${i}`);
+        case 'cancel':
+          // Ends only by abort: the client cancels it.
+          return new Promise<CallToolResult>((_, reject) =>
+            task.signal.addEventListener('abort', () => reject(task.signal.reason), { once: true }),
+          );
+        case 'elicit': {
+          const answer = await task.elicit({
+            message: `soak ${i}`,
+            requestedSchema: { type: 'object', properties: { n: { type: 'number' } } },
+          });
+          return { content: [{ type: 'text', text: `answered ${i} ${String(answer.content?.['n'])}` }] };
+        }
       }
-    }
-  });
+    },
+  );
 }
 
 interface Session {

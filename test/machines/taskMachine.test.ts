@@ -75,10 +75,7 @@ describe('task machine', () => {
       { requestId: 'b', result: 1 },
       { requestId: 'a', error: 'no' },
     ]);
-    expect(announced).toEqual([
-      { status: 'input_required', message: 'Waiting for input' },
-      { status: 'working' },
-    ]);
+    expect(announced).toEqual([{ status: 'input_required', message: 'Waiting for input' }, { status: 'working' }]);
   });
 
   it('ignores an answer to a request it does not wait for', () => {

@@ -26,9 +26,10 @@ const runningWork = new ScriptedWork();
 
 /** A request sent as is; resolves with the JSON-RPC error code (or throws if it succeeded). */
 async function errorCodeOf(method: string, params: unknown): Promise<number> {
-  const reply = await session.client
-    .request({ method, params } as never, anyJson, { timeout: 2000 })
-    .then((result) => ({ result }), (error: unknown) => ({ error }));
+  const reply = await session.client.request({ method, params } as never, anyJson, { timeout: 2000 }).then(
+    (result) => ({ result }),
+    (error: unknown) => ({ error }),
+  );
   if ('result' in reply) throw new Error(`${method} ${JSON.stringify(params)} succeeded: ${JSON.stringify(reply.result)}`);
   if (!(reply.error instanceof McpError)) throw reply.error;
   // The client's own timeout would be -32001: the server must answer, not go quiet.
@@ -47,7 +48,13 @@ const notAString = fc.oneof(
 );
 
 /** Anything JSON that is not an object. */
-const notAnObject = fc.oneof(fc.integer(), fc.string({ maxLength: 8 }), fc.boolean(), fc.constant(null), fc.array(fc.jsonValue(), { maxLength: 3 }));
+const notAnObject = fc.oneof(
+  fc.integer(),
+  fc.string({ maxLength: 8 }),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.jsonValue(), { maxLength: 3 }),
+);
 
 /** Extra fields the spec lets a receiver ignore. */
 const extras = fc.dictionary(
@@ -59,7 +66,9 @@ const extras = fc.dictionary(
 /** `_meta` the MCP schema rejects. */
 const badMeta = fc.oneof(
   notAnObject,
-  fc.record({ progressToken: fc.oneof(fc.boolean(), fc.constant(null), fc.dictionary(fc.string({ maxLength: 3 }), fc.integer(), { maxKeys: 1 })) }),
+  fc.record({
+    progressToken: fc.oneof(fc.boolean(), fc.constant(null), fc.dictionary(fc.string({ maxLength: 3 }), fc.integer(), { maxKeys: 1 })),
+  }),
   fc.record({ 'io.modelcontextprotocol/related-task': fc.oneof(notAnObject, fc.record({ taskId: notAString })) }),
 );
 
@@ -78,7 +87,11 @@ const badToolCallParams = fc.oneof(
   fc.record({ name: fc.constant('scripted'), task: notAnObject.filter((t) => t !== null) }),
   fc.record({ name: fc.constant('scripted'), task: fc.record({ ttl: notAString.filter((t) => typeof t !== 'number') }) }),
   fc.record({ name: fc.constant('scripted'), task: fc.constant({}), arguments: notAnObject.filter((a) => a !== null) }),
-  fc.record({ name: fc.constant('scripted'), task: fc.constant({}), arguments: fc.record({ n: notAString.filter((n) => !Number.isInteger(n)) }) }),
+  fc.record({
+    name: fc.constant('scripted'),
+    task: fc.constant({}),
+    arguments: fc.record({ n: notAString.filter((n) => !Number.isInteger(n)) }),
+  }),
   fc.record({ name: fc.string({ maxLength: 12 }).filter((n) => n !== 'scripted'), task: fc.constant({}) }),
   fc.record({ name: fc.constant('scripted'), task: fc.constant({}), _meta: badMeta }),
 );
@@ -99,11 +112,8 @@ describe('bad input on the protocol surface', () => {
     tasks = testTaskSupport();
     let next: ScriptedWork = runningWork;
     session = await connectInMemory(tasks, (server) =>
-      tasks.registerTool(
-        server,
-        'scripted',
-        { taskSupport: 'required', inputSchema: { n: z.number().int().optional() } },
-        (args, task) => next.run(args, task),
+      tasks.registerTool(server, 'scripted', { taskSupport: 'required', inputSchema: { n: z.number().int().optional() } }, (args, task) =>
+        next.run(args, task),
       ),
     );
     const created = await createTask(session.client, 'scripted', {});
@@ -131,12 +141,17 @@ describe('bad input on the protocol surface', () => {
     });
   }
 
-  it.prop([fc.oneof(notAString.filter((c) => c !== null), fc.string({ maxLength: 30 }))], RUNS)(
-    'tasks/list with a bad cursor answers -32602',
-    async (cursor) => {
-      expect(await errorCodeOf('tasks/list', { cursor })).toBe(-32602);
-    },
-  );
+  it.prop(
+    [
+      fc.oneof(
+        notAString.filter((c) => c !== null),
+        fc.string({ maxLength: 30 }),
+      ),
+    ],
+    RUNS,
+  )('tasks/list with a bad cursor answers -32602', async (cursor) => {
+    expect(await errorCodeOf('tasks/list', { cursor })).toBe(-32602);
+  });
 
   it.prop([badToolCallParams], RUNS)('task-augmented tools/call with bad params answers -32602', async (params) => {
     expect(await errorCodeOf('tools/call', params)).toBe(-32602);
@@ -161,13 +176,18 @@ describe('bad input on the protocol surface', () => {
 
   it('regression: a request the SDK schema rejects is answered, not dropped', async () => {
     expect(await errorCodeOf('tasks/get', { taskId: running.taskId, _meta: 5 })).toBe(-32602);
-    expect(await errorCodeOf('tasks/result', { taskId: running.taskId, _meta: { 'io.modelcontextprotocol/related-task': 5 } })).toBe(-32602);
+    expect(await errorCodeOf('tasks/result', { taskId: running.taskId, _meta: { 'io.modelcontextprotocol/related-task': 5 } })).toBe(
+      -32602,
+    );
     expect(await errorCodeOf('tasks/cancel', 'all')).toBe(-32600);
   });
 
   it('keeps serving, with the existing tasks untouched', async () => {
     await expectExistingTasksUntouched();
-    const listed = await session.client.request({ method: 'tasks/list', params: {} }, z.looseObject({ tasks: z.array(z.looseObject({ taskId: z.string() })) }));
+    const listed = await session.client.request(
+      { method: 'tasks/list', params: {} },
+      z.looseObject({ tasks: z.array(z.looseObject({ taskId: z.string() })) }),
+    );
     expect(listed.tasks.map((t) => t.taskId).sort()).toEqual([running.taskId, finished.taskId].sort());
   });
 });

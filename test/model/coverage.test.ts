@@ -23,10 +23,13 @@ function variantOfTaskMachine(
 ): AnyStateMachine {
   const config = taskMachine.config as { states: Record<string, any> };
   const implementations = taskMachine.implementations;
-  return createMachine({ ...taskMachine.config, states: change(config.states) } as any, {
-    ...implementations,
-    guards: { ...implementations.guards, ...extraGuards },
-  } as any);
+  return createMachine(
+    { ...taskMachine.config, states: change(config.states) } as any,
+    {
+      ...implementations,
+      guards: { ...implementations.guards, ...extraGuards },
+    } as any,
+  );
 }
 
 describe('coverage check', () => {
@@ -79,9 +82,7 @@ describe('coverage check', () => {
     );
     const report = coverageOfPaths(machine, generateTaskPaths(machine), edgeLabel);
     expect(report.states.missing).toEqual([]);
-    expect(report.transitions.missing).toEqual([
-      'task.running.input_required —input.response [never]→ task.failed',
-    ]);
+    expect(report.transitions.missing).toEqual(['task.running.input_required —input.response [never]→ task.failed']);
   });
 
   it('fails the generator when the machine accepts an event the protocol mapping does not know', () => {

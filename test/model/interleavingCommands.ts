@@ -65,7 +65,11 @@ async function deliverPending(model: Model, real: RealSystem, index: number, aga
 
 class CreateTask implements Command {
   /** `listen`: the client opens tasks/result right away (how it gets the task's elicitations). */
-  constructor(readonly session: SessionName, readonly ttl: number, readonly listen: boolean) {}
+  constructor(
+    readonly session: SessionName,
+    readonly ttl: number,
+    readonly listen: boolean,
+  ) {}
   check(model: Readonly<Model>): boolean {
     return model.tasks.length < MAX_TASKS;
   }
@@ -142,7 +146,11 @@ class Elicit extends OnTask {
 }
 
 class Answer extends OnTask {
-  constructor(pick: number, readonly which: number, readonly ok: boolean) {
+  constructor(
+    pick: number,
+    readonly which: number,
+    readonly ok: boolean,
+  ) {
     super(pick);
   }
   protected override applies = (task: ModelTask): boolean => isLive(task) && task.pending.some((p) => p.delivered);
@@ -173,7 +181,10 @@ class Answer extends OnTask {
 }
 
 class OpenResult extends OnTask {
-  constructor(pick: number, readonly session: SessionName) {
+  constructor(
+    pick: number,
+    readonly session: SessionName,
+  ) {
     super(pick);
   }
   protected override applies = (): boolean => true;
@@ -229,7 +240,10 @@ class DropResult extends OnTask {
 }
 
 class Cancel extends OnTask {
-  constructor(pick: number, readonly session: SessionName) {
+  constructor(
+    pick: number,
+    readonly session: SessionName,
+  ) {
     super(pick);
   }
   protected override applies = (): boolean => true;
@@ -260,7 +274,10 @@ async function cancelTask(model: Model, real: RealSystem, index: number, session
 }
 
 class Finish extends OnTask {
-  constructor(pick: number, readonly how: 'return' | Thrown) {
+  constructor(
+    pick: number,
+    readonly how: 'return' | Thrown,
+  ) {
     super(pick);
   }
   protected override applies = isLive;
@@ -331,7 +348,10 @@ class Observe implements Command {
       const visible = model.tasks.flatMap((task, index) =>
         task.owner === session && task.state !== 'gone' ? [real.byIndex[index]!.taskId] : [],
       );
-      expect(listed.tasks.map((t) => t.taskId), `tasks/list of session ${session}`).toEqual(visible);
+      expect(
+        listed.tasks.map((t) => t.taskId),
+        `tasks/list of session ${session}`,
+      ).toEqual(visible);
     }
     await checkInvariants(model, real);
   }

@@ -15,9 +15,7 @@ const paths = generateRootPaths();
 async function runRootPath(path: RootPath): Promise<void> {
   const tasks = testTaskSupport();
   const work = new ScriptedWork();
-  const session = await connectInMemory(tasks, (server) =>
-    tasks.registerTool(server, 'scripted', { taskSupport: 'required' }, work.run),
-  );
+  const session = await connectInMemory(tasks, (server) => tasks.registerTool(server, 'scripted', { taskSupport: 'required' }, work.run));
   const { client } = session;
   const values: string[] = [String(tasks.actor.getSnapshot().value)];
   tasks.actor.subscribe((snapshot) => {
@@ -116,9 +114,7 @@ describe('root TaskSupport machine coverage', () => {
   it('closing never outlives the close call: the drain is synchronous, so no request lands in it', async () => {
     const tasks = testTaskSupport();
     const work = new ScriptedWork();
-    const session = await connectInMemory(tasks, (server) =>
-      tasks.registerTool(server, 'scripted', { taskSupport: 'required' }, work.run),
-    );
+    const session = await connectInMemory(tasks, (server) => tasks.registerTool(server, 'scripted', { taskSupport: 'required' }, work.run));
     await createTask(session.client, 'scripted', {});
     await work.started.promise;
     let closing = false;

@@ -92,9 +92,7 @@ export function generateRootPaths(machine: AnyStateMachine = taskSupportMachine)
   return kept
     .map((steps) => ({
       steps,
-      description: steps
-        .map((s, i) => (i === 0 ? valueOf(s.state) : `—${rootLabel(s.event.type)}→ ${valueOf(s.state)}`))
-        .join(' '),
+      description: steps.map((s, i) => (i === 0 ? valueOf(s.state) : `—${rootLabel(s.event.type)}→ ${valueOf(s.state)}`)).join(' '),
     }))
     .sort((a, b) => a.steps.length - b.steps.length || a.description.localeCompare(b.description));
 }

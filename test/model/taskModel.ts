@@ -41,7 +41,9 @@ export const MAX_PENDING_INPUTS = 2;
 export function workInvokeId(machine: AnyStateMachine = taskMachine): string {
   const visit = (node: AnyStateNode): string | undefined =>
     node.invoke.find((definition) => definition.src === 'work')?.id ??
-    Object.values(node.states).map(visit).find((id) => id !== undefined);
+    Object.values(node.states)
+      .map(visit)
+      .find((id) => id !== undefined);
   const id = visit(machine.root);
   if (id === undefined) throw new Error('the task machine no longer invokes `work`');
   return id;
@@ -81,10 +83,8 @@ const payloads: Record<string, (snapshot: TaskSnapshot) => ModelEvent[]> = {
     const requestId = ['q1', 'q2', 'q3'].find((id) => !waiting.includes(id))!;
     return [{ type: 'input.request', requestId }];
   },
-  'input.response': (s) =>
-    s.context.waitingFor.map((requestId) => ({ type: 'input.response', requestId, result: { answer: requestId } })),
-  'input.error': (s) =>
-    s.context.waitingFor.map((requestId) => ({ type: 'input.error', requestId, error: { code: -32001 } })),
+  'input.response': (s) => s.context.waitingFor.map((requestId) => ({ type: 'input.response', requestId, result: { answer: requestId } })),
+  'input.error': (s) => s.context.waitingFor.map((requestId) => ({ type: 'input.error', requestId, error: { code: -32001 } })),
   cancel: () => [{ type: 'cancel', reason: CANCEL_REASON }],
   shutdown: () => [{ type: 'shutdown', reason: SHUTDOWN_REASON }],
   expire: () => [{ type: 'expire' }],
@@ -154,9 +154,7 @@ export interface ModelPath {
 
 /** Title of a path: the lifecycle it walks, e.g. `working —work.done→ completed`. */
 export function describePath(steps: readonly ModelStep[]): string {
-  return steps
-    .map((step, i) => (i === 0 ? leafOf(step.state) : `—${labelOf(step.event)}→ ${leafOf(step.state)}`))
-    .join(' ');
+  return steps.map((step, i) => (i === 0 ? leafOf(step.state) : `—${labelOf(step.event)}→ ${leafOf(step.state)}`)).join(' ');
 }
 
 /**

@@ -16,14 +16,7 @@ import { ScriptedWork } from '../support/scriptedWork.js';
 import { drain, track, until } from '../support/until.js';
 import type { Settled, Tracked } from '../support/until.js';
 import { edgeKey } from './coverage.js';
-import {
-  CANCEL_REASON,
-  MODEL_RESULT,
-  SHUTDOWN_REASON,
-  leafOf,
-  predict,
-  workEventTypes,
-} from './taskModel.js';
+import { CANCEL_REASON, MODEL_RESULT, SHUTDOWN_REASON, leafOf, predict, workEventTypes } from './taskModel.js';
 import type { ModelEvent, TaskSnapshot, Thrown, WorkErrorEvent } from './taskModel.js';
 
 /** ttl every path's task gets; only the `expire` step moves the (fake) clock, by exactly this much. */
@@ -98,7 +91,10 @@ export class TaskPathRun {
     // transitions every task actor takes.
     tasks.actor.system.inspect((event: InspectionEvent) => {
       if (event.type !== '@xstate.microstep') return;
-      microsteps.push({ actorId: (event.actorRef as { id?: string }).id ?? '', edges: event._transitions.map((t) => edgeKey(t, edgeLabel)) });
+      microsteps.push({
+        actorId: (event.actorRef as { id?: string }).id ?? '',
+        edges: event._transitions.map((t) => edgeKey(t, edgeLabel)),
+      });
     });
     const work = new ScriptedWork();
     const session = await connectInMemory(tasks, (server) => {

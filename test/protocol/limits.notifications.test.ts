@@ -21,7 +21,12 @@ const notification = (i: number): QueuedMessage => ({
 const request = (id: string): QueuedMessage => ({
   kind: 'request',
   requestId: id,
-  message: { jsonrpc: '2.0', id, method: 'elicitation/create', params: { message: id, requestedSchema: { type: 'object', properties: {} } } },
+  message: {
+    jsonrpc: '2.0',
+    id,
+    method: 'elicitation/create',
+    params: { message: id, requestedSchema: { type: 'object', properties: {} } },
+  },
 });
 /** What a queue holds, short: `n<i>` for a notification, the id for a request. */
 const shape = (messages: QueuedMessage[]) =>

@@ -24,23 +24,32 @@ async function setUp(options: TaskSupportOptions) {
   const connect = async () => {
     const session = await connectInMemory(tasks, (server) => {
       jobs.register(tasks, server);
-      tasks.registerTool(server, 'blob', { taskSupport: 'optional', inputSchema: { bytes: z.number().int(), fail: z.boolean().default(false) } },
+      tasks.registerTool(
+        server,
+        'blob',
+        { taskSupport: 'optional', inputSchema: { bytes: z.number().int(), fail: z.boolean().default(false) } },
         ({ bytes, fail }) => {
           if (fail) throw new Error('x'.repeat(bytes));
           return { content: [{ type: 'text', text: 'x'.repeat(bytes) }] };
-        });
-      tasks.registerTool(server, 'askMany', { taskSupport: 'required', inputSchema: { count: z.number().int() } }, async ({ count }, task) => {
-        const asks = Array.from({ length: count }, (_, i) =>
-          task.elicit({ message: `q${i}`, requestedSchema: { type: 'object', properties: {} } }).then(
-            (answer) => answer.action,
-            (error: { code?: number; message: string }) => `refused ${error.code}: ${error.message}`,
-          ),
-        );
-        const answers = await Promise.all(asks);
-        // Once the answers are in, the slots are free again.
-        const again = await task.elicit({ message: 'again', requestedSchema: { type: 'object', properties: {} } });
-        return { content: [{ type: 'text', text: [...answers, again.action].join('|') }] };
-      });
+        },
+      );
+      tasks.registerTool(
+        server,
+        'askMany',
+        { taskSupport: 'required', inputSchema: { count: z.number().int() } },
+        async ({ count }, task) => {
+          const asks = Array.from({ length: count }, (_, i) =>
+            task.elicit({ message: `q${i}`, requestedSchema: { type: 'object', properties: {} } }).then(
+              (answer) => answer.action,
+              (error: { code?: number; message: string }) => `refused ${error.code}: ${error.message}`,
+            ),
+          );
+          const answers = await Promise.all(asks);
+          // Once the answers are in, the slots are free again.
+          const again = await task.elicit({ message: 'again', requestedSchema: { type: 'object', properties: {} } });
+          return { content: [{ type: 'text', text: [...answers, again.action].join('|') }] };
+        },
+      );
     });
     open.sessions.push(session);
     return session;
@@ -82,7 +91,10 @@ describe('limits', () => {
     await createTask(alice.client, 'forever', { key: 'short' }, 50);
     expect((await rpcError(createTask(alice.client, 'job', { key: 'a5' }))).code).toBe(LIMIT_EXCEEDED);
     await eventually(async () => {
-      const again = await createTask(alice.client, 'job', { key: `a6-${Math.random()}` }).then(() => true, () => false);
+      const again = await createTask(alice.client, 'job', { key: `a6-${Math.random()}` }).then(
+        () => true,
+        () => false,
+      );
       return again;
     });
   });
@@ -154,10 +166,17 @@ describe('limits', () => {
 
   it('never advertises a pollInterval below minPollInterval', async () => {
     const fast = TaskSupport.inMemory({ pollInterval: 5, logger: { warn: () => {}, error: () => {} } });
-    const slow = TaskSupport.inMemory({ pollInterval: 2_000, limits: { minPollInterval: 500 }, logger: { warn: () => {}, error: () => {} } });
+    const slow = TaskSupport.inMemory({
+      pollInterval: 2_000,
+      limits: { minPollInterval: 500 },
+      logger: { warn: () => {}, error: () => {} },
+    });
     open.tasks.push(fast, slow);
     const jobs = new Jobs();
-    for (const [tasks, expected] of [[fast, defaultTaskLimits.minPollInterval], [slow, 2_000]] as const) {
+    for (const [tasks, expected] of [
+      [fast, defaultTaskLimits.minPollInterval],
+      [slow, 2_000],
+    ] as const) {
       const session = await connectInMemory(tasks, (server) => jobs.register(tasks, server));
       open.sessions.push(session);
       const task = await createTask(session.client, 'quick', { text: 'p' });

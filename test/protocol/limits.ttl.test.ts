@@ -37,7 +37,10 @@ describe('ttl floor and shape', () => {
       expect(error.message).toContain(`Invalid params.task.ttl: ${ttl} (expected an integer number of ms ≥ 0)`);
     }
     const wrongType = await rpcError(
-      client.request({ method: 'tools/call', params: { name: 'quick', arguments: { text: 'x' }, task: { ttl: '5' } } }, CreateTaskResultSchema),
+      client.request(
+        { method: 'tools/call', params: { name: 'quick', arguments: { text: 'x' }, task: { ttl: '5' } } },
+        CreateTaskResultSchema,
+      ),
     );
     expect(wrongType.code).toBe(ErrorCode.InvalidParams);
     expect((await client.experimental.tasks.listTasks()).tasks).toEqual([]);
@@ -75,14 +78,19 @@ describe('ttl floor and shape', () => {
       z.looseObject({ taskId: z.string(), ttlMs: z.number() }),
     );
     expect(created.ttlMs).toBe(500);
-    const got = await client.request({ method: 'tasks/get', params: { taskId: created.taskId, ...meta } }, z.looseObject({ ttlMs: z.number() }));
+    const got = await client.request(
+      { method: 'tasks/get', params: { taskId: created.taskId, ...meta } },
+      z.looseObject({ ttlMs: z.number() }),
+    );
     expect(got.ttlMs).toBe(500);
   });
 
   it('rejects a minTtl below 0 or above maxTtl at construction', () => {
     expect(() => TaskSupport.inMemory({ minTtl: -1 })).toThrow(RangeError);
     expect(() => TaskSupport.inMemory({ minTtl: Number.NaN })).toThrow(RangeError);
-    expect(() => TaskSupport.inMemory({ minTtl: 10_000, maxTtl: 5_000 })).toThrow(/minTtl must be a number of ms from 0 to maxTtl \(5000\)/);
+    expect(() => TaskSupport.inMemory({ minTtl: 10_000, maxTtl: 5_000 })).toThrow(
+      /minTtl must be a number of ms from 0 to maxTtl \(5000\)/,
+    );
     open.tasks.push(TaskSupport.inMemory({ minTtl: 0 }), TaskSupport.inMemory({ minTtl: 5_000, maxTtl: 5_000 }));
   });
 });

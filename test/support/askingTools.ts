@@ -10,7 +10,10 @@ export function registerAskingTools(tasks: TaskSupport, server: McpServer, outco
   tasks.registerTool(
     server,
     'ask',
-    { taskSupport: 'required', inputSchema: { key: z.string(), times: z.number().int().min(1).default(1), url: z.boolean().default(false) } },
+    {
+      taskSupport: 'required',
+      inputSchema: { key: z.string(), times: z.number().int().min(1).default(1), url: z.boolean().default(false) },
+    },
     async ({ key, times, url }, task) => {
       const answers: string[] = [];
       try {
@@ -31,17 +34,22 @@ export function registerAskingTools(tasks: TaskSupport, server: McpServer, outco
       return { content: [{ type: 'text', text: answers.join(',') }] };
     },
   );
-  tasks.registerTool(server, 'sample', { taskSupport: 'required', inputSchema: { text: z.string(), withTools: z.boolean().default(false) } }, async ({ text, withTools }, task) => {
-    const reply = await task.createMessage({
-      messages: [{ role: 'user', content: { type: 'text', text } }],
-      maxTokens: 50,
-      ...(withTools
-        ? { tools: [{ name: 'lookup', inputSchema: { type: 'object' as const } }], toolChoice: { mode: 'auto' as const } }
-        : {}),
-    });
-    const blocks = Array.isArray(reply.content) ? reply.content : [reply.content];
-    return { content: [{ type: 'text', text: blocks.map((b) => (b.type === 'text' ? b.text : b.type)).join('') }] };
-  });
+  tasks.registerTool(
+    server,
+    'sample',
+    { taskSupport: 'required', inputSchema: { text: z.string(), withTools: z.boolean().default(false) } },
+    async ({ text, withTools }, task) => {
+      const reply = await task.createMessage({
+        messages: [{ role: 'user', content: { type: 'text', text } }],
+        maxTokens: 50,
+        ...(withTools
+          ? { tools: [{ name: 'lookup', inputSchema: { type: 'object' as const } }], toolChoice: { mode: 'auto' as const } }
+          : {}),
+      });
+      const blocks = Array.isArray(reply.content) ? reply.content : [reply.content];
+      return { content: [{ type: 'text', text: blocks.map((b) => (b.type === 'text' ? b.text : b.type)).join('') }] };
+    },
+  );
   tasks.registerTool(server, 'logger', { taskSupport: 'required', inputSchema: { key: z.string() } }, async ({ key }, task) => {
     await task.log('info', { step: `${key} logged` });
     const answer = await task.elicit({ message: 'go?', requestedSchema: { type: 'object', properties: {} } });

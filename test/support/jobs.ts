@@ -48,13 +48,17 @@ export class Jobs {
     tasks.registerTool(server, 'quick', { taskSupport: 'required', inputSchema: { text: z.string() } }, ({ text }) => ({
       content: [{ type: 'text', text }],
     }));
-    tasks.registerTool(server, 'forever', { taskSupport: 'required', inputSchema: { key: z.string() } }, ({ key }, task) =>
-      new Promise<CallToolResult>((_, reject) =>
-        task.signal.addEventListener('abort', () => {
-          this.aborts.push(key);
-          reject(task.signal.reason);
-        }),
-      ),
+    tasks.registerTool(
+      server,
+      'forever',
+      { taskSupport: 'required', inputSchema: { key: z.string() } },
+      ({ key }, task) =>
+        new Promise<CallToolResult>((_, reject) =>
+          task.signal.addEventListener('abort', () => {
+            this.aborts.push(key);
+            reject(task.signal.reason);
+          }),
+        ),
     );
     server.registerTool('plain', { inputSchema: { text: z.string() } }, ({ text }) => ({
       content: [{ type: 'text', text: `plain ${text}` }],

@@ -18,8 +18,7 @@ const documented: { title: string; file: string; machine: AnyStateMachine; about
     title: 'Root machine',
     file: 'machines/taskSupport.ts',
     machine: taskSupportMachine,
-    about:
-      'One per `TaskSupport`. It invokes the task supervisor, which holds every task actor, and drains it on `close`.',
+    about: 'One per `TaskSupport`. It invokes the task supervisor, which holds every task actor, and drains it on `close`.',
   },
 ];
 
@@ -49,7 +48,7 @@ export function renderMachinesDoc(): string {
     '     test/demo/machinesDoc.test.ts fails when this file is stale. -->',
     '',
     'These diagrams are drawn from the XState definitions in `machines/` (read with `@xstate/graph`),',
-    'so they always show what runs. Paste a machine file into Stately\'s editor to explore it interactively.',
+    "so they always show what runs. Paste a machine file into Stately's editor to explore it interactively.",
     '',
     ...sections.flatMap((section) => [section, '']),
   ].join('\n');

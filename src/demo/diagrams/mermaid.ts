@@ -16,11 +16,13 @@ export function mermaidStateDiagram(machine: AnyStateMachine): string {
   const parentOf = new Map(allStates(graph).map(({ box, parent }) => [box.id, parent]));
   const name = (id: string): string => names.get(id) ?? id;
 
-  const expanded: TransitionLine[] = graph.transitions.filter((line) => !line.targetless).flatMap((line) =>
-    line.source === graph.id
-      ? graph.states.filter((state) => state.type !== 'final').map((state) => ({ ...line, source: state.id }))
-      : [line],
-  );
+  const expanded: TransitionLine[] = graph.transitions
+    .filter((line) => !line.targetless)
+    .flatMap((line) =>
+      line.source === graph.id
+        ? graph.states.filter((state) => state.type !== 'final').map((state) => ({ ...line, source: state.id }))
+        : [line],
+    );
   const blockOf = (line: TransitionLine): string | undefined => commonParent(line.source, line.target, parentOf);
 
   const lines: string[] = ['stateDiagram-v2'];
@@ -58,12 +60,7 @@ function mermaidNames(graph: MachineGraph): Map<string, string> {
   const states = allStates(graph).map(({ box }) => box);
   const keyCount = new Map<string, number>();
   for (const state of states) keyCount.set(state.key, (keyCount.get(state.key) ?? 0) + 1);
-  return new Map(
-    states.map((state) => [
-      state.id,
-      keyCount.get(state.key) === 1 ? state.key : state.id.split('.').slice(1).join('_'),
-    ]),
-  );
+  return new Map(states.map((state) => [state.id, keyCount.get(state.key) === 1 ? state.key : state.id.split('.').slice(1).join('_')]));
 }
 
 /** The id of the closest compound state containing both states (undefined: the machine itself). */

@@ -201,11 +201,7 @@ function measureContainer(children: StateBox[], initial: string | undefined, ver
     group.forEach((measured, member) => {
       if (member > 0) offset += siblingGap(group[member - 1]!, measured);
       const centring = (depth - along(measured)) / 2;
-      placedChildren.push(
-        vertical
-          ? { measured, dx: offset, dy: position + centring }
-          : { measured, dx: position + centring, dy: offset },
-      );
+      placedChildren.push(vertical ? { measured, dx: offset, dy: position + centring } : { measured, dx: position + centring, dy: offset });
       offset += across(measured);
     });
     position += depth + (index < filled.length - 1 ? gaps[index]! : 0);
@@ -300,7 +296,8 @@ function edgeMarkup(source: Rect | undefined, target: Rect | undefined, events: 
     const low = Math.max(source.y, target.y) + 8;
     const high = Math.min(source.y + source.height, target.y + target.height) - 8;
     // Two-way pairs: the rightward arrow runs above, the leftward one below, labels outside.
-    const y = (low <= high ? clamp(target.y + target.height / 2, low, high) : source.y + source.height / 2) + (twoWay ? (right ? -7 : 7) : 0);
+    const y =
+      (low <= high ? clamp(target.y + target.height / 2, low, high) : source.y + source.height / 2) + (twoWay ? (right ? -7 : 7) : 0);
     const x1 = right ? source.x + source.width : source.x;
     const x2 = right ? target.x : target.x + target.width;
     path = `M${fmt(x1)},${fmt(y)} L${fmt(x2)},${fmt(y)}`;

@@ -18,7 +18,9 @@
 
   function clock(ms) {
     var d = new Date(ms);
-    var pad = function (n, w) { return String(n).padStart(w, '0'); };
+    var pad = function (n, w) {
+      return String(n).padStart(w, '0');
+    };
     return pad(d.getHours(), 2) + ':' + pad(d.getMinutes(), 2) + ':' + pad(d.getSeconds(), 2) + '.' + pad(d.getMilliseconds(), 3);
   }
 
@@ -54,7 +56,11 @@
   }
 
   function highlight(svg, view) {
-    var visited = new Set(view.history.map(function (step) { return step.state; }));
+    var visited = new Set(
+      view.history.map(function (step) {
+        return step.state;
+      }),
+    );
     svg.querySelectorAll('g.state').forEach(function (g) {
       var id = g.getAttribute('data-state');
       g.classList.toggle('current', id === view.stateId);
@@ -113,7 +119,9 @@
       if (a.view.live !== b.view.live) return a.view.live ? -1 : 1;
       return a.view.live ? b.view.startedAt - a.view.startedAt : (b.view.endedAt || 0) - (a.view.endedAt || 0);
     });
-    entries.slice(maxCards).forEach(function (entry) { remove(entry.view.taskId); });
+    entries.slice(maxCards).forEach(function (entry) {
+      remove(entry.view.taskId);
+    });
     entries.slice(0, maxCards).forEach(function (entry, index) {
       if (list.children[index] !== entry.el) list.insertBefore(entry.el, list.children[index] || null);
     });
@@ -145,11 +153,17 @@
   // Opened as /tasks?token=…, the page passes the operator token on to its stream (EventSource sends no headers).
   var token = new URLSearchParams(location.search).get('token');
   var source = new EventSource(token ? eventsPath + '?token=' + encodeURIComponent(token) : eventsPath);
-  source.addEventListener('open', function () { setConnection('live', true); });
-  source.addEventListener('error', function () { setConnection('reconnecting…', false); });
+  source.addEventListener('open', function () {
+    setConnection('live', true);
+  });
+  source.addEventListener('error', function () {
+    setConnection('reconnecting…', false);
+  });
   source.addEventListener('snapshot', function (message) {
     var data = JSON.parse(message.data);
-    cards.forEach(function (entry) { entry.el.remove(); });
+    cards.forEach(function (entry) {
+      entry.el.remove();
+    });
     cards.clear();
     data.tasks.forEach(upsert);
     arrange();

@@ -13,10 +13,7 @@ const STATE_COLOURS: Record<string, string> = {
 };
 
 const stateRules = Object.entries(STATE_COLOURS)
-  .map(
-    ([key, colour]) =>
-      `[data-key="${key}"] { --state: ${colour}; }\n.task[data-state="${key}"] { border-left-color: ${colour}; }`,
-  )
+  .map(([key, colour]) => `[data-key="${key}"] { --state: ${colour}; }\n.task[data-state="${key}"] { border-left-color: ${colour}; }`)
   .join('\n');
 
 /**

@@ -56,7 +56,10 @@ export class TaskResultHandler {
         // Armed before looking, so a message or settle that lands in between still wakes us. It
         // never rejects: a wait that fails (Redis away) while deliver() or get() throws would
         // otherwise be an unhandled rejection, which ends the process; its failure is read below.
-        const woken = Promise.race([this.engine.waitForMessage(taskId, wake.signal), this.engine.waitForTerminal(taskId, wake.signal)]).then(
+        const woken = Promise.race([
+          this.engine.waitForMessage(taskId, wake.signal),
+          this.engine.waitForTerminal(taskId, wake.signal),
+        ]).then(
           () => undefined,
           (error: unknown) => ({ error }),
         );
@@ -98,7 +101,10 @@ export class TaskResultHandler {
       for (const m of delivered) if (await this.engine.isOutstanding(taskId, m.requestId)) unanswered.push(m);
       if (unanswered.length > 0) await this.engine.returnMessages(taskId, unanswered);
     } catch (error) {
-      this.engine.options.logger.error(`mcp-task-actors: could not put back the requests of task ${taskId} for the next tasks/result`, error);
+      this.engine.options.logger.error(
+        `mcp-task-actors: could not put back the requests of task ${taskId} for the next tasks/result`,
+        error,
+      );
     }
   }
 
@@ -120,9 +126,11 @@ export class TaskResultHandler {
         await router.deliver(connection, taskId, message, relatedRequestId);
       } catch (error) {
         // Not lost: the rest of the batch goes back for the next attempt (the store may be away too).
-        await this.engine.returnMessages(taskId, batch.slice(i)).catch((requeueError: unknown) =>
-          this.engine.options.logger.error(`mcp-task-actors: could not put back the messages of task ${taskId}`, requeueError),
-        );
+        await this.engine
+          .returnMessages(taskId, batch.slice(i))
+          .catch((requeueError: unknown) =>
+            this.engine.options.logger.error(`mcp-task-actors: could not put back the messages of task ${taskId}`, requeueError),
+          );
         throw error;
       }
       if (message.kind === 'request') delivered.push(message);

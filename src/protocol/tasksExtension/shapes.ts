@@ -2,10 +2,7 @@ import { ErrorCode, RELATED_TASK_META_KEY } from '../../wire.js';
 import type { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { mcpError, toMcpError } from '../../errors.js';
 import type { QueuedRequest } from '../../backends/TaskMessageQueue.js';
-import {
-  MISSING_REQUIRED_CLIENT_CAPABILITY,
-  TASKS_EXTENSION_ID,
-} from './wire.js';
+import { MISSING_REQUIRED_CLIENT_CAPABILITY, TASKS_EXTENSION_ID } from './wire.js';
 import type { ExtensionDetailedTask, ExtensionTask, InputRequests } from './wire.js';
 import type { TaskOutcome, TaskRecord } from '../../types.js';
 

@@ -149,7 +149,10 @@ class ExtensionTaskSession implements TaskSession {
     if (!this.open) return true;
     const params = notification.params === undefined ? undefined : withoutRelatedTask(notification.params);
     // False when the call's stream is gone: the notification has nowhere else to go in the extension.
-    await this.router.send({ method: notification.method, ...(params === undefined ? {} : { params }) } as ServerNotification, this.requestId);
+    await this.router.send(
+      { method: notification.method, ...(params === undefined ? {} : { params }) } as ServerNotification,
+      this.requestId,
+    );
     return true;
   }
 }

@@ -32,5 +32,8 @@ export const sdkV1: SdkAdapter = {
   accepts: (server) => isMcpServer(server) || isLowLevelServer(server),
   canonical: (server) => (isMcpServer(server) ? server.server : server),
   host: (server) => (isMcpServer(server) ? createHost(server.server, server) : createHost(server as Server, undefined)),
-  errorShape: (error) => (error instanceof McpError ? { code: error.code, message: error.message, ...(error.data === undefined ? {} : { data: error.data }) } : undefined),
+  errorShape: (error) =>
+    error instanceof McpError
+      ? { code: error.code, message: error.message, ...(error.data === undefined ? {} : { data: error.data }) }
+      : undefined,
 };

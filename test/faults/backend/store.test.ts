@@ -91,7 +91,10 @@ describe('a store that throws', () => {
     const running = await createTask(session.client, 'job', { key: 'other' });
     faults.rule = (method) => (method === 'create' ? 'throw' : undefined);
     const error = await rpcError(createTask(session.client, 'quick', { text: 'x' }));
-    expect([error.code, sent(error)]).toEqual([ErrorCode.InternalError, 'Task store unavailable: create failed (details in the server log)']);
+    expect([error.code, sent(error)]).toEqual([
+      ErrorCode.InternalError,
+      'Task store unavailable: create failed (details in the server log)',
+    ]);
     expect(JSON.stringify(error)).not.toContain('10.0.0.7');
     expect(logged.some((args) => args.some((a) => a instanceof Error && a.message.includes('10.0.0.7')))).toBe(true);
     expect(census(tasks)).toMatchObject({ admitted: 1, actors: 1 });
@@ -135,7 +138,10 @@ describe('a store that throws', () => {
       faults.rule = (method) => (method === 'enqueue' ? 'throw' : undefined);
       const task = await createTask(session.client, 'asks', { key: 'e' });
       expect((await taskResult(session.client, task.taskId)).content).toEqual([
-        { type: 'text', text: `elicit failed: ${ErrorCode.InternalError} Task queue unavailable: enqueue failed (details in the server log)` },
+        {
+          type: 'text',
+          text: `elicit failed: ${ErrorCode.InternalError} Task queue unavailable: enqueue failed (details in the server log)`,
+        },
       ]);
       await new Promise((resolve) => setTimeout(resolve, 20));
       // The request that was never asked leaves no answer behind to be rejected later by nobody.
@@ -156,7 +162,10 @@ describe('a store that stalls', () => {
     expect((await session.client.experimental.tasks.getTask(other.taskId)).status).toBe('working');
     const error = await stalled;
     expect(Date.now() - started).toBeLessThan(STORE_TIMEOUT + 1_000);
-    expect([error.code, sent(error)]).toEqual([ErrorCode.InternalError, `Task store unavailable: create did not answer within ${STORE_TIMEOUT} ms`]);
+    expect([error.code, sent(error)]).toEqual([
+      ErrorCode.InternalError,
+      `Task store unavailable: create did not answer within ${STORE_TIMEOUT} ms`,
+    ]);
     expect(census(tasks)).toMatchObject({ admitted: 1, storeRecords: 1 });
 
     faults.rule = () => undefined;

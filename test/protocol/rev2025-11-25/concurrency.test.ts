@@ -7,9 +7,7 @@ const ctx = useJobSession();
 describe('many tasks at once', () => {
   it('runs 1,000 concurrent task lifecycles in one session and leaves no task actor running', async () => {
     const n = 1000;
-    const created = await Promise.all(
-      Array.from({ length: n }, (_, i) => createTask(ctx.session.client, 'job', { key: `k${i}` })),
-    );
+    const created = await Promise.all(Array.from({ length: n }, (_, i) => createTask(ctx.session.client, 'job', { key: `k${i}` })));
     expect(new Set(created.map((t) => t.taskId)).size).toBe(n);
     await eventually(() => ctx.tasks.liveTaskActors === n);
     const results = created.map((t) => taskResult(ctx.session.client, t.taskId));

@@ -34,7 +34,9 @@ describe('elicitation from a task', () => {
     answerWith(session.client, { elicit: () => ({ action: 'accept', content: { value: 'yes' } }) });
     const messages: string[] = [];
     let result: unknown;
-    for await (const m of session.client.experimental.tasks.callToolStream({ name: 'ask', arguments: { key: 's' } }, undefined, { task: {} })) {
+    for await (const m of session.client.experimental.tasks.callToolStream({ name: 'ask', arguments: { key: 's' } }, undefined, {
+      task: {},
+    })) {
       messages.push(m.type);
       if (m.type === 'result') result = m.result;
     }
@@ -210,9 +212,15 @@ describe('capability checks', () => {
       sampling: {},
     });
     const url = await createTask(formOnly.client, 'ask', { key: 'nourl', url: true });
-    expect(await taskResult(formOnly.client, url.taskId)).toMatchObject({ isError: true, content: [{ text: expect.stringContaining('elicitation.url') }] });
+    expect(await taskResult(formOnly.client, url.taskId)).toMatchObject({
+      isError: true,
+      content: [{ text: expect.stringContaining('elicitation.url') }],
+    });
     const tools = await createTask(formOnly.client, 'sample', { text: 'x', withTools: true });
-    expect(await taskResult(formOnly.client, tools.taskId)).toMatchObject({ isError: true, content: [{ text: expect.stringContaining('sampling.tools') }] });
+    expect(await taskResult(formOnly.client, tools.taskId)).toMatchObject({
+      isError: true,
+      content: [{ text: expect.stringContaining('sampling.tools') }],
+    });
     await formOnly.close();
   });
 });

@@ -14,11 +14,11 @@ describe('notifications/tasks/status', () => {
     await taskResult(ctx.session.client, task.taskId);
     await eventually(() => ctx.session.notifications.length >= 3);
     const statuses = ctx.session.notifications.filter((n) => n.method === 'notifications/tasks/status');
-    expect(statuses.map((n) => (n.params as { status: string; statusMessage?: string }).statusMessage ?? (n.params as { status: string }).status)).toEqual([
-      'step 1',
-      'step 2',
-      'completed',
-    ]);
+    expect(
+      statuses.map(
+        (n) => (n.params as { status: string; statusMessage?: string }).statusMessage ?? (n.params as { status: string }).status,
+      ),
+    ).toEqual(['step 1', 'step 2', 'completed']);
     for (const n of statuses) {
       expect(n.params).toMatchObject({ taskId: task.taskId, ttl: task.ttl, createdAt: task.createdAt });
       expect((n.params as { _meta?: unknown })._meta).toBeUndefined();

@@ -32,9 +32,7 @@ describe('tasks/list', () => {
 
   it('rejects a cursor it did not issue with -32602', async () => {
     for (const cursor of ['garbage', '', 'bXRhMTp4']) {
-      const error = await rpcError(
-        ctx.session.client.request({ method: 'tasks/list', params: { cursor } }, ListTasksResultSchema),
-      );
+      const error = await rpcError(ctx.session.client.request({ method: 'tasks/list', params: { cursor } }, ListTasksResultSchema));
       expect(error.code).toBe(ErrorCode.InvalidParams);
     }
   });

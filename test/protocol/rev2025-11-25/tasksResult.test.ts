@@ -88,11 +88,9 @@ describe('tasks/result', () => {
   });
 
   it('works through the SDK client callToolStream', async () => {
-    const stream = ctx.session.client.experimental.tasks.callToolStream(
-      { name: 'quick', arguments: { text: 'streamed' } },
-      undefined,
-      { task: {} },
-    );
+    const stream = ctx.session.client.experimental.tasks.callToolStream({ name: 'quick', arguments: { text: 'streamed' } }, undefined, {
+      task: {},
+    });
     const kinds: string[] = [];
     let final: unknown;
     for await (const message of stream) {

@@ -119,7 +119,10 @@ describe('callers that cannot be identified (stateless HTTP, no auth)', () => {
   it("keeps binding stdio-like connections to themselves under 'auto', and makes them anonymous under 'anonymous'", async () => {
     const auto = testTaskSupport();
     const anonymous = testTaskSupport({ unidentifiedCallers: 'anonymous' });
-    cleanups.push(() => auto.close(), () => anonymous.close());
+    cleanups.push(
+      () => auto.close(),
+      () => anonymous.close(),
+    );
     const jobs = new Jobs();
     const a1 = await connectInMemory(auto, (server) => jobs.register(auto, server));
     const a2 = await connectInMemory(auto, (server) => jobs.register(auto, server));

@@ -103,7 +103,10 @@ describe('binding of routed input responses to the connection that was asked', (
     const setup = (server: McpServer) => {
       jobs.register(tasks, server);
       tasks.registerTool(server, 'approve', { taskSupport: 'required' }, async (_args, task) => {
-        const answer = await task.elicit({ message: 'approve?', requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } } } });
+        const answer = await task.elicit({
+          message: 'approve?',
+          requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } } },
+        });
         return { content: [{ type: 'text', text: `${answer.action} ${JSON.stringify(answer.content ?? {})}` }] };
       });
     };
@@ -137,7 +140,10 @@ describe('binding of routed input responses to the connection that was asked', (
     const tasks = track(testTaskSupport());
     const a = await connectInMemory(tasks, (server) => {
       tasks.registerTool(server, 'approve', { taskSupport: 'required' }, async (_args, task) => {
-        const answer = await task.elicit({ message: 'approve?', requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } } } });
+        const answer = await task.elicit({
+          message: 'approve?',
+          requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } } },
+        });
         return { content: [{ type: 'text', text: `${answer.action} ${JSON.stringify(answer.content ?? {})}` }] };
       });
     });

@@ -19,11 +19,13 @@ afterEach(async () => {
 /** Throws an Error whose stack, cause and extra properties all hold the secret; only its message is public. */
 function throwLeaky(): never {
   // The secret is in a frame name too, so a leaked stack would show it.
-  const frames = { [`frame_${SECRET}`]: () => {
-    const error = new Error('the public part', { cause: new Error(`cause ${SECRET}`) });
-    Object.assign(error, { data: { token: SECRET }, code: 4242, secret: SECRET });
-    throw error;
-  } };
+  const frames = {
+    [`frame_${SECRET}`]: () => {
+      const error = new Error('the public part', { cause: new Error(`cause ${SECRET}`) });
+      Object.assign(error, { data: { token: SECRET }, code: 4242, secret: SECRET });
+      throw error;
+    },
+  };
   return frames[`frame_${SECRET}`]!() as never;
 }
 
@@ -90,7 +92,10 @@ describe('errors reaching clients', () => {
     const { client, wire } = await connectRecording({ mapError });
 
     const hidden = await createTask(client, 'leaky', {});
-    expect(await taskResult(client, hidden.taskId)).toMatchObject({ isError: true, content: [{ text: 'Something went wrong; reference 42' }] });
+    expect(await taskResult(client, hidden.taskId)).toMatchObject({
+      isError: true,
+      content: [{ text: 'Something went wrong; reference 42' }],
+    });
     expect((await client.experimental.tasks.getTask(hidden.taskId)).statusMessage).toBe('Something went wrong; reference 42');
 
     const promoted = await createTask(client, 'fails', { message: 'user: widget must be blue' });

@@ -194,7 +194,9 @@ describe('negotiation', () => {
   });
 
   it('keeps -32601 for a 2025-11-25 client that calls a required tool without task', async () => {
-    const error = await rpcError(legacy.client.request({ method: 'tools/call', params: { name: 'ask', arguments: { key: 'y' } } }, z.looseObject({})));
+    const error = await rpcError(
+      legacy.client.request({ method: 'tools/call', params: { name: 'ask', arguments: { key: 'y' } } }, z.looseObject({})),
+    );
     expect(error.code).toBe(ErrorCode.MethodNotFound);
   });
 
@@ -250,7 +252,9 @@ describe('one server, both protocols, the same tools', () => {
   it('elicitation round trip: the old client through tasks/result, the new one through inputRequests', async () => {
     answerWith(legacy.client, { elicit: (r) => ({ action: 'accept', content: { value: `old:${r.params.message}` } }) });
     let oldResult: CallToolResult | undefined;
-    for await (const m of legacy.client.experimental.tasks.callToolStream({ name: 'ask', arguments: { key: 'o', times: 2 } }, undefined, { task: {} })) {
+    for await (const m of legacy.client.experimental.tasks.callToolStream({ name: 'ask', arguments: { key: 'o', times: 2 } }, undefined, {
+      task: {},
+    })) {
       if (m.type === 'result') oldResult = m.result as CallToolResult;
     }
     expect(oldResult?.content).toEqual([{ type: 'text', text: 'old:o question 0,old:o question 1' }]);
@@ -322,7 +326,10 @@ describe('one server, both protocols, the same tools', () => {
     await eventually(async () => (await request(legacy.client, 'tasks/get', { taskId: task.taskId })).status === 'input_required');
     const view = await request(legacy.client, 'tasks/get', { taskId: task.taskId });
     const [key] = Object.keys(view.inputRequests as object);
-    await request(legacy.client, 'tasks/update', { taskId: task.taskId, inputResponses: { [key!]: { action: 'accept', content: { value: 'via-update' } } } });
+    await request(legacy.client, 'tasks/update', {
+      taskId: task.taskId,
+      inputResponses: { [key!]: { action: 'accept', content: { value: 'via-update' } } },
+    });
     // The 2025-11-25 side sees the same actor finish; the queued copy of the request is not sent.
     expect((await taskResult(legacy.client, task.taskId)).content).toEqual([{ type: 'text', text: 'via-update' }]);
     expect((await legacy.client.experimental.tasks.getTask(task.taskId)).status).toBe('completed');
@@ -387,7 +394,10 @@ describe('promotion of optional tools', () => {
   it('the helper polls a promoted call to its result', async () => {
     let createdAfter: number | undefined;
     const started = Date.now();
-    const call = helper().callTool({ name: 'slow', arguments: { key: 'p2' } }, { onTaskCreated: () => void (createdAfter = Date.now() - started) });
+    const call = helper().callTool(
+      { name: 'slow', arguments: { key: 'p2' } },
+      { onTaskCreated: () => void (createdAfter = Date.now() - started) },
+    );
     await eventually(() => createdAfter !== undefined);
     probe.gate('p2').resolve();
     expect(await call).toEqual(text('slow:p2'));
@@ -434,7 +444,10 @@ describe('promotion of optional tools', () => {
   it('a tools/call cancelled before it is answered cancels its task and leaves nothing behind', async () => {
     const controller = new AbortController();
     const call = modern.client.request(
-      { method: 'tools/call', params: { name: 'patient', arguments: { key: 'gaveup' }, _meta: { [CLIENT_CAPABILITIES_META_KEY]: EXTENSION } } },
+      {
+        method: 'tools/call',
+        params: { name: 'patient', arguments: { key: 'gaveup' }, _meta: { [CLIENT_CAPABILITIES_META_KEY]: EXTENSION } },
+      },
       z.looseObject({}),
       { signal: controller.signal },
     );
@@ -479,7 +492,10 @@ describe('cancel, unknown ids, isolation', () => {
     const created = deferred<string>();
     const never = deferred<ElicitResult>();
     const client = helper(modern.client, { onElicitation: () => never.promise });
-    const call = client.callTool({ name: 'ask', arguments: { key: 'abort' } }, { signal: controller.signal, onTaskCreated: (t) => created.resolve(t.taskId) });
+    const call = client.callTool(
+      { name: 'ask', arguments: { key: 'abort' } },
+      { signal: controller.signal, onTaskCreated: (t) => created.resolve(t.taskId) },
+    );
     const taskId = await created.promise;
     await eventually(async () => (await statusOf(taskId)) === 'input_required');
     controller.abort(new Error('user gave up'));
@@ -559,14 +575,20 @@ describe('the client helper', () => {
   it('declares only the capabilities it can answer by default', () => {
     const bare = new TasksExtensionClient(modern.client);
     expect(bare.capabilities).toEqual(EXTENSION);
-    const withHandlers = new TasksExtensionClient(modern.client, { onElicitation: () => ({ action: 'decline' }), onSampling: () => ({ role: 'assistant', model: 'm', content: { type: 'text', text: '' } }) });
+    const withHandlers = new TasksExtensionClient(modern.client, {
+      onElicitation: () => ({ action: 'decline' }),
+      onSampling: () => ({ role: 'assistant', model: 'm', content: { type: 'text', text: '' } }),
+    });
     expect(withHandlers.capabilities).toEqual({ ...EXTENSION, elicitation: { form: {} }, sampling: {} });
   });
 
   it('without a sampling handler the request carries no sampling capability and the work is refused', async () => {
     const noSampling = new TasksExtensionClient(modern.client, { onElicitation: () => ({ action: 'decline' }) });
     const result = await noSampling.callTool({ name: 'sample', arguments: { text: 'x' } });
-    expect(result).toMatchObject({ isError: true, content: [{ type: 'text', text: "The client did not declare the 'sampling' capability" }] });
+    expect(result).toMatchObject({
+      isError: true,
+      content: [{ type: 'text', text: "The client did not declare the 'sampling' capability" }],
+    });
   });
 
   it('leaves no task actor running once everything is done', async () => {
