@@ -159,7 +159,8 @@ function fenced(record: TaskRecord, runner: string | undefined): boolean {
 function withStatus(record: TaskRecord, status: TaskRecord['status'], statusMessage?: string): TaskRecord {
   // Copied key by key into a fresh object, so that every record shares one hidden class. Spread
   // then `delete`, or object rest, gave records slow properties or a hidden class of their own:
-  // measured 15-90 bytes more per retained record and 2-7 times the time per update.
+  // measured 15-90 bytes more per retained record and 2-7 times the time per update (`npm run bench`,
+  // bench/workloads/memory.ts state `retained` and bench/workloads/speed.ts).
   const next: Record<string, unknown> = {};
   for (const key in record) if (key !== 'statusMessage') next[key] = record[key as keyof TaskRecord];
   next['status'] = status;

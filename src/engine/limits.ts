@@ -129,10 +129,10 @@ export function resolveRate(name: RateLimitName, option: RateOption): RateLimit 
  * Refuses new tasks while the V8 heap in use is at or above `memoryBudget`.
  *
  * Why the heap and not "live tasks × an estimated size": what a task holds depends on its work (a
- * bare task is ~6 KB, the demo's ~47 KB over HTTP, a task holding a big result megabytes), and
- * what runs out is the heap as a whole (retained results and queued messages included). The
- * sample is cheap enough (~0.3 µs) to take at every admission, so a flood cannot slip past a
- * stale reading. It counts garbage not yet collected, so near the budget a refusal may come a
+ * bare task is ~6 KB, the demo's ~47 KB over HTTP: `npm run bench`, bench/workloads/memory.ts; a
+ * task holding a big result megabytes), and what runs out is the heap as a whole (retained results
+ * and queued messages included). The sample is cheap enough (~0.3 µs, a one-off timing that no
+ * bench re-measures) to take at every admission, so a flood cannot slip past a stale reading. It counts garbage not yet collected, so near the budget a refusal may come a
  * little early; it lifts by itself after the next collection.
  * @internal
  */

@@ -135,7 +135,7 @@ async function ask(
   signal.throwIfAborted();
   const requestId = deps.nextRequestId();
   // Object.assign, not spreads: spreading the caller's params gave every queued request a hidden
-  // class of its own (about 190 bytes more per task waiting for input).
+  // class of its own (about 190 bytes more per task waiting for input; `npm run bench`, bench/workloads/memory.ts state `input`).
   const meta: Record<string, unknown> = Object.assign({}, '_meta' in params ? (params._meta as Record<string, unknown>) : undefined);
   meta[RELATED_TASK_META_KEY] = { taskId };
   const request: Record<string, unknown> = Object.assign({}, params as Record<string, unknown>);

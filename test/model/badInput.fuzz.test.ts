@@ -167,7 +167,7 @@ describe('bad input on the protocol surface', () => {
   );
 
   // Regressions found by this fuzzing: both were answered wrongly before the fixes in
-  // src/protocol/rev2025-11-25/toolCall.ts (a bare ZodError, -32603) and src/session/SessionRouter.ts (no reply at all).
+  // the tools/call handler (a bare ZodError, -32603; now src/sdk/v1/host.ts + session/params.ts) and the transport wrapper (no reply at all; now src/sdk/v1/transport.ts).
   it('regression: malformed task-augmented tools/call params are -32602, not -32603', async () => {
     expect(await errorCodeOf('tools/call', { name: 5, task: {} })).toBe(-32602);
     expect(await errorCodeOf('tools/call', { name: 'scripted', task: 'soon' })).toBe(-32602);
