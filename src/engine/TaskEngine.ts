@@ -15,7 +15,7 @@ import { invalidToolResult, mcpError, taskNotFound } from '../errors.js';
 import { isTerminal } from '../types.js';
 import type { Answer, TaskOutcome, TaskPage, TaskRecord } from '../types.js';
 import { CallToolResultSchema, ErrorCode } from '../wire.js';
-import { ClusterLink } from './clusterLink.js';
+import { ClusterLink } from './ClusterLink.js';
 import { ExpirySchedule } from './ExpirySchedule.js';
 import { LiveTask } from './LiveTask.js';
 import { cancelledOutcome } from './outcomes.js';
@@ -50,7 +50,7 @@ export interface TaskEngineOptions {
  * The protocol-agnostic core: the root actor and its task actors, the store and queue they write
  * to (private: protocols read and answer through the methods below), and the actions that connect
  * them. Per-task bookkeeping is in LiveTask.ts, the work's context in workContext.ts, ordered
- * writes in StoreWriter.ts, the cluster glue in clusterLink.ts.
+ * writes in StoreWriter.ts, the cluster glue in ClusterLink.ts.
  * @internal
  */
 export class TaskEngine {

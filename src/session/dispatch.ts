@@ -60,13 +60,22 @@ export interface DispatchOptions {
  */
 export function createDispatcher(options: DispatchOptions): (server: ServerSession, method: TaskMethod) => RequestHandler {
   return (server, method) => async (request) => {
-    const owner = options.ownerOf(request, server);
+    // Asked only when needed (a plain tools/call of a server tool never asks `identify`).
+    let owner: string | undefined;
+    const ownerOnce = (): string => (owner ??= options.ownerOf(request, server));
     // Before params are read: malformed floods cost tokens too.
-    if (method !== 'tools/call') options.operationRate.take(owner, 'task requests');
+    if (method !== 'tools/call' && options.operationRate.enabled) options.operationRate.take(ownerOnce(), 'task requests');
     // The extension answers only once enable() ran: before it, a server serves tools/call only.
     const route = options.classify(request.params, options.extensionEnabled && server.enabled);
     const handler = options.table[route.protocol][method];
     if (!handler) throw mcpError(ErrorCode.MethodNotFound, `Method not found: ${method}`);
-    return handler({ request, owner, route, server });
+    return handler({
+      request,
+      get owner() {
+        return ownerOnce();
+      },
+      route,
+      server,
+    });
   };
 }

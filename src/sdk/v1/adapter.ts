@@ -1,6 +1,7 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { errorShape } from '../../errors.js';
 import type { SdkAdapter } from '../types.js';
 import { createHost } from './host.js';
 
@@ -32,8 +33,5 @@ export const sdkV1: SdkAdapter = {
   accepts: (server) => isMcpServer(server) || isLowLevelServer(server),
   canonical: (server) => (isMcpServer(server) ? server.server : server),
   host: (server) => (isMcpServer(server) ? createHost(server.server, server) : createHost(server as Server, undefined)),
-  errorShape: (error) =>
-    error instanceof McpError
-      ? { code: error.code, message: error.message, ...(error.data === undefined ? {} : { data: error.data }) }
-      : undefined,
+  errorShape: (error) => (error instanceof McpError ? errorShape(error) : undefined),
 };
