@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
+import { McpServer, WebStandardStreamableHTTPServerTransport, createMcpHandler } from '@modelcontextprotocol/server';
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import { TaskSupport } from '../../src/index.js';
 
@@ -103,4 +104,38 @@ export async function rawModernRequest(
   } finally {
     await transport.close();
   }
+}
+
+/**
+ * A sessionful v2 Streamable HTTP server (one McpServer and transport per session), the shape v2 serves
+ * the 2025-11-25 era on with server→client requests. TaskSupport serves every session's server.
+ */
+export async function sessionfulV2Server(
+  tasks: TaskSupport,
+  setUp: (server: McpServer) => void,
+): Promise<{ url: URL; close(): Promise<void> }> {
+  const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
+  const servers: McpServer[] = [];
+  const served = await serveFetch(async (request) => {
+    const sessionId = request.headers.get('mcp-session-id');
+    const existing = sessionId ? sessions.get(sessionId) : undefined;
+    if (existing) return existing.handleRequest(request);
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => void sessions.set(id, transport),
+    });
+    const server = new McpServer({ name: 'v2-sessionful', version: '1.0.0' });
+    setUp(server);
+    tasks.enable(server);
+    servers.push(server);
+    await server.connect(transport);
+    return transport.handleRequest(request);
+  });
+  return {
+    url: served.url,
+    close: async () => {
+      for (const server of servers) await server.close();
+      await served.close();
+    },
+  };
 }

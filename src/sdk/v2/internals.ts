@@ -28,6 +28,8 @@ export interface V2McpServer {
 
 /** The transport members the session listener needs (same names as v1's Transport). */
 export interface V2Transport {
+  start(): Promise<void>;
+  close(): Promise<void>;
   send(message: unknown, options?: { relatedRequestId?: string | number }): Promise<void>;
   onmessage?: ((message: unknown, extra?: unknown) => void) | undefined;
   onclose?: (() => void) | undefined;
@@ -44,21 +46,21 @@ interface McpServerInternals {
 }
 
 /** The handler v2 has stored for `method`, if any. */
-export function storedHandler(server: V2LowServer, method: string): V2StoredHandler | undefined {
+export function storedHandler(server: object, method: string): V2StoredHandler | undefined {
   const handlers = (server as unknown as ServerInternals)._requestHandlers;
   if (!(handlers instanceof Map)) throw new Error('Unsupported @modelcontextprotocol/server: no request handler map');
   return handlers.get(method) as V2StoredHandler | undefined;
 }
 
 /** Makes `McpServer` install its tools/list and tools/call handlers now, so that ours can wrap them. */
-export function installMcpServerToolHandlers(server: V2McpServer): void {
+export function installMcpServerToolHandlers(server: object): void {
   const install = (server as unknown as McpServerInternals).setToolRequestHandlers;
   if (typeof install !== 'function') throw new Error('Unsupported @modelcontextprotocol/server: McpServer.setToolRequestHandlers is missing');
   install.call(server);
 }
 
 /** Whether `McpServer` has a tool of that name registered by its own API. */
-export function mcpServerHasTool(server: V2McpServer, name: string): boolean {
+export function mcpServerHasTool(server: object, name: string): boolean {
   const tools = (server as unknown as McpServerInternals)._registeredTools;
   return typeof tools === 'object' && tools !== null && Object.prototype.hasOwnProperty.call(tools, name);
 }
