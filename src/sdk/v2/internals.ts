@@ -3,7 +3,7 @@
  * Each is needed for the same reason as in v1: `McpServer` turns every error thrown in `tools/call`
  * into an `isError` result, where SEP-2663 demands a JSON-RPC error (-32021) for a required task
  * tool, so this library owns `tools/call` and hands the tools it does not serve to McpServer's own
- * handler, which v2 offers no public way to reach. test/sdkV2/internals.test.ts pins each assumption.
+ * handler, which v2 offers no public way to reach. test/sdk/v2/internals.test.ts pins each assumption.
  * Structural types only: nothing here imports v2 at runtime, so a v1 user never needs it installed.
  * @internal
  */

@@ -7,7 +7,7 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, test } from 'vitest';
 import { z } from 'zod';
-import { TaskSupport } from '../../src/index.js';
+import { TaskSupport } from '../../../src/index.js';
 import { sessionfulV2Server } from './harness.js';
 
 const cleanups: (() => Promise<void>)[] = [];

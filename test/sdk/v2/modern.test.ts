@@ -9,7 +9,7 @@ import type { Client } from '@modelcontextprotocol/client';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, test } from 'vitest';
 import { z } from 'zod';
-import { TaskSupport } from '../../src/index.js';
+import { TaskSupport } from '../../../src/index.js';
 import { TASKS_EXTENSION, modernClient, rawModernRequest, statelessV2Server } from './harness.js';
 
 const cleanups: (() => Promise<void>)[] = [];

@@ -7,8 +7,8 @@ import { Server as ServerV1 } from '@modelcontextprotocol/sdk/server/index.js';
 import { McpServer, ProtocolError, Server } from '@modelcontextprotocol/server';
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
-import { sdkV2 } from '../../src/sdk/v2/adapter.js';
-import { installMcpServerToolHandlers, mcpServerHasTool, storedHandler } from '../../src/sdk/v2/internals.js';
+import { sdkV2 } from '../../../src/sdk/v2/adapter.js';
+import { installMcpServerToolHandlers, mcpServerHasTool, storedHandler } from '../../../src/sdk/v2/internals.js';
 
 describe('SDK v2 internals the adapter relies on', () => {
   test('Server keeps its handlers in _requestHandlers; McpServer installs tools/* lazily through setToolRequestHandlers', () => {

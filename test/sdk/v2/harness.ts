@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { McpServer, WebStandardStreamableHTTPServerTransport, createMcpHandler } from '@modelcontextprotocol/server';
 import type { AuthInfo } from '@modelcontextprotocol/server';
-import { TaskSupport } from '../../src/index.js';
+import { TaskSupport } from '../../../src/index.js';
 
 export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
 export const MODERN = '2026-07-28';
