@@ -71,6 +71,13 @@ export async function modernClient(url: URL, withExtension: boolean): Promise<Cl
 
 let rawIds = 0;
 
+/** A JSON-RPC answer read raw; `httpStatus` when v2 answered it with an HTTP error status. */
+export interface RawAnswer {
+  result?: Record<string, unknown>;
+  error?: { code: number; message: string; data?: unknown };
+  httpStatus?: number;
+}
+
 /**
  * One 2026-07-28 request sent with the SDK v2 client's own Streamable HTTP transport (it sets the
  * SEP-2243 headers from the body), answered raw. Needed where the v2 `Client` refuses the answer:
@@ -81,7 +88,7 @@ export async function rawModernRequest(
   method: string,
   params: Record<string, unknown>,
   capabilities: Record<string, unknown> = { extensions: { [TASKS_EXTENSION]: {} } },
-): Promise<{ result?: Record<string, unknown>; error?: { code: number; message: string; data?: unknown } }> {
+): Promise<RawAnswer> {
   const transport = new StreamableHTTPClientTransport(url);
   transport.setProtocolVersion(MODERN);
   const id = `raw-${++rawIds}`;
@@ -91,6 +98,8 @@ export async function rawModernRequest(
     };
     transport.onerror = reject;
   });
+  // When send() itself throws, that error is the answer and this promise is left unread.
+  answered.catch(() => {});
   await transport.start();
   const envelope = {
     'io.modelcontextprotocol/protocolVersion': MODERN,
@@ -99,8 +108,18 @@ export async function rawModernRequest(
   };
   const meta = { ...(params['_meta'] as Record<string, unknown> | undefined), ...envelope };
   try {
-    await transport.send({ jsonrpc: '2.0', id, method, params: { ...params, _meta: meta } });
-    return (await answered) as { result?: Record<string, unknown>; error?: { code: number; message: string; data?: unknown } };
+    try {
+      await transport.send({ jsonrpc: '2.0', id, method, params: { ...params, _meta: meta } });
+    } catch (error) {
+      // v2 answers some JSON-RPC errors with an HTTP error status (e.g. -32601 with 404); the
+      // transport then throws SdkHttpError, whose message carries the JSON-RPC body.
+      const status = (error as { data?: { status?: number } }).data?.status;
+      const text = error instanceof Error ? error.message : '';
+      const body = text.slice(text.indexOf('{'));
+      if (status === undefined || !body.startsWith('{')) throw error;
+      return { ...(JSON.parse(body) as RawAnswer), httpStatus: status };
+    }
+    return (await answered) as RawAnswer;
   } finally {
     await transport.close();
   }

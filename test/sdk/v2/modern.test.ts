@@ -129,6 +129,14 @@ describe('SDK v2 server, 2026-07-28 era, stateless HTTP', () => {
     release();
   });
 
+  test('tasks/result and tasks/list do not exist in the 2026-07-28 era: the v2 client will not send them, the server answers -32601', async () => {
+    const { url, client } = await setUp();
+    // (It throws synchronously from request(), before anything is sent.)
+    await expect(async () => client.request({ method: 'tasks/result', params: { taskId: 'x' } }, anyResult)).rejects.toThrow(/not supported by the negotiated protocol version/);
+    expect((await rawModernRequest(url, 'tasks/result', { taskId: 'x' })).error).toMatchObject({ code: -32601 });
+    expect((await rawModernRequest(url, 'tasks/list', {})).error).toMatchObject({ code: -32601 });
+  });
+
   test('a failed work shows in tasks/get; an unknown task id is -32602', async () => {
     const { url, client } = await setUp();
     const created = await rawModernRequest(url, 'tools/call', { name: 'approve', arguments: { item: 'y' } });
