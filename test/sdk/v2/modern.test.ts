@@ -89,10 +89,14 @@ describe('SDK v2 server, 2026-07-28 era, stateless HTTP', () => {
   });
 
   test('a required task tool answers -32021 with requiredCapabilities to a client without the extension, as do tasks/*', async () => {
-    const { plain } = await setUp();
+    const { url, plain } = await setUp();
     const error = await plain.callTool({ name: 'approve', arguments: { item: 'x' } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MissingRequiredClientCapabilityError);
     expect(error).toMatchObject({ code: -32021, data: { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } } });
+    // Over HTTP v2 sends an error a handler threw with HTTP 200 (its own refusals, like -32601 below, with a 4xx status): pinned, see docs/protocols.md.
+    const raw = await rawModernRequest(url, 'tools/call', { name: 'approve', arguments: { item: 'x' } }, {});
+    expect(raw).toMatchObject({ error: { code: -32021, data: { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } } } });
+    expect(raw.httpStatus).toBeUndefined();
     for (const method of ['tasks/get', 'tasks/update', 'tasks/cancel']) {
       const refused = await plain.request({ method, params: { taskId: 'nope' } }, anyResult).catch((e: unknown) => e);
       expect(refused, method).toMatchObject({ code: -32021 });
@@ -133,7 +137,9 @@ describe('SDK v2 server, 2026-07-28 era, stateless HTTP', () => {
     const { url, client } = await setUp();
     // (It throws synchronously from request(), before anything is sent.)
     await expect(async () => client.request({ method: 'tasks/result', params: { taskId: 'x' } }, anyResult)).rejects.toThrow(/not supported by the negotiated protocol version/);
-    expect((await rawModernRequest(url, 'tasks/result', { taskId: 'x' })).error).toMatchObject({ code: -32601 });
+    const result = await rawModernRequest(url, 'tasks/result', { taskId: 'x' });
+    expect(result).toMatchObject({ error: { code: -32601 } });
+    expect(result.httpStatus).toBeGreaterThanOrEqual(400);
     expect((await rawModernRequest(url, 'tasks/list', {})).error).toMatchObject({ code: -32601 });
   });
 
