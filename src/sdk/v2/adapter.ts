@@ -25,7 +25,12 @@ function isV2LowServer(server: object): server is V2LowServer {
 
 function isV2McpServer(server: object): server is V2McpServer {
   const inner = (server as { server?: unknown }).server;
-  return typeof (server as { registerTool?: unknown }).registerTool === 'function' && typeof inner === 'object' && inner !== null && isV2LowServer(inner);
+  return (
+    typeof (server as { registerTool?: unknown }).registerTool === 'function' &&
+    typeof inner === 'object' &&
+    inner !== null &&
+    isV2LowServer(inner)
+  );
 }
 
 /** SDK v2 (`@modelcontextprotocol/server` 2.x): detected by shape, so a v1 user never loads it. */

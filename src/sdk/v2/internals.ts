@@ -9,7 +9,10 @@
  */
 
 /** A handler as v2 stores it (already wrapped by `Server._wrapHandler`): the raw request and its context. */
-export type V2StoredHandler = (request: { jsonrpc: '2.0'; id: string | number; method: string; params?: unknown }, ctx: unknown) => Promise<unknown>;
+export type V2StoredHandler = (
+  request: { jsonrpc: '2.0'; id: string | number; method: string; params?: unknown },
+  ctx: unknown,
+) => Promise<unknown>;
 
 /** What the host uses of a v2 low-level `Server` (public members, plus `_requestHandlers`). */
 export interface V2LowServer {
@@ -55,7 +58,8 @@ export function storedHandler(server: object, method: string): V2StoredHandler |
 /** Makes `McpServer` install its tools/list and tools/call handlers now, so that ours can wrap them. */
 export function installMcpServerToolHandlers(server: object): void {
   const install = (server as unknown as McpServerInternals).setToolRequestHandlers;
-  if (typeof install !== 'function') throw new Error('Unsupported @modelcontextprotocol/server: McpServer.setToolRequestHandlers is missing');
+  if (typeof install !== 'function')
+    throw new Error('Unsupported @modelcontextprotocol/server: McpServer.setToolRequestHandlers is missing');
   install.call(server);
 }
 

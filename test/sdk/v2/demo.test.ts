@@ -37,14 +37,24 @@ describe('the demo on SDK v2', () => {
     const client = await modernClient(new URL(demo.url), true);
     try {
       const capabilities = { elicitation: { form: {} }, extensions: { [TASKS_EXTENSION]: {} } };
-      const created = await rawModernRequest(new URL(demo.url), 'tools/call', { name: 'approve', arguments: { action: 'deploy' } }, capabilities);
+      const created = await rawModernRequest(
+        new URL(demo.url),
+        'tools/call',
+        { name: 'approve', arguments: { action: 'deploy' } },
+        capabilities,
+      );
       expect(created.result).toMatchObject({ resultType: 'task' });
       const taskId = created.result!['taskId'] as string;
       let task = await client.request({ method: 'tasks/get', params: { taskId } }, anyResult);
-      for (let i = 0; i < 100 && task['status'] === 'working'; i++) task = await client.request({ method: 'tasks/get', params: { taskId } }, anyResult);
+      for (let i = 0; i < 100 && task['status'] === 'working'; i++)
+        task = await client.request({ method: 'tasks/get', params: { taskId } }, anyResult);
       const [key] = Object.keys(task['inputRequests'] as object);
-      await client.request({ method: 'tasks/update', params: { taskId, inputResponses: { [key!]: { action: 'accept', content: { approved: true } } } } }, anyResult);
-      for (let i = 0; i < 100 && task['status'] !== 'completed'; i++) task = await client.request({ method: 'tasks/get', params: { taskId } }, anyResult);
+      await client.request(
+        { method: 'tasks/update', params: { taskId, inputResponses: { [key!]: { action: 'accept', content: { approved: true } } } } },
+        anyResult,
+      );
+      for (let i = 0; i < 100 && task['status'] !== 'completed'; i++)
+        task = await client.request({ method: 'tasks/get', params: { taskId } }, anyResult);
       expect(task).toMatchObject({ status: 'completed', result: { content: [{ type: 'text', text: 'approved: deploy' }] } });
     } finally {
       await client.close();
@@ -57,12 +67,18 @@ describe('the demo on SDK v2', () => {
     await client.connect(new StreamableHTTPClientTransport(new URL(demo.url)));
     try {
       expect(client.getNegotiatedProtocolVersion()).toBe('2025-11-25');
-      const created = await client.request({ method: 'tools/call', params: { name: 'countdown', arguments: { seconds: 2 }, task: {} } }, anyResult);
+      const created = await client.request(
+        { method: 'tools/call', params: { name: 'countdown', arguments: { seconds: 2 }, task: {} } },
+        anyResult,
+      );
       const { taskId } = (created as { task: { taskId: string } }).task;
       expect(await client.request({ method: 'tasks/result', params: { taskId } }, anyResult)).toMatchObject({
         content: [{ type: 'text', text: 'countdown finished after 2 s' }],
       });
-      const approve = await client.request({ method: 'tools/call', params: { name: 'approve', arguments: { action: 'ship' }, task: {} } }, anyResult);
+      const approve = await client.request(
+        { method: 'tools/call', params: { name: 'approve', arguments: { action: 'ship' }, task: {} } },
+        anyResult,
+      );
       const approveId = (approve as { task: { taskId: string } }).task.taskId;
       expect(await client.request({ method: 'tasks/result', params: { taskId: approveId } }, anyResult)).toMatchObject({
         content: [{ type: 'text', text: 'approved: ship' }],

@@ -44,7 +44,9 @@ function rawDispatch(url: URL): RawClientDispatch {
         return { kind: 'error', error: (JSON.parse(text.slice(text.indexOf('{'))) as { error: never }).error };
       }
       const message = await answered;
-      return ('error' in message ? { kind: 'error', error: message['error'] } : { kind: 'result', result: message['result'] }) as JsonRpcResponse;
+      return (
+        'error' in message ? { kind: 'error', error: message['error'] } : { kind: 'result', result: message['result'] }
+      ) as JsonRpcResponse;
     } finally {
       await transport.close();
     }
@@ -55,7 +57,10 @@ function tools(tasks: TaskSupport) {
   return (server: McpServer): void => {
     tasks.registerTool(server, 'quick', { taskSupport: 'optional' }, async () => ({ content: [{ type: 'text', text: 'quick' }] }));
     tasks.registerTool(server, 'approve', { taskSupport: 'required', inputSchema: { item: z.string() } }, async ({ item }, task) => {
-      const answer = await task.elicit({ message: `Approve ${item}?`, requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } } } });
+      const answer = await task.elicit({
+        message: `Approve ${item}?`,
+        requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } } },
+      });
       return { content: [{ type: 'text', text: `${item}: ${answer.action} ${JSON.stringify(answer.content)}` }] };
     });
   };
@@ -73,7 +78,11 @@ describe('@modelcontextprotocol/ext-tasks on the SDK v2 client, 2026-07-28 era',
     const session = createTaskSessionFromClient(client, {
       endpointId: 'v2-test',
       rawDispatch: rawDispatch(server.url),
-      v2RequestFraming: { protocolVersion: MODERN, clientInfo: { name: 'ext-tasks-test', version: '1.0.0' }, clientCapabilities: capabilities },
+      v2RequestFraming: {
+        protocolVersion: MODERN,
+        clientInfo: { name: 'ext-tasks-test', version: '1.0.0' },
+        clientCapabilities: capabilities,
+      },
       onInputRequest: createApplicationInputHandler({
         elicitation: async (request) => {
           asked.push(JSON.stringify(request));
@@ -97,7 +106,9 @@ describe('@modelcontextprotocol/ext-tasks on the SDK v2 client, 2026-07-28 era',
     // names the result shape it expects: a CallToolResult, nothing else loosened.
     const callToolResult = z.looseObject({ content: z.array(z.looseObject({ type: z.string() })) });
     // zod's validate is typed as possibly async; a schema without async refinements validates synchronously.
-    const resultCodec = runtimeCodecFromStandardSchema(callToolResult as unknown as SynchronousStandardSchema<z.infer<typeof callToolResult>>);
+    const resultCodec = runtimeCodecFromStandardSchema(
+      callToolResult as unknown as SynchronousStandardSchema<z.infer<typeof callToolResult>>,
+    );
     const approve = await session.callTool('approve', { item: 'invoice' }, { resultCodec });
     expect(approve.kind).toBe('task');
     const settled = await approve.settle();

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { McpServer, WebStandardStreamableHTTPServerTransport, createMcpHandler } from '@modelcontextprotocol/server';
 import type { AuthInfo } from '@modelcontextprotocol/server';
-import { TaskSupport } from '../../../src/index.js';
+import type { TaskSupport } from '../../../src/index.js';
 
 export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
 export const MODERN = '2026-07-28';
@@ -16,9 +16,12 @@ export async function serveFetch(handle: (request: Request) => Promise<Response>
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
       const headers = new Headers();
-      for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+      for (const [name, value] of Object.entries(req.headers))
+        if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
       const hasBody = chunks.length > 0 && req.method !== 'GET' && req.method !== 'HEAD';
-      const response = await handle(new Request(`http://127.0.0.1${req.url}`, { method: req.method!, headers, ...(hasBody ? { body: Buffer.concat(chunks) } : {}) }));
+      const response = await handle(
+        new Request(`http://127.0.0.1${req.url}`, { method: req.method!, headers, ...(hasBody ? { body: Buffer.concat(chunks) } : {}) }),
+      );
       res.writeHead(response.status, Object.fromEntries(response.headers));
       if (response.body) for await (const chunk of response.body) res.write(chunk);
       res.end();

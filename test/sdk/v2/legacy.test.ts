@@ -71,20 +71,28 @@ describe('SDK v2 server, 2025-11-25 era, sessionful HTTP', () => {
 
   test('task flow: CreateTaskResult, tasks/get, elicitation through tasks/result, tasks/list', async () => {
     const { client, asked } = await setUp();
-    const created = await client.request({ method: 'tools/call', params: { name: 'approve', arguments: { item: 'invoice' }, task: { ttl: 60_000 } } }, anyResult);
+    const created = await client.request(
+      { method: 'tools/call', params: { name: 'approve', arguments: { item: 'invoice' }, task: { ttl: 60_000 } } },
+      anyResult,
+    );
     const task = (created as { task: { taskId: string; status: string; ttl: number } }).task;
     expect(task).toMatchObject({ status: 'working', ttl: 60_000 });
     const result = await client.request({ method: 'tasks/result', params: { taskId: task.taskId } }, anyResult);
     expect(result).toMatchObject({ content: [{ type: 'text', text: 'invoice: accept' }] });
     expect(asked).toEqual(['Approve invoice?']);
-    expect(await client.request({ method: 'tasks/get', params: { taskId: task.taskId } }, anyResult)).toMatchObject({ status: 'completed' });
+    expect(await client.request({ method: 'tasks/get', params: { taskId: task.taskId } }, anyResult)).toMatchObject({
+      status: 'completed',
+    });
     const listed = await client.request({ method: 'tasks/list', params: {} }, anyResult);
     expect((listed as { tasks: { taskId: string }[] }).tasks.map((t) => t.taskId)).toEqual([task.taskId]);
   });
 
   test('tasks/cancel answers the cancelled task', async () => {
     const { client } = await setUp();
-    const created = await client.request({ method: 'tools/call', params: { name: 'approve', arguments: { item: 'y' }, task: {} } }, anyResult);
+    const created = await client.request(
+      { method: 'tools/call', params: { name: 'approve', arguments: { item: 'y' }, task: {} } },
+      anyResult,
+    );
     const { taskId } = (created as { task: { taskId: string } }).task;
     expect(await client.request({ method: 'tasks/cancel', params: { taskId } }, anyResult)).toMatchObject({ taskId, status: 'cancelled' });
   });

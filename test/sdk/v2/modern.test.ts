@@ -64,7 +64,11 @@ function getTask(client: Client, taskId: string): Promise<Record<string, unknown
 }
 
 /** Polls tasks/get (as a client would, without the poll interval: the work is immediate) until `done` holds. */
-async function pollTask(client: Client, taskId: string, done: (task: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+async function pollTask(
+  client: Client,
+  taskId: string,
+  done: (task: Record<string, unknown>) => boolean,
+): Promise<Record<string, unknown>> {
   for (let attempt = 0; attempt < 100; attempt++) {
     const task = await getTask(client, taskId);
     if (done(task)) return task;
@@ -106,7 +110,12 @@ describe('SDK v2 server, 2026-07-28 era, stateless HTTP', () => {
   test('full flow: resultType "task", input through tasks/get inputRequests and tasks/update, result in tasks/get', async () => {
     const { url, client } = await setUp();
     const created = await rawModernRequest(url, 'tools/call', { name: 'approve', arguments: { item: 'invoice' } }, withElicitation);
-    expect(created.result).toMatchObject({ resultType: 'task', status: 'working', ttlMs: expect.any(Number), pollIntervalMs: expect.any(Number) });
+    expect(created.result).toMatchObject({
+      resultType: 'task',
+      status: 'working',
+      ttlMs: expect.any(Number),
+      pollIntervalMs: expect.any(Number),
+    });
     const taskId = created.result!['taskId'] as string;
 
     const waiting = await pollTask(client, taskId, (task) => task['status'] !== 'working');
@@ -115,10 +124,17 @@ describe('SDK v2 server, 2026-07-28 era, stateless HTTP', () => {
     const [key, request] = Object.entries(requests)[0]!;
     expect(request).toMatchObject({ method: 'elicitation/create', params: { message: 'Approve invoice?' } });
 
-    const ack = await client.request({ method: 'tasks/update', params: { taskId, inputResponses: { [key]: { action: 'accept', content: { ok: true } } } } }, anyResult);
+    const ack = await client.request(
+      { method: 'tasks/update', params: { taskId, inputResponses: { [key]: { action: 'accept', content: { ok: true } } } } },
+      anyResult,
+    );
     expect(Object.keys(ack).filter((k) => k !== '_meta')).toEqual([]);
     const task = await pollTask(client, taskId, (t) => t['status'] !== 'input_required' && t['status'] !== 'working');
-    expect(task).toMatchObject({ taskId, status: 'completed', result: { content: [{ type: 'text', text: 'invoice: accept {"ok":true}' }] } });
+    expect(task).toMatchObject({
+      taskId,
+      status: 'completed',
+      result: { content: [{ type: 'text', text: 'invoice: accept {"ok":true}' }] },
+    });
   });
 
   test('an optional tool still running after promoteAfter is handed out as a task; cancel acks and the task ends cancelled', async () => {
@@ -136,7 +152,9 @@ describe('SDK v2 server, 2026-07-28 era, stateless HTTP', () => {
   test('tasks/result and tasks/list do not exist in the 2026-07-28 era: the v2 client will not send them, the server answers -32601', async () => {
     const { url, client } = await setUp();
     // (It throws synchronously from request(), before anything is sent.)
-    await expect(async () => client.request({ method: 'tasks/result', params: { taskId: 'x' } }, anyResult)).rejects.toThrow(/not supported by the negotiated protocol version/);
+    await expect(async () => client.request({ method: 'tasks/result', params: { taskId: 'x' } }, anyResult)).rejects.toThrow(
+      /not supported by the negotiated protocol version/,
+    );
     const result = await rawModernRequest(url, 'tasks/result', { taskId: 'x' });
     expect(result).toMatchObject({ error: { code: -32601 } });
     expect(result.httpStatus).toBeGreaterThanOrEqual(400);

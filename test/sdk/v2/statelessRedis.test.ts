@@ -23,7 +23,10 @@ let onB: Client;
 function tools(tasks: TaskSupport) {
   return (server: McpServer): void => {
     tasks.registerTool(server, 'approve', { taskSupport: 'required', inputSchema: { item: z.string() } }, async ({ item }, task) => {
-      const answer = await task.elicit({ message: `Approve ${item}?`, requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } } } });
+      const answer = await task.elicit({
+        message: `Approve ${item}?`,
+        requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } } },
+      });
       return { content: [{ type: 'text', text: `${item}: ${answer.action}` }] };
     });
   };
@@ -33,7 +36,11 @@ async function instance(): Promise<URL> {
   const backend = await createRedisTaskBackend({ url: redis.url, prefix: 'v2stateless:' });
   const tasks = new TaskSupport({ store: backend.store, queue: backend.queue, cluster: backend.cluster });
   const server = await statelessV2Server(tasks, tools(tasks), alice);
-  cleanups.push(() => backend.close(), () => tasks.close(), () => server.close());
+  cleanups.push(
+    () => backend.close(),
+    () => tasks.close(),
+    () => server.close(),
+  );
   return server.url;
 }
 
@@ -67,17 +74,25 @@ describe('two stateless SDK v2 instances on one Redis', () => {
     const taskId = created.result!['taskId'] as string;
     const waiting = await pollOnB(taskId, (task) => task['status'] === 'input_required');
     const [key] = Object.keys(waiting['inputRequests'] as object);
-    await onB.request({ method: 'tasks/update', params: { taskId, inputResponses: { [key!]: { action: 'accept', content: { ok: true } } } } }, anyResult);
+    await onB.request(
+      { method: 'tasks/update', params: { taskId, inputResponses: { [key!]: { action: 'accept', content: { ok: true } } } } },
+      anyResult,
+    );
     expect(await pollOnB(taskId, (task) => task['status'] === 'completed')).toMatchObject({
       result: { content: [{ type: 'text', text: 'invoice: accept' }] },
     });
   });
 
   test('created on A, cancelled on B', async () => {
-    const created = await rawModernRequest(urlA, 'tools/call', { name: 'approve', arguments: { item: 'order' } }, {
-      elicitation: { form: {} },
-      extensions: { [TASKS_EXTENSION]: {} },
-    });
+    const created = await rawModernRequest(
+      urlA,
+      'tools/call',
+      { name: 'approve', arguments: { item: 'order' } },
+      {
+        elicitation: { form: {} },
+        extensions: { [TASKS_EXTENSION]: {} },
+      },
+    );
     const taskId = created.result!['taskId'] as string;
     await pollOnB(taskId, (task) => task['status'] === 'input_required');
     await onB.request({ method: 'tasks/cancel', params: { taskId } }, anyResult);
