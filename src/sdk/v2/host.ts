@@ -12,6 +12,8 @@ import type {
 } from '../../session/ServerHost.js';
 import { installMcpServerToolHandlers, mcpServerHasTool, storedHandler } from './internals.js';
 import type { V2LowServer, V2McpServer, V2StoredHandler, V2Transport } from './internals.js';
+
+type StoredRequest = Parameters<V2StoredHandler>[0];
 import { isObject, toIncomingRequest, v2Native } from './request.js';
 import type { V2Context } from './request.js';
 
@@ -58,9 +60,15 @@ export function createV2Host(server: V2LowServer, mcpServer?: V2McpServer): Serv
     },
     previous: (method) => previous.get(method),
     hasOwnTool: (name) => (mcpServer ? mcpServerHasTool(mcpServer, name) : undefined),
-    transformInitialize(_transform: (result: InitializeResult, caller: RequestCaller) => InitializeResult) {
-      // v2 answers `initialize` (and `server/discover`) inside its own dispatch, before any handler
-      // table entry we could wrap; a capability it should not show is simply not registered.
+    transformInitialize(transform: (result: InitializeResult, caller: RequestCaller) => InitializeResult) {
+      // v2 keeps its `initialize` handler in the same table (2025-11-25 era only; `server/discover`
+      // is answered inside v2's dispatch, and the 2026 era has no `tasks.list` to hide).
+      const initialize = storedHandler(server, 'initialize');
+      if (!initialize) throw new Error('Unsupported @modelcontextprotocol/server: Server has no initialize handler');
+      server.setRequestHandler('initialize', async (request: StoredRequest, ctx: V2Context) => {
+        const result = (await initialize(request, ctx)) as InitializeResult;
+        return transform(result, toIncomingRequest('initialize', undefined, ctx).caller);
+      });
     },
     clientCapabilities: () => server.getClientCapabilities() as ClientCapabilities | undefined,
     listen: (listener) => listenToConnections(server, listener),

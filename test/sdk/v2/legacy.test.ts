@@ -8,7 +8,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { afterEach, describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import { TaskSupport } from '../../../src/index.js';
-import { sessionfulV2Server } from './harness.js';
+import { sessionfulV2Server, statelessV2Server } from './harness.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -95,5 +95,24 @@ describe('SDK v2 server, 2025-11-25 era, sessionful HTTP', () => {
     );
     const { taskId } = (created as { task: { taskId: string } }).task;
     expect(await client.request({ method: 'tasks/cancel', params: { taskId } }, anyResult)).toMatchObject({ taskId, status: 'cancelled' });
+  });
+
+  test('stateless legacy serving: an anonymous caller is not offered tasks/list in initialize, and is refused it', async () => {
+    const tasks = TaskSupport.inMemory();
+    cleanups.push(() => tasks.close());
+    const server = await statelessV2Server(tasks, (mcp) => {
+      tasks.registerTool(mcp, 'quick', { taskSupport: 'optional' }, async () => ({ content: [{ type: 'text', text: 'quick' }] }));
+    });
+    cleanups.push(() => server.close());
+    const client = new Client({ name: 'anonymous', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(server.url));
+    cleanups.push(() => client.close());
+    expect(client.getNegotiatedProtocolVersion()).toBe('2025-11-25');
+    expect(client.getServerCapabilities()?.tasks).toEqual({ cancel: {}, requests: { tools: { call: {} } } });
+    await expect(client.request({ method: 'tasks/list', params: {} }, anyResult)).rejects.toMatchObject({ code: -32601 });
+    // Tasks themselves work: the task id is the capability.
+    const created = await client.request({ method: 'tools/call', params: { name: 'quick', arguments: {}, task: {} } }, anyResult);
+    const { taskId } = (created as { task: { taskId: string } }).task;
+    expect(await client.request({ method: 'tasks/result', params: { taskId } }, anyResult)).toMatchObject({ content: [{ type: 'text', text: 'quick' }] });
   });
 });
