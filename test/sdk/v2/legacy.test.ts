@@ -113,6 +113,8 @@ describe('SDK v2 server, 2025-11-25 era, sessionful HTTP', () => {
     // Tasks themselves work: the task id is the capability.
     const created = await client.request({ method: 'tools/call', params: { name: 'quick', arguments: {}, task: {} } }, anyResult);
     const { taskId } = (created as { task: { taskId: string } }).task;
-    expect(await client.request({ method: 'tasks/result', params: { taskId } }, anyResult)).toMatchObject({ content: [{ type: 'text', text: 'quick' }] });
+    expect(await client.request({ method: 'tasks/result', params: { taskId } }, anyResult)).toMatchObject({
+      content: [{ type: 'text', text: 'quick' }],
+    });
   });
 });
