@@ -12,10 +12,10 @@ import type {
 } from '../../session/ServerHost.js';
 import { installMcpServerToolHandlers, mcpServerHasTool, storedHandler } from './internals.js';
 import type { V2LowServer, V2McpServer, V2StoredHandler, V2Transport } from './internals.js';
-
-type StoredRequest = Parameters<V2StoredHandler>[0];
 import { isObject, toIncomingRequest, v2Native } from './request.js';
 import type { V2Context } from './request.js';
+
+type StoredRequest = Parameters<V2StoredHandler>[0];
 
 /** Any params object: our handlers parse params themselves, with the messages both SDK lines share. */
 const anyParams = { params: z.looseObject({}) };
@@ -29,10 +29,13 @@ let connections = 0;
  * A `ServerHost` over a v2 `Server`, or over the `Server` behind a v2 `McpServer` (then its own tool
  * handlers are installed first and stay reachable through `previous`).
  *
- * What v2 decides and this host cannot change, said where it matters:
- * - `tools/call` / `tools/list` go through v2's own wrapper (`Server._wrapHandler`): the request is checked
- *   against the served era's schema and a `tools/call` result too, so a 2025-11-25 `CreateTaskResult`
- *   must carry `content: []` (added here), and a 2026 `resultType: "task"` result passes as is.
+ * What v2 decides and this host leaves to it, said where it matters:
+ * - `tools/call` / `tools/list` go through v2's own wrapper (`Server._wrapHandler`), unlike on v1: it
+ *   checks the request against the served era's schema (so malformed `tools/call` params get v2's
+ *   "Invalid tools/call request" before the dispatcher's message) and the result too, so a 2025-11-25
+ *   `CreateTaskResult` must carry `content: []` (added here); it also turns a 2026 `resultType: "task"`
+ *   result into the era's wire shape (adding `content: []`). Skipping it would mean replacing a
+ *   protected method of v2's `Server` for the 2026 encoding v2 owns.
  * - `tasks/*` use the three-argument form, the only one v2 accepts for methods outside an era's
  *   registry, and the one through which it serves `tasks/get` / `tasks/cancel` in the 2026-07-28 era.
  */
