@@ -7,6 +7,8 @@ import { Server as ServerV1 } from '@modelcontextprotocol/sdk/server/index.js';
 import { McpServer, ProtocolError, Server } from '@modelcontextprotocol/server';
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
+import { adapterFor } from '../../../src/sdk/index.js';
+import { sdkV1 } from '../../../src/sdk/v1/adapter.js';
 import { sdkV2 } from '../../../src/sdk/v2/adapter.js';
 import { installMcpServerToolHandlers, mcpServerHasTool, storedHandler } from '../../../src/sdk/v2/internals.js';
 
@@ -30,6 +32,14 @@ describe('SDK v2 internals the adapter relies on', () => {
     expect(sdkV2.canonical(v2)).toBe(v2.server);
     expect(sdkV2.accepts(new McpServerV1({ name: 't', version: '1' }))).toBe(false);
     expect(sdkV2.accepts(new ServerV1({ name: 't', version: '1' }))).toBe(false);
+  });
+
+  test('the registry picks v2 for v2 servers although v1’s shape check also accepts a v2 Server (so v2 is tried first)', () => {
+    const v2 = new McpServer({ name: 't', version: '1' });
+    expect(sdkV1.accepts(v2.server)).toBe(true);
+    expect(adapterFor(v2)).toBe(sdkV2);
+    expect(adapterFor(v2.server)).toBe(sdkV2);
+    expect(adapterFor(new McpServerV1({ name: 't', version: '1' }))).toBe(sdkV1);
   });
 
   test('errorShape reads ProtocolError', () => {
