@@ -161,6 +161,42 @@ describe('SDK v2 server, 2026-07-28 era, stateless HTTP', () => {
     expect((await rawModernRequest(url, 'tasks/list', {})).error).toMatchObject({ code: -32601 });
   });
 
+  test('v2 checks the Mcp-Name header of tasks/* against params.taskId before any handler runs (HTTP 400, -32020)', async () => {
+    const { url } = await setUp();
+    const body = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tasks/get',
+      params: {
+        taskId: 'task-a',
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+          'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+          'io.modelcontextprotocol/clientCapabilities': { extensions: { [TASKS_EXTENSION]: {} } },
+        },
+      },
+    };
+    const post = (name: string) =>
+      fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': 'tasks/get',
+          'mcp-name': name,
+        },
+        body: JSON.stringify(body),
+      });
+    const mismatched = await post('task-b');
+    expect(mismatched.status).toBe(400);
+    expect(await mismatched.json()).toMatchObject({ error: { code: -32020 } });
+    // With the matching header the request reaches the handler: an unknown task is -32602.
+    const matching = await post('task-a');
+    const text = await matching.text();
+    expect(text).toContain('-32602');
+  });
+
   test('a failed work shows in tasks/get; an unknown task id is -32602', async () => {
     const { url, client } = await setUp();
     const created = await rawModernRequest(url, 'tools/call', { name: 'approve', arguments: { item: 'y' } });
