@@ -5,6 +5,7 @@
  * the v2 client's own Streamable HTTP transport (rawModernRequest) and is read raw.
  */
 import { MissingRequiredClientCapabilityError } from '@modelcontextprotocol/client';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { Client } from '@modelcontextprotocol/client';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -36,6 +37,11 @@ function tools(tasks: TaskSupport) {
         task.signal.addEventListener('abort', () => reject(task.signal.reason as Error), { once: true });
       });
       return { content: [{ type: 'text', text: 'slow done' }] };
+    });
+    tasks.registerTool(server, 'broken', { taskSupport: 'required' }, async () => {
+      // A JSON-RPC error from the work fails the task. It has to be v1's McpError today: the engine
+      // does not consult the SDK adapters' errorShape yet, so v2's ProtocolError becomes an isError result.
+      throw new McpError(-32603, 'backend unavailable', { retryAfterMs: 1000 });
     });
     tasks.registerTool(server, 'approve', { taskSupport: 'required', inputSchema: { item: z.string() } }, async ({ item }, task) => {
       const answer = await task.elicit({
@@ -81,7 +87,7 @@ describe('SDK v2 server, 2026-07-28 era, stateless HTTP', () => {
     const { client } = await setUp();
     expect(client.getServerCapabilities()?.extensions).toEqual({ [TASKS_EXTENSION]: {} });
     const names = (await client.listTools()).tools.map((tool) => tool.name);
-    expect(names).toEqual(['echo', 'quick', 'slow', 'approve']);
+    expect(names).toEqual(['echo', 'quick', 'slow', 'broken', 'approve']);
   });
 
   test('a plain tool of the McpServer and an optional task tool answer inline', async () => {
@@ -195,6 +201,14 @@ describe('SDK v2 server, 2026-07-28 era, stateless HTTP', () => {
     const matching = await post('task-a');
     const text = await matching.text();
     expect(text).toContain('-32602');
+  });
+
+  test('a task whose work throws a JSON-RPC error is failed, with the error in tasks/get', async () => {
+    const { url, client } = await setUp();
+    const created = await rawModernRequest(url, 'tools/call', { name: 'broken', arguments: {} });
+    const taskId = created.result!['taskId'] as string;
+    const task = await pollTask(client, taskId, (t) => t['status'] !== 'working');
+    expect(task).toMatchObject({ status: 'failed', error: { code: -32603, message: 'backend unavailable', data: { retryAfterMs: 1000 } } });
   });
 
   test('a failed work shows in tasks/get; an unknown task id is -32602', async () => {
