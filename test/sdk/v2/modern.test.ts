@@ -5,8 +5,8 @@
  * the v2 client's own Streamable HTTP transport (rawModernRequest) and is read raw.
  */
 import { MissingRequiredClientCapabilityError } from '@modelcontextprotocol/client';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { Client } from '@modelcontextprotocol/client';
+import { ProtocolError } from '@modelcontextprotocol/server';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, test } from 'vitest';
 import { z } from 'zod';
@@ -39,9 +39,8 @@ function tools(tasks: TaskSupport) {
       return { content: [{ type: 'text', text: 'slow done' }] };
     });
     tasks.registerTool(server, 'broken', { taskSupport: 'required' }, async () => {
-      // A JSON-RPC error from the work fails the task. It has to be v1's McpError today: the engine
-      // does not consult the SDK adapters' errorShape yet, so v2's ProtocolError becomes an isError result.
-      throw new McpError(-32603, 'backend unavailable', { retryAfterMs: 1000 });
+      // A JSON-RPC error from the work (v2's own error class) fails the task with that error.
+      throw new ProtocolError(-32603, 'backend unavailable', { retryAfterMs: 1000 });
     });
     tasks.registerTool(server, 'approve', { taskSupport: 'required', inputSchema: { item: z.string() } }, async ({ item }, task) => {
       const answer = await task.elicit({
