@@ -10,13 +10,16 @@ import { LiveTaskCounter, MemoryBudget, resolveLimits } from './engine/limits.js
 import { RateLimiter } from './engine/RateLimiter.js';
 import { TaskEngine } from './engine/TaskEngine.js';
 import { WorkSafeguards } from './engine/WorkSafeguards.js';
+import type { ErrorMapper } from './engine/errorMapping.js';
+import { toMcpError } from './errors.js';
+import { McpError } from './wire.js';
 import { setUpInspection } from './inspect/inspection.js';
 import type { InspectionSetup } from './inspect/inspection.js';
 import { positive, promoteAfterOf } from './options.js';
 import type { TaskSupportOptions } from './options.js';
 import { classify, protocolTable } from './protocol/index.js';
 import { TASKS_EXTENSION_ID } from './protocol/tasksExtension/wire.js';
-import { adapterFor } from './sdk/index.js';
+import { adapterFor, errorShapeOf } from './sdk/index.js';
 import type { AnyServer } from './sdk/index.js';
 import { defaultIdentify, isAnonymousCaller, ownerOf, withoutListForAnonymous } from './session/caller.js';
 import { createDispatcher } from './session/dispatch.js';
@@ -81,7 +84,7 @@ export class TaskSupport {
     this.memoryBudget = new MemoryBudget(limits.memoryBudget);
     this.creationRate = new RateLimiter('taskCreationRate', limits.taskCreationRate);
     const operationRate = new RateLimiter('taskOperationRate', limits.taskOperationRate);
-    this.safeguards = new WorkSafeguards(limits, options.mapError, logger);
+    this.safeguards = new WorkSafeguards(limits, withSdkErrors(options.mapError), logger);
     const storeTimeout = options.storeTimeout ?? 5000;
     if (!(storeTimeout > 0)) throw new RangeError(`storeTimeout must be a positive number of ms, got ${storeTimeout}`);
     const guard = { timeoutMs: storeTimeout, logger };
@@ -211,4 +214,18 @@ export class TaskSupport {
     }
     return session;
   }
+}
+
+/**
+ * The user's `mapError`, then: an error class of any SDK line the adapters know (v2's ProtocolError)
+ * becomes the `McpError` the engine stores as a failed task's JSON-RPC error, as v1's McpError
+ * always did. Without it, a v2 user's ProtocolError would end the task as an `isError` result.
+ */
+function withSdkErrors(mapError: ErrorMapper | undefined): ErrorMapper {
+  return (error, context) => {
+    const mapped = mapError ? mapError(error, context) : error instanceof Error ? error : String(error);
+    if (typeof mapped === 'string' || mapped instanceof McpError) return mapped;
+    const shape = errorShapeOf(mapped);
+    return shape ? toMcpError(shape) : mapped;
+  };
 }

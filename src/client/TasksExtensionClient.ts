@@ -1,4 +1,5 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client as ClientV2 } from '@modelcontextprotocol/client';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
   CallToolResultSchema,
@@ -53,6 +54,22 @@ export interface TasksExtensionClientOptions {
   capabilities?: ClientCapabilities;
   /** Poll interval (ms) when the server suggests none. Default 1000. */
   defaultPollIntervalMs?: number;
+  /**
+   * Sends the task-creating `tools/call` and resolves with its raw JSON-RPC `result` (or rejects with
+   * its error). Needed on an SDK v2 `Client`, which refuses a `resultType: "task"` answer in its
+   * `request` and `callTool` (e.g. send it with the v2 client's own `StreamableHTTPClientTransport`).
+   * Every other request goes through the client.
+   */
+  rawToolCall?: (params: Record<string, unknown>, signal?: AbortSignal) => Promise<Record<string, unknown>>;
+}
+
+/** What the helper uses of an SDK client: `request` with a result schema (SDK v1 and v2 alike). */
+interface Requester {
+  request(
+    request: { method: string; params?: Record<string, unknown> },
+    resultSchema: z.ZodType,
+    options?: RequestOptions,
+  ): Promise<unknown>;
 }
 
 /** Options of one {@link TasksExtensionClient.callTool}. */
@@ -87,10 +104,15 @@ export class TasksExtensionClient {
   readonly capabilities: ClientCapabilities;
   private readonly defaultPollIntervalMs: number;
 
+  private readonly requester: Requester;
+
+  /** `client`: an SDK v1 `Client`, or an SDK v2 `Client` (then also pass `rawToolCall`). */
   constructor(
-    readonly client: Client,
+    readonly client: Client | ClientV2,
     private readonly options: TasksExtensionClientOptions = {},
   ) {
+    // Both lines' `request(request, schema, options)` have this shape; their overloads differ in typing only.
+    this.requester = client as unknown as Requester;
     const declared: ClientCapabilities = options.capabilities ?? {
       ...(options.onElicitation ? { elicitation: { form: {} } } : {}),
       ...(options.onSampling ? { sampling: {} } : {}),
@@ -110,11 +132,11 @@ export class TasksExtensionClient {
    * with -32603 and `data: { taskId, status: 'cancelled' }`.
    */
   async callTool(params: CallToolRequest['params'], options: ExtensionCallOptions = {}): Promise<CallToolResult> {
-    const answer = await this.client.request(
-      { method: 'tools/call', params: { ...params, _meta: { ...params._meta, ...this.meta() } } },
-      z.looseObject({ resultType: z.string().optional() }),
-      this.requestOptions(options),
-    );
+    const request = { method: 'tools/call', params: { ...params, _meta: { ...params._meta, ...this.meta() } } };
+    const answerSchema = z.looseObject({ resultType: z.string().optional() });
+    const answer = this.options.rawToolCall
+      ? answerSchema.parse(await this.options.rawToolCall(request.params, options.signal))
+      : ((await this.requester.request(request, answerSchema, this.requestOptions(options))) as z.output<typeof answerSchema>);
     if (answer.resultType === 'task') {
       const task = ExtensionTaskSchema.parse(answer) as ExtensionTask;
       options.onTaskCreated?.(task);
@@ -190,7 +212,7 @@ export class TasksExtensionClient {
 
   /** `tasks/get`: the task with its status's payload (`result`, `error` or `inputRequests`). */
   async getTask(taskId: string, options: Pick<ExtensionCallOptions, 'signal' | 'requestTimeout'> = {}): Promise<ExtensionDetailedTask> {
-    const result = await this.client.request(
+    const result = await this.requester.request(
       { method: 'tasks/get', params: { taskId, _meta: this.meta() } },
       ExtensionDetailedTaskSchema,
       this.requestOptions(options),
@@ -204,7 +226,7 @@ export class TasksExtensionClient {
     inputResponses: InputResponses,
     options: Pick<ExtensionCallOptions, 'signal' | 'requestTimeout'> = {},
   ): Promise<void> {
-    await this.client.request(
+    await this.requester.request(
       { method: 'tasks/update', params: { taskId, inputResponses, _meta: this.meta() } },
       z.looseObject({}),
       this.requestOptions(options),
@@ -213,7 +235,7 @@ export class TasksExtensionClient {
 
   /** `tasks/cancel`: asks the server to cancel the task (an acknowledgement, not a status). */
   async cancelTask(taskId: string, options: Pick<ExtensionCallOptions, 'signal' | 'requestTimeout'> = {}): Promise<void> {
-    await this.client.request(
+    await this.requester.request(
       { method: 'tasks/cancel', params: { taskId, _meta: this.meta() } },
       z.looseObject({}),
       this.requestOptions(options),

@@ -21,27 +21,39 @@ const operator = ((): OperatorOptions => {
     return process.exit(1);
   }
 })();
-const observe = await observeDemo({ liveView: operator.enabled ?? false, statelyPort: statelyPortFromArgs(args) });
-const backend = await demoBackend();
-const tasks = new TaskSupport({ ...backend.options, inspect: observe.inspect });
-const secondMs = process.env['DEMO_SECOND_MS'] ? Number(process.env['DEMO_SECOND_MS']) : undefined;
-const running = await serveHttp(tasks, (t) => createDemoMcpServer(t, secondMs ? { secondMs } : {}), {
-  port,
-  host,
-  operator,
-  routes: async (req, res, access) => healthRoute(tasks, req, res, access) || observe.routes(req, res, access),
-  authenticate: demoBearerAuth,
-});
-console.log(`mcp-task-actors demo: MCP endpoint ${running.url} (Streamable HTTP, ${backend.description})`);
-console.log('tools: countdown (optional task), echo, approve (elicitation), summarize (sampling)');
-for (const line of observe.describe(running.url, running.operator.tokenRequired)) console.log(line);
+// `--sdk v2`: the same tools and task engine on SDK v2 (@modelcontextprotocol/server), both eras on /mcp.
+const sdkIndex = args.indexOf('--sdk');
+const sdk = sdkIndex >= 0 ? args[sdkIndex + 1] : 'v1';
+if (sdk === 'v2') await (await import('./v2.js')).runV2Demo(port, host);
+else if (sdk === 'v1') await runV1Demo();
+else {
+  console.error(`mcp-task-actors demo: --sdk must be v1 or v2, got ${String(sdk)}`);
+  process.exit(1);
+}
 
-const stop = async (): Promise<void> => {
-  await tasks.close();
-  await running.close();
-  await observe.stop();
-  await backend.close();
-  process.exit(0);
-};
-process.once('SIGINT', () => void stop());
-process.once('SIGTERM', () => void stop());
+async function runV1Demo(): Promise<void> {
+  const observe = await observeDemo({ liveView: operator.enabled ?? false, statelyPort: statelyPortFromArgs(args) });
+  const backend = await demoBackend();
+  const tasks = new TaskSupport({ ...backend.options, inspect: observe.inspect });
+  const secondMs = process.env['DEMO_SECOND_MS'] ? Number(process.env['DEMO_SECOND_MS']) : undefined;
+  const running = await serveHttp(tasks, (t) => createDemoMcpServer(t, secondMs ? { secondMs } : {}), {
+    port,
+    host,
+    operator,
+    routes: async (req, res, access) => healthRoute(tasks, req, res, access) || observe.routes(req, res, access),
+    authenticate: demoBearerAuth,
+  });
+  console.log(`mcp-task-actors demo: MCP endpoint ${running.url} (Streamable HTTP, ${backend.description})`);
+  console.log('tools: countdown (optional task), echo, approve (elicitation), summarize (sampling)');
+  for (const line of observe.describe(running.url, running.operator.tokenRequired)) console.log(line);
+
+  const stop = async (): Promise<void> => {
+    await tasks.close();
+    await running.close();
+    await observe.stop();
+    await backend.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}

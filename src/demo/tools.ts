@@ -1,6 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import type { TaskSupport } from '../TaskSupport.js';
+import type { AnyServer, TaskSupport } from '../TaskSupport.js';
 import { sleep } from './sleep.js';
 
 /** Options of the demo tools (tests shorten the countdown's second). */
@@ -11,9 +11,20 @@ export interface DemoToolOptions {
 
 /** Builds the demo's per-session McpServer: countdown, echo, approve, summarize. */
 export function createDemoMcpServer(tasks: TaskSupport, options: DemoToolOptions = {}): McpServer {
-  const secondMs = options.secondMs ?? 1000;
   const server = new McpServer({ name: 'mcp-task-actors-demo', version: '0.1.0' });
+  server.registerTool(
+    'echo',
+    { description: 'Echoes its text (no task support)', inputSchema: { text: z.string() } },
+    async ({ text }) => ({ content: [{ type: 'text', text }] }),
+  );
+  registerDemoTaskTools(tasks, server, options);
+  tasks.enable(server);
+  return server;
+}
 
+/** The demo's three task tools, the same on either SDK line's McpServer. */
+export function registerDemoTaskTools(tasks: TaskSupport, server: AnyServer, options: DemoToolOptions = {}): void {
+  const secondMs = options.secondMs ?? 1000;
   tasks.registerTool(
     server,
     'countdown',
@@ -36,12 +47,6 @@ export function createDemoMcpServer(tasks: TaskSupport, options: DemoToolOptions
       if (failAt === seconds) throw new Error(`countdown failed at second ${failAt}`);
       return { content: [{ type: 'text', text: `countdown finished after ${seconds} s` }] };
     },
-  );
-
-  server.registerTool(
-    'echo',
-    { description: 'Echoes its text (no task support)', inputSchema: { text: z.string() } },
-    async ({ text }) => ({ content: [{ type: 'text', text }] }),
   );
 
   tasks.registerTool(
@@ -84,7 +89,4 @@ export function createDemoMcpServer(tasks: TaskSupport, options: DemoToolOptions
       return { content: [{ type: 'text', text: summary }] };
     },
   );
-
-  tasks.enable(server);
-  return server;
 }

@@ -2,12 +2,15 @@ import type { JsonRpcErrorShape } from '../types.js';
 import type { SdkAdapter } from './types.js';
 import { sdkV1 } from './v1/adapter.js';
 import type { SdkV1Server } from './v1/adapter.js';
+import { sdkV2 } from './v2/adapter.js';
+import type { SdkV2Server } from './v2/adapter.js';
 
 /** Every SDK line TaskSupport serves, tried in order (a second line adds its adapter here). */
-export const sdkAdapters: readonly SdkAdapter[] = [sdkV1];
+// v2 first: a v2 `Server` also has everything v1's shape check looks for (v2 adds `_wrapHandler`, which v2's check requires).
+export const sdkAdapters: readonly SdkAdapter[] = [sdkV2, sdkV1];
 
-/** A server TaskSupport can serve: a v1 low-level `Server` or `McpServer`. */
-export type AnyServer = SdkV1Server;
+/** A server TaskSupport can serve: a low-level `Server` or an `McpServer` of SDK v1 or SDK v2. */
+export type AnyServer = SdkV1Server | SdkV2Server;
 
 /** The adapter of the SDK line that made `server`; TypeError naming the supported lines otherwise. */
 export function adapterFor(server: object): SdkAdapter {

@@ -1,0 +1,121 @@
+/**
+ * The demo on SDK v2 (`npm start -- --sdk v2`): the same four tools on a v2 McpServer, one endpoint
+ * serving both eras. 2026-07-28 requests go to `createMcpHandler` (stateless: a server per request,
+ * the task engine outside it, so any request reaches any task); 2025-11-25 requests (no envelope,
+ * told apart by v2's `isLegacyRequest`) get a sessionful transport, the only way v2 lets a server send
+ * requests (elicitation, sampling) to a legacy client.
+ */
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { McpServer, WebStandardStreamableHTTPServerTransport, createMcpHandler, isLegacyRequest } from '@modelcontextprotocol/server';
+import { z } from 'zod';
+import { TaskSupport } from '../TaskSupport.js';
+import { demoBackend } from './backend.js';
+import { demoBearerAuth } from './bearerAuth.js';
+import { registerDemoTaskTools } from './tools.js';
+import type { DemoToolOptions } from './tools.js';
+
+/** The demo's McpServer on SDK v2: echo, countdown, approve, summarize. */
+export function createDemoMcpServerV2(tasks: TaskSupport, options: DemoToolOptions = {}): McpServer {
+  const server = new McpServer({ name: 'mcp-task-actors-demo', version: '0.1.0' });
+  server.registerTool(
+    'echo',
+    { description: 'Echoes its text (no task support)', inputSchema: { text: z.string() } },
+    async ({ text }) => ({
+      content: [{ type: 'text', text }],
+    }),
+  );
+  registerDemoTaskTools(tasks, server, options);
+  tasks.enable(server);
+  return server;
+}
+
+export interface RunningV2Demo {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Serves the v2 demo on `host:port` at /mcp (bearer tokens as in the v1 demo: a principal per token). */
+export async function serveHttpV2(tasks: TaskSupport, port: number, host: string, options: DemoToolOptions = {}): Promise<RunningV2Demo> {
+  const modern = createMcpHandler(() => createDemoMcpServerV2(tasks, options), { legacy: 'reject' });
+  const sessions = new Map<string, { transport: WebStandardStreamableHTTPServerTransport; server: McpServer }>();
+
+  const legacy = async (request: Request, authInfo: ReturnType<typeof demoBearerAuth>): Promise<Response> => {
+    const sessionId = request.headers.get('mcp-session-id');
+    const session = sessionId ? sessions.get(sessionId) : undefined;
+    if (session) return session.transport.handleRequest(request, authInfo ? { authInfo } : undefined);
+    if (sessionId) return new Response('Unknown session', { status: 404 });
+    const server = createDemoMcpServerV2(tasks, options);
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => void sessions.set(id, { transport, server }),
+      onsessionclosed: (id) => void sessions.delete(id),
+    });
+    await server.connect(transport);
+    return transport.handleRequest(request, authInfo ? { authInfo } : undefined);
+  };
+
+  const httpServer = http.createServer((req, res) => {
+    void (async () => {
+      if (!req.url?.startsWith('/mcp')) return void res.writeHead(404).end('Not found');
+      const authInfo = demoBearerAuth(req);
+      const request = await toRequest(req);
+      const response = (await isLegacyRequest(request.clone()))
+        ? await legacy(request, authInfo)
+        : await modern.fetch(request, authInfo ? { authInfo } : undefined);
+      res.writeHead(response.status, Object.fromEntries(response.headers));
+      // SSE responses stay open while a task's messages flow: write chunks as they come.
+      if (response.body) for await (const chunk of response.body) res.write(chunk);
+      res.end();
+    })().catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end(error instanceof Error ? error.message : String(error));
+    });
+  });
+  await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
+  const address = httpServer.address() as AddressInfo;
+  return {
+    url: `http://${host}:${address.port}/mcp`,
+    close: async () => {
+      await modern.close();
+      for (const { server } of sessions.values()) await server.close();
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    },
+  };
+}
+
+async function toRequest(req: http.IncomingMessage): Promise<Request> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers))
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  const hasBody = chunks.length > 0 && req.method !== 'GET' && req.method !== 'HEAD';
+  return new Request(`http://127.0.0.1${req.url}`, {
+    method: req.method ?? 'GET',
+    headers,
+    ...(hasBody ? { body: Buffer.concat(chunks) } : {}),
+  });
+}
+
+/** `npm start -- --sdk v2`: PORT, HOST and REDIS_URL as in the v1 demo (no live view or Stately inspector here yet). */
+export async function runV2Demo(port: number, host: string): Promise<void> {
+  const backend = await demoBackend();
+  const tasks = new TaskSupport(backend.options);
+  const secondMs = process.env['DEMO_SECOND_MS'] ? Number(process.env['DEMO_SECOND_MS']) : undefined;
+  const running = await serveHttpV2(tasks, port, host, secondMs ? { secondMs } : {});
+  console.log(
+    `mcp-task-actors demo: MCP endpoint ${running.url} (SDK v2; 2026-07-28 stateless, 2025-11-25 sessionful; ${backend.description})`,
+  );
+  console.log('tools: countdown (optional task), echo, approve (elicitation), summarize (sampling)');
+  const stop = async (): Promise<void> => {
+    await tasks.close();
+    await running.close();
+    await backend.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}

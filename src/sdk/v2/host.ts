@@ -1,0 +1,135 @@
+import type { ClientCapabilities, InitializeResult, JSONRPCMessage, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import type {
+  ClientResponse,
+  ConnectionListener,
+  ConnectionPort,
+  IncomingRequest,
+  RequestCaller,
+  RequestHandler,
+  ServerHost,
+  TaskMethod,
+} from '../../session/ServerHost.js';
+import { installMcpServerToolHandlers, mcpServerHasTool, storedHandler } from './internals.js';
+import type { V2LowServer, V2McpServer, V2StoredHandler, V2Transport } from './internals.js';
+import { isObject, toIncomingRequest, v2Native } from './request.js';
+import type { V2Context } from './request.js';
+
+type StoredRequest = Parameters<V2StoredHandler>[0];
+
+/** Any params object: our handlers parse params themselves, with the messages both SDK lines share. */
+const anyParams = { params: z.looseObject({}) };
+
+/** The spec methods v2 lets a handler serve through its plain (two-argument) form, with its own request and result checks. */
+const SPEC_TOOL_METHODS = new Set(['tools/call', 'tools/list']);
+
+let connections = 0;
+
+/**
+ * A `ServerHost` over a v2 `Server`, or over the `Server` behind a v2 `McpServer` (then its own tool
+ * handlers are installed first and stay reachable through `previous`).
+ *
+ * What v2 decides and this host leaves to it, said where it matters:
+ * - `tools/call` / `tools/list` go through v2's own wrapper (`Server._wrapHandler`), unlike on v1: it
+ *   checks the request against the served era's schema (so malformed `tools/call` params get v2's
+ *   "Invalid tools/call request" before the dispatcher's message) and the result too, so a 2025-11-25
+ *   `CreateTaskResult` must carry `content: []` (added here); it also turns a 2026 `resultType: "task"`
+ *   result into the era's wire shape (adding `content: []`). Skipping it would mean replacing a
+ *   protected method of v2's `Server` for the 2026 encoding v2 owns.
+ * - `tasks/*` use the three-argument form, the only one v2 accepts for methods outside an era's
+ *   registry, and the one through which it serves `tasks/get` / `tasks/cancel` in the 2026-07-28 era.
+ */
+export function createV2Host(server: V2LowServer, mcpServer?: V2McpServer): ServerHost {
+  if (mcpServer) installMcpServerToolHandlers(mcpServer);
+  else server.registerCapabilities({ tools: {} });
+  const previous = new Map<string, RequestHandler>();
+  for (const method of SPEC_TOOL_METHODS) {
+    const stored = storedHandler(server, method);
+    if (stored) previous.set(method, callStored(method, stored));
+  }
+  return {
+    registerCapabilities: (capabilities: ServerCapabilities) => server.registerCapabilities(capabilities as Record<string, unknown>),
+    handle(method: TaskMethod | 'tools/list', handler: RequestHandler) {
+      if (SPEC_TOOL_METHODS.has(method)) {
+        server.setRequestHandler(method, async (request: { params?: Record<string, unknown> }, ctx: V2Context) => {
+          const result = await handler(toIncomingRequest(method, request.params, ctx));
+          return method === 'tools/call' ? withContentForTask(result) : result;
+        });
+        return;
+      }
+      server.setRequestHandler(method, anyParams, (params: Record<string, unknown>, ctx: V2Context) =>
+        handler(toIncomingRequest(method, params, ctx)),
+      );
+    },
+    previous: (method) => previous.get(method),
+    hasOwnTool: (name) => (mcpServer ? mcpServerHasTool(mcpServer, name) : undefined),
+    transformInitialize(transform: (result: InitializeResult, caller: RequestCaller) => InitializeResult) {
+      // v2 keeps its `initialize` handler in the same table (2025-11-25 era only; `server/discover`
+      // is answered inside v2's dispatch, and the 2026 era has no `tasks.list` to hide).
+      const initialize = storedHandler(server, 'initialize');
+      if (!initialize) throw new Error('Unsupported @modelcontextprotocol/server: Server has no initialize handler');
+      server.setRequestHandler('initialize', async (request: StoredRequest, ctx: V2Context) => {
+        const result = (await initialize(request, ctx)) as InitializeResult;
+        return transform(result, toIncomingRequest('initialize', undefined, ctx).caller);
+      });
+    },
+    clientCapabilities: () => server.getClientCapabilities() as ClientCapabilities | undefined,
+    listen: (listener) => listenToConnections(server, listener),
+  };
+}
+
+/** The server's own handler as a `RequestHandler`: v2's params and context of the request, `task` stripped where the caller stripped it. */
+function callStored(method: string, stored: V2StoredHandler): RequestHandler {
+  return async (request: IncomingRequest) => {
+    const native = v2Native(request);
+    if (!native) throw new Error(`mcp-task-actors: ${method} request was not made by the SDK v2 adapter`);
+    const params = isObject(request.params) ? { ...request.params } : {};
+    // Hand v2 its own `_meta` (without the capabilities we put back) and no lifted fields.
+    delete params['inputResponses'];
+    if (native.params['_meta'] === undefined) delete params['_meta'];
+    else params['_meta'] = native.params['_meta'];
+    const result = await stored({ jsonrpc: '2.0', id: request.id, method, params }, native.ctx);
+    return result as Record<string, unknown>;
+  };
+}
+
+/** v2 checks a 2025-11-25 `tools/call` result as a CallToolResult: a CreateTaskResult passes only with `content`. */
+function withContentForTask(result: Record<string, unknown>): Record<string, unknown> {
+  return 'task' in result && !('content' in result) ? { ...result, content: [] } : result;
+}
+
+/**
+ * Wraps `connect` so that `listener` sees every connection and every client response first (the
+ * answers to requests a task sent in the 2025-11-25 era). In the 2026-07-28 era nothing is sent to
+ * the client outside a response, so the listener only ever sees legacy-era sessions' responses.
+ */
+function listenToConnections(server: V2LowServer, listener: ConnectionListener): void {
+  const connect = server.connect.bind(server);
+  server.connect = async (transport: V2Transport) => {
+    await connect(transport);
+    const port: ConnectionPort & { closed: boolean } = {
+      id: `v2c${++connections}`,
+      closed: false,
+      send: (message: JSONRPCMessage, relatedRequestId) => {
+        if (port.closed) return Promise.reject(new Error('Connection closed'));
+        return transport.send(message, relatedRequestId === undefined ? undefined : { relatedRequestId });
+      },
+    };
+    const onmessage = transport.onmessage;
+    const onclose = transport.onclose;
+    transport.onmessage = (message, extra) => {
+      if (isResponse(message) && listener.response(port, message)) return;
+      onmessage?.(message, extra);
+    };
+    transport.onclose = () => {
+      port.closed = true;
+      listener.closed(port);
+      onclose?.();
+    };
+    listener.opened(port);
+  };
+}
+
+function isResponse(message: unknown): message is ClientResponse {
+  return isObject(message) && 'id' in message && !('method' in message) && ('result' in message || 'error' in message);
+}

@@ -1,0 +1,75 @@
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { ServerNotification } from '@modelcontextprotocol/sdk/types.js';
+import { CLIENT_CAPABILITIES_META_KEY } from '../../protocol/tasksExtension/wire.js';
+import type { IncomingRequest } from '../../session/ServerHost.js';
+
+/** The members of v2's handler context (`ServerContext`) this adapter reads. Structural: no runtime import of v2. */
+export interface V2Context {
+  sessionId?: string | undefined;
+  mcpReq: {
+    id: string | number;
+    method: string;
+    _meta?: Record<string, unknown> | undefined;
+    /** 2026-07-28: the per-request `_meta` envelope v2 lifted out of `params._meta`. */
+    envelope?: Record<string, unknown> | undefined;
+    /** `tasks/update`: the `inputResponses` v2 lifted out of `params`. */
+    inputResponses?: Record<string, unknown> | undefined;
+    signal: AbortSignal;
+    send(request: { method: string; params?: Record<string, unknown> }, resultSchema: unknown): Promise<unknown>;
+    notify(notification: { method: string; params?: unknown }): Promise<void>;
+  };
+  http?: { authInfo?: AuthInfo | undefined; req?: unknown } | undefined;
+}
+
+/** What `native` holds for a v2 request: the params as v2 handed them over and its context (for `previous`). */
+export interface V2Native {
+  readonly params: Record<string, unknown>;
+  readonly ctx: V2Context;
+}
+
+/**
+ * One v2 request as the session layer sees it. v2 lifts the 2026 envelope and `inputResponses` out of
+ * the params before any handler runs; they are put back where a 2026 request carries them on the wire
+ * (`_meta["io.modelcontextprotocol/clientCapabilities"]`, `params.inputResponses`), so the protocol
+ * code reads one place whichever SDK line delivered the request. The rest of the envelope stays out:
+ * nothing reads it, and `previous` hands v2's own params back to v2.
+ */
+export function toIncomingRequest(method: string, params: Record<string, unknown> | undefined, ctx: V2Context): IncomingRequest {
+  const given = params ?? {};
+  const rebuilt: Record<string, unknown> = { ...given };
+  const capabilities = ctx.mcpReq.envelope?.[CLIENT_CAPABILITIES_META_KEY];
+  if (capabilities !== undefined) {
+    const meta = isObject(given['_meta']) ? given['_meta'] : {};
+    rebuilt['_meta'] = { ...meta, [CLIENT_CAPABILITIES_META_KEY]: capabilities };
+  }
+  if (ctx.mcpReq.inputResponses !== undefined) rebuilt['inputResponses'] = ctx.mcpReq.inputResponses;
+  const { authInfo } = ctx.http ?? {};
+  const native: V2Native = { params: given, ctx };
+  return {
+    method,
+    params: rebuilt,
+    id: ctx.mcpReq.id,
+    signal: ctx.mcpReq.signal,
+    caller: {
+      ...(ctx.sessionId === undefined ? {} : { sessionId: ctx.sessionId }),
+      ...(authInfo === undefined ? {} : { authInfo }),
+      // v2 fills `ctx.http` for every request that came over HTTP (its `req`), and only then.
+      overHttp: ctx.http !== undefined,
+    },
+    stream: {
+      notify: (notification: ServerNotification) => ctx.mcpReq.notify(notification),
+      request: async (request, resultSchema) => resultSchema.parse(await ctx.mcpReq.send(request, resultSchema)),
+    },
+    native,
+  };
+}
+
+/** The v2 context of a request this adapter made (undefined for one made elsewhere). */
+export function v2Native(request: IncomingRequest): V2Native | undefined {
+  const native = request.native as Partial<V2Native> | undefined;
+  return native && typeof native === 'object' && native.ctx && native.params ? (native as V2Native) : undefined;
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
