@@ -55,6 +55,9 @@ export class RedisTaskCluster implements TaskCluster {
   async start(handlers: ClusterHandlers): Promise<void> {
     this.handlers = handlers;
     this.redis.on('ready', this.onReconnect);
+    // On a cluster one master can fail and return alone, with no 'ready' of the whole client; its
+    // runners could not renew meanwhile. Every node error pushes takeover a lease further out.
+    this.redis.on('node error', this.onReconnect);
     await this.events.listen(this.keys.instance(this.instanceId), (message) => {
       let parsed: { taskId: string; command: ClusterCommand };
       try {
@@ -98,6 +101,7 @@ export class RedisTaskCluster implements TaskCluster {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     this.redis.off('ready', this.onReconnect);
+    this.redis.off('node error', this.onReconnect);
     await this.events.unlisten(this.keys.instance(this.instanceId));
   }
 
