@@ -91,10 +91,13 @@ export class RedisTaskCluster implements TaskCluster {
   }
 
   async send(taskId: string, command: ClusterCommand): Promise<boolean> {
-    const runner = await this.redis.hget(this.keys.task(taskId), 'runner');
+    const [runner, leaseUntil] = await this.redis.hmget(this.keys.task(taskId), 'runner', 'leaseUntil');
     if (!runner) return false;
     const receivers = await this.redis.publish(this.keys.instance(runner), JSON.stringify({ taskId, command }));
-    return receivers > 0;
+    if (receivers > 0) return true;
+    // On a cluster PUBLISH counts only the subscribers of the node it ran on, while the message
+    // reaches every node: a runner subscribed elsewhere got it too. Its live lease is the answer.
+    return this.redis.isCluster && Number(leaseUntil) > Date.now();
   }
 
   async close(): Promise<void> {

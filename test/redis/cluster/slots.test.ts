@@ -118,4 +118,22 @@ describe('a task on a Redis Cluster', () => {
       await Promise.all([dead.close(), x.close(), y.close()]);
     }
   });
+
+  it('tells the sender that a command reached the runner, whichever node it was published on', async () => {
+    const got: string[] = [];
+    await other.cluster.start({ command: (taskId) => void got.push(taskId), lost: () => {}, orphaned: () => {} });
+    try {
+      const ids = Array.from({ length: 10 }, () => randomBytes(8).toString('hex'));
+      for (const id of ids) {
+        await backend.store.create({ ...record(id), runner: 'b' });
+        await other.cluster.claim(id);
+      }
+      // PUBLISH on a cluster counts only the subscribers of the node it ran on (chosen at random).
+      for (const id of ids) expect(await backend.cluster.send(id, { type: 'cancel', reason: 'r' })).toBe(true);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(got.sort()).toEqual([...ids].sort());
+    } finally {
+      await other.cluster.close();
+    }
+  });
 });
