@@ -2,8 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { ClusterCommand, ClusterHandlers, TaskCluster } from '../TaskCluster.js';
 import type { RedisEvents } from './RedisEvents.js';
 import type { RedisKeys } from './keys.js';
+import type { RedisLiveTaskLimits } from './liveTaskLimits.js';
 import { withScripts } from './scripts.js';
 import type { RedisClient, TaskScripts } from './scripts.js';
+
+/** Default lease length (ms). @internal */
+export const DEFAULT_LEASE_MS = 10_000;
 
 /** Timing of leases; defaults fail a dead instance's tasks within about 12 s. */
 export interface LeaseOptions {
@@ -44,10 +48,12 @@ export class RedisTaskCluster implements TaskCluster {
     private readonly events: RedisEvents,
     options: LeaseOptions = {},
     instanceId?: string,
+    /** Shared live-task limits: the slots of tasks running here are renewed with their leases. */
+    private readonly limits?: RedisLiveTaskLimits,
   ) {
     this.instanceId = instanceId ?? randomBytes(8).toString('hex');
     this.redis = withScripts(redis);
-    this.leaseMs = options.leaseMs ?? 10_000;
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.renewEveryMs = options.renewEveryMs ?? Math.max(50, Math.floor(this.leaseMs / 3));
     this.sweepEveryMs = options.sweepEveryMs ?? 2_000;
   }
@@ -127,7 +133,14 @@ export class RedisTaskCluster implements TaskCluster {
       if (outcome.value === 1) kept.push(deadline, taskId);
       else if (this.owned.delete(taskId)) this.handlers?.lost(taskId);
     });
-    if (kept.length > 0) await this.redis.zadd(this.keys.leases, ...kept);
+    if (kept.length === 0) return;
+    await Promise.all([
+      this.redis.zadd(this.keys.leases, ...kept),
+      this.limits?.renew(
+        kept.filter((_, i) => i % 2 === 1).map(String),
+        deadline,
+      ),
+    ]);
   }
 
   private async sweep(): Promise<void> {

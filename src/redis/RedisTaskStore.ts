@@ -7,6 +7,7 @@ import type { RedisKeys } from './keys.js';
 import { withScripts } from './scripts.js';
 import type { RedisClient, TaskScripts } from './scripts.js';
 import { guarded } from './unavailable.js';
+import type { RedisLiveTaskLimits } from './liveTaskLimits.js';
 
 /**
  * A {@link TaskStore} in Redis or a Redis Cluster: each task a hash that expires at the end of its
@@ -22,11 +23,25 @@ export class RedisTaskStore implements TaskStore {
     redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly events: RedisEvents,
+    /** Live-task limits shared by all instances: admitted in `create`, released at settle or delete. */
+    private readonly limits?: RedisLiveTaskLimits,
   ) {
     this.redis = withScripts(redis);
   }
 
   async create(record: TaskRecord): Promise<void> {
+    // First, so that concurrent creations on any instance cannot overshoot; a refusal is an
+    // McpError for the client, passed through unchanged by `guarded` and the store guard.
+    if (this.limits) await guarded('create', () => this.limits!.admit(record.taskId, record.owner));
+    try {
+      await this.write(record);
+    } catch (error) {
+      await this.limits?.release(record.taskId).catch(() => {});
+      throw error;
+    }
+  }
+
+  private async write(record: TaskRecord): Promise<void> {
     await guarded('create', async () => {
       const expiresAt = Date.parse(record.createdAt) + record.ttl;
       const key = this.keys.task(record.taskId);
@@ -82,6 +97,9 @@ export class RedisTaskStore implements TaskStore {
         this.keys.events,
         taskId,
       );
+      // The task ended: its slot goes back. If this fails, the slot still lapses one lease after
+      // its runner stops renewing it.
+      if (hash) await this.limits?.release(taskId).catch(() => {});
       return hash ? toRecord(pairs(hash)) : undefined;
     });
   }
@@ -133,6 +151,7 @@ export class RedisTaskStore implements TaskStore {
         this.redis.multi().del(this.keys.task(taskId), this.keys.outcome(taskId)).publish(this.keys.events, `t ${taskId}`).exec().then(failedStep),
         this.redis.zrem(this.keys.leases, taskId),
         owner === null ? undefined : this.redis.zrem(this.keys.owner(owner), taskId),
+        this.limits?.release(taskId),
       ]);
     });
   }

@@ -9,16 +9,19 @@ import type { TaskMessageQueue } from '../TaskMessageQueue.js';
 import type { TaskStore } from '../TaskStore.js';
 import { RedisEvents } from './RedisEvents.js';
 import { RedisKeys } from './keys.js';
-import { RedisTaskCluster } from './RedisTaskCluster.js';
+import { DEFAULT_LEASE_MS, RedisTaskCluster } from './RedisTaskCluster.js';
 import type { LeaseOptions } from './RedisTaskCluster.js';
 import { RedisTaskMessageQueue } from './RedisTaskMessageQueue.js';
 import { RedisTaskStore } from './RedisTaskStore.js';
 import type { RedisClient } from './scripts.js';
+import { RedisLiveTaskLimits } from './liveTaskLimits.js';
+import type { SharedLiveTaskLimits } from './liveTaskLimits.js';
 
 export { RedisTaskStore } from './RedisTaskStore.js';
 export { RedisTaskMessageQueue } from './RedisTaskMessageQueue.js';
 export { RedisTaskCluster } from './RedisTaskCluster.js';
 export type { LeaseOptions } from './RedisTaskCluster.js';
+export type { SharedLiveTaskLimits } from './liveTaskLimits.js';
 
 /** Options of {@link createRedisTaskBackend}. */
 export interface RedisTaskBackendOptions extends LeaseOptions {
@@ -38,6 +41,12 @@ export interface RedisTaskBackendOptions extends LeaseOptions {
   queueKeyTtlMs?: number;
   /** This instance's id in the cluster. Default: 64 random bits. */
   instanceId?: string;
+  /**
+   * Live-task limits counted in Redis across every instance on it (per caller and in total), on top
+   * of each process's own `limits`. Released when tasks end; an instance that dies returns its
+   * slots one lease after its last renewal. Default: none shared.
+   */
+  liveTaskLimits?: SharedLiveTaskLimits;
   /** Extra ioredis options (reconnect strategy, TLS, …). */
   redis?: RedisOptions;
 }
@@ -78,10 +87,13 @@ export async function createRedisTaskBackend(options: RedisTaskBackendOptions): 
   const keys = new RedisKeys(options.prefix ?? 'mta:');
   const events = new RedisEvents(subscriber, keys);
   await events.start();
+  const limits = options.liveTaskLimits
+    ? new RedisLiveTaskLimits(commands, keys, options.liveTaskLimits, options.leaseMs ?? DEFAULT_LEASE_MS)
+    : undefined;
   return {
-    store: new RedisTaskStore(commands, keys, events),
+    store: new RedisTaskStore(commands, keys, events, limits),
     queue: new RedisTaskMessageQueue(commands, keys, events, options.queueKeyTtlMs ?? 86_400_000),
-    cluster: new RedisTaskCluster(commands, keys, events, options, options.instanceId),
+    cluster: new RedisTaskCluster(commands, keys, events, options, options.instanceId, limits),
     close: async () => {
       events.stop();
       commands.disconnect();

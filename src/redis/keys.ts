@@ -44,6 +44,16 @@ export class RedisKeys {
   get leases(): string {
     return `${this.prefix}{leases}`;
   }
+  /** Shared live-task limits, all on one slot (one script admits against both limits). */
+  get limitsLive(): string {
+    return `${this.prefix}{limits}:live`;
+  }
+  get limitsOwners(): string {
+    return `${this.prefix}{limits}:owners`;
+  }
+  get limitsCounts(): string {
+    return `${this.prefix}{limits}:counts`;
+  }
   /** Pub/sub: `t <taskId>` when a task settles or goes, `q <taskId>` when a message is queued. */
   get events(): string {
     return `${this.prefix}events`;
