@@ -166,6 +166,8 @@ export class RedisTaskCluster implements TaskCluster {
         index.push(deadline, taskId);
       } else index.push(outcome.value, taskId);
     });
+    // Counted again before the engine adopts them, so a re-run counts against the shared limits.
+    if (this.limits) await Promise.allSettled(taken.map((id) => this.readmit(id)));
     // Adopted before the index is touched: the hashes already name us, whatever the index does.
     for (const taskId of taken) {
       this.owned.add(taskId);
@@ -175,5 +177,10 @@ export class RedisTaskCluster implements TaskCluster {
       gone.length > 0 ? this.redis.zrem(this.keys.leases, ...gone) : undefined,
       index.length > 0 ? this.redis.zadd(this.keys.leases, ...index) : undefined,
     ]);
+  }
+
+  private async readmit(taskId: string): Promise<void> {
+    const owner = await this.redis.hget(this.keys.task(taskId), 'owner');
+    if (owner !== null) await this.limits?.readmit(taskId, owner);
   }
 }

@@ -105,6 +105,15 @@ export class RedisLiveTaskLimits {
     }
   }
 
+  /**
+   * Counts a task taken over from a dead instance again, without a check (it was admitted once; its
+   * slot may have lapsed with the dead runner's lease). Settling it gives the slot back as usual.
+   */
+  async readmit(taskId: string, owner: string): Promise<void> {
+    const now = Date.now();
+    await this.redis.mtaLimitAdmit(...this.limitKeys(), String(now), String(now + this.leaseMs), taskId, owner, '-1', '-1');
+  }
+
   /** Returns the task's slot (idempotent). */
   async release(taskId: string): Promise<void> {
     await this.redis.mtaLimitRelease(...this.limitKeys(), taskId);

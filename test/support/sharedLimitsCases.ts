@@ -90,5 +90,32 @@ export function sharedLimitCases(where: () => Where): void {
       await other.store.create(record('bob'));
       expect(Date.now() - died).toBeGreaterThanOrEqual(400);
     });
+
+    it('counts a task again on the survivor that takes it over from a dead instance', async () => {
+      prefix = `lim${randomBytes(4).toString('hex')}:`;
+      const lease = { leaseMs: 400, renewEveryMs: 100, sweepEveryMs: 50, liveTaskLimits: { maxLiveTasksPerCaller: 2 } };
+      const [dead, survivor] = await Promise.all([open(lease), open(lease)]);
+      const ids: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const task = record('alice');
+        await dead.store.create({ ...task, runner: 'dead' });
+        await dead.cluster.claim(task.taskId);
+        ids.push(task.taskId);
+      }
+      // `dead` never renews. Its lease lapses and an admission (bob's) returns its slots before the
+      // survivor sweeps and takes both tasks over (the engine would re-run or fail them).
+      await new Promise((r) => setTimeout(r, 600));
+      await survivor.store.create(record('bob'));
+      const adopted: string[] = [];
+      await survivor.cluster.start({ command: () => {}, lost: () => {}, orphaned: (id) => void adopted.push(id) });
+      const started = Date.now();
+      while (adopted.length < 2 && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 50));
+      expect(adopted.sort()).toEqual([...ids].sort());
+      // Well past the dead runner's lease: the survivor renews the slots it counted again.
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(await refusal(survivor.store.create(record('alice')))).toMatchObject({ limit: 'maxLiveTasksPerCaller' });
+      await survivor.store.settle(ids[0]!, 'failed', 'runner died', { type: 'error', error: { code: -32603, message: 'gone' } });
+      await survivor.store.create(record('alice'));
+    });
   });
 }
