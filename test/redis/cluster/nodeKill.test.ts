@@ -9,7 +9,7 @@ import { inspectCluster, keySlot, keysOnCluster, slotOwners } from '../../suppor
 import { connectInMemory, createTask, eventually, taskResult, testTaskSupport } from '../../support/harness.js';
 import type { Session } from '../../support/harness.js';
 import { Jobs } from '../../support/jobs.js';
-import { startRedisCluster, waitForClusterOk } from '../../support/redisCluster.js';
+import { info, startRedisCluster, waitForClusterOk } from '../../support/redisCluster.js';
 import type { ClusterNode, RedisCluster } from '../../support/redisCluster.js';
 import { rpcError } from '../../support/session.js';
 
@@ -106,4 +106,33 @@ describe('a Redis Cluster master killed with kill -9', () => {
     // The task whose result came while its slot was gone settles once the slot is back.
     await eventually(async () => (await session.client.experimental.tasks.getTask(down!.taskId)).status === 'completed', 15_000);
   }, 90_000);
+
+  it('wakes a waiting tasks/result when the node holding the subscription dies', async () => {
+    // The one subscriber connection ioredis opened for the backend's events, found by its name.
+    let subscriberNode: ClusterNode | undefined;
+    for (const node of cluster.nodes) {
+      if ((await info(node.port, 'CLIENT', 'LIST')).includes('name=ioredis-cluster(subscriber)')) subscriberNode = node;
+    }
+    expect(subscriberNode).toBeDefined();
+    const owner = await slotOwners(look);
+    let task: { taskId: string; key: string } | undefined;
+    for (let i = 0; !task; i++) {
+      const made = await createTask(session.client, 'job', { key: `w${i}` });
+      if (owner(await keySlot(look, `${prefix}{${made.taskId}}:task`)) !== subscriberNode!.port)
+        task = { taskId: made.taskId, key: `w${i}` };
+      else (await jobs.get(`w${i}`)).finish();
+    }
+    const result = taskResult(session.client, task.taskId);
+    await new Promise((r) => setTimeout(r, 100));
+    await subscriberNode!.kill();
+    try {
+      (await jobs.get(task.key)).finish();
+      const started = Date.now();
+      expect((await result).content).toEqual([{ type: 'text', text: `done ${task.key}` }]);
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      await subscriberNode!.start();
+      await waitForClusterOk(subscriberNode!.port);
+    }
+  }, 60_000);
 });
