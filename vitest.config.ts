@@ -27,10 +27,23 @@ export default defineConfig({
         test: {
           name: 'redis',
           include: [...bothBackends, 'test/redis/**/*.test.ts'],
+          // The cluster's own tests run in the redis-cluster project.
+          exclude: ['test/redis/cluster/**', '**/node_modules/**'],
           globalSetup: ['test/redis/globalSetup.ts'],
           setupFiles: ['test/support/failOnUnhandled.ts', 'test/redis/perTest.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          // The same protocol suite on a real three-master Redis Cluster, plus the cluster's own tests.
+          name: 'redis-cluster',
+          include: [...bothBackends, 'test/redis/cluster/**/*.test.ts'],
+          globalSetup: ['test/redis/clusterGlobalSetup.ts'],
+          setupFiles: ['test/support/failOnUnhandled.ts', 'test/redis/clusterPerTest.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
         },
       },
     ],

@@ -1,27 +1,53 @@
 import type { TaskSupportOptions } from '../TaskSupport.js';
 
-/** Where the demo keeps its tasks: in memory, or in Redis when `REDIS_URL` is set. */
+/** Where the demo keeps its tasks: in memory, in Redis when `REDIS_URL` is set, or in a Redis Cluster when `REDIS_CLUSTER_NODES` is. */
 export interface DemoBackend {
-  options: Pick<TaskSupportOptions, 'store' | 'queue' | 'cluster'>;
+  options: Pick<TaskSupportOptions, 'store' | 'queue' | 'cluster' | 'limits'>;
   description: string;
   close(): Promise<void>;
 }
 
-/** Reads `REDIS_URL`, `MTA_PREFIX` and `MTA_LEASE_MS` (lease length, for crash-recovery demos and tests). */
+/**
+ * Reads `REDIS_URL` or `REDIS_CLUSTER_NODES` (`host:port,host:port,…`, seeds of a Redis Cluster),
+ * `MTA_PREFIX` and `MTA_LEASE_MS` (lease length, for crash-recovery demos and tests), and the
+ * live-task limits `MTA_MAX_LIVE_TASKS` and `MTA_MAX_LIVE_TASKS_PER_CALLER`: per process in memory,
+ * shared by every instance on Redis (counted there).
+ */
 export async function demoBackend(env: NodeJS.ProcessEnv = process.env): Promise<DemoBackend> {
   const url = env['REDIS_URL'];
-  if (!url) return { options: {}, description: 'in-memory task store', close: async () => {} };
+  const clusterNodes = env['REDIS_CLUSTER_NODES']
+    ?.split(',')
+    .map((node) => node.trim())
+    .filter((node) => node !== '');
+  if (url && clusterNodes?.length) throw new Error('Set REDIS_URL or REDIS_CLUSTER_NODES, not both');
+  const maxLiveTasks = limitFromEnv(env, 'MTA_MAX_LIVE_TASKS');
+  const maxLiveTasksPerCaller = limitFromEnv(env, 'MTA_MAX_LIVE_TASKS_PER_CALLER');
+  const limits = {
+    ...(maxLiveTasks !== undefined ? { maxLiveTasks } : {}),
+    ...(maxLiveTasksPerCaller !== undefined ? { maxLiveTasksPerCaller } : {}),
+  };
+  if (!url && !clusterNodes?.length) return { options: { limits }, description: 'in-memory task store', close: async () => {} };
   // Loaded only when asked for, so the in-memory demo never loads a Redis client.
   const { createRedisTaskBackend } = await import('../redis/index.js');
   const leaseMs = env['MTA_LEASE_MS'] ? Number(env['MTA_LEASE_MS']) : undefined;
   const backend = await createRedisTaskBackend({
-    url,
+    ...(clusterNodes?.length ? { clusterNodes } : { url }),
     ...(env['MTA_PREFIX'] ? { prefix: env['MTA_PREFIX'] } : {}),
     ...(leaseMs ? { leaseMs, sweepEveryMs: Math.max(100, Math.floor(leaseMs / 4)) } : {}),
+    ...(Object.keys(limits).length > 0 ? { liveTaskLimits: limits } : {}),
   });
   return {
     options: { store: backend.store, queue: backend.queue, cluster: backend.cluster },
-    description: `Redis task store at ${url}, instance ${backend.cluster.instanceId}`,
+    description: `${clusterNodes?.length ? `Redis Cluster task store (seeds ${clusterNodes.join(', ')})` : `Redis task store at ${url}`}, instance ${backend.cluster.instanceId}`,
     close: () => backend.close(),
   };
+}
+
+/** A limit from the environment: a whole number of at least 1; unset or empty means the default. */
+function limitFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number of at least 1, got "${raw}"`);
+  return value;
 }

@@ -1,6 +1,18 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './scripts.js';
 import { Waiters } from '../backends/Waiters.js';
 import type { RedisKeys } from './keys.js';
+
+/** Time ioredis takes to subscribe again on a new connection, with margin. */
+const RESUBSCRIBE_MS = 1000;
+/** How often the cluster subscription's connection is looked at (no Redis call: a field read). */
+const WATCH_MS = 200;
+/** Without ioredis's internals, every waiter re-checks this many watch ticks apart (5 s). */
+const WATCH_FALLBACK_TICKS = 25;
+
+interface NodeConnection {
+  status: string;
+  once(event: 'ready', listener: () => void): unknown;
+}
 
 /**
  * The one subscriber connection of a backend: fans `t`/`q` events out to local waiters and
@@ -14,7 +26,7 @@ export class RedisEvents {
   private readonly commandHandlers = new Map<string, (message: string) => void>();
 
   constructor(
-    private readonly subscriber: Redis,
+    private readonly subscriber: RedisClient,
     private readonly keys: RedisKeys,
   ) {
     subscriber.on('message', (channel: string, message: string) => {
@@ -26,11 +38,57 @@ export class RedisEvents {
       }
       this.commandHandlers.get(channel)?.(message);
     });
-    subscriber.on('ready', () => {
-      this.terminal.wakeAll();
-      this.queued.wakeAll();
-    });
+    subscriber.on('ready', this.recheckAll);
+    // On a cluster the subscription lives on one node; when that node fails, ioredis moves it to
+    // another without any event on the client, and what was published meanwhile is lost. So the
+    // subscription's connection is watched: every new one makes every waiter re-check its task
+    // when it is ready, and once more after the channels have had time to be subscribed again.
+    if (subscriber.isCluster) {
+      this.watchTimer = setInterval(() => this.watchSubscription(), WATCH_MS);
+      this.watchTimer.unref?.();
+    }
+    for (const event of ['-node', 'node error']) subscriber.on(event, this.recheckSoon);
   }
+
+  private recheckTimer: ReturnType<typeof setTimeout> | undefined;
+  private watchTimer: ReturnType<typeof setInterval> | undefined;
+  private watched: object | null | undefined;
+
+  /** Re-checks now and once more after a resubscription has had time to finish. */
+  private readonly recheckSoon = (): void => {
+    this.recheckAll();
+    if (this.recheckTimer) return;
+    this.recheckTimer = setTimeout(() => {
+      this.recheckTimer = undefined;
+      this.recheckAll();
+    }, RESUBSCRIBE_MS);
+    this.recheckTimer.unref?.();
+  };
+
+  private watchSubscription(): void {
+    // ioredis internals (Cluster.subscriber, a ClusterSubscriber): if a version lacks them, the
+    // fallback is a re-check every WATCH_FALLBACK_TICKS ticks.
+    const internals = this.subscriber as unknown as { subscriber?: { getInstance?(): NodeConnection | null } };
+    const getInstance = internals.subscriber?.getInstance;
+    if (typeof getInstance !== 'function') {
+      if (++this.ticks % WATCH_FALLBACK_TICKS === 0) this.recheckAll();
+      return;
+    }
+    const current = getInstance.call(internals.subscriber) ?? null;
+    if (current === this.watched) return;
+    const first = this.watched === undefined;
+    this.watched = current;
+    if (first || !current) return;
+    if (current.status === 'ready') this.recheckSoon();
+    else current.once('ready', this.recheckSoon);
+  }
+
+  private ticks = 0;
+
+  private readonly recheckAll = (): void => {
+    this.terminal.wakeAll();
+    this.queued.wakeAll();
+  };
 
   async start(): Promise<void> {
     await this.subscriber.subscribe(this.keys.events);
@@ -39,6 +97,12 @@ export class RedisEvents {
   async listen(channel: string, handler: (message: string) => void): Promise<void> {
     this.commandHandlers.set(channel, handler);
     await this.subscriber.subscribe(channel);
+  }
+
+  /** Stops the delayed re-check (the backend is closing). */
+  stop(): void {
+    clearTimeout(this.recheckTimer);
+    clearInterval(this.watchTimer);
   }
 
   async unlisten(channel: string): Promise<void> {

@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { ClusterCommand, ClusterHandlers, TaskCluster } from '../backends/TaskCluster.js';
 import type { RedisEvents } from './RedisEvents.js';
 import type { RedisKeys } from './keys.js';
+import type { RedisLiveTaskLimits } from './liveTaskLimits.js';
 import { withScripts } from './scripts.js';
-import type { TaskScripts } from './scripts.js';
+import type { RedisClient, TaskScripts } from './scripts.js';
+
+/** Default lease length (ms). @internal */
+export const DEFAULT_LEASE_MS = 10_000;
 
 /** Timing of leases; defaults fail a dead instance's tasks within about 12 s. */
 export interface LeaseOptions {
@@ -17,15 +20,16 @@ export interface LeaseOptions {
 }
 
 /**
- * A {@link TaskCluster} on Redis. Every task an instance runs has a lease (a sorted set scored by
- * deadline) that the instance renews; the task's hash names its runner, which fences the store
+ * A {@link TaskCluster} on Redis or a Redis Cluster. Every task an instance runs has a lease: its
+ * runner and deadline in the task's hash, renewed by the instance; the runner fences the store
  * writes of any instance that lost the lease. Commands reach the runner on its own pub/sub channel.
- * Every instance sweeps for leases that ran out and takes those tasks over with one Lua script, so
- * exactly one survivor adopts each.
+ * A sorted set of task ids by deadline tells every instance's sweep where to look; the takeover
+ * itself is one script on the task's slot that re-checks the hash's deadline, so exactly one
+ * survivor adopts each task, and the index never needs to be in the task's slot.
  */
 export class RedisTaskCluster implements TaskCluster {
   readonly instanceId: string;
-  private readonly redis: Redis & TaskScripts;
+  private readonly redis: RedisClient & TaskScripts;
   private readonly owned = new Set<string>();
   private readonly leaseMs: number;
   private readonly renewEveryMs: number;
@@ -39,15 +43,17 @@ export class RedisTaskCluster implements TaskCluster {
   };
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly events: RedisEvents,
     options: LeaseOptions = {},
     instanceId?: string,
+    /** Shared live-task limits: the slots of tasks running here are renewed with their leases. */
+    private readonly limits?: RedisLiveTaskLimits,
   ) {
     this.instanceId = instanceId ?? randomBytes(8).toString('hex');
     this.redis = withScripts(redis);
-    this.leaseMs = options.leaseMs ?? 10_000;
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.renewEveryMs = options.renewEveryMs ?? Math.max(50, Math.floor(this.leaseMs / 3));
     this.sweepEveryMs = options.sweepEveryMs ?? 2_000;
   }
@@ -55,6 +61,9 @@ export class RedisTaskCluster implements TaskCluster {
   async start(handlers: ClusterHandlers): Promise<void> {
     this.handlers = handlers;
     this.redis.on('ready', this.onReconnect);
+    // On a cluster one master can fail and return alone, with no 'ready' of the whole client; its
+    // runners could not renew meanwhile. Every node error pushes takeover a lease further out.
+    this.redis.on('node error', this.onReconnect);
     await this.events.listen(this.keys.instance(this.instanceId), (message) => {
       let parsed: { taskId: string; command: ClusterCommand };
       try {
@@ -75,7 +84,11 @@ export class RedisTaskCluster implements TaskCluster {
 
   async claim(taskId: string): Promise<void> {
     this.owned.add(taskId);
-    await this.redis.zadd(this.keys.leases, Date.now() + this.leaseMs, taskId);
+    const deadline = Date.now() + this.leaseMs;
+    await Promise.all([
+      this.redis.mtaClaim(this.keys.task(taskId), this.instanceId, String(deadline)),
+      this.redis.zadd(this.keys.leases, deadline, taskId),
+    ]);
   }
 
   async release(taskId: string): Promise<void> {
@@ -84,16 +97,20 @@ export class RedisTaskCluster implements TaskCluster {
   }
 
   async send(taskId: string, command: ClusterCommand): Promise<boolean> {
-    const runner = await this.redis.hget(this.keys.task(taskId), 'runner');
+    const [runner, leaseUntil] = await this.redis.hmget(this.keys.task(taskId), 'runner', 'leaseUntil');
     if (!runner) return false;
     const receivers = await this.redis.publish(this.keys.instance(runner), JSON.stringify({ taskId, command }));
-    return receivers > 0;
+    if (receivers > 0) return true;
+    // On a cluster PUBLISH counts only the subscribers of the node it ran on, while the message
+    // reaches every node: a runner subscribed elsewhere got it too. Its live lease is the answer.
+    return this.redis.isCluster && Number(leaseUntil) > Date.now();
   }
 
   async close(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     this.redis.off('ready', this.onReconnect);
+    this.redis.off('node error', this.onReconnect);
     await this.events.unlisten(this.keys.instance(this.instanceId));
   }
 
@@ -105,11 +122,25 @@ export class RedisTaskCluster implements TaskCluster {
   private async renew(): Promise<void> {
     if (this.owned.size === 0) return;
     const ids = [...this.owned];
-    const lost = await this.redis.mtaRenew(this.keys.leases, String(Date.now() + this.leaseMs), this.instanceId, this.keys.prefix, ...ids);
-    for (const taskId of lost) {
-      if (!this.owned.delete(taskId)) continue;
-      this.handlers?.lost(taskId);
-    }
+    const deadline = Date.now() + this.leaseMs;
+    // One script per task (each on its own slot), sent together; then one index update. A task
+    // whose slot is unreachable keeps its old deadline and is renewed on the next round.
+    const renewed = await Promise.allSettled(ids.map((id) => this.redis.mtaRenew(this.keys.task(id), this.instanceId, String(deadline))));
+    const kept: (string | number)[] = [];
+    renewed.forEach((outcome, i) => {
+      const taskId = ids[i]!;
+      if (outcome.status === 'rejected') return;
+      if (outcome.value === 1) kept.push(deadline, taskId);
+      else if (this.owned.delete(taskId)) this.handlers?.lost(taskId);
+    });
+    if (kept.length === 0) return;
+    await Promise.all([
+      this.redis.zadd(this.keys.leases, ...kept),
+      this.limits?.renew(
+        kept.filter((_, i) => i % 2 === 1).map(String),
+        deadline,
+      ),
+    ]);
   }
 
   private async sweep(): Promise<void> {
@@ -117,17 +148,39 @@ export class RedisTaskCluster implements TaskCluster {
     // gets one lease from our reconnect to renew, or a healthy instance would lose its tasks to
     // whichever instance swept first (issue 12). A dead runner's tasks are taken a lease later.
     if (Date.now() < this.takeOverFrom) return;
-    const taken = await this.redis.mtaTakeOver(
-      this.keys.leases,
-      String(Date.now()),
-      this.instanceId,
-      String(Date.now() + this.leaseMs),
-      this.keys.prefix,
-      '100',
+    const now = Date.now();
+    const due = await this.redis.zrangebyscore(this.keys.leases, '-inf', now, 'LIMIT', 0, 100);
+    const deadline = now + this.leaseMs;
+    const results = await Promise.allSettled(
+      due.map((id) => this.redis.mtaTakeOver(this.keys.task(id), String(now), this.instanceId, String(deadline))),
     );
+    const gone: string[] = [];
+    const index: (string | number)[] = [];
+    const taken: string[] = [];
+    results.forEach((outcome, i) => {
+      const taskId = due[i]!;
+      if (outcome.status === 'rejected') return;
+      if (outcome.value === -1) gone.push(taskId);
+      else if (outcome.value === 1) {
+        taken.push(taskId);
+        index.push(deadline, taskId);
+      } else index.push(outcome.value, taskId);
+    });
+    // Counted again before the engine adopts them, so a re-run counts against the shared limits.
+    if (this.limits) await Promise.allSettled(taken.map((id) => this.readmit(id)));
+    // Adopted before the index is touched: the hashes already name us, whatever the index does.
     for (const taskId of taken) {
       this.owned.add(taskId);
       this.handlers?.orphaned(taskId);
     }
+    await Promise.all([
+      gone.length > 0 ? this.redis.zrem(this.keys.leases, ...gone) : undefined,
+      index.length > 0 ? this.redis.zadd(this.keys.leases, ...index) : undefined,
+    ]);
+  }
+
+  private async readmit(taskId: string): Promise<void> {
+    const owner = await this.redis.hget(this.keys.task(taskId), 'owner');
+    if (owner !== null) await this.limits?.readmit(taskId, owner);
   }
 }

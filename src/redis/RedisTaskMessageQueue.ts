@@ -1,21 +1,20 @@
-import type { Redis } from 'ioredis';
 import type { EnqueueOptions, QueuedMessage, QueuedRequest, TaskMessageQueue } from '../backends/TaskMessageQueue.js';
 import type { RedisEvents } from './RedisEvents.js';
 import type { RedisKeys } from './keys.js';
 import { withScripts } from './scripts.js';
-import type { TaskScripts } from './scripts.js';
+import type { RedisClient, TaskScripts } from './scripts.js';
 import { guarded } from './unavailable.js';
 
 /**
  * A {@link TaskMessageQueue} in Redis: a list per task for what waits for `tasks/result`, a hash per
- * task for outstanding requests. Enqueueing publishes `q <taskId>`, so the `tasks/result` serving
+ * task for outstanding requests, all on the task's slot. Enqueueing publishes `q <taskId>`, so the `tasks/result` serving
  * the task wakes on whichever instance it runs.
  */
 export class RedisTaskMessageQueue implements TaskMessageQueue {
-  private readonly redis: Redis & TaskScripts;
+  private readonly redis: RedisClient & TaskScripts;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly events: RedisEvents,
     /** Safety expiry of queue keys (ms), in case nobody clears them. */
@@ -31,13 +30,13 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
         this.redis.mtaEnqueueNotification(
           this.keys.queue(taskId),
           this.keys.notificationCount(taskId),
-          this.keys.events,
           encodeNotification(message),
           String(this.keyTtlMs),
           max === Infinity ? '-1' : String(max),
           NOTIFICATION_PREFIX,
           TOMBSTONE,
           `q ${taskId}`,
+          this.keys.events,
         ),
       );
     }

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { decodeCursor, encodeCursor } from '../backends/cursor.js';
 import type { TaskStore } from '../backends/TaskStore.js';
 import { isTerminal } from '../types.js';
@@ -6,31 +5,46 @@ import type { TaskOutcome, TaskPage, TaskRecord, TaskStatus, TerminalTaskStatus 
 import type { RedisEvents } from './RedisEvents.js';
 import type { RedisKeys } from './keys.js';
 import { withScripts } from './scripts.js';
-import type { TaskScripts } from './scripts.js';
+import type { RedisClient, TaskScripts } from './scripts.js';
 import { guarded } from './unavailable.js';
+import type { RedisLiveTaskLimits } from './liveTaskLimits.js';
 
 /**
- * A {@link TaskStore} in Redis: each task a hash that expires at the end of its ttl (Redis
- * `PEXPIREAT`), its outcome beside it, one sorted set per owner for `list`. Status changes are Lua
- * scripts, atomic across instances; settling publishes on the events channel, which is what wakes
- * `tasks/result` on every instance.
+ * A {@link TaskStore} in Redis or a Redis Cluster: each task a hash that expires at the end of its
+ * ttl (Redis `PEXPIREAT`), its outcome beside it on the same slot, one sorted set of task ids per
+ * owner (on the owner's slot) for `list`. Status changes are Lua scripts on the task's slot, atomic
+ * across instances; settling publishes on the events channel, which is what wakes `tasks/result`
+ * on every instance. No call spans two slots: `create` and `delete` are one step per slot.
  */
 export class RedisTaskStore implements TaskStore {
-  private readonly redis: Redis & TaskScripts;
+  private readonly redis: RedisClient & TaskScripts;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly events: RedisEvents,
+    /** Live-task limits shared by all instances: admitted in `create`, released at settle or delete. */
+    private readonly limits?: RedisLiveTaskLimits,
   ) {
     this.redis = withScripts(redis);
   }
 
   async create(record: TaskRecord): Promise<void> {
+    // First, so that concurrent creations on any instance cannot overshoot; a refusal is an
+    // McpError for the client, passed through unchanged by `guarded` and the store guard.
+    if (this.limits) await guarded('create', () => this.limits!.admit(record.taskId, record.owner));
+    try {
+      await this.write(record);
+    } catch (error) {
+      await this.limits?.release(record.taskId).catch(() => {});
+      throw error;
+    }
+  }
+
+  private async write(record: TaskRecord): Promise<void> {
     await guarded('create', async () => {
       const expiresAt = Date.parse(record.createdAt) + record.ttl;
       const key = this.keys.task(record.taskId);
-      const seq = await this.redis.incr(this.keys.seq);
       const fields: Record<string, string> = {
         taskId: record.taskId,
         owner: record.owner,
@@ -39,21 +53,15 @@ export class RedisTaskStore implements TaskStore {
         lastUpdatedAt: record.lastUpdatedAt,
         ttl: String(record.ttl),
         pollInterval: String(record.pollInterval),
-        seq: String(seq),
       };
       if (record.statusMessage !== undefined) fields['statusMessage'] = record.statusMessage;
       if (record.runner !== undefined) fields['runner'] = record.runner;
       if (record.restart !== undefined) fields['restart'] = JSON.stringify(record.restart);
-      const ownerKey = this.keys.owner(record.owner);
+      // The hash first, then the index (two slots, so two steps): a `list` in between does not see
+      // the task yet, rather than seeing an index entry without a hash and dropping it as expired.
       // Ids are 128 random bits: a collision is not a case to handle.
-      await this.redis
-        .multi()
-        .hset(key, fields)
-        .pexpireat(key, expiresAt)
-        .zadd(ownerKey, seq, record.taskId)
-        .pexpireat(ownerKey, expiresAt, 'GT')
-        .pexpireat(ownerKey, expiresAt, 'NX')
-        .exec();
+      await this.redis.multi().hset(key, fields).pexpireat(key, expiresAt).exec().then(failedStep);
+      await this.redis.mtaIndex(this.keys.owner(record.owner), this.keys.ownerSeq(record.owner), record.taskId, String(expiresAt));
     });
   }
 
@@ -84,12 +92,14 @@ export class RedisTaskStore implements TaskStore {
       const hash = await this.redis.mtaSettle(
         this.keys.task(taskId),
         this.keys.outcome(taskId),
-        this.keys.leases,
-        this.keys.events,
         ...statusArgs(status, statusMessage, runner),
         JSON.stringify(outcome),
+        this.keys.events,
         taskId,
       );
+      // The task ended: its slot goes back. If this fails, the slot still lapses one lease after
+      // its runner stops renewing it.
+      if (hash) await this.limits?.release(taskId).catch(() => {});
       return hash ? toRecord(pairs(hash)) : undefined;
     });
   }
@@ -112,12 +122,11 @@ export class RedisTaskStore implements TaskStore {
         if (ids.length === 0) return { tasks };
         const batch: { id: string; seq: number }[] = [];
         for (let i = 0; i < ids.length; i += 2) batch.push({ id: ids[i]!, seq: Number(ids[i + 1]) });
-        const pipeline = this.redis.pipeline();
-        for (const { id } of batch) pipeline.hgetall(this.keys.task(id));
-        const hashes = (await pipeline.exec()) ?? [];
+        // One read per task, sent together: the tasks are on many slots (nodes of a cluster).
+        const hashes = await Promise.all(batch.map(({ id }) => this.redis.hgetall(this.keys.task(id))));
         const gone: string[] = [];
         for (let i = 0; i < batch.length; i++) {
-          const record = toRecord((hashes[i]?.[1] ?? {}) as Record<string, string>);
+          const record = toRecord(hashes[i] ?? {});
           if (!record) {
             gone.push(batch[i]!.id);
             continue;
@@ -137,13 +146,13 @@ export class RedisTaskStore implements TaskStore {
   async delete(taskId: string): Promise<void> {
     await guarded('delete', async () => {
       const owner = await this.redis.hget(this.keys.task(taskId), 'owner');
-      const multi = this.redis
-        .multi()
-        .del(this.keys.task(taskId), this.keys.outcome(taskId))
-        .zrem(this.keys.leases, taskId)
-        .publish(this.keys.events, `t ${taskId}`);
-      if (owner !== null) multi.zrem(this.keys.owner(owner), taskId);
-      await multi.exec();
+      // Three slots (the task's, the lease index's, the owner's): one step each, all at once.
+      await Promise.all([
+        this.redis.multi().del(this.keys.task(taskId), this.keys.outcome(taskId)).publish(this.keys.events, `t ${taskId}`).exec().then(failedStep),
+        this.redis.zrem(this.keys.leases, taskId),
+        owner === null ? undefined : this.redis.zrem(this.keys.owner(owner), taskId),
+        this.limits?.release(taskId),
+      ]);
     });
   }
 
@@ -158,6 +167,11 @@ export class RedisTaskStore implements TaskStore {
 
 function statusArgs(status: TaskStatus, statusMessage: string | undefined, runner: string | undefined): string[] {
   return [status, statusMessage === undefined ? '0' : '1', statusMessage ?? '', new Date().toISOString(), runner ?? ''];
+}
+
+/** A MULTI's replies carry per-command errors instead of rejecting: raise the first. */
+function failedStep(replies: [Error | null, unknown][] | null): void {
+  for (const [error] of replies ?? []) if (error) throw error;
 }
 
 function pairs(flat: string[]): Record<string, string> {

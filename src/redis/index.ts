@@ -2,43 +2,61 @@
  * Redis-backed task store, queue and cluster: `mcp-task-actors/redis`. Kept off the main entry so
  * in-memory users never load a Redis client.
  */
-import { Redis } from 'ioredis';
-import type { RedisOptions } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import type { ClusterOptions, RedisOptions } from 'ioredis';
 import type { TaskCluster } from '../backends/TaskCluster.js';
 import type { TaskMessageQueue } from '../backends/TaskMessageQueue.js';
 import type { TaskStore } from '../backends/TaskStore.js';
 import { RedisEvents } from './RedisEvents.js';
 import { RedisKeys } from './keys.js';
-import { RedisTaskCluster } from './RedisTaskCluster.js';
+import { DEFAULT_LEASE_MS, RedisTaskCluster } from './RedisTaskCluster.js';
 import type { LeaseOptions } from './RedisTaskCluster.js';
 import { RedisTaskMessageQueue } from './RedisTaskMessageQueue.js';
 import { RedisTaskStore } from './RedisTaskStore.js';
+import type { RedisClient } from './scripts.js';
+import { RedisLiveTaskLimits } from './liveTaskLimits.js';
+import type { SharedLiveTaskLimits } from './liveTaskLimits.js';
 
 export { RedisTaskStore } from './RedisTaskStore.js';
 export { RedisTaskMessageQueue } from './RedisTaskMessageQueue.js';
 export { RedisTaskCluster } from './RedisTaskCluster.js';
 export type { LeaseOptions } from './RedisTaskCluster.js';
+export type { SharedLiveTaskLimits } from './liveTaskLimits.js';
 
 /** Options of {@link createRedisTaskBackend}. */
 export interface RedisTaskBackendOptions extends LeaseOptions {
-  /** `redis://host:port/db` of the Redis server. */
-  url: string;
+  /** `redis://host:port/db` of the Redis server. Give this or `clusterNodes`. */
+  url?: string;
+  /**
+   * Seed nodes of a Redis Cluster (`host:port` strings or objects); the rest are discovered. The
+   * cluster should run with `cluster-require-full-coverage no`, so losing a master without a
+   * replica fails only the tasks on its slots (see docs/redis.md).
+   */
+  clusterNodes?: (string | { host: string; port: number })[];
+  /** Extra ioredis `Cluster` options (NAT map, slots refresh, …); node connections take `redis`. */
+  cluster?: ClusterOptions;
   /** Prefix of every key and channel. Default `mta:`. */
   prefix?: string;
   /** Safety expiry of queue keys (ms). Default 24 hours. */
   queueKeyTtlMs?: number;
   /** This instance's id in the cluster. Default: 64 random bits. */
   instanceId?: string;
+  /**
+   * Live-task limits counted in Redis across every instance on it (per caller and in total), on top
+   * of each process's own `limits`. Released when tasks end; an instance that dies returns its
+   * slots one lease after its last renewal. Default: none shared.
+   */
+  liveTaskLimits?: SharedLiveTaskLimits;
   /** Extra ioredis options (reconnect strategy, TLS, …). */
   redis?: RedisOptions;
 }
 
-/** Store, queue and cluster sharing two Redis connections; pass them to `new TaskSupport({...})`. */
+/** Store, queue and cluster sharing two Redis clients; pass them to `new TaskSupport({...})`. */
 export interface RedisTaskBackend {
   store: TaskStore;
   queue: TaskMessageQueue;
   cluster: TaskCluster;
-  /** Closes both connections (call after `TaskSupport.close()`). */
+  /** Closes both clients (call after `TaskSupport.close()`). */
   close(): Promise<void>;
 }
 
@@ -48,6 +66,8 @@ export interface RedisTaskBackend {
  * @example
  * ```ts
  * const backend = await createRedisTaskBackend({ url: process.env.REDIS_URL! });
+ * // or, on a Redis Cluster:
+ * const backend = await createRedisTaskBackend({ clusterNodes: ['10.0.0.1:6379', '10.0.0.2:6379'] });
  * const tasks = new TaskSupport({ store: backend.store, queue: backend.queue, cluster: backend.cluster });
  * ```
  */
@@ -61,22 +81,48 @@ export async function createRedisTaskBackend(options: RedisTaskBackendOptions): 
     lazyConnect: true,
     ...options.redis,
   };
-  const commands = new Redis(options.url, connection);
-  const subscriber = new Redis(options.url, connection);
-  // ioredis reports connection errors as events; they surface as request errors instead.
-  commands.on('error', () => {});
-  subscriber.on('error', () => {});
+  const commands = client(options, connection);
+  const subscriber = client(options, connection);
   await Promise.all([commands.connect(), subscriber.connect()]);
   const keys = new RedisKeys(options.prefix ?? 'mta:');
   const events = new RedisEvents(subscriber, keys);
   await events.start();
+  const limits = options.liveTaskLimits
+    ? new RedisLiveTaskLimits(commands, keys, options.liveTaskLimits, options.leaseMs ?? DEFAULT_LEASE_MS)
+    : undefined;
   return {
-    store: new RedisTaskStore(commands, keys, events),
+    store: new RedisTaskStore(commands, keys, events, limits),
     queue: new RedisTaskMessageQueue(commands, keys, events, options.queueKeyTtlMs ?? 86_400_000),
-    cluster: new RedisTaskCluster(commands, keys, events, options, options.instanceId),
+    cluster: new RedisTaskCluster(commands, keys, events, options, options.instanceId, limits),
     close: async () => {
+      events.stop();
       commands.disconnect();
       subscriber.disconnect();
     },
   };
+}
+
+function client(options: RedisTaskBackendOptions, connection: RedisOptions): RedisClient {
+  const made = options.clusterNodes
+    ? new Cluster(options.clusterNodes.map(seedNode), {
+        enableOfflineQueue: false,
+        lazyConnect: true,
+        // Reads go to masters: a replica may not have the write a caller just made.
+        scaleReads: 'master',
+        ...options.cluster,
+        redisOptions: connection,
+      })
+    : new Redis(options.url ?? 'redis://127.0.0.1:6379', connection);
+  // ioredis reports connection errors (of any node) as events; they surface as request errors instead.
+  made.on('error', () => {});
+  made.on('node error', () => {});
+  return made;
+}
+
+function seedNode(node: string | { host: string; port: number }): { host: string; port: number } {
+  if (typeof node !== 'string') return node;
+  const at = node.lastIndexOf(':');
+  const port = Number(node.slice(at + 1));
+  if (at <= 0 || !Number.isInteger(port) || port <= 0) throw new Error(`Cluster node "${node}" is not host:port`);
+  return { host: node.slice(0, at), port };
 }

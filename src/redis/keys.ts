@@ -1,30 +1,58 @@
-/** Redis key names of one deployment, all under one prefix. @internal */
+/**
+ * Redis key names of one deployment, all under one prefix.
+ *
+ * Keys carry Redis Cluster hash tags (the part in braces decides the slot), so the same layout
+ * works on one Redis and on a cluster: every key of one task shares the tag `{<taskId>}`, so a
+ * script or MULTI over a task's keys touches one slot; an owner's index and its sequence share
+ * `{o:<owner>}`; the lease index is one key on its own slot. No script touches keys of two tags.
+ * @internal
+ */
 export class RedisKeys {
-  constructor(readonly prefix: string) {}
+  constructor(readonly prefix: string) {
+    // A brace in the prefix would become the hash tag of every key: all tasks on one slot.
+    if (/[{}]/.test(prefix)) throw new Error('The Redis key prefix must not contain { or }');
+  }
   task(taskId: string): string {
-    return `${this.prefix}task:${taskId}`;
+    return `${this.prefix}{${taskId}}:task`;
   }
   outcome(taskId: string): string {
-    return `${this.prefix}outcome:${taskId}`;
-  }
-  owner(owner: string): string {
-    return `${this.prefix}owner:${owner}`;
+    return `${this.prefix}{${taskId}}:outcome`;
   }
   queue(taskId: string): string {
-    return `${this.prefix}queue:${taskId}`;
+    return `${this.prefix}{${taskId}}:queue`;
   }
   open(taskId: string): string {
-    return `${this.prefix}open:${taskId}`;
+    return `${this.prefix}{${taskId}}:open`;
   }
   /** Number of notifications in the task's queue (requests excluded), kept by the queue's scripts. */
   notificationCount(taskId: string): string {
-    return `${this.prefix}qn:${taskId}`;
+    return `${this.prefix}{${taskId}}:qn`;
   }
-  get seq(): string {
-    return `${this.prefix}seq`;
+  /** Every key of one task (all on the task's slot). */
+  allOfTask(taskId: string): string[] {
+    return [this.task(taskId), this.outcome(taskId), this.queue(taskId), this.open(taskId), this.notificationCount(taskId)];
   }
+  /** The owner's task ids, scored by the owner's sequence (the `tasks/list` order and cursor). */
+  owner(owner: string): string {
+    return `${this.prefix}{o:${owner}}:tasks`;
+  }
+  /** The owner's sequence, on the owner's slot so one script numbers and indexes a task. */
+  ownerSeq(owner: string): string {
+    return `${this.prefix}{o:${owner}}:seq`;
+  }
+  /** Task ids by lease deadline: only where to look; the deadline that counts is the task hash's. */
   get leases(): string {
-    return `${this.prefix}leases`;
+    return `${this.prefix}{leases}`;
+  }
+  /** Shared live-task limits, all on one slot (one script admits against both limits). */
+  get limitsLive(): string {
+    return `${this.prefix}{limits}:live`;
+  }
+  get limitsOwners(): string {
+    return `${this.prefix}{limits}:owners`;
+  }
+  get limitsCounts(): string {
+    return `${this.prefix}{limits}:counts`;
   }
   /** Pub/sub: `t <taskId>` when a task settles or goes, `q <taskId>` when a message is queued. */
   get events(): string {

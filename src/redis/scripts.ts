@@ -1,7 +1,8 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 // Every status change runs as one script, so "a terminal status never changes" and the runner
-// fence hold whichever instance writes. Records are hashes: no JSON decoding inside Lua.
+// fence hold whichever instance writes. Records are hashes: no JSON decoding inside Lua. Every key
+// a script touches is in KEYS and all its KEYS share one hash tag, so a cluster can route it.
 
 const TERMINAL = `local function terminal(s) return s == 'completed' or s == 'failed' or s == 'cancelled' end`;
 
@@ -20,40 +21,54 @@ if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'statusMessage', ARGV[3]) els
 const UPDATE = `${TERMINAL}${GUARD}
 return redis.call('HGETALL', KEYS[1])`;
 
-/** KEYS: task, outcome, leases, events. ARGV: status, hasMessage, message, now, runner, outcome, taskId. */
+/**
+ * KEYS: task, outcome (one slot). ARGV: status, hasMessage, message, now, runner, outcome, event
+ * channel, taskId. The lease index entry is left to `release` and the sweep: it is on another slot.
+ */
 const SETTLE = `${TERMINAL}${GUARD}
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl > 0 then redis.call('SET', KEYS[2], ARGV[6], 'PX', ttl) else redis.call('SET', KEYS[2], ARGV[6]) end
-redis.call('ZREM', KEYS[3], ARGV[7])
-redis.call('PUBLISH', KEYS[4], 't ' .. ARGV[7])
+redis.call('PUBLISH', ARGV[7], 't ' .. ARGV[8])
 return redis.call('HGETALL', KEYS[1])`;
 
-/** KEYS: leases. ARGV: deadline, runner, prefix, taskIds... Renews leases still ours; returns the ids lost. */
-const RENEW = `
-local lost = {}
-for i = 4, #ARGV do
-  local id = ARGV[i]
-  local runner = redis.call('HGET', ARGV[3] .. 'task:' .. id, 'runner')
-  if runner == ARGV[2] then redis.call('ZADD', KEYS[1], ARGV[1], id) else table.insert(lost, id) end
+/**
+ * KEYS: owner index, owner sequence (one slot). ARGV: taskId, expiresAt. Numbers the task in its
+ * owner's order and indexes it; both keys live as long as the owner's longest-lived task.
+ */
+const INDEX = `
+local seq = redis.call('INCR', KEYS[2])
+redis.call('ZADD', KEYS[1], seq, ARGV[1])
+for i = 1, 2 do
+  redis.call('PEXPIREAT', KEYS[i], ARGV[2], 'GT')
+  redis.call('PEXPIREAT', KEYS[i], ARGV[2], 'NX')
 end
-return lost`;
+return seq`;
 
-/** KEYS: leases. ARGV: now, runner, deadline, prefix, limit. Takes over tasks whose lease ran out. */
-const TAKE_OVER = `
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[5]))
-local taken = {}
-for _, id in ipairs(ids) do
-  local key = ARGV[4] .. 'task:' .. id
-  local status = redis.call('HGET', key, 'status')
-  if not status or status == 'completed' or status == 'failed' or status == 'cancelled' then
-    redis.call('ZREM', KEYS[1], id)
-  else
-    redis.call('HSET', key, 'runner', ARGV[2])
-    redis.call('ZADD', KEYS[1], ARGV[3], id)
-    table.insert(taken, id)
-  end
-end
-return taken`;
+/** KEYS: task. ARGV: runner, lease deadline. Records the lease if the task exists; 1 if it did. */
+const CLAIM = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'runner', ARGV[1], 'leaseUntil', ARGV[2])
+return 1`;
+
+/** KEYS: task. ARGV: runner, lease deadline. Renews the lease if still ours: 1, else 0 (lost). */
+const RENEW = `
+if redis.call('HGET', KEYS[1], 'runner') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'leaseUntil', ARGV[2])
+return 1`;
+
+/**
+ * KEYS: task. ARGV: now, runner, deadline. Takes the task over if its lease (in the hash, so this
+ * check and the new runner are one atomic step on the task's slot) ran out. Returns -1 when the
+ * task is gone or settled (drop it from the index), 1 when taken, else the live lease's deadline
+ * (the index lagged behind a renewal: put the right deadline back).
+ */
+const TAKE_OVER = `${TERMINAL}
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status or terminal(status) then return -1 end
+local lease = tonumber(redis.call('HGET', KEYS[1], 'leaseUntil') or '0')
+if lease > tonumber(ARGV[1]) then return lease end
+redis.call('HSET', KEYS[1], 'runner', ARGV[2], 'leaseUntil', ARGV[3])
+return 1`;
 
 /** KEYS: queue, notification count. Takes the whole list atomically. */
 const TAKE_ALL = `
@@ -62,8 +77,8 @@ redis.call('DEL', KEYS[1], KEYS[2])
 return all`;
 
 /**
- * KEYS: queue, notification count, events. ARGV: message, key ttl (ms), max (-1: no cap),
- * notification prefix, tombstone, event. Appends a notification and, while the task holds more
+ * KEYS: queue, notification count (one slot). ARGV: message, key ttl (ms), max (-1: no cap),
+ * notification prefix, tombstone, event, event channel (an argument: a channel is no key). Appends a notification and, while the task holds more
  * than max, removes the oldest notification. Requests are skipped, never removed: the scan from
  * the head stops at the first notification, so it reads only the (few) requests queued before it.
  * Returns the number dropped.
@@ -73,7 +88,7 @@ redis.call('RPUSH', KEYS[1], ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 local count = redis.call('INCR', KEYS[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
-redis.call('PUBLISH', KEYS[3], ARGV[6])
+redis.call('PUBLISH', ARGV[7], ARGV[6])
 local max = tonumber(ARGV[3])
 local prefix = ARGV[4]
 local dropped = 0
@@ -106,23 +121,30 @@ return dropped`;
 /** The scripts as ioredis commands. @internal */
 export interface TaskScripts {
   mtaUpdate(task: string, ...args: string[]): Promise<string[] | null>;
-  mtaSettle(task: string, outcome: string, leases: string, events: string, ...args: string[]): Promise<string[] | null>;
-  mtaRenew(leases: string, ...args: string[]): Promise<string[]>;
-  mtaTakeOver(leases: string, ...args: string[]): Promise<string[]>;
+  mtaSettle(task: string, outcome: string, ...args: string[]): Promise<string[] | null>;
+  mtaIndex(owner: string, ownerSeq: string, taskId: string, expiresAt: string): Promise<number>;
+  mtaClaim(task: string, runner: string, deadline: string): Promise<number>;
+  mtaRenew(task: string, runner: string, deadline: string): Promise<number>;
+  mtaTakeOver(task: string, now: string, runner: string, deadline: string): Promise<number>;
   mtaTakeAll(queue: string, notificationCount: string): Promise<string[]>;
-  mtaEnqueueNotification(queue: string, notificationCount: string, events: string, ...args: string[]): Promise<number>;
+  mtaEnqueueNotification(queue: string, notificationCount: string, ...args: string[]): Promise<number>;
 }
 
+/** One Redis or a Redis Cluster: both speak the commands this backend uses. @internal */
+export type RedisClient = Redis | Cluster;
+
 /** Defines the scripts on a client (idempotent) and returns it typed. @internal */
-export function withScripts(redis: Redis): Redis & TaskScripts {
-  const r = redis as Redis & Partial<TaskScripts>;
+export function withScripts(redis: RedisClient): RedisClient & TaskScripts {
+  const r = redis as RedisClient & Partial<TaskScripts>;
   if (!r.mtaUpdate) {
     redis.defineCommand('mtaUpdate', { numberOfKeys: 1, lua: UPDATE });
-    redis.defineCommand('mtaSettle', { numberOfKeys: 4, lua: SETTLE });
+    redis.defineCommand('mtaSettle', { numberOfKeys: 2, lua: SETTLE });
+    redis.defineCommand('mtaIndex', { numberOfKeys: 2, lua: INDEX });
+    redis.defineCommand('mtaClaim', { numberOfKeys: 1, lua: CLAIM });
     redis.defineCommand('mtaRenew', { numberOfKeys: 1, lua: RENEW });
     redis.defineCommand('mtaTakeOver', { numberOfKeys: 1, lua: TAKE_OVER });
     redis.defineCommand('mtaTakeAll', { numberOfKeys: 2, lua: TAKE_ALL });
-    redis.defineCommand('mtaEnqueueNotification', { numberOfKeys: 3, lua: ENQUEUE_NOTIFICATION });
+    redis.defineCommand('mtaEnqueueNotification', { numberOfKeys: 2, lua: ENQUEUE_NOTIFICATION });
   }
-  return redis as Redis & TaskScripts;
+  return redis as RedisClient & TaskScripts;
 }

@@ -31,13 +31,13 @@ describe('Redis notification cap', () => {
   it('keeps its count beside the list, and removes it with the list', async () => {
     const { queue } = backend;
     for (let i = 0; i < 5; i++) await queue.enqueue('t', note(i), { maxNotifications: 3 });
-    expect(await raw.get(`${prefix}qn:t`)).toBe('3');
-    expect(await raw.llen(`${prefix}queue:t`)).toBe(3);
-    expect(await raw.pttl(`${prefix}qn:t`)).toBeGreaterThan(0);
+    expect(await raw.get(`${prefix}{t}:qn`)).toBe('3');
+    expect(await raw.llen(`${prefix}{t}:queue`)).toBe(3);
+    expect(await raw.pttl(`${prefix}{t}:qn`)).toBeGreaterThan(0);
     await queue.dequeueAll('t');
-    expect(await raw.exists(`${prefix}qn:t`, `${prefix}queue:t`)).toBe(0);
+    expect(await raw.exists(`${prefix}{t}:qn`, `${prefix}{t}:queue`)).toBe(0);
     await queue.enqueue('t', note(9), { maxNotifications: 3 });
     await queue.clear('t');
-    expect(await raw.exists(`${prefix}qn:t`, `${prefix}queue:t`)).toBe(0);
+    expect(await raw.exists(`${prefix}{t}:qn`, `${prefix}{t}:queue`)).toBe(0);
   });
 });

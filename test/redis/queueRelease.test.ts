@@ -70,7 +70,7 @@ async function releasesAnswered(queue: TaskMessageQueue, stored: () => Promise<n
 
 describe('answered requests leave the queue', () => {
   it('in Redis: the list entry and the outstanding entry both go', async () => {
-    await releasesAnswered(backend.queue, async () => (await raw.exists(`${prefix}queue:t`, `${prefix}open:t`)) as number);
+    await releasesAnswered(backend.queue, async () => (await raw.exists(`${prefix}{t}:queue`, `${prefix}{t}:open`)) as number);
   });
 
   it('in memory', async () => {

@@ -50,7 +50,7 @@ describe('RedisTaskStore', () => {
     await one.store.create(record('short', { ttl: 300 }));
     await one.store.settle('short', 'completed', undefined, { type: 'result', result: { content: [] } });
     const raw = new Redis(inject('redisUrl'));
-    const [taskTtl, outcomeTtl] = await Promise.all([raw.pttl(`${prefix}task:short`), raw.pttl(`${prefix}outcome:short`)]);
+    const [taskTtl, outcomeTtl] = await Promise.all([raw.pttl(`${prefix}{short}:task`), raw.pttl(`${prefix}{short}:outcome`)]);
     raw.disconnect();
     expect(taskTtl).toBeGreaterThan(0);
     expect(taskTtl).toBeLessThanOrEqual(300);

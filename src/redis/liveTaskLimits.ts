@@ -1,0 +1,137 @@
+import { limitExceeded } from '../engine/limits.js';
+import type { RedisKeys } from './keys.js';
+import type { RedisClient } from './scripts.js';
+
+/** The live-task limits every instance on one Redis shares (see {@link RedisLiveTaskLimits}). */
+export interface SharedLiveTaskLimits {
+  /** Tasks not yet terminal on all instances together. Default: no shared limit. */
+  maxLiveTasks?: number;
+  /** Tasks not yet terminal per caller on all instances together. Default: no shared limit. */
+  maxLiveTasksPerCaller?: number;
+}
+
+// One slot holds the whole count (`{limits}` tag), so one script admits against both limits at once.
+// A slot's score is its holder's lease deadline: a holder that dies stops renewing, and the next
+// admission returns its slots. `live` ZSET task id → deadline; `owners` HASH task id → owner;
+// `counts` HASH owner → live tasks.
+const RELEASE_ONE = `
+local function release(id)
+  if redis.call('ZREM', KEYS[1], id) == 0 then return end
+  local owner = redis.call('HGET', KEYS[2], id)
+  redis.call('HDEL', KEYS[2], id)
+  if owner and redis.call('HINCRBY', KEYS[3], owner, -1) <= 0 then redis.call('HDEL', KEYS[3], owner) end
+end`;
+
+/**
+ * KEYS: live, owners, counts. ARGV: now, deadline, task id, owner, maxLive, maxPerCaller (-1: none).
+ * Returns 0 admitted, 1 over maxLive, 2 over maxPerCaller. Slots past their deadline go first.
+ */
+const ADMIT = `${RELEASE_ONE}
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 1000)) do release(id) end
+if redis.call('ZSCORE', KEYS[1], ARGV[3]) then return 0 end
+local maxLive = tonumber(ARGV[5])
+if maxLive >= 0 and redis.call('ZCARD', KEYS[1]) >= maxLive then return 1 end
+local maxMine = tonumber(ARGV[6])
+if maxMine >= 0 and tonumber(redis.call('HGET', KEYS[3], ARGV[4]) or '0') >= maxMine then return 2 end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
+redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
+redis.call('HINCRBY', KEYS[3], ARGV[4], 1)
+return 0`;
+
+/** KEYS: live, owners, counts. ARGV: task id. */
+const RELEASE = `${RELEASE_ONE}
+release(ARGV[1])
+return 0`;
+
+interface LimitScripts {
+  mtaLimitAdmit(live: string, owners: string, counts: string, ...args: string[]): Promise<number>;
+  mtaLimitRelease(live: string, owners: string, counts: string, taskId: string): Promise<number>;
+}
+
+/**
+ * Live-task limits counted in Redis, so N instances behind a load balancer admit what one would:
+ * the store admits a task in `create` (before its record exists, so concurrent creations cannot
+ * overshoot) and releases it when the task settles or is deleted; the cluster's lease renewal keeps
+ * the slots of running tasks alive. An instance that dies without releasing stops renewing: its
+ * slots return one lease after its last renewal. Refusals are the same -32029 errors as the
+ * per-process limits, with "on all server instances" in the message.
+ * @internal
+ */
+export class RedisLiveTaskLimits {
+  private readonly redis: RedisClient & LimitScripts;
+  private readonly maxLive: number;
+  private readonly maxPerCaller: number;
+
+  constructor(
+    redis: RedisClient,
+    private readonly keys: RedisKeys,
+    limits: SharedLiveTaskLimits,
+    /** How long a slot lives without renewal (ms): the backend's lease. */
+    private readonly leaseMs: number,
+  ) {
+    this.maxLive = checked('maxLiveTasks', limits.maxLiveTasks);
+    this.maxPerCaller = checked('maxLiveTasksPerCaller', limits.maxLiveTasksPerCaller);
+    const r = redis as RedisClient & Partial<LimitScripts>;
+    if (!r.mtaLimitAdmit) {
+      redis.defineCommand('mtaLimitAdmit', { numberOfKeys: 3, lua: ADMIT });
+      redis.defineCommand('mtaLimitRelease', { numberOfKeys: 3, lua: RELEASE });
+    }
+    this.redis = redis as RedisClient & LimitScripts;
+  }
+
+  /** Takes a slot for the task or throws the -32029 limit error. */
+  async admit(taskId: string, owner: string): Promise<void> {
+    const now = Date.now();
+    const refused = await this.redis.mtaLimitAdmit(
+      ...this.limitKeys(),
+      String(now),
+      String(now + this.leaseMs),
+      taskId,
+      owner,
+      String(this.maxLive),
+      String(this.maxPerCaller),
+    );
+    if (refused === 1) {
+      throw limitExceeded(`Too many live tasks on all server instances (maxLiveTasks ${this.maxLive}); try again later`, {
+        limit: 'maxLiveTasks',
+        max: this.maxLive,
+      });
+    }
+    if (refused === 2) {
+      throw limitExceeded(
+        `Too many live tasks for this caller on all server instances (maxLiveTasksPerCaller ${this.maxPerCaller}); wait for one to finish or cancel one`,
+        { limit: 'maxLiveTasksPerCaller', max: this.maxPerCaller },
+      );
+    }
+  }
+
+  /**
+   * Counts a task taken over from a dead instance again, without a check (it was admitted once; its
+   * slot may have lapsed with the dead runner's lease). Settling it gives the slot back as usual.
+   */
+  async readmit(taskId: string, owner: string): Promise<void> {
+    const now = Date.now();
+    await this.redis.mtaLimitAdmit(...this.limitKeys(), String(now), String(now + this.leaseMs), taskId, owner, '-1', '-1');
+  }
+
+  /** Returns the task's slot (idempotent). */
+  async release(taskId: string): Promise<void> {
+    await this.redis.mtaLimitRelease(...this.limitKeys(), taskId);
+  }
+
+  /** Moves the deadline of the slots of tasks still running here (those not held are left out). */
+  async renew(taskIds: readonly string[], deadline: number): Promise<void> {
+    if (taskIds.length === 0) return;
+    await this.redis.zadd(this.keys.limitsLive, 'XX', ...taskIds.flatMap((id) => [deadline, id]));
+  }
+
+  private limitKeys(): [string, string, string] {
+    return [this.keys.limitsLive, this.keys.limitsOwners, this.keys.limitsCounts];
+  }
+}
+
+function checked(name: string, value: number | undefined): number {
+  if (value === undefined || value === Infinity) return -1;
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a whole number of at least 1 (or Infinity), got ${String(value)}`);
+  return value;
+}

@@ -1,0 +1,4 @@
+import { inject } from 'vitest';
+import { sharedLimitCases } from '../../support/sharedLimitsCases.js';
+
+sharedLimitCases(() => ({ clusterNodes: inject('redisClusterNodes') }));

@@ -1,0 +1,27 @@
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, inject } from 'vitest';
+import { createRedisTaskBackend } from '../../src/redis/index.js';
+import type { RedisTaskBackend } from '../../src/redis/index.js';
+import { setBackendFactory } from '../support/harness.js';
+
+// Runs the protocol suite against a Redis Cluster, as perTest.ts does against one Redis: every
+// TaskSupport a test builds gets a fresh backend under its own key prefix, on the real cluster
+// of clusterGlobalSetup.
+const opened: RedisTaskBackend[] = [];
+
+beforeEach(() => {
+  setBackendFactory(async (instanceId) => {
+    const backend = await createRedisTaskBackend({
+      clusterNodes: inject('redisClusterNodes'),
+      prefix: `t${randomBytes(6).toString('hex')}:`,
+      instanceId,
+    });
+    opened.push(backend);
+    return backend;
+  });
+});
+
+afterEach(async () => {
+  setBackendFactory(undefined);
+  while (opened.length > 0) await opened.pop()!.close();
+});
