@@ -90,3 +90,36 @@ export function errorShape(error: McpError): JsonRpcErrorShape {
 export function toMcpError(error: JsonRpcErrorShape): McpError {
   return mcpError(error.code, error.message, error.data);
 }
+
+// The limit error lives here, not in engine/limits.ts, because backends answer it too (the Redis
+// backend's shared live-task limits) and backends sit below the engine.
+
+/**
+ * JSON-RPC error code of every limit in `TaskLimits`: an implementation-defined server error
+ * (JSON-RPC reserves -32000…-32099 for those), chosen to echo HTTP 429. `data.limit` names the
+ * option that was hit and `data.max` its value, so a client can tell the limits apart.
+ */
+export const LIMIT_EXCEEDED = -32029;
+
+/** The name of a limit, as reported in `error.data.limit`. */
+export type LimitName =
+  'maxLiveTasks' | 'maxLiveTasksPerCaller' | 'maxQueuedInputRequests' | 'maxResultBytes' | 'memoryBudget' | RateLimitName;
+
+/** The rate limits of `TaskLimits`. */
+export type RateLimitName = 'taskCreationRate' | 'taskOperationRate';
+
+/** What a {@link LIMIT_EXCEEDED} error carries in `data`. */
+export interface LimitExceededData {
+  limit: LimitName;
+  max: number;
+  /** The size that was refused, for `maxResultBytes`. */
+  actual?: number;
+  taskId?: string;
+  /** For the rate limits: ms after which the same request would be admitted. */
+  retryAfterMs?: number;
+}
+
+/** The error a hit limit answers with. @internal */
+export function limitExceeded(message: string, data: LimitExceededData): McpError {
+  return toMcpError({ code: LIMIT_EXCEEDED, message, data });
+}

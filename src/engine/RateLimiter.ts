@@ -1,5 +1,6 @@
-import { limitExceeded } from './limits.js';
-import type { RateLimit, RateLimitName } from './limits.js';
+import { limitExceeded } from '../errors.js';
+import type { RateLimitName } from '../errors.js';
+import type { RateLimit } from './limits.js';
 
 /** Buckets kept at most; beyond, the least recently created goes (that caller gets a fresh bucket). */
 const MAX_BUCKETS = 100_000;

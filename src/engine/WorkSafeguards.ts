@@ -3,7 +3,8 @@ import { McpError } from '../wire.js';
 import { mapWorkError, unserializableResult } from './errorMapping.js';
 import type { ErrorMapper } from './errorMapping.js';
 import { errorShape } from '../errors.js';
-import { jsonBytes, limitExceeded } from './limits.js';
+import { limitExceeded } from '../errors.js';
+import { jsonBytes } from './limits.js';
 import type { TaskLimits } from './limits.js';
 import type { TaskContext } from './TaskContext.js';
 

@@ -1,17 +1,6 @@
 import { getHeapStatistics } from 'node:v8';
-import type { McpError } from '../wire.js';
-import { toMcpError } from '../errors.js';
-
-/**
- * JSON-RPC error code of every limit in {@link TaskLimits}: an implementation-defined server error
- * (JSON-RPC reserves -32000…-32099 for those), chosen to echo HTTP 429. `data.limit` names the
- * option that was hit and `data.max` its value, so a client can tell the limits apart.
- */
-export const LIMIT_EXCEEDED = -32029;
-
-/** The name of a limit, as reported in `error.data.limit`. */
-export type LimitName =
-  'maxLiveTasks' | 'maxLiveTasksPerCaller' | 'maxQueuedInputRequests' | 'maxResultBytes' | 'memoryBudget' | RateLimitName;
+import { limitExceeded } from '../errors.js';
+import type { RateLimitName } from '../errors.js';
 
 /**
  * A token bucket: `burst` requests at once, refilled at `perSecond`. `Infinity` for `perSecond`
@@ -27,23 +16,9 @@ export interface RateLimit {
 /** A {@link RateLimit}, or a number: `n` means `{ perSecond: n, burst: n }`, `Infinity` no limit. */
 export type RateOption = RateLimit | number;
 
-/** The rate limits of {@link TaskLimits}. */
-export type RateLimitName = 'taskCreationRate' | 'taskOperationRate';
-
-/** What a {@link LIMIT_EXCEEDED} error carries in `data`. */
-export interface LimitExceededData {
-  limit: LimitName;
-  max: number;
-  /** The size that was refused, for `maxResultBytes`. */
-  actual?: number;
-  taskId?: string;
-  /** For the rate limits: ms after which the same request would be admitted. */
-  retryAfterMs?: number;
-}
-
 /**
  * How much one server process takes on. Each limit has a safe default and answers a clear JSON-RPC
- * error ({@link LIMIT_EXCEEDED}) when hit; `Infinity` turns one off. See `docs/limits.md`.
+ * error (`LIMIT_EXCEEDED`, in errors.ts) when hit; `Infinity` turns one off. See `docs/limits.md`.
  */
 export interface TaskLimits {
   /** Tasks not yet terminal in this process, all callers together. Default 100,000. */
@@ -150,11 +125,6 @@ export class MemoryBudget {
       max: this.budget,
     });
   }
-}
-
-/** The error a hit limit answers with. @internal */
-export function limitExceeded(message: string, data: LimitExceededData): McpError {
-  return toMcpError({ code: LIMIT_EXCEEDED, message, data });
 }
 
 /**

@@ -136,10 +136,7 @@ export class RedisTaskCluster implements TaskCluster {
     if (kept.length === 0) return;
     await Promise.all([
       this.redis.zadd(this.keys.leases, ...kept),
-      this.limits?.renew(
-        kept.filter((_, i) => i % 2 === 1).map(String),
-        deadline,
-      ),
+      this.limits?.renew(kept.filter((_, i) => i % 2 === 1).map(String), deadline),
     ]);
   }
 

@@ -41,7 +41,10 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
       );
     }
     return guarded('enqueue', async () => {
-      const multi = this.redis.multi().rpush(this.keys.queue(taskId), JSON.stringify(message)).pexpire(this.keys.queue(taskId), this.keyTtlMs);
+      const multi = this.redis
+        .multi()
+        .rpush(this.keys.queue(taskId), JSON.stringify(message))
+        .pexpire(this.keys.queue(taskId), this.keyTtlMs);
       if (message.kind === 'request') {
         multi
           .hset(this.keys.open(taskId), message.requestId, JSON.stringify({ at: Date.now(), message }))
@@ -57,7 +60,10 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
     await guarded('requeue', async () => {
       const encoded = messages.map((m) => (m.kind === 'notification' ? encodeNotification(m) : JSON.stringify(m))).reverse();
       const notifications = messages.filter((m) => m.kind === 'notification').length;
-      const multi = this.redis.multi().lpush(this.keys.queue(taskId), ...encoded).pexpire(this.keys.queue(taskId), this.keyTtlMs);
+      const multi = this.redis
+        .multi()
+        .lpush(this.keys.queue(taskId), ...encoded)
+        .pexpire(this.keys.queue(taskId), this.keyTtlMs);
       if (notifications > 0) {
         const count = this.keys.notificationCount(taskId);
         multi.incrby(count, notifications).pexpire(count, this.keyTtlMs);
@@ -106,7 +112,10 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
   }
 
   async clear(taskId: string): Promise<void> {
-    await guarded('clear', async () => void (await this.redis.del(this.keys.queue(taskId), this.keys.open(taskId), this.keys.notificationCount(taskId))));
+    await guarded(
+      'clear',
+      async () => void (await this.redis.del(this.keys.queue(taskId), this.keys.open(taskId), this.keys.notificationCount(taskId))),
+    );
   }
 
   async waitForMessage(taskId: string, signal: AbortSignal): Promise<void> {

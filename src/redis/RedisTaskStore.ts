@@ -148,7 +148,12 @@ export class RedisTaskStore implements TaskStore {
       const owner = await this.redis.hget(this.keys.task(taskId), 'owner');
       // Three slots (the task's, the lease index's, the owner's): one step each, all at once.
       await Promise.all([
-        this.redis.multi().del(this.keys.task(taskId), this.keys.outcome(taskId)).publish(this.keys.events, `t ${taskId}`).exec().then(failedStep),
+        this.redis
+          .multi()
+          .del(this.keys.task(taskId), this.keys.outcome(taskId))
+          .publish(this.keys.events, `t ${taskId}`)
+          .exec()
+          .then(failedStep),
         this.redis.zrem(this.keys.leases, taskId),
         owner === null ? undefined : this.redis.zrem(this.keys.owner(owner), taskId),
         this.limits?.release(taskId),

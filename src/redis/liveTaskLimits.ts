@@ -1,4 +1,4 @@
-import { limitExceeded } from '../engine/limits.js';
+import { limitExceeded } from '../errors.js';
 import type { RedisKeys } from './keys.js';
 import type { RedisClient } from './scripts.js';
 
@@ -132,6 +132,7 @@ export class RedisLiveTaskLimits {
 
 function checked(name: string, value: number | undefined): number {
   if (value === undefined || value === Infinity) return -1;
-  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a whole number of at least 1 (or Infinity), got ${String(value)}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`${name} must be a whole number of at least 1 (or Infinity), got ${String(value)}`);
   return value;
 }

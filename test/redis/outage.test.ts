@@ -157,7 +157,8 @@ describe('a Redis outage longer than the lease and the store deadline', () => {
     expect(calls.map((c) => c.settled)).toEqual([undefined, undefined]);
     job.finish({ content: [{ type: 'text', text: 'after the outage' }] });
     const settled = await Promise.all(calls.map((c) => c.done));
-    for (const s of settled) expect(s).toEqual({ ok: true, value: expect.objectContaining({ content: [{ type: 'text', text: 'after the outage' }] }) });
+    for (const s of settled)
+      expect(s).toEqual({ ok: true, value: expect.objectContaining({ content: [{ type: 'text', text: 'after the outage' }] }) });
     expect(unhandled).toEqual([]);
   }, 20_000);
 });
@@ -176,7 +177,10 @@ describe('instances that reconnect at different times after an outage longer tha
     await sleep(3 * LEASE_MS);
     expect(a.jobs.aborts).toEqual([]);
     job.finish({ content: [{ type: 'text', text: 'kept by its runner' }] });
-    expect(await result.done).toEqual({ ok: true, value: expect.objectContaining({ content: [{ type: 'text', text: 'kept by its runner' }] }) });
+    expect(await result.done).toEqual({
+      ok: true,
+      value: expect.objectContaining({ content: [{ type: 'text', text: 'kept by its runner' }] }),
+    });
     expect(unhandled).toEqual([]);
   }, 20_000);
 });

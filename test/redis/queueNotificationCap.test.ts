@@ -25,7 +25,10 @@ afterEach(async () => {
 
 const note = (data: number): QueuedMessage =>
   // Key order on purpose: `message` first.
-  ({ message: { jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data } }, kind: 'notification' }) as QueuedMessage;
+  ({
+    message: { jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data } },
+    kind: 'notification',
+  }) as QueuedMessage;
 
 describe('Redis notification cap', () => {
   it('keeps its count beside the list, and removes it with the list', async () => {

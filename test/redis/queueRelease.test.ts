@@ -38,7 +38,10 @@ function request(requestId: string): Extract<QueuedMessage, { kind: 'request' }>
     },
   };
 }
-const note: QueuedMessage = { kind: 'notification', message: { jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'x' } } };
+const note: QueuedMessage = {
+  kind: 'notification',
+  message: { jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'x' } },
+};
 
 /** The same scenario on any queue; `stored` counts what the backend still keeps for the task. */
 async function releasesAnswered(queue: TaskMessageQueue, stored: () => Promise<number>): Promise<void> {

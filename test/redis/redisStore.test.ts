@@ -43,7 +43,9 @@ describe('RedisTaskStore', () => {
     expect(await one.store.update('fenced', 'input_required', undefined, 'instance-b')).toBeUndefined();
     expect((await one.store.update('fenced', 'input_required', 'asking', 'instance-a'))?.statusMessage).toBe('asking');
     // A client cancel carries no runner and is always allowed.
-    expect((await two.store.settle('fenced', 'cancelled', 'stop', { type: 'error', error: { code: -32603, message: 'c' } }))?.status).toBe('cancelled');
+    expect((await two.store.settle('fenced', 'cancelled', 'stop', { type: 'error', error: { code: -32603, message: 'c' } }))?.status).toBe(
+      'cancelled',
+    );
   });
 
   it('lets Redis expire the record and its outcome at the end of the ttl', async () => {
