@@ -194,6 +194,21 @@ export class TaskEngine {
     return this.queue.requeue(taskId, messages);
   }
 
+  /**
+   * Puts delivered requests that are still unanswered back at the front of the queue, for the next
+   * `tasks/result` (the stream that carried them is gone). Best effort, never rejects: a store that
+   * is away now must not turn a call's own answer into an error; the requests stay outstanding.
+   */
+  async putBack(taskId: string, delivered: readonly QueuedRequest[]): Promise<void> {
+    try {
+      const unanswered: QueuedMessage[] = [];
+      for (const m of delivered) if (await this.queue.isOutstanding(taskId, m.requestId)) unanswered.push(m);
+      if (unanswered.length > 0) await this.queue.requeue(taskId, unanswered);
+    } catch (error) {
+      this.options.logger.error(`mcp-task-actors: could not put back the requests of task ${taskId} for the next tasks/result`, error);
+    }
+  }
+
   /** Whether the task still waits for the answer to `requestId` (the registry role of the queue). */
   isOutstanding(taskId: string, requestId: string): Promise<boolean> {
     return this.queue.isOutstanding(taskId, requestId);

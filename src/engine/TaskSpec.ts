@@ -1,4 +1,5 @@
 import type { CallToolResult, ClientCapabilities, ProgressToken, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
+import type { QueuedRequest } from '../backends/TaskMessageQueue.js';
 import type { TaskRecord } from '../types.js';
 import type { TaskContext } from './TaskContext.js';
 
@@ -8,6 +9,12 @@ export interface TaskSession {
   clientCapabilities(): ClientCapabilities | undefined;
   /** Sends a notification on the session's standalone stream; resolves false when it is gone. */
   notify(notification: ServerNotification): Promise<boolean>;
+  /**
+   * Sends a task's input request on the session's standalone stream and routes the client's answer
+   * back to the task; resolves false when it could not be sent (then it was not delivered). Absent
+   * where input is never pushed outside a response (the tasks extension: `tasks/get` shows it).
+   */
+  request?(taskId: string, request: QueuedRequest): Promise<boolean>;
   /** The task's stored status changed (each protocol tells its client in its own words, or not at all). */
   statusChanged(record: TaskRecord): Promise<void>;
 }

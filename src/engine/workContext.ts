@@ -9,7 +9,7 @@ import type {
   ServerNotification,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { TaskMachineEvent } from '../../machines/task.js';
-import type { TaskMessageQueue } from '../backends/TaskMessageQueue.js';
+import type { QueuedMessage, TaskMessageQueue } from '../backends/TaskMessageQueue.js';
 import { RELATED_TASK_META_KEY } from '../wire.js';
 import { answerSchemaFor } from './answers.js';
 import { assertCanElicit, assertCanSample } from './clientCapabilities.js';
@@ -153,7 +153,38 @@ async function ask(
     throw error;
   }
   deps.send(taskId, { type: 'input.request', requestId });
+  // Nothing carries it here (no tasks/result of this task open): push it on the session's stream,
+  // where a requester that only polls tasks/get (the official ext-tasks one) still receives it.
+  if (live.attached === 0 && live.spec.session.request) {
+    await pushQueued(deps, taskId, live).catch((error: unknown) =>
+      deps.logger.warn(`mcp-task-actors: could not send the input request of task ${taskId} on the session's stream`, error),
+    );
+  }
   return answer;
+}
+
+/**
+ * Takes the task's queue and sends it on the session's standalone stream, oldest first. Taking is
+ * atomic (`dequeueAll`, shared by every instance on Redis), so a message goes out either here or
+ * through one `tasks/result`, never both. A request sent here leaves the queue but stays
+ * outstanding until answered (delivered, unanswered); whatever could not be sent, and everything
+ * after it (order kept), goes back to the front for the next `tasks/result`.
+ */
+async function pushQueued(deps: TaskPortDeps, taskId: string, live: LiveTask): Promise<void> {
+  const session = live.spec.session;
+  const batch = await deps.queue.dequeueAll(taskId);
+  const rest: QueuedMessage[] = [];
+  for (const message of batch) {
+    if (message.kind === 'request' && !(await deps.queue.isOutstanding(taskId, message.requestId))) continue;
+    // A tasks/result that opened meanwhile carries the rest, on the stream its caller reads.
+    if (rest.length === 0 && live.attached === 0) {
+      const sent =
+        message.kind === 'request' ? await session.request!(taskId, message) : await session.notify(message.message as ServerNotification);
+      if (sent) continue;
+    }
+    rest.push(message);
+  }
+  if (rest.length > 0) await deps.queue.requeue(taskId, rest);
 }
 
 async function tell(deps: TaskPortDeps, taskId: string, live: LiveTask, notification: { method: string; params: object }): Promise<void> {

@@ -56,8 +56,23 @@ export interface ConnectionPort {
   /** Stable id for callers without a session (stdio, in-memory): the `connectionId` of CallerInfo. */
   readonly id: string;
   readonly closed: boolean;
+  /**
+   * The standalone stream, where the transport can tell (Streamable HTTP: the client's GET); absent
+   * where that stream lives as long as the connection (stdio, in memory). A message sent while it is
+   * not open is not delivered (the SDK drops it or keeps it for a replay), and one sent before a loss
+   * may never have been read.
+   */
+  readonly standalone?: StandaloneStream;
   /** Sends on the response stream of `relatedRequestId`, else on the standalone stream; rejects once closed. */
   send(message: JSONRPCMessage, relatedRequestId?: RequestId): Promise<void>;
+}
+
+/** What a connection knows of its standalone stream. */
+export interface StandaloneStream {
+  /** Whether a standalone stream is open now. */
+  readonly open: boolean;
+  /** How many standalone streams have ended so far. */
+  readonly losses: number;
 }
 
 /** The session router's side of a connection (implemented by session/SessionRouter.ts). */

@@ -1,8 +1,16 @@
 import type { ClientCapabilities, JSONRPCNotification, RequestId, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
-import type { QueuedMessage } from '../backends/TaskMessageQueue.js';
+import type { QueuedMessage, QueuedRequest } from '../backends/TaskMessageQueue.js';
 import type { TaskEngine } from '../engine/TaskEngine.js';
 import type { Answer } from '../types.js';
 import type { ClientResponse, ConnectionListener, ConnectionPort, ServerHost } from './ServerHost.js';
+
+/** A request sent on a standalone stream, not yet answered. */
+interface Pushed {
+  taskId: string;
+  request: QueuedRequest;
+  /** The connection's standalone-stream losses when it was sent. */
+  losses: number | undefined;
+}
 
 /**
  * The session router of one server (one session on Streamable HTTP): knows its current
@@ -14,6 +22,8 @@ export class SessionRouter implements ConnectionListener {
   private current: ConnectionPort | undefined;
   /** Ids of task requests delivered per connection and not yet answered, with their task. */
   private readonly awaiting = new WeakMap<ConnectionPort, Map<string, string>>();
+  /** Requests sent on each connection's standalone stream and not yet answered: put back when it closes. */
+  private readonly pushed = new WeakMap<ConnectionPort, Map<string, Pushed>>();
 
   constructor(
     private readonly engine: TaskEngine,
@@ -35,6 +45,7 @@ export class SessionRouter implements ConnectionListener {
     // Task request ids are strings (engine: `mta-…`); a numeric id is the SDK's own request.
     if (taskId === undefined || typeof response.id !== 'string') return false;
     awaiting!.delete(response.id);
+    this.pushed.get(connection)?.delete(response.id);
     const answer: Answer = 'error' in response ? { error: response.error } : { result: response.result };
     this.engine.answer(taskId, response.id, answer);
     return true;
@@ -42,6 +53,11 @@ export class SessionRouter implements ConnectionListener {
 
   closed(connection: ConnectionPort): void {
     this.awaiting.delete(connection);
+    const pushed = this.pushed.get(connection);
+    this.pushed.delete(connection);
+    // Sent, never answered, and now nobody can answer them on this connection: back to the queue,
+    // for the next tasks/result (a tasks/result stream that drops does the same with its own).
+    for (const { taskId, request } of pushed?.values() ?? []) void this.engine.putBack(taskId, [request]);
   }
 
   /**
@@ -49,12 +65,54 @@ export class SessionRouter implements ConnectionListener {
    * a request is tracked (id → task) until its answer comes back on that connection.
    */
   async deliver(connection: ConnectionPort, taskId: string, message: QueuedMessage, relatedRequestId: RequestId): Promise<void> {
-    if (message.kind === 'request') {
-      let awaiting = this.awaiting.get(connection);
-      if (!awaiting) this.awaiting.set(connection, (awaiting = new Map()));
-      if (!connection.closed) awaiting.set(message.requestId, taskId);
-    }
+    if (message.kind === 'request') this.track(connection, taskId, message.requestId);
     await connection.send(message.message, relatedRequestId);
+  }
+
+  /**
+   * Sends a task's input request on the current connection's standalone stream, tracked like a
+   * delivered one so that its answer reaches the task; false when there is no open connection or the
+   * send fails (then it was not delivered, and is not tracked).
+   */
+  async request(taskId: string, request: QueuedRequest): Promise<boolean> {
+    const connection = this.current;
+    // No stream to carry it (the SDK would drop it silently): it stays queued for a tasks/result.
+    if (!connection || connection.closed || connection.standalone?.open === false) return false;
+    this.track(connection, taskId, request.requestId);
+    let pushed = this.pushed.get(connection);
+    if (!pushed) this.pushed.set(connection, (pushed = new Map()));
+    pushed.set(request.requestId, { taskId, request, losses: connection.standalone?.losses });
+    try {
+      await connection.send(request.message);
+      return true;
+    } catch {
+      this.awaiting.get(connection)?.delete(request.requestId);
+      pushed.delete(request.requestId);
+      return false;
+    }
+  }
+
+  /**
+   * Before a `tasks/result` of `taskId` delivers: requests of the task pushed on a standalone stream
+   * that has ended since (Streamable HTTP: the client may never have read them) go back to the
+   * queue, so this call asks them again. A late answer to the first copy still counts.
+   */
+  async reclaim(connection: ConnectionPort, taskId: string): Promise<void> {
+    const pushed = this.pushed.get(connection);
+    if (!pushed) return;
+    const lost: QueuedRequest[] = [];
+    for (const [requestId, entry] of pushed) {
+      if (entry.taskId !== taskId || entry.losses === connection.standalone?.losses) continue;
+      pushed.delete(requestId);
+      lost.push(entry.request);
+    }
+    if (lost.length > 0) await this.engine.putBack(taskId, lost);
+  }
+
+  private track(connection: ConnectionPort, taskId: string, requestId: string): void {
+    let awaiting = this.awaiting.get(connection);
+    if (!awaiting) this.awaiting.set(connection, (awaiting = new Map()));
+    if (!connection.closed) awaiting.set(requestId, taskId);
   }
 
   /** Sends on the current connection (standalone stream, or `relatedRequestId`'s); false when it is gone or the send fails. */

@@ -46,6 +46,7 @@ export class TaskResultHandler {
     // A call that arrives while the store is away is told so at once (-32603).
     await this.engine.get(taskId, owner);
     const detach = this.engine.attach(taskId);
+    await router.reclaim(connection, taskId);
     const delivered: Extract<QueuedMessage, { kind: 'request' }>[] = [];
     let backoff = 0;
     try {
@@ -86,25 +87,7 @@ export class TaskResultHandler {
       }
     } finally {
       detach();
-      await this.putBack(taskId, delivered);
-    }
-  }
-
-  /**
-   * Puts requests this call delivered that are still unanswered back at the front of the queue for
-   * the next `tasks/result`. Best effort: a store that is away now must not turn the call's own
-   * answer (a result, a cancel) into an error; the requests stay outstanding in the queue.
-   */
-  private async putBack(taskId: string, delivered: Extract<QueuedMessage, { kind: 'request' }>[]): Promise<void> {
-    try {
-      const unanswered: QueuedMessage[] = [];
-      for (const m of delivered) if (await this.engine.isOutstanding(taskId, m.requestId)) unanswered.push(m);
-      if (unanswered.length > 0) await this.engine.returnMessages(taskId, unanswered);
-    } catch (error) {
-      this.engine.options.logger.error(
-        `mcp-task-actors: could not put back the requests of task ${taskId} for the next tasks/result`,
-        error,
-      );
+      await this.engine.putBack(taskId, delivered);
     }
   }
 

@@ -91,6 +91,7 @@ function rev2025Session(router: SessionRouter): TaskSession {
   return {
     clientCapabilities: () => router.clientCapabilities(),
     notify: (notification) => router.send(notification),
+    request: (taskId, request) => router.request(taskId, request),
     statusChanged: async (record) => void (await router.send({ method: 'notifications/tasks/status', params: toTask(record) })),
   };
 }

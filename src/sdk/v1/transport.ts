@@ -1,3 +1,4 @@
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, JSONRPCRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
@@ -12,8 +13,11 @@ class Connection implements ConnectionPort {
   /** Identifies the connection when the transport has no session id. */
   readonly id = `c${++connections}`;
   closed = false;
+  standalone?: { open: boolean; losses: number };
 
-  constructor(private readonly transport: Transport) {}
+  constructor(private readonly transport: Transport) {
+    followStandaloneStream(transport, this);
+  }
 
   send(message: JSONRPCMessage, relatedRequestId?: RequestId): Promise<void> {
     if (this.closed) return Promise.reject(new Error('Connection closed'));
@@ -63,6 +67,32 @@ export function wrapTransport(inner: Transport, listener: ConnectionListener): T
   };
   listener.opened(connection);
   return outer;
+}
+
+/**
+ * Follows the standalone stream of SDK v1's Node Streamable HTTP transport: each GET it is handed
+ * (`handleRequest(req, res)`) opens one, until that response closes. Other transports (the
+ * web-standard one included, whose stream hides in its Response body) are left alone.
+ */
+function followStandaloneStream(transport: Transport, connection: Connection): void {
+  type Closable = { once?: (event: 'close', listener: () => void) => unknown };
+  const http = transport as Transport & {
+    handleRequest?: (request: { method?: string }, response?: Closable, ...rest: unknown[]) => Promise<unknown>;
+  };
+  const handle = http.handleRequest;
+  if (!(transport instanceof StreamableHTTPServerTransport) || typeof handle !== 'function') return;
+  const standalone: { open: boolean; losses: number } = { open: false, losses: 0 };
+  connection.standalone = standalone;
+  http.handleRequest = (request, response, ...rest) => {
+    if (request?.method === 'GET' && typeof response?.once === 'function') {
+      standalone.open = true;
+      response.once('close', () => {
+        standalone.open = false;
+        standalone.losses++;
+      });
+    }
+    return handle.call(transport, request, response, ...rest);
+  };
 }
 
 /**

@@ -29,6 +29,12 @@ async function status(taskId: string, s: Session = session): Promise<string> {
   return (await s.client.experimental.tasks.getTask(taskId)).status;
 }
 
+/** `tasks/result` calls open for a task on this instance (read from the engine on purpose: no public API tells). */
+function attachedCalls(taskId: string): number {
+  const engine = (tasks as unknown as { engine: { live: Map<string, { attached: number }> } }).engine;
+  return engine.live.get(taskId)?.attached ?? 0;
+}
+
 describe('elicitation from a task', () => {
   it('round-trips through callToolStream', async () => {
     answerWith(session.client, { elicit: () => ({ action: 'accept', content: { value: 'yes' } }) });
@@ -99,6 +105,7 @@ describe('elicitation from a task', () => {
   });
 
   it('rejects the pending elicit with an abort, clears the queue and ends cancelled on cancel', async () => {
+    answerWith(session.client, { elicit: () => new Promise(() => {}) }); // the user never answers
     const task = await createTask(session.client, 'ask', { key: 'c' });
     await eventually(async () => (await status(task.taskId)) === 'input_required');
     await session.client.experimental.tasks.cancelTask(task.taskId);
@@ -112,28 +119,34 @@ describe('elicitation from a task', () => {
 
   it('delivers the pending request again when the client drops its tasks/result call before answering', async () => {
     const calls: ElicitRequest[] = [];
-    const firstSeen = deferred<void>();
+    const attached = deferred<void>();
+    const secondSeen = deferred<void>();
     answerWith(session.client, {
-      elicit: (request) => {
+      elicit: async (request) => {
         calls.push(request);
-        if (calls.length === 1) {
-          firstSeen.resolve();
-          return new Promise(() => {}); // the user walked away
+        // The first question (asked before any tasks/result: on the session's stream) is answered
+        // once a tasks/result is open, so the second one travels on that call's stream.
+        if (calls.length === 1) await attached.promise;
+        if (calls.length === 2) {
+          secondSeen.resolve();
+          return new Promise<never>(() => {}); // the user walked away
         }
-        return { action: 'accept', content: { value: 'second time' } };
+        return { action: 'accept', content: { value: `answer ${calls.length}` } };
       },
     });
-    const task = await createTask(session.client, 'ask', { key: 'drop' });
+    const task = await createTask(session.client, 'ask', { key: 'drop', times: 2 });
     const abort = new AbortController();
     const first = taskResult(session.client, task.taskId, { signal: abort.signal }).catch((e: unknown) => e);
-    await firstSeen.promise;
+    await eventually(() => attachedCalls(task.taskId) === 1);
+    attached.resolve();
+    await secondSeen.promise;
     abort.abort();
     expect(await first).toBeInstanceOf(Error);
     expect(await status(task.taskId)).toBe('input_required');
     const result = await taskResult(session.client, task.taskId);
-    expect(result.content).toEqual([{ type: 'text', text: 'second time' }]);
-    expect(calls).toHaveLength(2);
-    expect(calls[1]!.params).toEqual(calls[0]!.params);
+    expect(result.content).toEqual([{ type: 'text', text: 'answer 1,answer 3' }]);
+    expect(calls).toHaveLength(3);
+    expect(calls[2]!.params).toEqual(calls[1]!.params);
   });
 
   it('hands the client JSON-RPC error to the work and returns the task to working', async () => {
