@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ElicitRequestSchema, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
-import { createTask, eventually, taskResult } from '../support/harness.js';
+import { createTask, deferred, eventually, taskResult } from '../support/harness.js';
 import { bearerClient, startDemoProcess } from '../support/demoProcess.js';
 import type { DemoProcess } from '../support/demoProcess.js';
 import { startRedisServer } from '../support/redisServer.js';
@@ -14,8 +14,8 @@ let a: DemoProcess;
 let b: DemoProcess;
 const clients: Client[] = [];
 
-async function client(instance: DemoProcess, token = 'alice-token'): Promise<Client> {
-  const c = await bearerClient(instance.url, token, { elicitation: { form: {} } });
+async function client(instance: DemoProcess, token = 'alice-token', options: { standalone?: boolean } = {}): Promise<Client> {
+  const c = await bearerClient(instance.url, token, { elicitation: { form: {} } }, options);
   clients.push(c);
   return c;
 }
@@ -65,7 +65,9 @@ describe('two server instances on one Redis', () => {
   });
 
   it('delivers A’s elicitation through B’s tasks/result and routes the answer from B back to A', async () => {
-    const onA = await client(a);
+    // The session on A has no standalone stream (its GET is refused), so A cannot push the request:
+    // it stays queued, and B's tasks/result takes it from the shared queue.
+    const onA = await client(a, 'alice-token', { standalone: false });
     const onB = await client(b);
     onB.setRequestHandler(ElicitRequestSchema, (request) => {
       expect(request.params._meta?.['io.modelcontextprotocol/related-task']).toBeDefined();
@@ -75,13 +77,41 @@ describe('two server instances on one Redis', () => {
     await eventually(async () => (await onB.experimental.tasks.getTask(task.taskId)).status === 'input_required');
     expect((await taskResult(onB, task.taskId)).content).toEqual([{ type: 'text', text: 'approved: ship it' }]);
   });
+
+  it('pushes A’s elicitation on A’s session stream once: B’s tasks/result, open meanwhile, does not ask again', async () => {
+    const onA = await client(a);
+    const onB = await client(b);
+    const askedOnB: unknown[] = [];
+    onB.setRequestHandler(ElicitRequestSchema, (request) => {
+      askedOnB.push(request);
+      return { action: 'decline' };
+    });
+    const release = deferred<void>();
+    let askedOnA = 0;
+    onA.setRequestHandler(ElicitRequestSchema, async (request) => {
+      askedOnA++;
+      expect(request.params._meta?.['io.modelcontextprotocol/related-task']).toBeDefined();
+      await release.promise;
+      return { action: 'accept', content: { approved: true } };
+    });
+    const task = await createTask(onA, 'approve', { action: 'ship it' });
+    await eventually(() => askedOnA === 1);
+    const result = taskResult(onB, task.taskId);
+    // B's tasks/result is open and waits on the shared queue: the pushed request is not in it.
+    await new Promise((r) => setTimeout(r, 300));
+    release.resolve();
+    expect((await result).content).toEqual([{ type: 'text', text: 'approved: ship it' }]);
+    expect(askedOnA).toBe(1);
+    expect(askedOnB).toEqual([]);
+  });
 });
 
 describe('an instance that dies', () => {
   it('has its waiting tasks failed by the survivor within the lease bound, and restartable ones rerun there', async () => {
     const env = { REDIS_URL: redis.url, MTA_PREFIX: 'multi:', MTA_LEASE_MS: String(LEASE_MS), DEMO_SECOND_MS: '100' };
     const doomed = await startDemoProcess(env);
-    const onDoomed = await client(doomed);
+    // No standalone stream on the doomed session: its elicitation stays queued, nobody answers it.
+    const onDoomed = await client(doomed, 'alice-token', { standalone: false });
     const onB = await client(b);
     const waiting = await createTask(onDoomed, 'approve', { action: 'never answered' });
     const restartable = await createTask(onDoomed, 'countdown', { seconds: 20 });

@@ -53,9 +53,19 @@ export async function startDemoProcess(env: Record<string, string>, args: readon
   };
 }
 
-/** An SDK client with a bearer token (the demo's principal) on a fresh session. */
-export async function bearerClient(url: string, token: string, capabilities = {}): Promise<Client> {
+/**
+ * An SDK client with a bearer token (the demo's principal) on a fresh session; `standalone: false`
+ * refuses its standalone stream (the GET answers 405, as some proxies do), so the server cannot push.
+ */
+export async function bearerClient(url: string, token: string, capabilities = {}, options: { standalone?: boolean } = {}): Promise<Client> {
   const client = new Client({ name: 'bearer-client', version: '1' }, { capabilities });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+  const noStandalone: typeof fetch = (input, init) =>
+    init?.method === 'GET' ? Promise.resolve(new Response(null, { status: 405 })) : fetch(input, init);
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(url), {
+      requestInit: { headers: { Authorization: `Bearer ${token}` } },
+      ...(options.standalone === false ? { fetch: noStandalone } : {}),
+    }),
+  );
   return client;
 }
