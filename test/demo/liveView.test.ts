@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,6 +77,8 @@ beforeAll(async () => {
     ],
   });
   client = new Client({ name: 'live-view-test', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } } });
+  // The user never answers: a task that asks keeps waiting for input.
+  client.setRequestHandler(ElicitRequestSchema, () => new Promise<never>(() => {}));
   await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl)));
 }, 60_000);
 
@@ -144,7 +147,7 @@ describe('live view at /tasks in headless Chromium', () => {
     await page.goto(liveViewUrl);
     await card(page, done.taskId).and(page.locator('[data-state="completed"]')).waitFor({ timeout: 10_000 });
     await card(page, failing.taskId).and(page.locator('[data-state="failed"]')).waitFor({ timeout: 10_000 });
-    // Nobody calls tasks/result for it, so its elicitation stays queued and it keeps waiting.
+    // Its elicitation reached the client (on the session's stream) and nobody answers it: it keeps waiting.
     await card(page, asking.taskId).and(page.locator('[data-state="input_required"]')).waitFor({ timeout: 10_000 });
     await expect(card(page, asking.taskId).locator('.message').textContent()).resolves.toBe('Waiting for input');
     await card(page, long.taskId).and(page.locator('[data-state="working"]')).waitFor({ timeout: 10_000 });

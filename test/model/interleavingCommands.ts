@@ -45,6 +45,12 @@ async function expectWorkAborted(real: RealSystem, index: number): Promise<void>
   }
 }
 
+/** `tasks/result` calls the engine counts as open for a task (read from the engine on purpose: no public API tells). */
+function attachedCalls(real: RealSystem, taskId: string): number {
+  const engine = (real.tasks as unknown as { engine: { live: Map<string, { attached: number }> } }).engine;
+  return engine.live.get(taskId)?.attached ?? 0;
+}
+
 /**
  * Waits until the elicitations of a task with an open tasks/result reached its client: the ones
  * not delivered yet, or (`again`) all of them, when a new call took over from an older one.
@@ -54,6 +60,8 @@ async function deliverPending(model: Model, real: RealSystem, index: number, aga
   if (task.openResults === 0) return;
   const { desk } = real.sessions[task.owner];
   for (const pending of task.pending) {
+    // Pushed on the session's stream: delivered once, never asked again by a tasks/result.
+    if (pending.pushed) continue;
     if (again || !pending.delivered) pending.arrivals++;
     await until(
       () => desk.arrivals(pending.key) >= pending.arrivals,
@@ -85,6 +93,7 @@ class CreateTask implements Command {
     if (this.listen) {
       real.byIndex.at(-1)!.results.push(openResult(real, this.session, task.taskId));
       model.tasks.at(-1)!.openResults++;
+      await until(() => attachedCalls(real, task.taskId) > 0, `tasks/result of the new task to be open`);
     }
     await checkInvariants(model, real);
   }
@@ -130,13 +139,17 @@ class Elicit extends OnTask {
     const key = `t${index}.${model.keys++}`;
     await real.byIndex[index]!.work.do({ kind: 'elicit', key });
     applyEvent(task, { type: 'input.request', requestId });
-    task.pending.push({ requestId, key, delivered: false, arrivals: 0 });
+    task.pending.push({ requestId, key, delivered: false, arrivals: 0, pushed: task.openResults === 0 });
     if (task.openResults > 0) {
       await deliverPending(model, real, index);
     } else {
-      // Nobody is listening on tasks/result: the request waits in the task's queue.
+      // Nobody is listening on tasks/result: the request goes out at once on the session's stream.
+      const pending = task.pending.at(-1)!;
+      pending.arrivals = 1;
+      await until(() => real.sessions[task.owner].desk.arrivals(key) >= 1, `elicitation ${key} pushed to session ${task.owner}`);
+      pending.delivered = true;
       await drain();
-      expect(real.sessions[task.owner].desk.has(key), `elicitation ${key} waits for a tasks/result`).toBe(false);
+      expect(real.sessions[task.owner].desk.arrivals(key), `elicitation ${key} pushed once`).toBe(1);
     }
     await checkInvariants(model, real);
   }
@@ -208,6 +221,8 @@ class OpenResult extends OnTask {
         expect(codeOf((call.settled as { error?: unknown }).error), 'the older tasks/result call').toBe(-32001);
       }
       task.openResults = 1;
+      // Attached before the next step: an elicitation from now on travels on this call, not the session's stream.
+      await until(() => attachedCalls(real, taskId) > 0, `tasks/result of task ${index} to be open`);
       await deliverPending(model, real, index, true);
     }
     await checkInvariants(model, real);
@@ -230,7 +245,7 @@ class DropResult extends OnTask {
     expect(dropped.call.settled!.ok, 'a dropped tasks/result ends with an error at the client').toBe(false);
     task.openResults--;
     // Requests it carried and nobody answered go back to the queue for the next tasks/result.
-    for (const pending of task.pending) pending.delivered = false;
+    for (const pending of task.pending) if (!pending.pushed) pending.delivered = false;
     await drain();
     await checkInvariants(model, real);
   }

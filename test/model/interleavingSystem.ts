@@ -34,7 +34,8 @@ export interface ModelTask {
    * client, and how many times it must have arrived there at least (it is sent again after every
    * tasks/result call that carried it went away unanswered).
    */
-  pending: { requestId: string; key: string; delivered: boolean; arrivals: number }[];
+  /** `pushed`: sent on the session's stream (no tasks/result was open), so no dropped tasks/result takes it back. */
+  pending: { requestId: string; key: string; delivered: boolean; arrivals: number; pushed: boolean }[];
   /** Unsettled tasks/result calls of the owner (at most one: a newer call takes over). */
   openResults: number;
   /** What ended the task, once terminal. */

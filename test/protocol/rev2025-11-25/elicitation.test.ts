@@ -177,10 +177,13 @@ describe('elicitation from a task', () => {
     const other = await connectInMemory(tasks, (server) => registerAskingTools(tasks, server, outcomes));
     const otherSaw: ElicitRequest[] = [];
     answerWith(other.client, { elicit: (r) => (otherSaw.push(r), { action: 'decline' }) });
-    answerWith(session.client, { elicit: () => ({ action: 'accept', content: { value: 'mine' } }) });
+    // Answered only once the other session was refused (the request reaches this session's stream at once).
+    const refused = deferred<void>();
+    answerWith(session.client, { elicit: async () => (await refused.promise, { action: 'accept', content: { value: 'mine' } }) });
     const task = await createTask(session.client, 'ask', { key: 'iso' });
     await eventually(async () => (await status(task.taskId)) === 'input_required');
     expect((await rpcError(taskResult(other.client, task.taskId))).code).toBe(ErrorCode.InvalidParams);
+    refused.resolve();
     expect((await taskResult(session.client, task.taskId)).content).toEqual([{ type: 'text', text: 'mine' }]);
     expect(otherSaw).toEqual([]);
     await other.close();
