@@ -21,3 +21,12 @@ describe('ext-tasks (legacy era) drives the demo, in memory', () => {
   afterAll(async () => demo?.stop());
   drivesTheDemo(() => demo);
 });
+
+describe('ext-tasks (legacy era) drives the SDK v2 demo (`npm start -- --sdk v2`), in memory', () => {
+  let demo: DemoProcess;
+  beforeAll(async () => {
+    demo = await startDemoProcess({ DEMO_SECOND_MS: '100', REDIS_URL: '' }, ['--sdk', 'v2']);
+  }, 30_000);
+  afterAll(async () => demo?.stop());
+  drivesTheDemo(() => demo);
+});
