@@ -7,7 +7,7 @@
  * - `standalone stream`: a 2025-11-25 task with no `tasks/result` open (pushed on the session's stream);
  * - `extension tasks/get + tasks/update`: the request read from `tasks/get`, answered with `tasks/update`.
  *
- * `node --import tsx bench/inputLatency.ts [rounds]`
+ * `node --import tsx bench/inputLatency.ts [rounds]` (REDIS_URL=redis://… for the Redis backend)
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
@@ -16,6 +16,7 @@ import { CallToolResultSchema, CreateTaskResultSchema, ElicitRequestSchema } fro
 import { z } from 'zod';
 import { CLIENT_CAPABILITIES_META_KEY, TASKS_EXTENSION_ID } from '../src/client/index.js';
 import { TaskSupport } from '../src/index.js';
+import { createRedisTaskBackend } from '../src/redis/index.js';
 
 const ROUNDS = Number(process.argv[2] ?? 300);
 const FORM = { type: 'object' as const, properties: { ok: { type: 'boolean' as const } } };
@@ -25,7 +26,12 @@ const answered = new Map<string, (at: number) => void>();
 /** Gate: the tool asks only once the runner let it (so tasks/result can be open first). */
 const gates = new Map<string, Promise<void>>();
 
+// With REDIS_URL the store, queue and cluster are Redis's (one instance).
+const redis = process.env['REDIS_URL']
+  ? await createRedisTaskBackend({ url: process.env['REDIS_URL'], prefix: `latency-${Date.now()}:` })
+  : undefined;
 const tasks = new TaskSupport({
+  ...(redis ? { store: redis.store, queue: redis.queue, cluster: redis.cluster } : {}),
   pollInterval: 10,
   limits: { minPollInterval: 10, taskCreationRate: Infinity, taskOperationRate: Infinity },
   logger: { warn: () => {}, error: () => {} },
@@ -131,7 +137,9 @@ for (let round = 0; round < ROUNDS + 20; round++) {
     if (round >= 20) samples.get(name)!.push(ms);
   }
 }
-console.log(`input round trip (request reaches the client → task back in working), ${ROUNDS} rounds each, in-memory transport`);
+console.log(
+  `input round trip (request reaches the client → task back in working), ${ROUNDS} rounds each, in-memory transport, ${redis ? 'Redis' : 'in-memory'} backend`,
+);
 for (const [name, values] of samples) {
   const sorted = [...values].sort((a, b) => a - b);
   console.log(`${name.padEnd(36)} p50 ${percentile(sorted, 50).toFixed(3)} ms   p99 ${percentile(sorted, 99).toFixed(3)} ms`);
@@ -139,3 +147,4 @@ for (const [name, values] of samples) {
 await client.close();
 await server.close();
 await tasks.close();
+await redis?.close();
