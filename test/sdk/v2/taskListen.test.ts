@@ -39,7 +39,12 @@ async function setUp(): Promise<{ url: URL; tasks: TaskSupport }> {
     tasks.enable(server);
     return server;
   });
-  const served = await serveFetch(tasks.withTaskSubscriptions((request, options) => handler.fetch(request, options)));
+  const wrapped = tasks.withTaskSubscriptions((request, options) => handler.fetch(request, options));
+  // A principal per `x-user` header, as a bearer token would give (none: anonymous).
+  const served = await serveFetch((request) => {
+    const user = request.headers.get('x-user');
+    return wrapped(request, user ? { authInfo: { token: user, clientId: user, scopes: [] } } : undefined);
+  });
   cleanups.push(async () => {
     await handler.close();
     await served.close();
@@ -60,6 +65,7 @@ async function listen(
   url: URL,
   notifications: Record<string, unknown>,
   capabilities: Record<string, unknown> = withExtension,
+  user?: string,
 ): Promise<Listen> {
   const abort = new AbortController();
   cleanups.push(async () => abort.abort());
@@ -71,6 +77,7 @@ async function listen(
       accept: 'application/json, text/event-stream',
       'mcp-protocol-version': MODERN,
       'mcp-method': 'subscriptions/listen',
+      ...(user ? { 'x-user': user } : {}),
     },
     body: JSON.stringify({
       jsonrpc: '2.0',
@@ -210,5 +217,42 @@ describe('subscriptions/listen with notifications/tasks (SDK v2, 2026-07-28)', (
     let message = await stream.next();
     while ('method' in message) message = await stream.next();
     expect(message).toMatchObject({ id: 'sub-1', result: { resultType: 'complete' } });
+  });
+
+  test('only the caller’s own tasks are followed: another principal’s id is left out like an unknown one', async () => {
+    const { url } = await setUp();
+    const created = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': MODERN,
+        'mcp-method': 'tools/call',
+        'mcp-name': 'approve',
+        'x-user': 'alice',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: {
+          name: 'approve',
+          arguments: {},
+          _meta: {
+            'io.modelcontextprotocol/protocolVersion': MODERN,
+            'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1.0.0' },
+            'io.modelcontextprotocol/clientCapabilities': withExtension,
+          },
+        },
+      }),
+    });
+    const taskId = ((await created.json()) as { result: { taskId: string } }).result.taskId;
+    const mallory = await listen(url, { taskIds: [taskId] }, withExtension, 'mallory');
+    expect(await mallory.next()).toMatchObject({ params: { notifications: { taskIds: [] } } });
+    mallory.close();
+    const alice = await listen(url, { taskIds: [taskId] }, withExtension, 'alice');
+    expect(await alice.next()).toMatchObject({ params: { notifications: { taskIds: [taskId] } } });
+    expect(await alice.next()).toMatchObject({ method: 'notifications/tasks', params: { taskId, status: 'working' } });
+    alice.close();
   });
 });
