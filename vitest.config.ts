@@ -25,6 +25,17 @@ export default defineConfig({
       },
       {
         test: {
+          // The tasks extension suite again with SDK v2 servers (test/support/harness.ts serverSdkLine).
+          name: 'memory-sdk-v2',
+          include: ['test/protocol/tasksExtension/**/*.test.ts'],
+          env: { MTA_SDK: 'v2' },
+          setupFiles: ['test/support/failOnUnhandled.ts'],
+          testTimeout: 20_000,
+          hookTimeout: 20_000,
+        },
+      },
+      {
+        test: {
           name: 'redis',
           include: [...bothBackends, 'test/redis/**/*.test.ts'],
           // The cluster's own tests run in the redis-cluster project.

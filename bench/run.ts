@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { allConfigs } from './configs.js';
 import type { BenchConfig } from './configs.js';
 import { renderReport } from './report.js';
+import { sdkSectionOf } from './sdkSection.js';
 import type { BenchResult, RunInfo } from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -83,7 +84,9 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${report}\n`);
   if (!values['no-write']) {
     const path = join(root, 'docs', 'benchmarks.md');
-    writeFileSync(path, `${report}\n`);
+    // The bench:sdk section is written by its own script: carried over, not lost.
+    const kept = sdkSectionOf(readFileSync(path, 'utf8'));
+    writeFileSync(path, kept === undefined ? `${report}\n` : `${report}\n\n${kept}\n`);
     process.stderr.write(`written to ${path}\n`);
   }
   if (failed.length > 0) process.exitCode = 1;

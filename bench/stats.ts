@@ -52,7 +52,7 @@ export async function openLoop(runs: number, perSecond: number, one: (i: number)
  */
 export async function throughput(
   job: () => Promise<unknown>,
-  options: { concurrency: number; warmupMs: number; measureMs: number },
+  options: { concurrency: number; warmupMs: number; measureMs: number; onMeasureStart?: () => void },
 ): Promise<{ perSecond: number; completed: number; elapsedMs: number }> {
   let counting = false;
   let stop = false;
@@ -67,6 +67,7 @@ export async function throughput(
   const lanes = Array.from({ length: options.concurrency }, lane);
   await sleep(options.warmupMs);
   counting = true;
+  options.onMeasureStart?.();
   const start = performance.now();
   await sleep(options.measureMs);
   counting = false;

@@ -22,6 +22,10 @@ import { TASKS_EXTENSION_ID } from './protocol/tasksExtension/wire.js';
 import { adapterFor, errorShapeOf } from './sdk/index.js';
 import type { AnyServer } from './sdk/index.js';
 import { defaultIdentify, isAnonymousCaller, ownerOf, withoutListForAnonymous } from './session/caller.js';
+import type { CallerInfo } from './session/caller.js';
+import { asksForTasks, listenTasks } from './protocol/tasksExtension/listen.js';
+import { taskListenFetch } from './sdk/v2/taskListen.js';
+import type { McpFetch } from './sdk/v2/taskListen.js';
 import { createDispatcher } from './session/dispatch.js';
 import type { ServerSession } from './session/dispatch.js';
 import type { RequestHandler, TaskMethod } from './session/ServerHost.js';
@@ -132,9 +136,14 @@ export class TaskSupport {
       ownerOf: (request, server) => ownerOf(request.caller, server.router.connection?.id ?? 'unconnected', policy, identify),
     });
     this.policy = policy;
+    this.identify = identify;
+    this.logger = logger;
   }
 
   private readonly policy: NonNullable<TaskSupportOptions['unidentifiedCallers']>;
+  private readonly identify: NonNullable<TaskSupportOptions['identify']>;
+  private readonly closing = new AbortController();
+  private readonly logger: Pick<Console, 'error'>;
 
   /** The root actor (machine `taskSupport`): running → closing → closed. */
   get actor(): Actor<typeof taskSupportMachine> {
@@ -187,8 +196,36 @@ export class TaskSupport {
    * finished"), stored before this resolves, and no timer or listener is left behind.
    */
   async close(): Promise<void> {
+    this.closing.abort();
     await this.engine.close();
     await this.inspection.stop();
+  }
+
+  /**
+   * Serves `subscriptions/listen` with `notifications.taskIds` (the tasks extension, 2026-07-28) in
+   * front of an SDK v2 fetch entry point, which answers every other listen itself but drops `taskIds`:
+   * the caller gets `notifications/tasks`, a full DetailedTask per status change of each of its tasks
+   * (progress and log notifications never go on that stream); -32021 if the request does not declare
+   * the extension. Everything else is passed to `fetch` untouched.
+   * @example
+   * const handler = createMcpHandler(() => { const server = new McpServer(info); tasks.enable(server); return server; });
+   * const fetch = tasks.withTaskSubscriptions((request, options) => handler.fetch(request, options));
+   */
+  withTaskSubscriptions<O extends { authInfo?: CallerInfo['authInfo'] } | undefined>(fetch: McpFetch<O>): McpFetch<O> {
+    return taskListenFetch(fetch, {
+      asksForTasks,
+      listen: async ({ params, authInfo, sessionId }, emit, signal) => {
+        const route = classify(params, this.tasksExtension);
+        const caller = { overHttp: true, ...(authInfo ? { authInfo } : {}), ...(sessionId ? { sessionId } : {}) };
+        const owner = ownerOf(caller, 'subscriptions/listen', this.policy, this.identify);
+        const declared = route.protocol === 'tasksExtension' && route.declared === true;
+        return listenTasks(this.engine, { owner, declared, params }, emit, signal, (error) =>
+          this.logger.error('mcp-task-actors: a task subscription failed', error),
+        );
+      },
+      errorShape: (error) => errorShapeOf(error) ?? { code: -32603, message: 'Internal error' },
+      closed: this.closing.signal,
+    });
   }
 
   /** tools/call through the dispatcher, tools/list with the task tools on the last page; once per server. */

@@ -38,7 +38,9 @@ export interface RunningV2Demo {
 
 /** Serves the v2 demo on `host:port` at /mcp (bearer tokens as in the v1 demo: a principal per token). */
 export async function serveHttpV2(tasks: TaskSupport, port: number, host: string, options: DemoToolOptions = {}): Promise<RunningV2Demo> {
-  const modern = createMcpHandler(() => createDemoMcpServerV2(tasks, options), { legacy: 'reject' });
+  const handler = createMcpHandler(() => createDemoMcpServerV2(tasks, options), { legacy: 'reject' });
+  // subscriptions/listen with taskIds (notifications/tasks) is served by TaskSupport, the rest by v2.
+  const modern = { fetch: tasks.withTaskSubscriptions((request, opts) => handler.fetch(request, opts)), close: () => handler.close() };
   const sessions = new Map<string, { transport: WebStandardStreamableHTTPServerTransport; server: McpServer }>();
 
   const legacy = async (request: Request, authInfo: ReturnType<typeof demoBearerAuth>): Promise<Response> => {

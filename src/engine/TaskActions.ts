@@ -4,6 +4,7 @@ import type { TaskMessageQueue } from '../backends/TaskMessageQueue.js';
 import type { TaskStore } from '../backends/TaskStore.js';
 import { describeParseError, mcpError } from '../errors.js';
 import { ErrorCode } from '../wire.js';
+import type { TaskRecord } from '../types.js';
 import type { LiveTask } from './LiveTask.js';
 import { describeSettle } from './outcomes.js';
 import type { StoreWriter } from './StoreWriter.js';
@@ -19,6 +20,8 @@ export interface ActionCore {
   /** The fencing token of this instance's store writes (undefined without a cluster). */
   readonly runner: string | undefined;
   send(taskId: string, event: TaskMachineEvent): void;
+  /** A stored status of a task run here changed (for watchers such as `subscriptions/listen`). */
+  changed(record: TaskRecord): void;
 }
 
 /**
@@ -33,6 +36,7 @@ export class TaskActions {
   announce(taskId: string, params: AnnounceParams): void {
     this.write(taskId, async (live) => {
       const record = await this.core.store.update(taskId, params.status, params.message, this.core.runner);
+      if (record) this.core.changed(record);
       if (record) await live.spec.session.statusChanged(record);
     });
   }
@@ -52,6 +56,7 @@ export class TaskActions {
     this.write(taskId, async () => {
       const record = await this.core.store.settle(taskId, params.status, statusMessage, outcome, this.core.runner);
       if (params.status === 'cancelled') await this.core.queue.clear(taskId);
+      if (record) this.core.changed(record);
       if (record) await live.spec.session.statusChanged(record);
     });
     this.retire(taskId, live);

@@ -63,6 +63,7 @@ export class TaskEngine {
   private readonly requestPrefix = `mta-${randomBytes(4).toString('hex')}-`;
   private requestCount = 0;
   private closing = false;
+  private readonly watchers = new Map<string, Set<(record: TaskRecord) => void>>();
   private supervisorRef: Actor<ReturnType<typeof createTaskSupervisor>> | undefined;
   private readonly clusterReady: Promise<void>;
 
@@ -88,7 +89,10 @@ export class TaskEngine {
     const { live } = this;
     const cluster = options.cluster;
     const runner = cluster?.instanceId;
-    this.actions = new TaskActions({ live, store, queue, writer, logger: options.logger, cluster, runner, send });
+    const changed = (record: TaskRecord): void => {
+      for (const watcher of this.watchers.get(record.taskId) ?? []) watcher(record);
+    };
+    this.actions = new TaskActions({ live, store, queue, writer, logger: options.logger, cluster, runner, send, changed });
     this.portDeps = {
       queue,
       logger: options.logger,
@@ -177,6 +181,20 @@ export class TaskEngine {
   /** Resolves when the task is terminal (or gone); `signal` ends the wait. */
   waitForTerminal(taskId: string, signal: AbortSignal): Promise<void> {
     return this.store.waitForTerminal(taskId, signal);
+  }
+
+  /**
+   * Calls `listener` with each stored status change of a task run on this instance (terminal ones
+   * included; a task run elsewhere is seen through `waitForTerminal`); returns the unsubscribe.
+   */
+  watch(taskId: string, listener: (record: TaskRecord) => void): () => void {
+    let set = this.watchers.get(taskId);
+    if (!set) this.watchers.set(taskId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.watchers.get(taskId) === set) this.watchers.delete(taskId);
+    };
   }
 
   /** Resolves when a message is queued for the task's `tasks/result`; `signal` ends the wait. */

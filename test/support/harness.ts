@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { ClientOptions } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer as McpServerV2 } from '@modelcontextprotocol/server';
 import {
   CallToolResultSchema,
   CreateTaskResultSchema,
@@ -25,13 +26,25 @@ export const defaultClientCapabilities: NonNullable<ClientOptions['capabilities'
   sampling: { tools: {} },
 };
 
+/**
+ * The SDK line the servers of a suite are built on: `MTA_SDK=v2` (the `memory-sdk-v2` project) builds
+ * SDK v2 `McpServer`s behind the same SDK v1 client and in-memory link, so one suite runs on both lines.
+ */
+export const serverSdkLine: 'v1' | 'v2' = process.env['MTA_SDK'] === 'v2' ? 'v2' : 'v1';
+
+/** A server of the suite's SDK line; a v2 McpServer is typed as v1's (the tests use what both share: registerTool, connect, close). */
+function newServer(): McpServer {
+  const info = { name: 'test-server', version: '1.0.0' };
+  return serverSdkLine === 'v2' ? (new McpServerV2(info) as unknown as McpServer) : new McpServer(info);
+}
+
 /** Connects a new client session to a new McpServer configured by `setup` (tools, then enable). */
 export async function connectInMemory(
   tasks: TaskSupport,
   setup: (server: McpServer) => void,
   capabilities: ClientOptions['capabilities'] = defaultClientCapabilities,
 ): Promise<Session> {
-  const server = new McpServer({ name: 'test-server', version: '1.0.0' });
+  const server = newServer();
   setup(server);
   tasks.enable(server);
   const client = new Client({ name: 'test-client', version: '1.0.0' }, { capabilities });

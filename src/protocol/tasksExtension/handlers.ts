@@ -3,7 +3,9 @@ import { answerSchemaFor } from '../../engine/answers.js';
 import { describeZodError, mcpError } from '../../errors.js';
 import type { MethodHandler, ProtocolHandlers, RequestScope } from '../../session/dispatch.js';
 import { parseParams, taskIdParams } from '../../session/params.js';
+import type { TaskEngine } from '../../engine/TaskEngine.js';
 import { isTerminal } from '../../types.js';
+import type { TaskRecord } from '../../types.js';
 import { ErrorCode, McpError } from '../../wire.js';
 import type { ProtocolDeps } from '../ProtocolDeps.js';
 import { detailedTask, missingTasksExtension, notInExtension } from './shapes.js';
@@ -35,13 +37,18 @@ export function extensionHandlers(deps: ProtocolDeps): ProtocolHandlers {
 export async function getTask(deps: ProtocolDeps, scope: RequestScope): Promise<Record<string, unknown>> {
   const { taskId } = extensionParams(scope, 'tasks/get', taskIdParams);
   const record = await deps.engine.get(taskId, scope.owner);
+  return { ...(await detailedTaskOf(deps.engine, record)), resultType: 'complete' };
+}
+
+/** The DetailedTask of `record` now: its outstanding input requests, or its result or error. */
+export async function detailedTaskOf(engine: TaskEngine, record: TaskRecord): Promise<Record<string, unknown>> {
   const details =
     record.status === 'input_required'
-      ? { requests: await deps.engine.outstanding(taskId) }
+      ? { requests: await engine.outstanding(record.taskId) }
       : record.status === 'completed' || record.status === 'failed'
-        ? { outcome: await deps.engine.outcome(taskId) }
+        ? { outcome: await engine.outcome(record.taskId) }
         : {};
-  return { ...detailedTask(record, details), resultType: 'complete' };
+  return detailedTask(record, details);
 }
 
 /** `tasks/update`: the client's answers to the task's outstanding requests, all checked before any is delivered. */
