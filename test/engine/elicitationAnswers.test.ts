@@ -130,3 +130,34 @@ describe('tasks/update (the tasks extension) with an answer that does not match 
     expect(JSON.stringify(done)).toContain(JSON.stringify(`got ${JSON.stringify(good)}`).slice(1, -1));
   });
 });
+
+describe('a requestedSchema the validator cannot compile', () => {
+  it('fails the ask with -32602 before anything is sent to the client', async () => {
+    const tasks = testTaskSupport();
+    open.push(tasks);
+    const server = new McpServer({ name: 's', version: '1' });
+    let asked = 0;
+    tasks.registerTool(server, 'broken', { taskSupport: 'optional' }, async (_args, task): Promise<CallToolResult> => {
+      const schema = { type: 'object', properties: { a: { type: 'nonsense' } } } as unknown as typeof requestedSchema;
+      let error: { code?: number; message?: string } | undefined;
+      try {
+        await task.elicit({ message: 'x', requestedSchema: schema });
+      } catch (e) {
+        error = e as typeof error;
+      }
+      return { content: [{ type: 'text', text: `${error?.code}: ${error?.message}` }] };
+    });
+    const client = new Client({ name: 'c', version: '1' }, { capabilities: defaultClientCapabilities });
+    client.fallbackRequestHandler = async () => {
+      asked++;
+      return { action: 'decline' };
+    };
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverSide);
+    await client.connect(clientSide);
+    open.push({ close: async () => (await client.close(), await server.close()) });
+    const result = await client.request({ method: 'tools/call', params: { name: 'broken', arguments: {} } }, CallToolResultSchema);
+    expect(text(result)).toMatch(/^-32602: requestedSchema is not a valid JSON Schema: /);
+    expect(asked).toBe(0);
+  });
+});
