@@ -156,23 +156,28 @@ export class TaskSupport {
   }
 
   /**
-   * Registers a tool whose calls can run as tasks. Call it before `server.connect`.
+   * Registers a tool whose calls can run as tasks, and turns tasks on for `server` (see
+   * {@link TaskSupport.enable}), so a forgotten `enable` cannot leave a task tool that advertises
+   * task support on a server that cannot serve tasks. Call it before `server.connect`.
    * `required` tools answer -32601 when called without `task`; `optional` ones then run inline.
+   * A name already used by a tool of the server's own API throws, as the SDK does for duplicates;
+   * so does, afterwards, the server's own `registerTool` with a task tool's name.
    */
   registerTool<Shape extends ZodRawShape>(server: AnyServer, name: string, config: TaskToolConfig<Shape>, work: TaskToolWork<Shape>): void {
     const session = this.sessionOf(server);
     if (session.tools.has(name)) throw new Error(`Task tool ${name} is already registered on this server`);
-    if (session.host.hasOwnTool(name)) throw new Error(`Tool ${name} is already registered on this McpServer`);
+    if (session.host.hasOwnTool(name)) throw new Error(`Tool ${name} is already registered (by the server's own registerTool)`);
     const tool = defineTaskTool(name, config, work);
     session.tools.set(name, tool);
     if (tool.restartable && !this.restartable.has(name)) this.restartable.set(name, tool);
-    this.serveTools(session);
+    this.enable(server);
   }
 
   /**
    * Turns tasks on for a server: declares the `tasks` capability (and the tasks extension's),
-   * serves the `tasks/*` methods and routes the client's answers. Call it on every per-session
-   * server before `connect`.
+   * serves the `tasks/*` methods and routes the client's answers. `registerTool` calls it, so it
+   * is needed only on a server without task tools that should still serve `tasks/*`; calling it
+   * again does nothing. Before `connect`.
    */
   enable(server: AnyServer): void {
     const session = this.sessionOf(server);
@@ -244,7 +249,9 @@ export class TaskSupport {
       session = this.sessions.get(canonical);
       if (!session) {
         const host = adapter.host(server);
-        session = { host, tools: new Map(), router: new SessionRouter(this.engine, host), enabled: false, toolsServed: false };
+        const tools = new Map<string, RegisteredTaskTool>();
+        session = { host, tools, router: new SessionRouter(this.engine, host), enabled: false, toolsServed: false };
+        host.refuseOwnTools((name) => tools.has(name));
         this.sessions.set(canonical, session);
       }
       this.sessions.set(server, session);

@@ -21,3 +21,5 @@ export {
   McpError,
   RELATED_TASK_META_KEY,
 } from '@modelcontextprotocol/sdk/types.js';
+/** The SDK's own JSON Schema validator (Ajv), as the SDK's `Server.elicitInput` checks an answer's content. */
+export { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';

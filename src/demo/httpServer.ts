@@ -3,7 +3,6 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { TaskSupport } from '../TaskSupport.js';
@@ -47,6 +46,7 @@ export async function serveHttp(
 ): Promise<RunningHttpServer> {
   const sessions = new Map<string, StreamableHTTPServerTransport>();
   const operator = new OperatorGate(options.operator ?? {}, options.host ?? '127.0.0.1');
+  const allowedHosts = LOOPBACK.includes(options.host ?? '127.0.0.1') ? LOOPBACK_NAMES : undefined;
 
   const http = createServer((req, res) => {
     void handle(req, res).catch((error: unknown) => {
@@ -56,6 +56,10 @@ export async function serveHttp(
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // DNS rebinding: on loopback only loopback names, checked before any route reads anything.
+    if (allowedHosts && !allowedHosts.includes(hostnameOf(req) ?? '')) {
+      return jsonError(res, 403, -32000, `Invalid Host: ${req.headers.host ?? '(none)'}`);
+    }
     if (options.routes && (await options.routes(req, res, operator.check(req)))) return;
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== '/mcp') {
@@ -65,13 +69,14 @@ export async function serveHttp(
     const auth = options.authenticate?.(req);
     if (auth) (req as IncomingMessage & { auth?: AuthInfo }).auth = auth;
     const sessionId = header(req, 'mcp-session-id');
-    const existing = sessionId ? sessions.get(sessionId) : undefined;
-    if (existing) return existing.handleRequest(req, res, req.method === 'POST' ? await readJson(req) : undefined);
-    if (req.method !== 'POST') return jsonError(res, 400, -32000, 'Bad Request: no valid session id');
-    const body = await readJson(req);
-    if (sessionId || !isInitializeRequest(body)) {
-      return jsonError(res, sessionId ? 404 : 400, -32000, sessionId ? 'Session not found' : 'Bad Request: initialize first');
+    // The body is never read here: the SDK transport reads it with its limit (413 over 4 MB) and
+    // answers malformed JSON (400, -32700) and a first request that is not initialize (400).
+    if (sessionId) {
+      const existing = sessions.get(sessionId);
+      if (!existing) return jsonError(res, 404, -32000, 'Session not found');
+      return existing.handleRequest(req, res);
     }
+    if (req.method !== 'POST') return jsonError(res, 400, -32000, 'Bad Request: no valid session id');
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => void sessions.set(id, transport),
@@ -79,8 +84,10 @@ export async function serveHttp(
     transport.onclose = () => {
       if (transport.sessionId) sessions.delete(transport.sessionId);
     };
-    await createSession(tasks).connect(transport);
-    await transport.handleRequest(req, res, body);
+    const server = createSession(tasks);
+    await server.connect(transport);
+    await transport.handleRequest(req, res);
+    if (!transport.sessionId) await server.close(); // not an initialize: nothing to keep
   }
 
   await new Promise<void>((resolve) => http.listen(options.port ?? 3000, options.host ?? '127.0.0.1', resolve));
@@ -102,15 +109,15 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text === '') return undefined;
+const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
+/** Host names that reach a loopback listener (the SDK's localhostHostValidation list). */
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+
+function hostnameOf(req: IncomingMessage): string | undefined {
   try {
-    return JSON.parse(text);
+    return new URL(`http://${req.headers.host ?? ''}`).hostname;
   } catch {
-    return text;
+    return undefined;
   }
 }
 

@@ -2,7 +2,8 @@ import type { AnnounceParams, SettleParams, TaskMachineEvent } from '../../machi
 import type { TaskCluster } from '../backends/TaskCluster.js';
 import type { TaskMessageQueue } from '../backends/TaskMessageQueue.js';
 import type { TaskStore } from '../backends/TaskStore.js';
-import { describeParseError, mcpError } from '../errors.js';
+import { mcpError } from '../errors.js';
+import { invalidAnswer } from './answers.js';
 import { ErrorCode } from '../wire.js';
 import type { TaskRecord } from '../types.js';
 import type { LiveTask } from './LiveTask.js';
@@ -73,7 +74,7 @@ export class TaskActions {
     try {
       pending.resolve(pending.parse(params.result));
     } catch (error) {
-      pending.reject(mcpError(ErrorCode.InvalidParams, `Invalid answer from the client: ${describeParseError(error)}`));
+      pending.reject(invalidAnswer(error));
     }
   }
 

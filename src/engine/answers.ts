@@ -1,5 +1,43 @@
 import type { z } from 'zod';
-import { CreateMessageResultSchema, CreateMessageResultWithToolsSchema, ElicitResultSchema } from '../wire.js';
+import { describeParseError, mcpError } from '../errors.js';
+import {
+  AjvJsonSchemaValidator,
+  CreateMessageResultSchema,
+  CreateMessageResultWithToolsSchema,
+  ElicitResultSchema,
+  ErrorCode,
+} from '../wire.js';
+import type { McpError } from '../wire.js';
+
+type Check = (content: unknown) => { valid: boolean; errorMessage?: string | undefined };
+
+/** Distinct `requestedSchema` texts kept compiled; past it the validator starts afresh. */
+const MAX_COMPILED = 256;
+let validator: AjvJsonSchemaValidator | undefined;
+const compiled = new Map<string, Check>();
+
+/**
+ * The compiled check of one `requestedSchema`, by its JSON text: Ajv keeps every schema object it
+ * compiled (0.5 ms each, measured) for its lifetime, so a fresh object per ask would grow without
+ * bound. Here a schema is compiled once per distinct text, and after MAX_COMPILED texts the
+ * validator and its cache are dropped together.
+ */
+function checkOf(requestedSchema: object): Check {
+  const key = JSON.stringify(requestedSchema);
+  let check = compiled.get(key);
+  if (check) return check;
+  if (!validator || compiled.size >= MAX_COMPILED) {
+    validator = new AjvJsonSchemaValidator();
+    compiled.clear();
+  }
+  try {
+    check = validator.getValidator(JSON.parse(key) as Parameters<AjvJsonSchemaValidator['getValidator']>[0]);
+  } catch (error) {
+    throw mcpError(ErrorCode.InvalidParams, `requestedSchema is not a valid JSON Schema: ${describeParseError(error)}`);
+  }
+  compiled.set(key, check);
+  return check;
+}
 
 /**
  * The one choice of how a client's answer to a server→client request is checked: the task's ask,
@@ -7,10 +45,40 @@ import { CreateMessageResultSchema, CreateMessageResultWithToolsSchema, ElicitRe
  * shape (its answer is passed on as is).
  */
 export function answerSchemaFor(request: { method: string; params?: unknown }): z.ZodType | undefined {
-  if (request.method === 'elicitation/create') return ElicitResultSchema;
+  if (request.method === 'elicitation/create') return elicitAnswerSchema(request.params);
   if (request.method === 'sampling/createMessage') {
     const params = request.params as { tools?: unknown } | undefined;
     return params?.tools === undefined || params.tools === null ? CreateMessageResultSchema : CreateMessageResultWithToolsSchema;
   }
   return undefined;
+}
+
+/**
+ * An `ElicitResult` whose accepted `content` also matches the form's `requestedSchema`, checked with
+ * the SDK's validator as the SDK's own `elicitInput` does; without this the work received whatever
+ * the client sent. A form accepted without `content` is checked as `{}` (its required fields are
+ * missing). URL mode has no schema. The schema is compiled when the work asks, so a schema Ajv cannot
+ * compile fails that ask (-32602) before anything is sent, not each answer.
+ */
+function elicitAnswerSchema(params: unknown): z.ZodType {
+  const requestedSchema = (params as { requestedSchema?: unknown } | undefined)?.requestedSchema;
+  if (typeof requestedSchema !== 'object' || requestedSchema === null) return ElicitResultSchema;
+  const check = checkOf(requestedSchema);
+  return ElicitResultSchema.superRefine((answer, ctx) => {
+    if (answer.action !== 'accept') return;
+    const result = check(answer.content ?? {});
+    if (!result.valid) {
+      ctx.addIssue({ code: 'custom', path: ['content'], message: `does not match the requestedSchema: ${result.errorMessage}` });
+    }
+  });
+}
+
+/** The error the work gets for an answer its schema refused (-32602), on the task path and inline alike. */
+export function invalidAnswer(parseError: unknown): McpError {
+  return mcpError(ErrorCode.InvalidParams, `Invalid answer from the client: ${describeParseError(parseError)}`);
+}
+
+/** Whether `error` is a schema's refusal (a zod error: its issues), not a transport or client error. */
+export function isParseError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && Array.isArray((error as { issues?: unknown }).issues);
 }

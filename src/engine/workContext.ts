@@ -11,7 +11,7 @@ import type {
 import type { TaskMachineEvent } from '../../machines/task.js';
 import type { QueuedMessage, TaskMessageQueue } from '../backends/TaskMessageQueue.js';
 import { RELATED_TASK_META_KEY } from '../wire.js';
-import { answerSchemaFor } from './answers.js';
+import { answerSchemaFor, invalidAnswer, isParseError } from './answers.js';
 import { assertCanElicit, assertCanSample } from './clientCapabilities.js';
 import type { LiveTask } from './LiveTask.js';
 import type { TaskContext } from './TaskContext.js';
@@ -86,7 +86,12 @@ export function inlineContext(
     capabilities,
     // Inline there is no task status; a status line becomes a progress message when the caller asked for progress.
     status: (message) => context.progress(++step, undefined, message),
-    ask: (method, params, schema) => stream.request({ method, params: params as Record<string, unknown> }, schema),
+    // The SDK rejects an answer its schema refuses with the bare zod error; the work gets the
+    // same -32602 as on the task path.
+    ask: (method, params, schema) =>
+      stream.request({ method, params: params as Record<string, unknown> }, schema).catch((error: unknown) => {
+        throw isParseError(error) ? invalidAnswer(error) : error;
+      }),
     tell: (notification) => stream.notify(notification as ServerNotification),
   });
   return context;

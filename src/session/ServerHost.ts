@@ -97,6 +97,11 @@ export interface ServerHost {
   previous(method: 'tools/call' | 'tools/list'): RequestHandler | undefined;
   /** Whether the server's own API registered this tool; undefined when the server keeps no registry the adapter can read (a low-level Server). */
   hasOwnTool(name: string): boolean | undefined;
+  /**
+   * From now on, the server's own tool registration (McpServer's `registerTool`) throws the SDK's
+   * "Tool … is already registered" for a name `taken` reports (the task tools). No-op on a low-level Server.
+   */
+  refuseOwnTools(taken: (name: string) => boolean): void;
   /** Rewrites every `initialize` result (e.g. drops `tasks.list` for anonymous callers). */
   transformInitialize(transform: (result: InitializeResult, caller: RequestCaller) => InitializeResult): void;
   /** Client capabilities declared at `initialize`; undefined before it and on stateless serving. */

@@ -8,7 +8,12 @@ import { setBackendFactory } from '../support/harness.js';
 // under its own key prefix, on the real redis-server of globalSetup.
 const opened: RedisTaskBackend[] = [];
 
-beforeEach(() => {
+beforeEach((context) => {
+  // globalSetup found no redis-server on this local run and said so once.
+  if (inject('redisUrl') === '') {
+    context.skip();
+    return;
+  }
   setBackendFactory(async (instanceId) => {
     const backend = await createRedisTaskBackend({
       url: inject('redisUrl'),

@@ -19,6 +19,7 @@ async function client(instance: DemoProcess, token: string): Promise<Client> {
 }
 
 beforeAll(async () => {
+  if (inject('redisUrl') === '') return; // no redis-server here: perTest.ts skips every test
   const env = {
     REDIS_URL: inject('redisUrl'),
     MTA_PREFIX: `dlim${randomBytes(4).toString('hex')}:`,

@@ -11,6 +11,7 @@ import type { RawRequestHandler } from './internals.js';
 import { nativeOf, toIncomingRequest } from './request.js';
 import type { ServerExtra } from './request.js';
 import { wrapTransport } from './transport.js';
+import { refuseToolNames } from '../refuseToolNames.js';
 
 /** A schema that lets every params through: the handlers check params themselves (-32602 with a readable message, not a ZodError's -32603). */
 function lenient(method: string) {
@@ -48,6 +49,9 @@ export function createHost(server: Server, mcpServer: McpServer | undefined): Se
     },
     previous: (method) => previous[method],
     hasOwnTool: (name) => (mcpServer ? mcpServerHasTool(mcpServer, name) : undefined),
+    refuseOwnTools: (taken) => {
+      if (mcpServer) refuseToolNames(mcpServer, ['registerTool', 'tool'], taken);
+    },
     transformInitialize: (transform) => {
       const initialize = currentRequestHandler(server, 'initialize');
       if (!initialize) throw new Error('Unsupported @modelcontextprotocol/sdk: Server has no initialize handler');

@@ -13,6 +13,7 @@ import type {
 import { installMcpServerToolHandlers, mcpServerHasTool, storedHandler } from './internals.js';
 import type { V2LowServer, V2McpServer, V2StoredHandler, V2Transport } from './internals.js';
 import { isObject, toIncomingRequest, v2Native } from './request.js';
+import { refuseToolNames } from '../refuseToolNames.js';
 import type { V2Context } from './request.js';
 
 type StoredRequest = Parameters<V2StoredHandler>[0];
@@ -63,6 +64,9 @@ export function createV2Host(server: V2LowServer, mcpServer?: V2McpServer): Serv
     },
     previous: (method) => previous.get(method),
     hasOwnTool: (name) => (mcpServer ? mcpServerHasTool(mcpServer, name) : undefined),
+    refuseOwnTools(taken: (name: string) => boolean) {
+      if (mcpServer) refuseToolNames(mcpServer, ['registerTool'], taken);
+    },
     transformInitialize(transform: (result: InitializeResult, caller: RequestCaller) => InitializeResult) {
       // v2 keeps its `initialize` handler in the same table (2025-11-25 era only; `server/discover`
       // is answered inside v2's dispatch, and the 2026 era has no `tasks.list` to hide).

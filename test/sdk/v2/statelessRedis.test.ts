@@ -11,6 +11,7 @@ import { TaskSupport } from '../../../src/index.js';
 import { createRedisTaskBackend } from '../../../src/redis/index.js';
 import { startRedisServer } from '../../support/redisServer.js';
 import type { RedisServer } from '../../support/redisServer.js';
+import { skipWithout } from '../../support/prerequisites.js';
 import { TASKS_EXTENSION, modernClient, rawModernRequest, statelessV2Server } from './harness.js';
 
 const anyResult = z.looseObject({});
@@ -44,7 +45,10 @@ async function instance(): Promise<URL> {
   return server.url;
 }
 
+const noRedis = skipWithout('redis-server', 'test/sdk/v2/statelessRedis.test.ts');
+
 beforeAll(async () => {
+  if (noRedis) return;
   redis = await startRedisServer();
   urlA = await instance();
   const urlB = await instance();
@@ -66,7 +70,7 @@ async function pollOnB(taskId: string, done: (task: Record<string, unknown>) => 
   throw new Error(`task ${taskId} never reached the expected state`);
 }
 
-describe('two stateless SDK v2 instances on one Redis', () => {
+describe.skipIf(noRedis)('two stateless SDK v2 instances on one Redis', () => {
   test('created on A; tasks/get, tasks/update (answering the elicitation) on B; the result shows on B', async () => {
     const capabilities = { elicitation: { form: {} }, extensions: { [TASKS_EXTENSION]: {} } };
     // The raw request carries no bearer token: the handler's authInfo stands for the principal (both instances).
