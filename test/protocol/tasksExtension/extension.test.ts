@@ -324,6 +324,10 @@ describe('one server, both protocols, the same tools', () => {
   });
 
   it('one engine under both: a 2025-11-25 task seen and answered through the extension in its own session', async () => {
+    // No tasks/result is open, so the request is also pushed on the legacy session's stream: park it
+    // there unanswered, so the answer this test sends through the extension is the one that counts.
+    const parked: (() => void)[] = [];
+    answerWith(legacy.client, { elicit: () => new Promise<ElicitResult>((resolve) => parked.push(() => resolve({ action: 'cancel' }))) });
     const task = await createTask(legacy.client, 'ask', { key: 'mixed' });
     await eventually(async () => (await request(legacy.client, 'tasks/get', { taskId: task.taskId })).status === 'input_required');
     const view = await request(legacy.client, 'tasks/get', { taskId: task.taskId });
@@ -332,9 +336,11 @@ describe('one server, both protocols, the same tools', () => {
       taskId: task.taskId,
       inputResponses: { [key!]: { action: 'accept', content: { value: 'via-update' } } },
     });
-    // The 2025-11-25 side sees the same actor finish; the queued copy of the request is not sent.
+    // The 2025-11-25 side sees the same actor finish; the request is not sent again by tasks/result.
     expect((await taskResult(legacy.client, task.taskId)).content).toEqual([{ type: 'text', text: 'via-update' }]);
     expect((await legacy.client.experimental.tasks.getTask(task.taskId)).status).toBe('completed');
+    expect(parked).toHaveLength(1);
+    parked.forEach((release) => release()); // a late answer to an ended task is dropped with a warning
   });
 
   it('maps outcomes: isError results are completed, JSON-RPC errors are failed (the 2025-11-25 view keeps failed)', async () => {
