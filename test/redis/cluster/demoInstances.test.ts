@@ -15,8 +15,8 @@ let a: DemoProcess;
 let b: DemoProcess;
 const clients: Client[] = [];
 
-async function client(instance: DemoProcess): Promise<Client> {
-  const c = await bearerClient(instance.url, 'alice-token', { elicitation: { form: {} } });
+async function client(instance: DemoProcess, options: { standalone?: boolean } = {}): Promise<Client> {
+  const c = await bearerClient(instance.url, 'alice-token', { elicitation: { form: {} } }, options);
   clients.push(c);
   return c;
 }
@@ -58,14 +58,18 @@ describe('demo instances on a Redis Cluster (REDIS_CLUSTER_NODES)', () => {
     expect((await onB.experimental.tasks.cancelTask(long.taskId)).status).toBe('cancelled');
     await eventually(async () => !(await a.runs(long.taskId)), 5000);
     onB.setRequestHandler(ElicitRequestSchema, () => ({ action: 'accept', content: { approved: true } }));
-    const asking = await createTask(onA, 'approve', { action: 'ship it' });
+    // A session without a standalone stream: A cannot push the request, so it stays queued and B's
+    // tasks/result takes it from the shared queue (the path this test is about).
+    const quietA = await client(a, { standalone: false });
+    const asking = await createTask(quietA, 'approve', { action: 'ship it' });
     await eventually(async () => (await onB.experimental.tasks.getTask(asking.taskId)).status === 'input_required');
     expect((await taskResult(onB, asking.taskId)).content).toEqual([{ type: 'text', text: 'approved: ship it' }]);
   });
 
   it('fails a crashed instance’s waiting task on the survivor within the lease bound', async () => {
     const doomed = await startDemoProcess(env);
-    const onDoomed = await client(doomed);
+    // No standalone stream on the doomed session: its elicitation stays queued, nobody answers it.
+    const onDoomed = await client(doomed, { standalone: false });
     const onB = await client(b);
     const waiting = await createTask(onDoomed, 'approve', { action: 'never answered' });
     await eventually(async () => (await onB.experimental.tasks.getTask(waiting.taskId)).status === 'input_required');
