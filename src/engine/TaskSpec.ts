@@ -22,6 +22,8 @@ export interface TaskSession {
 /** What starting a task needs. */
 export interface TaskSpec {
   owner: string;
+  /** The tool's name: observers see it on the `task.start` event (the live view lists it per task). */
+  tool?: string;
   /** Requested ttl in ms (capped by the engine's maximum). */
   ttl?: number;
   session: TaskSession;

@@ -44,6 +44,7 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
   const progressToken = params._meta?.progressToken;
   const record = await deps.engine.start({
     owner: scope.owner,
+    tool: name,
     ...(task.ttl === undefined ? {} : { ttl: task.ttl }),
     session: rev2025Session(server.router),
     ...(progressToken === undefined ? {} : { progressToken }),
