@@ -7,12 +7,15 @@
  * - the request A pushed is void: its session died with A, and B starts the work over;
  * - B does not push the new request (the task's session was on A; B has no stream to the caller),
  *   not even to the same principal's new session on B, which polls tasks/get meanwhile;
- * - a tasks/result through B delivers it from the shared queue, and the answer completes the task on B.
+ * - a tasks/result through B delivers it from the shared queue, and the answer completes the task on B;
+ * - under the extension, tasks/get on B lists it and tasks/update answers it.
  */
 import { spawn } from 'node:child_process';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { z } from 'zod';
+import { CLIENT_CAPABILITIES_META_KEY, TASKS_EXTENSION_ID, TasksExtensionClient } from '../../src/client/index.js';
 import { bearerClient } from '../support/demoProcess.js';
 import { createTask, eventually, taskResult } from '../support/harness.js';
 import { freePort, startRedisServer } from '../support/redisServer.js';
@@ -53,6 +56,7 @@ async function startAskServer(env: Record<string, string>): Promise<AskServer> {
 let redis: RedisServer;
 let a: AskServer;
 let b: AskServer;
+let c: AskServer;
 const clients: Client[] = [];
 
 beforeAll(async () => {
@@ -64,7 +68,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of clients) await c.close().catch(() => {});
-  await Promise.all([a?.stop(), b?.stop()]);
+  await Promise.all([a?.stop(), b?.stop(), c?.stop()]);
   await redis?.dispose();
 });
 
@@ -112,5 +116,36 @@ describe('a pushed input request when its instance dies and another takes the ta
     expect(askedOnB[0]).toContain(`pid ${b.pid}`);
     expect(askedOnA).toHaveLength(1);
     console.log(`crash → input_required again on B after ${takenOverAfter} ms (lease ${LEASE_MS} ms)`);
+  }, 30_000);
+
+  it('under the extension: the rerun on the survivor asks with the declared capabilities, and tasks/get + tasks/update answer it', async () => {
+    // A third instance, started now (a is gone), dies this time; b, the only survivor, takes the task over.
+    c = await startAskServer({ REDIS_URL: redis.url, MTA_PREFIX: 'takeover:', MTA_LEASE_MS: String(LEASE_MS) });
+    const onC = await bearerClient(c.url, 'alice-token');
+    clients.push(onC);
+    const capabilities = { extensions: { [TASKS_EXTENSION_ID]: {} }, elicitation: { form: {} } };
+    const created = await onC.request(
+      {
+        method: 'tools/call',
+        params: { name: 'ask', arguments: { item: 'deploy' }, _meta: { [CLIENT_CAPABILITIES_META_KEY]: capabilities } },
+      },
+      z.looseObject({ resultType: z.literal('task'), taskId: z.string() }),
+    );
+    const onB = await bearerClient(b.url, 'alice-token');
+    clients.push(onB);
+    const asked: string[] = [];
+    const helper = new TasksExtensionClient(onB, {
+      onElicitation: (params) => {
+        asked.push(params.message);
+        return { action: 'accept', content: { ok: true } };
+      },
+    });
+    await eventually(async () => (await helper.getTask(created.taskId)).status === 'input_required');
+    await c.crash();
+    const result = await helper.waitForTask({ taskId: created.taskId, status: 'working', pollIntervalMs: 100 });
+    expect(result.content).toEqual([{ type: 'text', text: `deploy: accept on pid ${b.pid}` }]);
+    // Only the survivor's ask was answered: the dead run's request went with it (the helper saw it
+    // only if it polled before the takeover, and its answer then had no run to reach).
+    expect(asked.at(-1)).toContain(`pid ${b.pid}`);
   }, 30_000);
 });
