@@ -31,5 +31,5 @@ export interface TaskSpec {
   /** The work; its result completes the task, its throw fails it. */
   run: (task: TaskContext) => Promise<CallToolResult> | CallToolResult;
   /** Set for tools registered as restartable: what another instance needs to run the task again. */
-  restart?: { tool: string; args: unknown };
+  restart?: TaskRecord['restart'];
 }

@@ -56,7 +56,7 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
     session,
     ...(progressToken === undefined ? {} : { progressToken }),
     run: (context) => deps.safeguards.runTask(params.name, context, (task) => tool.run(args, task)),
-    ...(tool.restartable ? { restart: { tool: params.name, args } } : {}),
+    ...(tool.restartable ? { restart: { tool: params.name, args, capabilities } } : {}),
   });
   if (tool.taskSupport === 'required') return createTaskResult(record);
 
