@@ -28,7 +28,19 @@ export function defaultInspectionFilter(event: InspectionEvent): boolean {
 }
 
 /** Keys whose primitive values are ids, statuses, status texts and tool names, never user data. */
-const KEPT_KEYS = new Set(['type', 'taskId', 'tool', 'requestId', 'actorId', 'reason', 'message', 'status', 'live', 'closing', 'waitingFor']);
+const KEPT_KEYS = new Set([
+  'type',
+  'taskId',
+  'tool',
+  'requestId',
+  'actorId',
+  'reason',
+  'message',
+  'status',
+  'live',
+  'closing',
+  'waitingFor',
+]);
 /** Keys holding envelopes whose own keys are judged one by one (a routed task event, an actor's input). */
 const OPENED_KEYS = new Set(['event', 'input', 'context']);
 const MAX_DEPTH = 4;
