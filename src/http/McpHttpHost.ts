@@ -211,7 +211,12 @@ export class McpHttpHost {
     if (!transport.sessionId) await server.close();
   }
 
-  private async serveStateless(req: IncomingMessage, res: ServerResponse, parsedBody: unknown, authInfo: AuthInfo | undefined): Promise<void> {
+  private async serveStateless(
+    req: IncomingMessage,
+    res: ServerResponse,
+    parsedBody: unknown,
+    authInfo: AuthInfo | undefined,
+  ): Promise<void> {
     if (req.method !== 'POST') {
       res.writeHead(405, { allow: 'POST', 'content-type': 'application/json' });
       res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Method not allowed: stateless server' } }));
