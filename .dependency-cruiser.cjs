@@ -148,7 +148,7 @@ module.exports = {
     }),
     layer(
       'http-is-only-a-host',
-      'mcp-task-actors/http serves any SDK v1 server: it knows no task layer, only the v1 adapter\'s HTTP pieces.',
+      "mcp-task-actors/http serves any SDK v1 server: it knows no task layer, only the v1 adapter's HTTP pieces.",
       http,
       '^src/',
       { pathNot: anyOf(http, '^src/sdk/v1/http\\.ts$') },
