@@ -106,12 +106,13 @@ export class McpHttpHost {
 
   /**
    * Serves one request to the MCP endpoint (route it here from `node:http`, Express, …). Never
-   * rejects: a failure is answered 500. Pass `parsedBody` only if a framework has already read the
-   * body (its limit then applies instead of `maxRequestBodySize`).
+   * rejects: a failure is answered 500. When a framework has already read the body (`parsedBody`,
+   * else a `req.body` a parser such as `express.json()` set), that is used and the framework's limit
+   * applies instead of `maxRequestBodySize`.
    */
   async handle(req: IncomingMessage, res: ServerResponse, parsedBody?: unknown): Promise<void> {
     try {
-      await this.serve(req, res, parsedBody);
+      await this.serve(req, res, parsedBody ?? (req as IncomingMessage & { body?: unknown }).body);
     } catch (error) {
       if (!res.headersSent) refuse(res, 500, -32603, error instanceof Error ? error.message : 'Internal error');
       else res.end();
