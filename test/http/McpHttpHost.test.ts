@@ -93,25 +93,26 @@ describe('McpHttpHost: sessions', () => {
   });
 
   it('closes a session after idleTimeoutMs with no request in flight; its id is then 404', async () => {
-    const { host, url, servers } = await start({ idleTimeoutMs: 150 });
+    const { host, url, servers } = await start({ idleTimeoutMs: 500 });
     const opened = await raw(url, 'POST', initializeBody);
     expect(opened.status).toBe(200);
     const sessionId = opened.headers['mcp-session-id'] as string;
     const headers = { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' };
-    // Activity postpones expiry: three requests 100 ms apart outlive one idle period.
-    for (let i = 0; i < 3; i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    // Activity postpones expiry: four requests 150 ms apart outlive one idle period (with a margin
+    // of 350 ms per gap for a loaded machine).
+    for (let i = 0; i < 4; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 150));
       expect((await raw(url, 'POST', toolsList, headers)).status).toBe(200);
     }
-    await eventually(() => host.sessionCount === 0, 2000);
+    await eventually(() => host.sessionCount === 0, 3000);
     expect(servers.closed).toBe(1);
     expect((await raw(url, 'POST', toolsList, headers)).status).toBe(404);
   });
 
   it('keeps a quiet session whose client holds the GET stream open', async () => {
-    const { host, url } = await start({ idleTimeoutMs: 100 });
+    const { host, url } = await start({ idleTimeoutMs: 300 });
     const { client } = await connect(url);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await new Promise((resolve) => setTimeout(resolve, 900));
     expect(host.sessionCount).toBe(1);
     await expect(client.listTools()).resolves.toMatchObject({ tools: expect.any(Array) });
   });
@@ -246,6 +247,39 @@ describe('McpHttpHost: the auth hook', () => {
     const response = await raw(url, 'POST', initializeBody);
     expect(response.status).toBe(500);
     expect(JSON.parse(response.text)).toMatchObject({ error: { code: -32603, message: 'token service down' } });
+  });
+});
+
+describe('McpHttpHost: faults', () => {
+  it('answers 500 with a JSON-RPC error when createServer throws, and serves the next session', async () => {
+    let calls = 0;
+    const host = new McpHttpHost({
+      createServer: () => {
+        calls += 1;
+        if (calls === 1) throw new Error('no server today');
+        return new McpServer({ name: 'second', version: '1' });
+      },
+    });
+    const { url } = await host.listen({ port: 0 });
+    cleanups.push(() => host.close());
+    const failed = await raw(url, 'POST', initializeBody);
+    expect(failed.status).toBe(500);
+    expect(JSON.parse(failed.text)).toMatchObject({ jsonrpc: '2.0', error: { code: -32603, message: 'no server today' } });
+    expect((await raw(url, 'POST', initializeBody)).status).toBe(200);
+    expect(host.sessionCount).toBe(1);
+  });
+
+  it('answers 503 once closing, when embedded behind a server it does not own', async () => {
+    const host = new McpHttpHost({ createServer: () => new McpServer({ name: 'closing', version: '1' }) });
+    const http = createServer((req, res) => void host.handle(req, res));
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    cleanups.push(async () => {
+      http.closeAllConnections();
+      await new Promise((resolve) => http.close(resolve));
+    });
+    await host.close();
+    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`;
+    expect((await raw(url, 'POST', initializeBody)).status).toBe(503);
   });
 });
 
