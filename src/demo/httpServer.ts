@@ -28,6 +28,8 @@ export interface ServeHttpOptions {
    * loopback it needs a token, else `serveHttp` rejects before listening.
    */
   operator?: OperatorOptions;
+  /** `false`: stateless, a server per POST (McpHttpHostOptions.sessions). Default true. */
+  sessions?: boolean;
   /** Sets `req.auth` for the SDK transport (which hands it to handlers as `authInfo`). */
   authenticate?: (req: IncomingMessage) => AuthInfo | undefined;
   /**
@@ -47,6 +49,7 @@ export async function serveHttp(
   const host = new McpHttpHost({
     createServer: () => createSession(tasks),
     host: options.host ?? '127.0.0.1',
+    ...(options.sessions === false ? { sessions: false } : {}),
     ...(options.authenticate ? { authenticate: options.authenticate } : {}),
   });
   const routes = options.routes;
