@@ -202,7 +202,7 @@ export class McpHttpHost {
         this.sessions.track(this.sessions.get(id)!, res);
       },
     });
-    // Set before connect: the SDK's Protocol keeps this handler and calls it after its own.
+    // Set before connect: the SDK's Protocol keeps this handler and calls it before its own.
     transport.onclose = () => {
       if (transport.sessionId) this.sessions.forget(transport.sessionId);
     };

@@ -81,6 +81,11 @@ describe('McpHttpHost: sessions', () => {
     const after = await raw(url, 'POST', toolsList, { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' });
     expect(after.status).toBe(404);
     expect(JSON.parse(after.text)).toMatchObject({ error: { code: -32001, message: 'Session not found' } });
+
+    // closeSession is DELETE from the server side.
+    await expect(host.closeSession(other.transport.sessionId!)).resolves.toBe(true);
+    expect(host.sessionCount).toBe(0);
+    await expect(host.closeSession(other.transport.sessionId!)).resolves.toBe(false);
   });
 
   it('answers 400 to a request without a session id that is not initialize, and keeps no server for it', async () => {
