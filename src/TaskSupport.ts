@@ -30,8 +30,11 @@ import { createDispatcher } from './session/dispatch.js';
 import type { ServerSession } from './session/dispatch.js';
 import type { RequestHandler, TaskMethod } from './session/ServerHost.js';
 import { SessionRouter } from './session/SessionRouter.js';
-import { defineTaskTool, listTools } from './session/toolRegistry.js';
+import { listTools, TaskToolDefinition } from './session/toolRegistry.js';
 import type { RegisteredTaskTool, TaskToolConfig, TaskToolWork } from './session/toolRegistry.js';
+import { taskRun } from './session/toolCall.js';
+import { taskToolHandle } from './session/taskToolHandle.js';
+import type { ServerHost } from './session/ServerHost.js';
 
 export type { TaskSupportOptions } from './options.js';
 export type { AnyServer } from './sdk/index.js';
@@ -65,7 +68,7 @@ export class TaskSupport {
   private readonly dispatch: (server: ServerSession, method: TaskMethod) => RequestHandler;
   private readonly tasksExtension: boolean;
   /** Restartable tools by name, for taking over tasks of a dead instance (no session needed). */
-  private readonly restartable = new Map<string, RegisteredTaskTool>();
+  private readonly restartable = new Map<string, { tool: TaskToolDefinition; host: ServerHost }>();
   private readonly inspection: InspectionSetup;
   private readonly safeguards: WorkSafeguards;
   private readonly liveTasks: LiveTaskCounter;
@@ -114,9 +117,10 @@ export class TaskSupport {
       ...(options.cluster ? { cluster: options.cluster } : {}),
       restartWork: (tool, args) => {
         const registered = this.restartable.get(tool);
-        const parsed = registered?.parse(args);
+        const parsed = registered?.tool.parse(args);
         if (!registered || !parsed?.success) return undefined;
-        return (task) => this.safeguards.runTask(tool, task, (t) => registered.run(parsed.data, t));
+        // No request here: the call that started the task reached the instance that died.
+        return taskRun(this.safeguards, registered.host, registered.tool, parsed.data, undefined);
       },
       ...(this.inspection.observer ? { inspect: this.inspection.observer } : {}),
     });
@@ -161,16 +165,38 @@ export class TaskSupport {
    * task support on a server that cannot serve tasks. Call it before `server.connect`.
    * `required` tools answer -32601 when called without `task`; `optional` ones then run inline.
    * A name already used by a tool of the server's own API throws, as the SDK does for duplicates;
-   * so does, afterwards, the server's own `registerTool` with a task tool's name.
+   * so does, afterwards, the server's own `registerTool` with a task tool's name. Returns a handle
+   * like the SDK's `RegisteredTool` (`enable`, `disable`, `update`, `remove`), each change announced
+   * with `notifications/tools/list_changed`.
    */
-  registerTool<Shape extends ZodRawShape>(server: AnyServer, name: string, config: TaskToolConfig<Shape>, work: TaskToolWork<Shape>): void {
+  registerTool<Shape extends ZodRawShape>(
+    server: AnyServer,
+    name: string,
+    config: TaskToolConfig<Shape>,
+    work: TaskToolWork<Shape>,
+  ): RegisteredTaskTool<Shape> {
     const session = this.sessionOf(server);
-    if (session.tools.has(name)) throw new Error(`Task tool ${name} is already registered on this server`);
-    if (session.host.hasOwnTool(name)) throw new Error(`Tool ${name} is already registered (by the server's own registerTool)`);
-    const tool = defineTaskTool(name, config, work);
+    const assertFree = (candidate: string): void => {
+      if (session.tools.has(candidate)) throw new Error(`Task tool ${candidate} is already registered on this server`);
+      if (session.host.hasOwnTool(candidate)) throw new Error(`Tool ${candidate} is already registered (by the server's own registerTool)`);
+    };
+    assertFree(name);
+    const tool = new TaskToolDefinition(name, config as TaskToolConfig<ZodRawShape>, work as TaskToolWork<ZodRawShape>);
     session.tools.set(name, tool);
-    if (tool.restartable && !this.restartable.has(name)) this.restartable.set(name, tool);
+    if (tool.restartable && !this.restartable.has(name)) this.restartable.set(name, { tool, host: session.host });
     this.enable(server);
+    // As McpServer.registerTool: a tool added to a connected server is announced.
+    session.host.sendToolListChanged();
+    return taskToolHandle<Shape>(tool, {
+      tools: session.tools,
+      assertFree,
+      renamed: (renamedTool, from, to) => {
+        if (this.restartable.get(from)?.tool !== renamedTool) return;
+        this.restartable.delete(from);
+        if (to !== null && !this.restartable.has(to)) this.restartable.set(to, { tool: renamedTool, host: session.host });
+      },
+      listChanged: () => session.host.sendToolListChanged(),
+    });
   }
 
   /**
@@ -249,7 +275,7 @@ export class TaskSupport {
       session = this.sessions.get(canonical);
       if (!session) {
         const host = adapter.host(server);
-        const tools = new Map<string, RegisteredTaskTool>();
+        const tools = new Map<string, TaskToolDefinition>();
         session = { host, tools, router: new SessionRouter(this.engine, host), enabled: false, toolsServed: false };
         host.refuseOwnTools((name) => tools.has(name));
         this.sessions.set(canonical, session);

@@ -7,7 +7,7 @@ export type { TaskSupportOptions } from './options.js';
 export type { AnyServer } from './sdk/index.js';
 export type { TaskContext } from './engine/TaskContext.js';
 export { MissingClientCapabilityError } from './engine/TaskContext.js';
-export type { TaskToolConfig, TaskToolWork, TaskSupportMode } from './session/toolRegistry.js';
+export type { RegisteredTaskTool, TaskToolConfig, TaskToolUpdate, TaskToolWork, TaskSupportMode } from './session/toolRegistry.js';
 export type { TaskStore } from './backends/TaskStore.js';
 export { InvalidCursorError } from './backends/TaskStore.js';
 export { InMemoryTaskStore } from './backends/InMemoryTaskStore.js';

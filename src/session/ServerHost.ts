@@ -13,6 +13,7 @@ import type {
   ServerCapabilities,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestStream } from '../engine/workContext.js';
+import type { OutputIssue } from './toolRegistry.js';
 
 export type { RequestStream };
 
@@ -102,6 +103,13 @@ export interface ServerHost {
    * "Tool … is already registered" for a name `taken` reports (the task tools). No-op on a low-level Server.
    */
   refuseOwnTools(taken: (name: string) => boolean): void;
+  /**
+   * The text of the `isError` result this SDK line's McpServer gives for a result that fails the
+   * tool's output schema (`issues` undefined: no `structuredContent`), in that line's words.
+   */
+  outputErrorText(tool: string, issues: readonly OutputIssue[] | undefined): string;
+  /** Sends `notifications/tools/list_changed` if the server is connected (never throws; a lost send is dropped, as McpServer does). */
+  sendToolListChanged(): void;
   /** Rewrites every `initialize` result (e.g. drops `tasks.list` for anonymous callers). */
   transformInitialize(transform: (result: InitializeResult, caller: RequestCaller) => InitializeResult): void;
   /** Client capabilities declared at `initialize`; undefined before it and on stateless serving. */
