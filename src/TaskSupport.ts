@@ -1,11 +1,11 @@
 import type { Actor } from 'xstate';
 import type { ZodRawShape } from 'zod';
 import type { taskSupportMachine } from '../machines/taskSupport.js';
-import { InMemoryTaskMessageQueue } from './backends/InMemoryTaskMessageQueue.js';
-import { InMemoryTaskStore } from './backends/InMemoryTaskStore.js';
+import { InMemoryTaskOutbox } from './backends/InMemoryTaskMessageQueue.js';
+import { InMemoryTaskRecordStore } from './backends/InMemoryTaskStore.js';
 import { guardCalls } from './backends/storeGuard.js';
-import type { TaskMessageQueue } from './backends/TaskMessageQueue.js';
-import type { TaskStore } from './backends/TaskStore.js';
+import type { TaskOutbox } from './backends/TaskMessageQueue.js';
+import type { TaskRecordStore } from './backends/TaskStore.js';
 import { LiveTaskCounter, MemoryBudget, resolveLimits } from './engine/limits.js';
 import { RateLimiter } from './engine/RateLimiter.js';
 import { TaskEngine } from './engine/TaskEngine.js';
@@ -15,7 +15,7 @@ import { toMcpError } from './errors.js';
 import { McpError } from './wire.js';
 import { setUpInspection } from './inspect/inspection.js';
 import type { InspectionSetup } from './inspect/inspection.js';
-import { positive, promoteAfterOf } from './options.js';
+import { assertOwnBackends, positive, promoteAfterOf } from './options.js';
 import type { TaskSupportOptions } from './options.js';
 import { classify, protocolTable } from './protocol/index.js';
 import { TASKS_EXTENSION_ID } from './protocol/tasksExtension/wire.js';
@@ -59,9 +59,9 @@ export type { AnyServer } from './sdk/index.js';
  */
 export class TaskSupport {
   /** The task records and results. */
-  readonly store: TaskStore;
+  readonly store: TaskRecordStore;
   /** Messages waiting for `tasks/result`. */
-  readonly queue: TaskMessageQueue;
+  readonly queue: TaskOutbox;
   private readonly engine: TaskEngine;
   /** Per SDK server (and its McpServer, if any): its host, tools and router. */
   private readonly sessions = new WeakMap<object, ServerSession>();
@@ -81,8 +81,9 @@ export class TaskSupport {
   }
 
   constructor(options: TaskSupportOptions = {}) {
-    this.store = options.store ?? new InMemoryTaskStore();
-    this.queue = options.queue ?? new InMemoryTaskMessageQueue();
+    assertOwnBackends(options);
+    this.store = options.store ?? new InMemoryTaskRecordStore();
+    this.queue = options.queue ?? new InMemoryTaskOutbox();
     const pageSize = positive(options.pageSize ?? 10, 'pageSize');
     const logger = options.logger ?? console;
     this.inspection = setUpInspection(options.inspect, options.sanitize, logger, options.inspectPort);

@@ -1,4 +1,4 @@
-import type { OutputIssue } from '../session/toolRegistry.js';
+import type { OutputIssue } from '../session/ServerHost.js';
 
 /**
  * The words both SDK lines' `McpServer.validateToolOutput` use for a result that fails a tool's
@@ -25,5 +25,7 @@ function v1DotPath(path: readonly PropertyKey[]): string {
 
 /** SDK v2 (`validateStandardSchema`): "a.0: message" per issue, joined with ", ". @internal */
 export function v2Issues(issues: readonly OutputIssue[]): string {
-  return issues.map((issue) => (issue.path.length === 0 ? issue.message : `${issue.path.map(String).join('.')}: ${issue.message}`)).join(', ');
+  return issues
+    .map((issue) => (issue.path.length === 0 ? issue.message : `${issue.path.map(String).join('.')}: ${issue.message}`))
+    .join(', ');
 }

@@ -13,9 +13,14 @@ import type {
   ServerCapabilities,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestStream } from '../engine/workContext.js';
-import type { OutputIssue } from './toolRegistry.js';
 
 export type { RequestStream };
+
+/** One issue of a failed `outputSchema` check (a zod issue's path and message), for the SDK line to word. */
+export interface OutputIssue {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
 
 /** The methods the dispatcher serves (each request classified once). */
 export type TaskMethod = 'tools/call' | 'tasks/get' | 'tasks/result' | 'tasks/list' | 'tasks/cancel' | 'tasks/update';

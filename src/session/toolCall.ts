@@ -69,7 +69,12 @@ export function withRequest(task: TaskContext, fields: RequestFields | undefined
  * the text the SDK's McpServer answers (an `isError` result inline, a `failed` task with that result).
  * Applied after `mapError`: the check is the library's, not the work's.
  */
-export function checkedOutput(host: Pick<ServerHost, 'outputErrorText'>, tool: TaskToolEntry, name: string, result: unknown): CallToolResult {
+export function checkedOutput(
+  host: Pick<ServerHost, 'outputErrorText'>,
+  tool: TaskToolEntry,
+  name: string,
+  result: unknown,
+): CallToolResult {
   // A result that is no CallToolResult at all is refused later, with the invalid-result error.
   if (typeof result !== 'object' || result === null) return result as CallToolResult;
   const failed = tool.outputIssues(result as CallToolResult);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ZodRawShape } from 'zod';
 import type { CallToolResult, ListToolsResult, Tool, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { ListToolsRequestSchema } from '../wire.js';
-import type { IncomingRequest, ServerHost } from './ServerHost.js';
+import type { IncomingRequest, OutputIssue, ServerHost } from './ServerHost.js';
 import { describeZodError } from '../errors.js';
 import type { TaskContext } from '../engine/TaskContext.js';
 
@@ -71,12 +71,6 @@ export interface RegisteredTaskTool<Shape extends ZodRawShape = ZodRawShape> {
   /** Unregisters the tool (its name becomes free again). */
   remove(): void;
   update(updates: TaskToolUpdate<Shape>): void;
-}
-
-/** One issue of a failed `outputSchema` check, as both SDK lines format it. */
-export interface OutputIssue {
-  readonly path: readonly PropertyKey[];
-  readonly message: string;
 }
 
 /** A task tool as registered on one server, with its current definition. @internal */

@@ -6,7 +6,15 @@ import { ANONYMOUS_OWNER, listUnavailable } from '../../session/caller.js';
 import type { ProtocolHandlers, RequestScope } from '../../session/dispatch.js';
 import { listParams, parseParams, taskIdParams } from '../../session/params.js';
 import type { SessionRouter } from '../../session/SessionRouter.js';
-import { checkToolCallResult, directToolCall, requestFields, serverToolCall, taskRun, taskToolOf, toolArguments } from '../../session/toolCall.js';
+import {
+  checkToolCallResult,
+  directToolCall,
+  requestFields,
+  serverToolCall,
+  taskRun,
+  taskToolOf,
+  toolArguments,
+} from '../../session/toolCall.js';
 import { CallToolRequestParamsSchema, ErrorCode } from '../../wire.js';
 import type { ProtocolDeps } from '../ProtocolDeps.js';
 import { TaskResultHandler } from './TaskResultHandler.js';
