@@ -99,6 +99,22 @@ const badContents: [string, Record<string, unknown> | undefined][] = [
 /** The text of the answer, with the tool's name replaced, so a plain tool's answer and a task tool's compare. */
 const textOf = (result: CallToolResult, name: string): string => (result.content[0] as { text: string }).text.replaceAll(name, 'TOOL');
 
+/**
+ * Our text equals McpServer's. McpServer v1 before 1.31 printed the issues as the ZodError's JSON
+ * (seen in the lowest-SDK project); the issue list here follows 1.31+ and v2, so against such an SDK
+ * only the words up to the issues must match.
+ */
+function expectSameText(ours: string, sdk: string): void {
+  const marker = 'for tool TOOL: ';
+  const at = sdk.indexOf(marker);
+  if (at >= 0 && sdk.slice(at + marker.length).startsWith('[')) {
+    expect(ours.slice(0, at + marker.length)).toBe(sdk.slice(0, at + marker.length));
+    expect(ours.length).toBeGreaterThan(at + marker.length);
+  } else {
+    expect(ours).toBe(sdk);
+  }
+}
+
 describe.each<Line>(['v1', 'v2'])('task tools match McpServer.registerTool (SDK %s server)', (line) => {
   it('tools/list shows title, description, annotations, _meta and outputSchema as McpServer lists them', async () => {
     const tasks = track(testTaskSupport());
@@ -129,7 +145,8 @@ describe.each<Line>(['v1', 'v2'])('task tools match McpServer.registerTool (SDK 
     const job = await callTool(client, 'job', { n: 1 });
     expect(plain.isError).toBe(true);
     expect(plain.content[0]).toMatchObject({ text: expect.stringContaining('Output validation error') });
-    expect(job).toEqual({ ...plain, content: [{ type: 'text', text: textOf(plain, 'plain').replaceAll('TOOL', 'job') }] });
+    expect(job).toEqual({ ...plain, content: [{ type: 'text', text: expect.any(String) }] });
+    expectSameText(textOf(job, 'job'), textOf(plain, 'plain'));
   });
 
   it.each(badContents)('as a task, %s: the task fails and tasks/result gives that same isError answer', async (_case, structured) => {
@@ -142,9 +159,9 @@ describe.each<Line>(['v1', 'v2'])('task tools match McpServer.registerTool (SDK 
     const task = await createTask(client, 'job', { n: 1 });
     const result = await taskResult(client, task.taskId);
     expect(result.isError).toBe(true);
-    expect(textOf(result, 'job')).toBe(textOf(plain, 'plain'));
+    expectSameText(textOf(result, 'job'), textOf(plain, 'plain'));
     const status = await client.request({ method: 'tasks/get', params: { taskId: task.taskId } }, GetTaskResultSchema);
-    expect(status).toMatchObject({ status: 'failed', statusMessage: textOf(plain, 'plain').replaceAll('TOOL', 'job') });
+    expect(status).toMatchObject({ status: 'failed', statusMessage: (result.content[0] as { text: string }).text });
   });
 
   it('a matching structuredContent passes untouched, inline and as a task; an isError result is not checked', async () => {
