@@ -59,7 +59,13 @@ export async function directToolCall(
   const args = toolArguments(tool, name, params.arguments);
   let result: unknown;
   try {
-    const inline = inlineContext(request.stream, request.signal, () => server.router.clientCapabilities(), params._meta?.progressToken);
+    const inline = inlineContext(
+      request.stream,
+      request.signal,
+      () => server.router.clientCapabilities(),
+      params._meta?.progressToken,
+      server.router.inlineClientTasks(),
+    );
     result = await safeguards.runInline(name, inline, (context) => tool.run(args, context));
   } catch (error) {
     const outcome = outcomeOfThrow(error);

@@ -88,7 +88,9 @@ export async function cancelTask(deps: ProtocolDeps, scope: RequestScope): Promi
 
 /** How a 2025-11-25 task reaches its client outside `tasks/result`: the server's session, status pushed as `notifications/tasks/status`. */
 function rev2025Session(router: SessionRouter): TaskSession {
+  const client = router.clientChannel();
   return {
+    ...(client ? { client } : {}),
     clientCapabilities: () => router.clientCapabilities(),
     notify: (notification) => router.send(notification),
     request: (taskId, request) => router.request(taskId, request),

@@ -2,8 +2,8 @@ import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { InitializeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { InitializeResult, JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
+import { InitializeRequestSchema, TaskStatusNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { InitializeResult, JSONRPCRequest, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { RequestHandler, ServerHost } from '../../session/ServerHost.js';
 import { currentRequestHandler, installMcpServerToolHandlers, mcpServerHasTool } from './internals.js';
@@ -61,6 +61,8 @@ export function createHost(server: Server, mcpServer: McpServer | undefined): Se
       });
     },
     clientCapabilities: () => server.getClientCapabilities(),
+    request: (request, schema, options) => server.request(request as ServerRequest, schema as never, options) as never,
+    onTaskStatus: (listener) => server.setNotificationHandler(TaskStatusNotificationSchema, (notification) => listener(notification.params)),
     listen: (listener) => {
       const connect = server.connect.bind(server);
       server.connect = (transport: Transport) => connect(wrapTransport(transport, listener));
