@@ -3,7 +3,7 @@ import type { AnyActorRef } from 'xstate';
 import type { z } from 'zod';
 import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { clientTaskMachine } from '../../machines/clientTask.js';
-import type { ClientTaskSettleParams, ClientTaskSnapshot } from '../../machines/clientTask.js';
+import type { ClientTaskMachineEvent, ClientTaskSettleParams, ClientTaskSnapshot } from '../../machines/clientTask.js';
 import { mcpError } from '../errors.js';
 import { CancelTaskResultSchema, CreateTaskResultSchema, ErrorCode, GetTaskResultSchema } from '../wire.js';
 
@@ -87,24 +87,24 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
           (answer) => {
             const parsed = CreateTaskResultSchema.safeParse(answer);
             if (!parsed.success) {
-              actor.send({ type: 'refused', error: mcpError(ErrorCode.InternalError, 'The client did not answer with a CreateTaskResult') });
+              tell({ type: 'refused', error: mcpError(ErrorCode.InternalError, 'The client did not answer with a CreateTaskResult') });
               return;
             }
             const task = parsed.data.task as ClientTaskSnapshot;
             // Withdrawn meanwhile: the client made the task anyway, so it is told we no longer want it.
             if (settled) return cancelRemote(task.taskId);
             taskId = task.taskId;
-            actor.send({ type: 'created', task });
+            tell({ type: 'created', task });
           },
-          (error: unknown) => actor.send({ type: 'refused', error }),
+          (error: unknown) => tell({ type: 'refused', error }),
         );
       },
+      // No signal: the SDK never removes its abort listener, so one signal shared by every poll
+      // would collect a listener per poll; an answer after the end is dropped by `tell`.
       poll: (_, { taskId: id }) => {
-        channel.request({ method: 'tasks/get', params: { taskId: id } }, GetTaskResultSchema, { signal: inFlight.signal }).then(
-          (task) => actor.send({ type: 'status', task: task as ClientTaskSnapshot }),
-          (error: unknown) => {
-            if (!inFlight.signal.aborted) actor.send({ type: 'lost', error });
-          },
+        channel.request({ method: 'tasks/get', params: { taskId: id } }, GetTaskResultSchema).then(
+          (task) => tell({ type: 'status', task: task as ClientTaskSnapshot }),
+          (error: unknown) => tell({ type: 'lost', error }),
         );
       },
       cancelRemote: () => {
@@ -115,12 +115,17 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
       },
     },
   });
+  const parent = deps.parent();
   const actor = createActor(logic, {
     id: `clientTask-${++follows}`,
     input: { defaultPollInterval: deps.defaultPollInterval },
-    ...(deps.parent() ? { parent: deps.parent() } : {}),
+    ...(parent ? { parent } : {}),
   });
-  const onAbort = (): void => actor.send({ type: 'cancel', reason: 'The server no longer needs the answer' });
+  // Answers that arrive after the actor's end (a late poll, a late CreateTaskResult) have nobody to tell.
+  const tell = (event: ClientTaskMachineEvent): void => {
+    if (actor.getSnapshot().status === 'active') actor.send(event);
+  };
+  const onAbort = (): void => tell({ type: 'cancel', reason: 'The server no longer needs the answer' });
   let unsubscribe: (() => void) | undefined;
   return new Promise<unknown>((resolve, reject) => {
     actor.subscribe({
@@ -143,7 +148,7 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
       inFlight.abort();
     };
     unsubscribe = channel.onTaskStatus?.((task) => {
-      if (task.taskId === taskId) actor.send({ type: 'status', task });
+      if (task.taskId === taskId) tell({ type: 'status', task });
     });
     signal.addEventListener('abort', onAbort, { once: true });
     actor.start();
