@@ -141,10 +141,6 @@ export const clientTaskMachine = setup({
             actions: ['remember', { type: 'settle', params: { status: 'cancelled', reason: 'The client cancelled its task' } }],
           },
         ],
-        lost: {
-          target: 'failed',
-          actions: { type: 'settle', params: ({ event }) => ({ status: 'failed', error: event.error }) },
-        },
         cancel: {
           target: 'cancelled',
           actions: [
@@ -168,6 +164,11 @@ export const clientTaskMachine = setup({
               { guard: 'isWorking', actions: 'remember' },
               { guard: 'isInputRequired', target: 'input_required', actions: 'remember' },
             ],
+            // Only a poll reports it, and polls run only here.
+            lost: {
+              target: '#clientTask.failed',
+              actions: { type: 'settle', params: ({ event }) => ({ status: 'failed', error: event.error }) },
+            },
           },
         },
         input_required: {

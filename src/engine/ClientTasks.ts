@@ -1,5 +1,5 @@
 import { createActor, fromPromise } from 'xstate';
-import type { AnyActorRef } from 'xstate';
+import type { AnyActorRef, InspectionEvent } from 'xstate';
 import type { z } from 'zod';
 import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { clientTaskMachine } from '../../machines/clientTask.js';
@@ -44,6 +44,8 @@ export interface ClientTaskDeps {
   parent(): AnyActorRef | undefined;
   defaultPollInterval: number;
   logger: Pick<Console, 'warn'>;
+  /** Observes the actor when it has no parent (a parent's system carries the engine's inspector). */
+  inspect?: (event: InspectionEvent) => void;
 }
 
 /** A blocking `tasks/result` waits at most this long (the SDK's 60 s default would cut a slow user short). */
@@ -120,6 +122,7 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
     id: `clientTask-${++follows}`,
     input: { defaultPollInterval: deps.defaultPollInterval },
     ...(parent ? { parent } : {}),
+    ...(!parent && deps.inspect ? { inspect: deps.inspect } : {}),
   });
   // Answers that arrive after the actor's end (a late poll, a late CreateTaskResult) have nobody to tell.
   const tell = (event: ClientTaskMachineEvent): void => {
