@@ -37,9 +37,7 @@ export type ClientTaskMachineEvent =
 
 /** Parameters of the `settle` action: how the follow ended. */
 export type ClientTaskSettleParams =
-  | { status: 'completed'; output: unknown }
-  | { status: 'failed'; error: unknown }
-  | { status: 'cancelled'; reason: string };
+  { status: 'completed'; output: unknown } | { status: 'failed'; error: unknown } | { status: 'cancelled'; reason: string };
 
 const isStatus =
   (...statuses: ClientTaskSnapshot['status'][]) =>

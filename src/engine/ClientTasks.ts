@@ -20,7 +20,11 @@ export interface ClientRequestOptions {
  */
 export interface ClientChannel {
   /** Sends a request to the client; resolves with its result as `schema` parses it. */
-  request<T>(request: { method: string; params?: Record<string, unknown> }, schema: z.ZodType<T>, options?: ClientRequestOptions): Promise<T>;
+  request<T>(
+    request: { method: string; params?: Record<string, unknown> },
+    schema: z.ZodType<T>,
+    options?: ClientRequestOptions,
+  ): Promise<T>;
   /** Calls `listener` with each `notifications/tasks/status` of the session; returns the unsubscribe. Absent: polling only. */
   onTaskStatus?(listener: (task: ClientTaskSnapshot) => void): () => void;
 }

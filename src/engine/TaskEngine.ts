@@ -54,7 +54,7 @@ export interface TaskEngineOptions {
  * them. Per-task bookkeeping is in LiveTask.ts, the work's context in workContext.ts, ordered
  * writes in StoreWriter.ts, the cluster glue in ClusterLink.ts.
  *
- * Why this file is over 350 lines (about 370): the engine is the only owner of the store and queue,
+ * Why this file is over 350 lines (about 390): the engine is the only owner of the store and queue,
  * so every read a protocol needs (find, list, outcome, the waits, take/return/put back messages,
  * outstanding requests) is a short method here. Those ten delegations are the next thing to move
  * (to an `engine/taskStorage.ts` of plain functions over the engine's store and queue) when the

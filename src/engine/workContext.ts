@@ -26,7 +26,11 @@ import type { TaskContext } from './TaskContext.js';
  */
 export interface RequestStream {
   notify(notification: ServerNotification): Promise<void>;
-  request<T>(request: { method: string; params?: Record<string, unknown> }, resultSchema: z.ZodType<T>, options?: ClientRequestOptions): Promise<T>;
+  request<T>(
+    request: { method: string; params?: Record<string, unknown> },
+    resultSchema: z.ZodType<T>,
+    options?: ClientRequestOptions,
+  ): Promise<T>;
 }
 
 /** How one run of a tool's work reaches its client: a task's (queue, task actor) or an inline call's (its response stream). */
@@ -102,7 +106,9 @@ export function workContext(port: WorkPort): TaskContext {
 function asTask(port: WorkPort, method: 'elicitation/create' | 'sampling/createMessage', options: ClientTaskOptions | undefined): boolean {
   if (port.askAsTask && canRunAsTask(port.capabilities(), method)) return true;
   if (options?.fallback === 'refuse') {
-    throw new MissingClientCapabilityError(method === 'elicitation/create' ? 'tasks.requests.elicitation.create' : 'tasks.requests.sampling.createMessage');
+    throw new MissingClientCapabilityError(
+      method === 'elicitation/create' ? 'tasks.requests.elicitation.create' : 'tasks.requests.sampling.createMessage',
+    );
   }
   return false;
 }
@@ -188,7 +194,9 @@ export function taskPort(deps: TaskPortDeps, taskId: string, live: LiveTask, sig
     },
     ask: (method, params, schema) => ask(deps, taskId, live, signal, method, params, schema),
     tell: (notification) => tell(deps, taskId, live, notification),
-    ...(live.spec.session.client ? { askAsTask: (method, params, schema, ttl) => askAsTask(deps, taskId, live, signal, method, params, schema, ttl) } : {}),
+    ...(live.spec.session.client
+      ? { askAsTask: (method, params, schema, ttl) => askAsTask(deps, taskId, live, signal, method, params, schema, ttl) }
+      : {}),
   };
 }
 

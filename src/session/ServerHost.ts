@@ -114,7 +114,11 @@ export interface ServerHost {
    * Sends a request to the client outside any incoming request (the session's standalone stream)
    * and resolves with its result as `schema` parses it. Absent where the SDK line cannot.
    */
-  request?<T>(request: { method: string; params?: Record<string, unknown> }, schema: z.ZodType<T>, options?: ClientRequestOptions): Promise<T>;
+  request?<T>(
+    request: { method: string; params?: Record<string, unknown> },
+    schema: z.ZodType<T>,
+    options?: ClientRequestOptions,
+  ): Promise<T>;
   /** From now on, calls `listener` with the params of each `notifications/tasks/status` the client sends. */
   onTaskStatus?(listener: (params: unknown) => void): void;
 }

@@ -174,4 +174,3 @@ describe('task-augmented requests to the official ext-tasks receiver (demo proce
     expect(JSON.stringify(settled.outcome)).toContain('no model available');
   });
 });
-

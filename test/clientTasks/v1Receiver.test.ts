@@ -81,7 +81,8 @@ async function setup(behaviour: ClientBehaviour = {}): Promise<Setup> {
     });
     if (behaviour.answerAfter !== undefined) {
       setTimeout(
-        () => void extra.taskStore!.storeTaskResult(created.taskId, 'completed', { action: 'accept', content: { ok: true } }).catch(() => {}),
+        () =>
+          void extra.taskStore!.storeTaskResult(created.taskId, 'completed', { action: 'accept', content: { ok: true } }).catch(() => {}),
         behaviour.answerAfter,
       );
     }

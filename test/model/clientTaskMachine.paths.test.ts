@@ -67,7 +67,7 @@ const label = (e: ModelEvent): string => {
 function generatePaths(): { description: string; steps: Step[] }[] {
   const paths = getShortestPaths(clientTaskMachine, {
     input: { defaultPollInterval: POLL_MS },
-    events: (snapshot) => modelEvents(snapshot as Snapshot),
+    events: (snapshot) => modelEvents(snapshot as Snapshot) as never,
     // A node is "a state reached by this event from that state": the shortest paths then cross every edge.
     serializeState: (snapshot, event, previous) =>
       event && previous
@@ -78,9 +78,14 @@ function generatePaths(): { description: string; steps: Step[] }[] {
   const all = paths.map((p) => p.steps as Step[]);
   // A path that is the prefix of a longer one is checked by the longer one.
   const keys = all.map((steps) => steps.slice(1).map((s) => eventKey(s.event)));
-  const kept = all.filter((_, i) => !keys.some((other, j) => j !== i && other.length > keys[i]!.length && keys[i]!.every((k, n) => other[n] === k)));
+  const kept = all.filter(
+    (_, i) => !keys.some((other, j) => j !== i && other.length > keys[i]!.length && keys[i]!.every((k, n) => other[n] === k)),
+  );
   return kept
-    .map((steps) => ({ description: steps.map((s, i) => (i === 0 ? leaf(s.state) : `—${label(s.event)}→ ${leaf(s.state)}`)).join(' '), steps }))
+    .map((steps) => ({
+      description: steps.map((s, i) => (i === 0 ? leaf(s.state) : `—${label(s.event)}→ ${leaf(s.state)}`)).join(' '),
+      steps,
+    }))
     .sort((a, b) => a.steps.length - b.steps.length || a.description.localeCompare(b.description));
 }
 
@@ -104,7 +109,8 @@ class PathRun {
 
   constructor() {
     const inspect = (event: InspectionEvent): void => {
-      if (event.type === '@xstate.snapshot' && event.actorRef.id.startsWith('clientTask-')) this.value = (event.snapshot as Snapshot).value;
+      if (event.type === '@xstate.snapshot' && (event.actorRef as { id?: string }).id?.startsWith('clientTask-'))
+        this.value = (event.snapshot as Snapshot).value;
     };
     followClientTask(
       { parent: () => undefined, defaultPollInterval: POLL_MS, logger: { warn: () => {} }, inspect },
@@ -202,7 +208,9 @@ describe('client-task machine paths, against the real follower', () => {
 
 describe('client-task machine coverage', () => {
   it('the generated paths visit 100% of the states and transitions of the definition', () => {
-    const steps = paths.flatMap((p) => p.steps.slice(1).map((step, i) => ({ before: p.steps[i]!.state, event: step.event, after: step.state })));
+    const steps = paths.flatMap((p) =>
+      p.steps.slice(1).map((step, i) => ({ before: p.steps[i]!.state, event: step.event, after: step.state })),
+    );
     const report = measureCoverage(clientTaskMachine, steps as never, paths[0]!.steps[0]!.state._nodes);
     console.info(`client-task machine coverage by ${paths.length} generated paths: ${formatCoverage(report)}`);
     expect(report.states.missing).toEqual([]);

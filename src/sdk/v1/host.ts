@@ -62,7 +62,8 @@ export function createHost(server: Server, mcpServer: McpServer | undefined): Se
     },
     clientCapabilities: () => server.getClientCapabilities(),
     request: (request, schema, options) => server.request(request as ServerRequest, schema as never, options) as never,
-    onTaskStatus: (listener) => server.setNotificationHandler(TaskStatusNotificationSchema, (notification) => listener(notification.params)),
+    onTaskStatus: (listener) =>
+      server.setNotificationHandler(TaskStatusNotificationSchema, (notification) => listener(notification.params)),
     listen: (listener) => {
       const connect = server.connect.bind(server);
       server.connect = (transport: Transport) => connect(wrapTransport(transport, listener));
