@@ -144,8 +144,12 @@ export class SessionRouter implements ConnectionListener {
     return { request: (request, schema, options) => host.request!(request, schema, options), onTaskStatus: this.onTaskStatus };
   }
 
-  /** What an inline call needs to follow client tasks (its requests go on the call's own stream). */
-  inlineClientTasks(): InlineClientTasks {
+  /**
+   * What an inline call needs to follow client tasks (its requests go on the call's own stream);
+   * undefined on an SDK line whose host cannot follow them (the same lines as {@link clientChannel}).
+   */
+  inlineClientTasks(): InlineClientTasks | undefined {
+    if (!this.host.request) return undefined;
     return { follow: (follow) => this.engine.followClientTask(undefined, follow), status: { onTaskStatus: this.onTaskStatus } };
   }
 
