@@ -28,10 +28,10 @@ const documented: { title: string; file: string; machine: AnyStateMachine; about
     about:
       'One actor per task the *client* runs for the server (a task-augmented `elicitation/create` or ' +
       '`sampling/createMessage`, from `task.elicitAsTask` / `task.createMessageAsTask`), spawned under the ' +
-      'server task that asked (or the root for an inline call). It follows the client\'s status notifications, ' +
-      'polls `tasks/get` at the client\'s `pollInterval` while `working`, keeps a `tasks/result` open in ' +
+      "server task that asked (or the root for an inline call). It follows the client's status notifications, " +
+      "polls `tasks/get` at the client's `pollInterval` while `working`, keeps a `tasks/result` open in " +
       '`input_required`, fetches the result once the client reports `completed`/`failed`, gives up at the ' +
-      'client\'s ttl, and sends `tasks/cancel` when the server no longer needs the answer.',
+      "client's ttl, and sends `tasks/cancel` when the server no longer needs the answer.",
   },
 ];
 

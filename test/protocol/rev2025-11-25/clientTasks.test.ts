@@ -13,9 +13,9 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CallToolResultSchema, CreateTaskResultSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
-import type { TaskSupport } from '../../src/index.js';
-import { testTaskSupport } from '../support/harness.js';
-import { until } from '../support/until.js';
+import type { TaskSupport } from '../../../src/index.js';
+import { testTaskSupport } from '../../support/harness.js';
+import { until } from '../../support/until.js';
 
 const requestedSchema = { type: 'object' as const, properties: { ok: { type: 'boolean' as const } }, required: ['ok'] };
 
