@@ -19,3 +19,12 @@ describe('task-augmented requests to the official ext-tasks receiver (demo proce
   afterAll(async () => demo?.stop());
   receivesClientTasks(() => demo);
 });
+
+describe('task-augmented requests to the official ext-tasks receiver (SDK v2 demo, `npm start -- --sdk v2`, in memory)', () => {
+  let demo: DemoProcess;
+  beforeAll(async () => {
+    demo = await startDemoProcess({ DEMO_SECOND_MS: '100', REDIS_URL: '' }, ['--sdk', 'v2']);
+  }, 30_000);
+  afterAll(async () => demo?.stop());
+  receivesClientTasks(() => demo);
+});
