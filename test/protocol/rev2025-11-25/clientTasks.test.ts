@@ -5,6 +5,7 @@
  * task is cancelled; and the fallback when the client does not declare the capability.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import type { InspectionEvent } from 'xstate';
 import { z } from 'zod';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { ClientOptions } from '@modelcontextprotocol/sdk/client/index.js';
@@ -44,10 +45,12 @@ interface ClientBehaviour {
   pollInterval?: number;
   /** How long the client's task takes before it stores its answer; undefined: never. */
   answerAfter?: number;
+  /** Sees the engine's actor system. */
+  inspect?: (event: InspectionEvent) => void;
 }
 
 async function setup(behaviour: ClientBehaviour = {}): Promise<Setup> {
-  const tasks = testTaskSupport({ pollInterval: 5000 });
+  const tasks = testTaskSupport({ pollInterval: 5000, ...(behaviour.inspect ? { inspect: behaviour.inspect } : {}) });
   const server = new McpServer({ name: 'client-tasks', version: '1.0.0' });
   const answerText = (answer: ElicitResult): CallToolResult => ({
     content: [{ type: 'text', text: `${answer.action}:${JSON.stringify(answer.content ?? {})}` }],
@@ -143,6 +146,22 @@ describe('task-augmented elicitation against the SDK v1 client task receiver', (
     // Followed by its notification, not by polling (the client suggested a 60 s poll interval).
     expect(s.received.filter((m) => m === 'tasks/get')).toEqual([]);
     expect(s.received).toContain('tasks/result');
+  });
+
+  it('the client task’s actor is a child of the server task’s actor in the engine’s actor system', async () => {
+    const doneTo: { target: string | undefined; type: string }[] = [];
+    const s = await setup({
+      answerAfter: 50,
+      inspect: (event) => {
+        if (event.type === '@xstate.event' && event.event.type.startsWith('xstate.done.actor.clientTask-')) {
+          doneTo.push({ target: (event.actorRef as { id?: string }).id, type: event.event.type });
+        }
+      },
+    });
+    const { taskId, result } = await runTask(s);
+    await result;
+    // Its completion went to its parent, the server task's actor (systemId = taskId).
+    expect(doneTo.map((d) => d.target)).toEqual([taskId]);
   });
 
   it('the server task is input_required while the client task runs', async () => {
