@@ -66,8 +66,8 @@ let follows = 0;
  */
 export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow): Promise<unknown> {
   const { channel, signal } = follow;
-  follow.signal.throwIfAborted();
-  // Aborts whatever the actor still has in flight once it is done (a poll, the request itself).
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  // Aborts the task-augmented request itself if it is still in flight when the actor ends.
   const inFlight = new AbortController();
   let taskId: string | undefined;
   let settled: ClientTaskSettleParams | undefined;
