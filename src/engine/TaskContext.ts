@@ -50,10 +50,33 @@ export interface TaskContext {
   elicit(params: ElicitRequestFormParams | ElicitRequestURLParams): Promise<ElicitResult>;
   /** Asks the client for an LLM completion (`sampling/createMessage`), like {@link TaskContext.elicit}. */
   createMessage(params: CreateMessageRequestParams): Promise<CreateMessageResult | CreateMessageResultWithTools>;
+  /**
+   * Like {@link TaskContext.elicit}, as a task the *client* runs (MCP 2025-11-25 task-augmented
+   * request): the client answers with a CreateTaskResult, an actor of `machines/clientTask.ts`
+   * follows that task (status notifications, `tasks/get` at its `pollInterval`, `tasks/result`), and
+   * this resolves with the client's ElicitResult. While it runs, the server task is `input_required`.
+   * Aborting `signal` (cancel, expiry, shutdown) sends `tasks/cancel` to the client. A client that
+   * did not declare `tasks.requests.elicitation.create` gets a plain `elicit` (`fallback: 'plain'`,
+   * the default) or the call rejects with {@link MissingClientCapabilityError} (`fallback: 'refuse'`).
+   */
+  elicitAsTask(params: ElicitRequestFormParams | ElicitRequestURLParams, options?: ClientTaskOptions): Promise<ElicitResult>;
+  /** {@link TaskContext.createMessage} as a client-side task, like {@link TaskContext.elicitAsTask} (`tasks.requests.sampling.createMessage`). */
+  createMessageAsTask(
+    params: CreateMessageRequestParams,
+    options?: ClientTaskOptions,
+  ): Promise<CreateMessageResult | CreateMessageResultWithTools>;
   /** Sends a `notifications/message` log entry related to the task. */
   log(level: LoggingLevel, data: unknown, logger?: string): Promise<void>;
   /** Sends `notifications/progress` on the original call's `progressToken` (no-op without one). */
   progress(progress: number, total?: number, message?: string): Promise<void>;
+}
+
+/** Options of {@link TaskContext.elicitAsTask} and {@link TaskContext.createMessageAsTask}. */
+export interface ClientTaskOptions {
+  /** The ttl asked of the client's task (ms); the client decides what it grants. */
+  ttl?: number;
+  /** When the client cannot run the request as a task: `'plain'` (default) sends it as a plain request, `'refuse'` rejects. */
+  fallback?: 'plain' | 'refuse';
 }
 
 /** Thrown by `elicit`/`createMessage` when the client did not declare the needed capability. */

@@ -12,6 +12,8 @@ import type {
   RequestId,
   ServerCapabilities,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
+import type { ClientRequestOptions } from '../engine/ClientTasks.js';
 import type { RequestStream } from '../engine/workContext.js';
 
 export type { RequestStream };
@@ -121,4 +123,15 @@ export interface ServerHost {
   clientCapabilities(): ClientCapabilities | undefined;
   /** From now on, tells `listener` about each connection this server makes (v1: wraps `connect`). */
   listen(listener: ConnectionListener): void;
+  /**
+   * Sends a request to the client outside any incoming request (the session's standalone stream)
+   * and resolves with its result as `schema` parses it. Absent where the SDK line cannot.
+   */
+  request?<T>(
+    request: { method: string; params?: Record<string, unknown> },
+    schema: z.ZodType<T>,
+    options?: ClientRequestOptions,
+  ): Promise<T>;
+  /** From now on, calls `listener` with the params of each `notifications/tasks/status` the client sends. */
+  onTaskStatus?(listener: (params: unknown) => void): void;
 }

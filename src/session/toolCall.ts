@@ -122,7 +122,13 @@ export async function directToolCall(
   const args = toolArguments(tool, name, params.arguments);
   let result: unknown;
   try {
-    const inline = inlineContext(request.stream, request.signal, () => server.router.clientCapabilities(), params._meta?.progressToken);
+    const inline = inlineContext(
+      request.stream,
+      request.signal,
+      () => server.router.clientCapabilities(),
+      params._meta?.progressToken,
+      server.router.inlineClientTasks(),
+    );
     const fields = requestFields(request);
     const returned = await safeguards.runInline(name, inline, (context) => tool.run(args, withRequest(context, fields)));
     result = checkedOutput(server.host, tool, name, returned);

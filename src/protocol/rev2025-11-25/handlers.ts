@@ -104,7 +104,9 @@ function restartSpec(tool: string, args: unknown, router: SessionRouter): NonNul
 }
 
 function rev2025Session(router: SessionRouter): TaskSession {
+  const client = router.clientChannel();
   return {
+    ...(client ? { client } : {}),
     clientCapabilities: () => router.clientCapabilities(),
     notify: (notification) => router.send(notification),
     request: (taskId, request) => router.request(taskId, request),

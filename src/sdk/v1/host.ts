@@ -2,8 +2,8 @@ import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ErrorCode, InitializeRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
-import type { InitializeResult, JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, InitializeRequestSchema, McpError, TaskStatusNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { InitializeResult, JSONRPCRequest, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { RequestHandler, ServerHost } from '../../session/ServerHost.js';
 import { currentRequestHandler, installMcpServerToolHandlers, mcpServerHasTool } from './internals.js';
@@ -69,6 +69,9 @@ export function createHost(server: Server, mcpServer: McpServer | undefined): Se
       });
     },
     clientCapabilities: () => server.getClientCapabilities(),
+    request: (request, schema, options) => server.request(request as ServerRequest, schema as never, options) as never,
+    onTaskStatus: (listener) =>
+      server.setNotificationHandler(TaskStatusNotificationSchema, (notification) => listener(notification.params)),
     listen: (listener) => {
       const connect = server.connect.bind(server);
       server.connect = (transport: Transport) => connect(wrapTransport(transport, listener));

@@ -85,6 +85,14 @@ export function createV2Host(server: V2LowServer, mcpServer?: V2McpServer): Serv
       });
     },
     clientCapabilities: () => server.getClientCapabilities() as ClientCapabilities | undefined,
+    // Legacy era on a session (the only place a 2025-11-25 client task can be asked for): v2's own request/notification API.
+    ...(server.request && server.setNotificationHandler
+      ? {
+          request: (request, schema, options) => server.request!(request, schema, options) as never,
+          onTaskStatus: (listener) =>
+            server.setNotificationHandler!('notifications/tasks/status', (notification) => listener(notification.params)),
+        }
+      : {}),
     listen: (listener) => listenToConnections(server, listener),
   };
 }
