@@ -67,8 +67,15 @@ export async function serveHttpV2(tasks: TaskSupport, port: number, host: string
         ? await legacy(request, authInfo)
         : await modern.fetch(request, authInfo ? { authInfo } : undefined);
       res.writeHead(response.status, Object.fromEntries(response.headers));
-      // SSE responses stay open while a task's messages flow: write chunks as they come.
-      if (response.body) for await (const chunk of response.body) res.write(chunk);
+      // Headers now: an event stream may carry nothing for a while, and its client waits for them.
+      res.flushHeaders();
+      // SSE responses stay open while a task's messages flow: write chunks as they come. A client
+      // that goes away cancels the body, so v2 forgets that stream (else its next GET gets 409).
+      if (response.body) {
+        const reader = response.body.getReader();
+        res.once('close', () => void reader.cancel().catch(() => {}));
+        for (let next = await reader.read(); !next.done; next = await reader.read()) res.write(next.value);
+      }
       res.end();
     })().catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500);
