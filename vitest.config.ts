@@ -6,6 +6,12 @@ import { defineConfig } from 'vitest/config';
  * count in-memory internals, e.g. the fault census or the heap budget, live outside these folders).
  */
 const bothBackends = ['test/protocol/**/*.test.ts', 'test/faults/backend/**/*.test.ts'];
+/** The suites that drive demo processes (`npm start`) on one Redis: protocol, extension requester, shared limits. */
+const demoProcessesOnRedis = [
+  'test/redis/multiInstance.test.ts',
+  'test/redis/extTasksLegacy.test.ts',
+  'test/redis/sharedLimitsDemo.test.ts',
+];
 
 export default defineConfig({
   test: {
@@ -52,7 +58,8 @@ export default defineConfig({
           // The same suites with SDK v2 servers on a real Redis (the cluster project stays on SDK v1:
           // the SDK line sits above the store, and CI time is better spent elsewhere).
           name: 'redis-sdk-v2',
-          include: bothBackends,
+          // Plus the demo-process suites: `npm start -- --sdk v2` instances on one Redis (demoProcess.ts).
+          include: [...bothBackends, ...demoProcessesOnRedis],
           env: { MTA_SDK: 'v2' },
           globalSetup: ['test/redis/globalSetup.ts'],
           setupFiles: ['test/support/failOnUnhandled.ts', 'test/redis/perTest.ts'],
