@@ -1,6 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { TaskSession } from '../../engine/TaskEngine.js';
 import { mcpError } from '../../errors.js';
+import type { TaskRecord } from '../../types.js';
 import { InvalidCursorError } from '../../backends/TaskStore.js';
 import { ANONYMOUS_OWNER, listUnavailable } from '../../session/caller.js';
 import type { ProtocolHandlers, RequestScope } from '../../session/dispatch.js';
@@ -44,11 +45,12 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
   const progressToken = params._meta?.progressToken;
   const record = await deps.engine.start({
     owner: scope.owner,
+    tool: name,
     ...(task.ttl === undefined ? {} : { ttl: task.ttl }),
     session: rev2025Session(server.router),
     ...(progressToken === undefined ? {} : { progressToken }),
     run: (context) => deps.safeguards.runTask(name, context, (t) => tool.run(args, t)),
-    ...(tool.restartable ? { restart: { tool: name, args } } : {}),
+    ...(tool.restartable ? { restart: restartSpec(name, args, server.router) } : {}),
   });
   return checkToolCallResult(true, { task: toTask(record) });
 }
@@ -87,6 +89,12 @@ export async function cancelTask(deps: ProtocolDeps, scope: RequestScope): Promi
 }
 
 /** How a 2025-11-25 task reaches its client outside `tasks/result`: the server's session, status pushed as `notifications/tasks/status`. */
+/** What another instance needs to rerun the task: the tool, its arguments, the session's client capabilities. */
+function restartSpec(tool: string, args: unknown, router: SessionRouter): NonNullable<TaskRecord['restart']> {
+  const capabilities = router.clientCapabilities();
+  return capabilities === undefined ? { tool, args } : { tool, args, capabilities };
+}
+
 function rev2025Session(router: SessionRouter): TaskSession {
   return {
     clientCapabilities: () => router.clientCapabilities(),
