@@ -34,7 +34,8 @@ export default defineConfig({
           // The protocol and backend-fault suites again with SDK v2 servers (test/support/harness.ts
           // serverSdkLine; HTTP endpoints from test/support/httpServers.ts), in memory.
           name: 'memory-sdk-v2',
-          include: bothBackends,
+          // Plus the extension over the demo's HTTP endpoint (on v2: the v2 demo's, in process).
+          include: [...bothBackends, 'test/demo/extensionHttp.test.ts'],
           env: { MTA_SDK: 'v2' },
           setupFiles: ['test/support/failOnUnhandled.ts'],
           testTimeout: 20_000,
