@@ -6,6 +6,12 @@ import { defineConfig } from 'vitest/config';
  * count in-memory internals, e.g. the fault census or the heap budget, live outside these folders).
  */
 const bothBackends = ['test/protocol/**/*.test.ts', 'test/faults/backend/**/*.test.ts'];
+/** The suites that drive demo processes (`npm start`) on one Redis: protocol, extension requester, shared limits. */
+const demoProcessesOnRedis = [
+  'test/redis/multiInstance.test.ts',
+  'test/redis/extTasksLegacy.test.ts',
+  'test/redis/sharedLimitsDemo.test.ts',
+];
 
 /**
  * The tests that drive SDK v1 servers and clients, run again against the lowest `@modelcontextprotocol/sdk`
@@ -32,9 +38,11 @@ export default defineConfig({
       },
       {
         test: {
-          // The tasks extension suite again with SDK v2 servers (test/support/harness.ts serverSdkLine).
+          // The protocol and backend-fault suites again with SDK v2 servers (test/support/harness.ts
+          // serverSdkLine; HTTP endpoints from test/support/httpServers.ts), in memory.
           name: 'memory-sdk-v2',
-          include: ['test/protocol/tasksExtension/**/*.test.ts'],
+          // Plus the extension over the demo's HTTP endpoint (on v2: the v2 demo's, in process).
+          include: [...bothBackends, 'test/demo/extensionHttp.test.ts'],
           env: { MTA_SDK: 'v2' },
           setupFiles: ['test/support/failOnUnhandled.ts'],
           testTimeout: 20_000,
@@ -57,6 +65,20 @@ export default defineConfig({
           include: [...bothBackends, 'test/redis/**/*.test.ts'],
           // The cluster's own tests run in the redis-cluster project.
           exclude: ['test/redis/cluster/**', '**/node_modules/**'],
+          globalSetup: ['test/redis/globalSetup.ts'],
+          setupFiles: ['test/support/failOnUnhandled.ts', 'test/redis/perTest.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          // The same suites with SDK v2 servers on a real Redis (the cluster project stays on SDK v1:
+          // the SDK line sits above the store, and CI time is better spent elsewhere).
+          name: 'redis-sdk-v2',
+          // Plus the demo-process suites: `npm start -- --sdk v2` instances on one Redis (demoProcess.ts).
+          include: [...bothBackends, ...demoProcessesOnRedis],
+          env: { MTA_SDK: 'v2' },
           globalSetup: ['test/redis/globalSetup.ts'],
           setupFiles: ['test/support/failOnUnhandled.ts', 'test/redis/perTest.ts'],
           testTimeout: 30_000,

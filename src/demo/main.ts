@@ -24,7 +24,7 @@ const operator = ((): OperatorOptions => {
 // `--sdk v2`: the same tools and task engine on SDK v2 (@modelcontextprotocol/server), both eras on /mcp.
 const sdkIndex = args.indexOf('--sdk');
 const sdk = sdkIndex >= 0 ? args[sdkIndex + 1] : 'v1';
-if (sdk === 'v2') await (await import('./v2.js')).runV2Demo(port, host);
+if (sdk === 'v2') await (await import('./v2.js')).runV2Demo(port, host, operator);
 else if (sdk === 'v1') await runV1Demo();
 else {
   console.error(`mcp-task-actors demo: --sdk must be v1 or v2, got ${String(sdk)}`);

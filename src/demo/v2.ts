@@ -13,6 +13,9 @@ import { z } from 'zod';
 import { TaskSupport } from '../TaskSupport.js';
 import { demoBackend } from './backend.js';
 import { demoBearerAuth } from './bearerAuth.js';
+import { healthRoute } from './health.js';
+import { OperatorGate } from './operator.js';
+import type { OperatorOptions } from './operator.js';
 import { registerDemoTaskTools } from './tools.js';
 import type { DemoToolOptions } from './tools.js';
 
@@ -36,8 +39,18 @@ export interface RunningV2Demo {
   close(): Promise<void>;
 }
 
-/** Serves the v2 demo on `host:port` at /mcp (bearer tokens as in the v1 demo: a principal per token). */
-export async function serveHttpV2(tasks: TaskSupport, port: number, host: string, options: DemoToolOptions = {}): Promise<RunningV2Demo> {
+/**
+ * Serves the v2 demo on `host:port` at /mcp (bearer tokens as in the v1 demo: a principal per token),
+ * and `GET /health` as the v1 demo does (task counts only to the operator, see `OperatorOptions`).
+ */
+export async function serveHttpV2(
+  tasks: TaskSupport,
+  port: number,
+  host: string,
+  options: DemoToolOptions = {},
+  operator: OperatorOptions = {},
+): Promise<RunningV2Demo> {
+  const gate = new OperatorGate(operator, host);
   const handler = createMcpHandler(() => createDemoMcpServerV2(tasks, options), { legacy: 'reject' });
   // subscriptions/listen with taskIds (notifications/tasks) is served by TaskSupport, the rest by v2.
   const modern = { fetch: tasks.withTaskSubscriptions((request, opts) => handler.fetch(request, opts)), close: () => handler.close() };
@@ -60,6 +73,7 @@ export async function serveHttpV2(tasks: TaskSupport, port: number, host: string
 
   const httpServer = http.createServer((req, res) => {
     void (async () => {
+      if (healthRoute(tasks, req, res, gate.check(req))) return;
       if (!req.url?.startsWith('/mcp')) return void res.writeHead(404).end('Not found');
       const authInfo = demoBearerAuth(req);
       const request = await toRequest(req);
@@ -67,8 +81,15 @@ export async function serveHttpV2(tasks: TaskSupport, port: number, host: string
         ? await legacy(request, authInfo)
         : await modern.fetch(request, authInfo ? { authInfo } : undefined);
       res.writeHead(response.status, Object.fromEntries(response.headers));
-      // SSE responses stay open while a task's messages flow: write chunks as they come.
-      if (response.body) for await (const chunk of response.body) res.write(chunk);
+      // Headers now: an event stream may carry nothing for a while, and its client waits for them.
+      res.flushHeaders();
+      // SSE responses stay open while a task's messages flow: write chunks as they come. A client
+      // that goes away cancels the body, so v2 forgets that stream (else its next GET gets 409).
+      if (response.body) {
+        const reader = response.body.getReader();
+        res.once('close', () => void reader.cancel().catch(() => {}));
+        for (let next = await reader.read(); !next.done; next = await reader.read()) res.write(next.value);
+      }
       res.end();
     })().catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500);
@@ -102,12 +123,12 @@ async function toRequest(req: http.IncomingMessage): Promise<Request> {
   });
 }
 
-/** `npm start -- --sdk v2`: PORT, HOST and REDIS_URL as in the v1 demo (no live view or Stately inspector here yet). */
-export async function runV2Demo(port: number, host: string): Promise<void> {
+/** `npm start -- --sdk v2`: PORT, HOST, REDIS_URL and /health as in the v1 demo (no live view or Stately inspector here yet). */
+export async function runV2Demo(port: number, host: string, operator: OperatorOptions = {}): Promise<void> {
   const backend = await demoBackend();
   const tasks = new TaskSupport(backend.options);
   const secondMs = process.env['DEMO_SECOND_MS'] ? Number(process.env['DEMO_SECOND_MS']) : undefined;
-  const running = await serveHttpV2(tasks, port, host, secondMs ? { secondMs } : {});
+  const running = await serveHttpV2(tasks, port, host, secondMs ? { secondMs } : {}, operator);
   console.log(
     `mcp-task-actors demo: MCP endpoint ${running.url} (SDK v2; 2026-07-28 stateless, 2025-11-25 sessionful; ${backend.description})`,
   );

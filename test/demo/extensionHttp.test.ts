@@ -8,19 +8,24 @@ import { CLIENT_CAPABILITIES_META_KEY, MISSING_REQUIRED_CLIENT_CAPABILITY, Tasks
 import type { ExtensionTask } from '../../src/client/index.js';
 import type { TaskSupport } from '../../src/index.js';
 import { serveHttp } from '../../src/demo/httpServer.js';
-import type { RunningHttpServer } from '../../src/demo/httpServer.js';
 import { createDemoMcpServer } from '../../src/demo/tools.js';
-import { testTaskSupport } from '../support/harness.js';
+import { serveHttpV2 } from '../../src/demo/v2.js';
+import { serverSdkLine, testTaskSupport } from '../support/harness.js';
 import { rpcError } from '../support/session.js';
 
 const SECOND_MS = 20;
 let tasks: TaskSupport;
-let http: RunningHttpServer;
+let http: { url: string; close(): Promise<void> };
 const clients: Client[] = [];
 
 beforeAll(async () => {
   tasks = testTaskSupport({ promoteAfter: 150 });
-  http = await serveHttp(tasks, (t) => createDemoMcpServer(t, { secondMs: SECOND_MS }), { port: 0 });
+  // The demo endpoint of the suite's SDK line (memory-sdk-v2: the one `npm start -- --sdk v2` serves,
+  // where these SDK v1 clients get its 2025-11-25 session route and 2026-style requests on it).
+  http =
+    serverSdkLine === 'v2'
+      ? await serveHttpV2(tasks, 0, '127.0.0.1', { secondMs: SECOND_MS })
+      : await serveHttp(tasks, (t) => createDemoMcpServer(t, { secondMs: SECOND_MS }), { port: 0 });
 });
 afterAll(async () => {
   for (const c of clients) await c.close().catch(() => {});

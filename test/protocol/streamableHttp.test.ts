@@ -4,18 +4,23 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { CreateMessageRequestSchema, ElicitRequestSchema, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { TaskSupport } from '../../src/index.js';
 import { serveHttp } from '../../src/demo/httpServer.js';
-import type { RunningHttpServer } from '../../src/demo/httpServer.js';
 import { createDemoMcpServer } from '../../src/demo/tools.js';
-import { createTask, eventually, taskResult, testTaskSupport } from '../support/harness.js';
+import { serveHttpV2 } from '../../src/demo/v2.js';
+import { createTask, eventually, serverSdkLine, taskResult, testTaskSupport } from '../support/harness.js';
 import { rpcError } from '../support/session.js';
 
 let tasks: TaskSupport;
-let http: RunningHttpServer;
+let http: { url: string; close(): Promise<void> };
 const clients: Client[] = [];
 
 beforeAll(async () => {
   tasks = testTaskSupport();
-  http = await serveHttp(tasks, (t) => createDemoMcpServer(t, { secondMs: 20 }), { port: 0 });
+  // The demo's own endpoint of the suite's SDK line (on v2 the one `npm start -- --sdk v2` serves:
+  // these 2025-11-25 clients get its sessionful route).
+  http =
+    serverSdkLine === 'v2'
+      ? await serveHttpV2(tasks, 0, '127.0.0.1', { secondMs: 20 })
+      : await serveHttp(tasks, (t) => createDemoMcpServer(t, { secondMs: 20 }), { port: 0 });
 });
 afterAll(async () => {
   for (const c of clients) await c.close().catch(() => {});

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { serverSdkLine } from './harness.js';
 import { freePort } from './redisServer.js';
 
 /** A demo server (`src/demo/main.ts`) running as its own process, so a test can `kill -9` it. */
@@ -18,10 +19,15 @@ export interface DemoProcess {
   runs(taskId: string): Promise<boolean>;
 }
 
-/** Starts `src/demo/main.ts` with `env` and command-line `args` (as after `npm start --`) on a free port. */
+/**
+ * Starts `src/demo/main.ts` with `env` and command-line `args` (as after `npm start --`) on a free
+ * port; on the suite's SDK line (`MTA_SDK=v2` adds `--sdk v2` unless `args` names a line), so one
+ * demo-process test runs against `npm start` and `npm start -- --sdk v2`.
+ */
 export async function startDemoProcess(env: Record<string, string>, args: readonly string[] = []): Promise<DemoProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/demo/main.ts', ...args], {
+  const line = args.includes('--sdk') || serverSdkLine === 'v1' ? [] : ['--sdk', serverSdkLine];
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/demo/main.ts', ...args, ...line], {
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -35,6 +41,8 @@ export async function startDemoProcess(env: Record<string, string>, args: readon
     if (Date.now() - started > 20_000) throw new Error(`demo did not start: ${output}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+  // The line asked for is the line started (the v2 demo names itself in its first line).
+  if (line.length > 0 && !output.includes('(SDK v2;')) throw new Error(`demo did not start on SDK v2: ${output}`);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const kill = async (signal: NodeJS.Signals): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);

@@ -32,9 +32,11 @@ export const defaultClientCapabilities: NonNullable<ClientOptions['capabilities'
  */
 export const serverSdkLine: 'v1' | 'v2' = process.env['MTA_SDK'] === 'v2' ? 'v2' : 'v1';
 
-/** A server of the suite's SDK line; a v2 McpServer is typed as v1's (the tests use what both share: registerTool, connect, close). */
-function newServer(): McpServer {
-  const info = { name: 'test-server', version: '1.0.0' };
+/**
+ * A server of the suite's SDK line; a v2 McpServer is typed as v1's (the tests use what both share:
+ * registerTool, connect, close, `server.onerror`).
+ */
+export function newServer(info = { name: 'test-server', version: '1.0.0' }): McpServer {
   return serverSdkLine === 'v2' ? (new McpServerV2(info) as unknown as McpServer) : new McpServer(info);
 }
 

@@ -15,6 +15,7 @@ import type { V2LowServer, V2McpServer, V2StoredHandler, V2Transport } from './i
 import { isObject, toIncomingRequest, v2Native } from './request.js';
 import { refuseToolNames } from '../refuseToolNames.js';
 import { outputValidationMessage, v2Issues } from '../outputValidation.js';
+import { followStandaloneStream } from './standaloneStream.js';
 import type { V2Context } from './request.js';
 
 type StoredRequest = Parameters<V2StoredHandler>[0];
@@ -119,16 +120,19 @@ function withContentForTask(result: Record<string, unknown>): Record<string, unk
 
 /**
  * Wraps `connect` so that `listener` sees every connection and every client response first (the
- * answers to requests a task sent in the 2025-11-25 era). In the 2026-07-28 era nothing is sent to
+ * answers to requests a task sent in the 2025-11-25 era), and, on Streamable HTTP, whether the
+ * session's standalone stream is open (a push with none open would be dropped by v2). In the 2026-07-28 era nothing is sent to
  * the client outside a response, so the listener only ever sees legacy-era sessions' responses.
  */
 function listenToConnections(server: V2LowServer, listener: ConnectionListener): void {
   const connect = server.connect.bind(server);
   server.connect = async (transport: V2Transport) => {
     await connect(transport);
+    const standalone = followStandaloneStream(transport);
     const port: ConnectionPort & { closed: boolean } = {
       id: `v2c${++connections}`,
       closed: false,
+      ...(standalone ? { standalone } : {}),
       send: (message: JSONRPCMessage, relatedRequestId) => {
         if (port.closed) return Promise.reject(new Error('Connection closed'));
         return transport.send(message, relatedRequestId === undefined ? undefined : { relatedRequestId });

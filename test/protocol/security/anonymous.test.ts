@@ -1,15 +1,11 @@
-import { createServer } from 'node:http';
-import type { IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { TaskSupport, TaskSupportOptions } from '../../../src/index.js';
 import { connectInMemory, createTask, taskResult, testTaskSupport } from '../../support/harness.js';
+import { serveStateless } from '../../support/httpServers.js';
 import { Jobs } from '../../support/jobs.js';
 import { rpcError } from '../../support/session.js';
 
@@ -19,49 +15,24 @@ afterEach(async () => {
 });
 
 /**
- * A stateless Streamable HTTP endpoint, as in the SDK's examples: no session ids, a new McpServer
- * and transport for every POST, one TaskSupport behind them all. `Authorization: Bearer <name>`
- * authenticates as client `<name>`.
+ * A stateless Streamable HTTP endpoint of the suite's SDK line: no session ids, a new McpServer for
+ * every POST, one TaskSupport behind them all. `Authorization: Bearer <name>` authenticates as
+ * client `<name>`.
  */
 async function statelessServer(options: TaskSupportOptions = {}): Promise<{ url: URL; tasks: TaskSupport; jobs: Jobs }> {
   const tasks = testTaskSupport(options);
   const jobs = new Jobs();
-  const http = createServer((req, res) => {
-    void (async () => {
-      if (req.method !== 'POST') return void res.writeHead(405).end();
-      const auth = bearer(req);
-      if (auth) (req as IncomingMessage & { auth?: AuthInfo }).auth = auth;
-      const server = new McpServer({ name: 'stateless', version: '1' });
-      jobs.register(tasks, server);
-      tasks.enable(server);
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-      res.on('close', () => void transport.close().then(() => server.close()));
-      await server.connect(transport);
-      await transport.handleRequest(req, res, await readJson(req));
-    })().catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(500);
-      res.end(String(error));
-    });
-  });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const { port } = http.address() as AddressInfo;
+  const served = await serveStateless(tasks, (server) => jobs.register(tasks, server), bearer);
   cleanups.push(async () => {
     await tasks.close();
-    http.closeAllConnections();
-    await new Promise<void>((resolve) => http.close(() => resolve()));
+    await served.close();
   });
-  return { url: new URL(`http://127.0.0.1:${port}/mcp`), tasks, jobs };
+  return { url: served.url, tasks, jobs };
 }
 
-function bearer(req: IncomingMessage): AuthInfo | undefined {
-  const match = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
+function bearer(headers: Headers): AuthInfo | undefined {
+  const match = /^Bearer (\S+)$/.exec(headers.get('authorization') ?? '');
   return match ? { token: match[1]!, clientId: match[1]!, scopes: [] } : undefined;
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
 }
 
 async function connect(url: URL, token?: string): Promise<Client> {

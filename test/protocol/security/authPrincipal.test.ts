@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
-import { createTask, taskResult, testTaskSupport } from '../../support/harness.js';
+import { createTask, newServer, taskResult, testTaskSupport } from '../../support/harness.js';
 import { Jobs } from '../../support/jobs.js';
 import { rpcError } from '../../support/session.js';
 
@@ -17,7 +16,7 @@ function authenticated(transport: InMemoryTransport, authInfo: AuthInfo): Transp
 }
 
 async function connectAs(tasks: ReturnType<typeof testTaskSupport>, jobs: Jobs, clientId: string) {
-  const server = new McpServer({ name: 's', version: '1' });
+  const server = newServer({ name: 's', version: '1' });
   jobs.register(tasks, server);
   tasks.enable(server);
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();

@@ -2,15 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ElicitRequestSchema, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { ElicitResult, JSONRPCResponse, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { serveHttp } from '../../../src/demo/httpServer.js';
-import { createDemoMcpServer } from '../../../src/demo/tools.js';
 import type { TaskSupport } from '../../../src/index.js';
-import { connectInMemory, createTask, deferred, eventually, taskResult, testTaskSupport } from '../../support/harness.js';
+import { connectInMemory, createTask, deferred, eventually, newServer, taskResult, testTaskSupport } from '../../support/harness.js';
+import { demoServer, serveSessions } from '../../support/httpServers.js';
 import { Jobs } from '../../support/jobs.js';
 import { rpcError } from '../../support/session.js';
 
@@ -67,7 +66,7 @@ describe('binding of tasks/* to the caller', () => {
     const tasks = track(testTaskSupport());
     const jobs = new Jobs();
     const connectAs = async (clientId: string, sub?: string) => {
-      const server = new McpServer({ name: 's', version: '1' });
+      const server = newServer({ name: 's', version: '1' });
       jobs.register(tasks, server);
       tasks.enable(server);
       const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
@@ -163,19 +162,15 @@ describe('binding of routed input responses to the connection that was asked', (
   it('ignores a forged response from session B over Streamable HTTP', async () => {
     const tasks = track(testTaskSupport());
     const servers: McpServer[] = [];
-    const http = await serveHttp(
-      tasks,
-      (t) => {
-        const server = createDemoMcpServer(t, { secondMs: 10 });
-        servers.push(server);
-        return server;
-      },
-      { port: 0 },
-    );
+    const http = await serveSessions(tasks, (t) => {
+      const server = demoServer(t, { secondMs: 10 });
+      servers.push(server);
+      return server;
+    });
     cleanups.push(() => http.close());
     const connect = async () => {
       const client = new Client({ name: 'h', version: '1' }, { capabilities: { elicitation: { form: {} } } });
-      const transport = new StreamableHTTPClientTransport(new URL(http.url));
+      const transport = new StreamableHTTPClientTransport(http.url);
       await client.connect(transport);
       cleanups.push(() => client.close());
       return { client, transport };
@@ -208,7 +203,7 @@ describe('binding of routed input responses to the connection that was asked', (
     const tasks = track(testTaskSupport());
     const servers: McpServer[] = [];
     const connectAs = async (): Promise<{ client: Client; transport: Transport }> => {
-      const server = new McpServer({ name: 's', version: '1' });
+      const server = newServer({ name: 's', version: '1' });
       tasks.registerTool(server, 'approve', { taskSupport: 'required' }, async (_args, task) => {
         const answer = await task.elicit({ message: 'approve?', requestedSchema: { type: 'object', properties: {} } });
         return { content: [{ type: 'text', text: answer.action }] };

@@ -23,7 +23,9 @@ export async function serveFetch(handle: (request: Request) => Promise<Response>
         new Request(`http://127.0.0.1${req.url}`, { method: req.method!, headers, ...(hasBody ? { body: Buffer.concat(chunks) } : {}) }),
       );
       res.writeHead(response.status, Object.fromEntries(response.headers));
-      if (response.body) for await (const chunk of response.body) res.write(chunk);
+      // Headers now: an event stream may carry nothing for a while, and its client waits for them.
+      res.flushHeaders();
+      await pipeBody(response, res);
       res.end();
     })().catch((error: unknown) => {
       res.writeHead(500).end(String(error));
@@ -35,6 +37,14 @@ export async function serveFetch(handle: (request: Request) => Promise<Response>
     url: new URL(`http://127.0.0.1:${port}/mcp`),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** Writes a fetch Response's body to a Node response; a client that goes away cancels the body (as fetch-native hosts do), so v2 forgets that stream. */
+async function pipeBody(response: Response, res: http.ServerResponse): Promise<void> {
+  if (!response.body) return;
+  const reader = response.body.getReader();
+  res.once('close', () => void reader.cancel().catch(() => {}));
+  for (let next = await reader.read(); !next.done; next = await reader.read()) res.write(next.value);
 }
 
 /** A stateless v2 server (`createMcpHandler`: a new McpServer per HTTP request) with TaskSupport outside the factory. */

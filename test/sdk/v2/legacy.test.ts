@@ -18,7 +18,8 @@ afterEach(async () => {
 const anyResult = z.looseObject({});
 const question = { type: 'object' as const, properties: { ok: { type: 'boolean' as const } }, required: ['ok'] };
 
-async function setUp(): Promise<{ client: Client; asked: string[] }> {
+/** `answer: false`: the client leaves every elicitation unanswered (the task stays in input_required). */
+async function setUp(answer = true): Promise<{ client: Client; asked: string[] }> {
   const tasks = TaskSupport.inMemory();
   cleanups.push(() => tasks.close());
   const server = await sessionfulV2Server(tasks, (mcp) => {
@@ -37,6 +38,7 @@ async function setUp(): Promise<{ client: Client; asked: string[] }> {
   const client = new Client({ name: 'legacy-v2-client', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } } });
   client.setRequestHandler('elicitation/create', async (request) => {
     asked.push(request.params.message);
+    if (!answer) return new Promise<never>(() => {});
     return { action: 'accept', content: { ok: true } };
   });
   await client.connect(new StreamableHTTPClientTransport(server.url));
@@ -69,7 +71,7 @@ describe('SDK v2 server, 2025-11-25 era, sessionful HTTP', () => {
     await expect(client.callTool({ name: 'approve', arguments: { item: 'x' } })).rejects.toMatchObject({ code: -32601 });
   });
 
-  test('task flow: CreateTaskResult, tasks/get, elicitation through tasks/result, tasks/list', async () => {
+  test('task flow: CreateTaskResult, tasks/get, elicitation (pushed or through tasks/result), tasks/list', async () => {
     const { client, asked } = await setUp();
     const created = await client.request(
       { method: 'tools/call', params: { name: 'approve', arguments: { item: 'invoice' }, task: { ttl: 60_000 } } },
@@ -88,7 +90,8 @@ describe('SDK v2 server, 2025-11-25 era, sessionful HTTP', () => {
   });
 
   test('tasks/cancel answers the cancelled task', async () => {
-    const { client } = await setUp();
+    // Unanswered: the elicitation may reach the client on its GET stream at once (no tasks/result open).
+    const { client } = await setUp(false);
     const created = await client.request(
       { method: 'tools/call', params: { name: 'approve', arguments: { item: 'y' }, task: {} } },
       anyResult,
