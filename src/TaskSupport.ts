@@ -9,6 +9,7 @@ import type { TaskStore } from './backends/TaskStore.js';
 import { LiveTaskCounter, MemoryBudget, resolveLimits } from './engine/limits.js';
 import { RateLimiter } from './engine/RateLimiter.js';
 import { TaskEngine } from './engine/TaskEngine.js';
+import type { TaskSpec } from './engine/TaskSpec.js';
 import { WorkSafeguards } from './engine/WorkSafeguards.js';
 import type { ErrorMapper } from './engine/errorMapping.js';
 import { toMcpError } from './errors.js';
@@ -16,6 +17,7 @@ import { McpError } from './wire.js';
 import { setUpInspection } from './inspect/inspection.js';
 import type { InspectionSetup } from './inspect/inspection.js';
 import { positive, promoteAfterOf } from './options.js';
+import type { TaskPlacement } from './backends/TaskPlacement.js';
 import type { TaskSupportOptions } from './options.js';
 import { classify, protocolTable } from './protocol/index.js';
 import { TASKS_EXTENSION_ID } from './protocol/tasksExtension/wire.js';
@@ -64,8 +66,9 @@ export class TaskSupport {
   private readonly sessions = new WeakMap<object, ServerSession>();
   private readonly dispatch: (server: ServerSession, method: TaskMethod) => RequestHandler;
   private readonly tasksExtension: boolean;
-  /** Restartable tools by name, for taking over tasks of a dead instance (no session needed). */
-  private readonly restartable = new Map<string, RegisteredTaskTool>();
+  /** Task tools by name (first registration wins), for work without a session: takeover, worker jobs. */
+  private readonly tools = new Map<string, RegisteredTaskTool>();
+  private readonly placement: TaskPlacement | undefined;
   private readonly inspection: InspectionSetup;
   private readonly safeguards: WorkSafeguards;
   private readonly liveTasks: LiveTaskCounter;
@@ -112,14 +115,11 @@ export class TaskSupport {
       },
       logger,
       ...(options.cluster ? { cluster: options.cluster } : {}),
-      restartWork: (tool, args) => {
-        const registered = this.restartable.get(tool);
-        const parsed = registered?.parse(args);
-        if (!registered || !parsed?.success) return undefined;
-        return (task) => this.safeguards.runTask(tool, task, (t) => registered.run(parsed.data, t));
-      },
+      restartWork: (tool, args) => (this.tools.get(tool)?.restartable ? this.workOf(tool, args) : undefined),
+      ...(options.placement ? { placement: options.placement, jobWork: (tool: string, args: unknown) => this.workOf(tool, args) } : {}),
       ...(this.inspection.observer ? { inspect: this.inspection.observer } : {}),
     });
+    this.placement = options.placement;
     this.tasksExtension = options.tasksExtension !== false;
     const identify = options.identify ?? defaultIdentify;
     const policy = options.unidentifiedCallers ?? 'auto';
@@ -169,7 +169,11 @@ export class TaskSupport {
     if (session.host.hasOwnTool(name)) throw new Error(`Tool ${name} is already registered (by the server's own registerTool)`);
     const tool = defineTaskTool(name, config, work);
     session.tools.set(name, tool);
-    if (tool.restartable && !this.restartable.has(name)) this.restartable.set(name, tool);
+    if (!this.tools.has(name)) {
+      this.tools.set(name, tool);
+      // A worker takes the jobs of every task tool registered on it.
+      if (this.placement?.role === 'worker') this.placement.serve(name, this.engine.jobHandlers());
+    }
     this.enable(server);
   }
 
@@ -200,8 +204,18 @@ export class TaskSupport {
    * Stops every task actor: unfinished tasks end `failed` ("Server shut down before the task
    * finished"), stored before this resolves, and no timer or listener is left behind.
    */
+  /** A registered task tool's work for `args` (validated again), outside any session. */
+  private workOf(tool: string, args: unknown): TaskSpec['run'] | undefined {
+    const registered = this.tools.get(tool);
+    const parsed = registered?.parse(args);
+    if (!registered || !parsed?.success) return undefined;
+    return (task) => this.safeguards.runTask(tool, task, (t) => registered.run(parsed.data, t));
+  }
+
   async close(): Promise<void> {
     this.closing.abort();
+    // A worker stops taking jobs first; tasks still running here then end as on any shutdown.
+    await this.placement?.close();
     await this.engine.close();
     await this.inspection.stop();
   }

@@ -13,6 +13,7 @@ export { InvalidCursorError } from './backends/TaskStore.js';
 export { InMemoryTaskStore } from './backends/InMemoryTaskStore.js';
 export type { EnqueueOptions, TaskMessageQueue, QueuedMessage, QueuedRequest } from './backends/TaskMessageQueue.js';
 export type { ClusterCommand, ClusterHandlers, TaskCluster } from './backends/TaskCluster.js';
+export type { JobHandlers, TaskJob, TaskPlacement } from './backends/TaskPlacement.js';
 export { InMemoryTaskMessageQueue } from './backends/InMemoryTaskMessageQueue.js';
 export { defaultIdentify } from './session/caller.js';
 export type { CallerInfo } from './session/caller.js';

@@ -29,8 +29,12 @@ export interface TaskCluster {
   readonly instanceId: string;
   /** Starts listening for commands and sweeping for orphaned tasks. */
   start(handlers: ClusterHandlers): Promise<void>;
-  /** Takes the lease of a task this instance starts running. */
-  claim(taskId: string): Promise<void>;
+  /**
+   * Takes the lease of a task this instance starts running. With `lease: false` (a worker pool's
+   * job) it only records this instance as the runner, valid `until` (ms since epoch): writes are
+   * fenced and commands routed as with a lease, but nothing renews it and no sweep takes it over.
+   */
+  claim(taskId: string, options?: { lease: false; until: number }): Promise<void>;
   /** Gives the lease up: the task is terminal or gone. */
   release(taskId: string): Promise<void>;
   /** Delivers a command to the instance running the task; false when no instance runs it. */

@@ -9,6 +9,7 @@ import { createTaskSupervisor } from '../../machines/taskSupervisor.js';
 import type { TaskSupervisorSnapshot } from '../../machines/taskSupervisor.js';
 import { fromWork } from '../../machines/workLogic.js';
 import type { TaskCluster } from '../backends/TaskCluster.js';
+import type { JobHandlers, TaskPlacement } from '../backends/TaskPlacement.js';
 import type { QueuedMessage, QueuedRequest, TaskMessageQueue } from '../backends/TaskMessageQueue.js';
 import type { TaskStore } from '../backends/TaskStore.js';
 import { invalidToolResult, mcpError, taskNotFound } from '../errors.js';
@@ -23,6 +24,7 @@ import { StoreWriter } from './StoreWriter.js';
 import { TaskActions } from './TaskActions.js';
 import type { TaskSpec } from './TaskSpec.js';
 import { taskPort, workContext } from './workContext.js';
+import { jobOf, WAITING_FOR_WORKER, WorkerLink } from './WorkerLink.js';
 import type { TaskPortDeps } from './workContext.js';
 
 export type { TaskSession, TaskSpec } from './TaskSpec.js';
@@ -44,6 +46,10 @@ export interface TaskEngineOptions {
   restartWork?: (tool: string, args: unknown) => TaskSpec['run'] | undefined;
   /** Admits a new task of `owner` (throws when a limit is hit); the returned function releases it once the task ends. */
   admit?: (owner: string) => () => void;
+  /** Runs task work on a worker pool (needs `cluster`): a front dispatches, a worker runs jobs. */
+  placement?: TaskPlacement;
+  /** The work of any registered task tool, for a worker pool's jobs. */
+  jobWork?: (tool: string, args: unknown) => TaskSpec['run'] | undefined;
 }
 
 /**
@@ -66,6 +72,7 @@ export class TaskEngine {
   private readonly actions: TaskActions;
   private readonly portDeps: TaskPortDeps;
   private readonly link: ClusterLink | undefined;
+  private readonly workerLink: WorkerLink | undefined;
   private readonly requestPrefix = `mta-${randomBytes(4).toString('hex')}-`;
   private requestCount = 0;
   private closing = false;
@@ -116,6 +123,9 @@ export class TaskEngine {
     this.actor.start();
     this.supervisor().on('task.crashed', ({ taskId, error }) => void this.actions.crashed(taskId, error));
     this.link = cluster && new ClusterLink(this.core(), cluster);
+    if (options.placement && !cluster) throw new Error('mcp-task-actors: a worker pool needs a cluster (the Redis backend)');
+    this.workerLink =
+      cluster && options.placement?.role === 'worker' ? new WorkerLink({ ...this.core(), jobWork: options.jobWork }, cluster) : undefined;
     const link = this.link;
     this.clusterReady =
       cluster && link
@@ -144,20 +154,34 @@ export class TaskEngine {
       lastUpdatedAt: createdAt,
       ttl: Math.min(Math.max(requested, this.options.minTtl ?? 0), this.options.maxTtl),
       pollInterval: this.options.pollInterval,
+      // Dispatched to a worker pool: `working` (as the spec has it) and saying it waits for a worker.
+      ...(this.options.placement ? { statusMessage: WAITING_FOR_WORKER } : {}),
       ...(spec.restart ? { restart: spec.restart } : {}),
-      ...(this.options.cluster ? { runner: this.options.cluster.instanceId } : {}),
+      // A dispatched task has no runner until a worker claims it (a runner then means a rerun).
+      ...(this.options.cluster && !this.options.placement ? { runner: this.options.cluster.instanceId } : {}),
     };
     // Counted before the record exists, so concurrent calls cannot overshoot a limit.
     const release = this.options.admit?.(spec.owner);
+    const placement = this.options.placement;
     try {
       await this.store.create(record);
-      await this.options.cluster?.claim(record.taskId);
+      if (placement) await placement.dispatch(jobOf(record, spec));
+      else await this.options.cluster?.claim(record.taskId);
     } catch (error) {
       release?.();
       throw error;
     }
-    this.run(record.taskId, new LiveTask(spec, release), now + record.ttl);
+    // Dispatched: no actor here; the worker that takes the job runs it (and counts it).
+    if (placement) release?.();
+    else this.run(record.taskId, new LiveTask(spec, release), now + record.ttl);
     return record;
+  }
+
+  /** Worker side of a worker pool: what to do with a tool's jobs. */
+  jobHandlers(): JobHandlers {
+    const link = this.workerLink;
+    if (!link) throw new Error('mcp-task-actors: this instance is not a worker of a worker pool');
+    return { run: (job, attempt) => link.run(job, attempt), abandoned: (job, reason) => link.abandoned(job, reason) };
   }
 
   /** The record if `owner` may see it; -32602 otherwise. */
@@ -267,7 +291,9 @@ export class TaskEngine {
       // decides, then the runner, if any, is told to abort the work.
       await this.store.settle(taskId, 'cancelled', reason, cancelledOutcome(taskId, reason));
       await this.queue.clear(taskId);
-      await this.options.cluster?.send(taskId, { type: 'cancel', reason });
+      const sent = await this.options.cluster?.send(taskId, { type: 'cancel', reason });
+      // Still waiting for a worker: its job goes too (a worker taking it would find it cancelled anyway).
+      if (sent === false && this.options.placement) await this.options.placement.withdraw(taskId);
     }
     const after = await this.get(taskId, owner);
     if (after.status !== 'cancelled') {
