@@ -11,6 +11,8 @@ export interface TaskJob {
   owner: string;
   /** What the client declared, so the work's `task.elicit` / `task.createMessage` checks still hold. */
   clientCapabilities?: ClientCapabilities;
+  /** The front instance that created the task: workers report its status changes there. */
+  front?: string;
   /** Whether the tool may run again after its worker died (the tool's `restartable`). */
   restartable: boolean;
 }

@@ -21,10 +21,12 @@ import { ExpirySchedule } from './ExpirySchedule.js';
 import { LiveTask } from './LiveTask.js';
 import { cancelledOutcome } from './outcomes.js';
 import { StoreWriter } from './StoreWriter.js';
+import { putBackUnanswered } from './taskStorage.js';
 import { TaskActions } from './TaskActions.js';
 import type { TaskSpec } from './TaskSpec.js';
 import { taskPort, workContext } from './workContext.js';
-import { jobOf, WAITING_FOR_WORKER, WorkerLink } from './WorkerLink.js';
+import { FrontLink } from './FrontLink.js';
+import { WAITING_FOR_WORKER, WorkerLink } from './WorkerLink.js';
 import type { TaskPortDeps } from './workContext.js';
 
 export type { TaskSession, TaskSpec } from './TaskSpec.js';
@@ -58,11 +60,11 @@ export interface TaskEngineOptions {
  * them. Per-task bookkeeping is in LiveTask.ts, the work's context in workContext.ts, ordered
  * writes in StoreWriter.ts, the cluster glue in ClusterLink.ts.
  *
- * Why this file is over 350 lines (about 370): the engine is the only owner of the store and queue,
+ * Why this file is over 350 lines (about 395): the engine is the only owner of the store and queue,
  * so every read a protocol needs (find, list, outcome, the waits, take/return/put back messages,
  * outstanding requests) is a short method here. Those ten delegations are the next thing to move
- * (to an `engine/taskStorage.ts` of plain functions over the engine's store and queue) when the
- * file grows again.
+ * (to `engine/taskStorage.ts`, plain functions over the engine's store and queue, where `putBack`
+ * went) when the file grows again; the worker pool's two sides are `FrontLink` and `WorkerLink`.
  * @internal
  */
 export class TaskEngine {
@@ -73,6 +75,7 @@ export class TaskEngine {
   private readonly portDeps: TaskPortDeps;
   private readonly link: ClusterLink | undefined;
   private readonly workerLink: WorkerLink | undefined;
+  private readonly frontLink: FrontLink | undefined;
   private readonly requestPrefix = `mta-${randomBytes(4).toString('hex')}-`;
   private requestCount = 0;
   private closing = false;
@@ -124,8 +127,10 @@ export class TaskEngine {
     this.supervisor().on('task.crashed', ({ taskId, error }) => void this.actions.crashed(taskId, error));
     this.link = cluster && new ClusterLink(this.core(), cluster);
     if (options.placement && !cluster) throw new Error('mcp-task-actors: a worker pool needs a cluster (the Redis backend)');
+    const placement = cluster && options.placement;
     this.workerLink =
-      cluster && options.placement?.role === 'worker' ? new WorkerLink({ ...this.core(), jobWork: options.jobWork }, cluster) : undefined;
+      placement && placement.role === 'worker' ? new WorkerLink({ ...this.core(), jobWork: options.jobWork }, cluster) : undefined;
+    this.frontLink = placement && placement.role === 'front' ? new FrontLink(placement, cluster, changed, options.logger) : undefined;
     const link = this.link;
     this.clusterReady =
       cluster && link
@@ -162,26 +167,25 @@ export class TaskEngine {
     };
     // Counted before the record exists, so concurrent calls cannot overshoot a limit.
     const release = this.options.admit?.(spec.owner);
-    const placement = this.options.placement;
+    const front = this.frontLink;
     try {
       await this.store.create(record);
-      if (placement) await placement.dispatch(jobOf(record, spec));
+      if (front) await front.dispatch(record, spec);
       else await this.options.cluster?.claim(record.taskId);
     } catch (error) {
       release?.();
       throw error;
     }
     // Dispatched: no actor here; the worker that takes the job runs it (and counts it).
-    if (placement) release?.();
+    if (front) release?.();
     else this.run(record.taskId, new LiveTask(spec, release), now + record.ttl);
     return record;
   }
 
   /** Worker side of a worker pool: what to do with a tool's jobs. */
   jobHandlers(): JobHandlers {
-    const link = this.workerLink;
-    if (!link) throw new Error('mcp-task-actors: this instance is not a worker of a worker pool');
-    return { run: (job, attempt) => link.run(job, attempt), abandoned: (job, reason) => link.abandoned(job, reason) };
+    if (!this.workerLink) throw new Error('mcp-task-actors: this instance is not a worker of a worker pool');
+    return this.workerLink;
   }
 
   /** The record if `owner` may see it; -32602 otherwise. */
@@ -242,19 +246,9 @@ export class TaskEngine {
     return this.queue.requeue(taskId, messages);
   }
 
-  /**
-   * Puts delivered requests that are still unanswered back at the front of the queue, for the next
-   * `tasks/result` (the stream that carried them is gone). Best effort, never rejects: a store that
-   * is away now must not turn a call's own answer into an error; the requests stay outstanding.
-   */
-  async putBack(taskId: string, delivered: readonly QueuedRequest[]): Promise<void> {
-    try {
-      const unanswered: QueuedMessage[] = [];
-      for (const m of delivered) if (await this.queue.isOutstanding(taskId, m.requestId)) unanswered.push(m);
-      if (unanswered.length > 0) await this.queue.requeue(taskId, unanswered);
-    } catch (error) {
-      this.options.logger.error(`mcp-task-actors: could not put back the requests of task ${taskId} for the next tasks/result`, error);
-    }
+  /** Puts delivered, still unanswered requests back for the next `tasks/result` (engine/taskStorage.ts). */
+  putBack(taskId: string, delivered: readonly QueuedRequest[]): Promise<void> {
+    return putBackUnanswered(this.queue, this.options.logger, taskId, delivered);
   }
 
   /** Whether the task still waits for the answer to `requestId` (the registry role of the queue). */
@@ -289,11 +283,11 @@ export class TaskEngine {
     } else {
       // No actor here (it crashed, or it runs on another instance): the store's atomic settle
       // decides, then the runner, if any, is told to abort the work.
-      await this.store.settle(taskId, 'cancelled', reason, cancelledOutcome(taskId, reason));
+      const settled = await this.store.settle(taskId, 'cancelled', reason, cancelledOutcome(taskId, reason));
       await this.queue.clear(taskId);
       const sent = await this.options.cluster?.send(taskId, { type: 'cancel', reason });
-      // Still waiting for a worker: its job goes too (a worker taking it would find it cancelled anyway).
-      if (sent === false && this.options.placement) await this.options.placement.withdraw(taskId);
+      // A front tells its client, and drops the job if no worker took it yet.
+      await this.frontLink?.cancelled(taskId, settled, sent);
     }
     const after = await this.get(taskId, owner);
     if (after.status !== 'cancelled') {
@@ -346,6 +340,7 @@ export class TaskEngine {
     this.actor.send({ type: 'close', reason });
     await Promise.all(pending);
     this.expiry.stop();
+    this.frontLink?.close();
     this.actor.stop();
     await this.options.cluster?.close();
   }
@@ -362,6 +357,7 @@ export class TaskEngine {
       send: (taskId, event) => this.send(taskId, event),
       answer: (taskId, requestId, answer) => this.answer(taskId, requestId, answer),
       run: (taskId, live, deadline) => this.run(taskId, live, deadline),
+      statusReported: (record) => this.frontLink?.status(record),
     };
   }
 

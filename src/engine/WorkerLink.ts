@@ -1,5 +1,5 @@
 import type { TaskCluster } from '../backends/TaskCluster.js';
-import type { TaskJob } from '../backends/TaskPlacement.js';
+import type { JobHandlers, TaskJob } from '../backends/TaskPlacement.js';
 import { isTerminal } from '../types.js';
 import type { TaskRecord } from '../types.js';
 import { ErrorCode } from '../wire.js';
@@ -18,9 +18,17 @@ export interface WorkerCore extends EngineCore {
 /**
  * A worker's session: the client is connected to a front, not here. Logs and progress go to the
  * shared queue (a `tasks/result` on any front delivers them); input requests wait there too.
+ * Status changes are reported to the front that created the task, which tells its client.
  */
-function workerSession(job: TaskJob): TaskSession {
-  return { clientCapabilities: () => job.clientCapabilities, notify: async () => false, statusChanged: async () => {} };
+function workerSession(job: TaskJob, cluster: TaskCluster): TaskSession {
+  const front = job.front;
+  return {
+    clientCapabilities: () => job.clientCapabilities,
+    notify: async () => false,
+    statusChanged: async (record) => {
+      if (front !== undefined) await cluster.tell?.(front, job.taskId, { type: 'status', record });
+    },
+  };
 }
 
 /**
@@ -29,7 +37,7 @@ function workerSession(job: TaskJob): TaskSession {
  * job, and routes cancels and answers here) but takes no lease: the queue's stalled-job check, not
  * the lease sweep, finds a dead worker, so there is one crash mechanism.
  */
-export class WorkerLink {
+export class WorkerLink implements JobHandlers {
   constructor(
     private readonly core: WorkerCore,
     private readonly cluster: TaskCluster,
@@ -45,8 +53,8 @@ export class WorkerLink {
     // A runner in the record means a worker took this task before and stopped (its job stalled).
     const rerun = attempt.rerun || record.runner !== undefined;
     const run = this.core.isClosing() ? undefined : this.core.jobWork?.(job.tool, job.args);
-    if (!run) return this.fail(taskId, `No worker could run tool ${job.tool}: it is not registered on the worker that took the job`);
-    if (rerun && !job.restartable) return this.fail(taskId, 'The worker running this task stopped before it finished');
+    if (!run) return this.fail(job, `No worker could run tool ${job.tool}: it is not registered on the worker that took the job`);
+    if (rerun && !job.restartable) return this.fail(job, 'The worker running this task stopped before it finished');
     const deadline = Date.parse(record.createdAt) + record.ttl;
     await this.cluster.claim(taskId, { lease: false, until: deadline });
     if (rerun) {
@@ -57,7 +65,7 @@ export class WorkerLink {
     const live = new LiveTask({
       owner: record.owner,
       tool: job.tool,
-      session: workerSession(job),
+      session: workerSession(job, this.cluster),
       run,
       ...(job.restartable ? { restart: { tool: job.tool, args: job.args } } : {}),
     });
@@ -69,15 +77,18 @@ export class WorkerLink {
   async abandoned(job: TaskJob, reason: string): Promise<void> {
     if (this.core.isLive(job.taskId)) return;
     const record = await this.core.store.get(job.taskId);
-    if (record && !isTerminal(record.status)) await this.fail(job.taskId, `The worker pool gave up on this task: ${reason}`);
+    if (record && !isTerminal(record.status)) await this.fail(job, `The worker pool gave up on this task: ${reason}`);
   }
 
-  private async fail(taskId: string, message: string): Promise<void> {
-    await this.core.store.settle(taskId, 'failed', message, {
+  /** Fails a task no actor runs, and tells its front (whose client may wait for the status). */
+  private async fail(job: TaskJob, message: string): Promise<void> {
+    const { taskId } = job;
+    const record = await this.core.store.settle(taskId, 'failed', message, {
       type: 'error',
       error: { code: ErrorCode.InternalError, message, data: { taskId } },
     });
     await this.core.queue.clear(taskId);
+    if (record) await workerSession(job, this.cluster).statusChanged(record);
   }
 }
 

@@ -101,6 +101,10 @@ export class RedisTaskCluster implements TaskCluster {
     await this.redis.zrem(this.keys.leases, taskId);
   }
 
+  async tell(instanceId: string, taskId: string, command: ClusterCommand): Promise<void> {
+    await this.redis.publish(this.keys.instance(instanceId), JSON.stringify({ taskId, command }));
+  }
+
   async send(taskId: string, command: ClusterCommand): Promise<boolean> {
     const [runner, leaseUntil] = await this.redis.hmget(this.keys.task(taskId), 'runner', 'leaseUntil');
     if (!runner) return false;
