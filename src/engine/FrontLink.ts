@@ -24,7 +24,8 @@ export class FrontLink {
 
   /** Hands a stored task to the pool; the job names this instance as the one to report to. */
   async dispatch(record: TaskRecord, spec: TaskSpec): Promise<void> {
-    const timer = setTimeout(() => this.sessions.delete(record.taskId), record.ttl);
+    // setTimeout fires at once beyond 2^31-1 ms (~24.8 days): a longer ttl keeps the session that long.
+    const timer = setTimeout(() => this.sessions.delete(record.taskId), Math.min(record.ttl, 2 ** 31 - 1));
     timer.unref?.();
     this.sessions.set(record.taskId, { session: spec.session, timer });
     try {
