@@ -7,7 +7,7 @@
  * - machines/ hold the state machines and import nothing of src/ and nothing of the MCP SDK.
  * - engine/ imports the backend contracts (TaskStore, TaskMessageQueue, TaskCluster) as types only;
  *   it owns the store and the queue it is given, and never names an implementation.
- * - backends/ and redis/ implement those contracts and import nothing above them.
+ * - backends/, redis/ and bullmq/ implement those contracts and import nothing above them.
  * - session/ (router, dispatch, callers, tool registry) never imports a protocol: the dispatch table
  *   is built by protocol/index.ts and handed to it.
  * - protocol/rev2025-11-25/ and protocol/tasksExtension/ do not import each other.
@@ -24,7 +24,7 @@
 /** Folders and files of each layer, as path regexes relative to the repository root. */
 const machines = '^machines/';
 const shared = '^src/(types|errors|wire)\\.ts$';
-const backends = '^src/(backends|redis)/';
+const backends = '^src/(backends|redis|bullmq)/';
 const engine = '^src/engine/';
 const session = '^src/session/';
 const protocol = '^src/protocol/';

@@ -87,6 +87,19 @@ export default defineConfig({
       },
       {
         test: {
+          // The protocol, extension and input-required suites with the work on a worker pool: each
+          // TaskSupport a test builds is a front, and a worker TaskSupport runs its jobs (BullMQ).
+          name: 'redis-workers',
+          include: ['test/protocol/rev2025-11-25/**/*.test.ts', 'test/protocol/tasksExtension/**/*.test.ts'],
+          globalSetup: ['test/redis/globalSetup.ts'],
+          env: { MTA_PLACEMENT: 'workers' },
+          setupFiles: ['test/support/failOnUnhandled.ts', 'test/redis/workersPerTest.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        test: {
           // The same protocol suite on a real three-master Redis Cluster, plus the cluster's own tests.
           name: 'redis-cluster',
           include: [...bothBackends, 'test/redis/cluster/**/*.test.ts'],

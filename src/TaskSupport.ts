@@ -9,6 +9,7 @@ import type { TaskRecordStore } from './backends/TaskStore.js';
 import { LiveTaskCounter, MemoryBudget, resolveLimits } from './engine/limits.js';
 import { RateLimiter } from './engine/RateLimiter.js';
 import { TaskEngine } from './engine/TaskEngine.js';
+import type { TaskSpec } from './engine/TaskSpec.js';
 import { WorkSafeguards } from './engine/WorkSafeguards.js';
 import type { ErrorMapper } from './engine/errorMapping.js';
 import { toMcpError } from './errors.js';
@@ -16,6 +17,7 @@ import { McpError } from './wire.js';
 import { setUpInspection } from './inspect/inspection.js';
 import type { InspectionSetup } from './inspect/inspection.js';
 import { assertOwnBackends, positive, promoteAfterOf } from './options.js';
+import type { TaskPlacement } from './backends/TaskPlacement.js';
 import type { TaskSupportOptions } from './options.js';
 import { classify, protocolTable } from './protocol/index.js';
 import { TASKS_EXTENSION_ID } from './protocol/tasksExtension/wire.js';
@@ -67,8 +69,9 @@ export class TaskSupport {
   private readonly sessions = new WeakMap<object, ServerSession>();
   private readonly dispatch: (server: ServerSession, method: TaskMethod) => RequestHandler;
   private readonly tasksExtension: boolean;
-  /** Restartable tools by name, for taking over tasks of a dead instance (no session needed). */
-  private readonly restartable = new Map<string, { tool: TaskToolDefinition; host: ServerHost }>();
+  /** Task tools by name (first registration wins), for work without a session: takeover, worker jobs. */
+  private readonly tools = new Map<string, { tool: TaskToolDefinition; host: ServerHost }>();
+  private readonly placement: TaskPlacement | undefined;
   private readonly inspection: InspectionSetup;
   private readonly safeguards: WorkSafeguards;
   private readonly liveTasks: LiveTaskCounter;
@@ -116,15 +119,11 @@ export class TaskSupport {
       },
       logger,
       ...(options.cluster ? { cluster: options.cluster } : {}),
-      restartWork: (tool, args) => {
-        const registered = this.restartable.get(tool);
-        const parsed = registered?.tool.parse(args);
-        if (!registered || !parsed?.success) return undefined;
-        // No request here: the call that started the task reached the instance that died.
-        return taskRun(this.safeguards, registered.host, registered.tool, parsed.data, undefined);
-      },
+      restartWork: (tool, args) => (this.tools.get(tool)?.tool.restartable ? this.workOf(tool, args) : undefined),
+      ...(options.placement ? { placement: options.placement, jobWork: (tool: string, args: unknown) => this.workOf(tool, args) } : {}),
       ...(this.inspection.observer ? { inspect: this.inspection.observer } : {}),
     });
+    this.placement = options.placement;
     this.tasksExtension = options.tasksExtension !== false;
     const identify = options.identify ?? defaultIdentify;
     const policy = options.unidentifiedCallers ?? 'auto';
@@ -184,7 +183,11 @@ export class TaskSupport {
     assertFree(name);
     const tool = new TaskToolDefinition(name, config as TaskToolConfig<ZodRawShape>, work as TaskToolWork<ZodRawShape>);
     session.tools.set(name, tool);
-    if (tool.restartable && !this.restartable.has(name)) this.restartable.set(name, { tool, host: session.host });
+    if (!this.tools.has(name)) {
+      this.tools.set(name, { tool, host: session.host });
+      // A worker takes the jobs of every task tool registered on it.
+      if (this.placement?.role === 'worker') this.placement.serve(name, this.engine.jobHandlers());
+    }
     this.enable(server);
     // As McpServer.registerTool: a tool added to a connected server is announced.
     session.host.sendToolListChanged();
@@ -192,9 +195,12 @@ export class TaskSupport {
       tools: session.tools,
       assertFree,
       renamed: (renamedTool, from, to) => {
-        if (this.restartable.get(from)?.tool !== renamedTool) return;
-        this.restartable.delete(from);
-        if (to !== null && !this.restartable.has(to)) this.restartable.set(to, { tool: renamedTool, host: session.host });
+        if (this.tools.get(from)?.tool !== renamedTool) return;
+        this.tools.delete(from);
+        if (to !== null && !this.tools.has(to)) {
+          this.tools.set(to, { tool: renamedTool, host: session.host });
+          if (this.placement?.role === 'worker') this.placement.serve(to, this.engine.jobHandlers());
+        }
       },
       listChanged: () => session.host.sendToolListChanged(),
     });
@@ -223,12 +229,23 @@ export class TaskSupport {
     host.listen(session.router);
   }
 
+  /** A registered task tool's work for `args` (validated again), outside any session. */
+  private workOf(tool: string, args: unknown): TaskSpec['run'] | undefined {
+    const registered = this.tools.get(tool);
+    const parsed = registered?.tool.parse(args);
+    if (!registered || !parsed?.success) return undefined;
+    // No request here: the call that started the task reached another instance (a dead one, or a front).
+    return taskRun(this.safeguards, registered.host, registered.tool, parsed.data, undefined);
+  }
+
   /**
    * Stops every task actor: unfinished tasks end `failed` ("Server shut down before the task
    * finished"), stored before this resolves, and no timer or listener is left behind.
    */
   async close(): Promise<void> {
     this.closing.abort();
+    // A worker stops taking jobs first; tasks still running here then end as on any shutdown.
+    await this.placement?.close();
     await this.engine.close();
     await this.inspection.stop();
   }

@@ -24,6 +24,7 @@ export type {
   TaskOutbox,
 } from './backends/TaskMessageQueue.js';
 export type { ClusterCommand, ClusterHandlers, TaskCluster } from './backends/TaskCluster.js';
+export type { JobHandlers, TaskJob, TaskPlacement } from './backends/TaskPlacement.js';
 export { InMemoryTaskMessageQueue, InMemoryTaskOutbox } from './backends/InMemoryTaskMessageQueue.js';
 export { defaultIdentify } from './session/caller.js';
 export type { CallerInfo } from './session/caller.js';

@@ -1,3 +1,4 @@
+import type { TaskPlacement } from './backends/TaskPlacement.js';
 import type { TaskCluster } from './backends/TaskCluster.js';
 import type { TaskOutbox } from './backends/TaskMessageQueue.js';
 import type { TaskRecordStore } from './backends/TaskStore.js';
@@ -72,6 +73,13 @@ export interface TaskSupportOptions {
    * `mcp-task-actors/redis`): any instance serves any task, dead instances' tasks are taken over.
    */
   cluster?: TaskCluster;
+  /**
+   * Runs task work on a worker pool instead of in the process that received the `tools/call`
+   * (e.g. `createWorkerPool(...)` from `mcp-task-actors/bullmq`; needs `cluster`). A front's
+   * placement dispatches; a worker's runs jobs of the task tools registered on it, which must be
+   * the same tools as the front's. Default: in-process placement.
+   */
+  placement?: TaskPlacement;
   /**
    * Also speak the tasks extension (`io.modelcontextprotocol/tasks`, SEP-2663) to requests that
    * carry per-request client capabilities (2026-style clients). Default true. See `docs/protocols.md`.

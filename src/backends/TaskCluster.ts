@@ -1,8 +1,10 @@
-import type { Answer } from '../types.js';
+import type { Answer, TaskRecord } from '../types.js';
 
 /** An instruction for the instance that runs a task's actor. */
 export type ClusterCommand =
   | { type: 'cancel'; reason: string }
+  /** To a worker pool's front: the stored status of a task it created changed on a worker. */
+  | { type: 'status'; record: TaskRecord }
   | {
       type: 'answer';
       requestId: string;
@@ -29,10 +31,16 @@ export interface TaskCluster {
   readonly instanceId: string;
   /** Starts listening for commands and sweeping for orphaned tasks. */
   start(handlers: ClusterHandlers): Promise<void>;
-  /** Takes the lease of a task this instance starts running. */
-  claim(taskId: string): Promise<void>;
+  /**
+   * Takes the lease of a task this instance starts running. With `lease: false` (a worker pool's
+   * job) it only records this instance as the runner, valid `until` (ms since epoch): writes are
+   * fenced and commands routed as with a lease, but nothing renews it and no sweep takes it over.
+   */
+  claim(taskId: string, options?: { lease: false; until: number }): Promise<void>;
   /** Gives the lease up: the task is terminal or gone. */
   release(taskId: string): Promise<void>;
+  /** Delivers a command to one instance by id (a worker pool's status reports to the front); best effort. */
+  tell?(instanceId: string, taskId: string, command: ClusterCommand): Promise<void>;
   /** Delivers a command to the instance running the task; false when no instance runs it. */
   send(taskId: string, command: ClusterCommand): Promise<boolean>;
   /** Stops timers and subscriptions (leases are not released: survivors take over). */

@@ -7,6 +7,7 @@ import { observeDemo, statelyPortFromArgs } from './observability.js';
 import { operatorFromArgs } from './operator.js';
 import type { OperatorOptions } from './operator.js';
 import { createDemoMcpServer } from './tools.js';
+import { demoPlacement, roleFromArgs, runDemoWorker } from './workerRole.js';
 
 const port = Number(process.env['PORT'] ?? 3000);
 const host = process.env['HOST'] ?? '127.0.0.1';
@@ -32,9 +33,20 @@ else {
 }
 
 async function runV1Demo(): Promise<void> {
-  const observe = await observeDemo({ liveView: operator.enabled ?? false, statelyPort: statelyPortFromArgs(args) });
+  // `--role front|worker` splits MCP serving and task work over a BullMQ worker pool (REDIS_URL).
+  const role = (() => {
+    try {
+      return roleFromArgs(args);
+    } catch (error) {
+      console.error(`mcp-task-actors demo: ${error instanceof Error ? error.message : String(error)}`);
+      return process.exit(1);
+    }
+  })();
   const backend = await demoBackend();
-  const tasks = new TaskSupport({ ...backend.options, inspect: observe.inspect });
+  const placement = await demoPlacement(role);
+  if (role === 'worker' && placement) return runDemoWorker(backend, placement, {});
+  const observe = await observeDemo({ liveView: operator.enabled ?? false, statelyPort: statelyPortFromArgs(args) });
+  const tasks = new TaskSupport({ ...backend.options, inspect: observe.inspect, ...(placement ? { placement } : {}) });
   const secondMs = process.env['DEMO_SECOND_MS'] ? Number(process.env['DEMO_SECOND_MS']) : undefined;
   const running = await serveHttp(tasks, (t) => createDemoMcpServer(t, secondMs ? { secondMs } : {}), {
     port,

@@ -3,7 +3,7 @@ import type { ClusterCommand, ClusterHandlers, TaskCluster } from '../backends/T
 import type { TaskMessageQueue } from '../backends/TaskMessageQueue.js';
 import type { TaskStore } from '../backends/TaskStore.js';
 import { isTerminal } from '../types.js';
-import type { Answer } from '../types.js';
+import type { Answer, TaskRecord } from '../types.js';
 import { ErrorCode } from '../wire.js';
 import { LiveTask } from './LiveTask.js';
 import type { TaskSession, TaskSpec } from './TaskSpec.js';
@@ -20,6 +20,8 @@ export interface EngineCore {
   answer(taskId: string, requestId: string, answer: Answer): void;
   /** Runs a task again on this instance: bookkeeping, expiry at `deadline`, a new actor. */
   run(taskId: string, live: LiveTask, deadline: number): void;
+  /** A worker reported a status change of a task this front created (worker pools). */
+  statusReported?(record: TaskRecord): void;
 }
 
 /** A session for a task taken over from a dead instance: its client is not connected here. */
@@ -41,6 +43,7 @@ export class ClusterLink implements ClusterHandlers {
   }
 
   command(taskId: string, command: ClusterCommand): void {
+    if (command.type === 'status') return this.core.statusReported?.(command.record);
     if (!this.core.isLive(taskId)) {
       if (command.type === 'answer') {
         this.core.logger.warn(`mcp-task-actors: dropped an answer to ${command.requestId}: task ${taskId} is not waiting for it`);

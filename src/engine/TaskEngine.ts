@@ -9,6 +9,7 @@ import { createTaskSupervisor } from '../../machines/taskSupervisor.js';
 import type { TaskSupervisorSnapshot } from '../../machines/taskSupervisor.js';
 import { fromWork } from '../../machines/workLogic.js';
 import type { TaskCluster } from '../backends/TaskCluster.js';
+import type { JobHandlers, TaskPlacement } from '../backends/TaskPlacement.js';
 import type { QueuedMessage, QueuedRequest, TaskMessageQueue } from '../backends/TaskMessageQueue.js';
 import type { TaskStore } from '../backends/TaskStore.js';
 import { invalidToolResult, mcpError, taskNotFound } from '../errors.js';
@@ -22,9 +23,12 @@ import { ExpirySchedule } from './ExpirySchedule.js';
 import { LiveTask } from './LiveTask.js';
 import { cancelledOutcome } from './outcomes.js';
 import { StoreWriter } from './StoreWriter.js';
+import { putBackUnanswered } from './taskStorage.js';
 import { TaskActions } from './TaskActions.js';
 import type { TaskSpec } from './TaskSpec.js';
 import { taskPort, workContext } from './workContext.js';
+import { FrontLink } from './FrontLink.js';
+import { WAITING_FOR_WORKER, WorkerLink } from './WorkerLink.js';
 import type { TaskPortDeps } from './workContext.js';
 
 export type { TaskSession, TaskSpec } from './TaskSpec.js';
@@ -46,6 +50,10 @@ export interface TaskEngineOptions {
   restartWork?: (tool: string, args: unknown) => TaskSpec['run'] | undefined;
   /** Admits a new task of `owner` (throws when a limit is hit); the returned function releases it once the task ends. */
   admit?: (owner: string) => () => void;
+  /** Runs task work on a worker pool (needs `cluster`): a front dispatches, a worker runs jobs. */
+  placement?: TaskPlacement;
+  /** The work of any registered task tool, for a worker pool's jobs. */
+  jobWork?: (tool: string, args: unknown) => TaskSpec['run'] | undefined;
 }
 
 /**
@@ -54,11 +62,11 @@ export interface TaskEngineOptions {
  * them. Per-task bookkeeping is in LiveTask.ts, the work's context in workContext.ts, ordered
  * writes in StoreWriter.ts, the cluster glue in ClusterLink.ts.
  *
- * Why this file is over 350 lines (about 390): the engine is the only owner of the store and queue,
+ * Why this file is over 350 lines (about 395): the engine is the only owner of the store and queue,
  * so every read a protocol needs (find, list, outcome, the waits, take/return/put back messages,
  * outstanding requests) is a short method here. Those ten delegations are the next thing to move
- * (to an `engine/taskStorage.ts` of plain functions over the engine's store and queue) when the
- * file grows again.
+ * (to `engine/taskStorage.ts`, plain functions over the engine's store and queue, where `putBack`
+ * went) when the file grows again; the worker pool's two sides are `FrontLink` and `WorkerLink`.
  * @internal
  */
 export class TaskEngine {
@@ -68,6 +76,8 @@ export class TaskEngine {
   private readonly actions: TaskActions;
   private readonly portDeps: TaskPortDeps;
   private readonly link: ClusterLink | undefined;
+  private readonly workerLink: WorkerLink | undefined;
+  private readonly frontLink: FrontLink | undefined;
   private readonly requestPrefix = `mta-${randomBytes(4).toString('hex')}-`;
   private requestCount = 0;
   private closing = false;
@@ -119,6 +129,11 @@ export class TaskEngine {
     this.actor.start();
     this.supervisor().on('task.crashed', ({ taskId, error }) => void this.actions.crashed(taskId, error));
     this.link = cluster && new ClusterLink(this.core(), cluster);
+    if (options.placement && !cluster) throw new Error('mcp-task-actors: a worker pool needs a cluster (the Redis backend)');
+    const placement = cluster && options.placement;
+    this.workerLink =
+      placement && placement.role === 'worker' ? new WorkerLink({ ...this.core(), jobWork: options.jobWork }, cluster) : undefined;
+    this.frontLink = placement && placement.role === 'front' ? new FrontLink(placement, cluster, changed, options.logger) : undefined;
     const link = this.link;
     this.clusterReady =
       cluster && link
@@ -147,20 +162,33 @@ export class TaskEngine {
       lastUpdatedAt: createdAt,
       ttl: Math.min(Math.max(requested, this.options.minTtl ?? 0), this.options.maxTtl),
       pollInterval: this.options.pollInterval,
+      // Dispatched to a worker pool: `working` (as the spec has it) and saying it waits for a worker.
+      ...(this.options.placement ? { statusMessage: WAITING_FOR_WORKER } : {}),
       ...(spec.restart ? { restart: spec.restart } : {}),
-      ...(this.options.cluster ? { runner: this.options.cluster.instanceId } : {}),
+      // A dispatched task has no runner until a worker claims it (a runner then means a rerun).
+      ...(this.options.cluster && !this.options.placement ? { runner: this.options.cluster.instanceId } : {}),
     };
     // Counted before the record exists, so concurrent calls cannot overshoot a limit.
     const release = this.options.admit?.(spec.owner);
+    const front = this.frontLink;
     try {
       await this.store.create(record);
-      await this.options.cluster?.claim(record.taskId);
+      if (front) await front.dispatch(record, spec);
+      else await this.options.cluster?.claim(record.taskId);
     } catch (error) {
       release?.();
       throw error;
     }
-    this.run(record.taskId, new LiveTask(spec, release), now + record.ttl);
+    // Dispatched: no actor here; the worker that takes the job runs it (and counts it).
+    if (front) release?.();
+    else this.run(record.taskId, new LiveTask(spec, release), now + record.ttl);
     return record;
+  }
+
+  /** Worker side of a worker pool: what to do with a tool's jobs. */
+  jobHandlers(): JobHandlers {
+    if (!this.workerLink) throw new Error('mcp-task-actors: this instance is not a worker of a worker pool');
+    return this.workerLink;
   }
 
   /** The record if `owner` may see it; -32602 otherwise. */
@@ -221,19 +249,9 @@ export class TaskEngine {
     return this.queue.requeue(taskId, messages);
   }
 
-  /**
-   * Puts delivered requests that are still unanswered back at the front of the queue, for the next
-   * `tasks/result` (the stream that carried them is gone). Best effort, never rejects: a store that
-   * is away now must not turn a call's own answer into an error; the requests stay outstanding.
-   */
-  async putBack(taskId: string, delivered: readonly QueuedRequest[]): Promise<void> {
-    try {
-      const unanswered: QueuedMessage[] = [];
-      for (const m of delivered) if (await this.queue.isOutstanding(taskId, m.requestId)) unanswered.push(m);
-      if (unanswered.length > 0) await this.queue.requeue(taskId, unanswered);
-    } catch (error) {
-      this.options.logger.error(`mcp-task-actors: could not put back the requests of task ${taskId} for the next tasks/result`, error);
-    }
+  /** Puts delivered, still unanswered requests back for the next `tasks/result` (engine/taskStorage.ts). */
+  putBack(taskId: string, delivered: readonly QueuedRequest[]): Promise<void> {
+    return putBackUnanswered(this.queue, this.options.logger, taskId, delivered);
   }
 
   /** Whether the task still waits for the answer to `requestId` (the registry role of the queue). */
@@ -268,9 +286,11 @@ export class TaskEngine {
     } else {
       // No actor here (it crashed, or it runs on another instance): the store's atomic settle
       // decides, then the runner, if any, is told to abort the work.
-      await this.store.settle(taskId, 'cancelled', reason, cancelledOutcome(taskId, reason));
+      const settled = await this.store.settle(taskId, 'cancelled', reason, cancelledOutcome(taskId, reason));
       await this.queue.clear(taskId);
-      await this.options.cluster?.send(taskId, { type: 'cancel', reason });
+      const sent = await this.options.cluster?.send(taskId, { type: 'cancel', reason });
+      // A front tells its client, and drops the job if no worker took it yet.
+      await this.frontLink?.cancelled(taskId, settled, sent);
     }
     const after = await this.get(taskId, owner);
     if (after.status !== 'cancelled') {
@@ -332,6 +352,7 @@ export class TaskEngine {
     this.actor.send({ type: 'close', reason });
     await Promise.all(pending);
     this.expiry.stop();
+    this.frontLink?.close();
     this.actor.stop();
     await this.options.cluster?.close();
   }
@@ -348,6 +369,7 @@ export class TaskEngine {
       send: (taskId, event) => this.send(taskId, event),
       answer: (taskId, requestId, answer) => this.answer(taskId, requestId, answer),
       run: (taskId, live, deadline) => this.run(taskId, live, deadline),
+      statusReported: (record) => this.frontLink?.status(record),
     };
   }
 

@@ -27,6 +27,8 @@ export interface TaskSpec {
   owner: string;
   /** The tool's name: observers see it on the `task.start` event (the live view lists it per task). */
   tool?: string;
+  /** The tool's validated arguments: what a worker pool's job carries (see `TaskPlacement`). */
+  args?: unknown;
   /** Requested ttl in ms (capped by the engine's maximum). */
   ttl?: number;
   session: TaskSession;

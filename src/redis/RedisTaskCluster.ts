@@ -82,7 +82,12 @@ export class RedisTaskCluster implements TaskCluster {
     for (const timer of this.timers) timer.unref?.();
   }
 
-  async claim(taskId: string): Promise<void> {
+  async claim(taskId: string, options?: { lease: false; until: number }): Promise<void> {
+    if (options) {
+      // A worker pool's job: the queue's lock is its liveness, so no lease index entry, no renewal.
+      await this.redis.mtaClaim(this.keys.task(taskId), this.instanceId, String(options.until));
+      return;
+    }
     this.owned.add(taskId);
     const deadline = Date.now() + this.leaseMs;
     await Promise.all([
@@ -94,6 +99,10 @@ export class RedisTaskCluster implements TaskCluster {
   async release(taskId: string): Promise<void> {
     this.owned.delete(taskId);
     await this.redis.zrem(this.keys.leases, taskId);
+  }
+
+  async tell(instanceId: string, taskId: string, command: ClusterCommand): Promise<void> {
+    await this.redis.publish(this.keys.instance(instanceId), JSON.stringify({ taskId, command }));
   }
 
   async send(taskId: string, command: ClusterCommand): Promise<boolean> {

@@ -33,6 +33,13 @@ export const defaultClientCapabilities: NonNullable<ClientOptions['capabilities'
 export const serverSdkLine: 'v1' | 'v2' = process.env['MTA_SDK'] === 'v2' ? 'v2' : 'v1';
 
 /**
+ * `MTA_PLACEMENT=workers` (the `redis-workers` project): each TaskSupport is a front whose work runs
+ * on a worker (test/redis/workersPerTest.ts). The few tests whose answer differs with the split
+ * assert the split's answer under this flag.
+ */
+export const workerSplit = process.env['MTA_PLACEMENT'] === 'workers';
+
+/**
  * A server of the suite's SDK line; a v2 McpServer is typed as v1's (the tests use what both share:
  * registerTool, connect, close, `server.onerror`).
  */
@@ -97,19 +104,33 @@ export function testTaskSupport(options: TaskSupportOptions = {}): TaskSupport {
   // minPollInterval lowered too, or the default floor (100 ms) would raise the 10 ms asked for here;
   // minTtl too, for the short ttls of the expiry tests. Rate limits are off unless a test sets them:
   // the suite fires hundreds of calls at once from one caller (test/protocol/limits.rate.test.ts tests them).
-  return new TaskSupport({
+  const merged: TaskSupportOptions = {
     pollInterval: 10,
     minTtl: 0,
     logger: { warn: () => {}, error: () => {} },
     ...backend,
     ...options,
     limits: { minPollInterval: 10, taskCreationRate: Infinity, taskOperationRate: Infinity, ...options.limits },
-  });
+  };
+  return taskSupportFactory ? taskSupportFactory(merged, options) : new TaskSupport(merged);
+}
+
+let taskSupportFactory: ((merged: TaskSupportOptions, asked: TaskSupportOptions) => TaskSupport) | undefined;
+
+/**
+ * Makes every later `testTaskSupport()` build its TaskSupport this way (the redis-workers project
+ * turns each into a front whose work runs on a worker): `merged` holds the test defaults and the
+ * backend, `asked` what the test itself passed.
+ */
+export function setTaskSupportFactory(factory: typeof taskSupportFactory): void {
+  taskSupportFactory = factory;
 }
 
 /** Synchronous stand-ins for an async-created backend: every call waits for the real one. */
-function lazyBackend(factory: (instanceId: string) => Promise<Required<TestBackend>>): Required<TestBackend> {
-  const instanceId = `test-${Math.random().toString(16).slice(2)}`;
+export function lazyBackend(
+  factory: (instanceId: string) => Promise<Required<TestBackend>>,
+  instanceId = `test-${Math.random().toString(16).slice(2)}`,
+): Required<TestBackend> {
   const ready = factory(instanceId);
   const forward = <T extends object>(pick: (b: Required<TestBackend>) => T, sync: Record<string, unknown> = {}): T =>
     new Proxy({} as T, {

@@ -54,6 +54,7 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
   const record = await deps.engine.start({
     owner: scope.owner,
     tool: name,
+    args,
     ...(task.ttl === undefined ? {} : { ttl: task.ttl }),
     session: rev2025Session(server.router),
     ...(progressToken === undefined ? {} : { progressToken }),

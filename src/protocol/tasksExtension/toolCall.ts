@@ -53,6 +53,7 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
   const record = await engine.start({
     owner,
     tool: params.name,
+    args,
     session,
     ...(progressToken === undefined ? {} : { progressToken }),
     run: taskRun(deps.safeguards, server.host, tool, args, requestFields(request)),

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ElicitRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { TaskSupport } from '../../../src/index.js';
 import { answerWith, registerAskingTools } from '../../support/askingTools.js';
-import { connectInMemory, createTask, deferred, eventually, taskResult, testTaskSupport } from '../../support/harness.js';
+import { connectInMemory, createTask, deferred, eventually, taskResult, testTaskSupport, workerSplit } from '../../support/harness.js';
 import type { Session } from '../../support/harness.js';
 
 /*
@@ -34,6 +34,20 @@ describe('an input request with no tasks/result open', () => {
       },
     });
     const task = await createTask(session.client, 'ask', { key: 'p' });
+    if (workerSplit) {
+      // Split: the work runs on a worker, which has no stream of this session to push on; the
+      // request waits in the task's queue and the next tasks/result carries it (docs/redis.md).
+      await eventually(async () => (await session.client.experimental.tasks.getTask(task.taskId)).status === 'input_required');
+      await new Promise((r) => setTimeout(r, 100));
+      expect(asked).toHaveLength(0);
+      const result = taskResult(session.client, task.taskId);
+      await eventually(() => asked.length === 1);
+      expect(asked[0]!.params._meta?.['io.modelcontextprotocol/related-task']).toEqual({ taskId: task.taskId });
+      release.resolve();
+      expect((await result).content).toEqual([{ type: 'text', text: 'pushed' }]);
+      expect(asked).toHaveLength(1);
+      return;
+    }
     await eventually(() => asked.length === 1);
     expect(asked[0]!.params._meta?.['io.modelcontextprotocol/related-task']).toEqual({ taskId: task.taskId });
     expect((await session.client.experimental.tasks.getTask(task.taskId)).status).toBe('input_required');
@@ -55,6 +69,15 @@ describe('an input request with no tasks/result open', () => {
       },
     });
     const task = await createTask(session.client, 'ask', { key: 'gone' });
+    if (workerSplit) {
+      // Split: never pushed (see above), so it stays queued for the next tasks/result throughout.
+      await eventually(async () => (await session.client.experimental.tasks.getTask(task.taskId)).status === 'input_required');
+      await session.client.close();
+      const queued = await tasks.queue.dequeueAll(task.taskId);
+      await tasks.queue.requeue(task.taskId, queued);
+      expect(queued.map((m) => m.kind)).toEqual(['request']);
+      return;
+    }
     await asked.promise;
     await session.client.close();
     await eventually(async () => {

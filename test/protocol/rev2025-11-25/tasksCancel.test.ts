@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
-import { createTask, eventually, taskResult } from '../../support/harness.js';
+import { createTask, eventually, taskResult, workerSplit } from '../../support/harness.js';
 import { rpcError, useJobSession } from '../../support/session.js';
 
 const ctx = useJobSession();
@@ -30,6 +30,9 @@ describe('tasks/cancel', () => {
     const task = await createTask(ctx.session.client, 'forever', { key: 'c3' });
     await eventually(() => ctx.tasks.liveTaskActors === 1);
     await ctx.session.client.experimental.tasks.cancelTask(task.taskId);
+    // Split: tasks/cancel answers once the cancel is stored and sent to the worker, which aborts
+    // the work right after; in process it answers after the actor ended.
+    if (workerSplit) await eventually(() => ctx.jobs.aborts.includes('c3') && ctx.tasks.liveTaskActors === 0, 1_000);
     expect(ctx.jobs.aborts).toContain('c3');
     expect(ctx.tasks.liveTaskActors).toBe(0);
   });

@@ -1,0 +1,47 @@
+import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+
+/** What a worker needs to run a task another instance created: everything but the client's session. */
+export interface TaskJob {
+  taskId: string;
+  /** The task tool's name (registered on the worker's `TaskSupport` as on the front's). */
+  tool: string;
+  /** The tool's arguments as the front validated them. */
+  args: unknown;
+  /** The caller the task is bound to. */
+  owner: string;
+  /** What the client declared, so the work's `task.elicit` / `task.createMessage` checks still hold. */
+  clientCapabilities?: ClientCapabilities;
+  /** The front instance that created the task: workers report its status changes there. */
+  front?: string;
+  /** Whether the tool may run again after its worker died (the tool's `restartable`). */
+  restartable: boolean;
+}
+
+/** What a worker does with the jobs of one tool. */
+export interface JobHandlers {
+  /** Runs the job's task; resolves once it ended here (the job's lock is held until then). */
+  run(job: TaskJob, attempt: { rerun: boolean }): Promise<void>;
+  /** The queue gave up on the job (e.g. it stalled too often): the task must not stay `working`. */
+  abandoned(job: TaskJob, reason: string): Promise<void>;
+}
+
+/**
+ * Where task work runs. Without a placement it runs in the process that received the `tools/call`
+ * (the default, in memory and on Redis). With one, a *front* stores the task and hands it to a pool
+ * of *workers* through a queue (BullMQ: `createWorkerPool` in `mcp-task-actors/bullmq`); a worker
+ * runs the work under its own root actor, and a dead worker's task is found by the queue's own
+ * stalled-job check. Both sides share the store, queue and cluster of the Redis backend, which
+ * carry status, input requests, answers and cancels between them.
+ */
+export interface TaskPlacement {
+  /** `front`: creates tasks and hands them to workers; `worker`: runs the work. */
+  readonly role: 'front' | 'worker';
+  /** Front: hands a stored task to the pool. */
+  dispatch(job: TaskJob): Promise<void>;
+  /** Front: the task ended before a worker took it (cancelled): drop its job if still waiting. */
+  withdraw(taskId: string): Promise<void>;
+  /** Worker: starts taking the jobs of `tool` (called for each task tool registered on the worker). */
+  serve(tool: string, handlers: JobHandlers): void;
+  /** Stops taking jobs (a worker lets its running jobs finish first) and closes connections. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,168 @@
+import { Queue, Worker } from 'bullmq';
+import type { ConnectionOptions, Job } from 'bullmq';
+import type { JobHandlers, TaskJob, TaskPlacement } from '../backends/TaskPlacement.js';
+
+/** Per-tool settings of a worker pool. */
+export interface ToolQueueOptions {
+  /** Jobs of this tool one worker runs at once. Default: the pool's `concurrency`. */
+  concurrency?: number;
+  /** Jobs of this tool running at once on all workers together (BullMQ global concurrency). Default: no limit. */
+  globalConcurrency?: number;
+  /** At most `max` jobs of this tool started per `durationMs` on all workers together. Default: no limit. */
+  rateLimit?: { max: number; durationMs: number };
+}
+
+/** Options of {@link createWorkerPool}. */
+export interface WorkerPoolOptions {
+  /** `front`: stores tasks and hands them to the pool; `worker`: runs them. */
+  role: 'front' | 'worker';
+  /**
+   * BullMQ's Redis connection (ioredis options, a Redis Cluster, or a client). BullMQ opens its own
+   * connections from it; use the same Redis as the task backend.
+   */
+  connection: ConnectionOptions;
+  /** Prefix of the queues' keys. Default `mta-jobs`; on a Redis Cluster use a hash tag, e.g. `{mta-jobs}`. */
+  prefix?: string;
+  /** Jobs of one tool a worker runs at once, unless the tool says otherwise. Default 10. */
+  concurrency?: number;
+  /** Per-tool settings, by tool name. */
+  tools?: Record<string, ToolQueueOptions>;
+  /**
+   * How long a worker's lock on a running job lasts without renewal (ms; BullMQ renews it at half
+   * this). A killed worker's job is found after about `lockDurationMs` + `stalledIntervalMs`.
+   * Default 10,000.
+   */
+  lockDurationMs?: number;
+  /** How often workers look for stalled jobs (ms). Default 5,000. */
+  stalledIntervalMs?: number;
+  /**
+   * How often one job may stall (its worker died) and be run again (`restartable` tools; other
+   * tasks fail at their first re-run) before the pool gives up on it. Default 2.
+   */
+  maxStalledCount?: number;
+  /** How long finished jobs are kept (s), for dashboards such as Bull Board. Default 3,600. */
+  keepFinishedJobsSeconds?: number;
+  /** Where failures of the pool itself are reported. Default `console`. */
+  logger?: Pick<Console, 'warn' | 'error'>;
+}
+
+/** A worker pool on BullMQ: the {@link TaskPlacement} to pass to `TaskSupport`, plus its queues for dashboards. */
+export interface WorkerPool extends TaskPlacement {
+  /** The BullMQ queue of a tool (created on first use), e.g. to mount in Bull Board. */
+  queue(tool: string): Queue<TaskJob>;
+  /** Jobs waiting for a worker, per tool queue opened here. */
+  depth(): Promise<Record<string, number>>;
+  /** Tool queues this process takes jobs from (0 on a front). */
+  readonly workerCount: number;
+}
+
+const QUEUE_PREFIX = 'tool-';
+
+/**
+ * Runs task work on workers through BullMQ: one queue per task tool (so concurrency and rate limits
+ * are per tool), one job per task, whose id is the task id. BullMQ's lock and stalled-job check are
+ * the pool's only crash detection: a job whose worker died goes back to the queue and runs again on
+ * another worker if the tool is `restartable`, else its task fails with a clear message.
+ *
+ * @example
+ * // front: serves MCP, runs no work
+ * const backend = createRedisTaskBackend({ url });
+ * const tasks = new TaskSupport({ ...backend.options, placement: createWorkerPool({ role: 'front', connection: { url } }) });
+ * // worker: registers the same task tools on a server it never connects
+ * const tasks = new TaskSupport({ ...backend.options, placement: createWorkerPool({ role: 'worker', connection: { url } }) });
+ */
+export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
+  const prefix = options.prefix ?? 'mta-jobs';
+  const logger = options.logger ?? console;
+  const concurrency = options.concurrency ?? 10;
+  const keepSeconds = options.keepFinishedJobsSeconds ?? 3_600;
+  const queues = new Map<string, Queue<TaskJob>>();
+  const workers = new Map<string, Worker<TaskJob>>();
+  const settings: Promise<unknown>[] = [];
+  let closed = false;
+
+  const queueOf = (tool: string): Queue<TaskJob> => {
+    let queue = queues.get(tool);
+    if (!queue) {
+      queue = new Queue<TaskJob>(`${QUEUE_PREFIX}${tool}`, { connection: options.connection, prefix });
+      // A queue's connection error is reported, never an unhandled 'error' event.
+      queue.on('error', (error) => logger.error(`mcp-task-actors: worker pool queue of ${tool}`, error));
+      queues.set(tool, queue);
+    }
+    return queue;
+  };
+
+  return {
+    role: options.role,
+    queue: queueOf,
+    get workerCount() {
+      return workers.size;
+    },
+
+    async dispatch(job) {
+      await queueOf(job.tool).add(job.tool, job, {
+        jobId: job.taskId,
+        // Failures are the task's own business (stored in its outcome); the job itself never retries.
+        attempts: 1,
+        removeOnComplete: { age: keepSeconds },
+        removeOnFail: { age: keepSeconds },
+      });
+    },
+
+    async withdraw(taskId) {
+      // Removes a job that is still waiting; an active (locked) job is left to its worker, which
+      // gets the cancel as a command.
+      await Promise.all([...queues.values()].map((queue) => queue.remove(taskId).catch(() => 0)));
+    },
+
+    serve(tool, handlers) {
+      if (options.role !== 'worker' || workers.has(tool) || closed) return;
+      const own = options.tools?.[tool] ?? {};
+      const queue = queueOf(tool);
+      // Queue-wide settings live in Redis; every worker writes the same values.
+      if (own.globalConcurrency !== undefined) settings.push(queue.setGlobalConcurrency(own.globalConcurrency).catch(report(logger, tool)));
+      if (own.rateLimit) settings.push(queue.setGlobalRateLimit(own.rateLimit.max, own.rateLimit.durationMs).catch(report(logger, tool)));
+      const worker = new Worker<TaskJob>(`${QUEUE_PREFIX}${tool}`, (job: Job<TaskJob>) => runJob(job, handlers), {
+        connection: options.connection,
+        prefix,
+        concurrency: own.concurrency ?? concurrency,
+        lockDuration: options.lockDurationMs ?? 10_000,
+        stalledInterval: options.stalledIntervalMs ?? 5_000,
+        maxStalledCount: options.maxStalledCount ?? 2,
+      });
+      worker.on('error', (error) => logger.error(`mcp-task-actors: worker of ${tool}`, error));
+      // A job BullMQ fails itself (stalled too often) never reaches the processor again: its task
+      // must not stay `working` for ever.
+      worker.on('failed', (job, error) => {
+        if (!job) return;
+        handlers.abandoned(job.data, error.message).catch(report(logger, tool));
+      });
+      workers.set(tool, worker);
+    },
+
+    async depth() {
+      const counts = await Promise.all([...queues.entries()].map(async ([tool, queue]) => [tool, await queue.getWaitingCount()] as const));
+      return Object.fromEntries(counts);
+    },
+
+    async close() {
+      closed = true;
+      await Promise.allSettled(settings);
+      // Force: running jobs are not awaited (their tasks end as on any shutdown, or stall and run
+      // again elsewhere if the process dies first).
+      await Promise.allSettled([...workers.values()].map((worker) => worker.close(true)));
+      await Promise.allSettled([...queues.values()].map((queue) => queue.close()));
+      workers.clear();
+      queues.clear();
+    },
+  };
+}
+
+/** Runs a job: a second start of the same job means its earlier worker died (the job stalled). */
+async function runJob(job: Job<TaskJob>, handlers: JobHandlers): Promise<void> {
+  await handlers.run(job.data, { rerun: job.attemptsStarted > 1 || job.stalledCounter > 0 });
+}
+
+function report(logger: Pick<Console, 'error'>, tool: string): (error: unknown) => void {
+  return (error) => logger.error(`mcp-task-actors: worker pool of ${tool}`, error);
+}

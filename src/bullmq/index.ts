@@ -1,0 +1,8 @@
+/**
+ * Worker pools on BullMQ: run task work on separate worker processes, apart from the MCP fronts.
+ * `bullmq` is an optional peer dependency: install it to use this entry point.
+ * @packageDocumentation
+ */
+export { createWorkerPool } from './BullmqWorkerPool.js';
+export type { ToolQueueOptions, WorkerPool, WorkerPoolOptions } from './BullmqWorkerPool.js';
+export type { JobHandlers, TaskJob, TaskPlacement } from '../backends/TaskPlacement.js';

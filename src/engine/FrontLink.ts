@@ -1,0 +1,65 @@
+import type { TaskCluster } from '../backends/TaskCluster.js';
+import type { TaskPlacement } from '../backends/TaskPlacement.js';
+import { isTerminal } from '../types.js';
+import type { TaskRecord } from '../types.js';
+import { jobOf } from './WorkerLink.js';
+import type { TaskSession, TaskSpec } from './TaskSpec.js';
+
+/**
+ * The front's side of a worker pool: hands each new task to the pool and keeps the session of
+ * the client that created it, so the status changes a worker reports (a `status` command on
+ * this instance's cluster channel) reach that client as they would in process. A session is
+ * dropped once its task ended or its ttl ran out.
+ */
+export class FrontLink {
+  private readonly sessions = new Map<string, { session: TaskSession; timer: ReturnType<typeof setTimeout> }>();
+
+  constructor(
+    private readonly placement: TaskPlacement,
+    private readonly cluster: TaskCluster,
+    /** Watchers of the task on this instance (e.g. `subscriptions/listen`). */
+    private readonly changed: (record: TaskRecord) => void,
+    private readonly logger: Pick<Console, 'warn' | 'error'>,
+  ) {}
+
+  /** Hands a stored task to the pool; the job names this instance as the one to report to. */
+  async dispatch(record: TaskRecord, spec: TaskSpec): Promise<void> {
+    // setTimeout fires at once beyond 2^31-1 ms (~24.8 days): a longer ttl keeps the session that long.
+    const timer = setTimeout(() => this.sessions.delete(record.taskId), Math.min(record.ttl, 2 ** 31 - 1));
+    timer.unref?.();
+    this.sessions.set(record.taskId, { session: spec.session, timer });
+    try {
+      await this.placement.dispatch({ ...jobOf(record, spec), front: this.cluster.instanceId });
+    } catch (error) {
+      this.drop(record.taskId);
+      throw error;
+    }
+  }
+
+  /** A worker (or this front's own cancel) changed the stored status of a task created here. */
+  status(record: TaskRecord): void {
+    this.changed(record);
+    const entry = this.sessions.get(record.taskId);
+    if (!entry) return;
+    if (isTerminal(record.status)) this.drop(record.taskId);
+    entry.session
+      .statusChanged(record)
+      .catch((error: unknown) => this.logger.warn(`mcp-task-actors: status of task ${record.taskId} not sent: ${String(error)}`));
+  }
+
+  /** A cancel settled a task no actor here runs: drop its job if no worker took it yet. */
+  async cancelled(taskId: string, record: TaskRecord | undefined, runnerTold: boolean | undefined): Promise<void> {
+    if (record) this.status(record);
+    if (runnerTold === false) await this.placement.withdraw(taskId);
+  }
+
+  close(): void {
+    for (const taskId of [...this.sessions.keys()]) this.drop(taskId);
+  }
+
+  private drop(taskId: string): void {
+    const entry = this.sessions.get(taskId);
+    if (entry) clearTimeout(entry.timer);
+    this.sessions.delete(taskId);
+  }
+}

@@ -1,0 +1,106 @@
+import type { TaskCluster } from '../backends/TaskCluster.js';
+import type { JobHandlers, TaskJob } from '../backends/TaskPlacement.js';
+import { isTerminal } from '../types.js';
+import type { TaskRecord } from '../types.js';
+import { ErrorCode } from '../wire.js';
+import type { EngineCore } from './ClusterLink.js';
+import { LiveTask } from './LiveTask.js';
+import type { TaskSession, TaskSpec } from './TaskSpec.js';
+
+/** The status text of a task dispatched to a worker pool until a worker starts it. */
+export const WAITING_FOR_WORKER = 'Waiting for a worker';
+
+/** What a worker needs beyond the cluster glue: the work of any registered task tool. */
+export interface WorkerCore extends EngineCore {
+  readonly jobWork: ((tool: string, args: unknown) => TaskSpec['run'] | undefined) | undefined;
+}
+
+/**
+ * A worker's session: the client is connected to a front, not here. Logs and progress go to the
+ * shared queue (a `tasks/result` on any front delivers them); input requests wait there too.
+ * Status changes are reported to the front that created the task, which tells its client.
+ */
+function workerSession(job: TaskJob, cluster: TaskCluster): TaskSession {
+  const front = job.front;
+  return {
+    clientCapabilities: () => job.clientCapabilities,
+    notify: async () => false,
+    statusChanged: async (record) => {
+      if (front !== undefined) await cluster.tell?.(front, job.taskId, { type: 'status', record });
+    },
+  };
+}
+
+/**
+ * The engine's side of a worker pool: runs a job a front handed over, under this instance's root
+ * actor. The runner is written into the task's hash (it fences the writes of a worker that lost the
+ * job, and routes cancels and answers here) but takes no lease: the queue's stalled-job check, not
+ * the lease sweep, finds a dead worker, so there is one crash mechanism.
+ */
+export class WorkerLink implements JobHandlers {
+  constructor(
+    private readonly core: WorkerCore,
+    private readonly cluster: TaskCluster,
+  ) {}
+
+  /** Runs the job's task here; resolves once it ended (or at once when there is nothing to run). */
+  async run(job: TaskJob, attempt: { rerun: boolean }): Promise<void> {
+    const { store, queue } = this.core;
+    const { taskId } = job;
+    const record = await store.get(taskId);
+    // Gone, already over (cancelled while queued, expired), or already running here.
+    if (!record || isTerminal(record.status) || this.core.isLive(taskId)) return;
+    // A runner in the record means a worker took this task before and stopped (its job stalled).
+    const rerun = attempt.rerun || record.runner !== undefined;
+    const run = this.core.isClosing() ? undefined : this.core.jobWork?.(job.tool, job.args);
+    if (!run) return this.fail(job, `No worker could run tool ${job.tool}: it is not registered on the worker that took the job`);
+    if (rerun && !job.restartable) return this.fail(job, 'The worker running this task stopped before it finished');
+    const deadline = Date.parse(record.createdAt) + record.ttl;
+    await this.cluster.claim(taskId, { lease: false, until: deadline });
+    if (rerun) {
+      // Requests the dead worker asked are void: the work starts over and asks again.
+      await queue.clear(taskId);
+      await store.update(taskId, 'working', 'Restarted after its worker stopped', this.cluster.instanceId);
+    } else await store.update(taskId, 'working', 'Started on a worker', this.cluster.instanceId);
+    const live = new LiveTask({
+      owner: record.owner,
+      tool: job.tool,
+      session: workerSession(job, this.cluster),
+      run,
+      ...(job.restartable ? { restart: { tool: job.tool, args: job.args } } : {}),
+    });
+    this.core.run(taskId, live, deadline);
+    await live.ended;
+  }
+
+  /** The queue gave up on the job: fail the task unless it already ended. */
+  async abandoned(job: TaskJob, reason: string): Promise<void> {
+    if (this.core.isLive(job.taskId)) return;
+    const record = await this.core.store.get(job.taskId);
+    if (record && !isTerminal(record.status)) await this.fail(job, `The worker pool gave up on this task: ${reason}`);
+  }
+
+  /** Fails a task no actor runs, and tells its front (whose client may wait for the status). */
+  private async fail(job: TaskJob, message: string): Promise<void> {
+    const { taskId } = job;
+    const record = await this.core.store.settle(taskId, 'failed', message, {
+      type: 'error',
+      error: { code: ErrorCode.InternalError, message, data: { taskId } },
+    });
+    await this.core.queue.clear(taskId);
+    if (record) await workerSession(job, this.cluster).statusChanged(record);
+  }
+}
+
+/** A worker pool's job for a task just created on this front. */
+export function jobOf(record: TaskRecord, spec: TaskSpec): TaskJob {
+  const capabilities = spec.session.clientCapabilities();
+  return {
+    taskId: record.taskId,
+    tool: spec.tool ?? '',
+    args: spec.args,
+    owner: record.owner,
+    ...(capabilities ? { clientCapabilities: capabilities } : {}),
+    restartable: spec.restart !== undefined,
+  };
+}
