@@ -19,6 +19,7 @@ import { ClusterLink } from './ClusterLink.js';
 import { ExpirySchedule } from './ExpirySchedule.js';
 import { LiveTask } from './LiveTask.js';
 import { cancelledOutcome } from './outcomes.js';
+import { requestIdFor } from './requestIds.js';
 import { StoreWriter } from './StoreWriter.js';
 import { TaskActions } from './TaskActions.js';
 import type { TaskSpec } from './TaskSpec.js';
@@ -103,7 +104,7 @@ export class TaskEngine {
       queue,
       logger: options.logger,
       maxQueuedNotifications: options.maxQueuedNotifications,
-      nextRequestId: () => `${this.requestPrefix}${++this.requestCount}`,
+      nextRequestId: (taskId) => requestIdFor(this.requestPrefix, ++this.requestCount, taskId),
       send,
     };
     // Never rejects (see expire); the catch is a last guard, since a timer's rejection ends the process.

@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { TaskSession } from '../../engine/TaskEngine.js';
 import { mcpError } from '../../errors.js';
 import { InvalidCursorError } from '../../backends/TaskStore.js';
@@ -45,7 +45,7 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
   const record = await deps.engine.start({
     owner: scope.owner,
     ...(task.ttl === undefined ? {} : { ttl: task.ttl }),
-    session: rev2025Session(server.router),
+    session: rev2025Session(server.router, deps.statelessClientCapabilities),
     ...(progressToken === undefined ? {} : { progressToken }),
     run: (context) => deps.safeguards.runTask(name, context, (t) => tool.run(args, t)),
     ...(tool.restartable ? { restart: { tool: name, args } } : {}),
@@ -87,9 +87,10 @@ export async function cancelTask(deps: ProtocolDeps, scope: RequestScope): Promi
 }
 
 /** How a 2025-11-25 task reaches its client outside `tasks/result`: the server's session, status pushed as `notifications/tasks/status`. */
-function rev2025Session(router: SessionRouter): TaskSession {
+function rev2025Session(router: SessionRouter, stateless: ClientCapabilities | undefined): TaskSession {
   return {
-    clientCapabilities: () => router.clientCapabilities(),
+    // Undefined only where no initialize came on this connection: stateless HTTP (options.ts statelessClientCapabilities).
+    clientCapabilities: () => router.clientCapabilities() ?? stateless,
     notify: (notification) => router.send(notification),
     request: (taskId, request) => router.request(taskId, request),
     statusChanged: async (record) => void (await router.send({ method: 'notifications/tasks/status', params: toTask(record) })),
