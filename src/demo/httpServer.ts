@@ -36,9 +36,15 @@ export interface ServeHttpOptions {
    * `access` says whether this request may see the operator surface.
    */
   routes?: (req: IncomingMessage, res: ServerResponse, access: OperatorAccess) => boolean | Promise<boolean>;
+  /**
+   * Serve without sessions (`sessionIdGenerator: undefined`): every POST gets a server and transport
+   * of its own, GET and DELETE answer 405. Elicitation answers then arrive as their own POSTs and are
+   * bound to the authenticated principal (anonymous callers: the task id is the only capability).
+   */
+  stateless?: boolean;
 }
 
-/** Serves `createSession()` servers at `http://host:port/mcp` (stateful sessions). */
+/** Serves `createSession()` servers at `http://host:port/mcp` (stateful sessions, or one server per POST when `stateless`). */
 export async function serveHttp(
   tasks: TaskSupport,
   createSession: (tasks: TaskSupport) => McpServer,
@@ -68,6 +74,7 @@ export async function serveHttp(
     }
     const auth = options.authenticate?.(req);
     if (auth) (req as IncomingMessage & { auth?: AuthInfo }).auth = auth;
+    if (options.stateless) return serveStateless(req, res);
     const sessionId = header(req, 'mcp-session-id');
     // The body is never read here: the SDK transport reads it with its limit (413 over 4 MB) and
     // answers malformed JSON (400, -32700) and a first request that is not initialize (400).
@@ -88,6 +95,16 @@ export async function serveHttp(
     await server.connect(transport);
     await transport.handleRequest(req, res);
     if (!transport.sessionId) await server.close(); // not an initialize: nothing to keep
+  }
+
+  async function serveStateless(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'POST') return jsonError(res, 405, -32000, 'Method not allowed: this server is stateless (POST only)');
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    const server = createSession(tasks);
+    // Closed with its response: a tasks/result stream stays open until the task is done.
+    res.once('close', () => void transport.close().then(() => server.close()));
+    await server.connect(transport);
+    await transport.handleRequest(req, res);
   }
 
   await new Promise<void>((resolve) => http.listen(options.port ?? 3000, options.host ?? '127.0.0.1', resolve));
