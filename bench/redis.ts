@@ -6,6 +6,7 @@
  * Then the scale-out figures (bench/scaleOut.ts): 1, 2 and 4 instance processes on that Redis and
  * on a three-master cluster it starts too, with Redis's own command and CPU counts.
  */
+import { cpus, loadavg } from 'node:os';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -147,9 +148,10 @@ async function scaleOutReport(single: RedisServer): Promise<void> {
       x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
     const table = [
       '',
+      `Load average at the end of the run: ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores (shared with other work).`,
       `Scale-out: instance processes (the demo server + a timing tool) on Streamable HTTP, ${8} lifecycles in flight per instance,`,
       'created on instance i and read on i+1; CPU per lifecycle from /proc (instances), process.cpuUsage (this client) and',
-      'INFO cpu (Redis, all masters); commands and scripts from INFO commandstats (script-internal and MULTI-queued commands',
+      'INFO cpu (Redis, all masters), less the idle rate measured just before; commands and scripts from INFO commandstats (script-internal and MULTI-queued commands',
       `included); wake = work returned → tasks/result received, ${20} ms work, 100 sequential runs.`,
       '',
       '| backend | instances | lifecycles/s | instance CPU µs/lc | client CPU µs/lc | Redis CPU µs/lc | busiest master µs/lc | commands/lc | scripts/lc | wake p50 ms | wake p99 ms |',

@@ -3,7 +3,8 @@
  * bench/scaleInstance.ts: the demo server plus a timing tool) on one Redis and on a three-master
  * Redis Cluster. Per setup: lifecycles/s under a closed loop, CPU per lifecycle of the instances,
  * of this bench client and of Redis (`INFO cpu`), Redis commands and scripts per lifecycle (`INFO
- * commandstats`, after `CONFIG RESETSTAT`), and the `tasks/result` wake (work returned → result
+ * commandstats`, after `CONFIG RESETSTAT`; CPU with the idle rate measured just before taken
+ * off), and the `tasks/result` wake (work returned → result
  * received, created on one instance and read on the next) at light load. Round trips per
  * lifecycle come from `MONITOR` (bench/redisStats.ts says what counts as one).
  */
@@ -49,6 +50,7 @@ const TOKEN = 'bench-token';
 const CONCURRENCY_PER_INSTANCE = 8;
 const MEASURE_MS = 5000;
 const WAKE_RUNS = 100;
+const IDLE_MS = 3000;
 const WAKE_WORK_MS = 20;
 const CLOCK_TICK_US = 10_000; // /proc/<pid>/stat counts in USER_HZ = 100 on Linux
 
@@ -145,6 +147,14 @@ export async function measureScale(target: RedisTarget, n: number, prefix: strin
       return done;
     };
     await run(2000); // warm-up: JIT, connections, scripts loaded
+    // What Redis and the instances burn with no request at all (serverCron, lease sweeps, cluster
+    // refreshes), per second: subtracted below, else a slow run would bill it to its few lifecycles.
+    const idleBefore = { redis: await redisCpu(nodes), instances: instances.map((i) => processCpuUs(i.pid)), at: performance.now() };
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+    const idleSeconds = (performance.now() - idleBefore.at) / 1000;
+    const idleRedis = (await redisCpu(nodes)).map((cpu, i) => (cpu - idleBefore.redis[i]!) / idleSeconds);
+    const idleInstances =
+      instances.reduce((sum, instance, i) => sum + processCpuUs(instance.pid) - idleBefore.instances[i]!, 0) / idleSeconds;
     await Promise.all(nodes.map((node) => node.config('RESETSTAT')));
     const before = { redis: await redisCpu(nodes), instances: instances.map((i) => processCpuUs(i.pid)), self: selfCpuUs() };
     const started = performance.now();
@@ -152,8 +162,8 @@ export async function measureScale(target: RedisTarget, n: number, prefix: strin
     const seconds = (performance.now() - started) / 1000;
     const after = { redis: await redisCpu(nodes), instances: instances.map((i) => processCpuUs(i.pid)), self: selfCpuUs() };
     const stats = sumCommandStats(await Promise.all(nodes.map(async (node) => parseCommandStats(await node.info('commandstats')))));
-    const redisDeltas = after.redis.map((cpu, i) => cpu - before.redis[i]!);
-    const instanceCpu = after.instances.reduce((sum, cpu, i) => sum + cpu - before.instances[i]!, 0);
+    const redisDeltas = after.redis.map((cpu, i) => Math.max(0, cpu - before.redis[i]! - idleRedis[i]! * seconds));
+    const instanceCpu = Math.max(0, after.instances.reduce((sum, cpu, i) => sum + cpu - before.instances[i]!, 0) - idleInstances * seconds);
     const commands = [...stats.values()].reduce((a, b) => a + b, 0);
 
     const wakes: number[] = [];
