@@ -188,8 +188,11 @@ export async function measureScale(target: RedisTarget, n: number, prefix: strin
   }
 }
 
-/** Round trips per lifecycle (created and read on one instance, instant work), from MONITOR on every master. */
-export async function roundTrips(target: RedisTarget, prefix: string, extraEnv: Record<string, string> = {}): Promise<number> {
+/**
+ * Round trips per lifecycle (created and read on one instance), from MONITOR on every master.
+ * `workMs` 0: the task has ended when `tasks/result` comes; more: `tasks/result` waits for it.
+ */
+export async function roundTrips(target: RedisTarget, prefix: string, extraEnv: Record<string, string> = {}, workMs = 0): Promise<number> {
   const RUNS = 20;
   const instance = await startInstance({ ...target.env, ...extraEnv, MTA_PREFIX: prefix });
   const client = await connect(instance.url);
@@ -206,7 +209,7 @@ export async function roundTrips(target: RedisTarget, prefix: string, extraEnv: 
       monitors.push(monitor);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
-    for (let i = 0; i < RUNS; i++) await lifecycle(client, client, 0);
+    for (let i = 0; i < RUNS; i++) await lifecycle(client, client, workMs);
     await new Promise((resolve) => setTimeout(resolve, 100));
     return countRoundTrips(lines) / RUNS;
   } finally {
