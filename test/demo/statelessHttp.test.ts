@@ -3,12 +3,13 @@
  * sampling answered by their own POSTs without a session, bound to the bearer principal. The same
  * cases run across two instances on Redis in test/redis/statelessAnswers.test.ts.
  */
-import { afterAll, afterEach, beforeAll, describe, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskSupport } from '../../src/index.js';
 import { demoBearerAuth } from '../../src/demo/bearerAuth.js';
 import { serveHttp } from '../../src/demo/httpServer.js';
 import type { RunningHttpServer } from '../../src/demo/httpServer.js';
 import { createDemoMcpServer } from '../../src/demo/tools.js';
+import { startDemoProcess } from '../support/demoProcess.js';
 import { testTaskSupport } from '../support/harness.js';
 import {
   anonymousTaskAnsweredAnonymously,
@@ -51,5 +52,27 @@ describe('the demo served statelessly, in memory', () => {
 
   it('an anonymous caller’s task is answered by an anonymous POST', async () => {
     await anonymousTaskAnsweredAnonymously(scene);
+  });
+});
+
+// A demo process starts in several seconds on a loaded machine.
+describe('npm start -- --stateless (in memory)', { timeout: 45_000 }, () => {
+  it('serves statelessly: an elicitation answered by a POST of its own, as the demo process runs it', async () => {
+    const demo = await startDemoProcess({}, ['--stateless']);
+    try {
+      expect(demo.output()).toContain('stateless Streamable HTTP, in-memory task store');
+      const own: StatelessScene = { a: demo.url, b: demo.url, clients: [] };
+      try {
+        await elicitationAcrossInstances(own, 'a');
+      } finally {
+        for (const client of own.clients) await client.close().catch(() => {});
+      }
+    } finally {
+      await demo.stop();
+    }
+  });
+
+  it('refuses --stateless with --sdk v2, saying why', async () => {
+    await expect(startDemoProcess({}, ['--stateless', '--sdk', 'v2'])).rejects.toThrow(/--stateless is for the SDK v1 demo/);
   });
 });
