@@ -5,7 +5,7 @@ import { createTaskSupervisor } from './taskSupervisor.js';
 
 /** Events the root TaskSupport actor accepts. */
 export type TaskSupportEvent =
-  | { type: 'task.start'; taskId: string }
+  | { type: 'task.start'; taskId: string; tool?: string }
   | { type: 'task.send'; taskId: string; event: TaskMachineEvent }
   | { type: 'close'; reason: string };
 

@@ -51,7 +51,7 @@ async function runV1Demo(): Promise<void> {
     operator,
     routes: async (req, res, access) => healthRoute(tasks, req, res, access) || observe.routes(req, res, access),
     authenticate: demoBearerAuth,
-    stateless,
+    sessions: !stateless,
   });
   const mode = stateless ? 'stateless Streamable HTTP' : 'Streamable HTTP';
   console.log(`mcp-task-actors demo: MCP endpoint ${running.url} (${mode}, ${backend.description})`);

@@ -344,7 +344,8 @@ export class TaskEngine {
   private run(taskId: string, live: LiveTask, deadline: number): void {
     this.live.set(taskId, live);
     this.expiry.schedule(taskId, deadline);
-    this.actor.send({ type: 'task.start', taskId });
+    const tool = live.spec.tool ?? live.spec.restart?.tool;
+    this.actor.send(tool === undefined ? { type: 'task.start', taskId } : { type: 'task.start', taskId, tool });
   }
 
   private send(taskId: string, event: TaskMachineEvent): void {

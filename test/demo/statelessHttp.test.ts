@@ -28,7 +28,7 @@ beforeAll(async () => {
   http = await serveHttp(tasks, (t) => createDemoMcpServer(t, { secondMs: 20 }), {
     port: 0,
     authenticate: demoBearerAuth,
-    stateless: true,
+    sessions: false,
   });
   scene = { a: http.url, b: http.url, clients: [] };
 });

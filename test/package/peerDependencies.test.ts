@@ -61,6 +61,17 @@ describe('package.json: what a user installs', () => {
   });
 });
 
+describe('@modelcontextprotocol/ext-tasks: used by the tests only (docs/protocols.md, "Official schemas")', () => {
+  it('is a devDependency, and no entry point (main, client, redis, inspect, machines) loads it at run time', () => {
+    expect(manifest.devDependencies['@modelcontextprotocol/ext-tasks']).toBeDefined();
+    expect(manifest.dependencies['@modelcontextprotocol/ext-tasks']).toBeUndefined();
+    expect(manifest.peerDependencies['@modelcontextprotocol/ext-tasks']).toBeUndefined();
+    for (const entry of ['src/index.ts', 'src/client/index.ts', 'src/redis/index.ts', 'src/inspect/index.ts', 'machines/index.ts']) {
+      expect(runtimePackages(entry), entry).not.toContain('@modelcontextprotocol/ext-tasks');
+    }
+  });
+});
+
 describe("the README's Dependencies section", () => {
   it('states each peer range as package.json does, and why the v1 SDK is not optional', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');

@@ -1,6 +1,7 @@
 import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { TaskSession } from '../../engine/TaskEngine.js';
 import { mcpError } from '../../errors.js';
+import type { TaskRecord } from '../../types.js';
 import { InvalidCursorError } from '../../backends/TaskStore.js';
 import { ANONYMOUS_OWNER, listUnavailable } from '../../session/caller.js';
 import type { ProtocolHandlers, RequestScope } from '../../session/dispatch.js';
@@ -44,11 +45,12 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
   const progressToken = params._meta?.progressToken;
   const record = await deps.engine.start({
     owner: scope.owner,
+    tool: name,
     ...(task.ttl === undefined ? {} : { ttl: task.ttl }),
     session: rev2025Session(server.router, deps.statelessClientCapabilities),
     ...(progressToken === undefined ? {} : { progressToken }),
     run: (context) => deps.safeguards.runTask(name, context, (t) => tool.run(args, t)),
-    ...(tool.restartable ? { restart: { tool: name, args } } : {}),
+    ...(tool.restartable ? { restart: restartSpec(name, args, server.router, deps.statelessClientCapabilities) } : {}),
   });
   return checkToolCallResult(true, { task: toTask(record) });
 }
@@ -84,6 +86,17 @@ export async function listTasks(deps: ProtocolDeps, scope: RequestScope): Promis
 export async function cancelTask(deps: ProtocolDeps, scope: RequestScope): Promise<Record<string, unknown>> {
   const params = parseParams('tasks/cancel', taskIdParams, scope.request.params);
   return toTask(await deps.engine.cancel(params.taskId, scope.owner));
+}
+
+/** What another instance needs to rerun the task: the tool, its arguments, the client's capabilities (stateless: the assumed ones). */
+function restartSpec(
+  tool: string,
+  args: unknown,
+  router: SessionRouter,
+  stateless: ClientCapabilities | undefined,
+): NonNullable<TaskRecord['restart']> {
+  const capabilities = router.clientCapabilities() ?? stateless;
+  return capabilities === undefined ? { tool, args } : { tool, args, capabilities };
 }
 
 /** How a 2025-11-25 task reaches its client outside `tasks/result`: the server's session, status pushed as `notifications/tasks/status`. */

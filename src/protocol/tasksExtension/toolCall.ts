@@ -52,10 +52,11 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
   const progressToken = params._meta?.progressToken;
   const record = await engine.start({
     owner,
+    tool: params.name,
     session,
     ...(progressToken === undefined ? {} : { progressToken }),
     run: (context) => deps.safeguards.runTask(params.name, context, (task) => tool.run(args, task)),
-    ...(tool.restartable ? { restart: { tool: params.name, args } } : {}),
+    ...(tool.restartable ? { restart: { tool: params.name, args, capabilities } } : {}),
   });
   if (tool.taskSupport === 'required') return createTaskResult(record);
 
