@@ -19,3 +19,12 @@ export type {
   TaskSupervisorLogic,
   TaskSupervisorSnapshot,
 } from './taskSupervisor.js';
+export { clientTaskMachine } from './clientTask.js';
+export type {
+  ClientTaskMachine,
+  ClientTaskMachineContext,
+  ClientTaskMachineEvent,
+  ClientTaskMachineInput,
+  ClientTaskSettleParams,
+  ClientTaskSnapshot,
+} from './clientTask.js';

@@ -9,17 +9,21 @@ export {
   CallToolRequestParamsSchema,
   CallToolRequestSchema,
   CallToolResultSchema,
+  CancelTaskResultSchema,
   CreateTaskResultSchema,
   ClientCapabilitiesSchema,
   CreateMessageResultSchema,
   CreateMessageResultWithToolsSchema,
   ElicitResultSchema,
   ErrorCode,
+  GetTaskResultSchema,
   InitializeRequestSchema,
   JSONRPCRequestSchema,
   ListToolsRequestSchema,
   McpError,
   RELATED_TASK_META_KEY,
+  TaskSchema,
+  TaskStatusNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 /** The SDK's own JSON Schema validator (Ajv), as the SDK's `Server.elicitInput` checks an answer's content. */
 export { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';

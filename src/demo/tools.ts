@@ -57,8 +57,10 @@ export function registerDemoTaskTools(tasks: TaskSupport, server: AnyServer, opt
       inputSchema: { action: z.string().min(1) },
       taskSupport: 'required',
     },
+    // A client that runs elicitations as tasks of its own (tasks.requests.elicitation.create) gets
+    // a task-augmented request, followed to its end; any other client a plain elicitation.
     async ({ action }, task) => {
-      const answer = await task.elicit({
+      const answer = await task.elicitAsTask({
         message: `Approve: ${action}?`,
         requestedSchema: {
           type: 'object',
@@ -80,7 +82,8 @@ export function registerDemoTaskTools(tasks: TaskSupport, server: AnyServer, opt
       taskSupport: 'required',
     },
     async ({ text }, task) => {
-      const reply = await task.createMessage({
+      // As a client-side task when the client declares tasks.requests.sampling.createMessage, else plain.
+      const reply = await task.createMessageAsTask({
         messages: [{ role: 'user', content: { type: 'text', text: `Summarize:\n\n${text}` } }],
         maxTokens: 200,
       });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createActor } from 'xstate';
-import type { Actor, InspectionEvent, Observer } from 'xstate';
+import type { Actor, AnyActorRef, InspectionEvent, Observer } from 'xstate';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { taskMachine } from '../../machines/task.js';
 import type { AnnounceParams, SettleParams, TaskMachineEvent } from '../../machines/task.js';
@@ -15,6 +15,8 @@ import { invalidToolResult, mcpError, taskNotFound } from '../errors.js';
 import { isTerminal } from '../types.js';
 import type { Answer, TaskOutcome, TaskPage, TaskRecord } from '../types.js';
 import { CallToolResultSchema, ErrorCode } from '../wire.js';
+import { followClientTask } from './ClientTasks.js';
+import type { ClientTaskFollow } from './ClientTasks.js';
 import { ClusterLink } from './ClusterLink.js';
 import { ExpirySchedule } from './ExpirySchedule.js';
 import { LiveTask } from './LiveTask.js';
@@ -53,7 +55,7 @@ export interface TaskEngineOptions {
  * them. Per-task bookkeeping is in LiveTask.ts, the work's context in workContext.ts, ordered
  * writes in StoreWriter.ts, the cluster glue in ClusterLink.ts.
  *
- * Why this file is over 350 lines (about 370): the engine is the only owner of the store and queue,
+ * Why this file is over 350 lines (about 390): the engine is the only owner of the store and queue,
  * so every read a protocol needs (find, list, outcome, the waits, take/return/put back messages,
  * outstanding requests) is a short method here. Those ten delegations are the next thing to move
  * (to an `engine/taskStorage.ts` of plain functions over the engine's store and queue) when the
@@ -106,6 +108,7 @@ export class TaskEngine {
       maxQueuedNotifications: options.maxQueuedNotifications,
       nextRequestId: (taskId) => requestIdFor(this.requestPrefix, ++this.requestCount, taskId),
       send,
+      follow: (taskId, follow) => this.followClientTask(taskId, follow),
     };
     // Never rejects (see expire); the catch is a last guard, since a timer's rejection ends the process.
     this.expiry = new ExpirySchedule(
@@ -290,6 +293,15 @@ export class TaskEngine {
         ? { type: 'input.response', requestId, result: answer.result }
         : { type: 'input.error', requestId, error: mcpError(answer.error.code, answer.error.message, answer.error.data) },
     );
+  }
+
+  /**
+   * Follows a client-side task with an actor of `machines/clientTask.ts`, spawned under the task
+   * actor of `taskId` (or the root for a request outside tasks); resolves with its result.
+   */
+  followClientTask(taskId: string | undefined, follow: ClientTaskFollow): Promise<unknown> {
+    const parent = (): AnyActorRef => (taskId === undefined ? undefined : this.supervisorSnapshot().tasks.get(taskId)) ?? this.actor;
+    return followClientTask({ parent, defaultPollInterval: this.options.pollInterval, logger: this.options.logger }, follow);
   }
 
   /** Counts a `tasks/result` call attached to the task (notifications then go through the queue). */

@@ -1,6 +1,7 @@
 import type { CallToolResult, ClientCapabilities, ProgressToken, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import type { QueuedRequest } from '../backends/TaskMessageQueue.js';
 import type { TaskRecord } from '../types.js';
+import type { ClientChannel } from './ClientTasks.js';
 import type { TaskContext } from './TaskContext.js';
 
 /** The session a task was created in: how the task reaches its client outside `tasks/result`. */
@@ -15,6 +16,8 @@ export interface TaskSession {
    * where input is never pushed outside a response (the tasks extension: `tasks/get` shows it).
    */
   request?(taskId: string, request: QueuedRequest): Promise<boolean>;
+  /** Follows the client's own tasks (task-augmented requests); absent where the session cannot send plain requests to the client. */
+  client?: ClientChannel;
   /** The task's stored status changed (each protocol tells its client in its own words, or not at all). */
   statusChanged(record: TaskRecord): Promise<void>;
 }

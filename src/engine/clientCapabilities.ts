@@ -29,3 +29,12 @@ export function assertCanSample(capabilities: ClientCapabilities | undefined, pa
     throw new MissingClientCapabilityError('sampling.tools');
   }
 }
+
+/** Whether the client declared it runs `method` as a task (`tasks.requests.elicitation.create` / `.sampling.createMessage`). @internal */
+export function canRunAsTask(
+  capabilities: ClientCapabilities | undefined,
+  method: 'elicitation/create' | 'sampling/createMessage',
+): boolean {
+  const requests = capabilities?.tasks?.requests;
+  return method === 'elicitation/create' ? requests?.elicitation?.create !== undefined : requests?.sampling?.createMessage !== undefined;
+}

@@ -12,7 +12,11 @@ import type { TaskMachineEvent } from '../../machines/task.js';
 import type { QueuedMessage, TaskMessageQueue } from '../backends/TaskMessageQueue.js';
 import { RELATED_TASK_META_KEY } from '../wire.js';
 import { answerSchemaFor, invalidAnswer, isParseError } from './answers.js';
-import { assertCanElicit, assertCanSample } from './clientCapabilities.js';
+import { CreateTaskResultSchema } from '../wire.js';
+import { assertCanElicit, assertCanSample, canRunAsTask } from './clientCapabilities.js';
+import type { ClientChannel, ClientRequestOptions, ClientTaskFollow } from './ClientTasks.js';
+import type { ClientTaskOptions } from './TaskContext.js';
+import { MissingClientCapabilityError } from './TaskContext.js';
 import type { LiveTask } from './LiveTask.js';
 import type { TaskContext } from './TaskContext.js';
 
@@ -22,7 +26,11 @@ import type { TaskContext } from './TaskContext.js';
  */
 export interface RequestStream {
   notify(notification: ServerNotification): Promise<void>;
-  request<T>(request: { method: string; params?: Record<string, unknown> }, resultSchema: z.ZodType<T>): Promise<T>;
+  request<T>(
+    request: { method: string; params?: Record<string, unknown> },
+    resultSchema: z.ZodType<T>,
+    options?: ClientRequestOptions,
+  ): Promise<T>;
 }
 
 /** How one run of a tool's work reaches its client: a task's (queue, task actor) or an inline call's (its response stream). */
@@ -36,6 +44,11 @@ export interface WorkPort {
   /** Sends `method` to the client and resolves with its answer, checked against `schema`. */
   ask(method: string, params: object, schema: z.ZodType): Promise<unknown>;
   tell(notification: { method: string; params: Record<string, unknown> }): Promise<void>;
+  /**
+   * Sends `method` with `params.task` and follows the client's task to its result (checked against
+   * `schema`); absent where the session cannot follow client tasks (then the plain request is the fallback).
+   */
+  askAsTask?(method: string, params: object, schema: z.ZodType, ttl: number | undefined): Promise<unknown>;
 }
 
 /**
@@ -45,7 +58,7 @@ export interface WorkPort {
  */
 export function workContext(port: WorkPort): TaskContext {
   const progressToken = port.progressToken;
-  return {
+  const context: TaskContext = {
     taskId: port.taskId,
     signal: port.signal,
     status: (message) => port.status(message),
@@ -59,6 +72,20 @@ export function workContext(port: WorkPort): TaskContext {
       const method = 'sampling/createMessage';
       return port.ask(method, params, answerSchemaFor({ method, params })!) as Promise<CreateMessageResult | CreateMessageResultWithTools>;
     },
+    elicitAsTask: (params, options) => {
+      assertCanElicit(port.capabilities(), params);
+      const method = 'elicitation/create';
+      if (!asTask(port, method, options)) return context.elicit(params);
+      return port.askAsTask!(method, params, answerSchemaFor({ method, params })!, options?.ttl) as Promise<ElicitResult>;
+    },
+    createMessageAsTask: (params, options) => {
+      assertCanSample(port.capabilities(), params);
+      const method = 'sampling/createMessage';
+      if (!asTask(port, method, options)) return context.createMessage(params);
+      return port.askAsTask!(method, params, answerSchemaFor({ method, params })!, options?.ttl) as Promise<
+        CreateMessageResult | CreateMessageResultWithTools
+      >;
+    },
     log: (level, data, logger) =>
       port.tell({ method: 'notifications/message', params: logger === undefined ? { level, data } : { level, data, logger } }),
     progress: async (progress, total, message) => {
@@ -69,6 +96,26 @@ export function workContext(port: WorkPort): TaskContext {
       await port.tell({ method: 'notifications/progress', params });
     },
   };
+  return context;
+}
+
+/**
+ * Whether `method` goes out as a client task: the client declared it under `tasks.requests` and
+ * the port can follow one; else the plain request, or a refusal when the work asked for that.
+ */
+function asTask(port: WorkPort, method: 'elicitation/create' | 'sampling/createMessage', options: ClientTaskOptions | undefined): boolean {
+  if (port.askAsTask && canRunAsTask(port.capabilities(), method)) return true;
+  if (options?.fallback === 'refuse') {
+    throw new MissingClientCapabilityError(
+      method === 'elicitation/create' ? 'tasks.requests.elicitation.create' : 'tasks.requests.sampling.createMessage',
+    );
+  }
+  return false;
+}
+
+/** Adds the task augmentation to a request's params (`task: { ttl }`). */
+function withTask(params: object, ttl: number | undefined): Record<string, unknown> {
+  return { ...(params as Record<string, unknown>), task: ttl === undefined ? {} : { ttl } };
 }
 
 /** The `task` an `optional` tool gets when called without `task`: the same API over the plain call. @internal */
@@ -77,6 +124,7 @@ export function inlineContext(
   signal: AbortSignal,
   capabilities: () => ClientCapabilities | undefined,
   progressToken: ProgressToken | undefined,
+  clientTasks?: InlineClientTasks,
 ): TaskContext {
   let step = 0;
   const context: TaskContext = workContext({
@@ -93,8 +141,27 @@ export function inlineContext(
         throw isParseError(error) ? invalidAnswer(error) : error;
       }),
     tell: (notification) => stream.notify(notification as ServerNotification),
+    ...(clientTasks
+      ? {
+          // The request, the polls and the result all go on this call's own stream (open until the tool answers).
+          askAsTask: (method, params, schema, ttl) =>
+            clientTasks.follow({
+              create: (stop) => stream.request({ method, params: withTask(params, ttl) }, CreateTaskResultSchema, { signal: stop }),
+              channel: { request: (r, s, o) => stream.request(r, s, o), ...clientTasks.status },
+              capabilities: capabilities(),
+              resultSchema: schema,
+              signal,
+            }),
+        }
+      : {}),
   });
   return context;
+}
+
+/** What an inline call needs to follow client tasks: the engine's follower (under the root actor) and the session's status notifications. */
+export interface InlineClientTasks {
+  follow(follow: ClientTaskFollow): Promise<unknown>;
+  status: Pick<ClientChannel, 'onTaskStatus'>;
 }
 
 /** What a task's port needs of the engine. */
@@ -106,6 +173,8 @@ export interface TaskPortDeps {
   /** A request id unique over the engine's life, naming its task (requestIds.ts). */
   nextRequestId(taskId: string): string;
   send(taskId: string, event: TaskMachineEvent): void;
+  /** Follows a client task with an actor spawned under the task's own actor. */
+  follow(taskId: string, follow: ClientTaskFollow): Promise<unknown>;
 }
 
 /**
@@ -125,7 +194,45 @@ export function taskPort(deps: TaskPortDeps, taskId: string, live: LiveTask, sig
     },
     ask: (method, params, schema) => ask(deps, taskId, live, signal, method, params, schema),
     tell: (notification) => tell(deps, taskId, live, notification),
+    ...(live.spec.session.client
+      ? { askAsTask: (method, params, schema, ttl) => askAsTask(deps, taskId, live, signal, method, params, schema, ttl) }
+      : {}),
   };
+}
+
+/**
+ * A client task asked by a server task: the request goes out like any input request (queued for
+ * `tasks/result`, or pushed on the session's stream) and its answer is the CreateTaskResult; a
+ * hold keeps the server task `input_required` from before the request until the client's task
+ * ends, so the CreateTaskResult does not flip it back to `working` in between.
+ */
+async function askAsTask(
+  deps: TaskPortDeps,
+  taskId: string,
+  live: LiveTask,
+  signal: AbortSignal,
+  method: string,
+  params: object,
+  schema: z.ZodType,
+  ttl: number | undefined,
+): Promise<unknown> {
+  signal.throwIfAborted();
+  const holdId = deps.nextRequestId(taskId);
+  const held = new Promise<unknown>((resolve, reject) => live.inputs.set(holdId, { resolve, reject, parse: (r) => r }));
+  // Rejected with the other pending inputs when the task ends first: nobody waits on it.
+  held.catch(() => {});
+  deps.send(taskId, { type: 'input.request', requestId: holdId });
+  try {
+    return await deps.follow(taskId, {
+      create: () => ask(deps, taskId, live, signal, method, withTask(params, ttl), CreateTaskResultSchema),
+      channel: live.spec.session.client!,
+      capabilities: live.spec.session.clientCapabilities(),
+      resultSchema: schema,
+      signal,
+    });
+  } finally {
+    if (live.inputs.has(holdId)) deps.send(taskId, { type: 'input.response', requestId: holdId, result: undefined });
+  }
 }
 
 async function ask(

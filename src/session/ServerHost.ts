@@ -12,9 +12,17 @@ import type {
   RequestId,
   ServerCapabilities,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
+import type { ClientRequestOptions } from '../engine/ClientTasks.js';
 import type { RequestStream } from '../engine/workContext.js';
 
 export type { RequestStream };
+
+/** One issue of a failed `outputSchema` check (a zod issue's path and message), for the SDK line to word. */
+export interface OutputIssue {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
 
 /** The methods the dispatcher serves (each request classified once). */
 export type TaskMethod = 'tools/call' | 'tasks/get' | 'tasks/result' | 'tasks/list' | 'tasks/cancel' | 'tasks/update';
@@ -106,10 +114,28 @@ export interface ServerHost {
    * "Tool … is already registered" for a name `taken` reports (the task tools). No-op on a low-level Server.
    */
   refuseOwnTools(taken: (name: string) => boolean): void;
+  /**
+   * The text of the `isError` result this SDK line's McpServer gives for a result that fails the
+   * tool's output schema (`issues` undefined: no `structuredContent`), in that line's words.
+   */
+  outputErrorText(tool: string, issues: readonly OutputIssue[] | undefined): string;
+  /** Sends `notifications/tools/list_changed` if the server is connected (never throws; a lost send is dropped, as McpServer does). */
+  sendToolListChanged(): void;
   /** Rewrites every `initialize` result (e.g. drops `tasks.list` for anonymous callers). */
   transformInitialize(transform: (result: InitializeResult, caller: RequestCaller) => InitializeResult): void;
   /** Client capabilities declared at `initialize`; undefined before it and on stateless serving. */
   clientCapabilities(): ClientCapabilities | undefined;
   /** From now on, tells `listener` about each connection this server makes (v1: wraps `connect`). */
   listen(listener: ConnectionListener): void;
+  /**
+   * Sends a request to the client outside any incoming request (the session's standalone stream)
+   * and resolves with its result as `schema` parses it. Absent where the SDK line cannot.
+   */
+  request?<T>(
+    request: { method: string; params?: Record<string, unknown> },
+    schema: z.ZodType<T>,
+    options?: ClientRequestOptions,
+  ): Promise<T>;
+  /** From now on, calls `listener` with the params of each `notifications/tasks/status` the client sends. */
+  onTaskStatus?(listener: (params: unknown) => void): void;
 }

@@ -1,6 +1,10 @@
 import type { ClientCapabilities, JSONRPCNotification, RequestId, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import type { QueuedMessage, QueuedRequest } from '../backends/TaskMessageQueue.js';
+import type { ClientTaskSnapshot } from '../../machines/clientTask.js';
+import type { ClientChannel } from '../engine/ClientTasks.js';
 import type { TaskEngine } from '../engine/TaskEngine.js';
+import type { InlineClientTasks } from '../engine/workContext.js';
+import { TaskSchema } from '../wire.js';
 import type { Answer } from '../types.js';
 import { isUnavailable } from '../backends/storeGuard.js';
 import { taskIdOfRequest } from '../engine/requestIds.js';
@@ -159,6 +163,41 @@ export class SessionRouter implements ConnectionListener {
       return false;
     }
   }
+
+  /**
+   * How this session's client-side tasks are followed: requests on the standalone stream and the
+   * client's status notifications; undefined when the SDK line cannot send requests outside a call.
+   */
+  clientChannel(): ClientChannel | undefined {
+    const host = this.host;
+    if (!host.request) return undefined;
+    return { request: (request, schema, options) => host.request!(request, schema, options), onTaskStatus: this.onTaskStatus };
+  }
+
+  /**
+   * What an inline call needs to follow client tasks (its requests go on the call's own stream);
+   * undefined on an SDK line whose host cannot follow them (the same lines as {@link clientChannel}).
+   */
+  inlineClientTasks(): InlineClientTasks | undefined {
+    if (!this.host.request) return undefined;
+    return { follow: (follow) => this.engine.followClientTask(undefined, follow), status: { onTaskStatus: this.onTaskStatus } };
+  }
+
+  /** Subscribes to the client's `notifications/tasks/status` (the host's handler is installed at the first subscriber). */
+  private readonly onTaskStatus = (listener: (task: ClientTaskSnapshot) => void): (() => void) => {
+    if (!this.statusListeners) {
+      const listeners = (this.statusListeners = new Set());
+      this.host.onTaskStatus?.((params) => {
+        const parsed = TaskSchema.safeParse(params);
+        if (parsed.success) for (const each of [...listeners]) each(parsed.data as ClientTaskSnapshot);
+      });
+    }
+    const listeners = this.statusListeners;
+    listeners.add(listener);
+    return () => void listeners.delete(listener);
+  };
+
+  private statusListeners: Set<(task: ClientTaskSnapshot) => void> | undefined;
 
   /** Client capabilities declared at `initialize`. */
   clientCapabilities(): ClientCapabilities | undefined {

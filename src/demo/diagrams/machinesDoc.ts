@@ -1,4 +1,5 @@
 import type { AnyStateMachine } from 'xstate';
+import { clientTaskMachine } from '../../../machines/clientTask.js';
 import { taskMachine } from '../../../machines/task.js';
 import { taskSupportMachine } from '../../../machines/taskSupport.js';
 import { machineGraph } from './machineGraph.js';
@@ -19,6 +20,18 @@ const documented: { title: string; file: string; machine: AnyStateMachine; about
     file: 'machines/taskSupport.ts',
     machine: taskSupportMachine,
     about: 'One per `TaskSupport`. It invokes the task supervisor, which holds every task actor, and drains it on `close`.',
+  },
+  {
+    title: 'Client-task machine',
+    file: 'machines/clientTask.ts',
+    machine: clientTaskMachine,
+    about:
+      'One actor per task the *client* runs for the server (a task-augmented `elicitation/create` or ' +
+      '`sampling/createMessage`, from `task.elicitAsTask` / `task.createMessageAsTask`), spawned under the ' +
+      "server task that asked (or the root for an inline call). It follows the client's status notifications, " +
+      "polls `tasks/get` at the client's `pollInterval` while `working`, keeps a `tasks/result` open in " +
+      '`input_required`, fetches the result once the client reports `completed`/`failed`, gives up at the ' +
+      "client's ttl, and sends `tasks/cancel` when the server no longer needs the answer.",
   },
 ];
 

@@ -7,7 +7,15 @@ import { ANONYMOUS_OWNER, listUnavailable } from '../../session/caller.js';
 import type { ProtocolHandlers, RequestScope } from '../../session/dispatch.js';
 import { listParams, parseParams, taskIdParams } from '../../session/params.js';
 import type { SessionRouter } from '../../session/SessionRouter.js';
-import { checkToolCallResult, directToolCall, serverToolCall, toolArguments } from '../../session/toolCall.js';
+import {
+  checkToolCallResult,
+  directToolCall,
+  requestFields,
+  serverToolCall,
+  taskRun,
+  taskToolOf,
+  toolArguments,
+} from '../../session/toolCall.js';
 import { CallToolRequestParamsSchema, ErrorCode } from '../../wire.js';
 import type { ProtocolDeps } from '../ProtocolDeps.js';
 import { TaskResultHandler } from './TaskResultHandler.js';
@@ -33,7 +41,7 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
   const { request, server } = scope;
   const params = parseParams('tools/call', CallToolRequestParamsSchema, request.params);
   const { name, task } = params;
-  const tool = server.tools.get(name);
+  const tool = taskToolOf(server, name);
   if (!tool) return checkToolCallResult(task !== undefined, await serverToolCall(server, request, name, task !== undefined));
   if (task === undefined) return checkToolCallResult(false, await directToolCall(server, request, params, deps.safeguards));
   if (task.ttl !== undefined && !(Number.isInteger(task.ttl) && task.ttl >= 0)) {
@@ -49,7 +57,7 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
     ...(task.ttl === undefined ? {} : { ttl: task.ttl }),
     session: rev2025Session(server.router, deps.statelessClientCapabilities),
     ...(progressToken === undefined ? {} : { progressToken }),
-    run: (context) => deps.safeguards.runTask(name, context, (t) => tool.run(args, t)),
+    run: taskRun(deps.safeguards, server.host, tool, args, requestFields(request)),
     ...(tool.restartable ? { restart: restartSpec(name, args, server.router, deps.statelessClientCapabilities) } : {}),
   });
   return checkToolCallResult(true, { task: toTask(record) });
@@ -101,7 +109,9 @@ function restartSpec(
 
 /** How a 2025-11-25 task reaches its client outside `tasks/result`: the server's session, status pushed as `notifications/tasks/status`. */
 function rev2025Session(router: SessionRouter, stateless: ClientCapabilities | undefined): TaskSession {
+  const client = router.clientChannel();
   return {
+    ...(client ? { client } : {}),
     // Undefined only where no initialize came on this connection: stateless HTTP (options.ts statelessClientCapabilities).
     clientCapabilities: () => router.clientCapabilities() ?? stateless,
     notify: (notification) => router.send(notification),

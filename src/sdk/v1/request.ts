@@ -16,7 +16,7 @@ export function toIncomingRequest(request: { method: string; params?: unknown },
   const stream: RequestStream = {
     notify: (notification) => extra.sendNotification(notification),
     // The schema is the engine's answer schema (answers.ts); the SDK parses the client's answer with it.
-    request: (message, schema) => extra.sendRequest(message as ServerRequest, schema as never),
+    request: (message, schema, options) => extra.sendRequest(message as ServerRequest, schema as never, options),
   };
   const native: V1Native = { request, extra };
   return {

@@ -20,7 +20,11 @@ export interface V2LowServer {
   registerCapabilities(capabilities: Record<string, unknown>): void;
   getClientCapabilities(): Record<string, unknown> | undefined;
   connect(transport: V2Transport): Promise<void>;
+  sendToolListChanged(): Promise<void>;
   readonly transport?: V2Transport | undefined;
+  /** Sends a request to the client on the session (legacy era, sessionful). */
+  request?(request: { method: string; params?: Record<string, unknown> }, resultSchema: unknown, options?: unknown): Promise<unknown>;
+  setNotificationHandler?(method: string, handler: (notification: { params?: unknown }) => void): void;
 }
 
 /** What the host uses of a v2 `McpServer`. */

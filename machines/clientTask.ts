@@ -1,0 +1,224 @@
+import { assign, fromPromise, setup } from 'xstate';
+
+/** A client-side task as the client reports it (CreateTaskResult's `task`, `tasks/get`, `notifications/tasks/status`). */
+export interface ClientTaskSnapshot {
+  taskId: string;
+  status: 'working' | 'input_required' | 'completed' | 'failed' | 'cancelled';
+  statusMessage?: string;
+  /** ms from creation; null: the client keeps it without limit. */
+  ttl: number | null;
+  pollInterval?: number;
+}
+
+/** What a client-task actor is started with. */
+export interface ClientTaskMachineInput {
+  /** The poll interval used when the client suggests none (ms). */
+  defaultPollInterval: number;
+}
+
+/** What a client-task actor remembers: the client's task, once created. */
+export interface ClientTaskMachineContext {
+  defaultPollInterval: number;
+  task: ClientTaskSnapshot | undefined;
+}
+
+/** Events a client-task actor accepts; `tasks/result`'s answer arrives as the `result` invoke's done/error event. */
+export type ClientTaskMachineEvent =
+  /** The client answered the task-augmented request with a CreateTaskResult. */
+  | { type: 'created'; task: ClientTaskSnapshot }
+  /** The task-augmented request failed (JSON-RPC error, bad answer, connection gone). */
+  | { type: 'refused'; error: unknown }
+  /** A status the client reported (`notifications/tasks/status` or a `tasks/get` answer). */
+  | { type: 'status'; task: ClientTaskSnapshot }
+  /** `tasks/get` failed: the client no longer knows the task, or cannot be reached. */
+  | { type: 'lost'; error: unknown }
+  /** The server side no longer needs the answer (its task was cancelled, or the work gave up). */
+  | { type: 'cancel'; reason?: string };
+
+/** Parameters of the `settle` action: how the follow ended. */
+export type ClientTaskSettleParams =
+  { status: 'completed'; output: unknown } | { status: 'failed'; error: unknown } | { status: 'cancelled'; reason: string };
+
+const isStatus =
+  (...statuses: ClientTaskSnapshot['status'][]) =>
+  ({ event }: { event: ClientTaskMachineEvent }) =>
+    'task' in event && statuses.includes(event.task.status);
+
+/** The largest delay a Node timer keeps (a larger one fires at once). */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * The server's view of one task the *client* runs for it: a task-augmented `elicitation/create`
+ * or `sampling/createMessage` (MCP 2025-11-25) answered with a CreateTaskResult.
+ *
+ * `requested` until the CreateTaskResult arrives; then `working` ⇄ `input_required` as the client
+ * reports (status notifications, or `tasks/get` every `pollInterval` while `working`). In
+ * `input_required` the actor keeps one `tasks/result` open (the spec's SHOULD: the client may need
+ * that stream); a `completed` or `failed` report leads to `retrieving`, which fetches the result.
+ * The client's ttl ends the follow as `failed`; `cancel` ends it as `cancelled` and tells the
+ * client (`cancelRemote`).
+ *
+ * Pure like the task machine: `request`, `poll`, `cancelRemote`, `settle` and the `result` actor
+ * are placeholders the engine provides (src/engine/ClientTasks.ts).
+ */
+export const clientTaskMachine = setup({
+  types: {
+    context: {} as ClientTaskMachineContext,
+    events: {} as ClientTaskMachineEvent,
+    input: {} as ClientTaskMachineInput,
+  },
+  actors: {
+    // Placeholder: the engine's sends `tasks/result` for the client's task and resolves with its result.
+    result: fromPromise<unknown, { taskId: string }>(() => new Promise<unknown>(() => {})),
+  },
+  actions: {
+    request: () => {},
+    poll: (_, _params: { taskId: string }) => {},
+    cancelRemote: (_, _params: { reason: string }) => {},
+    settle: (_, _params: ClientTaskSettleParams) => {},
+    remember: assign({ task: ({ event }) => ('task' in event ? event.task : undefined) }),
+  },
+  guards: {
+    isWorking: isStatus('working'),
+    isInputRequired: isStatus('input_required'),
+    hasResult: isStatus('completed', 'failed'),
+    isCancelled: isStatus('cancelled'),
+    hasTtl: ({ context }) => context.task?.ttl != null,
+  },
+  delays: {
+    pollInterval: ({ context }) => Math.min(context.task?.pollInterval ?? context.defaultPollInterval, MAX_TIMER_MS),
+    ttl: ({ context }) => {
+      const task = context.task;
+      if (!task || task.ttl == null) return MAX_TIMER_MS;
+      return Math.min(task.ttl, MAX_TIMER_MS);
+    },
+  },
+}).createMachine({
+  id: 'clientTask',
+  context: ({ input }) => ({ defaultPollInterval: input.defaultPollInterval, task: undefined }),
+  initial: 'requested',
+  states: {
+    requested: {
+      entry: 'request',
+      on: {
+        created: [
+          { guard: 'isWorking', target: 'active.working', actions: 'remember' },
+          { guard: 'isInputRequired', target: 'active.input_required', actions: 'remember' },
+          { guard: 'hasResult', target: 'retrieving', actions: 'remember' },
+          {
+            guard: 'isCancelled',
+            target: 'cancelled',
+            actions: ['remember', { type: 'settle', params: { status: 'cancelled', reason: 'The client cancelled its task' } }],
+          },
+        ],
+        refused: {
+          target: 'failed',
+          actions: { type: 'settle', params: ({ event }) => ({ status: 'failed', error: event.error }) },
+        },
+        // The request is withdrawn; should the client still create its task, the engine cancels it.
+        cancel: {
+          target: 'cancelled',
+          actions: { type: 'settle', params: ({ event }) => ({ status: 'cancelled', reason: event.reason ?? 'Cancelled' }) },
+        },
+      },
+    },
+    active: {
+      after: {
+        ttl: {
+          guard: 'hasTtl',
+          target: 'failed',
+          actions: { type: 'settle', params: { status: 'failed', error: new Error('The client task reached its ttl unfinished') } },
+        },
+      },
+      on: {
+        status: [
+          { guard: 'hasResult', target: 'retrieving', actions: 'remember' },
+          {
+            guard: 'isCancelled',
+            target: 'cancelled',
+            actions: ['remember', { type: 'settle', params: { status: 'cancelled', reason: 'The client cancelled its task' } }],
+          },
+        ],
+        cancel: {
+          target: 'cancelled',
+          actions: [
+            { type: 'cancelRemote', params: ({ event }) => ({ reason: event.reason ?? 'Cancelled' }) },
+            { type: 'settle', params: ({ event }) => ({ status: 'cancelled', reason: event.reason ?? 'Cancelled' }) },
+          ],
+        },
+      },
+      initial: 'working',
+      states: {
+        working: {
+          after: {
+            pollInterval: {
+              target: 'working',
+              reenter: true,
+              actions: { type: 'poll', params: ({ context }) => ({ taskId: context.task!.taskId }) },
+            },
+          },
+          on: {
+            status: [
+              { guard: 'isWorking', actions: 'remember' },
+              { guard: 'isInputRequired', target: 'input_required', actions: 'remember' },
+            ],
+            // Only a poll reports it, and polls run only here.
+            lost: {
+              target: '#clientTask.failed',
+              actions: { type: 'settle', params: ({ event }) => ({ status: 'failed', error: event.error }) },
+            },
+          },
+        },
+        input_required: {
+          invoke: {
+            src: 'result',
+            input: ({ context }) => ({ taskId: context.task!.taskId }),
+            onDone: {
+              target: '#clientTask.completed',
+              actions: { type: 'settle', params: ({ event }) => ({ status: 'completed', output: event.output }) },
+            },
+            onError: {
+              target: '#clientTask.failed',
+              actions: { type: 'settle', params: ({ event }) => ({ status: 'failed', error: event.error }) },
+            },
+          },
+          on: {
+            status: [
+              { guard: 'isWorking', target: 'working', actions: 'remember' },
+              // The open tasks/result answers with the result: no second one.
+              { guard: 'isInputRequired', actions: 'remember' },
+              { guard: 'hasResult', actions: 'remember' },
+            ],
+          },
+        },
+      },
+    },
+    retrieving: {
+      invoke: {
+        src: 'result',
+        input: ({ context }) => ({ taskId: context.task!.taskId }),
+        onDone: {
+          target: 'completed',
+          actions: { type: 'settle', params: ({ event }) => ({ status: 'completed', output: event.output }) },
+        },
+        onError: {
+          target: 'failed',
+          actions: { type: 'settle', params: ({ event }) => ({ status: 'failed', error: event.error }) },
+        },
+      },
+      on: {
+        // The client's task is over already: nothing to cancel there, only the wait here.
+        cancel: {
+          target: 'cancelled',
+          actions: { type: 'settle', params: ({ event }) => ({ status: 'cancelled', reason: event.reason ?? 'Cancelled' }) },
+        },
+      },
+    },
+    completed: { type: 'final' },
+    failed: { type: 'final' },
+    cancelled: { type: 'final' },
+  },
+});
+
+/** The logic type of {@link clientTaskMachine}, for code that provides its placeholders. */
+export type ClientTaskMachine = typeof clientTaskMachine;
