@@ -3,7 +3,10 @@
  * 127.0.0.1 (and stops): lifecycles/s through the Redis store vs the in-memory store (same process,
  * same SDK in-memory transport, instant work), and cross-instance wake latency — a task created on
  * instance A, `tasks/result` served by instance B (two TaskSupports on one Redis), work of 50 ms.
+ * Then the scale-out figures (bench/scaleOut.ts): 1, 2 and 4 instance processes on that Redis and
+ * on a three-master cluster it starts too, with Redis's own command and CPU counts.
  */
+import { cpus, loadavg } from 'node:os';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -13,6 +16,10 @@ import { TaskSupport } from '../src/index.js';
 import type { TaskSupportOptions } from '../src/index.js';
 import { createRedisTaskBackend } from '../src/redis/index.js';
 import { startRedisServer } from '../test/support/redisServer.js';
+import { startRedisCluster } from '../test/support/redisCluster.js';
+import type { RedisServer } from '../test/support/redisServer.js';
+import { measureScale, roundTrips } from './scaleOut.js';
+import type { RedisTarget, ScaleRow } from './scaleOut.js';
 import { percentile, pool } from './stats.js';
 
 const silent = { warn: () => {}, error: () => {} };
@@ -108,6 +115,7 @@ try {
     `| another instance (pub/sub) | ${percentile(latencies, 50).toFixed(2)} | ${percentile(latencies, 99).toFixed(2)} |`,
   ].join('\n');
   console.log(report);
+  await scaleOutReport(redis);
 
   for (const s of [memory, onA, onB]) {
     await s.client.close();
@@ -117,4 +125,58 @@ try {
   await backendB.close();
 } finally {
   await redis.dispose();
+}
+
+/** The scale-out tables (printed as Markdown) and the capacity model's inputs. */
+async function scaleOutReport(single: RedisServer): Promise<void> {
+  const cluster = await startRedisCluster();
+  try {
+    const targets: RedisTarget[] = [
+      { label: 'one Redis', env: { REDIS_URL: single.url }, ports: [single.port] },
+      { label: '3-master cluster', env: { REDIS_CLUSTER_NODES: cluster.seeds.join(',') }, ports: cluster.nodes.map((n) => n.port) },
+    ];
+    const rows: ScaleRow[] = [];
+    for (const target of targets) {
+      for (const n of [1, 2, 4]) rows.push(await measureScale(target, n, `scale${rows.length}:`));
+    }
+    const trips = {
+      single: await roundTrips(targets[0]!, 'trips1:'),
+      limits: await roundTrips(targets[0]!, 'trips2:', { MTA_MAX_LIVE_TASKS: '1000000', MTA_MAX_LIVE_TASKS_PER_CALLER: '1000000' }),
+      cluster: await roundTrips(targets[1]!, 'trips3:'),
+      waiting: await roundTrips(targets[0]!, 'trips4:', {}, 50),
+    };
+    const f = (x: number, digits = 0): string =>
+      x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+    const table = [
+      '',
+      `Load average at the end of the run: ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores (shared with other work).`,
+      `Scale-out: instance processes (the demo server + a timing tool) on Streamable HTTP, ${8} lifecycles in flight per instance,`,
+      'created on instance i and read on i+1; CPU per lifecycle from /proc (instances), process.cpuUsage (this client) and',
+      'INFO cpu (Redis, all masters), less the idle rate measured just before; commands and scripts from INFO commandstats (script-internal and MULTI-queued commands',
+      `included); wake = work returned → tasks/result received, ${20} ms work, 100 sequential runs.`,
+      '',
+      '| backend | instances | lifecycles/s | instance CPU µs/lc | client CPU µs/lc | Redis CPU µs/lc | busiest master µs/lc | commands/lc | scripts/lc | wake p50 ms | wake p99 ms |',
+      '|---|---|---|---|---|---|---|---|---|---|---|',
+      ...rows.map(
+        (r) =>
+          `| ${r.target} | ${r.instances} | ${f(r.lifecyclesPerSecond)} | ${f(r.instanceCpuUs)} | ${f(r.clientCpuUs)} | ${f(r.redisCpuUs)} | ${f(r.busiestMasterCpuUs)} | ${f(r.commands, 1)} | ${f(r.scripts, 1)} | ${f(r.wakeP50, 2)} | ${f(r.wakeP99, 2)} |`,
+      ),
+      '',
+      'Round trips per lifecycle (MONITOR, one instance; a script or a MULTI…EXEC is one; instant work unless said):',
+      '',
+      '| one Redis | one Redis, shared live-task limits | 3-master cluster | one Redis, 50 ms work (tasks/result waits) |',
+      '|---|---|---|---|',
+      `| ${f(trips.single, 1)} | ${f(trips.limits, 1)} | ${f(trips.cluster, 1)} | ${f(trips.waiting, 1)} |`,
+      '',
+      'Model inputs (see docs/redis.md): instances one Redis can serve before it is the bottleneck ≈ instance CPU ÷ Redis CPU',
+      "per lifecycle; for a cluster, instance CPU ÷ the busiest master's CPU per lifecycle.",
+      ...rows.map(
+        (r) =>
+          `- ${r.target}, ${r.instances} instance(s): ${f(r.instanceCpuUs)} ÷ ${f(r.target === 'one Redis' ? r.redisCpuUs : r.busiestMasterCpuUs)} ≈ ${f(r.instanceCpuUs / (r.target === 'one Redis' ? r.redisCpuUs : r.busiestMasterCpuUs), 1)} instances`,
+      ),
+    ].join('\n');
+    console.log(table);
+  } finally {
+    await cluster.dispose();
+  }
 }

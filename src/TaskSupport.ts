@@ -133,6 +133,7 @@ export class TaskSupport {
         pageSize,
         promoteAfter: this.tasksExtension ? promoteAfterOf(options.promoteAfter) : 0,
         safeguards: this.safeguards,
+        statelessClientCapabilities: options.statelessClientCapabilities,
       }),
       classify,
       extensionEnabled: this.tasksExtension,
@@ -294,7 +295,13 @@ export class TaskSupport {
       if (!session) {
         const host = adapter.host(server);
         const tools = new Map<string, TaskToolDefinition>();
-        session = { host, tools, router: new SessionRouter(this.engine, host), enabled: false, toolsServed: false };
+        session = {
+          host,
+          tools,
+          router: new SessionRouter(this.engine, host, (caller, id) => ownerOf(caller, id, this.policy, this.identify)),
+          enabled: false,
+          toolsServed: false,
+        };
         host.refuseOwnTools((name) => tools.has(name));
         this.sessions.set(canonical, session);
       }

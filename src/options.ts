@@ -1,4 +1,5 @@
 import type { TaskPlacement } from './backends/TaskPlacement.js';
+import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { TaskCluster } from './backends/TaskCluster.js';
 import type { TaskOutbox } from './backends/TaskMessageQueue.js';
 import type { TaskRecordStore } from './backends/TaskStore.js';
@@ -68,6 +69,16 @@ export interface TaskSupportOptions {
    * advertised — and binds stdio/in-memory callers to their connection. See `docs/security.md`.
    */
   unidentifiedCallers?: UnidentifiedCallers;
+  /**
+   * The capabilities a 2025-11-25 client is taken to have declared when the connection of its
+   * `tools/call` never carried an `initialize` (stateless Streamable HTTP: each request is a
+   * connection of its own, so the server cannot know what the client declared). A task of such a
+   * caller may then elicit and sample: the request reaches the client on a `tasks/result` stream and
+   * its answer comes back as a POST of its own, which counts only from the task's owner (see
+   * docs/redis.md, "Stateless serving"). Default none: `elicit`/`createMessage` throw
+   * `MissingClientCapabilityError` there. Inline calls never use it (their answer could not come back).
+   */
+  statelessClientCapabilities?: ClientCapabilities;
   /**
    * Shares tasks between server instances (e.g. `createRedisTaskBackend(...).cluster` from
    * `mcp-task-actors/redis`): any instance serves any task, dead instances' tasks are taken over.

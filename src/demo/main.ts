@@ -25,6 +25,12 @@ const operator = ((): OperatorOptions => {
 // `--sdk v2`: the same tools and task engine on SDK v2 (@modelcontextprotocol/server), both eras on /mcp.
 const sdkIndex = args.indexOf('--sdk');
 const sdk = sdkIndex >= 0 ? args[sdkIndex + 1] : 'v1';
+// `--stateless`: no sessions (SDK v1 only); answers to elicitation and sampling are bound to the bearer principal.
+const stateless = args.includes('--stateless');
+if (stateless && sdk !== 'v1') {
+  console.error('mcp-task-actors demo: --stateless is for the SDK v1 demo (the --sdk v2 demo already serves 2026-07-28 statelessly)');
+  process.exit(1);
+}
 if (sdk === 'v2') await (await import('./v2.js')).runV2Demo(port, host, operator);
 else if (sdk === 'v1') await runV1Demo();
 else {
@@ -46,7 +52,10 @@ async function runV1Demo(): Promise<void> {
   const placement = await demoPlacement(role);
   if (role === 'worker' && placement) return runDemoWorker(backend, placement, {});
   const observe = await observeDemo({ liveView: operator.enabled ?? false, statelyPort: statelyPortFromArgs(args) });
-  const tasks = new TaskSupport({ ...backend.options, inspect: observe.inspect, ...(placement ? { placement } : {}) });
+  // Stateless: no initialize reaches the server that runs a tools/call, so the demo takes its
+  // clients to support form elicitation and sampling (a client that does not answers -32601, which fails the task).
+  const assumed = stateless ? { statelessClientCapabilities: { elicitation: { form: {} }, sampling: {} } } : {};
+  const tasks = new TaskSupport({ ...backend.options, ...assumed, inspect: observe.inspect, ...(placement ? { placement } : {}) });
   const secondMs = process.env['DEMO_SECOND_MS'] ? Number(process.env['DEMO_SECOND_MS']) : undefined;
   const running = await serveHttp(tasks, (t) => createDemoMcpServer(t, secondMs ? { secondMs } : {}), {
     port,
@@ -54,8 +63,10 @@ async function runV1Demo(): Promise<void> {
     operator,
     routes: async (req, res, access) => healthRoute(tasks, req, res, access) || observe.routes(req, res, access),
     authenticate: demoBearerAuth,
+    sessions: !stateless,
   });
-  console.log(`mcp-task-actors demo: MCP endpoint ${running.url} (Streamable HTTP, ${backend.description})`);
+  const mode = stateless ? 'stateless Streamable HTTP' : 'Streamable HTTP';
+  console.log(`mcp-task-actors demo: MCP endpoint ${running.url} (${mode}, ${backend.description})`);
   console.log('tools: countdown (optional task), echo, approve (elicitation), summarize (sampling)');
   for (const line of observe.describe(running.url, running.operator.tokenRequired)) console.log(line);
 

@@ -22,6 +22,7 @@ import { ClusterLink } from './ClusterLink.js';
 import { ExpirySchedule } from './ExpirySchedule.js';
 import { LiveTask } from './LiveTask.js';
 import { cancelledOutcome } from './outcomes.js';
+import { requestIdFor } from './requestIds.js';
 import { StoreWriter } from './StoreWriter.js';
 import { putBackUnanswered } from './taskStorage.js';
 import { TaskActions } from './TaskActions.js';
@@ -115,7 +116,7 @@ export class TaskEngine {
       queue,
       logger: options.logger,
       maxQueuedNotifications: options.maxQueuedNotifications,
-      nextRequestId: () => `${this.requestPrefix}${++this.requestCount}`,
+      nextRequestId: (taskId) => requestIdFor(this.requestPrefix, ++this.requestCount, taskId),
       send,
       follow: (taskId, follow) => this.followClientTask(taskId, follow),
     };

@@ -170,8 +170,8 @@ export interface TaskPortDeps {
   readonly logger: Pick<Console, 'warn'>;
   /** Notifications queued per task for `tasks/result`; beyond, the queue drops the oldest. */
   readonly maxQueuedNotifications: number | undefined;
-  /** A request id unique over the engine's life. */
-  nextRequestId(): string;
+  /** A request id unique over the engine's life, naming its task (requestIds.ts). */
+  nextRequestId(taskId: string): string;
   send(taskId: string, event: TaskMachineEvent): void;
   /** Follows a client task with an actor spawned under the task's own actor. */
   follow(taskId: string, follow: ClientTaskFollow): Promise<unknown>;
@@ -217,7 +217,7 @@ async function askAsTask(
   ttl: number | undefined,
 ): Promise<unknown> {
   signal.throwIfAborted();
-  const holdId = deps.nextRequestId();
+  const holdId = deps.nextRequestId(taskId);
   const held = new Promise<unknown>((resolve, reject) => live.inputs.set(holdId, { resolve, reject, parse: (r) => r }));
   // Rejected with the other pending inputs when the task ends first: nobody waits on it.
   held.catch(() => {});
@@ -245,7 +245,7 @@ async function ask(
   schema: z.ZodType,
 ): Promise<unknown> {
   signal.throwIfAborted();
-  const requestId = deps.nextRequestId();
+  const requestId = deps.nextRequestId(taskId);
   // Object.assign, not spreads: spreading the caller's params gave every queued request a hidden
   // class of its own (about 190 bytes more per task waiting for input; `npm run bench`, bench/workloads/memory.ts state `input`).
   const meta: Record<string, unknown> = Object.assign({}, '_meta' in params ? (params._meta as Record<string, unknown>) : undefined);

@@ -1,3 +1,4 @@
+import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { TaskEngine } from '../engine/TaskEngine.js';
 import type { WorkSafeguards } from '../engine/WorkSafeguards.js';
 
@@ -10,4 +11,6 @@ export interface ProtocolDeps {
   readonly promoteAfter: number;
   /** Runs a tool's work through the safeguards (error mapping, result size, input cap). */
   readonly safeguards: Pick<WorkSafeguards, 'runTask' | 'runInline'>;
+  /** 2025-11-25 tasks: the client's capabilities when its connection never carried an initialize (stateless HTTP). */
+  readonly statelessClientCapabilities?: ClientCapabilities | undefined;
 }

@@ -86,8 +86,12 @@ export interface StandaloneStream {
 /** The session router's side of a connection (implemented by session/SessionRouter.ts). */
 export interface ConnectionListener {
   opened(connection: ConnectionPort): void;
-  /** Every client response, before the SDK sees it; true = it answered a task's request and is consumed. */
-  response(connection: ConnectionPort, response: ClientResponse): boolean;
+  /**
+   * Every client response, before the SDK sees it; true = it answered a task's request and is consumed.
+   * `caller`, where the transport tells (v1: its session id, auth and HTTP request info), lets an
+   * answer POSTed without a session (stateless HTTP) reach its task when the caller owns it.
+   */
+  response(connection: ConnectionPort, response: ClientResponse, caller?: RequestCaller): boolean;
   closed(connection: ConnectionPort): void;
 }
 

@@ -6,7 +6,9 @@ import type { TaskEngine } from '../engine/TaskEngine.js';
 import type { InlineClientTasks } from '../engine/workContext.js';
 import { TaskSchema } from '../wire.js';
 import type { Answer } from '../types.js';
-import type { ClientResponse, ConnectionListener, ConnectionPort, ServerHost } from './ServerHost.js';
+import { isUnavailable } from '../backends/storeGuard.js';
+import { taskIdOfRequest } from '../engine/requestIds.js';
+import type { ClientResponse, ConnectionListener, ConnectionPort, RequestCaller, ServerHost } from './ServerHost.js';
 
 /** A request sent on a standalone stream, not yet answered. */
 interface Pushed {
@@ -32,6 +34,8 @@ export class SessionRouter implements ConnectionListener {
   constructor(
     private readonly engine: TaskEngine,
     private readonly host: ServerHost,
+    /** The owner id of a caller (caller.ts ownerOf under the server's policy and `identify`). */
+    private readonly ownerOf: (caller: RequestCaller, connectionId: string) => string,
   ) {}
 
   /** The server's latest connection (undefined before connect; it may be closed). */
@@ -43,15 +47,41 @@ export class SessionRouter implements ConnectionListener {
     this.current = connection;
   }
 
-  response(connection: ConnectionPort, response: ClientResponse): boolean {
+  response(connection: ConnectionPort, response: ClientResponse, caller?: RequestCaller): boolean {
     const awaiting = this.awaiting.get(connection);
     const taskId = awaiting?.get(String(response.id));
+    const answer: Answer = 'error' in response ? { error: response.error } : { result: response.result };
     // Task request ids are strings (engine: `mta-…`); a numeric id is the SDK's own request.
-    if (taskId === undefined || typeof response.id !== 'string') return false;
+    if (taskId === undefined || typeof response.id !== 'string') return this.statelessAnswer(connection, response.id, answer, caller);
     awaiting!.delete(response.id);
     this.pushed.get(connection)?.delete(response.id);
-    const answer: Answer = 'error' in response ? { error: response.error } : { result: response.result };
     this.engine.answer(taskId, response.id, answer);
+    return true;
+  }
+
+  /**
+   * An answer POSTed over HTTP without a session (stateless serving): it arrives on a connection
+   * of its own, maybe at another instance than the one that asked, so no connection tracked it.
+   * Its id names the task (engine/requestIds.ts); it reaches the task only when its caller owns
+   * the task (the authenticated principal, or anonymous for an anonymous task, whose id is then
+   * the capability). Any other answer is dropped exactly like one to an unknown id: the POST got
+   * its 202 before anything was looked up, so the sender learns nothing either way.
+   */
+  private statelessAnswer(connection: ConnectionPort, requestId: unknown, answer: Answer, caller: RequestCaller | undefined): boolean {
+    if (!caller?.overHttp || caller.sessionId !== undefined) return false;
+    const taskId = taskIdOfRequest(requestId);
+    if (taskId === undefined) return false;
+    const owner = this.ownerOf(caller, connection.id);
+    const { logger } = this.engine.options;
+    // get() throws the same "not found" for another owner's task and for an unknown one.
+    this.engine.get(taskId, owner).then(
+      () => this.engine.answer(taskId, requestId as string, answer),
+      (error: unknown) => {
+        if (isUnavailable(error))
+          logger.error(`mcp-task-actors: could not check the answer to ${String(requestId)}: the task store is unavailable`);
+        else logger.warn(`mcp-task-actors: dropped an answer to ${String(requestId)}: no task of this caller asked it`);
+      },
+    );
     return true;
   }
 

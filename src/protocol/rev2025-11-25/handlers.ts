@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { TaskSession } from '../../engine/TaskEngine.js';
 import { mcpError } from '../../errors.js';
 import type { TaskRecord } from '../../types.js';
@@ -56,10 +56,10 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
     tool: name,
     args,
     ...(task.ttl === undefined ? {} : { ttl: task.ttl }),
-    session: rev2025Session(server.router),
+    session: rev2025Session(server.router, deps.statelessClientCapabilities),
     ...(progressToken === undefined ? {} : { progressToken }),
     run: taskRun(deps.safeguards, server.host, tool, args, requestFields(request)),
-    ...(tool.restartable ? { restart: restartSpec(name, args, server.router) } : {}),
+    ...(tool.restartable ? { restart: restartSpec(name, args, server.router, deps.statelessClientCapabilities) } : {}),
   });
   return checkToolCallResult(true, { task: toTask(record) });
 }
@@ -97,18 +97,24 @@ export async function cancelTask(deps: ProtocolDeps, scope: RequestScope): Promi
   return toTask(await deps.engine.cancel(params.taskId, scope.owner));
 }
 
-/** How a 2025-11-25 task reaches its client outside `tasks/result`: the server's session, status pushed as `notifications/tasks/status`. */
-/** What another instance needs to rerun the task: the tool, its arguments, the session's client capabilities. */
-function restartSpec(tool: string, args: unknown, router: SessionRouter): NonNullable<TaskRecord['restart']> {
-  const capabilities = router.clientCapabilities();
+/** What another instance needs to rerun the task: the tool, its arguments, the client's capabilities (stateless: the assumed ones). */
+function restartSpec(
+  tool: string,
+  args: unknown,
+  router: SessionRouter,
+  stateless: ClientCapabilities | undefined,
+): NonNullable<TaskRecord['restart']> {
+  const capabilities = router.clientCapabilities() ?? stateless;
   return capabilities === undefined ? { tool, args } : { tool, args, capabilities };
 }
 
-function rev2025Session(router: SessionRouter): TaskSession {
+/** How a 2025-11-25 task reaches its client outside `tasks/result`: the server's session, status pushed as `notifications/tasks/status`. */
+function rev2025Session(router: SessionRouter, stateless: ClientCapabilities | undefined): TaskSession {
   const client = router.clientChannel();
   return {
     ...(client ? { client } : {}),
-    clientCapabilities: () => router.clientCapabilities(),
+    // Undefined only where no initialize came on this connection: stateless HTTP (options.ts statelessClientCapabilities).
+    clientCapabilities: () => router.clientCapabilities() ?? stateless,
     notify: (notification) => router.send(notification),
     request: (taskId, request) => router.request(taskId, request),
     statusChanged: async (record) => void (await router.send({ method: 'notifications/tasks/status', params: toTask(record) })),

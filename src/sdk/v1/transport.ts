@@ -3,7 +3,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, JSONRPCRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { JSONRPCErrorResponse, JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import type { ClientResponse, ConnectionListener, ConnectionPort } from '../../session/ServerHost.js';
+import type { ClientResponse, ConnectionListener, ConnectionPort, RequestCaller } from '../../session/ServerHost.js';
 import type { MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
 
 let connections = 0;
@@ -51,7 +51,7 @@ export function wrapTransport(inner: Transport, listener: ConnectionListener): T
       inner.send(refusal).catch((error: unknown) => inner.onerror?.(error instanceof Error ? error : new Error(String(error))));
       return;
     }
-    if (isResponse(message) && listener.response(connection, message)) return;
+    if (isResponse(message) && listener.response(connection, message, callerOf(inner, extra))) return;
     previous.onmessage?.(message, extra);
     outer.onmessage?.(message, extra);
   };
@@ -111,6 +111,15 @@ function refuseMalformedRequest(message: unknown): JSONRPCErrorResponse | undefi
     ? { code: ErrorCode.InvalidParams, message: `Invalid params for ${method.slice(0, 100)}: ${why}` }
     : { code: ErrorCode.InvalidRequest, message: `Invalid request: ${why}` };
   return { jsonrpc: '2.0', id, error };
+}
+
+/** Who sent a message, as request.ts tells it for requests (only HTTP transports attach requestInfo). */
+function callerOf(transport: Transport, extra: MessageExtraInfo | undefined): RequestCaller {
+  return {
+    ...(transport.sessionId === undefined ? {} : { sessionId: transport.sessionId }),
+    ...(extra?.authInfo === undefined ? {} : { authInfo: extra.authInfo }),
+    overHttp: extra?.requestInfo !== undefined,
+  };
 }
 
 function isResponse(message: JSONRPCMessage): message is ClientResponse {
