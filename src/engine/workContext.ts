@@ -47,7 +47,10 @@ export function workContext(port: WorkPort): TaskContext {
   const progressToken = port.progressToken;
   return {
     taskId: port.taskId,
-    signal: port.signal,
+    // Read through, so a port that makes its signal on first use (a task's) still does.
+    get signal() {
+      return port.signal;
+    },
     status: (message) => port.status(message),
     elicit: (params) => {
       assertCanElicit(port.capabilities(), params);
@@ -113,17 +116,19 @@ export interface TaskPortDeps {
  * task actor is given the answer; a notification goes out at once when nothing carries the task's
  * messages, else it is queued.
  */
-export function taskPort(deps: TaskPortDeps, taskId: string, live: LiveTask, signal: AbortSignal): WorkPort {
+export function taskPort(deps: TaskPortDeps, taskId: string, live: LiveTask): WorkPort {
   return {
     taskId,
-    signal,
+    get signal() {
+      return live.signal;
+    },
     ...(live.spec.progressToken === undefined ? {} : { progressToken: live.spec.progressToken }),
     capabilities: () => live.spec.session.clientCapabilities(),
     status: (message) => {
       deps.send(taskId, { type: 'work.status', message });
       return live.writes;
     },
-    ask: (method, params, schema) => ask(deps, taskId, live, signal, method, params, schema),
+    ask: (method, params, schema) => ask(deps, taskId, live, method, params, schema),
     tell: (notification) => tell(deps, taskId, live, notification),
   };
 }
@@ -132,12 +137,11 @@ async function ask(
   deps: TaskPortDeps,
   taskId: string,
   live: LiveTask,
-  signal: AbortSignal,
   method: string,
   params: object,
   schema: z.ZodType,
 ): Promise<unknown> {
-  signal.throwIfAborted();
+  if (live.workAborted) live.signal.throwIfAborted();
   const requestId = deps.nextRequestId();
   // Object.assign, not spreads: spreading the caller's params gave every queued request a hidden
   // class of its own (about 190 bytes more per task waiting for input; `npm run bench`, bench/workloads/memory.ts state `input`).

@@ -130,7 +130,7 @@ describe.skipIf(noChromium)('live view at /tasks in headless Chromium', () => {
     await expect(taskCard.locator('.history li').evaluateAll((items) => items.map((li) => li.getAttribute('data-state')))).resolves.toEqual(
       ['working', 'completed'],
     );
-    await expect(taskCard.locator('.history li').nth(1).locator('.event').textContent()).resolves.toBe('work done');
+    await expect(taskCard.locator('.history li').nth(1).locator('.event').textContent()).resolves.toBe('work.done');
     await expect(page.locator('.chip[data-key="working"] .n').textContent()).resolves.toBe('0');
     await expect(page.locator('.chip[data-key="completed"] .n').textContent()).resolves.toBe('1');
 
@@ -155,7 +155,7 @@ describe.skipIf(noChromium)('live view at /tasks in headless Chromium', () => {
     await card(page, asking.taskId).and(page.locator('[data-state="input_required"]')).waitFor({ timeout: 10_000 });
     await expect(card(page, asking.taskId).locator('.message').textContent()).resolves.toBe('Waiting for input');
     await card(page, long.taskId).and(page.locator('[data-state="working"]')).waitFor({ timeout: 10_000 });
-    await expect(card(page, failing.taskId).locator('.history li').last().locator('.event').textContent()).resolves.toBe('work error');
+    await expect(card(page, failing.taskId).locator('.history li').last().locator('.event').textContent()).resolves.toBe('work.error');
     // A page opened later gets everything from the snapshot it receives on connect.
     expect(await page.locator('article.task').count()).toBeGreaterThanOrEqual(5);
     await expect(page.locator('#overview g.state[data-key="input_required"] text.count').textContent()).resolves.toBe('1');

@@ -34,7 +34,7 @@ describe('TaskBoard (the live view model, fed by the sanitised inspection stream
       ['working', 'start'],
       ['input_required', 'input.request'],
       ['working', 'input.response'],
-      ['completed', 'work done'],
+      ['completed', 'work.done'],
     ]);
     expect(askView.stateId).toBe('task.completed');
     expect(askView.message).toBeUndefined();

@@ -134,7 +134,7 @@ export class TaskBoard {
     if (state !== undefined && state !== task.state) {
       if (task.state !== '' && !FINAL_STATES.has(task.state)) this.count(task.state, -1);
       this.count(state, +1);
-      const step = { state, at, event: event.type === 'xstate.init' ? 'start' : eventName(event.type) };
+      const step = { state, at, event: event.type === 'xstate.init' ? 'start' : event.type };
       if (task.history.length >= this.maxHistory) task.history.splice(this.maxHistory - 1, 1);
       task.history.push(step);
       task.state = state;
@@ -206,17 +206,12 @@ function messageAfter(task: TaskView, event: AnyEventObject): string | undefined
       return typeof event['reason'] === 'string' ? event['reason'] : 'Shut down';
     case 'expire':
       return 'Expired (ttl reached)';
+    // Like the stored record: a completed task has no status text; a failed one's error text is redacted here.
+    case 'work.done':
+      return undefined;
+    case 'work.error':
+      return 'The work threw';
     default:
-      // Like the stored record: a completed task has no status text; a failed one's error text is redacted here.
-      if (event.type.startsWith('xstate.done.actor.')) return undefined;
-      if (event.type.startsWith('xstate.error.actor.')) return 'The work threw';
       return task.message;
   }
-}
-
-/** The task machine invokes one actor, its work: its completion reads as on the diagram. */
-function eventName(type: string): string {
-  if (type.startsWith('xstate.done.actor.')) return 'work done';
-  if (type.startsWith('xstate.error.actor.')) return 'work error';
-  return type;
 }
