@@ -20,6 +20,7 @@ import { LiveTask } from './LiveTask.js';
 import { cancelledOutcome } from './outcomes.js';
 import { StoreWriter } from './StoreWriter.js';
 import { TaskActions } from './TaskActions.js';
+import { newTaskId } from './taskIds.js';
 import type { TaskSpec } from './TaskSpec.js';
 import { taskPort, workContext } from './workContext.js';
 import type { TaskPortDeps } from './workContext.js';
@@ -135,7 +136,7 @@ export class TaskEngine {
     const createdAt = new Date(now).toISOString();
     const requested = spec.ttl ?? this.options.defaultTtl;
     const record: TaskRecord = {
-      taskId: randomBytes(16).toString('base64url'),
+      taskId: newTaskId(),
       owner: spec.owner,
       status: 'working',
       createdAt,

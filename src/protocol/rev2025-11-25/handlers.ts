@@ -50,7 +50,9 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
     run: (context) => deps.safeguards.runTask(name, context, (t) => tool.run(args, t)),
     ...(tool.restartable ? { restart: { tool: name, args } } : {}),
   });
-  return checkToolCallResult(true, { task: toTask(record) });
+  // Built here from the stored record, so it is a CreateTaskResult by construction: parsing it
+  // again (as a tool's own result is) cost a zod pass per task (issue 14).
+  return { task: toTask(record) };
 }
 
 /** `tasks/get`: the task as the spec shows it. */
