@@ -17,6 +17,8 @@
  *   the SDK for types only.
  * - sdk/v1 and a future sdk/v2 do not import each other.
  * - client/ (a subpath for client code) pulls in no server code: only the extension's wire shapes.
+ * - http/ (the Streamable HTTP host) imports nothing of src/ but sdk/v1/http.ts, where the SDK's
+ *   transport and Host check are named.
  */
 
 /** Folders and files of each layer, as path regexes relative to the repository root. */
@@ -31,6 +33,7 @@ const top = '^src/(index|TaskSupport|options)\\.ts$';
 const inspect = '^src/inspect/';
 const client = '^src/client/';
 const demo = '^src/demo/';
+const http = '^src/http/';
 const anyOf = (...patterns) => patterns.join('|');
 
 /** A rule forbidding `from` to import anything matching `to`. */
@@ -143,6 +146,13 @@ module.exports = {
     layer('client-is-client-only', 'mcp-task-actors/client pulls in no server code, only the extension wire shapes.', client, '^src/', {
       pathNot: anyOf(client, '^src/protocol/tasksExtension/wire\\.ts$'),
     }),
+    layer(
+      'http-is-only-a-host',
+      "mcp-task-actors/http serves any SDK v1 server: it knows no task layer, only the v1 adapter's HTTP pieces.",
+      http,
+      '^src/',
+      { pathNot: anyOf(http, '^src/sdk/v1/http\\.ts$') },
+    ),
     layer('nobody-imports-demo', 'The demo is an application of the library, not part of it.', '^src/', demo, {}, demo),
     {
       name: 'sdk-runtime-only-in-adapters',

@@ -7,6 +7,13 @@ import { defineConfig } from 'vitest/config';
  */
 const bothBackends = ['test/protocol/**/*.test.ts', 'test/faults/backend/**/*.test.ts'];
 
+/**
+ * The tests that drive SDK v1 servers and clients, run again against the lowest `@modelcontextprotocol/sdk`
+ * of the peer range (devDependency `sdk-v1-lowest`, an npm alias); the other projects run the newest.
+ * SDK v2's range (^2.4.0) has one release so far, so its lowest is its newest.
+ */
+const sdkV1Facing = ['test/sdk/v1/**/*.test.ts', 'test/session/**/*.test.ts', 'test/protocol/rev2025-11-25/**/*.test.ts'];
+
 export default defineConfig({
   test: {
     testTimeout: 20_000,
@@ -29,6 +36,16 @@ export default defineConfig({
           name: 'memory-sdk-v2',
           include: ['test/protocol/tasksExtension/**/*.test.ts'],
           env: { MTA_SDK: 'v2' },
+          setupFiles: ['test/support/failOnUnhandled.ts'],
+          testTimeout: 20_000,
+          hookTimeout: 20_000,
+        },
+      },
+      {
+        resolve: { alias: [{ find: /^@modelcontextprotocol\/sdk(?=\/|$)/, replacement: 'sdk-v1-lowest' }] },
+        test: {
+          name: 'sdk-v1-lowest',
+          include: sdkV1Facing,
           setupFiles: ['test/support/failOnUnhandled.ts'],
           testTimeout: 20_000,
           hookTimeout: 20_000,

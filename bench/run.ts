@@ -16,6 +16,7 @@ import { allConfigs } from './configs.js';
 import type { BenchConfig } from './configs.js';
 import { renderReport } from './report.js';
 import { sdkSectionOf } from './sdkSection.js';
+import { markedSectionOf } from './markedSection.js';
 import type { BenchResult, RunInfo } from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -85,8 +86,12 @@ async function main(): Promise<void> {
   if (!values['no-write']) {
     const path = join(root, 'docs', 'benchmarks.md');
     // The bench:sdk section is written by its own script: carried over, not lost.
-    const kept = sdkSectionOf(readFileSync(path, 'utf8'));
-    writeFileSync(path, kept === undefined ? `${report}\n` : `${report}\n\n${kept}\n`);
+    const page = readFileSync(path, 'utf8');
+    // So are bench/inputLatency.ts's sections (bench:input, bench:input-redis).
+    const kept = [sdkSectionOf(page), markedSectionOf(page, 'bench:input'), markedSectionOf(page, 'bench:input-redis')].filter(
+      (k) => k !== undefined,
+    );
+    writeFileSync(path, kept.length === 0 ? `${report}\n` : `${report}\n\n${kept.join('\n\n')}\n`);
     process.stderr.write(`written to ${path}\n`);
   }
   if (failed.length > 0) process.exitCode = 1;

@@ -4,7 +4,7 @@ import type { TaskMachine, TaskMachineEvent } from './task.js';
 
 /** Events the supervisor accepts from the root (and, as `xstate.*`, from its task actors). */
 export type TaskSupervisorEvent =
-  | { type: 'task.start'; taskId: string }
+  | { type: 'task.start'; taskId: string; tool?: string }
   | { type: 'task.send'; taskId: string; event: TaskMachineEvent }
   | { type: 'shutdown'; reason: string }
   | { type: `xstate.done.actor.${string}`; actorId?: string }

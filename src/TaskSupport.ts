@@ -1,11 +1,11 @@
 import type { Actor } from 'xstate';
 import type { ZodRawShape } from 'zod';
 import type { taskSupportMachine } from '../machines/taskSupport.js';
-import { InMemoryTaskMessageQueue } from './backends/InMemoryTaskMessageQueue.js';
-import { InMemoryTaskStore } from './backends/InMemoryTaskStore.js';
+import { InMemoryTaskOutbox } from './backends/InMemoryTaskMessageQueue.js';
+import { InMemoryTaskRecordStore } from './backends/InMemoryTaskStore.js';
 import { guardCalls } from './backends/storeGuard.js';
-import type { TaskMessageQueue } from './backends/TaskMessageQueue.js';
-import type { TaskStore } from './backends/TaskStore.js';
+import type { TaskOutbox } from './backends/TaskMessageQueue.js';
+import type { TaskRecordStore } from './backends/TaskStore.js';
 import { LiveTaskCounter, MemoryBudget, resolveLimits } from './engine/limits.js';
 import { RateLimiter } from './engine/RateLimiter.js';
 import { TaskEngine } from './engine/TaskEngine.js';
@@ -15,7 +15,7 @@ import { toMcpError } from './errors.js';
 import { McpError } from './wire.js';
 import { setUpInspection } from './inspect/inspection.js';
 import type { InspectionSetup } from './inspect/inspection.js';
-import { positive, promoteAfterOf } from './options.js';
+import { assertOwnBackends, positive, promoteAfterOf } from './options.js';
 import type { TaskSupportOptions } from './options.js';
 import { classify, protocolTable } from './protocol/index.js';
 import { TASKS_EXTENSION_ID } from './protocol/tasksExtension/wire.js';
@@ -30,8 +30,11 @@ import { createDispatcher } from './session/dispatch.js';
 import type { ServerSession } from './session/dispatch.js';
 import type { RequestHandler, TaskMethod } from './session/ServerHost.js';
 import { SessionRouter } from './session/SessionRouter.js';
-import { defineTaskTool, listTools } from './session/toolRegistry.js';
+import { listTools, TaskToolDefinition } from './session/toolRegistry.js';
 import type { RegisteredTaskTool, TaskToolConfig, TaskToolWork } from './session/toolRegistry.js';
+import { taskRun } from './session/toolCall.js';
+import { taskToolHandle } from './session/taskToolHandle.js';
+import type { ServerHost } from './session/ServerHost.js';
 
 export type { TaskSupportOptions } from './options.js';
 export type { AnyServer } from './sdk/index.js';
@@ -56,16 +59,16 @@ export type { AnyServer } from './sdk/index.js';
  */
 export class TaskSupport {
   /** The task records and results. */
-  readonly store: TaskStore;
+  readonly store: TaskRecordStore;
   /** Messages waiting for `tasks/result`. */
-  readonly queue: TaskMessageQueue;
+  readonly queue: TaskOutbox;
   private readonly engine: TaskEngine;
   /** Per SDK server (and its McpServer, if any): its host, tools and router. */
   private readonly sessions = new WeakMap<object, ServerSession>();
   private readonly dispatch: (server: ServerSession, method: TaskMethod) => RequestHandler;
   private readonly tasksExtension: boolean;
   /** Restartable tools by name, for taking over tasks of a dead instance (no session needed). */
-  private readonly restartable = new Map<string, RegisteredTaskTool>();
+  private readonly restartable = new Map<string, { tool: TaskToolDefinition; host: ServerHost }>();
   private readonly inspection: InspectionSetup;
   private readonly safeguards: WorkSafeguards;
   private readonly liveTasks: LiveTaskCounter;
@@ -78,8 +81,9 @@ export class TaskSupport {
   }
 
   constructor(options: TaskSupportOptions = {}) {
-    this.store = options.store ?? new InMemoryTaskStore();
-    this.queue = options.queue ?? new InMemoryTaskMessageQueue();
+    assertOwnBackends(options);
+    this.store = options.store ?? new InMemoryTaskRecordStore();
+    this.queue = options.queue ?? new InMemoryTaskOutbox();
     const pageSize = positive(options.pageSize ?? 10, 'pageSize');
     const logger = options.logger ?? console;
     this.inspection = setUpInspection(options.inspect, options.sanitize, logger, options.inspectPort);
@@ -116,9 +120,10 @@ export class TaskSupport {
       ...(options.cluster ? { cluster: options.cluster } : {}),
       restartWork: (tool, args) => {
         const registered = this.restartable.get(tool);
-        const parsed = registered?.parse(args);
+        const parsed = registered?.tool.parse(args);
         if (!registered || !parsed?.success) return undefined;
-        return (task) => this.safeguards.runTask(tool, task, (t) => registered.run(parsed.data, t));
+        // No request here: the call that started the task reached the instance that died.
+        return taskRun(this.safeguards, registered.host, registered.tool, parsed.data, undefined);
       },
       ...(this.inspection.observer ? { inspect: this.inspection.observer } : {}),
     });
@@ -163,16 +168,38 @@ export class TaskSupport {
    * task support on a server that cannot serve tasks. Call it before `server.connect`.
    * `required` tools answer -32601 when called without `task`; `optional` ones then run inline.
    * A name already used by a tool of the server's own API throws, as the SDK does for duplicates;
-   * so does, afterwards, the server's own `registerTool` with a task tool's name.
+   * so does, afterwards, the server's own `registerTool` with a task tool's name. Returns a handle
+   * like the SDK's `RegisteredTool` (`enable`, `disable`, `update`, `remove`), each change announced
+   * with `notifications/tools/list_changed`.
    */
-  registerTool<Shape extends ZodRawShape>(server: AnyServer, name: string, config: TaskToolConfig<Shape>, work: TaskToolWork<Shape>): void {
+  registerTool<Shape extends ZodRawShape>(
+    server: AnyServer,
+    name: string,
+    config: TaskToolConfig<Shape>,
+    work: TaskToolWork<Shape>,
+  ): RegisteredTaskTool<Shape> {
     const session = this.sessionOf(server);
-    if (session.tools.has(name)) throw new Error(`Task tool ${name} is already registered on this server`);
-    if (session.host.hasOwnTool(name)) throw new Error(`Tool ${name} is already registered (by the server's own registerTool)`);
-    const tool = defineTaskTool(name, config, work);
+    const assertFree = (candidate: string): void => {
+      if (session.tools.has(candidate)) throw new Error(`Task tool ${candidate} is already registered on this server`);
+      if (session.host.hasOwnTool(candidate)) throw new Error(`Tool ${candidate} is already registered (by the server's own registerTool)`);
+    };
+    assertFree(name);
+    const tool = new TaskToolDefinition(name, config as TaskToolConfig<ZodRawShape>, work as TaskToolWork<ZodRawShape>);
     session.tools.set(name, tool);
-    if (tool.restartable && !this.restartable.has(name)) this.restartable.set(name, tool);
+    if (tool.restartable && !this.restartable.has(name)) this.restartable.set(name, { tool, host: session.host });
     this.enable(server);
+    // As McpServer.registerTool: a tool added to a connected server is announced.
+    session.host.sendToolListChanged();
+    return taskToolHandle<Shape>(tool, {
+      tools: session.tools,
+      assertFree,
+      renamed: (renamedTool, from, to) => {
+        if (this.restartable.get(from)?.tool !== renamedTool) return;
+        this.restartable.delete(from);
+        if (to !== null && !this.restartable.has(to)) this.restartable.set(to, { tool: renamedTool, host: session.host });
+      },
+      listChanged: () => session.host.sendToolListChanged(),
+    });
   }
 
   /**
@@ -251,7 +278,7 @@ export class TaskSupport {
       session = this.sessions.get(canonical);
       if (!session) {
         const host = adapter.host(server);
-        const tools = new Map<string, RegisteredTaskTool>();
+        const tools = new Map<string, TaskToolDefinition>();
         session = { host, tools, router: new SessionRouter(this.engine, host), enabled: false, toolsServed: false };
         host.refuseOwnTools((name) => tools.has(name));
         this.sessions.set(canonical, session);

@@ -7,13 +7,24 @@ export type { TaskSupportOptions } from './options.js';
 export type { AnyServer } from './sdk/index.js';
 export type { TaskContext } from './engine/TaskContext.js';
 export { MissingClientCapabilityError } from './engine/TaskContext.js';
-export type { TaskToolConfig, TaskToolWork, TaskSupportMode } from './session/toolRegistry.js';
-export type { TaskStore } from './backends/TaskStore.js';
+export type { RegisteredTaskTool, TaskToolConfig, TaskToolUpdate, TaskToolWork, TaskSupportMode } from './session/toolRegistry.js';
+// The backends' contracts. Renamed in 0.2 so that no name means two things beside the SDK's
+// experimental tasks (its TaskStore, InMemoryTaskStore, TaskMessageQueue, InMemoryTaskMessageQueue,
+// QueuedMessage, QueuedRequest); the old names stay one release as deprecated aliases.
+export type { TaskRecordStore, TaskStore } from './backends/TaskStore.js';
 export { InvalidCursorError } from './backends/TaskStore.js';
-export { InMemoryTaskStore } from './backends/InMemoryTaskStore.js';
-export type { EnqueueOptions, TaskMessageQueue, QueuedMessage, QueuedRequest } from './backends/TaskMessageQueue.js';
+export { InMemoryTaskRecordStore, InMemoryTaskStore } from './backends/InMemoryTaskStore.js';
+export type {
+  EnqueueOptions,
+  OutboxMessage,
+  OutboxRequest,
+  QueuedMessage,
+  QueuedRequest,
+  TaskMessageQueue,
+  TaskOutbox,
+} from './backends/TaskMessageQueue.js';
 export type { ClusterCommand, ClusterHandlers, TaskCluster } from './backends/TaskCluster.js';
-export { InMemoryTaskMessageQueue } from './backends/InMemoryTaskMessageQueue.js';
+export { InMemoryTaskMessageQueue, InMemoryTaskOutbox } from './backends/InMemoryTaskMessageQueue.js';
 export { defaultIdentify } from './session/caller.js';
 export type { CallerInfo } from './session/caller.js';
 export { isTerminal } from './types.js';

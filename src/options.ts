@@ -1,6 +1,6 @@
 import type { TaskCluster } from './backends/TaskCluster.js';
-import type { TaskMessageQueue } from './backends/TaskMessageQueue.js';
-import type { TaskStore } from './backends/TaskStore.js';
+import type { TaskOutbox } from './backends/TaskMessageQueue.js';
+import type { TaskRecordStore } from './backends/TaskStore.js';
 import type { ErrorMapper } from './engine/errorMapping.js';
 import type { TaskLimits } from './engine/limits.js';
 import type { InspectionObserver, InspectionSanitizer } from './inspect/inspection.js';
@@ -8,10 +8,13 @@ import type { CallerInfo, UnidentifiedCallers } from './session/caller.js';
 
 /** Options of `TaskSupport`; every field has a default. */
 export interface TaskSupportOptions {
-  /** Where records and results live. Default: a new `InMemoryTaskStore`. */
-  store?: TaskStore;
-  /** Where messages for `tasks/result` wait. Default: a new `InMemoryTaskMessageQueue`. */
-  queue?: TaskMessageQueue;
+  /**
+   * Where records and results live. Default: a new `InMemoryTaskRecordStore`. Not the SDK's
+   * `TaskStore` (refused with a TypeError: see docs/migrating.md).
+   */
+  store?: TaskRecordStore;
+  /** Where messages for the client wait to be carried. Default: a new `InMemoryTaskOutbox`. Not the SDK's `TaskMessageQueue`. */
+  queue?: TaskOutbox;
   /** ttl (ms) granted when the client asks for none. Default 1 hour. */
   defaultTtl?: number;
   /** Largest ttl (ms) granted; larger requests get this. Default 24 hours. */
@@ -90,4 +93,27 @@ export function promoteAfterOf(promoteAfter: number | undefined): number {
   const ms = promoteAfter ?? 1000;
   if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`promoteAfter must be a number of ms >= 0, got ${ms}`);
   return ms;
+}
+
+/**
+ * Refuses the SDK's own experimental task store or message queue, recognised by shape (its
+ * `createTask`/`storeTaskResult`, its `dequeue`), with the fix in the message: they share the old
+ * names of this library's contracts but not their interface, and would fail only at the first task.
+ * @internal
+ */
+export function assertOwnBackends(options: Pick<TaskSupportOptions, 'store' | 'queue'>): void {
+  const store = options.store as object | undefined;
+  if (store && 'storeTaskResult' in store && 'createTask' in store && !('settle' in store)) {
+    throw new TypeError(
+      "mcp-task-actors: options.store is the SDK's TaskStore (experimental tasks); TaskSupport keeps tasks in a TaskRecordStore: " +
+        'leave store out (in memory) or pass createRedisTaskBackend(...).store (docs/migrating.md)',
+    );
+  }
+  const queue = options.queue as object | undefined;
+  if (queue && 'dequeue' in queue && !('requeue' in queue)) {
+    throw new TypeError(
+      "mcp-task-actors: options.queue is the SDK's TaskMessageQueue (experimental tasks); TaskSupport needs a TaskOutbox: " +
+        'leave queue out (in memory) or pass createRedisTaskBackend(...).queue (docs/migrating.md)',
+    );
+  }
 }

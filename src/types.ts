@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { TaskStatus, TerminalTaskStatus } from '../machines/task.js';
 
 export type { TaskStatus, TerminalTaskStatus };
@@ -20,8 +20,12 @@ export interface TaskRecord {
   pollInterval: number;
   /** Instance running the task (with a cluster): store writes of any other runner are refused. */
   runner?: string;
-  /** For restartable tools: the tool and arguments to run the task again elsewhere. */
-  restart?: { tool: string; args: unknown };
+  /**
+   * For restartable tools: the tool and arguments to run the task again elsewhere, and the client
+   * capabilities the caller declared (the rerun's `elicit` / `createMessage` check them; the
+   * caller's session is not on the instance that takes the task over).
+   */
+  restart?: { tool: string; args: unknown; capabilities?: ClientCapabilities };
 }
 
 /** A JSON-RPC error as it will be sent to the client. */

@@ -1,15 +1,15 @@
-import type { EnqueueOptions, QueuedMessage, QueuedRequest, TaskMessageQueue } from './TaskMessageQueue.js';
+import type { EnqueueOptions, OutboxMessage, OutboxRequest, TaskOutbox } from './TaskMessageQueue.js';
 import { Waiters } from './Waiters.js';
 
 /** The in-process {@link TaskMessageQueue}. */
-export class InMemoryTaskMessageQueue implements TaskMessageQueue {
-  private readonly queues = new Map<string, QueuedMessage[]>();
+export class InMemoryTaskOutbox implements TaskOutbox {
+  private readonly queues = new Map<string, OutboxMessage[]>();
   /** Notifications in each task's queue (requests excluded), so a cap costs O(1) per enqueue. */
   private readonly notifications = new Map<string, number>();
-  private readonly open = new Map<string, Map<string, QueuedRequest>>();
+  private readonly open = new Map<string, Map<string, OutboxRequest>>();
   private readonly waiters = new Waiters();
 
-  async enqueue(taskId: string, message: QueuedMessage, options?: EnqueueOptions): Promise<number> {
+  async enqueue(taskId: string, message: OutboxMessage, options?: EnqueueOptions): Promise<number> {
     if (message.kind === 'request') {
       let open = this.open.get(taskId);
       if (!open) this.open.set(taskId, (open = new Map()));
@@ -35,7 +35,7 @@ export class InMemoryTaskMessageQueue implements TaskMessageQueue {
     return dropped;
   }
 
-  async requeue(taskId: string, messages: readonly QueuedMessage[]): Promise<void> {
+  async requeue(taskId: string, messages: readonly OutboxMessage[]): Promise<void> {
     if (messages.length === 0) return;
     this.queues.set(taskId, [...messages, ...(this.queues.get(taskId) ?? [])]);
     const returned = messages.filter((m) => m.kind === 'notification').length;
@@ -43,7 +43,7 @@ export class InMemoryTaskMessageQueue implements TaskMessageQueue {
     this.waiters.wake(taskId);
   }
 
-  async dequeueAll(taskId: string): Promise<QueuedMessage[]> {
+  async dequeueAll(taskId: string): Promise<OutboxMessage[]> {
     const queue = this.queues.get(taskId);
     this.queues.delete(taskId);
     this.notifications.delete(taskId);
@@ -70,7 +70,7 @@ export class InMemoryTaskMessageQueue implements TaskMessageQueue {
     return this.open.get(taskId)?.has(requestId) ?? false;
   }
 
-  async outstanding(taskId: string): Promise<QueuedRequest[]> {
+  async outstanding(taskId: string): Promise<OutboxRequest[]> {
     return [...(this.open.get(taskId)?.values() ?? [])];
   }
 
@@ -90,3 +90,8 @@ export class InMemoryTaskMessageQueue implements TaskMessageQueue {
     return new Set([...this.queues.keys(), ...this.open.keys()]).size;
   }
 }
+
+/** @deprecated Renamed {@link InMemoryTaskOutbox} (0.2): the SDK exports an `InMemoryTaskMessageQueue` of its own. Goes in the next minor release. */
+export const InMemoryTaskMessageQueue = InMemoryTaskOutbox;
+/** @deprecated Renamed {@link InMemoryTaskOutbox} (0.2). */
+export type InMemoryTaskMessageQueue = InMemoryTaskOutbox;

@@ -1,5 +1,5 @@
 import { decodeCursor, encodeCursor } from './cursor.js';
-import type { TaskStore } from './TaskStore.js';
+import type { TaskRecordStore } from './TaskStore.js';
 import { isTerminal } from '../types.js';
 import type { TaskOutcome, TaskPage, TaskRecord, TerminalTaskStatus } from '../types.js';
 import { Waiters } from './Waiters.js';
@@ -61,7 +61,7 @@ class OwnerIndex {
  * The in-process {@link TaskStore}: records in a Map, one creation-ordered index per owner for
  * `list`. Deletion at the end of the ttl is driven by `TaskSupport`'s expiry schedule.
  */
-export class InMemoryTaskStore implements TaskStore {
+export class InMemoryTaskRecordStore implements TaskRecordStore {
   private readonly entries = new Map<string, Entry>();
   private readonly byOwner = new Map<string, OwnerIndex>();
   private readonly isLive = (entry: Entry): boolean => this.entries.get(entry.record.taskId) === entry;
@@ -168,3 +168,8 @@ function withStatus(record: TaskRecord, status: TaskRecord['status'], statusMess
   if (statusMessage !== undefined) next['statusMessage'] = statusMessage;
   return next as unknown as TaskRecord;
 }
+
+/** @deprecated Renamed {@link InMemoryTaskRecordStore} (0.2): the SDK exports an `InMemoryTaskStore` of its own. Goes in the next minor release. */
+export const InMemoryTaskStore = InMemoryTaskRecordStore;
+/** @deprecated Renamed {@link InMemoryTaskRecordStore} (0.2). */
+export type InMemoryTaskStore = InMemoryTaskRecordStore;

@@ -1,16 +1,16 @@
 import type { JSONRPCNotification, JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 
 /** A request a task sends to its client, waiting to be delivered or answered. */
-export interface QueuedRequest {
+export interface OutboxRequest {
   kind: 'request';
   requestId: string;
   message: JSONRPCRequest;
 }
 
 /** A message a task sends to its client through `tasks/result`. */
-export type QueuedMessage = QueuedRequest | { kind: 'notification'; message: JSONRPCNotification };
+export type OutboxMessage = OutboxRequest | { kind: 'notification'; message: JSONRPCNotification };
 
-/** Options of {@link TaskMessageQueue.enqueue}. */
+/** Options of {@link TaskOutbox.enqueue}. */
 export interface EnqueueOptions {
   /**
    * Most notifications the task's queue may hold: when this one makes one too many, the oldest
@@ -24,17 +24,17 @@ export interface EnqueueOptions {
  * (the Python SDK's `TaskMessageQueue`), plus the task's outstanding requests: those enqueued and
  * not yet answered, whether delivered or not.
  */
-export interface TaskMessageQueue {
+export interface TaskOutbox {
   /**
    * Appends a message to the task's queue (a request also becomes outstanding) and wakes waiters.
    * Resolves with the number of notifications dropped under `options.maxNotifications` (a queue
    * that does not cap may resolve with nothing).
    */
-  enqueue(taskId: string, message: QueuedMessage, options?: EnqueueOptions): Promise<number | void>;
+  enqueue(taskId: string, message: OutboxMessage, options?: EnqueueOptions): Promise<number | void>;
   /** Puts messages back at the front, in order: they were taken but not delivered or not answered. */
-  requeue(taskId: string, messages: readonly QueuedMessage[]): Promise<void>;
+  requeue(taskId: string, messages: readonly OutboxMessage[]): Promise<void>;
   /** Takes every queued message of the task, oldest first. */
-  dequeueAll(taskId: string): Promise<QueuedMessage[]>;
+  dequeueAll(taskId: string): Promise<OutboxMessage[]>;
   /**
    * Marks a request answered (or abandoned) and drops it from the task's queue if no `tasks/result`
    * has taken it yet (a task served only through the tasks extension is never dequeued); true if
@@ -44,9 +44,18 @@ export interface TaskMessageQueue {
   /** Whether a request is still outstanding. */
   isOutstanding(taskId: string, requestId: string): Promise<boolean>;
   /** The task's outstanding requests, oldest first. */
-  outstanding(taskId: string): Promise<QueuedRequest[]>;
+  outstanding(taskId: string): Promise<OutboxRequest[]>;
   /** Drops the task's queue and outstanding requests. */
   clear(taskId: string): Promise<void>;
   /** Resolves as soon as the task's queue is not empty (at once if it already is), or when `signal` aborts. */
   waitForMessage(taskId: string, signal: AbortSignal): Promise<void>;
 }
+
+// The SDK's experimental tasks export a `TaskMessageQueue`, `QueuedMessage` and `QueuedRequest`
+// with other shapes; these aliases of the old names go in the next minor release.
+/** @deprecated Renamed {@link TaskOutbox} (0.2). */
+export type TaskMessageQueue = TaskOutbox;
+/** @deprecated Renamed {@link OutboxMessage} (0.2). */
+export type QueuedMessage = OutboxMessage;
+/** @deprecated Renamed {@link OutboxRequest} (0.2). */
+export type QueuedRequest = OutboxRequest;

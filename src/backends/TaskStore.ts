@@ -6,7 +6,7 @@ import type { TaskOutcome, TaskPage, TaskRecord, TerminalTaskStatus } from '../t
  *
  * Implementations must make `settle` atomic: a terminal status never changes, whoever tries.
  */
-export interface TaskStore {
+export interface TaskRecordStore {
   /** Stores a new task record. */
   create(record: TaskRecord): Promise<void>;
   /** The record, or undefined when unknown or deleted. */
@@ -37,7 +37,13 @@ export interface TaskStore {
   waitForTerminal(taskId: string, signal: AbortSignal): Promise<void>;
 }
 
-/** Thrown by `TaskStore.list` for a cursor that it did not hand out. */
+/**
+ * @deprecated Renamed {@link TaskRecordStore} (0.2): the SDK's experimental tasks export a
+ * `TaskStore` with another interface. This alias goes in the next minor release.
+ */
+export type TaskStore = TaskRecordStore;
+
+/** Thrown by `TaskRecordStore.list` for a cursor that it did not hand out. */
 export class InvalidCursorError extends Error {
   constructor(cursor: string) {
     super(`Invalid cursor: ${JSON.stringify(cursor).slice(0, 80)}`);

@@ -59,6 +59,11 @@ export interface TasksExtensionClientOptions {
    * its error). Needed on an SDK v2 `Client`, which refuses a `resultType: "task"` answer in its
    * `request` and `callTool` (e.g. send it with the v2 client's own `StreamableHTTPClientTransport`).
    * Every other request goes through the client.
+   *
+   * @deprecated On an SDK v2 `Client` use the MCP project's requester instead,
+   * `createTaskSessionFromClient` from `@modelcontextprotocol/ext-tasks/client` (its `rawDispatch`
+   * plays this part); see docs/protocols.md, "The client helper and the official requester". Kept
+   * working until the next breaking release.
    */
   rawToolCall?: (params: Record<string, unknown>, signal?: AbortSignal) => Promise<Record<string, unknown>>;
 }
@@ -86,10 +91,15 @@ export interface ExtensionCallOptions {
 
 /**
  * A client of the MCP tasks extension (`io.modelcontextprotocol/tasks`, SEP-2663) over an SDK v1
- * `Client`, which has none. `callTool` declares the extension on the request, and when the server
- * answers with a task it polls `tasks/get` (honouring `pollIntervalMs`), answers `inputRequests`
- * through `onElicitation` / `onSampling` with `tasks/update`, and resolves with the final
- * `CallToolResult` — the same contract as a plain `tools/call`.
+ * `Client`, which has none. It is kept for what the MCP project's requester
+ * (`@modelcontextprotocol/ext-tasks/client`) cannot do: run on an SDK v1 `Client`, and speak the
+ * extension on a 2025-11-25 session (per-request capabilities), which ext-tasks uses only in the
+ * 2026-07-28 era. On an SDK v2 `Client` use ext-tasks.
+ *
+ * `callTool` declares the extension on the request, and when the server answers with a task it
+ * polls `tasks/get` (honouring `pollIntervalMs`), answers `inputRequests` through `onElicitation` /
+ * `onSampling` with `tasks/update`, and resolves with the final `CallToolResult` — the same
+ * contract as a plain `tools/call`.
  *
  * @example
  * ```ts
@@ -106,7 +116,7 @@ export class TasksExtensionClient {
 
   private readonly requester: Requester;
 
-  /** `client`: an SDK v1 `Client`, or an SDK v2 `Client` (then also pass `rawToolCall`). */
+  /** `client`: an SDK v1 `Client`, or (deprecated, see `rawToolCall`) an SDK v2 `Client` with `rawToolCall`. */
   constructor(
     readonly client: Client | ClientV2,
     private readonly options: TasksExtensionClientOptions = {},

@@ -1,6 +1,7 @@
 /**
  * Client side of the MCP tasks extension (`io.modelcontextprotocol/tasks`), for SDK v1 clients:
- * `import { TasksExtensionClient } from 'mcp-task-actors/client'`. Pulls in no server code.
+ * `import { TasksExtensionClient } from 'mcp-task-actors/client'`. Pulls in no server code, and no
+ * `@modelcontextprotocol/ext-tasks` (the MCP project's requester, which SDK v2 clients should use).
  */
 export { TasksExtensionClient } from './TasksExtensionClient.js';
 export type { ExtensionCallOptions, InputRequestContext, TasksExtensionClientOptions } from './TasksExtensionClient.js';

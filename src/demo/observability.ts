@@ -68,7 +68,7 @@ export async function observeDemo(options: DemoObservabilityOptions = {}): Promi
 
 function isLiveViewPath(req: IncomingMessage): boolean {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-  return req.method === 'GET' && (path === '/tasks' || path === '/tasks/events');
+  return req.method === 'GET' && (path === '/tasks' || path === '/tasks/events' || path === '/' || path === '/favicon.ico');
 }
 
 /** The Stately relay, or undefined (and a warning naming the port) when it cannot start: the demo serves on without it. */

@@ -102,7 +102,11 @@ export class ClusterLink implements ClusterHandlers {
       // Requests the dead runner asked are void: the work starts over and asks again.
       await queue.clear(taskId);
       await store.update(taskId, 'working', 'Restarted after its server instance stopped', this.runner);
-      const live = new LiveTask({ owner: record.owner, session: DETACHED, run, restart: record.restart! });
+      // The rerun may ask for input as the caller declared it could answer; with no stream to the
+      // caller here, the request waits in the shared queue for a tasks/result (or the extension's tasks/get).
+      const capabilities = record.restart!.capabilities;
+      const session: TaskSession = { ...DETACHED, clientCapabilities: () => capabilities };
+      const live = new LiveTask({ owner: record.owner, session, run, restart: record.restart! });
       this.core.run(taskId, live, Date.parse(record.createdAt) + record.ttl);
     } catch (error) {
       this.core.logger.error(`mcp-task-actors: taking over task ${taskId} failed`, error);

@@ -1,3 +1,4 @@
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type {
   CreateMessageRequestParams,
   CreateMessageResult,
@@ -6,6 +7,7 @@ import type {
   ElicitRequestURLParams,
   ElicitResult,
   LoggingLevel,
+  RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
 
 /**
@@ -25,6 +27,17 @@ import type {
 export interface TaskContext {
   /** The task's id, or undefined when an `optional` tool runs inline (called without `task`). */
   readonly taskId: string | undefined;
+  /**
+   * The JSON-RPC id of the `tools/call` that started the work (the SDK's `extra.requestId`); absent
+   * only when another instance re-ran a `restartable` task after its own instance died.
+   */
+  readonly requestId?: RequestId;
+  /** The transport's session id of that call (Streamable HTTP), as the SDK's `extra.sessionId`. */
+  readonly sessionId?: string;
+  /** The validated access token's info of that call, if the transport had one (`extra.authInfo`). */
+  readonly authInfo?: AuthInfo;
+  /** The `_meta` of that call's params as sent (progress token, client capabilities …), as `extra._meta`. */
+  readonly _meta?: Record<string, unknown>;
   /** Aborts on `tasks/cancel`, ttl expiry and shutdown (inline: when the call is cancelled). */
   readonly signal: AbortSignal;
   /** Sets the task's `statusMessage` and sends `notifications/tasks/status`; resolves once stored. */

@@ -346,7 +346,8 @@ export class TaskEngine {
   private run(taskId: string, live: LiveTask, deadline: number): void {
     this.live.set(taskId, live);
     this.expiry.schedule(taskId, deadline);
-    this.supervisor().send({ type: 'task.start', taskId });
+    const tool = live.spec.tool ?? live.spec.restart?.tool;
+    this.supervisor().send(tool === undefined ? { type: 'task.start', taskId } : { type: 'task.start', taskId, tool });
     // Refused once closing (as the root refused it before): no actor, so no work either.
     if (!this.supervisorSnapshot().tasks.has(taskId)) return;
     this.runWork(taskId, live).then(

@@ -22,6 +22,8 @@ export interface TaskSession {
 /** What starting a task needs. */
 export interface TaskSpec {
   owner: string;
+  /** The tool's name: observers see it on the `task.start` event (the live view lists it per task). */
+  tool?: string;
   /** Requested ttl in ms (capped by the engine's maximum). */
   ttl?: number;
   session: TaskSession;
@@ -29,5 +31,5 @@ export interface TaskSpec {
   /** The work; its result completes the task, its throw fails it. */
   run: (task: TaskContext) => Promise<CallToolResult> | CallToolResult;
   /** Set for tools registered as restartable: what another instance needs to run the task again. */
-  restart?: { tool: string; args: unknown };
+  restart?: TaskRecord['restart'];
 }

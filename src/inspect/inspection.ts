@@ -27,8 +27,20 @@ export function defaultInspectionFilter(event: InspectionEvent): boolean {
   return event.type === '@xstate.snapshot' || event.type === '@xstate.event' || event.type === '@xstate.actor';
 }
 
-/** Keys whose primitive values are ids, statuses and status texts, never user data. */
-const KEPT_KEYS = new Set(['type', 'taskId', 'requestId', 'actorId', 'reason', 'message', 'status', 'live', 'closing', 'waitingFor']);
+/** Keys whose primitive values are ids, statuses, status texts and tool names, never user data. */
+const KEPT_KEYS = new Set([
+  'type',
+  'taskId',
+  'tool',
+  'requestId',
+  'actorId',
+  'reason',
+  'message',
+  'status',
+  'live',
+  'closing',
+  'waitingFor',
+]);
 /** Keys holding envelopes whose own keys are judged one by one (a routed task event, an actor's input). */
 const OPENED_KEYS = new Set(['event', 'input', 'context']);
 const MAX_DEPTH = 4;

@@ -5,8 +5,8 @@
 import { Cluster, Redis } from 'ioredis';
 import type { ClusterOptions, RedisOptions } from 'ioredis';
 import type { TaskCluster } from '../backends/TaskCluster.js';
-import type { TaskMessageQueue } from '../backends/TaskMessageQueue.js';
-import type { TaskStore } from '../backends/TaskStore.js';
+import type { TaskOutbox } from '../backends/TaskMessageQueue.js';
+import type { TaskRecordStore } from '../backends/TaskStore.js';
 import { RedisEvents } from './RedisEvents.js';
 import { RedisKeys } from './keys.js';
 import { DEFAULT_LEASE_MS, RedisTaskCluster } from './RedisTaskCluster.js';
@@ -53,8 +53,8 @@ export interface RedisTaskBackendOptions extends LeaseOptions {
 
 /** Store, queue and cluster sharing two Redis clients; pass them to `new TaskSupport({...})`. */
 export interface RedisTaskBackend {
-  store: TaskStore;
-  queue: TaskMessageQueue;
+  store: TaskRecordStore;
+  queue: TaskOutbox;
   cluster: TaskCluster;
   /** Closes both clients (call after `TaskSupport.close()`). */
   close(): Promise<void>;

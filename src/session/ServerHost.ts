@@ -16,6 +16,12 @@ import type { RequestStream } from '../engine/workContext.js';
 
 export type { RequestStream };
 
+/** One issue of a failed `outputSchema` check (a zod issue's path and message), for the SDK line to word. */
+export interface OutputIssue {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
 /** The methods the dispatcher serves (each request classified once). */
 export type TaskMethod = 'tools/call' | 'tasks/get' | 'tasks/result' | 'tasks/list' | 'tasks/cancel' | 'tasks/update';
 
@@ -102,6 +108,13 @@ export interface ServerHost {
    * "Tool … is already registered" for a name `taken` reports (the task tools). No-op on a low-level Server.
    */
   refuseOwnTools(taken: (name: string) => boolean): void;
+  /**
+   * The text of the `isError` result this SDK line's McpServer gives for a result that fails the
+   * tool's output schema (`issues` undefined: no `structuredContent`), in that line's words.
+   */
+  outputErrorText(tool: string, issues: readonly OutputIssue[] | undefined): string;
+  /** Sends `notifications/tools/list_changed` if the server is connected (never throws; a lost send is dropped, as McpServer does). */
+  sendToolListChanged(): void;
   /** Rewrites every `initialize` result (e.g. drops `tasks.list` for anonymous callers). */
   transformInitialize(transform: (result: InitializeResult, caller: RequestCaller) => InitializeResult): void;
   /** Client capabilities declared at `initialize`; undefined before it and on stateless serving. */

@@ -4,7 +4,7 @@ import { mcpError } from '../errors.js';
 import { ErrorCode } from '../wire.js';
 import type { IncomingRequest, RequestHandler, ServerHost, TaskMethod } from './ServerHost.js';
 import type { SessionRouter } from './SessionRouter.js';
-import type { RegisteredTaskTool } from './toolRegistry.js';
+import type { TaskToolDefinition } from './toolRegistry.js';
 
 /**
  * How one request is served, decided once from its params:
@@ -18,7 +18,7 @@ export type Route = { protocol: 'rev2025-11-25' } | { protocol: 'tasksExtension'
 export interface ServerSession {
   readonly host: ServerHost;
   /** The task tools registered on this server, by name. */
-  readonly tools: Map<string, RegisteredTaskTool>;
+  readonly tools: Map<string, TaskToolDefinition>;
   readonly router: SessionRouter;
   /** `enable()` was called: the tasks/* methods and the extension are served. */
   enabled: boolean;

@@ -1,11 +1,12 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { TaskContext } from '../engine/TaskContext.js';
 import type { WorkSafeguards } from '../engine/WorkSafeguards.js';
 import { inlineContext } from '../engine/workContext.js';
 import { invalidToolResult, mcpError, outcomeOfThrow, toMcpError } from '../errors.js';
 import { CallToolResultSchema, CreateTaskResultSchema, ErrorCode, McpError } from '../wire.js';
 import type { ServerSession } from './dispatch.js';
-import type { IncomingRequest } from './ServerHost.js';
-import type { RegisteredTaskTool } from './toolRegistry.js';
+import type { IncomingRequest, ServerHost } from './ServerHost.js';
+import type { TaskToolEntry } from './toolRegistry.js';
 
 /** The params of a `tools/call` every protocol reads. */
 export interface ToolCallParams {
@@ -32,8 +33,70 @@ export async function serverToolCall(
   return previous(request);
 }
 
+/**
+ * The task tool of that name on `server`, if any; a disabled one answers -32602 "Tool X disabled"
+ * (the SDK's error; McpServer v1 wraps it as an isError result, v2 sends it as this JSON-RPC error).
+ */
+export function taskToolOf(server: ServerSession, name: string): TaskToolEntry | undefined {
+  const tool = server.tools.get(name);
+  if (tool && !tool.enabled) throw mcpError(ErrorCode.InvalidParams, `Tool ${name} disabled`);
+  return tool;
+}
+
+/** What the work's context carries of the `tools/call` that started it (the SDK's `RequestHandlerExtra` fields). */
+export type RequestFields = Pick<TaskContext, 'requestId' | 'sessionId' | 'authInfo' | '_meta'>;
+
+/** Read once at the call: a long task keeps these few values, not the whole request and its SDK context. */
+export function requestFields(request: IncomingRequest): RequestFields {
+  const { caller } = request;
+  const params = request.params as { _meta?: unknown } | undefined;
+  const meta = params?._meta;
+  return {
+    requestId: request.id,
+    ...(caller.sessionId === undefined ? {} : { sessionId: caller.sessionId }),
+    ...(caller.authInfo === undefined ? {} : { authInfo: caller.authInfo }),
+    ...(typeof meta === 'object' && meta !== null ? { _meta: meta as Record<string, unknown> } : {}),
+  };
+}
+
+/** The work's context with the call's fields (everything else read through the prototype, as WorkSafeguards wraps it). */
+export function withRequest(task: TaskContext, fields: RequestFields | undefined): TaskContext {
+  return fields === undefined ? task : (Object.assign(Object.create(task) as TaskContext, fields) as TaskContext);
+}
+
+/**
+ * The result, if it matches the tool's output schema; otherwise throws the `Error` whose message is
+ * the text the SDK's McpServer answers (an `isError` result inline, a `failed` task with that result).
+ * Applied after `mapError`: the check is the library's, not the work's.
+ */
+export function checkedOutput(
+  host: Pick<ServerHost, 'outputErrorText'>,
+  tool: TaskToolEntry,
+  name: string,
+  result: unknown,
+): CallToolResult {
+  // A result that is no CallToolResult at all is refused later, with the invalid-result error.
+  if (typeof result !== 'object' || result === null) return result as CallToolResult;
+  const failed = tool.outputIssues(result as CallToolResult);
+  if (failed) throw new Error(host.outputErrorText(name, failed.issues));
+  return result as CallToolResult;
+}
+
+/** The engine's `run` of a task of `tool`: the work with the call's fields, then the output check. */
+export function taskRun(
+  safeguards: Pick<WorkSafeguards, 'runTask'>,
+  host: Pick<ServerHost, 'outputErrorText'>,
+  tool: TaskToolEntry,
+  args: unknown,
+  fields: RequestFields | undefined,
+): (context: TaskContext) => Promise<CallToolResult> {
+  const name = tool.name;
+  return async (context) =>
+    checkedOutput(host, tool, name, await safeguards.runTask(name, context, (task) => tool.run(args, withRequest(task, fields))));
+}
+
 /** The tool's arguments, parsed by its schema; -32602 "Invalid arguments for tool X" otherwise. */
-export function toolArguments(tool: RegisteredTaskTool, name: string, args: unknown): unknown {
+export function toolArguments(tool: TaskToolEntry, name: string, args: unknown): unknown {
   const parsed = tool.parse(args);
   if (!parsed.success) throw mcpError(ErrorCode.InvalidParams, `Invalid arguments for tool ${name}: ${parsed.message}`);
   return parsed.data;
@@ -51,7 +114,7 @@ export async function directToolCall(
   safeguards: Pick<WorkSafeguards, 'runInline'>,
 ): Promise<Record<string, unknown>> {
   const { name } = params;
-  const tool = server.tools.get(name);
+  const tool = taskToolOf(server, name);
   if (!tool) return serverToolCall(server, request, name, false);
   if (tool.taskSupport === 'required') {
     throw mcpError(ErrorCode.MethodNotFound, `Tool ${name} must be called as a task (taskSupport: 'required'): add params.task`);
@@ -60,7 +123,9 @@ export async function directToolCall(
   let result: unknown;
   try {
     const inline = inlineContext(request.stream, request.signal, () => server.router.clientCapabilities(), params._meta?.progressToken);
-    result = await safeguards.runInline(name, inline, (context) => tool.run(args, context));
+    const fields = requestFields(request);
+    const returned = await safeguards.runInline(name, inline, (context) => tool.run(args, withRequest(context, fields)));
+    result = checkedOutput(server.host, tool, name, returned);
   } catch (error) {
     const outcome = outcomeOfThrow(error);
     if (outcome.type === 'error') throw toMcpError(outcome.error);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ZodRawShape } from 'zod';
 import type { CallToolResult, ListToolsResult, Tool, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { ListToolsRequestSchema } from '../wire.js';
-import type { IncomingRequest, ServerHost } from './ServerHost.js';
+import type { IncomingRequest, OutputIssue, ServerHost } from './ServerHost.js';
 import { describeZodError } from '../errors.js';
 import type { TaskContext } from '../engine/TaskContext.js';
 
@@ -15,6 +15,12 @@ export interface TaskToolConfig<Shape extends ZodRawShape> {
   description?: string;
   /** Zod shape of the arguments; validated before any task is created. */
   inputSchema?: Shape;
+  /**
+   * Zod shape of the result's `structuredContent`, listed as the tool's `outputSchema`. A result
+   * (inline or a task's) that is not `isError` must carry a matching `structuredContent`, else the
+   * caller gets the `isError` result the SDK's `McpServer` gives ("Output validation error: …").
+   */
+  outputSchema?: ZodRawShape;
   annotations?: ToolAnnotations;
   _meta?: Record<string, unknown>;
   /** `required`: only as a task. `optional`: as a task when asked, else inline. */
@@ -32,57 +38,158 @@ export type TaskToolWork<Shape extends ZodRawShape> = (
   task: TaskContext,
 ) => Promise<CallToolResult> | CallToolResult;
 
-/** A task tool as registered on one server. @internal */
-export interface RegisteredTaskTool {
-  readonly definition: Tool;
-  readonly taskSupport: TaskSupportMode;
-  readonly restartable: boolean;
-  parse(args: unknown): { success: true; data: unknown } | { success: false; message: string };
-  run(args: unknown, task: TaskContext): Promise<CallToolResult> | CallToolResult;
-}
-
-/** Builds the registry entry (and its `tools/list` definition) for a task tool. @internal */
-export function defineTaskTool<Shape extends ZodRawShape>(
-  name: string,
-  config: TaskToolConfig<Shape>,
-  work: TaskToolWork<Shape>,
-): RegisteredTaskTool {
-  const schema = z.object(config.inputSchema ?? ({} as Shape));
-  const { $schema: _ignored, ...inputSchema } = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
-  const definition: Tool = {
-    name,
-    inputSchema: inputSchema as Tool['inputSchema'],
-    execution: { taskSupport: config.taskSupport },
-  };
-  if (config.title !== undefined) definition.title = config.title;
-  if (config.description !== undefined) definition.description = config.description;
-  if (config.annotations !== undefined) definition.annotations = config.annotations;
-  if (config._meta !== undefined) definition._meta = config._meta;
-  return {
-    definition,
-    taskSupport: config.taskSupport,
-    restartable: config.restartable ?? false,
-    parse: (args) => {
-      const parsed = schema.safeParse(args ?? {});
-      if (parsed.success) return { success: true, data: parsed.data };
-      return { success: false, message: describeZodError(parsed.error) };
-    },
-    run: (args, task) => work(args as z.infer<z.ZodObject<Shape>>, task),
-  };
+/** What {@link RegisteredTaskTool.update} may change; the keys of the SDK's `RegisteredTool.update`, plus `taskSupport`. */
+export interface TaskToolUpdate<Shape extends ZodRawShape> {
+  /** A new name; `null` removes the tool. */
+  name?: string | null;
+  title?: string;
+  description?: string;
+  paramsSchema?: Shape;
+  outputSchema?: ZodRawShape;
+  callback?: TaskToolWork<Shape>;
+  annotations?: ToolAnnotations;
+  _meta?: Record<string, unknown>;
+  enabled?: boolean;
+  taskSupport?: TaskSupportMode;
 }
 
 /**
- * `tools/list`: the server's own tools (McpServer's), then the task tools on the last page only,
- * so a paginating server keeps its cursors. Params are checked as the SDK checks them.
+ * The handle `TaskSupport.registerTool` returns, like the SDK's `RegisteredTool`: each change is
+ * seen by the next `tools/list` and `tools/call` and announced with `notifications/tools/list_changed`.
+ * Tasks already running are not touched.
+ */
+export interface RegisteredTaskTool<Shape extends ZodRawShape = ZodRawShape> {
+  readonly title: string | undefined;
+  readonly description: string | undefined;
+  readonly annotations: ToolAnnotations | undefined;
+  readonly _meta: Record<string, unknown> | undefined;
+  readonly taskSupport: TaskSupportMode;
+  /** Listed and callable; a disabled tool is neither (a call answers -32602 "Tool … disabled"). */
+  readonly enabled: boolean;
+  enable(): void;
+  disable(): void;
+  /** Unregisters the tool (its name becomes free again). */
+  remove(): void;
+  update(updates: TaskToolUpdate<Shape>): void;
+}
+
+/** A task tool as registered on one server, with its current definition. @internal */
+export interface TaskToolEntry {
+  readonly name: string;
+  readonly definition: Tool;
+  readonly taskSupport: TaskSupportMode;
+  readonly restartable: boolean;
+  readonly enabled: boolean;
+  parse(args: unknown): { success: true; data: unknown } | { success: false; message: string };
+  run(args: unknown, task: TaskContext): Promise<CallToolResult> | CallToolResult;
+  /**
+   * The issues of `result` against the output schema, as the SDK's `validateToolOutput` finds them:
+   * none without a schema or for an `isError` result; `undefined` issues: no `structuredContent`.
+   */
+  outputIssues(result: CallToolResult): { issues: readonly OutputIssue[] | undefined } | undefined;
+}
+
+/** A task tool's entry, changed in place by its handle. @internal */
+export class TaskToolDefinition implements TaskToolEntry {
+  definition!: Tool;
+  enabled = true;
+  taskSupport: TaskSupportMode;
+  readonly restartable: boolean;
+  private config: Omit<TaskToolConfig<ZodRawShape>, 'taskSupport' | 'restartable'>;
+  private inputObject!: z.ZodObject;
+  private outputObject: z.ZodObject | undefined;
+
+  constructor(
+    public name: string,
+    config: TaskToolConfig<ZodRawShape>,
+    private work: TaskToolWork<ZodRawShape>,
+  ) {
+    const { taskSupport, restartable, ...rest } = config;
+    this.taskSupport = taskSupport;
+    this.restartable = restartable ?? false;
+    this.config = rest;
+    this.rebuild();
+  }
+
+  /** Applies an update (everything but `name` and `enabled`, which the handle owns). */
+  change(updates: TaskToolUpdate<ZodRawShape>): void {
+    const { name: _name, enabled: _enabled, paramsSchema, callback, taskSupport, ...rest } = updates;
+    if (paramsSchema !== undefined) this.config.inputSchema = paramsSchema;
+    if (callback !== undefined) this.work = callback;
+    if (taskSupport !== undefined) this.taskSupport = taskSupport;
+    for (const [key, value] of Object.entries(rest)) {
+      if (value !== undefined) (this.config as Record<string, unknown>)[key] = value;
+    }
+    this.rebuild();
+  }
+
+  get title(): string | undefined {
+    return this.config.title;
+  }
+  get description(): string | undefined {
+    return this.config.description;
+  }
+  get annotations(): ToolAnnotations | undefined {
+    return this.config.annotations;
+  }
+  get meta(): Record<string, unknown> | undefined {
+    return this.config._meta;
+  }
+
+  parse(args: unknown): { success: true; data: unknown } | { success: false; message: string } {
+    const parsed = this.inputObject.safeParse(args ?? {});
+    if (parsed.success) return { success: true, data: parsed.data };
+    return { success: false, message: describeZodError(parsed.error) };
+  }
+
+  run(args: unknown, task: TaskContext): Promise<CallToolResult> | CallToolResult {
+    return this.work(args as Record<string, unknown>, task);
+  }
+
+  outputIssues(result: CallToolResult): { issues: readonly OutputIssue[] | undefined } | undefined {
+    if (!this.outputObject || result.isError) return undefined;
+    if (result.structuredContent === undefined) return { issues: undefined };
+    const parsed = this.outputObject.safeParse(result.structuredContent);
+    return parsed.success ? undefined : { issues: parsed.error.issues };
+  }
+
+  /** The `tools/list` entry, recomputed on every change (as the SDK recomputes it per list). */
+  rebuild(): void {
+    const { title, description, inputSchema, outputSchema, annotations, _meta } = this.config;
+    this.inputObject = z.object(inputSchema ?? {});
+    this.outputObject = outputSchema === undefined ? undefined : z.object(outputSchema);
+    const definition: Tool = {
+      name: this.name,
+      inputSchema: jsonSchemaOf(this.inputObject, 'input') as Tool['inputSchema'],
+      execution: { taskSupport: this.taskSupport },
+    };
+    if (title !== undefined) definition.title = title;
+    if (description !== undefined) definition.description = description;
+    if (this.outputObject) definition.outputSchema = jsonSchemaOf(this.outputObject, 'output') as Tool['outputSchema'];
+    if (annotations !== undefined) definition.annotations = annotations;
+    if (_meta !== undefined) definition._meta = _meta;
+    this.definition = definition;
+  }
+}
+
+function jsonSchemaOf(schema: z.ZodObject, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { io }) as Record<string, unknown>;
+  return json;
+}
+
+/**
+ * `tools/list`: the server's own tools (McpServer's), then the enabled task tools on the last page
+ * only, so a paginating server keeps its cursors. Params are checked as the SDK checks them.
  */
 export async function listTools(
   host: ServerHost,
-  tools: ReadonlyMap<string, RegisteredTaskTool>,
+  tools: ReadonlyMap<string, TaskToolEntry>,
   request: IncomingRequest,
 ): Promise<Record<string, unknown>> {
   ListToolsRequestSchema.parse({ method: request.method, params: request.params });
   const previous = host.previous('tools/list');
   const base = previous ? ((await previous(request)) as ListToolsResult) : { tools: [] };
   if (base.nextCursor !== undefined) return base;
-  return { ...base, tools: [...base.tools, ...[...tools.values()].map((tool) => tool.definition)] };
+  const listed = [...tools.values()].filter((tool) => tool.enabled).map((tool) => tool.definition);
+  return { ...base, tools: [...base.tools, ...listed] };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { TaskBoard } from '../../src/demo/liveView/taskBoard.js';
+import { TaskBoard, describeError } from '../../src/demo/liveView/taskBoard.js';
 import type { BoardChange } from '../../src/demo/liveView/taskBoard.js';
 import { connectInMemory, createTask, deferred, eventually, taskResult, testTaskSupport } from '../support/harness.js';
 
@@ -34,7 +34,7 @@ describe('TaskBoard (the live view model, fed by the sanitised inspection stream
       ['working', 'start'],
       ['input_required', 'input.request'],
       ['working', 'input.response'],
-      ['completed', 'work.done'],
+      ['completed', 'work done'],
     ]);
     expect(askView.stateId).toBe('task.completed');
     expect(askView.message).toBeUndefined();
@@ -69,5 +69,34 @@ describe('TaskBoard (the live view model, fed by the sanitised inspection stream
 
     await session.close();
     await tasks.close();
+  });
+
+  it("names each task's tool and says why a failed one failed, without the error's text", async () => {
+    const board = new TaskBoard();
+    const tasks = testTaskSupport({ inspect: board.observer });
+    const session = await connectInMemory(tasks, (server) => {
+      tasks.registerTool(server, 'breaks', { taskSupport: 'required' }, async () => {
+        throw new TypeError('secret customer 4711 not found');
+      });
+    });
+    const broken = await createTask(session.client, 'breaks', {});
+    await taskResult(session.client, broken.taskId);
+    await eventually(() => board.tasks().some((t) => t.taskId === broken.taskId && !t.live));
+    const view = board.tasks().find((t) => t.taskId === broken.taskId)!;
+    expect(view.tool).toBe('breaks');
+    expect(view.state).toBe('failed');
+    expect(view.error).toBe('TypeError, message of 30 characters hidden');
+    expect(JSON.stringify(view)).not.toContain('4711');
+    await session.close();
+    await tasks.close();
+  });
+
+  it('reads errors as the sanitiser passed them', () => {
+    expect(describeError('[redacted RangeError(message: string(5)), 2 bytes]')).toBe('RangeError, message of 5 characters hidden');
+    expect(describeError('[redacted object{code: number}, 12 bytes]')).toBe('error details hidden by the inspection sanitiser');
+    // A custom sanitiser that lets messages through.
+    expect(describeError('disk full')).toBe('disk full');
+    expect(describeError({ message: 'disk full' })).toBe('disk full');
+    expect(describeError(undefined)).toBe('unknown error');
   });
 });

@@ -44,7 +44,7 @@ describe('package.json: what a user installs', () => {
 
   it('@modelcontextprotocol/sdk is a required peer with the tested range, and the installed SDK is in it', () => {
     expect(manifest.dependencies['@modelcontextprotocol/sdk']).toBeUndefined();
-    expect(manifest.peerDependencies['@modelcontextprotocol/sdk']).toBe('^1.32.2');
+    expect(manifest.peerDependencies['@modelcontextprotocol/sdk']).toBe('^1.27.0');
     // Not optional: src/wire.ts loads v1's schemas whichever SDK line the server uses.
     expect(manifest.peerDependenciesMeta['@modelcontextprotocol/sdk']?.optional).not.toBe(true);
     expect(manifest.devDependencies['@modelcontextprotocol/sdk']).toBe('^1.32.2');
@@ -52,11 +52,28 @@ describe('package.json: what a user installs', () => {
     expect(major === 1 && (minor > 32 || (minor === 32 && patch >= 2))).toBe(true);
   });
 
+  it("the range's lowest SDK v1 is installed beside it (npm alias) for the sdk-v1-lowest test project", () => {
+    const floor = manifest.peerDependencies['@modelcontextprotocol/sdk']!.replace(/^\^/, '');
+    expect(manifest.devDependencies['sdk-v1-lowest']).toBe(`npm:@modelcontextprotocol/sdk@${floor}`);
+    expect(installed('sdk-v1-lowest')).toBe(floor);
+  });
+
   it('the main entry loads at run time only dependencies and peers; every optional peer it loads is an SDK v2 package', () => {
     for (const name of runtimePackages('src/index.ts')) {
       const declared = manifest.dependencies[name] ?? manifest.peerDependencies[name];
       expect(declared, `${name} is loaded by the main entry`).toBeDefined();
       if (manifest.peerDependenciesMeta[name]?.optional) expect(name).toMatch(/^@modelcontextprotocol\/(server|core|client)$/);
+    }
+  });
+});
+
+describe('@modelcontextprotocol/ext-tasks: used by the tests only (docs/protocols.md, "Official schemas")', () => {
+  it('is a devDependency, and no entry point (main, client, redis, inspect, machines) loads it at run time', () => {
+    expect(manifest.devDependencies['@modelcontextprotocol/ext-tasks']).toBeDefined();
+    expect(manifest.dependencies['@modelcontextprotocol/ext-tasks']).toBeUndefined();
+    expect(manifest.peerDependencies['@modelcontextprotocol/ext-tasks']).toBeUndefined();
+    for (const entry of ['src/index.ts', 'src/client/index.ts', 'src/redis/index.ts', 'src/inspect/index.ts', 'machines/index.ts']) {
+      expect(runtimePackages(entry), entry).not.toContain('@modelcontextprotocol/ext-tasks');
     }
   });
 });

@@ -1,20 +1,37 @@
 // The live view's browser side: plain JavaScript, no dependencies, fed by Server-Sent Events.
 // Served as is by routes.ts; the page gives it the event stream's path and the diagram template.
+// One compact row per task in a scrolling list; a task's diagram and history are built only when
+// its row is opened, so 1,000 tasks cost 1,000 small rows, not 1,000 diagrams.
 (function () {
   'use strict';
   var root = document.getElementById('live-view');
   var eventsPath = root.getAttribute('data-events');
-  var maxCards = Number(root.getAttribute('data-max-cards')) || 200;
+  var maxRows = Number(root.getAttribute('data-max-cards')) || 1000;
   var template = document.getElementById('machine-template');
   var list = document.getElementById('tasks');
   var empty = document.getElementById('empty');
   var countsEl = document.getElementById('counts');
   var connection = document.getElementById('connection');
   var overview = document.querySelector('#overview svg');
+  var filterEl = document.getElementById('status-filter');
+  var searchEl = document.getElementById('search');
+  var shownEl = document.getElementById('shown');
   var stateKeys = Array.prototype.map.call(overview.querySelectorAll('g.state:not(.compound)'), function (g) {
     return g.getAttribute('data-key');
   });
-  var cards = new Map(); // taskId -> { view, el }
+  var rows = new Map(); // taskId -> { view, el, detail }
+  var filter = { state: '', text: '' };
+  // Measured in the page, read by the Chromium test: how long the last snapshot and update took to
+  // apply, layout included (ms).
+  var metrics = { snapshotMs: undefined, updateMs: undefined, maxUpdateMs: 0, firstRenderAt: undefined, updates: 0 };
+  window.liveViewMetrics = metrics;
+
+  stateKeys.forEach(function (key) {
+    var option = document.createElement('option');
+    option.value = key;
+    option.textContent = key;
+    filterEl.appendChild(option);
+  });
 
   function clock(ms) {
     var d = new Date(ms);
@@ -37,22 +54,81 @@
     return node;
   }
 
-  function createCard(view) {
-    var card = el('article', 'task');
-    card.setAttribute('data-task-id', view.taskId);
-    var header = el('header');
-    header.appendChild(el('span', 'badge'));
-    var id = el('code', 'id', view.taskId.slice(0, 10) + (view.taskId.length > 10 ? '…' : ''));
-    id.title = view.taskId;
-    header.appendChild(id);
-    header.appendChild(el('span', 'timing'));
-    card.appendChild(header);
-    card.appendChild(el('p', 'message'));
+  function age(view) {
+    return view.live ? duration(Date.now() - view.startedAt) : 'took ' + duration((view.endedAt || view.updatedAt) - view.startedAt);
+  }
+
+  function matches(view) {
+    if (filter.state && view.state !== filter.state) return false;
+    if (!filter.text) return true;
+    return view.taskId.toLowerCase().indexOf(filter.text) >= 0 || (view.tool || '').toLowerCase().indexOf(filter.text) >= 0;
+  }
+
+  function createRow(entry) {
+    var row = el('div', 'row');
+    row.setAttribute('role', 'listitem');
+    row.setAttribute('tabindex', '0');
+    row.setAttribute('aria-expanded', 'false');
+    row.setAttribute('data-task-id', entry.view.taskId);
+    row.appendChild(el('span', 'badge'));
+    var id = el('code', 'id', entry.view.taskId.slice(0, 12) + (entry.view.taskId.length > 12 ? '…' : ''));
+    id.title = entry.view.taskId;
+    row.appendChild(id);
+    row.appendChild(el('span', 'tool'));
+    row.appendChild(el('span', 'age'));
+    row.appendChild(el('span', 'message'));
+    row.addEventListener('click', function () {
+      toggleDetail(entry);
+    });
+    row.addEventListener('keydown', function (event) {
+      if (event.key === 'Enter' || event.key === ' ') {
+        event.preventDefault();
+        toggleDetail(entry);
+      }
+    });
+    return row;
+  }
+
+  function fillRow(entry) {
+    var view = entry.view;
+    var row = entry.el;
+    row.setAttribute('data-state', view.state);
+    row.classList.toggle('finished', !view.live);
+    var badge = row.children[0];
+    badge.textContent = view.state || 'starting';
+    badge.setAttribute('data-key', view.state);
+    row.children[2].textContent = view.tool || '';
+    row.children[3].textContent = age(view);
+    var message = row.children[4];
+    var failed = view.state === 'failed' && view.error;
+    message.textContent = failed ? view.error : view.message || '';
+    message.classList.toggle('error', Boolean(failed));
+    message.title = message.textContent;
+    var shown = matches(view);
+    row.hidden = !shown;
+    if (entry.detail) {
+      entry.detail.hidden = !shown;
+      fillDetail(entry);
+    }
+  }
+
+  function toggleDetail(entry) {
+    if (entry.detail) {
+      entry.detail.remove();
+      entry.detail = undefined;
+      entry.el.setAttribute('aria-expanded', 'false');
+      return;
+    }
+    var detail = el('div', 'detail');
+    detail.appendChild(el('code', 'full-id', entry.view.taskId));
     var diagram = el('div', 'diagram');
     diagram.appendChild(template.content.firstElementChild.cloneNode(true));
-    card.appendChild(diagram);
-    card.appendChild(el('ol', 'history'));
-    return card;
+    detail.appendChild(diagram);
+    detail.appendChild(el('ol', 'history'));
+    entry.detail = detail;
+    entry.el.setAttribute('aria-expanded', 'true');
+    list.insertBefore(detail, entry.el.nextSibling);
+    fillDetail(entry);
   }
 
   function highlight(svg, view) {
@@ -69,20 +145,10 @@
     });
   }
 
-  function fill(card, view) {
-    card.setAttribute('data-state', view.state);
-    card.classList.toggle('finished', !view.live);
-    var badge = card.querySelector('.badge');
-    badge.textContent = view.state || 'starting';
-    badge.setAttribute('data-key', view.state);
-    var end = view.endedAt || view.updatedAt;
-    card.querySelector('.timing').textContent =
-      'started ' + clock(view.startedAt) + (view.live ? ' · running ' : ' · took ') + duration(end - view.startedAt);
-    var message = card.querySelector('.message');
-    message.textContent = view.message || '';
-    message.hidden = !view.message;
-    highlight(card.querySelector('svg'), view);
-    var history = card.querySelector('.history');
+  function fillDetail(entry) {
+    var view = entry.view;
+    highlight(entry.detail.querySelector('svg'), view);
+    var history = entry.detail.querySelector('.history');
     history.textContent = '';
     view.history.forEach(function (step, index) {
       var item = el('li');
@@ -96,46 +162,88 @@
     });
   }
 
+  /** Applies one task's view; true when the list's order may have changed. */
   function upsert(view) {
-    var entry = cards.get(view.taskId);
+    var entry = rows.get(view.taskId);
+    var reorder = !entry || entry.view.live !== view.live;
     if (!entry) {
-      entry = { view: view, el: createCard(view) };
-      cards.set(view.taskId, entry);
+      entry = { view: view, el: undefined, detail: undefined };
+      entry.el = createRow(entry);
+      rows.set(view.taskId, entry);
     }
     entry.view = view;
-    fill(entry.el, view);
+    fillRow(entry);
+    return reorder;
   }
 
   function remove(taskId) {
-    var entry = cards.get(taskId);
+    var entry = rows.get(taskId);
     if (!entry) return;
     entry.el.remove();
-    cards.delete(taskId);
+    if (entry.detail) entry.detail.remove();
+    rows.delete(taskId);
   }
 
-  // Live tasks first (newest first), then finished ones (latest ended first); at most maxCards.
+  // Live tasks first (newest first), then finished ones (latest ended first); at most maxRows.
+  // Only rows out of place move: a walk with a cursor, so an unchanged order costs no DOM writes.
   function arrange() {
-    var entries = Array.from(cards.values()).sort(function (a, b) {
+    var entries = Array.from(rows.values()).sort(function (a, b) {
       if (a.view.live !== b.view.live) return a.view.live ? -1 : 1;
       return a.view.live ? b.view.startedAt - a.view.startedAt : (b.view.endedAt || 0) - (a.view.endedAt || 0);
     });
-    entries.slice(maxCards).forEach(function (entry) {
+    entries.slice(maxRows).forEach(function (entry) {
       remove(entry.view.taskId);
     });
-    entries.slice(0, maxCards).forEach(function (entry, index) {
-      if (list.children[index] !== entry.el) list.insertBefore(entry.el, list.children[index] || null);
+    var cursor = list.firstChild;
+    entries.slice(0, maxRows).forEach(function (entry) {
+      [entry.el, entry.detail].forEach(function (node) {
+        if (!node) return;
+        if (node === cursor) cursor = cursor.nextSibling;
+        else list.insertBefore(node, cursor);
+      });
     });
-    empty.hidden = cards.size > 0;
+    empty.hidden = rows.size > 0;
+  }
+
+  function showShown() {
+    var shown = 0;
+    rows.forEach(function (entry) {
+      if (!entry.el.hidden) shown++;
+    });
+    shownEl.textContent = shown === rows.size ? rows.size + ' tasks' : shown + ' of ' + rows.size + ' tasks';
+  }
+
+  function applyFilter() {
+    rows.forEach(function (entry) {
+      var shown = matches(entry.view);
+      entry.el.hidden = !shown;
+      if (entry.detail) entry.detail.hidden = !shown;
+    });
+    countsEl.querySelectorAll('.chip').forEach(function (chip) {
+      chip.setAttribute('aria-pressed', String(chip.getAttribute('data-key') === filter.state));
+    });
+    filterEl.value = filter.state;
+    showShown();
   }
 
   function showCounts(counts) {
-    countsEl.textContent = '';
-    stateKeys.forEach(function (key) {
-      var chip = el('span', 'chip');
-      chip.setAttribute('data-key', key);
-      chip.appendChild(el('span', 'name', key));
-      chip.appendChild(el('b', 'n', String(counts[key] || 0)));
-      countsEl.appendChild(chip);
+    if (!countsEl.firstChild) {
+      stateKeys.forEach(function (key) {
+        var chip = el('button', 'chip');
+        chip.type = 'button';
+        chip.setAttribute('data-key', key);
+        chip.setAttribute('aria-pressed', 'false');
+        chip.appendChild(el('span', 'name', key));
+        chip.appendChild(el('b', 'n', '0'));
+        chip.addEventListener('click', function () {
+          filter.state = filter.state === key ? '' : key;
+          applyFilter();
+        });
+        countsEl.appendChild(chip);
+      });
+    }
+    countsEl.querySelectorAll('.chip').forEach(function (chip) {
+      chip.querySelector('.n').textContent = String(counts[chip.getAttribute('data-key')] || 0);
     });
     overview.querySelectorAll('g.state').forEach(function (g) {
       var n = counts[g.getAttribute('data-key')];
@@ -150,6 +258,15 @@
     connection.classList.toggle('ok', ok);
   }
 
+  filterEl.addEventListener('change', function () {
+    filter.state = filterEl.value;
+    applyFilter();
+  });
+  searchEl.addEventListener('input', function () {
+    filter.text = searchEl.value.trim().toLowerCase();
+    applyFilter();
+  });
+
   // Opened as /tasks?token=…, the page passes the operator token on to its stream (EventSource sends no headers).
   var token = new URLSearchParams(location.search).get('token');
   var source = new EventSource(token ? eventsPath + '?token=' + encodeURIComponent(token) : eventsPath);
@@ -160,28 +277,42 @@
     setConnection('reconnecting…', false);
   });
   source.addEventListener('snapshot', function (message) {
+    var started = performance.now();
     var data = JSON.parse(message.data);
-    cards.forEach(function (entry) {
+    rows.forEach(function (entry) {
       entry.el.remove();
+      if (entry.detail) entry.detail.remove();
     });
-    cards.clear();
+    rows.clear();
     data.tasks.forEach(upsert);
     arrange();
     showCounts(data.counts);
+    showShown();
+    void document.body.offsetHeight; // layout now, so the figure includes it
+    metrics.snapshotMs = performance.now() - started;
+    if (metrics.firstRenderAt === undefined) metrics.firstRenderAt = performance.now();
   });
   source.addEventListener('update', function (message) {
+    var started = performance.now();
     var data = JSON.parse(message.data);
-    data.tasks.forEach(upsert);
-    data.removed.forEach(remove);
-    arrange();
-    showCounts(data.counts);
-  });
-  // Keep "running 3.2 s" moving between events.
-  setInterval(function () {
-    cards.forEach(function (entry) {
-      if (!entry.view.live) return;
-      entry.el.querySelector('.timing').textContent =
-        'started ' + clock(entry.view.startedAt) + ' · running ' + duration(Date.now() - entry.view.startedAt);
+    var reorder = data.removed.length > 0;
+    data.tasks.forEach(function (view) {
+      if (upsert(view)) reorder = true;
     });
-  }, 500);
+    data.removed.forEach(remove);
+    if (reorder) arrange();
+    showCounts(data.counts);
+    showShown();
+    void document.body.offsetHeight;
+    metrics.updateMs = performance.now() - started;
+    metrics.maxUpdateMs = Math.max(metrics.maxUpdateMs, metrics.updateMs);
+    metrics.updates++;
+  });
+  // Keep "12.3 s" moving between events, for the rows in view only.
+  setInterval(function () {
+    rows.forEach(function (entry) {
+      if (!entry.view.live || entry.el.hidden) return;
+      entry.el.children[3].textContent = age(entry.view);
+    });
+  }, 1000);
 })();

@@ -11,13 +11,15 @@ export interface LiveViewOptions {
   path?: string;
   /** Changes are batched and pushed at most this often (ms). Default 100. */
   flushMs?: number;
-  /** Tasks sent to a page that connects, and shown at most. Default 200. */
+  /** Tasks sent to a page that connects, and shown at most. Default 1,000. */
   maxTasks?: number;
+  /** Also answer `GET /` (a redirect to the page) and `GET /favicon.ico`. Default true. */
+  home?: boolean;
 }
 
 /** The live view's HTTP side, for `serveHttp`'s `routes` option. */
 export interface LiveView {
-  /** Serves the page and its Server-Sent Events stream; returns false for other requests. */
+  /** Serves the page, its Server-Sent Events stream (and `/`, `/favicon.ico`); returns false for other requests. */
   routes(req: IncomingMessage, res: ServerResponse): boolean;
   /** Ends every open stream and the flush timer. */
   close(): void;
@@ -32,7 +34,8 @@ export function liveViewRoutes(board: TaskBoard, options: LiveViewOptions = {}):
   const path = options.path ?? '/tasks';
   const eventsPath = `${path}/events`;
   const flushMs = options.flushMs ?? 100;
-  const maxTasks = options.maxTasks ?? 200;
+  const maxTasks = options.maxTasks ?? 1_000;
+  const home = options.home ?? true;
   const page = liveViewPage({
     diagramSvg: stateDiagramSvg(machineGraph(taskMachine), { title: 'task machine' }),
     eventsPath,
@@ -68,7 +71,19 @@ export function liveViewRoutes(board: TaskBoard, options: LiveViewOptions = {}):
   return {
     routes(req, res) {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      if (req.method !== 'GET' || (url.pathname !== path && url.pathname !== eventsPath)) return false;
+      if (req.method !== 'GET') return false;
+      if (home && url.pathname === '/') {
+        // Keeps the query: an operator opening /?token=… lands on the page with its token.
+        res.writeHead(302, { location: `${path}${url.search}`, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+        res.end();
+        return true;
+      }
+      if (home && url.pathname === '/favicon.ico') {
+        res.writeHead(200, { 'content-type': 'image/svg+xml', 'cache-control': 'max-age=86400' });
+        res.end(FAVICON);
+        return true;
+      }
+      if (url.pathname !== path && url.pathname !== eventsPath) return false;
       if (url.pathname === path) {
         // no-referrer: the page may have been opened with ?token=<operator token>.
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
@@ -91,6 +106,11 @@ export function liveViewRoutes(board: TaskBoard, options: LiveViewOptions = {}):
     },
   };
 }
+
+/** A small state-machine glyph, so browsers stop asking for a missing icon. */
+const FAVICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect x="2" y="9" width="12" height="14" rx="4" fill="#2563eb"/>' +
+  '<rect x="18" y="9" width="12" height="14" rx="4" fill="#16a34a"/><path d="M14 16h4" stroke="#0f172a" stroke-width="2"/></svg>';
 
 function sse(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;

@@ -14,12 +14,19 @@ export interface TaskStep {
 /** What the live view knows about one task, all of it from the (sanitised) inspection stream. */
 export interface TaskView {
   taskId: string;
+  /** The tool the task runs, from its `task.start` event; undefined if the stream did not show it. */
+  tool: string | undefined;
   /** XState id of the current leaf state, e.g. `task.running.working` (matches the diagram). */
   stateId: string;
   /** Its key, e.g. `working`: the task's status. */
   state: string;
   /** The latest status text: the work's `task.status(...)`, "Waiting for input", a cancel reason. */
   message: string | undefined;
+  /**
+   * Why a failed task failed, as the inspection sanitiser let it through: by default only the
+   * error's class and size (e.g. `TypeError, message of 23 characters hidden`), never its text.
+   */
+  error: string | undefined;
   /** False once the actor reached a final state. */
   live: boolean;
   startedAt: number;
@@ -42,6 +49,9 @@ export interface TaskBoardOptions {
   now?: () => number;
 }
 
+/** `task.start` tool names kept while their actors have not registered yet. */
+const PENDING_TOOLS = 1_000;
+
 /** States a task never leaves; their counts are totals since the board started. */
 const FINAL_STATES = new Set(
   Object.entries(taskMachine.root.states)
@@ -62,6 +72,8 @@ export class TaskBoard {
   /** Task actors by session id, so non-task actors cost one failed lookup. */
   private readonly actors = new Map<string, TaskView>();
   private readonly sessionIds = new WeakMap<TaskView, string>();
+  /** Tool names seen on `task.start`, until the task's actor registers (bounded: see PENDING_TOOLS). */
+  private readonly pendingTools = new Map<string, string>();
   private readonly stateCounts = new Map<string, number>();
   private readonly listeners = new Set<(change: BoardChange) => void>();
   private readonly keepFinished: number;
@@ -99,6 +111,15 @@ export class TaskBoard {
   }
 
   private take(event: InspectionEvent): void {
+    if (event.type === '@xstate.event') {
+      const sent = event.event as { type: string; taskId?: unknown; tool?: unknown };
+      if (sent.type === 'task.start' && typeof sent.taskId === 'string' && typeof sent.tool === 'string') {
+        // A start refused by the supervisor never registers: keep the map from growing without bound.
+        if (this.pendingTools.size >= PENDING_TOOLS) this.pendingTools.delete(this.pendingTools.keys().next().value as string);
+        this.pendingTools.set(sent.taskId, sent.tool);
+      }
+      return;
+    }
     if (event.type === '@xstate.actor') {
       if (isTaskActor(event.actorRef)) this.register(event.actorRef);
       return;
@@ -111,11 +132,15 @@ export class TaskBoard {
   private register(actorRef: InspectionEvent['actorRef']): void {
     const at = this.now();
     const taskId = (actorRef as { id?: string }).id ?? actorRef.sessionId;
+    const tool = this.pendingTools.get(taskId);
+    this.pendingTools.delete(taskId);
     const task: TaskView = {
       taskId,
+      tool,
       stateId: '',
       state: '',
       message: undefined,
+      error: undefined,
       live: true,
       startedAt: at,
       updatedAt: at,
@@ -129,12 +154,13 @@ export class TaskBoard {
 
   private update(task: TaskView, snapshot: Snapshot<unknown>, event: AnyEventObject): void {
     const at = this.now();
+    if (isWorkError(event.type)) task.error = describeError(event['error']);
     const path = statePath((snapshot as { value?: unknown }).value);
     const state = path[path.length - 1];
     if (state !== undefined && state !== task.state) {
       if (task.state !== '' && !FINAL_STATES.has(task.state)) this.count(task.state, -1);
       this.count(state, +1);
-      const step = { state, at, event: event.type === 'xstate.init' ? 'start' : event.type };
+      const step = { state, at, event: event.type === 'xstate.init' ? 'start' : eventName(event.type) };
       if (task.history.length >= this.maxHistory) task.history.splice(this.maxHistory - 1, 1);
       task.history.push(step);
       task.state = state;
@@ -206,12 +232,43 @@ function messageAfter(task: TaskView, event: AnyEventObject): string | undefined
       return typeof event['reason'] === 'string' ? event['reason'] : 'Shut down';
     case 'expire':
       return 'Expired (ttl reached)';
-    // Like the stored record: a completed task has no status text; a failed one's error text is redacted here.
-    case 'work.done':
-      return undefined;
-    case 'work.error':
-      return 'The work threw';
     default:
+      // Like the stored record: a completed task has no status text; a failed one's error is in `error`.
+      if (isWorkDone(event.type)) return undefined;
+      if (isWorkError(event.type)) return 'The work threw';
       return task.message;
   }
+}
+
+/** The work's completion, as an invoked actor's done event or as the engine's `work.done`. */
+function isWorkDone(type: string): boolean {
+  return type === 'work.done' || type.startsWith('xstate.done.actor.');
+}
+
+function isWorkError(type: string): boolean {
+  return type === 'work.error' || type.startsWith('xstate.error.actor.');
+}
+
+/** The work's completion reads as on the diagram. */
+function eventName(type: string): string {
+  if (isWorkDone(type)) return 'work done';
+  if (isWorkError(type)) return 'work error';
+  return type;
+}
+
+/**
+ * The failed task's error as the sanitiser passed it: its own text when a custom sanitiser lets it
+ * through, else the default redaction (`[redacted TypeError(message: string(23)), 2 bytes]`) read
+ * as `TypeError, message of 23 characters hidden`.
+ */
+export function describeError(error: unknown): string {
+  if (typeof error === 'string') {
+    const redacted = /^\[redacted (\w+)\(message: string\((\d+)\)\)/.exec(error);
+    if (redacted) return `${redacted[1]}, message of ${redacted[2]} characters hidden`;
+    return error.startsWith('[redacted ') ? 'error details hidden by the inspection sanitiser' : error;
+  }
+  if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {
+    return (error as { message: string }).message;
+  }
+  return 'unknown error';
 }

@@ -1,12 +1,21 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { TaskSession } from '../../engine/TaskEngine.js';
 import { mcpError } from '../../errors.js';
+import type { TaskRecord } from '../../types.js';
 import { InvalidCursorError } from '../../backends/TaskStore.js';
 import { ANONYMOUS_OWNER, listUnavailable } from '../../session/caller.js';
 import type { ProtocolHandlers, RequestScope } from '../../session/dispatch.js';
 import { listParams, parseParams, taskIdParams } from '../../session/params.js';
 import type { SessionRouter } from '../../session/SessionRouter.js';
-import { checkToolCallResult, directToolCall, serverToolCall, toolArguments } from '../../session/toolCall.js';
+import {
+  checkToolCallResult,
+  directToolCall,
+  requestFields,
+  serverToolCall,
+  taskRun,
+  taskToolOf,
+  toolArguments,
+} from '../../session/toolCall.js';
 import { CallToolRequestParamsSchema, ErrorCode } from '../../wire.js';
 import type { ProtocolDeps } from '../ProtocolDeps.js';
 import { TaskResultHandler } from './TaskResultHandler.js';
@@ -32,7 +41,7 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
   const { request, server } = scope;
   const params = parseParams('tools/call', CallToolRequestParamsSchema, request.params);
   const { name, task } = params;
-  const tool = server.tools.get(name);
+  const tool = taskToolOf(server, name);
   if (!tool) return checkToolCallResult(task !== undefined, await serverToolCall(server, request, name, task !== undefined));
   if (task === undefined) return checkToolCallResult(false, await directToolCall(server, request, params, deps.safeguards));
   if (task.ttl !== undefined && !(Number.isInteger(task.ttl) && task.ttl >= 0)) {
@@ -44,11 +53,12 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
   const progressToken = params._meta?.progressToken;
   const record = await deps.engine.start({
     owner: scope.owner,
+    tool: name,
     ...(task.ttl === undefined ? {} : { ttl: task.ttl }),
     session: rev2025Session(server.router),
     ...(progressToken === undefined ? {} : { progressToken }),
-    run: (context) => deps.safeguards.runTask(name, context, (t) => tool.run(args, t)),
-    ...(tool.restartable ? { restart: { tool: name, args } } : {}),
+    run: taskRun(deps.safeguards, server.host, tool, args, requestFields(request)),
+    ...(tool.restartable ? { restart: restartSpec(name, args, server.router) } : {}),
   });
   // Built here from the stored record, so it is a CreateTaskResult by construction: parsing it
   // again (as a tool's own result is) cost a zod pass per task (issue 14).
@@ -89,6 +99,12 @@ export async function cancelTask(deps: ProtocolDeps, scope: RequestScope): Promi
 }
 
 /** How a 2025-11-25 task reaches its client outside `tasks/result`: the server's session, status pushed as `notifications/tasks/status`. */
+/** What another instance needs to rerun the task: the tool, its arguments, the session's client capabilities. */
+function restartSpec(tool: string, args: unknown, router: SessionRouter): NonNullable<TaskRecord['restart']> {
+  const capabilities = router.clientCapabilities();
+  return capabilities === undefined ? { tool, args } : { tool, args, capabilities };
+}
+
 function rev2025Session(router: SessionRouter): TaskSession {
   return {
     clientCapabilities: () => router.clientCapabilities(),

@@ -6,7 +6,7 @@ import { mcpError, toMcpError } from '../../errors.js';
 import type { RequestScope } from '../../session/dispatch.js';
 import { parseParams } from '../../session/params.js';
 import type { SessionRouter } from '../../session/SessionRouter.js';
-import { checkToolCallResult, directToolCall, toolArguments } from '../../session/toolCall.js';
+import { checkToolCallResult, directToolCall, requestFields, taskRun, taskToolOf, toolArguments } from '../../session/toolCall.js';
 import type { TaskRecord } from '../../types.js';
 import { CallToolRequestParamsSchema, ErrorCode } from '../../wire.js';
 import type { ProtocolDeps } from '../ProtocolDeps.js';
@@ -36,7 +36,7 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
     const result = checkToolCallResult(false, await directToolCall(server, { ...request, params }, checked, deps.safeguards));
     return { ...result, resultType: 'complete' };
   };
-  const tool = server.tools.get(params.name);
+  const tool = taskToolOf(server, params.name);
   if (!tool) return delegate();
   const declared = route.protocol === 'tasksExtension' && route.declared;
   if (!declared) {
@@ -52,10 +52,11 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
   const progressToken = params._meta?.progressToken;
   const record = await engine.start({
     owner,
+    tool: params.name,
     session,
     ...(progressToken === undefined ? {} : { progressToken }),
-    run: (context) => deps.safeguards.runTask(params.name, context, (task) => tool.run(args, task)),
-    ...(tool.restartable ? { restart: { tool: params.name, args } } : {}),
+    run: taskRun(deps.safeguards, server.host, tool, args, requestFields(request)),
+    ...(tool.restartable ? { restart: { tool: params.name, args, capabilities } } : {}),
   });
   if (tool.taskSupport === 'required') return createTaskResult(record);
 

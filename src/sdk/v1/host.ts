@@ -2,7 +2,7 @@ import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { InitializeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, InitializeRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { InitializeResult, JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { RequestHandler, ServerHost } from '../../session/ServerHost.js';
@@ -12,6 +12,7 @@ import { nativeOf, toIncomingRequest } from './request.js';
 import type { ServerExtra } from './request.js';
 import { wrapTransport } from './transport.js';
 import { refuseToolNames } from '../refuseToolNames.js';
+import { outputValidationMessage, v1Issues } from '../outputValidation.js';
 
 /** A schema that lets every params through: the handlers check params themselves (-32602 with a readable message, not a ZodError's -32603). */
 function lenient(method: string) {
@@ -32,7 +33,8 @@ type Install = (
  */
 export function createHost(server: Server, mcpServer: McpServer | undefined): ServerHost {
   if (mcpServer) installMcpServerToolHandlers(mcpServer);
-  else server.registerCapabilities({ tools: {} });
+  // listChanged as McpServer declares it: a task tool's handle announces its changes.
+  else server.registerCapabilities({ tools: { listChanged: true } });
   const previous = {
     'tools/call': wrapRaw(currentRequestHandler(server, 'tools/call')),
     'tools/list': wrapRaw(currentRequestHandler(server, 'tools/list')),
@@ -51,6 +53,12 @@ export function createHost(server: Server, mcpServer: McpServer | undefined): Se
     hasOwnTool: (name) => (mcpServer ? mcpServerHasTool(mcpServer, name) : undefined),
     refuseOwnTools: (taken) => {
       if (mcpServer) refuseToolNames(mcpServer, ['registerTool', 'tool'], taken);
+    },
+    // McpServer answers with the McpError's message, "MCP error -32602: " included.
+    outputErrorText: (tool, issues) =>
+      new McpError(ErrorCode.InvalidParams, outputValidationMessage(tool, issues && v1Issues(issues))).message,
+    sendToolListChanged: () => {
+      if (server.transport) server.sendToolListChanged().catch(() => {});
     },
     transformInitialize: (transform) => {
       const initialize = currentRequestHandler(server, 'initialize');

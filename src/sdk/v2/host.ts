@@ -14,6 +14,7 @@ import { installMcpServerToolHandlers, mcpServerHasTool, storedHandler } from '.
 import type { V2LowServer, V2McpServer, V2StoredHandler, V2Transport } from './internals.js';
 import { isObject, toIncomingRequest, v2Native } from './request.js';
 import { refuseToolNames } from '../refuseToolNames.js';
+import { outputValidationMessage, v2Issues } from '../outputValidation.js';
 import type { V2Context } from './request.js';
 
 type StoredRequest = Parameters<V2StoredHandler>[0];
@@ -42,7 +43,8 @@ let connections = 0;
  */
 export function createV2Host(server: V2LowServer, mcpServer?: V2McpServer): ServerHost {
   if (mcpServer) installMcpServerToolHandlers(mcpServer);
-  else server.registerCapabilities({ tools: {} });
+  // listChanged as McpServer declares it: a task tool's handle announces its changes.
+  else server.registerCapabilities({ tools: { listChanged: true } });
   const previous = new Map<string, RequestHandler>();
   for (const method of SPEC_TOOL_METHODS) {
     const stored = storedHandler(server, method);
@@ -66,6 +68,11 @@ export function createV2Host(server: V2LowServer, mcpServer?: V2McpServer): Serv
     hasOwnTool: (name) => (mcpServer ? mcpServerHasTool(mcpServer, name) : undefined),
     refuseOwnTools(taken: (name: string) => boolean) {
       if (mcpServer) refuseToolNames(mcpServer, ['registerTool'], taken);
+    },
+    // McpServer answers with the ProtocolError's message, which v2 does not prefix.
+    outputErrorText: (tool, issues) => outputValidationMessage(tool, issues && v2Issues(issues)),
+    sendToolListChanged() {
+      if (server.transport) server.sendToolListChanged().catch(() => {});
     },
     transformInitialize(transform: (result: InitializeResult, caller: RequestCaller) => InitializeResult) {
       // v2 keeps its `initialize` handler in the same table (2025-11-25 era only; `server/discover`

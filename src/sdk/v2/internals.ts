@@ -20,6 +20,7 @@ export interface V2LowServer {
   registerCapabilities(capabilities: Record<string, unknown>): void;
   getClientCapabilities(): Record<string, unknown> | undefined;
   connect(transport: V2Transport): Promise<void>;
+  sendToolListChanged(): Promise<void>;
   readonly transport?: V2Transport | undefined;
 }
 

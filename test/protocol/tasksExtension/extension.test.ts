@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
@@ -16,6 +16,7 @@ import { answerWith, registerAskingTools } from '../../support/askingTools.js';
 import { connectInMemory, createTask, deferred, eventually, serverSdkLine, taskResult, testTaskSupport } from '../../support/harness.js';
 import type { Session } from '../../support/harness.js';
 import { rpcError } from '../../support/session.js';
+import { emptyConformance, tapExtensionTraffic } from '../../support/extTasksConformance.js';
 
 const POLL = 20;
 const PROMOTE_AFTER = 150;
@@ -127,10 +128,16 @@ beforeEach(async () => {
 afterEach(async () => {
   for (const s of sessions) await s.close();
   await tasks.close();
+  // Every extension answer of the test parsed with @modelcontextprotocol/ext-tasks' generated schemas.
+  expect(conformance.violations).toEqual([]);
 });
+
+/** What ext-tasks' schemas made of this file's extension traffic (test/support/extTasksConformance.ts). */
+const conformance = emptyConformance();
 
 async function connect(): Promise<Session> {
   const session = await connectInMemory(tasks, (server) => registerTools(tasks, server, probe));
+  tapExtensionTraffic(session.client, conformance);
   sessions.push(session);
   return session;
 }
@@ -415,6 +422,7 @@ describe('promotion of optional tools', () => {
   it('promotes at once when the work asks for input before promoteAfter', async () => {
     const slowPromotion = testTaskSupport({ promoteAfter: 60_000 });
     const session = await connectInMemory(slowPromotion, (server) => registerTools(slowPromotion, server, probe));
+    tapExtensionTraffic(session.client, conformance);
     try {
       const started = Date.now();
       const created = await request(session.client, 'tools/call', { name: 'askFirst', arguments: {} });
@@ -559,6 +567,7 @@ describe('on a low-level Server', () => {
     const [a, b] = InMemoryTransport.createLinkedPair();
     await server.connect(b);
     await client.connect(a);
+    tapExtensionTraffic(client, conformance);
     try {
       expect(client.getServerCapabilities()?.extensions).toEqual({ [TASKS_EXTENSION_ID]: {} });
       expect(await helper(client).callTool({ name: 'lowAsk', arguments: {} })).toEqual(text('re:low?'));
@@ -604,4 +613,13 @@ describe('the client helper', () => {
     await helper().callTool({ name: 'quick', arguments: { text: 'last' } });
     await eventually(() => tasks.liveTaskActors === 0);
   });
+});
+
+afterAll(() => {
+  // The tap saw the traffic it checks (one that saw nothing would pass every afterEach) …
+  expect(conformance.checked.get('tasks/get')).toBeGreaterThan(0);
+  expect(conformance.checked.get('tasks/update')).toBeGreaterThan(0);
+  // … and ext-tasks' UpdateTaskRequest agreed with the server on every tasks/update, except where only
+  // the server can know: an unknown or foreign task id.
+  expect(conformance.disagreements.filter((d) => !d.serverMessage?.startsWith('Task not found'))).toEqual([]);
 });

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallToolResult, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { CLIENT_CAPABILITIES_META_KEY, TASKS_EXTENSION_ID, TasksExtensionClient } from '../../../src/client/index.js';
@@ -6,6 +6,7 @@ import type { TaskSupport } from '../../../src/index.js';
 import { census } from '../../load/census.js';
 import { connectInMemory, eventually, testTaskSupport } from '../../support/harness.js';
 import type { Session } from '../../support/harness.js';
+import { emptyConformance, tapExtensionTraffic } from '../../support/extTasksConformance.js';
 
 /*
  * `tasks/update` of the tasks extension (SEP-2663): every entry of `inputResponses` that answers an
@@ -44,12 +45,18 @@ beforeEach(async () => {
       text(valueOf(await task.elicit({ message: 'once?', requestedSchema: FORM }))),
     );
   });
+  tapExtensionTraffic(session.client, conformance);
 });
 
 afterEach(async () => {
   await session.close();
   await tasks.close();
+  // Every extension answer of the test parsed with @modelcontextprotocol/ext-tasks' generated schemas.
+  expect(conformance.violations).toEqual([]);
 });
+
+/** What ext-tasks' schemas made of this file's extension traffic (test/support/extTasksConformance.ts). */
+const conformance = emptyConformance();
 
 /** A 2026-style request that declares the tasks extension. */
 function request(method: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -134,4 +141,13 @@ describe('answered requests of extension tasks', () => {
     // On the in-memory queue, count what it holds directly (Redis keys are counted in the Redis tests).
     if (typeof (tasks.queue as { size?: unknown }).size === 'number') expect(census(tasks).queueEntries).toBe(0);
   });
+});
+
+afterAll(() => {
+  // The tap saw the traffic it checks (one that saw nothing would pass every afterEach) …
+  expect(conformance.checked.get('tasks/get')).toBeGreaterThan(0);
+  expect(conformance.checked.get('tasks/update')).toBeGreaterThan(0);
+  // … and ext-tasks' UpdateTaskRequest agreed with the server on every tasks/update, except where only
+  // the server can know: an unknown or foreign task id.
+  expect(conformance.disagreements.filter((d) => !d.serverMessage?.startsWith('Task not found'))).toEqual([]);
 });

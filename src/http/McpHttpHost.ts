@@ -1,0 +1,252 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { createHostCheck, createHttpTransport } from '../sdk/v1/http.js';
+import type { HttpTransport } from '../sdk/v1/http.js';
+import { SessionTable } from './SessionTable.js';
+
+/** A server the host connects to one session's transport: an SDK v1 `McpServer` or low-level `Server`. */
+export type HostedServer = Pick<McpServer, 'connect' | 'close'>;
+
+/** What {@link McpHttpHostOptions.createServer} learns about the request that opens a session. */
+export interface SessionRequest {
+  /** What {@link McpHttpHostOptions.authenticate} returned for it. */
+  authInfo?: AuthInfo;
+  /** The HTTP request (headers, socket). Do not read its body: the transport does. */
+  request: IncomingMessage;
+}
+
+/**
+ * The auth hook: the `AuthInfo` the SDK hands to handlers as `extra.authInfo` (and the task layer
+ * uses as the caller's principal), `undefined` for an anonymous request, or `false` when the hook
+ * has answered the request itself (e.g. 401 with `WWW-Authenticate`).
+ */
+export type Authenticate = (
+  req: IncomingMessage,
+  res: ServerResponse,
+) => AuthInfo | undefined | false | Promise<AuthInfo | undefined | false>;
+
+/** Options of {@link McpHttpHost}. */
+export interface McpHttpHostOptions {
+  /** A new server per session (per request with `sessions: false`); share one `TaskSupport` across them. */
+  createServer: (request: SessionRequest) => HostedServer | Promise<HostedServer>;
+  /** Stateful sessions (`mcp-session-id`, GET stream, DELETE). `false`: stateless, a server per POST. Default true. */
+  sessions?: boolean;
+  /** A session with no request in flight for this long is closed. Default 30 minutes; `0` never. */
+  idleTimeoutMs?: number;
+  /**
+   * The interface the server listens on (what {@link McpHttpHost.listen} binds). Default `127.0.0.1`.
+   * On a loopback interface and without `allowedHosts`, only loopback `Host` names are served.
+   */
+  host?: string;
+  /** Host names (no port; IPv6 in brackets) served; others get 403 before anything is read. */
+  allowedHosts?: readonly string[];
+  /** `Origin` values allowed when a browser sends one; others get 403. Default: not checked. */
+  allowedOrigins?: readonly string[];
+  /** Largest request body in bytes, refused with 413 before it is parsed. Default the SDK's 4 MiB. */
+  maxRequestBodySize?: number;
+  /** See {@link Authenticate}. A session stays with the principal (`clientId`, `extra.sub`) that opened it. */
+  authenticate?: Authenticate;
+}
+
+/** Options of {@link McpHttpHost.listen}. */
+export interface ListenOptions {
+  /** Default 3000; `0` picks a free port. */
+  port?: number;
+  /** The MCP endpoint's path. Default `/mcp`. */
+  path?: string;
+  /** Requests to other paths (after the Host check); 404 when absent or when it returns false. */
+  fallback?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+}
+
+/** A listening host: its URL and the Node server. */
+export interface ListeningHost {
+  /** The MCP endpoint, e.g. `http://127.0.0.1:3000/mcp`. */
+  url: string;
+  http: HttpServer;
+}
+
+const LOOPBACK_INTERFACES = ['127.0.0.1', 'localhost', '::1'];
+/** The names that reach a loopback listener (the SDK's `localhostHostValidation` list). */
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+const DEFAULT_IDLE_MS = 30 * 60_000;
+
+/**
+ * A Streamable HTTP host for one-server-per-session MCP servers, on SDK v1's own transport, Host
+ * check and body limit: session map, DELETE, idle expiry, graceful close, an auth hook.
+ *
+ * @example
+ * ```ts
+ * const host = new McpHttpHost({ createServer: () => createSessionServer() });
+ * const { url } = await host.listen({ port: 3000 }); // or: http.createServer((req, res) => void host.handle(req, res))
+ * // on shutdown: await host.close(); await tasks.close();
+ * ```
+ */
+export class McpHttpHost {
+  private readonly sessions: SessionTable;
+  private readonly checkHost: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
+  private readonly allowedOrigins: string[] | undefined;
+  private http: HttpServer | undefined;
+  private closing = false;
+
+  constructor(private readonly options: McpHttpHostOptions) {
+    const hosts = options.allowedHosts ?? (LOOPBACK_INTERFACES.includes(options.host ?? '127.0.0.1') ? LOOPBACK_NAMES : undefined);
+    this.checkHost = hosts ? createHostCheck(hosts) : undefined;
+    this.allowedOrigins = options.allowedOrigins ? [...options.allowedOrigins] : undefined;
+    this.sessions = new SessionTable(options.idleTimeoutMs ?? DEFAULT_IDLE_MS);
+  }
+
+  /** Sessions open now. */
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /**
+   * Serves one request to the MCP endpoint (route it here from `node:http`, Express, …). Never
+   * rejects: a failure is answered 500. When a framework has already read the body (`parsedBody`,
+   * else a `req.body` a parser such as `express.json()` set), that is used and the framework's limit
+   * applies instead of `maxRequestBodySize`.
+   */
+  async handle(req: IncomingMessage, res: ServerResponse, parsedBody?: unknown): Promise<void> {
+    try {
+      await this.serve(req, res, parsedBody ?? (req as IncomingMessage & { body?: unknown }).body);
+    } catch (error) {
+      if (!res.headersSent) refuse(res, 500, -32603, error instanceof Error ? error.message : 'Internal error');
+      else res.end();
+    }
+  }
+
+  /** Applies the Host check alone (for routes of your own beside the endpoint); false when refused with 403. */
+  hostAllowed(req: IncomingMessage, res: ServerResponse): boolean {
+    return this.checkHost ? this.checkHost(req, res) : true;
+  }
+
+  /** Listens on `options.host` (default 127.0.0.1) with a `node:http` server of its own. */
+  async listen(options: ListenOptions = {}): Promise<ListeningHost> {
+    if (this.http) throw new Error('McpHttpHost is already listening');
+    const path = options.path ?? '/mcp';
+    const http = createServer((req, res) => {
+      void (async () => {
+        if (new URL(req.url ?? '/', 'http://localhost').pathname === path) return this.handle(req, res);
+        if (!this.hostAllowed(req, res)) return;
+        if (!(await options.fallback?.(req, res))) refuse(res, 404, -32000, 'Not found');
+      })().catch(() => {
+        if (!res.headersSent) refuse(res, 500, -32603, 'Internal error');
+        else res.end();
+      });
+    });
+    this.http = http;
+    const bindTo = this.options.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(options.port ?? 3000, bindTo, () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+    const { port, address } = http.address() as AddressInfo;
+    return { url: `http://${address.includes(':') ? `[${address}]` : address}:${port}${path}`, http };
+  }
+
+  /** Closes one session (its transport and server), as DELETE would. False when there is none. */
+  async closeSession(sessionId: string): Promise<boolean> {
+    return this.sessions.close(sessionId);
+  }
+
+  /**
+   * Graceful close: new requests get 503, the listener (if {@link listen}ed) stops, every session's
+   * server closes (ending its open streams), then the remaining connections. Tasks are not touched:
+   * close your `TaskSupport` yourself.
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    const http = this.http;
+    const stopped = http ? new Promise<void>((resolve) => http.close(() => resolve())) : Promise.resolve();
+    await this.sessions.closeAll();
+    http?.closeAllConnections();
+    await stopped;
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse, parsedBody: unknown): Promise<void> {
+    // DNS rebinding: checked before anything is read or any server is made.
+    if (!this.hostAllowed(req, res)) return;
+    if (this.closing) return refuse(res, 503, -32000, 'Server is shutting down');
+    const authInfo = this.options.authenticate ? await this.options.authenticate(req, res) : undefined;
+    if (authInfo === false) return;
+    // The SDK transport hands `req.auth` to handlers as `extra.authInfo`.
+    if (authInfo) (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfo;
+    if (this.options.sessions === false) return this.serveStateless(req, res, parsedBody, authInfo);
+
+    const sessionId = req.headers['mcp-session-id'];
+    if (typeof sessionId === 'string') {
+      const session = this.sessions.get(sessionId);
+      // Another principal's session is answered as an unknown one: ids are not capabilities.
+      if (!session || session.principal !== principalOf(authInfo)) return refuse(res, 404, -32001, 'Session not found');
+      this.sessions.track(session, res);
+      return session.transport.handleRequest(req, res, parsedBody);
+    }
+    if (req.method !== 'POST') return refuse(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required');
+    await this.openSession(req, res, parsedBody, authInfo);
+  }
+
+  private async openSession(req: IncomingMessage, res: ServerResponse, parsedBody: unknown, authInfo: AuthInfo | undefined): Promise<void> {
+    const server = await this.options.createServer({ request: req, ...(authInfo ? { authInfo } : {}) });
+    const transport: HttpTransport = createHttpTransport({
+      ...this.transportOptions(),
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        this.sessions.add({ id, transport, server, principal: principalOf(authInfo) });
+        this.sessions.track(this.sessions.get(id)!, res);
+      },
+    });
+    // Set before connect: the SDK's Protocol keeps this handler and calls it before its own.
+    transport.onclose = () => {
+      if (transport.sessionId) this.sessions.forget(transport.sessionId);
+    };
+    await server.connect(transport);
+    await transport.handleRequest(req, res, parsedBody);
+    // Not an initialize (or refused: 413, -32700, 400): there is no session to keep.
+    if (!transport.sessionId) await server.close();
+  }
+
+  private async serveStateless(
+    req: IncomingMessage,
+    res: ServerResponse,
+    parsedBody: unknown,
+    authInfo: AuthInfo | undefined,
+  ): Promise<void> {
+    if (req.method !== 'POST') {
+      res.writeHead(405, { allow: 'POST', 'content-type': 'application/json' });
+      res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Method not allowed: stateless server' } }));
+      return;
+    }
+    const server = await this.options.createServer({ request: req, ...(authInfo ? { authInfo } : {}) });
+    const transport = createHttpTransport(this.transportOptions());
+    // The response may stream (SSE) after handleRequest returns; the server lives until it ends.
+    res.once('close', () => void server.close().catch(() => undefined));
+    await server.connect(transport);
+    await transport.handleRequest(req, res, parsedBody);
+  }
+
+  private transportOptions(): { maxRequestBodySize?: number; allowedOrigins?: string[] } {
+    return {
+      ...(this.options.maxRequestBodySize !== undefined ? { maxRequestBodySize: this.options.maxRequestBodySize } : {}),
+      ...(this.allowedOrigins ? { allowedOrigins: this.allowedOrigins } : {}),
+    };
+  }
+}
+
+/** The principal a session is bound to (as the task layer's default `identify` reads `authInfo`). */
+function principalOf(authInfo: AuthInfo | undefined): string | undefined {
+  if (!authInfo) return undefined;
+  const sub = authInfo.extra?.['sub'];
+  return typeof sub === 'string' ? `${authInfo.clientId}:${sub}` : authInfo.clientId;
+}
+
+function refuse(res: ServerResponse, status: number, code: number, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } }));
+}
