@@ -20,6 +20,7 @@ import { startRedisCluster } from '../test/support/redisCluster.js';
 import type { RedisServer } from '../test/support/redisServer.js';
 import { measureScale, roundTrips } from './scaleOut.js';
 import type { RedisTarget, ScaleRow } from './scaleOut.js';
+import { redisRoundTrips } from './redisRoundTrips.js';
 import { percentile, pool } from './stats.js';
 
 const silent = { warn: () => {}, error: () => {} };
@@ -76,6 +77,20 @@ try {
   const onA = await connect({ ...backendA });
   const onB = await connect({ ...backendB });
 
+  // On a Redis of its own, so the other instances' traffic is not counted.
+  const counted = await startRedisServer();
+  let trips: Awaited<ReturnType<typeof redisRoundTrips>>;
+  try {
+    const backend = await createRedisTaskBackend({ url: counted.url, prefix: 'trips:' });
+    const alone = await connect({ ...backend });
+    trips = await redisRoundTrips(counted.url, () => lifecycle(alone.client));
+    await alone.client.close();
+    await alone.tasks.close();
+    await backend.close();
+  } finally {
+    await counted.dispose();
+  }
+
   const rows: string[] = [];
   for (const concurrency of [1, 16]) {
     const mem = await throughput(memory.client, concurrency, 2000);
@@ -113,6 +128,12 @@ try {
     '|---|---|---|',
     `| the instance running the task | ${percentile(local, 50).toFixed(2)} | ${percentile(local, 99).toFixed(2)} |`,
     `| another instance (pub/sub) | ${percentile(latencies, 50).toFixed(2)} | ${percentile(latencies, 99).toFixed(2)} |`,
+    '',
+    `Redis commands executed per lifecycle (INFO commandstats; a script run counts as \`evalsha\` plus each command inside it, so this bounds the round trips from above), one instance, sequential: **${trips.perLifecycle.toFixed(1)}**`,
+    '',
+    '| command | per lifecycle |',
+    '|---|---|',
+    ...trips.byCommand.map(([name, n]) => `| ${name} | ${n.toFixed(2)} |`),
   ].join('\n');
   console.log(report);
   await scaleOutReport(redis);

@@ -10,7 +10,7 @@
  *   response's arrival − the moment the work returned (both clocks in this process); 300 runs each,
  *   after 30 warm-up runs, the two lines interleaved run by run so drift hits both alike;
  * - throughput: lifecycles (task-augmented `tools/call` with instant work, then `tasks/result`) per
- *   second, closed loop at concurrency 1 and 16, median of 5 alternating rounds (0.3 s warm-up, 1 s measured), and the process CPU
+ *   second, closed loop at concurrency 1 and 16, median of 5 alternating rounds (warm-up until the rate settles, 0.3–3 s; 1 s measured), and the process CPU
  *   time (`process.cpuUsage`, user + system, client included: it is the same code for both) per lifecycle.
  *
  *   npm run bench:sdk               # prints and writes the section into docs/benchmarks.md
@@ -151,16 +151,14 @@ for (const concurrency of [1, 16]) {
   const rounds = served.map(() => ({ perSecond: [] as number[], cpuMicros: [] as number[] }));
   for (let round = 0; round < ROUNDS; round++) {
     for (const [i, s] of served.entries()) {
-      let cpuAtStart = process.cpuUsage();
       const measured = await throughput(() => lifecycle(s.client), {
         concurrency,
-        warmupMs: 300,
+        minWarmupMs: 300,
+        maxWarmupMs: 3_000,
         measureMs: 1000,
-        onMeasureStart: () => (cpuAtStart = process.cpuUsage()),
       });
-      const cpu = process.cpuUsage(cpuAtStart);
       rounds[i]!.perSecond.push(measured.perSecond);
-      rounds[i]!.cpuMicros.push((cpu.user + cpu.system) / measured.completed);
+      rounds[i]!.cpuMicros.push(measured.cpuUsPerOp);
     }
   }
   rates.push({
@@ -184,7 +182,7 @@ const section = [
   '|---|---|---|',
   ...served.map((s, i) => `| ${s.line.name} | ${fmt(percentile(latencies[i]!, 50))} | ${fmt(percentile(latencies[i]!, 99))} |`),
   '',
-  `Lifecycle throughput: task-augmented \`tools/call\` (instant work) then \`tasks/result\`, closed loop, ${ROUNDS} rounds per line alternating v1 and v2, each 0.3 s warm-up and 1 s measured, median of the rounds; CPU = process user + system time (client included, the same code for both lines) ÷ lifecycles completed in the window.`,
+  `Lifecycle throughput: task-augmented \`tools/call\` (instant work) then \`tasks/result\`, closed loop, ${ROUNDS} rounds per line alternating v1 and v2, each warmed up until two 0.5 s windows agree within 10 % (0.3–3 s) and 1 s measured, median of the rounds; CPU = process user + system time (client included, the same code for both lines) ÷ lifecycles completed in the window.`,
   '',
   '| SDK line | concurrency | lifecycles/s | CPU µs per lifecycle |',
   '|---|---|---|---|',

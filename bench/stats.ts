@@ -46,35 +46,70 @@ export async function openLoop(runs: number, perSecond: number, one: (i: number)
   await Promise.all(running);
 }
 
+/** A closed-loop measurement: wall-clock rate and the process's CPU time per completed job. */
+export interface Throughput {
+  perSecond: number;
+  /** CPU µs (user + system, process.cpuUsage) of this whole process per completed job: client and server alike. */
+  cpuUsPerOp: number;
+  completed: number;
+  elapsedMs: number;
+  /** How long the warm-up ran before the rate settled (ms). */
+  warmupMs: number;
+}
+
+/** Length of one warm-up window; the warm-up ends once two windows in a row agree. */
+const WARMUP_WINDOW_MS = 500;
+/** Two consecutive windows agree when their rates and CPU per job differ by at most this fraction. */
+const SETTLED_WITHIN = 0.1;
+
 /**
- * Closed-loop throughput: `concurrency` workers call `job` back to back; a warm-up period is run
- * first and not counted. Returns completed jobs per second over the measured window.
+ * Closed-loop throughput: `concurrency` workers call `job` back to back. The warm-up runs in
+ * 500 ms windows until two windows in a row agree within 10 % on rate and CPU per job (JIT and
+ * lazily grown maps settle; a fixed 0.5 s was too short for this library under load), at least
+ * `minWarmupMs` and at most `maxWarmupMs`; then `measureMs` is measured. CPU per job comes from
+ * process.cpuUsage, which on a shared machine stays steady where the wall-clock rate swings.
  */
 export async function throughput(
   job: () => Promise<unknown>,
-  options: { concurrency: number; warmupMs: number; measureMs: number; onMeasureStart?: () => void },
-): Promise<{ perSecond: number; completed: number; elapsedMs: number }> {
-  let counting = false;
+  options: { concurrency: number; minWarmupMs?: number; maxWarmupMs?: number; measureMs: number },
+): Promise<Throughput> {
   let stop = false;
   let completed = 0;
   const lane = async (): Promise<void> => {
     while (!stop) {
       await job();
-      if (counting) completed++;
+      completed++;
       await yieldToEventLoop();
     }
   };
+  const window = async (ms: number) => {
+    const done0 = completed;
+    const cpu0 = process.cpuUsage();
+    const start = performance.now();
+    await sleep(ms);
+    const cpu = process.cpuUsage(cpu0);
+    const elapsedMs = performance.now() - start;
+    const n = completed - done0;
+    return { perSecond: (n * 1000) / elapsedMs, cpuUsPerOp: n > 0 ? (cpu.user + cpu.system) / n : NaN, completed: n, elapsedMs };
+  };
+  const close = (a: number, b: number) => Math.abs(a - b) <= SETTLED_WITHIN * Math.max(a, b);
   const lanes = Array.from({ length: options.concurrency }, lane);
-  await sleep(options.warmupMs);
-  counting = true;
-  options.onMeasureStart?.();
-  const start = performance.now();
-  await sleep(options.measureMs);
-  counting = false;
-  const elapsedMs = performance.now() - start;
+  const warmStart = performance.now();
+  const minWarmup = options.minWarmupMs ?? 1_000;
+  const maxWarmup = options.maxWarmupMs ?? 10_000;
+  let previous = await window(WARMUP_WINDOW_MS);
+  for (;;) {
+    const current = await window(WARMUP_WINDOW_MS);
+    const spent = performance.now() - warmStart;
+    const settled = close(previous.perSecond, current.perSecond) && close(previous.cpuUsPerOp, current.cpuUsPerOp);
+    if ((settled && spent >= minWarmup) || spent >= maxWarmup) break;
+    previous = current;
+  }
+  const warmupMs = performance.now() - warmStart;
+  const measured = await window(options.measureMs);
   stop = true;
   await Promise.all(lanes);
-  return { perSecond: (completed * 1000) / elapsedMs, completed, elapsedMs };
+  return { ...measured, warmupMs };
 }
 
 export function sleep(ms: number): Promise<void> {

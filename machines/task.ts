@@ -1,4 +1,4 @@
-import { assign, fromPromise, setup } from 'xstate';
+import { assign, setup } from 'xstate';
 
 /** The five task statuses of MCP 2025-11-25. */
 export type TaskStatus = 'working' | 'input_required' | 'completed' | 'failed' | 'cancelled';
@@ -17,8 +17,13 @@ export interface TaskMachineContext {
   waitingFor: readonly string[];
 }
 
-/** Events a running task actor accepts; the work's own result or throw arrives as the invoke's done/error event. */
+/**
+ * Events a running task actor accepts. The work runs outside the actor (the engine calls it and
+ * reports its end as `work.done` / `work.error`), so a task costs one actor, not two.
+ */
 export type TaskMachineEvent =
+  | { type: 'work.done'; output: unknown }
+  | { type: 'work.error'; error: unknown }
   | { type: 'work.status'; message: string }
   | { type: 'input.request'; requestId: string }
   | { type: 'input.response'; requestId: string; result: unknown }
@@ -44,19 +49,18 @@ export type SettleParams =
  * The life of one MCP task. Its leaf states are exactly the spec's statuses (plus `expired`, the
  * task's deletion at the end of its ttl); the spec's forbidden transitions have no edge here.
  *
- * The machine is pure: `announce`, `settle`, `answer`, `discard` and the `work` actor are
- * placeholders that `TaskSupport` provides, so the same definition opens in Stately's editor,
- * runs in production and drives the model-based tests.
+ * The machine is pure: `announce`, `settle`, `answer` and `discard` are placeholders that
+ * `TaskSupport` provides, so the same definition opens in Stately's editor, runs in production and
+ * drives the model-based tests. The work is not an invoked actor: the engine starts it with the
+ * task, aborts its signal when `settle`/`discard` end the task first, and sends `work.done` with
+ * its result or `work.error` with what it threw (an invoked promise actor doubled the actors per
+ * task: about 30 µs and 1.8 KB each, issue 14).
  */
 export const taskMachine = setup({
   types: {
     context: {} as TaskMachineContext,
     events: {} as TaskMachineEvent,
     input: {} as TaskMachineInput,
-  },
-  actors: {
-    // Placeholder so the machine runs on its own (editor, graph tests); TaskSupport provides the real one.
-    work: fromPromise<unknown, TaskMachineInput>(() => new Promise<unknown>(() => {})),
   },
   actions: {
     announce: (_, _params: AnnounceParams) => {},
@@ -81,19 +85,15 @@ export const taskMachine = setup({
   initial: 'running',
   states: {
     running: {
-      invoke: {
-        src: 'work',
-        input: ({ context }) => ({ taskId: context.taskId }),
-        onDone: {
+      on: {
+        'work.done': {
           target: 'completed',
           actions: { type: 'settle', params: ({ event }) => ({ status: 'completed', output: event.output }) },
         },
-        onError: {
+        'work.error': {
           target: 'failed',
           actions: { type: 'settle', params: ({ event }) => ({ status: 'failed', error: event.error }) },
         },
-      },
-      on: {
         cancel: {
           target: 'cancelled',
           actions: { type: 'settle', params: ({ event }) => ({ status: 'cancelled', reason: event.reason }) },

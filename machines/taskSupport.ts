@@ -1,19 +1,19 @@
 import { sendTo, setup } from 'xstate';
 import { taskMachine } from './task.js';
-import type { TaskMachineEvent } from './task.js';
 import { createTaskSupervisor } from './taskSupervisor.js';
 
-/** Events the root TaskSupport actor accepts. */
-export type TaskSupportEvent =
-  | { type: 'task.start'; taskId: string; tool?: string }
-  | { type: 'task.send'; taskId: string; event: TaskMachineEvent }
-  | { type: 'close'; reason: string };
+/**
+ * Events the root TaskSupport actor accepts. Task events (`task.start`, `task.send`) go to the
+ * supervisor (systemId `supervisor`) directly: forwarding them through the root cost one more
+ * transition per event and added nothing (issue 14).
+ */
+export type TaskSupportEvent = { type: 'close'; reason: string };
 
 /**
  * The root actor of a `TaskSupport`: one per process, whatever the number of sessions.
  *
- * It owns the task supervisor (systemId `supervisor`), which spawns one task actor per task, and
- * routes every task event (start, cancel, expiry, input responses) through it. `close` drains
+ * It owns the task supervisor (systemId `supervisor`), which spawns one task actor per task and
+ * takes every task event (start, cancel, expiry, input responses) from the engine. `close` drains
  * it: every live task is told to shut down, and the root is `closed` once the last one has ended.
  */
 export const taskSupportMachine = setup({
@@ -31,20 +31,14 @@ export const taskSupportMachine = setup({
   states: {
     running: {
       on: {
-        'task.start': { actions: sendTo('supervisor', ({ event }) => event) },
-        'task.send': { actions: sendTo('supervisor', ({ event }) => event) },
         close: {
           target: 'closing',
           actions: sendTo('supervisor', ({ event }) => ({ type: 'shutdown' as const, reason: event.reason })),
         },
       },
     },
-    closing: {
-      on: {
-        // Cancels and input responses still reach tasks that are winding down.
-        'task.send': { actions: sendTo('supervisor', ({ event }) => event) },
-      },
-    },
+    // Cancels and input responses still reach tasks that are winding down: they go to the supervisor.
+    closing: {},
     closed: { type: 'final' },
   },
 });

@@ -99,8 +99,10 @@ export class TaskSupport {
     const storeTimeout = options.storeTimeout ?? 5000;
     if (!(storeTimeout > 0)) throw new RangeError(`storeTimeout must be a positive number of ms, got ${storeTimeout}`);
     const guard = { timeoutMs: storeTimeout, logger };
-    const store = guardCalls(this.store, { component: 'store', ...guard });
-    const queue = guardCalls(this.queue, { component: 'queue', ...guard });
+    // The in-memory store and queue made here answer synchronously and throw only errors meant for
+    // the client: a deadline timer and a promise per call would guard against nothing (issue 14).
+    const store = options.store ? guardCalls(this.store, { component: 'store', ...guard }) : this.store;
+    const queue = options.queue ? guardCalls(this.queue, { component: 'queue', ...guard }) : this.queue;
     const maxTtl = positive(options.maxTtl ?? 86_400_000, 'maxTtl');
     const minTtl = options.minTtl ?? 1000;
     if (!(minTtl >= 0 && minTtl <= maxTtl))

@@ -58,7 +58,8 @@ export interface TaskSupportOptions {
   /**
    * Longest a store or queue call may take (ms) before the request or task step that made it
    * fails with -32603; `Infinity` waits forever. Default 5000. Backend errors never reach clients:
-   * they are logged and answered with a generic -32603.
+   * they are logged and answered with a generic -32603. Applies to a `store` / `queue` passed in;
+   * the default in-memory ones answer synchronously and are not wrapped.
    */
   storeTimeout?: number;
   /** Maps what a tool's work throws before any client sees it (e.g. hide internal messages). Default: the message as is. */

@@ -39,9 +39,13 @@ export function oursImpl(): BenchImpl {
         probes.backToWorking.set(run, performance.now());
         return DONE_RESULT;
       });
-      tasks.registerTool(server, 'hang', { taskSupport: 'required', inputSchema: benchArgs }, () => {
+      // Work that waits for its task.signal, as real long-running work does (the signal and its
+      // listener count in the heap per live task).
+      tasks.registerTool(server, 'hang', { taskSupport: 'required', inputSchema: benchArgs }, (_args, task) => {
         probes.parked++;
-        return new Promise<CallToolResult>(() => {});
+        return new Promise<CallToolResult>((_resolve, reject) => {
+          task.signal.addEventListener('abort', () => reject(task.signal.reason as Error), { once: true });
+        });
       });
       tasks.enable(server);
       return server;

@@ -26,7 +26,8 @@ export class Probes {
 /**
  * One task implementation under test, with the same five tools:
  * `ping` (plain, non-task: the ceiling), `sleep50` (task, 50 ms of work), `instant` (task, no work),
- * `ask` (task, elicits once), `hang` (task whose work never ends).
+ * `ask` (task, elicits once), `hang` (task whose work only ends when the task's cancellation signal
+ * aborts, where the implementation gives its work one).
  */
 export interface BenchImpl {
   readonly name: string;

@@ -7,9 +7,15 @@ export type Metrics = Record<string, number>;
 /** Ceiling: plain, non-task tools/call on the same server and transport, at concurrency 1 and 64. */
 export async function ceiling(bc: BenchClient): Promise<Metrics> {
   const call = () => bc.call('ping', 0);
-  const c1 = await throughput(call, { concurrency: 1, warmupMs: 500, measureMs: 2000 });
-  const c64 = await throughput(call, { concurrency: 64, warmupMs: 500, measureMs: 2000 });
-  return { ceilingC1: c1.perSecond, ceilingC64: c64.perSecond };
+  const c1 = await throughput(call, { concurrency: 1, measureMs: 2000 });
+  const c64 = await throughput(call, { concurrency: 64, measureMs: 2000 });
+  return {
+    ceilingC1: c1.perSecond,
+    ceilingC1CpuUs: c1.cpuUsPerOp,
+    ceilingC64: c64.perSecond,
+    ceilingC64CpuUs: c64.cpuUsPerOp,
+    ceilingC64WarmupMs: c64.warmupMs,
+  };
 }
 
 /** Runs of the latency workloads, plus warm-up runs not counted. */
@@ -73,9 +79,16 @@ export async function wakeLatency(bc: BenchClient, impl: BenchImpl, pacing: Paci
 /** Lifecycle throughput: task-augmented tools/call + tasks/result with instant work. */
 export async function lifecycles(bc: BenchClient): Promise<Metrics> {
   const lifecycle = async () => bc.result(await bc.createTask('instant', 0));
-  const c1 = await throughput(lifecycle, { concurrency: 1, warmupMs: 500, measureMs: 2000 });
-  const c64 = await throughput(lifecycle, { concurrency: 64, warmupMs: 500, measureMs: 2000 });
-  return { lifecycleC1: c1.perSecond, lifecycleC64: c64.perSecond };
+  const c1 = await throughput(lifecycle, { concurrency: 1, measureMs: 2000 });
+  const c64 = await throughput(lifecycle, { concurrency: 64, measureMs: 3000 });
+  return {
+    lifecycleC1: c1.perSecond,
+    lifecycleC1CpuUs: c1.cpuUsPerOp,
+    lifecycleC1WarmupMs: c1.warmupMs,
+    lifecycleC64: c64.perSecond,
+    lifecycleC64CpuUs: c64.cpuUsPerOp,
+    lifecycleC64WarmupMs: c64.warmupMs,
+  };
 }
 
 /**
@@ -95,11 +108,13 @@ export async function inputRoundTrip(bc: BenchClient, impl: BenchImpl, pacing: P
   await paced(pacing, LATENCY_RUNS, (i) => one(2_100_000 + i, true));
   let counter = 3_000_000;
   const lifecycle = async () => bc.result(await bc.createTask('ask', counter++));
-  const c64 = await throughput(lifecycle, { concurrency: 64, warmupMs: 1000, measureMs: 4000 });
+  const c64 = await throughput(lifecycle, { concurrency: 64, measureMs: 4000 });
   return {
     inputRuns: roundTrip.length,
     inputP50: percentile(roundTrip, 50),
     inputP99: percentile(roundTrip, 99),
     inputLifecycleC64: c64.perSecond,
+    inputLifecycleC64CpuUs: c64.cpuUsPerOp,
+    inputLifecycleC64WarmupMs: c64.warmupMs,
   };
 }

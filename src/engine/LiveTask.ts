@@ -11,9 +11,10 @@ export interface PendingInput {
 export const SETTLED: Promise<void> = Promise.resolve();
 
 /**
- * The engine's bookkeeping of one running task, kept small: 100,000 of them may be alive at once
- *.
+ * The engine's bookkeeping of one running task, kept small: 100,000 of them may be alive at once.
  * `ended` is made only when something waits for it (a cancel, `close`); most tasks never need it.
+ * The work's `signal` is made only when the work reads it (many works never do); aborted before
+ * that, it is made already aborted.
  */
 export class LiveTask {
   writes: Promise<void> = SETTLED;
@@ -22,7 +23,12 @@ export class LiveTask {
   attached = 0;
   /** Whether the drop of a queued notification was logged already (once per task). */
   droppedWarned = false;
+  /** The work returned or threw: an end of the task after that aborts nothing. */
+  workSettled = false;
+  /** The task ended before its work did: the work's signal is (or will be made) aborted. */
+  workAborted = false;
   private finished = false;
+  private controller: AbortController | undefined;
   private endedPromise: Promise<void> | undefined;
   private resolveEnded: (() => void) | undefined;
 
@@ -31,6 +37,22 @@ export class LiveTask {
     /** Gives the task's slot under the live-task limits back. */
     private readonly release?: () => void,
   ) {}
+
+  /** Aborts on `tasks/cancel`, ttl expiry, shutdown and a crash of the task actor. */
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.workAborted) this.controller.abort(abortReason());
+    }
+    return this.controller.signal;
+  }
+
+  /** The task ended while its work still runs: abort the work's signal (a no-op once the work settled). */
+  abortWork(): void {
+    if (this.workSettled || this.workAborted) return;
+    this.workAborted = true;
+    this.controller?.abort(abortReason());
+  }
 
   /** Resolves once the task's last write is stored and its bookkeeping is gone. */
   get ended(): Promise<void> {
@@ -44,5 +66,19 @@ export class LiveTask {
     this.finished = true;
     this.release?.();
     this.resolveEnded?.();
+  }
+}
+
+/**
+ * Node's default abort reason (an `AbortError` DOMException), minus the stack trace: `abort()`
+ * with no reason builds one with a captured stack on every cancel, which would only point here.
+ */
+function abortReason(): DOMException {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new DOMException('This operation was aborted', 'AbortError');
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }

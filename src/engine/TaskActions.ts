@@ -45,6 +45,8 @@ export class TaskActions {
   settle(taskId: string, params: SettleParams): void {
     const live = this.core.live.get(taskId);
     if (!live) return;
+    // Cancel and shutdown end the task before its work: the work is told through its signal.
+    live.abortWork();
     const { statusMessage, outcome } = describeSettle(taskId, params);
     // Built only when an input is pending: an Error captures a stack, a cost on every settle otherwise.
     if (live.inputs.size > 0) {
@@ -81,6 +83,7 @@ export class TaskActions {
   discard(taskId: string): void {
     const live = this.core.live.get(taskId);
     if (!live) return;
+    live.abortWork();
     this.rejectInputs(taskId, live, mcpError(ErrorCode.InternalError, `Task ${taskId} expired`));
     this.write(taskId, () => this.forget(taskId));
     this.retire(taskId, live);
@@ -110,6 +113,7 @@ export class TaskActions {
     this.core.logger.error(`mcp-task-actors: task actor ${taskId} crashed`, error);
     const live = this.core.live.get(taskId);
     if (!live) return;
+    live.abortWork();
     this.rejectInputs(taskId, live, mcpError(ErrorCode.InternalError, `Task ${taskId} failed`));
     const message = 'Internal error in the task actor';
     this.write(taskId, async () => {

@@ -7,7 +7,6 @@ import type { AnnounceParams, SettleParams, TaskMachineEvent } from '../../machi
 import { taskSupportMachine } from '../../machines/taskSupport.js';
 import { createTaskSupervisor } from '../../machines/taskSupervisor.js';
 import type { TaskSupervisorSnapshot } from '../../machines/taskSupervisor.js';
-import { fromWork } from '../../machines/workLogic.js';
 import type { TaskCluster } from '../backends/TaskCluster.js';
 import type { JobHandlers, TaskPlacement } from '../backends/TaskPlacement.js';
 import type { QueuedMessage, QueuedRequest, TaskMessageQueue } from '../backends/TaskMessageQueue.js';
@@ -26,6 +25,7 @@ import { requestIdFor } from './requestIds.js';
 import { StoreWriter } from './StoreWriter.js';
 import { putBackUnanswered } from './taskStorage.js';
 import { TaskActions } from './TaskActions.js';
+import { newTaskId } from './taskIds.js';
 import type { TaskSpec } from './TaskSpec.js';
 import { taskPort, workContext } from './workContext.js';
 import { FrontLink } from './FrontLink.js';
@@ -92,7 +92,6 @@ export class TaskEngine {
     readonly options: TaskEngineOptions,
   ) {
     const task = taskMachine.provide({
-      actors: { work: fromWork((input, signal) => this.runWork(input.taskId, signal)) },
       actions: {
         announce: ({ context }, params: AnnounceParams) => this.actions.announce(context.taskId, params),
         settle: ({ context }, params: SettleParams) => this.actions.settle(context.taskId, params),
@@ -156,7 +155,7 @@ export class TaskEngine {
     const createdAt = new Date(now).toISOString();
     const requested = spec.ttl ?? this.options.defaultTtl;
     const record: TaskRecord = {
-      taskId: randomBytes(16).toString('base64url'),
+      taskId: newTaskId(),
       owner: spec.owner,
       status: 'working',
       createdAt,
@@ -374,16 +373,33 @@ export class TaskEngine {
     };
   }
 
-  /** Registers the task's bookkeeping, schedules its expiry and spawns its actor. */
+  /**
+   * Registers the task's bookkeeping, schedules its expiry, spawns its actor and starts its work,
+   * whose end the actor gets as `work.done` / `work.error`. Events go to the supervisor directly:
+   * through the root they cost one more transition each (the root forwards them unchanged).
+   */
   private run(taskId: string, live: LiveTask, deadline: number): void {
     this.live.set(taskId, live);
     this.expiry.schedule(taskId, deadline);
     const tool = live.spec.tool ?? live.spec.restart?.tool;
-    this.actor.send(tool === undefined ? { type: 'task.start', taskId } : { type: 'task.start', taskId, tool });
+    this.supervisor().send(tool === undefined ? { type: 'task.start', taskId } : { type: 'task.start', taskId, tool });
+    // Refused once closing (as the root refused it before): no actor, so no work either.
+    if (!this.supervisorSnapshot().tasks.has(taskId)) return;
+    this.runWork(taskId, live).then(
+      (output) => this.workEnded(taskId, live, { type: 'work.done', output }),
+      (error: unknown) => this.workEnded(taskId, live, { type: 'work.error', error }),
+    );
+  }
+
+  /** The work returned or threw: its actor decides, unless the task ended first (cancel, expiry, shutdown, crash). */
+  private workEnded(taskId: string, live: LiveTask, event: TaskMachineEvent): void {
+    if (live.workAborted || live.workSettled) return;
+    live.workSettled = true;
+    if (this.live.get(taskId) === live) this.send(taskId, event);
   }
 
   private send(taskId: string, event: TaskMachineEvent): void {
-    this.actor.send({ type: 'task.send', taskId, event });
+    this.supervisor().send({ type: 'task.send', taskId, event });
   }
 
   private supervisorSnapshot(): TaskSupervisorSnapshot {
@@ -400,10 +416,8 @@ export class TaskEngine {
     return this.supervisorRef;
   }
 
-  private async runWork(taskId: string, signal: AbortSignal): Promise<CallToolResult> {
-    const live = this.live.get(taskId);
-    if (!live) throw new Error(`Task ${taskId} has no work`);
-    const context = workContext(taskPort(this.portDeps, taskId, live, signal));
+  private async runWork(taskId: string, live: LiveTask): Promise<CallToolResult> {
+    const context = workContext(taskPort(this.portDeps, taskId, live));
     const result = await live.spec.run(context);
     const parsed = CallToolResultSchema.safeParse(result);
     if (!parsed.success) throw invalidToolResult(parsed.error);

@@ -60,7 +60,10 @@ export function workContext(port: WorkPort): TaskContext {
   const progressToken = port.progressToken;
   const context: TaskContext = {
     taskId: port.taskId,
-    signal: port.signal,
+    // Read through, so a port that makes its signal on first use (a task's) still does.
+    get signal() {
+      return port.signal;
+    },
     status: (message) => port.status(message),
     elicit: (params) => {
       assertCanElicit(port.capabilities(), params);
@@ -182,20 +185,22 @@ export interface TaskPortDeps {
  * task actor is given the answer; a notification goes out at once when nothing carries the task's
  * messages, else it is queued.
  */
-export function taskPort(deps: TaskPortDeps, taskId: string, live: LiveTask, signal: AbortSignal): WorkPort {
+export function taskPort(deps: TaskPortDeps, taskId: string, live: LiveTask): WorkPort {
   return {
     taskId,
-    signal,
+    get signal() {
+      return live.signal;
+    },
     ...(live.spec.progressToken === undefined ? {} : { progressToken: live.spec.progressToken }),
     capabilities: () => live.spec.session.clientCapabilities(),
     status: (message) => {
       deps.send(taskId, { type: 'work.status', message });
       return live.writes;
     },
-    ask: (method, params, schema) => ask(deps, taskId, live, signal, method, params, schema),
+    ask: (method, params, schema) => ask(deps, taskId, live, method, params, schema),
     tell: (notification) => tell(deps, taskId, live, notification),
     ...(live.spec.session.client
-      ? { askAsTask: (method, params, schema, ttl) => askAsTask(deps, taskId, live, signal, method, params, schema, ttl) }
+      ? { askAsTask: (method, params, schema, ttl) => askAsTask(deps, taskId, live, method, params, schema, ttl) }
       : {}),
   };
 }
@@ -210,12 +215,13 @@ async function askAsTask(
   deps: TaskPortDeps,
   taskId: string,
   live: LiveTask,
-  signal: AbortSignal,
   method: string,
   params: object,
   schema: z.ZodType,
   ttl: number | undefined,
 ): Promise<unknown> {
+  // The work's signal, created now if the work never read it: the client task is cancelled with it.
+  const signal = live.signal;
   signal.throwIfAborted();
   const holdId = deps.nextRequestId(taskId);
   const held = new Promise<unknown>((resolve, reject) => live.inputs.set(holdId, { resolve, reject, parse: (r) => r }));
@@ -224,7 +230,7 @@ async function askAsTask(
   deps.send(taskId, { type: 'input.request', requestId: holdId });
   try {
     return await deps.follow(taskId, {
-      create: () => ask(deps, taskId, live, signal, method, withTask(params, ttl), CreateTaskResultSchema),
+      create: () => ask(deps, taskId, live, method, withTask(params, ttl), CreateTaskResultSchema),
       channel: live.spec.session.client!,
       capabilities: live.spec.session.clientCapabilities(),
       resultSchema: schema,
@@ -239,12 +245,11 @@ async function ask(
   deps: TaskPortDeps,
   taskId: string,
   live: LiveTask,
-  signal: AbortSignal,
   method: string,
   params: object,
   schema: z.ZodType,
 ): Promise<unknown> {
-  signal.throwIfAborted();
+  if (live.workAborted) live.signal.throwIfAborted();
   const requestId = deps.nextRequestId(taskId);
   // Object.assign, not spreads: spreading the caller's params gave every queued request a hidden
   // class of its own (about 190 bytes more per task waiting for input; `npm run bench`, bench/workloads/memory.ts state `input`).

@@ -19,8 +19,8 @@ describe('docs/machines.md', () => {
     expect(task).toContain('state running {');
     expect(task).toContain('working --> input_required : input.request');
     expect(task).toContain('input_required --> working : input.response [isLastAwaited]');
-    expect(task).toContain('running --> completed : work done');
-    expect(task).toContain('running --> failed : work error');
+    expect(task).toContain('running --> completed : work.done');
+    expect(task).toContain('running --> failed : work.error');
     expect(task).toContain('running --> cancelled : cancel');
     // No forbidden edge: nothing leaves a terminal state except to the end marker.
     expect(task).not.toMatch(/(completed|failed|cancelled|expired) --> (?!\[\*\])/);

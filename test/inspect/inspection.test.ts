@@ -35,6 +35,22 @@ describe('redaction', () => {
       event: { type: 'input.response', requestId: 'r1', result: expect.stringMatching(/^\[redacted object\{action: string\(6\)/) },
     });
     expect(redactEvent({ type: 'work.status', message: '3 s left' })).toEqual({ type: 'work.status', message: '3 s left' });
+    // The work's end reaches the task actor as an event: its result and its throw are redacted.
+    expect(
+      redactEvent({
+        type: 'task.send',
+        taskId: 't1',
+        event: { type: 'work.done', output: { content: [{ type: 'text', text: 'secret' }] } },
+      }),
+    ).toEqual({
+      type: 'task.send',
+      taskId: 't1',
+      event: { type: 'work.done', output: expect.stringMatching(/^\[redacted object\{content: array\(1\)/) },
+    });
+    expect(redactEvent({ type: 'work.error', error: new Error('token=abc') })).toEqual({
+      type: 'work.error',
+      error: '[redacted Error(message: string(9)), 2 bytes]',
+    });
     expect(redactEvent({ type: 'xstate.init', input: { taskId: 't1', arguments: { password: 'p' } } })).toEqual({
       type: 'xstate.init',
       input: { taskId: 't1', arguments: '[redacted object{password: string(1)}, 16 bytes]' },
@@ -98,7 +114,8 @@ describe('TaskSupport inspection options', () => {
     expect(settle && settle.type === '@xstate.action' && settle.action.params).toMatch(/^\[redacted object\{status: string\(9\), output/);
     // JSON of an event carries its sanitised payload (toJSON); the raw one is in private fields only.
     const everything = JSON.stringify(seen.map((e) => ({ event: e, actor: e.actorRef.getSnapshot(), own: { ...e } })));
-    expect(everything).toContain('"snapshot":{"status":"done","output":"[redacted object{content:');
+    // The tool result reaches the task actor in its `work.done` event: only the hook's version shows.
+    expect(everything).toContain('"type":"seen:work.done"');
     expect(everything).not.toContain('hook-secret-1');
     await session.close();
     await tasks.close();

@@ -1,29 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { createActor, fromPromise } from 'xstate';
+import { createActor } from 'xstate';
 import { taskMachine } from '../../machines/task.js';
-import { deferred } from '../support/harness.js';
 
 function start() {
-  const work = deferred<unknown>();
   const settled: unknown[] = [];
   const announced: unknown[] = [];
   const answered: unknown[] = [];
-  let aborted = false;
+  let discarded = 0;
   const machine = taskMachine.provide({
-    actors: {
-      work: fromPromise(({ signal }) => {
-        signal.addEventListener('abort', () => (aborted = true));
-        return work.promise;
-      }),
-    },
     actions: {
       settle: (_, params) => void settled.push(params),
       announce: (_, params) => void announced.push(params),
       answer: (_, params) => void answered.push(params),
+      discard: () => void discarded++,
     },
   });
   const actor = createActor(machine, { input: { taskId: 't1' } }).start();
-  return { actor, work, settled, announced, answered, isAborted: () => aborted };
+  return { actor, settled, announced, answered, discards: () => discarded };
 }
 
 describe('task machine', () => {
@@ -33,31 +26,34 @@ describe('task machine', () => {
     expect(actor.getSnapshot().context).toEqual({ taskId: 't1', waitingFor: [] });
   });
 
-  it('completes with the work output and settles it once', async () => {
-    const { actor, work, settled } = start();
-    work.resolve({ content: [] });
-    await new Promise((r) => setTimeout(r, 0));
+  it('has no invoked work actor: the engine runs the work and reports its end as events', () => {
+    const { actor } = start();
+    expect(Object.keys(actor.getSnapshot().children)).toEqual([]);
+  });
+
+  it('completes with the work output and settles it once', () => {
+    const { actor, settled } = start();
+    actor.send({ type: 'work.done', output: { content: [] } });
+    actor.send({ type: 'work.done', output: { content: [] } });
     expect(actor.getSnapshot().value).toBe('completed');
     expect(actor.getSnapshot().status).toBe('done');
     expect(settled).toEqual([{ status: 'completed', output: { content: [] } }]);
   });
 
-  it('fails when the work throws', async () => {
-    const { actor, work, settled } = start();
+  it('fails when the work throws', () => {
+    const { actor, settled } = start();
     const error = new Error('boom');
-    work.reject(error);
-    await new Promise((r) => setTimeout(r, 0));
+    actor.send({ type: 'work.error', error });
     expect(actor.getSnapshot().value).toBe('failed');
     expect(settled).toEqual([{ status: 'failed', error }]);
   });
 
-  it('cancels from working, aborts the work and ignores its late result', async () => {
-    const { actor, work, settled, isAborted } = start();
+  it('cancels from working and ignores the late end of its work', () => {
+    const { actor, settled } = start();
     actor.send({ type: 'cancel', reason: 'stop' });
     expect(actor.getSnapshot().value).toBe('cancelled');
-    expect(isAborted()).toBe(true);
-    work.resolve({ content: [] });
-    await new Promise((r) => setTimeout(r, 0));
+    actor.send({ type: 'work.done', output: { content: [] } });
+    actor.send({ type: 'work.error', error: new Error('aborted') });
     expect(actor.getSnapshot().value).toBe('cancelled');
     expect(settled).toEqual([{ status: 'cancelled', reason: 'stop' }]);
   });
@@ -87,23 +83,26 @@ describe('task machine', () => {
   });
 
   it('can be cancelled, shut down or expired while waiting for input', () => {
-    for (const [event, state] of [
-      [{ type: 'cancel' }, 'cancelled'],
-      [{ type: 'shutdown', reason: 'bye' }, 'failed'],
-      [{ type: 'expire' }, 'expired'],
+    for (const [event, state, ending] of [
+      [{ type: 'cancel' }, 'cancelled', { status: 'cancelled' }],
+      [{ type: 'shutdown', reason: 'bye' }, 'failed', { status: 'failed', shutdown: 'bye' }],
+      [{ type: 'expire' }, 'expired', undefined],
     ] as const) {
-      const { actor, isAborted } = start();
+      const { actor, settled, discards } = start();
       actor.send({ type: 'input.request', requestId: 'a' });
       actor.send(event);
       expect(actor.getSnapshot().value).toBe(state);
-      expect(isAborted()).toBe(true);
+      // settle/discard are where the engine aborts the work's signal.
+      expect(settled).toEqual(ending ? [ending] : []);
+      expect(discards()).toBe(ending ? 0 : 1);
+      actor.send({ type: 'work.done', output: { content: [] } });
+      expect(actor.getSnapshot().value).toBe(state);
     }
   });
 
-  it('never leaves a terminal state', async () => {
-    const { actor, work, settled } = start();
-    work.resolve({ content: [] });
-    await new Promise((r) => setTimeout(r, 0));
+  it('never leaves a terminal state', () => {
+    const { actor, settled } = start();
+    actor.send({ type: 'work.done', output: { content: [] } });
     actor.send({ type: 'cancel' });
     actor.send({ type: 'work.status', message: 'late' });
     expect(actor.getSnapshot().value).toBe('completed');

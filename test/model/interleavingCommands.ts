@@ -301,11 +301,11 @@ class Finish extends OnTask {
     const { work } = real.byIndex[index]!;
     if (this.how === 'return') {
       await work.do({ kind: 'return', result: resultOf(index) });
-      applyEvent(model.tasks[index]!, { type: WORK.done as `xstate.done.actor.${string}`, output: resultOf(index) });
+      applyEvent(model.tasks[index]!, { type: WORK.done, output: resultOf(index) });
     } else {
       const thrown = this.how;
       await work.do({ kind: 'throw', error: thrown.kind === 'error' ? new Error(thrown.message) : mcpError(thrown) });
-      applyEvent(model.tasks[index]!, { type: WORK.error as `xstate.error.actor.${string}`, error: thrown });
+      applyEvent(model.tasks[index]!, { type: WORK.error, error: thrown });
     }
     await expectResultsSettled(model, real, index);
     await checkInvariants(model, real);

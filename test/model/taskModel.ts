@@ -13,15 +13,15 @@ export type TaskSnapshot = SnapshotFrom<typeof taskMachine>;
 /** What a model path makes the work throw: a plain Error or a JSON-RPC error. */
 export type Thrown = { kind: 'error'; message: string } | { kind: 'mcpError'; code: number; message: string };
 
-/** The work invoke's completion, as the machine receives it. */
+/** The work's completion, as the engine reports it to the machine. */
 export interface WorkDoneEvent {
-  type: `xstate.done.actor.${string}`;
+  type: 'work.done';
   output: CallToolResult;
 }
 
-/** The work invoke's failure, as the machine receives it. */
+/** The work's failure, as the engine reports it to the machine. */
 export interface WorkErrorEvent {
-  type: `xstate.error.actor.${string}`;
+  type: 'work.error';
   error: Thrown;
 }
 
@@ -37,22 +37,17 @@ export interface ModelStep {
 /** Bound on concurrently pending input requests per task: keeps the (context-carrying) graph finite. */
 export const MAX_PENDING_INPUTS = 2;
 
-/** Where the `work` actor is invoked in the machine definition, found rather than hard-coded. */
-export function workInvokeId(machine: AnyStateMachine = taskMachine): string {
-  const visit = (node: AnyStateNode): string | undefined =>
-    node.invoke.find((definition) => definition.src === 'work')?.id ??
-    Object.values(node.states)
-      .map(visit)
-      .find((id) => id !== undefined);
-  const id = visit(machine.root);
-  if (id === undefined) throw new Error('the task machine no longer invokes `work`');
-  return id;
-}
-
-/** Event types of the work's own ending, as the machine receives them. */
+/**
+ * Event types of the work's own ending, as the machine receives them (the engine runs the work and
+ * sends them); checked against the definition, so a rename fails here rather than silently.
+ */
 export function workEventTypes(machine: AnyStateMachine = taskMachine) {
-  const id = workInvokeId(machine);
-  return { done: `xstate.done.actor.${id}`, error: `xstate.error.actor.${id}` } as const;
+  const running = (machine.root.states as Record<string, AnyStateNode | undefined>)['running'];
+  const accepted = running ? Object.keys(running.on) : [];
+  if (!accepted.includes('work.done') || !accepted.includes('work.error')) {
+    throw new Error('the task machine no longer takes the end of its work as `work.done` / `work.error`');
+  }
+  return { done: 'work.done', error: 'work.error' } as const;
 }
 
 const WORK = workEventTypes();

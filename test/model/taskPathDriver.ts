@@ -210,7 +210,7 @@ export class TaskPathRun {
       default:
         if (event.type === WORK.done) return this.work.do({ kind: 'return', result: MODEL_RESULT });
         if (event.type === WORK.error) return this.work.do({ kind: 'throw', error: toThrowable((event as WorkErrorEvent).error) });
-        throw new Error(`no protocol action for model event ${event.type}`);
+        throw new Error(`no protocol action for model event ${(event as ModelEvent).type}`);
     }
   }
 

@@ -13,7 +13,9 @@ const documented: { title: string; file: string; machine: AnyStateMachine; about
     machine: taskMachine,
     about:
       'One actor per MCP task. Its leaf states are the statuses of the 2025-11-25 spec (`expired` is the ' +
-      'deletion at the end of the ttl); a transition the spec forbids has no edge here.',
+      'deletion at the end of the ttl); a transition the spec forbids has no edge here. The work is not an invoked actor: ' +
+      'the engine runs it and sends `work.done` (its result) or `work.error` (what it threw), and aborts its signal when ' +
+      '`settle` or `discard` end the task first (cancel, shutdown, expire).',
   },
   {
     title: 'Root machine',

@@ -28,6 +28,13 @@ export class TaskResultHandler {
   async handle(taskId: string, owner: string, router: SessionRouter, request: IncomingRequest): Promise<CallToolResult> {
     const connection = router.connection;
     if (!connection) throw mcpError(ErrorCode.InternalError, 'No connection for tasks/result');
+    // A task already terminal (most calls of a short task) is answered without arming a wait: no
+    // AbortController, listener or takeover per call. A call that arrives while the store is away
+    // is told so at once (-32603).
+    if (isTerminal((await this.engine.get(taskId, owner)).status)) {
+      const answered = await this.answerTerminal(taskId, router, connection, request.id);
+      if (answered) return answered;
+    }
     const current = takeOverResultCall(connection, taskId, { requestId: request.id, signal: request.signal });
     try {
       return await this.serve(taskId, owner, router, connection, current.call);
@@ -99,6 +106,31 @@ export class TaskResultHandler {
     } finally {
       detach();
       await this.engine.putBack(taskId, delivered);
+    }
+  }
+
+  /**
+   * Delivers what is left in a terminal task's queue and its outcome; undefined when the store or
+   * queue is away meanwhile (the waiting path then retries with backoff).
+   */
+  private async answerTerminal(
+    taskId: string,
+    router: SessionRouter,
+    connection: ConnectionPort,
+    requestId: RequestId,
+  ): Promise<CallToolResult | undefined> {
+    const detach = this.engine.attach(taskId);
+    const delivered: Extract<QueuedMessage, { kind: 'request' }>[] = [];
+    try {
+      await router.reclaim(connection, taskId);
+      await this.deliver(taskId, router, connection, requestId, delivered);
+      return await this.answer(taskId);
+    } catch (error) {
+      if (!isUnavailable(error)) throw error;
+      return undefined;
+    } finally {
+      detach();
+      if (delivered.length > 0) await this.engine.putBack(taskId, delivered);
     }
   }
 

@@ -61,7 +61,9 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
     run: taskRun(deps.safeguards, server.host, tool, args, requestFields(request)),
     ...(tool.restartable ? { restart: restartSpec(name, args, server.router, deps.statelessClientCapabilities) } : {}),
   });
-  return checkToolCallResult(true, { task: toTask(record) });
+  // Built here from the stored record, so it is a CreateTaskResult by construction: parsing it
+  // again (as a tool's own result is) cost a zod pass per task (issue 14).
+  return { task: toTask(record) };
 }
 
 /** `tasks/get`: the task as the spec shows it. */
