@@ -1,0 +1,34 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The tests StrykerJS runs against each mutant (`npm run test:mutation`, stryker.config.json): the
+ * in-memory tests of the code it mutates. By default the focused set — the machines' own tests,
+ * the generated paths in their first combination, the spec oracle and the engine tests — which a
+ * mutant of machines/ or src/engine meets in seconds. `MTA_MUTATION_TESTS=full` adds the protocol
+ * suites, which src/session and src/protocol need (minutes per mutant on 2 cores: a release run).
+ * Random-input tests (property, fuzz) stay out: a mutant could live in one run and die in the next;
+ * so do the other path combinations and the 1,000-task concurrency test (seconds each per mutant,
+ * no code of their own under mutation).
+ */
+const full = process.env['MTA_MUTATION_TESTS'] === 'full';
+
+export default defineConfig({
+  test: {
+    include: [
+      'test/machines/**/*.test.ts',
+      'test/model/**/*.test.ts',
+      'test/engine/**/*.test.ts',
+      ...(full ? ['test/session/**/*.test.ts', 'test/protocol/**/*.test.ts'] : []),
+    ],
+    exclude: [
+      'test/model/**/*.property.test.ts',
+      'test/model/**/*.fuzz.test.ts',
+      'test/model/paths/**',
+      'test/protocol/rev2025-11-25/concurrency.test.ts',
+      '**/node_modules/**',
+    ],
+    setupFiles: ['test/support/failOnUnhandled.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+  },
+});
