@@ -10,7 +10,7 @@ import { syncDocBlock } from '../support/docBlock.js';
 import { definedEdges, definedStates } from './coverage.js';
 import type { CoverageFigures } from './coverage.js';
 import { generateRootPaths, rootCoverage } from './rootModel.js';
-import { edgeLabel } from './taskPathDriver.js';
+import { edgeLabel } from './paths/combination.js';
 import { coverageOfPaths, generateTaskPaths } from './taskModel.js';
 
 const TESTING_DOC = fileURLToPath(new URL('../../docs/testing.md', import.meta.url));
