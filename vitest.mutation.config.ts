@@ -23,10 +23,12 @@ export default defineConfig({
     exclude: [
       'test/model/**/*.property.test.ts',
       'test/model/**/*.fuzz.test.ts',
-      'test/model/paths/**',
+      'test/model/paths/unreachable.test.ts',
       'test/protocol/rev2025-11-25/concurrency.test.ts',
       '**/node_modules/**',
     ],
+    // The generated paths run in their first combination only (test/model/paths/memory.paths.test.ts).
+    env: { MTA_MUTATION: '1' },
     setupFiles: ['test/support/failOnUnhandled.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
