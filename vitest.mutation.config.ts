@@ -11,15 +11,25 @@ import { defineConfig } from 'vitest/config';
  * no code of their own under mutation).
  */
 const full = process.env['MTA_MUTATION_TESTS'] === 'full';
+// `machines`: only what judges the machines (their own tests, the oracle, coverage, the paths): a
+// machine mutant then costs one short vitest run, which is what a busy 2-core box can afford.
+const machinesOnly = process.env['MTA_MUTATION_TESTS'] === 'machines';
 
 export default defineConfig({
   test: {
-    include: [
-      'test/machines/**/*.test.ts',
-      'test/model/**/*.test.ts',
-      'test/engine/**/*.test.ts',
-      ...(full ? ['test/session/**/*.test.ts', 'test/protocol/**/*.test.ts'] : []),
-    ],
+    include: machinesOnly
+      ? [
+          'test/machines/**/*.test.ts',
+          'test/model/specOracle.test.ts',
+          'test/model/coverage.test.ts',
+          'test/model/paths/memory.paths.test.ts',
+        ]
+      : [
+          'test/machines/**/*.test.ts',
+          'test/model/**/*.test.ts',
+          'test/engine/**/*.test.ts',
+          ...(full ? ['test/session/**/*.test.ts', 'test/protocol/**/*.test.ts'] : []),
+        ],
     exclude: [
       'test/model/**/*.property.test.ts',
       'test/model/**/*.fuzz.test.ts',

@@ -64,7 +64,12 @@ function survivorsOf(report: Report) {
 }
 
 function section(report: Report, scope: string): string {
-  const lines = [`Latest run (${scope}), written by \`npm run test:mutation\`:`, '', '| folder | killed | survived | score |', '| --- | --- | --- | --- |'];
+  const lines = [
+    `Latest run (${scope}), written by \`npm run test:mutation\`:`,
+    '',
+    '| folder | killed | survived | score |',
+    '| --- | --- | --- | --- |',
+  ];
   for (const folder of FOLDERS) {
     const mutants = Object.entries(report.files)
       .filter(([file]) => file.startsWith(`${folder}/`))
@@ -81,7 +86,9 @@ function section(report: Report, scope: string): string {
   for (const { file, mutant, accepted } of survivors) {
     const where = `${file}:${mutant.location.start.line}`;
     const what = `${mutant.mutatorName} → \`${(mutant.replacement ?? '').replace(/\s+/g, ' ').slice(0, 80)}\``;
-    lines.push(`- \`${where}\` ${what}${mutant.status === 'NoCoverage' ? ' (no test covers it)' : ''}: ${accepted?.why ?? '**not yet explained**'}`);
+    lines.push(
+      `- \`${where}\` ${what}${mutant.status === 'NoCoverage' ? ' (no test covers it)' : ''}: ${accepted?.why ?? '**not yet explained**'}`,
+    );
   }
   return lines.join('\n');
 }
@@ -99,7 +106,9 @@ function writeSection(body: string): void {
 const diffBase = flag('--diff');
 if (diffBase !== undefined) {
   const base = diffBase || 'main';
-  const changed = execFileSync('git', ['diff', '--name-only', `${base}...HEAD`], { encoding: 'utf8' }).split('\n').filter(inScope);
+  const changed = execFileSync('git', ['diff', '--name-only', `${base}...HEAD`], { encoding: 'utf8' })
+    .split('\n')
+    .filter(inScope);
   if (changed.length === 0) {
     console.info(`test:mutation --diff: no file under mutation differs from ${base}`);
     process.exit(0);

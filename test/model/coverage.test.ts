@@ -118,7 +118,9 @@ describe('coverage figures in docs/testing.md', () => {
     syncDocBlock(
       TESTING_DOC,
       'paths-matrix',
-      ['| combination | generated tests | states | transitions | named unreachable |', '| --- | --- | --- | --- | --- |', ...matrix].join('\n'),
+      ['| combination | generated tests | states | transitions | named unreachable |', '| --- | --- | --- | --- | --- |', ...matrix].join(
+        '\n',
+      ),
     );
     const root = rootCoverage(generateRootPaths());
     syncDocBlock(TESTING_DOC, 'root-coverage', `Coverage: **${ratio(root.states)} states, ${ratio(root.transitions)} transitions.**`);

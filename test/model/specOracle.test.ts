@@ -24,7 +24,9 @@ function observationsOf(path: ModelPath): Observation[] {
 
 /** Every rule a machine's generated paths break (empty for a machine that keeps the spec). */
 function machineViolations(machine: AnyStateMachine): string[] {
-  return generateTaskPaths(machine).flatMap((path) => specViolations('model', observationsOf(path)).map((v) => `${path.description}: ${v}`));
+  return generateTaskPaths(machine).flatMap((path) =>
+    specViolations('model', observationsOf(path)).map((v) => `${path.description}: ${v}`),
+  );
 }
 
 /** The production machine's definition and implementations with `change` applied to its states. */
@@ -35,7 +37,9 @@ function variant(change: (states: Record<string, any>) => Record<string, any>): 
 
 describe('the spec status table', () => {
   it('accepts the moves the spec allows, polled or notified', () => {
-    expect(specViolations('tasks/get', seq('working', 'working', 'input_required', 'working', 'completed', 'completed', 'gone'))).toEqual([]);
+    expect(specViolations('tasks/get', seq('working', 'working', 'input_required', 'working', 'completed', 'completed', 'gone'))).toEqual(
+      [],
+    );
     expect(specViolations('notification', seq('working', 'working', 'input_required', 'input_required', 'cancelled'))).toEqual([]);
     expect(specViolations('tasks/get', seq('working', 'failed'))).toEqual([]);
   });

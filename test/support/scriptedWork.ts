@@ -98,7 +98,12 @@ export class ScriptedWork {
         case 'sample':
           this.inputs.set(
             command.key,
-            track(task.createMessage({ messages: [{ role: 'user', content: { type: 'text', text: samplingText(command.key) } }], maxTokens: 10 })),
+            track(
+              task.createMessage({
+                messages: [{ role: 'user', content: { type: 'text', text: samplingText(command.key) } }],
+                maxTokens: 10,
+              }),
+            ),
           );
           ack.resolve();
           break;

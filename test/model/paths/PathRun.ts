@@ -65,7 +65,10 @@ export class PathRun {
     for (const { tasks } of deployment.instances) {
       tasks.actor.system.inspect((event: InspectionEvent) => {
         if (event.type !== '@xstate.microstep') return;
-        microsteps.push({ actorId: (event.actorRef as { id?: string }).id ?? '', edges: event._transitions.map((t) => edgeKey(t, edgeLabel)) });
+        microsteps.push({
+          actorId: (event.actorRef as { id?: string }).id ?? '',
+          edges: event._transitions.map((t) => edgeKey(t, edgeLabel)),
+        });
       });
     }
     const pick = () => {
@@ -137,7 +140,9 @@ export class PathRun {
     expect(this.takenAtRuntime(), 'transitions the real task actor took').toEqual(modelEdges);
     // Creation is not notified: the CreateTaskResult's status opens the sequence the notifications continue.
     this.observed.notification = [this.createdAs!, ...this.seen().map(([status]) => ({ status: status as Observation['status'] }))];
-    const violations = (Object.keys(this.observed) as ObservationSource[]).flatMap((source) => specViolations(source, this.observed[source]));
+    const violations = (Object.keys(this.observed) as ObservationSource[]).flatMap((source) =>
+      specViolations(source, this.observed[source]),
+    );
     expect(violations, 'every observed status sequence keeps the spec status rules').toEqual([]);
   }
 
@@ -175,7 +180,10 @@ export class PathRun {
           await until(() => this.desk.has(key), `input request ${key} to reach the client`);
           expect(this.desk.received.find((r) => r.key === key)!.taskId, 'related-task _meta on the request').toBe(this.taskId);
         } else {
-          await this.untilAsync(async () => (await this.actions.pendingKey(this.pick().client, this.taskId, key)) !== undefined, `${key} in inputRequests`);
+          await this.untilAsync(
+            async () => (await this.actions.pendingKey(this.pick().client, this.taskId, key)) !== undefined,
+            `${key} in inputRequests`,
+          );
         }
         return;
       }
@@ -251,7 +259,8 @@ export class PathRun {
     if (look.gone) return;
     this.observed['tasks/get'].push({ status: look.status, outstanding: this.outstanding });
     expect(look.status, 'tasks/get status').toBe(this.reportedStatus(leaf, event));
-    if (this.actions.notifies) expect(look.statusMessage, 'tasks/get statusMessage matches the last status notification').toBe(this.expected.at(-1)?.[1]);
+    if (this.actions.notifies)
+      expect(look.statusMessage, 'tasks/get statusMessage matches the last status notification').toBe(this.expected.at(-1)?.[1]);
   }
 
   private async checkEnd(event: ModelEvent, state: TaskSnapshot): Promise<void> {

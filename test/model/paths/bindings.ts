@@ -1,7 +1,13 @@
 import { expect } from 'vitest';
-import { CallToolResultSchema, CancelTaskResultSchema, CreateTaskResultSchema, GetTaskResultSchema, ListTasksResultSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolResultSchema,
+  CancelTaskResultSchema,
+  CreateTaskResultSchema,
+  GetTaskResultSchema,
+  ListTasksResultSchema,
+  McpError,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { TasksExtensionClient } from '../../../src/client/index.js';
 import type { ExtensionDetailedTask } from '../../../src/client/index.js';
 import type { SpecStatus } from '../specOracle.js';
@@ -48,7 +54,9 @@ export const rev20251125: ProtocolActions = {
   },
   async look(client, taskId) {
     const got = await settle(client.request({ method: 'tasks/get', params: { taskId } }, GetTaskResultSchema));
-    const listed = (await client.request({ method: 'tasks/list', params: {} }, ListTasksResultSchema)).tasks.find((t) => t.taskId === taskId);
+    const listed = (await client.request({ method: 'tasks/list', params: {} }, ListTasksResultSchema)).tasks.find(
+      (t) => t.taskId === taskId,
+    );
     if (!got.ok) {
       expect((got.error as McpError).code, 'tasks/get of a task that is gone').toBe(-32602);
       expect(listed, 'tasks/list leaves out a task that is gone').toBeUndefined();
@@ -68,7 +76,8 @@ export const rev20251125: ProtocolActions = {
   async answer() {
     throw new Error('2025-11-25 input requests are answered by the client handler (InputDesk)');
   },
-  outcome: (client, taskId) => settle(client.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema)) as Promise<Outcome>,
+  outcome: (client, taskId) =>
+    settle(client.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema)) as Promise<Outcome>,
 };
 
 const helpers = new WeakMap<Client, TasksExtensionClient>();
@@ -123,4 +132,3 @@ export function actionsOf(c: Combination): ProtocolActions {
   return c.protocol === 'extension' ? extension : rev20251125;
 }
 
-export type { CallToolResult };

@@ -60,7 +60,9 @@ export function describePathSuite(combinations: readonly Combination[], options:
       it('covers every state and transition, except the edges named unreachable here', () => {
         const report = coverageOfPaths(taskMachine, paths, edgeLabel);
         const unreachable = unreachableEdges(combination);
-        console.info(`${nameOf(combination)}: ${paths.length} paths, ${formatCoverage(report)}; unreachable: ${unreachable.join('; ') || 'none'}`);
+        console.info(
+          `${nameOf(combination)}: ${paths.length} paths, ${formatCoverage(report)}; unreachable: ${unreachable.join('; ') || 'none'}`,
+        );
         expect(report.states.missing).toEqual([]);
         expect(report.transitions.missing).toEqual(unreachable);
       });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { ScriptedWork } from '../../support/scriptedWork.js';
 import { drain } from '../../support/until.js';
 import { extension } from './bindings.js';
@@ -28,7 +28,9 @@ for (const combination of combinationsOn('memory').filter((c) => unreachableEven
 
     it('a tasks/update carrying an error is refused and the request stays outstanding', async () => {
       const work = new ScriptedWork();
-      deployment = await deploy(combination, (tasks, server) => tasks.registerTool(server, 'scripted', { taskSupport: 'required' }, work.run));
+      deployment = await deploy(combination, (tasks, server) =>
+        tasks.registerTool(server, 'scripted', { taskSupport: 'required' }, work.run),
+      );
       const { client } = deployment.instances[0]!;
       const { taskId } = await extension.create(client);
       await work.started.promise;
