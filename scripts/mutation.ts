@@ -8,7 +8,9 @@
  * - `--diff [base]`: only the files under mutation that differ from `base` (default `main`), as
  *   `git diff --name-only base...HEAD` lists them; nothing to do if none. Fails on a survivor that
  *   scripts/mutationAccepted.ts does not explain. Does not touch the docs (a partial run).
- * - `--report-only`: rewrite the docs from the last report without running Stryker.
+ * - `--report-only`: rewrite the docs from the last report without running Stryker;
+ *   `--reports a.json,b.json` merges the reports of several partial runs (disjoint `--mutate`
+ *   ranges), `--scope` says what they covered.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -52,15 +54,35 @@ const scoreOf = (mutants: readonly Mutant[]) => {
 };
 
 function survivorsOf(report: Report) {
-  return Object.entries(report.files).flatMap(([file, { mutants }]) =>
-    mutants
+  return Object.entries(report.files).flatMap(([file, { source, mutants }]) => {
+    const lines = source.split('\n');
+    return mutants
       .filter((m) => m.status === 'Survived' || m.status === 'NoCoverage')
       .map((m) => ({
         file,
         mutant: m,
-        accepted: ACCEPTED_SURVIVORS.find((a) => a.file === file && a.mutator === m.mutatorName && a.replacement === m.replacement),
-      })),
-  );
+        accepted: ACCEPTED_SURVIVORS.find(
+          (a) =>
+            a.file === file &&
+            a.mutator === m.mutatorName &&
+            a.replacement === m.replacement &&
+            (lines[m.location.start.line - 1] ?? '').includes(a.line),
+        ),
+      }));
+  });
+}
+
+/** One report from several (each file's mutants from every report that has them). */
+function mergeReports(paths: readonly string[]): Report {
+  const merged: Report = { files: {} };
+  for (const path of paths) {
+    const report = JSON.parse(readFileSync(path, 'utf8')) as Report;
+    for (const [file, entry] of Object.entries(report.files)) {
+      const into = (merged.files[file] ??= { source: entry.source, mutants: [] });
+      into.mutants.push(...entry.mutants);
+    }
+  }
+  return merged;
 }
 
 function section(report: Report, scope: string): string {
@@ -124,7 +146,7 @@ if (diffBase !== undefined) {
 } else {
   const mutate = flag('--mutate');
   if (flag('--report-only') === undefined) runStryker(mutate || undefined);
-  const report = JSON.parse(readFileSync(REPORT, 'utf8')) as Report;
+  const report = mergeReports((flag('--reports') || REPORT).split(','));
   const scope = mutate || flag('--scope') || 'machines/, src/engine, src/session, src/protocol';
   writeSection(section(report, scope));
   console.info(`mutation score written to ${DOC}`);
