@@ -10,7 +10,7 @@
  *   scripts/mutationAccepted.ts does not explain. Does not touch the docs (a partial run).
  * - `--report-only`: rewrite the docs from the last report without running Stryker;
  *   `--reports a.json,b.json` merges the reports of several partial runs (disjoint `--mutate`
- *   ranges), `--scope` says what they covered.
+ *   ranges, or a rerun of some mutants after new tests), `--scope` says what they covered.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -72,17 +72,25 @@ function survivorsOf(report: Report) {
   });
 }
 
-/** One report from several (each file's mutants from every report that has them). */
+/**
+ * One report from several (each file's mutants from every report that has them). A mutant that a
+ * later report has again (same place, mutator and replacement: a rerun after new tests) takes the
+ * later status.
+ */
 function mergeReports(paths: readonly string[]): Report {
-  const merged: Report = { files: {} };
+  const merged: Record<string, { source: string; mutants: Map<string, Mutant> }> = {};
   for (const path of paths) {
     const report = JSON.parse(readFileSync(path, 'utf8')) as Report;
     for (const [file, entry] of Object.entries(report.files)) {
-      const into = (merged.files[file] ??= { source: entry.source, mutants: [] });
-      into.mutants.push(...entry.mutants);
+      const into = (merged[file] ??= { source: entry.source, mutants: new Map() });
+      for (const m of entry.mutants) {
+        into.mutants.set(`${m.location.start.line}:${m.location.start.column}:${m.mutatorName}:${m.replacement ?? ''}`, m);
+      }
     }
   }
-  return merged;
+  return {
+    files: Object.fromEntries(Object.entries(merged).map(([file, e]) => [file, { source: e.source, mutants: [...e.mutants.values()] }])),
+  };
 }
 
 function section(report: Report, scope: string): string {

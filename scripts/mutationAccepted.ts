@@ -15,10 +15,14 @@ export interface AcceptedSurvivor {
   why: string;
 }
 
-/** Why a mutant of the machine's static definition can survive: it is evaluated once, at import. */
-const STATIC =
-  'static: the machine is built once when the module is imported, and Stryker (mutant switching, vitest runner) ' +
-  'does not import it again per mutant, so no test runs with this mutant active';
+/**
+ * Why `initial: ''` survives: XState's createMachine throws at import ("No initial state specified
+ * for compound state node"), so every test file fails to load and no *test* fails, which Stryker's
+ * vitest runner reports as survived. Applied by hand, the suite fails (checked: test files fail to load).
+ */
+const FAILS_AT_IMPORT =
+  'killed in fact: applied by hand, createMachine throws at import and every test file fails to load; ' +
+  "Stryker's vitest runner sees no failed test and reports it as survived";
 
 export const ACCEPTED_SURVIVORS: readonly AcceptedSurvivor[] = [
   {
@@ -28,6 +32,5 @@ export const ACCEPTED_SURVIVORS: readonly AcceptedSurvivor[] = [
     line: 'types: {',
     why: 'equivalent: `types` carries TypeScript types only, erased at run time',
   },
-  { file: 'machines/task.ts', mutator: 'ObjectLiteral', replacement: '{}', line: 'actors: {', why: STATIC },
-  { file: 'machines/task.ts', mutator: 'StringLiteral', replacement: '""', line: "initial: '", why: STATIC },
+  { file: 'machines/task.ts', mutator: 'StringLiteral', replacement: '""', line: "initial: '", why: FAILS_AT_IMPORT },
 ];
