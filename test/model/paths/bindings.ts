@@ -131,4 +131,3 @@ export const extension: ProtocolActions = {
 export function actionsOf(c: Combination): ProtocolActions {
   return c.protocol === 'extension' ? extension : rev20251125;
 }
-
