@@ -118,7 +118,14 @@ export class PathRun {
       await until(() => this.seen().length >= this.expected.length, `${this.expected.length} status notifications`);
       expect(this.seen()).toEqual(this.expected);
     }
-    for (const { requestId, ok } of prediction.answered) {
+    // What the client answered is known from the step itself, not from the machine: the machine
+    // must answer exactly that request, and the work must get exactly that answer.
+    const answeredByClient =
+      event.type === 'input.response' || event.type === 'input.error'
+        ? [{ requestId: event.requestId, ok: event.type === 'input.response' }]
+        : [];
+    expect(prediction.answered, 'the machine answers the request the client answered').toEqual(answeredByClient);
+    for (const { requestId, ok } of answeredByClient) {
       const key = this.keyOf(requestId);
       this.answeredKeys.add(key);
       this.outstanding--;
