@@ -10,7 +10,8 @@
  *   scripts/mutationAccepted.ts does not explain. Does not touch the docs (a partial run).
  * - `--report-only`: rewrite the docs from the last report without running Stryker;
  *   `--reports a.json,b.json` merges the reports of several partial runs (disjoint `--mutate`
- *   ranges, or a rerun of some mutants after new tests), `--scope` says what they covered.
+ *   ranges, or a rerun of some mutants after new tests), `--scope` says what they covered,
+ *   `--before a.json,…` adds the score of the reports from before the tests added for survivors.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -108,7 +109,7 @@ function section(report: Report, scope: string): string {
       lines.push(`| ${folder}/ | — | — | not run |`);
       continue;
     }
-    const s = scoreOf(mutants);
+    const s = scoreOf(Object.values(mergeReports(before.split(',')).files).flatMap((f) => f.mutants));
     lines.push(`| ${folder}/ | ${s.killed} | ${s.live} | ${s.percent.toFixed(1)} % |`);
   }
   const survivors = survivorsOf(report);
@@ -156,6 +157,14 @@ if (diffBase !== undefined) {
   if (flag('--report-only') === undefined) runStryker(mutate || undefined);
   const report = mergeReports((flag('--reports') || REPORT).split(','));
   const scope = mutate || flag('--scope') || 'machines/, src/engine, src/session, src/protocol';
-  writeSection(section(report, scope));
+  // `--before a.json,…`: the same mutants before the tests added for survivors, as a score line.
+  const before = flag('--before');
+  const beforeLine = before
+    ? (() => {
+        const s = scoreOf(Object.values(mergeReports(before.split(','))).flatMap((f) => Object.values(f).flatMap((e) => e.mutants)));
+        return `\n\nBefore the tests added for its survivors: ${s.killed} killed, ${s.live} survived, ${s.percent.toFixed(1)} %.`;
+      })()
+    : '';
+  writeSection(section(report, scope).replace('`npm run test:mutation`:', `\`npm run test:mutation\`:${beforeLine}`));
   console.info(`mutation score written to ${DOC}`);
 }
