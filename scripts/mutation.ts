@@ -109,7 +109,7 @@ function section(report: Report, scope: string): string {
       lines.push(`| ${folder}/ | — | — | not run |`);
       continue;
     }
-    const s = scoreOf(Object.values(mergeReports(before.split(',')).files).flatMap((f) => f.mutants));
+    const s = scoreOf(mutants);
     lines.push(`| ${folder}/ | ${s.killed} | ${s.live} | ${s.percent.toFixed(1)} % |`);
   }
   const survivors = survivorsOf(report);
@@ -161,7 +161,7 @@ if (diffBase !== undefined) {
   const before = flag('--before');
   const beforeLine = before
     ? (() => {
-        const s = scoreOf(Object.values(mergeReports(before.split(','))).flatMap((f) => Object.values(f).flatMap((e) => e.mutants)));
+        const s = scoreOf(Object.values(mergeReports(before.split(',')).files).flatMap((f) => f.mutants));
         return `\n\nBefore the tests added for its survivors: ${s.killed} killed, ${s.live} survived, ${s.percent.toFixed(1)} %.`;
       })()
     : '';
