@@ -10,7 +10,8 @@ import { syncDocBlock } from '../support/docBlock.js';
 import { definedEdges, definedStates } from './coverage.js';
 import type { CoverageFigures } from './coverage.js';
 import { generateRootPaths, rootCoverage } from './rootModel.js';
-import { edgeLabel } from './taskPathDriver.js';
+import { combinationsOn, edgeLabel, nameOf } from './paths/combination.js';
+import { pathsFor, unreachableEdges } from './paths/pathSuite.js';
 import { coverageOfPaths, generateTaskPaths } from './taskModel.js';
 
 const TESTING_DOC = fileURLToPath(new URL('../../docs/testing.md', import.meta.url));
@@ -108,6 +109,18 @@ describe('coverage figures in docs/testing.md', () => {
         '  if this drops (`the generated paths visit 100% ...`).',
         `- Run time: the real task actors took **${transitions}/${transitions}** transitions while the paths ran.`,
       ].join('\n'),
+    );
+    const matrix = combinationsOn('memory').map((c) => {
+      const report = coverageOfPaths(taskMachine, pathsFor(c), edgeLabel);
+      const unreachable = unreachableEdges(c).length;
+      return `| ${nameOf(c)} | ${pathsFor(c).length} | ${ratio(report.states)} | ${ratio(report.transitions)} | ${unreachable === 0 ? '—' : `${unreachable} (input.error)`} |`;
+    });
+    syncDocBlock(
+      TESTING_DOC,
+      'paths-matrix',
+      ['| combination | generated tests | states | transitions | named unreachable |', '| --- | --- | --- | --- | --- |', ...matrix].join(
+        '\n',
+      ),
     );
     const root = rootCoverage(generateRootPaths());
     syncDocBlock(TESTING_DOC, 'root-coverage', `Coverage: **${ratio(root.states)} states, ${ratio(root.transitions)} transitions.**`);

@@ -87,12 +87,15 @@ const payloads: Record<string, (snapshot: TaskSnapshot) => ModelEvent[]> = {
   [WORK.error]: () => MODEL_THROWS.map((error) => ({ type: WORK.error as WorkErrorEvent['type'], error })),
 };
 
-/** The events the model offers in `snapshot`: every event type the state accepts, with payloads. */
-export function modelEvents(snapshot: TaskSnapshot): ModelEvent[] {
+/**
+ * The events the model offers in `snapshot`: every event type the state accepts, with payloads.
+ * `unreachable`: event types a protocol binding cannot cause (their edges are then named unreachable there).
+ */
+export function modelEvents(snapshot: TaskSnapshot, unreachable: readonly string[] = []): ModelEvent[] {
   return __unsafe_getAllOwnEventDescriptors(snapshot).flatMap((type) => {
     const make = payloads[type];
     if (!make) throw new Error(`the task machine accepts '${type}' but the model has no protocol mapping for it`);
-    return make(snapshot);
+    return unreachable.includes(type) ? [] : make(snapshot);
   });
 }
 
@@ -156,10 +159,10 @@ export function describePath(steps: readonly ModelStep[]): string {
  * Generates the paths of the task machine that runs in production (`machines/task.ts`, the very
  * object `TaskEngine` provides its actions to), with `@xstate/graph`'s `getShortestPaths`.
  */
-export function generateTaskPaths(machine: AnyStateMachine = taskMachine): ModelPath[] {
+export function generateTaskPaths(machine: AnyStateMachine = taskMachine, unreachable: readonly string[] = []): ModelPath[] {
   const paths = getShortestPaths(machine, {
     input: { taskId: 'model' },
-    events: (snapshot) => modelEvents(snapshot as TaskSnapshot),
+    events: (snapshot) => modelEvents(snapshot as TaskSnapshot, unreachable),
     serializeState: (snapshot, event, previous) =>
       serializeTransition(snapshot as TaskSnapshot, event as ModelEvent | undefined, previous as TaskSnapshot | undefined),
     serializeEvent: (event) => eventKey(event as ModelEvent),

@@ -8,6 +8,7 @@ import type { Tracked } from './until.js';
 export type WorkCommand =
   | { kind: 'status'; message: string }
   | { kind: 'elicit'; key: string }
+  | { kind: 'sample'; key: string }
   | { kind: 'return'; result: CallToolResult }
   | { kind: 'throw'; error: unknown };
 
@@ -17,6 +18,11 @@ export type WorkEnd = { kind: 'returned' } | { kind: 'threw' } | { kind: 'aborte
 /** The elicitation message a scripted work sends for `key` (the client side finds the key in it). */
 export function elicitationMessage(key: string): string {
   return `model-elicitation:${key}`;
+}
+
+/** The text of the (only) message a scripted work's sampling request sends for `key`. */
+export function samplingText(key: string): string {
+  return `model-sampling:${key}`;
 }
 
 /** The form a scripted work asks for. */
@@ -38,6 +44,8 @@ export class ScriptedWork {
   readonly ended = deferred<WorkEnd>();
   /** Each elicitation the work made, by key, with how it came back. */
   readonly elicitations = new Map<string, Tracked<ElicitResult>>();
+  /** Each input request the work made (elicitation or sampling), by key, with how it came back. */
+  readonly inputs = new Map<string, Tracked<unknown>>();
   private readonly inbox: { command: WorkCommand; ack: ReturnType<typeof deferred<void>> }[] = [];
   private wake: (() => void) | undefined;
   private finished = false;
@@ -80,10 +88,22 @@ export class ScriptedWork {
             throw error;
           }
           break;
-        case 'elicit':
-          this.elicitations.set(
+        case 'elicit': {
+          const asked = track(task.elicit({ message: elicitationMessage(command.key), requestedSchema: elicitationSchema }));
+          this.elicitations.set(command.key, asked);
+          this.inputs.set(command.key, asked);
+          ack.resolve();
+          break;
+        }
+        case 'sample':
+          this.inputs.set(
             command.key,
-            track(task.elicit({ message: elicitationMessage(command.key), requestedSchema: elicitationSchema })),
+            track(
+              task.createMessage({
+                messages: [{ role: 'user', content: { type: 'text', text: samplingText(command.key) } }],
+                maxTokens: 10,
+              }),
+            ),
           );
           ack.resolve();
           break;
