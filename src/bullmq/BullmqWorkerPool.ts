@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Queue, Worker } from 'bullmq';
 import type { ConnectionOptions, Job } from 'bullmq';
 import type { JobHandlers, TaskJob, TaskPlacement } from '../backends/TaskPlacement.js';
@@ -44,6 +45,15 @@ export interface WorkerPoolOptions {
   keepFinishedJobsSeconds?: number;
   /** Where failures of the pool itself are reported. Default `console`. */
   logger?: Pick<Console, 'warn' | 'error'>;
+  /** This worker's name, recorded on the jobs it runs (dashboards, the live view). Default `<hostname>:<pid>`. */
+  name?: string;
+}
+
+/** One tool queue as a front sees it: jobs waiting, and which worker runs each active one. */
+export interface ToolQueueView {
+  tool: string;
+  waiting: number;
+  active: { taskId: string; worker: string | undefined }[];
 }
 
 /** A worker pool on BullMQ: the {@link TaskPlacement} to pass to `TaskSupport`, plus its queues for dashboards. */
@@ -52,6 +62,8 @@ export interface WorkerPool extends TaskPlacement {
   queue(tool: string): Queue<TaskJob>;
   /** Jobs waiting for a worker, per tool queue opened here. */
   depth(): Promise<Record<string, number>>;
+  /** Each tool queue opened here: waiting jobs and the active ones with their worker (at most 100 per tool). */
+  view(): Promise<ToolQueueView[]>;
   /** Tool queues this process takes jobs from (0 on a front). */
   readonly workerCount: number;
 }
@@ -129,6 +141,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
         lockDuration: options.lockDurationMs ?? 10_000,
         stalledInterval: options.stalledIntervalMs ?? 5_000,
         maxStalledCount: options.maxStalledCount ?? 2,
+        name: options.name ?? `${hostname()}:${process.pid}`,
       });
       worker.on('error', (error) => logger.error(`mcp-task-actors: worker of ${tool}`, error));
       // A job BullMQ fails itself (stalled too often) never reaches the processor again: its task
@@ -143,6 +156,15 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     async depth() {
       const counts = await Promise.all([...queues.entries()].map(async ([tool, queue]) => [tool, await queue.getWaitingCount()] as const));
       return Object.fromEntries(counts);
+    },
+
+    async view() {
+      return Promise.all(
+        [...queues.entries()].map(async ([tool, queue]) => {
+          const [waiting, active] = await Promise.all([queue.getWaitingCount(), queue.getActive(0, 99)]);
+          return { tool, waiting, active: active.map((job) => ({ taskId: String(job.id), worker: job.processedBy })) };
+        }),
+      );
     },
 
     async close() {

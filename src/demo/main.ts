@@ -51,7 +51,12 @@ async function runV1Demo(): Promise<void> {
   const backend = await demoBackend();
   const placement = await demoPlacement(role);
   if (role === 'worker' && placement) return runDemoWorker(backend, placement, {});
-  const observe = await observeDemo({ liveView: operator.enabled ?? false, statelyPort: statelyPortFromArgs(args) });
+  const observe = await observeDemo({
+    liveView: operator.enabled ?? false,
+    statelyPort: statelyPortFromArgs(args),
+    // A front's live view shows its worker pool: jobs waiting per tool, and which worker runs each.
+    ...(placement ? { pool: () => placement.view() } : {}),
+  });
   // Stateless: no initialize reaches the server that runs a tools/call, so the demo takes its
   // clients to support form elicitation and sampling (a client that does not answers -32601, which fails the task).
   const assumed = stateless ? { statelessClientCapabilities: { elicitation: { form: {} }, sampling: {} } } : {};

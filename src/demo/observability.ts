@@ -3,6 +3,7 @@ import type { InspectionEvent, Observer } from 'xstate';
 import { startStatelyInspector } from '../inspect/statelyInspector.js';
 import type { StatelyInspector } from '../inspect/statelyInspector.js';
 import { liveViewRoutes } from './liveView/routes.js';
+import type { LiveViewOptions } from './liveView/routes.js';
 import { TaskBoard } from './liveView/taskBoard.js';
 import { refuseOperatorRequest } from './operator.js';
 import type { OperatorAccess } from './operator.js';
@@ -18,6 +19,8 @@ export interface DemoObservabilityOptions {
   statelyPort?: number;
   /** Where a relay that cannot start is reported. Default `console.warn`. */
   warn?: (message: string) => void;
+  /** A front's worker pool: the live view shows its queues. */
+  pool?: LiveViewOptions['pool'];
 }
 
 /** What the demo server watches its tasks with: the live view, and the Stately inspector on request. */
@@ -38,7 +41,7 @@ export interface DemoObservability {
 /** Sets up the demo's inspection: one observer feeding the live view and, if asked, Stately's inspector. */
 export async function observeDemo(options: DemoObservabilityOptions = {}): Promise<DemoObservability> {
   const board = options.liveView ? new TaskBoard() : undefined;
-  const liveView = board ? liveViewRoutes(board) : undefined;
+  const liveView = board ? liveViewRoutes(board, options.pool ? { pool: options.pool } : {}) : undefined;
   const stately = options.statelyPort === undefined ? undefined : await startStately(options.statelyPort, options.warn ?? console.warn);
   const targets = [board?.observer, stately?.inspect].filter((target) => target !== undefined);
   return {

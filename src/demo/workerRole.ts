@@ -1,4 +1,5 @@
 import type { TaskPlacement } from '../backends/TaskPlacement.js';
+import type { WorkerPool } from '../bullmq/index.js';
 import type { TaskSupportOptions } from '../TaskSupport.js';
 import { TaskSupport } from '../TaskSupport.js';
 import type { DemoBackend } from './backend.js';
@@ -22,7 +23,7 @@ export function roleFromArgs(args: readonly string[]): DemoRole {
  * `MTA_GLOBAL_CONCURRENCY` (`tool:n,…`, jobs of a tool on all workers), `MTA_LOCK_MS` and
  * `MTA_STALLED_MS` (how fast a killed worker is found).
  */
-export async function demoPlacement(role: DemoRole, env: NodeJS.ProcessEnv = process.env): Promise<TaskPlacement | undefined> {
+export async function demoPlacement(role: DemoRole, env: NodeJS.ProcessEnv = process.env): Promise<WorkerPool | undefined> {
   if (role === 'both') return undefined;
   const url = env['REDIS_URL'];
   if (!url) throw new Error(`--role ${role} needs REDIS_URL (the fronts and workers share one Redis)`);

@@ -308,6 +308,30 @@
     metrics.maxUpdateMs = Math.max(metrics.maxUpdateMs, metrics.updateMs);
     metrics.updates++;
   });
+  // A front's worker pool (pushed only when the server has one): waiting jobs and who runs the active ones.
+  source.addEventListener('pool', function (message) {
+    var data = JSON.parse(message.data);
+    var panel = document.getElementById('pool');
+    var body = panel.querySelector('tbody');
+    body.textContent = '';
+    data.queues.forEach(function (queue) {
+      var row = el('tr');
+      row.setAttribute('data-tool', queue.tool);
+      row.appendChild(el('td', 'tool', queue.tool));
+      row.appendChild(el('td', 'waiting', String(queue.waiting)));
+      var running = el('td', 'running');
+      queue.active.forEach(function (job, index) {
+        var item = el('span', 'job', (index > 0 ? ', ' : '') + job.taskId.slice(0, 12) + '… on ' + (job.worker || 'a worker'));
+        item.setAttribute('data-task-id', job.taskId);
+        item.setAttribute('data-worker', job.worker || '');
+        running.appendChild(item);
+      });
+      if (queue.active.length === 0) running.textContent = '—';
+      row.appendChild(running);
+      body.appendChild(row);
+    });
+    panel.hidden = false;
+  });
   // Keep "12.3 s" moving between events, for the rows in view only.
   setInterval(function () {
     rows.forEach(function (entry) {

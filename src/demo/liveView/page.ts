@@ -54,6 +54,9 @@ section.panel h2 { font-size: 13px; text-transform: uppercase; letter-spacing: .
 .controls select, .controls input { font: inherit; padding: 4px 8px; border: 1px solid var(--line); border-radius: 6px; }
 .controls input { flex: 1 1 180px; min-width: 0; }
 #shown { color: var(--muted); font-size: 12px; }
+#pool-queues { border-collapse: collapse; width: 100%; font-size: 13px; }
+#pool-queues th { text-align: left; color: var(--muted); font-weight: 500; padding: 2px 8px 2px 0; }
+#pool-queues td { padding: 3px 8px 3px 0; vertical-align: top; border-top: 1px solid #e2e8f0; overflow-wrap: anywhere; }
 #empty { color: var(--muted); }
 /* The list scrolls, the page does not grow: 1,000 rows stay one screen high. */
 #tasks { max-height: 60vh; overflow-y: auto; border-top: 1px solid var(--line); }
@@ -121,6 +124,10 @@ ${stateRules}
         <p class="hint">Running states: tasks there now. Final states: totals since the server started. Click a count to filter.</p>
       </div>
     </div>
+  </section>
+  <section class="panel" id="pool" hidden>
+    <h2>Worker pool · jobs per tool queue</h2>
+    <table id="pool-queues"><thead><tr><th>tool</th><th>waiting</th><th>running on</th></tr></thead><tbody></tbody></table>
   </section>
   <section class="panel">
     <h2>Live and recent tasks</h2>

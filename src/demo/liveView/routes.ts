@@ -15,6 +15,20 @@ export interface LiveViewOptions {
   maxTasks?: number;
   /** Also answer `GET /` (a redirect to the page) and `GET /favicon.ico`. Default true. */
   home?: boolean;
+  /**
+   * A worker pool's queues (a front's `pool.view()`): pushed as a `pool` event every `poolEveryMs`
+   * while a page is open, shown as the page's "Worker pool" panel. Default: no panel.
+   */
+  pool?: () => Promise<readonly PoolQueueView[]>;
+  /** Default 1,000. */
+  poolEveryMs?: number;
+}
+
+/** A tool queue of a worker pool, as the live view shows it. */
+export interface PoolQueueView {
+  tool: string;
+  waiting: number;
+  active: readonly { taskId: string; worker: string | undefined }[];
 }
 
 /** The live view's HTTP side, for `serveHttp`'s `routes` option. */
@@ -43,6 +57,17 @@ export function liveViewRoutes(board: TaskBoard, options: LiveViewOptions = {}):
   });
 
   const clients = new Set<ServerResponse>();
+  let poolTimer: NodeJS.Timeout | undefined;
+  const pushPool = (): void => {
+    // Redis away: skip this round, the panel keeps its last figures.
+    options.pool?.().then(
+      (queues) => {
+        const message = sse('pool', { queues });
+        for (const client of clients) client.write(message);
+      },
+      () => {},
+    );
+  };
   const changed = new Map<string, TaskView>();
   const removed = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
@@ -94,13 +119,26 @@ export function liveViewRoutes(board: TaskBoard, options: LiveViewOptions = {}):
       res.write(`retry: 1000\n\n`);
       res.write(sse('snapshot', { tasks: board.tasks(maxTasks), counts: board.counts() }));
       clients.add(res);
-      req.once('close', () => clients.delete(res));
+      if (options.pool) {
+        pushPool();
+        // Polled only while a page is open.
+        poolTimer ??= setInterval(pushPool, options.poolEveryMs ?? 1_000);
+      }
+      req.once('close', () => {
+        clients.delete(res);
+        if (clients.size === 0 && poolTimer) {
+          clearInterval(poolTimer);
+          poolTimer = undefined;
+        }
+      });
       return true;
     },
     close() {
       unsubscribe();
       if (timer) clearTimeout(timer);
       timer = undefined;
+      if (poolTimer) clearInterval(poolTimer);
+      poolTimer = undefined;
       for (const client of clients) client.end();
       clients.clear();
     },

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Queue } from 'bullmq';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
@@ -79,6 +80,28 @@ describe('worker pools: a front stores tasks, BullMQ workers in other processes 
     const result = await taskResult(mcp, task.taskId);
     expect(result.content).toEqual([{ type: 'text', text: 'countdown finished after 5 s' }]);
     expect((await mcp.experimental.tasks.getTask(task.taskId)).status).toBe('completed');
+  }, 60_000);
+
+  it("the front's live view shows each tool queue's waiting jobs and which worker runs each task", async () => {
+    const vars = env(prefix());
+    const entry = await front(vars);
+    const mcp = await client(entry);
+    const task = await createTask(mcp, 'countdown', { seconds: 100 });
+    expect(await (await fetch(`${entry.base}/tasks`)).text()).toContain('id="pool"');
+    const events = poolEvents(`${entry.base}/tasks/events`);
+    try {
+      const queued = await events.until((queues) => queues.some((q) => q.tool === 'countdown' && q.waiting === 1));
+      expect(queued.find((q) => q.tool === 'countdown')!.active).toEqual([]);
+      const started = await worker(vars);
+      const running = await events.until((queues) => queues.some((q) => q.tool === 'countdown' && q.active.length === 1));
+      const countdown = running.find((q) => q.tool === 'countdown')!;
+      expect(countdown.waiting).toBe(0);
+      // The worker's default name: `<hostname>:<pid>` of the process that runs the work.
+      expect(countdown.active).toEqual([{ taskId: task.taskId, worker: `${hostname()}:${started.child.pid}` }]);
+    } finally {
+      events.close();
+    }
+    await mcp.experimental.tasks.cancelTask(task.taskId);
   }, 60_000);
 
   it('kill -9 of a worker mid-task: a restartable task completes on another worker, another one fails, both within the stalled check', async () => {
@@ -190,6 +213,50 @@ describe('worker pools: a front stores tasks, BullMQ workers in other processes 
     expect(most).toBe(2);
   }, 60_000);
 });
+
+interface QueueView {
+  tool: string;
+  waiting: number;
+  active: { taskId: string; worker?: string }[];
+}
+
+/** Reads the live view's `pool` events (Server-Sent Events) until one matches. */
+function poolEvents(url: string): { until(match: (queues: QueueView[]) => boolean): Promise<QueueView[]>; close(): void } {
+  const stop = new AbortController();
+  const seen: QueueView[][] = [];
+  const waiters: (() => void)[] = [];
+  void (async () => {
+    const response = await fetch(url, { signal: stop.signal });
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of response.body!) {
+      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const event = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = /^event: pool\ndata: (.*)$/s.exec(event)?.[1];
+        if (data) seen.push((JSON.parse(data) as { queues: QueueView[] }).queues);
+        waiters.splice(0).forEach((wake) => wake());
+      }
+    }
+  })().catch(() => {});
+  return {
+    async until(match) {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const found = seen.find(match);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no pool event matched; saw ${JSON.stringify(seen.at(-1))}`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 500);
+        });
+      }
+    },
+    close: () => stop.abort(),
+  };
+}
 
 function redisHostPort(url: string): { host: string; port: number } {
   const parsed = new URL(url);
