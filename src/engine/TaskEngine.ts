@@ -1,19 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { createActor } from 'xstate';
-import type { Actor, AnyActorRef, InspectionEvent, Observer } from 'xstate';
+import type { Actor, AnyActorRef } from 'xstate';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { taskMachine } from '../../machines/task.js';
 import type { AnnounceParams, SettleParams, TaskMachineEvent } from '../../machines/task.js';
 import { taskSupportMachine } from '../../machines/taskSupport.js';
 import { createTaskSupervisor } from '../../machines/taskSupervisor.js';
 import type { TaskSupervisorSnapshot } from '../../machines/taskSupervisor.js';
-import type { TaskCluster } from '../backends/TaskCluster.js';
-import type { JobHandlers, TaskPlacement } from '../backends/TaskPlacement.js';
-import type { QueuedMessage, QueuedRequest, TaskMessageQueue } from '../backends/TaskMessageQueue.js';
+import type { JobHandlers } from '../backends/TaskPlacement.js';
+import type { TaskMessageQueue } from '../backends/TaskMessageQueue.js';
 import type { TaskStore } from '../backends/TaskStore.js';
 import { invalidToolResult, mcpError, taskNotFound } from '../errors.js';
 import { isTerminal } from '../types.js';
-import type { Answer, TaskOutcome, TaskPage, TaskRecord } from '../types.js';
+import type { Answer, TaskRecord } from '../types.js';
 import { CallToolResultSchema, ErrorCode } from '../wire.js';
 import { followClientTask } from './ClientTasks.js';
 import type { ClientTaskFollow } from './ClientTasks.js';
@@ -23,7 +22,7 @@ import { LiveTask } from './LiveTask.js';
 import { cancelledOutcome } from './outcomes.js';
 import { requestIdFor } from './requestIds.js';
 import { StoreWriter } from './StoreWriter.js';
-import { putBackUnanswered } from './taskStorage.js';
+import { TaskStorage } from './taskStorage.js';
 import { TaskActions } from './TaskActions.js';
 import { newTaskId } from './taskIds.js';
 import type { TaskSpec } from './TaskSpec.js';
@@ -33,29 +32,8 @@ import { WAITING_FOR_WORKER, WorkerLink } from './WorkerLink.js';
 import type { TaskPortDeps } from './workContext.js';
 
 export type { TaskSession, TaskSpec } from './TaskSpec.js';
-
-/** Engine limits and hooks. */
-export interface TaskEngineOptions {
-  defaultTtl: number;
-  maxTtl: number;
-  /** Smallest ttl granted (ms); smaller requests, `0` included, are raised to it. Default 0. */
-  minTtl?: number;
-  /** Notifications queued per task for `tasks/result`; beyond, the queue drops the oldest. Default: no cap. */
-  maxQueuedNotifications?: number;
-  pollInterval: number;
-  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
-  logger: Pick<Console, 'warn' | 'error'>;
-  /** Shares tasks between server instances (leases, commands to the runner, takeover). */
-  cluster?: TaskCluster;
-  /** The work of a restartable tool, to run an orphaned task again; undefined fails the task instead. */
-  restartWork?: (tool: string, args: unknown) => TaskSpec['run'] | undefined;
-  /** Admits a new task of `owner` (throws when a limit is hit); the returned function releases it once the task ends. */
-  admit?: (owner: string) => () => void;
-  /** Runs task work on a worker pool (needs `cluster`): a front dispatches, a worker runs jobs. */
-  placement?: TaskPlacement;
-  /** The work of any registered task tool, for a worker pool's jobs. */
-  jobWork?: (tool: string, args: unknown) => TaskSpec['run'] | undefined;
-}
+export type { TaskEngineOptions } from './TaskEngineOptions.js';
+import type { TaskEngineOptions } from './TaskEngineOptions.js';
 
 /**
  * The protocol-agnostic core: the root actor and its task actors, the store and queue they write
@@ -63,15 +41,14 @@ export interface TaskEngineOptions {
  * them. Per-task bookkeeping is in LiveTask.ts, the work's context in workContext.ts, ordered
  * writes in StoreWriter.ts, the cluster glue in ClusterLink.ts.
  *
- * Why this file is over 350 lines (about 395): the engine is the only owner of the store and queue,
- * so every read a protocol needs (find, list, outcome, the waits, take/return/put back messages,
- * outstanding requests) is a short method here. Those ten delegations are the next thing to move
- * (to `engine/taskStorage.ts`, plain functions over the engine's store and queue, where `putBack`
- * went) when the file grows again; the worker pool's two sides are `FrontLink` and `WorkerLink`.
+ * The reads and queue moves protocols make are `storage` (engine/taskStorage.ts); the worker
+ * pool's two sides are `FrontLink` and `WorkerLink`.
  * @internal
  */
 export class TaskEngine {
   readonly actor: Actor<typeof taskSupportMachine>;
+  /** What protocols may read of the store and move in the queue (engine/taskStorage.ts). */
+  readonly storage: TaskStorage;
   private readonly live = new Map<string, LiveTask>();
   private readonly expiry: ExpirySchedule;
   private readonly actions: TaskActions;
@@ -91,6 +68,7 @@ export class TaskEngine {
     private readonly queue: TaskMessageQueue,
     readonly options: TaskEngineOptions,
   ) {
+    this.storage = new TaskStorage(store, queue, options.logger);
     const task = taskMachine.provide({
       actions: {
         announce: ({ context }, params: AnnounceParams) => this.actions.announce(context.taskId, params),
@@ -198,28 +176,6 @@ export class TaskEngine {
     return record;
   }
 
-  /** The record whoever owns it, undefined once gone (for a caller that holds the task already). */
-  find(taskId: string): Promise<TaskRecord | undefined> {
-    return this.store.get(taskId);
-  }
-
-  /** A page of the owner's tasks. */
-  list(owner: string, cursor: string | undefined, limit: number): Promise<TaskPage> {
-    return this.store.list(owner, cursor, limit);
-  }
-
-  /** The outcome of a terminal task. */
-  async outcome(taskId: string): Promise<TaskOutcome> {
-    const outcome = await this.store.getOutcome(taskId);
-    if (!outcome) throw mcpError(ErrorCode.InternalError, `Task ${taskId} has no stored outcome`);
-    return outcome;
-  }
-
-  /** Resolves when the task is terminal (or gone); `signal` ends the wait. */
-  waitForTerminal(taskId: string, signal: AbortSignal): Promise<void> {
-    return this.store.waitForTerminal(taskId, signal);
-  }
-
   /**
    * Calls `listener` with each stored status change of a task run on this instance (terminal ones
    * included; a task run elsewhere is seen through `waitForTerminal`); returns the unsubscribe.
@@ -232,36 +188,6 @@ export class TaskEngine {
       set.delete(listener);
       if (set.size === 0 && this.watchers.get(taskId) === set) this.watchers.delete(taskId);
     };
-  }
-
-  /** Resolves when a message is queued for the task's `tasks/result`; `signal` ends the wait. */
-  waitForMessage(taskId: string, signal: AbortSignal): Promise<void> {
-    return this.queue.waitForMessage(taskId, signal);
-  }
-
-  /** Takes every message queued for `tasks/result` (the FIFO role of the queue). */
-  takeMessages(taskId: string): Promise<QueuedMessage[]> {
-    return this.queue.dequeueAll(taskId);
-  }
-
-  /** Puts messages back at the front of the FIFO, for the next `tasks/result`. */
-  returnMessages(taskId: string, messages: QueuedMessage[]): Promise<void> {
-    return this.queue.requeue(taskId, messages);
-  }
-
-  /** Puts delivered, still unanswered requests back for the next `tasks/result` (engine/taskStorage.ts). */
-  putBack(taskId: string, delivered: readonly QueuedRequest[]): Promise<void> {
-    return putBackUnanswered(this.queue, this.options.logger, taskId, delivered);
-  }
-
-  /** Whether the task still waits for the answer to `requestId` (the registry role of the queue). */
-  isOutstanding(taskId: string, requestId: string): Promise<boolean> {
-    return this.queue.isOutstanding(taskId, requestId);
-  }
-
-  /** The task's requests still waiting for an answer. */
-  outstanding(taskId: string): Promise<QueuedRequest[]> {
-    return this.queue.outstanding(taskId);
   }
 
   /**

@@ -1,9 +1,73 @@
 import type { QueuedMessage, QueuedRequest, TaskMessageQueue } from '../backends/TaskMessageQueue.js';
+import type { TaskStore } from '../backends/TaskStore.js';
+import { mcpError } from '../errors.js';
+import type { TaskOutcome, TaskPage, TaskRecord } from '../types.js';
+import { ErrorCode } from '../wire.js';
 
-/*
- * Plain functions over the engine's store and queue, moved out of TaskEngine as it grows (its
- * header comment lists the delegations that come next).
+/**
+ * The reads and queue moves protocols make on the engine's store and queue (`engine.storage`):
+ * the engine still owns both, and writes only through its actors; this is what others may do.
+ * @internal
  */
+export class TaskStorage {
+  constructor(
+    private readonly store: TaskStore,
+    private readonly queue: TaskMessageQueue,
+    private readonly logger: Pick<Console, 'error'>,
+  ) {}
+
+  /** The record whoever owns it, undefined once gone (for a caller that holds the task already). */
+  find(taskId: string): Promise<TaskRecord | undefined> {
+    return this.store.get(taskId);
+  }
+
+  /** A page of the owner's tasks. */
+  list(owner: string, cursor: string | undefined, limit: number): Promise<TaskPage> {
+    return this.store.list(owner, cursor, limit);
+  }
+
+  /** The outcome of a terminal task. */
+  async outcome(taskId: string): Promise<TaskOutcome> {
+    const outcome = await this.store.getOutcome(taskId);
+    if (!outcome) throw mcpError(ErrorCode.InternalError, `Task ${taskId} has no stored outcome`);
+    return outcome;
+  }
+
+  /** Resolves when the task is terminal (or gone); `signal` ends the wait. */
+  waitForTerminal(taskId: string, signal: AbortSignal): Promise<void> {
+    return this.store.waitForTerminal(taskId, signal);
+  }
+
+  /** Resolves when a message is queued for the task's `tasks/result`; `signal` ends the wait. */
+  waitForMessage(taskId: string, signal: AbortSignal): Promise<void> {
+    return this.queue.waitForMessage(taskId, signal);
+  }
+
+  /** Takes every message queued for `tasks/result` (the FIFO role of the queue). */
+  takeMessages(taskId: string): Promise<QueuedMessage[]> {
+    return this.queue.dequeueAll(taskId);
+  }
+
+  /** Puts messages back at the front of the FIFO, for the next `tasks/result`. */
+  returnMessages(taskId: string, messages: QueuedMessage[]): Promise<void> {
+    return this.queue.requeue(taskId, messages);
+  }
+
+  /** Puts delivered, still unanswered requests back for the next `tasks/result`. */
+  putBack(taskId: string, delivered: readonly QueuedRequest[]): Promise<void> {
+    return putBackUnanswered(this.queue, this.logger, taskId, delivered);
+  }
+
+  /** Whether the task still waits for the answer to `requestId` (the registry role of the queue). */
+  isOutstanding(taskId: string, requestId: string): Promise<boolean> {
+    return this.queue.isOutstanding(taskId, requestId);
+  }
+
+  /** The task's requests still waiting for an answer. */
+  outstanding(taskId: string): Promise<QueuedRequest[]> {
+    return this.queue.outstanding(taskId);
+  }
+}
 
 /**
  * Puts delivered requests that are still unanswered back at the front of the queue, for the next

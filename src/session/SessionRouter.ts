@@ -91,7 +91,7 @@ export class SessionRouter implements ConnectionListener {
     this.pushed.delete(connection);
     // Sent, never answered, and now nobody can answer them on this connection: back to the queue,
     // for the next tasks/result (a tasks/result stream that drops does the same with its own).
-    for (const { taskId, request } of pushed?.values() ?? []) void this.engine.putBack(taskId, [request]);
+    for (const { taskId, request } of pushed?.values() ?? []) void this.engine.storage.putBack(taskId, [request]);
   }
 
   /**
@@ -140,7 +140,7 @@ export class SessionRouter implements ConnectionListener {
       pushed.delete(requestId);
       lost.push(entry.request);
     }
-    if (lost.length > 0) await this.engine.putBack(taskId, lost);
+    if (lost.length > 0) await this.engine.storage.putBack(taskId, lost);
   }
 
   private track(connection: ConnectionPort, taskId: string, requestId: string): void {

@@ -76,8 +76,8 @@ export class TaskResultHandler {
         // never rejects: a wait that fails (Redis away) while deliver() or get() throws would
         // otherwise be an unhandled rejection, which ends the process; its failure is read below.
         const woken = Promise.race([
-          this.engine.waitForMessage(taskId, wake.signal),
-          this.engine.waitForTerminal(taskId, wake.signal),
+          this.engine.storage.waitForMessage(taskId, wake.signal),
+          this.engine.storage.waitForTerminal(taskId, wake.signal),
         ]).then(
           () => undefined,
           (error: unknown) => ({ error }),
@@ -105,7 +105,7 @@ export class TaskResultHandler {
       }
     } finally {
       detach();
-      await this.engine.putBack(taskId, delivered);
+      await this.engine.storage.putBack(taskId, delivered);
     }
   }
 
@@ -130,7 +130,7 @@ export class TaskResultHandler {
       return undefined;
     } finally {
       detach();
-      if (delivered.length > 0) await this.engine.putBack(taskId, delivered);
+      if (delivered.length > 0) await this.engine.storage.putBack(taskId, delivered);
     }
   }
 
@@ -141,18 +141,18 @@ export class TaskResultHandler {
     relatedRequestId: RequestId,
     delivered: Extract<QueuedMessage, { kind: 'request' }>[],
   ): Promise<void> {
-    const batch = await this.engine.takeMessages(taskId);
+    const batch = await this.engine.storage.takeMessages(taskId);
     for (let i = 0; i < batch.length; i++) {
       const message = batch[i]!;
       try {
         if (message.kind === 'request') {
           // Answered meanwhile (maybe through another call or instance): nothing to ask any more.
-          if (!(await this.engine.isOutstanding(taskId, message.requestId))) continue;
+          if (!(await this.engine.storage.isOutstanding(taskId, message.requestId))) continue;
         }
         await router.deliver(connection, taskId, message, relatedRequestId);
       } catch (error) {
         // Not lost: the rest of the batch goes back for the next attempt (the store may be away too).
-        await this.engine
+        await this.engine.storage
           .returnMessages(taskId, batch.slice(i))
           .catch((requeueError: unknown) =>
             this.engine.options.logger.error(`mcp-task-actors: could not put back the messages of task ${taskId}`, requeueError),
@@ -164,7 +164,7 @@ export class TaskResultHandler {
   }
 
   private async answer(taskId: string): Promise<CallToolResult> {
-    const outcome = await this.engine.outcome(taskId);
+    const outcome = await this.engine.storage.outcome(taskId);
     if (outcome.type === 'error') throw toMcpError(outcome.error);
     return {
       ...outcome.result,

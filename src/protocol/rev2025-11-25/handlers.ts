@@ -84,7 +84,7 @@ export async function listTasks(deps: ProtocolDeps, scope: RequestScope): Promis
   // Anonymous callers share one owner: listing it would hand every caller everyone's task ids.
   if (scope.owner === ANONYMOUS_OWNER) throw listUnavailable();
   try {
-    const page = await deps.engine.list(scope.owner, params?.cursor, deps.pageSize);
+    const page = await deps.engine.storage.list(scope.owner, params?.cursor, deps.pageSize);
     const tasks = page.tasks.map(toTask);
     return page.nextCursor === undefined ? { tasks } : { tasks, nextCursor: page.nextCursor };
   } catch (error) {

@@ -44,9 +44,9 @@ export async function getTask(deps: ProtocolDeps, scope: RequestScope): Promise<
 export async function detailedTaskOf(engine: TaskEngine, record: TaskRecord): Promise<Record<string, unknown>> {
   const details =
     record.status === 'input_required'
-      ? { requests: await engine.outstanding(record.taskId) }
+      ? { requests: await engine.storage.outstanding(record.taskId) }
       : record.status === 'completed' || record.status === 'failed'
-        ? { outcome: await engine.outcome(record.taskId) }
+        ? { outcome: await engine.storage.outcome(record.taskId) }
         : {};
   return detailedTask(record, details);
 }
@@ -56,7 +56,7 @@ export async function updateTask(deps: ProtocolDeps, scope: RequestScope): Promi
   const params = extensionParams(scope, 'tasks/update', UpdateTaskParamsSchema);
   const { engine } = deps;
   await engine.get(params.taskId, scope.owner);
-  const outstanding = new Map((await engine.outstanding(params.taskId)).map((r) => [r.requestId, r]));
+  const outstanding = new Map((await engine.storage.outstanding(params.taskId)).map((r) => [r.requestId, r]));
   const answers = Object.entries(params.inputResponses).filter(([key]) => outstanding.has(key));
   // All answers are checked before any is delivered, so a bad one leaves the task as it was.
   for (const [key, answer] of answers) {

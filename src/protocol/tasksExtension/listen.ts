@@ -85,7 +85,7 @@ async function follow(
       }
       if (isTerminal(record.status)) return;
       // A task run on this instance is watched; one run elsewhere (a cluster) is seen when it ends.
-      await Promise.race([changed, engine.waitForTerminal(taskId, waiting.signal)]);
+      await Promise.race([changed, engine.storage.waitForTerminal(taskId, waiting.signal)]);
     } finally {
       unwatch();
       waiting.abort();

@@ -75,9 +75,9 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
     else void engine.dismiss(record.taskId).catch(() => {});
     throw mcpError(ErrorCode.RequestTimeout, 'tools/call was cancelled');
   }
-  const settled = await engine.find(record.taskId);
+  const settled = await engine.storage.find(record.taskId);
   if (!settled) throw mcpError(ErrorCode.InternalError, 'The call ran out of its time to live before it finished');
-  const outcome = await engine.outcome(record.taskId);
+  const outcome = await engine.storage.outcome(record.taskId);
   await engine.dismiss(record.taskId);
   if (outcome.type === 'error') throw toMcpError(outcome.error);
   return { ...outcome.result, resultType: 'complete' };
@@ -102,7 +102,7 @@ async function settleOrPromote(
   const stop = new AbortController();
   try {
     return await Promise.race([
-      engine.waitForTerminal(taskId, stop.signal).then(() => 'settled' as const),
+      engine.storage.waitForTerminal(taskId, stop.signal).then(() => 'settled' as const),
       after(promoteAfter, stop.signal).then(() => 'promote' as const),
       session.inputRequired.then(() => 'promote' as const),
       aborted(callSignal, stop.signal).then(() => 'aborted' as const),

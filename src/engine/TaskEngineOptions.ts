@@ -1,0 +1,27 @@
+import type { InspectionEvent, Observer } from 'xstate';
+import type { TaskCluster } from '../backends/TaskCluster.js';
+import type { TaskPlacement } from '../backends/TaskPlacement.js';
+import type { TaskSpec } from './TaskSpec.js';
+
+/** Engine limits and hooks. */
+export interface TaskEngineOptions {
+  defaultTtl: number;
+  maxTtl: number;
+  /** Smallest ttl granted (ms); smaller requests, `0` included, are raised to it. Default 0. */
+  minTtl?: number;
+  /** Notifications queued per task for `tasks/result`; beyond, the queue drops the oldest. Default: no cap. */
+  maxQueuedNotifications?: number;
+  pollInterval: number;
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  logger: Pick<Console, 'warn' | 'error'>;
+  /** Shares tasks between server instances (leases, commands to the runner, takeover). */
+  cluster?: TaskCluster;
+  /** The work of a restartable tool, to run an orphaned task again; undefined fails the task instead. */
+  restartWork?: (tool: string, args: unknown) => TaskSpec['run'] | undefined;
+  /** Admits a new task of `owner` (throws when a limit is hit); the returned function releases it once the task ends. */
+  admit?: (owner: string) => () => void;
+  /** Runs task work on a worker pool (needs `cluster`): a front dispatches, a worker runs jobs. */
+  placement?: TaskPlacement;
+  /** The work of any registered task tool, for a worker pool's jobs. */
+  jobWork?: (tool: string, args: unknown) => TaskSpec['run'] | undefined;
+}
