@@ -14,6 +14,7 @@ import { TaskSupport } from '../TaskSupport.js';
 import { demoBackend } from './backend.js';
 import { demoBearerAuth } from './bearerAuth.js';
 import { healthRoute } from './health.js';
+import { RefusedRequest, allowedHostNames, checkHost, readBody, sendRefusal } from './httpGuards.js';
 import { OperatorGate } from './operator.js';
 import type { OperatorOptions } from './operator.js';
 import { registerDemoTaskTools } from './tools.js';
@@ -71,8 +72,10 @@ export async function serveHttpV2(
     return transport.handleRequest(request, authInfo ? { authInfo } : undefined);
   };
 
+  const hosts = allowedHostNames(host);
   const httpServer = http.createServer((req, res) => {
     void (async () => {
+      checkHost(req, hosts);
       if (healthRoute(tasks, req, res, gate.check(req))) return;
       if (!req.url?.startsWith('/mcp')) return void res.writeHead(404).end('Not found');
       const authInfo = demoBearerAuth(req);
@@ -92,6 +95,7 @@ export async function serveHttpV2(
       }
       res.end();
     })().catch((error: unknown) => {
+      if (error instanceof RefusedRequest) return sendRefusal(res, error);
       if (!res.headersSent) res.writeHead(500);
       res.end(error instanceof Error ? error.message : String(error));
     });
@@ -110,16 +114,15 @@ export async function serveHttpV2(
 }
 
 async function toRequest(req: http.IncomingMessage): Promise<Request> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const body = await readBody(req);
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers))
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-  const hasBody = chunks.length > 0 && req.method !== 'GET' && req.method !== 'HEAD';
+  const hasBody = body.length > 0 && req.method !== 'GET' && req.method !== 'HEAD';
   return new Request(`http://127.0.0.1${req.url}`, {
     method: req.method ?? 'GET',
     headers,
-    ...(hasBody ? { body: Buffer.concat(chunks) } : {}),
+    ...(hasBody ? { body } : {}),
   });
 }
 
