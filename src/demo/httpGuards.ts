@@ -44,7 +44,7 @@ export function checkHost(req: IncomingMessage, allowed: readonly string[] | und
  * client cannot make the server buffer without bound. A declared `content-length` over the limit is
  * refused before anything is read.
  */
-export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer<ArrayBuffer>> {
   const tooLarge = (): RefusedRequest => new RefusedRequest(413, `Request body larger than ${limit} bytes`);
   if (Number(req.headers['content-length'] ?? 0) > limit) throw tooLarge();
   const chunks: Buffer[] = [];
