@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { createWebSocketInspector } from '@statelyai/inspect';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { InspectionEvent, Observer } from 'xstate';
+import { SenderSockets } from './SenderSockets.js';
 
 /** Options of {@link startStatelyInspector}. */
 export interface StatelyInspectorOptions {
@@ -51,10 +52,11 @@ export async function startStatelyInspector(options: StatelyInspectorOptions = {
 
   const senderConnected = once(relay.server, 'upgrade');
   const inspector = createWebSocketInspector({ url: relayUrl });
+  const senders = new SenderSockets(inspector);
   try {
     await withTimeout(senderConnected, 5000, `the inspector did not reach the relay at ${relayUrl}`);
   } catch (error) {
-    await closeSender(inspector);
+    await senders.stop();
     await relay.stop();
     throw error;
   }
@@ -67,45 +69,10 @@ export async function startStatelyInspector(options: StatelyInspectorOptions = {
     stop: async () => {
       // The inspector converts each event on a 0 ms timer; let those run so the last snapshots go out.
       await new Promise((resolve) => setTimeout(resolve, 5));
-      await closeSender(inspector);
+      await senders.stop();
       await relay.stop();
     },
   };
-}
-
-/** The adapter's current WebSocket (`createWebSocketInspector` keeps it in a private field). */
-interface SenderSocket {
-  readyState: number;
-  onerror: ((event: unknown) => void) | null;
-  once(event: 'close', listener: () => void): unknown;
-}
-
-const CLOSING = 2;
-const CLOSED = 3;
-
-function senderOf(inspector: ReturnType<typeof createWebSocketInspector>): SenderSocket | undefined {
-  const ws = (inspector.adapter as unknown as { ws?: Partial<SenderSocket> }).ws;
-  return ws && typeof ws.once === 'function' && typeof ws.readyState === 'number' ? (ws as SenderSocket) : undefined;
-}
-
-/**
- * Stops the inspector so that it stays stopped. Its adapter reconnects 5 s after any socket error,
- * and keeps doing so after `stop()` (a stopped bench once kept dialling a closed relay every 5 s).
- * So: if a reconnect is pending, wait for it while the relay is still up; then disarm the socket's
- * error handler, close it, and wait for the close before the relay goes.
- */
-async function closeSender(inspector: ReturnType<typeof createWebSocketInspector>): Promise<void> {
-  let sender = senderOf(inspector);
-  if (sender && sender.readyState >= CLOSING) {
-    const broken = sender;
-    const deadline = Date.now() + 6000;
-    while (senderOf(inspector) === broken && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    sender = senderOf(inspector);
-  }
-  if (sender) sender.onerror = () => {};
-  const closed = sender && sender.readyState !== CLOSED ? new Promise<void>((resolve) => sender.once('close', resolve)) : undefined;
-  inspector.stop();
-  if (closed) await withTimeout(closed, 2000, 'the inspector did not close its connection').catch(() => {});
 }
 
 interface Relay {
