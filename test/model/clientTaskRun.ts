@@ -266,18 +266,24 @@ export class ClientTaskRun {
       expect(sent[method] - counts[method], `${method} sent on ${clientLabel(event)}`).toBe(expectedSent[method]);
     }
     this.look(after);
+    this.expectSpec(`after ${clientLabel(event)}`);
     if (after.status === 'done') await this.checkEnd(after);
   }
 
-  /** After the last step: the spec oracle over every sequence observed. */
+  /** After the last step: the spec oracle over every sequence observed, the receiver's own history included. */
   finish(): void {
     this.reports.history = this.store.history;
+    this.expectSpec('at the end of the path');
+  }
+
+  /** The spec oracle over everything observed so far: a step that breaks a rule fails there, before the next stimulus. */
+  private expectSpec(when: string): void {
     const violations = [
       ...followViolations('actor', this.follow),
       ...followViolations('model', this.model),
       ...reportViolations(this.reports),
     ];
-    expect(violations, 'every observed status sequence keeps the spec status rules').toEqual([]);
+    expect(violations, `every observed status sequence keeps the spec status rules (${when})`).toEqual([]);
   }
 
   async dispose(): Promise<void> {
@@ -324,7 +330,8 @@ export class ClientTaskRun {
   }
 
   private async setStatus(status: SpecStatus, notify: boolean): Promise<void> {
-    const { id, extra } = this.receiverTask!;
+    if (!this.receiverTask) throw new Error(`the receiver has no task to report ${status} about`);
+    const { id, extra } = this.receiverTask;
     const target = notify
       ? extra.taskStore!
       : {
