@@ -14,7 +14,7 @@ import { __unsafe_getAllOwnEventDescriptors } from 'xstate';
 import type { AnyStateMachine, EventObject, SnapshotFrom } from 'xstate';
 import { clientTaskMachine } from '../../machines/clientTask.js';
 import type { ClientTaskSnapshot } from '../../machines/clientTask.js';
-import { edgeKey, measureCoverage } from './coverage.js';
+import { definedEdges, edgeKey, measureCoverage } from './coverage.js';
 import type { CoverageReport } from './coverage.js';
 import { SPEC_TASK_RULES } from './specOracle.js';
 import type { SpecStatus } from './specOracle.js';
@@ -67,9 +67,19 @@ export function reportableStatuses(snapshot: ClientSnapshot): SpecStatus[] {
   return [...(SPEC_TASK_RULES.moves[last] as readonly SpecStatus[])];
 }
 
+/** An event type a combination cannot cause while the machine is in a state, with why. */
+export interface ClientUnreachable {
+  /** The state node's id, e.g. `clientTask.active.input_required`. */
+  state: string;
+  eventType: string;
+  why: string;
+}
+
 /** The concrete events offered for each event type a state accepts; an unknown type fails the generation. */
-export function clientModelEvents(snapshot: ClientSnapshot): ClientModelEvent[] {
+export function clientModelEvents(snapshot: ClientSnapshot, unreachable: readonly ClientUnreachable[] = []): ClientModelEvent[] {
+  const blocked = unreachable.filter((u) => snapshot._nodes.some((node) => node.id === u.state)).map((u) => u.eventType);
   return __unsafe_getAllOwnEventDescriptors(snapshot).flatMap((type): ClientModelEvent[] => {
+    if (blocked.includes(type)) return [];
     if (type === 'created') return STATUSES.map((status) => ({ type, task: { status } }));
     if (type === 'status') return reportableStatuses(snapshot).map((status) => ({ type, task: { status } }));
     if (type === 'refused' || type === 'lost') return [{ type }];
@@ -101,10 +111,13 @@ export function clientLabel(event: ClientModelEvent): string {
  * The machine's shortest paths to every "state reached by this event from that state" node, so
  * the paths cross every concrete edge; a path that is the prefix of a longer one is dropped.
  */
-export function generateClientTaskPaths(machine: AnyStateMachine = clientTaskMachine): ClientModelPath[] {
+export function generateClientTaskPaths(
+  machine: AnyStateMachine = clientTaskMachine,
+  unreachable: readonly ClientUnreachable[] = [],
+): ClientModelPath[] {
   const paths = getShortestPaths(machine, {
     input: { defaultPollInterval: CLIENT_POLL_MS },
-    events: (snapshot) => clientModelEvents(snapshot as ClientSnapshot).map(machineEvent) as never,
+    events: (snapshot) => clientModelEvents(snapshot as ClientSnapshot, unreachable).map(machineEvent) as never,
     serializeState: (snapshot, event, previous) =>
       event && previous
         ? `${stateKey(snapshot as ClientSnapshot)} via ${eventKey(event as ClientModelEvent)} from ${stateKey(previous as ClientSnapshot)}`
@@ -127,6 +140,13 @@ export function generateClientTaskPaths(machine: AnyStateMachine = clientTaskMac
 /** The edges (coverage.ts keys) one step crosses, as the machine's own `getTransitionData` says. */
 export function stepEdges(machine: AnyStateMachine, before: ClientSnapshot, event: ClientModelEvent): string[] {
   return machine.getTransitionData(before, machineEvent(event) as never).map((t) => edgeKey(t, clientEdgeLabel));
+}
+
+/** The transition candidates of the definition that start in an unreachable (state, event type) pair: what coverage may miss. */
+export function clientUnreachableEdges(machine: AnyStateMachine, unreachable: readonly ClientUnreachable[]): string[] {
+  return definedEdges(machine, clientEdgeLabel)
+    .filter((edge) => unreachable.some((u) => u.state === edge.source && u.eventType === edge.eventType))
+    .map((edge) => edge.key);
 }
 
 /** States and transition candidates of `machine`'s definition the paths visit. */

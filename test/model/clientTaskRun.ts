@@ -17,25 +17,39 @@ import type { Tracked } from '../support/until.js';
 import { followViolations, reportViolations } from './clientTaskOracle.js';
 import type { FollowLook, ReceiverReports } from './clientTaskOracle.js';
 import { CLIENT_POLL_MS, CLIENT_TTL_MS, clientEdgeLabel, clientLabel, clientLeafOf, machineEvent, stepEdges } from './clientTaskModel.js';
-import type { ClientModelEvent, ClientSnapshot } from './clientTaskModel.js';
+import type { ClientModelEvent, ClientSnapshot, ClientUnreachable } from './clientTaskModel.js';
 import { edgeKey } from './coverage.js';
 import type { SpecStatus } from './specOracle.js';
 
-/** How the server asks the client: a task-augmented elicitation or sampling request; on SDK v1 or v2 servers. */
+/**
+ * How the server asks the client (a task-augmented elicitation or sampling request, from an SDK v1
+ * or v2 server) and how the receiver reports its task's status: by `notifications/tasks/status`, or
+ * only through its `tasks/get` answers (notifications are optional for a receiver).
+ */
 export interface ClientTaskCombination {
   input: 'elicitation' | 'sampling';
   sdk: 'v1' | 'v2';
+  reports: 'notifications' | 'polls';
 }
 
 /** Every combination the client-task paths run in. */
-export const CLIENT_TASK_COMBINATIONS: readonly ClientTaskCombination[] = [
-  { input: 'elicitation', sdk: 'v1' },
-  { input: 'sampling', sdk: 'v1' },
-  { input: 'elicitation', sdk: 'v2' },
-  { input: 'sampling', sdk: 'v2' },
-];
+export const CLIENT_TASK_COMBINATIONS: readonly ClientTaskCombination[] = (['notifications', 'polls'] as const).flatMap((reports) =>
+  (['v1', 'v2'] as const).flatMap((sdk) => (['elicitation', 'sampling'] as const).map((input) => ({ input, sdk, reports }))),
+);
 
-export const clientCombinationName = (c: ClientTaskCombination): string => `${c.input} × ${c.sdk}`;
+export const clientCombinationName = (c: ClientTaskCombination): string => `${c.input} × ${c.sdk} × ${c.reports}`;
+
+/**
+ * What a combination cannot cause, with why. The follower polls only while the client's task is
+ * `working` and keeps a `tasks/result` open while it is `input_required` (the spec's advice), so a
+ * receiver that reports only through `tasks/get` cannot tell an `input_required` follower anything:
+ * its next word is the open `tasks/result`'s answer. clientTask.unreachable.test.ts proves it.
+ */
+export function clientUnreachable(c: ClientTaskCombination): ClientUnreachable[] {
+  return c.reports === 'polls'
+    ? [{ state: 'clientTask.active.input_required', eventType: 'status', why: 'no tasks/get is sent while input_required' }]
+    : [];
+}
 
 /** What the receiver stores as its task's result: the answer a completed task has, and one for a failed task. */
 function resultFor(input: ClientTaskCombination['input'], status: 'completed' | 'failed'): Result {
@@ -237,7 +251,9 @@ export class ClientTaskRun {
     const counts = this.counts();
     const stepsBefore = this.microsteps.length;
     // `lost` is a poll's failure: with no poll waiting, the next interval sends one (a step the model takes too).
-    if (event.type === 'lost' && !this.waiting('tasks/get')) {
+    // So is a status the receiver reports only through tasks/get.
+    const byPoll = event.type === 'lost' || (event.type === 'status' && this.combination.reports === 'polls');
+    if (byPoll && !this.waiting('tasks/get')) {
       const polled = { type: POLL_EVENT };
       expectStep(before, polled);
       const [between] = transition(clientTaskMachine, before, polled as never);
@@ -292,6 +308,26 @@ export class ClientTaskRun {
     await this.server.close();
     await this.tasks.close();
     this.store.cleanup();
+  }
+
+  /** How many `method` requests the server has sent the receiver so far. */
+  sentCount(method: string): number {
+    return this.sent.filter((r) => r.method === method).length;
+  }
+
+  /** The real client-task actor's state value. */
+  actorValue(): unknown {
+    return this.actor!.getSnapshot().value;
+  }
+
+  /** The receiver moves its task without a notification (as a receiver that reports only through `tasks/get` does). */
+  receiverMovesSilently(status: SpecStatus): Promise<void> {
+    return this.setStatus(status, false);
+  }
+
+  /** Delivers the `tasks/result` waiting on the wire to the receiver. */
+  deliverResult(): Promise<void> {
+    return this.deliver('tasks/result');
   }
 
   /** Transitions the real actor took, one list per microstep. */
@@ -364,6 +400,11 @@ export class ClientTaskRun {
       const { reject } = this.pendingCreate!;
       this.pendingCreate = undefined;
       reject(new McpError(-32603, 'the receiver cannot run this request as a task'));
+    } else if (type === 'status' && this.combination.reports === 'polls') {
+      // Its task moves silently; the poll on the wire (the clock moves one interval if none is) tells.
+      if (!this.waiting('tasks/get')) await vi.advanceTimersByTimeAsync(CLIENT_POLL_MS);
+      await this.setStatus(event.task!.status, false);
+      await this.deliver('tasks/get');
     } else if (type === 'status') {
       await this.setStatus(event.task!.status, true);
     } else if (type === 'lost') {
