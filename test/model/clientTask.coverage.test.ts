@@ -7,7 +7,7 @@ import { syncDocBlock } from '../support/docBlock.js';
 import { definedEdges, definedStates } from './coverage.js';
 import type { CoverageFigures } from './coverage.js';
 import { clientCoverageOfPaths, clientEdgeLabel, clientUnreachableEdges, generateClientTaskPaths } from './clientTaskModel.js';
-import { CLIENT_TASK_COMBINATIONS, clientCombinationName, clientUnreachable } from './clientTaskRun.js';
+import { CLIENT_TASK_COMBINATIONS, clientCombinationName, clientUnreachable } from './clientTaskCombination.js';
 
 const TESTING_DOC = fileURLToPath(new URL('../../docs/testing.md', import.meta.url));
 const ratio = (f: CoverageFigures): string => `${f.visited}/${f.defined}`;

@@ -9,7 +9,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { clientTaskMachine } from '../../machines/clientTask.js';
 import { coverageOfTaken, formatCoverage } from './coverage.js';
 import { clientCoverageOfPaths, clientEdgeLabel, clientUnreachableEdges, generateClientTaskPaths } from './clientTaskModel.js';
-import { CLIENT_TASK_COMBINATIONS, clientCombinationName, ClientTaskRun, clientUnreachable } from './clientTaskRun.js';
+import { CLIENT_TASK_COMBINATIONS, clientCombinationName, clientUnreachable } from './clientTaskCombination.js';
+import { ClientTaskRun } from './clientTaskRun.js';
 
 // Under mutation testing (MTA_MUTATION) only the first combination: a mutant of the machine dies there or nowhere.
 const combinations = process.env['MTA_MUTATION'] === '1' ? CLIENT_TASK_COMBINATIONS.slice(0, 1) : CLIENT_TASK_COMBINATIONS;

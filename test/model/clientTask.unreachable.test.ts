@@ -9,8 +9,9 @@ import { initialTransition, transition } from 'xstate';
 import { clientTaskMachine } from '../../machines/clientTask.js';
 import { CLIENT_POLL_MS, clientUnreachableEdges, machineEvent } from './clientTaskModel.js';
 import type { ClientSnapshot } from './clientTaskModel.js';
-import { ClientTaskRun, clientUnreachable } from './clientTaskRun.js';
-import type { ClientTaskCombination } from './clientTaskRun.js';
+import { clientUnreachable } from './clientTaskCombination.js';
+import type { ClientTaskCombination } from './clientTaskCombination.js';
+import { ClientTaskRun } from './clientTaskRun.js';
 import { drain } from '../support/until.js';
 
 const POLLS_ONLY: ClientTaskCombination = { input: 'elicitation', sdk: 'v1', reports: 'polls' };
