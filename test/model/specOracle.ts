@@ -53,9 +53,10 @@ const SPEC_STATUSES = Object.keys(SPEC_TASK_RULES.moves);
  * Every way `sequence` breaks the spec's rules (empty when it keeps them). A sequence of looks
  * (`tasks/get`, snapshots) may see the same status twice without a move in between; a sequence of
  * notifications may not announce a terminal status twice. `fromCreation`: the first observation is
- * the task's first status, which must be `working`.
+ * the task's first status, which must be `working`. `received`: everything a requestor got from a
+ * receiver (CreateTaskResult, `tasks/get`, notifications) in arrival order, each read as a look.
  */
-export function specViolations(source: ObservationSource, sequence: readonly Observation[], fromCreation = true): string[] {
+export function specViolations(source: ObservationSource | 'received', sequence: readonly Observation[], fromCreation = true): string[] {
   const violations: string[] = [];
   const at = (i: number) => `${source} #${i + 1} (${sequence.map((o) => o.status).join(' → ')})`;
   sequence.forEach((o, i) => {
