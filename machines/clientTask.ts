@@ -1,4 +1,4 @@
-import { assign, fromPromise, setup } from 'xstate';
+import { and, assign, fromPromise, not, setup } from 'xstate';
 
 /** A client-side task as the client reports it (CreateTaskResult's `task`, `tasks/get`, `notifications/tasks/status`). */
 export interface ClientTaskSnapshot {
@@ -44,6 +44,15 @@ const isStatus =
   ({ event }: { event: ClientTaskMachineEvent }) =>
     'task' in event && statuses.includes(event.task.status);
 
+/**
+ * The follow's outcome when the client reported its task `failed` and `tasks/result` still answered
+ * with a result (an SDK store keeps one for failed tasks): the work must not take it as the answer.
+ */
+const failedWithResult = ({ event }: { event: { output: unknown } }): ClientTaskSettleParams => ({
+  status: 'failed',
+  error: Object.assign(new Error('The client reported its task failed'), { result: event.output }),
+});
+
 /** The largest delay a Node timer keeps (a larger one fires at once). */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -54,7 +63,9 @@ const MAX_TIMER_MS = 2_147_483_647;
  * `requested` until the CreateTaskResult arrives; then `working` ⇄ `input_required` as the client
  * reports (status notifications, or `tasks/get` every `pollInterval` while `working`). In
  * `input_required` the actor keeps one `tasks/result` open (the spec's SHOULD: the client may need
- * that stream); a `completed` or `failed` report leads to `retrieving`, which fetches the result.
+ * that stream); a `completed` or `failed` report leads to `retrieving`, which fetches the result
+ * (after `failed` the follow fails, whatever `tasks/result` answers). A terminal report is kept: a
+ * later report cannot move the follow back.
  * The client's ttl ends the follow as `failed`; `cancel` ends it as `cancelled` and tells the
  * client (`cancelRemote`).
  *
@@ -84,6 +95,9 @@ export const clientTaskMachine = setup({
     hasResult: isStatus('completed', 'failed'),
     isCancelled: isStatus('cancelled'),
     hasTtl: ({ context }) => context.task?.ttl != null,
+    /** The client already reported its task over (completed or failed): a terminal status never changes. */
+    endReported: ({ context }) => context.task?.status === 'completed' || context.task?.status === 'failed',
+    reportedFailed: ({ context }) => context.task?.status === 'failed',
   },
   delays: {
     pollInterval: ({ context }) => Math.min(context.task?.pollInterval ?? context.defaultPollInterval, MAX_TIMER_MS),
@@ -173,10 +187,13 @@ export const clientTaskMachine = setup({
           invoke: {
             src: 'result',
             input: ({ context }) => ({ taskId: context.task!.taskId }),
-            onDone: {
-              target: '#clientTask.completed',
-              actions: { type: 'settle', params: ({ event }) => ({ status: 'completed', output: event.output }) },
-            },
+            onDone: [
+              { guard: 'reportedFailed', target: '#clientTask.failed', actions: { type: 'settle', params: failedWithResult } },
+              {
+                target: '#clientTask.completed',
+                actions: { type: 'settle', params: ({ event }) => ({ status: 'completed', output: event.output }) },
+              },
+            ],
             onError: {
               target: '#clientTask.failed',
               actions: { type: 'settle', params: ({ event }) => ({ status: 'failed', error: event.error }) },
@@ -184,10 +201,11 @@ export const clientTaskMachine = setup({
           },
           on: {
             status: [
-              { guard: 'isWorking', target: 'working', actions: 'remember' },
+              // Not once the client said it is over: a later `working` would drop the open tasks/result.
+              { guard: and(['isWorking', not('endReported')]), target: 'working', actions: 'remember' },
               // The open tasks/result answers with the result: no second one.
-              { guard: 'isInputRequired', actions: 'remember' },
-              { guard: 'hasResult', actions: 'remember' },
+              { guard: and(['isInputRequired', not('endReported')]), actions: 'remember' },
+              { guard: and(['hasResult', not('endReported')]), actions: 'remember' },
             ],
           },
         },
@@ -197,10 +215,13 @@ export const clientTaskMachine = setup({
       invoke: {
         src: 'result',
         input: ({ context }) => ({ taskId: context.task!.taskId }),
-        onDone: {
-          target: 'completed',
-          actions: { type: 'settle', params: ({ event }) => ({ status: 'completed', output: event.output }) },
-        },
+        onDone: [
+          { guard: 'reportedFailed', target: 'failed', actions: { type: 'settle', params: failedWithResult } },
+          {
+            target: 'completed',
+            actions: { type: 'settle', params: ({ event }) => ({ status: 'completed', output: event.output }) },
+          },
+        ],
         onError: {
           target: 'failed',
           actions: { type: 'settle', params: ({ event }) => ({ status: 'failed', error: event.error }) },

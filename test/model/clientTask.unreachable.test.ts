@@ -20,11 +20,13 @@ describe('a receiver that reports only through tasks/get, while the client task 
   beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] }));
   afterEach(() => vi.useRealTimers());
 
-  it('names exactly the status edges out of input_required', () => {
+  it('names exactly the status edges out of input_required, and the failed result only such a status leads to', () => {
     expect(clientUnreachableEdges(clientTaskMachine, clientUnreachable(POLLS_ONLY))).toEqual([
-      'clientTask.active.input_required —status [isWorking]→ clientTask.active.working',
-      'clientTask.active.input_required —status [isInputRequired]→ (stays)',
-      'clientTask.active.input_required —status [hasResult]→ (stays)',
+      'clientTask.active.input_required —status [isWorking and not endReported]→ clientTask.active.working',
+      'clientTask.active.input_required —status [isInputRequired and not endReported]→ (stays)',
+      'clientTask.active.input_required —status [hasResult and not endReported]→ (stays)',
+      // A `failed` report reaches an input_required follower only as a status event (above).
+      'clientTask.active.input_required —result.done [reportedFailed]→ clientTask.failed',
     ]);
   });
 

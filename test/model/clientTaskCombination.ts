@@ -1,3 +1,4 @@
+import { resultEventTypes } from './clientTaskModel.js';
 import type { ClientUnreachable } from './clientTaskModel.js';
 
 /**
@@ -27,6 +28,14 @@ export const clientCombinationName = (c: ClientTaskCombination): string => `${c.
  */
 export function clientUnreachable(c: ClientTaskCombination): ClientUnreachable[] {
   return c.reports === 'polls'
-    ? [{ state: 'clientTask.active.input_required', eventType: 'status', why: 'no tasks/get is sent while input_required' }]
+    ? [
+        { state: 'clientTask.active.input_required', eventType: 'status', why: 'no tasks/get is sent while input_required' },
+        {
+          state: 'clientTask.active.input_required',
+          eventType: resultEventTypes().done,
+          guard: 'reportedFailed',
+          why: 'only a status event can tell an input_required follower its task failed',
+        },
+      ]
     : [];
 }

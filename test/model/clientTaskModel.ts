@@ -72,12 +72,19 @@ export interface ClientUnreachable {
   /** The state node's id, e.g. `clientTask.active.input_required`. */
   state: string;
   eventType: string;
+  /**
+   * Only the candidate this guard picks (its label in the edge key): the event itself can happen
+   * there, but never in a context that passes the guard. Without it, the event cannot happen at all.
+   */
+  guard?: string;
   why: string;
 }
 
 /** The concrete events offered for each event type a state accepts; an unknown type fails the generation. */
 export function clientModelEvents(snapshot: ClientSnapshot, unreachable: readonly ClientUnreachable[] = []): ClientModelEvent[] {
-  const blocked = unreachable.filter((u) => snapshot._nodes.some((node) => node.id === u.state)).map((u) => u.eventType);
+  const blocked = unreachable
+    .filter((u) => u.guard === undefined && snapshot._nodes.some((node) => node.id === u.state))
+    .map((u) => u.eventType);
   return __unsafe_getAllOwnEventDescriptors(snapshot).flatMap((type): ClientModelEvent[] => {
     if (blocked.includes(type)) return [];
     if (type === 'created') return STATUSES.map((status) => ({ type, task: { status } }));
@@ -145,7 +152,11 @@ export function stepEdges(machine: AnyStateMachine, before: ClientSnapshot, even
 /** The transition candidates of the definition that start in an unreachable (state, event type) pair: what coverage may miss. */
 export function clientUnreachableEdges(machine: AnyStateMachine, unreachable: readonly ClientUnreachable[]): string[] {
   return definedEdges(machine, clientEdgeLabel)
-    .filter((edge) => unreachable.some((u) => u.state === edge.source && u.eventType === edge.eventType))
+    .filter((edge) =>
+      unreachable.some(
+        (u) => u.state === edge.source && u.eventType === edge.eventType && (u.guard === undefined || edge.key.includes(`[${u.guard}]`)),
+      ),
+    )
     .map((edge) => edge.key);
 }
 

@@ -40,11 +40,22 @@ export function definedStates(machine: AnyStateMachine): string[] {
  */
 export function edgeKey(transition: AnyTransitionDefinition, label: (eventType: string) => string = (t) => t): string {
   const candidates = transition.source.transitions.get(transition.eventType) ?? [transition];
-  const guard = transition.guard as { type?: string } | string | undefined;
-  const guardName = typeof guard === 'string' ? guard : guard?.type;
+  const guardName = guardLabel(transition.guard);
   const which = candidates.length > 1 ? ` [${guardName ?? `#${candidates.indexOf(transition)}`}]` : '';
   const targets = transition.target?.map((t: AnyStateNode) => t.id).join(',') ?? '(stays)';
   return `${transition.source.id} —${label(transition.eventType)}${which}→ ${targets}`;
+}
+
+/** A guard as the definition reads: its name, or `a and not b` for XState's `and` / `or` / `not` combinators. */
+function guardLabel(guard: unknown): string | undefined {
+  if (typeof guard === 'string') return guard;
+  const combined = guard as { name?: string; guards?: unknown[] } | undefined;
+  if (typeof guard === 'function' && Array.isArray(combined?.guards)) {
+    const parts = combined.guards.map((g) => guardLabel(g) ?? '?');
+    if (combined.name === 'not') return `not ${parts.join(', ')}`;
+    return parts.join(` ${combined.name ?? '?'} `);
+  }
+  return (guard as { type?: string } | undefined)?.type;
 }
 
 /** Every transition candidate of the definition: what a path set must cross to be complete. */
