@@ -66,7 +66,7 @@ export class RedisTaskStore implements TaskStore {
   }
 
   async get(taskId: string): Promise<TaskRecord | undefined> {
-    return guarded('get', async () => unexpired(toRecord(await this.redis.hgetall(this.keys.task(taskId)))));
+    return guarded('get', async () => toRecord(await this.redis.hgetall(this.keys.task(taskId))));
   }
 
   async update(
@@ -131,8 +131,6 @@ export class RedisTaskStore implements TaskStore {
             gone.push(batch[i]!.id);
             continue;
           }
-          // Past its ttl but not yet deleted: gone for readers too (Redis drops the hash and the entry).
-          if (!unexpired(record)) continue;
           if (tasks.length === limit) return { tasks, nextCursor: encodeCursor(from) };
           tasks.push(record);
           from = batch[i]!.seq;
@@ -166,27 +164,10 @@ export class RedisTaskStore implements TaskStore {
   async waitForTerminal(taskId: string, signal: AbortSignal): Promise<void> {
     // Armed before looking, so a settle published in between still wakes us.
     const woken = this.events.terminal.wait(taskId, signal);
-    const [status, createdAt, ttl] = await guarded('status', () => this.redis.hmget(this.keys.task(taskId), 'status', 'createdAt', 'ttl'));
-    if (status === null || isTerminal(status as TaskStatus) || isPast(createdAt, ttl)) return;
+    const status = await guarded('status', () => this.redis.hget(this.keys.task(taskId), 'status'));
+    if (status === null || isTerminal(status as TaskStatus)) return;
     await woken;
   }
-}
-
-/** Whether a task created at `createdAt` with `ttl` ms is past its ttl by this instance's clock. */
-function isPast(createdAt: string | null | undefined, ttl: string | number | null | undefined): boolean {
-  const deadline = Date.parse(createdAt ?? '') + Number(ttl);
-  return Number.isFinite(deadline) && deadline <= Date.now();
-}
-
-/**
- * The record unless it is past its ttl. The engine that runs a task deletes it at that deadline and
- * Redis expires its keys (`PEXPIREAT`) as the backstop, but either can land a moment later on
- * another instance (the delete is a round trip away; Redis's clock is not this process's). Reads
- * apply the deadline themselves, so `tasks/get`, `tasks/list` and `tasks/result` agree on every
- * instance from the deadline on, also under a test's fake clock.
- */
-function unexpired(record: TaskRecord | undefined): TaskRecord | undefined {
-  return record && !isPast(record.createdAt, record.ttl) ? record : undefined;
 }
 
 function statusArgs(status: TaskStatus, statusMessage: string | undefined, runner: string | undefined): string[] {

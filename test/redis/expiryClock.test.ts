@@ -1,79 +1,101 @@
 /**
- * A task is gone at createdAt + ttl by the clock of the instance that reads it, on every read, even
- * while its hash is still in Redis (the runner's delete not landed yet, or Redis's own expiry, which
- * follows Redis's clock, not due yet). Redis's PEXPIREAT stays as the garbage collection.
+ * A task is gone for clients at createdAt + ttl by the clock of the instance they ask, on every
+ * instance, even while its record is still in Redis: the runner deletes it at that deadline, but the
+ * delete lands a round trip later elsewhere, and Redis's own expiry (PEXPIREAT, kept as garbage
+ * collection) follows Redis's clock. Here only Date is faked, so the runner's expiry timer (a minute
+ * of real time) has not fired: the record stays, and what the clients see is the rule alone.
  */
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
+import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { Redis } from 'ioredis';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { CancelTaskResultSchema, GetTaskResultSchema, ListTasksResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { TaskSupport } from '../../src/index.js';
 import { createRedisTaskBackend } from '../../src/redis/index.js';
 import type { RedisTaskBackend } from '../../src/redis/index.js';
-import type { TaskRecord } from '../../src/index.js';
+import { createTask, newServer, taskResult } from '../support/harness.js';
 
 const TTL = 60_000;
-let one: RedisTaskBackend;
-let two: RedisTaskBackend;
-let raw: Redis;
-let prefix: string;
+const open: { client: Client; tasks: TaskSupport; backend: RedisTaskBackend }[] = [];
 
-beforeEach(async () => {
-  prefix = `clock${randomBytes(4).toString('hex')}:`;
-  one = await createRedisTaskBackend({ url: inject('redisUrl'), prefix });
-  two = await createRedisTaskBackend({ url: inject('redisUrl'), prefix });
-  raw = new Redis(inject('redisUrl'));
-  // Only Date: the Redis clients keep their real timers.
-  vi.useFakeTimers({ toFake: ['Date'] });
-});
-afterEach(async () => {
-  vi.useRealTimers();
-  raw.disconnect();
-  await one.close();
-  await two.close();
-});
-
-function record(taskId: string, status: TaskRecord['status'] = 'working'): TaskRecord {
-  const now = new Date().toISOString();
-  return { taskId, owner: 'clock-owner', status, createdAt: now, lastUpdatedAt: now, ttl: TTL, pollInterval: 100 };
+async function instance(prefix: string, name: string): Promise<Client> {
+  const backend = await createRedisTaskBackend({ url: inject('redisUrl'), prefix, instanceId: `${name}-${prefix}` });
+  const tasks = new TaskSupport({
+    store: backend.store,
+    queue: backend.queue,
+    cluster: backend.cluster,
+    pollInterval: 10,
+    identify: () => 'one-caller',
+    logger: { warn: () => {}, error: () => {} },
+    limits: { minPollInterval: 10, taskCreationRate: Infinity, taskOperationRate: Infinity },
+  });
+  const server = newServer();
+  tasks.registerTool(
+    server,
+    'hold',
+    { taskSupport: 'required' },
+    (_args, task) => new Promise((resolve) => task.signal.addEventListener('abort', () => resolve({ content: [] }))),
+  );
+  tasks.enable(server);
+  const client = new Client({ name: 'client', version: '1.0.0' }, { capabilities: {} });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  await client.connect(clientSide);
+  open.push({ client, tasks, backend });
+  return client;
 }
 
-describe('RedisTaskStore reads apply the ttl by the reading instance clock', () => {
-  it('get and list find a task until its deadline and not from then on, on every instance, while Redis still holds it', async () => {
-    await one.store.create(record('ticking'));
-    await one.store.create(record('kept'));
-    vi.setSystemTime(Date.now() + TTL - 1);
-    expect((await two.store.get('ticking'))?.status).toBe('working');
-    expect((await two.store.list('clock-owner', undefined, 10)).tasks.map((t) => t.taskId)).toEqual(['ticking', 'kept']);
+afterEach(async () => {
+  vi.useRealTimers();
+  for (const { client, tasks, backend } of open.splice(0)) {
+    await client.close();
+    await tasks.close();
+    await backend.close();
+  }
+});
 
-    vi.setSystemTime(Date.now() + 1);
-    // The hash is still there, and Redis still means to expire it (in real time, a minute from now).
-    expect(await raw.exists(`${prefix}{ticking}:task`)).toBe(1);
-    expect(await raw.pttl(`${prefix}{ticking}:task`)).toBeGreaterThan(0);
-    for (const store of [one.store, two.store]) {
-      expect(await store.get('ticking')).toBeUndefined();
-      expect((await store.list('clock-owner', undefined, 10)).tasks).toEqual([]);
+async function statusOf(client: Client, taskId: string): Promise<string> {
+  return client.request({ method: 'tasks/get', params: { taskId } }, GetTaskResultSchema).then(
+    (task) => task.status,
+    (error: { code?: number }) => `error ${error.code}`,
+  );
+}
+
+async function listed(client: Client): Promise<string[]> {
+  return (await client.request({ method: 'tasks/list', params: {} }, ListTasksResultSchema)).tasks.map((t) => t.taskId);
+}
+
+describe('the ttl by the clock of the instance asked', () => {
+  it('tasks/get, tasks/list, tasks/result and tasks/cancel agree on both instances from the deadline on, while Redis still holds the record', async () => {
+    const prefix = `clock${randomBytes(4).toString('hex')}:`;
+    const [a, b] = [await instance(prefix, 'a'), await instance(prefix, 'b')];
+    // Only Date: the Redis clients, the transports and the runner's expiry timer keep real time.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const task = await createTask(a, 'hold', {}, TTL);
+
+    vi.setSystemTime(Date.parse(task.createdAt) + TTL - 1);
+    for (const client of [a, b]) {
+      expect(await statusOf(client, task.taskId)).toBe('working');
+      expect(await listed(client)).toEqual([task.taskId]);
     }
-  });
 
-  it('a wait for the end of a task past its deadline returns at once', async () => {
-    await one.store.create(record('waited'));
-    vi.setSystemTime(Date.now() + TTL);
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), 2000);
-    await two.store.waitForTerminal('waited', controller.signal);
-    clearTimeout(timer);
-    expect(controller.signal.aborted, 'returned before the 2 s guard').toBe(false);
-  });
-
-  it('a later page of a list skips a task that passed its deadline without losing the live ones', async () => {
-    await one.store.create(record('p0'));
-    vi.setSystemTime(Date.now() + 10_000);
-    await one.store.create(record('p1'));
-    await one.store.create(record('p2'));
-    const first = await two.store.list('clock-owner', undefined, 1);
-    expect(first.tasks.map((t) => t.taskId)).toEqual(['p0']);
-    vi.setSystemTime(Date.now() + TTL - 10_000);
-    const rest = await two.store.list('clock-owner', undefined, 10);
-    expect(rest.tasks.map((t) => t.taskId)).toEqual(['p1', 'p2']);
-    expect((await two.store.list('clock-owner', first.nextCursor, 10)).tasks.map((t) => t.taskId)).toEqual(['p1', 'p2']);
+    vi.setSystemTime(Date.parse(task.createdAt) + TTL);
+    const raw = new Redis(inject('redisUrl'));
+    try {
+      expect(await raw.exists(`${prefix}{${task.taskId}}:task`), 'the record is still stored').toBe(1);
+    } finally {
+      raw.disconnect();
+    }
+    for (const client of [a, b]) {
+      expect(await statusOf(client, task.taskId)).toBe('error -32602');
+      expect(await listed(client)).toEqual([]);
+      await expect(taskResult(client, task.taskId)).rejects.toMatchObject({ code: -32602 });
+      await expect(
+        client.request({ method: 'tasks/cancel', params: { taskId: task.taskId } }, CancelTaskResultSchema),
+      ).rejects.toMatchObject({
+        code: -32602,
+      });
+    }
   });
 });
