@@ -76,8 +76,9 @@ export default defineConfig({
           // The same suites with SDK v2 servers on a real Redis (the cluster project stays on SDK v1:
           // the SDK line sits above the store, and CI time is better spent elsewhere).
           name: 'redis-sdk-v2',
-          // Plus the demo-process suites: `npm start -- --sdk v2` instances on one Redis (demoProcess.ts).
-          include: [...bothBackends, ...demoProcessesOnRedis],
+          // Plus the demo-process suites: `npm start -- --sdk v2` instances on one Redis (demoProcess.ts),
+          // and the generated paths on two instances in their SDK v2 combinations.
+          include: [...bothBackends, ...demoProcessesOnRedis, 'test/redis/modelPaths.test.ts'],
           env: { MTA_SDK: 'v2' },
           globalSetup: ['test/redis/globalSetup.ts'],
           setupFiles: ['test/support/failOnUnhandled.ts', 'test/redis/perTest.ts'],

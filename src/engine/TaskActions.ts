@@ -5,6 +5,7 @@ import type { TaskStore } from '../backends/TaskStore.js';
 import { mcpError } from '../errors.js';
 import { invalidAnswer } from './answers.js';
 import { ErrorCode } from '../wire.js';
+import { isTerminal } from '../types.js';
 import type { TaskRecord } from '../types.js';
 import type { LiveTask } from './LiveTask.js';
 import { describeSettle } from './outcomes.js';
@@ -57,7 +58,9 @@ export class TaskActions {
       this.rejectInputs(taskId, live, pendingError);
     }
     this.write(taskId, async () => {
-      const record = await this.core.store.settle(taskId, params.status, statusMessage, outcome, this.core.runner);
+      const record =
+        (await this.core.store.settle(taskId, params.status, statusMessage, outcome, this.core.runner)) ??
+        (await this.settledElsewhere(taskId));
       if (params.status === 'cancelled') await this.core.queue.clear(taskId);
       if (record) this.core.changed(record);
       if (record) await live.spec.session.statusChanged(record);
@@ -120,6 +123,16 @@ export class TaskActions {
       await this.core.store.settle(taskId, 'failed', message, { type: 'error', error: { code: ErrorCode.InternalError, message } });
     });
     this.retire(taskId, live);
+  }
+
+  /**
+   * The store refused this instance's settle: another instance ended the task first (a tasks/cancel
+   * it received, whose command to this runner may still be on the way). This instance holds the
+   * client's session, so it reports the stored end, the status every tasks/get now answers.
+   */
+  private async settledElsewhere(taskId: string): Promise<TaskRecord | undefined> {
+    const stored = await this.core.store.get(taskId);
+    return stored && isTerminal(stored.status) ? stored : undefined;
   }
 
   private rejectInputs(taskId: string, live: LiveTask, error: Error): void {

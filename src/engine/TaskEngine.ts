@@ -22,7 +22,7 @@ import { LiveTask } from './LiveTask.js';
 import { cancelledOutcome } from './outcomes.js';
 import { requestIdFor } from './requestIds.js';
 import { StoreWriter } from './StoreWriter.js';
-import { TaskStorage } from './taskStorage.js';
+import { isPastTtl, TaskStorage } from './taskStorage.js';
 import { TaskActions } from './TaskActions.js';
 import { newTaskId } from './taskIds.js';
 import type { TaskSpec } from './TaskSpec.js';
@@ -169,10 +169,10 @@ export class TaskEngine {
     return this.workerLink;
   }
 
-  /** The record if `owner` may see it; -32602 otherwise. */
+  /** The record if `owner` may see it; -32602 otherwise, also once it is past its ttl (isPastTtl). */
   async get(taskId: string, owner: string): Promise<TaskRecord> {
     const record = await this.store.get(taskId);
-    if (!record || record.owner !== owner) throw taskNotFound(taskId);
+    if (!record || record.owner !== owner || isPastTtl(record)) throw taskNotFound(taskId);
     return record;
   }
 

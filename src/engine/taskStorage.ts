@@ -5,6 +5,18 @@ import type { TaskOutcome, TaskPage, TaskRecord } from '../types.js';
 import { ErrorCode } from '../wire.js';
 
 /**
+ * Whether a task is past its ttl (createdAt + ttl) by this instance's clock. Clients are never shown
+ * such a task, though its record may still be stored for a moment: the engine that runs it deletes
+ * it at that deadline, but on another instance (or a worker pool's front) the delete lands a round
+ * trip later, and Redis's own expiry follows Redis's clock. So every instance agrees from the
+ * deadline on (also under a test's fake clock); the engine's own reads still see the record, to end
+ * and delete it.
+ */
+export function isPastTtl(record: TaskRecord, now = Date.now()): boolean {
+  return Date.parse(record.createdAt) + record.ttl <= now;
+}
+
+/**
  * The reads and queue moves protocols make on the engine's store and queue (`engine.storage`):
  * the engine still owns both, and writes only through its actors; this is what others may do.
  * @internal
@@ -21,9 +33,10 @@ export class TaskStorage {
     return this.store.get(taskId);
   }
 
-  /** A page of the owner's tasks. */
-  list(owner: string, cursor: string | undefined, limit: number): Promise<TaskPage> {
-    return this.store.list(owner, cursor, limit);
+  /** A page of the owner's tasks, without those past their ttl (see {@link isPastTtl}). */
+  async list(owner: string, cursor: string | undefined, limit: number): Promise<TaskPage> {
+    const page = await this.store.list(owner, cursor, limit);
+    return page.tasks.some((record) => isPastTtl(record)) ? { ...page, tasks: page.tasks.filter((record) => !isPastTtl(record)) } : page;
   }
 
   /** The outcome of a terminal task. */

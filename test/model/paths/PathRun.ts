@@ -35,6 +35,8 @@ export class PathRun {
   private keyCount = 0;
   private outstanding = 0;
   private taskIdValue: string | undefined;
+  private createdOnValue: string | undefined;
+  private crossingCount = 0;
   private createdAs: Observation | undefined;
   private owner: Instance | undefined;
   private taskActor: AnyActorRef | undefined;
@@ -93,6 +95,7 @@ export class PathRun {
   /** The `xstate.init` step: create the task through a randomly chosen instance, then look. */
   async create(initial: TaskSnapshot): Promise<void> {
     this.owner = this.pick();
+    this.createdOnValue = this.owner.name;
     const task = await this.actions.create(this.owner.client);
     this.taskIdValue = task.taskId;
     this.createdAs = { status: task.status as Observation['status'] };
@@ -102,7 +105,7 @@ export class PathRun {
     expect(task.ttl).toBe(PATH_TTL);
     await this.work.started.promise;
     if (this.actions.notifies) {
-      const reader = this.pick();
+      const reader = this.choose();
       this.firstResult = track(this.actions.outcome(reader.client, task.taskId));
     }
     this.observe(initial);
@@ -153,6 +156,11 @@ export class PathRun {
     expect(violations, 'every observed status sequence keeps the spec status rules').toEqual([]);
   }
 
+  /** Where the task was created and how many later client steps went through another instance. */
+  instancesUsed(): { createdOn: string | undefined; crossings: number } {
+    return { createdOn: this.createdOnValue, crossings: this.crossingCount };
+  }
+
   takenAtRuntime(): string[] {
     return this.microsteps.filter((m) => m.actorId === this.taskIdValue).flatMap((m) => m.edges);
   }
@@ -166,6 +174,13 @@ export class PathRun {
     this.observed.model.push({ status: statusOfLeaf(leafOf(model)), outstanding: this.outstanding, done: model.status === 'done' });
     const actor = this.taskActor!.getSnapshot() as TaskSnapshot;
     this.observed.actor.push({ status: statusOfLeaf(leafOf(actor)), outstanding: this.outstanding, done: actor.status === 'done' });
+  }
+
+  /** The instance a client step goes to; counts a step sent through one that does not run the task. */
+  private choose(): Instance {
+    const instance = this.pick();
+    if (instance !== this.owner) this.crossingCount++;
+    return instance;
   }
 
   private keyOf(requestId: string): string {
@@ -188,7 +203,7 @@ export class PathRun {
           expect(this.desk.received.find((r) => r.key === key)!.taskId, 'related-task _meta on the request').toBe(this.taskId);
         } else {
           await this.untilAsync(
-            async () => (await this.actions.pendingKey(this.pick().client, this.taskId, key)) !== undefined,
+            async () => (await this.actions.pendingKey(this.choose().client, this.taskId, key)) !== undefined,
             `${key} in inputRequests`,
           );
         }
@@ -198,7 +213,7 @@ export class PathRun {
         const key = this.keyOf(event.requestId);
         const answer = answerFor(this.combination.input, event.requestId);
         if (this.actions.notifies) return this.desk.accept(key, answer);
-        const client = this.pick().client;
+        const client = this.choose().client;
         const requestKey = await this.actions.pendingKey(client, this.taskId, key);
         expect(requestKey, `${key} is outstanding in inputRequests`).toBeDefined();
         return this.actions.answer(client, this.taskId, requestKey!, answer);
@@ -206,7 +221,7 @@ export class PathRun {
       case 'input.error':
         return this.desk.fail(this.keyOf(event.requestId), -32001, `declined ${event.requestId}`);
       case 'cancel':
-        return this.actions.cancel(this.pick().client, this.taskId, event.reason ?? CANCEL_REASON);
+        return this.actions.cancel(this.choose().client, this.taskId, event.reason ?? CANCEL_REASON);
       case 'shutdown':
         this.owner!.closed = true;
         return this.owner!.tasks.close();
@@ -246,14 +261,14 @@ export class PathRun {
 
   private async checkState(state: TaskSnapshot, event: ModelEvent | undefined): Promise<void> {
     const leaf = leafOf(state);
-    let look: Look = await this.actions.look(this.pick().client, this.taskId);
+    let look: Look = await this.actions.look(this.choose().client, this.taskId);
     if (!this.actions.notifies) {
       // No notification to wait for: poll until the stored status catches up, each look still checked by the oracle.
       const want = leaf === 'expired' ? 'gone' : this.reportedStatus(leaf, event);
       await this.untilAsync(async () => {
         if ((look.gone ? 'gone' : look.status) === want) return true;
         if (!look.gone) this.observed['tasks/get'].push({ status: look.status });
-        look = await this.actions.look(this.pick().client, this.taskId);
+        look = await this.actions.look(this.choose().client, this.taskId);
         return false;
       }, `tasks/get to report ${want}`);
     }
@@ -278,7 +293,7 @@ export class PathRun {
       // `outcome` never rejects: it reports a JSON-RPC error as `{ ok: false }`.
       this.expectOutcome((first.settled as { value: Outcome }).value, leaf, event);
     }
-    if (leaf !== 'expired') this.expectOutcome(await this.actions.outcome(this.pick().client, this.taskId), leaf, event);
+    if (leaf !== 'expired') this.expectOutcome(await this.actions.outcome(this.choose().client, this.taskId), leaf, event);
     const end = await this.work.ended.promise;
     const ending = event.type === WORK.done ? 'returned' : event.type === WORK.error ? 'threw' : 'aborted';
     expect(end.kind, 'how the work function ended').toBe(ending);

@@ -23,36 +23,60 @@ export function pathsFor(combination: Combination): ModelPath[] {
   );
 }
 
+/** What one combination's paths did at run time, filled in as its tests run. */
+export interface CombinationRun {
+  readonly combination: Combination;
+  /** Paths generated for the combination. */
+  readonly paths: number;
+  /** Paths that ran to the end. */
+  ran: number;
+  /** Edges the real task actors took. */
+  readonly taken: Set<string>;
+  /** The instances tasks were created on. */
+  readonly createdOn: Set<string>;
+  /** Client steps sent through an instance other than the one running the task. */
+  crossings: number;
+}
+
 /**
  * Registers one describe block per combination: every generated path as a test, then the
  * combination's coverage (complete, except the named unreachable edges) and the transitions the
  * real task actors took. `seed` makes a Redis run's instance choices replayable (MTA_PATH_SEED).
+ * Returns each combination's run-time figures, complete once its block has run.
  */
-export function describePathSuite(combinations: readonly Combination[], options: { redisUrl?: () => string; seed: number }): void {
-  for (const combination of combinations) {
+export function describePathSuite(
+  combinations: readonly Combination[],
+  options: { redisUrl?: () => string; seed: number },
+): CombinationRun[] {
+  return combinations.map((combination) => {
+    const paths = pathsFor(combination);
+    const run: CombinationRun = { combination, paths: paths.length, ran: 0, taken: new Set(), createdOn: new Set(), crossings: 0 };
+    const { taken } = run;
+    // Each combination its own instance choices for one seed (FNV-1a of its name).
+    const salt = [...nameOf(combination)].reduce((h, ch) => Math.imul(h ^ ch.codePointAt(0)!, 16777619) >>> 0, 2166136261);
     describe(`task machine paths: ${nameOf(combination)}`, () => {
-      const paths = pathsFor(combination);
-      const taken = new Set<string>();
-      let ran = 0;
       beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] }));
       afterEach(() => vi.useRealTimers());
 
       paths.forEach((path, index) =>
         it(path.description, async () => {
-          const run = await PathRun.start(combination, seededRandom(options.seed + index), options.redisUrl?.());
+          const pathRun = await PathRun.start(combination, seededRandom((options.seed ^ salt) + index), options.redisUrl?.());
           try {
             const [initial, ...rest] = path.steps;
-            await run.create(initial!.state);
+            await pathRun.create(initial!.state);
             let before = initial!.state;
             for (const step of rest) {
-              await run.step(before, step.event as Parameters<PathRun['step']>[1], step.state);
+              await pathRun.step(before, step.event as Parameters<PathRun['step']>[1], step.state);
               before = step.state;
             }
-            await run.finish(pathEdges(path, edgeLabel));
-            for (const edge of run.takenAtRuntime()) taken.add(edge);
-            ran++;
+            await pathRun.finish(pathEdges(path, edgeLabel));
+            for (const edge of pathRun.takenAtRuntime()) taken.add(edge);
+            const used = pathRun.instancesUsed();
+            if (used.createdOn !== undefined) run.createdOn.add(used.createdOn);
+            run.crossings += used.crossings;
+            run.ran++;
           } finally {
-            await run.dispose();
+            await pathRun.dispose();
           }
         }),
       );
@@ -68,9 +92,16 @@ export function describePathSuite(combinations: readonly Combination[], options:
       });
 
       it('the real task actors took every reachable transition while the paths ran', () => {
-        expect(ran, 'every generated path ran (run the file unfiltered)').toBe(paths.length);
+        expect(run.ran, 'every generated path ran (run the file unfiltered)').toBe(paths.length);
         expect(coverageOfTaken(taskMachine, taken, edgeLabel).missing).toEqual(unreachableEdges(combination));
+        if (combination.backend === 'redis') {
+          console.info(`${nameOf(combination)}: ${run.crossings} client steps through the instance not running the task`);
+          // Not luck of the seed: with 40+ paths, all on one instance has odds below 2^-40.
+          expect([...run.createdOn].sort(), 'tasks were created on both instances').toEqual(['A', 'B']);
+          expect(run.crossings, 'steps went through the instance that does not run the task').toBeGreaterThan(0);
+        }
       });
     });
-  }
+    return run;
+  });
 }

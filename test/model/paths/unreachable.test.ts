@@ -1,58 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { McpError } from '@modelcontextprotocol/sdk/types.js';
-import { ScriptedWork } from '../../support/scriptedWork.js';
-import { drain } from '../../support/until.js';
-import { extension } from './bindings.js';
-import { combinationsOn, nameOf, unreachableEvents } from './combination.js';
-import { deploy } from './deployment.js';
-import type { Deployment } from './deployment.js';
-import { unreachableEdges } from './pathSuite.js';
+import { combinationsOn } from './combination.js';
+import { describeUnreachable } from './unreachableSuite.js';
 
-let deployment: Deployment | undefined;
-afterEach(async () => {
-  await deployment?.close();
-  deployment = undefined;
-});
-
-// The extension combinations leave out `input.error`'s two edges. This proves no client can cause
-// them there: an input response shaped as a JSON-RPC error is refused (-32602), the request stays
-// outstanding and the task stays input_required, so the actor never sees `input.error`.
-for (const combination of combinationsOn('memory').filter((c) => unreachableEvents(c).length > 0)) {
-  describe(`unreachable in ${nameOf(combination)}`, () => {
-    it('names exactly the input.error edges', () => {
-      expect(unreachableEdges(combination)).toEqual([
-        'task.running.input_required —input.error [isLastAwaited]→ task.running.working',
-        'task.running.input_required —input.error [isAwaited]→ (stays)',
-      ]);
-    });
-
-    it('a tasks/update carrying an error is refused and the request stays outstanding', async () => {
-      const work = new ScriptedWork();
-      deployment = await deploy(combination, (tasks, server) =>
-        tasks.registerTool(server, 'scripted', { taskSupport: 'required' }, work.run),
-      );
-      const { client } = deployment.instances[0]!;
-      const { taskId } = await extension.create(client);
-      await work.started.promise;
-      await work.do({ kind: combination.input === 'elicitation' ? 'elicit' : 'sample', key: 'q1.1' });
-      let requestKey: string | undefined;
-      // Well inside the path ttl (1 s, real clock here): a few tasks/get until the request shows.
-      for (let i = 0; i < 200 && requestKey === undefined; i++) {
-        requestKey = await extension.pendingKey(client, taskId, 'q1.1');
-        await drain(1);
-      }
-      expect(requestKey).toBeDefined();
-      for (const errorShaped of [{ error: { code: -32001, message: 'declined' } }, { code: -32001, message: 'declined' }]) {
-        const refused = await extension.answer(client, taskId, requestKey!, errorShaped).then(
-          () => undefined,
-          (error: unknown) => error,
-        );
-        expect((refused as McpError).code, 'an error as input response').toBe(-32602);
-      }
-      expect(await extension.pendingKey(client, taskId, 'q1.1'), 'still outstanding').toBe(requestKey);
-      expect(work.inputs.get('q1.1')!.settled, "the work's request is still waiting").toBeUndefined();
-      const look = await extension.look(client, taskId);
-      expect(look.gone ? 'gone' : look.status).toBe('input_required');
-    });
-  });
-}
+// The edges the extension combinations name unreachable, proven so in memory (test/redis/modelPaths.test.ts
+// proves them on Redis, through both instances).
+describeUnreachable(combinationsOn('memory'));
