@@ -2,7 +2,7 @@
  * `npm run bench`: runs every configuration of `configs.ts` in its own Node process (compiled JS,
  * as users run the library), prints the tables and writes them to docs/benchmarks.md.
  *
- *   npm run bench                      # everything (about 10 minutes on 2 cores)
+ *   npm run bench                      # everything (at most 8 minutes on 2 cores)
  *   npm run bench -- --only speed      # groups whose name starts with a prefix (speed, memory, scale)
  *   npm run bench -- --no-write        # print only
  */

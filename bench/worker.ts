@@ -11,6 +11,7 @@ import { sdkAnchorImpl } from './impls/sdkAnchor.js';
 import type { BenchImpl } from './impls/types.js';
 import { heapPerTask } from './workloads/memory.js';
 import type { MemoryState } from './workloads/memory.js';
+import { alternatingLifecycles } from './workloads/alternating.js';
 import { liveScale, retainedScale } from './workloads/scale.js';
 import { ceiling, inputRoundTrip, lifecycles, wakeLatency } from './workloads/speed.js';
 import type { Metrics } from './workloads/speed.js';
@@ -28,6 +29,18 @@ function makeImpl(name: ImplName): BenchImpl {
 
 async function runGroup(implName: ImplName, impl: BenchImpl, transport: TransportKind, group: Group): Promise<Metrics> {
   switch (group) {
+    case 'ab': {
+      const tunedImpl = makeImpl('anchor-tuned');
+      const ours = await connectClient(impl, transport);
+      const tuned = await connectClient(tunedImpl, transport);
+      try {
+        return await alternatingLifecycles(ours, tuned);
+      } finally {
+        await ours.close();
+        await tuned.close();
+        await tunedImpl.close();
+      }
+    }
     case 'speed': {
       const bc = await connectClient(impl, transport);
       const slow = implName === 'anchor';
