@@ -34,8 +34,10 @@ export function allConfigs(): BenchConfig[] {
   // The verdicts on lifecycles: this library and A-tuned alternating in one process (impl 'ours'
   // stands for the pair; see workloads/alternating.ts).
   for (const transport of ['memory', 'http'] as const) configs.push({ impl: 'ours', transport, group: 'ab', nodeFlags: [] });
+  // The default-poll anchor (A) has no speed rows: no target of issue 14 compares against it, and
+  // its two rows took over two minutes of the run (its every wake waits for a 1 s poll).
   for (const transport of ['memory', 'http'] as const) {
-    for (const impl of ['ours', 'anchor-tuned', 'anchor'] as const) {
+    for (const impl of ['ours', 'anchor-tuned'] as const) {
       configs.push({ impl, transport, group: 'speed', nodeFlags: [] });
     }
   }

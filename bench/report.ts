@@ -1,6 +1,6 @@
 import type { BenchConfig, Group, ImplName } from './configs.js';
 import { IMPL_LABEL } from './configs.js';
-import { AB_ROUNDS, AB_WINDOW_MS } from './workloads/alternating.js';
+import { AB_PLAN } from './workloads/alternating.js';
 import type { TransportKind } from './connect.js';
 
 /** What one configuration's process reported. */
@@ -51,7 +51,8 @@ function kb(bytes: number): string {
 export function renderReport(results: BenchResult[], info: RunInfo): string {
   const find = (impl: ImplName, transport: TransportKind, group: Group) =>
     results.find((r) => r.impl === impl && r.transport === transport && r.group === group)?.metrics;
-  const speedImpls: ImplName[] = ['ours', 'anchor-tuned', 'anchor'];
+  // A (default poll) has no speed rows (configs.ts): no target compares against it.
+  const speedImpls: ImplName[] = ['ours', 'anchor-tuned'];
   const transports: TransportKind[] = ['memory', 'http'];
   const out: string[] = [];
 
@@ -102,7 +103,7 @@ export function renderReport(results: BenchResult[], info: RunInfo): string {
   out.push(
     "A task whose work takes 50 ms; `tasks/result` is sent as soon as the task exists. Latency = (response − `tools/call` sent) − the work's measured duration; " +
       '"after work" = response − the moment the work returned. 200 runs after 20 warm-up runs, one after the other (the client waits for each result before starting the next); ' +
-      'for the default-poll anchor (A), whose every run takes about a second, runs start 50 per second and overlap, to fit the time budget — its figure is set by its 1000 ms poll either way. ' +
+      'A (default poll) is not run here: its wake is set by its 1000 ms poll, and no target compares against it. ' +
       "Last column, a same-run baseline: a plain, non-task `tools/call` sent after 50 ms of idling (p50 of 20), the state the process is in when the work's sleep ends (an idle process on this VM answers several times slower than a busy one). ms.",
   );
   out.push('');
@@ -185,7 +186,7 @@ export function renderReport(results: BenchResult[], info: RunInfo): string {
   out.push('');
   out.push(
     "A task that elicits once (form). Round trip = from the elicitation reaching the client's handler to the work resuming with the answer, the task back in `working` " +
-      "(for the SDK rows: after its `updateTaskStatus('working')`); 200 lifecycles after 20 warm-up ones, one after the other (A: started 25 per second, overlapping, as above); ms. Then full lifecycles/s (create, `tasks/result` carrying the elicitation, answer, result) at concurrency 64, warmed up as above (at most 4 s), 2 s measured.",
+      "(for the SDK rows: after its `updateTaskStatus('working')`); 200 lifecycles after 20 warm-up ones, one after the other; ms. Then full lifecycles/s (create, `tasks/result` carrying the elicitation, answer, result) at concurrency 64, warmed up as above (at most 4 s), 2 s measured.",
   );
   out.push('');
   out.push(
@@ -334,7 +335,7 @@ function abSection(find: (impl: ImplName, t: TransportKind, g: Group) => Metrics
     const m = find('ours', t, 'ab');
     return [
       TRANSPORT_LABEL[t],
-      m?.abRounds ?? NaN,
+      m ? `${m.abRounds} × ${fmt(m.abWindowMs! / 1000)} s` : '–',
       m?.abOursPerSec ?? NaN,
       m?.abOursCpuUs ?? NaN,
       m?.abTunedPerSec ?? NaN,
@@ -349,14 +350,14 @@ function abSection(find: (impl: ImplName, t: TransportKind, g: Group) => Metrics
     '',
     'This library and A-tuned in one process, over the same transport: a lifecycle is a task-augmented `tools/call` (instant work) then `tasks/result`, closed loop at concurrency 64. ' +
       'Each side is first warmed up until two 0.5 s windows agree within 10 % (rate and CPU; 1–5 s; the time it took is the last column), then two alternating rounds are run and not counted, ' +
-      `then ${AB_ROUNDS} rounds of one ${AB_WINDOW_MS} ms window each (ABBA order; 100 ms of each window not counted while the lanes fill). ` +
+      `then ${AB_PLAN.memory.rounds} rounds of one ${AB_PLAN.memory.windowMs} ms window per side in memory, ${AB_PLAN.http.rounds} of ${AB_PLAN.http.windowMs} ms over HTTP (ABBA order; 100 ms of each window not counted while the lanes fill; a round whose window completed nothing is left out of the count). ` +
       'Figures are medians over the rounds; the ratios are medians of the per-round ratios (range in brackets), each from two windows a second apart, so a burst of other load hits both sides alike. ' +
       'CPU µs = user + system time of the whole process (client and server) ÷ lifecycles completed in the window.',
     '',
     table(
       [
         'Transport',
-        'rounds',
+        'rounds counted × window',
         'mcp-task-actors lifecycles/s',
         'CPU µs per lifecycle',
         'A-tuned lifecycles/s',

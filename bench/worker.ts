@@ -11,7 +11,7 @@ import { sdkAnchorImpl } from './impls/sdkAnchor.js';
 import type { BenchImpl } from './impls/types.js';
 import { heapPerTask } from './workloads/memory.js';
 import type { MemoryState } from './workloads/memory.js';
-import { alternatingLifecycles } from './workloads/alternating.js';
+import { AB_PLAN, alternatingLifecycles } from './workloads/alternating.js';
 import { liveScale, retainedScale } from './workloads/scale.js';
 import { ceiling, inputRoundTrip, lifecycles, wakeLatency } from './workloads/speed.js';
 import type { Metrics } from './workloads/speed.js';
@@ -34,7 +34,7 @@ async function runGroup(implName: ImplName, impl: BenchImpl, transport: Transpor
       const ours = await connectClient(impl, transport);
       const tuned = await connectClient(tunedImpl, transport);
       try {
-        return await alternatingLifecycles(ours, tuned);
+        return await alternatingLifecycles(ours, tuned, AB_PLAN[transport]);
       } finally {
         await ours.close();
         await tuned.close();
