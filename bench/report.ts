@@ -9,6 +9,8 @@ export interface BenchResult {
   transport: TransportKind;
   group: Group;
   seconds: number;
+  /** CPU seconds of the configuration's process (user + system, all threads). */
+  cpuSeconds?: number;
   metrics: Record<string, number>;
   /** 1-minute load average before and after the process ran. */
   load: [number, number];
@@ -65,7 +67,10 @@ export function renderReport(results: BenchResult[], info: RunInfo): string {
   out.push('');
   out.push(`- Date: ${info.date}`);
   out.push(`- Node ${info.node}, CPU: ${info.cpu}, ${info.cores} cores`);
-  out.push(`- Whole run: ${fmt(info.totalSeconds)} s`);
+  const cpuTotal = results.reduce((sum, r) => sum + (r.cpuSeconds ?? 0), 0);
+  out.push(
+    `- Whole run: ${fmt(info.totalSeconds)} s; CPU time of the configurations' processes ${fmt(cpuTotal)} s (what the run costs whatever else the machine is doing)`,
+  );
   const loads = results.flatMap((r) => r.load);
   if (loads.length > 0) {
     out.push(
@@ -319,8 +324,8 @@ export function renderReport(results: BenchResult[], info: RunInfo): string {
   out.push('');
   out.push(
     table(
-      ['Configuration', 'seconds', 'load before', 'load after'],
-      results.map((x) => [`${x.impl} / ${x.transport} / ${x.group}`, x.seconds, x.load[0], x.load[1]]),
+      ['Configuration', 'seconds', 'CPU seconds', 'load before', 'load after'],
+      results.map((x) => [`${x.impl} / ${x.transport} / ${x.group}`, x.seconds, x.cpuSeconds ?? NaN, x.load[0], x.load[1]]),
     ),
   );
   out.push('');

@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     try {
       const result = await runConfig(config);
       results.push(result);
-      process.stderr.write(`${result.seconds.toFixed(1)} s\n`);
+      process.stderr.write(`${result.seconds.toFixed(1)} s (CPU ${result.cpuSeconds?.toFixed(1) ?? '?'} s)\n`);
     } catch (error) {
       failed.push({ config, error: String(error) });
       process.stderr.write(`failed: ${String(error)}\n`);

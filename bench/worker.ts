@@ -74,7 +74,10 @@ async function main(): Promise<void> {
   const metrics = await runGroup(implName, impl, transport, group);
   await impl.close();
   const seconds = (performance.now() - started) / 1000;
-  process.stdout.write(`BENCH_RESULT ${JSON.stringify({ impl: implName, transport, group, seconds, metrics })}\n`);
+  // CPU seconds of this process (all its threads): what the configuration costs whatever the load.
+  const cpu = process.cpuUsage();
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  process.stdout.write(`BENCH_RESULT ${JSON.stringify({ impl: implName, transport, group, seconds, cpuSeconds, metrics })}\n`);
   // Anything the implementation left behind (e.g. a timer) must not keep the run waiting.
   process.exit(0);
 }
