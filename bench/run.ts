@@ -2,7 +2,7 @@
  * `npm run bench`: runs every configuration of `configs.ts` in its own Node process (compiled JS,
  * as users run the library), prints the tables and writes them to docs/benchmarks.md.
  *
- *   npm run bench                      # everything (about 10 minutes on 2 cores)
+ *   npm run bench                      # everything (at most 8 minutes on 2 cores)
  *   npm run bench -- --only speed      # groups whose name starts with a prefix (speed, memory, scale)
  *   npm run bench -- --no-write        # print only
  */
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     try {
       const result = await runConfig(config);
       results.push(result);
-      process.stderr.write(`${result.seconds.toFixed(1)} s\n`);
+      process.stderr.write(`${result.seconds.toFixed(1)} s (CPU ${result.cpuSeconds?.toFixed(1) ?? '?'} s)\n`);
     } catch (error) {
       failed.push({ config, error: String(error) });
       process.stderr.write(`failed: ${String(error)}\n`);

@@ -11,6 +11,7 @@ import { sdkAnchorImpl } from './impls/sdkAnchor.js';
 import type { BenchImpl } from './impls/types.js';
 import { heapPerTask } from './workloads/memory.js';
 import type { MemoryState } from './workloads/memory.js';
+import { AB_PLAN, alternatingLifecycles } from './workloads/alternating.js';
 import { liveScale, retainedScale } from './workloads/scale.js';
 import { ceiling, inputRoundTrip, lifecycles, wakeLatency } from './workloads/speed.js';
 import type { Metrics } from './workloads/speed.js';
@@ -28,6 +29,18 @@ function makeImpl(name: ImplName): BenchImpl {
 
 async function runGroup(implName: ImplName, impl: BenchImpl, transport: TransportKind, group: Group): Promise<Metrics> {
   switch (group) {
+    case 'ab': {
+      const tunedImpl = makeImpl('anchor-tuned');
+      const ours = await connectClient(impl, transport);
+      const tuned = await connectClient(tunedImpl, transport);
+      try {
+        return await alternatingLifecycles(ours, tuned, AB_PLAN[transport]);
+      } finally {
+        await ours.close();
+        await tuned.close();
+        await tunedImpl.close();
+      }
+    }
     case 'speed': {
       const bc = await connectClient(impl, transport);
       const slow = implName === 'anchor';
@@ -61,7 +74,10 @@ async function main(): Promise<void> {
   const metrics = await runGroup(implName, impl, transport, group);
   await impl.close();
   const seconds = (performance.now() - started) / 1000;
-  process.stdout.write(`BENCH_RESULT ${JSON.stringify({ impl: implName, transport, group, seconds, metrics })}\n`);
+  // CPU seconds of this process (all its threads): what the configuration costs whatever the load.
+  const cpu = process.cpuUsage();
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  process.stdout.write(`BENCH_RESULT ${JSON.stringify({ impl: implName, transport, group, seconds, cpuSeconds, metrics })}\n`);
   // Anything the implementation left behind (e.g. a timer) must not keep the run waiting.
   process.exit(0);
 }

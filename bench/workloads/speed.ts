@@ -7,8 +7,8 @@ export type Metrics = Record<string, number>;
 /** Ceiling: plain, non-task tools/call on the same server and transport, at concurrency 1 and 64. */
 export async function ceiling(bc: BenchClient): Promise<Metrics> {
   const call = () => bc.call('ping', 0);
-  const c1 = await throughput(call, { concurrency: 1, measureMs: 2000 });
-  const c64 = await throughput(call, { concurrency: 64, measureMs: 2000 });
+  const c1 = await throughput(call, { concurrency: 1, maxWarmupMs: 3_000, measureMs: 1000 });
+  const c64 = await throughput(call, { concurrency: 64, maxWarmupMs: 3_000, measureMs: 1000 });
   return {
     ceilingC1: c1.perSecond,
     ceilingC1CpuUs: c1.cpuUsPerOp,
@@ -60,7 +60,7 @@ export async function wakeLatency(bc: BenchClient, impl: BenchImpl, pacing: Paci
   // Same-run baseline: a plain tools/call after 50 ms of idling, as the result is after the work's
   // sleep. On a VM an idle process answers several times slower than a busy one.
   const idlePing: number[] = [];
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < 20; i++) {
     await sleep(50);
     const t0 = performance.now();
     await bc.call('ping', i);
@@ -79,8 +79,9 @@ export async function wakeLatency(bc: BenchClient, impl: BenchImpl, pacing: Paci
 /** Lifecycle throughput: task-augmented tools/call + tasks/result with instant work. */
 export async function lifecycles(bc: BenchClient): Promise<Metrics> {
   const lifecycle = async () => bc.result(await bc.createTask('instant', 0));
-  const c1 = await throughput(lifecycle, { concurrency: 1, measureMs: 2000 });
-  const c64 = await throughput(lifecycle, { concurrency: 64, measureMs: 3000 });
+  // The verdicts come from workloads/alternating.ts; these per-process rows are kept short.
+  const c1 = await throughput(lifecycle, { concurrency: 1, maxWarmupMs: 4_000, measureMs: 1000 });
+  const c64 = await throughput(lifecycle, { concurrency: 64, maxWarmupMs: 6_000, measureMs: 2000 });
   return {
     lifecycleC1: c1.perSecond,
     lifecycleC1CpuUs: c1.cpuUsPerOp,
@@ -108,7 +109,7 @@ export async function inputRoundTrip(bc: BenchClient, impl: BenchImpl, pacing: P
   await paced(pacing, LATENCY_RUNS, (i) => one(2_100_000 + i, true));
   let counter = 3_000_000;
   const lifecycle = async () => bc.result(await bc.createTask('ask', counter++));
-  const c64 = await throughput(lifecycle, { concurrency: 64, measureMs: 4000 });
+  const c64 = await throughput(lifecycle, { concurrency: 64, maxWarmupMs: 4_000, measureMs: 2000 });
   return {
     inputRuns: roundTrip.length,
     inputP50: percentile(roundTrip, 50),

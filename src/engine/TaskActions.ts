@@ -148,13 +148,17 @@ export class TaskActions {
 
   /** Forgets the live bookkeeping once the last write of the task is stored. */
   private retire(taskId: string, live: LiveTask): void {
+    const forget = (): void => {
+      if (this.core.live.get(taskId) === live) this.core.live.delete(taskId);
+      live.end();
+    };
+    const { cluster } = this.core;
+    // One promise per retired task without a cluster (writes never reject: StoreWriter logs instead).
+    if (!cluster) return void live.writes.then(forget);
     void live.writes
-      .then(() => this.core.cluster?.release(taskId))
+      .then(() => cluster.release(taskId))
       .catch((error: unknown) => this.core.logger.error(`mcp-task-actors: releasing task ${taskId} failed`, error))
-      .then(() => {
-        if (this.core.live.get(taskId) === live) this.core.live.delete(taskId);
-        live.end();
-      });
+      .then(forget);
   }
 
   /** Runs store writes of one task in the order its actor decided them (StoreWriter retries them). */
