@@ -1,0 +1,137 @@
+/**
+ * Same-process A/B of CPU per lifecycle (task-augmented `tools/call` + `tasks/result`, work that
+ * returns at once) over InMemoryTransport or Streamable HTTP. Every variant is built in this one
+ * process; they run in alternating windows (each variant alone while measured), so machine load
+ * hits them alike. Reports the median CPU µs per lifecycle (process.cpuUsage ÷ lifecycles) over
+ * the rounds, and each variant's ratio to the SDK's own tasks at a 5 ms poll (A-tuned).
+ *
+ *   node --import tsx bench/cpuAb.ts [--base /path/to/old/src/index.ts] [--http] [--rounds 10]
+ *        [--concurrency 64] [--window 1000] [--only ours] [--profile-ms 0]
+ *
+ * `--base` loads a second copy of the library (e.g. `git archive <commit> src machines` unpacked
+ * next to a node_modules symlink) so a change is measured against unchanged code in the same run.
+ * `--only ours --profile-ms 8000` runs just this library that long (for `node --cpu-prof`).
+ */
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { connectClient } from './connect.js';
+import type { BenchClient, TransportKind } from './connect.js';
+import { sdkAnchorImpl } from './impls/sdkAnchor.js';
+import { benchArgs, DONE_RESULT, PING_RESULT, Probes } from './impls/types.js';
+import type { BenchImpl } from './impls/types.js';
+import { percentile, sleep, yieldToEventLoop } from './stats.js';
+import { TaskSupport } from '../src/index.js';
+
+const { values } = parseArgs({
+  options: {
+    base: { type: 'string' },
+    http: { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '10' },
+    concurrency: { type: 'string', default: '64' },
+    window: { type: 'string', default: '1000' },
+    only: { type: 'string' },
+    'profile-ms': { type: 'string', default: '0' },
+  },
+});
+
+type TaskSupportClass = typeof TaskSupport;
+
+function libraryImpl(name: string, Support: TaskSupportClass): BenchImpl {
+  const tasks = Support.inMemory({
+    logger: { warn: () => {}, error: (...args: unknown[]) => console.error(...args) },
+    limits: { maxLiveTasks: 1_000_000, maxLiveTasksPerCaller: 1_000_000, taskCreationRate: Infinity, taskOperationRate: Infinity },
+  });
+  return {
+    name,
+    probes: new Probes(),
+    createSession() {
+      const server = new McpServer({ name: 'bench-ab', version: '1.0.0' });
+      server.registerTool('ping', { inputSchema: benchArgs }, async () => PING_RESULT);
+      tasks.registerTool(server, 'instant', { taskSupport: 'required', inputSchema: benchArgs }, () => DONE_RESULT);
+      tasks.enable(server);
+      return server;
+    },
+    status: async (taskId) => (await tasks.store.get(taskId))?.status,
+    close: () => tasks.close(),
+  };
+}
+
+interface Variant {
+  name: string;
+  impl: BenchImpl;
+  client: BenchClient;
+  cpuUs: number[];
+  rates: number[];
+}
+
+async function runWindow(v: Variant, concurrency: number, ms: number): Promise<void> {
+  let stop = false;
+  let completed = 0;
+  const lane = async (): Promise<void> => {
+    while (!stop) {
+      await v.client.result(await v.client.createTask('instant', 0));
+      completed++;
+      await yieldToEventLoop();
+    }
+  };
+  const lanes = Array.from({ length: concurrency }, lane);
+  // A short settle so the window starts with every lane busy.
+  await sleep(Math.min(200, ms / 4));
+  const done0 = completed;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await sleep(ms);
+  const cpu = process.cpuUsage(cpu0);
+  const elapsed = performance.now() - t0;
+  const n = completed - done0;
+  stop = true;
+  await Promise.all(lanes);
+  v.cpuUs.push((cpu.user + cpu.system) / n);
+  v.rates.push((n * 1000) / elapsed);
+}
+
+async function main(): Promise<void> {
+  const transport: TransportKind = values.http ? 'http' : 'memory';
+  const concurrency = Number(values.concurrency);
+  const windowMs = Number(values.window);
+  const rounds = Number(values.rounds);
+  const impls: BenchImpl[] = [];
+  if (!values.only || values.only === 'ours') impls.push(libraryImpl('ours', TaskSupport));
+  if (values.base && (!values.only || values.only === 'base')) {
+    const mod = (await import(pathToFileURL(values.base).href)) as { TaskSupport: TaskSupportClass };
+    impls.push(libraryImpl('base', mod.TaskSupport));
+  }
+  if (!values.only || values.only === 'anchor-tuned') impls.push({ ...sdkAnchorImpl(5), name: 'anchor-tuned' });
+  const variants: Variant[] = [];
+  for (const impl of impls) variants.push({ name: impl.name, impl, client: await connectClient(impl, transport), cpuUs: [], rates: [] });
+
+  const profileMs = Number(values['profile-ms']);
+  if (profileMs > 0) {
+    for (const v of variants) await runWindow(v, concurrency, profileMs);
+  } else {
+    // Warm-up: 3 s each, alternating.
+    for (let i = 0; i < 3; i++) for (const v of variants) await runWindow(v, concurrency, 1000);
+    for (const v of variants) {
+      v.cpuUs.length = 0;
+      v.rates.length = 0;
+    }
+    for (let r = 0; r < rounds; r++) for (const v of variants) await runWindow(v, concurrency, windowMs);
+  }
+  const anchor = variants.find((v) => v.name === 'anchor-tuned');
+  const anchorCpu = anchor ? percentile(anchor.cpuUs, 50) : NaN;
+  console.log(`transport ${transport}, concurrency ${concurrency}, ${variants[0]!.cpuUs.length} windows of ${windowMs} ms each`);
+  for (const v of variants) {
+    const cpu = percentile(v.cpuUs, 50);
+    console.log(
+      `${v.name.padEnd(13)} CPU µs/lifecycle median ${cpu.toFixed(1)} (min ${Math.min(...v.cpuUs).toFixed(1)}, max ${Math.max(...v.cpuUs).toFixed(1)})` +
+        `  lifecycles/s median ${percentile(v.rates, 50).toFixed(0)}  ×A-tuned ${(cpu / anchorCpu).toFixed(3)}`,
+    );
+  }
+  for (const v of variants) {
+    await v.client.close();
+    await v.impl.close();
+  }
+}
+
+await main();
