@@ -5,7 +5,7 @@
  * hits them alike. Reports the median CPU µs per lifecycle (process.cpuUsage ÷ lifecycles) over
  * the rounds, and each variant's ratio to the SDK's own tasks at a 5 ms poll (A-tuned).
  *
- *   node --import tsx bench/cpuAb.ts [--base /path/to/old/src/index.ts] [--http] [--rounds 10]
+ *   node --expose-gc --import tsx bench/cpuAb.ts [--base /path/to/old/src/index.ts] [--http] [--rounds 10]
  *        [--concurrency 64] [--window 1000] [--only ours] [--profile-ms 0]
  *
  * `--base` loads a second copy of the library (e.g. `git archive <commit> src machines` unpacked
@@ -13,6 +13,8 @@
  * `--only ours --profile-ms 8000` runs just this library that long (for `node --cpu-prof`).
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { connectClient } from './connect.js';
@@ -32,6 +34,7 @@ const { values } = parseArgs({
     window: { type: 'string', default: '1000' },
     only: { type: 'string' },
     'profile-ms': { type: 'string', default: '0' },
+    'alloc-prof': { type: 'string' },
   },
 });
 
@@ -75,6 +78,9 @@ async function runWindow(v: Variant, concurrency: number, ms: number): Promise<v
       await yieldToEventLoop();
     }
   };
+  // The previous window's garbage is collected before this one starts, or its major GC would be
+  // charged to whichever variant runs next (run with --expose-gc).
+  (globalThis as { gc?: () => void }).gc?.();
   const lanes = Array.from({ length: concurrency }, lane);
   // A short settle so the window starts with every lane busy.
   await sleep(Math.min(200, ms / 4));
@@ -108,7 +114,30 @@ async function main(): Promise<void> {
 
   const profileMs = Number(values['profile-ms']);
   if (profileMs > 0) {
+    const allocProfile = values['alloc-prof'];
+    // Every allocation sampled, collected or not (where the GC's work comes from).
+    const session = allocProfile ? new Session() : undefined;
+    const post = (method: string, params?: object) =>
+      new Promise<unknown>((resolve, reject) =>
+        session!.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
+      );
+    if (session) {
+      session.connect();
+      await runWindow(variants[0]!, concurrency, 2000);
+      await post('HeapProfiler.startSampling', {
+        samplingInterval: 1024,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+    }
     for (const v of variants) await runWindow(v, concurrency, profileMs);
+    if (session) {
+      const { profile } = (await post('HeapProfiler.stopSampling')) as { profile: unknown };
+      writeFileSync(allocProfile!, JSON.stringify(profile));
+      console.log(
+        `allocation profile: ${allocProfile} (${variants.reduce((n, v) => n + v.rates[v.rates.length - 1]! * (profileMs / 1000), 0).toFixed(0)} lifecycles)`,
+      );
+    }
   } else {
     // Warm-up: 3 s each, alternating.
     for (let i = 0; i < 3; i++) for (const v of variants) await runWindow(v, concurrency, 1000);
@@ -116,7 +145,10 @@ async function main(): Promise<void> {
       v.cpuUs.length = 0;
       v.rates.length = 0;
     }
-    for (let r = 0; r < rounds; r++) for (const v of variants) await runWindow(v, concurrency, windowMs);
+    // The order flips every round, so no variant always follows the same one.
+    for (let r = 0; r < rounds; r++) {
+      for (const v of r % 2 === 0 ? variants : [...variants].reverse()) await runWindow(v, concurrency, windowMs);
+    }
   }
   const anchor = variants.find((v) => v.name === 'anchor-tuned');
   const anchorCpu = anchor ? percentile(anchor.cpuUs, 50) : NaN;
