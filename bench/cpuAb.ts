@@ -6,11 +6,12 @@
  * the rounds, and each variant's ratio to the SDK's own tasks at a 5 ms poll (A-tuned).
  *
  *   node --expose-gc --import tsx bench/cpuAb.ts [--base /path/to/old/src/index.ts] [--http] [--rounds 10]
- *        [--concurrency 64] [--window 1000] [--only ours] [--profile-ms 0]
+ *        [--concurrency 64] [--window 1000] [--only ours] [--profile-ms 0] [--redis]
  *
  * `--base` loads a second copy of the library (e.g. `git archive <commit> src machines` unpacked
  * next to a node_modules symlink) so a change is measured against unchanged code in the same run.
  * `--only ours --profile-ms 8000` runs just this library that long (for `node --cpu-prof`).
+ * `--redis` puts both copies on a redis-server it starts (no A-tuned then; ratios are to base).
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { writeFileSync } from 'node:fs';
@@ -24,11 +25,15 @@ import { benchArgs, DONE_RESULT, PING_RESULT, Probes } from './impls/types.js';
 import type { BenchImpl } from './impls/types.js';
 import { percentile, sleep, yieldToEventLoop } from './stats.js';
 import { TaskSupport } from '../src/index.js';
+import type { TaskSupportOptions } from '../src/index.js';
+import { createRedisTaskBackend } from '../src/redis/index.js';
+import { startRedisServer } from '../test/support/redisServer.js';
 
 const { values } = parseArgs({
   options: {
     base: { type: 'string' },
     http: { type: 'boolean', default: false },
+    redis: { type: 'boolean', default: false },
     rounds: { type: 'string', default: '10' },
     concurrency: { type: 'string', default: '64' },
     window: { type: 'string', default: '1000' },
@@ -40,11 +45,14 @@ const { values } = parseArgs({
 
 type TaskSupportClass = typeof TaskSupport;
 
-function libraryImpl(name: string, Support: TaskSupportClass): BenchImpl {
-  const tasks = Support.inMemory({
+type Backend = Pick<TaskSupportOptions, 'store' | 'queue' | 'cluster'>;
+
+function libraryImpl(name: string, Support: TaskSupportClass, backend?: Backend): BenchImpl {
+  const options: TaskSupportOptions = {
     logger: { warn: () => {}, error: (...args: unknown[]) => console.error(...args) },
     limits: { maxLiveTasks: 1_000_000, maxLiveTasksPerCaller: 1_000_000, taskCreationRate: Infinity, taskOperationRate: Infinity },
-  });
+  };
+  const tasks = backend ? new Support({ ...options, ...backend }) : Support.inMemory(options);
   return {
     name,
     probes: new Probes(),
@@ -103,12 +111,27 @@ async function main(): Promise<void> {
   const windowMs = Number(values.window);
   const rounds = Number(values.rounds);
   const impls: BenchImpl[] = [];
-  if (!values.only || values.only === 'ours') impls.push(libraryImpl('ours', TaskSupport));
+  // --redis: both copies of the library on one redis-server this run starts (and stops).
+  const redis = values.redis ? await startRedisServer() : undefined;
+  const closers: (() => Promise<void>)[] = [];
+  const backendOf = async (createBackend: typeof createRedisTaskBackend, prefix: string): Promise<Backend | undefined> => {
+    if (!redis) return undefined;
+    const backend = await createBackend({ url: redis.url, prefix });
+    closers.push(() => backend.close());
+    return backend;
+  };
+  if (!values.only || values.only === 'ours')
+    impls.push(libraryImpl('ours', TaskSupport, await backendOf(createRedisTaskBackend, 'ours:')));
   if (values.base && (!values.only || values.only === 'base')) {
     const mod = (await import(pathToFileURL(values.base).href)) as { TaskSupport: TaskSupportClass };
-    impls.push(libraryImpl('base', mod.TaskSupport));
+    const redisModule = redis
+      ? ((await import(pathToFileURL(values.base.replace(/index\.(ts|js)$/, 'redis/index.$1')).href)) as {
+          createRedisTaskBackend: typeof createRedisTaskBackend;
+        })
+      : undefined;
+    impls.push(libraryImpl('base', mod.TaskSupport, redisModule && (await backendOf(redisModule.createRedisTaskBackend, 'base:'))));
   }
-  if (!values.only || values.only === 'anchor-tuned') impls.push({ ...sdkAnchorImpl(5), name: 'anchor-tuned' });
+  if (!redis && (!values.only || values.only === 'anchor-tuned')) impls.push({ ...sdkAnchorImpl(5), name: 'anchor-tuned' });
   const variants: Variant[] = [];
   for (const impl of impls) variants.push({ name: impl.name, impl, client: await connectClient(impl, transport), cpuUs: [], rates: [] });
 
@@ -150,20 +173,22 @@ async function main(): Promise<void> {
       for (const v of r % 2 === 0 ? variants : [...variants].reverse()) await runWindow(v, concurrency, windowMs);
     }
   }
-  const anchor = variants.find((v) => v.name === 'anchor-tuned');
+  const anchor = variants.find((v) => v.name === 'anchor-tuned') ?? variants.find((v) => v.name === 'base');
   const anchorCpu = anchor ? percentile(anchor.cpuUs, 50) : NaN;
   console.log(`transport ${transport}, concurrency ${concurrency}, ${variants[0]!.cpuUs.length} windows of ${windowMs} ms each`);
   for (const v of variants) {
     const cpu = percentile(v.cpuUs, 50);
     console.log(
       `${v.name.padEnd(13)} CPU µs/lifecycle median ${cpu.toFixed(1)} (min ${Math.min(...v.cpuUs).toFixed(1)}, max ${Math.max(...v.cpuUs).toFixed(1)})` +
-        `  lifecycles/s median ${percentile(v.rates, 50).toFixed(0)}  ×A-tuned ${(cpu / anchorCpu).toFixed(3)}`,
+        `  lifecycles/s median ${percentile(v.rates, 50).toFixed(0)}  ×ref ${(cpu / anchorCpu).toFixed(3)}`,
     );
   }
   for (const v of variants) {
     await v.client.close();
     await v.impl.close();
   }
+  for (const close of closers) await close();
+  await redis?.dispose();
 }
 
 await main();
