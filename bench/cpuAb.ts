@@ -6,7 +6,7 @@
  * the rounds, and each variant's ratio to the SDK's own tasks at a 5 ms poll (A-tuned).
  *
  *   node --expose-gc --import tsx bench/cpuAb.ts [--base /path/to/old/src/index.ts] [--http] [--rounds 10]
- *        [--concurrency 64] [--window 1000] [--only ours] [--profile-ms 0] [--redis]
+ *        [--concurrency 64] [--window 1000] [--only ours] [--profile-ms 0] [--redis] [--wake 200]
  *
  * `--base` loads a second copy of the library (e.g. `git archive <commit> src machines` unpacked
  * next to a node_modules symlink) so a change is measured against unchanged code in the same run.
@@ -34,6 +34,7 @@ const { values } = parseArgs({
     base: { type: 'string' },
     http: { type: 'boolean', default: false },
     redis: { type: 'boolean', default: false },
+    wake: { type: 'string', default: '0' },
     rounds: { type: 'string', default: '10' },
     concurrency: { type: 'string', default: '64' },
     window: { type: 'string', default: '1000' },
@@ -53,13 +54,19 @@ function libraryImpl(name: string, Support: TaskSupportClass, backend?: Backend)
     limits: { maxLiveTasks: 1_000_000, maxLiveTasksPerCaller: 1_000_000, taskCreationRate: Infinity, taskOperationRate: Infinity },
   };
   const tasks = backend ? new Support({ ...options, ...backend }) : Support.inMemory(options);
+  const probes = new Probes();
   return {
     name,
-    probes: new Probes(),
+    probes,
     createSession() {
       const server = new McpServer({ name: 'bench-ab', version: '1.0.0' });
       server.registerTool('ping', { inputSchema: benchArgs }, async () => PING_RESULT);
       tasks.registerTool(server, 'instant', { taskSupport: 'required', inputSchema: benchArgs }, () => DONE_RESULT);
+      tasks.registerTool(server, 'sleep50', { taskSupport: 'required', inputSchema: benchArgs }, async ({ run = -1 }) => {
+        await sleep(50);
+        probes.workEnd.set(run, performance.now());
+        return DONE_RESULT;
+      });
       tasks.enable(server);
       return server;
     },
@@ -135,6 +142,26 @@ async function main(): Promise<void> {
   const variants: Variant[] = [];
   for (const impl of impls) variants.push({ name: impl.name, impl, client: await connectClient(impl, transport), cpuUs: [], rates: [] });
 
+  // --wake N: N sequential runs per variant, alternating, of a task whose work sleeps 50 ms with
+  // `tasks/result` sent as soon as the task exists: ms from the work's return to the result.
+  const wakeRuns = Number(values.wake);
+  if (wakeRuns > 0) {
+    const wake = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+    for (let i = 0; i < wakeRuns + 20; i++) {
+      for (const v of variants) {
+        const run = i;
+        const taskId = await v.client.createTask('sleep50', run);
+        await v.client.result(taskId);
+        const after = performance.now() - v.impl.probes.workEnd.get(run)!;
+        if (i >= 20) wake.get(v.name)!.push(after);
+      }
+    }
+    for (const [name, ms] of wake) {
+      console.log(
+        `${name.padEnd(13)} wake after work ms: p50 ${percentile(ms, 50).toFixed(3)}  p90 ${percentile(ms, 90).toFixed(3)}  p99 ${percentile(ms, 99).toFixed(3)}  (${ms.length} runs)`,
+      );
+    }
+  }
   const profileMs = Number(values['profile-ms']);
   if (profileMs > 0) {
     const allocProfile = values['alloc-prof'];
@@ -161,7 +188,7 @@ async function main(): Promise<void> {
         `allocation profile: ${allocProfile} (${variants.reduce((n, v) => n + v.rates[v.rates.length - 1]! * (profileMs / 1000), 0).toFixed(0)} lifecycles)`,
       );
     }
-  } else {
+  } else if (wakeRuns === 0) {
     // Warm-up: 3 s each, alternating.
     for (let i = 0; i < 3; i++) for (const v of variants) await runWindow(v, concurrency, 1000);
     for (const v of variants) {
@@ -173,6 +200,7 @@ async function main(): Promise<void> {
       for (const v of r % 2 === 0 ? variants : [...variants].reverse()) await runWindow(v, concurrency, windowMs);
     }
   }
+  if (wakeRuns > 0) return finish(variants, closers, redis);
   const anchor = variants.find((v) => v.name === 'anchor-tuned') ?? variants.find((v) => v.name === 'base');
   const anchorCpu = anchor ? percentile(anchor.cpuUs, 50) : NaN;
   console.log(`transport ${transport}, concurrency ${concurrency}, ${variants[0]!.cpuUs.length} windows of ${windowMs} ms each`);
@@ -183,6 +211,14 @@ async function main(): Promise<void> {
         `  lifecycles/s median ${percentile(v.rates, 50).toFixed(0)}  ×ref ${(cpu / anchorCpu).toFixed(3)}`,
     );
   }
+  await finish(variants, closers, redis);
+}
+
+async function finish(
+  variants: Variant[],
+  closers: (() => Promise<void>)[],
+  redis: { dispose(): Promise<void> } | undefined,
+): Promise<void> {
   for (const v of variants) {
     await v.client.close();
     await v.impl.close();

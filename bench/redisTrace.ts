@@ -1,7 +1,7 @@
 /**
  * Prints the Redis commands of one task lifecycle (task `tools/call` + `tasks/result`, instant
  * work) as MONITOR sees them, on a redis-server of its own, and the round trips they make
- * (bench/redisStats.ts countRoundTrips): `node --import tsx bench/redisTrace.ts [--limits]`.
+ * (bench/redisStats.ts countRoundTrips): `node --import tsx bench/redisTrace.ts [--limits] [--wait]`.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
@@ -27,7 +27,12 @@ try {
     logger: { warn: () => {}, error: () => {} },
   });
   const server = new McpServer({ name: 'trace', version: '1' });
-  tasks.registerTool(server, 'instant', { taskSupport: 'required' }, () => ({ content: [{ type: 'text', text: 'ok' }] }));
+  // --wait: the work takes 50 ms, so tasks/result waits for it.
+  const workMs = process.argv.includes('--wait') ? 50 : 0;
+  tasks.registerTool(server, 'instant', { taskSupport: 'required' }, async () => {
+    if (workMs > 0) await new Promise((r) => setTimeout(r, workMs));
+    return { content: [{ type: 'text', text: 'ok' }] };
+  });
   tasks.enable(server);
   const [a, b] = InMemoryTransport.createLinkedPair();
   await server.connect(b);

@@ -7,6 +7,7 @@ import type { TaskEngine } from '../../engine/TaskEngine.js';
 import type { QueuedMessage } from '../../backends/TaskMessageQueue.js';
 import { isUnavailable } from '../../backends/storeGuard.js';
 import { isTerminal } from '../../types.js';
+import type { TaskRecord } from '../../types.js';
 import { STOP_WAITING } from '../../backends/Waiters.js';
 
 /** Longest pause between two looks while the store is away: bounds how late a call notices it is back. */
@@ -31,13 +32,15 @@ export class TaskResultHandler {
     // A task already terminal (most calls of a short task) is answered without arming a wait: no
     // AbortController, listener or takeover per call. A call that arrives while the store is away
     // is told so at once (-32603).
-    if (isTerminal((await this.engine.get(taskId, owner)).status)) {
+    const record = await this.engine.get(taskId, owner);
+    if (isTerminal(record.status)) {
       const answered = await this.answerTerminal(taskId, router, connection, request.id);
       if (answered) return answered;
     }
     const current = takeOverResultCall(connection, taskId, { requestId: request.id, signal: request.signal });
     try {
-      return await this.serve(taskId, owner, router, connection, current.call);
+      // Not read again when it was not terminal: the loop looks again once its waits are armed.
+      return await this.serve(taskId, owner, router, connection, current.call, isTerminal(record.status) ? undefined : record);
     } finally {
       current.release();
     }
@@ -49,9 +52,10 @@ export class TaskResultHandler {
     router: SessionRouter,
     connection: ConnectionPort,
     call: { requestId: RequestId; signal: AbortSignal },
+    known?: TaskRecord,
   ): Promise<CallToolResult> {
     // A call that arrives while the store is away is told so at once (-32603).
-    const first = await this.engine.get(taskId, owner);
+    const first = known ?? (await this.engine.get(taskId, owner));
     const detach = this.engine.attach(taskId);
     await router.reclaim(connection, taskId);
     const delivered: Extract<QueuedMessage, { kind: 'request' }>[] = [];
@@ -68,7 +72,21 @@ export class TaskResultHandler {
           if (!isUnavailable(error) || call.signal.aborted) throw error;
         }
       }
+      let settled = false;
       for (;;) {
+        if (settled) {
+          // Woken because the task ended: answer without arming two waits for nothing (on Redis
+          // that saved two round trips per wake, issue 14). A spurious wake loops on as before.
+          settled = false;
+          try {
+            if (isTerminal((await this.engine.get(taskId, owner)).status)) {
+              await this.deliver(taskId, router, connection, call.requestId, delivered);
+              return await this.answer(taskId);
+            }
+          } catch (error) {
+            if (!isUnavailable(error) || call.signal.aborted) throw error;
+          }
+        }
         const wake = new AbortController();
         const stopWaiting = (): void => wake.abort(STOP_WAITING);
         call.signal.addEventListener('abort', stopWaiting, { once: true });
@@ -76,10 +94,10 @@ export class TaskResultHandler {
         // never rejects: a wait that fails (Redis away) while deliver() or get() throws would
         // otherwise be an unhandled rejection, which ends the process; its failure is read below.
         const woken = Promise.race([
-          this.engine.storage.waitForMessage(taskId, wake.signal),
-          this.engine.storage.waitForTerminal(taskId, wake.signal),
+          this.engine.storage.waitForMessage(taskId, wake.signal).then(() => false),
+          this.engine.storage.waitForTerminal(taskId, wake.signal).then(() => true),
         ]).then(
-          () => undefined,
+          (terminal) => ({ terminal }),
           (error: unknown) => ({ error }),
         );
         try {
@@ -87,8 +105,9 @@ export class TaskResultHandler {
           const record = await this.engine.get(taskId, owner);
           // Awaited here: a bare `return` would leave the rejection unhandled while the finally blocks await.
           if (isTerminal(record.status)) return await this.answer(taskId);
-          const failed = await woken;
-          if (failed) throw failed.error;
+          const wakeUp = await woken;
+          if ('error' in wakeUp) throw wakeUp.error;
+          settled = wakeUp.terminal;
           backoff = 0;
         } catch (error) {
           // The store or queue is away (Redis restarting, or its connections not all back yet):
