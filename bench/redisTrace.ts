@@ -1,7 +1,7 @@
 /**
  * Prints the Redis commands of one task lifecycle (task `tools/call` + `tasks/result`, instant
  * work) as MONITOR sees them, on a redis-server of its own, and the round trips they make
- * (bench/redisStats.ts countRoundTrips): `node --import tsx bench/redisTrace.ts [--limits] [--wait]`.
+ * (bench/redisStats.ts countRoundTrips): `node --import tsx bench/redisTrace.ts [--limits] [--wait] [--cluster]`.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
@@ -11,12 +11,17 @@ import { Redis } from 'ioredis';
 import { TaskSupport } from '../src/index.js';
 import { createRedisTaskBackend } from '../src/redis/index.js';
 import { startRedisServer } from '../test/support/redisServer.js';
+import { startRedisCluster } from '../test/support/redisCluster.js';
 import { countRoundTrips } from './redisStats.js';
 
-const redis = await startRedisServer();
+// --cluster: on a three-master Redis Cluster this script starts, MONITOR on every master.
+const onCluster = process.argv.includes('--cluster');
+const cluster = onCluster ? await startRedisCluster() : undefined;
+const redis = onCluster ? undefined : await startRedisServer();
+const monitored = cluster ? cluster.nodes.map((n) => `redis://${n.address}`) : [redis!.url];
 try {
   const backend = await createRedisTaskBackend({
-    url: redis.url,
+    ...(cluster ? { clusterNodes: cluster.seeds } : { url: redis!.url }),
     prefix: 't:',
     ...(process.argv.includes('--limits') ? { liveTaskLimits: { maxLiveTasks: 1_000_000, maxLiveTasksPerCaller: 1_000_000 } } : {}),
   });
@@ -47,12 +52,14 @@ try {
   };
   for (let i = 0; i < 10; i++) await lifecycle();
   await new Promise((r) => setTimeout(r, 300));
-  const monitor = new Redis(redis.url);
   const lines: string[] = [];
-  const m = await monitor.monitor();
-  m.on('monitor', (time: string, args: string[], source: string) =>
-    lines.push(`${time} [0 ${source}] ${args.map((x) => JSON.stringify(x.length > 60 ? x.slice(0, 60) + '…' : x)).join(' ')}`),
-  );
+  const monitors = monitored.map((url) => new Redis(url));
+  const feeds = await Promise.all(monitors.map((monitor) => monitor.monitor()));
+  for (const feed of feeds) {
+    feed.on('monitor', (time: string, args: string[], source: string) =>
+      lines.push(`${time} [0 ${source}] ${args.map((x) => JSON.stringify(x.length > 60 ? x.slice(0, 60) + '…' : x)).join(' ')}`),
+    );
+  }
   const runs = 20;
   const t0 = lines.length;
   for (let i = 0; i < runs; i++) {
@@ -63,11 +70,12 @@ try {
   const last = lines.slice(lines.indexOf('--- last lifecycle') + 1);
   for (const line of last) console.log(line.replace(/^\S+ /, ''));
   console.log(`round trips per lifecycle: ${(countRoundTrips(lines.slice(t0)) / runs).toFixed(2)}`);
-  m.disconnect();
-  monitor.disconnect();
+  for (const feed of feeds) feed.disconnect();
+  for (const monitor of monitors) monitor.disconnect();
   await client.close();
   await tasks.close();
   await backend.close();
 } finally {
-  await redis.dispose();
+  await redis?.dispose();
+  await cluster?.dispose();
 }
