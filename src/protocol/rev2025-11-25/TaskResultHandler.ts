@@ -7,7 +7,6 @@ import type { TaskEngine } from '../../engine/TaskEngine.js';
 import type { QueuedMessage } from '../../backends/TaskMessageQueue.js';
 import { isUnavailable } from '../../backends/storeGuard.js';
 import { isTerminal } from '../../types.js';
-import type { TaskRecord } from '../../types.js';
 import { STOP_WAITING } from '../../backends/Waiters.js';
 
 /** Longest pause between two looks while the store is away: bounds how late a call notices it is back. */
@@ -32,15 +31,13 @@ export class TaskResultHandler {
     // A task already terminal (most calls of a short task) is answered without arming a wait: no
     // AbortController, listener or takeover per call. A call that arrives while the store is away
     // is told so at once (-32603).
-    const record = await this.engine.get(taskId, owner);
-    if (isTerminal(record.status)) {
+    if (isTerminal((await this.engine.get(taskId, owner)).status)) {
       const answered = await this.answerTerminal(taskId, router, connection, request.id);
       if (answered) return answered;
     }
     const current = takeOverResultCall(connection, taskId, { requestId: request.id, signal: request.signal });
     try {
-      // Not read again when it was not terminal: the loop looks again once its waits are armed.
-      return await this.serve(taskId, owner, router, connection, current.call, isTerminal(record.status) ? undefined : record);
+      return await this.serve(taskId, owner, router, connection, current.call);
     } finally {
       current.release();
     }
@@ -52,10 +49,10 @@ export class TaskResultHandler {
     router: SessionRouter,
     connection: ConnectionPort,
     call: { requestId: RequestId; signal: AbortSignal },
-    known?: TaskRecord,
   ): Promise<CallToolResult> {
-    // A call that arrives while the store is away is told so at once (-32603).
-    const first = known ?? (await this.engine.get(taskId, owner));
+    // A call that arrives while the store is away is told so at once (-32603). Read again, not
+    // passed from handle(): a call taken over while it reads still answers if the task ended meanwhile.
+    const first = await this.engine.get(taskId, owner);
     const detach = this.engine.attach(taskId);
     await router.reclaim(connection, taskId);
     const delivered: Extract<QueuedMessage, { kind: 'request' }>[] = [];
