@@ -53,11 +53,13 @@ async function lifecycle(client: Client, name = 'instant', args: Record<string, 
   return created.task.taskId;
 }
 
-async function throughput(client: Client, concurrency: number, ms: number): Promise<number> {
+/** Lifecycles/s and this process's CPU µs per lifecycle (process.cpuUsage: server and client, not redis-server). */
+async function throughput(client: Client, concurrency: number, ms: number): Promise<{ perSecond: number; cpuUs: number }> {
   await pool(200, concurrency, () => lifecycle(client));
   let done = 0;
   const end = performance.now() + ms;
   const start = performance.now();
+  const cpu0 = process.cpuUsage();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < end) {
@@ -66,7 +68,22 @@ async function throughput(client: Client, concurrency: number, ms: number): Prom
       }
     }),
   );
-  return done / ((performance.now() - start) / 1000);
+  const cpu = process.cpuUsage(cpu0);
+  return { perSecond: done / ((performance.now() - start) / 1000), cpuUs: (cpu.user + cpu.system) / done };
+}
+
+/** Alternating windows (in-memory, Redis, in-memory, …), medians: load changes hit both alike. */
+async function compare(memory: Client, onRedis: Client, concurrency: number): Promise<string> {
+  const mem: { perSecond: number; cpuUs: number }[] = [];
+  const red: { perSecond: number; cpuUs: number }[] = [];
+  for (let round = 0; round < 3; round++) {
+    mem.push(await throughput(memory, concurrency, 2000));
+    red.push(await throughput(onRedis, concurrency, 2000));
+  }
+  const median = (xs: number[]) => percentile(xs, 50);
+  const m = { perSecond: median(mem.map((x) => x.perSecond)), cpuUs: median(mem.map((x) => x.cpuUs)) };
+  const r = { perSecond: median(red.map((x) => x.perSecond)), cpuUs: median(red.map((x) => x.cpuUs)) };
+  return `| ${concurrency} | ${m.perSecond.toFixed(0)} | ${r.perSecond.toFixed(0)} | ${(r.perSecond / m.perSecond).toFixed(2)} | ${m.cpuUs.toFixed(0)} | ${r.cpuUs.toFixed(0)} | ${(m.cpuUs / r.cpuUs).toFixed(2)} |`;
 }
 
 const redis = await startRedisServer();
@@ -92,11 +109,7 @@ try {
   }
 
   const rows: string[] = [];
-  for (const concurrency of [1, 16]) {
-    const mem = await throughput(memory.client, concurrency, 2000);
-    const red = await throughput(onA.client, concurrency, 2000);
-    rows.push(`| ${concurrency} | ${mem.toFixed(0)} | ${red.toFixed(0)} | ${(red / mem).toFixed(2)} |`);
-  }
+  for (const concurrency of [1, 16]) rows.push(await compare(memory.client, onA.client, concurrency));
 
   const latencies: number[] = [];
   const local: number[] = [];
@@ -118,8 +131,10 @@ try {
   const report = [
     `Node ${process.version}; redis-server on 127.0.0.1; SDK InMemoryTransport; instant work.`,
     '',
-    '| concurrency | in-memory lifecycles/s | Redis lifecycles/s | Redis ÷ in-memory |',
-    '|---|---|---|---|',
+    'Medians of 3 alternating 2 s windows each; CPU is this process (server and client), redis-server not included.',
+    '',
+    '| concurrency | in-memory lifecycles/s | Redis lifecycles/s | Redis ÷ in-memory | in-memory CPU µs/lc | Redis CPU µs/lc | in-memory ÷ Redis CPU |',
+    '|---|---|---|---|---|---|---|',
     ...rows,
     '',
     '`tasks/result` wake after the work returned (ms), 200 runs each, Redis store:',
@@ -136,7 +151,8 @@ try {
     ...trips.byCommand.map(([name, n]) => `| ${name} | ${n.toFixed(2)} |`),
   ].join('\n');
   console.log(report);
-  await scaleOutReport(redis);
+  // `npm run bench:redis -- --quick`: this part only, without the scale-out processes and the cluster.
+  if (!process.argv.includes('--quick')) await scaleOutReport(redis);
 
   for (const s of [memory, onA, onB]) {
     await s.client.close();

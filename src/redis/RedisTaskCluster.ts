@@ -3,6 +3,7 @@ import type { ClusterCommand, ClusterHandlers, TaskCluster } from '../backends/T
 import type { RedisEvents } from './RedisEvents.js';
 import type { RedisKeys } from './keys.js';
 import type { RedisLiveTaskLimits } from './liveTaskLimits.js';
+import type { LeaseHandoff } from './leaseHandoff.js';
 import { withScripts } from './scripts.js';
 import type { RedisClient, TaskScripts } from './scripts.js';
 
@@ -50,8 +51,11 @@ export class RedisTaskCluster implements TaskCluster {
     instanceId?: string,
     /** Shared live-task limits: the slots of tasks running here are renewed with their leases. */
     private readonly limits?: RedisLiveTaskLimits,
+    /** What this backend's store wrote of the leases already (leaseHandoff.ts). */
+    private readonly handoff?: LeaseHandoff,
   ) {
     this.instanceId = instanceId ?? randomBytes(8).toString('hex');
+    if (handoff && handoff.instanceId !== this.instanceId) throw new Error('LeaseHandoff of another instance');
     this.redis = withScripts(redis);
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.renewEveryMs = options.renewEveryMs ?? Math.max(50, Math.floor(this.leaseMs / 3));
@@ -89,6 +93,13 @@ export class RedisTaskCluster implements TaskCluster {
       return;
     }
     this.owned.add(taskId);
+    // Written with the record by this backend's store: the hash has it; on a cluster the index
+    // entry, on its own slot, is still to write.
+    const written = this.handoff?.takeLease(taskId);
+    if (written !== undefined) {
+      if (!this.handoff!.oneRedis) await this.redis.zadd(this.keys.leases, written, taskId);
+      return;
+    }
     const deadline = Date.now() + this.leaseMs;
     await Promise.all([
       this.redis.mtaClaim(this.keys.task(taskId), this.instanceId, String(deadline)),
@@ -98,6 +109,8 @@ export class RedisTaskCluster implements TaskCluster {
 
   async release(taskId: string): Promise<void> {
     this.owned.delete(taskId);
+    // Dropped from the index by the settle script already (one Redis).
+    if (this.handoff?.takeDropped(taskId)) return;
     await this.redis.zrem(this.keys.leases, taskId);
   }
 

@@ -24,6 +24,13 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
   }
 
   async enqueue(taskId: string, message: QueuedMessage, options?: EnqueueOptions): Promise<number> {
+    const enqueued = await this.write(taskId, message, options);
+    // Waiters here are woken now; the published event reaches the other instances.
+    this.events.queued.wake(taskId);
+    return enqueued;
+  }
+
+  private async write(taskId: string, message: QueuedMessage, options?: EnqueueOptions): Promise<number> {
     if (message.kind === 'notification') {
       const max = options?.maxNotifications ?? Infinity;
       return guarded('enqueue', () =>
@@ -70,6 +77,7 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
       }
       await multi.publish(this.keys.events, `q ${taskId}`).exec();
     });
+    this.events.queued.wake(taskId);
   }
 
   async dequeueAll(taskId: string): Promise<QueuedMessage[]> {

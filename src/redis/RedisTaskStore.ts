@@ -8,6 +8,8 @@ import { withScripts } from './scripts.js';
 import type { RedisClient, TaskScripts } from './scripts.js';
 import { guarded } from './unavailable.js';
 import type { RedisLiveTaskLimits } from './liveTaskLimits.js';
+import type { LeaseHandoff } from './leaseHandoff.js';
+import { SettledHere } from './settledHere.js';
 
 /**
  * A {@link TaskStore} in Redis or a Redis Cluster: each task a hash that expires at the end of its
@@ -18,6 +20,8 @@ import type { RedisLiveTaskLimits } from './liveTaskLimits.js';
  */
 export class RedisTaskStore implements TaskStore {
   private readonly redis: RedisClient & TaskScripts;
+  /** Tasks this instance settled lately: their `tasks/result` reads need no round trip. */
+  private readonly settledHere = new SettledHere();
 
   constructor(
     redis: RedisClient,
@@ -25,6 +29,8 @@ export class RedisTaskStore implements TaskStore {
     private readonly events: RedisEvents,
     /** Live-task limits shared by all instances: admitted in `create`, released at settle or delete. */
     private readonly limits?: RedisLiveTaskLimits,
+    /** The backend cluster's leases: written with the record, dropped at settle (leaseHandoff.ts). */
+    private readonly leases?: LeaseHandoff,
   ) {
     this.redis = withScripts(redis);
   }
@@ -57,15 +63,29 @@ export class RedisTaskStore implements TaskStore {
       if (record.statusMessage !== undefined) fields['statusMessage'] = record.statusMessage;
       if (record.runner !== undefined) fields['runner'] = record.runner;
       if (record.restart !== undefined) fields['restart'] = JSON.stringify(record.restart);
+      // A task this instance runs gets its lease now, not in a claim of its own (one round trip less).
+      const lease = this.leases && record.runner === this.leases.instanceId ? Date.now() + this.leases.leaseMs : undefined;
+      if (lease !== undefined) fields['leaseUntil'] = String(lease);
+      if (this.leases?.oneRedis) {
+        // One Redis: hash, owner index and lease index in one script (four round trips before).
+        const args = [record.taskId, String(expiresAt), lease === undefined ? '' : String(lease)];
+        for (const name in fields) args.push(name, fields[name]!);
+        await this.redis.mtaCreate(this.keys.owner(record.owner), this.keys.ownerSeq(record.owner), key, this.keys.leases, ...args);
+        if (lease !== undefined) this.leases.wroteLease(record.taskId, lease);
+        return;
+      }
       // The hash first, then the index (two slots, so two steps): a `list` in between does not see
       // the task yet, rather than seeing an index entry without a hash and dropping it as expired.
       // Ids are 128 random bits: a collision is not a case to handle.
       await this.redis.multi().hset(key, fields).pexpireat(key, expiresAt).exec().then(failedStep);
       await this.redis.mtaIndex(this.keys.owner(record.owner), this.keys.ownerSeq(record.owner), record.taskId, String(expiresAt));
+      if (lease !== undefined) this.leases!.wroteLease(record.taskId, lease);
     });
   }
 
   async get(taskId: string): Promise<TaskRecord | undefined> {
+    const settled = this.settledHere.read(taskId);
+    if (settled) return { ...settled.record };
     return guarded('get', async () => toRecord(await this.redis.hgetall(this.keys.task(taskId))));
   }
 
@@ -89,22 +109,33 @@ export class RedisTaskStore implements TaskStore {
     runner?: string,
   ): Promise<TaskRecord | undefined> {
     return guarded('settle', async () => {
-      const hash = await this.redis.mtaSettle(
-        this.keys.task(taskId),
-        this.keys.outcome(taskId),
-        ...statusArgs(status, statusMessage, runner),
-        JSON.stringify(outcome),
-        this.keys.events,
-        taskId,
-      );
+      const encoded = JSON.stringify(outcome);
+      const args = [...statusArgs(status, statusMessage, runner), encoded, this.keys.events, taskId];
+      const task = this.keys.task(taskId);
+      // One Redis: the lease index entry goes in the same step (the cluster's release has nothing left to send).
+      const unindexed = this.leases?.oneRedis === true;
+      const hash = unindexed
+        ? await this.redis.mtaSettleUnindexed(task, this.keys.outcome(taskId), this.keys.leases, ...args)
+        : await this.redis.mtaSettle(task, this.keys.outcome(taskId), ...args);
+      if (!hash) return undefined;
+      if (unindexed && runner === this.leases!.instanceId) this.leases!.droppedFromIndex(taskId);
+      const record = toRecord(pairs(hash));
+      if (record) {
+        this.settledHere.remember(record, encoded);
+        // Waiters here are woken now; the published event reaches the other instances.
+        this.events.terminal.wake(taskId);
+      }
       // The task ended: its slot goes back. If this fails, the slot still lapses one lease after
       // its runner stops renewing it.
-      if (hash) await this.limits?.release(taskId).catch(() => {});
-      return hash ? toRecord(pairs(hash)) : undefined;
+      await this.limits?.release(taskId).catch(() => {});
+      return record;
     });
   }
 
   async getOutcome(taskId: string): Promise<TaskOutcome | undefined> {
+    // Read once from what this instance settled (usually by the tasks/result that answers it).
+    const settled = this.settledHere.take(taskId);
+    if (settled) return JSON.parse(settled.outcome) as TaskOutcome;
     return guarded('getOutcome', async () => {
       const raw = await this.redis.get(this.keys.outcome(taskId));
       return raw === null ? undefined : (JSON.parse(raw) as TaskOutcome);
@@ -144,6 +175,7 @@ export class RedisTaskStore implements TaskStore {
   }
 
   async delete(taskId: string): Promise<void> {
+    this.settledHere.forget(taskId);
     await guarded('delete', async () => {
       const owner = await this.redis.hget(this.keys.task(taskId), 'owner');
       // Three slots (the task's, the lease index's, the owner's): one step each, all at once.

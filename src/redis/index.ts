@@ -7,6 +7,8 @@ import type { ClusterOptions, RedisOptions } from 'ioredis';
 import type { TaskCluster } from '../backends/TaskCluster.js';
 import type { TaskOutbox } from '../backends/TaskMessageQueue.js';
 import type { TaskRecordStore } from '../backends/TaskStore.js';
+import { randomBytes } from 'node:crypto';
+import { LeaseHandoff } from './leaseHandoff.js';
 import { RedisEvents } from './RedisEvents.js';
 import { RedisKeys } from './keys.js';
 import { DEFAULT_LEASE_MS, RedisTaskCluster } from './RedisTaskCluster.js';
@@ -90,10 +92,12 @@ export async function createRedisTaskBackend(options: RedisTaskBackendOptions): 
   const limits = options.liveTaskLimits
     ? new RedisLiveTaskLimits(commands, keys, options.liveTaskLimits, options.leaseMs ?? DEFAULT_LEASE_MS)
     : undefined;
+  const instanceId = options.instanceId ?? randomBytes(8).toString('hex');
+  const handoff = new LeaseHandoff(instanceId, options.leaseMs ?? DEFAULT_LEASE_MS, !commands.isCluster);
   return {
-    store: new RedisTaskStore(commands, keys, events, limits),
+    store: new RedisTaskStore(commands, keys, events, limits, handoff),
     queue: new RedisTaskMessageQueue(commands, keys, events, options.queueKeyTtlMs ?? 86_400_000),
-    cluster: new RedisTaskCluster(commands, keys, events, options, options.instanceId, limits),
+    cluster: new RedisTaskCluster(commands, keys, events, options, instanceId, limits, handoff),
     close: async () => {
       events.stop();
       commands.disconnect();

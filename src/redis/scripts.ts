@@ -32,16 +32,42 @@ redis.call('PUBLISH', ARGV[7], 't ' .. ARGV[8])
 return redis.call('HGETALL', KEYS[1])`;
 
 /**
- * KEYS: owner index, owner sequence (one slot). ARGV: taskId, expiresAt. Numbers the task in its
- * owner's order and indexes it; both keys live as long as the owner's longest-lived task.
+ * One Redis only (its keys span slots): SETTLE, and the task's lease index entry dropped in the
+ * same step. KEYS: task, outcome, lease index. ARGV as SETTLE's.
  */
-const INDEX = `
+const SETTLE_UNINDEXED = `${TERMINAL}${GUARD}
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 then redis.call('SET', KEYS[2], ARGV[6], 'PX', ttl) else redis.call('SET', KEYS[2], ARGV[6]) end
+redis.call('ZREM', KEYS[3], ARGV[8])
+redis.call('PUBLISH', ARGV[7], 't ' .. ARGV[8])
+return redis.call('HGETALL', KEYS[1])`;
+
+const INDEX_BODY = `
 local seq = redis.call('INCR', KEYS[2])
 redis.call('ZADD', KEYS[1], seq, ARGV[1])
 for i = 1, 2 do
   redis.call('PEXPIREAT', KEYS[i], ARGV[2], 'GT')
   redis.call('PEXPIREAT', KEYS[i], ARGV[2], 'NX')
-end
+end`;
+
+/**
+ * One Redis only (its keys span slots): a new task in one step, where a cluster takes three (the
+ * hash, the owner index, the lease index). KEYS: owner index, owner sequence, task, lease index.
+ * ARGV: taskId, expiresAt, lease deadline ('' for none), then the hash's field/value pairs. The
+ * hash is written before the index, as on a cluster.
+ */
+const CREATE = `
+redis.call('HSET', KEYS[3], unpack(ARGV, 4))
+redis.call('PEXPIREAT', KEYS[3], ARGV[2])
+${INDEX_BODY}
+if ARGV[3] ~= '' then redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1]) end
+return 1`;
+
+/**
+ * KEYS: owner index, owner sequence (one slot). ARGV: taskId, expiresAt. Numbers the task in its
+ * owner's order and indexes it; both keys live as long as the owner's longest-lived task.
+ */
+const INDEX = `${INDEX_BODY}
 return seq`;
 
 /** KEYS: task. ARGV: runner, lease deadline. Records the lease if the task exists; 1 if it did. */
@@ -122,7 +148,9 @@ return dropped`;
 export interface TaskScripts {
   mtaUpdate(task: string, ...args: string[]): Promise<string[] | null>;
   mtaSettle(task: string, outcome: string, ...args: string[]): Promise<string[] | null>;
+  mtaSettleUnindexed(task: string, outcome: string, leases: string, ...args: string[]): Promise<string[] | null>;
   mtaIndex(owner: string, ownerSeq: string, taskId: string, expiresAt: string): Promise<number>;
+  mtaCreate(owner: string, ownerSeq: string, task: string, leases: string, ...args: string[]): Promise<number>;
   mtaClaim(task: string, runner: string, deadline: string): Promise<number>;
   mtaRenew(task: string, runner: string, deadline: string): Promise<number>;
   mtaTakeOver(task: string, now: string, runner: string, deadline: string): Promise<number>;
@@ -139,7 +167,9 @@ export function withScripts(redis: RedisClient): RedisClient & TaskScripts {
   if (!r.mtaUpdate) {
     redis.defineCommand('mtaUpdate', { numberOfKeys: 1, lua: UPDATE });
     redis.defineCommand('mtaSettle', { numberOfKeys: 2, lua: SETTLE });
+    redis.defineCommand('mtaSettleUnindexed', { numberOfKeys: 3, lua: SETTLE_UNINDEXED });
     redis.defineCommand('mtaIndex', { numberOfKeys: 2, lua: INDEX });
+    redis.defineCommand('mtaCreate', { numberOfKeys: 4, lua: CREATE });
     redis.defineCommand('mtaClaim', { numberOfKeys: 1, lua: CLAIM });
     redis.defineCommand('mtaRenew', { numberOfKeys: 1, lua: RENEW });
     redis.defineCommand('mtaTakeOver', { numberOfKeys: 1, lua: TAKE_OVER });

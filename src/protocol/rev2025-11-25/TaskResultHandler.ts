@@ -50,7 +50,8 @@ export class TaskResultHandler {
     connection: ConnectionPort,
     call: { requestId: RequestId; signal: AbortSignal },
   ): Promise<CallToolResult> {
-    // A call that arrives while the store is away is told so at once (-32603).
+    // A call that arrives while the store is away is told so at once (-32603). Read again, not
+    // passed from handle(): a call taken over while it reads still answers if the task ended meanwhile.
     const first = await this.engine.get(taskId, owner);
     const detach = this.engine.attach(taskId);
     await router.reclaim(connection, taskId);
@@ -68,7 +69,21 @@ export class TaskResultHandler {
           if (!isUnavailable(error) || call.signal.aborted) throw error;
         }
       }
+      let settled = false;
       for (;;) {
+        if (settled) {
+          // Woken because the task ended: answer without arming two waits for nothing (on Redis
+          // that saved two round trips per wake, issue 14). A spurious wake loops on as before.
+          settled = false;
+          try {
+            if (isTerminal((await this.engine.get(taskId, owner)).status)) {
+              await this.deliver(taskId, router, connection, call.requestId, delivered);
+              return await this.answer(taskId);
+            }
+          } catch (error) {
+            if (!isUnavailable(error) || call.signal.aborted) throw error;
+          }
+        }
         const wake = new AbortController();
         const stopWaiting = (): void => wake.abort(STOP_WAITING);
         call.signal.addEventListener('abort', stopWaiting, { once: true });
@@ -76,10 +91,10 @@ export class TaskResultHandler {
         // never rejects: a wait that fails (Redis away) while deliver() or get() throws would
         // otherwise be an unhandled rejection, which ends the process; its failure is read below.
         const woken = Promise.race([
-          this.engine.storage.waitForMessage(taskId, wake.signal),
-          this.engine.storage.waitForTerminal(taskId, wake.signal),
+          this.engine.storage.waitForMessage(taskId, wake.signal).then(() => false),
+          this.engine.storage.waitForTerminal(taskId, wake.signal).then(() => true),
         ]).then(
-          () => undefined,
+          (terminal) => ({ terminal }),
           (error: unknown) => ({ error }),
         );
         try {
@@ -87,8 +102,9 @@ export class TaskResultHandler {
           const record = await this.engine.get(taskId, owner);
           // Awaited here: a bare `return` would leave the rejection unhandled while the finally blocks await.
           if (isTerminal(record.status)) return await this.answer(taskId);
-          const failed = await woken;
-          if (failed) throw failed.error;
+          const wakeUp = await woken;
+          if ('error' in wakeUp) throw wakeUp.error;
+          settled = wakeUp.terminal;
           backoff = 0;
         } catch (error) {
           // The store or queue is away (Redis restarting, or its connections not all back yet):

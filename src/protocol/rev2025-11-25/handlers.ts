@@ -5,7 +5,7 @@ import type { TaskRecord } from '../../types.js';
 import { InvalidCursorError } from '../../backends/TaskStore.js';
 import { ANONYMOUS_OWNER, listUnavailable } from '../../session/caller.js';
 import type { ProtocolHandlers, RequestScope } from '../../session/dispatch.js';
-import { listParams, parseParams, taskIdParams } from '../../session/params.js';
+import { listParams, parseParams, taskIdOf, toolCallParams } from '../../session/params.js';
 import type { SessionRouter } from '../../session/SessionRouter.js';
 import {
   checkToolCallResult,
@@ -16,7 +16,7 @@ import {
   taskToolOf,
   toolArguments,
 } from '../../session/toolCall.js';
-import { CallToolRequestParamsSchema, ErrorCode } from '../../wire.js';
+import { ErrorCode } from '../../wire.js';
 import type { ProtocolDeps } from '../ProtocolDeps.js';
 import { TaskResultHandler } from './TaskResultHandler.js';
 import { toTask } from './wire.js';
@@ -39,7 +39,7 @@ export function rev2025Handlers(deps: ProtocolDeps): ProtocolHandlers {
 /** `tools/call`: with `params.task` a task tool starts a task (CreateTaskResult); without, it runs inline. */
 export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise<Record<string, unknown>> {
   const { request, server } = scope;
-  const params = parseParams('tools/call', CallToolRequestParamsSchema, request.params);
+  const params = toolCallParams(request.params);
   const { name, task } = params;
   const tool = taskToolOf(server, name);
   if (!tool) return checkToolCallResult(task !== undefined, await serverToolCall(server, request, name, task !== undefined));
@@ -68,14 +68,12 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
 
 /** `tasks/get`: the task as the spec shows it. */
 export async function getTask(deps: ProtocolDeps, scope: RequestScope): Promise<Record<string, unknown>> {
-  const params = parseParams('tasks/get', taskIdParams, scope.request.params);
-  return toTask(await deps.engine.get(params.taskId, scope.owner));
+  return toTask(await deps.engine.get(taskIdOf('tasks/get', scope.request.params), scope.owner));
 }
 
 /** `tasks/result`: the task's queued messages on this call's stream, then its outcome (TaskResultHandler). */
 export async function taskResult(results: TaskResultHandler, scope: RequestScope): Promise<CallToolResult> {
-  const params = parseParams('tasks/result', taskIdParams, scope.request.params);
-  return results.handle(params.taskId, scope.owner, scope.server.router, scope.request);
+  return results.handle(taskIdOf('tasks/result', scope.request.params), scope.owner, scope.server.router, scope.request);
 }
 
 /** `tasks/list`: a page of the caller's tasks (refused to anonymous callers). */
@@ -95,8 +93,7 @@ export async function listTasks(deps: ProtocolDeps, scope: RequestScope): Promis
 
 /** `tasks/cancel`: the task, now `cancelled`. */
 export async function cancelTask(deps: ProtocolDeps, scope: RequestScope): Promise<Record<string, unknown>> {
-  const params = parseParams('tasks/cancel', taskIdParams, scope.request.params);
-  return toTask(await deps.engine.cancel(params.taskId, scope.owner));
+  return toTask(await deps.engine.cancel(taskIdOf('tasks/cancel', scope.request.params), scope.owner));
 }
 
 /** What another instance needs to rerun the task: the tool, its arguments, the client's capabilities (stateless: the assumed ones). */
@@ -110,8 +107,17 @@ function restartSpec(
   return capabilities === undefined ? { tool, args } : { tool, args, capabilities };
 }
 
+/** Each router's TaskSession, made at its first task: every task of a session shares it (five closures per task less, issue 14). */
+const sessions = new WeakMap<SessionRouter, TaskSession>();
+
 /** How a 2025-11-25 task reaches its client outside `tasks/result`: the server's session, status pushed as `notifications/tasks/status`. */
 function rev2025Session(router: SessionRouter, stateless: ClientCapabilities | undefined): TaskSession {
+  let session = sessions.get(router);
+  if (!session) sessions.set(router, (session = newRev2025Session(router, stateless)));
+  return session;
+}
+
+function newRev2025Session(router: SessionRouter, stateless: ClientCapabilities | undefined): TaskSession {
   const client = router.clientChannel();
   return {
     ...(client ? { client } : {}),

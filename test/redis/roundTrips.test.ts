@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { CallToolResultSchema, CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { TaskSupport } from '../../src/index.js';
+import type { TaskRecord } from '../../src/index.js';
+import { createRedisTaskBackend } from '../../src/redis/index.js';
+import type { RedisTaskBackend } from '../../src/redis/index.js';
+import { countRoundTrips } from '../../bench/redisStats.js';
+import { startRedisServer } from '../support/redisServer.js';
+import type { RedisServer } from '../support/redisServer.js';
+
+/*
+ * Issue 14: a task lifecycle on one Redis took 9 round trips. The store now writes a new task's
+ * lease (hash fields and index entry) with its record, its settle drops the index entry, and the
+ * `tasks/result` of a task settled here reads its record and outcome without Redis.
+ */
+
+function record(taskId: string, overrides: Partial<TaskRecord> = {}): TaskRecord {
+  const now = new Date().toISOString();
+  return { taskId, owner: 'o', status: 'working', createdAt: now, lastUpdatedAt: now, ttl: 60_000, pollInterval: 100, ...overrides };
+}
+
+const done = { type: 'result' as const, result: { content: [{ type: 'text' as const, text: 'done' }] } };
+
+describe('round trips of a task lifecycle on one Redis', () => {
+  // A redis-server of its own: MONITOR sees this test's commands only.
+  let server: RedisServer;
+  beforeAll(async () => {
+    server = await startRedisServer();
+  });
+  afterAll(async () => {
+    await server.dispose();
+  });
+
+  it('takes at most 4 (create, settle, the queue, and a record read that may race the settle)', async () => {
+    const backend = await createRedisTaskBackend({ url: server.url, prefix: 'rt:' });
+    const tasks = new TaskSupport({ ...backend, logger: { warn: () => {}, error: () => {} } });
+    const mcp = new McpServer({ name: 'rt', version: '1' });
+    tasks.registerTool(mcp, 'instant', { taskSupport: 'required' }, () => ({ content: [{ type: 'text', text: 'ok' }] }));
+    tasks.enable(mcp);
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await mcp.connect(b);
+    const client = new Client({ name: 'rt', version: '1' });
+    await client.connect(a);
+    const lifecycle = async (): Promise<void> => {
+      const created = await client.request({ method: 'tools/call', params: { name: 'instant', task: {} } }, CreateTaskResultSchema);
+      const result = await client.request({ method: 'tasks/result', params: { taskId: created.task.taskId } }, CallToolResultSchema);
+      expect(result.content).toEqual([{ type: 'text', text: 'ok' }]);
+    };
+    const monitor = new Redis(server.url);
+    try {
+      for (let i = 0; i < 5; i++) await lifecycle();
+      await new Promise((r) => setTimeout(r, 100));
+      const lines: string[] = [];
+      const feed = await monitor.monitor();
+      feed.on('monitor', (time: string, args: string[], source: string) =>
+        lines.push(`${time} [0 ${source}] ${args.map((arg) => JSON.stringify(arg)).join(' ')}`),
+      );
+      const runs = 20;
+      for (let i = 0; i < runs; i++) await lifecycle();
+      // The last writes (the settle of the last task) belong to the lifecycle.
+      await new Promise((r) => setTimeout(r, 200));
+      feed.disconnect();
+      const perLifecycle = countRoundTrips(lines) / runs;
+      expect(perLifecycle).toBeGreaterThanOrEqual(3);
+      expect(perLifecycle).toBeLessThanOrEqual(4);
+    } finally {
+      monitor.disconnect();
+      await client.close();
+      await tasks.close();
+      await backend.close();
+    }
+  });
+});
+
+describe('the lease written with the record', () => {
+  let backend: RedisTaskBackend;
+  let other: RedisTaskBackend;
+  let raw: Redis;
+  let prefix: string;
+  beforeEach(async () => {
+    prefix = `lease${randomBytes(4).toString('hex')}:`;
+    backend = await createRedisTaskBackend({ url: inject('redisUrl'), prefix, leaseMs: 5_000 });
+    other = await createRedisTaskBackend({ url: inject('redisUrl'), prefix });
+    raw = new Redis(inject('redisUrl'));
+  });
+  afterEach(async () => {
+    raw.disconnect();
+    await backend.close();
+    await other.close();
+  });
+
+  it('is in the hash and the lease index from create on, and leaves the index when the task settles', async () => {
+    const runner = backend.cluster.instanceId;
+    const before = Date.now();
+    await backend.store.create(record('leased', { runner }));
+    const leaseUntil = Number(await raw.hget(`${prefix}{leased}:task`, 'leaseUntil'));
+    expect(leaseUntil).toBeGreaterThanOrEqual(before + 5_000);
+    expect(leaseUntil).toBeLessThanOrEqual(Date.now() + 5_000);
+    expect(Number(await raw.zscore(`${prefix}{leases}`, 'leased'))).toBe(leaseUntil);
+    // The claim that follows keeps that lease.
+    await backend.cluster.claim('leased');
+    expect(Number(await raw.hget(`${prefix}{leased}:task`, 'leaseUntil'))).toBe(leaseUntil);
+    expect(Number(await raw.zscore(`${prefix}{leases}`, 'leased'))).toBe(leaseUntil);
+
+    await backend.store.settle('leased', 'completed', undefined, done, runner);
+    expect(await raw.zscore(`${prefix}{leases}`, 'leased')).toBeNull();
+    await backend.cluster.release('leased');
+    expect(await raw.zscore(`${prefix}{leases}`, 'leased')).toBeNull();
+  });
+
+  it('is not written for a task another instance runs', async () => {
+    await backend.store.create(record('elsewhere', { runner: 'someone-else' }));
+    expect(await raw.hget(`${prefix}{elsewhere}:task`, 'leaseUntil')).toBeNull();
+    expect(await raw.zscore(`${prefix}{leases}`, 'elsewhere')).toBeNull();
+  });
+
+  it('reads a task it settled without Redis, until it deletes it; other instances read Redis', async () => {
+    await backend.store.create(record('kept'));
+    await backend.store.settle('kept', 'completed', 'done', done);
+    // Gone from Redis behind its back: the settling instance answers from what its settle returned.
+    await raw.del(`${prefix}{kept}:outcome`);
+    expect((await backend.store.get('kept'))?.status).toBe('completed');
+    expect(await backend.store.getOutcome('kept')).toEqual(done);
+    expect(await other.store.getOutcome('kept')).toBeUndefined();
+    // Read once: the next read goes to Redis.
+    expect(await backend.store.getOutcome('kept')).toBeUndefined();
+
+    await backend.store.create(record('dropped'));
+    await backend.store.settle('dropped', 'completed', undefined, done);
+    await backend.store.delete('dropped');
+    expect(await backend.store.get('dropped')).toBeUndefined();
+    expect(await backend.store.getOutcome('dropped')).toBeUndefined();
+  });
+
+  it('is not read locally past the task ttl', async () => {
+    await backend.store.create(record('brief', { ttl: 150 }));
+    await backend.store.settle('brief', 'completed', undefined, done);
+    expect((await backend.store.get('brief'))?.status).toBe('completed');
+    await new Promise((r) => setTimeout(r, 250));
+    expect(await backend.store.get('brief')).toBeUndefined();
+    expect(await backend.store.getOutcome('brief')).toBeUndefined();
+  });
+});
