@@ -2,7 +2,7 @@ import type { CallToolResult, ClientCapabilities, ProgressToken, ServerNotificat
 import type { QueuedRequest } from '../backends/TaskMessageQueue.js';
 import type { TaskRecord } from '../types.js';
 import type { ClientChannel } from './ClientTasks.js';
-import type { TaskContext } from './TaskContext.js';
+import type { WorkContext } from './workContext.js';
 
 /** The session a task was created in: how the task reaches its client outside `tasks/result`. */
 export interface TaskSession {
@@ -34,7 +34,7 @@ export interface TaskSpec {
   session: TaskSession;
   progressToken?: ProgressToken;
   /** The work; its result completes the task, its throw fails it. */
-  run: (task: TaskContext) => Promise<CallToolResult> | CallToolResult;
+  run: (task: WorkContext) => Promise<CallToolResult> | CallToolResult;
   /** Set for tools registered as restartable: what another instance needs to run the task again. */
   restart?: TaskRecord['restart'];
 }

@@ -1,11 +1,17 @@
 import type { z } from 'zod';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type {
   ClientCapabilities,
+  CreateMessageRequestParams,
   CreateMessageResult,
   CreateMessageResultWithTools,
+  ElicitRequestFormParams,
+  ElicitRequestURLParams,
   ElicitResult,
   JSONRPCNotification,
+  LoggingLevel,
   ProgressToken,
+  RequestId,
   ServerNotification,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { TaskMachineEvent } from '../../machines/task.js';
@@ -19,6 +25,8 @@ import type { ClientTaskOptions } from './TaskContext.js';
 import { MissingClientCapabilityError } from './TaskContext.js';
 import type { LiveTask } from './LiveTask.js';
 import type { TaskContext } from './TaskContext.js';
+import { limitExceeded } from '../errors.js';
+import type { McpError } from '../wire.js';
 
 /**
  * What an inline tool run needs of its request's response stream: the SDK line's adapter provides
@@ -55,51 +63,130 @@ export interface WorkPort {
  * The one work context: the `task` a tool's work gets, whether it runs as a task or inline. The
  * capability checks, the answer schemas and the notification shapes live here once; the port says
  * where messages go.
+ *
+ * A class, not an object of closures: 100,000 tasks may be alive at once, and the methods on the
+ * prototype cost nothing per task (an object literal of ten closures and their contexts cost about
+ * 1.4 KB per task; wrapping it with `Object.create` for the input cap and the call's fields made
+ * each wrapped object a prototype, with a hidden class of its own per task: bench/heapProfile.ts).
+ * The call's fields (`requestId` …) are set on it by {@link WorkContext.addFields}.
  */
-export function workContext(port: WorkPort): TaskContext {
-  const progressToken = port.progressToken;
-  const context: TaskContext = {
-    taskId: port.taskId,
-    // Read through, so a port that makes its signal on first use (a task's) still does.
-    get signal() {
-      return port.signal;
-    },
-    status: (message) => port.status(message),
-    elicit: (params) => {
-      assertCanElicit(port.capabilities(), params);
-      const method = 'elicitation/create';
-      return port.ask(method, params, answerSchemaFor({ method, params })!) as Promise<ElicitResult>;
-    },
-    createMessage: (params) => {
-      assertCanSample(port.capabilities(), params);
-      const method = 'sampling/createMessage';
-      return port.ask(method, params, answerSchemaFor({ method, params })!) as Promise<CreateMessageResult | CreateMessageResultWithTools>;
-    },
-    elicitAsTask: (params, options) => {
-      assertCanElicit(port.capabilities(), params);
-      const method = 'elicitation/create';
-      if (!asTask(port, method, options)) return context.elicit(params);
-      return port.askAsTask!(method, params, answerSchemaFor({ method, params })!, options?.ttl) as Promise<ElicitResult>;
-    },
-    createMessageAsTask: (params, options) => {
-      assertCanSample(port.capabilities(), params);
-      const method = 'sampling/createMessage';
-      if (!asTask(port, method, options)) return context.createMessage(params);
-      return port.askAsTask!(method, params, answerSchemaFor({ method, params })!, options?.ttl) as Promise<
-        CreateMessageResult | CreateMessageResultWithTools
-      >;
-    },
-    log: (level, data, logger) =>
-      port.tell({ method: 'notifications/message', params: logger === undefined ? { level, data } : { level, data, logger } }),
-    progress: async (progress, total, message) => {
-      if (progressToken === undefined) return;
-      const params: Record<string, unknown> = { progressToken, progress };
-      if (total !== undefined) params['total'] = total;
-      if (message !== undefined) params['message'] = message;
-      await port.tell({ method: 'notifications/progress', params });
-    },
-  };
-  return context;
+export class WorkContext implements TaskContext {
+  readonly taskId: string | undefined;
+  declare readonly requestId?: RequestId;
+  declare readonly sessionId?: string;
+  declare readonly authInfo?: AuthInfo;
+  declare readonly _meta?: Record<string, unknown>;
+  /** `maxQueuedInputRequests` for this run (Infinity: no cap), and how many asks wait now. */
+  private inputCap = Infinity;
+  private waitingInputs = 0;
+
+  constructor(private readonly port: WorkPort) {
+    this.taskId = port.taskId;
+  }
+
+  /** Read through, so a port that makes its signal on first use (a task's) still does. */
+  get signal(): AbortSignal {
+    return this.port.signal;
+  }
+
+  status(message: string): Promise<void> {
+    return this.port.status(message);
+  }
+
+  elicit(params: ElicitRequestFormParams | ElicitRequestURLParams): Promise<ElicitResult> {
+    const refused = this.overInputCap();
+    if (refused) return Promise.reject(refused);
+    return this.counted(this.plainElicit(params));
+  }
+
+  createMessage(params: CreateMessageRequestParams): Promise<CreateMessageResult | CreateMessageResultWithTools> {
+    const refused = this.overInputCap();
+    if (refused) return Promise.reject(refused);
+    return this.counted(this.plainCreateMessage(params));
+  }
+
+  elicitAsTask(params: ElicitRequestFormParams | ElicitRequestURLParams, options?: ClientTaskOptions): Promise<ElicitResult> {
+    assertCanElicit(this.port.capabilities(), params);
+    const method = 'elicitation/create';
+    if (!asTask(this.port, method, options)) return this.plainElicit(params);
+    return this.port.askAsTask!(method, params, answerSchemaFor({ method, params })!, options?.ttl) as Promise<ElicitResult>;
+  }
+
+  createMessageAsTask(
+    params: CreateMessageRequestParams,
+    options?: ClientTaskOptions,
+  ): Promise<CreateMessageResult | CreateMessageResultWithTools> {
+    assertCanSample(this.port.capabilities(), params);
+    const method = 'sampling/createMessage';
+    if (!asTask(this.port, method, options)) return this.plainCreateMessage(params);
+    return this.port.askAsTask!(method, params, answerSchemaFor({ method, params })!, options?.ttl) as Promise<
+      CreateMessageResult | CreateMessageResultWithTools
+    >;
+  }
+
+  log(level: LoggingLevel, data: unknown, logger?: string): Promise<void> {
+    return this.port.tell({ method: 'notifications/message', params: logger === undefined ? { level, data } : { level, data, logger } });
+  }
+
+  async progress(progress: number, total?: number, message?: string): Promise<void> {
+    const progressToken = this.port.progressToken;
+    if (progressToken === undefined) return;
+    const params: Record<string, unknown> = { progressToken, progress };
+    if (total !== undefined) params['total'] = total;
+    if (message !== undefined) params['message'] = message;
+    await this.port.tell({ method: 'notifications/progress', params });
+  }
+
+  /**
+   * Refuses `elicit`/`createMessage` beyond `max` waiting at once (WorkSafeguards, for a task's
+   * work; the `*AsTask` forms and their plain fallback are not counted, as before).
+   */
+  capInputs(max: number): this {
+    this.inputCap = max;
+    return this;
+  }
+
+  /** Sets the `tools/call`'s fields (`requestId`, `sessionId`, `authInfo`, `_meta`) on this context. */
+  addFields(fields: Pick<TaskContext, 'requestId' | 'sessionId' | 'authInfo' | '_meta'>): this {
+    return Object.assign(this, fields);
+  }
+
+  private plainElicit(params: ElicitRequestFormParams | ElicitRequestURLParams): Promise<ElicitResult> {
+    assertCanElicit(this.port.capabilities(), params);
+    const method = 'elicitation/create';
+    return this.port.ask(method, params, answerSchemaFor({ method, params })!) as Promise<ElicitResult>;
+  }
+
+  private plainCreateMessage(params: CreateMessageRequestParams): Promise<CreateMessageResult | CreateMessageResultWithTools> {
+    assertCanSample(this.port.capabilities(), params);
+    const method = 'sampling/createMessage';
+    return this.port.ask(method, params, answerSchemaFor({ method, params })!) as Promise<
+      CreateMessageResult | CreateMessageResultWithTools
+    >;
+  }
+
+  /** The limit error when `maxQueuedInputRequests` asks wait already. */
+  private overInputCap(): McpError | undefined {
+    const max = this.inputCap;
+    if (this.waitingInputs < max) return undefined;
+    return limitExceeded(`Too many input requests waiting in this task (maxQueuedInputRequests ${max})`, {
+      limit: 'maxQueuedInputRequests',
+      max,
+      ...(this.taskId === undefined ? {} : { taskId: this.taskId }),
+    });
+  }
+
+  /** Counts an ask that was sent (a synchronous throw before it, e.g. a missing capability, used no slot). */
+  private counted<T>(asked: Promise<T>): Promise<T> {
+    if (this.inputCap === Infinity) return asked;
+    this.waitingInputs++;
+    return asked.finally(() => void this.waitingInputs--);
+  }
+}
+
+/** The context of one run of a work (see {@link WorkContext}). */
+export function workContext(port: WorkPort): WorkContext {
+  return new WorkContext(port);
 }
 
 /**
@@ -128,9 +215,9 @@ export function inlineContext(
   capabilities: () => ClientCapabilities | undefined,
   progressToken: ProgressToken | undefined,
   clientTasks?: InlineClientTasks,
-): TaskContext {
+): WorkContext {
   let step = 0;
-  const context: TaskContext = workContext({
+  const context: WorkContext = workContext({
     taskId: undefined,
     signal,
     ...(progressToken === undefined ? {} : { progressToken }),
@@ -183,26 +270,55 @@ export interface TaskPortDeps {
 /**
  * The port of a task's work: a request is queued for `tasks/result` and the work parks until the
  * task actor is given the answer; a notification goes out at once when nothing carries the task's
- * messages, else it is queued.
+ * messages, else it is queued. A class for the same reason as {@link WorkContext}: its methods
+ * are shared, a task holds only its three fields.
  */
+export class TaskPort implements WorkPort {
+  declare readonly askAsTask?: WorkPort['askAsTask'];
+
+  constructor(
+    readonly deps: TaskPortDeps,
+    readonly taskId: string,
+    readonly live: LiveTask,
+  ) {
+    // Only where the session can follow client tasks (the plain request is the fallback otherwise).
+    if (live.spec.session.client) (this as { askAsTask?: WorkPort['askAsTask'] }).askAsTask = askAsTaskOfPort;
+  }
+
+  get signal(): AbortSignal {
+    return this.live.signal;
+  }
+
+  get progressToken(): ProgressToken | undefined {
+    return this.live.spec.progressToken;
+  }
+
+  capabilities(): ClientCapabilities | undefined {
+    return this.live.spec.session.clientCapabilities();
+  }
+
+  status(message: string): Promise<void> {
+    this.deps.send(this.taskId, { type: 'work.status', message });
+    return this.live.writes;
+  }
+
+  ask(method: string, params: object, schema: z.ZodType): Promise<unknown> {
+    return ask(this.deps, this.taskId, this.live, method, params, schema);
+  }
+
+  tell(notification: { method: string; params: Record<string, unknown> }): Promise<void> {
+    return tell(this.deps, this.taskId, this.live, notification);
+  }
+}
+
+/** `askAsTask` of a {@link TaskPort} (one function for every port that has it). */
+function askAsTaskOfPort(this: TaskPort, method: string, params: object, schema: z.ZodType, ttl: number | undefined): Promise<unknown> {
+  return askAsTask(this.deps, this.taskId, this.live, method, params, schema, ttl);
+}
+
+/** The port of a task's work (see {@link TaskPort}). */
 export function taskPort(deps: TaskPortDeps, taskId: string, live: LiveTask): WorkPort {
-  return {
-    taskId,
-    get signal() {
-      return live.signal;
-    },
-    ...(live.spec.progressToken === undefined ? {} : { progressToken: live.spec.progressToken }),
-    capabilities: () => live.spec.session.clientCapabilities(),
-    status: (message) => {
-      deps.send(taskId, { type: 'work.status', message });
-      return live.writes;
-    },
-    ask: (method, params, schema) => ask(deps, taskId, live, method, params, schema),
-    tell: (notification) => tell(deps, taskId, live, notification),
-    ...(live.spec.session.client
-      ? { askAsTask: (method, params, schema, ttl) => askAsTask(deps, taskId, live, method, params, schema, ttl) }
-      : {}),
-  };
+  return new TaskPort(deps, taskId, live);
 }
 
 /**

@@ -111,7 +111,18 @@ function restartSpec(
 }
 
 /** How a 2025-11-25 task reaches its client outside `tasks/result`: the server's session, status pushed as `notifications/tasks/status`. */
+/** One TaskSession per connection, shared by its tasks (one per task cost about 0.5 KB per live task, issue 14). */
+const sessions = new WeakMap<SessionRouter, { stateless: ClientCapabilities | undefined; session: TaskSession }>();
+
 function rev2025Session(router: SessionRouter, stateless: ClientCapabilities | undefined): TaskSession {
+  const known = sessions.get(router);
+  if (known && known.stateless === stateless) return known.session;
+  const session = newRev2025Session(router, stateless);
+  sessions.set(router, { stateless, session });
+  return session;
+}
+
+function newRev2025Session(router: SessionRouter, stateless: ClientCapabilities | undefined): TaskSession {
   const client = router.clientChannel();
   return {
     ...(client ? { client } : {}),
