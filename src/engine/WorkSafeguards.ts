@@ -25,18 +25,36 @@ export class WorkSafeguards {
 
   /**
    * Runs the work of a task: its outcome is stored, so it is size-checked as well as mapped; then
-   * `check` (the tool's output check: the library's, so not mapped). The check runs here rather
-   * than after this resolves so that a waiting task holds one suspended call, not two (issue 14).
+   * `check` (the tool's output check: the library's, so not mapped). Not async, and the check
+   * runs here: a suspended async call per waiting task cost about 0.5 KB more than one `then`
+   * (bench/heapProfile.ts, issue 14).
    */
-  async runTask(tool: string, task: WorkContext, work: Work, check?: (result: CallToolResult) => CallToolResult): Promise<CallToolResult> {
-    let result: CallToolResult;
+  runTask(tool: string, task: WorkContext, work: Work, check?: (result: CallToolResult) => CallToolResult): Promise<CallToolResult> {
+    const taskId = task.taskId;
+    let returned: Promise<CallToolResult> | CallToolResult;
     try {
-      result = await work(this.capInputs(task));
+      returned = work(this.capInputs(task));
     } catch (error) {
-      throw this.fitted(mapWorkError(error, this.mapError, { tool, taskId: task.taskId }, this.logger), task.taskId);
+      return Promise.reject(this.failure(error, tool, taskId));
     }
-    const fitted = this.fitted(result, task.taskId);
-    return check ? check(fitted) : fitted;
+    return Promise.resolve(returned).then(
+      (result) => {
+        const fitted = this.fitted(result, taskId);
+        return check ? check(fitted) : fitted;
+      },
+      (error: unknown) => {
+        throw this.failure(error, tool, taskId);
+      },
+    );
+  }
+
+  /** What a task fails with when its work threw `error`: mapped, then size-checked. */
+  private failure(error: unknown, tool: string, taskId: string | undefined): unknown {
+    try {
+      return this.fitted(mapWorkError(error, this.mapError, { tool, taskId }, this.logger), taskId);
+    } catch (tooLarge) {
+      return tooLarge;
+    }
   }
 
   /** Runs an `optional` tool inline: nothing is stored, only its throws are mapped. */

@@ -95,10 +95,15 @@ export function taskRun(
   fields: RequestFields | undefined,
 ): (context: WorkContext) => Promise<CallToolResult> {
   const name = tool.name;
-  const work = (task: WorkContext): Promise<CallToolResult> | CallToolResult => tool.run(args, withRequest(task, fields));
-  const check = (result: CallToolResult): CallToolResult => checkedOutput(host, tool, name, result);
-  // Not an async arrow: its suspended call would be kept per waiting task beside runTask's own.
-  return (context) => safeguards.runTask(name, context, work, check);
+  // Not an async arrow (its suspended call would be kept per waiting task beside runTask's own
+  // `then`), and the work and check closures made per run, sharing this one context.
+  return (context) =>
+    safeguards.runTask(
+      name,
+      context,
+      (task) => tool.run(args, withRequest(task, fields)),
+      (result) => checkedOutput(host, tool, name, result),
+    );
 }
 
 /** The tool's arguments, parsed by its schema; -32602 "Invalid arguments for tool X" otherwise. */
