@@ -23,7 +23,7 @@ import { assertCanElicit, assertCanSample, canRunAsTask } from './clientCapabili
 import type { ClientChannel, ClientRequestOptions, ClientTaskFollow } from './ClientTasks.js';
 import type { ClientTaskOptions } from './TaskContext.js';
 import { MissingClientCapabilityError } from './TaskContext.js';
-import type { LiveTask } from './LiveTask.js';
+import type { LiveTask, PendingInput } from './LiveTask.js';
 import type { TaskContext } from './TaskContext.js';
 import { limitExceeded } from '../errors.js';
 import type { McpError } from '../wire.js';
@@ -340,7 +340,7 @@ async function askAsTask(
   const signal = live.signal;
   signal.throwIfAborted();
   const holdId = deps.nextRequestId(taskId);
-  const held = new Promise<unknown>((resolve, reject) => live.inputs.set(holdId, { resolve, reject, parse: (r) => r }));
+  const held = new Promise<unknown>((resolve, reject) => live.inputs.set(holdId, new PendingAnswer(resolve, reject, undefined)));
   // Rejected with the other pending inputs when the task ends first: nobody waits on it.
   held.catch(() => {});
   deps.send(taskId, { type: 'input.request', requestId: holdId });
@@ -354,6 +354,19 @@ async function askAsTask(
     });
   } finally {
     if (live.inputs.has(holdId)) deps.send(taskId, { type: 'input.response', requestId: holdId, result: undefined });
+  }
+}
+
+/** A work's ask waiting for its answer: the answer is checked against `schema` (none: taken as is). */
+class PendingAnswer implements PendingInput {
+  constructor(
+    readonly resolve: (result: unknown) => void,
+    readonly reject: (error: unknown) => void,
+    private readonly schema: z.ZodType | undefined,
+  ) {}
+
+  parse(result: unknown): unknown {
+    return this.schema ? this.schema.parse(result) : result;
   }
 }
 
@@ -374,7 +387,7 @@ async function ask(
   const request: Record<string, unknown> = Object.assign({}, params as Record<string, unknown>);
   request['_meta'] = meta;
   const answer = new Promise<unknown>((resolve, reject) => {
-    live.inputs.set(requestId, { resolve, reject, parse: (r) => schema.parse(r) });
+    live.inputs.set(requestId, new PendingAnswer(resolve, reject, schema));
   });
   // A cancel may reject it while the enqueue below is pending: not an unhandled rejection.
   answer.catch(() => {});
