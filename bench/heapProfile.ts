@@ -1,13 +1,13 @@
 /**
  * What the server keeps per live task, by kind of heap object (issue 14):
  *
- *   npx tsc -p bench/tsconfig.heap.json && node --expose-gc --max-old-space-size=8192 \
- *     dist/.bench-heap/bench/heapProfile.js [working|input] [N=20000] [top=40]
+ *   npm run bench:heap -- [working|input] [N=20000] [rows=40] [holders=6]
  *
  * Creates 1,000 warm-up tasks, takes a heap snapshot, creates N more in the same state (work that
  * awaits its `task.signal`, or one unanswered elicitation) over InMemoryTransport, takes a second
- * snapshot, and prints the difference grouped by node type and constructor / function name, per
- * task. Compiled with tsc like `npm run bench` (tsx's transform keeps more per object).
+ * snapshot, and prints the objects that are new in the second, grouped by node type and
+ * constructor / function name (plain objects by their first property names), per task, each with
+ * what holds it (edge <- holder). Compiled with tsc like `npm run bench` (tsx's transform keeps more per object).
  */
 import { openSync, readSync, closeSync, fstatSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
