@@ -6,9 +6,9 @@ import { errorShape } from '../errors.js';
 import { limitExceeded } from '../errors.js';
 import { jsonBytes } from './limits.js';
 import type { TaskLimits } from './limits.js';
-import type { WorkContext } from './workContext.js';
+import type { RunContext } from './TaskSpec.js';
 
-type Work = (task: WorkContext) => Promise<CallToolResult> | CallToolResult;
+type Work = (task: RunContext) => Promise<CallToolResult> | CallToolResult;
 
 /**
  * What stands between a tool's work and its client: the work's throws go through `mapError`, a
@@ -29,7 +29,7 @@ export class WorkSafeguards {
    * runs here: a suspended async call per waiting task cost about 0.5 KB more than one `then`
    * (bench/heapProfile.ts, issue 14).
    */
-  runTask(tool: string, task: WorkContext, work: Work, check?: (result: CallToolResult) => CallToolResult): Promise<CallToolResult> {
+  runTask(tool: string, task: RunContext, work: Work, check?: (result: CallToolResult) => CallToolResult): Promise<CallToolResult> {
     const taskId = task.taskId;
     let returned: Promise<CallToolResult> | CallToolResult;
     try {
@@ -58,7 +58,7 @@ export class WorkSafeguards {
   }
 
   /** Runs an `optional` tool inline: nothing is stored, only its throws are mapped. */
-  async runInline(tool: string, task: WorkContext, work: Work): Promise<CallToolResult> {
+  async runInline(tool: string, task: RunContext, work: Work): Promise<CallToolResult> {
     try {
       return await work(task);
     } catch (error) {
@@ -86,7 +86,7 @@ export class WorkSafeguards {
   }
 
   /** The task's context with `elicit`/`createMessage` refused beyond `maxQueuedInputRequests` waiting at once. */
-  private capInputs(task: WorkContext): WorkContext {
+  private capInputs(task: RunContext): RunContext {
     const max = this.limits.maxQueuedInputRequests;
     return max === Infinity ? task : task.capInputs(max);
   }

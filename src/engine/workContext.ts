@@ -24,6 +24,7 @@ import type { ClientChannel, ClientRequestOptions, ClientTaskFollow } from './Cl
 import type { ClientTaskOptions } from './TaskContext.js';
 import { MissingClientCapabilityError } from './TaskContext.js';
 import type { LiveTask, PendingInput } from './LiveTask.js';
+import type { RunContext } from './TaskSpec.js';
 import type { TaskContext } from './TaskContext.js';
 import { limitExceeded } from '../errors.js';
 import type { McpError } from '../wire.js';
@@ -70,7 +71,7 @@ export interface WorkPort {
  * each wrapped object a prototype, with a hidden class of its own per task: bench/heapProfile.ts).
  * The call's fields (`requestId` …) are set on it by {@link WorkContext.addFields}.
  */
-export class WorkContext implements TaskContext {
+export class WorkContext implements RunContext {
   readonly taskId: string | undefined;
   declare readonly requestId?: RequestId;
   declare readonly sessionId?: string;

@@ -2,7 +2,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { TaskContext } from '../engine/TaskContext.js';
 import type { WorkSafeguards } from '../engine/WorkSafeguards.js';
 import { inlineContext } from '../engine/workContext.js';
-import type { WorkContext } from '../engine/workContext.js';
+import type { RunContext } from '../engine/TaskSpec.js';
 import { invalidToolResult, mcpError, outcomeOfThrow, toMcpError } from '../errors.js';
 import { CallToolResultSchema, CreateTaskResultSchema, ErrorCode, McpError } from '../wire.js';
 import type { ServerSession } from './dispatch.js';
@@ -64,7 +64,7 @@ export function requestFields(request: IncomingRequest): RequestFields {
  * The work's context with the call's fields, set on the context itself: a wrapper made with
  * `Object.create` turned every task's context into a prototype, a hidden class per task (issue 14).
  */
-export function withRequest(task: WorkContext, fields: RequestFields | undefined): WorkContext {
+export function withRequest(task: RunContext, fields: RequestFields | undefined): RunContext {
   return fields === undefined ? task : task.addFields(fields);
 }
 
@@ -93,7 +93,7 @@ export function taskRun(
   tool: TaskToolEntry,
   args: unknown,
   fields: RequestFields | undefined,
-): (context: WorkContext) => Promise<CallToolResult> {
+): (context: RunContext) => Promise<CallToolResult> {
   const name = tool.name;
   // Not an async arrow (its suspended call would be kept per waiting task beside runTask's own
   // `then`), and the work and check closures made per run, sharing this one context.
