@@ -26,10 +26,11 @@ import { TaskStorage } from './taskStorage.js';
 import { TaskActions } from './TaskActions.js';
 import { newTaskId } from './taskIds.js';
 import type { TaskSpec } from './TaskSpec.js';
-import { taskPort, workContext } from './workContext.js';
+import { taskPort } from './TaskPort.js';
+import type { TaskPortDeps } from './TaskPort.js';
+import { workContext } from './workContext.js';
 import { FrontLink } from './FrontLink.js';
 import { WAITING_FOR_WORKER, WorkerLink } from './WorkerLink.js';
-import type { TaskPortDeps } from './workContext.js';
 
 export type { TaskSession, TaskSpec } from './TaskSpec.js';
 export type { TaskEngineOptions } from './TaskEngineOptions.js';
