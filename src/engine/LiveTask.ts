@@ -14,11 +14,10 @@ export const SETTLED: Promise<void> = Promise.resolve();
  * The engine's bookkeeping of one running task, kept small: 100,000 of them may be alive at once.
  * `ended` is made only when something waits for it (a cancel, `close`); most tasks never need it.
  * The work's `signal` is made only when the work reads it (many works never do); aborted before
- * that, it is made already aborted.
+ * that, it is made already aborted. The map of pending asks is made on the first ask.
  */
 export class LiveTask {
   writes: Promise<void> = SETTLED;
-  readonly inputs = new Map<string, PendingInput>();
   /** Open `tasks/result` calls for this task. */
   attached = 0;
   /** Whether the drop of a queued notification was logged already (once per task). */
@@ -31,12 +30,28 @@ export class LiveTask {
   private controller: AbortController | undefined;
   private endedPromise: Promise<void> | undefined;
   private resolveEnded: (() => void) | undefined;
+  private pendingInputs: Map<string, PendingInput> | undefined;
 
   constructor(
     readonly spec: TaskSpec,
     /** Gives the task's slot under the live-task limits back. */
     private readonly release?: () => void,
   ) {}
+
+  /** The work's asks waiting for an answer, by request id; made on first use (most tasks never ask). */
+  get inputs(): Map<string, PendingInput> {
+    return (this.pendingInputs ??= new Map());
+  }
+
+  /** The ask waiting for `requestId`, if any (without making the map). */
+  pendingInput(requestId: string): PendingInput | undefined {
+    return this.pendingInputs?.get(requestId);
+  }
+
+  /** Whether any ask waits, without making the map. */
+  get hasInputs(): boolean {
+    return this.pendingInputs !== undefined && this.pendingInputs.size > 0;
+  }
 
   /** Aborts on `tasks/cancel`, ttl expiry, shutdown and a crash of the task actor. */
   get signal(): AbortSignal {

@@ -50,7 +50,7 @@ export class TaskActions {
     live.abortWork();
     const { statusMessage, outcome } = describeSettle(taskId, params);
     // Built only when an input is pending: an Error captures a stack, a cost on every settle otherwise.
-    if (live.inputs.size > 0) {
+    if (live.hasInputs) {
       const pendingError =
         params.status === 'cancelled'
           ? mcpError(ErrorCode.InternalError, `Task ${taskId} was cancelled`)
@@ -71,7 +71,7 @@ export class TaskActions {
   /** The task actor took an answer (or error) to one of its requests: settle the work's pending ask. */
   inputSettled(taskId: string, params: { requestId: string; result?: unknown; error?: unknown }): void {
     const live = this.core.live.get(taskId);
-    const pending = live?.inputs.get(params.requestId);
+    const pending = live?.pendingInput(params.requestId);
     if (!live || !pending) return;
     live.inputs.delete(params.requestId);
     this.write(taskId, async () => void (await this.core.queue.resolve(taskId, params.requestId)));
@@ -136,6 +136,7 @@ export class TaskActions {
   }
 
   private rejectInputs(taskId: string, live: LiveTask, error: Error): void {
+    if (!live.hasInputs) return;
     const abandoned = [...live.inputs.keys()];
     for (const pending of live.inputs.values()) pending.reject(error);
     live.inputs.clear();

@@ -34,7 +34,18 @@ export interface TaskSpec {
   session: TaskSession;
   progressToken?: ProgressToken;
   /** The work; its result completes the task, its throw fails it. */
-  run: (task: TaskContext) => Promise<CallToolResult> | CallToolResult;
+  run: (task: RunContext) => Promise<CallToolResult> | CallToolResult;
   /** Set for tools registered as restartable: what another instance needs to run the task again. */
   restart?: TaskRecord['restart'];
+}
+
+/**
+ * The context a run of a work gets from the engine (workContext.ts's WorkContext): the work's
+ * `task`, plus what the safeguards and the call set on it in place, without wrappers.
+ */
+export interface RunContext extends TaskContext {
+  /** Refuses `elicit`/`createMessage` beyond `max` waiting at once. */
+  capInputs(max: number): RunContext;
+  /** Sets the `tools/call`'s fields on the context. */
+  addFields(fields: Pick<TaskContext, 'requestId' | 'sessionId' | 'authInfo' | '_meta'>): RunContext;
 }

@@ -14,29 +14,38 @@ type Check = (content: unknown) => { valid: boolean; errorMessage?: string | und
 /** Distinct `requestedSchema` texts kept compiled; past it the validator starts afresh. */
 const MAX_COMPILED = 256;
 let validator: AjvJsonSchemaValidator | undefined;
-const compiled = new Map<string, Check>();
+const compiled = new Map<string, z.ZodType>();
 
 /**
- * The compiled check of one `requestedSchema`, by its JSON text: Ajv keeps every schema object it
+ * The answer schema of one `requestedSchema`, by its JSON text: Ajv keeps every schema object it
  * compiled (0.5 ms each, measured) for its lifetime, so a fresh object per ask would grow without
  * bound. Here a schema is compiled once per distinct text, and after MAX_COMPILED texts the
- * validator and its cache are dropped together.
+ * validator and its cache are dropped together. The refined zod schema is kept with it: a zod
+ * schema made per ask was about 2 KB held by every task waiting for an answer (issue 14).
  */
-function checkOf(requestedSchema: object): Check {
+function answerSchemaOf(requestedSchema: object): z.ZodType {
   const key = JSON.stringify(requestedSchema);
-  let check = compiled.get(key);
-  if (check) return check;
+  let schema = compiled.get(key);
+  if (schema) return schema;
   if (!validator || compiled.size >= MAX_COMPILED) {
     validator = new AjvJsonSchemaValidator();
     compiled.clear();
   }
+  let check: Check;
   try {
     check = validator.getValidator(JSON.parse(key) as Parameters<AjvJsonSchemaValidator['getValidator']>[0]);
   } catch (error) {
     throw mcpError(ErrorCode.InvalidParams, `requestedSchema is not a valid JSON Schema: ${describeParseError(error)}`);
   }
-  compiled.set(key, check);
-  return check;
+  schema = ElicitResultSchema.superRefine((answer, ctx) => {
+    if (answer.action !== 'accept') return;
+    const result = check(answer.content ?? {});
+    if (!result.valid) {
+      ctx.addIssue({ code: 'custom', path: ['content'], message: `does not match the requestedSchema: ${result.errorMessage}` });
+    }
+  });
+  compiled.set(key, schema);
+  return schema;
 }
 
 /**
@@ -63,14 +72,7 @@ export function answerSchemaFor(request: { method: string; params?: unknown }): 
 function elicitAnswerSchema(params: unknown): z.ZodType {
   const requestedSchema = (params as { requestedSchema?: unknown } | undefined)?.requestedSchema;
   if (typeof requestedSchema !== 'object' || requestedSchema === null) return ElicitResultSchema;
-  const check = checkOf(requestedSchema);
-  return ElicitResultSchema.superRefine((answer, ctx) => {
-    if (answer.action !== 'accept') return;
-    const result = check(answer.content ?? {});
-    if (!result.valid) {
-      ctx.addIssue({ code: 'custom', path: ['content'], message: `does not match the requestedSchema: ${result.errorMessage}` });
-    }
-  });
+  return answerSchemaOf(requestedSchema);
 }
 
 /** The error the work gets for an answer its schema refused (-32602), on the task path and inline alike. */

@@ -1,24 +1,28 @@
 import type { z } from 'zod';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type {
   ClientCapabilities,
+  CreateMessageRequestParams,
   CreateMessageResult,
   CreateMessageResultWithTools,
+  ElicitRequestFormParams,
+  ElicitRequestURLParams,
   ElicitResult,
-  JSONRPCNotification,
+  LoggingLevel,
   ProgressToken,
+  RequestId,
   ServerNotification,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { TaskMachineEvent } from '../../machines/task.js';
-import type { QueuedMessage, TaskMessageQueue } from '../backends/TaskMessageQueue.js';
-import { RELATED_TASK_META_KEY } from '../wire.js';
 import { answerSchemaFor, invalidAnswer, isParseError } from './answers.js';
 import { CreateTaskResultSchema } from '../wire.js';
 import { assertCanElicit, assertCanSample, canRunAsTask } from './clientCapabilities.js';
 import type { ClientChannel, ClientRequestOptions, ClientTaskFollow } from './ClientTasks.js';
 import type { ClientTaskOptions } from './TaskContext.js';
 import { MissingClientCapabilityError } from './TaskContext.js';
-import type { LiveTask } from './LiveTask.js';
+import type { RunContext } from './TaskSpec.js';
 import type { TaskContext } from './TaskContext.js';
+import { limitExceeded } from '../errors.js';
+import type { McpError } from '../wire.js';
 
 /**
  * What an inline tool run needs of its request's response stream: the SDK line's adapter provides
@@ -55,51 +59,131 @@ export interface WorkPort {
  * The one work context: the `task` a tool's work gets, whether it runs as a task or inline. The
  * capability checks, the answer schemas and the notification shapes live here once; the port says
  * where messages go.
+ *
+ * A class, not an object of closures: 100,000 tasks may be alive at once, and the methods on the
+ * prototype cost nothing per task (an object literal of ten closures and their contexts cost about
+ * 1.4 KB per task; wrapping it with `Object.create` for the input cap and the call's fields made
+ * each wrapped object a prototype, with a hidden class of its own per task: bench/heapProfile.ts).
+ * The call's fields (`requestId` …) are set on it by {@link WorkContext.addFields}. A task's port
+ * is TaskPort.ts.
  */
-export function workContext(port: WorkPort): TaskContext {
-  const progressToken = port.progressToken;
-  const context: TaskContext = {
-    taskId: port.taskId,
-    // Read through, so a port that makes its signal on first use (a task's) still does.
-    get signal() {
-      return port.signal;
-    },
-    status: (message) => port.status(message),
-    elicit: (params) => {
-      assertCanElicit(port.capabilities(), params);
-      const method = 'elicitation/create';
-      return port.ask(method, params, answerSchemaFor({ method, params })!) as Promise<ElicitResult>;
-    },
-    createMessage: (params) => {
-      assertCanSample(port.capabilities(), params);
-      const method = 'sampling/createMessage';
-      return port.ask(method, params, answerSchemaFor({ method, params })!) as Promise<CreateMessageResult | CreateMessageResultWithTools>;
-    },
-    elicitAsTask: (params, options) => {
-      assertCanElicit(port.capabilities(), params);
-      const method = 'elicitation/create';
-      if (!asTask(port, method, options)) return context.elicit(params);
-      return port.askAsTask!(method, params, answerSchemaFor({ method, params })!, options?.ttl) as Promise<ElicitResult>;
-    },
-    createMessageAsTask: (params, options) => {
-      assertCanSample(port.capabilities(), params);
-      const method = 'sampling/createMessage';
-      if (!asTask(port, method, options)) return context.createMessage(params);
-      return port.askAsTask!(method, params, answerSchemaFor({ method, params })!, options?.ttl) as Promise<
-        CreateMessageResult | CreateMessageResultWithTools
-      >;
-    },
-    log: (level, data, logger) =>
-      port.tell({ method: 'notifications/message', params: logger === undefined ? { level, data } : { level, data, logger } }),
-    progress: async (progress, total, message) => {
-      if (progressToken === undefined) return;
-      const params: Record<string, unknown> = { progressToken, progress };
-      if (total !== undefined) params['total'] = total;
-      if (message !== undefined) params['message'] = message;
-      await port.tell({ method: 'notifications/progress', params });
-    },
-  };
-  return context;
+export class WorkContext implements RunContext {
+  readonly taskId: string | undefined;
+  declare readonly requestId?: RequestId;
+  declare readonly sessionId?: string;
+  declare readonly authInfo?: AuthInfo;
+  declare readonly _meta?: Record<string, unknown>;
+  /** `maxQueuedInputRequests` for this run (Infinity: no cap), and how many asks wait now. */
+  private inputCap = Infinity;
+  private waitingInputs = 0;
+
+  constructor(private readonly port: WorkPort) {
+    this.taskId = port.taskId;
+  }
+
+  /** Read through, so a port that makes its signal on first use (a task's) still does. */
+  get signal(): AbortSignal {
+    return this.port.signal;
+  }
+
+  status(message: string): Promise<void> {
+    return this.port.status(message);
+  }
+
+  elicit(params: ElicitRequestFormParams | ElicitRequestURLParams): Promise<ElicitResult> {
+    const refused = this.overInputCap();
+    if (refused) return Promise.reject(refused);
+    return this.counted(this.plainElicit(params));
+  }
+
+  createMessage(params: CreateMessageRequestParams): Promise<CreateMessageResult | CreateMessageResultWithTools> {
+    const refused = this.overInputCap();
+    if (refused) return Promise.reject(refused);
+    return this.counted(this.plainCreateMessage(params));
+  }
+
+  elicitAsTask(params: ElicitRequestFormParams | ElicitRequestURLParams, options?: ClientTaskOptions): Promise<ElicitResult> {
+    assertCanElicit(this.port.capabilities(), params);
+    const method = 'elicitation/create';
+    if (!asTask(this.port, method, options)) return this.plainElicit(params);
+    return this.port.askAsTask!(method, params, answerSchemaFor({ method, params })!, options?.ttl) as Promise<ElicitResult>;
+  }
+
+  createMessageAsTask(
+    params: CreateMessageRequestParams,
+    options?: ClientTaskOptions,
+  ): Promise<CreateMessageResult | CreateMessageResultWithTools> {
+    assertCanSample(this.port.capabilities(), params);
+    const method = 'sampling/createMessage';
+    if (!asTask(this.port, method, options)) return this.plainCreateMessage(params);
+    return this.port.askAsTask!(method, params, answerSchemaFor({ method, params })!, options?.ttl) as Promise<
+      CreateMessageResult | CreateMessageResultWithTools
+    >;
+  }
+
+  log(level: LoggingLevel, data: unknown, logger?: string): Promise<void> {
+    return this.port.tell({ method: 'notifications/message', params: logger === undefined ? { level, data } : { level, data, logger } });
+  }
+
+  async progress(progress: number, total?: number, message?: string): Promise<void> {
+    const progressToken = this.port.progressToken;
+    if (progressToken === undefined) return;
+    const params: Record<string, unknown> = { progressToken, progress };
+    if (total !== undefined) params['total'] = total;
+    if (message !== undefined) params['message'] = message;
+    await this.port.tell({ method: 'notifications/progress', params });
+  }
+
+  /**
+   * Refuses `elicit`/`createMessage` beyond `max` waiting at once (WorkSafeguards, for a task's
+   * work; the `*AsTask` forms and their plain fallback are not counted, as before).
+   */
+  capInputs(max: number): this {
+    this.inputCap = max;
+    return this;
+  }
+
+  /** Sets the `tools/call`'s fields (`requestId`, `sessionId`, `authInfo`, `_meta`) on this context. */
+  addFields(fields: Pick<TaskContext, 'requestId' | 'sessionId' | 'authInfo' | '_meta'>): this {
+    return Object.assign(this, fields);
+  }
+
+  private plainElicit(params: ElicitRequestFormParams | ElicitRequestURLParams): Promise<ElicitResult> {
+    assertCanElicit(this.port.capabilities(), params);
+    const method = 'elicitation/create';
+    return this.port.ask(method, params, answerSchemaFor({ method, params })!) as Promise<ElicitResult>;
+  }
+
+  private plainCreateMessage(params: CreateMessageRequestParams): Promise<CreateMessageResult | CreateMessageResultWithTools> {
+    assertCanSample(this.port.capabilities(), params);
+    const method = 'sampling/createMessage';
+    return this.port.ask(method, params, answerSchemaFor({ method, params })!) as Promise<
+      CreateMessageResult | CreateMessageResultWithTools
+    >;
+  }
+
+  /** The limit error when `maxQueuedInputRequests` asks wait already. */
+  private overInputCap(): McpError | undefined {
+    const max = this.inputCap;
+    if (this.waitingInputs < max) return undefined;
+    return limitExceeded(`Too many input requests waiting in this task (maxQueuedInputRequests ${max})`, {
+      limit: 'maxQueuedInputRequests',
+      max,
+      ...(this.taskId === undefined ? {} : { taskId: this.taskId }),
+    });
+  }
+
+  /** Counts an ask that was sent (a synchronous throw before it, e.g. a missing capability, used no slot). */
+  private counted<T>(asked: Promise<T>): Promise<T> {
+    if (this.inputCap === Infinity) return asked;
+    this.waitingInputs++;
+    return asked.finally(() => void this.waitingInputs--);
+  }
+}
+
+/** The context of one run of a work (see {@link WorkContext}). */
+export function workContext(port: WorkPort): WorkContext {
+  return new WorkContext(port);
 }
 
 /**
@@ -117,7 +201,7 @@ function asTask(port: WorkPort, method: 'elicitation/create' | 'sampling/createM
 }
 
 /** Adds the task augmentation to a request's params (`task: { ttl }`). */
-function withTask(params: object, ttl: number | undefined): Record<string, unknown> {
+export function withTask(params: object, ttl: number | undefined): Record<string, unknown> {
   return { ...(params as Record<string, unknown>), task: ttl === undefined ? {} : { ttl } };
 }
 
@@ -128,9 +212,9 @@ export function inlineContext(
   capabilities: () => ClientCapabilities | undefined,
   progressToken: ProgressToken | undefined,
   clientTasks?: InlineClientTasks,
-): TaskContext {
+): WorkContext {
   let step = 0;
-  const context: TaskContext = workContext({
+  const context: WorkContext = workContext({
     taskId: undefined,
     signal,
     ...(progressToken === undefined ? {} : { progressToken }),
@@ -165,159 +249,4 @@ export function inlineContext(
 export interface InlineClientTasks {
   follow(follow: ClientTaskFollow): Promise<unknown>;
   status: Pick<ClientChannel, 'onTaskStatus'>;
-}
-
-/** What a task's port needs of the engine. */
-export interface TaskPortDeps {
-  readonly queue: TaskMessageQueue;
-  readonly logger: Pick<Console, 'warn'>;
-  /** Notifications queued per task for `tasks/result`; beyond, the queue drops the oldest. */
-  readonly maxQueuedNotifications: number | undefined;
-  /** A request id unique over the engine's life, naming its task (requestIds.ts). */
-  nextRequestId(taskId: string): string;
-  send(taskId: string, event: TaskMachineEvent): void;
-  /** Follows a client task with an actor spawned under the task's own actor. */
-  follow(taskId: string, follow: ClientTaskFollow): Promise<unknown>;
-}
-
-/**
- * The port of a task's work: a request is queued for `tasks/result` and the work parks until the
- * task actor is given the answer; a notification goes out at once when nothing carries the task's
- * messages, else it is queued.
- */
-export function taskPort(deps: TaskPortDeps, taskId: string, live: LiveTask): WorkPort {
-  return {
-    taskId,
-    get signal() {
-      return live.signal;
-    },
-    ...(live.spec.progressToken === undefined ? {} : { progressToken: live.spec.progressToken }),
-    capabilities: () => live.spec.session.clientCapabilities(),
-    status: (message) => {
-      deps.send(taskId, { type: 'work.status', message });
-      return live.writes;
-    },
-    ask: (method, params, schema) => ask(deps, taskId, live, method, params, schema),
-    tell: (notification) => tell(deps, taskId, live, notification),
-    ...(live.spec.session.client
-      ? { askAsTask: (method, params, schema, ttl) => askAsTask(deps, taskId, live, method, params, schema, ttl) }
-      : {}),
-  };
-}
-
-/**
- * A client task asked by a server task: the request goes out like any input request (queued for
- * `tasks/result`, or pushed on the session's stream) and its answer is the CreateTaskResult; a
- * hold keeps the server task `input_required` from before the request until the client's task
- * ends, so the CreateTaskResult does not flip it back to `working` in between.
- */
-async function askAsTask(
-  deps: TaskPortDeps,
-  taskId: string,
-  live: LiveTask,
-  method: string,
-  params: object,
-  schema: z.ZodType,
-  ttl: number | undefined,
-): Promise<unknown> {
-  // The work's signal, created now if the work never read it: the client task is cancelled with it.
-  const signal = live.signal;
-  signal.throwIfAborted();
-  const holdId = deps.nextRequestId(taskId);
-  const held = new Promise<unknown>((resolve, reject) => live.inputs.set(holdId, { resolve, reject, parse: (r) => r }));
-  // Rejected with the other pending inputs when the task ends first: nobody waits on it.
-  held.catch(() => {});
-  deps.send(taskId, { type: 'input.request', requestId: holdId });
-  try {
-    return await deps.follow(taskId, {
-      create: () => ask(deps, taskId, live, method, withTask(params, ttl), CreateTaskResultSchema),
-      channel: live.spec.session.client!,
-      capabilities: live.spec.session.clientCapabilities(),
-      resultSchema: schema,
-      signal,
-    });
-  } finally {
-    if (live.inputs.has(holdId)) deps.send(taskId, { type: 'input.response', requestId: holdId, result: undefined });
-  }
-}
-
-async function ask(
-  deps: TaskPortDeps,
-  taskId: string,
-  live: LiveTask,
-  method: string,
-  params: object,
-  schema: z.ZodType,
-): Promise<unknown> {
-  if (live.workAborted) live.signal.throwIfAborted();
-  const requestId = deps.nextRequestId(taskId);
-  // Object.assign, not spreads: spreading the caller's params gave every queued request a hidden
-  // class of its own (about 190 bytes more per task waiting for input; `npm run bench`, bench/workloads/memory.ts state `input`).
-  const meta: Record<string, unknown> = Object.assign({}, '_meta' in params ? (params._meta as Record<string, unknown>) : undefined);
-  meta[RELATED_TASK_META_KEY] = { taskId };
-  const request: Record<string, unknown> = Object.assign({}, params as Record<string, unknown>);
-  request['_meta'] = meta;
-  const answer = new Promise<unknown>((resolve, reject) => {
-    live.inputs.set(requestId, { resolve, reject, parse: (r) => schema.parse(r) });
-  });
-  // A cancel may reject it while the enqueue below is pending: not an unhandled rejection.
-  answer.catch(() => {});
-  try {
-    await deps.queue.enqueue(taskId, { kind: 'request', requestId, message: { jsonrpc: '2.0', id: requestId, method, params: request } });
-  } catch (error) {
-    // Never asked: nothing may wait for, or later reject, an answer to it.
-    live.inputs.delete(requestId);
-    throw error;
-  }
-  deps.send(taskId, { type: 'input.request', requestId });
-  // Nothing carries it here (no tasks/result of this task open): push it on the session's stream,
-  // where a requester that only polls tasks/get (the official ext-tasks one) still receives it.
-  if (live.attached === 0 && live.spec.session.request) {
-    await pushQueued(deps, taskId, live).catch((error: unknown) =>
-      deps.logger.warn(`mcp-task-actors: could not send the input request of task ${taskId} on the session's stream`, error),
-    );
-  }
-  return answer;
-}
-
-/**
- * Takes the task's queue and sends it on the session's standalone stream, oldest first. Taking is
- * atomic (`dequeueAll`, shared by every instance on Redis), so a message goes out either here or
- * through one `tasks/result`, never both. A request sent here leaves the queue but stays
- * outstanding until answered (delivered, unanswered); whatever could not be sent, and everything
- * after it (order kept), goes back to the front for the next `tasks/result`.
- */
-async function pushQueued(deps: TaskPortDeps, taskId: string, live: LiveTask): Promise<void> {
-  const session = live.spec.session;
-  const batch = await deps.queue.dequeueAll(taskId);
-  const rest: QueuedMessage[] = [];
-  for (const message of batch) {
-    if (message.kind === 'request' && !(await deps.queue.isOutstanding(taskId, message.requestId))) continue;
-    // A tasks/result that opened meanwhile carries the rest, on the stream its caller reads.
-    if (rest.length === 0 && live.attached === 0) {
-      const sent =
-        message.kind === 'request' ? await session.request!(taskId, message) : await session.notify(message.message as ServerNotification);
-      if (sent) continue;
-    }
-    rest.push(message);
-  }
-  if (rest.length > 0) await deps.queue.requeue(taskId, rest);
-}
-
-async function tell(deps: TaskPortDeps, taskId: string, live: LiveTask, notification: { method: string; params: object }): Promise<void> {
-  const params = { ...notification.params, _meta: { [RELATED_TASK_META_KEY]: { taskId } } };
-  const message: JSONRPCNotification = { jsonrpc: '2.0', method: notification.method, params };
-  if (live.attached === 0 && (await live.spec.session.notify(message as ServerNotification))) return;
-  const max = deps.maxQueuedNotifications;
-  const dropped = await deps.queue.enqueue(
-    taskId,
-    { kind: 'notification', message },
-    max === undefined ? undefined : { maxNotifications: max },
-  );
-  if (dropped && !live.droppedWarned) {
-    live.droppedWarned = true;
-    deps.logger.warn(
-      `mcp-task-actors: task ${taskId} has more than ${max} notifications queued for tasks/result (maxQueuedNotifications); dropping the oldest`,
-    );
-  }
 }

@@ -2,6 +2,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { TaskContext } from '../engine/TaskContext.js';
 import type { WorkSafeguards } from '../engine/WorkSafeguards.js';
 import { inlineContext } from '../engine/workContext.js';
+import type { RunContext } from '../engine/TaskSpec.js';
 import { invalidToolResult, mcpError, outcomeOfThrow, toMcpError } from '../errors.js';
 import { CallToolResultSchema, CreateTaskResultSchema, ErrorCode, McpError } from '../wire.js';
 import type { ServerSession } from './dispatch.js';
@@ -59,9 +60,12 @@ export function requestFields(request: IncomingRequest): RequestFields {
   };
 }
 
-/** The work's context with the call's fields (everything else read through the prototype, as WorkSafeguards wraps it). */
-export function withRequest(task: TaskContext, fields: RequestFields | undefined): TaskContext {
-  return fields === undefined ? task : (Object.assign(Object.create(task) as TaskContext, fields) as TaskContext);
+/**
+ * The work's context with the call's fields, set on the context itself: a wrapper made with
+ * `Object.create` turned every task's context into a prototype, a hidden class per task (issue 14).
+ */
+export function withRequest(task: RunContext, fields: RequestFields | undefined): RunContext {
+  return fields === undefined ? task : task.addFields(fields);
 }
 
 /**
@@ -89,10 +93,17 @@ export function taskRun(
   tool: TaskToolEntry,
   args: unknown,
   fields: RequestFields | undefined,
-): (context: TaskContext) => Promise<CallToolResult> {
+): (context: RunContext) => Promise<CallToolResult> {
   const name = tool.name;
-  return async (context) =>
-    checkedOutput(host, tool, name, await safeguards.runTask(name, context, (task) => tool.run(args, withRequest(task, fields))));
+  // Not an async arrow (its suspended call would be kept per waiting task beside runTask's own
+  // `then`), and the work and check closures made per run, sharing this one context.
+  return (context) =>
+    safeguards.runTask(
+      name,
+      context,
+      (task) => tool.run(args, withRequest(task, fields)),
+      (result) => checkedOutput(host, tool, name, result),
+    );
 }
 
 /** The tool's arguments, parsed by its schema; -32602 "Invalid arguments for tool X" otherwise. */

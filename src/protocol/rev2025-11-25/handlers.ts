@@ -107,16 +107,18 @@ function restartSpec(
   return capabilities === undefined ? { tool, args } : { tool, args, capabilities };
 }
 
-/** Each router's TaskSession, made at its first task: every task of a session shares it (five closures per task less, issue 14). */
-const sessions = new WeakMap<SessionRouter, TaskSession>();
+/** One TaskSession per connection, shared by its tasks (one per task cost about 0.5 KB per live task, issue 14). */
+const sessions = new WeakMap<SessionRouter, { stateless: ClientCapabilities | undefined; session: TaskSession }>();
 
-/** How a 2025-11-25 task reaches its client outside `tasks/result`: the server's session, status pushed as `notifications/tasks/status`. */
 function rev2025Session(router: SessionRouter, stateless: ClientCapabilities | undefined): TaskSession {
-  let session = sessions.get(router);
-  if (!session) sessions.set(router, (session = newRev2025Session(router, stateless)));
+  const known = sessions.get(router);
+  if (known && known.stateless === stateless) return known.session;
+  const session = newRev2025Session(router, stateless);
+  sessions.set(router, { stateless, session });
   return session;
 }
 
+/** How a 2025-11-25 task reaches its client outside `tasks/result`: the server's session, status pushed as `notifications/tasks/status`. */
 function newRev2025Session(router: SessionRouter, stateless: ClientCapabilities | undefined): TaskSession {
   const client = router.clientChannel();
   return {

@@ -1,0 +1,206 @@
+import type { z } from 'zod';
+import type { ClientCapabilities, JSONRPCNotification, ProgressToken, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
+import type { TaskMachineEvent } from '../../machines/task.js';
+import type { QueuedMessage, TaskMessageQueue } from '../backends/TaskMessageQueue.js';
+import { CreateTaskResultSchema, RELATED_TASK_META_KEY } from '../wire.js';
+import type { ClientTaskFollow } from './ClientTasks.js';
+import type { LiveTask, PendingInput } from './LiveTask.js';
+import { withTask } from './workContext.js';
+import type { WorkPort } from './workContext.js';
+
+/** What a task's port needs of the engine. */
+export interface TaskPortDeps {
+  readonly queue: TaskMessageQueue;
+  readonly logger: Pick<Console, 'warn'>;
+  /** Notifications queued per task for `tasks/result`; beyond, the queue drops the oldest. */
+  readonly maxQueuedNotifications: number | undefined;
+  /** A request id unique over the engine's life, naming its task (requestIds.ts). */
+  nextRequestId(taskId: string): string;
+  send(taskId: string, event: TaskMachineEvent): void;
+  /** Follows a client task with an actor spawned under the task's own actor. */
+  follow(taskId: string, follow: ClientTaskFollow): Promise<unknown>;
+}
+
+/**
+ * The port of a task's work: a request is queued for `tasks/result` and the work parks until the
+ * task actor is given the answer; a notification goes out at once when nothing carries the task's
+ * messages, else it is queued. A class for the same reason as {@link WorkContext}: its methods
+ * are shared, a task holds only its three fields.
+ */
+export class TaskPort implements WorkPort {
+  declare readonly askAsTask?: WorkPort['askAsTask'];
+
+  constructor(
+    readonly deps: TaskPortDeps,
+    readonly taskId: string,
+    readonly live: LiveTask,
+  ) {
+    // Only where the session can follow client tasks (the plain request is the fallback otherwise).
+    if (live.spec.session.client) (this as { askAsTask?: WorkPort['askAsTask'] }).askAsTask = askAsTaskOfPort;
+  }
+
+  get signal(): AbortSignal {
+    return this.live.signal;
+  }
+
+  get progressToken(): ProgressToken | undefined {
+    return this.live.spec.progressToken;
+  }
+
+  capabilities(): ClientCapabilities | undefined {
+    return this.live.spec.session.clientCapabilities();
+  }
+
+  status(message: string): Promise<void> {
+    this.deps.send(this.taskId, { type: 'work.status', message });
+    return this.live.writes;
+  }
+
+  ask(method: string, params: object, schema: z.ZodType): Promise<unknown> {
+    return ask(this.deps, this.taskId, this.live, method, params, schema);
+  }
+
+  tell(notification: { method: string; params: Record<string, unknown> }): Promise<void> {
+    return tell(this.deps, this.taskId, this.live, notification);
+  }
+}
+
+/** `askAsTask` of a {@link TaskPort} (one function for every port that has it). */
+function askAsTaskOfPort(this: TaskPort, method: string, params: object, schema: z.ZodType, ttl: number | undefined): Promise<unknown> {
+  return askAsTask(this.deps, this.taskId, this.live, method, params, schema, ttl);
+}
+
+/** The port of a task's work (see {@link TaskPort}). */
+export function taskPort(deps: TaskPortDeps, taskId: string, live: LiveTask): WorkPort {
+  return new TaskPort(deps, taskId, live);
+}
+
+/**
+ * A client task asked by a server task: the request goes out like any input request (queued for
+ * `tasks/result`, or pushed on the session's stream) and its answer is the CreateTaskResult; a
+ * hold keeps the server task `input_required` from before the request until the client's task
+ * ends, so the CreateTaskResult does not flip it back to `working` in between.
+ */
+async function askAsTask(
+  deps: TaskPortDeps,
+  taskId: string,
+  live: LiveTask,
+  method: string,
+  params: object,
+  schema: z.ZodType,
+  ttl: number | undefined,
+): Promise<unknown> {
+  // The work's signal, created now if the work never read it: the client task is cancelled with it.
+  const signal = live.signal;
+  signal.throwIfAborted();
+  const holdId = deps.nextRequestId(taskId);
+  const held = new Promise<unknown>((resolve, reject) => live.inputs.set(holdId, new PendingAnswer(resolve, reject, undefined)));
+  // Rejected with the other pending inputs when the task ends first: nobody waits on it.
+  held.catch(() => {});
+  deps.send(taskId, { type: 'input.request', requestId: holdId });
+  try {
+    return await deps.follow(taskId, {
+      create: () => ask(deps, taskId, live, method, withTask(params, ttl), CreateTaskResultSchema),
+      channel: live.spec.session.client!,
+      capabilities: live.spec.session.clientCapabilities(),
+      resultSchema: schema,
+      signal,
+    });
+  } finally {
+    if (live.inputs.has(holdId)) deps.send(taskId, { type: 'input.response', requestId: holdId, result: undefined });
+  }
+}
+
+/** A work's ask waiting for its answer: the answer is checked against `schema` (none: taken as is). */
+class PendingAnswer implements PendingInput {
+  constructor(
+    readonly resolve: (result: unknown) => void,
+    readonly reject: (error: unknown) => void,
+    private readonly schema: z.ZodType | undefined,
+  ) {}
+
+  parse(result: unknown): unknown {
+    return this.schema ? this.schema.parse(result) : result;
+  }
+}
+
+async function ask(
+  deps: TaskPortDeps,
+  taskId: string,
+  live: LiveTask,
+  method: string,
+  params: object,
+  schema: z.ZodType,
+): Promise<unknown> {
+  if (live.workAborted) live.signal.throwIfAborted();
+  const requestId = deps.nextRequestId(taskId);
+  // Object.assign, not spreads: spreading the caller's params gave every queued request a hidden
+  // class of its own (about 190 bytes more per task waiting for input; `npm run bench`, bench/workloads/memory.ts state `input`).
+  const meta: Record<string, unknown> = Object.assign({}, '_meta' in params ? (params._meta as Record<string, unknown>) : undefined);
+  meta[RELATED_TASK_META_KEY] = { taskId };
+  const request: Record<string, unknown> = Object.assign({}, params as Record<string, unknown>);
+  request['_meta'] = meta;
+  const answer = new Promise<unknown>((resolve, reject) => {
+    live.inputs.set(requestId, new PendingAnswer(resolve, reject, schema));
+  });
+  // A cancel may reject it while the enqueue below is pending: not an unhandled rejection.
+  answer.catch(() => {});
+  try {
+    await deps.queue.enqueue(taskId, { kind: 'request', requestId, message: { jsonrpc: '2.0', id: requestId, method, params: request } });
+  } catch (error) {
+    // Never asked: nothing may wait for, or later reject, an answer to it.
+    live.inputs.delete(requestId);
+    throw error;
+  }
+  deps.send(taskId, { type: 'input.request', requestId });
+  // Nothing carries it here (no tasks/result of this task open): push it on the session's stream,
+  // where a requester that only polls tasks/get (the official ext-tasks one) still receives it.
+  if (live.attached === 0 && live.spec.session.request) {
+    await pushQueued(deps, taskId, live).catch((error: unknown) =>
+      deps.logger.warn(`mcp-task-actors: could not send the input request of task ${taskId} on the session's stream`, error),
+    );
+  }
+  return answer;
+}
+
+/**
+ * Takes the task's queue and sends it on the session's standalone stream, oldest first. Taking is
+ * atomic (`dequeueAll`, shared by every instance on Redis), so a message goes out either here or
+ * through one `tasks/result`, never both. A request sent here leaves the queue but stays
+ * outstanding until answered (delivered, unanswered); whatever could not be sent, and everything
+ * after it (order kept), goes back to the front for the next `tasks/result`.
+ */
+async function pushQueued(deps: TaskPortDeps, taskId: string, live: LiveTask): Promise<void> {
+  const session = live.spec.session;
+  const batch = await deps.queue.dequeueAll(taskId);
+  const rest: QueuedMessage[] = [];
+  for (const message of batch) {
+    if (message.kind === 'request' && !(await deps.queue.isOutstanding(taskId, message.requestId))) continue;
+    // A tasks/result that opened meanwhile carries the rest, on the stream its caller reads.
+    if (rest.length === 0 && live.attached === 0) {
+      const sent =
+        message.kind === 'request' ? await session.request!(taskId, message) : await session.notify(message.message as ServerNotification);
+      if (sent) continue;
+    }
+    rest.push(message);
+  }
+  if (rest.length > 0) await deps.queue.requeue(taskId, rest);
+}
+
+async function tell(deps: TaskPortDeps, taskId: string, live: LiveTask, notification: { method: string; params: object }): Promise<void> {
+  const params = { ...notification.params, _meta: { [RELATED_TASK_META_KEY]: { taskId } } };
+  const message: JSONRPCNotification = { jsonrpc: '2.0', method: notification.method, params };
+  if (live.attached === 0 && (await live.spec.session.notify(message as ServerNotification))) return;
+  const max = deps.maxQueuedNotifications;
+  const dropped = await deps.queue.enqueue(
+    taskId,
+    { kind: 'notification', message },
+    max === undefined ? undefined : { maxNotifications: max },
+  );
+  if (dropped && !live.droppedWarned) {
+    live.droppedWarned = true;
+    deps.logger.warn(
+      `mcp-task-actors: task ${taskId} has more than ${max} notifications queued for tasks/result (maxQueuedNotifications); dropping the oldest`,
+    );
+  }
+}
