@@ -73,6 +73,13 @@ const paths = (name: string) => ({
   log: `${DIR}/${name}.log.jsonl`,
 });
 
+/** The runs a part's results come from (its full run, then any narrowed reruns). */
+function runsOf(metaPath: string): RunMeta[] {
+  if (!existsSync(metaPath)) return [];
+  const parsed = JSON.parse(readFileSync(metaPath, 'utf8')) as RunMeta | RunMeta[];
+  return Array.isArray(parsed) ? parsed : [parsed];
+}
+
 /** Children's CPU seconds so far (Linux: cutime + cstime of /proc/self/stat, in clock ticks). */
 function childCpuSeconds(): number {
   const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
@@ -81,17 +88,19 @@ function childCpuSeconds(): number {
 
 interface RunOptions {
   mutate: string;
+  /** Only some of the part's files or lines: adds to its results instead of replacing them. */
+  narrowed: boolean;
   incremental: boolean;
   budgetSeconds: number | undefined;
 }
 
 /** One Stryker run of one part; its results land in reports/mutation/<part>.*. */
 async function runStryker(name: string, folder: string, part: Part, options: RunOptions): Promise<RunMeta> {
-  const { mutate, incremental, budgetSeconds } = options;
+  const { mutate, incremental, budgetSeconds, narrowed } = options;
   const p = paths(name);
   mkdirSync(DIR, { recursive: true });
-  rmSync(p.log, { force: true });
-  rmSync(p.report, { force: true });
+  // A full run starts the part's results afresh; a narrowed one (`--mutate`) adds to them.
+  if (!narrowed) for (const file of [p.log, p.report, p.meta]) rmSync(file, { force: true });
   // The incremental file is also the final report; a run that does not end leaves only the log.
   const incrementalFile = `${DIR}/${name}.incremental.json`;
   const commit = git('rev-parse', 'HEAD');
@@ -99,6 +108,7 @@ async function runStryker(name: string, folder: string, part: Part, options: Run
     .split('\n')
     .filter(Boolean)
     .map((l) => l.slice(3));
+  const loggedBefore = existsSync(p.log) ? readFileSync(p.log, 'utf8').split('\n').length - 1 : 0;
   const cpuBefore = childCpuSeconds();
   const started = Date.now();
   const incrementalArgs = incremental ? ['--incremental', '--incrementalFile', incrementalFile] : [];
@@ -119,8 +129,8 @@ async function runStryker(name: string, folder: string, part: Part, options: Run
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   if (timer) clearTimeout(timer);
   const finished = stopped ? `stopped after the ${budgetSeconds} s budget` : code === 0 ? 'complete' : `Stryker exited with ${code}`;
-  if (finished === 'complete' && incremental) copyFileSync(incrementalFile, p.report);
-  const logged = existsSync(p.log) ? readFileSync(p.log, 'utf8').split('\n') : [];
+  if (finished === 'complete' && incremental && !narrowed) copyFileSync(incrementalFile, p.report);
+  const logged = existsSync(p.log) ? readFileSync(p.log, 'utf8').split('\n').slice(loggedBefore) : [];
   const meta: RunMeta = {
     part: name,
     commit,
@@ -132,7 +142,8 @@ async function runStryker(name: string, folder: string, part: Part, options: Run
     tested: logged.filter((l) => /"status":"(Killed|Survived|Timeout)"/.test(l)).length,
     finished,
   };
-  writeFileSync(p.meta, `${JSON.stringify(meta, null, 2)}\n`);
+  const runs = runsOf(p.meta);
+  writeFileSync(p.meta, `${JSON.stringify([...runs, meta], null, 2)}\n`);
   console.info(`test:mutation ${name}: ${finished}, ${Math.round(meta.seconds)} s wall, ${Math.round(meta.cpuSeconds)} s CPU`);
   return meta;
 }
@@ -141,7 +152,7 @@ function resultsOf(target: Target, beforeDir: string | undefined): TargetResult 
   const names = Object.keys(target.parts);
   const runs = names.flatMap((name) => {
     const p = paths(name);
-    return existsSync(p.meta) ? [JSON.parse(readFileSync(p.meta, 'utf8')) as RunMeta] : [];
+    return runsOf(p.meta);
   });
   const reports = names.flatMap((name) => readResults(paths(name).report, paths(name).log) ?? []);
   const before = beforeDir ? names.flatMap((name) => readResults(`${beforeDir}/${name}.json`, `${beforeDir}/${name}.log.jsonl`) ?? []) : [];
@@ -205,6 +216,7 @@ async function diffMode(baseFlag: string): Promise<void> {
       console.info(`test:mutation --diff ${target.folder}/ since ${base}: ${ranges.join(', ')}`);
       const meta = await runStryker(`diff-${name}`, target.folder, part, {
         mutate: ranges.join(','),
+        narrowed: false,
         incremental: false,
         budgetSeconds: undefined,
       });
@@ -237,7 +249,8 @@ async function main(): Promise<void> {
     for (const { name, part, folder } of chosen) {
       await runStryker(name, folder, part, {
         mutate: flag('--mutate') || part.mutate.join(','),
-        incremental: flag('--force') === undefined,
+        narrowed: Boolean(flag('--mutate')),
+        incremental: flag('--force') === undefined && !flag('--mutate'),
         budgetSeconds: budget ? Number(budget) : undefined,
       });
     }

@@ -11,7 +11,7 @@ export interface Mutant {
   mutatorName: string;
   replacement?: string;
   status: string;
-  location: { start: { line: number; column: number } };
+  location: { start: { line: number; column: number }; end: { line: number; column: number } };
 }
 export interface FileResult {
   source: string;
@@ -47,19 +47,26 @@ export function scoreOf(mutants: readonly Mutant[]) {
   return { killed, live, total: killed + live, percent: killed + live === 0 ? 100 : (100 * killed) / (killed + live) };
 }
 
-const keyOf = (m: Mutant) => `${m.location.start.line}:${m.location.start.column}:${m.mutatorName}:${m.replacement ?? ''}`;
+const keyOf = ({ location: { start, end }, mutatorName, replacement }: Mutant) =>
+  `${start.line}:${start.column}-${end.line}:${end.column}:${mutatorName}:${replacement ?? ''}`;
 
-/** A report from Stryker's report file, or from a run's log lines (sources read from disk). */
+/**
+ * A part's results: Stryker's final report if its last full run ended, overlaid with every mutant
+ * logged since (a run stopped early, or narrower reruns after tests were added: the later status wins).
+ */
 export function readResults(reportPath: string, logPath: string): Report | undefined {
-  if (existsSync(reportPath)) return JSON.parse(readFileSync(reportPath, 'utf8')) as Report;
-  if (!existsSync(logPath)) return undefined;
-  const files: Record<string, FileResult> = {};
-  for (const line of readFileSync(logPath, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    const { file, ...mutant } = JSON.parse(line) as Mutant & { file: string };
-    (files[file] ??= { source: readFileSync(file, 'utf8'), mutants: [] }).mutants.push(mutant);
+  const reports: Report[] = [];
+  if (existsSync(reportPath)) reports.push(JSON.parse(readFileSync(reportPath, 'utf8')) as Report);
+  if (existsSync(logPath)) {
+    const files: Record<string, FileResult> = {};
+    for (const line of readFileSync(logPath, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      const { file, ...mutant } = JSON.parse(line) as Mutant & { file: string };
+      (files[file] ??= { source: readFileSync(file, 'utf8'), mutants: [] }).mutants.push(mutant);
+    }
+    reports.push({ files });
   }
-  return { files };
+  return reports.length === 0 ? undefined : mergeReports(reports);
 }
 
 /**

@@ -18,7 +18,7 @@ interface Rejection {
 }
 
 /** A task that asks once and never gets an answer: the client takes the question and never replies. */
-async function askingTask(tasks: TaskSupport): Promise<{ client: Client; taskId: string; rejected: Promise<Rejection> }> {
+async function askingTask(tasks: TaskSupport, ttl?: number): Promise<{ client: Client; taskId: string; rejected: Promise<Rejection> }> {
   let settleRejection: (r: Rejection) => void = () => {};
   const rejected = new Promise<Rejection>((resolve) => (settleRejection = resolve));
   const server = new McpServer({ name: 's', version: '1' });
@@ -37,7 +37,7 @@ async function askingTask(tasks: TaskSupport): Promise<{ client: Client; taskId:
   await server.connect(serverSide);
   await client.connect(clientSide);
   open.push({ close: async () => (await client.close(), await server.close()) });
-  const { taskId } = await createTask(client, 'ask', {});
+  const { taskId } = await createTask(client, 'ask', {}, ttl);
   await eventually(async () => {
     const task = await client.request({ method: 'tasks/get', params: { taskId } }, GetTaskResultSchema);
     return task.status === 'input_required';
@@ -52,6 +52,13 @@ describe("a task that ends while its work waits for an answer rejects the work's
     const { client, taskId, rejected } = await askingTask(tasks);
     await client.request({ method: 'tasks/cancel', params: { taskId } }, CancelTaskResultSchema);
     expect(await rejected).toEqual({ code: -32603, message: `Task ${taskId} was cancelled` });
+  });
+
+  it('with "expired" when its ttl runs out', async () => {
+    const tasks = testTaskSupport();
+    open.push(tasks);
+    const { taskId, rejected } = await askingTask(tasks, 400);
+    expect(await rejected).toEqual({ code: -32603, message: `Task ${taskId} expired` });
   });
 
   it('with "ended (failed) before the answer arrived" when the server shuts down', async () => {
