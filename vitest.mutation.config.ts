@@ -50,6 +50,8 @@ const SETS: Record<string, string[]> = {
     // The only in-memory test of engine.watch (subscriptions/listen on a stateless v2 server).
     'test/sdk/v2/taskListen.test.ts',
   ],
+  // For `--survivors` reruns: the unit tests added for survivors (a rerun can only kill more).
+  added: ['test/machines/**/*.test.ts', 'test/engine/**/*.test.ts', 'test/sdk/v2/taskListen.test.ts'],
 };
 const include = SETS[set] ?? [...new Set([...Object.values(SETS).flat(), 'test/model/**/*.test.ts', 'test/session/**/*.test.ts'])];
 

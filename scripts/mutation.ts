@@ -14,6 +14,9 @@
  *   incremental mode reruns only mutants whose code or covering tests changed since the last run).
  * - `--before <dir>`: add the score of `<dir>/<target>.json` (a copy of an earlier report, e.g.
  *   before the tests added for survivors) to the block.
+ * - `--survivors`: rerun only the lines of each part's live mutants (after tests were added for them),
+ *   adding to its results; `--tests <set>` runs another set of vitest.mutation.config.ts (e.g.
+ *   `added`, the new tests): a rerun can only kill more, so a smaller set is sound there.
  * - `--report-only`: rewrite the block from the last results without running Stryker.
  * - `--diff [base]`: the lines of machines/ and src/engine changed since `base` (default: the
  *   commit the block records for that folder), at most `MTA_MUTATION_DIFF_LINES` (60) lines, taken
@@ -164,6 +167,15 @@ function resultsOf(target: Target, beforeDir: string | undefined): TargetResult 
   };
 }
 
+/** `file:line-line` of every line of the part with a live mutant (for `--survivors`). */
+function survivorLines(name: string): string {
+  const report = readResults(paths(name).report, paths(name).log);
+  const lines = new Set(
+    (report ? survivorsOf(report) : []).map(({ file, mutant }) => `${file}:${mutant.location.start.line}-${mutant.location.end.line}`),
+  );
+  return [...lines].join(',');
+}
+
 /** Changed line ranges per file under a folder since `base` (`git diff -U0`). */
 function changedRanges(base: string, folder: string): Map<string, [number, number][]> {
   const ranges = new Map<string, [number, number][]>();
@@ -247,10 +259,13 @@ async function main(): Promise<void> {
   if (flag('--report-only') === undefined) {
     const budget = flag('--budget');
     for (const { name, part, folder } of chosen) {
-      await runStryker(name, folder, part, {
-        mutate: flag('--mutate') || part.mutate.join(','),
-        narrowed: Boolean(flag('--mutate')),
-        incremental: flag('--force') === undefined && !flag('--mutate'),
+      const tests = flag('--tests');
+      const survivors = flag('--survivors') !== undefined ? survivorLines(name) : undefined;
+      if (survivors === '') continue;
+      await runStryker(name, folder, tests ? { ...part, tests } : part, {
+        mutate: survivors ?? (flag('--mutate') || part.mutate.join(',')),
+        narrowed: Boolean(survivors ?? flag('--mutate')),
+        incremental: flag('--force') === undefined && !(survivors ?? flag('--mutate')),
         budgetSeconds: budget ? Number(budget) : undefined,
       });
     }

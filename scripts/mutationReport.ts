@@ -71,14 +71,21 @@ export function readResults(reportPath: string, logPath: string): Report | undef
 
 /**
  * One report from several: each file's mutants from every report that has them; a mutant a later
- * report has again (same place, mutator and replacement: a rerun after new tests) takes its status.
+ * report has again (same place, mutator and replacement: a rerun after new tests) takes its status,
+ * unless it was killed before (the reports of one part share its commit; a full run starts afresh).
  */
 export function mergeReports(reports: readonly Report[]): Report {
   const merged: Record<string, { source: string; mutants: Map<string, Mutant> }> = {};
   for (const report of reports) {
     for (const [file, entry] of Object.entries(report.files)) {
       const into = (merged[file] ??= { source: entry.source, mutants: new Map() });
-      for (const m of entry.mutants) into.mutants.set(keyOf(m), m);
+      for (const m of entry.mutants) {
+        const earlier = into.mutants.get(keyOf(m));
+        // A rerun only adds tests to what judged a mutant (new tests, or a subset run on the lines of
+        // survivors): a mutant once killed stays killed.
+        if (earlier && isKilled(earlier) && !isKilled(m)) continue;
+        into.mutants.set(keyOf(m), m);
+      }
     }
   }
   return {

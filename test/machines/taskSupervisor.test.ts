@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createActor } from 'xstate';
+import { createActor, createMachine } from 'xstate';
 import { taskMachine } from '../../machines/task.js';
+import type { TaskMachine } from '../../machines/task.js';
 import { createTaskSupervisor } from '../../machines/taskSupervisor.js';
 import type { TaskCrashedEvent, TaskMissingEvent } from '../../machines/taskSupervisor.js';
 
@@ -57,6 +58,21 @@ describe('task supervisor', () => {
     expect(supervisor.getSnapshot().tasks.has('t1')).toBe(false);
     expect(supervisor.getSnapshot().tasks.has('t2')).toBe(true);
     expect(child?.getSnapshot().status).toBe('error');
+  });
+
+  it('starts a task id once, and nothing once closing', () => {
+    // Task actors that ignore shutdown: the supervisor stays closing (not done) while they live.
+    const stubborn = createMachine({ initial: 'idle', states: { idle: {} } }) as unknown as TaskMachine;
+    const { supervisor } = start(stubborn);
+    supervisor.send({ type: 'task.start', taskId: 't1' });
+    const first = supervisor.getSnapshot().tasks.get('t1');
+    supervisor.send({ type: 'task.start', taskId: 't1' });
+    expect(supervisor.getSnapshot().tasks.get('t1')).toBe(first);
+    expect(supervisor.getSnapshot().context.live).toBe(1);
+    supervisor.send({ type: 'shutdown', reason: 'bye' });
+    expect(supervisor.getSnapshot()).toMatchObject({ status: 'active', context: { live: 1, closing: true } });
+    supervisor.send({ type: 'task.start', taskId: 't2' });
+    expect(supervisor.getSnapshot().tasks.has('t2')).toBe(false);
   });
 
   it('persists its count but no actors', () => {
