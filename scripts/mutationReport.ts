@@ -108,9 +108,12 @@ export function survivorsOf(report: Report): Survivor[] {
       accepted: ACCEPTED_SURVIVORS.find(
         (a) =>
           a.file === file &&
-          a.mutator === mutant.mutatorName &&
-          a.replacement === mutant.replacement &&
-          (lines[mutant.location.start.line - 1] ?? '').includes(a.line),
+          (a.mutator === '*' || a.mutator === mutant.mutatorName) &&
+          (a.replacement === '*' || a.replacement === mutant.replacement) &&
+          lines
+            .slice(mutant.location.start.line - 1, mutant.location.end.line)
+            .join('\n')
+            .includes(a.line),
       ),
     }));
   });

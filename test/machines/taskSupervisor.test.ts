@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, createMachine } from 'xstate';
+import type { ActorRefFrom } from 'xstate';
 import { taskMachine } from '../../machines/task.js';
 import type { TaskMachine } from '../../machines/task.js';
 import { createTaskSupervisor } from '../../machines/taskSupervisor.js';
-import type { TaskCrashedEvent, TaskMissingEvent } from '../../machines/taskSupervisor.js';
+import type { TaskCrashedEvent, TaskMissingEvent, TaskSupervisorLogic } from '../../machines/taskSupervisor.js';
+import { taskSupportMachine } from '../../machines/taskSupport.js';
 
 const quiet = taskMachine.provide({ actions: { settle: () => {}, announce: () => {}, answer: () => {}, discard: () => {} } });
 
@@ -82,5 +84,17 @@ describe('task supervisor', () => {
     expect(persisted.context).toEqual({ live: 1, closing: false });
     expect(persisted.tasks.size).toBe(0);
     expect(supervisor.getSnapshot().tasks.size).toBe(1);
+  });
+});
+
+describe('root machine as exported (the one diagrams and Stately open)', () => {
+  it('runs its own supervisor: tasks start in it and close drains them to closed', () => {
+    const root = createActor(taskSupportMachine).start();
+    const supervisor = root.system.get('supervisor') as ActorRefFrom<TaskSupervisorLogic>;
+    supervisor.send({ type: 'task.start', taskId: 't1' });
+    expect(supervisor.getSnapshot().context.live).toBe(1);
+    root.send({ type: 'close', reason: 'bye' });
+    expect(root.getSnapshot().value).toBe('closed');
+    expect(root.getSnapshot().status).toBe('done');
   });
 });
