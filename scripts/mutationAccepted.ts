@@ -48,7 +48,21 @@ export const ACCEPTED_SURVIVORS: readonly AcceptedSurvivor[] = [
     line: 'types: {',
     why: 'equivalent: `types` carries TypeScript types only, erased at run time',
   },
-  { file: 'machines/task.ts', mutator: 'StringLiteral', replacement: '""', line: "initial: '", why: FAILS_AT_IMPORT },
+  ...['machines/task.ts', 'machines/taskSupport.ts', 'machines/clientTask.ts'].map((file) => ({
+    file,
+    mutator: 'StringLiteral',
+    replacement: '""',
+    line: "initial: '",
+    why: FAILS_AT_IMPORT,
+  })),
+  {
+    // Checked by hand: "Child state 'closed' does not exist on 'taskSupport'" at import (its onDone names it).
+    file: 'machines/taskSupport.ts',
+    mutator: 'ObjectLiteral',
+    replacement: '{}',
+    line: 'states: {\n    running: {',
+    why: FAILS_AT_IMPORT,
+  },
   {
     file: 'machines/clientTask.ts',
     mutator: 'ObjectLiteral',

@@ -60,6 +60,17 @@ describe('task supervisor', () => {
     expect(supervisor.getSnapshot().tasks.has('t1')).toBe(false);
     expect(supervisor.getSnapshot().tasks.has('t2')).toBe(true);
     expect(child?.getSnapshot().status).toBe('error');
+    expect(supervisor.system.get('t1')).toBeUndefined();
+    expect(supervisor.system.get('t2')).toBeDefined();
+  });
+
+  it('ignores events it does not know', () => {
+    const { supervisor, crashed } = start();
+    supervisor.send({ type: 'task.start', taskId: 't1' });
+    const before = supervisor.getSnapshot();
+    supervisor.send({ type: 'task.unknown' } as never);
+    expect(supervisor.getSnapshot()).toBe(before);
+    expect(crashed).toEqual([]);
   });
 
   it('starts a task id once, and nothing once closing', () => {
