@@ -91,7 +91,7 @@ describe('task supervisor', () => {
   it('persists its count but no actors', () => {
     const { supervisor } = start();
     supervisor.send({ type: 'task.start', taskId: 't1' });
-    const persisted = supervisor.getPersistedSnapshot() as { context: unknown; tasks: Map<string, unknown> };
+    const persisted = supervisor.getPersistedSnapshot() as unknown as { context: unknown; tasks: Map<string, unknown> };
     expect(persisted.context).toEqual({ live: 1, closing: false });
     expect(persisted.tasks.size).toBe(0);
     expect(supervisor.getSnapshot().tasks.size).toBe(1);
