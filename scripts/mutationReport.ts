@@ -164,8 +164,11 @@ export function section(targets: readonly TargetResult[]): string {
       const perMutant = r.tested === 0 ? '' : `, ${(r.seconds / r.tested).toFixed(1)} s per tested mutant`;
       details.push(
         `- part \`${r.part}\` at \`${short(r.commit)}\`: \`--mutate ${r.mutate}\`, tests \`MTA_MUTATION_TESTS=${r.tests}\`; ` +
-          `${r.tested} mutants tested this run (the rest reused from the incremental file), ${Math.round(r.seconds)} s wall, ` +
-          `${Math.round(r.cpuSeconds)} s CPU${perMutant}` +
+          `${r.tested} mutants run (others reused from the incremental file or without a test reaching them), ` +
+          `${Math.round(r.seconds)} s wall` +
+          // A stopped run's test runner is not waited for, so its CPU is not counted.
+          (r.finished === 'complete' ? `, ${Math.round(r.cpuSeconds)} s CPU` : '') +
+          perMutant +
           (r.uncommitted.length > 0 ? `; uncommitted changes in ${r.uncommitted.join(', ')}` : '') +
           (r.finished === 'complete' ? '' : `; **${r.finished}**: only the mutants it finished count`),
       );

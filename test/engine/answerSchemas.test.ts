@@ -1,6 +1,6 @@
 import { CreateMessageResultSchema, CreateMessageResultWithToolsSchema, ElicitResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
-import { answerSchemaFor } from '../../src/engine/answers.js';
+import { answerSchemaFor, isParseError } from '../../src/engine/answers.js';
 
 describe('the schema a client answer is checked with', () => {
   it('is the tools variant for a sampling request that offers tools, the plain one otherwise', () => {
@@ -13,10 +13,18 @@ describe('the schema a client answer is checked with', () => {
 
   it('is the plain elicitation result for a request without a form schema', () => {
     expect(answerSchemaFor({ method: 'elicitation/create' })).toBe(ElicitResultSchema);
+    expect(answerSchemaFor({ method: 'elicitation/create', params: { requestedSchema: null } })).toBe(ElicitResultSchema);
     expect(answerSchemaFor({ method: 'elicitation/create', params: { mode: 'url', url: 'https://example.com' } })).toBe(ElicitResultSchema);
   });
 
   it('is none for a method with no known result shape', () => {
     expect(answerSchemaFor({ method: 'roots/list', params: {} })).toBeUndefined();
+  });
+});
+
+describe("what counts as a schema's refusal", () => {
+  it('is an object with a list of issues, nothing else', () => {
+    expect(isParseError({ issues: [] })).toBe(true);
+    for (const other of [null, undefined, 'issues', 7, {}, { issues: 'x' }, new Error('x')]) expect(isParseError(other)).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
-import { unserializableResult } from '../../src/engine/errorMapping.js';
+import { mapWorkError, unserializableResult } from '../../src/engine/errorMapping.js';
 
 describe('a result that cannot be stored as JSON', () => {
   it('fails the task with -32603 saying why', () => {
@@ -9,5 +9,16 @@ describe('a result that cannot be stored as JSON', () => {
     expect(error.code).toBe(-32603);
     expect(error.message).toContain('Tool returned a result that is not JSON: Do not know how to serialize a BigInt');
     expect(unserializableResult('odd').message).toContain('Tool returned a result that is not JSON: odd');
+  });
+});
+
+describe('what the work threw, without a mapper', () => {
+  it('is thrown as it is', () => {
+    const thrown = new Error('disk full');
+    const logged: unknown[] = [];
+    expect(mapWorkError(thrown, undefined, { tool: 't', taskId: undefined }, { error: (...a: unknown[]) => void logged.push(a) })).toBe(
+      thrown,
+    );
+    expect(logged).toEqual([]);
   });
 });
