@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { createActor, createMachine } from 'xstate';
+import type { ActorRefFrom } from 'xstate';
+import { taskMachine } from '../../machines/task.js';
+import type { TaskMachine } from '../../machines/task.js';
+import { createTaskSupervisor } from '../../machines/taskSupervisor.js';
+import type { TaskCrashedEvent, TaskMissingEvent, TaskSupervisorLogic } from '../../machines/taskSupervisor.js';
+import { taskSupportMachine } from '../../machines/taskSupport.js';
+
+const quiet = taskMachine.provide({ actions: { settle: () => {}, announce: () => {}, answer: () => {}, discard: () => {} } });
+
+function start(logic = quiet) {
+  const supervisor = createActor(createTaskSupervisor(logic)).start();
+  const crashed: TaskCrashedEvent[] = [];
+  const missing: TaskMissingEvent[] = [];
+  supervisor.on('task.crashed', (e) => void crashed.push(e));
+  supervisor.on('task.missing', (e) => void missing.push(e));
+  return { supervisor, crashed, missing };
+}
+
+describe('task supervisor', () => {
+  it('reports an event for a task it does not run as task.missing, with the event', () => {
+    const { supervisor, missing } = start();
+    supervisor.send({ type: 'task.send', taskId: 'gone', event: { type: 'cancel', reason: 'r' } });
+    expect(missing).toEqual([{ type: 'task.missing', taskId: 'gone', event: { type: 'cancel', reason: 'r' } }]);
+  });
+
+  it('retires a task that ended, and is done once closing with none left', () => {
+    const { supervisor, crashed } = start();
+    expect(supervisor.getSnapshot().context).toEqual({ live: 0, closing: false });
+    supervisor.send({ type: 'task.start', taskId: 't1' });
+    supervisor.send({ type: 'task.start', taskId: 't2' });
+    expect(supervisor.getSnapshot().context).toEqual({ live: 2, closing: false });
+    supervisor.send({ type: 'task.send', taskId: 't1', event: { type: 'work.done', output: {} } });
+    expect(supervisor.getSnapshot().context).toEqual({ live: 1, closing: false });
+    expect(supervisor.getSnapshot().tasks.has('t1')).toBe(false);
+    supervisor.send({ type: 'shutdown', reason: 'bye' });
+    expect(supervisor.getSnapshot().status).toBe('done');
+    expect(supervisor.getSnapshot().context).toEqual({ live: 0, closing: true });
+    expect(crashed).toEqual([]);
+  });
+
+  it('reports a task actor that threw as task.crashed with its error, and stops and forgets it', () => {
+    const boom = new Error('boom');
+    const { supervisor, crashed } = start(
+      quiet.provide({
+        actions: {
+          settle: () => {
+            throw boom;
+          },
+        },
+      }),
+    );
+    supervisor.send({ type: 'task.start', taskId: 't1' });
+    supervisor.send({ type: 'task.start', taskId: 't2' });
+    const child = supervisor.getSnapshot().tasks.get('t1');
+    supervisor.send({ type: 'task.send', taskId: 't1', event: { type: 'work.done', output: {} } });
+    expect(crashed).toEqual([{ type: 'task.crashed', taskId: 't1', error: boom }]);
+    expect(supervisor.getSnapshot().context).toEqual({ live: 1, closing: false });
+    expect(supervisor.getSnapshot().tasks.has('t1')).toBe(false);
+    expect(supervisor.getSnapshot().tasks.has('t2')).toBe(true);
+    expect(child?.getSnapshot().status).toBe('error');
+    expect(supervisor.system.get('t1')).toBeUndefined();
+    expect(supervisor.system.get('t2')).toBeDefined();
+  });
+
+  it('ignores events it does not know', () => {
+    const { supervisor, crashed } = start();
+    supervisor.send({ type: 'task.start', taskId: 't1' });
+    const before = supervisor.getSnapshot();
+    supervisor.send({ type: 'task.unknown' } as never);
+    expect(supervisor.getSnapshot()).toBe(before);
+    expect(crashed).toEqual([]);
+  });
+
+  it('starts a task id once, and nothing once closing', () => {
+    // Task actors that ignore shutdown: the supervisor stays closing (not done) while they live.
+    const stubborn = createMachine({ initial: 'idle', states: { idle: {} } }) as unknown as TaskMachine;
+    const { supervisor } = start(stubborn);
+    supervisor.send({ type: 'task.start', taskId: 't1' });
+    const first = supervisor.getSnapshot().tasks.get('t1');
+    supervisor.send({ type: 'task.start', taskId: 't1' });
+    expect(supervisor.getSnapshot().tasks.get('t1')).toBe(first);
+    expect(supervisor.getSnapshot().context.live).toBe(1);
+    supervisor.send({ type: 'shutdown', reason: 'bye' });
+    expect(supervisor.getSnapshot()).toMatchObject({ status: 'active', context: { live: 1, closing: true } });
+    supervisor.send({ type: 'task.start', taskId: 't2' });
+    expect(supervisor.getSnapshot().tasks.has('t2')).toBe(false);
+  });
+
+  it('persists its count but no actors', () => {
+    const { supervisor } = start();
+    supervisor.send({ type: 'task.start', taskId: 't1' });
+    const persisted = supervisor.getPersistedSnapshot() as unknown as { context: unknown; tasks: Map<string, unknown> };
+    expect(persisted.context).toEqual({ live: 1, closing: false });
+    expect(persisted.tasks.size).toBe(0);
+    expect(supervisor.getSnapshot().tasks.size).toBe(1);
+  });
+});
+
+describe('root machine as exported (the one diagrams and Stately open)', () => {
+  it('runs its own supervisor: tasks start in it and close drains them to closed', () => {
+    const root = createActor(taskSupportMachine).start();
+    const supervisor = root.system.get('supervisor') as ActorRefFrom<TaskSupervisorLogic>;
+    supervisor.send({ type: 'task.start', taskId: 't1' });
+    expect(supervisor.getSnapshot().context.live).toBe(1);
+    root.send({ type: 'close', reason: 'bye' });
+    expect(root.getSnapshot().value).toBe('closed');
+    expect(root.getSnapshot().status).toBe('done');
+  });
+});
