@@ -139,6 +139,12 @@ export class PathRun {
     this.observe(after);
     await this.checkState(after, event);
     const final = leafOf(after) !== 'working' && leafOf(after) !== 'input_required';
+    // Across instances a cancel is stored (and answered) by the instance that got it, and the runner
+    // learns it over the cluster channel: its actor ends a moment after the reply. In one process
+    // the reply waits for the actor's end.
+    if (final && this.combination.backend === 'redis') {
+      await until(() => this.taskActor!.getSnapshot().status === 'done', `the real task actor to end in ${leafOf(after)}`);
+    }
     expect(this.taskActor!.getSnapshot().status, `the real task actor in ${leafOf(after)}`).toBe(final ? 'done' : 'active');
     if (final) await this.checkEnd(event, after);
   }

@@ -507,6 +507,8 @@ describe('cancel, unknown ids, isolation', () => {
     await eventually(() => probe.starts.get('c1') === 1);
     expect(await request(modern.client, 'tasks/cancel', { taskId })).toEqual({ resultType: 'complete' });
     await eventually(async () => (await statusOf(taskId)) === 'cancelled');
+    // Split: the worker hears of the cancel a moment after the front stored it.
+    if (workerSplit) await eventually(() => probe.aborted.has('c1'));
     expect(probe.aborted.has('c1')).toBe(true);
     const cancelled = await detailed(taskId);
     expect(cancelled).not.toHaveProperty('result');
@@ -533,6 +535,7 @@ describe('cancel, unknown ids, isolation', () => {
     controller.abort(new Error('user gave up'));
     await expect(call).rejects.toThrow('user gave up');
     await eventually(async () => (await statusOf(taskId)) === 'cancelled');
+    if (workerSplit) await eventually(() => probe.outcomes.has('abort'));
     expect(probe.outcomes.get('abort')).toBeInstanceOf(Error);
   });
 
