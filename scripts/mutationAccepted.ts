@@ -86,6 +86,15 @@ export const ACCEPTED_SURVIVORS: readonly AcceptedSurvivor[] = [
     line: 'hasTtl:',
     why: 'equivalent: `hasTtl` guards the ttl timer of `active`, and every way into `active` remembers the task first',
   },
+  ...['endReported:', 'reportedFailed:'].map((line) => ({
+    file: 'machines/clientTask.ts',
+    mutator: 'OptionalChaining',
+    replacement: 'context.task.status',
+    line,
+    why:
+      'equivalent: these guards run only in `active.input_required` (its status events) and on the `result` actor of ' +
+      '`input_required` and `retrieving`, and every way into those states remembers the task first',
+  })),
   {
     file: 'machines/taskSupport.ts',
     mutator: 'ObjectLiteral',

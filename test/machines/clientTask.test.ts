@@ -187,6 +187,19 @@ describe('client task machine', () => {
     expect(settled).toEqual([{ status: 'completed', output: 'answer' }]);
   });
 
+  it.each(['completed', 'failed'] as const)(
+    'keeps the open tasks/result once the client reported its task %s while input was required',
+    (status) => {
+      const { actor, retrievals } = start({ type: 'created', task: task('input_required') });
+      actor.send({ type: 'status', task: task(status) });
+      actor.send({ type: 'status', task: task('working') });
+      actor.send({ type: 'status', task: task('input_required') });
+      expect(actor.getSnapshot().value).toEqual({ active: 'input_required' });
+      expect(actor.getSnapshot().context.task?.status).toBe(status);
+      expect(retrievals).toEqual(['c1']);
+    },
+  );
+
   it('fails a task that outlives its ttl, and only then', () => {
     const { actor, clock, settled } = start({ type: 'created', task: task('working', 5000, 100_000) });
     clock.increment(4999);
