@@ -42,6 +42,20 @@ const CRASH_ONLY =
 
 export const ACCEPTED_SURVIVORS: readonly AcceptedSurvivor[] = [
   {
+    file: 'src/engine/ExpirySchedule.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    line: 'if (this.heap.length === 0) this.heap = [];',
+    why: "accepted: gives a drained heap's peak capacity back to the garbage collector; which deadlines fire and when is the same (test/engine/expirySchedule.test.ts), only memory differs",
+  },
+  ...['heap[l]!.at <= heap[m]!.at', 'heap[r]!.at <= heap[m]!.at'].map((replacement) => ({
+    file: 'src/engine/ExpirySchedule.ts',
+    mutator: 'EqualityOperator',
+    replacement,
+    line: replacement.replace('<=', '<'),
+    why: 'equivalent: swapping a parent with a child due at the same time keeps the heap ordered; deadlines due at the same millisecond fire in the same timer run either way',
+  })),
+  {
     file: 'machines/task.ts',
     mutator: 'ObjectLiteral',
     replacement: '{}',

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { LiveTask } from '../../src/engine/LiveTask.js';
+import type { PendingInput } from '../../src/engine/LiveTask.js';
+import type { TaskSpec } from '../../src/engine/TaskSpec.js';
+
+// The pending-ask bookkeeping of a live task, whose map is made only on the first ask (most tasks
+// never ask): the questions asked of a task that never asked must not fail or make the map.
+const ask: PendingInput = { resolve: () => {}, reject: () => {}, parse: (result) => result };
+const live = () => new LiveTask({} as TaskSpec);
+
+describe('a live task', () => {
+  it('has no pending ask before its first one, and answers so without failing', () => {
+    const task = live();
+    expect(task.pendingInput('r1')).toBeUndefined();
+    expect(task.hasInputs).toBe(false);
+  });
+
+  it('finds an ask by request id while it waits, and has none once it is answered', () => {
+    const task = live();
+    task.inputs.set('r1', ask);
+    expect(task.pendingInput('r1')).toBe(ask);
+    expect(task.pendingInput('r2')).toBeUndefined();
+    expect(task.hasInputs).toBe(true);
+    task.inputs.delete('r1');
+    expect(task.hasInputs).toBe(false);
+  });
+});
