@@ -24,4 +24,21 @@ describe('a live task', () => {
     task.inputs.delete('r1');
     expect(task.hasInputs).toBe(false);
   });
+
+  it('gives its work one signal, aborted when the task ends first, and made aborted when read after', () => {
+    const task = live();
+    const signal = task.signal;
+    expect(task.signal).toBe(signal);
+    expect(signal.aborted).toBe(false);
+    task.abortWork();
+    expect(signal.aborted).toBe(true);
+    expect((signal.reason as DOMException).name).toBe('AbortError');
+    const late = live();
+    late.abortWork();
+    expect(late.signal.aborted).toBe(true);
+    const settled = live();
+    settled.workSettled = true;
+    settled.abortWork();
+    expect(settled.signal.aborted).toBe(false);
+  });
 });
