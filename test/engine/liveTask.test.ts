@@ -41,4 +41,35 @@ describe('a live task', () => {
     settled.abortWork();
     expect(settled.signal.aborted).toBe(false);
   });
+
+  it("aborts with Node's AbortError, without a stack trace, and leaves the stack trace limit as it was", () => {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 7;
+    const task = live();
+    const signal = task.signal;
+    task.abortWork();
+    const reason = signal.reason as DOMException;
+    expect(reason).toBeInstanceOf(DOMException);
+    expect(reason.name).toBe('AbortError');
+    expect(reason.message).toBe('This operation was aborted');
+    expect(reason.stack).not.toMatch(/\n\s+at /);
+    expect(Error.stackTraceLimit).toBe(7);
+    Error.stackTraceLimit = limit;
+  });
+
+  it('is ended once it ends, also for whoever asks afterwards', async () => {
+    const settle = (task: LiveTask) =>
+      Promise.race([task.ended.then(() => 'ended'), new Promise((resolve) => setTimeout(() => resolve('waiting'), 20))]);
+    let released = 0;
+    const task = new LiveTask({} as TaskSpec, () => released++);
+    const early = settle(task);
+    task.end();
+    task.end();
+    expect(await early).toBe('ended');
+    expect(await settle(task)).toBe('ended');
+    expect(released).toBe(1);
+    const unwatched = live();
+    unwatched.end();
+    expect(await settle(unwatched)).toBe('ended');
+  });
 });
