@@ -27,4 +27,28 @@ describe('the rate limiter', () => {
     expect(limiter.size).toBe(100_000);
     expect(limiter.tryTake('first')).toBe(0);
   });
+
+  it('drops the buckets that are full again, once per refill window (at least 1 s), not before', () => {
+    let now = 0;
+    const limiter = new RateLimiter('taskOperationRate', { perSecond: 10, burst: 1 }, () => now);
+    now = 1_000;
+    limiter.tryTake('x');
+    limiter.tryTake('a');
+    now = 1_500;
+    limiter.tryTake('b');
+    // x and a are full again (a tenth of a second refills them), but the window since the last sweep is not over.
+    expect(limiter.size).toBe(3);
+    now = 2_000;
+    limiter.tryTake('c');
+    expect(limiter.size).toBe(1);
+  });
+
+  it('drops a bucket that is exactly full', () => {
+    let now = 0;
+    const limiter = new RateLimiter('taskOperationRate', { perSecond: 1, burst: 1 }, () => now);
+    limiter.tryTake('a');
+    now = 1_000;
+    limiter.tryTake('b');
+    expect(limiter.size).toBe(1);
+  });
 });
