@@ -35,15 +35,22 @@ const SETS: Record<string, string[]> = {
     'test/faults/close.test.ts',
     'test/faults/work.test.ts',
   ],
-  // machines/clientTask.ts: its generated paths against the real follower, and the protocol tests.
-  clientTask: ['test/model/clientTaskMachine.paths.test.ts', 'test/protocol/rev2025-11-25/clientTasks.test.ts'],
+  // machines/clientTask.ts: its unit and off-spec tests, the spec oracle, its generated
+  // paths against the real follower (first combination), and the protocol tests.
+  clientTask: [
+    'test/machines/clientTask.test.ts',
+    'test/machines/clientTask.offSpec.test.ts',
+    'test/model/clientTaskOracle.test.ts',
+    'test/model/clientTask.paths.test.ts',
+    'test/protocol/rev2025-11-25/clientTasks.test.ts',
+  ],
   // src/engine: the engine's own tests, the machines' paths through the real engine, and the
   // in-memory protocol and fault suites (the engine is reached only through them).
   engine: [
     'test/engine/**/*.test.ts',
     'test/model/paths/memory.paths.test.ts',
     'test/model/rootMachine.paths.test.ts',
-    'test/model/clientTaskMachine.paths.test.ts',
+    'test/model/clientTask.paths.test.ts',
     'test/protocol/**/*.test.ts',
     'test/faults/*.test.ts',
     'test/faults/backend/**/*.test.ts',
@@ -63,7 +70,7 @@ const ORDER = [
   /test\/machines\//,
   /test\/model\/specOracle/,
   /test\/model\/rootMachine/,
-  /test\/model\/clientTaskMachine/,
+  /test\/model\/clientTask/,
   /test\/engine\//,
   /test\/model\/paths\//,
   /test\/model\/coverage/,

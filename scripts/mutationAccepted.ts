@@ -42,6 +42,34 @@ const CRASH_ONLY =
 
 export const ACCEPTED_SURVIVORS: readonly AcceptedSurvivor[] = [
   {
+    file: 'src/engine/StoreWriter.ts',
+    mutator: 'EqualityOperator',
+    replacement: 'Date.now() - started >= GIVE_UP_AFTER_MS',
+    line: 'Date.now() - started > GIVE_UP_AFTER_MS',
+    why: 'accepted: differs only for a try exactly 60,000 ms after the first, given up instead of tried once more (test/engine/storeWriter.test.ts checks the minute)',
+  },
+  {
+    file: 'src/engine/TaskPort.ts',
+    mutator: 'StringLiteral',
+    replacement: '``',
+    line: 'could not send the input request of task',
+    why: "a log text, written only when pushing a task's queue on the session's stream fails (a store error; a failed send goes back to the queue for the next `tasks/result`)",
+  },
+  {
+    file: 'src/engine/ExpirySchedule.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    line: 'if (this.heap.length === 0) this.heap = [];',
+    why: "accepted: gives a drained heap's peak capacity back to the garbage collector; which deadlines fire and when is the same (test/engine/expirySchedule.test.ts), only memory differs",
+  },
+  ...['heap[l]!.at <= heap[m]!.at', 'heap[r]!.at <= heap[m]!.at'].map((replacement) => ({
+    file: 'src/engine/ExpirySchedule.ts',
+    mutator: 'EqualityOperator',
+    replacement,
+    line: replacement.replace('<=', '<'),
+    why: 'equivalent: swapping a parent with a child due at the same time keeps the heap ordered; deadlines due at the same millisecond fire in the same timer run either way',
+  })),
+  {
     file: 'machines/task.ts',
     mutator: 'ObjectLiteral',
     replacement: '{}',
@@ -85,6 +113,57 @@ export const ACCEPTED_SURVIVORS: readonly AcceptedSurvivor[] = [
     replacement: 'context.task.ttl',
     line: 'hasTtl:',
     why: 'equivalent: `hasTtl` guards the ttl timer of `active`, and every way into `active` remembers the task first',
+  },
+  ...['endReported:', 'reportedFailed:'].map((line) => ({
+    file: 'machines/clientTask.ts',
+    mutator: 'OptionalChaining',
+    replacement: 'context.task.status',
+    line,
+    why:
+      'equivalent: these guards run only in `active.input_required` (its status events) and on the `result` actor of ' +
+      '`input_required` and `retrieving`, and every way into those states remembers the task first',
+  })),
+  // Checked by hand: "Child state node '#clientTask' does not exist" (its `#clientTask.failed` targets),
+  // and "Invalid transition definition for state node 'clientTask.requested'" for `active` or its
+  // states emptied, both at import.
+  {
+    file: 'machines/clientTask.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    line: "id: 'clientTask'",
+    why: FAILS_AT_IMPORT,
+  },
+  ...['active: {\n      after: {', 'states: {\n        working: {'].map((line) => ({
+    file: 'machines/clientTask.ts',
+    mutator: 'ObjectLiteral',
+    replacement: '{}',
+    line,
+    why: FAILS_AT_IMPORT,
+  })),
+  {
+    file: 'machines/clientTask.ts',
+    mutator: 'OptionalChaining',
+    replacement: 'context.task.pollInterval',
+    line: 'pollInterval: ({ context })',
+    why: 'equivalent: the `pollInterval` delay runs only in `active.working`, and every way into `active` remembers the task first',
+  },
+  {
+    file: 'machines/clientTask.ts',
+    mutator: '*',
+    replacement: '*',
+    line: 'if (!task || task.ttl == null) return MAX_TIMER_MS;',
+    why:
+      "equivalent: the `ttl` timer's only transition is guarded by `hasTtl`, so without a ttl nothing happens whether the " +
+      'timer fires at once (`Math.min(null, …)` is 0) or after MAX_TIMER_MS; and `active` always has the task',
+  },
+  {
+    file: 'machines/clientTask.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    line: "guard: 'isCancelled',",
+    why:
+      'equivalent: XState reads an empty guard as none, so the last `created` candidate takes what the three before it ' +
+      'left, and the CreateTaskResult schema (src/engine/ClientTasks.ts) admits only the five statuses: `cancelled`',
   },
   {
     file: 'machines/taskSupport.ts',

@@ -1,6 +1,6 @@
 import { CreateMessageResultSchema, CreateMessageResultWithToolsSchema, ElicitResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
-import { answerSchemaFor, isParseError } from '../../src/engine/answers.js';
+import { answerSchemaFor, invalidAnswer, isParseError } from '../../src/engine/answers.js';
 
 describe('the schema a client answer is checked with', () => {
   it('is the tools variant for a sampling request that offers tools, the plain one otherwise', () => {
@@ -26,5 +26,29 @@ describe("what counts as a schema's refusal", () => {
   it('is an object with a list of issues, nothing else', () => {
     expect(isParseError({ issues: [] })).toBe(true);
     for (const other of [null, undefined, 'issues', 7, {}, { issues: 'x' }, new Error('x')]) expect(isParseError(other)).toBe(false);
+  });
+});
+
+describe('an accepted form answer checked against its requestedSchema', () => {
+  const request = {
+    method: 'elicitation/create',
+    params: { message: 'Approve?', requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] } },
+  };
+
+  it("is refused by one custom issue on `content`, named in the work's error", () => {
+    const parsed = answerSchemaFor(request)!.safeParse({ action: 'accept', content: { ok: 'yes' } });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error!.issues).toHaveLength(1);
+    expect(parsed.error!.issues[0]).toMatchObject({ code: 'custom', path: ['content'] });
+    const error = invalidAnswer(parsed.error);
+    expect(error.code).toBe(-32602);
+    expect(error.message).toBe('Invalid answer from the client: content: does not match the requestedSchema: data/ok must be boolean');
+  });
+
+  it('lets a matching, declined or cancelled answer through', () => {
+    const schema = answerSchemaFor(request)!;
+    expect(schema.safeParse({ action: 'accept', content: { ok: true } }).success).toBe(true);
+    expect(schema.safeParse({ action: 'decline' }).success).toBe(true);
+    expect(schema.safeParse({ action: 'cancel' }).success).toBe(true);
   });
 });

@@ -134,11 +134,13 @@ describe('client task machine', () => {
     expect(actor.getSnapshot().context.task?.statusMessage).toBe('busy');
     actor.send({ type: 'status', task: task('input_required') });
     expect(actor.getSnapshot().value).toEqual({ active: 'input_required' });
+    expect(actor.getSnapshot().context.task).toEqual(task('input_required'));
     actor.send({ type: 'status', task: { ...task('input_required'), statusMessage: 'still' } });
     expect(actor.getSnapshot().value).toEqual({ active: 'input_required' });
     expect(actor.getSnapshot().context.task?.statusMessage).toBe('still');
     actor.send({ type: 'status', task: task('working') });
     expect(actor.getSnapshot().value).toEqual({ active: 'working' });
+    expect(actor.getSnapshot().context.task).toEqual(task('working'));
   });
 
   it('retrieves the result once the client reports it finished, and settles with it', async () => {
@@ -165,6 +167,7 @@ describe('client task machine', () => {
     const { actor, settled, remoteCancels } = start({ type: 'created', task: task('working') });
     actor.send({ type: 'status', task: task('cancelled') });
     expect(actor.getSnapshot().value).toBe('cancelled');
+    expect(actor.getSnapshot().context.task).toEqual(task('cancelled'));
     expect(settled).toEqual([{ status: 'cancelled', reason: 'The client cancelled its task' }]);
     expect(remoteCancels).toEqual([]);
   });
@@ -185,6 +188,57 @@ describe('client task machine', () => {
     expect(retrievals).toEqual(['c1']);
     expect(actor.getSnapshot().value).toBe('completed');
     expect(settled).toEqual([{ status: 'completed', output: 'answer' }]);
+  });
+
+  it.each(['completed', 'failed'] as const)(
+    'keeps the open tasks/result once the client reported its task %s while input was required',
+    (status) => {
+      const { actor, retrievals } = start({ type: 'created', task: task('input_required') });
+      actor.send({ type: 'status', task: task(status) });
+      actor.send({ type: 'status', task: task('working') });
+      actor.send({ type: 'status', task: task('input_required') });
+      expect(actor.getSnapshot().value).toEqual({ active: 'input_required' });
+      expect(actor.getSnapshot().context.task?.status).toBe(status);
+      expect(retrievals).toEqual(['c1']);
+    },
+  );
+
+  it('fails the follow when the client reports its task failed while working, whatever tasks/result answers', async () => {
+    nextResult = Promise.resolve({ action: 'decline' });
+    const { actor, settled } = start({ type: 'created', task: task('working') });
+    actor.send({ type: 'status', task: task('failed') });
+    expect(actor.getSnapshot().value).toBe('retrieving');
+    expect(actor.getSnapshot().context.task).toEqual(task('failed'));
+    await flush();
+    expect(actor.getSnapshot().value).toBe('failed');
+    expect(settled).toHaveLength(1);
+    const error = (settled[0] as { status: string; error: Error & { result?: unknown } }).error;
+    expect(settled[0]!.status).toBe('failed');
+    expect(error.message).toBe('The client reported its task failed');
+    expect(error.result).toEqual({ action: 'decline' });
+  });
+
+  it('fails the follow with the result of the open tasks/result once the client reported its task failed', async () => {
+    nextResult = Promise.resolve({ action: 'cancel' });
+    const { actor, settled, retrievals } = start({ type: 'created', task: task('input_required') });
+    actor.send({ type: 'status', task: task('failed') });
+    await flush();
+    expect(retrievals).toEqual(['c1']);
+    expect(actor.getSnapshot().value).toBe('failed');
+    expect(settled).toHaveLength(1);
+    const error = (settled[0] as { status: string; error: Error & { result?: unknown } }).error;
+    expect(settled[0]!.status).toBe('failed');
+    expect(error.message).toBe('The client reported its task failed');
+    expect(error.result).toEqual({ action: 'cancel' });
+  });
+
+  it('fails with the error of the open tasks/result while input is required', async () => {
+    const error = new Error('stream gone');
+    nextResult = Promise.reject(error);
+    const { actor, settled } = start({ type: 'created', task: task('input_required') });
+    await flush();
+    expect(actor.getSnapshot().value).toBe('failed');
+    expect(settled).toEqual([{ status: 'failed', error }]);
   });
 
   it('fails a task that outlives its ttl, and only then', () => {

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { LiveTask } from '../../src/engine/LiveTask.js';
+import type { PendingInput } from '../../src/engine/LiveTask.js';
+import type { TaskSpec } from '../../src/engine/TaskSpec.js';
+
+// The pending-ask bookkeeping of a live task, whose map is made only on the first ask (most tasks
+// never ask): the questions asked of a task that never asked must not fail or make the map.
+const ask: PendingInput = { resolve: () => {}, reject: () => {}, parse: (result) => result };
+const live = () => new LiveTask({} as TaskSpec);
+
+describe('a live task', () => {
+  it('has no pending ask before its first one, and answers so without failing', () => {
+    const task = live();
+    expect(task.pendingInput('r1')).toBeUndefined();
+    expect(task.hasInputs).toBe(false);
+  });
+
+  it('finds an ask by request id while it waits, and has none once it is answered', () => {
+    const task = live();
+    task.inputs.set('r1', ask);
+    expect(task.pendingInput('r1')).toBe(ask);
+    expect(task.pendingInput('r2')).toBeUndefined();
+    expect(task.hasInputs).toBe(true);
+    task.inputs.delete('r1');
+    expect(task.hasInputs).toBe(false);
+  });
+
+  it('gives its work one signal, aborted when the task ends first, and made aborted when read after', () => {
+    const task = live();
+    const signal = task.signal;
+    expect(task.signal).toBe(signal);
+    expect(signal.aborted).toBe(false);
+    task.abortWork();
+    expect(signal.aborted).toBe(true);
+    expect((signal.reason as DOMException).name).toBe('AbortError');
+    const late = live();
+    late.abortWork();
+    expect(late.signal.aborted).toBe(true);
+    const settled = live();
+    settled.workSettled = true;
+    settled.abortWork();
+    expect(settled.signal.aborted).toBe(false);
+  });
+
+  it("aborts with Node's AbortError, without a stack trace, and leaves the stack trace limit as it was", () => {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 7;
+    const task = live();
+    const signal = task.signal;
+    task.abortWork();
+    const reason = signal.reason as DOMException;
+    expect(reason).toBeInstanceOf(DOMException);
+    expect(reason.name).toBe('AbortError');
+    expect(reason.message).toBe('This operation was aborted');
+    expect(reason.stack).not.toMatch(/\n\s+at /);
+    expect(Error.stackTraceLimit).toBe(7);
+    Error.stackTraceLimit = limit;
+  });
+
+  it('is ended once it ends, also for whoever asks afterwards', async () => {
+    const settle = (task: LiveTask) =>
+      Promise.race([task.ended.then(() => 'ended'), new Promise((resolve) => setTimeout(() => resolve('waiting'), 20))]);
+    let released = 0;
+    const task = new LiveTask({} as TaskSpec, () => released++);
+    const early = settle(task);
+    task.end();
+    task.end();
+    expect(await early).toBe('ended');
+    expect(await settle(task)).toBe('ended');
+    expect(released).toBe(1);
+    const unwatched = live();
+    unwatched.end();
+    expect(await settle(unwatched)).toBe('ended');
+  });
+});
