@@ -15,7 +15,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CallToolResultSchema, CreateTaskResultSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import type { TaskSupport } from '../../../src/index.js';
-import { testTaskSupport } from '../../support/harness.js';
+import { deferred, testTaskSupport } from '../../support/harness.js';
 import { until } from '../../support/until.js';
 
 const requestedSchema = { type: 'object' as const, properties: { ok: { type: 'boolean' as const } }, required: ['ok'] };
@@ -49,7 +49,11 @@ interface ClientBehaviour {
   inspect?: (event: InspectionEvent) => void;
 }
 
+/** Opened by a test to let `askThenWait` finish. */
+let gate = deferred();
+
 async function setup(behaviour: ClientBehaviour = {}): Promise<Setup> {
+  gate = deferred();
   const tasks = testTaskSupport({ pollInterval: 5000, ...(behaviour.inspect ? { inspect: behaviour.inspect } : {}) });
   const server = new McpServer({ name: 'client-tasks', version: '1.0.0' });
   const answerText = (answer: ElicitResult): CallToolResult => ({
@@ -58,6 +62,12 @@ async function setup(behaviour: ClientBehaviour = {}): Promise<Setup> {
   tasks.registerTool(server, 'askTask', { taskSupport: 'required', inputSchema: { ttl: z.number().optional() } }, async ({ ttl }, task) =>
     answerText(await task.elicitAsTask({ message: 'ok?', requestedSchema }, ttl === undefined ? {} : { ttl })),
   );
+  // Asks, then waits for the test's gate: the server task's status between the two is observable.
+  tasks.registerTool(server, 'askThenWait', { taskSupport: 'required' }, async (_args, task) => {
+    const answer = await task.elicitAsTask({ message: 'ok?', requestedSchema });
+    await gate.promise;
+    return answerText(answer);
+  });
   tasks.registerTool(server, 'askInline', { taskSupport: 'optional' }, async (_args, task) =>
     answerText(await task.elicitAsTask({ message: 'ok?', requestedSchema })),
   );
@@ -171,6 +181,29 @@ describe('task-augmented elicitation against the SDK v1 client task receiver', (
     await new Promise((r) => setTimeout(r, 150));
     expect(await serverStatus(s, taskId)).toBe('input_required');
     await result;
+    expect(await serverStatus(s, taskId)).toBe('completed');
+  });
+
+  it('the server task is working again once the client task ended, while its work goes on', async () => {
+    const s = await setup({ answerAfter: 50 });
+    const created = await s.client.request(
+      { method: 'tools/call', params: { name: 'askThenWait', arguments: {}, task: { ttl: 60_000 } } },
+      CreateTaskResultSchema,
+    );
+    const taskId = created.task.taskId;
+    await until(() => s.augmented.length === 1, 'the client got the request');
+    expect(await serverStatus(s, taskId)).toBe('input_required');
+    // The client's task completes after 50 ms; the work then waits on the gate, so only the end of
+    // the client task can have moved the server task.
+    let status = 'input_required';
+    for (let tries = 0; status === 'input_required' && tries < 100; tries++) {
+      await new Promise((r) => setTimeout(r, 20));
+      status = await serverStatus(s, taskId);
+    }
+    expect(status).toBe('working');
+    gate.resolve();
+    const result = await s.client.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema);
+    expect(result.content).toEqual([{ type: 'text', text: 'accept:{"ok":true}' }]);
     expect(await serverStatus(s, taskId)).toBe('completed');
   });
 
