@@ -17,6 +17,7 @@ import { CallToolResultSchema, ErrorCode } from '../wire.js';
 import { followClientTask } from './ClientTasks.js';
 import type { ClientTaskFollow } from './ClientTasks.js';
 import { ClusterLink } from './ClusterLink.js';
+import { TaskWatchers } from './TaskWatchers.js';
 import { ExpirySchedule } from './ExpirySchedule.js';
 import { LiveTask } from './LiveTask.js';
 import { cancelledOutcome } from './outcomes.js';
@@ -43,7 +44,11 @@ import type { TaskEngineOptions } from './TaskEngineOptions.js';
  * writes in StoreWriter.ts, the cluster glue in ClusterLink.ts.
  *
  * The reads and queue moves protocols make are `storage` (engine/taskStorage.ts); the worker
- * pool's two sides are `FrontLink` and `WorkerLink`.
+ * pool's two sides are `FrontLink` and `WorkerLink`; status watchers are `TaskWatchers`.
+ *
+ * About 360 lines, on purpose: what is left is the lifecycle each task goes through (start, run,
+ * cancel, answer, close) and the one map of live tasks all of it shares; split further, each piece
+ * would need that map and the supervisor passed around, for no concept of its own.
  * @internal
  */
 export class TaskEngine {
@@ -60,7 +65,7 @@ export class TaskEngine {
   private readonly requestPrefix = `mta-${randomBytes(4).toString('hex')}-`;
   private requestCount = 0;
   private closing = false;
-  private readonly watchers = new Map<string, Set<(record: TaskRecord) => void>>();
+  private readonly watchers = new TaskWatchers();
   private supervisorRef: Actor<ReturnType<typeof createTaskSupervisor>> | undefined;
   private readonly clusterReady: Promise<void>;
 
@@ -87,7 +92,7 @@ export class TaskEngine {
     const cluster = options.cluster;
     const runner = cluster?.instanceId;
     const changed = (record: TaskRecord): void => {
-      for (const watcher of this.watchers.get(record.taskId) ?? []) watcher(record);
+      this.watchers.tell(record);
     };
     this.actions = new TaskActions({ live, store, queue, writer, logger: options.logger, cluster, runner, send, changed });
     this.portDeps = {
@@ -185,13 +190,7 @@ export class TaskEngine {
    * included; a task run elsewhere is seen through `waitForTerminal`); returns the unsubscribe.
    */
   watch(taskId: string, listener: (record: TaskRecord) => void): () => void {
-    let set = this.watchers.get(taskId);
-    if (!set) this.watchers.set(taskId, (set = new Set()));
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0 && this.watchers.get(taskId) === set) this.watchers.delete(taskId);
-    };
+    return this.watchers.add(taskId, listener);
   }
 
   /**
