@@ -23,12 +23,24 @@ let tasks: TaskSupport;
 let session: Session;
 let look: Cluster;
 const jobs = new Jobs();
+/** What the server logged: the causes behind each -32603, shown when an expectation fails. */
+const logged: string[] = [];
+const serverLog = (...parts: unknown[]): void => {
+  logged.push(
+    parts.map((p) => (p instanceof Error ? `${p.message}${p.cause instanceof Error ? ` (${p.cause.message})` : ''}` : String(p))).join(' '),
+  );
+};
 
 beforeAll(async () => {
   if (inject('redisClusterNodes').length === 0) return; // no redis-server here: clusterPerTest.ts skips every test
   cluster = await startRedisCluster();
   backend = await createRedisTaskBackend({ clusterNodes: cluster.seeds, prefix });
-  tasks = testTaskSupport({ store: backend.store, queue: backend.queue, cluster: backend.cluster });
+  tasks = testTaskSupport({
+    store: backend.store,
+    queue: backend.queue,
+    cluster: backend.cluster,
+    logger: { warn: serverLog, error: serverLog },
+  });
   session = await connectInMemory(tasks, (server) => jobs.register(tasks, server));
   look = inspectCluster(cluster.seeds);
 }, 60_000);
@@ -66,37 +78,39 @@ describe('a Redis Cluster master killed with kill -9', () => {
     const up = created.filter((c) => c.port !== victim.port);
 
     await victim.kill();
+    // Back up even when an expectation fails, or the next test would find a master missing.
+    try {
+      const started = Date.now();
+      const refused = await rpcError(session.client.experimental.tasks.getTask(down!.taskId));
+      expect(refused.code).toBe(ErrorCode.InternalError);
+      expect(refused.message).toBe('MCP error -32603: Task store unavailable: get failed (details in the server log)');
+      expectNothingInternal(refused.message);
+      expect(Date.now() - started).toBeLessThan(5000);
 
-    const started = Date.now();
-    const refused = await rpcError(session.client.experimental.tasks.getTask(down!.taskId));
-    expect(refused.code).toBe(ErrorCode.InternalError);
-    expect(refused.message).toBe('MCP error -32603: Task store unavailable: get failed (details in the server log)');
-    expectNothingInternal(refused.message);
-    expect(Date.now() - started).toBeLessThan(5000);
+      // Its work finishing while its slot is gone: no crash, no unhandled rejection (setup file).
+      (await jobs.get(down!.key)).finish();
 
-    // Its work finishing while its slot is gone: no crash, no unhandled rejection (setup file).
-    (await jobs.get(down!.key)).finish();
-
-    // Tasks on the other masters carry on, through to their result.
-    for (const task of up) expect((await session.client.experimental.tasks.getTask(task.taskId)).status).toBe('working');
-    (await jobs.get(up[0]!.key)).finish();
-    expect((await taskResult(session.client, up[0]!.taskId)).content).toEqual([{ type: 'text', text: `done ${up[0]!.key}` }]);
-    // New tasks: each lands on a live master and works, or on the dead one and fails cleanly.
-    let madeAfter = 0;
-    for (let i = 0; i < 6; i++) {
-      const made = await createTask(session.client, 'quick', { text: `after ${i}` }).then(
-        (task) => task,
-        (error: unknown) => error as Error,
-      );
-      if (made instanceof Error) {
-        expect((made as { code?: number }).code).toBe(ErrorCode.InternalError);
-        expectNothingInternal(made.message);
-      } else madeAfter++;
+      // Tasks on the other masters carry on, through to their result.
+      for (const task of up) expect((await session.client.experimental.tasks.getTask(task.taskId)).status).toBe('working');
+      (await jobs.get(up[0]!.key)).finish();
+      expect((await taskResult(session.client, up[0]!.taskId)).content).toEqual([{ type: 'text', text: `done ${up[0]!.key}` }]);
+      // New tasks: each lands on a live master and works, or on the dead one and fails cleanly.
+      let madeAfter = 0;
+      for (let i = 0; i < 6; i++) {
+        const made = await createTask(session.client, 'quick', { text: `after ${i}` }).then(
+          (task) => task,
+          (error: unknown) => error as Error,
+        );
+        if (made instanceof Error) {
+          expect((made as { code?: number }).code).toBe(ErrorCode.InternalError);
+          expectNothingInternal(made.message);
+        } else madeAfter++;
+      }
+      expect(madeAfter, `every create after the kill failed; the server logged:\n${logged.slice(-12).join('\n')}`).toBeGreaterThan(0);
+    } finally {
+      await victim.start();
+      await waitForClusterOk(victim.port);
     }
-    expect(madeAfter).toBeGreaterThan(0);
-
-    await victim.start();
-    await waitForClusterOk(victim.port);
     // What the node acknowledged before the kill is back (append-only file, fsync always).
     await eventually(async () => {
       const task = await session.client.experimental.tasks.getTask(downToo!.taskId).catch(() => undefined);
