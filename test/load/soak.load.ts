@@ -17,8 +17,12 @@ const TOTAL = Number(process.env['SOAK_LIFECYCLES'] ?? 200_000);
 const BASELINE_AT = 10_000;
 const SESSIONS = 4;
 const CONCURRENCY = 64;
-/** Short, so finished records leave the store during the run and the heap can settle. */
-const TTL_MS = 200;
+/**
+ * Short, so finished records leave the store during the run and the heap can settle; long enough
+ * that a lifecycle stalled by a busy machine still finds its task (at 200 ms a CI run under load
+ * once got -32602 "Task not found" for a `tasks/result` sent after the ttl had run out).
+ */
+const TTL_MS = 2_000;
 
 type Kind = 'complete' | 'fail' | 'cancel' | 'elicit';
 const KINDS: readonly Kind[] = ['complete', 'fail', 'cancel', 'elicit'];
