@@ -22,6 +22,12 @@ export class RedisTaskStore implements TaskStore {
   private readonly redis: RedisClient & TaskScripts;
   /** Tasks this instance settled lately: their `tasks/result` reads need no round trip. */
   private readonly settledHere = new SettledHere();
+  /**
+   * Settles this instance has sent and not yet seen answered. Work that returns at once is often
+   * still settling when its `tasks/result` reads the record: that read waits for the settle's own
+   * answer (the record it wrote, atomically) instead of a round trip of its own.
+   */
+  private readonly settling = new Map<string, Promise<TaskRecord | undefined>>();
 
   constructor(
     redis: RedisClient,
@@ -84,6 +90,9 @@ export class RedisTaskStore implements TaskStore {
   }
 
   async get(taskId: string): Promise<TaskRecord | undefined> {
+    const pending = this.settling.get(taskId);
+    // A settle that failed or found no task leaves the answer to Redis.
+    if (pending) await pending.catch(() => undefined);
     const settled = this.settledHere.read(taskId);
     if (settled) return { ...settled.record };
     return guarded('get', async () => toRecord(await this.redis.hgetall(this.keys.task(taskId))));
@@ -107,6 +116,22 @@ export class RedisTaskStore implements TaskStore {
     statusMessage: string | undefined,
     outcome: TaskOutcome,
     runner?: string,
+  ): Promise<TaskRecord | undefined> {
+    const settling = this.writeSettle(taskId, status, statusMessage, outcome, runner);
+    this.settling.set(taskId, settling);
+    try {
+      return await settling;
+    } finally {
+      if (this.settling.get(taskId) === settling) this.settling.delete(taskId);
+    }
+  }
+
+  private writeSettle(
+    taskId: string,
+    status: TerminalTaskStatus,
+    statusMessage: string | undefined,
+    outcome: TaskOutcome,
+    runner: string | undefined,
   ): Promise<TaskRecord | undefined> {
     return guarded('settle', async () => {
       const encoded = JSON.stringify(outcome);
@@ -196,6 +221,8 @@ export class RedisTaskStore implements TaskStore {
   async waitForTerminal(taskId: string, signal: AbortSignal): Promise<void> {
     // Armed before looking, so a settle published in between still wakes us.
     const woken = this.events.terminal.wait(taskId, signal);
+    // Settled here lately: terminal for good, no need to ask Redis.
+    if (this.settledHere.read(taskId)) return;
     const status = await guarded('status', () => this.redis.hget(this.keys.task(taskId), 'status'));
     if (status === null || isTerminal(status as TaskStatus)) return;
     await woken;

@@ -36,7 +36,7 @@ describe('round trips of a task lifecycle on one Redis', () => {
     await server.dispose();
   });
 
-  it('takes at most 4 (create, settle, the queue, and a record read that may race the settle)', async () => {
+  it('takes 3 (create, settle, the queue): the record read that raced the settle waits for its answer', async () => {
     const backend = await createRedisTaskBackend({ url: server.url, prefix: 'rt:' });
     const tasks = new TaskSupport({ ...backend, logger: { warn: () => {}, error: () => {} } });
     const mcp = new McpServer({ name: 'rt', version: '1' });
@@ -66,8 +66,7 @@ describe('round trips of a task lifecycle on one Redis', () => {
       await new Promise((r) => setTimeout(r, 200));
       feed.disconnect();
       const perLifecycle = countRoundTrips(lines) / runs;
-      expect(perLifecycle).toBeGreaterThanOrEqual(3);
-      expect(perLifecycle).toBeLessThanOrEqual(4);
+      expect(perLifecycle).toBe(3);
     } finally {
       monitor.disconnect();
       await client.close();
@@ -144,5 +143,39 @@ describe('the lease written with the record', () => {
     await new Promise((r) => setTimeout(r, 250));
     expect(await backend.store.get('brief')).toBeUndefined();
     expect(await backend.store.getOutcome('brief')).toBeUndefined();
+  });
+
+  it('answers a read made while its own settle is in flight with the settled record', async () => {
+    await backend.store.create(record('racing'));
+    const settling = backend.store.settle('racing', 'failed', 'boom', done);
+    // Issued after the settle went out, before it answered (the round-trip count above shows it sends nothing).
+    const read = backend.store.get('racing');
+    await raw.del(`${prefix}{racing}:task`);
+    expect(await settling).toMatchObject({ status: 'failed', statusMessage: 'boom' });
+    expect(await read).toMatchObject({ taskId: 'racing', status: 'failed', statusMessage: 'boom' });
+  });
+
+  it('reads Redis when the settle in flight found no task', async () => {
+    const settling = backend.store.settle('never-made', 'completed', undefined, done);
+    const read = backend.store.get('never-made');
+    expect(await settling).toBeUndefined();
+    expect(await read).toBeUndefined();
+    await backend.store.create(record('made-late', { runner: 'first-runner' }));
+    const missed = backend.store.settle('made-late', 'completed', undefined, done, 'another-runner');
+    const current = backend.store.get('made-late');
+    await missed;
+    // The settle was refused (another runner): the read is Redis's record, still working.
+    expect((await current)?.status).toBe('working');
+  });
+
+  it('sees a task it settled as terminal without asking Redis', async () => {
+    await backend.store.create(record('ended'));
+    await backend.store.settle('ended', 'cancelled', undefined, done);
+    await raw.hset(`${prefix}{ended}:task`, 'status', 'working');
+    const stop = new AbortController();
+    // Resolves at once: terminal states never change, so this instance's settle is the answer.
+    const late = new Promise<string>((resolve) => setTimeout(() => resolve('still waiting after 2 s'), 2_000));
+    expect(await Promise.race([backend.store.waitForTerminal('ended', stop.signal).then(() => 'returned'), late])).toBe('returned');
+    stop.abort();
   });
 });
