@@ -11,7 +11,7 @@ export type { RegisteredTaskTool, TaskToolConfig, TaskToolUpdate, TaskToolWork, 
 // The backends' contracts. Renamed in 0.2 so that no name means two things beside the SDK's
 // experimental tasks (its TaskStore, InMemoryTaskStore, TaskMessageQueue, InMemoryTaskMessageQueue,
 // QueuedMessage, QueuedRequest); the old names stay one release as deprecated aliases.
-export type { TaskRecordStore, TaskStore } from './backends/TaskStore.js';
+export type { TaskRecordStore, TaskStore, WaitOptions } from './backends/TaskStore.js';
 export { InvalidCursorError } from './backends/TaskStore.js';
 export { InMemoryTaskRecordStore, InMemoryTaskStore } from './backends/InMemoryTaskStore.js';
 export type {

@@ -1,4 +1,5 @@
 import type { JSONRPCNotification, JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { WaitOptions } from './TaskStore.js';
 
 /** A request a task sends to its client, waiting to be delivered or answered. */
 export interface OutboxRequest {
@@ -47,8 +48,12 @@ export interface TaskOutbox {
   outstanding(taskId: string): Promise<OutboxRequest[]>;
   /** Drops the task's queue and outstanding requests. */
   clear(taskId: string): Promise<void>;
-  /** Resolves as soon as the task's queue is not empty (at once if it already is), or when `signal` aborts. */
-  waitForMessage(taskId: string, signal: AbortSignal): Promise<void>;
+  /**
+   * Resolves as soon as the task's queue is not empty (at once if it already is), or when `signal`
+   * aborts. With `listenOnly` the caller takes the queue itself after arming the wait, so the queue
+   * may skip its own first look and only listen for the next message.
+   */
+  waitForMessage(taskId: string, signal: AbortSignal, options?: WaitOptions): Promise<void>;
 }
 
 // The SDK's experimental tasks export a `TaskMessageQueue`, `QueuedMessage` and `QueuedRequest`

@@ -33,8 +33,21 @@ export interface TaskRecordStore {
   list(owner: string, cursor: string | undefined, limit: number): Promise<TaskPage>;
   /** Forgets the task (ttl ran out). */
   delete(taskId: string): Promise<void>;
-  /** Resolves once the task is terminal or gone (at once if it already is), or when `signal` aborts. */
-  waitForTerminal(taskId: string, signal: AbortSignal): Promise<void>;
+  /**
+   * Resolves once the task is terminal or gone (at once if it already is), or when `signal` aborts.
+   * With `listenOnly`, the caller reads the record itself after arming the wait, so the store may
+   * skip its own first look (a round trip on a remote store) and only listen for the change.
+   */
+  waitForTerminal(taskId: string, signal: AbortSignal, options?: WaitOptions): Promise<void>;
+}
+
+/** Options of the backends' waits (`waitForTerminal`, `waitForMessage`). */
+export interface WaitOptions {
+  /**
+   * The caller looks at the state itself after arming the wait (and loops on a spurious wake), so
+   * the wait need not look first: it may resolve only on a change made after it was armed.
+   */
+  listenOnly?: boolean;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { QueuedMessage, QueuedRequest, TaskMessageQueue } from '../backends/TaskMessageQueue.js';
-import type { TaskStore } from '../backends/TaskStore.js';
+import type { TaskStore, WaitOptions } from '../backends/TaskStore.js';
 import { mcpError } from '../errors.js';
 import type { TaskOutcome, TaskPage, TaskRecord } from '../types.js';
 import { ErrorCode } from '../wire.js';
@@ -47,13 +47,13 @@ export class TaskStorage {
   }
 
   /** Resolves when the task is terminal (or gone); `signal` ends the wait. */
-  waitForTerminal(taskId: string, signal: AbortSignal): Promise<void> {
-    return this.store.waitForTerminal(taskId, signal);
+  waitForTerminal(taskId: string, signal: AbortSignal, options?: WaitOptions): Promise<void> {
+    return this.store.waitForTerminal(taskId, signal, options);
   }
 
   /** Resolves when a message is queued for the task's `tasks/result`; `signal` ends the wait. */
-  waitForMessage(taskId: string, signal: AbortSignal): Promise<void> {
-    return this.queue.waitForMessage(taskId, signal);
+  waitForMessage(taskId: string, signal: AbortSignal, options?: WaitOptions): Promise<void> {
+    return this.queue.waitForMessage(taskId, signal, options);
   }
 
   /** Takes every message queued for `tasks/result` (the FIFO role of the queue). */

@@ -1,4 +1,5 @@
 import type { EnqueueOptions, QueuedMessage, QueuedRequest, TaskMessageQueue } from '../backends/TaskMessageQueue.js';
+import type { WaitOptions } from '../backends/TaskStore.js';
 import type { RedisEvents } from './RedisEvents.js';
 import type { RedisKeys } from './keys.js';
 import { withScripts } from './scripts.js';
@@ -126,8 +127,10 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
     );
   }
 
-  async waitForMessage(taskId: string, signal: AbortSignal): Promise<void> {
+  async waitForMessage(taskId: string, signal: AbortSignal, options?: WaitOptions): Promise<void> {
     const woken = this.events.queued.wait(taskId, signal);
+    // The caller takes the queue itself after arming this wait: a round trip less per wait.
+    if (options?.listenOnly) return woken;
     const length = await guarded('length', () => this.redis.llen(this.keys.queue(taskId)));
     if (length > 0) return;
     await woken;

@@ -1,5 +1,5 @@
 import { decodeCursor, encodeCursor } from '../backends/cursor.js';
-import type { TaskStore } from '../backends/TaskStore.js';
+import type { TaskStore, WaitOptions } from '../backends/TaskStore.js';
 import { isTerminal } from '../types.js';
 import type { TaskOutcome, TaskPage, TaskRecord, TaskStatus, TerminalTaskStatus } from '../types.js';
 import type { RedisEvents } from './RedisEvents.js';
@@ -218,11 +218,13 @@ export class RedisTaskStore implements TaskStore {
     });
   }
 
-  async waitForTerminal(taskId: string, signal: AbortSignal): Promise<void> {
+  async waitForTerminal(taskId: string, signal: AbortSignal, options?: WaitOptions): Promise<void> {
     // Armed before looking, so a settle published in between still wakes us.
     const woken = this.events.terminal.wait(taskId, signal);
     // Settled here lately: terminal for good, no need to ask Redis.
     if (this.settledHere.read(taskId)) return;
+    // The caller reads the record itself after arming this wait: a round trip less per wait.
+    if (options?.listenOnly) return woken;
     const status = await guarded('status', () => this.redis.hget(this.keys.task(taskId), 'status'));
     if (status === null || isTerminal(status as TaskStatus)) return;
     await woken;

@@ -36,18 +36,23 @@ describe('round trips of a task lifecycle on one Redis', () => {
     await server.dispose();
   });
 
-  it('takes 3 (create, settle, the queue): the record read that raced the settle waits for its answer', async () => {
-    const backend = await createRedisTaskBackend({ url: server.url, prefix: 'rt:' });
+  /** Round trips per lifecycle of `tool` (20 lifecycles after 5 of warm-up), from MONITOR. */
+  async function roundTripsOf(tool: 'instant' | 'slow'): Promise<number> {
+    const backend = await createRedisTaskBackend({ url: server.url, prefix: `rt-${tool}:` });
     const tasks = new TaskSupport({ ...backend, logger: { warn: () => {}, error: () => {} } });
     const mcp = new McpServer({ name: 'rt', version: '1' });
     tasks.registerTool(mcp, 'instant', { taskSupport: 'required' }, () => ({ content: [{ type: 'text', text: 'ok' }] }));
+    tasks.registerTool(mcp, 'slow', { taskSupport: 'required' }, async () => {
+      await new Promise((r) => setTimeout(r, 30));
+      return { content: [{ type: 'text', text: 'ok' }] };
+    });
     tasks.enable(mcp);
     const [a, b] = InMemoryTransport.createLinkedPair();
     await mcp.connect(b);
     const client = new Client({ name: 'rt', version: '1' });
     await client.connect(a);
     const lifecycle = async (): Promise<void> => {
-      const created = await client.request({ method: 'tools/call', params: { name: 'instant', task: {} } }, CreateTaskResultSchema);
+      const created = await client.request({ method: 'tools/call', params: { name: tool, task: {} } }, CreateTaskResultSchema);
       const result = await client.request({ method: 'tasks/result', params: { taskId: created.task.taskId } }, CallToolResultSchema);
       expect(result.content).toEqual([{ type: 'text', text: 'ok' }]);
     };
@@ -65,14 +70,26 @@ describe('round trips of a task lifecycle on one Redis', () => {
       // The last writes (the settle of the last task) belong to the lifecycle.
       await new Promise((r) => setTimeout(r, 200));
       feed.disconnect();
-      const perLifecycle = countRoundTrips(lines) / runs;
-      expect(perLifecycle).toBe(3);
+      return countRoundTrips(lines) / runs;
     } finally {
       monitor.disconnect();
       await client.close();
       await tasks.close();
       await backend.close();
     }
+  }
+
+  it('takes 3 with instant work (create, settle, the queue): the record read that raced the settle waits for its answer', async () => {
+    expect(await roundTripsOf('instant')).toBe(3);
+  });
+
+  it('takes 6 when tasks/result waits for the work (it was 9): the waits only listen, the call reads what it needs once', async () => {
+    // create, the record (working), the queue and the record again after arming the waits, settle,
+    // the queue once the task ended.
+    // A run whose work ends before its tasks/result arrives takes the shorter path of instant work.
+    const perLifecycle = await roundTripsOf('slow');
+    expect(perLifecycle).toBeGreaterThan(5);
+    expect(perLifecycle).toBeLessThanOrEqual(6);
   });
 });
 

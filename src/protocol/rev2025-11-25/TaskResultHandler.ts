@@ -7,10 +7,14 @@ import type { TaskEngine } from '../../engine/TaskEngine.js';
 import type { QueuedMessage } from '../../backends/TaskMessageQueue.js';
 import { isUnavailable } from '../../backends/storeGuard.js';
 import { isTerminal } from '../../types.js';
+import type { TaskRecord } from '../../types.js';
+import type { WaitOptions } from '../../backends/TaskStore.js';
 import { STOP_WAITING } from '../../backends/Waiters.js';
 
 /** Longest pause between two looks while the store is away: bounds how late a call notices it is back. */
 const MAX_BACKOFF_MS = 1_000;
+/** The waits of the serving loop only listen: the loop reads the queue and the record itself after arming them. */
+const LISTEN_ONLY: WaitOptions = { listenOnly: true };
 
 /**
  * Serves `tasks/result` (the Python SDK's `TaskResultHandler`): carries the task's queued requests
@@ -31,13 +35,14 @@ export class TaskResultHandler {
     // A task already terminal (most calls of a short task) is answered without arming a wait: no
     // AbortController, listener or takeover per call. A call that arrives while the store is away
     // is told so at once (-32603).
-    if (isTerminal((await this.engine.get(taskId, owner)).status)) {
+    const first = await this.engine.get(taskId, owner);
+    if (isTerminal(first.status)) {
       const answered = await this.answerTerminal(taskId, router, connection, request.id);
       if (answered) return answered;
     }
     const current = takeOverResultCall(connection, taskId, { requestId: request.id, signal: request.signal });
     try {
-      return await this.serve(taskId, owner, router, connection, current.call);
+      return await this.serve(taskId, owner, first, router, connection, current.call);
     } finally {
       current.release();
     }
@@ -46,13 +51,13 @@ export class TaskResultHandler {
   private async serve(
     taskId: string,
     owner: string,
+    first: TaskRecord,
     router: SessionRouter,
     connection: ConnectionPort,
     call: { requestId: RequestId; signal: AbortSignal },
   ): Promise<CallToolResult> {
-    // A call that arrives while the store is away is told so at once (-32603). Read again, not
-    // passed from handle(): a call taken over while it reads still answers if the task ended meanwhile.
-    const first = await this.engine.get(taskId, owner);
+    // `first` is handle()'s read, not a second one (a Redis round trip): if the task ended since,
+    // the loop below sees it, since it reads the record again after arming its waits.
     const detach = this.engine.attach(taskId);
     await router.reclaim(connection, taskId);
     const delivered: Extract<QueuedMessage, { kind: 'request' }>[] = [];
@@ -91,8 +96,9 @@ export class TaskResultHandler {
         // never rejects: a wait that fails (Redis away) while deliver() or get() throws would
         // otherwise be an unhandled rejection, which ends the process; its failure is read below.
         const woken = Promise.race([
-          this.engine.storage.waitForMessage(taskId, wake.signal).then(() => false),
-          this.engine.storage.waitForTerminal(taskId, wake.signal).then(() => true),
+          // Listen only: deliver() and get() below are the looks (two Redis round trips fewer per wait).
+          this.engine.storage.waitForMessage(taskId, wake.signal, LISTEN_ONLY).then(() => false),
+          this.engine.storage.waitForTerminal(taskId, wake.signal, LISTEN_ONLY).then(() => true),
         ]).then(
           (terminal) => ({ terminal }),
           (error: unknown) => ({ error }),
