@@ -125,17 +125,26 @@ export function taskSettle(
   host: Pick<ServerHost, 'outputErrorText'>,
   tool: TaskToolEntry,
 ): WorkSettle {
-  return new TaskToolSettle(safeguards, host, tool, tool.name);
+  // One per tool, not per task (56 bytes per live task): made again only if the tool was renamed
+  // since (a task reports the name it was called by) or is served with other safeguards or host.
+  const known = settles.get(tool);
+  if (known && known.name === tool.name && known.host === host && known.safeguards === safeguards) return known;
+  const settle = new TaskToolSettle(safeguards, host, tool, tool.name);
+  settles.set(tool, settle);
+  return settle;
 }
 
-/** {@link taskSettle}'s object: a class, so a live task holds four fields and no closures. */
+/** The last {@link TaskToolSettle} made for each tool entry. */
+const settles = new WeakMap<TaskToolEntry, TaskToolSettle>();
+
+/** {@link taskSettle}'s object: a class, so a live task holds a reference and no closures. */
 class TaskToolSettle implements WorkSettle {
   constructor(
-    private readonly safeguards: Pick<WorkSafeguards, 'taskResult' | 'failure'>,
-    private readonly host: Pick<ServerHost, 'outputErrorText'>,
+    readonly safeguards: Pick<WorkSafeguards, 'taskResult' | 'failure'>,
+    readonly host: Pick<ServerHost, 'outputErrorText'>,
     private readonly tool: TaskToolEntry,
     /** The name at the call (a later rename does not change what this task reports). */
-    private readonly name: string,
+    readonly name: string,
   ) {}
 
   result(result: CallToolResult, taskId: string): CallToolResult {
