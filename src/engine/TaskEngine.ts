@@ -351,7 +351,8 @@ export class TaskEngine {
   /** Not async: a suspended call per waiting task cost about 0.5 KB (issue 14). */
   private runWork(taskId: string, live: LiveTask): Promise<CallToolResult> {
     try {
-      return Promise.resolve(live.spec.run(workContext(taskPort(this.portDeps, taskId, live))));
+      const run = live.takeRun();
+      return Promise.resolve(run(workContext(taskPort(this.portDeps, taskId, live))));
     } catch (error) {
       return Promise.reject(error);
     }
