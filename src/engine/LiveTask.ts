@@ -1,11 +1,8 @@
+import { PendingInputs } from './PendingInputs.js';
+import type { PendingInput } from './PendingInputs.js';
 import type { TaskSpec } from './TaskSpec.js';
 
-/** A work's `ask` waiting for the client's answer. */
-export interface PendingInput {
-  resolve(result: unknown): void;
-  reject(error: unknown): void;
-  parse(result: unknown): unknown;
-}
+export type { PendingInput } from './PendingInputs.js';
 
 const DROPPED_WARNED = 1;
 const WORK_SETTLED = 2;
@@ -33,7 +30,7 @@ export class LiveTask {
   private controller: AbortController | undefined;
   private endedPromise: Promise<void> | undefined;
   private resolveEnded: (() => void) | undefined;
-  private pendingInputs: Map<string, PendingInput> | undefined;
+  private pendingInputs: PendingInputs | undefined;
 
   constructor(
     /** What the task was started with; without its `run` and `args` once the work started ({@link takeRun}). */
@@ -99,8 +96,8 @@ export class LiveTask {
   }
 
   /** The work's asks waiting for an answer, by request id; made on first use (most tasks never ask). */
-  get inputs(): Map<string, PendingInput> {
-    return (this.pendingInputs ??= new Map());
+  get inputs(): PendingInputs {
+    return (this.pendingInputs ??= new PendingInputs());
   }
 
   /** The ask waiting for `requestId`, if any (without making the map). */
