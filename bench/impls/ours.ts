@@ -4,10 +4,13 @@ import { TaskSupport } from '../../src/index.js';
 import { benchArgs, askParams, DONE_RESULT, PING_RESULT, Probes, sleepMs } from './types.js';
 import type { BenchImpl } from './types.js';
 
-/** mcp-task-actors: one TaskSupport shared by every session, tools registered per session. */
-export function oursImpl(): BenchImpl {
+/**
+ * mcp-task-actors: one TaskSupport shared by every session, tools registered per session.
+ * `Support` is another copy of the library's class for a same-process A/B (bench/scaleAb.ts `--base`).
+ */
+export function oursImpl(Support: typeof TaskSupport = TaskSupport): BenchImpl {
   const probes = new Probes();
-  const tasks = TaskSupport.inMemory({
+  const tasks = Support.inMemory({
     logger: { warn: () => {}, error: (...args: unknown[]) => console.error(...args) },
     // The scale workload holds 100,000 live tasks of one caller, created as fast as they go; the
     // defaults refuse that (by design).

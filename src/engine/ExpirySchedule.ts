@@ -1,10 +1,20 @@
+/** Capacity of a fresh schedule's arrays (they double as deadlines pile up). */
+const INITIAL_CAPACITY = 64;
+
 /**
  * Deadlines for many tasks behind a single timer: a binary min-heap ordered by due time, so a
  * million retained tasks cost one timer and O(log n) per schedule.
+ *
+ * The heap is two parallel arrays, the due times in a Float64Array and the keys in a plain array,
+ * not an array of `{ at, key }` entries: an entry object and the boxed number of its `at` (a time
+ * in ms since the epoch is no small integer) cost 56 bytes per live task, and every sift moved
+ * objects the collector then had to trace (issue 14; bench/scaleAb.ts).
  * @internal
  */
 export class ExpirySchedule {
-  private heap: { at: number; key: string }[] = [];
+  private ats = new Float64Array(INITIAL_CAPACITY);
+  private keys: string[] = [];
+  private count = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt = Infinity;
 
@@ -15,15 +25,23 @@ export class ExpirySchedule {
 
   /** Calls `onDue(key)` at `at` (ms since epoch) or soon after. */
   schedule(key: string, at: number): void {
-    const heap = this.heap;
-    heap.push({ at, key });
-    let i = heap.length - 1;
+    if (this.count === this.ats.length) {
+      const grown = new Float64Array(this.ats.length * 2);
+      grown.set(this.ats);
+      this.ats = grown;
+    }
+    const { ats, keys } = this;
+    // Sift up: parents due later move down one level, then the new deadline goes in the gap.
+    let i = this.count++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (heap[parent]!.at <= heap[i]!.at) break;
-      [heap[parent], heap[i]] = [heap[i]!, heap[parent]!];
+      if (ats[parent]! <= at) break;
+      ats[i] = ats[parent]!;
+      keys[i] = keys[parent]!;
       i = parent;
     }
+    ats[i] = at;
+    keys[i] = key;
     this.arm();
   }
 
@@ -32,21 +50,22 @@ export class ExpirySchedule {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.timerAt = Infinity;
-    this.heap.length = 0;
+    this.reset();
   }
 
   /** Number of scheduled deadlines. */
   get size(): number {
-    return this.heap.length;
+    return this.count;
   }
 
   private arm(): void {
-    const next = this.heap[0];
-    if (!next || next.at >= this.timerAt) return;
+    if (this.count === 0) return;
+    const next = this.ats[0]!;
+    if (next >= this.timerAt) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timerAt = next.at;
+    this.timerAt = next;
     // Long timers are capped: setTimeout overflows past 2^31 ms.
-    const delay = Math.min(Math.max(0, next.at - this.now()), 2 ** 31 - 1);
+    const delay = Math.min(Math.max(0, next - this.now()), 2 ** 31 - 1);
     this.timer = setTimeout(() => this.fire(), delay);
     this.timer.unref?.();
   }
@@ -55,32 +74,41 @@ export class ExpirySchedule {
     this.timer = undefined;
     this.timerAt = Infinity;
     const now = this.now();
-    while (this.heap.length > 0 && this.heap[0]!.at <= now) {
-      const { key } = this.pop();
-      this.onDue(key);
-    }
-    // An array keeps its peak capacity; after a burst drains, give that memory back.
-    if (this.heap.length === 0) this.heap = [];
+    while (this.count > 0 && this.ats[0]! <= now) this.onDue(this.pop());
+    // Arrays keep their peak capacity; after a burst drains, give that memory back.
+    if (this.count === 0) this.reset();
     this.arm();
   }
 
-  private pop(): { at: number; key: string } {
-    const heap = this.heap;
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
+  private reset(): void {
+    this.count = 0;
+    this.ats = new Float64Array(INITIAL_CAPACITY);
+    this.keys = [];
+  }
+
+  /** Removes and returns the key due first. */
+  private pop(): string {
+    const { ats, keys } = this;
+    const top = keys[0]!;
+    const last = --this.count;
+    const at = ats[last]!;
+    const key = keys[last]!;
+    keys.length = last;
+    if (last > 0) {
+      // Sift down: the last deadline sinks from the root past every child due earlier.
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= last) break;
         const r = l + 1;
-        let m = i;
-        if (l < heap.length && heap[l]!.at < heap[m]!.at) m = l;
-        if (r < heap.length && heap[r]!.at < heap[m]!.at) m = r;
-        if (m === i) break;
-        [heap[m], heap[i]] = [heap[i]!, heap[m]!];
+        const m = r < last && ats[r]! < ats[l]! ? r : l;
+        if (ats[m]! >= at) break;
+        ats[i] = ats[m]!;
+        keys[i] = keys[m]!;
         i = m;
       }
+      ats[i] = at;
+      keys[i] = key;
     }
     return top;
   }

@@ -10,17 +10,17 @@ import type { TaskSupervisorSnapshot } from '../../machines/taskSupervisor.js';
 import type { JobHandlers } from '../backends/TaskPlacement.js';
 import type { TaskMessageQueue } from '../backends/TaskMessageQueue.js';
 import type { TaskStore } from '../backends/TaskStore.js';
-import { invalidToolResult, mcpError, taskNotFound } from '../errors.js';
+import { mcpError, taskNotFound } from '../errors.js';
 import { isTerminal } from '../types.js';
 import type { Answer, TaskRecord } from '../types.js';
-import { CallToolResultSchema, ErrorCode } from '../wire.js';
+import { ErrorCode } from '../wire.js';
 import { followClientTask } from './ClientTasks.js';
 import type { ClientTaskFollow } from './ClientTasks.js';
 import { ClusterLink } from './ClusterLink.js';
 import { TaskWatchers } from './TaskWatchers.js';
 import { ExpirySchedule } from './ExpirySchedule.js';
 import { LiveTask } from './LiveTask.js';
-import { cancelledOutcome } from './outcomes.js';
+import { cancelledOutcome, doneEvent, settledError } from './outcomes.js';
 import { requestIdFor } from './requestIds.js';
 import { StoreWriter } from './StoreWriter.js';
 import { isPastTtl, TaskStorage } from './taskStorage.js';
@@ -314,16 +314,12 @@ export class TaskEngine {
     this.supervisor().send(tool === undefined ? { type: 'task.start', taskId } : { type: 'task.start', taskId, tool });
     // Refused once closing (as the root refused it before): no actor, so no work either.
     if (!this.supervisorSnapshot().tasks.has(taskId)) return;
+    // The one `then` per task: the spec's `settle` (a tool's safeguards and output check) and the
+    // result's parse run in it, not in `then`s of their own (each cost a promise, a reaction and
+    // two closures per waiting task).
     this.runWork(taskId, live).then(
-      (result) => {
-        // Parsed here, not in a `then` of its own: one promise less per waiting task.
-        const parsed = CallToolResultSchema.safeParse(result);
-        const event: TaskMachineEvent = parsed.success
-          ? { type: 'work.done', output: parsed.data }
-          : { type: 'work.error', error: invalidToolResult(parsed.error) };
-        this.workEnded(taskId, live, event);
-      },
-      (error: unknown) => this.workEnded(taskId, live, { type: 'work.error', error }),
+      (result) => this.workEnded(taskId, live, doneEvent(live.spec.settle, result, taskId)),
+      (error: unknown) => this.workEnded(taskId, live, { type: 'work.error', error: settledError(live.spec.settle, error, taskId) }),
     );
   }
 
@@ -355,7 +351,8 @@ export class TaskEngine {
   /** Not async: a suspended call per waiting task cost about 0.5 KB (issue 14). */
   private runWork(taskId: string, live: LiveTask): Promise<CallToolResult> {
     try {
-      return Promise.resolve(live.spec.run(workContext(taskPort(this.portDeps, taskId, live))));
+      const run = live.takeRun();
+      return Promise.resolve(run(workContext(taskPort(this.portDeps, taskId, live))));
     } catch (error) {
       return Promise.reject(error);
     }

@@ -48,8 +48,21 @@ export class WorkSafeguards {
     );
   }
 
-  /** What a task fails with when its work threw `error`: mapped, then size-checked. */
-  private failure(error: unknown, tool: string, taskId: string | undefined): unknown {
+  /**
+   * The pieces of {@link runTask} for a work whose end the engine settles itself (TaskSpec's
+   * `settle`, one `then` per task instead of two): the context with its input cap, ...
+   */
+  capped(task: RunContext): RunContext {
+    return this.capInputs(task);
+  }
+
+  /** ... the result as stored (throws the limit error when it does not fit `maxResultBytes`), ... */
+  taskResult(result: CallToolResult, taskId: string | undefined): CallToolResult {
+    return this.fitted(result, taskId);
+  }
+
+  /** ... and what a task fails with when its work threw `error`: mapped, then size-checked. */
+  failure(error: unknown, tool: string, taskId: string | undefined): unknown {
     try {
       return this.fitted(mapWorkError(error, this.mapError, { tool, taskId }, this.logger), taskId);
     } catch (tooLarge) {

@@ -1,8 +1,9 @@
-import type { SettleParams } from '../../machines/task.js';
+import type { SettleParams, TaskMachineEvent } from '../../machines/task.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { errorShape, outcomeOfThrow } from '../errors.js';
+import { errorShape, invalidToolResult, outcomeOfThrow } from '../errors.js';
 import type { TaskOutcome } from '../types.js';
-import { ErrorCode, McpError } from '../wire.js';
+import { CallToolResultSchema, ErrorCode, McpError } from '../wire.js';
+import type { WorkSettle } from './TaskSpec.js';
 
 /** The stored outcome of a cancelled task: -32603 naming the task and the reason. */
 export function cancelledOutcome(taskId: string, reason: string): TaskOutcome {
@@ -37,4 +38,28 @@ export function describeSettle(taskId: string, params: SettleParams): { statusMe
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The event a work's result ends its task with: the spec's `settle` applied, then checked as a CallToolResult. */
+export function doneEvent(settle: WorkSettle | undefined, result: CallToolResult, taskId: string): TaskMachineEvent {
+  let settled: unknown = result;
+  if (settle) {
+    try {
+      settled = settle.result(result, taskId);
+    } catch (error) {
+      return { type: 'work.error', error };
+    }
+  }
+  const parsed = CallToolResultSchema.safeParse(settled);
+  return parsed.success ? { type: 'work.done', output: parsed.data } : { type: 'work.error', error: invalidToolResult(parsed.error) };
+}
+
+/** What a task fails with when its work threw: the spec's `settle` applied (a throw there is what it fails with). */
+export function settledError(settle: WorkSettle | undefined, error: unknown, taskId: string): unknown {
+  if (!settle) return error;
+  try {
+    return settle.error(error, taskId);
+  } catch (thrown) {
+    return thrown;
+  }
 }

@@ -2,7 +2,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { TaskContext } from '../engine/TaskContext.js';
 import type { WorkSafeguards } from '../engine/WorkSafeguards.js';
 import { inlineContext } from '../engine/workContext.js';
-import type { RunContext } from '../engine/TaskSpec.js';
+import type { RunContext, WorkSettle } from '../engine/TaskSpec.js';
 import { invalidToolResult, mcpError, outcomeOfThrow, toMcpError } from '../errors.js';
 import { CallToolResultSchema, CreateTaskResultSchema, ErrorCode, McpError } from '../wire.js';
 import type { ServerSession } from './dispatch.js';
@@ -104,6 +104,56 @@ export function taskRun(
       (task) => tool.run(args, withRequest(task, fields)),
       (result) => checkedOutput(host, tool, name, result),
     );
+}
+
+/**
+ * A task's work for the engine, settled by the engine (see {@link taskSettle}): the tool's work
+ * with the call's fields and the input cap. The safeguards of {@link taskRun}, without its `then`.
+ */
+export function taskWork(
+  safeguards: Pick<WorkSafeguards, 'capped'>,
+  tool: TaskToolEntry,
+  args: unknown,
+  fields: RequestFields | undefined,
+): (context: RunContext) => Promise<CallToolResult> | CallToolResult {
+  return (context) => tool.run(args, withRequest(safeguards.capped(context), fields));
+}
+
+/** How the engine settles a task of `tool` started with {@link taskWork}: as {@link taskRun} does. */
+export function taskSettle(
+  safeguards: Pick<WorkSafeguards, 'taskResult' | 'failure'>,
+  host: Pick<ServerHost, 'outputErrorText'>,
+  tool: TaskToolEntry,
+): WorkSettle {
+  // One per tool, not per task (56 bytes per live task): made again only if the tool was renamed
+  // since (a task reports the name it was called by) or is served with other safeguards or host.
+  const known = settles.get(tool);
+  if (known && known.name === tool.name && known.host === host && known.safeguards === safeguards) return known;
+  const settle = new TaskToolSettle(safeguards, host, tool, tool.name);
+  settles.set(tool, settle);
+  return settle;
+}
+
+/** The last {@link TaskToolSettle} made for each tool entry. */
+const settles = new WeakMap<TaskToolEntry, TaskToolSettle>();
+
+/** {@link taskSettle}'s object: a class, so a live task holds a reference and no closures. */
+class TaskToolSettle implements WorkSettle {
+  constructor(
+    readonly safeguards: Pick<WorkSafeguards, 'taskResult' | 'failure'>,
+    readonly host: Pick<ServerHost, 'outputErrorText'>,
+    private readonly tool: TaskToolEntry,
+    /** The name at the call (a later rename does not change what this task reports). */
+    readonly name: string,
+  ) {}
+
+  result(result: CallToolResult, taskId: string): CallToolResult {
+    return checkedOutput(this.host, this.tool, this.name, this.safeguards.taskResult(result, taskId));
+  }
+
+  error(error: unknown, taskId: string): unknown {
+    return this.safeguards.failure(error, this.name, taskId);
+  }
 }
 
 /** The tool's arguments, parsed by its schema; -32602 "Invalid arguments for tool X" otherwise. */

@@ -12,7 +12,8 @@ import {
   directToolCall,
   requestFields,
   serverToolCall,
-  taskRun,
+  taskSettle,
+  taskWork,
   taskToolOf,
   toolArguments,
 } from '../../session/toolCall.js';
@@ -58,7 +59,8 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
     ...(task.ttl === undefined ? {} : { ttl: task.ttl }),
     session: rev2025Session(server.router, deps.statelessClientCapabilities),
     ...(progressToken === undefined ? {} : { progressToken }),
-    run: taskRun(deps.safeguards, server.host, tool, args, requestFields(request)),
+    run: taskWork(deps.safeguards, tool, args, requestFields(request)),
+    settle: taskSettle(deps.safeguards, server.host, tool),
     ...(tool.restartable ? { restart: restartSpec(name, args, server.router, deps.statelessClientCapabilities) } : {}),
   });
   // Built here from the stored record, so it is a CreateTaskResult by construction: parsing it

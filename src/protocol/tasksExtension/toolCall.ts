@@ -6,7 +6,15 @@ import { mcpError, toMcpError } from '../../errors.js';
 import type { RequestScope } from '../../session/dispatch.js';
 import { parseParams } from '../../session/params.js';
 import type { SessionRouter } from '../../session/SessionRouter.js';
-import { checkToolCallResult, directToolCall, requestFields, taskRun, taskToolOf, toolArguments } from '../../session/toolCall.js';
+import {
+  checkToolCallResult,
+  directToolCall,
+  requestFields,
+  taskSettle,
+  taskToolOf,
+  taskWork,
+  toolArguments,
+} from '../../session/toolCall.js';
 import type { TaskRecord } from '../../types.js';
 import { CallToolRequestParamsSchema, ErrorCode } from '../../wire.js';
 import type { ProtocolDeps } from '../ProtocolDeps.js';
@@ -56,7 +64,8 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
     args,
     session,
     ...(progressToken === undefined ? {} : { progressToken }),
-    run: taskRun(deps.safeguards, server.host, tool, args, requestFields(request)),
+    run: taskWork(deps.safeguards, tool, args, requestFields(request)),
+    settle: taskSettle(deps.safeguards, server.host, tool),
     ...(tool.restartable ? { restart: { tool: params.name, args, capabilities } } : {}),
   });
   if (tool.taskSupport === 'required') return createTaskResult(record);
