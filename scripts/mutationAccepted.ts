@@ -42,6 +42,60 @@ const CRASH_ONLY =
 
 export const ACCEPTED_SURVIVORS: readonly AcceptedSurvivor[] = [
   {
+    file: 'src/engine/ClientTasks.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'true',
+    line: 'if (taskId !== undefined) cancelRemote(taskId);',
+    why:
+      "equivalent: the machine's `cancelRemote` runs only on a cancel in `active`, which only `created` enters, and " +
+      '`taskId` is set just before `created` is sent',
+  },
+  {
+    file: 'src/engine/ClientTasks.ts',
+    mutator: 'UpdateOperator',
+    replacement: '--follows',
+    line: 'id: `clientTask-${++follows}`',
+    why: "equivalent: the actor's id only has to differ from the other follows' (it names the actor in the inspector); counting down keeps it unique",
+  },
+  ...[
+    ['ConditionalExpression', 'true'],
+    ['LogicalOperator', '!parent || deps.inspect'],
+  ].map(([mutator = '', replacement = '']) => ({
+    file: 'src/engine/ClientTasks.ts',
+    mutator,
+    replacement,
+    line: '...(!parent && deps.inspect ? { inspect: deps.inspect } : {}),',
+    why:
+      "equivalent: XState reads `inspect` only for an actor without a parent (one with a parent joins its parent's " +
+      "system, which carries the engine's inspector), and an undefined `inspect` is none; test/engine/clientTasks.test.ts " +
+      'checks the inspector sees a follow under no task',
+  })),
+  {
+    file: 'src/engine/ClientTasks.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    line: "reason: 'The server no longer needs the answer'",
+    why:
+      "equivalent: a follow cancelled from this side rejects with the work's own abort reason, and the engine's " +
+      "`cancelRemote` sends no reason: the text shows only in the inspector's view of the `cancel` event",
+  },
+  {
+    file: 'src/engine/ClientTasks.ts',
+    mutator: 'OptionalChaining',
+    replacement: 'settled.status',
+    line: 'settled?.status',
+    why: 'equivalent: every final state of the client-task machine is entered with `settle`, so `settled` is set when the actor completes',
+  },
+  {
+    file: 'src/engine/ClientTasks.ts',
+    mutator: 'MethodExpression',
+    replacement: "`The client cancelled its task ${taskId ?? ''}`",
+    line: 'The client cancelled its task',
+    why:
+      'equivalent: the client can only cancel a task it created, and `taskId` is set before `created` reaches the actor, ' +
+      'so the message never ends in a space to trim (test/engine/clientTasks.test.ts checks the text)',
+  },
+  {
     file: 'src/engine/StoreWriter.ts',
     mutator: 'EqualityOperator',
     replacement: 'Date.now() - started >= GIVE_UP_AFTER_MS',
