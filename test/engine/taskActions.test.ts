@@ -25,6 +25,8 @@ const record = (status: TaskRecord['status']): TaskRecord => ({
 
 interface Options {
   settle?: () => Promise<TaskRecord | undefined>;
+  update?: () => Promise<TaskRecord | undefined>;
+  remove?: () => Promise<void>;
   stored?: TaskRecord | undefined;
   cluster?: Pick<TaskCluster, 'release'>;
 }
@@ -34,7 +36,12 @@ function setup(options: Options = {}) {
   const live = new LiveTask({ session: { statusChanged } } as unknown as TaskSpec);
   const lives = new Map([['t1', live]]);
   const settle = vi.fn(options.settle ?? (() => Promise.resolve(record('failed'))));
-  const store = { settle, get: vi.fn(() => Promise.resolve(options.stored)) } as unknown as TaskStore;
+  const store = {
+    settle,
+    update: vi.fn(options.update ?? (() => Promise.resolve(record('working')))),
+    delete: vi.fn(options.remove ?? (() => Promise.resolve())),
+    get: vi.fn(() => Promise.resolve(options.stored)),
+  } as unknown as TaskStore;
   const resolved: string[] = [];
   const queue = {
     resolve: (_: string, requestId: string) => Promise.resolve(void resolved.push(requestId)).then(() => true),
@@ -42,6 +49,7 @@ function setup(options: Options = {}) {
   } as unknown as TaskMessageQueue;
   const logger = { warn: vi.fn(), error: vi.fn() };
   const changed = vi.fn();
+  const sent: [string, unknown][] = [];
   const actions = new TaskActions({
     live: lives,
     store,
@@ -51,10 +59,10 @@ function setup(options: Options = {}) {
     logger,
     cluster: options.cluster as TaskCluster | undefined,
     runner: undefined,
-    send: () => {},
+    send: (taskId, event) => void sent.push([taskId, event]),
     changed,
   });
-  return { actions, live, lives, settle, resolved, logger, changed, statusChanged };
+  return { actions, live, lives, store, settle, resolved, logger, changed, statusChanged, sent };
 }
 
 describe('TaskActions', () => {
@@ -129,5 +137,53 @@ describe('TaskActions', () => {
     await refused.live.ended;
     expect(refused.logger.error).toHaveBeenCalledWith('mcp-task-actors: releasing task t1 failed', failure);
     expect(refused.lives.has('t1')).toBe(false);
+  });
+
+  it('reports an announced status only when the store wrote it (a fenced write answers without a record)', async () => {
+    const t = setup();
+    t.actions.announce('t1', { status: 'input_required', message: 'waiting' });
+    await t.live.writes;
+    expect(t.store.update).toHaveBeenCalledWith('t1', 'input_required', 'waiting', undefined);
+    expect(t.changed).toHaveBeenCalledWith(record('working'));
+    expect(t.statusChanged).toHaveBeenCalledWith(record('working'));
+
+    const fenced = setup({ update: () => Promise.resolve(undefined) });
+    fenced.actions.announce('t1', { status: 'working' });
+    await fenced.live.writes;
+    expect(fenced.changed).not.toHaveBeenCalled();
+    expect(fenced.statusChanged).not.toHaveBeenCalled();
+    expect(fenced.logger.error).not.toHaveBeenCalled();
+  });
+
+  it('ignores the decisions of an actor whose task is no longer live, and an answer nobody waits for', async () => {
+    const t = setup();
+    const resolve = vi.fn();
+    t.live.inputs.set('r1', { resolve, reject: () => {}, parse: (x) => x });
+    t.actions.inputSettled('t1', { requestId: 'other', result: {} });
+    await t.live.writes;
+    expect(t.resolved).toEqual([]);
+    expect(t.live.hasInputs).toBe(true);
+    t.lives.delete('t1');
+    expect(() => t.actions.inputSettled('t1', { requestId: 'r1', result: {} })).not.toThrow();
+    expect(() => t.actions.settle('t1', { status: 'completed', output: { content: [] } })).not.toThrow();
+    expect(() => t.actions.discard('t1')).not.toThrow();
+    await t.live.writes;
+    expect(resolve).not.toHaveBeenCalled();
+    expect(t.settle).not.toHaveBeenCalled();
+    expect(t.store.delete).not.toHaveBeenCalled();
+  });
+
+  it("hands a live task's expiry to its actor, and forgets a settled one, logging a delete that keeps failing", async () => {
+    const t = setup();
+    await t.actions.expire('t1');
+    expect(t.sent).toEqual([['t1', { type: 'expire' }]]);
+    expect(t.store.delete).not.toHaveBeenCalled();
+    const gone = new Error('store away');
+    const settled = setup({ remove: () => Promise.reject(gone) });
+    settled.lives.delete('t1');
+    await settled.actions.expire('t1');
+    expect(settled.sent).toEqual([]);
+    expect(settled.store.delete).toHaveBeenCalledWith('t1');
+    expect(settled.logger.error).toHaveBeenCalledWith('mcp-task-actors: forgetting expired task t1 failed', gone);
   });
 });
