@@ -186,4 +186,13 @@ describe('TaskActions', () => {
     expect(settled.store.delete).toHaveBeenCalledWith('t1');
     expect(settled.logger.error).toHaveBeenCalledWith('mcp-task-actors: forgetting expired task t1 failed', gone);
   });
+
+  it('retires only its own bookkeeping: a newer live task under the same id stays', async () => {
+    const t = setup();
+    t.actions.settle('t1', { status: 'completed', output: { content: [] } });
+    const newer = new LiveTask({ session: { statusChanged: () => Promise.resolve() } } as unknown as TaskSpec);
+    t.lives.set('t1', newer);
+    await t.live.ended;
+    expect(t.lives.get('t1')).toBe(newer);
+  });
 });
