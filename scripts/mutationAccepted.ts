@@ -27,6 +27,16 @@ const FAILS_AT_IMPORT =
 
 export const ACCEPTED_SURVIVORS: readonly AcceptedSurvivor[] = [
   {
+    file: 'src/engine/clientCapabilities.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    line: 'const declaresModes = elicitation.form !== undefined || elicitation.url !== undefined;',
+    why:
+      "equivalent: a declared `form` is an object (the SDK's capability schema refuses anything else at initialize), " +
+      'so `!elicitation.form` is false whenever `form !== undefined` would have made `declaresModes` true; ' +
+      'test/engine/clientCapabilities.test.ts checks every declared combination',
+  },
+  {
     file: 'src/engine/ClientTasks.ts',
     mutator: 'ConditionalExpression',
     replacement: 'true',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { assertCanElicit, assertCanSample, canRunAsTask } from '../../src/engine/clientCapabilities.js';
+import { MissingClientCapabilityError } from '../../src/engine/TaskContext.js';
 
 // Which client capabilities each ask needs, checked before anything is sent.
 
@@ -18,6 +19,16 @@ describe('client capabilities', () => {
   it('refuses a form elicitation without elicitation, or when the client declares only url mode', () => {
     expect(() => assertCanElicit(undefined, form)).toThrow(missing('elicitation'));
     expect(() => assertCanElicit({}, form)).toThrow(missing('elicitation'));
+    const error = (() => {
+      try {
+        assertCanElicit(undefined, form);
+      } catch (thrown) {
+        return thrown as MissingClientCapabilityError;
+      }
+    })();
+    expect(error).toBeInstanceOf(MissingClientCapabilityError);
+    expect(error?.name).toBe('MissingClientCapabilityError');
+    expect(error?.capability).toBe('elicitation');
     expect(() => assertCanElicit({ elicitation: { url: {} } }, form)).toThrow(missing('elicitation.form'));
   });
 

@@ -71,4 +71,43 @@ describe('task storage', () => {
       failure,
     );
   });
+
+  it("passes its reads and queue moves through to the engine's store and queue", async () => {
+    const calls: unknown[][] = [];
+    const record =
+      (name: string, result: unknown) =>
+      (...args: unknown[]) => {
+        calls.push([name, ...args]);
+        return Promise.resolve(result);
+      };
+    const store = { get: record('get', 'rec'), waitForTerminal: record('waitForTerminal', undefined) } as unknown as TaskStore;
+    const queue = {
+      waitForMessage: record('waitForMessage', undefined),
+      dequeueAll: record('dequeueAll', ['m']),
+      requeue: record('requeue', undefined),
+      isOutstanding: record('isOutstanding', true),
+      outstanding: record('outstanding', ['r']),
+    } as unknown as TaskMessageQueue;
+    const storage = new TaskStorage(store, queue, { error: vi.fn() });
+    const signal = new AbortController().signal;
+    expect(await storage.find('t1')).toBe('rec');
+    await storage.waitForTerminal('t1', signal);
+    await storage.waitForMessage('t1', signal);
+    expect(await storage.takeMessages('t1')).toEqual(['m']);
+    await storage.returnMessages('t1', [request('a')]);
+    expect(await storage.isOutstanding('t1', 'a')).toBe(true);
+    expect(await storage.outstanding('t1')).toEqual(['r']);
+    await storage.putBack('t1', [request('b')]);
+    expect(calls).toEqual([
+      ['get', 't1'],
+      ['waitForTerminal', 't1', signal],
+      ['waitForMessage', 't1', signal],
+      ['dequeueAll', 't1'],
+      ['requeue', 't1', [request('a')]],
+      ['isOutstanding', 't1', 'a'],
+      ['outstanding', 't1'],
+      ['isOutstanding', 't1', 'b'],
+      ['requeue', 't1', [request('b')]],
+    ]);
+  });
 });

@@ -52,4 +52,17 @@ describe('TaskWatchers', () => {
     watchers.tell(record('t1'));
     expect(later).toHaveBeenCalledTimes(1);
   });
+
+  it('keeps no entry for a task whose last listener left (one per watched task would pile up in a long-running server)', () => {
+    const watchers = new TaskWatchers();
+    // The map is private; its size is the only trace of the entry, so this test reads it.
+    const entries = () => (watchers as unknown as { byTask: Map<string, unknown> }).byTask.size;
+    const a = watchers.add('t1', vi.fn());
+    const b = watchers.add('t1', vi.fn());
+    watchers.add('t2', vi.fn());
+    a();
+    expect(entries()).toBe(2);
+    b();
+    expect(entries()).toBe(1);
+  });
 });
