@@ -27,6 +27,22 @@ const FAILS_AT_IMPORT =
 
 export const ACCEPTED_SURVIVORS: readonly AcceptedSurvivor[] = [
   {
+    file: 'src/engine/workContext.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    line: 'if (this.inputCap === Infinity) return asked;',
+    why:
+      'equivalent: without a cap every ask passes `waitingInputs < Infinity` whatever the count, so counting changes ' +
+      'nothing (the guard saves a `finally` promise per ask)',
+  },
+  {
+    file: 'src/engine/workContext.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    line: '...(progressToken === undefined ? {} : { progressToken }),',
+    why: "equivalent: only `progress()` reads the port's `progressToken`, and it treats a missing one and an undefined one alike",
+  },
+  {
     file: 'src/engine/clientCapabilities.ts',
     mutator: 'ConditionalExpression',
     replacement: 'false',

@@ -97,7 +97,7 @@ describe('the work context', () => {
     const inline = workContext(p).capInputs(1);
     void inline.elicit(form);
     const refused = (await inline.elicit(form).catch((e: unknown) => e)) as McpError;
-    expect(refused.data).toEqual({ limit: 'maxQueuedInputRequests', max: 1 });
+    expect(refused.data).toStrictEqual({ limit: 'maxQueuedInputRequests', max: 1 });
     const capped = workContext(port().port).capInputs(0);
     await expect(capped.elicit(form)).rejects.toThrow('maxQueuedInputRequests 0');
   });
