@@ -27,7 +27,17 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { mergeReports, readResults, recordedCommits, section, survivorLine, survivorsOf, writeSection } from './mutationReport.js';
+import { parseBlock } from './mutationCarried.js';
+import {
+  currentBlock,
+  mergeReports,
+  readResults,
+  recordedCommits,
+  section,
+  survivorLine,
+  survivorsOf,
+  writeSection,
+} from './mutationReport.js';
 import type { RunMeta, TargetResult } from './mutationReport.js';
 
 const DOC = 'docs/testing.md';
@@ -308,7 +318,13 @@ async function main(): Promise<void> {
     }
   }
   const beforeDir = flag('--before') || undefined;
-  writeSection(DOC, section(Object.values(TARGETS).map((t) => resultsOf(t, beforeDir))));
+  writeSection(
+    DOC,
+    section(
+      Object.values(TARGETS).map((t) => resultsOf(t, beforeDir)),
+      parseBlock(currentBlock(DOC)),
+    ),
+  );
   console.info(`mutation score written to ${DOC}`);
 }
 

@@ -25,22 +25,108 @@ const FAILS_AT_IMPORT =
   'killed in fact: applied by hand, createMachine throws at import and every test file fails to load; ' +
   "Stryker's vitest runner sees no failed test and reports it as survived";
 
-/** Actions of a task actor run only while the engine has the task's LiveTask (removed after the actor ended). */
-const LIVE_ONLY =
-  "equivalent in one process: the task actor's actions run only while its LiveTask exists (retired after the actor " +
-  'is final), and every request the actor awaits was registered with its pending ask first (workContext)';
-
-const ABANDONED =
-  "accepted: removes a terminal task's unanswered requests from its queue early; nothing reads a terminal task's " +
-  "queued requests (tried: a failed task's tasks/result delivers no stale question with or without it) and the queue " +
-  'is cleared when the task is forgotten at its ttl. An empty write when nothing was abandoned is equivalent';
-
-const CRASH_ONLY =
-  'accepted: the failing of a task whose actor threw in an action; no input makes an action throw (tried: a work ' +
-  "error whose message getter throws is handled, the task fails normally). The supervisor's crash report itself is " +
-  'tested (test/machines/taskSupervisor.test.ts)';
-
 export const ACCEPTED_SURVIVORS: readonly AcceptedSurvivor[] = [
+  ...[
+    ['ObjectLiteral', '{}'],
+    ['BooleanLiteral', 'false'],
+  ].map(([mutator = '', replacement = '']) => ({
+    file: 'src/engine/ClientTasks.ts',
+    mutator,
+    replacement,
+    line: "signal.addEventListener('abort', onAbort, { once: true });",
+    why:
+      'equivalent: a signal dispatches `abort` once at most, and the follow removes the listener when it ends ' +
+      "(test/engine/clientTasks.test.ts checks none is left on the work's signal)",
+  })),
+  {
+    file: 'src/engine/ClientTasks.ts',
+    mutator: 'StringLiteral',
+    replacement: '"Stryker was here!"',
+    line: 'The client cancelled its task',
+    why:
+      "equivalent: the `''` after `taskId ??` is never used: the client can only cancel a task it created, and " +
+      '`taskId` is set before `created` reaches the actor',
+  },
+  {
+    file: 'src/engine/workContext.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    line: 'if (this.inputCap === Infinity) return asked;',
+    why:
+      'equivalent: without a cap every ask passes `waitingInputs < Infinity` whatever the count, so counting changes ' +
+      'nothing (the guard saves a `finally` promise per ask)',
+  },
+  {
+    file: 'src/engine/workContext.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    line: '...(progressToken === undefined ? {} : { progressToken }),',
+    why: "equivalent: only `progress()` reads the port's `progressToken`, and it treats a missing one and an undefined one alike",
+  },
+  {
+    file: 'src/engine/clientCapabilities.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    line: 'const declaresModes = elicitation.form !== undefined || elicitation.url !== undefined;',
+    why:
+      "equivalent: a declared `form` is an object (the SDK's capability schema refuses anything else at initialize), " +
+      'so `!elicitation.form` is false whenever `form !== undefined` would have made `declaresModes` true; ' +
+      'test/engine/clientCapabilities.test.ts checks every declared combination',
+  },
+  {
+    file: 'src/engine/ClientTasks.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'true',
+    line: 'if (taskId !== undefined) cancelRemote(taskId);',
+    why:
+      "equivalent: the machine's `cancelRemote` runs only on a cancel in `active`, which only `created` enters, and " +
+      '`taskId` is set just before `created` is sent',
+  },
+  {
+    file: 'src/engine/ClientTasks.ts',
+    mutator: 'UpdateOperator',
+    replacement: '--follows',
+    line: 'id: `clientTask-${++follows}`',
+    why: "equivalent: the actor's id only has to differ from the other follows' (it names the actor in the inspector); counting down keeps it unique",
+  },
+  ...[
+    ['ConditionalExpression', 'true'],
+    ['LogicalOperator', '!parent || deps.inspect'],
+  ].map(([mutator = '', replacement = '']) => ({
+    file: 'src/engine/ClientTasks.ts',
+    mutator,
+    replacement,
+    line: '...(!parent && deps.inspect ? { inspect: deps.inspect } : {}),',
+    why:
+      "equivalent: XState reads `inspect` only for an actor without a parent (one with a parent joins its parent's " +
+      "system, which carries the engine's inspector), and an undefined `inspect` is none; test/engine/clientTasks.test.ts " +
+      'checks the inspector sees a follow under no task',
+  })),
+  {
+    file: 'src/engine/ClientTasks.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    line: "reason: 'The server no longer needs the answer'",
+    why:
+      "equivalent: a follow cancelled from this side rejects with the work's own abort reason, and the engine's " +
+      "`cancelRemote` sends no reason: the text shows only in the inspector's view of the `cancel` event",
+  },
+  {
+    file: 'src/engine/ClientTasks.ts',
+    mutator: 'OptionalChaining',
+    replacement: 'settled.status',
+    line: 'settled?.status',
+    why: 'equivalent: every final state of the client-task machine is entered with `settle`, so `settled` is set when the actor completes',
+  },
+  {
+    file: 'src/engine/ClientTasks.ts',
+    mutator: 'MethodExpression',
+    replacement: "`The client cancelled its task ${taskId ?? ''}`",
+    line: 'The client cancelled its task',
+    why:
+      'equivalent: the client can only cancel a task it created, and `taskId` is set before `created` reaches the actor, ' +
+      'so the message never ends in a space to trim (test/engine/clientTasks.test.ts checks the text)',
+  },
   {
     file: 'src/engine/StoreWriter.ts',
     mutator: 'EqualityOperator',
@@ -202,54 +288,22 @@ export const ACCEPTED_SURVIVORS: readonly AcceptedSurvivor[] = [
     line: "if (snapshot.status !== 'active') return snapshot;",
     why: 'equivalent: XState delivers no event to an actor whose snapshot is done (the guard is defensive)',
   },
-  ...[
-    'async crashed(taskId',
-    'task actor ${taskId} crashed',
-    '`Task ${taskId} failed`',
-    "'Internal error in the task actor'",
-    "store.settle(taskId, 'failed', message",
-  ].map((line) => ({ file: 'src/engine/TaskActions.ts', mutator: '*', replacement: '*', line, why: CRASH_ONLY })),
   {
     file: 'src/engine/TaskActions.ts',
     mutator: 'ConditionalExpression',
-    replacement: 'true',
-    line: 'if (record) ',
+    replacement: 'false',
+    line: 'if (!live.hasInputs) return;',
     why:
-      'equivalent in one process: the store answers without a record only when the task was deleted between the ' +
-      "actor's decision and its write, and a task's writes and its deletion go through one ordered queue (StoreWriter)",
+      'equivalent: with no pending ask the rest rejects nothing, clears an empty map and writes nothing (the guard ' +
+      'saves making the map; test/engine/taskActions.test.ts checks what an abandoned ask gets)',
   },
-  {
+  ...['true', 'abandoned.length >= 0'].map((replacement) => ({
     file: 'src/engine/TaskActions.ts',
-    mutator: '*',
-    replacement: '*',
-    line: 'live?.inputs.get(params.requestId)',
-    why: LIVE_ONLY,
-  },
-  { file: 'src/engine/TaskActions.ts', mutator: '*', replacement: '*', line: 'if (!live || !pending) return;', why: LIVE_ONLY },
-  { file: 'src/engine/TaskActions.ts', mutator: '*', replacement: '*', line: 'if (!live) return;', why: LIVE_ONLY },
-  {
-    file: 'src/engine/TaskActions.ts',
-    mutator: 'StringLiteral',
-    replacement: '""',
-    line: "'forgetting expired task'",
-    why: 'a log label, written only when deleting an expired task still fails after every retry (the store stayed away)',
-  },
-  {
-    file: 'src/engine/TaskActions.ts',
-    mutator: '*',
-    replacement: '*',
-    line: 'releasing task ${taskId} failed',
-    why: 'a log text, written only when releasing a task to the cluster fails (Redis; not in the in-memory tests)',
-  },
-  { file: 'src/engine/TaskActions.ts', mutator: '*', replacement: '*', line: 'const abandoned = [...live.inputs.keys()];', why: ABANDONED },
-  { file: 'src/engine/TaskActions.ts', mutator: '*', replacement: '*', line: 'if (abandoned.length > 0) {', why: ABANDONED },
-  {
-    file: 'src/engine/TaskActions.ts',
-    mutator: 'BlockStatement',
-    replacement: '{}',
-    line: 'for (const requestId of abandoned)',
-    why: ABANDONED,
-  },
+    mutator: replacement === 'true' ? 'ConditionalExpression' : 'EqualityOperator',
+    replacement,
+    line: 'if (abandoned.length > 0) {',
+    why: 'equivalent: past the `hasInputs` guard at least one ask was pending, so `abandoned` is never empty here',
+  })),
   {
     file: 'src/engine/answers.ts',
     mutator: '*',

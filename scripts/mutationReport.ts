@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ACCEPTED_SURVIVORS } from './mutationAccepted.js';
 import type { AcceptedSurvivor } from './mutationAccepted.js';
+import type { CarriedFile, CarriedFolder } from './mutationCarried.js';
 
 export interface Mutant {
   mutatorName: string;
@@ -136,8 +137,13 @@ export interface TargetResult {
 
 const short = (commit: string) => commit.slice(0, 7);
 
-/** The docs block: per folder its score (and before), what each run covered, every survivor. */
-export function section(targets: readonly TargetResult[]): string {
+/**
+ * The docs block: per folder its score (and before), what each run covered, every survivor.
+ * `previous` is the block as it was: a file this checkout has no results for keeps its line, its
+ * survivors and the runs that scored it (reports/mutation is not committed, so a fresh checkout
+ * would otherwise drop every result it did not rerun).
+ */
+export function section(targets: readonly TargetResult[], previous: ReadonlyMap<string, CarriedFolder> = new Map()): string {
   const lines = [
     'Written by `npm run test:mutation` (scripts/mutation.ts) from the last run of each part; never by hand.',
     '',
@@ -146,46 +152,77 @@ export function section(targets: readonly TargetResult[]): string {
   ];
   const details: string[] = [];
   for (const t of targets) {
-    const first = t.runs[0];
-    if (!t.report || !first) {
+    const files = t.report?.files ?? {};
+    const old = previous.get(t.folder);
+    const carried = [...(old?.files ?? new Map<string, CarriedFile>())].filter(([file]) => !(file in files));
+    if (Object.keys(files).length === 0 && carried.length === 0) {
       lines.push(`| ${t.folder}/ | — | — | — | — | — | not run | — |`);
       continue;
     }
-    const s = scoreOf(Object.values(t.report.files).flatMap((f) => f.mutants));
-    const b = t.before ? scoreOf(Object.values(t.before.files).flatMap((f) => f.mutants)) : undefined;
-    const commits = [...new Set(t.runs.map((r) => short(r.commit)))];
+    const add = (a: { killed: number; total: number }, b: { killed: number; total: number }) => ({
+      killed: a.killed + b.killed,
+      total: a.total + b.total,
+    });
+    const carriedSum = carried.reduce((sum, [, f]) => add(sum, f), { killed: 0, total: 0 });
+    const s = add(scoreOf(Object.values(files).flatMap((f) => f.mutants)), carriedSum);
+    const percent = (x: { killed: number; total: number }) => (x.total === 0 ? 100 : (100 * x.killed) / x.total).toFixed(1);
+    const b = t.before ? add(scoreOf(Object.values(t.before.files).flatMap((f) => f.mutants)), carriedSum) : undefined;
+    const onlyCarried = Object.keys(files).length === 0;
+    const beforeCell = b ? `${percent(b)} % (${b.killed}/${b.total})` : onlyCarried && old ? old.before : '—';
+    const runLines = t.runs.map(runLine);
+    const oldRuns = carried.length > 0 ? (old?.runs ?? []) : [];
+    const commits = [...new Set([...(carried.length > 0 ? (old?.commits ?? []) : []), ...t.runs.map((r) => short(r.commit))])];
+    const fileCount = Object.keys(files).length + carried.length;
     lines.push(
-      `| ${t.folder}/ | ${commits.map((c) => `\`${c}\``).join(', ')} | ${Object.keys(t.report.files).length} | ${s.total} | ${s.killed} | ${s.live} | ${s.percent.toFixed(1)} % | ${
-        b ? `${b.percent.toFixed(1)} % (${b.killed}/${b.total})` : '—'
-      } |`,
+      `| ${t.folder}/ | ${commits.map((c) => `\`${c}\``).join(', ')} | ${fileCount} | ${s.total} | ${s.killed} | ${s.total - s.killed} | ${percent(s)} % | ${beforeCell} |`,
     );
     details.push('', `**${t.folder}/**`, '');
-    for (const r of t.runs) {
-      const perMutant = r.tested === 0 ? '' : `, ${(r.seconds / r.tested).toFixed(1)} s per tested mutant`;
+    details.push(...new Set([...oldRuns, ...runLines]));
+    if (carried.length > 0) {
       details.push(
-        `- part \`${r.part}\` at \`${short(r.commit)}\`: \`--mutate ${r.mutate}\`, tests \`MTA_MUTATION_TESTS=${r.tests}\`; ` +
-          `${r.tested} mutants run (others reused from the incremental file or without a test reaching them), ` +
-          `${Math.round(r.seconds)} s wall` +
-          // A stopped run's test runner is not waited for, so its CPU is not counted.
-          (r.finished === 'complete' ? `, ${Math.round(r.cpuSeconds)} s CPU` : '') +
-          perMutant +
-          (r.uncommitted.length > 0 ? `; uncommitted changes in ${r.uncommitted.join(', ')}` : '') +
-          (r.finished === 'complete' ? '' : `; **${r.finished}**: only the mutants it finished count`),
+        `- carried from the block as it was (this checkout has no report of them): ${carried.map(([file]) => `\`${file}\``).join(', ')}`,
       );
     }
     details.push('');
-    for (const [file, f] of Object.entries(t.report.files)) {
+    for (const [file, f] of Object.entries(files)) {
       const fs = scoreOf(f.mutants);
       details.push(`- \`${file}\`: ${fs.killed} of ${fs.total} killed (${fs.percent.toFixed(1)} %)`);
     }
-    const survivors = survivorsOf(t.report);
-    details.push('', survivors.length === 0 ? 'No survivors.' : 'Survivors:', '', ...survivors.map(survivorLine));
+    for (const [, f] of carried) details.push(f.line);
+    const survivors = [
+      ...(t.report ? survivorsOf(t.report).map(survivorLine) : []),
+      ...carried.flatMap(([file]) => old?.survivors.get(file) ?? []),
+    ];
+    details.push('', survivors.length === 0 ? 'No survivors.' : 'Survivors:', '', ...survivors);
   }
   return [...lines, ...details].join('\n');
 }
 
+/** What one run covered, as the block says it. */
+function runLine(r: RunMeta): string {
+  const perMutant = r.tested === 0 ? '' : `, ${(r.seconds / r.tested).toFixed(1)} s per tested mutant`;
+  return (
+    `- part \`${r.part}\` at \`${short(r.commit)}\`: \`--mutate ${r.mutate}\`, tests \`MTA_MUTATION_TESTS=${r.tests}\`; ` +
+    `${r.tested} mutants run (others reused from the incremental file or without a test reaching them), ` +
+    `${Math.round(r.seconds)} s wall` +
+    // A stopped run's test runner is not waited for, so its CPU is not counted.
+    (r.finished === 'complete' ? `, ${Math.round(r.cpuSeconds)} s CPU` : '') +
+    perMutant +
+    (r.uncommitted.length > 0 ? `; uncommitted changes in ${r.uncommitted.join(', ')}` : '') +
+    (r.finished === 'complete' ? '' : `; **${r.finished}**: only the mutants it finished count`)
+  );
+}
+
 const START = '<!-- mutation:start -->';
 const END = '<!-- mutation:end -->';
+
+/** The block's text between its markers, as it is now. */
+export function currentBlock(doc: string): string {
+  const text = readFileSync(doc, 'utf8');
+  const from = text.indexOf(START);
+  const to = text.indexOf(END);
+  return from < 0 || to < from ? '' : text.slice(from + START.length, to);
+}
 
 export function writeSection(doc: string, body: string): void {
   const text = readFileSync(doc, 'utf8');

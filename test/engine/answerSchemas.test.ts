@@ -51,4 +51,30 @@ describe('an accepted form answer checked against its requestedSchema', () => {
     expect(schema.safeParse({ action: 'decline' }).success).toBe(true);
     expect(schema.safeParse({ action: 'cancel' }).success).toBe(true);
   });
+
+  it('checks an accepted answer without content as empty content (its required fields are missing)', () => {
+    const parsed = answerSchemaFor(request)!.safeParse({ action: 'accept' });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error!.issues[0]?.message).toMatch(/^does not match the requestedSchema: .*ok/);
+  });
+
+  it('is compiled once per distinct schema text: the same text gives the same schema', () => {
+    const again = {
+      method: 'elicitation/create',
+      params: { ...request.params, requestedSchema: JSON.parse(JSON.stringify(request.params.requestedSchema)) as object },
+    };
+    expect(answerSchemaFor(again)).toBe(answerSchemaFor(request));
+  });
+});
+
+describe('a requestedSchema that is no JSON Schema', () => {
+  it('is refused with -32602 when the work asks, naming the cause', () => {
+    expect(() => answerSchemaFor({ method: 'elicitation/create', params: { requestedSchema: { type: 'no-such-type' } } })).toThrow(
+      expect.objectContaining({ code: -32602, message: expect.stringMatching(/^requestedSchema is not a valid JSON Schema: ./) }),
+    );
+  });
+
+  it('is ignored when it is not an object at all (the plain elicitation result checks the answer)', () => {
+    expect(answerSchemaFor({ method: 'elicitation/create', params: { requestedSchema: 'text' } })).toBe(ElicitResultSchema);
+  });
 });

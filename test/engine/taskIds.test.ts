@@ -58,6 +58,13 @@ describe('task ids', async () => {
     for (const id of ids) expect(chunks.get(id), `id ${id} is used once`).toBeGreaterThanOrEqual(0);
   });
 
+  it('are cut 256 from each draw: one 4 KB randomBytes call per 256 ids, not one per id (issue 14)', () => {
+    // Other code draws too (request id prefixes, the SDK's ids), but never 4,096 bytes at once.
+    const pools = draws.filter((draw) => draw.length === 16 * 256);
+    expect(pools.length).toBeGreaterThanOrEqual(Math.ceil(N / 256));
+    expect(pools.length).toBeLessThanOrEqual(Math.ceil(N / 256) + 1);
+  });
+
   it('look uniformly random: every one of the 128 bits is set in about half of them', () => {
     // A counter, a timestamp or a truncated UUID leaves some bit positions fixed or skewed. For
     // random bits the count per position is Binomial(2000, 0.5): sd 22, so ±200 is 9 sd.
