@@ -92,7 +92,7 @@ describe('task storage', () => {
     const signal = new AbortController().signal;
     expect(await storage.find('t1')).toBe('rec');
     await storage.waitForTerminal('t1', signal);
-    await storage.waitForMessage('t1', signal);
+    await storage.waitForMessage('t1', signal, { listenOnly: true });
     expect(await storage.takeMessages('t1')).toEqual(['m']);
     await storage.returnMessages('t1', [request('a')]);
     expect(await storage.isOutstanding('t1', 'a')).toBe(true);
@@ -100,8 +100,8 @@ describe('task storage', () => {
     await storage.putBack('t1', [request('b')]);
     expect(calls).toEqual([
       ['get', 't1'],
-      ['waitForTerminal', 't1', signal],
-      ['waitForMessage', 't1', signal],
+      ['waitForTerminal', 't1', signal, undefined],
+      ['waitForMessage', 't1', signal, { listenOnly: true }],
       ['dequeueAll', 't1'],
       ['requeue', 't1', [request('a')]],
       ['isOutstanding', 't1', 'a'],
