@@ -1,0 +1,140 @@
+import { describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { InMemoryTaskMessageQueue } from '../../src/backends/InMemoryTaskMessageQueue.js';
+import type { QueuedMessage, QueuedRequest } from '../../src/backends/TaskMessageQueue.js';
+import { LiveTask } from '../../src/engine/LiveTask.js';
+import { TaskPort } from '../../src/engine/TaskPort.js';
+import type { TaskPortDeps } from '../../src/engine/TaskPort.js';
+import type { TaskSession, TaskSpec } from '../../src/engine/TaskSpec.js';
+import type { ServerNotification } from '../../src/wire.js';
+
+// A task's port over a real in-memory queue and a recording session: what goes out on the
+// session's stream when no tasks/result carries the task, in what order, and what goes back to
+// the queue for the next tasks/result (TaskPort's pushQueued and tell).
+
+function notification(n: number): QueuedMessage {
+  return { kind: 'notification', message: { jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: n } } };
+}
+
+function setUp(session: Partial<TaskSession>, maxQueuedNotifications?: number) {
+  const queue = new InMemoryTaskMessageQueue();
+  let next = 0;
+  const deps: TaskPortDeps = {
+    queue,
+    logger: { warn: vi.fn() },
+    maxQueuedNotifications,
+    nextRequestId: (taskId) => `${taskId}-r${++next}`,
+    send: vi.fn(),
+    follow: vi.fn(),
+  };
+  const fullSession: TaskSession = {
+    clientCapabilities: () => ({ elicitation: {} }),
+    notify: vi.fn(() => Promise.resolve(true)),
+    statusChanged: () => Promise.resolve(),
+    ...session,
+  };
+  const live = new LiveTask({ session: fullSession } as unknown as TaskSpec);
+  return { queue, deps, live, session: fullSession, port: new TaskPort(deps, 't1', live) };
+}
+
+const elicit = { message: 'Name?', requestedSchema: { type: 'object', properties: {} } };
+
+describe("a task's port with no tasks/result open", () => {
+  it('pushes what was queued before the request, oldest first, and skips a request already answered', async () => {
+    const sent: unknown[] = [];
+    const { queue, port, session } = setUp({
+      notify: vi.fn((message: ServerNotification) => (sent.push(message.params), Promise.resolve(true))),
+      request: vi.fn((_taskId: string, request: QueuedRequest) => (sent.push(request.requestId), Promise.resolve(true))),
+    });
+    await queue.enqueue('t1', notification(1));
+    await queue.enqueue('t1', { kind: 'request', requestId: 'old', message: { jsonrpc: '2.0', id: 'old', method: 'elicitation/create' } });
+    await queue.resolve('t1', 'old');
+    await queue.enqueue('t1', notification(2));
+    void port.ask('elicitation/create', elicit, z.unknown());
+    await vi.waitFor(() => expect(sent).toHaveLength(3));
+    expect(sent).toEqual([{ level: 'info', data: 1 }, { level: 'info', data: 2 }, 't1-r1']);
+    expect(session.request).toHaveBeenCalledTimes(1);
+    expect(await queue.dequeueAll('t1')).toEqual([]);
+  });
+
+  it('puts back what could not be sent and everything after it, in order, for the next tasks/result', async () => {
+    const { queue, port, session } = setUp({
+      // The stream is gone after the first notification.
+      notify: vi.fn((message: ServerNotification) => Promise.resolve((message.params as { data: number }).data === 1)),
+      request: vi.fn(() => Promise.resolve(true)),
+    });
+    await queue.enqueue('t1', notification(1));
+    await queue.enqueue('t1', notification(2));
+    await queue.enqueue('t1', notification(3));
+    void port.ask('elicitation/create', elicit, z.unknown());
+    await vi.waitFor(() => expect(session.notify).toHaveBeenCalledTimes(2));
+    await vi.waitFor(async () => expect((await queue.outstanding('t1')).map((r) => r.requestId)).toEqual(['t1-r1']));
+    const left = await queue.dequeueAll('t1');
+    expect(left.map((m) => (m.kind === 'request' ? m.requestId : (m.message.params as { data: number }).data))).toEqual([2, 3, 't1-r1']);
+    expect(session.request).not.toHaveBeenCalled();
+  });
+
+  it('stops pushing once a tasks/result opens meanwhile: the rest stays queued for it', async () => {
+    const { queue, port, live, session } = setUp({
+      notify: vi.fn(() => {
+        live.attached = 1;
+        return Promise.resolve(true);
+      }),
+      request: vi.fn(() => Promise.resolve(true)),
+    });
+    await queue.enqueue('t1', notification(1));
+    await queue.enqueue('t1', notification(2));
+    void port.ask('elicitation/create', elicit, z.unknown());
+    await vi.waitFor(async () => expect((await queue.outstanding('t1')).length).toBe(1));
+    await vi.waitFor(async () => {
+      const left = await queue.dequeueAll('t1');
+      expect(left.map((m) => m.kind)).toEqual(['notification', 'request']);
+    });
+    expect(session.notify).toHaveBeenCalledTimes(1);
+    expect(session.request).not.toHaveBeenCalled();
+  });
+
+  it('logs, and still waits for the answer, when pushing the request fails', async () => {
+    const { port, deps } = setUp({ request: vi.fn(() => Promise.reject(new Error('stream broke'))) });
+    const answer = port.ask('elicitation/create', elicit, z.unknown());
+    await vi.waitFor(() => expect(deps.logger.warn).toHaveBeenCalledTimes(1));
+    expect(vi.mocked(deps.logger.warn).mock.calls[0]![0]).toBe(
+      "mcp-task-actors: could not send the input request of task t1 on the session's stream",
+    );
+    expect(deps.send).toHaveBeenCalledWith('t1', { type: 'input.request', requestId: 't1-r1' });
+    const settled = await Promise.race([answer.then(() => 'answered'), new Promise((r) => setTimeout(() => r('waiting'), 50))]);
+    expect(settled).toBe('waiting');
+  });
+});
+
+describe("a task's notifications", () => {
+  it('go out at once with no tasks/result open, and are queued while one is open or the stream is gone', async () => {
+    const { queue, port, live, session } = setUp({});
+    await port.tell({ method: 'notifications/message', params: { level: 'info', data: 1 } });
+    expect(session.notify).toHaveBeenCalledTimes(1);
+    expect(await queue.dequeueAll('t1')).toEqual([]);
+    live.attached = 1;
+    await port.tell({ method: 'notifications/message', params: { level: 'info', data: 2 } });
+    expect(session.notify).toHaveBeenCalledTimes(1);
+    live.attached = 0;
+    vi.mocked(session.notify).mockResolvedValueOnce(false);
+    await port.tell({ method: 'notifications/message', params: { level: 'info', data: 3 } });
+    const queued = await queue.dequeueAll('t1');
+    expect(queued.map((m) => (m.kind === 'notification' ? (m.message.params as { data: number }).data : m.kind))).toEqual([2, 3]);
+  });
+
+  it('warn once when the queue drops the oldest beyond maxQueuedNotifications', async () => {
+    const { port, live, deps } = setUp({}, 1);
+    live.attached = 1;
+    for (let i = 0; i < 3; i++) await port.tell({ method: 'notifications/message', params: { level: 'info', data: i } });
+    expect(deps.logger.warn).toHaveBeenCalledTimes(1);
+    expect(vi.mocked(deps.logger.warn).mock.calls[0]![0]).toContain('maxQueuedNotifications');
+  });
+});
+
+describe("a task's port and client tasks", () => {
+  it('offers askAsTask only where the session can follow client tasks', () => {
+    expect(setUp({}).port.askAsTask).toBeUndefined();
+    expect(setUp({ client: {} as TaskSession['client'] }).port.askAsTask).toBeTypeOf('function');
+  });
+});
