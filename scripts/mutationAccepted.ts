@@ -51,9 +51,9 @@ export const ACCEPTED_SURVIVORS: readonly AcceptedSurvivor[] = [
     file: 'src/engine/workContext.ts',
     mutator: 'ConditionalExpression',
     replacement: 'false',
-    line: 'if (this.inputCap === Infinity) return asked;',
+    line: 'if (this.inputCap === undefined) return asked;',
     why:
-      'equivalent: without a cap every ask passes `waitingInputs < Infinity` whatever the count, so counting changes ' +
+      'equivalent: without a cap `overInputCap` lets every ask pass whatever the count, so counting changes ' +
       'nothing (the guard saves a `finally` promise per ask)',
   },
   {
@@ -140,6 +140,34 @@ export const ACCEPTED_SURVIVORS: readonly AcceptedSurvivor[] = [
     replacement: '``',
     line: 'could not send the input request of task',
     why: "a log text, written only when pushing a task's queue on the session's stream fails (a store error; a failed send goes back to the queue for the next `tasks/result`)",
+  },
+  {
+    file: 'src/engine/TaskPort.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'true',
+    line: 'if (live.workAborted) live.signal.throwIfAborted();',
+    why: "equivalent: `throwIfAborted()` on a signal that is not aborted does nothing; the mutant only makes the work's signal before the work reads it (test/engine/taskPort.test.ts checks the aborted case)",
+  },
+  {
+    file: 'src/engine/TaskPort.ts',
+    mutator: '*',
+    replacement: '*',
+    line: 'if (rest.length > 0) await deps.queue.requeue(taskId, rest);',
+    why: 'equivalent: putting back nothing is a no-op in both queues (the in-memory one adds nothing, the Redis one returns before sending a command)',
+  },
+  {
+    file: 'src/engine/TaskPort.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    line: 'max === undefined ? undefined : { maxNotifications: max },',
+    why: 'equivalent: both queues read `maxNotifications ?? Infinity`, so `{ maxNotifications: undefined }` and no options both mean no cap',
+  },
+  {
+    file: 'src/engine/TaskPort.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'true',
+    line: 'if (live.inputs.has(holdId)) deps.send(',
+    why: 'equivalent: a response to a request the task actor no longer awaits is ignored by the machine (`input.response` is guarded by `isAwaited`), so sending it for a hold already released changes nothing',
   },
   {
     file: 'src/engine/ExpirySchedule.ts',

@@ -6,7 +6,7 @@ import { LiveTask } from '../../src/engine/LiveTask.js';
 import { TaskPort } from '../../src/engine/TaskPort.js';
 import type { TaskPortDeps } from '../../src/engine/TaskPort.js';
 import type { TaskSession, TaskSpec } from '../../src/engine/TaskSpec.js';
-import type { ServerNotification } from '../../src/wire.js';
+import type { ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 
 // A task's port over a real in-memory queue and a recording session: what goes out on the
 // session's stream when no tasks/result carries the task, in what order, and what goes back to
@@ -47,8 +47,13 @@ describe("a task's port with no tasks/result open", () => {
       request: vi.fn((_taskId: string, request: QueuedRequest) => (sent.push(request.requestId), Promise.resolve(true))),
     });
     await queue.enqueue('t1', notification(1));
-    await queue.enqueue('t1', { kind: 'request', requestId: 'old', message: { jsonrpc: '2.0', id: 'old', method: 'elicitation/create' } });
+    // Delivered by an earlier tasks/result, answered, then put back with what that call left: in
+    // the queue, no longer outstanding.
+    const old: QueuedMessage = { kind: 'request', requestId: 'old', message: { jsonrpc: '2.0', id: 'old', method: 'elicitation/create' } };
+    await queue.enqueue('t1', old);
+    const taken = await queue.dequeueAll('t1');
     await queue.resolve('t1', 'old');
+    await queue.requeue('t1', taken);
     await queue.enqueue('t1', notification(2));
     void port.ask('elicitation/create', elicit, z.unknown());
     await vi.waitFor(() => expect(sent).toHaveLength(3));
@@ -104,6 +109,37 @@ describe("a task's port with no tasks/result open", () => {
     expect(deps.send).toHaveBeenCalledWith('t1', { type: 'input.request', requestId: 't1-r1' });
     const settled = await Promise.race([answer.then(() => 'answered'), new Promise((r) => setTimeout(() => r('waiting'), 50))]);
     expect(settled).toBe('waiting');
+  });
+});
+
+describe("a task's port, what it asks", () => {
+  it("keeps the caller's _meta beside the related task, and queues without pushing while a tasks/result is open", async () => {
+    const { queue, port, live, session } = setUp({ request: vi.fn(() => Promise.resolve(true)) });
+    live.attached = 1;
+    void port.ask('elicitation/create', { ...elicit, _meta: { mine: 1 } }, z.unknown());
+    await vi.waitFor(async () => expect((await queue.outstanding('t1')).length).toBe(1));
+    const [queued] = await queue.dequeueAll('t1');
+    expect(queued?.kind === 'request' && queued.message.params?.['_meta']).toEqual({
+      mine: 1,
+      'io.modelcontextprotocol/related-task': { taskId: 't1' },
+    });
+    expect(session.request).not.toHaveBeenCalled();
+  });
+
+  it('queues without pushing where the session has no stream for requests (the tasks extension)', async () => {
+    const { queue, port, deps } = setUp({});
+    void port.ask('elicitation/create', elicit, z.unknown());
+    await vi.waitFor(async () => expect((await queue.outstanding('t1')).length).toBe(1));
+    expect((await queue.dequeueAll('t1')).map((m) => m.kind)).toEqual(['request']);
+    expect(deps.logger.warn).not.toHaveBeenCalled();
+  });
+
+  it('refuses to ask once the work was aborted', async () => {
+    const { queue, port, live, deps } = setUp({ request: vi.fn(() => Promise.resolve(true)) });
+    live.abortWork();
+    await expect(port.ask('elicitation/create', elicit, z.unknown())).rejects.toMatchObject({ name: 'AbortError' });
+    expect(deps.send).not.toHaveBeenCalled();
+    expect(await queue.outstanding('t1')).toEqual([]);
   });
 });
 
