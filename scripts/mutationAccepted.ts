@@ -150,6 +150,13 @@ export const ACCEPTED_SURVIVORS: readonly AcceptedSurvivor[] = [
   },
   {
     file: 'src/engine/TaskPort.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'true',
+    line: 'if (live.attached === 0 && live.spec.session.request) {',
+    why: 'equivalent for the `live.attached === 0` half: the push checks `live.attached` again before each message and puts back what a tasks/result now carries (test/engine/taskPort.test.ts, "stops pushing once a tasks/result opens"); the whole condition made true is killed by the extension case',
+  },
+  {
+    file: 'src/engine/TaskPort.ts',
     mutator: '*',
     replacement: '*',
     line: 'if (rest.length > 0) await deps.queue.requeue(taskId, rest);',
