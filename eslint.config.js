@@ -13,7 +13,7 @@ import tseslint from 'typescript-eslint';
 const typedFiles = ['src/**/*.ts', 'machines/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', 'docs/'] },
+  { ignores: ['dist/', 'coverage/', 'node_modules/', 'docs/', 'reports/', '.stryker-tmp*/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

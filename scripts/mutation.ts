@@ -143,6 +143,9 @@ async function runStryker(name: string, folder: string, part: Part, options: Run
         }, budgetSeconds * 1000);
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   if (timer) clearTimeout(timer);
+  // Stryker removes its sandbox only when it ends by itself: one stopped by the budget leaves a copy
+  // of the repository behind, which lint and typecheck would then read.
+  if (stopped) rmSync(`.stryker-tmp-${name}`, { recursive: true, force: true });
   const finished = stopped ? `stopped after the ${budgetSeconds} s budget` : code === 0 ? 'complete' : `Stryker exited with ${code}`;
   if (finished === 'complete' && incremental && !narrowed) copyFileSync(incrementalFile, p.report);
   const logged = existsSync(p.log) ? readFileSync(p.log, 'utf8').split('\n').slice(loggedBefore) : [];
