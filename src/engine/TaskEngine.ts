@@ -25,13 +25,13 @@ import { requestIdFor } from './requestIds.js';
 import { StoreWriter } from './StoreWriter.js';
 import { isPastTtl, TaskStorage } from './taskStorage.js';
 import { TaskActions } from './TaskActions.js';
-import { newTaskId } from './taskIds.js';
+import { newTaskRecord } from './newTaskRecord.js';
 import type { TaskSpec } from './TaskSpec.js';
 import { taskPort } from './TaskPort.js';
 import type { TaskPortDeps } from './TaskPort.js';
 import { workContext } from './workContext.js';
 import { FrontLink } from './FrontLink.js';
-import { WAITING_FOR_WORKER, WorkerLink } from './WorkerLink.js';
+import { WorkerLink } from './WorkerLink.js';
 
 export type { TaskSession, TaskSpec } from './TaskSpec.js';
 export type { TaskEngineOptions } from './TaskEngineOptions.js';
@@ -46,9 +46,9 @@ import type { TaskEngineOptions } from './TaskEngineOptions.js';
  * The reads and queue moves protocols make are `storage` (engine/taskStorage.ts); the worker
  * pool's two sides are `FrontLink` and `WorkerLink`; status watchers are `TaskWatchers`.
  *
- * About 360 lines, on purpose: what is left is the lifecycle each task goes through (start, run,
- * cancel, answer, close) and the one map of live tasks all of it shares; split further, each piece
- * would need that map and the supervisor passed around, for no concept of its own.
+ * What is left is the lifecycle each task goes through (start, run, cancel, answer, close) and the
+ * one map of live tasks all of it shares; split further, each piece would need that map and the
+ * supervisor passed around, for no concept of its own.
  * @internal
  */
 export class TaskEngine {
@@ -137,24 +137,7 @@ export class TaskEngine {
     // Without a cluster there is nothing to wait for: no await, one microtask less per task.
     if (this.options.cluster) await this.clusterReady;
     const now = Date.now();
-    const createdAt = new Date(now).toISOString();
-    const requested = spec.ttl ?? this.options.defaultTtl;
-    const record: TaskRecord = {
-      taskId: newTaskId(),
-      owner: spec.owner,
-      status: 'working',
-      createdAt,
-      lastUpdatedAt: createdAt,
-      ttl: Math.min(Math.max(requested, this.options.minTtl ?? 0), this.options.maxTtl),
-      pollInterval: this.options.pollInterval,
-    };
-    // Added in place rather than spread from `{}` literals (one object per task, not four), in
-    // the same order as before, so records keep one shape.
-    // Dispatched to a worker pool: `working` (as the spec has it) and saying it waits for a worker.
-    if (this.options.placement) record.statusMessage = WAITING_FOR_WORKER;
-    if (spec.restart) record.restart = spec.restart;
-    // A dispatched task has no runner until a worker claims it (a runner then means a rerun).
-    if (this.options.cluster && !this.options.placement) record.runner = this.options.cluster.instanceId;
+    const record = newTaskRecord(spec, this.options, now);
     // Counted before the record exists, so concurrent calls cannot overshoot a limit.
     const release = this.options.admit?.(spec.owner);
     const front = this.frontLink;
