@@ -49,19 +49,10 @@ export class WorkSafeguards {
   }
 
   /**
-   * The pieces of {@link runTask} for a work whose end the engine settles itself (TaskSpec's
-   * `settle`, one `then` per task instead of two): the context with its input cap, ...
+   * What a task fails with when its work threw `error`: mapped, then size-checked. With
+   * {@link capInputs} and {@link fitted}, the pieces of {@link runTask} for a work whose end the
+   * engine settles itself (TaskSpec's `settle`, one `then` per task instead of two).
    */
-  capped(task: RunContext): RunContext {
-    return this.capInputs(task);
-  }
-
-  /** ... the result as stored (throws the limit error when it does not fit `maxResultBytes`), ... */
-  taskResult(result: CallToolResult, taskId: string | undefined): CallToolResult {
-    return this.fitted(result, taskId);
-  }
-
-  /** ... and what a task fails with when its work threw `error`: mapped, then size-checked. */
   failure(error: unknown, tool: string, taskId: string | undefined): unknown {
     try {
       return this.fitted(mapWorkError(error, this.mapError, { tool, taskId }, this.logger), taskId);
@@ -80,7 +71,7 @@ export class WorkSafeguards {
   }
 
   /** The value itself if its stored form fits `maxResultBytes`, else the limit error to fail the task with. */
-  private fitted<T>(value: T, taskId: string | undefined): T {
+  fitted<T>(value: T, taskId: string | undefined): T {
     const max = this.limits.maxResultBytes;
     if (max === Infinity) return value;
     let bytes: number;
@@ -99,7 +90,7 @@ export class WorkSafeguards {
   }
 
   /** The task's context with `elicit`/`createMessage` refused beyond `maxQueuedInputRequests` waiting at once. */
-  private capInputs(task: RunContext): RunContext {
+  capInputs(task: RunContext): RunContext {
     const max = this.limits.maxQueuedInputRequests;
     return max === Infinity ? task : task.capInputs(max);
   }

@@ -111,17 +111,17 @@ export function taskRun(
  * with the call's fields and the input cap. The safeguards of {@link taskRun}, without its `then`.
  */
 export function taskWork(
-  safeguards: Pick<WorkSafeguards, 'capped'>,
+  safeguards: Pick<WorkSafeguards, 'capInputs'>,
   tool: TaskToolEntry,
   args: unknown,
   fields: RequestFields | undefined,
 ): (context: RunContext) => Promise<CallToolResult> | CallToolResult {
-  return (context) => tool.run(args, withRequest(safeguards.capped(context), fields));
+  return (context) => tool.run(args, withRequest(safeguards.capInputs(context), fields));
 }
 
 /** How the engine settles a task of `tool` started with {@link taskWork}: as {@link taskRun} does. */
 export function taskSettle(
-  safeguards: Pick<WorkSafeguards, 'taskResult' | 'failure'>,
+  safeguards: Pick<WorkSafeguards, 'fitted' | 'failure'>,
   host: Pick<ServerHost, 'outputErrorText'>,
   tool: TaskToolEntry,
 ): WorkSettle {
@@ -140,7 +140,7 @@ const settles = new WeakMap<TaskToolEntry, TaskToolSettle>();
 /** {@link taskSettle}'s object: a class, so a live task holds a reference and no closures. */
 class TaskToolSettle implements WorkSettle {
   constructor(
-    readonly safeguards: Pick<WorkSafeguards, 'taskResult' | 'failure'>,
+    readonly safeguards: Pick<WorkSafeguards, 'fitted' | 'failure'>,
     readonly host: Pick<ServerHost, 'outputErrorText'>,
     private readonly tool: TaskToolEntry,
     /** The name at the call (a later rename does not change what this task reports). */
@@ -148,7 +148,7 @@ class TaskToolSettle implements WorkSettle {
   ) {}
 
   result(result: CallToolResult, taskId: string): CallToolResult {
-    return checkedOutput(this.host, this.tool, this.name, this.safeguards.taskResult(result, taskId));
+    return checkedOutput(this.host, this.tool, this.name, this.safeguards.fitted(result, taskId));
   }
 
   error(error: unknown, taskId: string): unknown {
