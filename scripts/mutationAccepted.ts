@@ -313,8 +313,8 @@ export const ACCEPTED_SURVIVORS: readonly AcceptedSurvivor[] = [
     replacement: '*',
     line: 'if (ref) scope.stopChild(ref);',
     why:
-      'equivalent: a child that threw has already stopped and left the system (test/machines/taskSupervisor.test.ts ' +
-      'checks it is gone either way), and its error event comes only while it is in the map',
+      'equivalent: a child that threw has already stopped (test/machines/taskSupervisor.test.ts checks it ' +
+      'is out of the map and in error either way), and its error event comes only while it is in the map',
   },
   {
     file: 'machines/taskSupervisor.ts',

@@ -1,6 +1,7 @@
-import type { Actor } from 'xstate';
+import type { Actor, ActorRefFrom } from 'xstate';
 import type { ZodRawShape } from 'zod';
 import type { taskSupportMachine } from '../machines/taskSupport.js';
+import type { TaskMachine } from '../machines/task.js';
 import { InMemoryTaskOutbox } from './backends/InMemoryTaskMessageQueue.js';
 import { InMemoryTaskRecordStore } from './backends/InMemoryTaskStore.js';
 import { guardCalls } from './backends/storeGuard.js';
@@ -117,8 +118,9 @@ export class TaskSupport {
       admit: (owner) => {
         this.creationRate.take(owner, 'task creations');
         this.memoryBudget.check();
-        return this.liveTasks.admit(owner);
+        this.liveTasks.admit(owner);
       },
+      release: (owner) => this.liveTasks.release(owner),
       logger,
       ...(options.cluster ? { cluster: options.cluster } : {}),
       restartWork: (tool, args) => (this.tools.get(tool)?.tool.restartable ? this.workOf(tool, args) : undefined),
@@ -155,6 +157,15 @@ export class TaskSupport {
   /** The root actor (machine `taskSupport`): running → closing → closed. */
   get actor(): Actor<typeof taskSupportMachine> {
     return this.engine.actor;
+  }
+
+  /**
+   * The live actor of a task this process runs (machine `task`), or `undefined` when the task
+   * ended, never ran here, or runs on another instance. For inspection and tests: send events to
+   * tasks through the protocol, not to this actor.
+   */
+  taskActor(taskId: string): ActorRefFrom<TaskMachine> | undefined {
+    return this.engine.taskActor(taskId);
   }
 
   /** Task actors alive right now, counted in the actor system's supervisor. */

@@ -6,7 +6,7 @@ import type { OperatorAccess } from './operator.js';
 /**
  * `GET /health`: liveness (`{ ok: true }`) for anyone. To the operator (see `OperatorOptions`) also
  * the number of task actors this instance runs, and with `?task=<id>` whether it runs that task's
- * actor (its `systemId` is the task id). Anyone else gets `{ ok: true }` whatever they ask: telling
+ * actor. Anyone else gets `{ ok: true }` whatever they ask: telling
  * a stranger whether an id runs here would tell them that it exists.
  */
 export function healthRoute(
@@ -21,7 +21,7 @@ export function healthRoute(
   if (access.granted) {
     body['liveTaskActors'] = tasks.liveTaskActors;
     const taskId = url.searchParams.get('task');
-    if (taskId) body['running'] = tasks.actor.system.get(taskId) !== undefined;
+    if (taskId) body['running'] = tasks.taskActor(taskId) !== undefined;
   }
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));

@@ -35,8 +35,8 @@ export class LiveTask {
   constructor(
     /** What the task was started with; without its `run` and `args` once the work started ({@link takeRun}). */
     public spec: TaskSpec,
-    /** Gives the task's slot under the live-task limits back. */
-    private readonly release?: () => void,
+    /** Gives the task's slot under the live-task limits back (shared by every task: no closure each). */
+    private readonly release?: (owner: string) => void,
   ) {}
 
   /**
@@ -136,7 +136,7 @@ export class LiveTask {
   end(): void {
     if (this.finished) return;
     this.flag(FINISHED, true);
-    this.release?.();
+    this.release?.(this.spec.owner);
     this.resolveEnded?.();
   }
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createActor } from 'xstate';
-import type { Actor, AnyActorRef } from 'xstate';
+import type { Actor, ActorRefFrom, AnyActorRef } from 'xstate';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { taskMachine } from '../../machines/task.js';
-import type { AnnounceParams, SettleParams, TaskMachineEvent } from '../../machines/task.js';
+import type { AnnounceParams, SettleParams, TaskMachine, TaskMachineEvent } from '../../machines/task.js';
 import { taskSupportMachine } from '../../machines/taskSupport.js';
 import { createTaskSupervisor } from '../../machines/taskSupervisor.js';
 import type { TaskSupervisorSnapshot } from '../../machines/taskSupervisor.js';
@@ -139,19 +139,21 @@ export class TaskEngine {
     const now = Date.now();
     const record = newTaskRecord(spec, this.options, now);
     // Counted before the record exists, so concurrent calls cannot overshoot a limit.
-    const release = this.options.admit?.(spec.owner);
+    const { admit, release } = this.options;
+    admit?.(spec.owner);
     const front = this.frontLink;
     try {
       await this.store.create(record);
       if (front) await front.dispatch(record, spec);
       else await this.options.cluster?.claim(record.taskId);
     } catch (error) {
-      release?.();
+      if (admit) release?.(spec.owner);
       throw error;
     }
     // Dispatched: no actor here; the worker that takes the job runs it (and counts it).
-    if (front) release?.();
-    else this.run(record.taskId, new LiveTask(spec, release), now + record.ttl);
+    if (front) {
+      if (admit) release?.(spec.owner);
+    } else this.run(record.taskId, new LiveTask(spec, admit ? release : undefined), now + record.ttl);
     return record;
   }
 
@@ -231,7 +233,7 @@ export class TaskEngine {
    * actor of `taskId` (or the root for a request outside tasks); resolves with its result.
    */
   followClientTask(taskId: string | undefined, follow: ClientTaskFollow): Promise<unknown> {
-    const parent = (): AnyActorRef => (taskId === undefined ? undefined : this.supervisorSnapshot().tasks.get(taskId)) ?? this.actor;
+    const parent = (): AnyActorRef => (taskId === undefined ? undefined : this.taskActor(taskId)) ?? this.actor;
     return followClientTask({ parent, defaultPollInterval: this.options.pollInterval, logger: this.options.logger }, follow);
   }
 
@@ -241,6 +243,11 @@ export class TaskEngine {
     if (!live) return () => {};
     live.attached++;
     return () => void live.attached--;
+  }
+
+  /** The live actor of `taskId` under the supervisor, if this engine runs it. */
+  taskActor(taskId: string): ActorRefFrom<TaskMachine> | undefined {
+    return this.supervisorSnapshot().tasks.get(taskId);
   }
 
   /** Number of task actors alive under the supervisor. */

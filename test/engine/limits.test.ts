@@ -86,7 +86,7 @@ describe('the memory budget', () => {
 describe('the live-task counter', () => {
   it('admits up to maxLiveTasks, then refuses with the limit error', () => {
     const counter = new LiveTaskCounter({ maxLiveTasks: 2, maxLiveTasksPerCaller: 10 });
-    const release = counter.admit('a');
+    counter.admit('a');
     counter.admit('b');
     expect(counter.size).toBe(2);
     expect(() => counter.admit('c')).toThrow(
@@ -96,13 +96,13 @@ describe('the live-task counter', () => {
         data: { limit: 'maxLiveTasks', max: 2 },
       }),
     );
-    release();
+    counter.release('a');
     expect(() => counter.admit('c')).not.toThrow();
   });
 
   it('admits up to maxLiveTasksPerCaller per caller, and counts each caller apart', () => {
     const counter = new LiveTaskCounter({ maxLiveTasks: 10, maxLiveTasksPerCaller: 2 });
-    const first = counter.admit('a');
+    counter.admit('a');
     counter.admit('a');
     expect(() => counter.admit('a')).toThrow(
       expect.objectContaining({
@@ -113,31 +113,34 @@ describe('the live-task counter', () => {
     );
     expect(() => counter.admit('b')).not.toThrow();
     expect(counter.callers).toBe(2);
-    first();
+    counter.release('a');
     expect(() => counter.admit('a')).not.toThrow();
   });
 
-  it('gives a slot back once however often it is released, and forgets a caller with none left', () => {
+  it('gives back one slot per release, never below zero, and forgets a caller with none left', () => {
     const counter = new LiveTaskCounter({ maxLiveTasks: 10, maxLiveTasksPerCaller: 2 });
-    const a1 = counter.admit('a');
-    const a2 = counter.admit('a');
+    counter.admit('a');
+    counter.admit('a');
     counter.admit('b');
-    a1();
-    a1();
+    counter.release('a');
     expect(counter.size).toBe(2);
     expect(counter.callers).toBe(2);
     counter.admit('a');
     expect(() => counter.admit('a')).toThrow('maxLiveTasksPerCaller');
-    a2();
-    expect(counter.callers).toBe(2);
-    expect(counter.size).toBe(2);
+    counter.release('a');
+    counter.release('a');
+    counter.release('a');
+    expect(counter.callers).toBe(1);
+    expect(counter.size).toBe(1);
+    counter.release('c');
+    expect(counter.size).toBe(1);
   });
 
   it('forgets a caller whose last task ended', () => {
     const counter = new LiveTaskCounter({ maxLiveTasks: 10, maxLiveTasksPerCaller: 2 });
-    const release = counter.admit('a');
+    counter.admit('a');
     expect(counter.callers).toBe(1);
-    release();
+    counter.release('a');
     expect(counter.callers).toBe(0);
     expect(counter.size).toBe(0);
   });

@@ -81,7 +81,7 @@ afterEach(async () => {
 async function expectGone(taskId: string): Promise<void> {
   // The last store write of a task may land a moment after its answer went out.
   await eventually(() => census(tasks).engineLive === 0);
-  expect(tasks.actor.system.get(taskId)).toBeUndefined();
+  expect(tasks.taskActor(taskId)).toBeUndefined();
   expect(census(tasks)).toMatchObject({ actors: 0, engineLive: 0, admitted: 0 });
 }
 

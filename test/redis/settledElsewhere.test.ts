@@ -76,7 +76,7 @@ describe('a task ended by another instance', () => {
   it('a tasks/cancel sent through the other instance reaches the owner session as a cancelled status notification', async () => {
     const [a, b] = await twoInstances();
     const task = await createTask(a.client, 'hold', {});
-    expect(a.tasks.actor.system.get(task.taskId), 'a runs the task').toBeDefined();
+    expect(a.tasks.taskActor(task.taskId), 'a runs the task').toBeDefined();
 
     const reply = await b.client.request({ method: 'tasks/cancel', params: { taskId: task.taskId } }, CancelTaskResultSchema);
     expect(reply.status).toBe('cancelled');

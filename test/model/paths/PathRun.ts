@@ -99,7 +99,7 @@ export class PathRun {
     const task = await this.actions.create(this.owner.client);
     this.taskIdValue = task.taskId;
     this.createdAs = { status: task.status as Observation['status'] };
-    this.taskActor = this.owner.tasks.actor.system.get(task.taskId);
+    this.taskActor = this.owner.tasks.taskActor(task.taskId);
     expect(this.taskActor, 'the task actor runs on the instance that created it').toBeDefined();
     expect(task.status).toBe(leafOf(initial));
     expect(task.ttl).toBe(PATH_TTL);

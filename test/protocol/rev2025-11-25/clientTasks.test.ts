@@ -170,7 +170,7 @@ describe('task-augmented elicitation against the SDK v1 client task receiver', (
     });
     const { taskId, result } = await runTask(s);
     await result;
-    // Its completion went to its parent, the server task's actor (systemId = taskId).
+    // Its completion went to its parent, the server task's actor (id = taskId).
     expect(doneTo.map((d) => d.target)).toEqual([taskId]);
   });
 

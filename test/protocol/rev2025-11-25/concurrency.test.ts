@@ -27,7 +27,6 @@ describe('many tasks at once', () => {
     // Split: the worker's actors stop just after their results are stored.
     if (workerSplit) await eventually(() => ctx.tasks.liveTaskActors === 0, 5_000);
     expect(ctx.tasks.liveTaskActors).toBe(0);
-    const system = ctx.tasks.actor.system;
-    for (const t of created) expect(system.get(t.taskId)).toBeUndefined();
+    for (const t of created) expect(ctx.tasks.taskActor(t.taskId)).toBeUndefined();
   });
 });
