@@ -8,6 +8,7 @@ const DROPPED_WARNED = 1;
 const WORK_SETTLED = 2;
 const WORK_ABORTED = 4;
 const FINISHED = 8;
+const END_ANSWERED = 16;
 
 /** An already settled promise: the first link of every task's write chain. */
 export const SETTLED: Promise<void> = Promise.resolve();
@@ -76,6 +77,15 @@ export class LiveTask {
 
   set workSettled(value: boolean) {
     this.flag(WORK_SETTLED, value);
+  }
+
+  /** A tasks/result answered the task's end: its requestor has it, no status notification needed. */
+  get endAnswered(): boolean {
+    return (this.flags & END_ANSWERED) !== 0;
+  }
+
+  set endAnswered(value: boolean) {
+    this.flag(END_ANSWERED, value);
   }
 
   /** The task ended before its work did: the work's signal is (or will be made) aborted. */

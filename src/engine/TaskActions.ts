@@ -62,8 +62,14 @@ export class TaskActions {
         (await this.core.store.settle(taskId, params.status, statusMessage, outcome, this.core.runner)) ??
         (await this.settledElsewhere(taskId));
       if (params.status === 'cancelled') await this.core.queue.clear(taskId);
-      if (record) this.core.changed(record);
-      if (record) await live.spec.session.statusChanged(record);
+      if (!record) return;
+      this.core.changed(record);
+      // A tasks/result waiting here answers the requestor with the outcome next (or already did,
+      // when another instance stored the end first): the terminal status notification would tell
+      // that same requestor less, later. The spec makes it optional (receivers MAY send it), and on
+      // the SDK client it was about a fifth of a task's lifecycle CPU (its zod parse tries three
+      // message schemas that fail first; issue 14).
+      if (live.attached === 0 && !live.endAnswered) await live.spec.session.statusChanged(record);
     });
     this.retire(taskId, live);
   }

@@ -237,6 +237,12 @@ export class TaskEngine {
     return followClientTask({ parent, defaultPollInterval: this.options.pollInterval, logger: this.options.logger }, follow);
   }
 
+  /** A `tasks/result` answers the task's end (another instance may have stored it first). */
+  answeredEnd(taskId: string): void {
+    const live = this.live.get(taskId);
+    if (live) live.endAnswered = true;
+  }
+
   /** Counts a `tasks/result` call attached to the task (notifications then go through the queue). */
   attach(taskId: string): () => void {
     const live = this.live.get(taskId);

@@ -42,6 +42,8 @@ export interface ModelTask {
   endedBy?: ModelEvent;
   /** The status notifications the owner must have received, as [status, statusMessage]. */
   expected: [string, string | undefined][];
+  /** The statusMessage of the last status the machine announced, notified or not. */
+  statusMessage?: string | undefined;
 }
 
 /** The whole model: a clock (ms since the run began) and the tasks by creation order. */
@@ -90,8 +92,12 @@ export function isLive(task: ModelTask): task is ModelTask & { state: TaskSnapsh
 export function applyEvent(task: ModelTask, event: ModelEvent): void {
   if (!isLive(task)) throw new Error('event for a task that is not running');
   const prediction = predict(task.state, event);
-  task.expected.push(...prediction.notifications);
   const [next] = transition(taskMachine, task.state, event as TaskMachineEvent);
+  // The end of a task whose owner has a tasks/result waiting reaches it as that call's answer,
+  // not as a notification (TaskActions.settle).
+  const endsWithResultOpen = next.status === 'done' && task.openResults > 0;
+  task.expected.push(...prediction.notifications.filter(([status]) => !(endsWithResultOpen && TERMINAL_STATUSES.has(status))));
+  if (prediction.notifications.length > 0) task.statusMessage = prediction.notifications.at(-1)![1];
   task.state = next;
   if (next.status === 'done') {
     task.endedBy = event;
@@ -99,6 +105,8 @@ export function applyEvent(task: ModelTask, event: ModelEvent): void {
     task.openResults = 0;
   }
 }
+
+const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
 
 /** A fresh model task, in the machine's initial state. */
 export function newModelTask(owner: SessionName, ttl: number, now: number): ModelTask {

@@ -187,6 +187,8 @@ export class TaskResultHandler {
 
   private async answer(taskId: string): Promise<CallToolResult> {
     const outcome = await this.engine.storage.outcome(taskId);
+    // Before this instance's actor may hear of the end (a cancel stored by another instance).
+    this.engine.answeredEnd(taskId);
     if (outcome.type === 'error') throw toMcpError(outcome.error);
     return {
       ...outcome.result,

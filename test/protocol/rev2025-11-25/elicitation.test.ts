@@ -73,7 +73,10 @@ describe('elicitation from a task', () => {
     const statuses = session.notifications
       .filter((n) => n.method === 'notifications/tasks/status')
       .map((n) => (n.params as { status: string }).status);
-    expect(statuses).toEqual(['input_required', 'working', 'input_required', 'working', 'completed']);
+    // No `completed`: the tasks/result waiting for the task brought the end (TaskActions.settle).
+    // A worker pool's front relays every stored status of the task, the end included.
+    const end = workerSplit ? ['completed'] : [];
+    expect(statuses).toEqual(['input_required', 'working', 'input_required', 'working', ...end]);
   });
 
   it('asks twice in a row within one task', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTask, eventually, taskResult } from '../../support/harness.js';
+import { createTask, eventually, taskResult, workerSplit } from '../../support/harness.js';
 import { useJobSession } from '../../support/session.js';
 
 const ctx = useJobSession();
@@ -11,8 +11,9 @@ describe('notifications/tasks/status', () => {
     await job.task.status('step 1');
     await job.task.status('step 2');
     job.finish();
-    await taskResult(ctx.session.client, task.taskId);
+    // Read once the end is notified: a tasks/result already waiting would bring the end instead.
     await eventually(() => ctx.session.notifications.length >= 3);
+    await taskResult(ctx.session.client, task.taskId);
     const statuses = ctx.session.notifications.filter((n) => n.method === 'notifications/tasks/status');
     expect(
       statuses.map(
@@ -25,6 +26,25 @@ describe('notifications/tasks/status', () => {
     }
   });
 
+  it('is left out for the end while a tasks/result of the task waits, which brings the end itself', async () => {
+    const task = await createTask(ctx.session.client, 'job', { key: 'w' });
+    const job = await ctx.jobs.get('w');
+    const result = taskResult(ctx.session.client, task.taskId);
+    // On a worker pool the front, which runs no task, relays every stored status, the end included.
+    if (!workerSplit) await eventually(() => resultsAttached(task.taskId) === 1);
+    await job.task.status('step 1');
+    job.finish();
+    expect((await result).content).toBeDefined();
+    // Another task's end, notified as usual, marks the point by which this one's would have come.
+    const marker = await createTask(ctx.session.client, 'job', { key: 'w2' });
+    (await ctx.jobs.get('w2')).finish();
+    await eventually(() => ctx.session.notifications.some((n) => (n.params as { taskId?: string }).taskId === marker.taskId));
+    const mine = ctx.session.notifications.filter((n) => (n.params as { taskId?: string }).taskId === task.taskId);
+    const seen = mine.map((n) => (n.params as { statusMessage?: string }).statusMessage ?? (n.params as { status: string }).status);
+    expect(seen).toEqual(workerSplit ? ['step 1', 'completed'] : ['step 1']);
+    expect(await ctx.session.client.experimental.tasks.getTask(task.taskId)).toMatchObject({ status: 'completed' });
+  });
+
   it('reports the cancelled status with the reason', async () => {
     const task = await createTask(ctx.session.client, 'forever', { key: 'nc' });
     await ctx.session.client.experimental.tasks.cancelTask(task.taskId);
@@ -33,3 +53,9 @@ describe('notifications/tasks/status', () => {
     expect(cancelled?.params).toMatchObject({ taskId: task.taskId, statusMessage: 'Cancelled by the client' });
   });
 });
+
+/** Open tasks/result calls of `taskId` in the engine (internals read on purpose, as in test/load/census.ts). */
+function resultsAttached(taskId: string): number {
+  const engine = (ctx.tasks as unknown as { engine: { live: Map<string, { attached: number }> } }).engine;
+  return engine.live.get(taskId)?.attached ?? 0;
+}
