@@ -19,6 +19,7 @@ import {
 import type { Model, ModelTask, RealSystem, SessionName } from './interleavingSystem.js';
 import { CANCEL_REASON, MODEL_THROWS, SHUTDOWN_REASON, leafOf, workEventTypes } from './taskModel.js';
 import type { Thrown } from './taskModel.js';
+import { resultsAttached } from '../support/resultsAttached.js';
 
 type Command = fc.AsyncCommand<Model, RealSystem>;
 
@@ -45,10 +46,9 @@ async function expectWorkAborted(real: RealSystem, index: number): Promise<void>
   }
 }
 
-/** `tasks/result` calls the engine counts as open for a task (read from the engine on purpose: no public API tells). */
+/** `tasks/result` calls the engine counts as open for a task. */
 function attachedCalls(real: RealSystem, taskId: string): number {
-  const engine = (real.tasks as unknown as { engine: { live: Map<string, { attached: number }> } }).engine;
-  return engine.live.get(taskId)?.attached ?? 0;
+  return resultsAttached(real.tasks, taskId);
 }
 
 /**

@@ -17,6 +17,7 @@ import type { Combination } from './combination.js';
 import { deploy, PATH_TTL } from './deployment.js';
 import type { Deployment, Instance } from './deployment.js';
 import { answerFor, InputDesk } from './inputDesk.js';
+import { resultsAttached } from '../../support/resultsAttached.js';
 
 const WORK = workEventTypes();
 
@@ -114,7 +115,7 @@ export class PathRun {
       if (reader === this.owner) {
         // The runner skips the terminal status notification while a tasks/result of the task
         // waits there; wait until this one is attached, so that the prediction below holds.
-        await until(() => resultsAttached(this.owner!, task.taskId) > 0, 'the tasks/result attached on the runner');
+        await until(() => resultsAttached(this.owner!.tasks, task.taskId) > 0, 'the tasks/result attached on the runner');
         this.resultAtRunner = true;
       }
     }
@@ -378,9 +379,3 @@ function toThrowable(thrown: Thrown): Error {
 }
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
-
-/** Open tasks/result calls of `taskId` on `instance`'s engine (internals read on purpose, as in test/load/census.ts). */
-function resultsAttached(instance: Instance, taskId: string): number {
-  const engine = (instance.tasks as unknown as { engine: { live: Map<string, { attached: number }> } }).engine;
-  return engine.live.get(taskId)?.attached ?? 0;
-}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createTask, eventually, taskResult, workerSplit } from '../../support/harness.js';
+import { resultsAttached } from '../../support/resultsAttached.js';
 import { useJobSession } from '../../support/session.js';
 
 const ctx = useJobSession();
@@ -31,7 +32,7 @@ describe('notifications/tasks/status', () => {
     const job = await ctx.jobs.get('w');
     const result = taskResult(ctx.session.client, task.taskId);
     // On a worker pool the front, which runs no task, relays every stored status, the end included.
-    if (!workerSplit) await eventually(() => resultsAttached(task.taskId) === 1);
+    if (!workerSplit) await eventually(() => resultsAttached(ctx.tasks, task.taskId) === 1);
     await job.task.status('step 1');
     job.finish();
     expect((await result).content).toBeDefined();
@@ -53,9 +54,3 @@ describe('notifications/tasks/status', () => {
     expect(cancelled?.params).toMatchObject({ taskId: task.taskId, statusMessage: 'Cancelled by the client' });
   });
 });
-
-/** Open tasks/result calls of `taskId` in the engine (internals read on purpose, as in test/load/census.ts). */
-function resultsAttached(taskId: string): number {
-  const engine = (ctx.tasks as unknown as { engine: { live: Map<string, { attached: number }> } }).engine;
-  return engine.live.get(taskId)?.attached ?? 0;
-}
