@@ -57,6 +57,17 @@ describe('a live task', () => {
     Error.stackTraceLimit = limit;
   });
 
+  it('keeps its flags apart: setting or clearing one leaves the others as they were', () => {
+    const task = live();
+    const flags = ['droppedWarned', 'workSettled', 'workAborted', 'endAnswered'] as const;
+    for (const flag of flags) {
+      task[flag] = true;
+      expect(flags.map((f) => task[f])).toEqual(flags.map((f) => flags.indexOf(f) <= flags.indexOf(flag)));
+    }
+    task.workSettled = false;
+    expect(flags.map((f) => task[f])).toEqual([true, false, true, true]);
+  });
+
   it('is ended once it ends, also for whoever asks afterwards', async () => {
     const settle = (task: LiveTask) =>
       Promise.race([task.ended.then(() => 'ended'), new Promise((resolve) => setTimeout(() => resolve('waiting'), 20))]);

@@ -107,6 +107,18 @@ describe('TaskActions', () => {
     expect(t.logger.error).not.toHaveBeenCalled();
   });
 
+  it('leaves the end out of the status notifications while a tasks/result waits or once one answered it, still telling watchers', async () => {
+    for (const how of ['waiting', 'answered', 'neither'] as const) {
+      const t = setup();
+      if (how === 'waiting') t.live.attached = 1;
+      if (how === 'answered') t.live.endAnswered = true;
+      t.actions.settle('t1', { status: 'completed', output: { content: [] } });
+      await t.live.ended;
+      expect(t.changed, how).toHaveBeenCalledWith(record('failed'));
+      expect(t.statusChanged.mock.calls.length, how).toBe(how === 'neither' ? 1 : 0);
+    }
+  });
+
   it('reports nothing when the store refuses the settle and holds no ended task', async () => {
     for (const stored of [record('working'), undefined]) {
       const t = setup({ settle: () => Promise.resolve(undefined), stored });
