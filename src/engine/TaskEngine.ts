@@ -139,21 +139,20 @@ export class TaskEngine {
     const now = Date.now();
     const record = newTaskRecord(spec, this.options, now);
     // Counted before the record exists, so concurrent calls cannot overshoot a limit.
-    const { admit, release } = this.options;
-    admit?.(spec.owner);
+    const { release } = this.options;
+    this.options.admit(spec.owner);
     const front = this.frontLink;
     try {
       await this.store.create(record);
       if (front) await front.dispatch(record, spec);
       else await this.options.cluster?.claim(record.taskId);
     } catch (error) {
-      if (admit) release?.(spec.owner);
+      release(spec.owner);
       throw error;
     }
     // Dispatched: no actor here; the worker that takes the job runs it (and counts it).
-    if (front) {
-      if (admit) release?.(spec.owner);
-    } else this.run(record.taskId, new LiveTask(spec, admit ? release : undefined), now + record.ttl);
+    if (front) release(spec.owner);
+    else this.run(record.taskId, new LiveTask(spec, release), now + record.ttl);
     return record;
   }
 

@@ -19,9 +19,9 @@ export interface TaskEngineOptions {
   /** The work of a restartable tool, to run an orphaned task again; undefined fails the task instead. */
   restartWork?: (tool: string, args: unknown) => TaskSpec['run'] | undefined;
   /** Admits a new task of `owner` (throws when a limit is hit), taking one of its live-task slots. */
-  admit?: (owner: string) => void;
+  admit: (owner: string) => void;
   /** Gives back the slot `admit` took, once per admitted task, when it ends. */
-  release?: (owner: string) => void;
+  release: (owner: string) => void;
   /** Runs task work on a worker pool (needs `cluster`): a front dispatches, a worker runs jobs. */
   placement?: TaskPlacement;
   /** The work of any registered task tool, for a worker pool's jobs. */
