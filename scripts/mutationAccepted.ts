@@ -325,6 +325,13 @@ export const ACCEPTED_SURVIVORS: readonly AcceptedSurvivor[] = [
   },
   {
     file: 'src/engine/TaskEngine.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    line: '(taskId === undefined ? undefined : this.taskActor(taskId))',
+    why: "equivalent: the supervisor's map has no entry under undefined, so taskActor(undefined) is undefined too and the root is the parent either way",
+  },
+  {
+    file: 'src/engine/TaskEngine.ts',
     mutator: '*',
     replacement: '*',
     line: 'if (front) release(spec.owner);',
