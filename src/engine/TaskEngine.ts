@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createActor } from 'xstate';
 import type { Actor, ActorRefFrom, AnyActorRef } from 'xstate';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { taskMachine } from '../../machines/task.js';
 import type { AnnounceParams, SettleParams, TaskMachine, TaskMachineEvent } from '../../machines/task.js';
 import { taskSupportMachine } from '../../machines/taskSupport.js';
@@ -20,16 +19,15 @@ import { ClusterLink } from './ClusterLink.js';
 import { TaskWatchers } from './TaskWatchers.js';
 import { ExpirySchedule } from './ExpirySchedule.js';
 import { LiveTask } from './LiveTask.js';
-import { cancelledOutcome, doneEvent, settledError } from './outcomes.js';
+import { cancelledOutcome } from './outcomes.js';
 import { requestIdFor } from './requestIds.js';
 import { StoreWriter } from './StoreWriter.js';
 import { isPastTtl, TaskStorage } from './taskStorage.js';
 import { TaskActions } from './TaskActions.js';
 import { newTaskRecord } from './newTaskRecord.js';
 import type { TaskSpec } from './TaskSpec.js';
-import { taskPort } from './TaskPort.js';
 import type { TaskPortDeps } from './TaskPort.js';
-import { workContext } from './workContext.js';
+import { WorkRunner } from './WorkRunner.js';
 import { FrontLink } from './FrontLink.js';
 import { WorkerLink } from './WorkerLink.js';
 
@@ -40,16 +38,15 @@ import type { TaskEngineOptions } from './TaskEngineOptions.js';
 /**
  * The protocol-agnostic core: the root actor and its task actors, the store and queue they write
  * to (private: protocols read and answer through the methods below), and the actions that connect
- * them. Per-task bookkeeping is in LiveTask.ts, the work's context in workContext.ts, ordered
- * writes in StoreWriter.ts, the cluster glue in ClusterLink.ts.
+ * them. Per-task bookkeeping is in LiveTask.ts, running the work in WorkRunner.ts, the work's
+ * context in workContext.ts, ordered writes in StoreWriter.ts, the cluster glue in ClusterLink.ts.
  *
  * The reads and queue moves protocols make are `storage` (engine/taskStorage.ts); the worker
  * pool's two sides are `FrontLink` and `WorkerLink`; status watchers are `TaskWatchers`.
  *
  * What is left is the lifecycle each task goes through (start, run, cancel, answer, close) and the
  * one map of live tasks all of it shares; split further, each piece would need that map and the
- * supervisor passed around, for no concept of its own. That is why this file stays a little over
- * 350 lines: what is left here is one concept.
+ * supervisor passed around, for no concept of its own.
  * @internal
  */
 export class TaskEngine {
@@ -59,7 +56,7 @@ export class TaskEngine {
   private readonly live = new Map<string, LiveTask>();
   private readonly expiry: ExpirySchedule;
   private readonly actions: TaskActions;
-  private readonly portDeps: TaskPortDeps;
+  private readonly work: WorkRunner;
   private readonly link: ClusterLink | undefined;
   private readonly workerLink: WorkerLink | undefined;
   private readonly frontLink: FrontLink | undefined;
@@ -96,7 +93,7 @@ export class TaskEngine {
       this.watchers.tell(record);
     };
     this.actions = new TaskActions({ live, store, queue, writer, logger: options.logger, cluster, runner, send, changed });
-    this.portDeps = {
+    const portDeps: TaskPortDeps = {
       queue,
       logger: options.logger,
       maxQueuedNotifications: options.maxQueuedNotifications,
@@ -104,6 +101,7 @@ export class TaskEngine {
       send,
       follow: (taskId, follow) => this.followClientTask(taskId, follow),
     };
+    this.work = new WorkRunner(live, portDeps, send);
     // Never rejects (see expire); the catch is a last guard, since a timer's rejection ends the process.
     this.expiry = new ExpirySchedule(
       (taskId) =>
@@ -299,9 +297,9 @@ export class TaskEngine {
   }
 
   /**
-   * Registers the task's bookkeeping, schedules its expiry, spawns its actor and starts its work,
-   * whose end the actor gets as `work.done` / `work.error`. Events go to the supervisor directly:
-   * through the root they cost one more transition each (the root forwards them unchanged).
+   * Registers the task's bookkeeping, schedules its expiry, spawns its actor and has its work begun
+   * (WorkRunner: on the next tick). Events go to the supervisor directly: through the root they
+   * cost one more transition each (the root forwards them unchanged).
    */
   private run(taskId: string, live: LiveTask, deadline: number): void {
     this.live.set(taskId, live);
@@ -310,20 +308,7 @@ export class TaskEngine {
     this.supervisor().send(tool === undefined ? { type: 'task.start', taskId } : { type: 'task.start', taskId, tool });
     // Refused once closing (as the root refused it before): no actor, so no work either.
     if (!this.supervisorSnapshot().tasks.has(taskId)) return;
-    // The one `then` per task: the spec's `settle` (a tool's safeguards and output check) and the
-    // result's parse run in it, not in `then`s of their own (each cost a promise, a reaction and
-    // two closures per waiting task).
-    this.runWork(taskId, live).then(
-      (result) => this.workEnded(taskId, live, doneEvent(live.spec.settle, result, taskId)),
-      (error: unknown) => this.workEnded(taskId, live, { type: 'work.error', error: settledError(live.spec.settle, error, taskId) }),
-    );
-  }
-
-  /** The work returned or threw: its actor decides, unless the task ended first (cancel, expiry, shutdown, crash). */
-  private workEnded(taskId: string, live: LiveTask, event: TaskMachineEvent): void {
-    if (live.workAborted || live.workSettled) return;
-    live.workSettled = true;
-    if (this.live.get(taskId) === live) this.send(taskId, event);
+    this.work.schedule(taskId, live);
   }
 
   private send(taskId: string, event: TaskMachineEvent): void {
@@ -342,15 +327,5 @@ export class TaskEngine {
       this.supervisorRef = ref as Actor<ReturnType<typeof createTaskSupervisor>>;
     }
     return this.supervisorRef;
-  }
-
-  /** Not async: a suspended call per waiting task cost about 0.5 KB (issue 14). */
-  private runWork(taskId: string, live: LiveTask): Promise<CallToolResult> {
-    try {
-      const run = live.takeRun();
-      return Promise.resolve(run(workContext(taskPort(this.portDeps, taskId, live))));
-    } catch (error) {
-      return Promise.reject(error);
-    }
   }
 }
