@@ -9,6 +9,7 @@ const WORK_SETTLED = 2;
 const WORK_ABORTED = 4;
 const FINISHED = 8;
 const END_ANSWERED = 16;
+const CANCEL_ANSWERED = 32;
 
 /** An already settled promise: the first link of every task's write chain. */
 export const SETTLED: Promise<void> = Promise.resolve();
@@ -24,8 +25,8 @@ export class LiveTask {
   /** Open `tasks/result` calls for this task. */
   attached = 0;
   /**
-   * The four flags below in one small integer: four boolean fields cost 24 bytes more per live
-   * task (issue 14; bench/heapProfile.ts).
+   * The flags below in one small integer: a boolean field each cost 24 bytes more per live task
+   * for four of them (issue 14; bench/heapProfile.ts).
    */
   private flags = 0;
   private controller: AbortController | undefined;
@@ -86,6 +87,18 @@ export class LiveTask {
 
   set endAnswered(value: boolean) {
     this.flag(END_ANSWERED, value);
+  }
+
+  /**
+   * A tasks/cancel from the task's own session is ending it: that call's answer brings the
+   * requestor the cancelled task, so a `cancelled` end needs no status notification.
+   */
+  get cancelAnswered(): boolean {
+    return (this.flags & CANCEL_ANSWERED) !== 0;
+  }
+
+  set cancelAnswered(value: boolean) {
+    this.flag(CANCEL_ANSWERED, value);
   }
 
   /** The task ended before its work did: the work's signal is (or will be made) aborted. */

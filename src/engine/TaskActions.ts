@@ -65,11 +65,14 @@ export class TaskActions {
       if (!record) return;
       this.core.changed(record);
       // A tasks/result waiting here answers the requestor with the outcome next (or already did,
-      // when another instance stored the end first): the terminal status notification would tell
-      // that same requestor less, later. The spec makes it optional (receivers MAY send it), and it
-      // cost about 40 µs of process CPU per task over InMemoryTransport in a one-off A/B, mostly the
-      // SDK client's zod parse trying three message schemas that fail first (issue 14).
-      if (live.attached === 0 && !live.endAnswered) await live.spec.session.statusChanged(record);
+      // when another instance stored the end first), and the requestor's own tasks/cancel answers
+      // with the cancelled task: the terminal status notification would tell that same requestor
+      // less, later. The spec makes it optional (receivers MAY send it), and it cost about 40 µs of
+      // process CPU per task over InMemoryTransport in a one-off A/B, mostly the SDK client's zod
+      // parse trying three message schemas that fail first (issue 14).
+      if (live.attached > 0 || live.endAnswered) return;
+      if (params.status === 'cancelled' && live.cancelAnswered) return;
+      await live.spec.session.statusChanged(record);
     });
     this.retire(taskId, live);
   }

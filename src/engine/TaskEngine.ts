@@ -25,7 +25,7 @@ import { StoreWriter } from './StoreWriter.js';
 import { isPastTtl, TaskStorage } from './taskStorage.js';
 import { TaskActions } from './TaskActions.js';
 import { newTaskRecord } from './newTaskRecord.js';
-import type { TaskSpec } from './TaskSpec.js';
+import type { TaskSession, TaskSpec } from './TaskSpec.js';
 import type { TaskPortDeps } from './TaskPort.js';
 import { WorkRunner } from './WorkRunner.js';
 import { FrontLink } from './FrontLink.js';
@@ -185,14 +185,19 @@ export class TaskEngine {
     await this.actions.forget(taskId);
   }
 
-  /** Moves a non-terminal task to `cancelled` (stored before this resolves) and aborts its work. */
-  async cancel(taskId: string, owner: string, reason = 'Cancelled by the client'): Promise<TaskRecord> {
+  /**
+   * Moves a non-terminal task to `cancelled` (stored before this resolves) and aborts its work.
+   * `requestor`: the session the cancel came on; when it is the task's own, the answer to it
+   * brings the end, and no `cancelled` status notification is pushed.
+   */
+  async cancel(taskId: string, owner: string, reason = 'Cancelled by the client', requestor?: TaskSession): Promise<TaskRecord> {
     const record = await this.get(taskId, owner);
     if (isTerminal(record.status)) {
       throw mcpError(ErrorCode.InvalidParams, `Cannot cancel task ${taskId}: it is already ${record.status}`);
     }
     const live = this.live.get(taskId);
     if (live) {
+      if (requestor !== undefined && requestor === live.spec.session) live.cancelAnswered = true;
       this.send(taskId, { type: 'cancel', reason });
       await live.ended;
     } else {

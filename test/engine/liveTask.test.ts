@@ -59,13 +59,13 @@ describe('a live task', () => {
 
   it('keeps its flags apart: setting or clearing one leaves the others as they were', () => {
     const task = live();
-    const flags = ['droppedWarned', 'workSettled', 'workAborted', 'endAnswered'] as const;
+    const flags = ['droppedWarned', 'workSettled', 'workAborted', 'endAnswered', 'cancelAnswered'] as const;
     for (const flag of flags) {
       task[flag] = true;
       expect(flags.map((f) => task[f])).toEqual(flags.map((f) => flags.indexOf(f) <= flags.indexOf(flag)));
     }
     task.workSettled = false;
-    expect(flags.map((f) => task[f])).toEqual([true, false, true, true]);
+    expect(flags.map((f) => task[f])).toEqual([true, false, true, true, true]);
   });
 
   it('is ended once it ends, also for whoever asks afterwards', async () => {

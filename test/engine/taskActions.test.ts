@@ -119,6 +119,17 @@ describe('TaskActions', () => {
     }
   });
 
+  it('leaves a cancelled end out of the status notifications when the task’s own session cancelled it, and only that end', async () => {
+    for (const status of ['cancelled', 'completed'] as const) {
+      const t = setup();
+      t.live.cancelAnswered = true;
+      t.actions.settle('t1', status === 'cancelled' ? { status, reason: 'by the client' } : { status, output: { content: [] } });
+      await t.live.ended;
+      expect(t.changed, status).toHaveBeenCalledTimes(1);
+      expect(t.statusChanged.mock.calls.length, status).toBe(status === 'cancelled' ? 0 : 1);
+    }
+  });
+
   it('reports nothing when the store refuses the settle and holds no ended task', async () => {
     for (const stored of [record('working'), undefined]) {
       const t = setup({ settle: () => Promise.resolve(undefined), stored });

@@ -94,9 +94,10 @@ export function applyEvent(task: ModelTask, event: ModelEvent): void {
   const prediction = predict(task.state, event);
   const [next] = transition(taskMachine, task.state, event as TaskMachineEvent);
   // The end of a task whose owner has a tasks/result waiting reaches it as that call's answer,
-  // not as a notification (TaskActions.settle).
-  const endsWithResultOpen = next.status === 'done' && task.openResults > 0;
-  task.expected.push(...prediction.notifications.filter(([status]) => !(endsWithResultOpen && TERMINAL_STATUSES.has(status))));
+  // not as a notification (TaskActions.settle); so does a cancel, which here only the owner's own
+  // session can send: its tasks/cancel answers with the cancelled task.
+  const endsAnswered = next.status === 'done' && (task.openResults > 0 || event.type === 'cancel');
+  task.expected.push(...prediction.notifications.filter(([status]) => !(endsAnswered && TERMINAL_STATUSES.has(status))));
   if (prediction.notifications.length > 0) task.statusMessage = prediction.notifications.at(-1)![1];
   task.state = next;
   if (next.status === 'done') {

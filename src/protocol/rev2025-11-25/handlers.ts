@@ -93,9 +93,13 @@ export async function listTasks(deps: ProtocolDeps, scope: RequestScope): Promis
   }
 }
 
-/** `tasks/cancel`: the task, now `cancelled`. */
+/** `tasks/cancel`: the task, now `cancelled` (the answer is the end's news for the task's own session). */
 export async function cancelTask(deps: ProtocolDeps, scope: RequestScope): Promise<Record<string, unknown>> {
-  return toTask(await deps.engine.cancel(taskIdOf('tasks/cancel', scope.request.params), scope.owner));
+  const taskId = taskIdOf('tasks/cancel', scope.request.params);
+  // Looked up, not made: a connection that created no task has no session to compare.
+  const known = sessions.get(scope.server.router);
+  const requestor = known && known.stateless === deps.statelessClientCapabilities ? known.session : undefined;
+  return toTask(await deps.engine.cancel(taskId, scope.owner, undefined, requestor));
 }
 
 /** What another instance needs to rerun the task: the tool, its arguments, the client's capabilities (stateless: the assumed ones). */

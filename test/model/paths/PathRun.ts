@@ -44,6 +44,8 @@ export class PathRun {
   private firstResult: Tracked<Outcome> | undefined;
   /** A tasks/result waits on the instance running the task: it, not a notification, brings the end. */
   private resultAtRunner = false;
+  /** The last cancel came on the owner's session, the task's own (the runner's). */
+  private cancelledByOwner = false;
   /** The statusMessage of the last status the machine announced, notified or not. */
   private lastMessage: string | undefined;
   private readonly actions: ProtocolActions;
@@ -127,12 +129,17 @@ export class PathRun {
   async step(before: TaskSnapshot, event: ModelEvent, after: TaskSnapshot): Promise<void> {
     const prediction = predict(before, event);
     await this.perform(event);
-    // The end reaches the requestor through its waiting tasks/result instead (TaskActions.settle).
-    const skipped = prediction.notifications.filter(([status]) => this.resultAtRunner && TERMINAL.has(status));
+    // The end reaches the requestor through its waiting tasks/result instead (TaskActions.settle),
+    // and a cancel through the answer to its own session's tasks/cancel (on the runner, which
+    // created the task).
+    const answeredCancel = event.type === 'cancel' && this.cancelledByOwner;
+    const skipped = prediction.notifications.filter(
+      ([status]) => (this.resultAtRunner && TERMINAL.has(status)) || (answeredCancel && status === 'cancelled'),
+    );
     this.expected.push(...prediction.notifications.filter((n) => !skipped.includes(n)));
     if (prediction.notifications.length > 0) this.lastMessage = prediction.notifications.at(-1)![1];
-    if (skipped.length > 0) {
-      const first = this.firstResult!;
+    const first = this.firstResult;
+    if (skipped.length > 0 && first) {
       await until(() => first.settled !== undefined, 'the waiting tasks/result to bring the end instead of a notification');
     }
     if (this.actions.notifies) {
@@ -244,8 +251,11 @@ export class PathRun {
       }
       case 'input.error':
         return this.desk.fail(this.keyOf(event.requestId), -32001, `declined ${event.requestId}`);
-      case 'cancel':
-        return this.actions.cancel(this.choose().client, this.taskId, event.reason ?? CANCEL_REASON);
+      case 'cancel': {
+        const canceller = this.choose();
+        this.cancelledByOwner = canceller === this.owner;
+        return this.actions.cancel(canceller.client, this.taskId, event.reason ?? CANCEL_REASON);
+      }
       case 'shutdown':
         this.owner!.closed = true;
         return this.owner!.tasks.close();

@@ -46,11 +46,30 @@ describe('notifications/tasks/status', () => {
     expect(await ctx.session.client.experimental.tasks.getTask(task.taskId)).toMatchObject({ status: 'completed' });
   });
 
-  it('reports the cancelled status with the reason', async () => {
+  it('is left out for a cancel from the task’s own session, whose answer brings the cancelled task', async () => {
     const task = await createTask(ctx.session.client, 'forever', { key: 'nc' });
-    await ctx.session.client.experimental.tasks.cancelTask(task.taskId);
-    await eventually(() => ctx.session.notifications.some((n) => (n.params as { status?: string }).status === 'cancelled'));
-    const cancelled = ctx.session.notifications.find((n) => (n.params as { status?: string }).status === 'cancelled');
+    const cancelled = await ctx.session.client.experimental.tasks.cancelTask(task.taskId);
+    expect(cancelled).toMatchObject({ taskId: task.taskId, status: 'cancelled', statusMessage: 'Cancelled by the client' });
+    // Another task's end, notified as usual, marks the point by which this one's would have come.
+    const marker = await createTask(ctx.session.client, 'job', { key: 'nc2' });
+    (await ctx.jobs.get('nc2')).finish();
+    await eventually(() => ctx.session.notifications.some((n) => (n.params as { taskId?: string }).taskId === marker.taskId));
+    const mine = ctx.session.notifications.filter((n) => (n.params as { taskId?: string }).taskId === task.taskId);
+    // On a worker pool the front, which runs no task, relays the stored end.
+    expect(mine.map((n) => (n.params as { status: string }).status)).toEqual(workerSplit ? ['cancelled'] : []);
+  });
+});
+
+describe('notifications/tasks/status, callers told apart by nothing (anonymous)', () => {
+  const shared = useJobSession({ unidentifiedCallers: 'anonymous' });
+
+  it('reports a cancel from another session to the task’s own, with the reason', async () => {
+    const task = await createTask(shared.session.client, 'forever', { key: 'nx' });
+    const other = await shared.connect();
+    await other.client.experimental.tasks.cancelTask(task.taskId);
+    await eventually(() => shared.session.notifications.some((n) => (n.params as { status?: string }).status === 'cancelled'));
+    const cancelled = shared.session.notifications.find((n) => (n.params as { status?: string }).status === 'cancelled');
     expect(cancelled?.params).toMatchObject({ taskId: task.taskId, statusMessage: 'Cancelled by the client' });
+    expect(other.notifications).toEqual([]);
   });
 });
