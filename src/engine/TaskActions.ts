@@ -70,6 +70,10 @@ export class TaskActions {
       // less, later. The spec makes it optional (receivers MAY send it), and it cost about 40 µs of
       // process CPU per task over InMemoryTransport in a one-off A/B, mostly the SDK client's zod
       // parse trying three message schemas that fail first (issue 14).
+      // Decided once the session may send again (a task that ended while its CreateTaskResult was
+      // on its way): a tasks/result that came meanwhile has answered the end by then.
+      const held = live.spec.session.held?.();
+      if (held) await held;
       if (live.attached > 0 || live.endAnswered) return;
       if (params.status === 'cancelled' && live.cancelAnswered) return;
       await live.spec.session.statusChanged(record);

@@ -149,6 +149,7 @@ export class TaskEngine {
       release(spec.owner);
       throw error;
     }
+    spec.session.created?.();
     // Dispatched: no actor here; the worker that takes the job runs it (and counts it).
     if (front) release(spec.owner);
     else this.run(record.taskId, new LiveTask(spec, release), now + record.ttl);
@@ -302,9 +303,9 @@ export class TaskEngine {
   }
 
   /**
-   * Registers the task's bookkeeping, schedules its expiry, spawns its actor and has its work begun
-   * (WorkRunner: on the next tick). Events go to the supervisor directly: through the root they
-   * cost one more transition each (the root forwards them unchanged).
+   * Registers the task's bookkeeping, schedules its expiry, spawns its actor and begins its work
+   * (WorkRunner). Events go to the supervisor directly: through the root they cost one more
+   * transition each (the root forwards them unchanged).
    */
   private run(taskId: string, live: LiveTask, deadline: number): void {
     this.live.set(taskId, live);
@@ -313,7 +314,7 @@ export class TaskEngine {
     this.supervisor().send(tool === undefined ? { type: 'task.start', taskId } : { type: 'task.start', taskId, tool });
     // Refused once closing (as the root refused it before): no actor, so no work either.
     if (!this.supervisorSnapshot().tasks.has(taskId)) return;
-    this.work.schedule(taskId, live);
+    this.work.start(taskId, live);
   }
 
   private send(taskId: string, event: TaskMachineEvent): void {

@@ -20,6 +20,14 @@ export interface TaskSession {
   client?: ClientChannel;
   /** The task's stored status changed (each protocol tells its client in its own words, or not at all). */
   statusChanged(record: TaskRecord): Promise<void>;
+  /**
+   * The task of a call on this session is stored and its work begins now, before the call's answer
+   * (the CreateTaskResult) goes out a few microtasks later: the session holds what it sends until
+   * then, so that nothing naming the task reaches the client before the task itself.
+   */
+  created?(): void;
+  /** While the session holds its sends (see `created`): resolves once they go out again. */
+  held?(): Promise<void> | undefined;
 }
 
 /** What starting a task needs. */

@@ -7,12 +7,8 @@ import type { TaskPortDeps } from './TaskPort.js';
 import { workContext } from './workContext.js';
 
 /**
- * Runs each task's work and hands its end to the task's actor as `work.done` / `work.error`.
- *
- * The work begins on the tick after its task was spawned: after the microtasks that hand the
- * creating call's CreateTaskResult to the transport. Begun inline, an instant work's `completed`
- * status reached the client before the CreateTaskResult that names the task, and a work's long
- * synchronous start held the handle back.
+ * Runs each task's work and hands its end to the task's actor as `work.done` / `work.error`,
+ * unless the task ended first (cancel, expiry, shutdown, crash).
  * @internal
  */
 export class WorkRunner {
@@ -22,15 +18,8 @@ export class WorkRunner {
     private readonly send: (taskId: string, event: TaskMachineEvent) => void,
   ) {}
 
-  /** Begins the task's work on the next tick (arguments, not a closure per task). */
-  schedule(taskId: string, live: LiveTask): void {
-    process.nextTick(begin, this, taskId, live);
-  }
-
-  /** @internal */
-  begin(taskId: string, live: LiveTask): void {
-    // Ended before its work began (a cancel, the ttl, shutdown): the work never runs.
-    if (live.workAborted || this.live.get(taskId) !== live) return;
+  /** Begins the task's work (its actor is running). */
+  start(taskId: string, live: LiveTask): void {
     // The one `then` per task: the spec's `settle` (a tool's safeguards and output check) and the
     // result's parse run in it, not in `then`s of their own (each cost a promise, a reaction and
     // two closures per waiting task).
@@ -50,14 +39,10 @@ export class WorkRunner {
     }
   }
 
-  /** The work returned or threw: its actor decides, unless the task ended first (cancel, expiry, shutdown, crash). */
+  /** The work returned or threw: its actor decides, unless the task ended first. */
   private ended(taskId: string, live: LiveTask, event: TaskMachineEvent): void {
     if (live.workAborted || live.workSettled) return;
     live.workSettled = true;
     if (this.live.get(taskId) === live) this.send(taskId, event);
   }
-}
-
-function begin(runner: WorkRunner, taskId: string, live: LiveTask): void {
-  runner.begin(taskId, live);
 }

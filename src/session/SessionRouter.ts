@@ -109,6 +109,7 @@ export class SessionRouter implements ConnectionListener {
    * send fails (then it was not delivered, and is not tracked).
    */
   async request(taskId: string, request: QueuedRequest): Promise<boolean> {
+    if (this.held) await this.held;
     const connection = this.current;
     // No stream to carry it (the SDK would drop it silently): it stays queued for a tasks/result.
     if (!connection || connection.closed || connection.standalone?.open === false) return false;
@@ -149,8 +150,34 @@ export class SessionRouter implements ConnectionListener {
     if (!connection.closed) awaiting.set(requestId, taskId);
   }
 
+  /**
+   * Holds this session's sends (notifications, requests to the client) until the current burst of
+   * microtasks has run: a task of a call on this session was just stored and its work begins, while
+   * the call's CreateTaskResult is handed to the transport only a few microtasks later (the SDK's
+   * reply chain has no timer or I/O in it). An instant work's `completed` reached the client before
+   * the task it names otherwise. One hold per burst, not one per task; held sends go out in order.
+   */
+  holdSends(): void {
+    if (this.held) return;
+    this.held = new Promise<void>((resolve) => process.nextTick(releaseHold, this, resolve));
+  }
+
+  /** @internal */
+  releaseSends(resolve: () => void): void {
+    this.held = undefined;
+    resolve();
+  }
+
+  private held: Promise<void> | undefined;
+
+  /** Resolves when held sends go out again; undefined when nothing is held. */
+  get holding(): Promise<void> | undefined {
+    return this.held;
+  }
+
   /** Sends on the current connection (standalone stream, or `relatedRequestId`'s); false when it is gone or the send fails. */
   async send(notification: ServerNotification, relatedRequestId?: RequestId): Promise<boolean> {
+    if (this.held) await this.held;
     const connection = this.current;
     if (!connection || connection.closed) return false;
     // Sent on the transport directly: the SDK's notification() would demand the `logging`
@@ -171,7 +198,13 @@ export class SessionRouter implements ConnectionListener {
   clientChannel(): ClientChannel | undefined {
     const host = this.host;
     if (!host.request) return undefined;
-    return { request: (request, schema, options) => host.request!(request, schema, options), onTaskStatus: this.onTaskStatus };
+    return {
+      request: async (request, schema, options) => {
+        if (this.held) await this.held;
+        return host.request!(request, schema, options);
+      },
+      onTaskStatus: this.onTaskStatus,
+    };
   }
 
   /**
@@ -203,4 +236,8 @@ export class SessionRouter implements ConnectionListener {
   clientCapabilities(): ClientCapabilities | undefined {
     return this.host.clientCapabilities();
   }
+}
+
+function releaseHold(router: SessionRouter, resolve: () => void): void {
+  router.releaseSends(resolve);
 }

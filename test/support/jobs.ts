@@ -22,8 +22,6 @@ export class Jobs {
   private readonly waiting = new Map<string, (job: Job) => void>();
   private readonly started = new Map<string, Job>();
   readonly aborts: string[] = [];
-  /** Keys of `forever` works that have started. */
-  readonly begun: string[] = [];
 
   register(tasks: TaskSupport, server: McpServer): void {
     const work = async ({ key }: { key: string }, task: TaskContext): Promise<CallToolResult> => {
@@ -50,15 +48,18 @@ export class Jobs {
     tasks.registerTool(server, 'quick', { taskSupport: 'required', inputSchema: { text: z.string() } }, ({ text }) => ({
       content: [{ type: 'text', text }],
     }));
-    tasks.registerTool(server, 'forever', { taskSupport: 'required', inputSchema: { key: z.string() } }, ({ key }, task) => {
-      this.begun.push(key);
-      return new Promise<CallToolResult>((_, reject) =>
-        task.signal.addEventListener('abort', () => {
-          this.aborts.push(key);
-          reject(task.signal.reason);
-        }),
-      );
-    });
+    tasks.registerTool(
+      server,
+      'forever',
+      { taskSupport: 'required', inputSchema: { key: z.string() } },
+      ({ key }, task) =>
+        new Promise<CallToolResult>((_, reject) =>
+          task.signal.addEventListener('abort', () => {
+            this.aborts.push(key);
+            reject(task.signal.reason);
+          }),
+        ),
+    );
     server.registerTool('plain', { inputSchema: { text: z.string() } }, ({ text }) => ({
       content: [{ type: 'text', text: `plain ${text}` }],
     }));

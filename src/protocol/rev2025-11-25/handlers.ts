@@ -134,5 +134,7 @@ function newRev2025Session(router: SessionRouter, stateless: ClientCapabilities 
     notify: (notification) => router.send(notification),
     request: (taskId, request) => router.request(taskId, request),
     statusChanged: async (record) => void (await router.send({ method: 'notifications/tasks/status', params: toTask(record) })),
+    created: () => router.holdSends(),
+    held: () => router.holding,
   };
 }

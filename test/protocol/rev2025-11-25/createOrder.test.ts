@@ -1,7 +1,7 @@
 // The CreateTaskResult of a task reaches the client before anything the task's work causes: a
 // status notification naming a task the client has not been told of yet (or a `completed` that
 // arrives before the `working` of the handle) would leave a client that follows notifications
-// with the wrong state. The work begins after the handle went out (engine/WorkRunner.ts).
+// with the wrong state. The session holds its sends until the handle went out (SessionRouter.holdSends).
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
