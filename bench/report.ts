@@ -357,7 +357,10 @@ function abSection(find: (impl: ImplName, t: TransportKind, g: Group) => Metrics
       'Each side is first warmed up until two 0.5 s windows agree within 10 % (rate and CPU; 1–5 s; the time it took is the last column), then two alternating rounds are run and not counted, ' +
       `then ${AB_PLAN.memory.rounds} rounds of one ${AB_PLAN.memory.windowMs} ms window per side in memory, ${AB_PLAN.http.rounds} of ${AB_PLAN.http.windowMs} ms over HTTP (ABBA order; 100 ms of each window not counted while the lanes fill; a round whose window completed nothing is left out of the count). ` +
       'Figures are medians over the rounds; the ratios are medians of the per-round ratios (range in brackets), each from two windows a second apart, so a burst of other load hits both sides alike. ' +
-      'CPU µs = user + system time of the whole process (client and server) ÷ lifecycles completed in the window.',
+      'CPU µs = user + system time of the whole process (client and server) ÷ lifecycles completed in the window. ' +
+      'Messages per lifecycle differ by transport: over InMemoryTransport the client sends `tasks/result` in the same burst of microtasks that delivers the CreateTaskResult, ' +
+      'while the session still holds the sends of the task just created (SessionRouter.holdSends), so that call answers the end and no `completed` notification is pushed; ' +
+      'over Streamable HTTP, as over any network, the instant task has usually ended and pushed its `completed` before the `tasks/result` arrives.',
     '',
     table(
       [
