@@ -198,7 +198,7 @@ export class TaskEngine {
     }
     const live = this.live.get(taskId);
     if (live) {
-      if (requestor !== undefined && requestor === live.spec.session) live.cancelAnswered = true;
+      if (requestor === live.spec.session) live.cancelAnswered = true;
       this.send(taskId, { type: 'cancel', reason });
       await live.ended;
     } else {

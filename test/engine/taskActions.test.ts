@@ -130,6 +130,22 @@ describe('TaskActions', () => {
     }
   });
 
+  it('decides on the end notification only once the session’s hold is over: a tasks/result that came meanwhile answers it', async () => {
+    for (const meanwhile of ['answered', 'nothing'] as const) {
+      const t = setup();
+      let release = (): void => {};
+      const hold = new Promise<void>((resolve) => (release = resolve));
+      (t.live.spec.session as { held?: () => Promise<void> | undefined }).held = () => hold;
+      t.actions.settle('t1', { status: 'completed', output: { content: [] } });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(t.statusChanged, meanwhile).not.toHaveBeenCalled();
+      if (meanwhile === 'answered') t.live.endAnswered = true;
+      release();
+      await t.live.ended;
+      expect(t.statusChanged.mock.calls.length, meanwhile).toBe(meanwhile === 'answered' ? 0 : 1);
+    }
+  });
+
   it('reports nothing when the store refuses the settle and holds no ended task', async () => {
     for (const stored of [record('working'), undefined]) {
       const t = setup({ settle: () => Promise.resolve(undefined), stored });

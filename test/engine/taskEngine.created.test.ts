@@ -71,4 +71,21 @@ describe('TaskEngine: the session hears of a new task before its work begins', (
     await expect(engine.start(spec(log, true))).rejects.toThrow('store down');
     expect(log).toEqual([]);
   });
+
+  it('tells the task’s session of a cancel only when the cancel came on another session', async () => {
+    for (const by of ['own', 'other', 'unknown'] as const) {
+      const engine = setup();
+      const statuses: string[] = [];
+      const session = {
+        clientCapabilities: () => undefined,
+        notify: () => Promise.resolve(true),
+        statusChanged: (record: { status: string }) => Promise.resolve(void statuses.push(record.status)),
+      };
+      const other = { ...session };
+      const record = await engine.start({ owner: 'alice', session, run: () => new Promise<CallToolResult>(() => {}) });
+      const requestor = by === 'own' ? session : by === 'other' ? other : undefined;
+      expect((await engine.cancel(record.taskId, 'alice', 'stop', requestor)).status).toBe('cancelled');
+      expect(statuses, by).toEqual(by === 'own' ? [] : ['cancelled']);
+    }
+  });
 });
