@@ -360,7 +360,7 @@ function abSection(find: (impl: ImplName, t: TransportKind, g: Group) => Metrics
       'CPU µs = user + system time of the whole process (client and server) ÷ lifecycles completed in the window. ' +
       'Messages per lifecycle differ by transport: over InMemoryTransport the client sends `tasks/result` in the same burst of microtasks that delivers the CreateTaskResult, ' +
       'while the session still holds the sends of the task just created (SessionRouter.holdSends), so that call answers the end and no `completed` notification is pushed; ' +
-      'over Streamable HTTP, as over any network, the instant task has usually ended and pushed its `completed` before the `tasks/result` arrives.',
+      'over Streamable HTTP the `tasks/result` is a request of its own, which arrives after the hold, so the `completed` of an instant task that ended before it is pushed.',
     '',
     table(
       [

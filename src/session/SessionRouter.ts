@@ -158,14 +158,12 @@ export class SessionRouter implements ConnectionListener {
    * the task it names otherwise. One hold per burst, not one per task; held sends go out in order.
    */
   holdSends(): void {
-    if (this.held) return;
-    this.held = new Promise<void>((resolve) => process.nextTick(releaseHold, this, resolve));
-  }
-
-  /** @internal */
-  releaseSends(resolve: () => void): void {
-    this.held = undefined;
-    resolve();
+    this.held ??= new Promise<void>((resolve) =>
+      process.nextTick(() => {
+        this.held = undefined;
+        resolve();
+      }),
+    );
   }
 
   private held: Promise<void> | undefined;
@@ -236,8 +234,4 @@ export class SessionRouter implements ConnectionListener {
   clientCapabilities(): ClientCapabilities | undefined {
     return this.host.clientCapabilities();
   }
-}
-
-function releaseHold(router: SessionRouter, resolve: () => void): void {
-  router.releaseSends(resolve);
 }

@@ -97,8 +97,7 @@ export async function listTasks(deps: ProtocolDeps, scope: RequestScope): Promis
 export async function cancelTask(deps: ProtocolDeps, scope: RequestScope): Promise<Record<string, unknown>> {
   const taskId = taskIdOf('tasks/cancel', scope.request.params);
   // Looked up, not made: a connection that created no task has no session to compare.
-  const known = sessions.get(scope.server.router);
-  const requestor = known && known.stateless === deps.statelessClientCapabilities ? known.session : undefined;
+  const requestor = knownSession(scope.server.router, deps.statelessClientCapabilities);
   return toTask(await deps.engine.cancel(taskId, scope.owner, undefined, requestor));
 }
 
@@ -117,11 +116,17 @@ function restartSpec(
 const sessions = new WeakMap<SessionRouter, { stateless: ClientCapabilities | undefined; session: TaskSession }>();
 
 function rev2025Session(router: SessionRouter, stateless: ClientCapabilities | undefined): TaskSession {
-  const known = sessions.get(router);
-  if (known && known.stateless === stateless) return known.session;
+  const known = knownSession(router, stateless);
+  if (known) return known;
   const session = newRev2025Session(router, stateless);
   sessions.set(router, { stateless, session });
   return session;
+}
+
+/** The connection's session if one was made already (for these stateless capabilities). */
+function knownSession(router: SessionRouter, stateless: ClientCapabilities | undefined): TaskSession | undefined {
+  const known = sessions.get(router);
+  return known && known.stateless === stateless ? known.session : undefined;
 }
 
 /** How a 2025-11-25 task reaches its client outside `tasks/result`: the server's session, status pushed as `notifications/tasks/status`. */
