@@ -62,7 +62,10 @@ export interface TaskSupportOptions {
    * the default in-memory ones answer synchronously and are not wrapped.
    */
   storeTimeout?: number;
-  /** Maps what a tool's work throws before any client sees it (e.g. hide internal messages). Default: the message as is. */
+  /**
+   * Maps what a tool's work throws before any client sees it (e.g. hide internal messages). Default:
+   * the message as is. Not called for a throw that comes after its task ended (cancelled, expired).
+   */
   mapError?: ErrorMapper;
   /**
    * Callers with neither a session nor an auth context (stateless HTTP): `'auto'` (default) makes

@@ -23,9 +23,13 @@ export class WorkRunner {
     // The one `then` per task: the spec's `settle` (a tool's safeguards and output check) and the
     // result's parse run in it, not in `then`s of their own (each cost a promise, a reaction and
     // two closures per waiting task).
+    // A work that ends after its task did (cancelled, expired, shut down) is not settled at all:
+    // nobody reads that outcome, so the tool's safeguards (its `mapError`, the size and output
+    // checks) do not run for it either.
     this.run(taskId, live).then(
-      (result) => this.ended(taskId, live, doneEvent(live.spec.settle, result, taskId)),
-      (error: unknown) => this.ended(taskId, live, { type: 'work.error', error: settledError(live.spec.settle, error, taskId) }),
+      (result) => this.waited(live) && this.ended(taskId, live, doneEvent(live.spec.settle, result, taskId)),
+      (error: unknown) =>
+        this.waited(live) && this.ended(taskId, live, { type: 'work.error', error: settledError(live.spec.settle, error, taskId) }),
     );
   }
 
@@ -39,9 +43,13 @@ export class WorkRunner {
     }
   }
 
-  /** The work returned or threw: its actor decides, unless the task ended first. */
+  /** Whether the task still waits for its work's end (it did not end first). */
+  private waited(live: LiveTask): boolean {
+    return !live.workAborted && !live.workSettled;
+  }
+
+  /** The work returned or threw while its task waited: its actor decides. */
   private ended(taskId: string, live: LiveTask, event: TaskMachineEvent): void {
-    if (live.workAborted || live.workSettled) return;
     live.workSettled = true;
     if (this.live.get(taskId) === live) this.send(taskId, event);
   }

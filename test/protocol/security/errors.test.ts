@@ -5,7 +5,7 @@ import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { InMemoryTaskStore } from '../../../src/index.js';
 import type { ErrorMapper, TaskSupport, TaskSupportOptions, WorkErrorContext } from '../../../src/index.js';
-import { connectInMemory, createTask, eventually, taskResult, testTaskSupport } from '../../support/harness.js';
+import { connectInMemory, createTask, deferred, eventually, sleep, taskResult, testTaskSupport } from '../../support/harness.js';
 import { rpcError } from '../../support/session.js';
 
 const SECRET = 'SECRET-7f3a';
@@ -29,7 +29,18 @@ function throwLeaky(): never {
   return frames[`frame_${SECRET}`]!() as never;
 }
 
+/** Resolves each time the `throwsWhenCancelled` work has thrown (after its task was cancelled). */
+let threwAfterCancel = deferred();
+
 function registerTools(tasks: TaskSupport, server: McpServer): void {
+  tasks.registerTool(server, 'throwsWhenCancelled', { taskSupport: 'required' }, (_args, task) => {
+    return new Promise((_resolve, reject) => {
+      task.signal.addEventListener('abort', () => {
+        reject(new Error('stopped'));
+        threwAfterCancel.resolve();
+      });
+    });
+  });
   tasks.registerTool(server, 'leaky', { taskSupport: 'optional' }, () => throwLeaky());
   tasks.registerTool(server, 'rpcFail', { taskSupport: 'optional' }, () => {
     throw new McpError(ErrorCode.InvalidParams, 'bad widget', { widget: 3 });
@@ -111,6 +122,20 @@ describe('errors reaching clients', () => {
       { tool: 'fails', taskId: undefined },
     ]);
     expect(wire.filter((m) => m.includes('public part') || m.includes(SECRET))).toEqual([]);
+  });
+
+  it('are not mapped when the work throws after its task was cancelled: nobody reads that outcome', async () => {
+    const seen: WorkErrorContext[] = [];
+    const mapError: ErrorMapper = (_error, context) => (seen.push(context), 'mapped');
+    const { client } = await connectRecording({ mapError });
+    threwAfterCancel = deferred();
+    const task = await createTask(client, 'throwsWhenCancelled', {});
+    await client.experimental.tasks.cancelTask(task.taskId);
+    await threwAfterCancel.promise;
+    // The work's rejection is handled a few microtasks after it threw; a timer runs after them.
+    await sleep(10);
+    expect(seen).toEqual([]);
+    expect((await rpcError(taskResult(client, task.taskId))).message).toContain('cancelled');
   });
 
   it('fall back to a generic message (and log) when mapError itself throws or returns nonsense', async () => {
