@@ -253,7 +253,7 @@ export function renderReport(results: BenchResult[], info: RunInfo): string {
   out.push(
     '100,000 live tasks (work that waits for its `task.signal`) created in one process, in batches of 1,000 at concurrency 64 over the in-memory transport. ' +
       'Before that, the create and cancel paths are warmed up: rounds of 2,000 tasks created then cancelled, on a session of their own, until two rounds agree within 10 % on CPU per created task (the time it took is a column), and one more round after the heap baseline (its forced collections shrink the young generation, which made the first 2,000–3,000 creations slow). ' +
-      'Near 1,000 live = tasks 0–3,000; near 100,000 live = tasks 90,000–100,000 (ten batches, so the old-space collections of a heap that size count as often as they occur). ' +
+      'Near 1,000 live = the median of five rounds, run after the warm-up and before the heap baseline, that each create 2,000 live tasks (then cancel them); near 100,000 live = tasks 90,000–100,000 (ten batches, so the old-space collections of a heap that size count as often as they occur). ' +
       'CPU µs = process user + system time ÷ tasks in that span. ' +
       '`tasks/list` (page size 10): first page, then every page of a full walk (stopped after 5 s if not done). Cancel-all: `tasks/cancel` for every task, concurrency 64. ' +
       'The heap per live task here includes about 15 bytes of the 2,000 cancelled warm-up tasks; section 4 has the exact figure.',
