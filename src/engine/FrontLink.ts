@@ -4,6 +4,7 @@ import { isTerminal } from '../types.js';
 import type { TaskRecord } from '../types.js';
 import { jobOf } from './WorkerLink.js';
 import type { TaskSession, TaskSpec } from './TaskSpec.js';
+import { merged } from '../merged.js';
 
 /**
  * The front's side of a worker pool: hands each new task to the pool and keeps the session of
@@ -29,7 +30,7 @@ export class FrontLink {
     timer.unref?.();
     this.sessions.set(record.taskId, { session: spec.session, timer });
     try {
-      await this.placement.dispatch({ ...jobOf(record, spec), front: this.cluster.instanceId });
+      await this.placement.dispatch(merged(jobOf(record, spec), { front: this.cluster.instanceId }));
     } catch (error) {
       this.drop(record.taskId);
       throw error;

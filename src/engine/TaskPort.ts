@@ -7,6 +7,7 @@ import type { ClientTaskFollow } from './ClientTasks.js';
 import type { LiveTask, PendingInput } from './LiveTask.js';
 import { withTask } from './workContext.js';
 import type { WorkPort } from './workContext.js';
+import { merged } from '../merged.js';
 
 /** What a task's port needs of the engine. */
 export interface TaskPortDeps {
@@ -188,7 +189,7 @@ async function pushQueued(deps: TaskPortDeps, taskId: string, live: LiveTask): P
 }
 
 async function tell(deps: TaskPortDeps, taskId: string, live: LiveTask, notification: { method: string; params: object }): Promise<void> {
-  const params = { ...notification.params, _meta: { [RELATED_TASK_META_KEY]: { taskId } } };
+  const params = merged(notification.params, { _meta: { [RELATED_TASK_META_KEY]: { taskId } } });
   const message: JSONRPCNotification = { jsonrpc: '2.0', method: notification.method, params };
   if (live.attached === 0 && (await live.spec.session.notify(message as ServerNotification))) return;
   const max = deps.maxQueuedNotifications;

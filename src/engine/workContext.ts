@@ -23,6 +23,7 @@ import type { RunContext } from './TaskSpec.js';
 import type { TaskContext } from './TaskContext.js';
 import { limitExceeded } from '../errors.js';
 import type { McpError } from '../wire.js';
+import { merged } from '../merged.js';
 
 /**
  * What an inline tool run needs of its request's response stream: the SDK line's adapter provides
@@ -206,7 +207,7 @@ function asTask(port: WorkPort, method: 'elicitation/create' | 'sampling/createM
 
 /** Adds the task augmentation to a request's params (`task: { ttl }`). */
 export function withTask(params: object, ttl: number | undefined): Record<string, unknown> {
-  return { ...(params as Record<string, unknown>), task: ttl === undefined ? {} : { ttl } };
+  return merged(params as Record<string, unknown>, { task: ttl === undefined ? {} : { ttl } });
 }
 
 /** The `task` an `optional` tool gets when called without `task`: the same API over the plain call. @internal */

@@ -10,6 +10,7 @@ import { isTerminal } from '../../types.js';
 import type { TaskRecord } from '../../types.js';
 import type { WaitOptions } from '../../backends/TaskStore.js';
 import { STOP_WAITING } from '../../backends/Waiters.js';
+import { merged } from '../../merged.js';
 
 /** Longest pause between two looks while the store is away: bounds how late a call notices it is back. */
 const MAX_BACKOFF_MS = 1_000;
@@ -190,10 +191,7 @@ export class TaskResultHandler {
     // Before this instance's actor may hear of the end (a cancel stored by another instance).
     this.engine.answeredEnd(taskId);
     if (outcome.type === 'error') throw toMcpError(outcome.error);
-    return {
-      ...outcome.result,
-      _meta: { ...outcome.result._meta, [RELATED_TASK_META_KEY]: { taskId } },
-    };
+    return merged(outcome.result, { _meta: merged(outcome.result._meta, { [RELATED_TASK_META_KEY]: { taskId } }) });
   }
 }
 

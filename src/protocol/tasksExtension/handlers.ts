@@ -11,6 +11,7 @@ import type { ProtocolDeps } from '../ProtocolDeps.js';
 import { detailedTask, missingTasksExtension, notInExtension } from './shapes.js';
 import { callTool } from './toolCall.js';
 import { TASKS_EXTENSION_ID, UpdateTaskParamsSchema } from './wire.js';
+import { merged } from '../../merged.js';
 
 /**
  * The tasks extension (`io.modelcontextprotocol/tasks`, SEP-2663) for 2026-style requests:
@@ -37,7 +38,7 @@ export function extensionHandlers(deps: ProtocolDeps): ProtocolHandlers {
 export async function getTask(deps: ProtocolDeps, scope: RequestScope): Promise<Record<string, unknown>> {
   const { taskId } = extensionParams(scope, 'tasks/get', taskIdParams);
   const record = await deps.engine.get(taskId, scope.owner);
-  return { ...(await detailedTaskOf(deps.engine, record)), resultType: 'complete' };
+  return merged(await detailedTaskOf(deps.engine, record), { resultType: 'complete' });
 }
 
 /** The DetailedTask of `record` now: its outstanding input requests, or its result or error. */

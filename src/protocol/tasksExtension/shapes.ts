@@ -5,6 +5,7 @@ import type { QueuedRequest } from '../../backends/TaskMessageQueue.js';
 import { MISSING_REQUIRED_CLIENT_CAPABILITY, TASKS_EXTENSION_ID } from './wire.js';
 import type { ExtensionDetailedTask, ExtensionTask, InputRequests } from './wire.js';
 import type { TaskOutcome, TaskRecord } from '../../types.js';
+import { merged } from '../../merged.js';
 
 /** -32021 Missing Required Client Capability, naming the tasks extension. @internal */
 export function missingTasksExtension(what: string): McpError {
@@ -56,13 +57,14 @@ export function detailedTask(
     case 'cancelled':
       return { ...task, status: 'cancelled' };
     case 'input_required':
-      return { ...task, status: 'input_required', inputRequests: inputRequests(details.requests ?? []) };
+      return merged(task, { status: 'input_required' as const, inputRequests: inputRequests(details.requests ?? []) });
     case 'completed':
     case 'failed': {
       const outcome = details.outcome;
       if (!outcome) throw mcpError(ErrorCode.InternalError, `Task ${record.taskId} has no stored outcome`);
-      if (outcome.type === 'error') return { ...task, status: 'failed', error: { ...outcome.error } };
-      return { ...task, status: 'completed', result: { ...outcome.result } };
+      // merged, not spread literals that add a key: see src/merged.ts.
+      if (outcome.type === 'error') return merged(task, { status: 'failed' as const, error: { ...outcome.error } });
+      return merged(task, { status: 'completed' as const, result: { ...outcome.result } });
     }
   }
 }

@@ -20,6 +20,7 @@ import { CallToolRequestParamsSchema, ErrorCode } from '../../wire.js';
 import type { ProtocolDeps } from '../ProtocolDeps.js';
 import { missingTasksExtension, toExtensionTask, withoutRelatedTask } from './shapes.js';
 import type { ExtensionCreateTaskResult } from './wire.js';
+import { merged } from '../../merged.js';
 
 const toolCallParams = z.looseObject({
   name: z.string(),
@@ -42,7 +43,7 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
     // Checked as a 2025-11-25 call's params are: the call is served as one, without `task`.
     const checked = parseParams('tools/call', CallToolRequestParamsSchema, params);
     const result = checkToolCallResult(false, await directToolCall(server, { ...request, params }, checked, deps.safeguards));
-    return { ...result, resultType: 'complete' };
+    return merged(result, { resultType: 'complete' });
   };
   const tool = taskToolOf(server, params.name);
   if (!tool) return delegate();
@@ -89,7 +90,7 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
   const outcome = await engine.storage.outcome(record.taskId);
   await engine.dismiss(record.taskId);
   if (outcome.type === 'error') throw toMcpError(outcome.error);
-  return { ...outcome.result, resultType: 'complete' };
+  return merged(outcome.result, { resultType: 'complete' });
 }
 
 /** `CreateTaskResult` of the extension: `resultType: "task"` and the flat task. @internal */

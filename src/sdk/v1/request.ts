@@ -1,6 +1,8 @@
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { JSONRPCRequest, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { IncomingRequest, RequestStream } from '../../session/ServerHost.js';
+import type { z } from 'zod';
+import type { ClientRequestOptions } from '../../engine/ClientTasks.js';
+import type { IncomingRequest, RequestCaller, RequestStream } from '../../session/ServerHost.js';
 
 /** The extra the SDK v1 passes to server request handlers. */
 export type ServerExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -11,26 +13,42 @@ export interface V1Native {
   readonly extra: ServerExtra;
 }
 
+/**
+ * The request's stream to its client: one object with its methods on the prototype, where two
+ * closures and an object per request were made for every request, most of which never use it.
+ */
+class V1RequestStream implements RequestStream {
+  constructor(private readonly extra: ServerExtra) {}
+
+  notify(notification: ServerNotification): Promise<void> {
+    return this.extra.sendNotification(notification);
+  }
+
+  // The schema is the engine's answer schema (answers.ts); the SDK parses the client's answer with it.
+  request<T>(
+    message: { method: string; params?: Record<string, unknown> },
+    schema: z.ZodType<T>,
+    options?: ClientRequestOptions,
+  ): Promise<T> {
+    return this.extra.sendRequest(message as ServerRequest, schema as never, options) as Promise<T>;
+  }
+}
+
 /** An SDK v1 request and its extra, as every handler sees a request. @internal */
 export function toIncomingRequest(request: { method: string; params?: unknown }, extra: ServerExtra): IncomingRequest {
-  const stream: RequestStream = {
-    notify: (notification) => extra.sendNotification(notification),
-    // The schema is the engine's answer schema (answers.ts); the SDK parses the client's answer with it.
-    request: (message, schema, options) => extra.sendRequest(message as ServerRequest, schema as never, options),
-  };
+  // Only HTTP transports attach requestInfo. Filled in place: spread from `{}` literals, every
+  // caller object got a hidden class of its own (see src/merged.ts).
+  const caller: RequestCaller = { overHttp: extra.requestInfo !== undefined };
+  if (extra.sessionId !== undefined) caller.sessionId = extra.sessionId;
+  if (extra.authInfo !== undefined) caller.authInfo = extra.authInfo;
   const native: V1Native = { request, extra };
   return {
     method: request.method,
     params: request.params,
     id: extra.requestId,
     signal: extra.signal,
-    caller: {
-      ...(extra.sessionId === undefined ? {} : { sessionId: extra.sessionId }),
-      ...(extra.authInfo === undefined ? {} : { authInfo: extra.authInfo }),
-      // Only HTTP transports attach requestInfo.
-      overHttp: extra.requestInfo !== undefined,
-    },
-    stream,
+    caller,
+    stream: new V1RequestStream(extra),
     native,
   };
 }
@@ -38,5 +56,7 @@ export function toIncomingRequest(request: { method: string; params?: unknown },
 /** The SDK request and extra behind an IncomingRequest made by toIncomingRequest, with its current params. */
 export function nativeOf(request: IncomingRequest): { request: JSONRPCRequest; extra: ServerExtra } {
   const native = request.native as V1Native;
-  return { request: { ...native.request, params: request.params } as JSONRPCRequest, extra: native.extra };
+  // A copy only when a protocol changed the params (the extension strips `task`).
+  const message = native.request.params === request.params ? native.request : { ...native.request, params: request.params };
+  return { request: message as JSONRPCRequest, extra: native.extra };
 }

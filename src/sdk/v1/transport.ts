@@ -129,11 +129,11 @@ function surelyValidRequest(message: Record<string, unknown>, jsonrpc: unknown, 
 
 /** Who sent a message, as request.ts tells it for requests (only HTTP transports attach requestInfo). */
 function callerOf(transport: Transport, extra: MessageExtraInfo | undefined): RequestCaller {
-  return {
-    ...(transport.sessionId === undefined ? {} : { sessionId: transport.sessionId }),
-    ...(extra?.authInfo === undefined ? {} : { authInfo: extra.authInfo }),
-    overHttp: extra?.requestInfo !== undefined,
-  };
+  // Filled in place, not spread from `{}` literals: see request.ts.
+  const caller: RequestCaller = { overHttp: extra?.requestInfo !== undefined };
+  if (transport.sessionId !== undefined) caller.sessionId = transport.sessionId;
+  if (extra?.authInfo !== undefined) caller.authInfo = extra.authInfo;
+  return caller;
 }
 
 function isResponse(message: JSONRPCMessage): message is ClientResponse {

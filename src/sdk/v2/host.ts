@@ -17,6 +17,7 @@ import { refuseToolNames } from '../refuseToolNames.js';
 import { outputValidationMessage, v2Issues } from '../outputValidation.js';
 import { followStandaloneStream } from './standaloneStream.js';
 import type { V2Context } from './request.js';
+import { merged } from '../../merged.js';
 
 type StoredRequest = Parameters<V2StoredHandler>[0];
 
@@ -115,7 +116,7 @@ function callStored(method: string, stored: V2StoredHandler): RequestHandler {
 
 /** v2 checks a 2025-11-25 `tools/call` result as a CallToolResult: a CreateTaskResult passes only with `content`. */
 function withContentForTask(result: Record<string, unknown>): Record<string, unknown> {
-  return 'task' in result && !('content' in result) ? { ...result, content: [] } : result;
+  return 'task' in result && !('content' in result) ? merged(result, { content: [] }) : result;
 }
 
 /**

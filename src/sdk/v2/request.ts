@@ -1,7 +1,9 @@
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import { CLIENT_CAPABILITIES_META_KEY } from '../../protocol/tasksExtension/wire.js';
-import type { IncomingRequest } from '../../session/ServerHost.js';
+import type { z } from 'zod';
+import type { IncomingRequest, RequestCaller, RequestStream } from '../../session/ServerHost.js';
+import { merged } from '../../merged.js';
 
 /** The members of v2's handler context (`ServerContext`) this adapter reads. Structural: no runtime import of v2. */
 export interface V2Context {
@@ -40,28 +42,38 @@ export function toIncomingRequest(method: string, params: Record<string, unknown
   const capabilities = ctx.mcpReq.envelope?.[CLIENT_CAPABILITIES_META_KEY];
   if (capabilities !== undefined) {
     const meta = isObject(given['_meta']) ? given['_meta'] : {};
-    rebuilt['_meta'] = { ...meta, [CLIENT_CAPABILITIES_META_KEY]: capabilities };
+    rebuilt['_meta'] = merged(meta, { [CLIENT_CAPABILITIES_META_KEY]: capabilities });
   }
   if (ctx.mcpReq.inputResponses !== undefined) rebuilt['inputResponses'] = ctx.mcpReq.inputResponses;
-  const { authInfo } = ctx.http ?? {};
+  // v2 fills `ctx.http` for every request that came over HTTP (its `req`), and only then. Filled in
+  // place, not spread from `{}` literals: see sdk/v1/request.ts.
+  const caller: RequestCaller = { overHttp: ctx.http !== undefined };
+  if (ctx.sessionId !== undefined) caller.sessionId = ctx.sessionId;
+  const authInfo = ctx.http?.authInfo;
+  if (authInfo !== undefined) caller.authInfo = authInfo;
   const native: V2Native = { params: given, ctx };
   return {
     method,
     params: rebuilt,
     id: ctx.mcpReq.id,
     signal: ctx.mcpReq.signal,
-    caller: {
-      ...(ctx.sessionId === undefined ? {} : { sessionId: ctx.sessionId }),
-      ...(authInfo === undefined ? {} : { authInfo }),
-      // v2 fills `ctx.http` for every request that came over HTTP (its `req`), and only then.
-      overHttp: ctx.http !== undefined,
-    },
-    stream: {
-      notify: (notification: ServerNotification) => ctx.mcpReq.notify(notification),
-      request: async (request, resultSchema) => resultSchema.parse(await ctx.mcpReq.send(request, resultSchema)),
-    },
+    caller,
+    stream: new V2RequestStream(ctx),
     native,
   };
+}
+
+/** The request's stream to its client: methods on the prototype, not two closures per request. */
+class V2RequestStream implements RequestStream {
+  constructor(private readonly ctx: V2Context) {}
+
+  notify(notification: ServerNotification): Promise<void> {
+    return this.ctx.mcpReq.notify(notification);
+  }
+
+  async request<T>(request: { method: string; params?: Record<string, unknown> }, resultSchema: z.ZodType<T>): Promise<T> {
+    return resultSchema.parse(await this.ctx.mcpReq.send(request, resultSchema));
+  }
 }
 
 /** The v2 context of a request this adapter made (undefined for one made elsewhere). */

@@ -1,5 +1,6 @@
 import type { RequestCaller } from '../../session/ServerHost.js';
 import type { JsonRpcErrorShape } from '../../types.js';
+import { merged } from '../../merged.js';
 
 type AuthInfo = NonNullable<RequestCaller['authInfo']>;
 
@@ -43,7 +44,7 @@ export function taskListenFetch<O extends { authInfo?: AuthInfo } | undefined>(i
     const emitted: Record<string, unknown>[] = [];
     let write: ((frame: string) => void) | undefined;
     const emit = (task: Record<string, unknown>): void => {
-      const frame = { ...task, _meta: { [SUBSCRIPTION_ID]: id } };
+      const frame = merged(task, { _meta: { [SUBSCRIPTION_ID]: id } });
       if (write) write(sse({ jsonrpc: '2.0', method: 'notifications/tasks', params: frame }));
       else emitted.push(frame);
     };
