@@ -71,9 +71,14 @@ async function runV1Demo(): Promise<void> {
     sessions: !stateless,
   });
   const mode = stateless ? 'stateless Streamable HTTP' : 'Streamable HTTP';
-  console.log(`mcp-task-actors demo: MCP endpoint ${running.url} (${mode}, ${backend.description})`);
-  console.log('tools: countdown (optional task), echo, approve (elicitation), summarize (sampling)');
-  for (const line of observe.describe(running.url, running.operator.tokenRequired)) console.log(line);
+  // One write: whoever reads the output (a test, a supervisor) sees the banner whole or not at all.
+  console.log(
+    [
+      `mcp-task-actors demo: MCP endpoint ${running.url} (${mode}, ${backend.description})`,
+      'tools: countdown (optional task), echo, approve (elicitation), summarize (sampling)',
+      ...observe.describe(running.url, running.operator.tokenRequired),
+    ].join('\n'),
+  );
 
   const stop = async (): Promise<void> => {
     await tasks.close();

@@ -132,10 +132,11 @@ export async function runV2Demo(port: number, host: string, operator: OperatorOp
   const tasks = new TaskSupport(backend.options);
   const secondMs = process.env['DEMO_SECOND_MS'] ? Number(process.env['DEMO_SECOND_MS']) : undefined;
   const running = await serveHttpV2(tasks, port, host, secondMs ? { secondMs } : {}, operator);
+  // One write, as the v1 demo's banner.
   console.log(
-    `mcp-task-actors demo: MCP endpoint ${running.url} (SDK v2; 2026-07-28 stateless, 2025-11-25 sessionful; ${backend.description})`,
+    `mcp-task-actors demo: MCP endpoint ${running.url} (SDK v2; 2026-07-28 stateless, 2025-11-25 sessionful; ${backend.description})\n` +
+      'tools: countdown (optional task), echo, approve (elicitation), summarize (sampling)',
   );
-  console.log('tools: countdown (optional task), echo, approve (elicitation), summarize (sampling)');
   const stop = async (): Promise<void> => {
     await tasks.close();
     await running.close();
