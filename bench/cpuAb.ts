@@ -12,6 +12,9 @@
  * next to a node_modules symlink) so a change is measured against unchanged code in the same run.
  * `--only ours --profile-ms 8000` runs just this library that long (for `node --cpu-prof`).
  * `--redis` puts both copies on a redis-server it starts (no A-tuned then; ratios are to base).
+ * `--plain` times a plain, non-task `tools/call` instead of a lifecycle, with one more variant: a
+ * bare McpServer without TaskSupport (the ratios are to it), so what the library adds to every
+ * request it only passes through is the difference.
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { writeFileSync } from 'node:fs';
@@ -39,6 +42,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '64' },
     window: { type: 'string', default: '1000' },
     only: { type: 'string' },
+    plain: { type: 'boolean', default: false },
     'profile-ms': { type: 'string', default: '0' },
     'alloc-prof': { type: 'string' },
   },
@@ -75,6 +79,21 @@ function libraryImpl(name: string, Support: TaskSupportClass, backend?: Backend)
   };
 }
 
+/** An McpServer without TaskSupport, serving only `ping` (`--plain`'s reference). */
+function bareImpl(): BenchImpl {
+  return {
+    name: 'bare',
+    probes: new Probes(),
+    createSession() {
+      const server = new McpServer({ name: 'bench-bare', version: '1.0.0' });
+      server.registerTool('ping', { inputSchema: benchArgs }, async () => PING_RESULT);
+      return server;
+    },
+    status: async () => undefined,
+    close: async () => {},
+  };
+}
+
 interface Variant {
   name: string;
   impl: BenchImpl;
@@ -88,7 +107,8 @@ async function runWindow(v: Variant, concurrency: number, ms: number): Promise<v
   let completed = 0;
   const lane = async (): Promise<void> => {
     while (!stop) {
-      await v.client.result(await v.client.createTask('instant', 0));
+      if (values.plain) await v.client.call('ping', 0);
+      else await v.client.result(await v.client.createTask('instant', 0));
       completed++;
       await yieldToEventLoop();
     }
@@ -139,6 +159,7 @@ async function main(): Promise<void> {
     impls.push(libraryImpl('base', mod.TaskSupport, redisModule && (await backendOf(redisModule.createRedisTaskBackend, 'base:'))));
   }
   if (!redis && (!values.only || values.only === 'anchor-tuned')) impls.push({ ...sdkAnchorImpl(5), name: 'anchor-tuned' });
+  if (values.plain) impls.push(bareImpl());
   const variants: Variant[] = [];
   for (const impl of impls) variants.push({ name: impl.name, impl, client: await connectClient(impl, transport), cpuUs: [], rates: [] });
 
@@ -201,14 +222,16 @@ async function main(): Promise<void> {
     }
   }
   if (wakeRuns > 0) return finish(variants, closers, redis);
-  const anchor = variants.find((v) => v.name === 'anchor-tuned') ?? variants.find((v) => v.name === 'base');
+  const anchor =
+    variants.find((v) => v.name === 'bare') ?? variants.find((v) => v.name === 'anchor-tuned') ?? variants.find((v) => v.name === 'base');
+  const unit = values.plain ? 'call' : 'lifecycle';
   const anchorCpu = anchor ? percentile(anchor.cpuUs, 50) : NaN;
   console.log(`transport ${transport}, concurrency ${concurrency}, ${variants[0]!.cpuUs.length} windows of ${windowMs} ms each`);
   for (const v of variants) {
     const cpu = percentile(v.cpuUs, 50);
     console.log(
-      `${v.name.padEnd(13)} CPU µs/lifecycle median ${cpu.toFixed(1)} (min ${Math.min(...v.cpuUs).toFixed(1)}, max ${Math.max(...v.cpuUs).toFixed(1)})` +
-        `  lifecycles/s median ${percentile(v.rates, 50).toFixed(0)}  ×ref ${(cpu / anchorCpu).toFixed(3)}`,
+      `${v.name.padEnd(13)} CPU µs/${unit} median ${cpu.toFixed(1)} (min ${Math.min(...v.cpuUs).toFixed(1)}, max ${Math.max(...v.cpuUs).toFixed(1)})` +
+        `  ${unit}s/s median ${percentile(v.rates, 50).toFixed(0)}  ×ref ${(cpu / anchorCpu).toFixed(3)}  (${(cpu - anchorCpu).toFixed(1)} µs over ref)`,
     );
   }
   await finish(variants, closers, redis);
