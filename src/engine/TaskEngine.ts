@@ -188,10 +188,15 @@ export class TaskEngine {
 
   /**
    * Moves a non-terminal task to `cancelled` (stored before this resolves) and aborts its work.
-   * `requestor`: the session the cancel came on; when it is the task's own, the answer to it
-   * brings the end, and no `cancelled` status notification is pushed.
+   * `reason` (default "Cancelled by the client") becomes the status message; `requestor` is the
+   * session the cancel came on: when it is the task's own, the answer to it brings the end, and no
+   * `cancelled` status notification is pushed.
    */
-  async cancel(taskId: string, owner: string, reason = 'Cancelled by the client', requestor?: TaskSession): Promise<TaskRecord> {
+  async cancel(
+    taskId: string,
+    owner: string,
+    { reason = 'Cancelled by the client', requestor }: { reason?: string; requestor?: TaskSession } = {},
+  ): Promise<TaskRecord> {
     const record = await this.get(taskId, owner);
     if (isTerminal(record.status)) {
       throw mcpError(ErrorCode.InvalidParams, `Cannot cancel task ${taskId}: it is already ${record.status}`);

@@ -23,6 +23,18 @@ export type UnidentifiedCallers = 'auto' | 'anonymous' | 'connection';
 /** The owner of tasks created by anonymous callers. No identity derived from a session or auth has this form. */
 export const ANONYMOUS_OWNER = 'anonymous';
 
+/**
+ * A request's caller, as each SDK line's adapter reports it. Filled in place, not spread from
+ * `{}` literals: those gave every caller object a hidden class of its own (see src/merged.ts).
+ * @internal
+ */
+export function requestCaller(overHttp: boolean, sessionId: string | undefined, authInfo: AuthInfo | undefined): RequestCaller {
+  const caller: RequestCaller = { overHttp };
+  if (sessionId !== undefined) caller.sessionId = sessionId;
+  if (authInfo !== undefined) caller.authInfo = authInfo;
+  return caller;
+}
+
 /** Whether this request's caller is anonymous under `policy`. @internal */
 export function isAnonymousCaller(policy: UnidentifiedCallers, caller: RequestCaller): boolean {
   if (caller.authInfo !== undefined || caller.sessionId !== undefined) return false;

@@ -84,7 +84,7 @@ describe('TaskEngine: the session hears of a new task before its work begins', (
       const other = { ...session };
       const record = await engine.start({ owner: 'alice', session, run: () => new Promise<CallToolResult>(() => {}) });
       const requestor = by === 'own' ? session : by === 'other' ? other : undefined;
-      expect((await engine.cancel(record.taskId, 'alice', 'stop', requestor)).status).toBe('cancelled');
+      expect((await engine.cancel(record.taskId, 'alice', { reason: 'stop', requestor })).status).toBe('cancelled');
       expect(statuses, by).toEqual(by === 'own' ? [] : ['cancelled']);
     }
   });

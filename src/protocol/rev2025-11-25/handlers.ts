@@ -98,7 +98,7 @@ export async function cancelTask(deps: ProtocolDeps, scope: RequestScope): Promi
   const taskId = taskIdOf('tasks/cancel', scope.request.params);
   // Looked up, not made: a connection that created no task has no session to compare.
   const requestor = knownSession(scope.server.router, deps.statelessClientCapabilities);
-  return toTask(await deps.engine.cancel(taskId, scope.owner, undefined, requestor));
+  return toTask(await deps.engine.cancel(taskId, scope.owner, { requestor }));
 }
 
 /** What another instance needs to rerun the task: the tool, its arguments, the client's capabilities (stateless: the assumed ones). */

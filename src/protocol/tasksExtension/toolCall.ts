@@ -76,7 +76,7 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
   if (decision === 'promote') return createTaskResult(await engine.get(record.taskId, owner));
   if (decision === 'aborted') {
     // The client gave up on the call before it learnt the task id: nobody can reach the task.
-    const cancelled = await engine.cancel(record.taskId, owner, 'The tools/call request was cancelled').then(
+    const cancelled = await engine.cancel(record.taskId, owner, { reason: 'The tools/call request was cancelled' }).then(
       () => true,
       () => false,
     );

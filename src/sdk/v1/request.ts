@@ -2,7 +2,8 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import type { JSONRPCRequest, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { ClientRequestOptions } from '../../engine/ClientTasks.js';
-import type { IncomingRequest, RequestCaller, RequestStream } from '../../session/ServerHost.js';
+import type { IncomingRequest, RequestStream } from '../../session/ServerHost.js';
+import { requestCaller } from '../../session/caller.js';
 
 /** The extra the SDK v1 passes to server request handlers. */
 export type ServerExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -36,18 +37,14 @@ class V1RequestStream implements RequestStream {
 
 /** An SDK v1 request and its extra, as every handler sees a request. @internal */
 export function toIncomingRequest(request: { method: string; params?: unknown }, extra: ServerExtra): IncomingRequest {
-  // Only HTTP transports attach requestInfo. Filled in place: spread from `{}` literals, every
-  // caller object got a hidden class of its own (see src/merged.ts).
-  const caller: RequestCaller = { overHttp: extra.requestInfo !== undefined };
-  if (extra.sessionId !== undefined) caller.sessionId = extra.sessionId;
-  if (extra.authInfo !== undefined) caller.authInfo = extra.authInfo;
   const native: V1Native = { request, extra };
   return {
     method: request.method,
     params: request.params,
     id: extra.requestId,
     signal: extra.signal,
-    caller,
+    // Only HTTP transports attach requestInfo.
+    caller: requestCaller(extra.requestInfo !== undefined, extra.sessionId, extra.authInfo),
     stream: new V1RequestStream(extra),
     native,
   };

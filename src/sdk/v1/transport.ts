@@ -6,6 +6,7 @@ import type { JSONRPCErrorResponse, JSONRPCMessage, RequestId } from '@modelcont
 import { isPlainObject, isPlainRequestMeta } from '../../session/params.js';
 import type { ClientResponse, ConnectionListener, ConnectionPort, RequestCaller } from '../../session/ServerHost.js';
 import type { MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
+import { requestCaller } from '../../session/caller.js';
 
 let connections = 0;
 
@@ -129,11 +130,7 @@ function surelyValidRequest(message: Record<string, unknown>, jsonrpc: unknown, 
 
 /** Who sent a message, as request.ts tells it for requests (only HTTP transports attach requestInfo). */
 function callerOf(transport: Transport, extra: MessageExtraInfo | undefined): RequestCaller {
-  // Filled in place, not spread from `{}` literals: see request.ts.
-  const caller: RequestCaller = { overHttp: extra?.requestInfo !== undefined };
-  if (transport.sessionId !== undefined) caller.sessionId = transport.sessionId;
-  if (extra?.authInfo !== undefined) caller.authInfo = extra.authInfo;
-  return caller;
+  return requestCaller(extra?.requestInfo !== undefined, transport.sessionId, extra?.authInfo);
 }
 
 function isResponse(message: JSONRPCMessage): message is ClientResponse {

@@ -2,8 +2,9 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import { CLIENT_CAPABILITIES_META_KEY } from '../../protocol/tasksExtension/wire.js';
 import type { z } from 'zod';
-import type { IncomingRequest, RequestCaller, RequestStream } from '../../session/ServerHost.js';
+import type { IncomingRequest, RequestStream } from '../../session/ServerHost.js';
 import { merged } from '../../merged.js';
+import { requestCaller } from '../../session/caller.js';
 
 /** The members of v2's handler context (`ServerContext`) this adapter reads. Structural: no runtime import of v2. */
 export interface V2Context {
@@ -45,19 +46,14 @@ export function toIncomingRequest(method: string, params: Record<string, unknown
     rebuilt['_meta'] = merged(meta, { [CLIENT_CAPABILITIES_META_KEY]: capabilities });
   }
   if (ctx.mcpReq.inputResponses !== undefined) rebuilt['inputResponses'] = ctx.mcpReq.inputResponses;
-  // v2 fills `ctx.http` for every request that came over HTTP (its `req`), and only then. Filled in
-  // place, not spread from `{}` literals: see sdk/v1/request.ts.
-  const caller: RequestCaller = { overHttp: ctx.http !== undefined };
-  if (ctx.sessionId !== undefined) caller.sessionId = ctx.sessionId;
-  const authInfo = ctx.http?.authInfo;
-  if (authInfo !== undefined) caller.authInfo = authInfo;
   const native: V2Native = { params: given, ctx };
   return {
     method,
     params: rebuilt,
     id: ctx.mcpReq.id,
     signal: ctx.mcpReq.signal,
-    caller,
+    // v2 fills `ctx.http` for every request that came over HTTP (its `req`), and only then.
+    caller: requestCaller(ctx.http !== undefined, ctx.sessionId, ctx.http?.authInfo),
     stream: new V2RequestStream(ctx),
     native,
   };
