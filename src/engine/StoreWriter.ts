@@ -1,3 +1,4 @@
+import { SETTLED } from './LiveTask.js';
 import type { LiveTask } from './LiveTask.js';
 
 /** Longest pause between two tries of a store write (see `retrying`). */
@@ -19,7 +20,14 @@ export class StoreWriter {
 
   /** Chains `step` after the task's previous writes. */
   write(taskId: string, live: LiveTask, step: () => Promise<void>): void {
-    live.writes = live.writes.then(() => this.retrying(taskId, step));
+    const written: Promise<void> = live.writes.then(() =>
+      this.retrying(taskId, step).then(() => {
+        // The last write done: the task holds the shared settled promise again, not this one
+        // (48 bytes per live task that ever wrote, e.g. each waiting for input; issue 14).
+        if (live.writes === written) live.writes = SETTLED;
+      }),
+    );
+    live.writes = written;
   }
 
   /**

@@ -6,7 +6,7 @@ import { CreateTaskResultSchema, RELATED_TASK_META_KEY } from '../wire.js';
 import type { ClientTaskFollow } from './ClientTasks.js';
 import type { LiveTask, PendingInput } from './LiveTask.js';
 import { withTask } from './workContext.js';
-import type { WorkPort } from './workContext.js';
+import type { InputCounter, WorkPort } from './workContext.js';
 import { merged } from '../merged.js';
 
 /** What a task's port needs of the engine. */
@@ -57,8 +57,8 @@ export class TaskPort implements WorkPort {
     return this.live.writes;
   }
 
-  ask(method: string, params: object, schema: z.ZodType): Promise<unknown> {
-    return ask(this.deps, this.taskId, this.live, method, params, schema);
+  ask(method: string, params: object, schema: z.ZodType, counter?: InputCounter): Promise<unknown> {
+    return ask(this.deps, this.taskId, this.live, method, params, schema, counter);
   }
 
   tell(notification: { method: string; params: Record<string, unknown> }): Promise<void> {
@@ -95,7 +95,8 @@ async function askAsTask(
   const signal = live.signal;
   signal.throwIfAborted();
   const holdId = deps.nextRequestId(taskId);
-  const held = new Promise<unknown>((resolve, reject) => live.inputs.set(holdId, new PendingAnswer(resolve, reject, undefined)));
+  const [hold, held] = pendingAnswer(undefined, undefined);
+  live.inputs.set(holdId, hold);
   // Rejected with the other pending inputs when the task ends first: nobody waits on it.
   held.catch(() => {});
   deps.send(taskId, { type: 'input.request', requestId: holdId });
@@ -112,48 +113,109 @@ async function askAsTask(
   }
 }
 
-/** A work's ask waiting for its answer: the answer is checked against `schema` (none: taken as is). */
+/**
+ * A work's ask waiting for its answer: the answer is checked against `schema` (none: taken as is).
+ * It settles the promise the work holds directly, and tells the work's input counter once.
+ */
 class PendingAnswer implements PendingInput {
   constructor(
-    readonly resolve: (result: unknown) => void,
-    readonly reject: (error: unknown) => void,
+    private readonly settleResolve: (result: unknown) => void,
+    private readonly settleReject: (error: unknown) => void,
     private readonly schema: z.ZodType | undefined,
+    private counter: InputCounter | undefined,
   ) {}
+
+  resolve(result: unknown): void {
+    this.counted();
+    this.settleResolve(result);
+  }
+
+  reject(error: unknown): void {
+    this.counted();
+    this.settleReject(error);
+  }
 
   parse(result: unknown): unknown {
     return this.schema ? this.schema.parse(result) : result;
   }
+
+  private counted(): void {
+    const counter = this.counter;
+    this.counter = undefined;
+    counter?.inputSettled();
+  }
 }
 
-async function ask(
+/** A pending answer and the promise it settles. */
+function pendingAnswer(schema: z.ZodType | undefined, counter: InputCounter | undefined): [PendingAnswer, Promise<unknown>] {
+  let pending!: PendingAnswer;
+  const promise = new Promise<unknown>((resolve, reject) => {
+    pending = new PendingAnswer(resolve, reject, schema, counter);
+  });
+  return [pending, promise];
+}
+
+/**
+ * Queues the request and returns the promise of its answer, the one the work awaits: not an async
+ * function, whose own promise would follow the answer's with a reaction, two resolving functions
+ * and a context for as long as the task waits (about 0.2 KB per task waiting for input, issue 14).
+ */
+function ask(
   deps: TaskPortDeps,
   taskId: string,
   live: LiveTask,
   method: string,
   params: object,
   schema: z.ZodType,
+  counter?: InputCounter,
 ): Promise<unknown> {
-  if (live.workAborted) live.signal.throwIfAborted();
-  const requestId = deps.nextRequestId(taskId);
-  // Object.assign, not spreads: spreading the caller's params gave every queued request a hidden
-  // class of its own (about 190 bytes more per task waiting for input; `npm run bench`, bench/workloads/memory.ts state `input`).
-  const meta: Record<string, unknown> = Object.assign({}, '_meta' in params ? (params._meta as Record<string, unknown>) : undefined);
-  meta[RELATED_TASK_META_KEY] = { taskId };
-  const request: Record<string, unknown> = Object.assign({}, params as Record<string, unknown>);
-  request['_meta'] = meta;
-  const answer = new Promise<unknown>((resolve, reject) => {
-    live.inputs.set(requestId, new PendingAnswer(resolve, reject, schema));
-  });
-  // A cancel may reject it while the enqueue below is pending: not an unhandled rejection.
-  answer.catch(() => {});
+  const [pending, answer] = pendingAnswer(schema, counter);
+  let requestId: string;
+  let request: Record<string, unknown>;
   try {
-    await deps.queue.enqueue(taskId, { kind: 'request', requestId, message: { jsonrpc: '2.0', id: requestId, method, params: request } });
+    if (live.workAborted) live.signal.throwIfAborted();
+    requestId = deps.nextRequestId(taskId);
+    // Object.assign, not spreads: spreading the caller's params gave every queued request a hidden
+    // class of its own (about 190 bytes more per task waiting for input; `npm run bench`, bench/workloads/memory.ts state `input`).
+    const meta: Record<string, unknown> = Object.assign({}, '_meta' in params ? (params._meta as Record<string, unknown>) : undefined);
+    meta[RELATED_TASK_META_KEY] = { taskId };
+    request = Object.assign({}, params as Record<string, unknown>);
+    request['_meta'] = meta;
   } catch (error) {
-    // Never asked: nothing may wait for, or later reject, an answer to it.
-    live.inputs.delete(requestId);
-    throw error;
+    pending.reject(error);
+    return answer;
   }
-  deps.send(taskId, { type: 'input.request', requestId });
+  live.inputs.set(requestId, pending);
+  let enqueued: Promise<unknown>;
+  try {
+    enqueued = deps.queue.enqueue(taskId, {
+      kind: 'request',
+      requestId,
+      message: { jsonrpc: '2.0', id: requestId, method, params: request },
+    });
+  } catch (error) {
+    enqueued = Promise.reject(error);
+  }
+  enqueued.then(
+    () => asked(deps, taskId, live, requestId),
+    (error: unknown) => {
+      // Never asked: nothing may wait for, or later reject, an answer to it.
+      if (live.pendingInput(requestId) === pending) live.inputs.delete(requestId);
+      pending.reject(error);
+    },
+  );
+  return answer;
+}
+
+/** The request is queued: the task actor learns it waits, and a session that polls gets it pushed. */
+async function asked(deps: TaskPortDeps, taskId: string, live: LiveTask, requestId: string): Promise<void> {
+  try {
+    deps.send(taskId, { type: 'input.request', requestId });
+  } catch (error) {
+    // The ask stays pending (as it did when this was one async function); the work hears of the failure.
+    live.pendingInput(requestId)?.reject(error);
+    return;
+  }
   // Nothing carries it here (no tasks/result of this task open): push it on the session's stream,
   // where a requester that only polls tasks/get (the official ext-tasks one) still receives it.
   if (live.attached === 0 && live.spec.session.request) {
@@ -161,7 +223,6 @@ async function ask(
       deps.logger.warn(`mcp-task-actors: could not send the input request of task ${taskId} on the session's stream`, error),
     );
   }
-  return answer;
 }
 
 /**

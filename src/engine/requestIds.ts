@@ -11,7 +11,10 @@ const FORM = /^mta-[0-9a-f]{8}-\d+~(.+)$/;
 
 /** The id of the `n`th request of an engine whose request ids start with `prefix` (`mta-<8 hex>-`). @internal */
 export function requestIdFor(prefix: string, n: number, taskId: string): string {
-  return `${prefix}${n}${SEPARATOR}${taskId}`;
+  // join, not a template: `+` builds a chain of three cons strings that the id's holders (queued
+  // request, pending asks, the task actor) keep for as long as the ask waits; join builds one
+  // flat string, about 60 bytes less per waiting ask (issue 14; bench/heapProfile.ts `input`).
+  return [prefix, n, SEPARATOR, taskId].join('');
 }
 
 /** The task a request id made by {@link requestIdFor} belongs to; undefined for any other id. @internal */

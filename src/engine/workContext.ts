@@ -46,14 +46,27 @@ export interface WorkPort {
   /** The client's declared capabilities, checked before any input request is sent. */
   capabilities(): ClientCapabilities | undefined;
   status(message: string): Promise<void>;
-  /** Sends `method` to the client and resolves with its answer, checked against `schema`. */
-  ask(method: string, params: object, schema: z.ZodType): Promise<unknown>;
+  /**
+   * Sends `method` to the client and resolves with its answer, checked against `schema`. Never
+   * throws: a failure is the promise's. With a `counter`, calls its `inputSettled()` once when the
+   * ask settles, however it does.
+   */
+  ask(method: string, params: object, schema: z.ZodType, counter?: InputCounter): Promise<unknown>;
   tell(notification: { method: string; params: Record<string, unknown> }): Promise<void>;
   /**
    * Sends `method` with `params.task` and follows the client's task to its result (checked against
    * `schema`); absent where the session cannot follow client tasks (then the plain request is the fallback).
    */
   askAsTask?(method: string, params: object, schema: z.ZodType, ttl: number | undefined): Promise<unknown>;
+}
+
+/**
+ * Told when a counted ask settles. The port calls it where the answer lands, so that a waiting ask
+ * costs no promise chain of its own: a `.finally` per ask cost about 0.3 KB per task waiting for
+ * input (issue 14; bench/heapProfile.ts `input`).
+ */
+export interface InputCounter {
+  inputSettled(): void;
 }
 
 /**
@@ -68,7 +81,7 @@ export interface WorkPort {
  * The call's fields (`requestId` …) are set on it by {@link WorkContext.addFields}. A task's port
  * is TaskPort.ts.
  */
-export class WorkContext implements RunContext {
+export class WorkContext implements RunContext, InputCounter {
   readonly taskId: string | undefined;
   declare readonly requestId?: RequestId;
   declare readonly sessionId?: string;
@@ -98,13 +111,13 @@ export class WorkContext implements RunContext {
   elicit(params: ElicitRequestFormParams | ElicitRequestURLParams): Promise<ElicitResult> {
     const refused = this.overInputCap();
     if (refused) return Promise.reject(refused);
-    return this.counted(this.plainElicit(params));
+    return this.plainElicit(params, true);
   }
 
   createMessage(params: CreateMessageRequestParams): Promise<CreateMessageResult | CreateMessageResultWithTools> {
     const refused = this.overInputCap();
     if (refused) return Promise.reject(refused);
-    return this.counted(this.plainCreateMessage(params));
+    return this.plainCreateMessage(params, true);
   }
 
   elicitAsTask(params: ElicitRequestFormParams | ElicitRequestURLParams, options?: ClientTaskOptions): Promise<ElicitResult> {
@@ -153,18 +166,33 @@ export class WorkContext implements RunContext {
     return Object.assign(this, fields);
   }
 
-  private plainElicit(params: ElicitRequestFormParams | ElicitRequestURLParams): Promise<ElicitResult> {
+  private plainElicit(params: ElicitRequestFormParams | ElicitRequestURLParams, counted = false): Promise<ElicitResult> {
     assertCanElicit(this.port.capabilities(), params);
     const method = 'elicitation/create';
-    return this.port.ask(method, params, answerSchemaFor({ method, params })!) as Promise<ElicitResult>;
+    return this.ask(method, params, answerSchemaFor({ method, params })!, counted) as Promise<ElicitResult>;
   }
 
-  private plainCreateMessage(params: CreateMessageRequestParams): Promise<CreateMessageResult | CreateMessageResultWithTools> {
+  private plainCreateMessage(
+    params: CreateMessageRequestParams,
+    counted = false,
+  ): Promise<CreateMessageResult | CreateMessageResultWithTools> {
     assertCanSample(this.port.capabilities(), params);
     const method = 'sampling/createMessage';
-    return this.port.ask(method, params, answerSchemaFor({ method, params })!) as Promise<
+    return this.ask(method, params, answerSchemaFor({ method, params })!, counted) as Promise<
       CreateMessageResult | CreateMessageResultWithTools
     >;
+  }
+
+  /** Asks through the port; a `counted` ask takes one of the cap's slots until it settles. */
+  private ask(method: string, params: object, schema: z.ZodType, counted: boolean): Promise<unknown> {
+    if (!counted || this.inputCap === undefined) return this.port.ask(method, params, schema);
+    this.waitingInputs++;
+    return this.port.ask(method, params, schema, this);
+  }
+
+  /** A counted ask settled: its slot is free again. @internal (the port calls it) */
+  inputSettled(): void {
+    this.waitingInputs--;
   }
 
   /** The limit error when `maxQueuedInputRequests` asks wait already. */
@@ -176,13 +204,6 @@ export class WorkContext implements RunContext {
       max,
       ...(this.taskId === undefined ? {} : { taskId: this.taskId }),
     });
-  }
-
-  /** Counts an ask that was sent (a synchronous throw before it, e.g. a missing capability, used no slot). */
-  private counted<T>(asked: Promise<T>): Promise<T> {
-    if (this.inputCap === undefined) return asked;
-    this.waitingInputs++;
-    return asked.finally(() => void this.waitingInputs--);
   }
 }
 
@@ -228,10 +249,15 @@ export function inlineContext(
     status: (message) => context.progress(++step, undefined, message),
     // The SDK rejects an answer its schema refuses with the bare zod error; the work gets the
     // same -32602 as on the task path.
-    ask: (method, params, schema) =>
-      stream.request({ method, params: params as Record<string, unknown> }, schema).catch((error: unknown) => {
-        throw isParseError(error) ? invalidAnswer(error) : error;
-      }),
+    ask: (method, params, schema, counter) => {
+      const asked = callStream(() => stream.request({ method, params: params as Record<string, unknown> }, schema)).catch(
+        (error: unknown) => {
+          throw isParseError(error) ? invalidAnswer(error) : error;
+        },
+      );
+      // Inline asks live as long as their call: a chain here costs nothing per live task.
+      return counter ? asked.finally(() => counter.inputSettled()) : asked;
+    },
     tell: (notification) => stream.notify(notification as ServerNotification),
     ...(clientTasks
       ? {
@@ -254,4 +280,13 @@ export function inlineContext(
 export interface InlineClientTasks {
   follow(follow: ClientTaskFollow): Promise<unknown>;
   status: Pick<ClientChannel, 'onTaskStatus'>;
+}
+
+/** `request()`'s promise, or its synchronous throw as a rejection (a port's `ask` never throws). */
+function callStream<T>(request: () => Promise<T>): Promise<T> {
+  try {
+    return request();
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }

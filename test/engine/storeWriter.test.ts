@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LiveTask } from '../../src/engine/LiveTask.js';
+import { LiveTask, SETTLED } from '../../src/engine/LiveTask.js';
 import { StoreWriter } from '../../src/engine/StoreWriter.js';
 import type { TaskSpec } from '../../src/engine/TaskSpec.js';
 
@@ -25,6 +25,24 @@ describe('the store writer', () => {
     expect(tries).toEqual([0, 50, 150, 350, 750, 1250, 1750, 2250]);
     expect(done).toEqual(['first', 'second']);
     expect(errors).toEqual([]);
+  });
+
+  it('lets the task hold the shared settled promise again once its last write is done, not while one waits', async () => {
+    const writer = new StoreWriter({ error: () => {} }, () => false);
+    const live = new LiveTask({} as TaskSpec);
+    let release!: () => void;
+    writer.write('t1', live, () => new Promise<void>((resolve) => (release = resolve)));
+    const first = live.writes;
+    expect(first).not.toBe(SETTLED);
+    writer.write('t1', live, async () => {});
+    const second = live.writes;
+    expect(second).not.toBe(first);
+    await vi.advanceTimersByTimeAsync(10);
+    // The first write still waits: what a status() caller awaits is the chain, not the shared promise.
+    expect(live.writes).toBe(second);
+    release();
+    await second;
+    expect(live.writes).toBe(SETTLED);
   });
 
   it('gives a write up after a minute, logging it, and at once while closing', async () => {

@@ -143,6 +143,64 @@ describe("a task's port, what it asks", () => {
   });
 });
 
+describe("a task's port, counting the work's waiting asks", () => {
+  // WorkContext's cap on waiting asks relies on the port telling it once per ask, however the ask
+  // ends: answered, refused, rejected when the task ends, never queued, or never sent.
+  function counter() {
+    return { inputSettled: vi.fn() };
+  }
+
+  it('tells the counter once when the answer lands, not when the request is queued', async () => {
+    const { port, live, deps } = setUp({});
+    const c = counter();
+    const answer = port.ask('elicitation/create', elicit, z.object({ action: z.string() }), c);
+    await vi.waitFor(() => expect(deps.send).toHaveBeenCalledWith('t1', { type: 'input.request', requestId: 't1-r1' }));
+    expect(c.inputSettled).not.toHaveBeenCalled();
+    const pending = live.pendingInput('t1-r1')!;
+    pending.resolve(pending.parse({ action: 'accept' }));
+    pending.resolve({ action: 'again' });
+    pending.reject(new Error('late'));
+    await expect(answer).resolves.toEqual({ action: 'accept' });
+    expect(c.inputSettled).toHaveBeenCalledTimes(1);
+  });
+
+  it('tells the counter once when the ask is rejected (the task ended) or its answer is refused', async () => {
+    const { port, live, deps } = setUp({});
+    const c = counter();
+    const answer = port.ask('elicitation/create', elicit, z.unknown(), c);
+    await vi.waitFor(() => expect(deps.send).toHaveBeenCalledTimes(1));
+    live.pendingInput('t1-r1')!.reject(new Error('Task t1 was cancelled'));
+    await expect(answer).rejects.toThrow('Task t1 was cancelled');
+    expect(c.inputSettled).toHaveBeenCalledTimes(1);
+  });
+
+  it('tells the counter, and leaves nothing pending, when the request could not be queued', async () => {
+    const { port, live, deps, queue } = setUp({});
+    const failing = vi.spyOn(queue, 'enqueue').mockRejectedValueOnce(new Error('queue away'));
+    const c = counter();
+    await expect(port.ask('elicitation/create', elicit, z.unknown(), c)).rejects.toThrow('queue away');
+    expect(c.inputSettled).toHaveBeenCalledTimes(1);
+    expect(live.hasInputs).toBe(false);
+    expect(deps.send).not.toHaveBeenCalled();
+    // A queue that throws instead of rejecting: the same, never a throw out of ask().
+    failing.mockImplementationOnce(() => {
+      throw new Error('queue threw');
+    });
+    const thrown = port.ask('elicitation/create', elicit, z.unknown(), c);
+    await expect(thrown).rejects.toThrow('queue threw');
+    expect(c.inputSettled).toHaveBeenCalledTimes(2);
+    expect(live.hasInputs).toBe(false);
+  });
+
+  it('tells the counter when the work was aborted before it asked', async () => {
+    const { port, live } = setUp({});
+    live.abortWork();
+    const c = counter();
+    await expect(port.ask('elicitation/create', elicit, z.unknown(), c)).rejects.toMatchObject({ name: 'AbortError' });
+    expect(c.inputSettled).toHaveBeenCalledTimes(1);
+  });
+});
+
 describe("a task's notifications", () => {
   it('go out at once with no tasks/result open, and are queued while one is open or the stream is gone', async () => {
     const { queue, port, live, session } = setUp({});

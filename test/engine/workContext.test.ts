@@ -3,7 +3,7 @@ import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { MissingClientCapabilityError } from '../../src/engine/TaskContext.js';
 import { inlineContext, withTask, workContext } from '../../src/engine/workContext.js';
-import type { InlineClientTasks, RequestStream, WorkPort } from '../../src/engine/workContext.js';
+import type { InlineClientTasks, InputCounter, RequestStream, WorkPort } from '../../src/engine/workContext.js';
 import type { ClientTaskFollow } from '../../src/engine/ClientTasks.js';
 import { LIMIT_EXCEEDED } from '../../src/errors.js';
 import { CreateTaskResultSchema, McpError } from '../../src/wire.js';
@@ -29,11 +29,19 @@ function port(options: { capabilities?: ClientCapabilities; taskId?: string | un
     ...(options.progressToken === undefined ? {} : { progressToken: options.progressToken }),
     capabilities: () => options.capabilities ?? everything,
     status: vi.fn(() => Promise.resolve()),
+    // A port tells the counter once when the ask settles (the WorkPort contract; TaskPort does it
+    // where the answer lands).
     ask: vi.fn(
-      () =>
+      (_method: string, _params: object, _schema: z.ZodType, counter?: InputCounter) =>
         new Promise((resolve, reject) => {
-          answers.push(resolve);
-          failures.push(reject);
+          answers.push((value) => {
+            counter?.inputSettled();
+            resolve(value);
+          });
+          failures.push((error) => {
+            counter?.inputSettled();
+            reject(error);
+          });
         }),
     ),
     tell: vi.fn(() => Promise.resolve()),
