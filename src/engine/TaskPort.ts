@@ -196,14 +196,17 @@ function ask(
   } catch (error) {
     enqueued = Promise.reject(error);
   }
-  enqueued.then(
-    () => asked(deps, taskId, live, requestId),
-    (error: unknown) => {
-      // Never asked: nothing may wait for, or later reject, an answer to it.
-      if (live.pendingInput(requestId) === pending) live.inputs.delete(requestId);
-      pending.reject(error);
-    },
-  );
+  enqueued
+    .then(
+      () => asked(deps, taskId, live, requestId),
+      (error: unknown) => {
+        // Never asked: nothing may wait for, or later reject, an answer to it.
+        if (live.pendingInput(requestId) === pending) live.inputs.delete(requestId);
+        pending.reject(error);
+      },
+    )
+    // Whatever else fails on the way (a logger that throws) reaches the work, never the process.
+    .catch((error: unknown) => pending.reject(error));
   return answer;
 }
 

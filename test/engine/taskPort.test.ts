@@ -192,6 +192,16 @@ describe("a task's port, counting the work's waiting asks", () => {
     expect(live.hasInputs).toBe(false);
   });
 
+  it('rejects the ask, and ends nothing, when even the warning about a failed push throws', async () => {
+    const { port, deps } = setUp({ request: vi.fn(() => Promise.reject(new Error('stream broke'))) });
+    vi.mocked(deps.logger.warn).mockImplementation(() => {
+      throw new Error('logger broke');
+    });
+    const c = counter();
+    await expect(port.ask('elicitation/create', elicit, z.unknown(), c)).rejects.toThrow('logger broke');
+    expect(c.inputSettled).toHaveBeenCalledTimes(1);
+  });
+
   it('tells the counter when the work was aborted before it asked', async () => {
     const { port, live } = setUp({});
     live.abortWork();
