@@ -30,17 +30,22 @@ describe('the store writer', () => {
   it('lets the task hold the shared settled promise again once its last write is done, not while one waits', async () => {
     const writer = new StoreWriter({ error: () => {} }, () => false);
     const live = new LiveTask({} as TaskSpec);
-    let release!: () => void;
-    writer.write('t1', live, () => new Promise<void>((resolve) => (release = resolve)));
+    const releases: (() => void)[] = [];
+    const blocked = () => new Promise<void>((resolve) => releases.push(resolve));
+    writer.write('t1', live, blocked);
     const first = live.writes;
     expect(first).not.toBe(SETTLED);
-    writer.write('t1', live, async () => {});
+    writer.write('t1', live, blocked);
     const second = live.writes;
     expect(second).not.toBe(first);
     await vi.advanceTimersByTimeAsync(10);
-    // The first write still waits: what a status() caller awaits is the chain, not the shared promise.
+    releases[0]!();
+    await first;
+    await vi.advanceTimersByTimeAsync(10);
+    // The first write is done, the second still waits: what a status() caller awaits is the chain.
+    expect(releases).toHaveLength(2);
     expect(live.writes).toBe(second);
-    release();
+    releases[1]!();
     await second;
     expect(live.writes).toBe(SETTLED);
   });
