@@ -5,6 +5,7 @@ import { doneEvent, settledError } from './outcomes.js';
 import { taskPort } from './TaskPort.js';
 import type { TaskPortDeps } from './TaskPort.js';
 import { workContext } from './workContext.js';
+import { promised } from './promised.js';
 
 /**
  * Runs each task's work and hands its end to the task's actor as `work.done` / `work.error`,
@@ -35,12 +36,7 @@ export class WorkRunner {
 
   /** Not async: a suspended call per waiting task cost about 0.5 KB (issue 14). */
   private run(taskId: string, live: LiveTask): Promise<CallToolResult> {
-    try {
-      const run = live.takeRun();
-      return Promise.resolve(run(workContext(taskPort(this.portDeps, taskId, live))));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return promised(() => live.takeRun()(workContext(taskPort(this.portDeps, taskId, live))));
   }
 
   /** Whether the task still waits for its work's end (it did not end first). */

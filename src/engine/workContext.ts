@@ -24,6 +24,7 @@ import type { TaskContext } from './TaskContext.js';
 import { limitExceeded } from '../errors.js';
 import type { McpError } from '../wire.js';
 import { merged } from '../merged.js';
+import { promised } from './promised.js';
 
 /**
  * What an inline tool run needs of its request's response stream: the SDK line's adapter provides
@@ -62,8 +63,8 @@ export interface WorkPort {
 
 /**
  * Told when a counted ask settles. The port calls it where the answer lands, so that a waiting ask
- * costs no promise chain of its own: a `.finally` per ask cost about 0.3 KB per task waiting for
- * input (issue 14; bench/heapProfile.ts `input`).
+ * costs no promise chain of its own, as a `.finally` per ask did (a promise, a reaction and three
+ * closures per task waiting for input; see TaskPort.ts `ask` for what the two changes saved).
  */
 export interface InputCounter {
   inputSettled(): void;
@@ -250,7 +251,7 @@ export function inlineContext(
     // The SDK rejects an answer its schema refuses with the bare zod error; the work gets the
     // same -32602 as on the task path.
     ask: (method, params, schema, counter) => {
-      const asked = callStream(() => stream.request({ method, params: params as Record<string, unknown> }, schema)).catch(
+      const asked = promised(() => stream.request({ method, params: params as Record<string, unknown> }, schema)).catch(
         (error: unknown) => {
           throw isParseError(error) ? invalidAnswer(error) : error;
         },
@@ -280,13 +281,4 @@ export function inlineContext(
 export interface InlineClientTasks {
   follow(follow: ClientTaskFollow): Promise<unknown>;
   status: Pick<ClientChannel, 'onTaskStatus'>;
-}
-
-/** `request()`'s promise, or its synchronous throw as a rejection (a port's `ask` never throws). */
-function callStream<T>(request: () => Promise<T>): Promise<T> {
-  try {
-    return request();
-  } catch (error) {
-    return Promise.reject(error);
-  }
 }
