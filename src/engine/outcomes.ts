@@ -2,7 +2,8 @@ import type { SettleParams, TaskMachineEvent } from '../../machines/task.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { errorShape, invalidToolResult, outcomeOfThrow } from '../errors.js';
 import type { TaskOutcome } from '../types.js';
-import { CallToolResultSchema, ErrorCode, McpError } from '../wire.js';
+import { ErrorCode, McpError } from '../wire.js';
+import { parseToolResult } from './parseToolResult.js';
 import type { WorkSettle } from './TaskSpec.js';
 
 /** The stored outcome of a cancelled task: -32603 naming the task and the reason. */
@@ -50,7 +51,7 @@ export function doneEvent(settle: WorkSettle | undefined, result: CallToolResult
       return { type: 'work.error', error };
     }
   }
-  const parsed = CallToolResultSchema.safeParse(settled);
+  const parsed = parseToolResult(settled);
   return parsed.success ? { type: 'work.done', output: parsed.data } : { type: 'work.error', error: invalidToolResult(parsed.error) };
 }
 

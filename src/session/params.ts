@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { describeZodError, mcpError } from '../errors.js';
 import { CallToolRequestParamsSchema, ErrorCode, RELATED_TASK_META_KEY } from '../wire.js';
 import type { ToolCallParams } from './toolCall.js';
+import { isPlainObject } from '../plainObject.js';
 
 /** Params of tasks/get, tasks/result and tasks/cancel; unknown fields are allowed and ignored. @internal */
 export const taskIdParams = z.looseObject({ taskId: z.string().min(1).max(1024) });
@@ -23,13 +24,6 @@ export function parseParams<P extends z.ZodType>(method: string, schema: P, raw:
 // The hand checks below accept only params their schema surely accepts, and hand everything else
 // to the schema, which gives the same answer and error as before. Two zod passes per lifecycle
 // (tools/call, tasks/result) were about 2.5 % of its CPU (issue 14).
-
-/** A plain object (JSON's object): not null, no array, no class instance. @internal */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
-}
 
 /**
  * A request `_meta` the SDK's RequestMetaSchema surely accepts: absent, or an object whose
