@@ -10,6 +10,7 @@ const WORK_ABORTED = 4;
 const FINISHED = 8;
 const END_ANSWERED = 16;
 const CANCEL_ANSWERED = 32;
+const QUEUE_UNTOUCHED = 64;
 
 /** An already settled promise: the first link of every task's write chain. */
 export const SETTLED: Promise<void> = Promise.resolve();
@@ -99,6 +100,18 @@ export class LiveTask {
 
   set cancelAnswered(value: boolean) {
     this.flag(CANCEL_ANSWERED, value);
+  }
+
+  /**
+   * Nothing was ever queued for the task's `tasks/result`: it was created here (not taken over
+   * from another runner) and its work has not asked or notified yet (EmptyQueues).
+   */
+  get queueUntouched(): boolean {
+    return (this.flags & QUEUE_UNTOUCHED) !== 0;
+  }
+
+  set queueUntouched(value: boolean) {
+    this.flag(QUEUE_UNTOUCHED, value);
   }
 
   /** The task ended before its work did: the work's signal is (or will be made) aborted. */

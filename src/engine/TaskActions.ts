@@ -7,6 +7,7 @@ import { invalidAnswer } from './answers.js';
 import { ErrorCode } from '../wire.js';
 import { isTerminal } from '../types.js';
 import type { TaskRecord } from '../types.js';
+import type { EmptyQueues } from './EmptyQueues.js';
 import type { LiveTask } from './LiveTask.js';
 import { describeSettle } from './outcomes.js';
 import type { StoreWriter } from './StoreWriter.js';
@@ -24,6 +25,8 @@ export interface ActionCore {
   send(taskId: string, event: TaskMachineEvent): void;
   /** A stored status of a task run here changed (for watchers such as `subscriptions/listen`). */
   changed(record: TaskRecord): void;
+  /** Tasks that ended here with nothing ever queued. */
+  readonly emptyQueues: EmptyQueues;
 }
 
 /**
@@ -49,6 +52,8 @@ export class TaskActions {
     // Cancel and shutdown end the task before its work: the work is told through its signal.
     live.abortWork();
     const { statusMessage, outcome } = describeSettle(taskId, params);
+    // Known before the store has the end, so the tasks/result it wakes finds it.
+    if (live.queueUntouched) this.core.emptyQueues.add(taskId);
     // Built only when an input is pending: an Error captures a stack, a cost on every settle otherwise.
     if (live.hasInputs) {
       const pendingError =

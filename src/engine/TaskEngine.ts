@@ -16,6 +16,7 @@ import { ErrorCode } from '../wire.js';
 import { followClientTask } from './ClientTasks.js';
 import type { ClientTaskFollow } from './ClientTasks.js';
 import { ClusterLink } from './ClusterLink.js';
+import { EmptyQueues } from './EmptyQueues.js';
 import { TaskWatchers } from './TaskWatchers.js';
 import { ExpirySchedule } from './ExpirySchedule.js';
 import { LiveTask } from './LiveTask.js';
@@ -64,6 +65,7 @@ export class TaskEngine {
   private requestCount = 0;
   private closing = false;
   private readonly watchers = new TaskWatchers();
+  private readonly emptyQueues = new EmptyQueues();
   private supervisorRef: Actor<ReturnType<typeof createTaskSupervisor>> | undefined;
   private readonly clusterReady: Promise<void>;
 
@@ -72,7 +74,7 @@ export class TaskEngine {
     private readonly queue: TaskMessageQueue,
     readonly options: TaskEngineOptions,
   ) {
-    this.storage = new TaskStorage(store, queue, options.logger);
+    this.storage = new TaskStorage(store, queue, options.logger, this.emptyQueues);
     const task = taskMachine.provide({
       actions: {
         announce: ({ context }, params: AnnounceParams) => this.actions.announce(context.taskId, params),
@@ -92,11 +94,13 @@ export class TaskEngine {
     const changed = (record: TaskRecord): void => {
       this.watchers.tell(record);
     };
-    this.actions = new TaskActions({ live, store, queue, writer, logger: options.logger, cluster, runner, send, changed });
+    const { emptyQueues } = this;
+    this.actions = new TaskActions({ live, store, queue, writer, logger: options.logger, cluster, runner, send, changed, emptyQueues });
     const portDeps: TaskPortDeps = {
       queue,
       logger: options.logger,
       maxQueuedNotifications: options.maxQueuedNotifications,
+      emptyQueues,
       nextRequestId: (taskId) => requestIdFor(this.requestPrefix, ++this.requestCount, taskId),
       send,
       follow: (taskId, follow) => this.followClientTask(taskId, follow),
@@ -152,7 +156,12 @@ export class TaskEngine {
     spec.session.created?.();
     // Dispatched: no actor here; the worker that takes the job runs it (and counts it).
     if (front) release(spec.owner);
-    else this.run(record.taskId, new LiveTask(spec, release), now + record.ttl);
+    else {
+      const live = new LiveTask(spec, release);
+      // Created here: nothing can be queued for it yet (a task taken over may have a queue).
+      live.queueUntouched = true;
+      this.run(record.taskId, live, now + record.ttl);
+    }
     return record;
   }
 

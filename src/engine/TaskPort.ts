@@ -4,6 +4,7 @@ import type { TaskMachineEvent } from '../../machines/task.js';
 import type { QueuedMessage, TaskMessageQueue } from '../backends/TaskMessageQueue.js';
 import { CreateTaskResultSchema, RELATED_TASK_META_KEY } from '../wire.js';
 import type { ClientTaskFollow } from './ClientTasks.js';
+import type { EmptyQueues } from './EmptyQueues.js';
 import type { LiveTask, PendingInput } from './LiveTask.js';
 import { withTask } from './workContext.js';
 import type { InputCounter, WorkPort } from './workContext.js';
@@ -21,6 +22,8 @@ export interface TaskPortDeps {
   send(taskId: string, event: TaskMachineEvent): void;
   /** Follows a client task with an actor spawned under the task's own actor. */
   follow(taskId: string, follow: ClientTaskFollow): Promise<unknown>;
+  /** Tasks that ended here with nothing ever queued: a work that queues after its end is taken out. */
+  readonly emptyQueues: Pick<EmptyQueues, 'delete'>;
 }
 
 /**
@@ -189,6 +192,7 @@ function ask(
     return answer;
   }
   live.inputs.set(requestId, pending);
+  touchQueue(deps, taskId, live);
   promised(() =>
     deps.queue.enqueue(taskId, { kind: 'request', requestId, message: { jsonrpc: '2.0', id: requestId, method, params: request } }),
   )
@@ -249,6 +253,9 @@ async function pushQueued(deps: TaskPortDeps, taskId: string, live: LiveTask): P
 }
 
 async function tell(deps: TaskPortDeps, taskId: string, live: LiveTask, notification: { method: string; params: object }): Promise<void> {
+  // Before the first await: a work that notifies without awaiting and returns at once has its
+  // task end before this queues anything, and that end must not count the queue empty.
+  touchQueue(deps, taskId, live);
   const params = merged(notification.params, { _meta: { [RELATED_TASK_META_KEY]: { taskId } } });
   const message: JSONRPCNotification = { jsonrpc: '2.0', method: notification.method, params };
   if (live.attached === 0 && (await live.spec.session.notify(message as ServerNotification))) return;
@@ -264,4 +271,12 @@ async function tell(deps: TaskPortDeps, taskId: string, live: LiveTask, notifica
       `mcp-task-actors: task ${taskId} has more than ${max} notifications queued for tasks/result (maxQueuedNotifications); dropping the oldest`,
     );
   }
+}
+
+/** The work is about to queue a message for the task's `tasks/result` (see EmptyQueues). */
+function touchQueue(deps: TaskPortDeps, taskId: string, live: LiveTask): void {
+  if (!live.queueUntouched) return;
+  live.queueUntouched = false;
+  // The task may have ended already (a work still running after a cancel): not empty any more.
+  deps.emptyQueues.delete(taskId);
 }

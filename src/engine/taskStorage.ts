@@ -2,6 +2,7 @@ import type { QueuedMessage, QueuedRequest, TaskMessageQueue } from '../backends
 import type { TaskStore, WaitOptions } from '../backends/TaskStore.js';
 import { mcpError } from '../errors.js';
 import type { TaskOutcome, TaskPage, TaskRecord } from '../types.js';
+import type { EmptyQueues } from './EmptyQueues.js';
 import { ErrorCode } from '../wire.js';
 
 /**
@@ -26,6 +27,7 @@ export class TaskStorage {
     private readonly store: TaskStore,
     private readonly queue: TaskMessageQueue,
     private readonly logger: Pick<Console, 'error'>,
+    private readonly emptyQueues?: EmptyQueues,
   ) {}
 
   /** The record whoever owns it, undefined once gone (for a caller that holds the task already). */
@@ -37,6 +39,11 @@ export class TaskStorage {
   async list(owner: string, cursor: string | undefined, limit: number): Promise<TaskPage> {
     const page = await this.store.list(owner, cursor, limit);
     return page.tasks.some((record) => isPastTtl(record)) ? { ...page, tasks: page.tasks.filter((record) => !isPastTtl(record)) } : page;
+  }
+
+  /** The outcome of a terminal task; undefined while it runs, and once it is gone. */
+  findOutcome(taskId: string): Promise<TaskOutcome | undefined> {
+    return this.store.getOutcome(taskId);
   }
 
   /** The outcome of a terminal task. */
@@ -56,8 +63,12 @@ export class TaskStorage {
     return this.queue.waitForMessage(taskId, signal, options);
   }
 
-  /** Takes every message queued for `tasks/result` (the FIFO role of the queue). */
+  /**
+   * Takes every message queued for `tasks/result` (the FIFO role of the queue). A task that ended
+   * here with nothing ever queued is answered without reading the queue (see {@link EmptyQueues}).
+   */
   takeMessages(taskId: string): Promise<QueuedMessage[]> {
+    if (this.emptyQueues?.take(taskId)) return Promise.resolve([]);
     return this.queue.dequeueAll(taskId);
   }
 

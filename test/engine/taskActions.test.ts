@@ -4,6 +4,7 @@ import type { TaskMessageQueue } from '../../src/backends/TaskMessageQueue.js';
 import type { TaskStore } from '../../src/backends/TaskStore.js';
 import { LiveTask } from '../../src/engine/LiveTask.js';
 import { StoreWriter } from '../../src/engine/StoreWriter.js';
+import { EmptyQueues } from '../../src/engine/EmptyQueues.js';
 import { TaskActions } from '../../src/engine/TaskActions.js';
 import type { TaskSpec } from '../../src/engine/TaskSpec.js';
 import type { TaskRecord } from '../../src/types.js';
@@ -51,6 +52,7 @@ function setup(options: Options = {}) {
   const changed = vi.fn();
   const sent: [string, unknown][] = [];
   const actions = new TaskActions({
+    emptyQueues: new EmptyQueues(),
     live: lives,
     store,
     queue,

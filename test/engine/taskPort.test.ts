@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { EmptyQueues } from '../../src/engine/EmptyQueues.js';
 import { InMemoryTaskMessageQueue } from '../../src/backends/InMemoryTaskMessageQueue.js';
 import type { QueuedMessage, QueuedRequest } from '../../src/backends/TaskMessageQueue.js';
 import { LiveTask } from '../../src/engine/LiveTask.js';
@@ -26,6 +27,7 @@ function setUp(session: Partial<TaskSession>, maxQueuedNotifications?: number) {
     nextRequestId: (taskId) => `${taskId}-r${++next}`,
     send: vi.fn(),
     follow: vi.fn(),
+    emptyQueues: new EmptyQueues(),
   };
   const fullSession: TaskSession = {
     clientCapabilities: () => ({ elicitation: {} }),
