@@ -92,7 +92,7 @@ describe('the bench report judges the targets of issue 14 as the issue states th
   });
 
   it('judges lifecycles/s by the CPU ratio (issue 14), not by a wall-clock ratio that moves with the machine', () => {
-    const ab: Result = {
+    const ab: BenchResult = {
       impl: 'ours',
       transport: 'memory',
       group: 'ab',
