@@ -385,4 +385,11 @@ export const ACCEPTED_SURVIVORS: readonly AcceptedSurvivor[] = [
     line: 'if (check) return check;',
     why: 'equivalent: without the cache hit the same schema text is compiled again to the same check (cost only)',
   },
+  {
+    file: 'src/engine/TaskPort.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    line: 'if (!live.queueUntouched) return;',
+    why: 'equivalent: past the guard the mark is cleared again and the task taken out of EmptyQueues, where it is not (cost only: a Set delete per ask or notify)',
+  },
 ];

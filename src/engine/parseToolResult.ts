@@ -28,13 +28,13 @@ function plainTextResult(value: unknown): CallToolResult | undefined {
   const { content, isError } = value;
   // Absent, the schema defaults content to []; present but undefined, it keeps the key.
   if (!Array.isArray(content) || ('isError' in value && typeof isError !== 'boolean')) return undefined;
-  const blocks: CallToolResult['content'] = new Array(content.length);
+  const blocks: CallToolResult['content'] = [];
   for (let i = 0; i < content.length; i++) {
     const block: unknown = content[i];
     if (!isPlainObject(block) || block['type'] !== 'text' || typeof block['text'] !== 'string') return undefined;
     // The schema drops members it does not know; annotations and _meta it checks: left to it.
     for (const key in block) if (key !== 'type' && key !== 'text') return undefined;
-    blocks[i] = { type: 'text', text: block['text'] };
+    blocks.push({ type: 'text', text: block['text'] });
   }
   return 'isError' in value ? { content: blocks, isError: isError as boolean } : { content: blocks };
 }

@@ -31,6 +31,7 @@ const others: unknown[] = [
   { content: [{ type: 'text', text: 'x', annotations: { priority: 1 } }] },
   { content: [{ type: 'text', text: 'x', _meta: { a: 1 } }] },
   { content: [{ type: 'text', text: 1 }] },
+  { content: [{ type: 'image', text: 'not an image' }] },
   { content: [{ type: 'image', data: 'AAAA', mimeType: 'image/png' }] },
   { content: [{ type: 'text', text: 'x' }, null] },
   // eslint-disable-next-line no-sparse-arrays -- a hole is what is checked

@@ -113,4 +113,20 @@ describe('tasks/result is event-driven', () => {
     // The client's deadline is cleared with the answer; the ttl's expiry timer stays.
     expect(vi.getTimerCount(), 'timers left once answered').toBe(atRest);
   });
+
+  it('woken by the settle, answers from the stored outcome without reading the record again', async () => {
+    const task = await createTask(session.client, 'scripted', {}, TTL);
+    await work.started.promise;
+    const result = track(session.client.request({ method: 'tasks/result', params: { taskId: task.taskId } }, CallToolResultSchema));
+    await until(() => census(tasks).storeWaiters === 1 && census(tasks).queueWaiters === 1, 'tasks/result to wait');
+    await drain();
+    const reads = vi.spyOn(tasks.store, 'get');
+    const outcomes = vi.spyOn(tasks.store, 'getOutcome');
+    await work.do({ kind: 'return', result: DONE });
+    await until(() => result.settled !== undefined, 'tasks/result to answer');
+    expect(result.settled).toMatchObject({ value: { content: DONE.content } });
+    // The settle stores the outcome with the status: reading it is the proof of the end.
+    expect(reads).not.toHaveBeenCalled();
+    expect(outcomes).toHaveBeenCalledTimes(1);
+  });
 });
