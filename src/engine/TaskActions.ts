@@ -52,8 +52,6 @@ export class TaskActions {
     // Cancel and shutdown end the task before its work: the work is told through its signal.
     live.abortWork();
     const { statusMessage, outcome } = describeSettle(taskId, params);
-    // Known before the store has the end, so the tasks/result it wakes finds it.
-    if (live.queueUntouched) this.core.emptyQueues.add(taskId);
     // Built only when an input is pending: an Error captures a stack, a cost on every settle otherwise.
     if (live.hasInputs) {
       const pendingError =
@@ -63,9 +61,12 @@ export class TaskActions {
       this.rejectInputs(taskId, live, pendingError);
     }
     this.write(taskId, async () => {
-      const record =
-        (await this.core.store.settle(taskId, params.status, statusMessage, outcome, this.core.runner)) ??
-        (await this.settledElsewhere(taskId));
+      const settled = await this.core.store.settle(taskId, params.status, statusMessage, outcome, this.core.runner);
+      // Only an end stored by this instance: one the store refused (another runner took the task
+      // over, and its work may have queued messages) leaves the queue to be read. A tasks/result
+      // that the settle woke and that reads the queue before this line just reads it, as before.
+      if (settled && live.queueUntouched) this.core.emptyQueues.add(taskId);
+      const record = settled ?? (await this.settledElsewhere(taskId));
       if (params.status === 'cancelled') await this.core.queue.clear(taskId);
       if (!record) return;
       this.core.changed(record);

@@ -53,9 +53,9 @@ afterEach(async () => {
   for (const engine of engines.splice(0)) await engine.close();
 });
 
-function setup() {
+function setup(store = new InMemoryTaskRecordStore()) {
   const queue = new InMemoryTaskOutbox();
-  const engine = new TaskEngine(new InMemoryTaskRecordStore(), queue, {
+  const engine = new TaskEngine(store, queue, {
     defaultTtl: 60_000,
     maxTtl: 60_000,
     pollInterval: 100,
@@ -141,6 +141,22 @@ describe('the queue of a task that ended here', () => {
       }),
     );
     await ended(engine, taskId);
+    await engine.storage.takeMessages(taskId);
+    expect(dequeueAll).toHaveBeenCalledTimes(1);
+  });
+
+  it("is read when the store refused this instance's end (another runner took the task over and may have queued)", async () => {
+    const store = new InMemoryTaskRecordStore();
+    const { engine, dequeueAll } = setup(store);
+    const settle = store.settle.bind(store);
+    // Another runner stores its end first: this instance's settle is refused, as a fenced one is.
+    store.settle = async (taskId, status, statusMessage, outcome) => {
+      await settle(taskId, status, statusMessage, outcome);
+      return undefined;
+    };
+    const { taskId } = await engine.start(spec(() => DONE));
+    await ended(engine, taskId);
+    await vi.waitFor(() => expect(engine.liveTaskCount).toBe(0));
     await engine.storage.takeMessages(taskId);
     expect(dequeueAll).toHaveBeenCalledTimes(1);
   });
