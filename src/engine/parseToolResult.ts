@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, TextContent } from '@modelcontextprotocol/sdk/types.js';
 import { isPlainObject } from '../plainObject.js';
 import { CallToolResultSchema } from '../wire.js';
 
@@ -28,13 +28,14 @@ function plainTextResult(value: unknown): CallToolResult | undefined {
   const { content, isError } = value;
   // Absent, the schema defaults content to []; present but undefined, it keeps the key.
   if (!Array.isArray(content) || ('isError' in value && typeof isError !== 'boolean')) return undefined;
-  const blocks: CallToolResult['content'] = [];
   for (let i = 0; i < content.length; i++) {
     const block: unknown = content[i];
     if (!isPlainObject(block) || block['type'] !== 'text' || typeof block['text'] !== 'string') return undefined;
     // The schema drops members it does not know; annotations and _meta it checks: left to it.
     for (const key in block) if (key !== 'type' && key !== 'text') return undefined;
-    blocks.push({ type: 'text', text: block['text'] });
   }
+  // Copied by map, which sizes the array exactly: one grown by push kept 16 slots for a single
+  // block, about 90 bytes more per retained result than the schema's copy (bench: retained heap).
+  const blocks = (content as { text: string }[]).map((block): TextContent => ({ type: 'text', text: block.text }));
   return 'isError' in value ? { content: blocks, isError: isError as boolean } : { content: blocks };
 }
