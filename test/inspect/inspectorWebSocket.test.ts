@@ -199,7 +199,12 @@ describe('Stately inspector over its WebSocket relay', () => {
   it('with sanitize: false the same run does leak (what the default protects against)', async () => {
     const { tasks, session, receiver } = await setUp(false);
     const ids = await runThreeTasks(tasks, session);
-    await eventually(() => receiver.raw.some((text) => text.includes(ids.ask) && text.includes('"completed"')));
+    // Waits for the ask task's last snapshot, which comes after its input.response. Its registration
+    // is no sign: serialised once the task had ended, it already shows "completed" (this raced).
+    await eventually(() => {
+      const actor = receiver.messages.find((m) => m.type === '@xstate.actor' && m.name === ids.ask);
+      return actor !== undefined && statusesOf(receiver.messages, actor.sessionId).at(-1) === 'completed';
+    });
     const stream = receiver.raw.join('\n');
     expect(stream).toContain(ANSWER_SECRET); // in input.response events
     expect(stream).toContain(ARGUMENT_SECRET); // in the work's output (the tool result)
