@@ -43,6 +43,16 @@ export class LiveTask {
   ) {}
 
   /**
+   * A task created on this instance: nothing can be queued for it yet, unlike one taken over from
+   * another runner or run for a worker pool's front (see {@link queueUntouched}).
+   */
+  static created(spec: TaskSpec, release?: (owner: string) => void): LiveTask {
+    const live = new LiveTask(spec, release);
+    live.flag(QUEUE_UNTOUCHED, true);
+    return live;
+  }
+
+  /**
    * The work to start, once. The task keeps the spec's other fields in an object of its own, not
    * the spec: the spec's `run` closure holds the call's arguments and fields for as long as the
    * task lives, about 0.15 KB per live task that nothing reads again (issue 14; bench/heapProfile.ts).

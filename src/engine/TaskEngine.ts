@@ -65,7 +65,6 @@ export class TaskEngine {
   private requestCount = 0;
   private closing = false;
   private readonly watchers = new TaskWatchers();
-  private readonly emptyQueues = new EmptyQueues();
   private supervisorRef: Actor<ReturnType<typeof createTaskSupervisor>> | undefined;
   private readonly clusterReady: Promise<void>;
 
@@ -74,7 +73,8 @@ export class TaskEngine {
     private readonly queue: TaskMessageQueue,
     readonly options: TaskEngineOptions,
   ) {
-    this.storage = new TaskStorage(store, queue, options.logger, this.emptyQueues);
+    const emptyQueues = new EmptyQueues();
+    this.storage = new TaskStorage(store, queue, options.logger, emptyQueues);
     const task = taskMachine.provide({
       actions: {
         announce: ({ context }, params: AnnounceParams) => this.actions.announce(context.taskId, params),
@@ -94,7 +94,6 @@ export class TaskEngine {
     const changed = (record: TaskRecord): void => {
       this.watchers.tell(record);
     };
-    const { emptyQueues } = this;
     this.actions = new TaskActions({ live, store, queue, writer, logger: options.logger, cluster, runner, send, changed, emptyQueues });
     const portDeps: TaskPortDeps = {
       queue,
@@ -156,12 +155,7 @@ export class TaskEngine {
     spec.session.created?.();
     // Dispatched: no actor here; the worker that takes the job runs it (and counts it).
     if (front) release(spec.owner);
-    else {
-      const live = new LiveTask(spec, release);
-      // Created here: nothing can be queued for it yet (a task taken over may have a queue).
-      live.queueUntouched = true;
-      this.run(record.taskId, live, now + record.ttl);
-    }
+    else this.run(record.taskId, LiveTask.created(spec, release), now + record.ttl);
     return record;
   }
 
