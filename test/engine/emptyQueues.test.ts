@@ -3,11 +3,11 @@
 // its end or without awaiting it, still has its queue read.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { InMemoryTaskOutbox } from '../../src/backends/InMemoryTaskMessageQueue.js';
 import { InMemoryTaskRecordStore } from '../../src/backends/InMemoryTaskStore.js';
 import { EmptyQueues } from '../../src/engine/EmptyQueues.js';
-import { TaskEngine } from '../../src/engine/TaskEngine.js';
+import type { TaskEngine } from '../../src/engine/TaskEngine.js';
 import type { RunContext, TaskSpec } from '../../src/engine/TaskSpec.js';
+import { closeTestEngines, testEngine } from '../support/testEngine.js';
 
 describe('EmptyQueues', () => {
   it('answers a task once: a second take reads the queue', () => {
@@ -48,22 +48,10 @@ describe('EmptyQueues', () => {
   });
 });
 
-const engines: TaskEngine[] = [];
-afterEach(async () => {
-  for (const engine of engines.splice(0)) await engine.close();
-});
+afterEach(closeTestEngines);
 
 function setup(store = new InMemoryTaskRecordStore()) {
-  const queue = new InMemoryTaskOutbox();
-  const engine = new TaskEngine(store, queue, {
-    defaultTtl: 60_000,
-    maxTtl: 60_000,
-    pollInterval: 100,
-    logger: { warn: vi.fn(), error: vi.fn() },
-    admit: vi.fn(),
-    release: vi.fn(),
-  });
-  engines.push(engine);
+  const { engine, queue } = testEngine(store);
   const dequeueAll = vi.spyOn(queue, 'dequeueAll');
   return { engine, queue, dequeueAll };
 }

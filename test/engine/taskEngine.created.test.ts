@@ -2,27 +2,14 @@
 // so the session can hold its sends until the creating call's CreateTaskResult is on its way.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { InMemoryTaskOutbox } from '../../src/backends/InMemoryTaskMessageQueue.js';
 import { InMemoryTaskRecordStore } from '../../src/backends/InMemoryTaskStore.js';
-import { TaskEngine } from '../../src/engine/TaskEngine.js';
 import type { TaskSpec } from '../../src/engine/TaskSpec.js';
+import { closeTestEngines, testEngine } from '../support/testEngine.js';
 
-const engines: TaskEngine[] = [];
-afterEach(async () => {
-  for (const engine of engines.splice(0)) await engine.close();
-});
+afterEach(closeTestEngines);
 
 function setup(store = new InMemoryTaskRecordStore()) {
-  const engine = new TaskEngine(store, new InMemoryTaskOutbox(), {
-    defaultTtl: 60_000,
-    maxTtl: 60_000,
-    pollInterval: 100,
-    logger: { warn: vi.fn(), error: vi.fn() },
-    admit: vi.fn(),
-    release: vi.fn(),
-  });
-  engines.push(engine);
-  return engine;
+  return testEngine(store).engine;
 }
 
 function spec(log: string[], created: boolean): TaskSpec {

@@ -3,29 +3,14 @@
 // the mark a tasks/result leaves when it answers the end.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { InMemoryTaskOutbox } from '../../src/backends/InMemoryTaskMessageQueue.js';
 import { InMemoryTaskRecordStore } from '../../src/backends/InMemoryTaskStore.js';
-import { TaskEngine } from '../../src/engine/TaskEngine.js';
 import type { TaskSpec } from '../../src/engine/TaskSpec.js';
+import { closeTestEngines, testEngine } from '../support/testEngine.js';
 
-const engines: TaskEngine[] = [];
-afterEach(async () => {
-  for (const engine of engines.splice(0)) await engine.close();
-});
+afterEach(closeTestEngines);
 
 function setup(store = new InMemoryTaskRecordStore()) {
-  const admit = vi.fn();
-  const release = vi.fn();
-  const logger = { warn: vi.fn(), error: vi.fn() };
-  const engine = new TaskEngine(store, new InMemoryTaskOutbox(), {
-    defaultTtl: 60_000,
-    maxTtl: 60_000,
-    pollInterval: 100,
-    logger,
-    admit,
-    release,
-  });
-  engines.push(engine);
+  const { engine, admit, release } = testEngine(store);
   return { engine, admit, release };
 }
 
