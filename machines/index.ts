@@ -5,7 +5,6 @@ export type {
   TaskMachine,
   TaskMachineContext,
   TaskMachineEvent,
-  TaskMachineInput,
   TaskStatus,
   TerminalTaskStatus,
 } from './task.js';

@@ -6,14 +6,11 @@ export type TaskStatus = 'working' | 'input_required' | 'completed' | 'failed' |
 /** The statuses a task never leaves. */
 export type TerminalTaskStatus = 'completed' | 'failed' | 'cancelled';
 
-/** What the task actor is started with. */
-export interface TaskMachineInput {
-  taskId: string;
-}
-
-/** What the task actor remembers while it runs: which input requests it still waits for. */
+/**
+ * What the task actor remembers while it runs: which input requests it still waits for. The task's
+ * id is the actor's own `id` (`self.id` in an action), so every task starts from one shared context.
+ */
 export interface TaskMachineContext {
-  taskId: string;
   waitingFor: readonly string[];
 }
 
@@ -60,7 +57,6 @@ export const taskMachine = setup({
   types: {
     context: {} as TaskMachineContext,
     events: {} as TaskMachineEvent,
-    input: {} as TaskMachineInput,
   },
   actions: {
     announce: (_, _params: AnnounceParams) => {},
@@ -81,7 +77,9 @@ export const taskMachine = setup({
   },
 }).createMachine({
   id: 'task',
-  context: ({ input }) => ({ taskId: input.taskId, waitingFor: [] }),
+  // Static (no factory, no input): every task starts in the same state, which lets the supervisor
+  // restore that state instead of computing it per task (taskSupervisor.ts startingSnapshot).
+  context: { waitingFor: [] },
   initial: 'running',
   states: {
     running: {

@@ -1,4 +1,4 @@
-import { createActor } from 'xstate';
+import { createActor, getInitialSnapshot } from 'xstate';
 import type { ActorLogic, ActorRefFrom, ActorSystem, Snapshot } from 'xstate';
 import type { TaskMachine, TaskMachineEvent } from './task.js';
 
@@ -58,6 +58,7 @@ const ERROR_PREFIX = 'xstate.error.actor.';
  * what moves the root machine from `closing` to `closed`.
  */
 export function createTaskSupervisor(taskLogic: TaskMachine): TaskSupervisorLogic {
+  const start = startingSnapshot(taskLogic);
   const finish = (snapshot: TaskSupervisorSnapshot): TaskSupervisorSnapshot => {
     const live = snapshot.tasks.size;
     if (snapshot.context.closing && live === 0) {
@@ -80,11 +81,10 @@ export function createTaskSupervisor(taskLogic: TaskMachine): TaskSupervisorLogi
       switch (event.type) {
         case 'task.start': {
           if (snapshot.context.closing || tasks.has(event.taskId)) return snapshot;
-          const ref = createActor(taskLogic, {
-            id: event.taskId,
-            parent: scope.self,
-            input: { taskId: event.taskId },
-          });
+          const ref = createActor(
+            taskLogic,
+            start ? { id: event.taskId, parent: scope.self, snapshot: start } : { id: event.taskId, parent: scope.self },
+          );
           tasks.set(event.taskId, ref);
           // Started after this transition, like a machine's spawn, so the child sees a settled parent.
           scope.defer(() => ref.start());
@@ -120,4 +120,35 @@ export function createTaskSupervisor(taskLogic: TaskMachine): TaskSupervisorLogi
     },
     getPersistedSnapshot: (snapshot) => ({ ...snapshot, tasks: new Map() }),
   };
+}
+
+/**
+ * The state every task actor starts in, computed once from the machine itself, or undefined when
+ * restoring it would not be the same as starting afresh. A fresh start computes the initial state
+ * per actor (about 20 µs and 20 KB of allocation per task, issue 14); restoring a persisted
+ * snapshot skips that. The two are the same only when nothing runs on the way in: no entry action
+ * (a delayed transition is one too), invocation, eventless transition or initial-transition action
+ * in the states entered, and a static context. For any other machine each actor starts afresh.
+ */
+export function startingSnapshot(taskLogic: TaskMachine): Snapshot<unknown> | undefined {
+  if (typeof taskLogic.config.context === 'function') return undefined;
+  const initial = getInitialSnapshot(taskLogic);
+  if (initial.status !== 'active' || runsOnStart(taskLogic.root) || initial._nodes.some(runsOnEntry)) return undefined;
+  // Shared by every task actor: XState only reads it (its context is replaced, never mutated).
+  return taskLogic.getPersistedSnapshot(initial);
+}
+
+type TaskStateNode = TaskMachine['root'];
+
+/** Whether entering this node runs anything itself. */
+function runsOnEntry(node: TaskStateNode): boolean {
+  return node.entry.length > 0 || node.config.after !== undefined || node.invoke.length > 0 || node.always !== undefined;
+}
+
+/** Whether entering this node and the initial states it declares runs anything. */
+function runsOnStart(node: TaskStateNode): boolean {
+  if (runsOnEntry(node)) return true;
+  if (node.type === 'compound') return node.initial.actions.length > 0 || node.initial.target.some(runsOnStart);
+  if (node.type === 'parallel') return Object.values(node.states).some(runsOnStart);
+  return false;
 }

@@ -77,11 +77,11 @@ export class TaskEngine {
     this.storage = new TaskStorage(store, queue, options.logger, emptyQueues);
     const task = taskMachine.provide({
       actions: {
-        announce: ({ context }, params: AnnounceParams) => this.actions.announce(context.taskId, params),
-        settle: ({ context }, params: SettleParams) => this.actions.settle(context.taskId, params),
-        answer: ({ context }, params: { requestId: string; result?: unknown; error?: unknown }) =>
-          this.actions.inputSettled(context.taskId, params),
-        discard: ({ context }) => this.actions.discard(context.taskId),
+        // A task actor's id is its task's id (machines/taskSupervisor.ts).
+        announce: ({ self }, params: AnnounceParams) => this.actions.announce(self.id, params),
+        settle: ({ self }, params: SettleParams) => this.actions.settle(self.id, params),
+        answer: ({ self }, params: { requestId: string; result?: unknown; error?: unknown }) => this.actions.inputSettled(self.id, params),
+        discard: ({ self }) => this.actions.discard(self.id),
       },
     });
     const root = taskSupportMachine.provide({ actors: { supervisor: createTaskSupervisor(task) } });

@@ -11,7 +11,7 @@ import { leafOf } from '../model/taskModel.js';
 // its placeholder work never ending, and still obey its events.
 describe('task machine on its own', () => {
   it('starts in running.working, with no error, and the placeholder work never settles it', async () => {
-    const actor = createActor(taskMachine, { input: { taskId: 'alone' } });
+    const actor = createActor(taskMachine, { id: 'alone' });
     const errors: unknown[] = [];
     actor.subscribe({ error: (error) => errors.push(error) });
     actor.start();
@@ -20,7 +20,7 @@ describe('task machine on its own', () => {
     expect(errors).toEqual([]);
     expect(snapshot.status).toBe('active');
     expect(snapshot.value).toEqual({ running: 'working' });
-    expect(snapshot.context).toEqual({ taskId: 'alone', waitingFor: [] });
+    expect(snapshot.context).toEqual({ waitingFor: [] });
     actor.send({ type: 'cancel' });
     expect(actor.getSnapshot().value).toBe('cancelled');
     expect(actor.getSnapshot().status).toBe('done');
@@ -35,7 +35,7 @@ describe('task machine on its own', () => {
         ['q2', 'q1'],
       ] as const) {
         it(`q1 and q2 asked, ${first}(${order[0]}) then ${second}(${order[1]}): working again`, () => {
-          const actor = createActor(taskMachine, { input: { taskId: 'pair' } }).start();
+          const actor = createActor(taskMachine, { id: 'pair' }).start();
           const statuses: Observation[] = [{ status: 'working', outstanding: 0 }];
           let outstanding = 0;
           const send = (event: Parameters<typeof actor.send>[0], delta: number): void => {

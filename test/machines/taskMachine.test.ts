@@ -15,7 +15,7 @@ function start() {
       discard: () => void discarded++,
     },
   });
-  const actor = createActor(machine, { input: { taskId: 't1' } }).start();
+  const actor = createActor(machine, { id: 't1' }).start();
   return { actor, settled, announced, answered, discards: () => discarded };
 }
 
@@ -23,7 +23,7 @@ describe('task machine', () => {
   it('starts working with nothing awaited', () => {
     const { actor } = start();
     expect(actor.getSnapshot().value).toEqual({ running: 'working' });
-    expect(actor.getSnapshot().context).toEqual({ taskId: 't1', waitingFor: [] });
+    expect(actor.getSnapshot().context).toEqual({ waitingFor: [] });
   });
 
   it('has no invoked work actor: the engine runs the work and reports its end as events', () => {

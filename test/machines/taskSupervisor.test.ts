@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createActor, createMachine } from 'xstate';
 import type { ActorRefFrom } from 'xstate';
 import { taskMachine } from '../../machines/task.js';
 import type { TaskMachine } from '../../machines/task.js';
-import { createTaskSupervisor } from '../../machines/taskSupervisor.js';
+import { createTaskSupervisor, startingSnapshot } from '../../machines/taskSupervisor.js';
 import type { TaskCrashedEvent, TaskMissingEvent, TaskSupervisorLogic } from '../../machines/taskSupervisor.js';
 import { taskSupportMachine } from '../../machines/taskSupport.js';
 
@@ -107,5 +107,65 @@ describe('root machine as exported (the one diagrams and Stately open)', () => {
     root.send({ type: 'close', reason: 'bye' });
     expect(root.getSnapshot().value).toBe('closed');
     expect(root.getSnapshot().status).toBe('done');
+  });
+});
+
+describe('starting snapshot (every task actor restored from one state instead of computing it)', () => {
+  it('exists for the task machine, and a task started from it is one started afresh', () => {
+    const shared = startingSnapshot(quiet);
+    expect(shared).toBeDefined();
+    const logic = quiet.provide({});
+    const computed = vi.spyOn(logic, 'getInitialSnapshot');
+    const { supervisor } = start(logic);
+    const once = computed.mock.calls.length;
+    supervisor.send({ type: 'task.start', taskId: 't1' });
+    supervisor.send({ type: 'task.start', taskId: 't2' });
+    // Computed for the supervisor, not once per task.
+    expect(once).toBeGreaterThan(0);
+    expect(computed).toHaveBeenCalledTimes(once);
+    const restored = supervisor.getSnapshot().tasks.get('t1')!;
+    const fresh = createActor(quiet, { id: 't1' }).start();
+    for (const actor of [restored, fresh]) {
+      expect(actor.id).toBe('t1');
+      expect(actor.getSnapshot().status).toBe('active');
+      expect(actor.getSnapshot().value).toEqual({ running: 'working' });
+      expect(actor.getSnapshot().context).toEqual({ waitingFor: [] });
+    }
+    // Both take the same path from there: an ask, then its answer, then the end.
+    for (const actor of [restored, fresh]) {
+      actor.send({ type: 'input.request', requestId: 'r1' });
+      expect(actor.getSnapshot().value).toEqual({ running: 'input_required' });
+      expect(actor.getSnapshot().context).toEqual({ waitingFor: ['r1'] });
+      actor.send({ type: 'input.response', requestId: 'r1', result: {} });
+      actor.send({ type: 'work.done', output: {} });
+      expect(actor.getSnapshot().value).toBe('completed');
+    }
+    // The shared starting state is left as it was.
+    expect(shared).toMatchObject({ value: { running: 'working' }, context: { waitingFor: [] } });
+  });
+
+  it('is refused for a machine whose start would run something, which then starts each actor afresh', () => {
+    const entered: string[] = [];
+    const provided = quiet.provide({});
+    const entering = createMachine({
+      id: 'task',
+      context: { waitingFor: [] },
+      initial: 'running',
+      states: { running: { entry: ({ self }) => void entered.push(self.id) } },
+    }) as unknown as TaskMachine;
+    const delayed = createMachine({ id: 'task', initial: 'a', states: { a: { after: { 10: 'b' } }, b: {} } }) as unknown as TaskMachine;
+    const computed = createMachine({
+      id: 'task',
+      context: () => ({ waitingFor: [] }),
+      initial: 'a',
+      states: { a: {} },
+    }) as unknown as TaskMachine;
+    const eventless = createMachine({ id: 'task', initial: 'a', states: { a: { always: 'b' }, b: {} } }) as unknown as TaskMachine;
+    expect(startingSnapshot(provided)).toBeDefined();
+    for (const logic of [entering, delayed, computed, eventless]) expect(startingSnapshot(logic)).toBeUndefined();
+    const supervisor = createActor(createTaskSupervisor(entering)).start();
+    supervisor.send({ type: 'task.start', taskId: 'e1' });
+    supervisor.send({ type: 'task.start', taskId: 'e2' });
+    expect(entered).toEqual(['e1', 'e2']);
   });
 });

@@ -111,7 +111,7 @@ const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'failed', '
 
 /** A fresh model task, in the machine's initial state. */
 export function newModelTask(owner: SessionName, ttl: number, now: number): ModelTask {
-  const [state] = initialTransition(taskMachine, { taskId: 'model' });
+  const [state] = initialTransition(taskMachine);
   return { owner, ttl, createdAt: now, state, pending: [], openResults: 0, expected: [] };
 }
 
@@ -122,7 +122,6 @@ export function newModelTask(owner: SessionName, ttl: number, now: number): Mode
 export const allowedStatusPairs: ReadonlySet<string> = (() => {
   const pairs = new Set<string>();
   const adjacency = getAdjacencyMap(taskMachine, {
-    input: { taskId: 'model' },
     events: (snapshot) => modelEvents(snapshot as TaskSnapshot) as TaskMachineEvent[],
   }) as unknown as Record<string, { state: unknown; transitions: Record<string, { state: unknown }> }>;
   for (const { state, transitions } of Object.values(adjacency)) {

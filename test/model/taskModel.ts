@@ -161,7 +161,6 @@ export function describePath(steps: readonly ModelStep[]): string {
  */
 export function generateTaskPaths(machine: AnyStateMachine = taskMachine, unreachable: readonly string[] = []): ModelPath[] {
   const paths = getShortestPaths(machine, {
-    input: { taskId: 'model' },
     events: (snapshot) => modelEvents(snapshot as TaskSnapshot, unreachable),
     serializeState: (snapshot, event, previous) =>
       serializeTransition(snapshot as TaskSnapshot, event as ModelEvent | undefined, previous as TaskSnapshot | undefined),

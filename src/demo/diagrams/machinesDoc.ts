@@ -15,7 +15,9 @@ const documented: { title: string; file: string; machine: AnyStateMachine; about
       'One actor per MCP task. Its leaf states are the statuses of the 2025-11-25 spec (`expired` is the ' +
       'deletion at the end of the ttl); a transition the spec forbids has no edge here. The work is not an invoked actor: ' +
       'the engine runs it and sends `work.done` (its result) or `work.error` (what it threw), and aborts its signal when ' +
-      '`settle` or `discard` end the task first (cancel, shutdown, expire).',
+      "`settle` or `discard` end the task first (cancel, shutdown, expire). The actor's id is the task's id, and its " +
+      'context holds only the input requests it waits for, so every task starts in the same state: the supervisor ' +
+      'restores that state, computed once, instead of computing it per task.',
   },
   {
     title: 'Root machine',
