@@ -131,21 +131,21 @@ export function createTaskSupervisor(taskLogic: TaskMachine): TaskSupervisorLogi
  * in the states entered, and a static context. For any other machine each actor starts afresh.
  */
 export function startingSnapshot(taskLogic: TaskMachine): Snapshot<unknown> | undefined {
-  if (typeof taskLogic.config.context === 'function') return undefined;
+  if (typeof taskLogic.config.context === 'function' || runsOnStart(taskLogic.root)) return undefined;
   const initial = getInitialSnapshot(taskLogic);
-  if (initial.status !== 'active' || runsOnStart(taskLogic.root) || initial._nodes.some(runsOnEntry)) return undefined;
+  if (initial.status !== 'active') return undefined;
   // Shared by every task actor: XState only reads it (its context is replaced, never mutated).
   return taskLogic.getPersistedSnapshot(initial);
 }
 
 type TaskStateNode = TaskMachine['root'];
 
-/** Whether entering this node runs anything itself. */
+/** Whether entering this node runs anything itself (XState makes each `after` delay an entry action). */
 function runsOnEntry(node: TaskStateNode): boolean {
-  return node.entry.length > 0 || node.config.after !== undefined || node.invoke.length > 0 || node.always !== undefined;
+  return node.entry.length > 0 || node.invoke.length > 0 || node.always !== undefined;
 }
 
-/** Whether entering this node and the initial states it declares runs anything. */
+/** Whether entering this node and the initial states it declares (each a direct child) runs anything. */
 function runsOnStart(node: TaskStateNode): boolean {
   if (runsOnEntry(node)) return true;
   if (node.type === 'compound') return node.initial.actions.length > 0 || node.initial.target.some(runsOnStart);

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createActor, createMachine } from 'xstate';
+import { createActor, createMachine, fromPromise } from 'xstate';
 import type { ActorRefFrom } from 'xstate';
 import { taskMachine } from '../../machines/task.js';
 import type { TaskMachine } from '../../machines/task.js';
@@ -161,8 +161,26 @@ describe('starting snapshot (every task actor restored from one state instead of
       states: { a: {} },
     }) as unknown as TaskMachine;
     const eventless = createMachine({ id: 'task', initial: 'a', states: { a: { always: 'b' }, b: {} } }) as unknown as TaskMachine;
+    const invoking = createMachine({
+      id: 'task',
+      initial: 'a',
+      states: { a: { invoke: { src: fromPromise(() => new Promise(() => {})) } } },
+    }) as unknown as TaskMachine;
+    const initialAction = createMachine({
+      id: 'task',
+      initial: 'a',
+      states: { a: { initial: { target: 'b', actions: () => {} }, states: { b: {} } } },
+    }) as unknown as TaskMachine;
+    const deepEntry = createMachine({
+      id: 'task',
+      type: 'parallel',
+      states: { a: {}, b: { initial: 'c', states: { c: { entry: () => {} } } } },
+    }) as unknown as TaskMachine;
+    const ended = createMachine({ id: 'task', initial: 'done', states: { done: { type: 'final' } } }) as unknown as TaskMachine;
     expect(startingSnapshot(provided)).toBeDefined();
-    for (const logic of [entering, delayed, computed, eventless]) expect(startingSnapshot(logic)).toBeUndefined();
+    for (const logic of [entering, delayed, computed, eventless, invoking, initialAction, deepEntry, ended]) {
+      expect(startingSnapshot(logic)).toBeUndefined();
+    }
     const supervisor = createActor(createTaskSupervisor(entering)).start();
     supervisor.send({ type: 'task.start', taskId: 'e1' });
     supervisor.send({ type: 'task.start', taskId: 'e2' });
