@@ -145,10 +145,12 @@ function runsOnEntry(node: TaskStateNode): boolean {
   return node.entry.length > 0 || node.invoke.length > 0 || node.always !== undefined;
 }
 
-/** Whether entering this node and the initial states it declares (each a direct child) runs anything. */
+/**
+ * Whether entering this node and the states entered with it runs anything: a compound state's
+ * initial child (its one target), every child of a parallel state, none of an atomic one.
+ */
 function runsOnStart(node: TaskStateNode): boolean {
   if (runsOnEntry(node)) return true;
   if (node.type === 'compound') return node.initial.actions.length > 0 || node.initial.target.some(runsOnStart);
-  if (node.type === 'parallel') return Object.values(node.states).some(runsOnStart);
-  return false;
+  return Object.values(node.states).some(runsOnStart);
 }
