@@ -35,7 +35,7 @@ export class EmptyQueues {
 
   /** Something may be queued for the task now (a work that still runs after its task ended). */
   delete(taskId: string): void {
-    this.current.delete(taskId);
-    this.previous.delete(taskId);
+    // A task ends once, so it is in one generation at most: the same removal as a take.
+    this.take(taskId);
   }
 }

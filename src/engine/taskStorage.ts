@@ -2,7 +2,7 @@ import type { QueuedMessage, QueuedRequest, TaskMessageQueue } from '../backends
 import type { TaskStore, WaitOptions } from '../backends/TaskStore.js';
 import { mcpError } from '../errors.js';
 import type { TaskOutcome, TaskPage, TaskRecord } from '../types.js';
-import type { EmptyQueues } from './EmptyQueues.js';
+import { EmptyQueues } from './EmptyQueues.js';
 import { ErrorCode } from '../wire.js';
 
 /**
@@ -27,7 +27,7 @@ export class TaskStorage {
     private readonly store: TaskStore,
     private readonly queue: TaskMessageQueue,
     private readonly logger: Pick<Console, 'error'>,
-    private readonly emptyQueues?: EmptyQueues,
+    private readonly emptyQueues = new EmptyQueues(),
   ) {}
 
   /** The record whoever owns it, undefined once gone (for a caller that holds the task already). */
@@ -48,7 +48,7 @@ export class TaskStorage {
 
   /** The outcome of a terminal task. */
   async outcome(taskId: string): Promise<TaskOutcome> {
-    const outcome = await this.store.getOutcome(taskId);
+    const outcome = await this.findOutcome(taskId);
     if (!outcome) throw mcpError(ErrorCode.InternalError, `Task ${taskId} has no stored outcome`);
     return outcome;
   }
@@ -68,7 +68,7 @@ export class TaskStorage {
    * here with nothing ever queued is answered without reading the queue (see {@link EmptyQueues}).
    */
   takeMessages(taskId: string): Promise<QueuedMessage[]> {
-    if (this.emptyQueues?.take(taskId)) return Promise.resolve([]);
+    if (this.emptyQueues.take(taskId)) return Promise.resolve([]);
     return this.queue.dequeueAll(taskId);
   }
 
