@@ -59,6 +59,7 @@ const ERROR_PREFIX = 'xstate.error.actor.';
  */
 export function createTaskSupervisor(taskLogic: TaskMachine): TaskSupervisorLogic {
   const start = startingSnapshot(taskLogic);
+  const logic = start ? restoringShared(taskLogic, start) : taskLogic;
   const finish = (snapshot: TaskSupervisorSnapshot): TaskSupervisorSnapshot => {
     const live = snapshot.tasks.size;
     if (snapshot.context.closing && live === 0) {
@@ -82,7 +83,7 @@ export function createTaskSupervisor(taskLogic: TaskMachine): TaskSupervisorLogi
         case 'task.start': {
           if (snapshot.context.closing || tasks.has(event.taskId)) return snapshot;
           const ref = createActor(
-            taskLogic,
+            logic,
             start ? { id: event.taskId, parent: scope.self, snapshot: start } : { id: event.taskId, parent: scope.self },
           );
           tasks.set(event.taskId, ref);
@@ -136,6 +137,26 @@ export function startingSnapshot(taskLogic: TaskMachine): Snapshot<unknown> | un
   if (initial.status !== 'active') return undefined;
   // Shared by every task actor: XState only reads it (its context is replaced, never mutated).
   return taskLogic.getPersistedSnapshot(initial);
+}
+
+/**
+ * The task machine, except that restoring the starting snapshot gives every actor the same
+ * snapshot object, restored once. XState's own `restoreSnapshot` rebuilds it per actor (its state
+ * value, node list, tag set, history and children: about 7 µs and 0.6 KB that each parked task
+ * kept, issue 14). Sharing it is safe because XState never changes a snapshot: each transition,
+ * spawn or stop makes a new one, so an actor's first event leaves the shared one as it was. Any
+ * other snapshot (a task persisted mid-run, say) is restored by the machine itself. The result
+ * inherits everything else from the machine (id, config, definition, transition), so inspectors,
+ * diagrams and `self.logic.id` see the same machine.
+ */
+function restoringShared(taskLogic: TaskMachine, start: Snapshot<unknown>): TaskMachine {
+  let shared: ReturnType<TaskMachine['restoreSnapshot']> | undefined;
+  const restoreSnapshot: TaskMachine['restoreSnapshot'] = (snapshot, scope) => {
+    if (snapshot !== start) return taskLogic.restoreSnapshot(snapshot, scope);
+    // Restored on first use, with that actor's scope: the starting state has no children to revive.
+    return (shared ??= taskLogic.restoreSnapshot(snapshot, scope));
+  };
+  return Object.create(taskLogic, { restoreSnapshot: { value: restoreSnapshot } }) as TaskMachine;
 }
 
 type TaskStateNode = TaskMachine['root'];

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createActor, createMachine, fromPromise } from 'xstate';
-import type { ActorRefFrom } from 'xstate';
+import type { Actor, ActorRefFrom } from 'xstate';
 import { taskMachine } from '../../machines/task.js';
 import type { TaskMachine } from '../../machines/task.js';
 import { createTaskSupervisor, startingSnapshot } from '../../machines/taskSupervisor.js';
@@ -8,6 +8,9 @@ import type { TaskCrashedEvent, TaskMissingEvent, TaskSupervisorLogic } from '..
 import { taskSupportMachine } from '../../machines/taskSupport.js';
 
 const quiet = taskMachine.provide({ actions: { settle: () => {}, announce: () => {}, answer: () => {}, discard: () => {} } });
+
+/** The logic an actor of the supervisor runs (an `ActorRef` does not show it; its `Actor` does). */
+const logicOf = (ref: ActorRefFrom<TaskMachine>): TaskMachine => (ref as unknown as Actor<TaskMachine>).logic;
 
 function start(logic = quiet) {
   const supervisor = createActor(createTaskSupervisor(logic)).start();
@@ -142,6 +145,44 @@ describe('starting snapshot (every task actor restored from one state instead of
     }
     // The shared starting state is left as it was.
     expect(shared).toMatchObject({ value: { running: 'working' }, context: { waitingFor: [] } });
+  });
+
+  it('is one snapshot object for every task actor, restored once, that each leaves on its first event', () => {
+    const logic = quiet.provide({});
+    const restored = vi.spyOn(logic, 'restoreSnapshot');
+    const { supervisor } = start(logic);
+    for (const id of ['t1', 't2', 't3']) supervisor.send({ type: 'task.start', taskId: id });
+    const [t1, t2, t3] = ['t1', 't2', 't3'].map((id) => supervisor.getSnapshot().tasks.get(id)!);
+    expect(restored).toHaveBeenCalledTimes(1);
+    const shared = t1!.getSnapshot();
+    expect(t2!.getSnapshot()).toBe(shared);
+    expect(t3!.getSnapshot()).toBe(shared);
+    t1!.send({ type: 'input.request', requestId: 'r1' });
+    t2!.send({ type: 'cancel', reason: 'no' });
+    expect(t1!.getSnapshot()).toMatchObject({ value: { running: 'input_required' }, context: { waitingFor: ['r1'] } });
+    expect(t2!.getSnapshot().value).toBe('cancelled');
+    expect(t3!.getSnapshot()).toBe(shared);
+    expect(shared).toMatchObject({ status: 'active', value: { running: 'working' }, context: { waitingFor: [] }, children: {} });
+    expect([...shared.tags]).toEqual([]);
+    // The actors' logic is still the machine to anything that reads it.
+    expect(logicOf(t3!).id).toBe(logic.id);
+    expect(logicOf(t3!).root).toBe(logic.root);
+    expect(JSON.stringify(logicOf(t3!))).toBe(JSON.stringify(logic));
+    expect(logicOf(t3!).transition).toBe(logic.transition);
+  });
+
+  it("restores any other snapshot given to the task actors' logic as the machine does", () => {
+    const { supervisor } = start(quiet.provide({}));
+    supervisor.send({ type: 'task.start', taskId: 't1' });
+    supervisor.send({ type: 'task.start', taskId: 't2' });
+    const t1 = supervisor.getSnapshot().tasks.get('t1')!;
+    t1.send({ type: 'input.request', requestId: 'r1' });
+    const persisted = t1.getPersistedSnapshot();
+    const again = createActor(logicOf(t1), { snapshot: persisted }).start();
+    expect(again.getSnapshot()).not.toBe(supervisor.getSnapshot().tasks.get('t2')!.getSnapshot());
+    expect(again.getSnapshot()).toMatchObject({ value: { running: 'input_required' }, context: { waitingFor: ['r1'] } });
+    again.send({ type: 'input.response', requestId: 'r1', result: {} });
+    expect(again.getSnapshot().value).toEqual({ running: 'working' });
   });
 
   it('is refused for a machine whose start would run something, which then starts each actor afresh', () => {
