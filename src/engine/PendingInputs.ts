@@ -2,6 +2,12 @@
 export interface PendingInput {
   resolve(result: unknown): void;
   reject(error: unknown): void;
+  /**
+   * Rejects because the task ended first (cancelled, expired, failed, or its work returned): the
+   * rejection counts as handled, since no work can act on it any more, and a work that dropped
+   * its ask must not end the process with an unhandled rejection.
+   */
+  abandon(error: unknown): void;
   parse(result: unknown): unknown;
 }
 

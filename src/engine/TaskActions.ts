@@ -157,7 +157,7 @@ export class TaskActions {
   private rejectInputs(taskId: string, live: LiveTask, error: Error): void {
     if (!live.hasInputs) return;
     const abandoned = [...live.inputs.keys()];
-    for (const pending of live.inputs.values()) pending.reject(error);
+    for (const pending of live.inputs.values()) pending.abandon(error);
     live.inputs.clear();
     if (abandoned.length > 0) {
       this.write(taskId, async () => {

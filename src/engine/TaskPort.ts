@@ -70,9 +70,19 @@ export class TaskPort implements WorkPort {
   }
 }
 
-/** `askAsTask` of a {@link TaskPort} (one function for every port that has it). */
+/**
+ * `askAsTask` of a {@link TaskPort} (one function for every port that has it). Its promise is
+ * settled through a pending answer so that a rejection once the work is over (the task's end
+ * aborts the follow) is abandoned like a plain ask's: a work that dropped it must not end the process.
+ */
 function askAsTaskOfPort(this: TaskPort, method: string, params: object, schema: z.ZodType, ttl: number | undefined): Promise<unknown> {
-  return askAsTask(this.deps, this.taskId, this.live, method, params, schema, ttl);
+  const live = this.live;
+  const [pending, answer] = pendingAnswer(undefined, undefined);
+  askAsTask(this.deps, this.taskId, live, method, params, schema, ttl).then(
+    (result) => pending.resolve(result),
+    (error: unknown) => (live.workAborted || live.workSettled ? pending.abandon(error) : pending.reject(error)),
+  );
+  return answer;
 }
 
 /** The port of a task's work (see {@link TaskPort}). */
@@ -101,8 +111,8 @@ async function askAsTask(
   const holdId = deps.nextRequestId(taskId);
   const [hold, held] = pendingAnswer(undefined, undefined);
   live.inputs.set(holdId, hold);
-  // Rejected with the other pending inputs when the task ends first: nobody waits on it.
-  held.catch(() => {});
+  // Nobody awaits the hold: whatever rejects it (the task's end, an error answer to its id) is handled here.
+  held.catch(ignore);
   deps.send(taskId, { type: 'input.request', requestId: holdId });
   try {
     return await deps.follow(taskId, {
@@ -122,6 +132,9 @@ async function askAsTask(
  * It settles the promise the work holds directly, and tells the work's input counter once.
  */
 class PendingAnswer implements PendingInput {
+  /** The promise this settles, the one the work holds (set once, by {@link pendingAnswer}). */
+  answer: Promise<unknown> | undefined;
+
   constructor(
     private readonly settleResolve: (result: unknown) => void,
     private readonly settleReject: (error: unknown) => void,
@@ -137,6 +150,11 @@ class PendingAnswer implements PendingInput {
   reject(error: unknown): void {
     this.counted();
     this.settleReject(error);
+  }
+
+  abandon(error: unknown): void {
+    this.answer?.catch(ignore);
+    this.reject(error);
   }
 
   parse(result: unknown): unknown {
@@ -156,8 +174,12 @@ function pendingAnswer(schema: z.ZodType | undefined, counter: InputCounter | un
   const promise = new Promise<unknown>((resolve, reject) => {
     pending = new PendingAnswer(resolve, reject, schema, counter);
   });
+  pending.answer = promise;
   return [pending, promise];
 }
+
+/** The handler that marks an abandoned ask's rejection handled (one function for every ask). */
+function ignore(): void {}
 
 /**
  * Queues the request and returns the promise of its answer, the one the work awaits: not an async

@@ -5,7 +5,7 @@ import type { TaskSpec } from '../../src/engine/TaskSpec.js';
 
 // The pending-ask bookkeeping of a live task, whose map is made only on the first ask (most tasks
 // never ask): the questions asked of a task that never asked must not fail or make the map.
-const ask: PendingInput = { resolve: () => {}, reject: () => {}, parse: (result) => result };
+const ask: PendingInput = { resolve: () => {}, reject: () => {}, abandon: () => {}, parse: (result) => result };
 const live = () => new LiveTask({} as TaskSpec);
 
 describe('a live task', () => {

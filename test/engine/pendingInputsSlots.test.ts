@@ -4,7 +4,7 @@ import type { PendingInput } from '../../src/engine/PendingInputs.js';
 
 // LiveTask's asks waiting for an answer: one kept in fields, a Map only for more at once. It must
 // behave as the Map it replaced: the engine rejects and resolves abandoned asks in the order they came.
-const ask = (): PendingInput => ({ resolve: () => {}, reject: () => {}, parse: (r) => r });
+const ask = (): PendingInput => ({ resolve: () => {}, reject: () => {}, abandon: () => {}, parse: (r) => r });
 
 describe('the pending inputs of a task', () => {
   it('finds, counts and forgets asks like a Map, in the order they came', () => {

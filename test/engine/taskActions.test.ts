@@ -71,7 +71,8 @@ describe('TaskActions', () => {
   it('fails a task whose actor crashed: logs the crash, rejects its pending ask, stores an internal error and retires it', async () => {
     const t = setup();
     const reject = vi.fn();
-    t.live.inputs.set('r1', { resolve: () => {}, reject, parse: (x) => x });
+    // The crash ends the task: its ask is abandoned (a rejection nobody has to handle), not rejected as by an answer.
+    t.live.inputs.set('r1', { resolve: () => {}, reject: () => {}, abandon: reject, parse: (x) => x });
     const signal = t.live.signal;
     const boom = new Error('boom');
     await t.actions.crashed('t1', boom);
@@ -199,7 +200,7 @@ describe('TaskActions', () => {
   it('ignores the decisions of an actor whose task is no longer live, and an answer nobody waits for', async () => {
     const t = setup();
     const resolve = vi.fn();
-    t.live.inputs.set('r1', { resolve, reject: () => {}, parse: (x) => x });
+    t.live.inputs.set('r1', { resolve, reject: () => {}, abandon: () => {}, parse: (x) => x });
     t.actions.inputSettled('t1', { requestId: 'other', result: {} });
     await t.live.writes;
     expect(t.resolved).toEqual([]);

@@ -68,6 +68,18 @@ async function setup(behaviour: ClientBehaviour = {}): Promise<Setup> {
     await gate.promise;
     return answerText(answer);
   });
+  // Asks and drops the ask, then waits for its cancel: the ask's end must not be an unhandled rejection.
+  tasks.registerTool(server, 'askAndDrop', { taskSupport: 'required' }, (_args, task) => {
+    void task.elicitAsTask({ message: 'ok?', requestedSchema });
+    return new Promise<CallToolResult>((_resolve, reject) =>
+      task.signal.addEventListener('abort', () => reject(task.signal.reason as Error)),
+    );
+  });
+  // Asks, drops the ask and returns at once: the ask ends after the work did (the client's ttl, or the task's end).
+  tasks.registerTool(server, 'askDropAndReturn', { taskSupport: 'required' }, (_args, task) => {
+    void task.elicitAsTask({ message: 'ok?', requestedSchema }, { ttl: 100 });
+    return { content: [{ type: 'text', text: 'returned without the answer' }] };
+  });
   tasks.registerTool(server, 'askInline', { taskSupport: 'optional' }, async (_args, task) =>
     answerText(await task.elicitAsTask({ message: 'ok?', requestedSchema })),
   );
@@ -231,6 +243,38 @@ describe('task-augmented elicitation against the SDK v1 client task receiver', (
     await until(() => s.received.includes('tasks/cancel'), 'tasks/cancel reached the client');
     const { tasks: clientTasks } = await s.store.listTasks();
     expect(clientTasks.map((t) => t.status)).toEqual(['cancelled']);
+  });
+
+  it('a work that dropped its elicitAsTask: cancelling the server task cancels the client task, with no unhandled rejection', async () => {
+    const s = await setup({});
+    const created = await s.client.request(
+      { method: 'tools/call', params: { name: 'askAndDrop', arguments: {}, task: { ttl: 60_000 } } },
+      CreateTaskResultSchema,
+    );
+    const result = s.client
+      .request({ method: 'tasks/result', params: { taskId: created.task.taskId } }, CallToolResultSchema)
+      .catch((e: Error) => e);
+    await until(() => s.received.includes('tasks/get'), 'the server follows the client task');
+    await s.client.request(
+      { method: 'tasks/cancel', params: { taskId: created.task.taskId } },
+      z.object({ status: z.string() }).passthrough(),
+    );
+    await until(() => s.received.includes('tasks/cancel'), 'tasks/cancel reached the client');
+    expect(((await result) as Error).message).toMatch(/cancelled/);
+    // test/support/failOnUnhandled.ts fails the test if the dropped ask's rejection went unhandled.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  });
+
+  it('a work that dropped its elicitAsTask and returned completes, and the ask ends with no unhandled rejection', async () => {
+    const s = await setup({});
+    const created = await s.client.request(
+      { method: 'tools/call', params: { name: 'askDropAndReturn', arguments: {}, task: { ttl: 60_000 } } },
+      CreateTaskResultSchema,
+    );
+    const result = await s.client.request({ method: 'tasks/result', params: { taskId: created.task.taskId } }, CallToolResultSchema);
+    expect(result.content).toEqual([{ type: 'text', text: 'returned without the answer' }]);
+    // Past the client task's ttl (100 ms), by which the dropped ask has ended either way.
+    await new Promise((resolve) => setTimeout(resolve, 250));
   });
 
   it('inline (a plain tools/call of an optional tool): the client task is followed on the call’s own stream', async () => {

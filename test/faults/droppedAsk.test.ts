@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { connectInMemory, createTask, ElicitRequestSchema, eventually, testTaskSupport } from '../support/harness.js';
+
+const form = { message: 'never answered', requestedSchema: { type: 'object' as const, properties: {} } };
+
+describe('an ask the work dropped', () => {
+  it('ends with its task without an unhandled rejection: cancelled, or ended by the work itself', async () => {
+    const tasks = testTaskSupport();
+    const session = await connectInMemory(tasks, (server) => {
+      tasks.registerTool(server, 'asksThenWaits', { taskSupport: 'required' }, (_args, task) => {
+        // Asked, never awaited: the work waits for its cancel instead.
+        void task.elicit(form);
+        return new Promise<CallToolResult>((_resolve, reject) =>
+          task.signal.addEventListener('abort', () => reject(task.signal.reason as Error)),
+        );
+      });
+      tasks.registerTool(server, 'asksThenEnds', { taskSupport: 'required' }, async (_args, task) => {
+        void task.elicit(form);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return { content: [{ type: 'text', text: 'done without the answer' }] };
+      });
+    });
+    let asked = 0;
+    session.client.setRequestHandler(ElicitRequestSchema, () => {
+      asked++;
+      return new Promise(() => {});
+    });
+    const waits = await createTask(session.client, 'asksThenWaits', {});
+    const ends = await createTask(session.client, 'asksThenEnds', {});
+    await eventually(async () => (await tasks.store.get(waits.taskId))?.status === 'input_required');
+    await session.client.experimental.tasks.cancelTask(waits.taskId);
+    await eventually(async () => (await tasks.store.get(ends.taskId))?.status === 'completed');
+    expect((await tasks.store.get(waits.taskId))?.status).toBe('cancelled');
+    // The setup file (test/support/failOnUnhandled.ts) fails this test on an unhandled rejection.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(asked).toBe(2);
+    await tasks.close();
+    await session.close();
+  });
+});
