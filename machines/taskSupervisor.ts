@@ -142,7 +142,7 @@ export function startingSnapshot(taskLogic: TaskMachine): Snapshot<unknown> | un
 /**
  * The task machine, except that restoring the starting snapshot gives every actor the same
  * snapshot object, restored once. XState's own `restoreSnapshot` rebuilds it per actor (its state
- * value, node list, tag set, history and children: about 7 µs and 0.6 KB that each parked task
+ * value, node list, tag set, history and children: about 7 µs and 0.5 KB that each parked task
  * kept, issue 14). Sharing it is safe because XState never changes a snapshot: each transition,
  * spawn or stop makes a new one, so an actor's first event leaves the shared one as it was. Any
  * other snapshot (a task persisted mid-run, say) is restored by the machine itself. The result
