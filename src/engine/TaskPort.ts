@@ -10,6 +10,7 @@ import { withTask } from './workContext.js';
 import type { InputCounter, WorkPort } from './workContext.js';
 import { merged } from '../merged.js';
 import { promised } from './promised.js';
+import { abandonedOnceOver, markHandled } from './abandoned.js';
 
 /** What a task's port needs of the engine. */
 export interface TaskPortDeps {
@@ -71,18 +72,15 @@ export class TaskPort implements WorkPort {
 }
 
 /**
- * `askAsTask` of a {@link TaskPort} (one function for every port that has it). Its promise is
- * settled through a pending answer so that a rejection once the work is over (the task's end
- * aborts the follow) is abandoned like a plain ask's: a work that dropped it must not end the process.
+ * `askAsTask` of a {@link TaskPort} (one function for every port that has it). A rejection once
+ * the work is over (the task's end aborts the follow) is abandoned like a plain ask's.
  */
 function askAsTaskOfPort(this: TaskPort, method: string, params: object, schema: z.ZodType, ttl: number | undefined): Promise<unknown> {
   const live = this.live;
-  const [pending, answer] = pendingAnswer(undefined, undefined);
-  askAsTask(this.deps, this.taskId, live, method, params, schema, ttl).then(
-    (result) => pending.resolve(result),
-    (error: unknown) => (live.workAborted || live.workSettled ? pending.abandon(error) : pending.reject(error)),
+  return abandonedOnceOver(
+    askAsTask(this.deps, this.taskId, live, method, params, schema, ttl),
+    () => live.workAborted || live.workSettled,
   );
-  return answer;
 }
 
 /** The port of a task's work (see {@link TaskPort}). */
@@ -112,7 +110,7 @@ async function askAsTask(
   const [hold, held] = pendingAnswer(undefined, undefined);
   live.inputs.set(holdId, hold);
   // Nobody awaits the hold: whatever rejects it (the task's end, an error answer to its id) is handled here.
-  held.catch(ignore);
+  markHandled(held);
   deps.send(taskId, { type: 'input.request', requestId: holdId });
   try {
     return await deps.follow(taskId, {
@@ -153,7 +151,7 @@ class PendingAnswer implements PendingInput {
   }
 
   abandon(error: unknown): void {
-    this.answer?.catch(ignore);
+    if (this.answer) markHandled(this.answer);
     this.reject(error);
   }
 
@@ -177,9 +175,6 @@ function pendingAnswer(schema: z.ZodType | undefined, counter: InputCounter | un
   pending.answer = promise;
   return [pending, promise];
 }
-
-/** The handler that marks an abandoned ask's rejection handled (one function for every ask). */
-function ignore(): void {}
 
 /**
  * Queues the request and returns the promise of its answer, the one the work awaits: not an async

@@ -25,6 +25,7 @@ import { limitExceeded } from '../errors.js';
 import type { McpError } from '../wire.js';
 import { merged } from '../merged.js';
 import { promised } from './promised.js';
+import { abandonedOnceOver } from './abandoned.js';
 
 /**
  * What an inline tool run needs of its request's response stream: the SDK line's adapter provides
@@ -239,6 +240,8 @@ export function inlineContext(
   capabilities: () => ClientCapabilities | undefined,
   progressToken: ProgressToken | undefined,
   clientTasks?: InlineClientTasks,
+  /** Whether the call is over (its work returned, or it was cancelled): an ask rejected then is abandoned. */
+  isOver: () => boolean = () => signal.aborted,
 ): WorkContext {
   let step = 0;
   const context: WorkContext = workContext({
@@ -256,21 +259,25 @@ export function inlineContext(
           throw isParseError(error) ? invalidAnswer(error) : error;
         },
       );
-      // Inline asks live as long as their call: a chain here costs nothing per live task.
-      return counter ? asked.finally(() => counter.inputSettled()) : asked;
+      // Inline asks live as long as their call: a chain here costs nothing per live task. An ask
+      // that fails once the call is over (the connection closed, say) is abandoned.
+      return abandonedOnceOver(counter ? asked.finally(() => counter.inputSettled()) : asked, isOver);
     },
     tell: (notification) => stream.notify(notification as ServerNotification),
     ...(clientTasks
       ? {
           // The request, the polls and the result all go on this call's own stream (open until the tool answers).
           askAsTask: (method, params, schema, ttl) =>
-            clientTasks.follow({
-              create: (stop) => stream.request({ method, params: withTask(params, ttl) }, CreateTaskResultSchema, { signal: stop }),
-              channel: { request: (r, s, o) => stream.request(r, s, o), ...clientTasks.status },
-              capabilities: capabilities(),
-              resultSchema: schema,
-              signal,
-            }),
+            abandonedOnceOver(
+              clientTasks.follow({
+                create: (stop) => stream.request({ method, params: withTask(params, ttl) }, CreateTaskResultSchema, { signal: stop }),
+                channel: { request: (r, s, o) => stream.request(r, s, o), ...clientTasks.status },
+                capabilities: capabilities(),
+                resultSchema: schema,
+                signal,
+              }),
+              isOver,
+            ),
         }
       : {}),
   });

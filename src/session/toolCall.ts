@@ -182,6 +182,7 @@ export async function directToolCall(
   }
   const args = toolArguments(tool, name, params.arguments);
   let result: unknown;
+  let over = false;
   try {
     const inline = inlineContext(
       request.stream,
@@ -189,9 +190,15 @@ export async function directToolCall(
       () => server.router.clientCapabilities(),
       params._meta?.progressToken,
       server.router.inlineClientTasks(),
+      () => over || request.signal.aborted,
     );
     const fields = requestFields(request);
-    const returned = await safeguards.runInline(name, inline, (context) => tool.run(args, withRequest(context, fields)));
+    let returned: unknown;
+    try {
+      returned = await safeguards.runInline(name, inline, (context) => tool.run(args, withRequest(context, fields)));
+    } finally {
+      over = true;
+    }
     result = checkedOutput(server.host, tool, name, returned);
   } catch (error) {
     const outcome = outcomeOfThrow(error);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { connectInMemory, createTask, ElicitRequestSchema, eventually, testTaskSupport } from '../support/harness.js';
 
 const form = { message: 'never answered', requestedSchema: { type: 'object' as const, properties: {} } };
@@ -37,5 +38,45 @@ describe('an ask the work dropped', () => {
     expect(asked).toBe(2);
     await tasks.close();
     await session.close();
+  });
+
+  it('inline (an optional tool called without a task): ends with its call without an unhandled rejection when the connection closes', async () => {
+    const tasks = testTaskSupport();
+    const session = await connectInMemory(tasks, (server) => {
+      tasks.registerTool(server, 'asksThenWaits', { taskSupport: 'optional' }, (_args, task) => {
+        void task.elicit(form);
+        return new Promise<CallToolResult>((_resolve, reject) =>
+          task.signal.addEventListener('abort', () => reject(task.signal.reason as Error)),
+        );
+      });
+      tasks.registerTool(server, 'asksThenReturns', { taskSupport: 'optional' }, (_args, task) => {
+        void task.elicit(form);
+        return { content: [{ type: 'text', text: 'returned without the answer' }] };
+      });
+    });
+    let asked = 0;
+    session.client.setRequestHandler(ElicitRequestSchema, () => {
+      asked++;
+      return new Promise(() => {});
+    });
+    // One call cancelled by its client, one that returned: both leave an ask the client never answers.
+    const controller = new AbortController();
+    const cancelled = session.client
+      .request({ method: 'tools/call', params: { name: 'asksThenWaits', arguments: {} } }, CallToolResultSchema, {
+        signal: controller.signal,
+      })
+      .catch((error: Error) => error);
+    const returned = await session.client.request(
+      { method: 'tools/call', params: { name: 'asksThenReturns', arguments: {} } },
+      CallToolResultSchema,
+    );
+    expect(returned.content).toEqual([{ type: 'text', text: 'returned without the answer' }]);
+    await eventually(() => asked === 2);
+    controller.abort('stop');
+    expect(await cancelled).toBeInstanceOf(Error);
+    // Closing the connection rejects both asks (-32000 "Connection closed"); the setup file fails the test if either is unhandled.
+    await session.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await tasks.close();
   });
 });
