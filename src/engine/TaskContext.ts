@@ -46,8 +46,8 @@ export interface TaskContext {
    * Asks the client for input (form or URL mode). The task is `input_required` until the answer
    * arrives, then `working` again. Rejects when the client lacks the capability, answers with an
    * error, or the task ends first (cancelled, expired, shut down, or the work returned without
-   * it). That last rejection is marked handled: a work that dropped the promise does not get an
-   * unhandled rejection for it.
+   * it; inline: the call returned, was cancelled or lost its connection). That last rejection is
+   * marked handled: a work that dropped the promise does not get an unhandled rejection for it.
    */
   elicit(params: ElicitRequestFormParams | ElicitRequestURLParams): Promise<ElicitResult>;
   /** Asks the client for an LLM completion (`sampling/createMessage`), like {@link TaskContext.elicit}. */
