@@ -1,21 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { TaskContext } from '../../src/index.js';
 import { connectInMemory, createTask, ElicitRequestSchema, eventually, testTaskSupport } from '../support/harness.js';
 
 const form = { message: 'never answered', requestedSchema: { type: 'object' as const, properties: {} } };
+
+/** Asks, never awaits the ask, and waits for its cancel instead. */
+function asksThenWaits(_args: unknown, task: TaskContext): Promise<CallToolResult> {
+  void task.elicit(form);
+  return new Promise<CallToolResult>((_resolve, reject) =>
+    task.signal.addEventListener('abort', () => reject(task.signal.reason as Error)),
+  );
+}
 
 describe('an ask the work dropped', () => {
   it('ends with its task without an unhandled rejection: cancelled, or ended by the work itself', async () => {
     const tasks = testTaskSupport();
     const session = await connectInMemory(tasks, (server) => {
-      tasks.registerTool(server, 'asksThenWaits', { taskSupport: 'required' }, (_args, task) => {
-        // Asked, never awaited: the work waits for its cancel instead.
-        void task.elicit(form);
-        return new Promise<CallToolResult>((_resolve, reject) =>
-          task.signal.addEventListener('abort', () => reject(task.signal.reason as Error)),
-        );
-      });
+      tasks.registerTool(server, 'asksThenWaits', { taskSupport: 'required' }, asksThenWaits);
       tasks.registerTool(server, 'asksThenEnds', { taskSupport: 'required' }, async (_args, task) => {
         void task.elicit(form);
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -43,12 +46,7 @@ describe('an ask the work dropped', () => {
   it('inline (an optional tool called without a task): ends with its call without an unhandled rejection when the connection closes', async () => {
     const tasks = testTaskSupport();
     const session = await connectInMemory(tasks, (server) => {
-      tasks.registerTool(server, 'asksThenWaits', { taskSupport: 'optional' }, (_args, task) => {
-        void task.elicit(form);
-        return new Promise<CallToolResult>((_resolve, reject) =>
-          task.signal.addEventListener('abort', () => reject(task.signal.reason as Error)),
-        );
-      });
+      tasks.registerTool(server, 'asksThenWaits', { taskSupport: 'optional' }, asksThenWaits);
       tasks.registerTool(server, 'asksThenReturns', { taskSupport: 'optional' }, (_args, task) => {
         void task.elicit(form);
         return { content: [{ type: 'text', text: 'returned without the answer' }] };
