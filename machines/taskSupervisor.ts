@@ -82,10 +82,8 @@ export function createTaskSupervisor(taskLogic: TaskMachine): TaskSupervisorLogi
       switch (event.type) {
         case 'task.start': {
           if (snapshot.context.closing || tasks.has(event.taskId)) return snapshot;
-          const ref = createActor(
-            logic,
-            start ? { id: event.taskId, parent: scope.self, snapshot: start } : { id: event.taskId, parent: scope.self },
-          );
+          // Without a starting snapshot (undefined), XState computes the initial state for this actor.
+          const ref = createActor(logic, { id: event.taskId, parent: scope.self, snapshot: start });
           tasks.set(event.taskId, ref);
           // Started after this transition, like a machine's spawn, so the child sees a settled parent.
           scope.defer(() => ref.start());

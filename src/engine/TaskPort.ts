@@ -130,8 +130,8 @@ async function askAsTask(
  * It settles the promise the work holds directly, and tells the work's input counter once.
  */
 class PendingAnswer implements PendingInput {
-  /** The promise this settles, the one the work holds (set once, by {@link pendingAnswer}). */
-  answer: Promise<unknown> | undefined;
+  /** The promise this settles, the one the work holds (set by {@link pendingAnswer}, right after construction). */
+  answer!: Promise<unknown>;
 
   constructor(
     private readonly settleResolve: (result: unknown) => void,
@@ -151,7 +151,7 @@ class PendingAnswer implements PendingInput {
   }
 
   abandon(error: unknown): void {
-    if (this.answer) markHandled(this.answer);
+    markHandled(this.answer);
     this.reject(error);
   }
 

@@ -240,10 +240,11 @@ export function inlineContext(
   capabilities: () => ClientCapabilities | undefined,
   progressToken: ProgressToken | undefined,
   clientTasks?: InlineClientTasks,
-  /** Whether the call is over (its work returned, or it was cancelled): an ask rejected then is abandoned. */
-  isOver: () => boolean = () => signal.aborted,
+  /** Whether the call's work has settled; with an aborted `signal`, the call is over, and an ask rejected then is abandoned. */
+  workSettled: () => boolean = () => false,
 ): WorkContext {
   let step = 0;
+  const isOver = (): boolean => workSettled() || signal.aborted;
   const context: WorkContext = workContext({
     taskId: undefined,
     signal,

@@ -182,7 +182,7 @@ export async function directToolCall(
   }
   const args = toolArguments(tool, name, params.arguments);
   let result: unknown;
-  let over = false;
+  let settled = false;
   try {
     const inline = inlineContext(
       request.stream,
@@ -190,14 +190,14 @@ export async function directToolCall(
       () => server.router.clientCapabilities(),
       params._meta?.progressToken,
       server.router.inlineClientTasks(),
-      () => over || request.signal.aborted,
+      () => settled,
     );
     const fields = requestFields(request);
     let returned: unknown;
     try {
       returned = await safeguards.runInline(name, inline, (context) => tool.run(args, withRequest(context, fields)));
     } finally {
-      over = true;
+      settled = true;
     }
     result = checkedOutput(server.host, tool, name, returned);
   } catch (error) {

@@ -70,15 +70,15 @@ function setup(options: Options = {}) {
 describe('TaskActions', () => {
   it('fails a task whose actor crashed: logs the crash, rejects its pending ask, stores an internal error and retires it', async () => {
     const t = setup();
-    const reject = vi.fn();
+    const abandon = vi.fn();
     // The crash ends the task: its ask is abandoned (a rejection nobody has to handle), not rejected as by an answer.
-    t.live.inputs.set('r1', { resolve: () => {}, reject: () => {}, abandon: reject, parse: (x) => x });
+    t.live.inputs.set('r1', { resolve: () => {}, reject: () => {}, abandon, parse: (x) => x });
     const signal = t.live.signal;
     const boom = new Error('boom');
     await t.actions.crashed('t1', boom);
     expect(t.logger.error).toHaveBeenCalledWith('mcp-task-actors: task actor t1 crashed', boom);
     expect(signal.aborted).toBe(true);
-    const rejection = reject.mock.calls[0]?.[0] as McpError;
+    const rejection = abandon.mock.calls[0]?.[0] as McpError;
     expect(rejection).toBeInstanceOf(McpError);
     expect(rejection.code).toBe(-32603);
     expect(rejection.message).toBe('Task t1 failed');

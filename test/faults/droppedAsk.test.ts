@@ -51,28 +51,34 @@ describe('an ask the work dropped', () => {
         void task.elicit(form);
         return { content: [{ type: 'text', text: 'returned without the answer' }] };
       });
+      // Ignores its signal: cancelled, its call is over while the work itself never ends.
+      tasks.registerTool(server, 'asksThenHangs', { taskSupport: 'optional' }, (_args, task) => {
+        void task.elicit(form);
+        return new Promise<CallToolResult>(() => {});
+      });
     });
     let asked = 0;
     session.client.setRequestHandler(ElicitRequestSchema, () => {
       asked++;
       return new Promise(() => {});
     });
-    // One call cancelled by its client, one that returned: both leave an ask the client never answers.
+    // Two calls cancelled by their client (one work ends on its signal, one never ends) and one that
+    // returned: each leaves an ask the client never answers.
     const controller = new AbortController();
-    const cancelled = session.client
-      .request({ method: 'tools/call', params: { name: 'asksThenWaits', arguments: {} } }, CallToolResultSchema, {
-        signal: controller.signal,
-      })
-      .catch((error: Error) => error);
+    const cancel = (name: string) =>
+      session.client
+        .request({ method: 'tools/call', params: { name, arguments: {} } }, CallToolResultSchema, { signal: controller.signal })
+        .catch((error: Error) => error);
+    const cancelled = [cancel('asksThenWaits'), cancel('asksThenHangs')];
     const returned = await session.client.request(
       { method: 'tools/call', params: { name: 'asksThenReturns', arguments: {} } },
       CallToolResultSchema,
     );
     expect(returned.content).toEqual([{ type: 'text', text: 'returned without the answer' }]);
-    await eventually(() => asked === 2);
+    await eventually(() => asked === 3);
     controller.abort('stop');
-    expect(await cancelled).toBeInstanceOf(Error);
-    // Closing the connection rejects both asks (-32000 "Connection closed"); the setup file fails the test if either is unhandled.
+    for (const error of await Promise.all(cancelled)) expect(error).toBeInstanceOf(Error);
+    // Closing the connection rejects the three asks (-32000 "Connection closed"); the setup file fails the test if any is unhandled.
     await session.close();
     await new Promise((resolve) => setTimeout(resolve, 20));
     await tasks.close();
