@@ -1,6 +1,7 @@
 import type { BenchConfig, Group, ImplName } from './configs.js';
 import { IMPL_LABEL } from './configs.js';
 import { AB_PLAN } from './workloads/alternating.js';
+import { floorSums } from './workloads/floor.js';
 import type { TransportKind } from './connect.js';
 
 /** What one configuration's process reported. */
@@ -298,6 +299,43 @@ export function renderReport(results: BenchResult[], info: RunInfo): string {
     ),
   );
   out.push('');
+  out.push(
+    "**The design's floor**, measured in each scale row's process right after its cancel-all, at the same count (`bench/workloads/floor.ts`): what a task costs there before any of this library's own work, when every task is a live XState actor and every work listens to an `AbortSignal`. " +
+      'Request: a JSON-RPC `ping` and its answer through the same kind of client and transport, to a bare SDK `McpServer` (concurrency 64; the fastest of five rounds of 10,000), the part of any `tools/call` or `tasks/cancel` no handler avoids. Each step starts from a collected heap and pays for its own garbage. ' +
+      "Actor: a bare machine (one state, one final) made and started under the library's supervisor, all alive at once, then each sent to its final state and retired. " +
+      'Signal: an `AbortController` whose signal gets one `abort` listener, then aborted (one shared reason). ' +
+      "Create floor = request + actor start + signal; cancel floor = request + actor stop + abort. CPU µs per operation; the SDK's tasks have neither an actor nor a signal, so their floor is the request alone.",
+  );
+  out.push('');
+  out.push(
+    table(
+      [
+        'Process',
+        'request',
+        'actor start',
+        'actor to final + retired',
+        'signal + listener',
+        'abort',
+        'create floor (its create)',
+        'cancel floor (its cancel)',
+      ],
+      (['ours', 'anchor'] as const).map((impl) => {
+        const m = live(impl);
+        const sums = floorSums(m);
+        return [
+          impl === 'anchor' ? 'SDK tasks (A)' : IMPL_LABEL[impl],
+          m?.floorRequestCpuUs ?? NaN,
+          m?.floorActorStartCpuUs ?? NaN,
+          m?.floorActorStopCpuUs ?? NaN,
+          m?.floorSignalCpuUs ?? NaN,
+          m?.floorAbortCpuUs ?? NaN,
+          sums ? `${fmt(sums.create)} (${fmt(m!.createCpuUs!)})` : '–',
+          sums ? `${fmt(sums.cancel)} (${fmt(m!.cancelCpuUs!)})` : '–',
+        ];
+      }),
+    ),
+  );
+  out.push('');
   const r = find('ours', 'memory', 'scale-retained');
   out.push(
     '200,000 retained finished tasks (instant work) created in one process (concurrency 64; 1,000,000 until the whole bench had to fit in 8 minutes: the heap per task was the same at both counts); then 20,000 `tasks/get` of random ones, one at a time.',
@@ -391,6 +429,18 @@ function cpuRatio(m: Metrics, tuned: Metrics, key: string): number {
 const ISSUE_SDK_CREATE_PER_SEC = 39_675;
 const ISSUE_SDK_CANCEL_ALL_S = 1.8;
 
+/**
+ * Where the design's floor alone (workloads/floor.ts) exceeds what a target allows (a ratio to the
+ * SDK's CPU per operation in this run), the verdict says so: no code of this library can meet it.
+ */
+function floorNote(floorUs: number | undefined, sdkUs: number | undefined, allowed: number): string {
+  if (floorUs === undefined || sdkUs === undefined) return '';
+  const ratio = floorUs / sdkUs;
+  return ratio > allowed
+    ? `; below this design's floor: the floor alone is ${fmt(floorUs)} µs, ${fmt(ratio)}× the SDK's, where ≤ ${fmt(allowed)}× is allowed`
+    : `; the floor is ${fmt(floorUs)} µs (${fmt(ratio)}× the SDK's)`;
+}
+
 /** "within 1.5×" either way: a ratio that rose past 1.5 is as far off as one that fell below 1 ÷ 1.5. */
 export function withinFactor(ratio: number, factor: number): boolean | undefined {
   if (!Number.isFinite(ratio)) return undefined;
@@ -452,6 +502,7 @@ function targetsTable(find: (impl: ImplName, t: TransportKind, g: Group) => Metr
   const live = find('ours', 'memory', 'scale-live');
   const liveA = find('anchor', 'memory', 'scale-live');
   const both = live && liveA;
+  const floor = floorSums(live);
   const createRatio = both ? live.createPerSecAll! / liveA.createPerSecAll! : NaN;
   const createCpuRatio = both ? live.createCpuUs! / liveA.createCpuUs! : NaN;
   const impliedCreate = 20_000 / ISSUE_SDK_CREATE_PER_SEC;
@@ -462,7 +513,7 @@ function targetsTable(find: (impl: ImplName, t: TransportKind, g: Group) => Metr
     both ? `rate ${x(createRatio)}, CPU ${x(createCpuRatio)}` : '–',
     both ? `${fmt(live.createCpuUs!)} / ${fmt(liveA.createCpuUs!)}` : '–',
     live
-      ? `absolute ${verdict(live.createPerSecAll! >= 20_000)}; as a ratio ${verdict(both ? createCpuRatio <= 1 / impliedCreate : undefined)} (CPU)`
+      ? `absolute ${verdict(live.createPerSecAll! >= 20_000)}; as a ratio ${verdict(both ? createCpuRatio <= 1 / impliedCreate : undefined)} (CPU)${floorNote(floor?.create, liveA?.createCpuUs, 1 / impliedCreate)}`
       : verdict(undefined),
   ]);
   // Slowdown = CPU per created task near 100,000 live ÷ near 1,000 live (> 1: slower at scale).
@@ -489,7 +540,7 @@ function targetsTable(find: (impl: ImplName, t: TransportKind, g: Group) => Metr
     both ? `time ${x(cancelRatio)}, CPU ${x(cancelCpuRatio)}` : '–',
     both ? `${fmt(live.cancelCpuUs!)} / ${fmt(liveA.cancelCpuUs!)}` : '–',
     live
-      ? `absolute ${verdict(cancelS <= 2)}; as a ratio ${verdict(both ? cancelCpuRatio <= impliedCancel : undefined)} (CPU)`
+      ? `absolute ${verdict(cancelS <= 2)}; as a ratio ${verdict(both ? cancelCpuRatio <= impliedCancel : undefined)} (CPU)${floorNote(floor?.cancel, liveA?.cancelCpuUs, impliedCancel)}`
       : verdict(undefined),
   ]);
   const o = find('ours', 'memory', 'speed');

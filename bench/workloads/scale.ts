@@ -1,6 +1,7 @@
 import type { BenchImpl } from '../impls/types.js';
 import { median, percentile, pool, settledHeap } from '../stats.js';
 import { WireClient } from '../wireClient.js';
+import { designFloor } from './floor.js';
 import { waitFor, waitForStatus } from './memory.js';
 import type { Metrics } from './speed.js';
 
@@ -21,7 +22,8 @@ const NEAR_LAST = 10;
 /**
  * 100,000 live tasks in one process: creation rate near 1,000 live and near 100,000 live (tasks
  * created in batches of 1,000 at concurrency 64, after a warm-up of the create and cancel paths), heap, tasks/list page time (first page, and
- * every page of a full walk), and the time to cancel them all.
+ * every page of a full walk), and the time to cancel them all; then the design's floor at that
+ * count ({@link designFloor}).
  */
 export async function liveScale(impl: BenchImpl, count = 100_000, walkBudgetMs = 5_000): Promise<Metrics> {
   const wire = await WireClient.connect(impl.createSession());
@@ -86,7 +88,9 @@ export async function liveScale(impl: BenchImpl, count = 100_000, walkBudgetMs =
   const cancelMs = performance.now() - cancelStart;
   const cancelCpu = process.cpuUsage(cancelCpu0);
   await waitForStatus(impl, ids, 'cancelled');
+  const floor = await designFloor(count);
   return {
+    ...floor,
     liveTasks: count,
     createPerSecAll: (count * 1000) / totalMs,
     createPerSecAt1k: median(near1k.map((round) => round.perSecond)),

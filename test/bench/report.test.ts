@@ -61,6 +61,21 @@ describe('the bench report judges the targets of issue 14 as the issue states th
     expect(row([scale('ours', slow), scale('anchor', sdkLive)], 'Cancel-all')).toContain('absolute **not met**; as a ratio **met**');
   });
 
+  it("says where the design's floor alone is over what a target allows, and only there", () => {
+    const floor = { floorRequestCpuUs: 20, floorActorStartCpuUs: 14, floorActorStopCpuUs: 13, floorSignalCpuUs: 7, floorAbortCpuUs: 4 };
+    const ours = { ...sdkLive, ...floor, createCpuUs: 85, cancelCpuUs: 95 };
+    // Cancel floor 20 + 13 + 4 = 37 µs against the SDK's 27: 1.37×, over the 1.11× allowed.
+    expect(row([scale('ours', ours), scale('anchor', sdkLive)], 'Cancel-all')).toContain(
+      "below this design's floor: the floor alone is 37.0 µs, 1.37× the SDK's, where ≤ 1.11× is allowed",
+    );
+    // Create floor 20 + 14 + 7 = 41 µs against the SDK's 45: 0.91×, within the 1.98× allowed.
+    const created = row([scale('ours', ours), scale('anchor', sdkLive)], '100,000 live tasks created');
+    expect(created).toContain("the floor is 41.0 µs (0.91× the SDK's)");
+    expect(created).not.toContain('below');
+    // Without floor figures (a run before they were measured) the verdict says nothing of a floor.
+    expect(row([scale('ours', { ...sdkLive, cancelCpuUs: 95 }), scale('anchor', sdkLive)], 'Cancel-all')).not.toContain('floor');
+  });
+
   /** A same-process A/B result in memory: the slow case, with `metrics` overriding its figures. */
   const abResult = (metrics: Record<string, number> = {}): BenchResult => ({
     impl: 'ours',
