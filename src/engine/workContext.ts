@@ -233,16 +233,31 @@ export function withTask(params: object, ttl: number | undefined): Record<string
   return merged(params as Record<string, unknown>, { task: ttl === undefined ? {} : { ttl } });
 }
 
-/** The `task` an `optional` tool gets when called without `task`: the same API over the plain call. @internal */
-export function inlineContext(
-  stream: RequestStream,
-  signal: AbortSignal,
-  capabilities: () => ClientCapabilities | undefined,
-  progressToken: ProgressToken | undefined,
-  clientTasks?: InlineClientTasks,
+/** The plain call an inline context runs over (see {@link inlineContext}). @internal */
+export interface InlineCall {
+  /** The call's own stream: its asks and notifications go there. */
+  stream: RequestStream;
+  /** The call's abort signal, which is the work's. */
+  signal: AbortSignal;
+  /** The client's capabilities as declared at `initialize`. */
+  capabilities: () => ClientCapabilities | undefined;
+  /** The caller's progress token, if it asked for progress: status lines become progress messages. */
+  progressToken?: ProgressToken;
+  /** The engine's follower of client tasks; without it, `elicitAsTask` sends the plain request. */
+  clientTasks?: InlineClientTasks;
   /** Whether the call's work has settled; with an aborted `signal`, the call is over, and an ask rejected then is abandoned. */
-  workSettled: () => boolean = () => false,
-): WorkContext {
+  workSettled?: () => boolean;
+}
+
+/** The `task` an `optional` tool gets when called without `task`: the same API over the plain call. @internal */
+export function inlineContext({
+  stream,
+  signal,
+  capabilities,
+  progressToken,
+  clientTasks,
+  workSettled = () => false,
+}: InlineCall): WorkContext {
   let step = 0;
   const isOver = (): boolean => workSettled() || signal.aborted;
   const context: WorkContext = workContext({

@@ -184,14 +184,14 @@ export async function directToolCall(
   let result: unknown;
   let settled = false;
   try {
-    const inline = inlineContext(
-      request.stream,
-      request.signal,
-      () => server.router.clientCapabilities(),
-      params._meta?.progressToken,
-      server.router.inlineClientTasks(),
-      () => settled,
-    );
+    const inline = inlineContext({
+      stream: request.stream,
+      signal: request.signal,
+      capabilities: () => server.router.clientCapabilities(),
+      progressToken: params._meta?.progressToken,
+      clientTasks: server.router.inlineClientTasks(),
+      workSettled: () => settled,
+    });
     const fields = requestFields(request);
     let returned: unknown;
     try {

@@ -196,7 +196,7 @@ describe('the inline context', () => {
 
   it('turns status lines into numbered progress messages when the caller asked for progress', async () => {
     const s = stream();
-    const task = inlineContext(s, signal, () => everything, 'tok');
+    const task = inlineContext({ stream: s, signal, capabilities: () => everything, progressToken: 'tok' });
     expect(task.taskId).toBeUndefined();
     await task.status('one');
     await task.status('two');
@@ -205,28 +205,23 @@ describe('the inline context', () => {
       [{ method: 'notifications/progress', params: { progressToken: 'tok', progress: 2, message: 'two' } }],
     ]);
     const quiet = stream();
-    await inlineContext(quiet, signal, () => everything, undefined).status('one');
+    await inlineContext({ stream: quiet, signal, capabilities: () => everything }).status('one');
     expect(quiet.notify).not.toHaveBeenCalled();
   });
 
   it('asks on the stream, and gives the work -32602 for an answer the schema refuses, other errors as they are', async () => {
     const s = stream();
-    await inlineContext(s, signal, () => everything, undefined).elicit(form);
+    await inlineContext({ stream: s, signal, capabilities: () => everything }).elicit(form);
     expect(s.request.mock.calls[0]?.[0]).toEqual({ method: 'elicitation/create', params: form });
     const refused = stream(() => Promise.reject(new z.ZodError([])));
-    const error = (await inlineContext(refused, signal, () => everything, undefined)
+    const error = (await inlineContext({ stream: refused, signal, capabilities: () => everything })
       .elicit(form)
       .catch((e: unknown) => e)) as McpError;
     expect(error.code).toBe(-32602);
     expect(error.message).toMatch(/^Invalid answer from the client/);
     const gone = new Error('closed');
     await expect(
-      inlineContext(
-        stream(() => Promise.reject(gone)),
-        signal,
-        () => everything,
-        undefined,
-      ).elicit(form),
+      inlineContext({ stream: stream(() => Promise.reject(gone)), signal, capabilities: () => everything }).elicit(form),
     ).rejects.toBe(gone);
   });
 
@@ -238,7 +233,7 @@ describe('the inline context', () => {
       follow: (f) => (follows.push(f), Promise.resolve({ action: 'decline' })),
       status: { onTaskStatus },
     };
-    const task = inlineContext(s, signal, () => asTasks, undefined, clientTasks);
+    const task = inlineContext({ stream: s, signal, capabilities: () => asTasks, clientTasks });
     await expect(task.elicitAsTask(form, { ttl: 9 })).resolves.toEqual({ action: 'decline' });
     const f = follows[0]!;
     expect(f.signal).toBe(signal);
@@ -257,7 +252,7 @@ describe('the inline context', () => {
     expect(s.request).toHaveBeenLastCalledWith({ method: 'tasks/get', params: { taskId: 'c1' } }, expect.anything(), { timeout: 5 });
     // Without the engine's follower the plain request is the fallback.
     const plain = stream();
-    await inlineContext(plain, signal, () => asTasks, undefined).elicitAsTask(form);
+    await inlineContext({ stream: plain, signal, capabilities: () => asTasks }).elicitAsTask(form);
     expect(plain.request.mock.calls[0]?.[0]).toEqual({ method: 'elicitation/create', params: form });
   });
 });
