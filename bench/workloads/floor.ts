@@ -1,6 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { createActor, createMachine } from 'xstate';
 import { createTaskSupervisor } from '../../machines/index.js';
+import { TaskSupport } from '../../src/index.js';
 import type { TaskMachine } from '../../machines/index.js';
 import { pool, settledHeap } from '../stats.js';
 import { WireClient } from '../wireClient.js';
@@ -38,8 +39,9 @@ async function cpuPer(count: number, run: () => Promise<void> | void): Promise<n
  * create and a cancel cost before any of this library's own work, for a server where every task is
  * a live XState actor under a supervisor and every work gets an `AbortSignal` it listens to.
  * - `floorRequestCpuUs`: one JSON-RPC request and its answer through the same kind of client and
- *   transport, to a bare SDK server (`ping`, concurrency 64; the fastest of five rounds of
- *   10,000): the part of a `tools/call` or `tasks/cancel` that no handler avoids.
+ *   transport, to a server with TaskSupport enabled and no tools (`ping`, concurrency 64; the
+ *   fastest of five rounds of 10,000): the part of a `tools/call` or `tasks/cancel` that no
+ *   handler avoids.
  * - `floorActorStartCpuUs` / `floorActorStopCpuUs`: a bare actor (one state and a final one) made
  *   and started under the library's supervisor, then sent to its final state and retired. The
  *   supervisor keeps its children in a Map; a machine's own spawn copies all its children each
@@ -51,8 +53,13 @@ async function cpuPer(count: number, run: () => Promise<void> | void): Promise<n
  * live count of that size brings.
  */
 export async function designFloor(count: number): Promise<Metrics> {
-  // A server of its own with nothing on it, so the request crosses only the SDK.
-  const wire = await WireClient.connect(new McpServer({ name: 'bench-floor', version: '1.0.0' }));
+  // A server of its own with no tools: the request crosses the SDK and the transport wrapper that
+  // TaskSupport puts on every connection (which hands requests straight to the SDK's request
+  // entry, skipping the SDK's trial parses that a bare server pays).
+  const tasks = TaskSupport.inMemory();
+  const server = new McpServer({ name: 'bench-floor', version: '1.0.0' });
+  tasks.enable(server);
+  const wire = await WireClient.connect(server);
   const pings = Math.min(count, 10_000);
   // The fastest of five rounds: right after the scale workload the first rounds ran up to 1.5×
   // slower than the later ones (35.7, 31.1, 30.9, 23.9, 25.7 µs in a trial run), and a floor is
@@ -61,6 +68,7 @@ export async function designFloor(count: number): Promise<Metrics> {
   for (let round = 0; round < 5; round++) rounds.push(await cpuPer(pings, () => pool(pings, 64, () => wire.request('ping'))));
   const floorRequestCpuUs = Math.min(...rounds);
   await wire.close();
+  await tasks.close();
   // The supervisor's logic is typed for the task machine; it only creates, routes to and retires
   // actors of whatever machine it is given.
   const supervisor = createActor(createTaskSupervisor(bareMachine as unknown as TaskMachine));

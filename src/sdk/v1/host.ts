@@ -6,7 +6,7 @@ import { ErrorCode, InitializeRequestSchema, McpError, TaskStatusNotificationSch
 import type { InitializeResult, JSONRPCRequest, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { RequestHandler, ServerHost } from '../../session/ServerHost.js';
-import { currentRequestHandler, installMcpServerToolHandlers, mcpServerHasTool } from './internals.js';
+import { currentRequestHandler, installMcpServerToolHandlers, mcpServerHasTool, requestEntry } from './internals.js';
 import type { RawRequestHandler } from './internals.js';
 import { nativeOf, toIncomingRequest } from './request.js';
 import type { ServerExtra } from './request.js';
@@ -74,7 +74,8 @@ export function createHost(server: Server, mcpServer: McpServer | undefined): Se
       server.setNotificationHandler(TaskStatusNotificationSchema, (notification) => listener(notification.params)),
     listen: (listener) => {
       const connect = server.connect.bind(server);
-      server.connect = (transport: Transport) => connect(wrapTransport(transport, listener));
+      const entry = requestEntry(server);
+      server.connect = (transport: Transport) => connect(wrapTransport(transport, listener, entry));
     },
   };
 }

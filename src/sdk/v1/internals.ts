@@ -1,14 +1,15 @@
 /**
- * The only file that touches members the SDK (v1, 1.32.x) does not export. Each is needed because
+ * The only file that touches members the SDK (v1, 1.32.x) does not export. Most are needed because
  * `McpServer` turns every error of `tools/call` into an `isError` result, where the spec demands
  * JSON-RPC errors (-32601) for task-support mismatches, so this library owns `tools/call` and
- * delegates the tools it does not serve. `test/sdk/v1/internals.test.ts` pins each assumption.
+ * delegates the tools it does not serve; one saves the SDK's message sorting on requests already
+ * checked here. `test/sdk/v1/internals.test.ts` pins each assumption.
  * @internal
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { JSONRPCRequest, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCRequest, MessageExtraInfo, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 
 /** A handler as the SDK stores it: the raw request and its extra. */
 export type RawRequestHandler = (
@@ -18,6 +19,7 @@ export type RawRequestHandler = (
 
 interface ProtocolInternals {
   _requestHandlers: Map<string, RawRequestHandler>;
+  _onrequest(request: JSONRPCRequest, extra?: MessageExtraInfo): void;
 }
 
 interface McpServerInternals {
@@ -45,4 +47,16 @@ export function installMcpServerToolHandlers(server: McpServer): void {
 export function mcpServerHasTool(server: McpServer, name: string): boolean {
   const tools = (server as unknown as McpServerInternals)._registeredTools;
   return typeof tools === 'object' && tools !== null && Object.prototype.hasOwnProperty.call(tools, name);
+}
+
+/**
+ * The SDK's own entry for one incoming request (what its `onmessage` calls once the message is
+ * known to be a request), or undefined where this SDK has none. Its `onmessage` finds that out by
+ * trying the message on three zod schemas: the result and error response schemas fail first,
+ * building their issue lists, about 4 KB of allocation on every request (issue 14).
+ */
+export function requestEntry(server: Server): ((request: JSONRPCRequest, extra?: MessageExtraInfo) => void) | undefined {
+  const internals = server as unknown as ProtocolInternals;
+  if (typeof internals._onrequest !== 'function') return undefined;
+  return (request, extra) => internals._onrequest(request, extra);
 }

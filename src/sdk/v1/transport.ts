@@ -2,7 +2,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, JSONRPCRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { JSONRPCErrorResponse, JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCErrorResponse, JSONRPCMessage, JSONRPCRequest, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { isPlainObject } from '../../plainObject.js';
 import { isPlainRequestMeta } from '../../session/params.js';
 import type { ClientResponse, ConnectionListener, ConnectionPort, RequestCaller } from '../../session/ServerHost.js';
@@ -32,10 +32,10 @@ class Connection implements ConnectionPort {
  * Puts `listener` (the session router) between a transport and the SDK `Server`: every client
  * response goes to `listener.response` first, and one it consumes (an answer to a task's request)
  * never reaches the SDK; everything else goes to the SDK as usual. Also answers requests the SDK's
- * schema would drop without a reply.
+ * schema would drop without a reply, and hands the valid ones to `requestEntry` when given.
  * @internal
  */
-export function wrapTransport(inner: Transport, listener: ConnectionListener): Transport {
+export function wrapTransport(inner: Transport, listener: ConnectionListener, requestEntry?: RequestEntry): Transport {
   const connection = new Connection(inner);
   const previous = { onmessage: inner.onmessage, onclose: inner.onclose, onerror: inner.onerror };
   const outer: Transport = {
@@ -48,10 +48,18 @@ export function wrapTransport(inner: Transport, listener: ConnectionListener): T
     setProtocolVersion: (version: string) => inner.setProtocolVersion?.(version),
   };
   inner.onmessage = (message: JSONRPCMessage, extra?: MessageExtraInfo) => {
-    const refusal = refuseMalformedRequest(message);
-    if (refusal) {
+    const request = checkRequest(message);
+    if (request === REQUEST) {
+      previous.onmessage?.(message, extra);
+      // Known to be a request already: straight to the SDK's request entry, where there is one,
+      // without its onmessage trying the message on the response schemas first.
+      if (requestEntry && outer.onmessage) requestEntry(message as JSONRPCRequest, extra);
+      else outer.onmessage?.(message, extra);
+      return;
+    }
+    if (request) {
       // The SDK drops a request its schema rejects without a reply, leaving the client waiting forever.
-      inner.send(refusal).catch((error: unknown) => inner.onerror?.(error instanceof Error ? error : new Error(String(error))));
+      inner.send(request).catch((error: unknown) => inner.onerror?.(error instanceof Error ? error : new Error(String(error))));
       return;
     }
     if (isResponse(message) && listener.response(connection, message, callerOf(inner, extra))) return;
@@ -98,17 +106,25 @@ function followStandaloneStream(transport: Transport, connection: Connection): v
   };
 }
 
+/** What {@link checkRequest} says of a message the SDK's request schema accepts. */
+const REQUEST = 'request';
+
+/** The SDK's entry for one incoming request (internals.ts `requestEntry`). */
+export type RequestEntry = (request: JSONRPCRequest, extra?: MessageExtraInfo) => void;
+
 /**
- * The error reply for a request (method and id present) the SDK's schema rejects: -32602 when only
- * its params are wrong (e.g. a malformed `_meta`, or an array), -32600 when it is no valid request.
+ * Sorts out requests (method and id present): {@link REQUEST} for one the SDK's request schema
+ * accepts (the schema is strict, so it is no response either), the error reply for one it rejects
+ * (-32602 when only its params are wrong, e.g. a malformed `_meta` or an array; -32600 when it is
+ * no valid request), undefined for any other message.
  */
-function refuseMalformedRequest(message: unknown): JSONRPCErrorResponse | undefined {
+function checkRequest(message: unknown): typeof REQUEST | JSONRPCErrorResponse | undefined {
   if (typeof message !== 'object' || message === null) return undefined;
   const { jsonrpc, id, method, params } = message as Record<string, unknown>;
   if (typeof method !== 'string' || (typeof id !== 'string' && typeof id !== 'number')) return undefined;
-  if (surelyValidRequest(message as Record<string, unknown>, jsonrpc, id, params)) return undefined;
+  if (surelyValidRequest(message as Record<string, unknown>, jsonrpc, id, params)) return REQUEST;
   const parsed = JSONRPCRequestSchema.safeParse(message);
-  if (parsed.success) return undefined;
+  if (parsed.success) return REQUEST;
   const onlyParams = jsonrpc === '2.0' && typeof params === 'object' && params !== null;
   const why = z.prettifyError(parsed.error).slice(0, 500);
   const error = onlyParams
