@@ -3,8 +3,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, JSONRPCRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { JSONRPCErrorResponse, JSONRPCMessage, JSONRPCRequest, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { isPlainObject } from '../../plainObject.js';
-import { isPlainRequestMeta } from '../../session/params.js';
+import { surelyValidRequest } from '../surelyValidRequest.js';
 import type { ClientResponse, ConnectionListener, ConnectionPort, RequestCaller } from '../../session/ServerHost.js';
 import type { MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
 import { requestCaller } from '../../session/caller.js';
@@ -122,7 +121,7 @@ function checkRequest(message: unknown): typeof REQUEST | JSONRPCErrorResponse |
   if (typeof message !== 'object' || message === null) return undefined;
   const { jsonrpc, id, method, params } = message as Record<string, unknown>;
   if (typeof method !== 'string' || (typeof id !== 'string' && typeof id !== 'number')) return undefined;
-  if (surelyValidRequest(message as Record<string, unknown>, jsonrpc, id, params)) return REQUEST;
+  if (surelyValidRequest(message)) return REQUEST;
   const parsed = JSONRPCRequestSchema.safeParse(message);
   if (parsed.success) return REQUEST;
   const onlyParams = jsonrpc === '2.0' && typeof params === 'object' && params !== null;
@@ -131,18 +130,6 @@ function checkRequest(message: unknown): typeof REQUEST | JSONRPCErrorResponse |
     ? { code: ErrorCode.InvalidParams, message: `Invalid params for ${method.slice(0, 100)}: ${why}` }
     : { code: ErrorCode.InvalidRequest, message: `Invalid request: ${why}` };
   return { jsonrpc: '2.0', id, error };
-}
-
-/**
- * A request JSONRPCRequestSchema surely accepts (checked by hand: that schema's zod pass on every
- * request was about 2 % of a task lifecycle's CPU, issue 14); anything else is left to the schema,
- * which refuses or accepts it exactly as before.
- */
-function surelyValidRequest(message: Record<string, unknown>, jsonrpc: unknown, id: string | number, params: unknown): boolean {
-  if (jsonrpc !== '2.0' || (typeof id === 'number' && !Number.isSafeInteger(id))) return false;
-  // The schema is strict: no member besides these four.
-  for (const key in message) if (key !== 'jsonrpc' && key !== 'id' && key !== 'method' && key !== 'params') return false;
-  return params === undefined || (isPlainObject(params) && isPlainRequestMeta(params['_meta']));
 }
 
 /** Who sent a message, as request.ts tells it for requests (only HTTP transports attach requestInfo). */

@@ -10,10 +10,11 @@ import type {
   ServerHost,
   TaskMethod,
 } from '../../session/ServerHost.js';
-import { installMcpServerToolHandlers, mcpServerHasTool, storedHandler } from './internals.js';
+import { installMcpServerToolHandlers, mcpServerHasTool, requestEntry, storedHandler } from './internals.js';
 import type { V2LowServer, V2McpServer, V2StoredHandler, V2Transport } from './internals.js';
 import { isObject, toIncomingRequest, v2Native } from './request.js';
 import { refuseToolNames } from '../refuseToolNames.js';
+import { surelyValidRequest } from '../surelyValidRequest.js';
 import { outputValidationMessage, v2Issues } from '../outputValidation.js';
 import { followStandaloneStream } from './standaloneStream.js';
 import type { V2Context } from './request.js';
@@ -124,10 +125,15 @@ function withContentForTask(result: Record<string, unknown>): Record<string, unk
  * answers to requests a task sent in the 2025-11-25 era), and, on Streamable HTTP, whether the
  * session's standalone stream is open (a push with none open would be dropped by v2). In the 2026-07-28 era nothing is sent to
  * the client outside a response, so the listener only ever sees legacy-era sessions' responses.
+ * @internal
  */
-function listenToConnections(server: V2LowServer, listener: ConnectionListener): void {
+export function listenToConnections(server: V2LowServer, listener: ConnectionListener): void {
   const connect = server.connect.bind(server);
+  const entry = requestEntry(server);
   server.connect = async (transport: V2Transport) => {
+    // v2's onmessage first hands each message to the transport's own earlier handler: with one
+    // set, every message keeps going through v2's onmessage.
+    const direct = transport.onmessage === undefined ? entry : undefined;
     await connect(transport);
     const standalone = followStandaloneStream(transport);
     const port: ConnectionPort & { closed: boolean } = {
@@ -143,6 +149,9 @@ function listenToConnections(server: V2LowServer, listener: ConnectionListener):
     const onclose = transport.onclose;
     transport.onmessage = (message, extra) => {
       if (isResponse(message) && listener.response(port, message)) return;
+      // A request known valid goes straight to v2's request entry, skipping the response schemas
+      // its onmessage tries first (about 20 µs per request on v1's same code, issue 14).
+      if (direct && surelyValidRequest(message)) return direct(message, extra);
       onmessage?.(message, extra);
     };
     transport.onclose = () => {

@@ -45,6 +45,7 @@ export interface V2Transport {
 
 interface ServerInternals {
   _requestHandlers?: unknown;
+  _onrequest?: unknown;
 }
 
 interface McpServerInternals {
@@ -71,4 +72,19 @@ export function installMcpServerToolHandlers(server: object): void {
 export function mcpServerHasTool(server: object, name: string): boolean {
   const tools = (server as unknown as McpServerInternals)._registeredTools;
   return typeof tools === 'object' && tools !== null && Object.prototype.hasOwnProperty.call(tools, name);
+}
+
+/** v2's entry for one incoming request (see {@link requestEntry}). */
+export type V2RequestEntry = (request: unknown, extra?: unknown) => void;
+
+/**
+ * v2's own entry for one incoming request (what its `onmessage` calls once the message is known
+ * to be a request), or undefined where this v2 has none. Its `onmessage` finds that out by trying
+ * the message on the result and error response schemas first, which fail on every request and
+ * build their issue lists and errors (issue 14).
+ */
+export function requestEntry(server: object): V2RequestEntry | undefined {
+  const onrequest = (server as unknown as ServerInternals)._onrequest;
+  if (typeof onrequest !== 'function') return undefined;
+  return (request, extra) => void onrequest.call(server, request, extra);
 }
