@@ -261,6 +261,9 @@ export function renderReport(results: BenchResult[], info: RunInfo): string {
   );
   out.push('');
   const live = (impl: ImplName) => find(impl, 'memory', 'scale-live');
+  /** One row per scale process, this library's first: `row` gets its figures (if it ran) and its label. */
+  const scaleRows = (row: (m: Metrics, label: string) => Row): Row[] =>
+    (['ours', 'anchor'] as const).map((impl) => row(live(impl), impl === 'anchor' ? 'SDK tasks (A)' : IMPL_LABEL[impl]));
   out.push(
     table(
       [
@@ -278,24 +281,21 @@ export function renderReport(results: BenchResult[], info: RunInfo): string {
         'cancel-all s (CPU µs per task)',
         'warm-up s',
       ],
-      (['ours', 'anchor'] as const).map((impl) => {
-        const m = live(impl);
-        return [
-          impl === 'anchor' ? 'SDK tasks (A)' : IMPL_LABEL[impl],
-          m ? `${fmt(m.createPerSecAll!)} (${fmt(m.createCpuUs!)})` : '–',
-          m ? `${fmt(m.createPerSecAt1k!)} (${fmt(m.createCpuUsAt1k!)})` : '–',
-          m ? `${fmt(m.createPerSecAt100k!)} (${fmt(m.createCpuUsAt100k!)})` : '–',
-          m ? m.createCpuUsAt100k! / m.createCpuUsAt1k! : NaN,
-          m ? kb(m.bytesPerLiveTask!) : '–',
-          m?.heapMB ?? NaN,
-          m?.listFirstPageMs ?? NaN,
-          m ? `${fmt(m.listPagesWalked!)}${m.listWalkedAll ? ' (all)' : ' (time cap)'}` : '–',
-          m?.listPageMeanMs ?? NaN,
-          m?.listPageP99Ms ?? NaN,
-          m ? `${fmt(m.cancelAllMs! / 1000)} (${fmt(m.cancelCpuUs!)})` : '–',
-          m?.warmupMs === undefined ? NaN : m.warmupMs / 1000,
-        ];
-      }),
+      scaleRows((m, label) => [
+        label,
+        m ? `${fmt(m.createPerSecAll!)} (${fmt(m.createCpuUs!)})` : '–',
+        m ? `${fmt(m.createPerSecAt1k!)} (${fmt(m.createCpuUsAt1k!)})` : '–',
+        m ? `${fmt(m.createPerSecAt100k!)} (${fmt(m.createCpuUsAt100k!)})` : '–',
+        m ? m.createCpuUsAt100k! / m.createCpuUsAt1k! : NaN,
+        m ? kb(m.bytesPerLiveTask!) : '–',
+        m?.heapMB ?? NaN,
+        m?.listFirstPageMs ?? NaN,
+        m ? `${fmt(m.listPagesWalked!)}${m.listWalkedAll ? ' (all)' : ' (time cap)'}` : '–',
+        m?.listPageMeanMs ?? NaN,
+        m?.listPageP99Ms ?? NaN,
+        m ? `${fmt(m.cancelAllMs! / 1000)} (${fmt(m.cancelCpuUs!)})` : '–',
+        m?.warmupMs === undefined ? NaN : m.warmupMs / 1000,
+      ]),
     ),
   );
   out.push('');
@@ -319,11 +319,10 @@ export function renderReport(results: BenchResult[], info: RunInfo): string {
         'create floor (its create)',
         'cancel floor (its cancel)',
       ],
-      (['ours', 'anchor'] as const).map((impl) => {
-        const m = live(impl);
+      scaleRows((m, label) => {
         const sums = floorSums(m);
         return [
-          impl === 'anchor' ? 'SDK tasks (A)' : IMPL_LABEL[impl],
+          label,
           m?.floorRequestCpuUs ?? NaN,
           m?.floorActorStartCpuUs ?? NaN,
           m?.floorActorStopCpuUs ?? NaN,
