@@ -11,11 +11,21 @@ import type { Model } from './interleavingSystem.js';
  */
 /** 100 runs in CI (a few seconds); set MTA_PROPERTY_RUNS for a deeper local search. */
 const RUNS = Number(process.env['MTA_PROPERTY_RUNS'] ?? 100);
+/**
+ * The test's time limit. fast-check stops 5 s before it and fails with what it found so far: a
+ * failing case shrinks in steps that each wait out `until`'s 5 s, and past the limit vitest would
+ * report a bare timeout instead of the counterexample and its error (seed -224944334 did).
+ */
+const LIMIT_MS = Math.max(30_000, RUNS * 300);
 
 describe('random interleavings across tasks and sessions', () => {
   afterEach(() => vi.useRealTimers());
 
-  it.prop([commands, fc.constantFrom<'cancel' | 'shutdown'>('cancel', 'shutdown')], { numRuns: RUNS })(
+  it.prop([commands, fc.constantFrom<'cancel' | 'shutdown'>('cancel', 'shutdown')], {
+    numRuns: RUNS,
+    interruptAfterTimeLimit: LIMIT_MS - 5_000,
+    markInterruptAsFailure: true,
+  })(
     'every task follows the machine, every tasks/result answers once with the final outcome, nothing leaks across sessions',
     async (cmds, endBy) => {
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
@@ -38,6 +48,6 @@ describe('random interleavings across tasks and sessions', () => {
         vi.useRealTimers();
       }
     },
-    Math.max(30_000, RUNS * 300),
+    LIMIT_MS,
   );
 });
