@@ -17,15 +17,10 @@ export function markHandled(promise: Promise<unknown>): void {
  * @internal
  */
 export function abandonedOnceOver<T>(asked: Promise<T>, isOver: () => boolean): Promise<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const answer = new Promise<T>((resolveAnswer, rejectAnswer) => {
-    resolve = resolveAnswer;
-    reject = rejectAnswer;
-  });
-  asked.then(resolve, (error: unknown) => {
+  // The handler runs after `answer` exists, and marks it before rethrowing rejects it.
+  const answer: Promise<T> = asked.catch((error: unknown) => {
     if (isOver()) markHandled(answer);
-    reject(error);
+    throw error;
   });
   return answer;
 }

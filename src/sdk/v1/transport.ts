@@ -48,22 +48,17 @@ export function wrapTransport(inner: Transport, listener: ConnectionListener, re
   };
   inner.onmessage = (message: JSONRPCMessage, extra?: MessageExtraInfo) => {
     const request = checkRequest(message);
-    if (request === REQUEST) {
-      previous.onmessage?.(message, extra);
-      // Known to be a request already: straight to the SDK's request entry, where there is one,
-      // without its onmessage trying the message on the response schemas first.
-      if (requestEntry && outer.onmessage) requestEntry(message as JSONRPCRequest, extra);
-      else outer.onmessage?.(message, extra);
-      return;
-    }
-    if (request) {
+    if (request !== undefined && request !== REQUEST) {
       // The SDK drops a request its schema rejects without a reply, leaving the client waiting forever.
       inner.send(request).catch((error: unknown) => inner.onerror?.(error instanceof Error ? error : new Error(String(error))));
       return;
     }
-    if (isResponse(message) && listener.response(connection, message, callerOf(inner, extra))) return;
+    if (request === undefined && isResponse(message) && listener.response(connection, message, callerOf(inner, extra))) return;
     previous.onmessage?.(message, extra);
-    outer.onmessage?.(message, extra);
+    // Known to be a request already: straight to the SDK's request entry, where there is one,
+    // without its onmessage trying the message on the response schemas first.
+    if (request === REQUEST && requestEntry && outer.onmessage) requestEntry(message as JSONRPCRequest, extra);
+    else outer.onmessage?.(message, extra);
   };
   inner.onclose = () => {
     connection.closed = true;
