@@ -80,7 +80,7 @@ export class TaskActions {
       // on its way): a tasks/result that came meanwhile has answered the end by then.
       const held = live.spec.session.held?.();
       if (held) await held;
-      if (live.attached > 0 || live.endAnswered) return;
+      if (live.attached > 0 || live.endExpected > 0 || live.endAnswered) return;
       if (params.status === 'cancelled' && live.cancelAnswered) return;
       await live.spec.session.statusChanged(record);
     });

@@ -3,7 +3,7 @@ import type { CallToolResult, RequestId } from '@modelcontextprotocol/sdk/types.
 import { mcpError, toMcpError } from '../../errors.js';
 import type { ConnectionPort, IncomingRequest } from '../../session/ServerHost.js';
 import type { SessionRouter } from '../../session/SessionRouter.js';
-import type { TaskEngine } from '../../engine/TaskEngine.js';
+import type { TaskEngine, TaskSession } from '../../engine/TaskEngine.js';
 import type { QueuedMessage } from '../../backends/TaskMessageQueue.js';
 import { isUnavailable } from '../../backends/storeGuard.js';
 import { isTerminal } from '../../types.js';
@@ -30,10 +30,36 @@ const LISTEN_ONLY: WaitOptions = { listenOnly: true };
 export class TaskResultHandler {
   constructor(private readonly engine: TaskEngine) {}
 
-  /** Blocks until the task is terminal and returns what its `tools/call` would have returned. */
-  async handle(taskId: string, owner: string, router: SessionRouter, request: IncomingRequest): Promise<CallToolResult> {
+  /**
+   * Blocks until the task is terminal and returns what its `tools/call` would have returned.
+   * `requestor`: the session of the connection the call came on, when it made one.
+   */
+  async handle(
+    taskId: string,
+    owner: string,
+    router: SessionRouter,
+    request: IncomingRequest,
+    requestor?: TaskSession,
+  ): Promise<CallToolResult> {
     const connection = router.connection;
     if (!connection) throw mcpError(ErrorCode.InternalError, 'No connection for tasks/result');
+    // Before the first read: on Redis a settle can land within it, and would push the end to
+    // this same session just before this call answers it (issue 14).
+    const unexpect = this.engine.expectEnd(taskId, requestor);
+    try {
+      return await this.handleExpected(taskId, owner, router, connection, request);
+    } finally {
+      unexpect();
+    }
+  }
+
+  private async handleExpected(
+    taskId: string,
+    owner: string,
+    router: SessionRouter,
+    connection: ConnectionPort,
+    request: IncomingRequest,
+  ): Promise<CallToolResult> {
     // A task already terminal (most calls of a short task) is answered without arming a wait: no
     // AbortController, listener or takeover per call. A call that arrives while the store is away
     // is told so at once (-32603).

@@ -31,7 +31,7 @@ export function rev2025Handlers(deps: ProtocolDeps): ProtocolHandlers {
   return {
     'tools/call': (scope) => callTool(deps, scope),
     'tasks/get': (scope) => getTask(deps, scope),
-    'tasks/result': (scope) => taskResult(results, scope),
+    'tasks/result': (scope) => taskResult(results, scope, knownSession(scope.server.router, deps.statelessClientCapabilities)),
     'tasks/list': (scope) => listTasks(deps, scope),
     'tasks/cancel': (scope) => cancelTask(deps, scope),
   };
@@ -73,9 +73,17 @@ export async function getTask(deps: ProtocolDeps, scope: RequestScope): Promise<
   return toTask(await deps.engine.get(taskIdOf('tasks/get', scope.request.params), scope.owner));
 }
 
-/** `tasks/result`: the task's queued messages on this call's stream, then its outcome (TaskResultHandler). */
-export async function taskResult(results: TaskResultHandler, scope: RequestScope): Promise<CallToolResult> {
-  return results.handle(taskIdOf('tasks/result', scope.request.params), scope.owner, scope.server.router, scope.request);
+/**
+ * `tasks/result`: the task's queued messages on this call's stream, then its outcome (TaskResultHandler).
+ * `requestor` is this connection's session if it made one (a call from the task's own session
+ * brings the end itself, so that session is not also sent the end as a notification).
+ */
+export async function taskResult(
+  results: TaskResultHandler,
+  scope: RequestScope,
+  requestor: TaskSession | undefined,
+): Promise<CallToolResult> {
+  return results.handle(taskIdOf('tasks/result', scope.request.params), scope.owner, scope.server.router, scope.request, requestor);
 }
 
 /** `tasks/list`: a page of the caller's tasks (refused to anonymous callers). */
