@@ -26,11 +26,6 @@ export class LiveTask {
   /** Open `tasks/result` calls for this task. */
   attached = 0;
   /**
-   * `tasks/result` calls from the task's own session, counted from their arrival (before their
-   * first read of the record) until they are answered: their answer brings the end ({@link TaskEngine.expectEnd}).
-   */
-  endExpected = 0;
-  /**
    * The flags below in one small integer: a boolean field each cost 24 bytes more per live task
    * for four of them (issue 14; bench/heapProfile.ts).
    */

@@ -8,6 +8,7 @@ import { ErrorCode } from '../wire.js';
 import { isTerminal } from '../types.js';
 import type { TaskRecord } from '../types.js';
 import type { EmptyQueues } from './EmptyQueues.js';
+import { ExpectedEnds } from './ExpectedEnds.js';
 import type { LiveTask } from './LiveTask.js';
 import { describeSettle } from './outcomes.js';
 import type { StoreWriter } from './StoreWriter.js';
@@ -36,6 +37,9 @@ export interface ActionCore {
  * @internal
  */
 export class TaskActions {
+  /** Tasks a `tasks/result` of their own session is on its way for (TaskEngine.expectEnd): its answer brings the end. */
+  readonly endExpected = new ExpectedEnds();
+
   constructor(private readonly core: ActionCore) {}
 
   announce(taskId: string, params: AnnounceParams): void {
@@ -70,17 +74,17 @@ export class TaskActions {
       if (params.status === 'cancelled') await this.core.queue.clear(taskId);
       if (!record) return;
       this.core.changed(record);
-      // A tasks/result waiting here answers the requestor with the outcome next (or already did,
-      // when another instance stored the end first), and the requestor's own tasks/cancel answers
-      // with the cancelled task: the terminal status notification would tell that same requestor
-      // less, later. The spec makes it optional (receivers MAY send it), and it cost about 40 µs of
+      // A tasks/result waiting here, or on its way from the task's own session (ExpectedEnds),
+      // answers the requestor with the outcome next (or already did, when another instance stored
+      // the end first), and the requestor's own tasks/cancel answers with the cancelled task: the
+      // terminal status notification would tell that same requestor less, later. The spec makes it optional (receivers MAY send it), and it cost about 40 µs of
       // process CPU per task over InMemoryTransport in a one-off A/B, mostly the SDK client's zod
       // parse trying three message schemas that fail first (issue 14).
       // Decided once the session may send again (a task that ended while its CreateTaskResult was
       // on its way): a tasks/result that came meanwhile has answered the end by then.
       const held = live.spec.session.held?.();
       if (held) await held;
-      if (live.attached > 0 || live.endExpected > 0 || live.endAnswered) return;
+      if (live.attached > 0 || live.endAnswered || this.endExpected.has(taskId)) return;
       if (params.status === 'cancelled' && live.cancelAnswered) return;
       await live.spec.session.statusChanged(record);
     });

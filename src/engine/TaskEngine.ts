@@ -36,9 +36,6 @@ export type { TaskSession, TaskSpec } from './TaskSpec.js';
 export type { TaskEngineOptions } from './TaskEngineOptions.js';
 import type { TaskEngineOptions } from './TaskEngineOptions.js';
 
-/** The release of a call that counted nothing (one shared function, not a closure per call). */
-const NOTHING = (): void => {};
-
 /**
  * The protocol-agnostic core: the root actor and its task actors, the store and queue they write
  * to (private: protocols read and answer through the methods below), and the actions that connect
@@ -259,16 +256,12 @@ export class TaskEngine {
   }
 
   /**
-   * A `tasks/result` of the task's own session has arrived: until it is answered, the task's end is
-   * not pushed to that session as a status notification, since the answer brings it. Counted before
-   * the call's first read of the record, which on Redis is a round trip that a task's settle could
-   * otherwise finish within (issue 14). Returns the release.
+   * A `tasks/result` has arrived: if it came on the task's own session, the task's end is not
+   * pushed to that session until the call is answered (ExpectedEnds). Returns the release.
    */
   expectEnd(taskId: string, requestor: TaskSession | undefined): () => void {
     const live = this.live.get(taskId);
-    if (!live || requestor === undefined || requestor !== live.spec.session) return NOTHING;
-    live.endExpected++;
-    return () => void live.endExpected--;
+    return this.actions.endExpected.add(taskId, live !== undefined && requestor !== undefined && requestor === live.spec.session);
   }
 
   /** Counts a `tasks/result` call attached to the task (notifications then go through the queue). */
