@@ -6,20 +6,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { Task } from '@modelcontextprotocol/sdk/types.js';
 import { TaskSupport } from '../../src/index.js';
 import { createRedisTaskBackend } from '../../src/redis/index.js';
 import type { RedisTaskBackend } from '../../src/redis/index.js';
-import { createTask, deferred, eventually, newServer, taskResult } from '../support/harness.js';
+import { connectInMemory, createTask, deferred, eventually, taskResult } from '../support/harness.js';
+import type { Session } from '../support/harness.js';
 
 let backend: RedisTaskBackend | undefined;
 let tasks: TaskSupport | undefined;
-let client: Client | undefined;
+let session: Session | undefined;
 
 afterEach(async () => {
-  await client?.close();
+  await session?.close();
   await tasks?.close();
   await backend?.close();
 });
@@ -34,22 +32,18 @@ describe('tasks/result on Redis, sent at once', () => {
       logger: { warn: () => {}, error: () => {} },
       limits: { taskCreationRate: Infinity, taskOperationRate: Infinity },
     });
-    const server = newServer();
-    tasks.registerTool(server, 'instant', { taskSupport: 'required' }, () => ({ content: [{ type: 'text', text: 'now' }] }));
     const release = deferred();
-    tasks.registerTool(server, 'later', { taskSupport: 'required' }, async () => {
-      await release.promise;
-      return { content: [{ type: 'text', text: 'later' }] };
+    const support = tasks;
+    session = await connectInMemory(support, (server) => {
+      support.registerTool(server, 'instant', { taskSupport: 'required' }, () => ({ content: [{ type: 'text', text: 'now' }] }));
+      support.registerTool(server, 'later', { taskSupport: 'required' }, async () => {
+        await release.promise;
+        return { content: [{ type: 'text', text: 'later' }] };
+      });
     });
-    tasks.enable(server);
-    client = new Client({ name: 'client', version: '1.0.0' }, { capabilities: {} });
-    const statuses: Task[] = [];
-    client.fallbackNotificationHandler = async (n) => {
-      if (n.method === 'notifications/tasks/status') statuses.push(n.params as Task);
-    };
-    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-    await server.connect(serverSide);
-    await client.connect(clientSide);
+    const { client, notifications } = session;
+    const ended = (taskId: string): boolean =>
+      notifications.some((n) => n.method === 'notifications/tasks/status' && (n.params as { taskId?: string }).taskId === taskId);
 
     const answered: string[] = [];
     for (let i = 0; i < 20; i++) {
@@ -60,7 +54,7 @@ describe('tasks/result on Redis, sent at once', () => {
     // A task nobody waits on: its end is pushed, and marks the point by which the others' would have come.
     const marker = await createTask(client, 'later', {});
     release.resolve();
-    await eventually(() => statuses.some((s) => s.taskId === marker.taskId && s.status === 'completed'));
-    expect(statuses.filter((s) => answered.includes(s.taskId))).toEqual([]);
+    await eventually(() => ended(marker.taskId));
+    expect(answered.filter(ended)).toEqual([]);
   });
 });
