@@ -77,9 +77,10 @@ export class TaskActions {
       // A tasks/result waiting here, or on its way from the task's own session (ExpectedEnds),
       // answers the requestor with the outcome next (or already did, when another instance stored
       // the end first), and the requestor's own tasks/cancel answers with the cancelled task: the
-      // terminal status notification would tell that same requestor less, later. The spec makes it optional (receivers MAY send it), and it cost about 40 µs of
-      // process CPU per task over InMemoryTransport in a one-off A/B, mostly the SDK client's zod
-      // parse trying three message schemas that fail first (issue 14).
+      // terminal status notification would tell that same requestor less, later. The spec makes
+      // it optional (receivers MAY send it), and it cost about 40 µs of process CPU per task over
+      // InMemoryTransport in a one-off A/B, mostly the SDK client's zod parse trying three message
+      // schemas that fail first (issue 14).
       // Decided once the session may send again (a task that ended while its CreateTaskResult was
       // on its way): a tasks/result that came meanwhile has answered the end by then.
       const held = live.spec.session.held?.();
