@@ -37,10 +37,12 @@ export interface ActionCore {
  * @internal
  */
 export class TaskActions {
-  /** Tasks a `tasks/result` of their own session is on its way for (TaskEngine.expectEnd): its answer brings the end. */
-  readonly endExpected = new ExpectedEnds();
+  /** Tasks a `tasks/result` of their own session is on its way for: its answer brings the end. */
+  readonly endExpected: ExpectedEnds;
 
-  constructor(private readonly core: ActionCore) {}
+  constructor(private readonly core: ActionCore) {
+    this.endExpected = new ExpectedEnds(core.live);
+  }
 
   announce(taskId: string, params: AnnounceParams): void {
     this.write(taskId, async (live) => {

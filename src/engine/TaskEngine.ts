@@ -17,6 +17,7 @@ import { followClientTask } from './ClientTasks.js';
 import type { ClientTaskFollow } from './ClientTasks.js';
 import { ClusterLink } from './ClusterLink.js';
 import { EmptyQueues } from './EmptyQueues.js';
+import type { ExpectedEnds } from './ExpectedEnds.js';
 import { TaskWatchers } from './TaskWatchers.js';
 import { ExpirySchedule } from './ExpirySchedule.js';
 import { LiveTask } from './LiveTask.js';
@@ -55,6 +56,8 @@ export class TaskEngine {
   /** What protocols may read of the store and move in the queue (engine/taskStorage.ts). */
   readonly storage: TaskStorage;
   private readonly live = new Map<string, LiveTask>();
+  /** The `tasks/result` calls on their way from their task's own session (ExpectedEnds). */
+  readonly expectedEnds: ExpectedEnds;
   private readonly expiry: ExpirySchedule;
   private readonly actions: TaskActions;
   private readonly work: WorkRunner;
@@ -95,6 +98,7 @@ export class TaskEngine {
       this.watchers.tell(record);
     };
     this.actions = new TaskActions({ live, store, queue, writer, logger: options.logger, cluster, runner, send, changed, emptyQueues });
+    this.expectedEnds = this.actions.endExpected;
     const portDeps: TaskPortDeps = {
       queue,
       logger: options.logger,
@@ -253,15 +257,6 @@ export class TaskEngine {
   answeredEnd(taskId: string): void {
     const live = this.live.get(taskId);
     if (live) live.endAnswered = true;
-  }
-
-  /**
-   * A `tasks/result` has arrived: if it came on the task's own session, the task's end is not
-   * pushed to that session until the call is answered (ExpectedEnds). Returns the release.
-   */
-  expectEnd(taskId: string, requestor: TaskSession | undefined): () => void {
-    const live = this.live.get(taskId);
-    return this.actions.endExpected.add(taskId, live !== undefined && requestor !== undefined && requestor === live.spec.session);
   }
 
   /** Counts a `tasks/result` call attached to the task (notifications then go through the queue). */

@@ -65,6 +65,8 @@ describe('a tasks/result on its way brings the end (no status notification meanw
 
   it('from another session: the task’s own session is still told of the end', async () => {
     const other = await ctx.connect();
+    // A task of its own first, so the other connection has a session of its own to compare.
+    await createTask(other.client, 'quick', { text: 'mine' });
     const task = await createTask(ctx.session.client, 'job', { key: 'theirs' });
     const job = await ctx.jobs.get('theirs');
     store.hold(task.taskId);

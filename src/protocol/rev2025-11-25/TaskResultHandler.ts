@@ -45,7 +45,7 @@ export class TaskResultHandler {
     if (!connection) throw mcpError(ErrorCode.InternalError, 'No connection for tasks/result');
     // Before the first read: on Redis a settle can land within it, and would push the end to
     // this same session just before this call answers it (issue 14).
-    const unexpect = this.engine.expectEnd(taskId, requestor);
+    const unexpect = this.engine.expectedEnds.add(taskId, requestor);
     try {
       return await this.handleExpected(taskId, owner, router, connection, request);
     } finally {
