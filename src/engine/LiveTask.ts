@@ -11,6 +11,7 @@ const FINISHED = 8;
 const END_ANSWERED = 16;
 const CANCEL_ANSWERED = 32;
 const QUEUE_UNTOUCHED = 64;
+const POLLED = 128;
 
 /** An already settled promise: the first link of every task's write chain. */
 export const SETTLED: Promise<void> = Promise.resolve();
@@ -122,6 +123,18 @@ export class LiveTask {
 
   set queueUntouched(value: boolean) {
     this.flag(QUEUE_UNTOUCHED, value);
+  }
+
+  /**
+   * The task's own session asked about it (`tasks/get`): its client has the CreateTaskResult, so an
+   * input request pushed on the session's standalone stream now names a task that client knows.
+   */
+  get polled(): boolean {
+    return (this.flags & POLLED) !== 0;
+  }
+
+  set polled(value: boolean) {
+    this.flag(POLLED, value);
   }
 
   /** The task ended before its work did: the work's signal is (or will be made) aborted. */

@@ -94,9 +94,7 @@ export class TaskEngine {
     const { live } = this;
     const cluster = options.cluster;
     const runner = cluster?.instanceId;
-    const changed = (record: TaskRecord): void => {
-      this.watchers.tell(record);
-    };
+    const changed = (record: TaskRecord): void => this.watchers.tell(record);
     this.actions = new TaskActions({ live, store, queue, writer, logger: options.logger, cluster, runner, send, changed, emptyQueues });
     this.expectedEnds = this.actions.endExpected;
     const portDeps: TaskPortDeps = {
@@ -169,10 +167,12 @@ export class TaskEngine {
     return this.workerLink;
   }
 
-  /** The record if `owner` may see it; -32602 otherwise, also once it is past its ttl (isPastTtl). */
-  async get(taskId: string, owner: string): Promise<TaskRecord> {
+  /** The record if `owner` may see it, else -32602 (also past its ttl); `polledBy`: a `tasks/get`'s session (TaskPort `polled`). */
+  async get(taskId: string, owner: string, polledBy?: TaskSession): Promise<TaskRecord> {
     const record = await this.store.get(taskId);
     if (!record || record.owner !== owner || isPastTtl(record)) throw taskNotFound(taskId);
+    const live = polledBy && this.live.get(taskId);
+    if (live && live.spec.session === polledBy) this.work.polled(taskId, live);
     return record;
   }
 

@@ -237,12 +237,26 @@ async function asked(deps: TaskPortDeps, taskId: string, live: LiveTask, request
     return;
   }
   // Nothing carries it here (no tasks/result of this task open): push it on the session's stream,
-  // where a requester that only polls tasks/get (the official ext-tasks one) still receives it.
-  if (live.attached === 0 && live.spec.session.request) {
-    await pushQueued(deps, taskId, live).catch((error: unknown) =>
-      deps.logger.warn(`mcp-task-actors: could not send the input request of task ${taskId} on the session's stream`, error),
-    );
-  }
+  // where a requester that only polls tasks/get (the official ext-tasks one) still receives it,
+  // once that requester can know the task (see TaskSession.reorders; else pushed when it polls).
+  const session = live.spec.session;
+  if (live.attached === 0 && session.request && (live.polled || session.reorders?.() !== true)) await push(deps, taskId, live);
+}
+
+/**
+ * The task's own session asked about it (`tasks/get`): its client knows the task now, so what its
+ * work asked while nothing carried it goes out on the session's stream (see TaskSession.reorders).
+ */
+export async function polled(deps: TaskPortDeps, taskId: string, live: LiveTask): Promise<void> {
+  if (live.polled) return;
+  live.polled = true;
+  if (live.attached === 0 && live.hasInputs && live.spec.session.request) await push(deps, taskId, live);
+}
+
+async function push(deps: TaskPortDeps, taskId: string, live: LiveTask): Promise<void> {
+  await pushQueued(deps, taskId, live).catch((error: unknown) =>
+    deps.logger.warn(`mcp-task-actors: could not send the input request of task ${taskId} on the session's stream`, error),
+  );
 }
 
 /**

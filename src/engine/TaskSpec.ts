@@ -16,6 +16,13 @@ export interface TaskSession {
    * where input is never pushed outside a response (the tasks extension: `tasks/get` shows it).
    */
   request?(taskId: string, request: QueuedRequest): Promise<boolean>;
+  /**
+   * Whether a push on the standalone stream can reach the client before the answer to the call
+   * that created the task (Streamable HTTP: the GET stream and the POST's answer are separate
+   * streams, read in either order). Then a task's first push waits until its session asks about
+   * the task (`tasks/get`): a requester drops an input request that names a task it does not know yet.
+   */
+  reorders?(): boolean;
   /** Follows the client's own tasks (task-augmented requests); absent where the session cannot send plain requests to the client. */
   client?: ClientChannel;
   /** The task's stored status changed (each protocol tells its client in its own words, or not at all). */

@@ -2,7 +2,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { TaskMachineEvent } from '../../machines/task.js';
 import type { LiveTask } from './LiveTask.js';
 import { doneEvent, settledError } from './outcomes.js';
-import { taskPort } from './TaskPort.js';
+import { polled, taskPort } from './TaskPort.js';
 import type { TaskPortDeps } from './TaskPort.js';
 import { workContext } from './workContext.js';
 import { promised } from './promised.js';
@@ -32,6 +32,11 @@ export class WorkRunner {
       (error: unknown) =>
         this.waited(live) && this.ended(taskId, live, { type: 'work.error', error: settledError(live.spec.settle, error, taskId) }),
     );
+  }
+
+  /** The task's own session asked about it: what its work asked may go out on that session's stream now. */
+  polled(taskId: string, live: LiveTask): void {
+    void polled(this.portDeps, taskId, live);
   }
 
   /** Not async: a suspended call per waiting task cost about 0.5 KB (issue 14). */

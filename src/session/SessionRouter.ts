@@ -104,6 +104,15 @@ export class SessionRouter implements ConnectionListener {
   }
 
   /**
+   * Whether the current connection's standalone stream is a stream of its own (Streamable HTTP's
+   * GET), which the client reads apart from the answers to its calls: what goes out on it can
+   * reach the client before an answer sent earlier (TaskSession.reorders).
+   */
+  get reorders(): boolean {
+    return this.current?.standalone !== undefined;
+  }
+
+  /**
    * Sends a task's input request on the current connection's standalone stream, tracked like a
    * delivered one so that its answer reaches the task; false when there is no open connection or the
    * send fails (then it was not delivered, and is not tracked).

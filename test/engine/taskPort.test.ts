@@ -4,7 +4,7 @@ import { EmptyQueues } from '../../src/engine/EmptyQueues.js';
 import { InMemoryTaskMessageQueue } from '../../src/backends/InMemoryTaskMessageQueue.js';
 import type { QueuedMessage, QueuedRequest } from '../../src/backends/TaskMessageQueue.js';
 import { LiveTask } from '../../src/engine/LiveTask.js';
-import { TaskPort } from '../../src/engine/TaskPort.js';
+import { polled, TaskPort } from '../../src/engine/TaskPort.js';
 import type { TaskPortDeps } from '../../src/engine/TaskPort.js';
 import type { TaskSession, TaskSpec } from '../../src/engine/TaskSpec.js';
 import type { ServerNotification } from '@modelcontextprotocol/sdk/types.js';
@@ -111,6 +111,34 @@ describe("a task's port with no tasks/result open", () => {
     expect(deps.send).toHaveBeenCalledWith('t1', { type: 'input.request', requestId: 't1-r1' });
     const settled = await Promise.race([answer.then(() => 'answered'), new Promise((r) => setTimeout(() => r('waiting'), 50))]);
     expect(settled).toBe('waiting');
+  });
+});
+
+describe("a task's port on a session whose stream can overtake the CreateTaskResult (Streamable HTTP)", () => {
+  it("keeps what the work asked queued until the task's session polls the task, then pushes it once; later asks go at once", async () => {
+    const { queue, port, live, deps, session } = setUp({ request: vi.fn(() => Promise.resolve(true)), reorders: () => true });
+    void port.ask('elicitation/create', elicit, z.unknown());
+    await vi.waitFor(() => expect(deps.send).toHaveBeenCalledWith('t1', { type: 'input.request', requestId: 't1-r1' }));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(session.request).not.toHaveBeenCalled();
+    const queued = await queue.dequeueAll('t1');
+    expect(queued.map((m) => m.kind === 'request' && m.requestId)).toEqual(['t1-r1']);
+    await queue.requeue('t1', queued);
+
+    await polled(deps, 't1', live);
+    expect(session.request).toHaveBeenCalledTimes(1);
+    expect(await queue.dequeueAll('t1')).toEqual([]);
+    await polled(deps, 't1', live);
+    expect(session.request).toHaveBeenCalledTimes(1);
+
+    void port.ask('elicitation/create', elicit, z.unknown());
+    await vi.waitFor(() => expect(session.request).toHaveBeenCalledTimes(2));
+  });
+
+  it('pushes at once where the stream cannot overtake (in memory, stdio)', async () => {
+    const { port, session } = setUp({ request: vi.fn(() => Promise.resolve(true)), reorders: () => false });
+    void port.ask('elicitation/create', elicit, z.unknown());
+    await vi.waitFor(() => expect(session.request).toHaveBeenCalledTimes(1));
   });
 });
 

@@ -96,7 +96,8 @@ describe('two server instances on one Redis', () => {
       return { action: 'accept', content: { approved: true } };
     });
     const task = await createTask(onA, 'approve', { action: 'ship it' });
-    await eventually(() => askedOnA === 1);
+    // Pushed once A's session polls the task (over HTTP a push could overtake the CreateTaskResult).
+    await eventually(async () => (await onA.experimental.tasks.getTask(task.taskId)).status === 'input_required' && askedOnA === 1);
     const result = taskResult(onB, task.taskId);
     // B's tasks/result is open and waits on the shared queue: the pushed request is not in it.
     await new Promise((r) => setTimeout(r, 300));

@@ -83,7 +83,8 @@ describe('a pushed input request when its instance dies and another takes the ta
       return new Promise(() => {});
     });
     const task = await createTask(onA, 'ask', { item: 'ship' });
-    await eventually(() => askedOnA.length === 1);
+    // Pushed once A's session polls the task (over HTTP a push could overtake the CreateTaskResult).
+    await eventually(async () => (await onA.experimental.tasks.getTask(task.taskId)).status === 'input_required' && askedOnA.length === 1);
     expect(askedOnA[0]).toContain(`pid ${a.pid}`);
     const crashedAt = Date.now();
     await a.crash();

@@ -68,9 +68,13 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
   return { task: toTask(record) };
 }
 
-/** `tasks/get`: the task as the spec shows it. */
+/**
+ * `tasks/get`: the task as the spec shows it. From the task's own session it also tells the engine
+ * that this client has the task (an input request waiting for that goes out on the session's stream).
+ */
 export async function getTask(deps: ProtocolDeps, scope: RequestScope): Promise<Record<string, unknown>> {
-  return toTask(await deps.engine.get(taskIdOf('tasks/get', scope.request.params), scope.owner));
+  const requestor = knownSession(scope.server.router, deps.statelessClientCapabilities);
+  return toTask(await deps.engine.get(taskIdOf('tasks/get', scope.request.params), scope.owner, requestor));
 }
 
 /**
@@ -146,6 +150,7 @@ function newRev2025Session(router: SessionRouter, stateless: ClientCapabilities 
     clientCapabilities: () => router.clientCapabilities() ?? stateless,
     notify: (notification) => router.send(notification),
     request: (taskId, request) => router.request(taskId, request),
+    reorders: () => router.reorders,
     statusChanged: async (record) => void (await router.send({ method: 'notifications/tasks/status', params: toTask(record) })),
     created: () => router.holdSends(),
     held: () => router.holding,

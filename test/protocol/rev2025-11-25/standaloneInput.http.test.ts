@@ -63,8 +63,8 @@ async function connect(url: URL, standalone: boolean): Promise<{ client: Client;
 }
 
 describe(`an input request with no tasks/result open, over Streamable HTTP (SDK ${serverSdkLine} server)`, () => {
-  it('arrives on the session’s standalone GET stream, once, with the related-task _meta', async () => {
-    const { http } = await serve();
+  it('arrives on the session’s standalone GET stream, once, with the related-task _meta, after the client polled the task', async () => {
+    const { tasks, http } = await serve();
     const { client, getStreams } = await connect(http.url, true);
     const asked: ElicitRequest[] = [];
     answerWith(client, {
@@ -83,6 +83,14 @@ describe(`an input request with no tasks/result open, over Streamable HTTP (SDK 
       expect(asked).toHaveLength(1);
       return;
     }
+    // Not before this client showed it has the task: it reads the GET stream apart from the POST
+    // that brought the CreateTaskResult, so a push could overtake that answer, and a requester drops
+    // a request naming a task it does not know (ext-tasks 0.2.2 did, on a busy machine).
+    await eventually(async () => (await tasks.store.get(task.taskId))?.status === 'input_required');
+    await new Promise((r) => setTimeout(r, 150));
+    expect(asked).toEqual([]);
+    expect(getStreams.join('')).not.toContain('"method":"elicitation/create"');
+    expect((await client.experimental.tasks.getTask(task.taskId)).status).toBe('input_required');
     await eventually(() => asked.length === 1);
     expect(asked[0]!.params._meta?.['io.modelcontextprotocol/related-task']).toEqual({ taskId: task.taskId });
     // It came on the GET stream: no POST of this client was open to carry it.
