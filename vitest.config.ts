@@ -24,6 +24,9 @@ export default defineConfig({
   test: {
     testTimeout: 20_000,
     hookTimeout: 20_000,
+    // Two files at a time: most files wait on sockets, child processes and Redis rather than compute,
+    // and Vitest's default on a 2-core machine (cores - 1) ran all of them one after another.
+    maxWorkers: 2,
     projects: [
       {
         test: {
@@ -109,6 +112,9 @@ export default defineConfig({
           name: 'redis-cluster',
           include: [...bothBackends, 'test/redis/cluster/**/*.test.ts'],
           globalSetup: ['test/redis/clusterGlobalSetup.ts'],
+          // One file at a time, after the other projects: the cluster suites kill, restart and
+          // reshard the nodes every file of this project shares.
+          maxWorkers: 1,
           setupFiles: ['test/support/failOnUnhandled.ts', 'test/redis/clusterPerTest.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
