@@ -20,7 +20,7 @@ import { EmptyQueues } from './EmptyQueues.js';
 import type { ExpectedEnds } from './ExpectedEnds.js';
 import { TaskWatchers } from './TaskWatchers.js';
 import { ExpirySchedule } from './ExpirySchedule.js';
-import { LiveTask } from './LiveTask.js';
+import { LiveTask, SETTLED } from './LiveTask.js';
 import { cancelledOutcome } from './outcomes.js';
 import { requestIdFor } from './requestIds.js';
 import { StoreWriter } from './StoreWriter.js';
@@ -77,7 +77,8 @@ export class TaskEngine {
     readonly options: TaskEngineOptions,
   ) {
     const emptyQueues = new EmptyQueues();
-    this.storage = new TaskStorage(store, queue, options.logger, emptyQueues);
+    const writes = (taskId: string): Promise<void> => this.live.get(taskId)?.writes ?? SETTLED;
+    this.storage = new TaskStorage(store, queue, options.logger, emptyQueues, writes);
     const task = taskMachine.provide({
       actions: {
         // A task actor's id is its task's id (machines/taskSupervisor.ts).

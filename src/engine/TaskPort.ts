@@ -254,6 +254,8 @@ export async function polled(deps: TaskPortDeps, taskId: string, live: LiveTask)
 }
 
 async function push(deps: TaskPortDeps, taskId: string, live: LiveTask): Promise<void> {
+  // After the task's writes so far (its `input_required` among them): see TaskStorage.takeMessages.
+  await live.writes;
   await pushQueued(deps, taskId, live).catch((error: unknown) =>
     deps.logger.warn(`mcp-task-actors: could not send the input request of task ${taskId} on the session's stream`, error),
   );

@@ -28,6 +28,8 @@ export class TaskStorage {
     private readonly queue: TaskMessageQueue,
     private readonly logger: Pick<Console, 'error'>,
     private readonly emptyQueues = new EmptyQueues(),
+    /** The task's store writes still under way on this instance (its write chain), settled when none. */
+    private readonly writes?: (taskId: string) => Promise<void>,
   ) {}
 
   /** The record whoever owns it, undefined once gone (for a caller that holds the task already). */
@@ -69,7 +71,18 @@ export class TaskStorage {
    */
   takeMessages(taskId: string): Promise<QueuedMessage[]> {
     if (this.emptyQueues.take(taskId)) return Promise.resolve([]);
-    return this.queue.dequeueAll(taskId);
+    const taken = this.queue.dequeueAll(taskId);
+    return this.writes ? taken.then((batch) => this.afterWrites(taskId, batch)) : taken;
+  }
+
+  /**
+   * A request goes out only after the task's writes before it: the work queued it first, then its
+   * actor stored `input_required`. On a slow store (Redis Cluster under load) the client otherwise
+   * read `working` while answering.
+   */
+  private afterWrites(taskId: string, batch: QueuedMessage[]): QueuedMessage[] | Promise<QueuedMessage[]> {
+    if (!this.writes || !batch.some((message) => message.kind === 'request')) return batch;
+    return this.writes(taskId).then(() => batch);
   }
 
   /** Puts messages back at the front of the FIFO, for the next `tasks/result`. */
