@@ -56,6 +56,8 @@ const SETS: Record<string, string[]> = {
     'test/faults/backend/**/*.test.ts',
     // The only in-memory test of engine.watch (subscriptions/listen on a stateless v2 server).
     'test/sdk/v2/taskListen.test.ts',
+    // A request goes out after its task's input_required is stored (taskStorage, TaskPort's push).
+    'test/session/inputAfterStatus.test.ts',
   ],
   // For `--survivors` reruns: the unit tests added for survivors (a rerun can only kill more).
   added: ['test/machines/**/*.test.ts', 'test/engine/**/*.test.ts', 'test/sdk/v2/taskListen.test.ts'],

@@ -349,6 +349,9 @@ describe('one server, both protocols, the same tools', () => {
     answerWith(legacy.client, { elicit: () => new Promise<ElicitResult>((resolve) => parked.push(() => resolve({ action: 'cancel' }))) });
     const task = await createTask(legacy.client, 'ask', { key: 'mixed' });
     await eventually(async () => (await request(legacy.client, 'tasks/get', { taskId: task.taskId })).status === 'input_required');
+    // Pushed once its input_required is stored: wait for it to be parked before answering (split:
+    // a worker has no stream of this session, so nothing is pushed; see the end of this test).
+    if (!workerSplit) await eventually(() => parked.length === 1);
     const view = await request(legacy.client, 'tasks/get', { taskId: task.taskId });
     const [key] = Object.keys(view.inputRequests as object);
     await request(legacy.client, 'tasks/update', {
