@@ -27,6 +27,21 @@ const FAILS_AT_IMPORT =
 
 export const ACCEPTED_SURVIVORS: readonly AcceptedSurvivor[] = [
   ...[
+    ['ConditionalExpression', 'false'],
+    ['LogicalOperator', "!this.writes && !batch.some(message => message.kind === 'request')"],
+    ['MethodExpression', "batch.every(message => message.kind === 'request')"],
+    ['ConditionalExpression', 'true'],
+  ].map(([mutator = '', replacement = '']) => ({
+    file: 'src/engine/taskStorage.ts',
+    mutator,
+    replacement,
+    line: "if (!this.writes || !batch.some((message) => message.kind === 'request')) return batch;",
+    why:
+      "accepted: these make a batch of notifications wait for the task's pending writes too, so logs and progress reach " +
+      'the client as a store write later (latency only); the mutants that let a request go out before its ' +
+      'input_required is stored are killed (test/session/inputAfterStatus.test.ts)',
+  })),
+  ...[
     ['ObjectLiteral', '{}'],
     ['BooleanLiteral', 'false'],
   ].map(([mutator = '', replacement = '']) => ({
