@@ -77,8 +77,7 @@ export class TaskEngine {
     readonly options: TaskEngineOptions,
   ) {
     const emptyQueues = new EmptyQueues();
-    const writes = (taskId: string): Promise<void> => this.live.get(taskId)?.writes ?? SETTLED;
-    this.storage = new TaskStorage(store, queue, options.logger, emptyQueues, writes);
+    this.storage = new TaskStorage(store, queue, options.logger, emptyQueues, (taskId) => this.live.get(taskId)?.writes ?? SETTLED);
     const task = taskMachine.provide({
       actions: {
         // A task actor's id is its task's id (machines/taskSupervisor.ts).
@@ -100,6 +99,7 @@ export class TaskEngine {
     this.expectedEnds = this.actions.endExpected;
     const portDeps: TaskPortDeps = {
       queue,
+      take: (taskId) => this.storage.takeMessages(taskId),
       logger: options.logger,
       maxQueuedNotifications: options.maxQueuedNotifications,
       emptyQueues,

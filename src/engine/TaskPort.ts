@@ -15,6 +15,8 @@ import { abandonedOnceOver, markHandled } from './abandoned.js';
 /** What a task's port needs of the engine. */
 export interface TaskPortDeps {
   readonly queue: TaskMessageQueue;
+  /** Takes the task's queue once the task's writes before it are stored (TaskStorage.takeMessages). */
+  take(taskId: string): Promise<QueuedMessage[]>;
   readonly logger: Pick<Console, 'warn'>;
   /** Notifications queued per task for `tasks/result`; beyond, the queue drops the oldest. */
   readonly maxQueuedNotifications: number | undefined;
@@ -254,8 +256,6 @@ export async function polled(deps: TaskPortDeps, taskId: string, live: LiveTask)
 }
 
 async function push(deps: TaskPortDeps, taskId: string, live: LiveTask): Promise<void> {
-  // After the task's writes so far (its `input_required` among them): see TaskStorage.takeMessages.
-  await live.writes;
   await pushQueued(deps, taskId, live).catch((error: unknown) =>
     deps.logger.warn(`mcp-task-actors: could not send the input request of task ${taskId} on the session's stream`, error),
   );
@@ -270,7 +270,7 @@ async function push(deps: TaskPortDeps, taskId: string, live: LiveTask): Promise
  */
 async function pushQueued(deps: TaskPortDeps, taskId: string, live: LiveTask): Promise<void> {
   const session = live.spec.session;
-  const batch = await deps.queue.dequeueAll(taskId);
+  const batch = await deps.take(taskId);
   const rest: QueuedMessage[] = [];
   for (const message of batch) {
     if (message.kind === 'request' && !(await deps.queue.isOutstanding(taskId, message.requestId))) continue;

@@ -76,9 +76,10 @@ export class TaskStorage {
   }
 
   /**
-   * A request goes out only after the task's writes before it: the work queued it first, then its
-   * actor stored `input_required`. On a slow store (Redis Cluster under load) the client otherwise
-   * read `working` while answering.
+   * A request goes out (on a `tasks/result`, or pushed: TaskPort's pushQueued takes through here
+   * too) only after the task's writes before it: the work queued it first, then its actor stored
+   * `input_required`. On a slow store (Redis Cluster under load) the client otherwise read
+   * `working` while answering.
    */
   private afterWrites(taskId: string, batch: QueuedMessage[]): QueuedMessage[] | Promise<QueuedMessage[]> {
     if (!this.writes || !batch.some((message) => message.kind === 'request')) return batch;

@@ -22,6 +22,7 @@ function setUp(session: Partial<TaskSession>, maxQueuedNotifications?: number) {
   let next = 0;
   const deps: TaskPortDeps = {
     queue,
+    take: (taskId) => queue.dequeueAll(taskId),
     logger: { warn: vi.fn() },
     maxQueuedNotifications,
     nextRequestId: (taskId) => `${taskId}-r${++next}`,

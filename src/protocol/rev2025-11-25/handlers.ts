@@ -31,7 +31,7 @@ export function rev2025Handlers(deps: ProtocolDeps): ProtocolHandlers {
   return {
     'tools/call': (scope) => callTool(deps, scope),
     'tasks/get': (scope) => getTask(deps, scope),
-    'tasks/result': (scope) => taskResult(results, scope, knownSession(scope.server.router, deps.statelessClientCapabilities)),
+    'tasks/result': (scope) => taskResult(results, scope, requestorOf(deps, scope)),
     'tasks/list': (scope) => listTasks(deps, scope),
     'tasks/cancel': (scope) => cancelTask(deps, scope),
   };
@@ -73,8 +73,7 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
  * that this client has the task (an input request waiting for that goes out on the session's stream).
  */
 export async function getTask(deps: ProtocolDeps, scope: RequestScope): Promise<Record<string, unknown>> {
-  const requestor = knownSession(scope.server.router, deps.statelessClientCapabilities);
-  return toTask(await deps.engine.get(taskIdOf('tasks/get', scope.request.params), scope.owner, requestor));
+  return toTask(await deps.engine.get(taskIdOf('tasks/get', scope.request.params), scope.owner, requestorOf(deps, scope)));
 }
 
 /**
@@ -108,9 +107,7 @@ export async function listTasks(deps: ProtocolDeps, scope: RequestScope): Promis
 /** `tasks/cancel`: the task, now `cancelled` (the answer is the end's news for the task's own session). */
 export async function cancelTask(deps: ProtocolDeps, scope: RequestScope): Promise<Record<string, unknown>> {
   const taskId = taskIdOf('tasks/cancel', scope.request.params);
-  // Looked up, not made: a connection that created no task has no session to compare.
-  const requestor = knownSession(scope.server.router, deps.statelessClientCapabilities);
-  return toTask(await deps.engine.cancel(taskId, scope.owner, { requestor }));
+  return toTask(await deps.engine.cancel(taskId, scope.owner, { requestor: requestorOf(deps, scope) }));
 }
 
 /** What another instance needs to rerun the task: the tool, its arguments, the client's capabilities (stateless: the assumed ones). */
@@ -133,6 +130,14 @@ function rev2025Session(router: SessionRouter, stateless: ClientCapabilities | u
   const session = newRev2025Session(router, stateless);
   sessions.set(router, { stateless, session });
   return session;
+}
+
+/**
+ * The session of the connection a request came on, if it made one: looked up, not made (a
+ * connection that created no task has no session to compare with a task's own).
+ */
+function requestorOf(deps: ProtocolDeps, scope: RequestScope): TaskSession | undefined {
+  return knownSession(scope.server.router, deps.statelessClientCapabilities);
 }
 
 /** The connection's session if one was made already (for these stateless capabilities). */
