@@ -6,7 +6,7 @@
  * the rounds, and each variant's ratio to the SDK's own tasks at a 5 ms poll (A-tuned).
  *
  *   node --expose-gc --import tsx bench/cpuAb.ts [--base /path/to/old/src/index.ts] [--http] [--rounds 10]
- *        [--concurrency 64] [--window 1000] [--only ours] [--profile-ms 0] [--redis] [--wake 200]
+ *        [--concurrency 64] [--window 1000] [--only ours] [--profile-ms 0] [--redis] [--wake 200 [--wake-ms 50]]
  *
  * `--base` loads a second copy of the library (e.g. `git archive <commit> src machines` unpacked
  * next to a node_modules symlink) so a change is measured against unchanged code in the same run.
@@ -38,6 +38,7 @@ const { values } = parseArgs({
     http: { type: 'boolean', default: false },
     redis: { type: 'boolean', default: false },
     wake: { type: 'string', default: '0' },
+    'wake-ms': { type: 'string', default: '50' },
     rounds: { type: 'string', default: '10' },
     concurrency: { type: 'string', default: '64' },
     window: { type: 'string', default: '1000' },
@@ -49,6 +50,9 @@ const { values } = parseArgs({
 });
 
 type TaskSupportClass = typeof TaskSupport;
+
+/** How long the `sleep50` work of `--wake` sleeps (`--wake-ms`, default 50). */
+const wakeMs = Number(values['wake-ms']);
 
 type Backend = Pick<TaskSupportOptions, 'store' | 'queue' | 'cluster'>;
 
@@ -67,7 +71,9 @@ function libraryImpl(name: string, Support: TaskSupportClass, backend?: Backend)
       server.registerTool('ping', { inputSchema: benchArgs }, async () => PING_RESULT);
       tasks.registerTool(server, 'instant', { taskSupport: 'required', inputSchema: benchArgs }, () => DONE_RESULT);
       tasks.registerTool(server, 'sleep50', { taskSupport: 'required', inputSchema: benchArgs }, async ({ run = -1 }) => {
-        await sleep(50);
+        probes.workStart.set(run, performance.now());
+        // --wake-ms 0: the work returns on the next turn of the event loop instead of after a sleep.
+        await (wakeMs > 0 ? sleep(wakeMs) : new Promise((resolve) => setImmediate(resolve)));
         probes.workEnd.set(run, performance.now());
         return DONE_RESULT;
       });
@@ -163,24 +169,33 @@ async function main(): Promise<void> {
   const variants: Variant[] = [];
   for (const impl of impls) variants.push({ name: impl.name, impl, client: await connectClient(impl, transport), cpuUs: [], rates: [] });
 
-  // --wake N: N sequential runs per variant, alternating, of a task whose work sleeps 50 ms with
-  // `tasks/result` sent as soon as the task exists: ms from the work's return to the result.
+  // --wake N: N sequential runs per variant, alternating, of a task whose work sleeps 50 ms
+  // (--wake-ms) with `tasks/result` sent as soon as the task exists: ms from the call to the work's
+  // start, and from the work's return to the result. An idle process answers slower: with
+  // --wake-ms 0 the after-work part was about 0.27 ms, with 50 ms about 0.7 ms (issue 14).
   const wakeRuns = Number(values.wake);
   if (wakeRuns > 0) {
-    const wake = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+    // Per variant: [before the work starts, after the work returns] (their sum is the wake latency).
+    const wake = new Map<string, [number[], number[]]>(variants.map((v) => [v.name, [[], []]]));
     for (let i = 0; i < wakeRuns + 20; i++) {
       for (const v of variants) {
         const run = i;
+        const sent = performance.now();
         const taskId = await v.client.createTask('sleep50', run);
         await v.client.result(taskId);
+        const before = v.impl.probes.workStart.get(run)! - sent;
         const after = performance.now() - v.impl.probes.workEnd.get(run)!;
-        if (i >= 20) wake.get(v.name)!.push(after);
+        if (i < 20) continue;
+        wake.get(v.name)![0].push(before);
+        wake.get(v.name)![1].push(after);
       }
     }
-    for (const [name, ms] of wake) {
-      console.log(
-        `${name.padEnd(13)} wake after work ms: p50 ${percentile(ms, 50).toFixed(3)}  p90 ${percentile(ms, 90).toFixed(3)}  p99 ${percentile(ms, 99).toFixed(3)}  (${ms.length} runs)`,
-      );
+    const line = (ms: number[]) =>
+      `p50 ${percentile(ms, 50).toFixed(3)}  p90 ${percentile(ms, 90).toFixed(3)}  p99 ${percentile(ms, 99).toFixed(3)}`;
+    for (const [name, [before, after]] of wake) {
+      const total = before.map((b, i) => b + after[i]!);
+      console.log(`${name.padEnd(13)} wake ms: ${line(total)}  (${total.length} runs)`);
+      console.log(`${''.padEnd(13)}   before work ${line(before)}; after work ${line(after)}`);
     }
   }
   const profileMs = Number(values['profile-ms']);
