@@ -4,7 +4,7 @@ import { mapWorkError, unserializableResult } from './errorMapping.js';
 import type { ErrorMapper } from './errorMapping.js';
 import { errorShape } from '../errors.js';
 import { limitExceeded } from '../errors.js';
-import { jsonBytes } from './limits.js';
+import { jsonBytes, textResultBytesAtMost } from './limits.js';
 import type { TaskLimits } from './limits.js';
 import type { RunContext } from './TaskSpec.js';
 
@@ -74,6 +74,8 @@ export class WorkSafeguards {
   fitted<T>(value: T, taskId: string | undefined): T {
     const max = this.limits.maxResultBytes;
     if (max === Infinity) return value;
+    const bound = textResultBytesAtMost(value);
+    if (bound !== undefined && bound <= max) return value;
     let bytes: number;
     try {
       bytes = jsonBytes(value instanceof McpError ? errorShape(value) : value instanceof Error ? value.message : value);

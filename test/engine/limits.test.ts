@@ -1,5 +1,14 @@
+import { fc, it as itProp } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { LiveTaskCounter, MemoryBudget, defaultTaskLimits, jsonBytes, resolveLimits, resolveRate } from '../../src/engine/limits.js';
+import {
+  LiveTaskCounter,
+  MemoryBudget,
+  defaultTaskLimits,
+  jsonBytes,
+  resolveLimits,
+  resolveRate,
+  textResultBytesAtMost,
+} from '../../src/engine/limits.js';
 import { LIMIT_EXCEEDED } from '../../src/errors.js';
 
 // The limits on their own: what options are accepted and what they resolve to, the memory budget's
@@ -151,5 +160,35 @@ describe('measuring a stored value', () => {
     expect(jsonBytes({ a: 'é' })).toBe(Buffer.byteLength('{"a":"é"}'));
     expect(jsonBytes('é')).toBe(4);
     expect(jsonBytes(undefined)).toBe(0);
+  });
+
+  // Strings of the units that cost most in JSON: control characters (`\u001f`, 6 bytes), quotes
+  // and backslashes (escaped), 3-byte BMP characters, surrogate pairs and lone surrogates.
+  const costly = fc.string({
+    unit: fc.constantFrom('\u0000', '\u001f', '\n', '"', '\\', 'a', 'é', '€', '\u{1f600}', '\ud800', '\udfff'),
+    maxLength: 40,
+  });
+  const textResult = fc.record(
+    {
+      content: fc.array(fc.record({ type: fc.constant('text' as const), text: costly }), { maxLength: 4 }),
+      isError: fc.boolean(),
+    },
+    { requiredKeys: ['content'] },
+  );
+
+  itProp.prop([textResult])('bounds a text result from above, so a result under the bound surely fits', (result) => {
+    expect(textResultBytesAtMost(result)).toBeGreaterThanOrEqual(jsonBytes(result));
+  });
+
+  it('bounds nothing but results of text blocks', () => {
+    expect(textResultBytesAtMost({ content: [] })).toBeGreaterThanOrEqual(jsonBytes({ content: [] }));
+    expect(textResultBytesAtMost({ content: [{ type: 'text', text: 'x' }], structuredContent: {} })).toBeUndefined();
+    expect(textResultBytesAtMost({ content: [{ type: 'text', text: 'x', _meta: { big: 'y' } }] })).toBeUndefined();
+    expect(textResultBytesAtMost({ content: [{ type: 'image', data: 'x', mimeType: 'image/png' }] })).toBeUndefined();
+    expect(textResultBytesAtMost({ content: [{ type: 'text', text: 1 }] })).toBeUndefined();
+    expect(textResultBytesAtMost({ content: [], isError: 'yes' })).toBeUndefined();
+    expect(textResultBytesAtMost({ content: 'x' })).toBeUndefined();
+    expect(textResultBytesAtMost('text')).toBeUndefined();
+    expect(textResultBytesAtMost(new Error('x'))).toBeUndefined();
   });
 });

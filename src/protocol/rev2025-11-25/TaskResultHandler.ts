@@ -160,7 +160,7 @@ export class TaskResultHandler {
       }
     } finally {
       detach();
-      await this.engine.storage.putBack(taskId, delivered);
+      if (delivered.length > 0) await this.engine.storage.putBack(taskId, delivered);
     }
   }
 
