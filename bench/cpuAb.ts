@@ -17,6 +17,7 @@
  * request it only passes through is the difference.
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { Redis } from 'ioredis';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { parseArgs } from 'node:util';
@@ -30,6 +31,7 @@ import { percentile, sleep, yieldToEventLoop } from './stats.js';
 import { TaskSupport } from '../src/index.js';
 import type { TaskSupportOptions } from '../src/index.js';
 import { createRedisTaskBackend } from '../src/redis/index.js';
+import { parseCpuSeconds } from './redisStats.js';
 import { startRedisServer } from '../test/support/redisServer.js';
 
 const { values } = parseArgs({
@@ -106,7 +108,12 @@ interface Variant {
   client: BenchClient;
   cpuUs: number[];
   rates: number[];
+  /** --redis: redis-server's CPU µs per lifecycle in each window (INFO cpu; both variants share the server). */
+  redisCpuUs: number[];
 }
+
+/** --redis: redis-server's CPU seconds so far. */
+let redisCpuSeconds: (() => Promise<number>) | undefined;
 
 async function runWindow(v: Variant, concurrency: number, ms: number): Promise<void> {
   let stop = false;
@@ -125,6 +132,7 @@ async function runWindow(v: Variant, concurrency: number, ms: number): Promise<v
   const lanes = Array.from({ length: concurrency }, lane);
   // A short settle so the window starts with every lane busy.
   await sleep(Math.min(200, ms / 4));
+  const redis0 = await redisCpuSeconds?.();
   const done0 = completed;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -132,10 +140,12 @@ async function runWindow(v: Variant, concurrency: number, ms: number): Promise<v
   const cpu = process.cpuUsage(cpu0);
   const elapsed = performance.now() - t0;
   const n = completed - done0;
+  const redis1 = await redisCpuSeconds?.();
   stop = true;
   await Promise.all(lanes);
   v.cpuUs.push((cpu.user + cpu.system) / n);
   v.rates.push((n * 1000) / elapsed);
+  if (redis0 !== undefined && redis1 !== undefined) v.redisCpuUs.push(((redis1 - redis0) * 1e6) / n);
 }
 
 async function main(): Promise<void> {
@@ -147,6 +157,11 @@ async function main(): Promise<void> {
   // --redis: both copies of the library on one redis-server this run starts (and stops).
   const redis = values.redis ? await startRedisServer() : undefined;
   const closers: (() => Promise<void>)[] = [];
+  if (redis) {
+    const info = new Redis(redis.url);
+    closers.push(async () => info.disconnect());
+    redisCpuSeconds = async () => parseCpuSeconds(await info.info('cpu'));
+  }
   const backendOf = async (createBackend: typeof createRedisTaskBackend, prefix: string): Promise<Backend | undefined> => {
     if (!redis) return undefined;
     const backend = await createBackend({ url: redis.url, prefix });
@@ -167,7 +182,8 @@ async function main(): Promise<void> {
   if (!redis && (!values.only || values.only === 'anchor-tuned')) impls.push({ ...sdkAnchorImpl(5), name: 'anchor-tuned' });
   if (values.plain) impls.push(bareImpl());
   const variants: Variant[] = [];
-  for (const impl of impls) variants.push({ name: impl.name, impl, client: await connectClient(impl, transport), cpuUs: [], rates: [] });
+  for (const impl of impls)
+    variants.push({ name: impl.name, impl, client: await connectClient(impl, transport), cpuUs: [], rates: [], redisCpuUs: [] });
 
   // --wake N: N sequential runs per variant, alternating, of a task whose work sleeps 50 ms
   // (--wake-ms) with `tasks/result` sent as soon as the task exists: ms from the call to the work's
@@ -230,6 +246,7 @@ async function main(): Promise<void> {
     for (const v of variants) {
       v.cpuUs.length = 0;
       v.rates.length = 0;
+      v.redisCpuUs.length = 0;
     }
     // The order flips every round, so no variant always follows the same one.
     for (let r = 0; r < rounds; r++) {
@@ -246,7 +263,8 @@ async function main(): Promise<void> {
     const cpu = percentile(v.cpuUs, 50);
     console.log(
       `${v.name.padEnd(13)} CPU µs/${unit} median ${cpu.toFixed(1)} (min ${Math.min(...v.cpuUs).toFixed(1)}, max ${Math.max(...v.cpuUs).toFixed(1)})` +
-        `  ${unit}s/s median ${percentile(v.rates, 50).toFixed(0)}  ×ref ${(cpu / anchorCpu).toFixed(3)}  (${(cpu - anchorCpu).toFixed(1)} µs over ref)`,
+        `  ${unit}s/s median ${percentile(v.rates, 50).toFixed(0)}  ×ref ${(cpu / anchorCpu).toFixed(3)}  (${(cpu - anchorCpu).toFixed(1)} µs over ref)` +
+        (v.redisCpuUs.length > 0 ? `  redis-server CPU µs/${unit} median ${percentile(v.redisCpuUs, 50).toFixed(1)}` : ''),
     );
   }
   await finish(variants, closers, redis);

@@ -48,6 +48,50 @@ describe('RedisTaskStore', () => {
     );
   });
 
+  it('answers a status change with the record as Redis now holds it (message set, replaced, cleared)', async () => {
+    // A message from the start: in the hash before `runner`, so clearing it takes a field from the middle.
+    const created = record('shape', { statusMessage: 'queued', runner: 'instance-a' });
+    await one.store.create(created);
+    // What another instance reads from Redis itself (it settled nothing, so nothing is cached there).
+    const stored = async (): Promise<TaskRecord | undefined> => two.store.get('shape');
+    const cleared = await one.store.update('shape', 'working', undefined, 'instance-a');
+    expect(cleared).toEqual({ ...created, statusMessage: undefined, lastUpdatedAt: cleared!.lastUpdatedAt });
+    expect(cleared).not.toHaveProperty('statusMessage');
+    expect(await stored()).toEqual(cleared);
+    const asking = await one.store.update('shape', 'input_required', 'asking', 'instance-a');
+    expect(asking).toEqual({ ...created, status: 'input_required', statusMessage: 'asking', lastUpdatedAt: asking!.lastUpdatedAt });
+    expect(asking!.lastUpdatedAt >= created.lastUpdatedAt).toBe(true);
+    expect(await stored()).toEqual(asking);
+    const working = await one.store.update('shape', 'working', undefined, 'instance-a');
+    expect(working).not.toHaveProperty('statusMessage');
+    expect(await stored()).toEqual(working);
+    const progress = await one.store.update('shape', 'working', 'half way', 'instance-a');
+    expect(progress?.statusMessage).toBe('half way');
+    const outcome = { type: 'result' as const, result: { content: [] } };
+    const settled = await one.store.settle('shape', 'completed', undefined, outcome, 'instance-a');
+    expect(settled).toMatchObject({ status: 'completed', runner: 'instance-a' });
+    expect(settled).not.toHaveProperty('statusMessage');
+    expect(await stored()).toEqual(settled);
+    expect(await two.store.getOutcome('shape')).toEqual(outcome);
+  });
+
+  it("keeps an owner's index and sequence as long as the owner's longest-lived task", async () => {
+    const raw = new Redis(inject('redisUrl'));
+    const ttls = () => Promise.all([raw.pttl(`${prefix}{o:o}:tasks`), raw.pttl(`${prefix}{o:o}:seq`)]);
+    try {
+      await one.store.create(record('long', { ttl: 60_000 }));
+      for (const ttl of await ttls()) expect(ttl).toBeGreaterThan(55_000);
+      // A shorter-lived task leaves the expiry where it was…
+      await one.store.create(record('short', { ttl: 1_000 }));
+      for (const ttl of await ttls()) expect(ttl).toBeGreaterThan(55_000);
+      // …and a longer-lived one moves it later.
+      await one.store.create(record('longer', { ttl: 120_000 }));
+      for (const ttl of await ttls()) expect(ttl).toBeGreaterThan(115_000);
+    } finally {
+      raw.disconnect();
+    }
+  });
+
   it('lets Redis expire the record and its outcome at the end of the ttl', async () => {
     await one.store.create(record('short', { ttl: 300 }));
     await one.store.settle('short', 'completed', undefined, { type: 'result', result: { content: [] } });
