@@ -180,8 +180,44 @@ describe('measuring a stored value', () => {
     expect(textResultBytesAtMost(result)).toBeGreaterThanOrEqual(jsonBytes(result));
   });
 
+  it('bounds the costliest text results, isError included', () => {
+    for (const result of [
+      { content: [] },
+      { content: [], isError: true },
+      { content: [{ type: 'text', text: '' }], isError: false },
+      {
+        isError: false,
+        content: [
+          { type: 'text', text: '\u0000'.repeat(10) },
+          { type: 'text', text: '\ud800"\\' },
+        ],
+      },
+    ]) {
+      const bound = textResultBytesAtMost(result);
+      expect(typeof bound).toBe('number');
+      expect(bound).toBeGreaterThanOrEqual(jsonBytes(result));
+    }
+  });
+
   it('bounds nothing but results of text blocks', () => {
-    expect(textResultBytesAtMost({ content: [] })).toBeGreaterThanOrEqual(jsonBytes({ content: [] }));
+    // Serialized by its own toJSON, whatever its fields say.
+    class Wrapped {
+      content = [{ type: 'text', text: 'x' }];
+      toJSON(): string {
+        return 'y'.repeat(1000);
+      }
+    }
+    expect(textResultBytesAtMost(new Wrapped())).toBeUndefined();
+    class Block {
+      type = 'text';
+      text = 'x';
+      toJSON(): string {
+        return 'y'.repeat(1000);
+      }
+    }
+    expect(textResultBytesAtMost({ content: [new Block()] })).toBeUndefined();
+    // A block's type is not counted: only 'text' is known to be short.
+    expect(textResultBytesAtMost({ content: [{ type: 'x'.repeat(1000), text: '' }] })).toBeUndefined();
     expect(textResultBytesAtMost({ content: [{ type: 'text', text: 'x' }], structuredContent: {} })).toBeUndefined();
     expect(textResultBytesAtMost({ content: [{ type: 'text', text: 'x', _meta: { big: 'y' } }] })).toBeUndefined();
     expect(textResultBytesAtMost({ content: [{ type: 'image', data: 'x', mimeType: 'image/png' }] })).toBeUndefined();
