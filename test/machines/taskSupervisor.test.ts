@@ -28,6 +28,18 @@ describe('task supervisor', () => {
     expect(missing).toEqual([{ type: 'task.missing', taskId: 'gone', event: { type: 'cancel', reason: 'r' } }]);
   });
 
+  it("gives each task actor the options XState resolved, in an object of its own making (Node 20's spread shapes)", () => {
+    const { supervisor } = start();
+    const plain = createActor(quiet, { id: 'p', parent: supervisor, snapshot: startingSnapshot(quiet) });
+    supervisor.send({ type: 'task.start', taskId: 't1' });
+    const ref = supervisor.getSnapshot().tasks.get('t1') as unknown as Actor<TaskMachine>;
+    // The same keys, in the same order, with the same values as XState's own resolution.
+    expect(Object.keys(ref.options)).toEqual(Object.keys(plain.options));
+    expect(ref.options).toEqual({ ...plain.options, id: 't1' });
+    expect(ref.options.parent).toBe(supervisor);
+    expect(ref.id).toBe('t1');
+  });
+
   it('retires a task that ended, and is done once closing with none left', () => {
     const { supervisor, crashed } = start();
     expect(supervisor.getSnapshot().context).toEqual({ live: 0, closing: false });
