@@ -183,8 +183,9 @@ const OPTION_KEYS = 'clock,logger,devTools,id,parent,snapshot';
  * its options) gets a hidden class of its own after the first few: about 0.25 KB per live task
  * (bench/heapProfile.ts: a Map and its DescriptorArray per task). XState only reads the options
  * after construction. Any other set of keys is left as XState made it.
+ * @internal
  */
-function withSharedOptions<T extends { options: unknown }>(ref: T): T {
+export function withSharedOptions<T extends { options: unknown }>(ref: T): T {
   const options = ref.options as Record<string, unknown>;
   if (Object.keys(options).join(',') !== OPTION_KEYS) return ref;
   const { clock, logger, devTools, id, parent, snapshot } = options;

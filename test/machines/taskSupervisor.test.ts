@@ -3,7 +3,7 @@ import { createActor, createMachine, fromPromise } from 'xstate';
 import type { Actor, ActorRefFrom } from 'xstate';
 import { taskMachine } from '../../machines/task.js';
 import type { TaskMachine } from '../../machines/task.js';
-import { createTaskSupervisor, startingSnapshot } from '../../machines/taskSupervisor.js';
+import { createTaskSupervisor, startingSnapshot, withSharedOptions } from '../../machines/taskSupervisor.js';
 import type { TaskCrashedEvent, TaskMissingEvent, TaskSupervisorLogic } from '../../machines/taskSupervisor.js';
 import { taskSupportMachine } from '../../machines/taskSupport.js';
 
@@ -38,6 +38,20 @@ describe('task supervisor', () => {
     expect(ref.options).toEqual({ ...plain.options, id: 't1' });
     expect(ref.options.parent).toBe(supervisor);
     expect(ref.id).toBe('t1');
+  });
+
+  it("replaces a task actor's options with an equal new object, and leaves any other actor's alone", () => {
+    const { supervisor } = start();
+    const task = createActor(quiet, { id: 't', parent: supervisor, snapshot: startingSnapshot(quiet) });
+    const resolved = task.options;
+    expect(withSharedOptions(task)).toBe(task);
+    expect(task.options).not.toBe(resolved);
+    expect(task.options).toEqual(resolved);
+    // Other options (here an input): replacing them with the task's keys would drop one.
+    const other = createActor(quiet, { id: 'o', parent: supervisor, input: 1 } as never);
+    const own = other.options;
+    withSharedOptions(other);
+    expect(other.options).toBe(own);
   });
 
   it('retires a task that ended, and is done once closing with none left', () => {
