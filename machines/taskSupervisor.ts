@@ -174,8 +174,15 @@ function runsOnStart(node: TaskStateNode): boolean {
   return Object.values(node.states).some(runsOnStart);
 }
 
-/** The keys of a task actor's options as XState resolves them (its defaults, then ours). */
-const OPTION_KEYS = 'clock,logger,devTools,id,parent,snapshot';
+/** The keys of a task actor's options as XState resolves them (its defaults, then ours), in order. */
+const OPTION_KEYS = ['clock', 'logger', 'devTools', 'id', 'parent', 'snapshot'];
+
+/** Whether `options` has exactly {@link OPTION_KEYS}, in order (no array or string made per task). */
+function hasTaskOptionKeys(options: object): boolean {
+  let i = 0;
+  for (const key in options) if (key !== OPTION_KEYS[i++]) return false;
+  return i === OPTION_KEYS.length;
+}
 
 /**
  * The actor, its `options` replaced by an equal object of one shared shape. On Node 20 (V8 11.3)
@@ -187,7 +194,7 @@ const OPTION_KEYS = 'clock,logger,devTools,id,parent,snapshot';
  */
 export function withSharedOptions<T extends { options: unknown }>(ref: T): T {
   const options = ref.options as Record<string, unknown>;
-  if (Object.keys(options).join(',') !== OPTION_KEYS) return ref;
+  if (!hasTaskOptionKeys(options)) return ref;
   const { clock, logger, devTools, id, parent, snapshot } = options;
   (ref as { options: unknown }).options = { clock, logger, devTools, id, parent, snapshot };
   return ref;

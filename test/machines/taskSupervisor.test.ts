@@ -52,6 +52,11 @@ describe('task supervisor', () => {
     const own = other.options;
     withSharedOptions(other);
     expect(other.options).toBe(own);
+    // Fewer options (no starting snapshot): a copy with the task's keys would add one.
+    const fewer = createActor(quiet, { id: 'f', parent: supervisor });
+    const its = fewer.options;
+    withSharedOptions(fewer);
+    expect(fewer.options).toBe(its);
   });
 
   it('retires a task that ended, and is done once closing with none left', () => {
