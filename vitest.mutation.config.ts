@@ -24,7 +24,7 @@ const SETS: Record<string, string[]> = {
     'test/model/coverage.test.ts',
     'test/model/paths/memory.paths.test.ts',
   ],
-  // machines/taskSupervisor.ts, taskSupport.ts: the root's paths, and the engine that starts,
+  // machines/taskSupervisor.ts, TaskActor.ts, taskSupport.ts: the root's paths, and the engine that starts,
   // routes to and drains task actors through them.
   root: [
     'test/machines/**/*.test.ts',

@@ -1,6 +1,7 @@
-import { createActor, getInitialSnapshot } from 'xstate';
+import { getInitialSnapshot } from 'xstate';
 import type { ActorLogic, ActorRefFrom, ActorSystem, Snapshot } from 'xstate';
 import type { TaskMachine, TaskMachineEvent } from './task.js';
+import { TaskActor } from './TaskActor.js';
 
 /** Events the supervisor accepts from the root (and, as `xstate.*`, from its task actors). */
 export type TaskSupervisorEvent =
@@ -83,7 +84,7 @@ export function createTaskSupervisor(taskLogic: TaskMachine): TaskSupervisorLogi
         case 'task.start': {
           if (snapshot.context.closing || tasks.has(event.taskId)) return snapshot;
           // Without a starting snapshot (undefined), XState computes the initial state for this actor.
-          const ref = withSharedOptions(createActor(logic, { id: event.taskId, parent: scope.self, snapshot: start }));
+          const ref = new TaskActor(logic, { id: event.taskId, parent: scope.self, snapshot: start });
           tasks.set(event.taskId, ref);
           // Started after this transition, like a machine's spawn, so the child sees a settled parent.
           scope.defer(() => ref.start());
@@ -172,30 +173,4 @@ function runsOnStart(node: TaskStateNode): boolean {
   if (runsOnEntry(node)) return true;
   if (node.type === 'compound') return node.initial.actions.length > 0 || node.initial.target.some(runsOnStart);
   return Object.values(node.states).some(runsOnStart);
-}
-
-/** The keys of a task actor's options as XState resolves them (its defaults, then ours), in order. */
-const OPTION_KEYS = ['clock', 'logger', 'devTools', 'id', 'parent', 'snapshot'];
-
-/** Whether `options` has exactly {@link OPTION_KEYS}, in order (no array or string made per task). */
-function hasTaskOptionKeys(options: object): boolean {
-  let i = 0;
-  for (const key in options) if (key !== OPTION_KEYS[i++]) return false;
-  return i === OPTION_KEYS.length;
-}
-
-/**
- * The actor, its `options` replaced by an equal object of one shared shape. On Node 20 (V8 11.3)
- * every object made by a spread and more (`{ ...defaults, ...options }`, as XState's Actor makes
- * its options) gets a hidden class of its own after the first few: about 0.25 KB per live task
- * (bench/heapProfile.ts: a Map and its DescriptorArray per task). XState only reads the options
- * after construction. Any other set of keys is left as XState made it.
- * @internal
- */
-export function withSharedOptions<T extends { options: unknown }>(ref: T): T {
-  const options = ref.options as Record<string, unknown>;
-  if (!hasTaskOptionKeys(options)) return ref;
-  const { clock, logger, devTools, id, parent, snapshot } = options;
-  (ref as { options: unknown }).options = { clock, logger, devTools, id, parent, snapshot };
-  return ref;
 }

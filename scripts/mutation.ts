@@ -58,7 +58,7 @@ const TARGETS: Record<string, Target> = {
     // Their definitions run at import, so each mutant runs every test of its set: one small set each.
     parts: {
       task: { mutate: ['machines/task.ts'], tests: 'task' },
-      root: { mutate: ['machines/taskSupervisor.ts', 'machines/taskSupport.ts'], tests: 'root' },
+      root: { mutate: ['machines/taskSupervisor.ts', 'machines/TaskActor.ts', 'machines/taskSupport.ts'], tests: 'root' },
       clientTask: { mutate: ['machines/clientTask.ts'], tests: 'clientTask' },
     },
   },

@@ -3,7 +3,8 @@ import { createActor, createMachine, fromPromise } from 'xstate';
 import type { Actor, ActorRefFrom } from 'xstate';
 import { taskMachine } from '../../machines/task.js';
 import type { TaskMachine } from '../../machines/task.js';
-import { createTaskSupervisor, startingSnapshot, withSharedOptions } from '../../machines/taskSupervisor.js';
+import { createTaskSupervisor, startingSnapshot } from '../../machines/taskSupervisor.js';
+import { withSharedOptions } from '../../machines/TaskActor.js';
 import type { TaskCrashedEvent, TaskMissingEvent, TaskSupervisorLogic } from '../../machines/taskSupervisor.js';
 import { taskSupportMachine } from '../../machines/taskSupport.js';
 
