@@ -71,9 +71,12 @@ export class TaskActions {
       // Only an end stored by this instance: one the store refused (another runner took the task
       // over, and its work may have queued messages) leaves the queue to be read. A tasks/result
       // that the settle woke and that reads the queue before this line just reads it, as before.
-      if (settled && live.queueUntouched) this.core.emptyQueues.add(taskId);
+      const untouched = settled !== undefined && live.queueUntouched;
+      if (untouched) this.core.emptyQueues.add(taskId);
       const record = settled ?? (await this.settledElsewhere(taskId));
-      if (params.status === 'cancelled') await this.core.queue.clear(taskId);
+      // A cancel drops what the work queued; a queue nothing was ever written to has nothing to
+      // drop (on Redis, the clear was a round trip per cancel).
+      if (params.status === 'cancelled' && !untouched) await this.core.queue.clear(taskId);
       if (!record) return;
       this.core.changed(record);
       // A tasks/result waiting here, or on its way from the task's own session (ExpectedEnds),

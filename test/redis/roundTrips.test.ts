@@ -4,7 +4,12 @@ import { Redis } from 'ioredis';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { CallToolResultSchema, CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolResultSchema,
+  CancelTaskResultSchema,
+  CreateTaskResultSchema,
+  LoggingMessageNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { TaskSupport } from '../../src/index.js';
 import type { TaskRecord } from '../../src/index.js';
 import { createRedisTaskBackend } from '../../src/redis/index.js';
@@ -90,6 +95,52 @@ describe('round trips of a task lifecycle on one Redis', () => {
     const perLifecycle = await roundTripsOf('slow');
     expect(perLifecycle).toBeGreaterThan(4);
     expect(perLifecycle).toBeLessThanOrEqual(5);
+  });
+
+  it("clears a cancelled task's queue only when its work queued something (the clear was a round trip per cancel)", async () => {
+    const backend = await createRedisTaskBackend({ url: server.url, prefix: 'rt-cancel:' });
+    const tasks = new TaskSupport({ ...backend, logger: { warn: () => {}, error: () => {} } });
+    const mcp = new McpServer({ name: 'rt', version: '1' });
+    const parked = (signal: AbortSignal) =>
+      new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+    tasks.registerTool(mcp, 'quiet', { taskSupport: 'required' }, (_args, task) => parked(task.signal));
+    // Logging declared: the work's log is a notification the session may send.
+    mcp.server.registerCapabilities({ logging: {} });
+    tasks.registerTool(mcp, 'chatty', { taskSupport: 'required' }, async (_args, task) => {
+      await task.log('info', 'started');
+      return parked(task.signal);
+    });
+    tasks.enable(mcp);
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await mcp.connect(b);
+    const client = new Client({ name: 'rt', version: '1' });
+    const logged = new Promise<void>((resolve) => client.setNotificationHandler(LoggingMessageNotificationSchema, () => resolve()));
+    await client.connect(a);
+    const monitor = new Redis(server.url);
+    try {
+      const quiet = await client.request({ method: 'tools/call', params: { name: 'quiet', task: {} } }, CreateTaskResultSchema);
+      const chatty = await client.request({ method: 'tools/call', params: { name: 'chatty', task: {} } }, CreateTaskResultSchema);
+      const chattyQueue = `rt-cancel:{${chatty.task.taskId}}:queue`;
+      // The work's log went out on the session (nothing attached), but the queue was touched.
+      await logged;
+      const lines: string[] = [];
+      const feed = await monitor.monitor();
+      feed.on('monitor', (_time: string, args: string[]) => lines.push(args.join(' ')));
+      for (const created of [quiet, chatty]) {
+        const cancelled = await client.request({ method: 'tasks/cancel', params: { taskId: created.task.taskId } }, CancelTaskResultSchema);
+        expect(cancelled.status).toBe('cancelled');
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      feed.disconnect();
+      const clears = lines.filter((line) => line.startsWith('del ') || line.startsWith('DEL '));
+      expect(clears.some((line) => line.includes(`{${quiet.task.taskId}}`))).toBe(false);
+      expect(clears.filter((line) => line.includes(chattyQueue))).toHaveLength(1);
+    } finally {
+      monitor.disconnect();
+      await client.close();
+      await tasks.close();
+      await backend.close();
+    }
   });
 });
 
