@@ -59,16 +59,19 @@ describe('TaskActor', () => {
     subscription.unsubscribe();
   });
 
-  it('stops calling an observer once it unsubscribed, and subscribes with plain callbacks too', () => {
+  it('keeps every observer of a task, stops calling one once it unsubscribed, and takes plain callbacks too', () => {
     const { supervisor, a } = twoTasks();
     const first: unknown[] = [];
     const second: unknown[] = [];
+    const third: unknown[] = [];
     const sub = a.subscribe((snapshot) => first.push(snapshot.value));
     a.subscribe((snapshot) => second.push(snapshot.value));
+    a.subscribe((snapshot) => third.push(snapshot.value));
     sub.unsubscribe();
     supervisor.send({ type: 'task.send', taskId: 'a', event: { type: 'work.done', output: {} } });
     expect(first).toEqual([]);
     expect(second.length).toBeGreaterThan(0);
+    expect(third).toEqual(second);
   });
 
   it("delivers emitted events to that actor's listeners only", () => {
