@@ -149,3 +149,36 @@ describe('the queue of a task that ended here', () => {
     expect(dequeueAll).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('the queue of a cancelled task', () => {
+  it('is cleared when the work queued something: a later tasks/result gets none of it', async () => {
+    const { engine, queue } = setup();
+    const clear = vi.spyOn(queue, 'clear');
+    let queued!: () => void;
+    const logged = new Promise<void>((resolve) => (queued = resolve));
+    const { taskId } = await engine.start(
+      spec(async (context: RunContext) => {
+        await context.log('info', 'before the cancel');
+        queued();
+        return new Promise<CallToolResult>(() => {});
+      }),
+    );
+    await logged;
+    expect(queue.size).toBe(1);
+    await engine.cancel(taskId, 'alice');
+    await vi.waitFor(() => expect(engine.liveTaskCount).toBe(0));
+    expect(clear).toHaveBeenCalledWith(taskId);
+    expect(queue.size).toBe(0);
+    expect(await engine.storage.takeMessages(taskId)).toEqual([]);
+  });
+
+  it('is not cleared when nothing was ever queued (on Redis, a round trip per cancel)', async () => {
+    const { engine, queue } = setup();
+    const clear = vi.spyOn(queue, 'clear');
+    const { taskId } = await engine.start(spec(() => new Promise<CallToolResult>(() => {})));
+    await engine.cancel(taskId, 'alice');
+    await vi.waitFor(() => expect(engine.liveTaskCount).toBe(0));
+    expect(clear).not.toHaveBeenCalled();
+    expect(await engine.storage.takeMessages(taskId)).toEqual([]);
+  });
+});
