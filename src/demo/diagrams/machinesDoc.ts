@@ -17,7 +17,10 @@ const documented: { title: string; file: string; machine: AnyStateMachine; about
       'the engine runs it and sends `work.done` (its result) or `work.error` (what it threw), and aborts its signal when ' +
       "`settle` or `discard` end the task first (cancel, shutdown, expire). The actor's id is the task's id, and its " +
       'context holds only the input requests it waits for, so every task starts in the same state: the supervisor ' +
-      'restores that state, computed once, instead of computing it per task.',
+      'restores that state, computed once, instead of computing it per task. Each runs as a `TaskActor` ' +
+      "(`machines/TaskActor.ts`): XState's own `Actor`, which makes its observer set and emitted-event listener map on " +
+      'the first `subscribe` and `on`, not in its constructor (nothing subscribes to a task actor unless a user does; ' +
+      'the two were 0.34 KB of every live task).',
   },
   {
     title: 'Root machine',
