@@ -3,6 +3,7 @@ import type { TaskStore, WaitOptions } from '../backends/TaskStore.js';
 import { mcpError } from '../errors.js';
 import type { TaskOutcome, TaskPage, TaskRecord } from '../types.js';
 import { EmptyQueues } from './EmptyQueues.js';
+import { SETTLED } from './LiveTask.js';
 import { ErrorCode } from '../wire.js';
 
 /**
@@ -91,8 +92,12 @@ export class TaskStorage {
     return this.queue.requeue(taskId, messages);
   }
 
-  /** Puts delivered, still unanswered requests back for the next `tasks/result`. */
+  /**
+   * Puts delivered, still unanswered requests back for the next `tasks/result`. Most calls
+   * delivered none: those touch no queue and make no async frame (every caller may pass an empty list).
+   */
   putBack(taskId: string, delivered: readonly QueuedRequest[]): Promise<void> {
+    if (delivered.length === 0) return SETTLED;
     return putBackUnanswered(this.queue, this.logger, taskId, delivered);
   }
 

@@ -150,7 +150,7 @@ export class SessionRouter implements ConnectionListener {
       pushed.delete(requestId);
       lost.push(entry.request);
     }
-    if (lost.length > 0) await this.engine.storage.putBack(taskId, lost);
+    await this.engine.storage.putBack(taskId, lost);
   }
 
   private track(connection: ConnectionPort, taskId: string, requestId: string): void {

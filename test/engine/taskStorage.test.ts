@@ -61,6 +61,17 @@ describe('task storage', () => {
     expect(logger.error).not.toHaveBeenCalled();
   });
 
+  it('answers a put-back of nothing at once: one shared settled promise, no queue call', async () => {
+    const queue = { isOutstanding: vi.fn(), requeue: vi.fn() };
+    const storage = new TaskStorage({} as TaskStore, queue as unknown as TaskMessageQueue, { error: vi.fn() });
+    // The same promise for two tasks: no async frame made per call (an async function makes one each).
+    const first = storage.putBack('t1', []);
+    expect(storage.putBack('t2', [])).toBe(first);
+    await expect(first).resolves.toBeUndefined();
+    expect(queue.isOutstanding).not.toHaveBeenCalled();
+    expect(queue.requeue).not.toHaveBeenCalled();
+  });
+
   it('logs a put-back the queue fails, without rejecting', async () => {
     const failure = new Error('store away');
     const queue = { isOutstanding: () => Promise.reject(failure) } as unknown as TaskMessageQueue;

@@ -3,8 +3,8 @@ import { createActor, emit, setup } from 'xstate';
 import type { Actor, SnapshotFrom } from 'xstate';
 import { taskMachine } from '../../machines/task.js';
 import type { TaskMachine } from '../../machines/task.js';
-import { TaskActor } from '../../machines/TaskActor.js';
-import { createTaskSupervisor } from '../../machines/taskSupervisor.js';
+import { TaskActor, withSharedOptions } from '../../machines/TaskActor.js';
+import { createTaskSupervisor, startingSnapshot } from '../../machines/taskSupervisor.js';
 
 const quiet = taskMachine.provide({ actions: { settle: () => {}, announce: () => {}, answer: () => {}, discard: () => {} } });
 
@@ -92,5 +92,24 @@ describe('TaskActor', () => {
     one.send({ type: 'shout', n: 1 });
     expect(heard).toEqual([1]);
     expect(wildcard).toEqual([1]);
+  });
+
+  it("replaces a task actor's options with an equal new object, and leaves any other actor's alone", () => {
+    const supervisor = createActor(createTaskSupervisor(quiet)).start();
+    const task = createActor(quiet, { id: 't', parent: supervisor, snapshot: startingSnapshot(quiet) });
+    const resolved = task.options;
+    expect(withSharedOptions(task)).toBe(task);
+    expect(task.options).not.toBe(resolved);
+    expect(task.options).toEqual(resolved);
+    // Other options (here an input): replacing them with the task's keys would drop one.
+    const other = createActor(quiet, { id: 'o', parent: supervisor, input: 1 } as never);
+    const own = other.options;
+    withSharedOptions(other);
+    expect(other.options).toBe(own);
+    // Fewer options (no starting snapshot): a copy with the task's keys would add one.
+    const fewer = createActor(quiet, { id: 'f', parent: supervisor });
+    const its = fewer.options;
+    withSharedOptions(fewer);
+    expect(fewer.options).toBe(its);
   });
 });

@@ -4,7 +4,6 @@ import type { Actor, ActorRefFrom } from 'xstate';
 import { taskMachine } from '../../machines/task.js';
 import type { TaskMachine } from '../../machines/task.js';
 import { createTaskSupervisor, startingSnapshot } from '../../machines/taskSupervisor.js';
-import { withSharedOptions } from '../../machines/TaskActor.js';
 import type { TaskCrashedEvent, TaskMissingEvent, TaskSupervisorLogic } from '../../machines/taskSupervisor.js';
 import { taskSupportMachine } from '../../machines/taskSupport.js';
 
@@ -39,25 +38,6 @@ describe('task supervisor', () => {
     expect(ref.options).toEqual({ ...plain.options, id: 't1' });
     expect(ref.options.parent).toBe(supervisor);
     expect(ref.id).toBe('t1');
-  });
-
-  it("replaces a task actor's options with an equal new object, and leaves any other actor's alone", () => {
-    const { supervisor } = start();
-    const task = createActor(quiet, { id: 't', parent: supervisor, snapshot: startingSnapshot(quiet) });
-    const resolved = task.options;
-    expect(withSharedOptions(task)).toBe(task);
-    expect(task.options).not.toBe(resolved);
-    expect(task.options).toEqual(resolved);
-    // Other options (here an input): replacing them with the task's keys would drop one.
-    const other = createActor(quiet, { id: 'o', parent: supervisor, input: 1 } as never);
-    const own = other.options;
-    withSharedOptions(other);
-    expect(other.options).toBe(own);
-    // Fewer options (no starting snapshot): a copy with the task's keys would add one.
-    const fewer = createActor(quiet, { id: 'f', parent: supervisor });
-    const its = fewer.options;
-    withSharedOptions(fewer);
-    expect(fewer.options).toBe(its);
   });
 
   it('retires a task that ended, and is done once closing with none left', () => {

@@ -160,7 +160,7 @@ export class TaskResultHandler {
       }
     } finally {
       detach();
-      if (delivered.length > 0) await this.engine.storage.putBack(taskId, delivered);
+      await this.engine.storage.putBack(taskId, delivered);
     }
   }
 
@@ -185,7 +185,7 @@ export class TaskResultHandler {
       return undefined;
     } finally {
       detach();
-      if (delivered.length > 0) await this.engine.storage.putBack(taskId, delivered);
+      await this.engine.storage.putBack(taskId, delivered);
     }
   }
 
