@@ -1,6 +1,7 @@
 import { PendingInputs } from './PendingInputs.js';
 import type { PendingInput } from './PendingInputs.js';
 import type { TaskSpec } from './TaskSpec.js';
+import type { TaskRecord } from '../types.js';
 
 export type { PendingInput } from './PendingInputs.js';
 
@@ -15,6 +16,9 @@ const POLLED = 128;
 
 /** An already settled promise: the first link of every task's write chain. */
 export const SETTLED: Promise<void> = Promise.resolve();
+
+/** What {@link LiveTask.ended} gives once the task is gone: no record (the caller reads the store). */
+const GONE: Promise<TaskRecord | undefined> = Promise.resolve(undefined);
 
 /**
  * The engine's bookkeeping of one running task, kept small: 100,000 of them may be alive at once.
@@ -32,8 +36,8 @@ export class LiveTask {
    */
   private flags = 0;
   private controller: AbortController | undefined;
-  private endedPromise: Promise<void> | undefined;
-  private resolveEnded: (() => void) | undefined;
+  private endedPromise: Promise<TaskRecord | undefined> | undefined;
+  private resolveEnded: ((record?: TaskRecord) => void) | undefined;
   private pendingInputs: PendingInputs | undefined;
 
   constructor(
@@ -185,11 +189,25 @@ export class LiveTask {
     this.controller?.abort(abortReason());
   }
 
-  /** Resolves once the task's last write is stored and its bookkeeping is gone. */
-  get ended(): Promise<void> {
-    if (this.finished) return SETTLED;
-    this.endedPromise ??= new Promise<void>((resolve) => (this.resolveEnded = resolve));
+  /**
+   * Resolves once the task's last write is stored and its bookkeeping is gone, with the record its
+   * end stored when something was waiting already as the end was stored ({@link storedEnd}), else
+   * undefined (read the store then).
+   */
+  get ended(): Promise<TaskRecord | undefined> {
+    if (this.finished) return GONE;
+    this.endedPromise ??= new Promise<TaskRecord | undefined>((resolve) => (this.resolveEnded = resolve));
     return this.endedPromise;
+  }
+
+  /**
+   * The record the task's end stored: handed to whoever waits on {@link ended} (a tasks/cancel
+   * answers with it instead of reading the store again). Kept in the waiter's resolver, not in a
+   * field: most tasks are never waited on, and a field would cost each of them.
+   */
+  storedEnd(record: TaskRecord): void {
+    const resolve = this.resolveEnded;
+    if (resolve) this.resolveEnded = () => resolve(record);
   }
 
   end(): void {

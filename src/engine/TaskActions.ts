@@ -78,6 +78,7 @@ export class TaskActions {
       // drop (on Redis, the clear was a round trip per cancel).
       if (params.status === 'cancelled' && !untouched) await this.core.queue.clear(taskId);
       if (!record) return;
+      live.storedEnd(record);
       this.core.changed(record);
       // A tasks/result waiting here, or on its way from the task's own session (ExpectedEnds),
       // answers the requestor with the outcome next (or already did, when another instance stored

@@ -210,20 +210,24 @@ export class TaskEngine {
       throw mcpError(ErrorCode.InvalidParams, `Cannot cancel task ${taskId}: it is already ${record.status}`);
     }
     const live = this.live.get(taskId);
+    let stored: TaskRecord | undefined;
     if (live) {
       if (requestor === live.spec.session) live.cancelAnswered = true;
       this.send(taskId, { type: 'cancel', reason });
-      await live.ended;
+      stored = await live.ended;
     } else {
       // No actor here (it crashed, or it runs on another instance): the store's atomic settle
       // decides, then the runner, if any, is told to abort the work.
-      const settled = await this.store.settle(taskId, 'cancelled', reason, cancelledOutcome(taskId, reason));
+      stored = await this.store.settle(taskId, 'cancelled', reason, cancelledOutcome(taskId, reason));
       await this.queue.clear(taskId);
       const sent = await this.options.cluster?.send(taskId, { type: 'cancel', reason });
       // A front tells its client, and drops the job if no worker took it yet.
-      await this.frontLink?.cancelled(taskId, settled, sent);
+      await this.frontLink?.cancelled(taskId, stored, sent);
     }
-    const after = await this.get(taskId, owner);
+    // The record the end stored answers the call. Read again only without one: the store refused
+    // this settle, or the task is past its ttl now (then it is not found). RedisTaskStore answers
+    // that read locally, but a TaskRecordStore of the user's own may not.
+    const after = stored && !isPastTtl(stored) ? stored : await this.get(taskId, owner);
     if (after.status !== 'cancelled') {
       throw mcpError(ErrorCode.InvalidParams, `Cannot cancel task ${taskId}: it is already ${after.status}`);
     }

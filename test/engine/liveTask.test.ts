@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LiveTask } from '../../src/engine/LiveTask.js';
 import type { PendingInput } from '../../src/engine/LiveTask.js';
 import type { TaskSpec } from '../../src/engine/TaskSpec.js';
+import type { TaskRecord } from '../../src/types.js';
 
 // The pending-ask bookkeeping of a live task, whose map is made only on the first ask (most tasks
 // never ask): the questions asked of a task that never asked must not fail or make the map.
@@ -82,5 +83,21 @@ describe('a live task', () => {
     const unwatched = live();
     unwatched.end();
     expect(await settle(unwatched)).toBe('ended');
+  });
+
+  it('hands the record its end stored to a waiter that came before, and none to one that came later', async () => {
+    const record = { taskId: 't1', status: 'cancelled' } as TaskRecord;
+    const waited = live();
+    const early = waited.ended;
+    waited.storedEnd(record);
+    waited.end();
+    expect(await early).toBe(record);
+    expect(await waited.ended).toBeUndefined();
+    // Nobody waited as the end was stored: the record is not kept (a late waiter reads the store).
+    const unwatched = live();
+    unwatched.storedEnd(record);
+    const late = unwatched.ended;
+    unwatched.end();
+    expect(await late).toBeUndefined();
   });
 });
