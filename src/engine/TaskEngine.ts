@@ -224,9 +224,8 @@ export class TaskEngine {
       // A front tells its client, and drops the job if no worker took it yet.
       await this.frontLink?.cancelled(taskId, stored, sent);
     }
-    // The record the end stored answers the call. Read again only without one: the store refused
-    // this settle, or the task is past its ttl now (then it is not found). RedisTaskStore answers
-    // that read locally, but a TaskRecordStore of the user's own may not.
+    // The record the end stored answers: read again only when the store refused this settle or the
+    // task is past its ttl now (not found). A TaskRecordStore of the user's own may be remote.
     const after = stored && !isPastTtl(stored) ? stored : await this.get(taskId, owner);
     if (after.status !== 'cancelled') {
       throw mcpError(ErrorCode.InvalidParams, `Cannot cancel task ${taskId}: it is already ${after.status}`);
