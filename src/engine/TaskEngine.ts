@@ -21,7 +21,7 @@ import type { ExpectedEnds } from './ExpectedEnds.js';
 import { TaskWatchers } from './TaskWatchers.js';
 import { ExpirySchedule } from './ExpirySchedule.js';
 import { LiveTask, SETTLED } from './LiveTask.js';
-import { cancelledOutcome } from './outcomes.js';
+import { cancelUnrun } from './cancelUnrun.js';
 import { requestIdFor } from './requestIds.js';
 import { StoreWriter } from './StoreWriter.js';
 import { isPastTtl, TaskStorage } from './taskStorage.js';
@@ -210,20 +210,12 @@ export class TaskEngine {
       throw mcpError(ErrorCode.InvalidParams, `Cannot cancel task ${taskId}: it is already ${record.status}`);
     }
     const live = this.live.get(taskId);
-    let stored: TaskRecord | undefined;
     if (live) {
       if (requestor === live.spec.session) live.cancelAnswered = true;
       this.send(taskId, { type: 'cancel', reason });
-      stored = await live.ended;
-    } else {
-      // No actor here (it crashed, or it runs on another instance): the store's atomic settle
-      // decides, then the runner, if any, is told to abort the work.
-      stored = await this.store.settle(taskId, 'cancelled', reason, cancelledOutcome(taskId, reason));
-      await this.queue.clear(taskId);
-      const sent = await this.options.cluster?.send(taskId, { type: 'cancel', reason });
-      // A front tells its client, and drops the job if no worker took it yet.
-      await this.frontLink?.cancelled(taskId, stored, sent);
     }
+    const { store, queue, frontLink, options } = this;
+    const stored = await (live ? live.ended : cancelUnrun({ store, queue, cluster: options.cluster, frontLink }, taskId, reason));
     // The record the end stored answers: read again only when the store refused this settle or the
     // task is past its ttl now (not found). A TaskRecordStore of the user's own may be remote.
     const after = stored && !isPastTtl(stored) ? stored : await this.get(taskId, owner);

@@ -63,9 +63,8 @@ describe('TaskEngine.cancel', () => {
     const other = testEngine(store).engine;
     const settle = store.settle.bind(store);
     // Another instance completes the task just before this one's settle, which the store refuses.
-    store.settle = async (id, ...rest) => {
+    store.settle = async (id) => {
       await settle(id, 'completed', undefined, { type: 'result', result: { content: [] } });
-      void rest;
       return undefined;
     };
     const get = vi.spyOn(store, 'get');

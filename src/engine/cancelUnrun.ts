@@ -1,0 +1,30 @@
+import type { TaskCluster } from '../backends/TaskCluster.js';
+import type { TaskMessageQueue } from '../backends/TaskMessageQueue.js';
+import type { TaskStore } from '../backends/TaskStore.js';
+import type { TaskRecord } from '../types.js';
+import type { FrontLink } from './FrontLink.js';
+import { cancelledOutcome } from './outcomes.js';
+
+/** What {@link cancelUnrun} reaches of the engine. */
+export interface CancelUnrunDeps {
+  store: TaskStore;
+  queue: TaskMessageQueue;
+  cluster?: TaskCluster;
+  frontLink?: FrontLink;
+}
+
+/**
+ * Cancels a task no actor of this instance runs: its actor crashed, another instance runs it, or
+ * a worker pool's job waits for a worker. With no actor to decide, the store's atomic settle does;
+ * what was queued for the task is dropped, the runner (if any) is told to abort the work, and a
+ * front tells its client and drops the job no worker took yet. Resolves with the record the settle
+ * stored, undefined when the store refused it (the task had ended first).
+ * @internal
+ */
+export async function cancelUnrun(deps: CancelUnrunDeps, taskId: string, reason: string): Promise<TaskRecord | undefined> {
+  const stored = await deps.store.settle(taskId, 'cancelled', reason, cancelledOutcome(taskId, reason));
+  await deps.queue.clear(taskId);
+  const sent = await deps.cluster?.send(taskId, { type: 'cancel', reason });
+  await deps.frontLink?.cancelled(taskId, stored, sent);
+  return stored;
+}
