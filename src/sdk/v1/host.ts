@@ -11,6 +11,7 @@ import type { RawRequestHandler } from './internals.js';
 import { nativeOf, toIncomingRequest } from './request.js';
 import type { ServerExtra } from './request.js';
 import { wrapTransport } from './transport.js';
+import { DirectRequests } from './DirectRequests.js';
 import { refuseToolNames } from '../refuseToolNames.js';
 import { outputValidationMessage, v1Issues } from '../outputValidation.js';
 
@@ -35,6 +36,7 @@ export function createHost(server: Server, mcpServer: McpServer | undefined): Se
   if (mcpServer) installMcpServerToolHandlers(mcpServer);
   // listChanged as McpServer declares it: a task tool's handle announces its changes.
   else server.registerCapabilities({ tools: { listChanged: true } });
+  const direct = new DirectRequests(server);
   const previous = {
     'tools/call': wrapRaw(currentRequestHandler(server, 'tools/call')),
     'tools/list': wrapRaw(currentRequestHandler(server, 'tools/list')),
@@ -48,6 +50,7 @@ export function createHost(server: Server, mcpServer: McpServer | undefined): Se
       // 2025-11-25 handler applies the same checks itself (rev2025-11-25/wire.ts checkToolCallResult).
       if (method === 'tools/call') (Protocol.prototype.setRequestHandler as unknown as Install).call(server, lenient(method), serve);
       else server.setRequestHandler(lenient(method), serve);
+      direct.add(method, handler);
     },
     previous: (method) => previous[method],
     hasOwnTool: (name) => (mcpServer ? mcpServerHasTool(mcpServer, name) : undefined),
@@ -75,7 +78,7 @@ export function createHost(server: Server, mcpServer: McpServer | undefined): Se
     listen: (listener) => {
       const connect = server.connect.bind(server);
       const entry = requestEntry(server);
-      server.connect = (transport: Transport) => connect(wrapTransport(transport, listener, entry));
+      server.connect = (transport: Transport) => connect(wrapTransport(transport, listener, entry && direct.router(transport, entry)));
     },
   };
 }

@@ -20,6 +20,9 @@ export type RawRequestHandler = (
 interface ProtocolInternals {
   _requestHandlers: Map<string, RawRequestHandler>;
   _onrequest(request: JSONRPCRequest, extra?: MessageExtraInfo): void;
+  _taskStore?: unknown;
+  _taskMessageQueue?: unknown;
+  assertTaskHandlerCapability?(method: string): void;
 }
 
 interface McpServerInternals {
@@ -59,4 +62,24 @@ export function requestEntry(server: Server): ((request: JSONRPCRequest, extra?:
   const internals = server as unknown as ProtocolInternals;
   if (typeof internals._onrequest !== 'function') return undefined;
   return (request, extra) => internals._onrequest(request, extra);
+}
+
+/** Whether the server was given the SDK's own tasks (a task store or message queue in its options). */
+export function hasOwnSdkTasks(server: Server): boolean {
+  const internals = server as unknown as ProtocolInternals;
+  return internals._taskStore !== undefined || internals._taskMessageQueue !== undefined;
+}
+
+/**
+ * Throws as the SDK's request entry does when a request asks to be run as a task (`params.task`
+ * as its task-augmentation schema reads it: an object whose `ttl`, if any, is a number) and the
+ * server has not declared task support for that method.
+ */
+export function assertTaskCapability(server: Server, method: string, params: unknown): void {
+  if (typeof params !== 'object' || params === null) return;
+  const task = (params as Record<string, unknown>)['task'];
+  if (typeof task !== 'object' || task === null || Array.isArray(task)) return;
+  const ttl = (task as Record<string, unknown>)['ttl'];
+  if (ttl !== undefined && typeof ttl !== 'number') return;
+  (server as unknown as ProtocolInternals).assertTaskHandlerCapability?.(method);
 }

@@ -10,7 +10,7 @@ export type ServerExtra = RequestHandlerExtra<ServerRequest, ServerNotification>
 
 /** What v1 keeps in `IncomingRequest.native`: the request as the SDK parsed it, and its extra. */
 export interface V1Native {
-  readonly request: { method: string; params?: unknown };
+  readonly message: { method: string; params?: unknown };
   readonly extra: ServerExtra;
 }
 
@@ -37,7 +37,7 @@ class V1RequestStream implements RequestStream {
 
 /** An SDK v1 request and its extra, as every handler sees a request. @internal */
 export function toIncomingRequest(request: { method: string; params?: unknown }, extra: ServerExtra): IncomingRequest {
-  const native: V1Native = { request, extra };
+  const native: V1Native = { message: request, extra };
   return {
     method: request.method,
     params: request.params,
@@ -54,6 +54,6 @@ export function toIncomingRequest(request: { method: string; params?: unknown },
 export function nativeOf(request: IncomingRequest): { request: JSONRPCRequest; extra: ServerExtra } {
   const native = request.native as V1Native;
   // A copy only when a protocol changed the params (the extension strips `task`).
-  const message = native.request.params === request.params ? native.request : { ...native.request, params: request.params };
+  const message = native.message.params === request.params ? native.message : { ...native.message, params: request.params };
   return { request: message as JSONRPCRequest, extra: native.extra };
 }

@@ -7,6 +7,7 @@ import { surelyValidRequest } from '../surelyValidRequest.js';
 import type { ClientResponse, ConnectionListener, ConnectionPort, RequestCaller } from '../../session/ServerHost.js';
 import type { MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
 import { requestCaller } from '../../session/caller.js';
+import type { RequestRouter } from './DirectRequests.js';
 
 let connections = 0;
 
@@ -31,10 +32,11 @@ class Connection implements ConnectionPort {
  * Puts `listener` (the session router) between a transport and the SDK `Server`: every client
  * response goes to `listener.response` first, and one it consumes (an answer to a task's request)
  * never reaches the SDK; everything else goes to the SDK as usual. Also answers requests the SDK's
- * schema would drop without a reply, and hands the valid ones to `requestEntry` when given.
+ * schema would drop without a reply, and hands the valid ones to `router` when given (with the
+ * client's cancellations of requests and the connection's close).
  * @internal
  */
-export function wrapTransport(inner: Transport, listener: ConnectionListener, requestEntry?: RequestEntry): Transport {
+export function wrapTransport(inner: Transport, listener: ConnectionListener, router?: RequestRouter): Transport {
   const connection = new Connection(inner);
   const previous = { onmessage: inner.onmessage, onclose: inner.onclose, onerror: inner.onerror };
   const outer: Transport = {
@@ -53,15 +55,21 @@ export function wrapTransport(inner: Transport, listener: ConnectionListener, re
       inner.send(request).catch((error: unknown) => inner.onerror?.(error instanceof Error ? error : new Error(String(error))));
       return;
     }
-    if (request === undefined && isResponse(message) && listener.response(connection, message, callerOf(inner, extra))) return;
+    if (request === undefined) {
+      if (isResponse(message) && listener.response(connection, message, callerOf(inner, extra))) return;
+      // Also on to the SDK, which cancels the requests its own entry serves.
+      const cancelled = router && cancellationOf(message);
+      if (cancelled) router.cancelled(cancelled.requestId, cancelled.reason);
+    }
     previous.onmessage?.(message, extra);
-    // Known to be a request already: straight to the SDK's request entry, where there is one,
-    // without its onmessage trying the message on the response schemas first.
-    if (request === REQUEST && requestEntry && outer.onmessage) requestEntry(message as JSONRPCRequest, extra);
+    // Known to be a request already: straight to the router, where there is one, without the
+    // SDK's onmessage trying the message on the response schemas first.
+    if (request === REQUEST && router && outer.onmessage) router.request(message as JSONRPCRequest, extra);
     else outer.onmessage?.(message, extra);
   };
   inner.onclose = () => {
     connection.closed = true;
+    router?.closed();
     listener.closed(connection);
     previous.onclose?.();
     outer.onclose?.();
@@ -103,9 +111,6 @@ function followStandaloneStream(transport: Transport, connection: Connection): v
 /** What {@link checkRequest} says of a message the SDK's request schema accepts. */
 const REQUEST = 'request';
 
-/** The SDK's entry for one incoming request (internals.ts `requestEntry`). */
-export type RequestEntry = (request: JSONRPCRequest, extra?: MessageExtraInfo) => void;
-
 /**
  * Sorts out requests (method and id present): {@link REQUEST} for one the SDK's request schema
  * accepts (the schema is strict, so it is no response either), the error reply for one it rejects
@@ -130,6 +135,14 @@ function checkRequest(message: unknown): typeof REQUEST | JSONRPCErrorResponse |
 /** Who sent a message, as request.ts tells it for requests (only HTTP transports attach requestInfo). */
 function callerOf(transport: Transport, extra: MessageExtraInfo | undefined): RequestCaller {
   return requestCaller(extra?.requestInfo !== undefined, transport.sessionId, extra?.authInfo);
+}
+
+/** The request id (and reason) of a client's `notifications/cancelled`, else undefined. */
+function cancellationOf(message: JSONRPCMessage): { requestId: RequestId; reason: unknown } | undefined {
+  if (!('method' in message) || message.method !== 'notifications/cancelled') return undefined;
+  const params = message.params as { requestId?: unknown; reason?: unknown } | undefined;
+  const requestId = params?.requestId;
+  return typeof requestId === 'string' || typeof requestId === 'number' ? { requestId, reason: params?.reason } : undefined;
 }
 
 function isResponse(message: JSONRPCMessage): message is ClientResponse {

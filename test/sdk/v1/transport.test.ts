@@ -21,7 +21,7 @@ describe('SDK v1 transport wrapper: requests go to the SDK without its message s
   it('hands a valid request to the request entry, refuses a malformed one, and leaves everything else to onmessage', () => {
     const inner = fakeTransport();
     const entry = vi.fn();
-    const outer = wrapTransport(inner, listener, entry);
+    const outer = wrapTransport(inner, listener, { request: entry, cancelled: () => {}, closed: () => {} });
     const onmessage = vi.fn();
     outer.onmessage = onmessage;
     const request = { jsonrpc: '2.0' as const, id: 1, method: 'tools/list', params: {} };
@@ -47,9 +47,57 @@ describe('SDK v1 transport wrapper: requests go to the SDK without its message s
     expect(onmessage).toHaveBeenCalledWith(request, undefined);
     const entry = vi.fn();
     const unconnected = fakeTransport();
-    wrapTransport(unconnected, listener, entry);
+    wrapTransport(unconnected, listener, { request: entry, cancelled: () => {}, closed: () => {} });
     unconnected.onmessage!(request);
     expect(entry).not.toHaveBeenCalled();
+  });
+
+  it("tells the router of the client's cancellations (the SDK still gets them) and of the close", () => {
+    const inner = fakeTransport();
+    const router = { request: vi.fn(), cancelled: vi.fn(), closed: vi.fn() };
+    const outer = wrapTransport(inner, listener, router);
+    const onmessage = vi.fn();
+    outer.onmessage = onmessage;
+    const cancel = { jsonrpc: '2.0' as const, method: 'notifications/cancelled', params: { requestId: 3, reason: 'no longer needed' } };
+    inner.onmessage!(cancel);
+    expect(router.cancelled).toHaveBeenCalledWith(3, 'no longer needed');
+    expect(onmessage).toHaveBeenCalledWith(cancel, undefined);
+    // One without a usable request id is the SDK's alone.
+    inner.onmessage!({ jsonrpc: '2.0', method: 'notifications/cancelled', params: {} });
+    inner.onmessage!({ jsonrpc: '2.0', method: 'notifications/cancelled' });
+    expect(router.cancelled).toHaveBeenCalledTimes(1);
+    inner.onclose!();
+    expect(router.closed).toHaveBeenCalledTimes(1);
+  });
+
+  it('over a real connection, a tasks/result the client gives up on stops waiting and gets no answer', async () => {
+    const tasks = testTaskSupport();
+    let serverTransport: Transport | undefined;
+    const session = await connectInMemory(tasks, (server: McpServer) => {
+      tasks.registerTool(
+        server,
+        'hang',
+        { taskSupport: 'required' },
+        (_args, task) => new Promise((resolve) => task.signal.addEventListener('abort', () => resolve({ content: [] }))),
+      );
+      const connect = server.connect.bind(server);
+      server.connect = (transport: Transport) => connect((serverTransport = transport));
+    });
+    const send = vi.spyOn(serverTransport!, 'send');
+    const task = await createTask(session.client, 'hang', {});
+    const attached = (): number =>
+      (tasks as unknown as { engine: { live: Map<string, { attached: number }> } }).engine.live.get(task.taskId)?.attached ?? 0;
+    const abort = new AbortController();
+    const waiting = taskResult(session.client, task.taskId, { signal: abort.signal }).catch((error: unknown) => error);
+    await vi.waitFor(() => expect(attached()).toBe(1));
+    const resultCall = send.mock.calls.length;
+    abort.abort('user left');
+    expect(await waiting).toMatchObject({ message: expect.stringContaining('user left') as unknown });
+    await vi.waitFor(() => expect(attached()).toBe(0));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(send.mock.calls.slice(resultCall)).toEqual([]);
+    await session.close();
+    await tasks.close();
   });
 
   it('over a real connection, no request the server gets is tried on the response schemas', async () => {

@@ -1,0 +1,139 @@
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, JSONRPCRequest, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { IncomingRequest, RequestHandler } from '../../session/ServerHost.js';
+import { requestCaller } from '../../session/caller.js';
+import { DirectCall } from './DirectCall.js';
+import { assertTaskCapability, currentRequestHandler, hasOwnSdkTasks } from './internals.js';
+import type { RawRequestHandler } from './internals.js';
+
+/** The SDK's entry for one incoming request (internals.ts `requestEntry`). */
+export type RequestEntry = (request: JSONRPCRequest, extra?: MessageExtraInfo) => void;
+
+/** Where one connection's requests go: transport.ts hands each request, each cancellation and the close here. */
+export interface RequestRouter {
+  request(message: JSONRPCRequest, extra: MessageExtraInfo | undefined): void;
+  /** The client's `notifications/cancelled` for one of its requests. */
+  cancelled(requestId: RequestId, reason: unknown): void;
+  closed(): void;
+}
+
+/**
+ * Serves the methods this library installs (`ServerHost.handle`: `tools/call` and `tasks/*`)
+ * itself, not through the SDK's request entry, which makes an `AbortController`, an extra with
+ * its closures, a map entry and a chain of promises for every request, and parses the request
+ * with the handler's schema (a lenient one here) and the task-augmentation schema: about 12 µs
+ * of CPU of every create and every cancel (issue 14; docs/design.md, "SDK internals"). What a
+ * handler uses of it is made on first use
+ * ({@link DirectCall}); the rest of the SDK's behaviour is kept: the task-creation capability
+ * check, cancellation by the client, no response once cancelled or closed, its error shape.
+ * A method whose handler someone replaced since, and every request of a server with the SDK's
+ * own tasks configured (its entry queues their responses), go to the SDK's entry as before.
+ * @internal
+ */
+export class DirectRequests {
+  private readonly served = new Map<string, { handler: RequestHandler; installed: RawRequestHandler | undefined }>();
+
+  constructor(private readonly server: Server) {}
+
+  /** `handler` serves `method` here while the SDK still holds the handler it has for it now. */
+  add(method: string, handler: RequestHandler): void {
+    this.served.set(method, { handler, installed: currentRequestHandler(this.server, method) });
+  }
+
+  /** The router of one connection (`transport`, before wrapping): these methods here, the rest to `sdkEntry`. */
+  router(transport: Transport, sdkEntry: RequestEntry): RequestRouter {
+    if (hasOwnSdkTasks(this.server)) return { request: sdkEntry, cancelled: () => {}, closed: () => {} };
+    return new ConnectionRequests(this, this.server, transport, sdkEntry);
+  }
+
+  /** The handler that serves `method` here, or undefined when the SDK's entry must. */
+  handlerOf(method: string): RequestHandler | undefined {
+    const served = this.served.get(method);
+    return served && currentRequestHandler(this.server, method) === served.installed ? served.handler : undefined;
+  }
+}
+
+/** The requests of one connection that are being served here, by id. */
+class ConnectionRequests implements RequestRouter {
+  private readonly inFlight = new Map<RequestId, DirectCall>();
+
+  constructor(
+    private readonly direct: DirectRequests,
+    private readonly server: Server,
+    private readonly transport: Transport,
+    private readonly sdkEntry: RequestEntry,
+  ) {}
+
+  request(message: JSONRPCRequest, extra: MessageExtraInfo | undefined): void {
+    const { id, method, params } = message;
+    const handler = this.direct.handlerOf(method);
+    if (!handler) return this.sdkEntry(message, extra);
+    // The request as the SDK's lenient schema would have handed it on: method and params only.
+    const call = new DirectCall(params === undefined ? { method } : { method, params }, id, this.server, this.transport.sessionId, extra);
+    this.inFlight.set(id, call);
+    let result: Promise<Record<string, unknown>>;
+    try {
+      assertTaskCapability(this.server, method, params);
+      result = handler(incomingRequest(call, extra));
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+    result.then(
+      (answer) => this.respond(call, { jsonrpc: '2.0', id, result: answer }),
+      (error: unknown) => this.respond(call, errorResponse(id, error)),
+    );
+  }
+
+  cancelled(requestId: RequestId, reason: unknown): void {
+    this.inFlight.get(requestId)?.abort(reason);
+  }
+
+  closed(): void {
+    for (const call of this.inFlight.values()) call.abort(undefined);
+    this.inFlight.clear();
+  }
+
+  /** Sends the answer, unless the client cancelled the request or the connection closed meanwhile. */
+  private respond(call: DirectCall, message: JSONRPCMessage): void {
+    if (this.inFlight.get(call.id) === call) this.inFlight.delete(call.id);
+    if (call.aborted) return;
+    const failed = (error: unknown): void => this.transport.onerror?.(new Error(`Failed to send response: ${String(error)}`));
+    try {
+      this.transport.send(message).catch(failed);
+    } catch (error) {
+      failed(error);
+    }
+  }
+}
+
+/** The request as every handler sees it; its signal is made only if read. */
+function incomingRequest(call: DirectCall, extra: MessageExtraInfo | undefined): IncomingRequest {
+  return {
+    method: call.message.method,
+    params: call.message.params,
+    id: call.id,
+    get signal() {
+      return call.signal;
+    },
+    // Only HTTP transports attach requestInfo.
+    caller: requestCaller(extra?.requestInfo !== undefined, call.sessionId, extra?.authInfo),
+    stream: call,
+    native: call,
+  };
+}
+
+/** The SDK's error response for what a handler threw (any value: a non-error one is an internal error). */
+function errorResponse(id: RequestId, error: unknown): JSONRPCMessage {
+  const { code, message, data } = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
+  return {
+    jsonrpc: '2.0',
+    id,
+    error: {
+      code: Number.isSafeInteger(code) ? (code as number) : ErrorCode.InternalError,
+      message: typeof message === 'string' ? message : 'Internal error',
+      ...(data !== undefined && { data }),
+    },
+  };
+}
