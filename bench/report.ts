@@ -301,7 +301,7 @@ export function renderReport(results: BenchResult[], info: RunInfo): string {
   out.push('');
   out.push(
     "**The design's floor**, measured in each scale row's process right after its cancel-all, at the same count (`bench/workloads/floor.ts`): what a task costs there before any of this library's own work, when every task is a live XState actor and every work listens to an `AbortSignal`. " +
-      "Request: a JSON-RPC `ping` and its answer through the same kind of client and transport, to an `McpServer` with TaskSupport enabled and no tools (concurrency 64; the fastest of five rounds of 10,000), the part of any `tools/call` or `tasks/cancel` no handler avoids; TaskSupport hands requests straight to the SDK's request entry, so this is less than the same request to a bare SDK server, which first tries each request on the response schemas. Each step starts from a collected heap and pays for its own garbage. " +
+      "Request: a JSON-RPC request and its answer through the same kind of client and transport, to an `McpServer` with TaskSupport enabled and no tools (concurrency 64; the fastest of five rounds of 10,000): a `tasks/list` that finds nothing, served by TaskSupport's own request entry as its `tools/call` and `tasks/*` are (`src/sdk/v1/DirectRequests.ts`), about the least any of them costs; beside it a `ping`, which the SDK's request entry serves (it makes an `AbortController`, an extra and a promise chain per request). Each step starts from a collected heap and pays for its own garbage. " +
       "Actor: a bare machine (one state, one final) made and started under the library's supervisor, all alive at once, then each sent to its final state and retired. " +
       'Signal: an `AbortController` whose signal gets one `abort` listener, then aborted (one shared reason). ' +
       "Create floor = request + actor start + signal; cancel floor = request + actor stop + abort. CPU µs per operation. The SDK tasks' row measures the same steps in that process (its heap after its own scale row); their own tasks have neither an actor nor a signal.",
@@ -312,6 +312,7 @@ export function renderReport(results: BenchResult[], info: RunInfo): string {
       [
         'Process',
         'request',
+        'request the SDK serves (ping)',
         'actor start',
         'actor to final + retired',
         'signal + listener',
@@ -324,6 +325,7 @@ export function renderReport(results: BenchResult[], info: RunInfo): string {
         return [
           label,
           m?.floorRequestCpuUs ?? NaN,
+          m?.floorSdkRequestCpuUs ?? NaN,
           m?.floorActorStartCpuUs ?? NaN,
           m?.floorActorStopCpuUs ?? NaN,
           m?.floorSignalCpuUs ?? NaN,
