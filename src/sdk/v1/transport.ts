@@ -139,12 +139,21 @@ function callerOf(transport: Transport, extra: MessageExtraInfo | undefined): Re
 
 /** The request id (and reason) of a client's `notifications/cancelled`, else undefined. */
 function cancellationOf(message: JSONRPCMessage): { requestId: RequestId; reason: unknown } | undefined {
-  if (!('method' in message) || message.method !== 'notifications/cancelled') return undefined;
+  if (typeof message !== 'object' || message === null || !('method' in message) || message.method !== 'notifications/cancelled') {
+    return undefined;
+  }
   const params = message.params as { requestId?: unknown; reason?: unknown } | undefined;
   const requestId = params?.requestId;
   return typeof requestId === 'string' || typeof requestId === 'number' ? { requestId, reason: params?.reason } : undefined;
 }
 
 function isResponse(message: JSONRPCMessage): message is ClientResponse {
-  return 'id' in message && !('method' in message) && ('result' in message || 'error' in message);
+  // A transport of the user's own may hand over what no JSON-RPC schema checked: `in` throws on a primitive.
+  return (
+    typeof message === 'object' &&
+    message !== null &&
+    'id' in message &&
+    !('method' in message) &&
+    ('result' in message || 'error' in message)
+  );
 }

@@ -66,6 +66,10 @@ describe('SDK v1 transport wrapper: requests go to the SDK without its message s
     inner.onmessage!({ jsonrpc: '2.0', method: 'notifications/cancelled', params: {} });
     inner.onmessage!({ jsonrpc: '2.0', method: 'notifications/cancelled' });
     expect(router.cancelled).toHaveBeenCalledTimes(1);
+    // What no schema checked (a transport of the user's own) reaches the SDK, which reports it, and throws nothing here.
+    expect(() => inner.onmessage!('not a message' as unknown as JSONRPCMessage)).not.toThrow();
+    expect(() => inner.onmessage!(null as unknown as JSONRPCMessage)).not.toThrow();
+    expect(onmessage).toHaveBeenLastCalledWith(null, undefined);
     inner.onclose!();
     expect(router.closed).toHaveBeenCalledTimes(1);
   });
