@@ -304,7 +304,7 @@ export function renderReport(results: BenchResult[], info: RunInfo): string {
       "Request: a JSON-RPC request and its answer through the same kind of client and transport, to an `McpServer` with TaskSupport enabled and no tools (concurrency 64; the fastest of five rounds of 10,000): a `tasks/list` that finds nothing, served by TaskSupport's own request entry as its `tools/call` and `tasks/*` are (`src/sdk/v1/DirectRequests.ts`), about the least any of them costs; beside it a `ping`, which the SDK's request entry serves (it makes an `AbortController`, an extra and a promise chain per request). Each step starts from a collected heap and pays for its own garbage. " +
       "Actor: a bare machine (one state, one final) made and started under the library's supervisor, all alive at once, then each sent to its final state and retired. " +
       'Signal: an `AbortController` whose signal gets one `abort` listener, then aborted (one shared reason). ' +
-      "Create floor = request + actor start + signal; cancel floor = request + actor stop + abort. CPU µs per operation. The SDK tasks' row measures the same steps in that process (its heap after its own scale row); their own tasks have neither an actor nor a signal.",
+      "Create floor = request + actor start + signal; cancel floor = request + actor stop + abort, with the cheaper of the two requests. CPU µs per operation. The SDK tasks' row measures the same steps in that process (its heap after its own scale row); their own tasks have neither an actor nor a signal.",
   );
   out.push('');
   out.push(
