@@ -20,16 +20,16 @@ export interface RequestRouter {
 }
 
 /**
- * Serves the methods this library installs (`ServerHost.handle`: `tools/call` and `tasks/*`)
- * itself, not through the SDK's request entry, which makes an `AbortController`, an extra with
- * its closures, a map entry and a chain of promises for every request, and parses the request
- * with the handler's schema (a lenient one here) and the task-augmentation schema: about 12 µs
- * of CPU of every create and every cancel (issue 14; docs/design.md, "SDK internals"). What a
- * handler uses of it is made on first use
- * ({@link DirectCall}); the rest of the SDK's behaviour is kept: the task-creation capability
- * check, cancellation by the client, no response once cancelled or closed, its error shape.
- * A method whose handler someone replaced since, and every request of a server with the SDK's
- * own tasks configured (its entry queues their responses), go to the SDK's entry as before.
+ * Serves the methods this library installs (`ServerHost.handle`: `tools/call`, `tools/list` and
+ * `tasks/*`) itself, not through the SDK's request entry, which makes an `AbortController`, an
+ * extra with its closures, a map entry and a chain of promises for every request, and parses the
+ * request with the handler's schema (a lenient one here) and the task-augmentation schema: about
+ * 12 µs of CPU of every create and every cancel (issue 14; docs/design.md, "SDK internals").
+ * What a handler uses of that is made on first use ({@link DirectCall}); the rest of the entry's
+ * behaviour is kept: the task-creation capability check, cancellation by the client, no response
+ * once cancelled or closed, its error shape. A method whose handler someone replaced since, and
+ * every request of a server with the SDK's own tasks configured (its entry queues their
+ * responses), go to the SDK's entry as before.
  * @internal
  */
 export class DirectRequests {
