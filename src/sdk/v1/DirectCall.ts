@@ -66,6 +66,18 @@ export class DirectCall implements V1Native, RequestStream {
     return this.server.request(message as ServerRequest, schema as never, sent) as Promise<T>;
   }
 
+  /**
+   * `params.task` as the SDK's entry reads it (its task-augmentation schema: an object whose `ttl`,
+   * if any, is a number), else undefined: what asks the server's task-support check and gives the
+   * extra its `taskRequestedTtl`.
+   */
+  get taskCreation(): { ttl?: number } | undefined {
+    const task = this.message.params?.['task'];
+    if (typeof task !== 'object' || task === null || Array.isArray(task)) return undefined;
+    const ttl = (task as Record<string, unknown>)['ttl'];
+    return ttl === undefined || typeof ttl === 'number' ? (task as { ttl?: number }) : undefined;
+  }
+
   /** The SDK's extra for this request, as its own request entry would have made it (made once). */
   get extra(): ServerExtra {
     return (this.fullExtra ??= this.makeExtra());
@@ -73,7 +85,6 @@ export class DirectCall implements V1Native, RequestStream {
 
   private makeExtra(): ServerExtra {
     const params = this.message.params;
-    const task = params?.['task'] as { ttl?: number } | undefined;
     return {
       signal: this.signal,
       sessionId: this.sessionId,
@@ -84,7 +95,7 @@ export class DirectCall implements V1Native, RequestStream {
       requestId: this.id,
       requestInfo: this.info?.requestInfo,
       taskId: this.relatedTaskId(),
-      taskRequestedTtl: typeof task === 'object' && task !== null ? task.ttl : undefined,
+      taskRequestedTtl: this.taskCreation?.ttl,
       closeSSEStream: this.info?.closeSSEStream,
       closeStandaloneSSEStream: this.info?.closeStandaloneSSEStream,
     } as ServerExtra;

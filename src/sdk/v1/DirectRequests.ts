@@ -3,10 +3,10 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { JSONRPCMessage, JSONRPCRequest, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { IncomingRequest, RequestHandler } from '../../session/ServerHost.js';
-import { requestCaller } from '../../session/caller.js';
 import { DirectCall } from './DirectCall.js';
 import { assertTaskCapability, currentRequestHandler, hasOwnSdkTasks } from './internals.js';
 import type { RawRequestHandler } from './internals.js';
+import { callerOf } from './request.js';
 
 /** The SDK's entry for one incoming request (internals.ts `requestEntry`). */
 export type RequestEntry = (request: JSONRPCRequest, extra?: MessageExtraInfo) => void;
@@ -75,7 +75,7 @@ class ConnectionRequests implements RequestRouter {
     this.inFlight.set(id, call);
     let result: Promise<Record<string, unknown>>;
     try {
-      assertTaskCapability(this.server, method, params);
+      if (call.taskCreation) assertTaskCapability(this.server, method);
       result = handler(incomingRequest(call, extra));
     } catch (error) {
       result = Promise.reject(error);
@@ -99,13 +99,17 @@ class ConnectionRequests implements RequestRouter {
   private respond(call: DirectCall, message: JSONRPCMessage): void {
     if (this.inFlight.get(call.id) === call) this.inFlight.delete(call.id);
     if (call.aborted) return;
-    const failed = (error: unknown): void => this.transport.onerror?.(new Error(`Failed to send response: ${String(error)}`));
     try {
-      this.transport.send(message).catch(failed);
+      this.transport.send(message).catch(this.sendFailed);
     } catch (error) {
-      failed(error);
+      this.sendFailed(error);
     }
   }
+
+  /** One per connection, not a closure per response. */
+  private readonly sendFailed = (error: unknown): void => {
+    this.transport.onerror?.(new Error(`Failed to send response: ${String(error)}`));
+  };
 }
 
 /** The request as every handler sees it; its signal is made only if read. */
@@ -117,8 +121,7 @@ function incomingRequest(call: DirectCall, extra: MessageExtraInfo | undefined):
     get signal() {
       return call.signal;
     },
-    // Only HTTP transports attach requestInfo.
-    caller: requestCaller(extra?.requestInfo !== undefined, call.sessionId, extra?.authInfo),
+    caller: callerOf(call.sessionId, extra),
     stream: call,
     native: call,
   };

@@ -3,7 +3,8 @@
  * `McpServer` turns every error of `tools/call` into an `isError` result, where the spec demands
  * JSON-RPC errors (-32601) for task-support mismatches, so this library owns `tools/call` and
  * delegates the tools it does not serve; one saves the SDK's message sorting on requests already
- * checked here. `test/sdk/v1/internals.test.ts` pins each assumption.
+ * checked here; the rest let DirectRequests serve this library's methods without the SDK's request
+ * entry. `test/sdk/v1/internals.test.ts` and `test/sdk/v1/directRequests.test.ts` pin each assumption.
  * @internal
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -70,16 +71,7 @@ export function hasOwnSdkTasks(server: Server): boolean {
   return internals._taskStore !== undefined || internals._taskMessageQueue !== undefined;
 }
 
-/**
- * Throws as the SDK's request entry does when a request asks to be run as a task (`params.task`
- * as its task-augmentation schema reads it: an object whose `ttl`, if any, is a number) and the
- * server has not declared task support for that method.
- */
-export function assertTaskCapability(server: Server, method: string, params: unknown): void {
-  if (typeof params !== 'object' || params === null) return;
-  const task = (params as Record<string, unknown>)['task'];
-  if (typeof task !== 'object' || task === null || Array.isArray(task)) return;
-  const ttl = (task as Record<string, unknown>)['ttl'];
-  if (ttl !== undefined && typeof ttl !== 'number') return;
+/** Throws as the SDK's request entry does for a task-augmented request whose method the server declared no task support for. */
+export function assertTaskCapability(server: Server, method: string): void {
   (server as unknown as ProtocolInternals).assertTaskHandlerCapability?.(method);
 }

@@ -1,8 +1,8 @@
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { JSONRPCRequest, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCRequest, MessageExtraInfo, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { ClientRequestOptions } from '../../engine/ClientTasks.js';
-import type { IncomingRequest, RequestStream } from '../../session/ServerHost.js';
+import type { IncomingRequest, RequestCaller, RequestStream } from '../../session/ServerHost.js';
 import { requestCaller } from '../../session/caller.js';
 
 /** The extra the SDK v1 passes to server request handlers. */
@@ -33,6 +33,11 @@ class V1RequestStream implements RequestStream {
   ): Promise<T> {
     return this.extra.sendRequest(message as ServerRequest, schema as never, options) as Promise<T>;
   }
+}
+
+/** Who sent a request, from its transport's session and what the transport attached (only HTTP transports attach requestInfo). @internal */
+export function callerOf(sessionId: string | undefined, info: MessageExtraInfo | undefined): RequestCaller {
+  return requestCaller(info?.requestInfo !== undefined, sessionId, info?.authInfo);
 }
 
 /** An SDK v1 request and its extra, as every handler sees a request. @internal */

@@ -4,9 +4,9 @@ import { ErrorCode, JSONRPCRequestSchema } from '@modelcontextprotocol/sdk/types
 import { z } from 'zod';
 import type { JSONRPCErrorResponse, JSONRPCMessage, JSONRPCRequest, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { surelyValidRequest } from '../surelyValidRequest.js';
-import type { ClientResponse, ConnectionListener, ConnectionPort, RequestCaller } from '../../session/ServerHost.js';
+import type { ClientResponse, ConnectionListener, ConnectionPort } from '../../session/ServerHost.js';
 import type { MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
-import { requestCaller } from '../../session/caller.js';
+import { callerOf } from './request.js';
 import type { RequestRouter } from './DirectRequests.js';
 
 let connections = 0;
@@ -56,7 +56,7 @@ export function wrapTransport(inner: Transport, listener: ConnectionListener, ro
       return;
     }
     if (request === undefined) {
-      if (isResponse(message) && listener.response(connection, message, callerOf(inner, extra))) return;
+      if (isResponse(message) && listener.response(connection, message, callerOf(inner.sessionId, extra))) return;
       // Also on to the SDK, which cancels the requests its own entry serves.
       const cancelled = router && cancellationOf(message);
       if (cancelled) router.cancelled(cancelled.requestId, cancelled.reason);
@@ -130,11 +130,6 @@ function checkRequest(message: unknown): typeof REQUEST | JSONRPCErrorResponse |
     ? { code: ErrorCode.InvalidParams, message: `Invalid params for ${method.slice(0, 100)}: ${why}` }
     : { code: ErrorCode.InvalidRequest, message: `Invalid request: ${why}` };
   return { jsonrpc: '2.0', id, error };
-}
-
-/** Who sent a message, as request.ts tells it for requests (only HTTP transports attach requestInfo). */
-function callerOf(transport: Transport, extra: MessageExtraInfo | undefined): RequestCaller {
-  return requestCaller(extra?.requestInfo !== undefined, transport.sessionId, extra?.authInfo);
 }
 
 /** The request id (and reason) of a client's `notifications/cancelled`, else undefined. */

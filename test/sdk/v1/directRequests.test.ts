@@ -117,6 +117,8 @@ describe('SDK v1: the requests of the methods this library installs are served w
     });
     expect(s.transport.sent).toContainEqual({ jsonrpc: '2.0', id: 2, result: { ran: true } });
     expect(s.seen.map((r) => r.id)).toEqual([2]);
+    // Nor does the SDK's extra take that ttl as the requested one.
+    expect(nativeOf(s.seen[0]!).extra.taskRequestedTtl).toBeUndefined();
   });
 
   it('makes the signal on first read; a cancel before or after aborts it with the reason, and nothing more is sent', async () => {
