@@ -67,6 +67,11 @@ export class TaskEngine {
   private readonly requestPrefix = `mta-${randomBytes(4).toString('hex')}-`;
   private requestCount = 0;
   private closing = false;
+  /** The reason `close` was given: a task stored after it began ends with it too. */
+  private closeReason = '';
+  /** Creates between their first store write and their task's start, and who waits for none to be left. */
+  private creating = 0;
+  private createsDone: (() => void) | undefined;
   private readonly watchers = new TaskWatchers();
   private supervisorRef: Actor<ReturnType<typeof createTaskSupervisor>> | undefined;
   private readonly clusterReady: Promise<void>;
@@ -138,28 +143,36 @@ export class TaskEngine {
 
   /** Creates the task record and spawns its actor; resolves with the record as created. */
   async start(spec: TaskSpec): Promise<TaskRecord> {
-    if (this.closing) throw mcpError(ErrorCode.InternalError, 'Server is shutting down; no new tasks');
+    if (this.closing) throw shuttingDown();
     // Without a cluster there is nothing to wait for: no await, one microtask less per task.
-    if (this.options.cluster) await this.clusterReady;
+    if (this.options.cluster) {
+      await this.clusterReady;
+      if (this.closing) throw shuttingDown();
+    }
     const now = Date.now();
     const record = newTaskRecord(spec, this.options, now);
     // Counted before the record exists, so concurrent calls cannot overshoot a limit.
     const { release } = this.options;
     this.options.admit(spec.owner);
     const front = this.frontLink;
+    this.creating++;
     try {
-      await this.store.create(record);
-      if (front) await front.dispatch(record, spec);
-      else await this.options.cluster?.claim(record.taskId);
-    } catch (error) {
-      release(spec.owner);
-      throw error;
+      try {
+        await this.store.create(record);
+        if (front) await front.dispatch(record, spec);
+        else await this.options.cluster?.claim(record.taskId);
+      } catch (error) {
+        release(spec.owner);
+        throw error;
+      }
+      spec.session.created?.();
+      // Dispatched: no actor here; the worker that takes the job runs it (and counts it).
+      if (front) release(spec.owner);
+      else this.run(record.taskId, LiveTask.created(spec, release), now + record.ttl);
+      return record;
+    } finally {
+      if (--this.creating === 0) this.createsDone?.();
     }
-    spec.session.created?.();
-    // Dispatched: no actor here; the worker that takes the job runs it (and counts it).
-    if (front) release(spec.owner);
-    else this.run(record.taskId, LiveTask.created(spec, release), now + record.ttl);
-    return record;
   }
 
   /** Worker side of a worker pool: what to do with a tool's jobs. */
@@ -285,9 +298,11 @@ export class TaskEngine {
   async close(reason = 'Server shut down before the task finished'): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    const pending = [...this.live.values()].map((live) => live.ended);
+    this.closeReason = reason;
     this.actor.send({ type: 'close', reason });
-    await Promise.all(pending);
+    // A create in flight stores its task after this (and run ends it at once): wait for those too.
+    if (this.creating > 0) await new Promise<void>((resolve) => (this.createsDone = resolve));
+    while (this.live.size > 0) await Promise.all([...this.live.values()].map((live) => live.ended));
     this.expiry.stop();
     this.frontLink?.close();
     this.actor.stop();
@@ -317,10 +332,17 @@ export class TaskEngine {
    */
   private run(taskId: string, live: LiveTask, deadline: number): void {
     this.live.set(taskId, live);
+    if (this.closing) {
+      // Stored while closing (its create was in flight when close began): the supervisor takes no
+      // new task, so the task ends here, failed like those close stopped, and close waits for it.
+      // Left alone, its record stayed `working` with nothing running it.
+      this.actions.settle(taskId, { status: 'failed', shutdown: this.closeReason });
+      return;
+    }
     this.expiry.schedule(taskId, deadline);
     const tool = live.spec.tool ?? live.spec.restart?.tool;
     this.supervisor().send(tool === undefined ? { type: 'task.start', taskId } : { type: 'task.start', taskId, tool });
-    // Refused once closing (as the root refused it before): no actor, so no work either.
+    // Refused (an id that already has an actor): no actor, so no work either.
     if (!this.supervisorSnapshot().tasks.has(taskId)) return;
     this.work.start(taskId, live);
   }
@@ -342,4 +364,9 @@ export class TaskEngine {
     }
     return this.supervisorRef;
   }
+}
+
+/** A task asked for once `close` began, before anything of it was stored. */
+function shuttingDown(): Error {
+  return mcpError(ErrorCode.InternalError, 'Server is shutting down; no new tasks');
 }

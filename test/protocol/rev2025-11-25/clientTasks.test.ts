@@ -4,7 +4,7 @@
  * when the client sends none, by `tasks/get` polling; the client's ttl; `tasks/cancel` when the server
  * task is cancelled; and the fallback when the client does not declare the capability.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { InspectionEvent } from 'xstate';
 import { z } from 'zod';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -75,9 +75,10 @@ async function setup(behaviour: ClientBehaviour = {}): Promise<Setup> {
       task.signal.addEventListener('abort', () => reject(task.signal.reason as Error)),
     );
   });
-  // Asks, drops the ask and returns at once: the ask ends after the work did (the client's ttl, or the task's end).
-  tasks.registerTool(server, 'askDropAndReturn', { taskSupport: 'required' }, (_args, task) => {
-    void task.elicitAsTask({ message: 'ok?', requestedSchema }, { ttl: 100 });
+  // Asks, drops the ask and returns once the test's gate opens: the task's end ends the ask (the client's ttl is long).
+  tasks.registerTool(server, 'askDropAndReturn', { taskSupport: 'required' }, async (_args, task) => {
+    void task.elicitAsTask({ message: 'ok?', requestedSchema }, { ttl: 60_000 });
+    await gate.promise;
     return { content: [{ type: 'text', text: 'returned without the answer' }] };
   });
   tasks.registerTool(server, 'askInline', { taskSupport: 'optional' }, async (_args, task) =>
@@ -265,16 +266,34 @@ describe('task-augmented elicitation against the SDK v1 client task receiver', (
     await new Promise((resolve) => setTimeout(resolve, 20));
   });
 
-  it('a work that dropped its elicitAsTask and returned completes, and the ask ends with no unhandled rejection', async () => {
-    const s = await setup({});
+  it('a work that dropped its elicitAsTask and returned completes; the task’s end cancels the client task, with no unhandled rejection', async () => {
+    const events: InspectionEvent[] = [];
+    const s = await setup({ inspect: (event) => events.push(event) });
+    const warn = vi.spyOn(console, 'warn');
     const created = await s.client.request(
       { method: 'tools/call', params: { name: 'askDropAndReturn', arguments: {}, task: { ttl: 60_000 } } },
       CreateTaskResultSchema,
     );
-    const result = await s.client.request({ method: 'tasks/result', params: { taskId: created.task.taskId } }, CallToolResultSchema);
-    expect(result.content).toEqual([{ type: 'text', text: 'returned without the answer' }]);
-    // Past the client task's ttl (100 ms), by which the dropped ask has ended either way.
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    const result = s.client.request({ method: 'tasks/result', params: { taskId: created.task.taskId } }, CallToolResultSchema);
+    await until(() => s.received.includes('tasks/get'), 'the server follows the client task');
+    gate.resolve();
+    expect((await result).content).toEqual([{ type: 'text', text: 'returned without the answer' }]);
+    // Nobody can take the answer any more: the follow ends with the task, not at the client's ttl (60 s).
+    await until(() => s.received.includes('tasks/cancel'), 'tasks/cancel reached the client');
+    const clientTaskDone = (): boolean =>
+      events.some(
+        (e) =>
+          e.type === '@xstate.snapshot' &&
+          ((e.actorRef as { id?: string }).id ?? '').startsWith('clientTask-') &&
+          e.snapshot.status === 'done',
+      );
+    expect(clientTaskDone()).toBe(true);
+    const polls = s.received.filter((method) => method === 'tasks/get').length;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(s.received.filter((method) => method === 'tasks/get').length).toBe(polls);
+    // The client-task actor ended before its parent, the task actor, did: XState warns of an event to a stopped actor otherwise.
+    expect(warn.mock.calls.filter(([message]) => String(message).includes('stopped actor'))).toEqual([]);
+    warn.mockRestore();
   });
 
   it('inline (a plain tools/call of an optional tool): the client task is followed on the call’s own stream', async () => {
