@@ -13,6 +13,7 @@ const END_ANSWERED = 16;
 const CANCEL_ANSWERED = 32;
 const QUEUE_UNTOUCHED = 64;
 const POLLED = 128;
+const OVER = 256;
 
 /** An already settled promise: the first link of every task's write chain. */
 export const SETTLED: Promise<void> = Promise.resolve();
@@ -139,6 +140,18 @@ export class LiveTask {
 
   set polled(value: boolean) {
     this.flag(POLLED, value);
+  }
+
+  /**
+   * The task's end is decided (settled, expired or its actor crashed): an ask the work makes from
+   * now on can never be answered, so it is refused at once instead of waiting forever.
+   */
+  get over(): boolean {
+    return (this.flags & OVER) !== 0;
+  }
+
+  set over(value: boolean) {
+    this.flag(OVER, value);
   }
 
   /** The task ended before its work did: the work's signal is (or will be made) aborted. */

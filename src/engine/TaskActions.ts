@@ -55,6 +55,7 @@ export class TaskActions {
   settle(taskId: string, params: SettleParams): void {
     const live = this.core.live.get(taskId);
     if (!live) return;
+    live.over = true;
     // Cancel and shutdown end the task before its work: the work is told through its signal.
     live.abortWork();
     const { statusMessage, outcome } = describeSettle(taskId, params);
@@ -116,6 +117,7 @@ export class TaskActions {
   discard(taskId: string): void {
     const live = this.core.live.get(taskId);
     if (!live) return;
+    live.over = true;
     live.abortWork();
     this.rejectInputs(taskId, live, mcpError(ErrorCode.InternalError, `Task ${taskId} expired`));
     this.write(taskId, () => this.forget(taskId));
@@ -146,6 +148,7 @@ export class TaskActions {
     this.core.logger.error(`mcp-task-actors: task actor ${taskId} crashed`, error);
     const live = this.core.live.get(taskId);
     if (!live) return;
+    live.over = true;
     live.abortWork();
     this.rejectInputs(taskId, live, mcpError(ErrorCode.InternalError, `Task ${taskId} failed`));
     const message = 'Internal error in the task actor';

@@ -2,13 +2,14 @@ import type { z } from 'zod';
 import type { ClientCapabilities, JSONRPCNotification, ProgressToken, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import type { TaskMachineEvent } from '../../machines/task.js';
 import type { QueuedMessage, TaskMessageQueue } from '../backends/TaskMessageQueue.js';
-import { CreateTaskResultSchema, RELATED_TASK_META_KEY } from '../wire.js';
+import { CreateTaskResultSchema, ErrorCode, RELATED_TASK_META_KEY } from '../wire.js';
 import type { ClientTaskFollow } from './ClientTasks.js';
 import type { EmptyQueues } from './EmptyQueues.js';
 import type { LiveTask, PendingInput } from './LiveTask.js';
 import { withTask } from './workContext.js';
 import type { InputCounter, WorkPort } from './workContext.js';
 import { merged } from '../merged.js';
+import { mcpError } from '../errors.js';
 import { promised } from './promised.js';
 import { abandonedOnceOver, markHandled } from './abandoned.js';
 
@@ -108,6 +109,7 @@ async function askAsTask(
   // The work's signal, created now if the work never read it: the client task is cancelled with it.
   const signal = live.signal;
   signal.throwIfAborted();
+  if (live.over) throw mcpError(ErrorCode.InternalError, `Task ${taskId} has ended: its work can no longer ask the client`);
   const holdId = deps.nextRequestId(taskId);
   const hold = new FollowHold(signal);
   live.inputs.set(holdId, hold);
@@ -230,6 +232,12 @@ function ask(
   counter?: InputCounter,
 ): Promise<unknown> {
   const [pending, answer] = pendingAnswer(schema, counter);
+  // After the end (a work's dropped continuation asks once the work returned): refused, since no
+  // answer can reach it; the work is over, so a rejection nobody awaits is no unhandled one.
+  if (live.over && !live.workAborted) {
+    pending.abandon(mcpError(ErrorCode.InternalError, `Task ${taskId} has ended: its work can no longer ask the client`));
+    return answer;
+  }
   let requestId: string;
   let request: Record<string, unknown>;
   try {

@@ -85,4 +85,45 @@ describe('an ask the work dropped', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     await tasks.close();
   });
+
+  it('an ask made after its task ended is refused at once: no request, no actor, no hang, no unhandled rejection', async () => {
+    const actors: string[] = [];
+    const tasks = testTaskSupport({
+      inspect: (event) => {
+        if (event.type === '@xstate.actor') actors.push((event.actorRef as { id?: string }).id ?? '');
+      },
+    });
+    const late: Promise<unknown>[] = [];
+    const session = await connectInMemory(
+      tasks,
+      (server) => {
+        // Returns at once; a continuation it dropped asks once the task is over (ignoring the rejections but one).
+        tasks.registerTool(server, 'asksLate', { taskSupport: 'required' }, (_args, task) => {
+          setTimeout(() => {
+            void task.elicit(form);
+            void task.elicitAsTask(form);
+            late.push(task.elicit(form).catch((error: Error) => error.message));
+            late.push(task.elicitAsTask(form).catch((error: Error) => error.message));
+          }, 20);
+          return { content: [] };
+        });
+      },
+      { elicitation: { form: {} }, tasks: { cancel: {}, requests: { elicitation: { create: {} } } } },
+    );
+    let asked = 0;
+    session.client.setRequestHandler(ElicitRequestSchema, () => {
+      asked++;
+      return { action: 'accept', content: {} };
+    });
+    const { taskId } = await createTask(session.client, 'asksLate', {});
+    await eventually(() => late.length === 2);
+    const refused = `Task ${taskId} has ended: its work can no longer ask the client`;
+    expect(await Promise.all(late)).toEqual([refused, refused]);
+    expect(asked).toBe(0);
+    expect(actors.filter((id) => id.startsWith('clientTask-'))).toEqual([]);
+    expect((await tasks.store.get(taskId))?.status).toBe('completed');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await tasks.close();
+    await session.close();
+  });
 });
