@@ -152,6 +152,7 @@ export class TaskSupport {
   private readonly policy: NonNullable<TaskSupportOptions['unidentifiedCallers']>;
   private readonly identify: NonNullable<TaskSupportOptions['identify']>;
   private readonly closing = new AbortController();
+  private closed: Promise<void> | undefined;
   private readonly logger: Pick<Console, 'error'>;
 
   /** The root actor (machine `taskSupport`): running → closing → closed. */
@@ -256,7 +257,12 @@ export class TaskSupport {
    * Stops every task actor: unfinished tasks end `failed` ("Server shut down before the task
    * finished"), stored before this resolves, and no timer or listener is left behind.
    */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    // One close for every caller (a SIGINT, then a SIGTERM): each resolves once all is stored.
+    return (this.closed ??= this.closeOnce());
+  }
+
+  private async closeOnce(): Promise<void> {
     this.closing.abort();
     // A worker stops taking jobs first; tasks still running here then end as on any shutdown.
     await this.placement?.close();

@@ -18,6 +18,7 @@ import type { ClientTaskFollow } from './ClientTasks.js';
 import { ClusterLink } from './ClusterLink.js';
 import { EmptyQueues } from './EmptyQueues.js';
 import type { ExpectedEnds } from './ExpectedEnds.js';
+import { Shutdown } from './Shutdown.js';
 import { TaskWatchers } from './TaskWatchers.js';
 import { ExpirySchedule } from './ExpirySchedule.js';
 import { LiveTask, SETTLED } from './LiveTask.js';
@@ -44,7 +45,8 @@ import type { TaskEngineOptions } from './TaskEngineOptions.js';
  * context in workContext.ts, ordered writes in StoreWriter.ts, the cluster glue in ClusterLink.ts.
  *
  * The reads and queue moves protocols make are `storage` (engine/taskStorage.ts); the worker
- * pool's two sides are `FrontLink` and `WorkerLink`; status watchers are `TaskWatchers`.
+ * pool's two sides are `FrontLink` and `WorkerLink`; status watchers are `TaskWatchers`; what
+ * `close` waits for is `Shutdown`.
  *
  * What is left is the lifecycle each task goes through (start, run, cancel, answer, close) and the
  * one map of live tasks all of it shares; split further, each piece would need that map and the
@@ -66,12 +68,8 @@ export class TaskEngine {
   private readonly frontLink: FrontLink | undefined;
   private readonly requestPrefix = `mta-${randomBytes(4).toString('hex')}-`;
   private requestCount = 0;
-  private closing = false;
-  /** The reason `close` was given: a task stored after it began ends with it too. */
-  private closeReason = '';
-  /** Creates between their first store write and their task's start, and who waits for none to be left. */
-  private creating = 0;
-  private createsDone: (() => void) | undefined;
+  private readonly shutdown = new Shutdown();
+  private closed: Promise<void> | undefined;
   private readonly watchers = new TaskWatchers();
   private supervisorRef: Actor<ReturnType<typeof createTaskSupervisor>> | undefined;
   private readonly clusterReady: Promise<void>;
@@ -94,7 +92,7 @@ export class TaskEngine {
     });
     const root = taskSupportMachine.provide({ actors: { supervisor: createTaskSupervisor(task) } });
     this.actor = createActor(root, options.inspect ? { inspect: options.inspect } : {});
-    const writer = new StoreWriter(options.logger, () => this.closing);
+    const writer = new StoreWriter(options.logger, () => this.shutdown.began);
     const send = (taskId: string, event: TaskMachineEvent): void => this.send(taskId, event);
     const { live } = this;
     const cluster = options.cluster;
@@ -143,11 +141,11 @@ export class TaskEngine {
 
   /** Creates the task record and spawns its actor; resolves with the record as created. */
   async start(spec: TaskSpec): Promise<TaskRecord> {
-    if (this.closing) throw shuttingDown();
+    this.shutdown.refuseIfBegun();
     // Without a cluster there is nothing to wait for: no await, one microtask less per task.
     if (this.options.cluster) {
       await this.clusterReady;
-      if (this.closing) throw shuttingDown();
+      this.shutdown.refuseIfBegun();
     }
     const now = Date.now();
     const record = newTaskRecord(spec, this.options, now);
@@ -155,7 +153,7 @@ export class TaskEngine {
     const { release } = this.options;
     this.options.admit(spec.owner);
     const front = this.frontLink;
-    this.creating++;
+    this.shutdown.enter();
     try {
       try {
         await this.store.create(record);
@@ -171,7 +169,7 @@ export class TaskEngine {
       else this.run(record.taskId, LiveTask.created(spec, release), now + record.ttl);
       return record;
     } finally {
-      if (--this.creating === 0) this.createsDone?.();
+      this.shutdown.leave();
     }
   }
 
@@ -295,13 +293,17 @@ export class TaskEngine {
    * Stops every actor: running tasks end `failed` with `reason`, stored before this resolves.
    * Afterwards no timer or listener of the engine is left.
    */
-  async close(reason = 'Server shut down before the task finished'): Promise<void> {
-    if (this.closing) return;
-    this.closing = true;
-    this.closeReason = reason;
+  close(reason = 'Server shut down before the task finished'): Promise<void> {
+    // Every caller waits for the one close (the first one's reason).
+    return (this.closed ??= this.closeOnce(reason));
+  }
+
+  private async closeOnce(reason: string): Promise<void> {
+    // Begun first: the writes of the tasks ending now see it (StoreWriter gives up on retries).
+    const createsDone = this.shutdown.begin(reason);
     this.actor.send({ type: 'close', reason });
     // A create in flight stores its task after this (and run ends it at once): wait for those too.
-    if (this.creating > 0) await new Promise<void>((resolve) => (this.createsDone = resolve));
+    await createsDone;
     while (this.live.size > 0) await Promise.all([...this.live.values()].map((live) => live.ended));
     this.expiry.stop();
     this.frontLink?.close();
@@ -317,7 +319,7 @@ export class TaskEngine {
       logger: this.options.logger,
       restartWork: this.options.restartWork,
       isLive: (taskId) => this.live.has(taskId),
-      isClosing: () => this.closing,
+      isClosing: () => this.shutdown.began,
       send: (taskId, event) => this.send(taskId, event),
       answer: (taskId, requestId, answer) => this.answer(taskId, requestId, answer),
       run: (taskId, live, deadline) => this.run(taskId, live, deadline),
@@ -332,11 +334,9 @@ export class TaskEngine {
    */
   private run(taskId: string, live: LiveTask, deadline: number): void {
     this.live.set(taskId, live);
-    if (this.closing) {
-      // Stored while closing (its create was in flight when close began): the supervisor takes no
-      // new task, so the task ends here, failed like those close stopped, and close waits for it.
-      // Left alone, its record stayed `working` with nothing running it.
-      this.actions.settle(taskId, { status: 'failed', shutdown: this.closeReason });
+    if (this.shutdown.began) {
+      // Stored while closing (engine/Shutdown.ts): no actor, so it ends here, as close ends the others.
+      this.actions.settle(taskId, { status: 'failed', shutdown: this.shutdown.reason });
       return;
     }
     this.expiry.schedule(taskId, deadline);
@@ -364,9 +364,4 @@ export class TaskEngine {
     }
     return this.supervisorRef;
   }
-}
-
-/** A task asked for once `close` began, before anything of it was stored. */
-function shuttingDown(): Error {
-  return mcpError(ErrorCode.InternalError, 'Server is shutting down; no new tasks');
 }

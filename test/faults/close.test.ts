@@ -56,4 +56,18 @@ describe('close() while tasks run', () => {
     await session.close();
     await eventually(() => activeTimers() <= timersBefore);
   });
+
+  it('a second close() (SIGINT, then SIGTERM) resolves only once the first has stored every end', async () => {
+    const tasks = testTaskSupport();
+    const session = await connectInMemory(tasks, (server) => {
+      tasks.registerTool(server, 'deaf', { taskSupport: 'required' }, () => new Promise<CallToolResult>(() => {}));
+    });
+    const created = await Promise.all(Array.from({ length: 3 }, () => createTask(session.client, 'deaf', {})));
+    const first = tasks.close();
+    await tasks.close();
+    for (const t of created) expect((await tasks.store.get(t.taskId))?.status).toBe('failed');
+    expect(census(tasks)).toMatchObject({ actors: 0, engineLive: 0 });
+    await first;
+    await session.close();
+  });
 });
