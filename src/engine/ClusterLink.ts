@@ -16,6 +16,8 @@ export interface EngineCore {
   readonly restartWork: ((tool: string, args: unknown) => TaskSpec['run'] | undefined) | undefined;
   isLive(taskId: string): boolean;
   isClosing(): boolean;
+  /** Runs an operation that may start a task here: `close` waits for it (engine/Shutdown.ts). */
+  inFlight<T>(operation: () => Promise<T>): Promise<T>;
   send(taskId: string, event: TaskMachineEvent): void;
   answer(taskId: string, requestId: string, answer: Answer): void;
   /** Runs a task again on this instance: bookkeeping, expiry at `deadline`, a new actor. */
@@ -55,7 +57,8 @@ export class ClusterLink implements ClusterHandlers {
   }
 
   orphaned(taskId: string): void {
-    void this.adopt(taskId);
+    // Counted in flight: a close meanwhile waits for the adoption (which then fails the task).
+    void this.core.inFlight(() => this.adopt(taskId));
   }
 
   /** Another instance runs the task now: stop ours without writing (the store fences our writes anyway). */

@@ -2,8 +2,8 @@ import { mcpError } from '../errors.js';
 import { ErrorCode } from '../wire.js';
 
 /**
- * A TaskEngine's shutdown: whether `close` began and with what reason, and the creates still on
- * their way to the store. `close` waits for those: a task one of them stores after `close` began
+ * A TaskEngine's shutdown: whether `close` began and with what reason, and the creates (and other
+ * operations that start a task) still on their way to the store. `close` waits for those: a task one of them stores after `close` began
  * gets no actor (the supervisor takes none once closing) and ends at once, failed with the close's
  * reason (TaskEngine.run). Before, such a task stayed `working` in the store with nothing running it.
  * @internal
@@ -28,6 +28,20 @@ export class Shutdown {
 
   leave(): void {
     if (--this.creates === 0) this.drained?.();
+  }
+
+  /**
+   * Runs an operation that stores a task or starts one (a worker taking a job, an instance adopting
+   * an orphan), counted like a create: `close` waits for it, and a task it starts once `close`
+   * began ends at once.
+   */
+  async inFlight<T>(operation: () => Promise<T>): Promise<T> {
+    this.enter();
+    try {
+      return await operation();
+    } finally {
+      this.leave();
+    }
   }
 
   /** Begins the shutdown; resolves once no create is in flight. */

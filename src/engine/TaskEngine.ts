@@ -320,6 +320,7 @@ export class TaskEngine {
       restartWork: this.options.restartWork,
       isLive: (taskId) => this.live.has(taskId),
       isClosing: () => this.shutdown.began,
+      inFlight: (operation) => this.shutdown.inFlight(operation),
       send: (taskId, event) => this.send(taskId, event),
       answer: (taskId, requestId, answer) => this.answer(taskId, requestId, answer),
       run: (taskId, live, deadline) => this.run(taskId, live, deadline),

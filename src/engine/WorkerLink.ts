@@ -45,16 +45,33 @@ export class WorkerLink implements JobHandlers {
 
   /** Runs the job's task here; resolves once it ended (or at once when there is nothing to run). */
   async run(job: TaskJob, attempt: { rerun: boolean }): Promise<void> {
+    // Taking the job counts as in flight: a close meanwhile waits for it, and the task then ends at once.
+    const live = await this.core.inFlight(() => this.take(job, attempt));
+    await live?.ended;
+  }
+
+  /** Takes the job's task: claims it, marks it started and runs it here; undefined when there is nothing to run. */
+  private async take(job: TaskJob, attempt: { rerun: boolean }): Promise<LiveTask | undefined> {
     const { store, queue } = this.core;
     const { taskId } = job;
     const record = await store.get(taskId);
     // Gone, already over (cancelled while queued, expired), or already running here.
-    if (!record || isTerminal(record.status) || this.core.isLive(taskId)) return;
+    if (!record || isTerminal(record.status) || this.core.isLive(taskId)) return undefined;
     // A runner in the record means a worker took this task before and stopped (its job stalled).
     const rerun = attempt.rerun || record.runner !== undefined;
-    const run = this.core.isClosing() ? undefined : this.core.jobWork?.(job.tool, job.args);
-    if (!run) return this.fail(job, `No worker could run tool ${job.tool}: it is not registered on the worker that took the job`);
-    if (rerun && !job.restartable) return this.fail(job, 'The worker running this task stopped before it finished');
+    if (this.core.isClosing()) {
+      await this.fail(job, 'The worker that took this task was shutting down');
+      return undefined;
+    }
+    const run = this.core.jobWork?.(job.tool, job.args);
+    if (!run) {
+      await this.fail(job, `No worker could run tool ${job.tool}: it is not registered on the worker that took the job`);
+      return undefined;
+    }
+    if (rerun && !job.restartable) {
+      await this.fail(job, 'The worker running this task stopped before it finished');
+      return undefined;
+    }
     const deadline = Date.parse(record.createdAt) + record.ttl;
     await this.cluster.claim(taskId, { lease: false, until: deadline });
     if (rerun) {
@@ -70,7 +87,7 @@ export class WorkerLink implements JobHandlers {
       ...(job.restartable ? { restart: { tool: job.tool, args: job.args } } : {}),
     });
     this.core.run(taskId, live, deadline);
-    await live.ended;
+    return live;
   }
 
   /** The queue gave up on the job: fail the task unless it already ended. */
