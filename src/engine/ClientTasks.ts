@@ -50,6 +50,11 @@ export interface ClientTaskDeps {
   logger: Pick<Console, 'warn'>;
   /** Observes the actor when it has no parent (a parent's system carries the engine's inspector). */
   inspect?: (event: InspectionEvent) => void;
+  /**
+   * Aborts when the engine closes: the follow is cancelled with its reason. A follow of an inline
+   * call (under the root) has no task whose end would stop it, and polled on after `close`.
+   */
+  closing?: AbortSignal;
 }
 
 /** A blocking `tasks/result` waits at most this long (the SDK's 60 s default would cut a slow user short). */
@@ -66,7 +71,9 @@ let follows = 0;
  */
 export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow): Promise<unknown> {
   const { channel, signal } = follow;
+  const { closing } = deps;
   if (signal.aborted) return Promise.reject(signal.reason as Error);
+  if (closing?.aborted) return Promise.reject(closing.reason as Error);
   // Aborts the task-augmented request itself if it is still in flight when the actor ends.
   const inFlight = new AbortController();
   let taskId: string | undefined;
@@ -142,6 +149,7 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
         if (settled?.status === 'failed') return reject(settled.error);
         // Cancelled from this side: the work sees its own abort reason, as for any cancelled ask.
         if (signal.aborted) return reject(signal.reason);
+        if (closing?.aborted) return reject(closing.reason);
         reject(mcpError(ErrorCode.InternalError, `The client cancelled its task ${taskId ?? ''}`.trim()));
       },
       error: (error) => {
@@ -151,6 +159,7 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
     });
     const cleanup = (): void => {
       signal.removeEventListener('abort', onAbort);
+      closing?.removeEventListener('abort', onAbort);
       unsubscribe?.();
       inFlight.abort();
     };
@@ -158,6 +167,7 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
       if (task.taskId === taskId) tell({ type: 'status', task });
     });
     signal.addEventListener('abort', onAbort, { once: true });
+    closing?.addEventListener('abort', onAbort, { once: true });
     actor.start();
   });
 }

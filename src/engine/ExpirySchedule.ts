@@ -17,6 +17,8 @@ export class ExpirySchedule {
   private count = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt = Infinity;
+  /** Keys whose deadline was dropped ({@link drop}) but is still in the heap; made on first use. */
+  private dropped: Set<string> | undefined;
 
   constructor(
     private readonly onDue: (key: string) => void,
@@ -45,6 +47,17 @@ export class ExpirySchedule {
     this.arm();
   }
 
+  /**
+   * Drops `key`'s deadline (its task was forgotten early): skipped when due, and once dropped
+   * deadlines are more than half of the heap, the heap is rebuilt without them, so deadlines of
+   * forgotten tasks never outnumber the live ones (an inline-answered call dismisses its task at
+   * once, and kept its deadline for the whole ttl).
+   */
+  drop(key: string): void {
+    (this.dropped ??= new Set()).add(key);
+    if (this.dropped.size * 2 > this.count) this.compact();
+  }
+
   /** Stops the timer; nothing fires afterwards. */
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
@@ -53,9 +66,9 @@ export class ExpirySchedule {
     this.reset();
   }
 
-  /** Number of scheduled deadlines. */
+  /** Number of scheduled deadlines (dropped ones not counted). */
   get size(): number {
-    return this.count;
+    return Math.max(0, this.count - (this.dropped?.size ?? 0));
   }
 
   private arm(): void {
@@ -74,7 +87,10 @@ export class ExpirySchedule {
     this.timer = undefined;
     this.timerAt = Infinity;
     const now = this.now();
-    while (this.count > 0 && this.ats[0]! <= now) this.onDue(this.pop());
+    while (this.count > 0 && this.ats[0]! <= now) {
+      const key = this.pop();
+      if (!this.dropped?.delete(key)) this.onDue(key);
+    }
     // Arrays keep their peak capacity; after a burst drains, give that memory back.
     if (this.count === 0) this.reset();
     this.arm();
@@ -84,6 +100,23 @@ export class ExpirySchedule {
     this.count = 0;
     this.ats = new Float64Array(INITIAL_CAPACITY);
     this.keys = [];
+    this.dropped = undefined;
+  }
+
+  /** Rebuilds the heap without the dropped deadlines (bottom-up, O(n)); a key dropped that was not in it is forgotten too. */
+  private compact(): void {
+    const { ats, keys, dropped } = this;
+    let kept = 0;
+    for (let i = 0; i < this.count; i++) {
+      if (dropped?.has(keys[i]!)) continue;
+      ats[kept] = ats[i]!;
+      keys[kept++] = keys[i]!;
+    }
+    keys.length = kept;
+    this.count = kept;
+    this.dropped = undefined;
+    for (let i = (kept >> 1) - 1; i >= 0; i--) this.siftDown(i, ats[i]!, keys[i]!);
+    if (kept === 0) this.reset();
   }
 
   /** Removes and returns the key due first. */
@@ -94,22 +127,26 @@ export class ExpirySchedule {
     const at = ats[last]!;
     const key = keys[last]!;
     keys.length = last;
-    if (last > 0) {
-      // Sift down: the last deadline sinks from the root past every child due earlier.
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= last) break;
-        const r = l + 1;
-        const m = r < last && ats[r]! < ats[l]! ? r : l;
-        if (ats[m]! >= at) break;
-        ats[i] = ats[m]!;
-        keys[i] = keys[m]!;
-        i = m;
-      }
-      ats[i] = at;
-      keys[i] = key;
-    }
+    // The last deadline sinks from the root past every child due earlier.
+    if (last > 0) this.siftDown(0, at, key);
     return top;
+  }
+
+  /** Puts the deadline (`at`, `key`) at `i` or below it, past every child due earlier. */
+  private siftDown(start: number, at: number, key: string): void {
+    const { ats, keys, count } = this;
+    let i = start;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= count) break;
+      const r = l + 1;
+      const m = r < count && ats[r]! < ats[l]! ? r : l;
+      if (ats[m]! >= at) break;
+      ats[i] = ats[m]!;
+      keys[i] = keys[m]!;
+      i = m;
+    }
+    ats[i] = at;
+    keys[i] = key;
   }
 }

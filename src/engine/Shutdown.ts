@@ -15,6 +15,12 @@ export class Shutdown {
   reason = '';
   private creates = 0;
   private drained: (() => void) | undefined;
+  private readonly closing = new AbortController();
+
+  /** Aborts when `close` begins, with its reason (an McpError -32603): what outlives no task stops with it. */
+  get signal(): AbortSignal {
+    return this.closing.signal;
+  }
 
   /** Throws once `close` began: a task asked for then stores nothing. */
   refuseIfBegun(): void {
@@ -48,6 +54,7 @@ export class Shutdown {
   begin(reason: string): Promise<void> {
     this.began = true;
     this.reason = reason;
+    this.closing.abort(mcpError(ErrorCode.InternalError, reason));
     return this.creates === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.drained = resolve));
   }
 }

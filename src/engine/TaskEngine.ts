@@ -203,6 +203,7 @@ export class TaskEngine {
   async dismiss(taskId: string): Promise<void> {
     await this.live.get(taskId)?.ended;
     await this.actions.forget(taskId);
+    this.expiry.drop(taskId);
   }
 
   /**
@@ -257,7 +258,8 @@ export class TaskEngine {
    */
   followClientTask(taskId: string | undefined, follow: ClientTaskFollow): Promise<unknown> {
     const parent = (): AnyActorRef => (taskId === undefined ? undefined : this.taskActor(taskId)) ?? this.actor;
-    return followClientTask({ parent, defaultPollInterval: this.options.pollInterval, logger: this.options.logger }, follow);
+    const { pollInterval: defaultPollInterval, logger } = this.options;
+    return followClientTask({ parent, defaultPollInterval, logger, closing: this.shutdown.signal }, follow);
   }
 
   /** A `tasks/result` answers the task's end (another instance may have stored it first). */

@@ -48,4 +48,36 @@ describe('the expiry schedule', () => {
     expect(fired).toEqual([]);
     expect(schedule.size).toBe(0);
   });
+
+  it('skips dropped deadlines, and fires the others in due order after the heap is rebuilt without them', () => {
+    const fired: string[] = [];
+    const schedule = new ExpirySchedule((key) => fired.push(key));
+    for (const at of DUE) schedule.schedule(`k${at}`, at);
+    // Every third one dropped (21: not yet more than half, so no rebuild), then 12 more (33 of 64: a rebuild).
+    const dropped = DUE.filter((at) => at % 3 === 0);
+    for (const at of dropped) schedule.drop(`k${at}`);
+    expect(schedule.size).toBe(64 - 21);
+    const more = DUE.filter((at) => at % 3 !== 0).slice(0, 12);
+    for (const at of more) schedule.drop(`k${at}`);
+    expect(schedule.size).toBe(64 - 33);
+    vi.advanceTimersByTime(100);
+    const gone = new Set([...dropped, ...more]);
+    expect(fired).toEqual(
+      Array.from({ length: 64 }, (_, i) => i + 1)
+        .filter((at) => !gone.has(at))
+        .map((at) => `k${at}`),
+    );
+    expect(schedule.size).toBe(0);
+  });
+
+  it('keeps no more dropped deadlines than live ones (tasks forgotten early, one after another)', () => {
+    const schedule = new ExpirySchedule(() => {});
+    for (let i = 0; i < 1_000; i++) {
+      schedule.schedule(`t${i}`, 60_000 + i);
+      if (i % 10 !== 0) schedule.drop(`t${i}`);
+    }
+    expect(schedule.size).toBe(100);
+    // What the heap holds: its arrays are private, so through the count a rebuild leaves.
+    expect((schedule as unknown as { count: number }).count).toBeLessThanOrEqual(2 * 100 + 1);
+  });
 });
