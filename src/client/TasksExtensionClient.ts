@@ -146,7 +146,7 @@ export class TasksExtensionClient {
     const answerSchema = z.looseObject({ resultType: z.string().optional() });
     const answer = this.options.rawToolCall
       ? answerSchema.parse(await this.options.rawToolCall(request.params, options.signal))
-      : ((await this.requester.request(request, answerSchema, this.requestOptions(options))) as z.output<typeof answerSchema>);
+      : ((await this.send(request, answerSchema, options)) as z.output<typeof answerSchema>);
     if (answer.resultType === 'task') {
       const task = ExtensionTaskSchema.parse(answer) as ExtensionTask;
       options.onTaskCreated?.(task);
@@ -222,11 +222,7 @@ export class TasksExtensionClient {
 
   /** `tasks/get`: the task with its status's payload (`result`, `error` or `inputRequests`). */
   async getTask(taskId: string, options: Pick<ExtensionCallOptions, 'signal' | 'requestTimeout'> = {}): Promise<ExtensionDetailedTask> {
-    const result = await this.requester.request(
-      { method: 'tasks/get', params: { taskId, _meta: this.meta() } },
-      ExtensionDetailedTaskSchema,
-      this.requestOptions(options),
-    );
+    const result = await this.send({ method: 'tasks/get', params: { taskId, _meta: this.meta() } }, ExtensionDetailedTaskSchema, options);
     return result as ExtensionDetailedTask;
   }
 
@@ -236,20 +232,12 @@ export class TasksExtensionClient {
     inputResponses: InputResponses,
     options: Pick<ExtensionCallOptions, 'signal' | 'requestTimeout'> = {},
   ): Promise<void> {
-    await this.requester.request(
-      { method: 'tasks/update', params: { taskId, inputResponses, _meta: this.meta() } },
-      z.looseObject({}),
-      this.requestOptions(options),
-    );
+    await this.send({ method: 'tasks/update', params: { taskId, inputResponses, _meta: this.meta() } }, z.looseObject({}), options);
   }
 
   /** `tasks/cancel`: asks the server to cancel the task (an acknowledgement, not a status). */
   async cancelTask(taskId: string, options: Pick<ExtensionCallOptions, 'signal' | 'requestTimeout'> = {}): Promise<void> {
-    await this.requester.request(
-      { method: 'tasks/cancel', params: { taskId, _meta: this.meta() } },
-      z.looseObject({}),
-      this.requestOptions(options),
-    );
+    await this.send({ method: 'tasks/cancel', params: { taskId, _meta: this.meta() } }, z.looseObject({}), options);
   }
 
   private async answerInput(
@@ -274,11 +262,29 @@ export class TasksExtensionClient {
     await this.updateTask(taskId, { [key]: result }, { requestTimeout: options.requestTimeout });
   }
 
-  private requestOptions(options: Pick<ExtensionCallOptions, 'signal' | 'requestTimeout'>): RequestOptions {
-    return {
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.requestTimeout === undefined ? {} : { timeout: options.requestTimeout }),
-    };
+  /**
+   * One request on the client. The caller's signal is not handed to the SDK: SDK v1's `request` adds an
+   * abort listener to it and never removes it, so a signal shared by a call's polls (or an application's
+   * calls) would collect one per request, and its abort would send `notifications/cancelled` for each,
+   * answered or not. The request gets a signal of its own that follows the caller's while it is in flight.
+   */
+  private async send(
+    request: { method: string; params: Record<string, unknown> },
+    resultSchema: z.ZodType,
+    options: Pick<ExtensionCallOptions, 'signal' | 'requestTimeout'>,
+  ): Promise<unknown> {
+    const { signal, requestTimeout } = options;
+    const timeout: RequestOptions = requestTimeout === undefined ? {} : { timeout: requestTimeout };
+    if (!signal) return this.requester.request(request, resultSchema, timeout);
+    const own = new AbortController();
+    const follow = (): void => own.abort(signal.reason);
+    if (signal.aborted) follow();
+    else signal.addEventListener('abort', follow, { once: true });
+    try {
+      return await this.requester.request(request, resultSchema, { ...timeout, signal: own.signal });
+    } finally {
+      signal.removeEventListener('abort', follow);
+    }
   }
 }
 

@@ -105,6 +105,8 @@ export class TaskActions {
     const pending = live?.pendingInput(params.requestId);
     if (!live || !pending) return;
     live.inputs.delete(params.requestId);
+    // Answered through another path (tasks/update, another instance): the session tracked it still.
+    live.spec.session.forget?.([params.requestId]);
     this.write(taskId, async () => void (await this.core.queue.resolve(taskId, params.requestId)));
     if (params.error !== undefined) return pending.reject(params.error);
     try {
@@ -173,6 +175,8 @@ export class TaskActions {
     const abandoned = [...live.inputs.keys()];
     for (const pending of live.inputs.values()) pending.abandon(error);
     live.inputs.clear();
+    // Nobody waits for their answers now: the session that delivered them stops tracking them.
+    live.spec.session.forget?.(abandoned);
     if (abandoned.length > 0) {
       this.write(taskId, async () => {
         for (const requestId of abandoned) await this.core.queue.resolve(taskId, requestId);

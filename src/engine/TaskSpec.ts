@@ -35,6 +35,11 @@ export interface TaskSession {
   created?(): void;
   /** While the session holds its sends (see `created`): resolves once they go out again. */
   held?(): Promise<void> | undefined;
+  /**
+   * The task no longer waits for these requests (it ended, or an answer reached it another way):
+   * the session stops tracking them. A late answer to one is then an answer to an unknown id.
+   */
+  forget?(requestIds: readonly string[]): void;
 }
 
 /** What starting a task needs. */

@@ -91,6 +91,12 @@ export class McpHttpHost {
   private readonly allowedOrigins: string[] | undefined;
   private http: HttpServer | undefined;
   private closing = false;
+  /**
+   * Requests past the closing check that hold a server nothing else will close yet (no session in the
+   * table, no response it is tied to): {@link close} waits for them, or it would find no session and
+   * return while they go on to add one.
+   */
+  private readonly opening = new Set<Promise<unknown>>();
 
   constructor(private readonly options: McpHttpHostOptions) {
     const hosts = options.allowedHosts ?? (LOOPBACK_INTERFACES.includes(options.host ?? '127.0.0.1') ? LOOPBACK_NAMES : undefined);
@@ -157,7 +163,8 @@ export class McpHttpHost {
   }
 
   /**
-   * Graceful close: new requests get 503, the listener (if {@link listen}ed) stops, every session's
+   * Graceful close: new requests get 503, the listener (if {@link listen}ed) stops, requests still
+   * making their server are waited for (they get 503, or open a session closed next), every session's
    * server closes (ending its open streams), then the remaining connections. Tasks are not touched:
    * close your `TaskSupport` yourself.
    */
@@ -165,6 +172,8 @@ export class McpHttpHost {
     this.closing = true;
     const http = this.http;
     const stopped = http ? new Promise<void>((resolve) => http.close(() => resolve())) : Promise.resolve();
+    // One that starts opening later makes no server: serverFor checks `closing` first.
+    await Promise.all(this.opening);
     await this.sessions.closeAll();
     http?.closeAllConnections();
     await stopped;
@@ -173,7 +182,7 @@ export class McpHttpHost {
   private async serve(req: IncomingMessage, res: ServerResponse, parsedBody: unknown): Promise<void> {
     // DNS rebinding: checked before anything is read or any server is made.
     if (!this.hostAllowed(req, res)) return;
-    if (this.closing) return refuse(res, 503, -32000, 'Server is shutting down');
+    if (this.closing) return refuseClosing(res);
     const authInfo = this.options.authenticate ? await this.options.authenticate(req, res) : undefined;
     if (authInfo === false) return;
     // The SDK transport hands `req.auth` to handlers as `extra.authInfo`.
@@ -189,11 +198,13 @@ export class McpHttpHost {
       return session.transport.handleRequest(req, res, parsedBody);
     }
     if (req.method !== 'POST') return refuse(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required');
-    await this.openSession(req, res, parsedBody, authInfo);
+    // Counted until its session is in the table (closeAll closes it) or it has none.
+    await this.whileOpening(this.openSession(req, res, parsedBody, authInfo));
   }
 
   private async openSession(req: IncomingMessage, res: ServerResponse, parsedBody: unknown, authInfo: AuthInfo | undefined): Promise<void> {
-    const server = await this.options.createServer({ request: req, ...(authInfo ? { authInfo } : {}) });
+    const server = await this.serverFor(req, res, authInfo);
+    if (!server) return;
     const transport: HttpTransport = createHttpTransport({
       ...this.transportOptions(),
       sessionIdGenerator: () => randomUUID(),
@@ -223,12 +234,36 @@ export class McpHttpHost {
       res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Method not allowed: stateless server' } }));
       return;
     }
-    const server = await this.options.createServer({ request: req, ...(authInfo ? { authInfo } : {}) });
+    // Counted only until its server is tied to the response: handleRequest lasts as long as the
+    // response streams, and a listen()ed host's close ends that response (and so the server).
+    const server = await this.whileOpening(this.serverFor(req, res, authInfo));
+    if (!server) return;
     const transport = createHttpTransport(this.transportOptions());
     // The response may stream (SSE) after handleRequest returns; the server lives until it ends.
     res.once('close', () => void server.close().catch(() => undefined));
     await server.connect(transport);
     await transport.handleRequest(req, res, parsedBody);
+  }
+
+  /**
+   * The request's server from `createServer`, or undefined with 503 answered when {@link close} has
+   * begun since the first check (during `authenticate`, or while `createServer` ran).
+   */
+  private async serverFor(req: IncomingMessage, res: ServerResponse, authInfo: AuthInfo | undefined): Promise<HostedServer | undefined> {
+    const server = this.closing ? undefined : await this.options.createServer({ request: req, ...(authInfo ? { authInfo } : {}) });
+    if (server && !this.closing) return server;
+    refuseClosing(res);
+    await server?.close();
+    return undefined;
+  }
+
+  /** Keeps `work` in {@link opening} until it settles. */
+  private whileOpening<T>(work: Promise<T>): Promise<T> {
+    // Its failure is the caller's to handle; close() only waits for it.
+    const settled = work.catch(() => undefined);
+    this.opening.add(settled);
+    void settled.finally(() => this.opening.delete(settled));
+    return work;
   }
 
   private transportOptions(): { maxRequestBodySize?: number; allowedOrigins?: string[] } {
@@ -244,6 +279,11 @@ function principalOf(authInfo: AuthInfo | undefined): string | undefined {
   if (!authInfo) return undefined;
   const sub = authInfo.extra?.['sub'];
   return typeof sub === 'string' ? `${authInfo.clientId}:${sub}` : authInfo.clientId;
+}
+
+/** The answer to any request once {@link McpHttpHost.close} has begun. */
+function refuseClosing(res: ServerResponse): void {
+  refuse(res, 503, -32000, 'Server is shutting down');
 }
 
 function refuse(res: ServerResponse, status: number, code: number, message: string): void {

@@ -10,6 +10,9 @@ import { isUnavailable } from '../backends/storeGuard.js';
 import { taskIdOfRequest } from '../engine/requestIds.js';
 import type { ClientResponse, ConnectionListener, ConnectionPort, RequestCaller, ServerHost } from './ServerHost.js';
 
+/** How many requests per connection a late answer is still recognised for, after their task stopped waiting. */
+const FORGOTTEN_KEPT = 256;
+
 /** A request sent on a standalone stream, not yet answered. */
 interface Pushed {
   taskId: string;
@@ -30,6 +33,12 @@ export class SessionRouter implements ConnectionListener {
   private readonly awaiting = new WeakMap<ConnectionPort, Map<string, string>>();
   /** Requests sent on each connection's standalone stream and not yet answered: put back when it closes. */
   private readonly pushed = new WeakMap<ConnectionPort, Map<string, Pushed>>();
+  /**
+   * The last {@link FORGOTTEN_KEPT} requests per connection that their task stopped waiting for
+   * ({@link forget}), with their task: a late answer to one still gets the engine's "dropped an
+   * answer" warning rather than reaching the SDK as an answer to nothing.
+   */
+  private readonly forgotten = new WeakMap<ConnectionPort, Map<string, string>>();
 
   constructor(
     private readonly engine: TaskEngine,
@@ -49,7 +58,7 @@ export class SessionRouter implements ConnectionListener {
 
   response(connection: ConnectionPort, response: ClientResponse, caller?: RequestCaller): boolean {
     const awaiting = this.awaiting.get(connection);
-    const taskId = awaiting?.get(String(response.id));
+    const taskId = awaiting?.get(String(response.id)) ?? this.lateAnswer(connection, response.id);
     const answer: Answer = 'error' in response ? { error: response.error } : { result: response.result };
     // Task request ids are strings (engine: `mta-…`); a numeric id is the SDK's own request.
     if (taskId === undefined || typeof response.id !== 'string') return this.statelessAnswer(connection, response.id, answer, caller);
@@ -85,8 +94,17 @@ export class SessionRouter implements ConnectionListener {
     return true;
   }
 
+  /** The task of a request its task had stopped waiting for, if it is among the last ones kept. */
+  private lateAnswer(connection: ConnectionPort, requestId: unknown): string | undefined {
+    const forgotten = this.forgotten.get(connection);
+    const taskId = forgotten?.get(String(requestId));
+    if (taskId !== undefined) forgotten!.delete(String(requestId));
+    return taskId;
+  }
+
   closed(connection: ConnectionPort): void {
     this.awaiting.delete(connection);
+    this.forgotten.delete(connection);
     const pushed = this.pushed.get(connection);
     this.pushed.delete(connection);
     // Sent, never answered, and now nobody can answer them on this connection: back to the queue,
@@ -133,6 +151,30 @@ export class SessionRouter implements ConnectionListener {
       this.awaiting.get(connection)?.delete(request.requestId);
       pushed.delete(request.requestId);
       return false;
+    }
+  }
+
+  /**
+   * Stops tracking requests their task no longer waits for (it ended, or they were answered
+   * another way). Tracked until answered otherwise, they stayed for the connection's whole life,
+   * a pushed one with its message. Only the current connection can hold them: a closed one's are
+   * dropped at its close.
+   */
+  forget(requestIds: readonly string[]): void {
+    const connection = this.current;
+    const awaiting = connection && this.awaiting.get(connection);
+    if (!connection || !awaiting) return;
+    const pushed = this.pushed.get(connection);
+    for (const requestId of requestIds) {
+      const taskId = awaiting.get(requestId);
+      if (taskId === undefined) continue;
+      awaiting.delete(requestId);
+      pushed?.delete(requestId);
+      let forgotten = this.forgotten.get(connection);
+      if (!forgotten) this.forgotten.set(connection, (forgotten = new Map()));
+      forgotten.set(requestId, taskId);
+      // The oldest goes first (a Map keeps insertion order): bounded however many tasks end unanswered.
+      if (forgotten.size > FORGOTTEN_KEPT) forgotten.delete(forgotten.keys().next().value!);
     }
   }
 

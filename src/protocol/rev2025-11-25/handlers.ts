@@ -159,5 +159,6 @@ function newRev2025Session(router: SessionRouter, stateless: ClientCapabilities 
     statusChanged: async (record) => void (await router.send({ method: 'notifications/tasks/status', params: toTask(record) })),
     created: () => router.holdSends(),
     held: () => router.holding,
+    forget: (requestIds) => router.forget(requestIds),
   };
 }

@@ -69,12 +69,17 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
     settle: taskSettle(deps.safeguards, server.host, tool),
     ...(tool.restartable ? { restart: { tool: params.name, args, capabilities } } : {}),
   });
-  if (tool.taskSupport === 'required') return createTaskResult(record);
-
-  const decision = await settleOrPromote(engine, record.taskId, session, deps.promoteAfter, request.signal);
+  // A required tool's task is handed out at once, an optional one's only once promoted.
+  const decision =
+    tool.taskSupport === 'required' ? 'promote' : await settleOrPromote(engine, record.taskId, session, deps.promoteAfter, request.signal);
   session.answered();
-  if (decision === 'promote') return createTaskResult(await engine.get(record.taskId, owner));
-  if (decision === 'aborted') {
+  if (decision === 'promote') {
+    const promoted = tool.taskSupport === 'required' ? record : await engine.get(record.taskId, owner);
+    // A cancel that landed while the task was stored or read back: the router drops this answer
+    // unsent, so the task is as unreachable as one cancelled before promotion.
+    if (!request.signal.aborted) return createTaskResult(promoted);
+  }
+  if (decision !== 'settled') {
     // The client gave up on the call before it learnt the task id: nobody can reach the task.
     const cancelled = await engine.cancel(record.taskId, owner, { reason: 'The tools/call request was cancelled' }).then(
       () => true,

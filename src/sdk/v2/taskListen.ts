@@ -89,9 +89,22 @@ export function taskListenFetch<O extends { authInfo?: AuthInfo } | undefined>(i
         keepAlive = setInterval(() => write?.(': keepalive\n\n'), KEEP_ALIVE_MS);
         keepAlive.unref?.();
         if (server.closed.aborted) return end(true);
-        server.closed.addEventListener('abort', () => end(true), { once: true });
-        request.signal.addEventListener('abort', () => end(false), { once: true });
-        done.signal.addEventListener('abort', () => clearInterval(keepAlive), { once: true });
+        // Named so that the subscription's end takes them off again: `server.closed` lives as long as
+        // the TaskSupport, and a listener left there would hold this stream's controller for good.
+        const onClosed = (): void => end(true);
+        const onGone = (): void => end(false);
+        server.closed.addEventListener('abort', onClosed, { once: true });
+        request.signal.addEventListener('abort', onGone, { once: true });
+        // Every end (graceful, client gone, reader cancelled) aborts `done`.
+        done.signal.addEventListener(
+          'abort',
+          () => {
+            clearInterval(keepAlive);
+            server.closed.removeEventListener('abort', onClosed);
+            request.signal.removeEventListener('abort', onGone);
+          },
+          { once: true },
+        );
       },
       cancel() {
         write = undefined;

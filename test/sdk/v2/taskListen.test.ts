@@ -3,10 +3,12 @@
  * server whose fetch entry point is wrapped by `tasks.withTaskSubscriptions`: the listen goes over raw
  * HTTP (the v2 client has no listen API for taskIds), the task's other requests through the v2 client.
  */
+import { getEventListeners } from 'node:events';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import { TaskSupport } from '../../../src/index.js';
+import { taskListenFetch } from '../../../src/sdk/v2/taskListen.js';
 import { MODERN, TASKS_EXTENSION, modernClient, rawModernRequest, serveFetch } from './harness.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -254,5 +256,47 @@ describe('subscriptions/listen with notifications/tasks (SDK v2, 2026-07-28)', (
     expect(await alice.next()).toMatchObject({ params: { notifications: { taskIds: [taskId] } } });
     expect(await alice.next()).toMatchObject({ method: 'notifications/tasks', params: { taskId, status: 'working' } });
     alice.close();
+  });
+});
+
+describe('the end of a subscription', () => {
+  /** A raw listen for `taskIds`, as `listen` above sends it, on `signal` (the client's connection). */
+  const listenRequest = (signal: AbortSignal): Request =>
+    new Request('http://localhost/mcp', {
+      method: 'POST',
+      signal,
+      headers: { 'content-type': 'application/json', 'mcp-protocol-version': MODERN, 'mcp-method': 'subscriptions/listen' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 'sub-1', method: 'subscriptions/listen', params: { notifications: { taskIds: ['t'] } } }),
+    });
+
+  test('takes its listeners off the closing signal and the request signal, however the stream ends', async () => {
+    // The closing signal lives as long as the TaskSupport: whatever a listen leaves there is never freed.
+    const closing = new AbortController();
+    const fetch = taskListenFetch(async () => new Response('not ours'), {
+      asksForTasks: () => true,
+      listen: async () => ['t'],
+      errorShape: () => ({ code: -32603, message: 'Internal error' }),
+      closed: closing.signal,
+    });
+    const listeners = (signal: AbortSignal): number => getEventListeners(signal, 'abort').length;
+    const open: { client: AbortController; request: Request; reader: ReadableStreamDefaultReader<Uint8Array> }[] = [];
+    for (let i = 0; i < 10; i++) {
+      const client = new AbortController();
+      const request = listenRequest(client.signal);
+      const response = await fetch(request);
+      expect(response.headers.get('content-type')).toBe('text/event-stream');
+      const reader = response.body!.getReader();
+      await reader.read(); // the acknowledgement
+      open.push({ client, request, reader });
+    }
+    expect(listeners(closing.signal)).toBe(10); // one per live subscription …
+
+    // … and none once each has ended: half by the client going away, half by the reader letting go.
+    for (const [i, { client, reader }] of open.entries()) {
+      if (i % 2 === 0) client.abort();
+      else await reader.cancel();
+    }
+    expect(listeners(closing.signal)).toBe(0);
+    expect(open.map(({ request }) => listeners(request.signal))).toEqual(open.map(() => 0));
   });
 });
