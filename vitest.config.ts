@@ -97,8 +97,12 @@ export default defineConfig({
           include: ['test/protocol/rev2025-11-25/**/*.test.ts', 'test/protocol/tasksExtension/**/*.test.ts'],
           // Task-augmented requests to the client need the client's session, which a worker does not
           // hold: there `elicitAsTask` / `createMessageAsTask` fall back to plain requests (docs/redis.md,
-          // "Worker pools"), so the client-task suite has nothing to check on this split.
-          exclude: ['test/protocol/rev2025-11-25/clientTasks.test.ts', '**/node_modules/**'],
+          // "Worker pools"), so the client-task suites have nothing to check on this split.
+          exclude: [
+            'test/protocol/rev2025-11-25/clientTasks.test.ts',
+            'test/protocol/rev2025-11-25/lateClientTask.test.ts',
+            '**/node_modules/**',
+          ],
           globalSetup: ['test/redis/globalSetup.ts'],
           env: { MTA_PLACEMENT: 'workers' },
           setupFiles: ['test/support/failOnUnhandled.ts', 'test/redis/workersPerTest.ts'],

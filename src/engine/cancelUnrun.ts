@@ -23,7 +23,9 @@ export interface CancelUnrunDeps {
  */
 export async function cancelUnrun(deps: CancelUnrunDeps, taskId: string, reason: string): Promise<TaskRecord | undefined> {
   const stored = await deps.store.settle(taskId, 'cancelled', reason, cancelledOutcome(taskId, reason));
-  await deps.queue.clear(taskId);
+  // Only a cancel that was stored drops the queue: a task that ended first keeps what it queued
+  // for its tasks/result (notifications, the requests a takeover would put back).
+  if (stored) await deps.queue.clear(taskId);
   const sent = await deps.cluster?.send(taskId, { type: 'cancel', reason });
   await deps.frontLink?.cancelled(taskId, stored, sent);
   return stored;

@@ -4,7 +4,7 @@ import type { ClientTaskSnapshot } from '../../machines/clientTask.js';
 import type { ClientChannel } from '../engine/ClientTasks.js';
 import type { TaskEngine } from '../engine/TaskEngine.js';
 import type { InlineClientTasks } from '../engine/workContext.js';
-import { TaskSchema } from '../wire.js';
+import { CancelTaskResultSchema, TaskSchema } from '../wire.js';
 import type { Answer } from '../types.js';
 import { isUnavailable } from '../backends/storeGuard.js';
 import { taskIdOfRequest } from '../engine/requestIds.js';
@@ -58,8 +58,10 @@ export class SessionRouter implements ConnectionListener {
 
   response(connection: ConnectionPort, response: ClientResponse, caller?: RequestCaller): boolean {
     const awaiting = this.awaiting.get(connection);
-    const taskId = awaiting?.get(String(response.id)) ?? this.lateAnswer(connection, response.id);
+    const awaited = awaiting?.get(String(response.id));
+    const taskId = awaited ?? this.lateAnswer(connection, response.id);
     const answer: Answer = 'error' in response ? { error: response.error } : { result: response.result };
+    if (awaited === undefined && taskId !== undefined) this.withdrawn(answer);
     // Task request ids are strings (engine: `mta-…`); a numeric id is the SDK's own request.
     if (taskId === undefined || typeof response.id !== 'string') return this.statelessAnswer(connection, response.id, answer, caller);
     awaiting!.delete(response.id);
@@ -100,6 +102,21 @@ export class SessionRouter implements ConnectionListener {
     const taskId = forgotten?.get(String(requestId));
     if (taskId !== undefined) forgotten!.delete(String(requestId));
     return taskId;
+  }
+
+  /**
+   * A late answer to a request its task stopped waiting for. When it is a CreateTaskResult (the
+   * request was task-augmented, `elicitAsTask`), the client made a task nobody will follow: it is
+   * told so with `tasks/cancel` when it declared that, as a follow withdrawn while its request was
+   * in flight does (ClientTasks.ts). Otherwise the client's task (an open dialog, say) ran to its ttl.
+   */
+  private withdrawn(answer: Answer): void {
+    const task = 'result' in answer ? (answer.result as { task?: { taskId?: unknown } } | undefined)?.task : undefined;
+    const request = this.host.request;
+    if (typeof task?.taskId !== 'string' || !request || this.clientCapabilities()?.tasks?.cancel === undefined) return;
+    request({ method: 'tasks/cancel', params: { taskId: task.taskId } }, CancelTaskResultSchema).catch((error: unknown) =>
+      this.engine.options.logger.warn(`mcp-task-actors: tasks/cancel of the client's task ${String(task.taskId)} failed`, error),
+    );
   }
 
   closed(connection: ConnectionPort): void {

@@ -45,6 +45,8 @@ describe('cancelUnrun', () => {
     expect(await cancelUnrun(deps, 't2', 'stop')).toBeUndefined();
     expect((await deps.store.get('t2'))?.status).toBe('completed');
     expect(deps.cancelled).toHaveBeenCalledWith('t2', undefined, false);
+    // What the completed task queued for its tasks/result stays (a cancel that lost the race drops nothing).
+    expect(deps.clear).not.toHaveBeenCalled();
   });
 
   it('without a cluster or a front, settles and drops the queue only', async () => {
