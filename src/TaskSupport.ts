@@ -264,9 +264,15 @@ export class TaskSupport {
 
   private async closeOnce(): Promise<void> {
     this.closing.abort();
-    // A worker stops taking jobs first; tasks still running here then end as on any shutdown.
-    await this.placement?.close();
-    await this.engine.close();
+    if (this.placement?.role === 'front') {
+      // The engine first: its close waits for the creates in flight, so their jobs reach the pool before it closes.
+      await this.engine.close();
+      await this.placement.close();
+    } else {
+      // A worker stops taking jobs first; tasks still running here then end as on any shutdown.
+      await this.placement?.close();
+      await this.engine.close();
+    }
     await this.inspection.stop();
   }
 

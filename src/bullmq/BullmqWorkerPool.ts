@@ -58,7 +58,7 @@ export interface ToolQueueView {
 
 /** A worker pool on BullMQ: the {@link TaskPlacement} to pass to `TaskSupport`, plus its queues for dashboards. */
 export interface WorkerPool extends TaskPlacement {
-  /** The BullMQ queue of a tool (created on first use), e.g. to mount in Bull Board. */
+  /** The BullMQ queue of a tool (created on first use), e.g. to mount in Bull Board. Throws once the pool is closed. */
   queue(tool: string): Queue<TaskJob>;
   /** Jobs waiting for a worker, per tool queue opened here. */
   depth(): Promise<Record<string, number>>;
@@ -94,6 +94,8 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   let closed = false;
 
   const queueOf = (tool: string): Queue<TaskJob> => {
+    // A queue opened now would hold a Redis connection that nothing closes any more.
+    if (closed) throw new Error(`mcp-task-actors: the worker pool is closed (no queue for tool ${tool})`);
     let queue = queues.get(tool);
     if (!queue) {
       queue = new Queue<TaskJob>(`${QUEUE_PREFIX}${tool}`, { connection: options.connection, prefix });

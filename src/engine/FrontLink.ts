@@ -1,7 +1,9 @@
 import type { TaskCluster } from '../backends/TaskCluster.js';
 import type { TaskPlacement } from '../backends/TaskPlacement.js';
+import type { TaskRecordStore } from '../backends/TaskStore.js';
 import { isTerminal } from '../types.js';
 import type { TaskRecord } from '../types.js';
+import { ErrorCode } from '../wire.js';
 import { jobOf } from './WorkerLink.js';
 import type { TaskSession, TaskSpec } from './TaskSpec.js';
 import { merged } from '../merged.js';
@@ -16,6 +18,7 @@ export class FrontLink {
   private readonly sessions = new Map<string, { session: TaskSession; timer: ReturnType<typeof setTimeout> }>();
 
   constructor(
+    private readonly store: TaskRecordStore,
     private readonly placement: TaskPlacement,
     private readonly cluster: TaskCluster,
     /** Watchers of the task on this instance (e.g. `subscriptions/listen`). */
@@ -23,7 +26,10 @@ export class FrontLink {
     private readonly logger: Pick<Console, 'warn' | 'error'>,
   ) {}
 
-  /** Hands a stored task to the pool; the job names this instance as the one to report to. */
+  /**
+   * Hands a stored task to the pool; the job names this instance as the one to report to. When the
+   * pool refuses the job, the task is settled `failed` before the error is rethrown.
+   */
   async dispatch(record: TaskRecord, spec: TaskSpec): Promise<void> {
     // setTimeout fires at once beyond 2^31-1 ms (~24.8 days): a longer ttl keeps the session that long.
     const timer = setTimeout(() => this.sessions.delete(record.taskId), Math.min(record.ttl, 2 ** 31 - 1));
@@ -33,6 +39,7 @@ export class FrontLink {
       await this.placement.dispatch(merged(jobOf(record, spec), { front: this.cluster.instanceId }));
     } catch (error) {
       this.drop(record.taskId);
+      await this.failUndispatched(record.taskId, error);
       throw error;
     }
   }
@@ -56,6 +63,19 @@ export class FrontLink {
 
   close(): void {
     for (const taskId of [...this.sessions.keys()]) this.drop(taskId);
+  }
+
+  /**
+   * The record is stored but no job runs it: left alone it would stay `working` ("Waiting for a
+   * worker") until its ttl. A job that did reach the queue (its answer lost) then finds the task over.
+   */
+  private async failUndispatched(taskId: string, cause: unknown): Promise<void> {
+    const message = `The task could not be handed to the worker pool: ${cause instanceof Error ? cause.message : String(cause)}`;
+    const outcome = { type: 'error' as const, error: { code: ErrorCode.InternalError, message, data: { taskId } } };
+    // The dispatch's error is what the caller gets: a store failing too is only logged.
+    await this.store
+      .settle(taskId, 'failed', message, outcome)
+      .catch((error: unknown) => this.logger.error(`mcp-task-actors: task ${taskId} not settled after a failed dispatch`, error));
   }
 
   private drop(taskId: string): void {

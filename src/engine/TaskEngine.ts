@@ -125,7 +125,8 @@ export class TaskEngine {
     const placement = cluster && options.placement;
     this.workerLink =
       placement && placement.role === 'worker' ? new WorkerLink({ ...this.core(), jobWork: options.jobWork }, cluster) : undefined;
-    this.frontLink = placement && placement.role === 'front' ? new FrontLink(placement, cluster, changed, options.logger) : undefined;
+    this.frontLink =
+      placement && placement.role === 'front' ? new FrontLink(store, placement, cluster, changed, options.logger) : undefined;
     const link = this.link;
     this.clusterReady =
       cluster && link

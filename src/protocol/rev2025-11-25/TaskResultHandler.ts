@@ -125,6 +125,9 @@ export class TaskResultHandler {
         const wake = new AbortController();
         const stopWaiting = (): void => wake.abort(STOP_WAITING);
         call.signal.addEventListener('abort', stopWaiting, { once: true });
+        // Aborted during an await above (the client's cancel, a newer call taking over): an abort
+        // event fires once, so this listener would never hear it and the wait would hold the call.
+        if (call.signal.aborted) stopWaiting();
         // Armed before looking, so a message or settle that lands in between still wakes us. It
         // never rejects: a wait that fails (Redis away) while deliver() or get() throws would
         // otherwise be an unhandled rejection, which ends the process; its failure is read below.

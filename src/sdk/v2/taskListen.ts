@@ -105,6 +105,8 @@ export function taskListenFetch<O extends { authInfo?: AuthInfo } | undefined>(i
           },
           { once: true },
         );
+        // Gone while `server.listen` was awaited: its abort event fired before anyone listened.
+        if (request.signal.aborted) end(false);
       },
       cancel() {
         write = undefined;
