@@ -5,7 +5,6 @@ import { taskMachine } from '../../machines/task.js';
 import type { AnnounceParams, SettleParams, TaskMachine, TaskMachineEvent } from '../../machines/task.js';
 import { taskSupportMachine } from '../../machines/taskSupport.js';
 import { createTaskSupervisor } from '../../machines/taskSupervisor.js';
-import type { TaskSupervisorSnapshot } from '../../machines/taskSupervisor.js';
 import type { JobHandlers } from '../backends/TaskPlacement.js';
 import type { TaskMessageQueue } from '../backends/TaskMessageQueue.js';
 import type { TaskStore } from '../backends/TaskStore.js';
@@ -19,6 +18,7 @@ import { ClusterLink } from './ClusterLink.js';
 import { EmptyQueues } from './EmptyQueues.js';
 import type { ExpectedEnds } from './ExpectedEnds.js';
 import { Shutdown } from './Shutdown.js';
+import { SupervisorHandle } from './SupervisorHandle.js';
 import { TaskWatchers } from './TaskWatchers.js';
 import { ExpirySchedule } from './ExpirySchedule.js';
 import { LiveTask, SETTLED } from './LiveTask.js';
@@ -71,7 +71,7 @@ export class TaskEngine {
   private readonly shutdown = new Shutdown();
   private closed: Promise<void> | undefined;
   private readonly watchers = new TaskWatchers();
-  private supervisorRef: Actor<ReturnType<typeof createTaskSupervisor>> | undefined;
+  private readonly supervisor: SupervisorHandle;
   private readonly clusterReady: Promise<void>;
 
   constructor(
@@ -92,6 +92,7 @@ export class TaskEngine {
     });
     const root = taskSupportMachine.provide({ actors: { supervisor: createTaskSupervisor(task) } });
     this.actor = createActor(root, options.inspect ? { inspect: options.inspect } : {});
+    this.supervisor = new SupervisorHandle(this.actor);
     const writer = new StoreWriter(options.logger, () => this.shutdown.began);
     const send = (taskId: string, event: TaskMachineEvent): void => this.send(taskId, event);
     const { live } = this;
@@ -119,7 +120,7 @@ export class TaskEngine {
           .catch((error: unknown) => this.options.logger.error(`mcp-task-actors: expiring task ${taskId} failed`, error)),
     );
     this.actor.start();
-    this.supervisor().on('task.crashed', ({ taskId, error }) => void this.actions.crashed(taskId, error));
+    this.supervisor.actor.on('task.crashed', ({ taskId, error }) => void this.actions.crashed(taskId, error));
     this.link = cluster && new ClusterLink(this.core(), cluster);
     if (options.placement && !cluster) throw new Error('mcp-task-actors: a worker pool needs a cluster (the Redis backend)');
     const placement = cluster && options.placement;
@@ -279,12 +280,12 @@ export class TaskEngine {
 
   /** The live actor of `taskId` under the supervisor, if this engine runs it. */
   taskActor(taskId: string): ActorRefFrom<TaskMachine> | undefined {
-    return this.supervisorSnapshot().tasks.get(taskId);
+    return this.supervisor.tasks.get(taskId);
   }
 
   /** Number of task actors alive under the supervisor. */
   get liveActorCount(): number {
-    return this.supervisorSnapshot().tasks.size;
+    return this.supervisor.tasks.size;
   }
 
   /** Number of tasks with bookkeeping in this engine (should equal `liveActorCount` at rest). */
@@ -331,11 +332,7 @@ export class TaskEngine {
     };
   }
 
-  /**
-   * Registers the task's bookkeeping, schedules its expiry, spawns its actor and begins its work
-   * (WorkRunner). Events go to the supervisor directly: through the root they cost one more
-   * transition each (the root forwards them unchanged).
-   */
+  /** Registers the task's bookkeeping, schedules its expiry, spawns its actor and begins its work (WorkRunner). */
   private run(taskId: string, live: LiveTask, deadline: number): void {
     this.live.set(taskId, live);
     if (this.shutdown.began) {
@@ -344,28 +341,11 @@ export class TaskEngine {
       return;
     }
     this.expiry.schedule(taskId, deadline);
-    const tool = live.spec.tool ?? live.spec.restart?.tool;
-    this.supervisor().send(tool === undefined ? { type: 'task.start', taskId } : { type: 'task.start', taskId, tool });
     // Refused (an id that already has an actor): no actor, so no work either.
-    if (!this.supervisorSnapshot().tasks.has(taskId)) return;
-    this.work.start(taskId, live);
+    if (this.supervisor.start(taskId, live.spec.tool ?? live.spec.restart?.tool)) this.work.start(taskId, live);
   }
 
   private send(taskId: string, event: TaskMachineEvent): void {
-    this.supervisor().send({ type: 'task.send', taskId, event });
-  }
-
-  private supervisorSnapshot(): TaskSupervisorSnapshot {
-    return this.supervisor().getSnapshot() as TaskSupervisorSnapshot;
-  }
-
-  private supervisor(): Actor<ReturnType<typeof createTaskSupervisor>> {
-    // Kept after the root stops, so counts stay readable once closed.
-    if (!this.supervisorRef) {
-      const ref = this.actor.system.get('supervisor');
-      if (!ref) throw new Error('mcp-task-actors: the task supervisor is not running');
-      this.supervisorRef = ref as Actor<ReturnType<typeof createTaskSupervisor>>;
-    }
-    return this.supervisorRef;
+    this.supervisor.send(taskId, event);
   }
 }

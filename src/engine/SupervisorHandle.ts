@@ -1,0 +1,42 @@
+import type { Actor, ActorRefFrom, AnyActorRef } from 'xstate';
+import type { TaskMachine, TaskMachineEvent } from '../../machines/task.js';
+import type { TaskSupervisorLogic, TaskSupervisorSnapshot } from '../../machines/taskSupervisor.js';
+
+/**
+ * The engine's handle on the task supervisor (machines/taskSupervisor.ts), the root's child that
+ * holds every task actor. Events go to it directly: through the root they cost one more transition
+ * each (the root forwards them unchanged). Looked up in the root's system on first use, once the
+ * root runs, and kept after the root stops, so counts stay readable once closed.
+ * @internal
+ */
+export class SupervisorHandle {
+  private ref: Actor<TaskSupervisorLogic> | undefined;
+
+  constructor(private readonly root: AnyActorRef) {}
+
+  /** The supervisor actor itself (e.g. to listen for `task.crashed`). */
+  get actor(): Actor<TaskSupervisorLogic> {
+    if (!this.ref) {
+      const ref = this.root.system.get('supervisor') as Actor<TaskSupervisorLogic> | undefined;
+      if (!ref) throw new Error('mcp-task-actors: the task supervisor is not running');
+      this.ref = ref;
+    }
+    return this.ref;
+  }
+
+  /** The live task actors, by task id. */
+  get tasks(): ReadonlyMap<string, ActorRefFrom<TaskMachine>> {
+    return (this.actor.getSnapshot() as TaskSupervisorSnapshot).tasks;
+  }
+
+  /** Spawns the task's actor; false when the supervisor refused it (an id that has an actor already). */
+  start(taskId: string, tool: string | undefined): boolean {
+    this.actor.send(tool === undefined ? { type: 'task.start', taskId } : { type: 'task.start', taskId, tool });
+    return this.tasks.has(taskId);
+  }
+
+  /** Delivers an event to the task's actor (a missing one is reported as `task.missing`). */
+  send(taskId: string, event: TaskMachineEvent): void {
+    this.actor.send({ type: 'task.send', taskId, event });
+  }
+}
