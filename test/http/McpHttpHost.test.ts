@@ -10,6 +10,7 @@ import type { McpHttpHostOptions } from '../../src/http/index.js';
 import type { TaskSupport } from '../../src/index.js';
 import { createTask, eventually, taskResult, testTaskSupport } from '../support/harness.js';
 import { initializeBody, raw, streamUntilAnswered } from './rawHttp.js';
+import { countingCloses } from '../support/counting.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -36,12 +37,7 @@ async function start(options: Partial<McpHttpHostOptions> = {}) {
         await new Promise((resolve) => setTimeout(resolve, ms));
         return { content: [{ type: 'text', text: `waited ${ms}` }] };
       });
-      const close = server.close.bind(server);
-      server.close = async () => {
-        servers.closed += 1;
-        await close();
-      };
-      return server;
+      return countingCloses(server, servers);
     },
     ...options,
   });

@@ -11,6 +11,7 @@ import { McpHttpHost } from '../../src/http/index.js';
 import type { McpHttpHostOptions } from '../../src/http/index.js';
 import { initializeBody, raw } from './rawHttp.js';
 import type { RawResponse } from './rawHttp.js';
+import { countingCloses } from '../support/counting.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -29,13 +30,7 @@ function gatedHost(options: Partial<McpHttpHostOptions> = {}) {
       enter();
       await gate;
       servers.created += 1;
-      const server = new McpServer({ name: 'close-during-open', version: '1' });
-      const close = server.close.bind(server);
-      server.close = async () => {
-        servers.closed += 1;
-        await close();
-      };
-      return server;
+      return countingCloses(new McpServer({ name: 'close-during-open', version: '1' }), servers);
     },
     ...options,
   });

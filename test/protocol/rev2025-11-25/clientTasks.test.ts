@@ -17,6 +17,7 @@ import type { CallToolResult, ElicitResult } from '@modelcontextprotocol/sdk/typ
 import type { TaskSupport } from '../../../src/index.js';
 import { deferred, testTaskSupport } from '../../support/harness.js';
 import { until } from '../../support/until.js';
+import { recordingRequests } from '../../support/counting.js';
 
 const requestedSchema = { type: 'object' as const, properties: { ok: { type: 'boolean' as const } }, required: ['ok'] };
 
@@ -122,11 +123,7 @@ async function setup(behaviour: ClientBehaviour = {}): Promise<Setup> {
     return send(message, options);
   };
   // Requests the client receives: counted on the way in.
-  const deliver = serverTransport.send.bind(serverTransport);
-  serverTransport.send = async (message, options) => {
-    if ('method' in message && 'id' in message) received.push(message.method);
-    return deliver(message, options);
-  };
+  recordingRequests(serverTransport, received);
   await server.connect(serverTransport);
   await client.connect(clientTransport);
   open = {

@@ -15,6 +15,7 @@ import { CreateTaskResultSchema, ElicitRequestSchema } from '@modelcontextprotoc
 import type { TaskSupport } from '../../../src/index.js';
 import { deferred, testTaskSupport } from '../../support/harness.js';
 import { until } from '../../support/until.js';
+import { recordingRequests } from '../../support/counting.js';
 
 const requestedSchema = { type: 'object' as const, properties: { ok: { type: 'boolean' as const } }, required: ['ok'] };
 let closeAll: (() => Promise<void>) | undefined;
@@ -45,11 +46,7 @@ it('a client task created after its server task was cancelled still gets tasks/c
   });
   const received: string[] = [];
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
-  const deliver = serverTransport.send.bind(serverTransport);
-  serverTransport.send = async (message, options) => {
-    if ('method' in message && 'id' in message) received.push(message.method);
-    return deliver(message, options);
-  };
+  recordingRequests(serverTransport, received);
   await server.connect(serverTransport);
   await client.connect(clientTransport);
   closeAll = async () => {
