@@ -39,6 +39,12 @@ export interface TaskCluster {
   claim(taskId: string, options?: { lease: false; until: number }): Promise<void>;
   /** Gives the lease up: the task is terminal or gone. */
   release(taskId: string): Promise<void>;
+  /**
+   * Stops renewing a lease this instance took over but could not act on (the store was away while
+   * it adopted the task): the lease lapses and a later sweep, of any instance, takes the task over
+   * again. Absent: nothing retries the adoption.
+   */
+  relinquish?(taskId: string): void;
   /** Delivers a command to one instance by id (a worker pool's status reports to the front); best effort. */
   tell?(instanceId: string, taskId: string, command: ClusterCommand): Promise<void>;
   /** Delivers a command to the instance running the task; false when no instance runs it. */

@@ -107,7 +107,12 @@ export class ClusterLink implements ClusterHandlers {
       }
       // Requests the dead runner asked are void: the work starts over and asks again.
       await queue.clear(taskId);
-      await store.update(taskId, 'working', 'Restarted after its server instance stopped', this.runner);
+      // Refused: the task ended meanwhile (a cancel stored on another instance, whose command to
+      // this runner was dropped since the task was not live here yet). Its work must not start again.
+      if (!(await store.update(taskId, 'working', 'Restarted after its server instance stopped', this.runner))) {
+        await this.cluster.release(taskId);
+        return;
+      }
       // The rerun may ask for input as the caller declared it could answer; with no stream to the
       // caller here, the request waits in the shared queue for a tasks/result (or the extension's tasks/get).
       const capabilities = record.restart!.capabilities;
@@ -115,7 +120,9 @@ export class ClusterLink implements ClusterHandlers {
       const live = new LiveTask({ owner: record.owner, session, run, restart: record.restart! });
       this.core.run(taskId, live, Date.parse(record.createdAt) + record.ttl);
     } catch (error) {
-      this.core.logger.error(`mcp-task-actors: taking over task ${taskId} failed`, error);
+      this.core.logger.error(`mcp-task-actors: taking over task ${taskId} failed; its lease lapses for a sweep to retry`, error);
+      // Renewed on, the lease would keep every sweep away and the task `working` with nobody on it.
+      if (!this.core.isLive(taskId)) this.cluster.relinquish?.(taskId);
     }
   }
 }

@@ -74,11 +74,11 @@ export class WorkerLink implements JobHandlers {
     }
     const deadline = Date.parse(record.createdAt) + record.ttl;
     await this.cluster.claim(taskId, { lease: false, until: deadline });
-    if (rerun) {
-      // Requests the dead worker asked are void: the work starts over and asks again.
-      await queue.clear(taskId);
-      await store.update(taskId, 'working', 'Restarted after its worker stopped', this.cluster.instanceId);
-    } else await store.update(taskId, 'working', 'Started on a worker', this.cluster.instanceId);
+    // Requests the dead worker asked are void: the work starts over and asks again.
+    if (rerun) await queue.clear(taskId);
+    const message = rerun ? 'Restarted after its worker stopped' : 'Started on a worker';
+    // Refused: the task ended since it was read (a cancel while the job was taken): nothing to run.
+    if (!(await store.update(taskId, 'working', message, this.cluster.instanceId))) return undefined;
     const live = new LiveTask({
       owner: record.owner,
       tool: job.tool,

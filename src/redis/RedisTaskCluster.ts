@@ -107,6 +107,11 @@ export class RedisTaskCluster implements TaskCluster {
     ]);
   }
 
+  relinquish(taskId: string): void {
+    // Left in the lease index: once its deadline passes unrenewed, a sweep takes it over again.
+    this.owned.delete(taskId);
+  }
+
   async release(taskId: string): Promise<void> {
     this.owned.delete(taskId);
     // Dropped from the index by the settle script already (one Redis).

@@ -201,6 +201,8 @@ export class RedisTaskStore implements TaskStore {
 
   async delete(taskId: string): Promise<void> {
     this.settledHere.forget(taskId);
+    // A create undone after its timeout (storeGuard) wrote a lease the cluster never claimed: forgotten here.
+    this.leases?.takeDropped(taskId);
     await guarded('delete', async () => {
       const owner = await this.redis.hget(this.keys.task(taskId), 'owner');
       // Three slots (the task's, the lease index's, the owner's): one step each, all at once.

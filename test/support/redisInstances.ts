@@ -1,0 +1,88 @@
+import { Redis } from 'ioredis';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { TaskSupport } from '../../src/index.js';
+import { createRedisTaskBackend } from '../../src/redis/index.js';
+import type { RedisTaskBackend, RedisTaskBackendOptions } from '../../src/redis/index.js';
+import { connectInMemory } from './harness.js';
+import type { Session } from './harness.js';
+import { Jobs } from './jobs.js';
+import type { RedisServer } from './redisServer.js';
+
+/**
+ * TaskSupport instances on one redis-server of the test's own (a fault test may stop or stall it),
+ * each with its own backend, an in-memory session and the `Jobs` tools; short leases and sweeps so
+ * takeovers happen within a test.
+ */
+
+/** The lease of every instance made here, in ms. */
+export const LEASE_MS = 600;
+
+/** One instance: its backend, TaskSupport, client session, tools, and what it logged as errors. */
+export interface Instance {
+  name: string;
+  backend: RedisTaskBackend;
+  tasks: TaskSupport;
+  session: Session;
+  jobs: Jobs;
+  errors: unknown[][];
+}
+
+/** How {@link instance} builds one. */
+export interface InstanceOptions {
+  /** Wraps the backend's store before TaskSupport gets it (a hook, not a fault by itself). */
+  wrapStore?: <T extends object>(store: T) => T;
+  wrapQueue?: <T extends object>(queue: T) => T;
+  backend?: Partial<RedisTaskBackendOptions>;
+  storeTimeout?: number;
+  extraTools?: (tasks: TaskSupport, server: McpServer) => void;
+}
+
+/** An instance named `name` (its cluster instance id) on `redis`, keys under `prefix`. */
+export async function instance(redis: RedisServer, name: string, prefix: string, options: InstanceOptions = {}): Promise<Instance> {
+  const backend = await createRedisTaskBackend({
+    url: redis.url,
+    prefix,
+    instanceId: name,
+    leaseMs: LEASE_MS,
+    sweepEveryMs: 100,
+    ...options.backend,
+  });
+  const errors: unknown[][] = [];
+  const tasks = new TaskSupport({
+    store: options.wrapStore ? options.wrapStore(backend.store) : backend.store,
+    queue: options.wrapQueue ? options.wrapQueue(backend.queue) : backend.queue,
+    cluster: backend.cluster,
+    storeTimeout: options.storeTimeout ?? 300,
+    pollInterval: 100,
+    identify: () => 'alice',
+    logger: { warn: () => {}, error: (...args: unknown[]) => void errors.push(args) },
+  });
+  const jobs = new Jobs();
+  const session = await connectInMemory(tasks, (server) => {
+    jobs.register(tasks, server);
+    options.extraTools?.(tasks, server);
+  });
+  return { name, backend, tasks, session, jobs, errors };
+}
+
+/** A plain client of `redis`, for what a test does to the server itself. */
+export function raw(redis: RedisServer): Redis {
+  const r = new Redis(redis.url, { lazyConnect: false, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
+  r.on('error', () => {});
+  return r;
+}
+
+/** `target` with one method wrapped: `around` gets the call (to run or not) and its arguments. */
+export function hook<T extends object>(
+  target: T,
+  method: string,
+  around: (call: () => Promise<unknown>, args: unknown[]) => Promise<unknown>,
+): T {
+  return new Proxy(target, {
+    get(object, property) {
+      const value: unknown = Reflect.get(object, property, object);
+      if (typeof value !== 'function' || property !== method) return value;
+      return (...args: unknown[]) => around(() => (value as (...a: unknown[]) => Promise<unknown>).apply(object, args), args);
+    },
+  });
+}
