@@ -46,7 +46,8 @@ export interface RedisTaskBackendOptions extends LeaseOptions {
   /**
    * Live-task limits counted in Redis across every instance on it (per caller and in total), on top
    * of each process's own `limits`. Released when tasks end; an instance that dies returns its
-   * slots one lease after its last renewal. Default: none shared.
+   * slots one lease after its last renewal (after Redis was away, one lease after the reconnect).
+   * Default: none shared.
    */
   liveTaskLimits?: SharedLiveTaskLimits;
   /** Extra ioredis options (reconnect strategy, TLS, …). */

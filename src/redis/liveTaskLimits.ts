@@ -13,7 +13,7 @@ export interface SharedLiveTaskLimits {
 // One slot holds the whole count (`{limits}` tag), so one script admits against both limits at once.
 // A slot's score is its holder's lease deadline: a holder that dies stops renewing, and the next
 // admission returns its slots. `live` ZSET task id → deadline; `owners` HASH task id → owner;
-// `counts` HASH owner → live tasks.
+// `counts` HASH owner → live tasks. ARGV[1] (now) of ADMIT is the cutoff: '-inf' returns none.
 const RELEASE_ONE = `
 local function release(id)
   if redis.call('ZREM', KEYS[1], id) == 0 then return end
@@ -53,7 +53,8 @@ interface LimitScripts {
  * the store admits a task in `create` (before its record exists, so concurrent creations cannot
  * overshoot) and releases it when the task settles or is deleted; the cluster's lease renewal keeps
  * the slots of running tasks alive. An instance that dies without releasing stops renewing: its
- * slots return one lease after its last renewal. Refusals are the same -32029 errors as the
+ * slots return one lease after its last renewal (or after this instance's last reconnect, the same
+ * grace the cluster gives leases). Refusals are the same -32029 errors as the
  * per-process limits, with "on all server instances" in the message.
  * @internal
  */
@@ -61,6 +62,16 @@ export class RedisLiveTaskLimits {
   private readonly redis: RedisClient & LimitScripts;
   private readonly maxLive: number;
   private readonly maxPerCaller: number;
+  /**
+   * No slot is returned before this time (ms since epoch): one lease after each reconnect. After
+   * Redis was away every deadline may have passed, those of tasks still running too, and renewal
+   * (`ZADD XX`) cannot put back a slot once returned; their runners get a lease to renew first,
+   * as `RedisTaskCluster` gives them before taking a lease over.
+   */
+  private releaseFrom = 0;
+  private readonly onReconnect = (): void => {
+    this.releaseFrom = Date.now() + this.leaseMs;
+  };
 
   constructor(
     redis: RedisClient,
@@ -77,6 +88,10 @@ export class RedisLiveTaskLimits {
       redis.defineCommand('mtaLimitRelease', { numberOfKeys: 3, lua: RELEASE });
     }
     this.redis = redis as RedisClient & LimitScripts;
+    // Listeners live as long as the client (the backend closes both); 'node error': a cluster
+    // master that failed and returned alone brings no 'ready' of the whole client.
+    redis.on('ready', this.onReconnect);
+    redis.on('node error', this.onReconnect);
   }
 
   /** Takes a slot for the task or throws the -32029 limit error. */
@@ -84,7 +99,7 @@ export class RedisLiveTaskLimits {
     const now = Date.now();
     const refused = await this.redis.mtaLimitAdmit(
       ...this.limitKeys(),
-      String(now),
+      this.cutoff(now),
       String(now + this.leaseMs),
       taskId,
       owner,
@@ -111,7 +126,7 @@ export class RedisLiveTaskLimits {
    */
   async readmit(taskId: string, owner: string): Promise<void> {
     const now = Date.now();
-    await this.redis.mtaLimitAdmit(...this.limitKeys(), String(now), String(now + this.leaseMs), taskId, owner, '-1', '-1');
+    await this.redis.mtaLimitAdmit(...this.limitKeys(), this.cutoff(now), String(now + this.leaseMs), taskId, owner, '-1', '-1');
   }
 
   /** Returns the task's slot (idempotent). */
@@ -123,6 +138,11 @@ export class RedisLiveTaskLimits {
   async renew(taskIds: readonly string[], deadline: number): Promise<void> {
     if (taskIds.length === 0) return;
     await this.redis.zadd(this.keys.limitsLive, 'XX', ...taskIds.flatMap((id) => [deadline, id]));
+  }
+
+  /** Slots with a deadline up to this are returned by an admission: none within the reconnect grace. */
+  private cutoff(now: number): string {
+    return now < this.releaseFrom ? '-inf' : String(now);
   }
 
   private limitKeys(): [string, string, string] {
