@@ -12,9 +12,8 @@ import { isPastTtl } from '../../engine/taskStorage.js';
 import type { WaitOptions } from '../../backends/TaskStore.js';
 import { STOP_WAITING } from '../../backends/Waiters.js';
 import { merged } from '../../merged.js';
+import { nextBackoff, pause } from '../storeBackoff.js';
 
-/** Longest pause between two looks while the store is away: bounds how late a call notices it is back. */
-const MAX_BACKOFF_MS = 1_000;
 /** The waits of the serving loop only listen: the loop reads the queue and the record itself after arming them. */
 const LISTEN_ONLY: WaitOptions = { listenOnly: true };
 
@@ -153,7 +152,7 @@ export class TaskResultHandler {
           // the call stays open and looks again, with backoff, until Redis answers or the client
           // gives up. Anything else (task gone, client gone) ends the call.
           if (!isUnavailable(error) || call.signal.aborted) throw error;
-          backoff = Math.min(backoff === 0 ? 50 : backoff * 2, MAX_BACKOFF_MS);
+          backoff = nextBackoff(backoff);
           await pause(backoff, call.signal);
         } finally {
           wake.abort(STOP_WAITING);
@@ -231,20 +230,6 @@ export class TaskResultHandler {
     if (outcome.type === 'error') throw toMcpError(outcome.error);
     return merged(outcome.result, { _meta: merged(outcome.result._meta, { [RELATED_TASK_META_KEY]: { taskId } }) });
   }
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts (the call went away). */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** The open `tasks/result` call per task, for each connection. */

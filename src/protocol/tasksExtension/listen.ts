@@ -1,11 +1,14 @@
 import { z } from 'zod';
+import { isUnavailable } from '../../backends/storeGuard.js';
 import type { TaskEngine } from '../../engine/TaskEngine.js';
 import { parseParams } from '../../session/params.js';
 import { isTerminal } from '../../types.js';
 import type { TaskRecord } from '../../types.js';
+import { ErrorCode, McpError } from '../../wire.js';
 import { detailedTaskOf } from './handlers.js';
 import { missingTasksExtension } from './shapes.js';
 import { TASKS_EXTENSION_ID } from './wire.js';
+import { nextBackoff, pause } from '../storeBackoff.js';
 
 /** `subscriptions/listen` params as far as tasks go: `notifications.taskIds` (SEP-2663). @internal */
 const listenParams = z.looseObject({
@@ -56,7 +59,13 @@ export async function listenTasks(
   return honored;
 }
 
-/** Emits the task's DetailedTask whenever its stored status changed, until it is terminal, gone, or `signal` aborts. */
+/**
+ * Emits the task's DetailedTask whenever its stored status changed, until it is terminal, gone, or
+ * `signal` aborts. A store that is away (Redis restarting, or its connections not all back yet: the
+ * subscriber's reconnect wakes `waitForTerminal` before the command connection answers) is waited
+ * out with backoff, as `tasks/result` does: taking that failure for "task gone" ended the follow
+ * silently, and the subscriber never heard the task's end.
+ */
 async function follow(
   engine: TaskEngine,
   taskId: string,
@@ -65,6 +74,7 @@ async function follow(
   signal: AbortSignal,
 ): Promise<void> {
   let last: string | undefined;
+  let backoff = 0;
   while (!signal.aborted) {
     // Listening starts before the read, so a change between the read and the wait is not missed.
     const waiting = new AbortController();
@@ -76,16 +86,25 @@ async function follow(
       waiting.signal.addEventListener('abort', () => resolve(), { once: true });
     });
     try {
-      const record: TaskRecord | undefined = await engine.get(taskId, owner).catch(() => undefined);
-      if (!record || signal.aborted) return;
+      const record: TaskRecord = await engine.get(taskId, owner);
+      if (signal.aborted) return;
       const key = `${record.status}\n${record.lastUpdatedAt}\n${record.statusMessage ?? ''}`;
       if (key !== last) {
+        // Read before `last` moves, so a store that fails here has the change emitted on the next look.
+        const detailed = await detailedTaskOf(engine, record);
         last = key;
-        emit(await detailedTaskOf(engine, record));
+        emit(detailed);
       }
       if (isTerminal(record.status)) return;
       // A task run on this instance is watched; one run elsewhere (a cluster) is seen when it ends.
       await Promise.race([changed, engine.storage.waitForTerminal(taskId, waiting.signal)]);
+      backoff = 0;
+    } catch (error) {
+      // engine.get's -32602: the task is gone (deleted, past its ttl), nothing more to tell.
+      if (error instanceof McpError && error.code === ErrorCode.InvalidParams) return;
+      if (!isUnavailable(error) || signal.aborted) throw error;
+      backoff = nextBackoff(backoff);
+      await pause(backoff, signal);
     } finally {
       unwatch();
       waiting.abort();
