@@ -279,7 +279,10 @@ export function inlineContext({
       // that fails once the call is over (the connection closed, say) is abandoned.
       return abandonedOnceOver(counter ? asked.finally(() => counter.inputSettled()) : asked, isOver);
     },
-    tell: (notification) => stream.notify(notification as ServerNotification),
+    // A log or progress message that cannot go out fails no work (as on the task path, where a
+    // send to a gone session resolves false): the SDK refuses `notifications/message` from a server
+    // that did not declare `logging`, and that refusal ended the whole inline call.
+    tell: (notification) => stream.notify(notification as ServerNotification).catch(() => undefined),
     ...(clientTasks
       ? {
           // The request, the polls and the result all go on this call's own stream (open until the tool answers).
