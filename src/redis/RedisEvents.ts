@@ -39,6 +39,11 @@ export class RedisEvents {
       this.commandHandlers.get(channel)?.(message);
     });
     subscriber.on('ready', this.recheckAll);
+    // ioredis subscribes again only to channels whose SUBSCRIBE succeeded: one made while Redis was
+    // away (an instance started in a blip) is sent again here, or its commands never arrived.
+    subscriber.on('ready', () => {
+      for (const channel of this.commandHandlers.keys()) this.subscriber.subscribe(channel).catch(() => {});
+    });
     // On a cluster the subscription lives on one node; when that node fails, ioredis moves it to
     // another without any event on the client, and what was published meanwhile is lost. So the
     // subscription's connection is watched: every new one makes every waiter re-check its task

@@ -68,7 +68,15 @@ export class RedisTaskCluster implements TaskCluster {
     // On a cluster one master can fail and return alone, with no 'ready' of the whole client; its
     // runners could not renew meanwhile. Every node error pushes takeover a lease further out.
     this.redis.on('node error', this.onReconnect);
-    await this.events.listen(this.keys.instance(this.instanceId), (message) => {
+    // Timers first: renewal and sweeps run even when the subscribe below fails (Redis away just
+    // now), and the subscriber sends it again when it is ready (RedisEvents). Rejecting here failed
+    // every task of this instance for good, since the engine keeps the first start's outcome.
+    this.timers = [
+      setInterval(() => void this.renew().catch(() => {}), this.renewEveryMs),
+      setInterval(() => void this.sweep().catch(() => {}), this.sweepEveryMs),
+    ];
+    for (const timer of this.timers) timer.unref?.();
+    const listening = this.events.listen(this.keys.instance(this.instanceId), (message) => {
       let parsed: { taskId: string; command: ClusterCommand };
       try {
         parsed = JSON.parse(message) as typeof parsed;
@@ -79,11 +87,7 @@ export class RedisTaskCluster implements TaskCluster {
       }
       handlers.command(parsed.taskId, parsed.command);
     });
-    this.timers = [
-      setInterval(() => void this.renew().catch(() => {}), this.renewEveryMs),
-      setInterval(() => void this.sweep().catch(() => {}), this.sweepEveryMs),
-    ];
-    for (const timer of this.timers) timer.unref?.();
+    await listening.catch(() => {});
   }
 
   async claim(taskId: string, options?: { lease: false; until: number }): Promise<void> {
