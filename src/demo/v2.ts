@@ -79,7 +79,7 @@ export async function serveHttpV2(
       if (healthRoute(tasks, req, res, gate.check(req))) return;
       if (!req.url?.startsWith('/mcp')) return void res.writeHead(404).end('Not found');
       const authInfo = demoBearerAuth(req);
-      const request = await toRequest(req);
+      const request = await toRequest(req, res);
       const response = (await isLegacyRequest(request.clone()))
         ? await legacy(request, authInfo)
         : await modern.fetch(request, authInfo ? { authInfo } : undefined);
@@ -113,7 +113,16 @@ export async function serveHttpV2(
   };
 }
 
-async function toRequest(req: http.IncomingMessage): Promise<Request> {
+/**
+ * `req` as a fetch Request whose signal aborts when the client goes away before its answer is
+ * finished: v2 aborts the handler on it, so an unanswered call's task is cancelled, not promoted to
+ * nobody (still running, holding a live-task slot). A finished answer also closes `res`: no abort then.
+ */
+async function toRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<Request> {
+  const gone = new AbortController();
+  res.once('close', () => {
+    if (!res.writableEnded) gone.abort();
+  });
   const body = await readBody(req);
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers))
@@ -122,6 +131,7 @@ async function toRequest(req: http.IncomingMessage): Promise<Request> {
   return new Request(`http://127.0.0.1${req.url}`, {
     method: req.method ?? 'GET',
     headers,
+    signal: gone.signal,
     ...(hasBody ? { body } : {}),
   });
 }

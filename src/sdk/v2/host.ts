@@ -17,6 +17,7 @@ import { refuseToolNames } from '../refuseToolNames.js';
 import { surelyValidRequest } from '../surelyValidRequest.js';
 import { outputValidationMessage, v2Issues } from '../outputValidation.js';
 import { followStandaloneStream } from './standaloneStream.js';
+import { checkToolCallParamsFirst, keepInputResponses } from './paramsFirst.js';
 import type { V2Context } from './request.js';
 import { merged } from '../../merged.js';
 
@@ -36,8 +37,8 @@ let connections = 0;
  *
  * What v2 decides and this host leaves to it, said where it matters:
  * - `tools/call` / `tools/list` go through v2's own wrapper (`Server._wrapHandler`), unlike on v1: it
- *   checks the request against the served era's schema (so malformed `tools/call` params get v2's
- *   "Invalid tools/call request" before the dispatcher's message) and the result too, so a 2025-11-25
+ *   checks the request against the served era's schema and the result too (our params check runs
+ *   in front of it, paramsFirst.ts, so malformed params get our one-line message), so a 2025-11-25
  *   `CreateTaskResult` must carry `content: []` (added here); it also turns a 2026 `resultType: "task"`
  *   result into the era's wire shape (adding `content: []`). Skipping it would mean replacing a
  *   protected method of v2's `Server` for the 2026 encoding v2 owns.
@@ -61,6 +62,7 @@ export function createV2Host(server: V2LowServer, mcpServer?: V2McpServer): Serv
           const result = await handler(toIncomingRequest(method, request.params, ctx));
           return method === 'tools/call' ? withContentForTask(result) : result;
         });
+        if (method === 'tools/call') checkToolCallParamsFirst(server);
         return;
       }
       server.setRequestHandler(method, anyParams, (params: Record<string, unknown>, ctx: V2Context) =>
@@ -147,8 +149,9 @@ export function listenToConnections(server: V2LowServer, listener: ConnectionLis
     };
     const onmessage = transport.onmessage;
     const onclose = transport.onclose;
-    transport.onmessage = (message, extra) => {
-      if (isResponse(message) && listener.response(port, message)) return;
+    transport.onmessage = (received, extra) => {
+      if (isResponse(received) && listener.response(port, received)) return;
+      const message = keepInputResponses(received);
       // A request known valid goes straight to v2's request entry, skipping the response schemas
       // its onmessage tries first (about 20 µs per request on v1's same code, issue 14).
       if (direct && surelyValidRequest(message)) return direct(message, extra);

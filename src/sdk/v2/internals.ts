@@ -60,6 +60,13 @@ export function storedHandler(server: object, method: string): V2StoredHandler |
   return handlers.get(method) as V2StoredHandler | undefined;
 }
 
+/** Replaces the handler v2 stored for `method` (one `_requestHandlers` entry), e.g. to run a check before v2's own wrapper. */
+export function replaceStoredHandler(server: object, method: string, handler: V2StoredHandler): void {
+  const handlers = (server as unknown as ServerInternals)._requestHandlers;
+  if (!(handlers instanceof Map)) throw new Error('Unsupported @modelcontextprotocol/server: no request handler map');
+  handlers.set(method, handler);
+}
+
 /** Makes `McpServer` install its tools/list and tools/call handlers now, so that ours can wrap them. */
 export function installMcpServerToolHandlers(server: object): void {
   const install = (server as unknown as McpServerInternals).setToolRequestHandlers;

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import type { IncomingRequest, RequestStream } from '../../session/ServerHost.js';
 import { merged } from '../../merged.js';
 import { requestCaller } from '../../session/caller.js';
+import { RAW_INPUT_RESPONSES } from './paramsFirst.js';
 
 /** The members of v2's handler context (`ServerContext`) this adapter reads. Structural: no runtime import of v2. */
 export interface V2Context {
@@ -15,8 +16,10 @@ export interface V2Context {
     _meta?: Record<string, unknown> | undefined;
     /** 2026-07-28: the per-request `_meta` envelope v2 lifted out of `params._meta`. */
     envelope?: Record<string, unknown> | undefined;
-    /** `tasks/update`: the `inputResponses` v2 lifted out of `params`. */
+    /** `tasks/update`: the `inputResponses` v2 lifted out of `params` (its bare object entries). */
     inputResponses?: Record<string, unknown> | undefined;
+    /** `tasks/update`: the keys of the entries v2 left out of `inputResponses` (not objects, or wrapped). */
+    droppedInputResponseKeys?: readonly string[] | undefined;
     signal: AbortSignal;
     send(request: { method: string; params?: Record<string, unknown> }, resultSchema: unknown): Promise<unknown>;
     notify(notification: { method: string; params?: unknown }): Promise<void>;
@@ -35,17 +38,23 @@ export interface V2Native {
  * the params before any handler runs; they are put back where a 2026 request carries them on the wire
  * (`_meta["io.modelcontextprotocol/clientCapabilities"]`, `params.inputResponses`), so the protocol
  * code reads one place whichever SDK line delivered the request. The rest of the envelope stays out:
- * nothing reads it, and `previous` hands v2's own params back to v2.
+ * nothing reads it, and `previous` hands v2's own params back to v2. `inputResponses` is put back
+ * as the client sent it (kept aside by `keepInputResponses`), so a malformed one fails our schema.
  */
 export function toIncomingRequest(method: string, params: Record<string, unknown> | undefined, ctx: V2Context): IncomingRequest {
-  const given = params ?? {};
+  const kept = params !== undefined && RAW_INPUT_RESPONSES in params;
+  // Copied once more only for a tasks/update that carried inputResponses, not on every request.
+  const given = kept ? { ...params } : (params ?? {});
+  const raw = given[RAW_INPUT_RESPONSES];
+  if (kept) delete given[RAW_INPUT_RESPONSES];
   const rebuilt: Record<string, unknown> = { ...given };
   const capabilities = ctx.mcpReq.envelope?.[CLIENT_CAPABILITIES_META_KEY];
   if (capabilities !== undefined) {
     const meta = isObject(given['_meta']) ? given['_meta'] : {};
     rebuilt['_meta'] = merged(meta, { [CLIENT_CAPABILITIES_META_KEY]: capabilities });
   }
-  if (ctx.mcpReq.inputResponses !== undefined) rebuilt['inputResponses'] = ctx.mcpReq.inputResponses;
+  if (kept) rebuilt['inputResponses'] = raw;
+  else if (ctx.mcpReq.inputResponses !== undefined) rebuilt['inputResponses'] = liftedInputResponses(ctx.mcpReq);
   const native: V2Native = { params: given, ctx };
   return {
     method,
@@ -57,6 +66,17 @@ export function toIncomingRequest(method: string, params: Record<string, unknown
     stream: new V2RequestStream(ctx),
     native,
   };
+}
+
+/**
+ * The `inputResponses` v2 lifted, its dropped entries back as null: we have not seen the raw value
+ * (a connection not made through `listenToConnections`), and an entry v2 dropped is no bare object,
+ * so our schema must refuse it rather than acknowledge the map without it.
+ */
+function liftedInputResponses(mcpReq: V2Context['mcpReq']): Record<string, unknown> {
+  const dropped = mcpReq.droppedInputResponseKeys ?? [];
+  if (dropped.length === 0) return mcpReq.inputResponses ?? {};
+  return merged(mcpReq.inputResponses ?? {}, Object.fromEntries(dropped.map((key) => [key, null])));
 }
 
 /** The request's stream to its client: methods on the prototype, not two closures per request. */

@@ -7,6 +7,11 @@ type AuthInfo = NonNullable<RequestCaller['authInfo']>;
 const MODERN = '2026-07-28';
 const SUBSCRIPTION_ID = 'io.modelcontextprotocol/subscriptionId';
 const KEEP_ALIVE_MS = 15_000;
+/**
+ * SDK v2's own default `maxRequestBodySize` (4 MiB, `DEFAULT_MAX_REQUEST_BODY_SIZE`, not exported by
+ * `@modelcontextprotocol/server`): a listen read here is bounded as v2 would bound it.
+ */
+export const DEFAULT_MAX_LISTEN_BODY_SIZE = 4 * 1024 * 1024;
 
 /** A fetch-shaped MCP entry point, as v2's `createMcpHandler(...).fetch`. */
 export type McpFetch<O> = (request: Request, options?: O) => Promise<Response>;
@@ -27,17 +32,34 @@ export interface TaskListenServer {
   readonly closed: AbortSignal;
 }
 
+/** Options of {@link taskListenFetch}. */
+export interface TaskListenOptions {
+  /**
+   * Largest listen body read here, in bytes (default {@link DEFAULT_MAX_LISTEN_BODY_SIZE}, v2's default);
+   * give the `maxRequestBodySize` passed to `createMcpHandler`, if any, so both refuse the same bodies.
+   */
+  maxRequestBodySize?: number;
+}
+
 /**
  * Wraps an SDK v2 fetch entry point so that a 2026-07-28 `subscriptions/listen` carrying
  * `notifications.taskIds` is served here: v2's `createMcpHandler` answers every listen itself and its
  * filter schema drops `taskIds`. Such a request gets an SSE stream — `notifications/subscriptions/acknowledged`
  * with the honored ids, then one `notifications/tasks` (a full DetailedTask) per status change, each
  * stamped with the subscription id — or a JSON-RPC error (HTTP 200, as v2 answers listen errors).
- * Every other request, a listen without `taskIds` included, is passed on untouched.
+ * Every other request, a listen without `taskIds` included, is passed on untouched. A listen-shaped
+ * body over `maxRequestBodySize` gets 413 as v2 answers it: this reads the body before v2 does.
+ * @example
+ * const fetch = taskListenFetch((request, options) => handler.fetch(request, options), server, { maxRequestBodySize: 1 << 20 });
  */
-export function taskListenFetch<O extends { authInfo?: AuthInfo } | undefined>(inner: McpFetch<O>, server: TaskListenServer): McpFetch<O> {
+export function taskListenFetch<O extends { authInfo?: AuthInfo } | undefined>(
+  inner: McpFetch<O>,
+  server: TaskListenServer,
+  { maxRequestBodySize = DEFAULT_MAX_LISTEN_BODY_SIZE }: TaskListenOptions = {},
+): McpFetch<O> {
   return async (request, options) => {
-    const message = request.method === 'POST' && isModern(request) ? await listenMessage(request.clone(), server) : undefined;
+    const message = request.method === 'POST' && isModern(request) ? await listenMessage(request, server, maxRequestBodySize) : undefined;
+    if (message === TOO_LARGE) return tooLarge(maxRequestBodySize);
     if (!message) return inner(request, options);
     const id = message.id;
     const done = new AbortController();
@@ -121,13 +143,26 @@ export function taskListenFetch<O extends { authInfo?: AuthInfo } | undefined>(i
   };
 }
 
-/** The JSON-RPC listen request asking for tasks in `request`'s body, or undefined (then it is not ours). */
-async function listenMessage(request: Request, server: TaskListenServer): Promise<{ id: string | number; params: unknown } | undefined> {
+const TOO_LARGE = Symbol('too large');
+
+/**
+ * The JSON-RPC listen request asking for tasks in `request`'s body (read from a clone, so `request`
+ * stays whole for v2), TOO_LARGE over `maxBytes`, or undefined (then it is not ours).
+ */
+async function listenMessage(
+  request: Request,
+  server: TaskListenServer,
+  maxBytes: number,
+): Promise<{ id: string | number; params: unknown } | typeof TOO_LARGE | undefined> {
+  // A declared length over the limit is refused before anything is read, as v2 does.
+  if (Number(request.headers.get('content-length')) > maxBytes) return TOO_LARGE;
   let body: unknown;
   try {
-    body = JSON.parse(await request.text());
+    const text = await boundedText(request.clone(), maxBytes);
+    if (text === TOO_LARGE) return TOO_LARGE;
+    body = JSON.parse(text);
   } catch {
-    return undefined; // v2 answers the parse error.
+    return undefined; // v2 answers the parse error (or the unreadable body).
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
   const { method, id, params } = body as { method?: unknown; id?: unknown; params?: unknown };
@@ -141,6 +176,31 @@ async function listenMessage(request: Request, server: TaskListenServer): Promis
  */
 function isModern(request: Request): boolean {
   return request.headers.get('mcp-protocol-version') === MODERN && request.headers.get('mcp-method') === 'subscriptions/listen';
+}
+
+/** `request`'s body as text, or TOO_LARGE as soon as more than `maxBytes` has arrived (the rest is not read). */
+async function boundedText(request: Request, maxBytes: number): Promise<string | typeof TOO_LARGE> {
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const decoder = new TextDecoder();
+  let received = 0;
+  let text = '';
+  for (let next = await reader.read(); !next.done; next = await reader.read()) {
+    received += next.value.byteLength;
+    if (received > maxBytes) {
+      // Not awaited: a tee branch's cancel settles only once the other branch (`request`) is cancelled too.
+      void reader.cancel().catch(() => {});
+      return TOO_LARGE;
+    }
+    text += decoder.decode(next.value, { stream: true });
+  }
+  return text + decoder.decode();
+}
+
+/** v2's answer to a body over its `maxRequestBodySize`: HTTP 413, -32000, the same message, id null. */
+function tooLarge(maxBytes: number): Response {
+  const message = `Payload Too Large: Request body must not exceed ${maxBytes} bytes`;
+  return Response.json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }, { status: 413 });
 }
 
 function sse(message: unknown): string {

@@ -13,6 +13,12 @@ export const MODERN = '2026-07-28';
 export async function serveFetch(handle: (request: Request) => Promise<Response>): Promise<{ url: URL; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     void (async () => {
+      // Aborted when the client goes away before its answer is finished, as fetch-native hosts do:
+      // v2 aborts the handler on it (a finished answer also closes `res`, hence writableEnded).
+      const gone = new AbortController();
+      res.once('close', () => {
+        if (!res.writableEnded) gone.abort();
+      });
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
       const headers = new Headers();
@@ -20,7 +26,12 @@ export async function serveFetch(handle: (request: Request) => Promise<Response>
         if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
       const hasBody = chunks.length > 0 && req.method !== 'GET' && req.method !== 'HEAD';
       const response = await handle(
-        new Request(`http://127.0.0.1${req.url}`, { method: req.method!, headers, ...(hasBody ? { body: Buffer.concat(chunks) } : {}) }),
+        new Request(`http://127.0.0.1${req.url}`, {
+          method: req.method!,
+          headers,
+          signal: gone.signal,
+          ...(hasBody ? { body: Buffer.concat(chunks) } : {}),
+        }),
       );
       res.writeHead(response.status, Object.fromEntries(response.headers));
       // Headers now: an event stream may carry nothing for a while, and its client waits for them.
