@@ -28,7 +28,7 @@ import { defaultIdentify, isAnonymousCaller, ownerOf, withoutListForAnonymous } 
 import type { CallerInfo } from './session/caller.js';
 import { asksForTasks, listenTasks } from './protocol/tasksExtension/listen.js';
 import { taskListenFetch } from './sdk/v2/taskListen.js';
-import type { McpFetch } from './sdk/v2/taskListen.js';
+import type { McpFetch, TaskListenOptions } from './sdk/v2/taskListen.js';
 import { createDispatcher } from './session/dispatch.js';
 import type { ServerSession } from './session/dispatch.js';
 import type { RequestHandler, TaskMethod } from './session/ServerHost.js';
@@ -281,26 +281,34 @@ export class TaskSupport {
    * front of an SDK v2 fetch entry point, which answers every other listen itself but drops `taskIds`:
    * the caller gets `notifications/tasks`, a full DetailedTask per status change of each of its tasks
    * (progress and log notifications never go on that stream); -32021 if the request does not declare
-   * the extension. Everything else is passed to `fetch` untouched.
+   * the extension. Everything else is passed to `fetch` untouched. Give `createMcpHandler`'s
+   * `maxRequestBodySize`, if you set one, in `options`: a listen body is read here first (default 4 MiB, v2's).
    * @example
    * const handler = createMcpHandler(() => { const server = new McpServer(info); tasks.enable(server); return server; });
    * const fetch = tasks.withTaskSubscriptions((request, options) => handler.fetch(request, options));
    */
-  withTaskSubscriptions<O extends { authInfo?: CallerInfo['authInfo'] } | undefined>(fetch: McpFetch<O>): McpFetch<O> {
-    return taskListenFetch(fetch, {
-      asksForTasks,
-      listen: async ({ params, authInfo, sessionId }, emit, signal) => {
-        const route = classify(params, this.tasksExtension);
-        const caller = { overHttp: true, ...(authInfo ? { authInfo } : {}), ...(sessionId ? { sessionId } : {}) };
-        const owner = ownerOf(caller, 'subscriptions/listen', this.policy, this.identify);
-        const declared = route.protocol === 'tasksExtension' && route.declared === true;
-        return listenTasks(this.engine, { owner, declared, params }, emit, signal, (error) =>
-          this.logger.error('mcp-task-actors: a task subscription failed', error),
-        );
+  withTaskSubscriptions<O extends { authInfo?: CallerInfo['authInfo'] } | undefined>(
+    fetch: McpFetch<O>,
+    options: TaskListenOptions = {},
+  ): McpFetch<O> {
+    return taskListenFetch(
+      fetch,
+      {
+        asksForTasks,
+        listen: async ({ params, authInfo, sessionId }, emit, signal) => {
+          const route = classify(params, this.tasksExtension);
+          const caller = { overHttp: true, ...(authInfo ? { authInfo } : {}), ...(sessionId ? { sessionId } : {}) };
+          const owner = ownerOf(caller, 'subscriptions/listen', this.policy, this.identify);
+          const declared = route.protocol === 'tasksExtension' && route.declared === true;
+          return listenTasks(this.engine, { owner, declared, params }, emit, signal, (error) =>
+            this.logger.error('mcp-task-actors: a task subscription failed', error),
+          );
+        },
+        errorShape: (error) => errorShapeOf(error) ?? { code: -32603, message: 'Internal error' },
+        closed: this.closing.signal,
       },
-      errorShape: (error) => errorShapeOf(error) ?? { code: -32603, message: 'Internal error' },
-      closed: this.closing.signal,
-    });
+      options,
+    );
   }
 
   /** tools/call through the dispatcher, tools/list with the task tools on the last page; once per server. */

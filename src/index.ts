@@ -49,5 +49,5 @@ export type {
   InputResponses,
 } from './protocol/tasksExtension/wire.js';
 // The fetch entry point `TaskSupport.withTaskSubscriptions` wraps (SDK v2's createMcpHandler(...).fetch).
-export type { McpFetch } from './sdk/v2/taskListen.js';
+export type { McpFetch, TaskListenOptions } from './sdk/v2/taskListen.js';
 export type { Answer, JsonRpcErrorShape, TaskOutcome, TaskPage, TaskRecord, TaskStatus, TerminalTaskStatus } from './types.js';

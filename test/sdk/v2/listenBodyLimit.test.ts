@@ -130,4 +130,34 @@ describe('task subscriptions and the request body size limit', () => {
     expect(listen.status, listen.text.slice(0, 200)).toBe(413);
     expect(JSON.parse(listen.text)).toMatchObject({ error: { code: -32000 } });
   });
+
+  test('TaskSupport.withTaskSubscriptions takes the limit given to createMcpHandler', async () => {
+    const tasks = TaskSupport.inMemory();
+    cleanups.push(() => tasks.close());
+    const handler = createMcpHandler(
+      () => {
+        const server = new McpServer({ name: 'limit', version: '1.0.0' });
+        tasks.enable(server);
+        return server;
+      },
+      { maxRequestBodySize: LIMIT },
+    );
+    const wrapped = tasks.withTaskSubscriptions((request, options) => handler.fetch(request, options), { maxRequestBodySize: LIMIT });
+    const served = await serveFetch((request) => wrapped(request));
+    cleanups.push(async () => {
+      await handler.close();
+      await served.close();
+    });
+
+    const listen = await post(
+      served.url,
+      'subscriptions/listen',
+      message('subscriptions/listen', { notifications: { taskIds: ['t'] }, padding: 'x'.repeat(LIMIT) }),
+    );
+
+    expect(listen.status, listen.text.slice(0, 200)).toBe(413);
+    expect(JSON.parse(listen.text)).toMatchObject({
+      error: { code: -32000, message: `Payload Too Large: Request body must not exceed ${LIMIT} bytes` },
+    });
+  });
 });
