@@ -106,55 +106,37 @@ describe('task subscriptions and the request body size limit', () => {
     expect(pulled).toBeLessThan(bytes.length);
   });
 
-  test("TaskSupport.withTaskSubscriptions bounds a listen at v2's default limit", async () => {
+  /** A v2 handler behind TaskSupport's listen wrapper, both given `maxRequestBodySize` (v2's default when absent), served on 127.0.0.1; a listen `padding` bytes long is posted. */
+  async function listenThroughTaskSupport(padding: number, maxRequestBodySize?: number): Promise<{ status: number; text: string }> {
     const tasks = TaskSupport.inMemory();
     cleanups.push(() => tasks.close());
+    const limit = maxRequestBodySize === undefined ? {} : { maxRequestBodySize };
     const handler = createMcpHandler(() => {
       const server = new McpServer({ name: 'limit', version: '1.0.0' });
       tasks.enable(server);
       return server;
-    });
-    const wrapped = tasks.withTaskSubscriptions((request, options) => handler.fetch(request, options));
+    }, limit);
+    const wrapped = tasks.withTaskSubscriptions((request, options) => handler.fetch(request, options), limit);
     const served = await serveFetch((request) => wrapped(request));
     cleanups.push(async () => {
       await handler.close();
       await served.close();
     });
-
-    const listen = await post(
+    return post(
       served.url,
       'subscriptions/listen',
-      message('subscriptions/listen', { notifications: { taskIds: ['t'] }, padding: 'x'.repeat(DEFAULT_MAX_LISTEN_BODY_SIZE) }),
+      message('subscriptions/listen', { notifications: { taskIds: ['t'] }, padding: 'x'.repeat(padding) }),
     );
+  }
 
+  test("TaskSupport.withTaskSubscriptions bounds a listen at v2's default limit", async () => {
+    const listen = await listenThroughTaskSupport(DEFAULT_MAX_LISTEN_BODY_SIZE);
     expect(listen.status, listen.text.slice(0, 200)).toBe(413);
     expect(JSON.parse(listen.text)).toMatchObject({ error: { code: -32000 } });
   });
 
   test('TaskSupport.withTaskSubscriptions takes the limit given to createMcpHandler', async () => {
-    const tasks = TaskSupport.inMemory();
-    cleanups.push(() => tasks.close());
-    const handler = createMcpHandler(
-      () => {
-        const server = new McpServer({ name: 'limit', version: '1.0.0' });
-        tasks.enable(server);
-        return server;
-      },
-      { maxRequestBodySize: LIMIT },
-    );
-    const wrapped = tasks.withTaskSubscriptions((request, options) => handler.fetch(request, options), { maxRequestBodySize: LIMIT });
-    const served = await serveFetch((request) => wrapped(request));
-    cleanups.push(async () => {
-      await handler.close();
-      await served.close();
-    });
-
-    const listen = await post(
-      served.url,
-      'subscriptions/listen',
-      message('subscriptions/listen', { notifications: { taskIds: ['t'] }, padding: 'x'.repeat(LIMIT) }),
-    );
-
+    const listen = await listenThroughTaskSupport(LIMIT, LIMIT);
     expect(listen.status, listen.text.slice(0, 200)).toBe(413);
     expect(JSON.parse(listen.text)).toMatchObject({
       error: { code: -32000, message: `Payload Too Large: Request body must not exceed ${LIMIT} bytes` },
