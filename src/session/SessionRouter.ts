@@ -111,12 +111,14 @@ export class SessionRouter implements ConnectionListener {
    * in flight does (ClientTasks.ts). Otherwise the client's task (an open dialog, say) ran to its ttl.
    */
   private withdrawn(answer: Answer): void {
-    const task = 'result' in answer ? (answer.result as { task?: { taskId?: unknown } } | undefined)?.task : undefined;
-    const request = this.host.request;
-    if (typeof task?.taskId !== 'string' || !request || this.clientCapabilities()?.tasks?.cancel === undefined) return;
-    request({ method: 'tasks/cancel', params: { taskId: task.taskId } }, CancelTaskResultSchema).catch((error: unknown) =>
-      this.engine.options.logger.warn(`mcp-task-actors: tasks/cancel of the client's task ${String(task.taskId)} failed`, error),
-    );
+    const taskId = 'result' in answer ? (answer.result as { task?: { taskId?: unknown } } | undefined)?.task?.taskId : undefined;
+    if (typeof taskId !== 'string' || this.clientCapabilities()?.tasks?.cancel === undefined) return;
+    // The session's channel (absent on an SDK line that cannot send requests outside a call).
+    this.clientChannel()
+      ?.request({ method: 'tasks/cancel', params: { taskId } }, CancelTaskResultSchema)
+      .catch((error: unknown) =>
+        this.engine.options.logger.warn(`mcp-task-actors: tasks/cancel of the client's task ${taskId} failed`, error),
+      );
   }
 
   closed(connection: ConnectionPort): void {
