@@ -72,7 +72,9 @@ export class ClusterLink implements ClusterHandlers {
   forward(taskId: string, requestId: string, answer: Answer): void {
     void this.cluster.send(taskId, { type: 'answer', requestId, answer }).then(
       (sent) => {
-        if (!sent) this.core.logger.warn(`mcp-task-actors: dropped an answer to ${requestId}: no instance runs task ${taskId}`);
+        // The cluster sent it again while it could (a runner resubscribing); no runner received it.
+        if (!sent)
+          this.core.logger.warn(`mcp-task-actors: dropped an answer to ${requestId}: no instance running task ${taskId} received it`);
       },
       // Redis away: the answer cannot reach the task's instance; its request stays outstanding in the queue.
       (error: unknown) => this.core.logger.error(`mcp-task-actors: could not pass an answer to ${requestId} on to task ${taskId}`, error),

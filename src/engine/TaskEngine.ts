@@ -23,6 +23,7 @@ import { TaskWatchers } from './TaskWatchers.js';
 import { ExpirySchedule } from './ExpirySchedule.js';
 import { LiveTask, SETTLED } from './LiveTask.js';
 import { cancelUnrun } from './cancelUnrun.js';
+import { unclaimed } from './unclaimed.js';
 import { requestIdFor } from './requestIds.js';
 import { StoreWriter } from './StoreWriter.js';
 import { isPastTtl, TaskStorage } from './taskStorage.js';
@@ -157,13 +158,17 @@ export class TaskEngine {
     const front = this.frontLink;
     this.shutdown.enter();
     try {
+      let stored = false;
       try {
         await this.store.create(record);
+        stored = true;
         if (front) await front.dispatch(record, spec);
         else await this.options.cluster?.claim(record.taskId);
       } catch (error) {
         release(spec.owner);
-        throw error;
+        // A failed dispatch settles its task (FrontLink); a failed claim leaves a record no one
+        // runs or will ever take over, under an id the caller never gets: forget it.
+        throw stored && !front ? await unclaimed(this.actions, this.options.logger, record.taskId, error) : error;
       }
       spec.session.created?.();
       // Dispatched: no actor here; the worker that takes the job runs it (and counts it).

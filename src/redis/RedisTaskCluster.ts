@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterCommand, ClusterHandlers, TaskCluster } from '../backends/TaskCluster.js';
+import { isTerminal } from '../types.js';
+import type { TaskStatus } from '../types.js';
 import type { RedisEvents } from './RedisEvents.js';
 import type { RedisKeys } from './keys.js';
 import type { RedisLiveTaskLimits } from './liveTaskLimits.js';
@@ -37,6 +40,8 @@ export class RedisTaskCluster implements TaskCluster {
   private readonly sweepEveryMs: number;
   private timers: ReturnType<typeof setInterval>[] = [];
   private handlers: ClusterHandlers | undefined;
+  /** Aborted by `close`: ends the retries of `send` still waiting. */
+  private readonly closing = new AbortController();
   /** No takeover before this time (ms since epoch): one lease after each reconnect, see `sweep`. */
   private takeOverFrom = 0;
   private readonly onReconnect = (): void => {
@@ -101,14 +106,29 @@ export class RedisTaskCluster implements TaskCluster {
     // entry, on its own slot, is still to write.
     const written = this.handoff?.takeLease(taskId);
     if (written !== undefined) {
-      if (!this.handoff!.oneRedis) await this.redis.zadd(this.keys.leases, written, taskId);
+      if (!this.handoff!.oneRedis) await this.index(taskId, written);
       return;
     }
     const deadline = Date.now() + this.leaseMs;
-    await Promise.all([
+    const [claimed] = await Promise.allSettled([
       this.redis.mtaClaim(this.keys.task(taskId), this.instanceId, String(deadline)),
-      this.redis.zadd(this.keys.leases, deadline, taskId),
+      this.index(taskId, deadline),
     ]);
+    if (claimed.status === 'rejected') {
+      // No lease in the hash: nothing here may renew one for a task this instance does not run.
+      this.owned.delete(taskId);
+      throw claimed.reason;
+    }
+  }
+
+  /**
+   * The lease index entry of a task just claimed (its own slot on a cluster). Not fatal when it
+   * fails: the hash holds the lease, which fences and routes, and the next renewal writes the entry
+   * again. Failing the claim instead failed the tools/call while the task stayed `working` in the
+   * store, its lease renewed here with no actor, until its ttl.
+   */
+  private async index(taskId: string, deadline: number): Promise<void> {
+    await this.redis.zadd(this.keys.leases, deadline, taskId).catch(() => {});
   }
 
   relinquish(taskId: string): void {
@@ -127,17 +147,33 @@ export class RedisTaskCluster implements TaskCluster {
     await this.redis.publish(this.keys.instance(instanceId), JSON.stringify({ taskId, command }));
   }
 
+  /**
+   * On one Redis, a message nobody received (the runner's subscriber reconnecting) is sent again,
+   * backing off, while the task runs and its runner's lease is live, for at most a lease: an answer
+   * lives only in this message, and the tasks/result that delivered its request does not send it
+   * again. A cancel is sent once the task is stored `cancelled`, so it is not retried (the runner's
+   * renewal finds the stored end) and tasks/cancel answers at once.
+   */
   async send(taskId: string, command: ClusterCommand): Promise<boolean> {
-    const [runner, leaseUntil] = await this.redis.hmget(this.keys.task(taskId), 'runner', 'leaseUntil');
-    if (!runner) return false;
-    const receivers = await this.redis.publish(this.keys.instance(runner), JSON.stringify({ taskId, command }));
-    if (receivers > 0) return true;
-    // On a cluster PUBLISH counts only the subscribers of the node it ran on, while the message
-    // reaches every node: a runner subscribed elsewhere got it too. Its live lease is the answer.
-    return this.redis.isCluster && Number(leaseUntil) > Date.now();
+    const message = JSON.stringify({ taskId, command });
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      const [runner, leaseUntil, status] = await this.redis.hmget(this.keys.task(taskId), 'runner', 'leaseUntil', 'status');
+      if (!runner) return false;
+      const receivers = await this.redis.publish(this.keys.instance(runner), message);
+      if (receivers > 0) return true;
+      const live = Number(leaseUntil) > Date.now();
+      // On a cluster PUBLISH counts only the subscribers of the node it ran on, while the message
+      // reaches every node: a runner subscribed elsewhere got it too. Its live lease is the answer.
+      if (this.redis.isCluster) return live;
+      if (!live || status === null || isTerminal(status as TaskStatus) || Date.now() - started >= this.leaseMs) return false;
+      const waited = await sleep(Math.min(500, 25 * 2 ** attempt), true, { signal: this.closing.signal, ref: false }).catch(() => false);
+      if (!waited) return false;
+    }
   }
 
   async close(): Promise<void> {
+    this.closing.abort();
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     this.redis.off('ready', this.onReconnect);
@@ -161,8 +197,13 @@ export class RedisTaskCluster implements TaskCluster {
     renewed.forEach((outcome, i) => {
       const taskId = ids[i]!;
       if (outcome.status === 'rejected') return;
-      if (outcome.value === 1) kept.push(deadline, taskId);
-      else if (this.owned.delete(taskId)) this.handlers?.lost(taskId);
+      const { value } = outcome;
+      if (value === 1) kept.push(deadline, taskId);
+      else if (!this.owned.delete(taskId)) return;
+      else if (typeof value === 'number') this.handlers?.lost(taskId);
+      // Ended by another instance (a cancel whose command was lost): stop the work as that command
+      // would have, within a renewal; the actor's own settle is refused and reports the stored end.
+      else this.handlers?.command(taskId, { type: 'cancel', reason: value[1] || `The task ended ${value[0]} on another instance` });
     });
     if (kept.length === 0) return;
     await Promise.all([

@@ -94,9 +94,16 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'runner', ARGV[1], 'leaseUntil', ARGV[2])
 return 1`;
 
-/** KEYS: task. ARGV: runner, lease deadline. Renews the lease if still ours: 1, else 0 (lost). */
-const RENEW = `
-if redis.call('HGET', KEYS[1], 'runner') ~= ARGV[1] then return 0 end
+/**
+ * KEYS: task. ARGV: runner, lease deadline. Renews the lease if still ours and the task running: 1;
+ * 0 when another runner has it or it is gone (lost); when it ended (a cancel stored by another
+ * instance, whose command to us may have been lost: PUBLISH is fire-and-forget) its status and
+ * message, so the runner stops its work instead of renewing it until the ttl.
+ */
+const RENEW = `${TERMINAL}
+local task = redis.call('HMGET', KEYS[1], 'runner', 'status', 'statusMessage')
+if task[1] ~= ARGV[1] then return 0 end
+if terminal(task[2]) then return {task[2], task[3] or ''} end
 redis.call('HSET', KEYS[1], 'leaseUntil', ARGV[2])
 return 1`;
 
@@ -170,7 +177,8 @@ export interface TaskScripts {
   mtaIndex(owner: string, ownerSeq: string, taskId: string, expiresAt: string): Promise<number>;
   mtaCreate(owner: string, ownerSeq: string, task: string, leases: string, ...args: string[]): Promise<number>;
   mtaClaim(task: string, runner: string, deadline: string): Promise<number>;
-  mtaRenew(task: string, runner: string, deadline: string): Promise<number>;
+  /** 1 renewed, 0 lost, [status, statusMessage] when the task ended. */
+  mtaRenew(task: string, runner: string, deadline: string): Promise<number | [string, string]>;
   mtaTakeOver(task: string, now: string, runner: string, deadline: string): Promise<number>;
   mtaTakeAll(queue: string, notificationCount: string): Promise<string[]>;
   mtaEnqueueNotification(queue: string, notificationCount: string, ...args: string[]): Promise<number>;
