@@ -81,6 +81,9 @@ export class TaskSupport {
   private readonly liveTasks: LiveTaskCounter;
   private readonly memoryBudget: MemoryBudget;
   private readonly creationRate: RateLimiter;
+  /** The bucket every `tasks/*` request takes from; a task subscription takes from it too. */
+  private readonly operationRate: RateLimiter;
+  private readonly maxListensPerCaller: number;
 
   /** A TaskSupport with the in-memory store and queue (the Python SDK's `TaskSupport.in_memory()`). */
   static inMemory(options: Omit<TaskSupportOptions, 'store' | 'queue'> = {}): TaskSupport {
@@ -99,6 +102,8 @@ export class TaskSupport {
     this.memoryBudget = new MemoryBudget(limits.memoryBudget);
     this.creationRate = new RateLimiter('taskCreationRate', limits.taskCreationRate);
     const operationRate = new RateLimiter('taskOperationRate', limits.taskOperationRate);
+    this.operationRate = operationRate;
+    this.maxListensPerCaller = limits.maxListensPerCaller;
     this.safeguards = new WorkSafeguards(limits, withSdkErrors(options.mapError), logger);
     const storeTimeout = options.storeTimeout ?? 5000;
     if (!(storeTimeout > 0)) throw new RangeError(`storeTimeout must be a positive number of ms, got ${storeTimeout}`);
@@ -295,12 +300,19 @@ export class TaskSupport {
       fetch,
       {
         asksForTasks,
-        listen: async ({ params, authInfo, sessionId }, emit, signal) => {
+        listen: async ({ params, authInfo }, emit, signal) => {
           const route = classify(params, this.tasksExtension);
-          const caller = { overHttp: true, ...(authInfo ? { authInfo } : {}), ...(sessionId ? { sessionId } : {}) };
-          const owner = ownerOf(caller, 'subscriptions/listen', this.policy, this.identify);
+          const owner = ownerOf({ overHttp: true, ...(authInfo ? { authInfo } : {}) }, 'subscriptions/listen', this.policy, this.identify);
           const declared = route.protocol === 'tasksExtension' && route.declared === true;
-          return listenTasks(this.engine, { owner, declared, params }, emit, signal, (error) =>
+          const { operationRate } = this;
+          const request = {
+            owner,
+            declared,
+            params,
+            maxListens: this.maxListensPerCaller,
+            ...(operationRate.enabled ? { admit: () => operationRate.take(owner, 'task requests') } : {}),
+          };
+          return listenTasks(this.engine, request, emit, signal, (error) =>
             this.logger.error('mcp-task-actors: a task subscription failed', error),
           );
         },

@@ -103,7 +103,13 @@ export const LIMIT_EXCEEDED = -32029;
 
 /** The name of a limit, as reported in `error.data.limit`. */
 export type LimitName =
-  'maxLiveTasks' | 'maxLiveTasksPerCaller' | 'maxQueuedInputRequests' | 'maxResultBytes' | 'memoryBudget' | RateLimitName;
+  | 'maxLiveTasks'
+  | 'maxLiveTasksPerCaller'
+  | 'maxQueuedInputRequests'
+  | 'maxResultBytes'
+  | 'memoryBudget'
+  | 'maxListensPerCaller'
+  | RateLimitName;
 
 /** The rate limits of `TaskLimits`. */
 export type RateLimitName = 'taskCreationRate' | 'taskOperationRate';

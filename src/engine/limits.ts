@@ -48,6 +48,11 @@ export interface TaskLimits {
    * queued notification is dropped (never a request) and a warning logged once per task. Default 1,000.
    */
   maxQueuedNotifications?: number;
+  /**
+   * Open task subscriptions (`subscriptions/listen` with `taskIds`, SDK v2) per caller: each holds
+   * a stream and a follow per task it names. Default 100.
+   */
+  maxListensPerCaller?: number;
 }
 
 /** {@link TaskLimits} with every default filled in and the rates in their long form. @internal */
@@ -67,6 +72,7 @@ export const defaultTaskLimits: Readonly<Required<TaskLimits>> = Object.freeze({
   taskCreationRate: Object.freeze({ perSecond: 50, burst: 500 }),
   taskOperationRate: Object.freeze({ perSecond: 500, burst: 2_000 }),
   maxQueuedNotifications: 1_000,
+  maxListensPerCaller: 100,
 });
 
 /** Fills in defaults and rejects nonsense (zero, negative, NaN) at construction time. @internal */

@@ -4,6 +4,8 @@ import type { TaskEngine } from '../../engine/TaskEngine.js';
 import { parseParams } from '../../session/params.js';
 import { isTerminal } from '../../types.js';
 import type { TaskRecord } from '../../types.js';
+import { limitExceeded } from '../../errors.js';
+import { defaultTaskLimits } from '../../engine/limits.js';
 import { ErrorCode, McpError } from '../../wire.js';
 import { detailedTaskOf } from './handlers.js';
 import { missingTasksExtension } from './shapes.js';
@@ -21,6 +23,13 @@ export function asksForTasks(params: unknown): boolean {
   return typeof notifications === 'object' && notifications !== null && notifications.taskIds !== undefined;
 }
 
+/**
+ * Open task subscriptions one caller may hold at once, by default (`limits.maxListensPerCaller`):
+ * each holds an event stream, and a follow (a watcher and a store wait) per task id it names, up to
+ * 1,000. Anonymous callers share one owner, so they share these too, as they share `maxLiveTasksPerCaller`.
+ */
+export const DEFAULT_MAX_LISTENS_PER_CALLER = defaultTaskLimits.maxListensPerCaller;
+
 /** One task subscription request, as the transport read it. */
 export interface TaskListenRequest {
   /** The caller's owner id: only its own tasks are followed. */
@@ -28,15 +37,61 @@ export interface TaskListenRequest {
   /** Whether the request declared the tasks extension in its per-request client capabilities. */
   declared: boolean;
   params: unknown;
+  /**
+   * Takes the caller's token of the operation rate limit (`limits.taskOperationRate`, as every
+   * `tasks/*` request does), throwing its -32029 when refused. Called first, before the params are
+   * read: malformed floods cost tokens too.
+   */
+  admit?: () => void;
+  /** Open subscriptions the caller may hold at once (default {@link DEFAULT_MAX_LISTENS_PER_CALLER}); the next is -32029. */
+  maxListens?: number;
+}
+
+/** Open subscriptions per engine and owner: a count per caller, no entry once it falls to 0. */
+const openListens = new WeakMap<TaskEngine, Map<string, number>>();
+
+/**
+ * Counts one more open subscription of `owner`, or throws -32029 (`data.limit` `maxListensPerCaller`)
+ * when it holds `max` already. Returns the release, which may be called more than once.
+ */
+function holdListen(engine: TaskEngine, owner: string, max: number): () => void {
+  let counts = openListens.get(engine);
+  if (!counts) openListens.set(engine, (counts = new Map()));
+  const open = counts.get(owner) ?? 0;
+  if (open >= max) {
+    const message = `Too many open task subscriptions from this caller (maxListensPerCaller ${max}); end one first`;
+    throw limitExceeded(message, { limit: 'maxListensPerCaller', max });
+  }
+  counts.set(owner, open + 1);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    const left = (counts.get(owner) ?? 1) - 1;
+    if (left > 0) counts.set(owner, left);
+    else counts.delete(owner);
+  };
+}
+
+/** Open subscriptions of `owner` on `engine` right now (for leak checks and tests). @internal */
+export function openListenCount(engine: TaskEngine, owner: string): number {
+  return openListens.get(engine)?.get(owner) ?? 0;
 }
 
 /**
- * `subscriptions/listen` with `notifications.taskIds`: checks the request (-32021 without the
- * extension, -32602 for bad params), keeps the ids the caller may see (others are left out of the
- * acknowledgement, so an unknown id and another caller's id look the same), and from then on calls
- * `emit` with the full DetailedTask of each followed task now and after each status change, until
- * the task is terminal or `signal` aborts. Only `notifications/tasks` are emitted: no progress, no logs.
- * Resolves with the honored ids (before any emit).
+ * `subscriptions/listen` with `notifications.taskIds`: takes the caller's rate token (`admit`),
+ * checks the request (-32021 without the extension, -32602 for bad params, -32029 when the caller
+ * holds `maxListens` open subscriptions), keeps the ids the caller may see (others are left out of
+ * the acknowledgement, so an unknown id and another caller's id look the same), and from then on
+ * calls `emit` with the full DetailedTask of each followed task now and after each status change,
+ * until the task is terminal or `signal` aborts. Only `notifications/tasks` are emitted: no
+ * progress, no logs. Resolves with the honored ids (before any emit). The subscription counts as
+ * open from the check until `signal` aborts (or this rejects).
+ *
+ * A store that cannot answer whether an id is the caller's (down, or past `storeTimeout`) rejects
+ * the listen with its -32603, as `tasks/get` would answer: the acknowledgement lists the ids the
+ * server agreed to follow (SEP-2663), and leaving one out for an outage read as "unknown task", so
+ * the client never asked again and never heard of it.
  */
 export async function listenTasks(
   engine: TaskEngine,
@@ -45,18 +100,37 @@ export async function listenTasks(
   signal: AbortSignal,
   onError: (error: unknown) => void,
 ): Promise<string[]> {
+  request.admit?.();
   if (!request.declared) throw missingTasksExtension(`subscriptions/listen with taskIds needs the ${TASKS_EXTENSION_ID} extension`);
   const { notifications } = parseParams('subscriptions/listen', listenParams, request.params) as z.output<typeof listenParams>;
+  const release = holdListen(engine, request.owner, request.maxListens ?? DEFAULT_MAX_LISTENS_PER_CALLER);
   const honored: string[] = [];
-  for (const taskId of new Set(notifications.taskIds)) {
-    const record = await engine.get(taskId, request.owner).catch(() => undefined);
-    if (record) honored.push(taskId);
+  try {
+    for (const taskId of new Set(notifications.taskIds)) {
+      if (await isOwnTask(engine, taskId, request.owner)) honored.push(taskId);
+    }
+  } catch (error) {
+    release();
+    throw error;
   }
+  if (signal.aborted) release();
+  else signal.addEventListener('abort', release, { once: true });
   // After the acknowledgement is written: the caller awaits the ids, then the first emits follow.
   queueMicrotask(() => {
     for (const taskId of honored) void follow(engine, taskId, request.owner, emit, signal).catch(onError);
   });
   return honored;
+}
+
+/** Whether `taskId` is a task of `owner`: false for engine.get's -32602 (unknown, another's, past its ttl); any other failure is thrown. */
+async function isOwnTask(engine: TaskEngine, taskId: string, owner: string): Promise<boolean> {
+  try {
+    await engine.get(taskId, owner);
+    return true;
+  } catch (error) {
+    if (error instanceof McpError && error.code === ErrorCode.InvalidParams) return false;
+    throw error;
+  }
 }
 
 /**

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { RequestCaller } from '../../session/ServerHost.js';
 import type { JsonRpcErrorShape } from '../../types.js';
 import { merged } from '../../merged.js';
@@ -22,7 +23,8 @@ export interface TaskListenServer {
   asksForTasks(params: unknown): boolean;
   /** Checks and starts the subscription; resolves with the honored task ids; throws a JSON-RPC error. */
   listen(
-    request: { params: unknown; authInfo?: AuthInfo; sessionId?: string },
+    /** The caller is `authInfo` alone: a 2026-07-28 listen has no session to name (see {@link taskListenFetch}). */
+    request: { params: unknown; authInfo?: AuthInfo },
     emit: (task: Record<string, unknown>) => void,
     signal: AbortSignal,
   ): Promise<string[]>;
@@ -47,7 +49,9 @@ export interface TaskListenOptions {
  * filter schema drops `taskIds`. Such a request gets an SSE stream — `notifications/subscriptions/acknowledged`
  * with the honored ids, then one `notifications/tasks` (a full DetailedTask) per status change, each
  * stamped with the subscription id — or a JSON-RPC error (HTTP 200, as v2 answers listen errors).
- * Every other request, a listen without `taskIds` included, is passed on untouched. A listen-shaped
+ * The caller is the `authInfo` given with the request (else anonymous), as for every other 2026-07-28
+ * request v2 serves; an `Mcp-Session-Id` header is not read. Every other request, a listen without
+ * `taskIds` included, is passed on untouched. A listen-shaped
  * body over `maxRequestBodySize` gets 413 as v2 answers it: this reads the body before v2 does.
  * @example
  * const fetch = taskListenFetch((request, options) => handler.fetch(request, options), server, { maxRequestBodySize: 1 << 20 });
@@ -57,12 +61,17 @@ export function taskListenFetch<O extends { authInfo?: AuthInfo } | undefined>(
   server: TaskListenServer,
   { maxRequestBodySize = DEFAULT_MAX_LISTEN_BODY_SIZE }: TaskListenOptions = {},
 ): McpFetch<O> {
+  // One abort listener per open subscription, each taken off at its end: Node's warning about an 11th
+  // ("possible EventTarget memory leak") would be about no leak, on every server with 11 listeners.
+  setMaxListeners(0, server.closed);
   return async (request, options) => {
     const message = request.method === 'POST' && isModern(request) ? await listenMessage(request, server, maxRequestBodySize) : undefined;
     if (message === TOO_LARGE) return tooLarge(maxRequestBodySize);
     if (!message) return inner(request, options);
     const id = message.id;
     const done = new AbortController();
+    // The subscription's own signal: one listener per task id it follows (up to 1,000), all gone at its end.
+    setMaxListeners(0, done.signal);
     const emitted: Record<string, unknown>[] = [];
     let write: ((frame: string) => void) | undefined;
     const emit = (task: Record<string, unknown>): void => {
@@ -72,12 +81,11 @@ export function taskListenFetch<O extends { authInfo?: AuthInfo } | undefined>(
     };
     let honored: string[];
     try {
-      const sessionId = request.headers.get('mcp-session-id') ?? undefined;
-      const caller = {
-        params: message.params,
-        ...(options?.authInfo ? { authInfo: options.authInfo } : {}),
-        ...(sessionId ? { sessionId } : {}),
-      };
+      // The caller as v2 hands it to every other 2026-07-28 request: its `authInfo`, or none. Not the
+      // `Mcp-Session-Id` header: that era has no session (v2 serves it on a transport per request),
+      // nothing checked the header, and a listen naming a 2025-11-25 session served beside it was
+      // followed as that session.
+      const caller = { params: message.params, ...(options?.authInfo ? { authInfo: options.authInfo } : {}) };
       honored = await server.listen(caller, emit, done.signal);
     } catch (error) {
       done.abort();
