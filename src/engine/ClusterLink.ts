@@ -94,7 +94,14 @@ export class ClusterLink implements ClusterHandlers {
         return;
       }
       const run = record.restart ? this.core.restartWork?.(record.restart.tool, record.restart.args) : undefined;
-      if (!run || this.core.isClosing()) {
+      if (run && this.core.isClosing()) {
+        // This instance is going away, not the task: left as the takeover wrote it, its lease lapses
+        // (nothing renews it from now on) and a surviving instance's sweep restarts it. Failing it
+        // here lost a task any survivor could have run, on every rolling restart that met a sweep.
+        this.cluster.relinquish?.(taskId);
+        return;
+      }
+      if (!run) {
         const message = 'The server instance running this task stopped before it finished';
         await store.settle(
           taskId,

@@ -16,21 +16,21 @@ afterEach(async () => {
   for (const engine of engines.splice(0)) await engine.close();
 });
 
-/** The in-memory store, whose `update` waits for `open()` once armed, and which refuses every call once `closeBackend()` ran. */
-function gatedStore() {
+/** The in-memory store, whose `gated` method waits for `open()`, and which refuses every call once `closeBackend()` ran. */
+function gatedStore(gated: 'update' | 'get' = 'update') {
   const inner = new InMemoryTaskRecordStore();
   let closed = false;
   let open = (): void => {};
   const gate = new Promise<void>((resolve) => (open = resolve));
-  let entered = (): void => {};
-  const inUpdate = new Promise<void>((resolve) => (entered = resolve));
+  let enter = (): void => {};
+  const entered = new Promise<void>((resolve) => (enter = resolve));
   const store = new Proxy(inner, {
     get(target, name, receiver) {
       const value = Reflect.get(target, name, receiver) as unknown;
       if (typeof value !== 'function') return value;
       return async (...args: unknown[]) => {
-        if (name === 'update') {
-          entered();
+        if (name === gated) {
+          enter();
           await gate;
         }
         if (closed) throw new Error('Connection is closed.');
@@ -38,7 +38,7 @@ function gatedStore() {
       };
     },
   });
-  return { inner, store, open: () => open(), inUpdate, closeBackend: () => void (closed = true) };
+  return { inner, store, open: () => open(), entered, closeBackend: () => void (closed = true) };
 }
 
 function fakeCluster(): { cluster: TaskCluster; handlers: () => ClusterHandlers } {
@@ -82,7 +82,7 @@ describe('close() while a task is being started outside TaskEngine.start', () =>
     await s.inner.create(record('job-1', { statusMessage: 'Waiting for a worker' }));
     const job = engine.jobHandlers().run({ taskId: 'job-1', tool: 't', args: {}, owner: 'alice', restartable: false }, { rerun: false });
     void job.catch(() => {});
-    await s.inUpdate;
+    await s.entered;
     const closed = engine.close();
     s.open();
     await closed;
@@ -96,7 +96,7 @@ describe('close() while a task is being started outside TaskEngine.start', () =>
     expect(engine.liveTaskCount).toBe(0);
   });
 
-  it('waits for an orphan being adopted (ClusterLink.adopt), which then ends failed', async () => {
+  it('waits for an orphan being adopted (ClusterLink.adopt) past its decision to run it, which then ends failed', async () => {
     const s = gatedStore();
     const { cluster, handlers } = fakeCluster();
     const engine = new TaskEngine(s.store, new InMemoryTaskOutbox(), { ...base, cluster, restartWork: () => never });
@@ -109,7 +109,7 @@ describe('close() while a task is being started outside TaskEngine.start', () =>
       }),
     );
     handlers().orphaned('orphan-1');
-    await s.inUpdate;
+    await s.entered;
     const closed = engine.close();
     s.open();
     await closed;
@@ -119,6 +119,29 @@ describe('close() while a task is being started outside TaskEngine.start', () =>
     const after = await s.inner.get('orphan-1');
     expect(atClose?.status).toBe('failed');
     expect(after).toEqual(atClose);
+    expect(engine.liveTaskCount).toBe(0);
+  });
+
+  it('leaves an orphan it had not yet decided to run for a survivor: no write, the lease given up', async () => {
+    const s = gatedStore('get');
+    const { cluster, handlers } = fakeCluster();
+    const relinquish = vi.fn();
+    const engine = new TaskEngine(s.store, new InMemoryTaskOutbox(), {
+      ...base,
+      cluster: { ...cluster, relinquish },
+      restartWork: () => never,
+    });
+    engines.push(engine);
+    await Promise.resolve();
+    const orphan = record('orphan-2', { runner: 'me', restart: { tool: 't', args: {}, capabilities: {} } });
+    await s.inner.create(orphan);
+    handlers().orphaned('orphan-2');
+    await s.entered;
+    const closed = engine.close();
+    s.open();
+    await closed;
+    expect(await s.inner.get('orphan-2')).toEqual(orphan);
+    expect(relinquish).toHaveBeenCalledWith('orphan-2');
     expect(engine.liveTaskCount).toBe(0);
   });
 });
