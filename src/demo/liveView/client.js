@@ -269,69 +269,79 @@
 
   // Opened as /tasks?token=…, the page passes the operator token on to its stream (EventSource sends no headers).
   var token = new URLSearchParams(location.search).get('token');
-  var source = new EventSource(token ? eventsPath + '?token=' + encodeURIComponent(token) : eventsPath);
-  source.addEventListener('open', function () {
-    setConnection('live', true);
-  });
-  source.addEventListener('error', function () {
-    setConnection('reconnecting…', false);
-  });
-  source.addEventListener('snapshot', function (message) {
-    var started = performance.now();
-    var data = JSON.parse(message.data);
-    rows.forEach(function (entry) {
-      entry.el.remove();
-      if (entry.detail) entry.detail.remove();
+  var streamUrl = token ? eventsPath + '?token=' + encodeURIComponent(token) : eventsPath;
+  connect();
+
+  function connect() {
+    var source = new EventSource(streamUrl);
+    source.addEventListener('open', function () {
+      setConnection('live', true);
     });
-    rows.clear();
-    data.tasks.forEach(upsert);
-    arrange();
-    showCounts(data.counts);
-    showShown();
-    void document.body.offsetHeight; // layout now, so the figure includes it
-    metrics.snapshotMs = performance.now() - started;
-    if (metrics.firstRenderAt === undefined) metrics.firstRenderAt = performance.now();
-  });
-  source.addEventListener('update', function (message) {
-    var started = performance.now();
-    var data = JSON.parse(message.data);
-    var reorder = data.removed.length > 0;
-    data.tasks.forEach(function (view) {
-      if (upsert(view)) reorder = true;
+    source.addEventListener('error', function () {
+      // EventSource retries a dropped stream by itself, never a refused one (503 while too many pages
+      // are open, 401): that one is retried here, a few seconds later, with a new EventSource.
+      var refused = source.readyState === EventSource.CLOSED;
+      setConnection(refused ? 'refused by the server; retrying…' : 'reconnecting…', false);
+      if (refused) setTimeout(connect, 5000);
     });
-    data.removed.forEach(remove);
-    if (reorder) arrange();
-    showCounts(data.counts);
-    showShown();
-    void document.body.offsetHeight;
-    metrics.updateMs = performance.now() - started;
-    metrics.maxUpdateMs = Math.max(metrics.maxUpdateMs, metrics.updateMs);
-    metrics.updates++;
-  });
-  // A front's worker pool (pushed only when the server has one): waiting jobs and who runs the active ones.
-  source.addEventListener('pool', function (message) {
-    var data = JSON.parse(message.data);
-    var panel = document.getElementById('pool');
-    var body = panel.querySelector('tbody');
-    body.textContent = '';
-    data.queues.forEach(function (queue) {
-      var row = el('tr');
-      row.setAttribute('data-tool', queue.tool);
-      row.appendChild(el('td', 'tool', queue.tool));
-      row.appendChild(el('td', 'waiting', String(queue.waiting)));
-      var running = el('td', 'running');
-      queue.active.forEach(function (job, index) {
-        var item = el('span', 'job', (index > 0 ? ', ' : '') + job.taskId.slice(0, 12) + '… on ' + (job.worker || 'a worker'));
-        item.setAttribute('data-task-id', job.taskId);
-        item.setAttribute('data-worker', job.worker || '');
-        running.appendChild(item);
+    source.addEventListener('snapshot', function (message) {
+      var started = performance.now();
+      var data = JSON.parse(message.data);
+      rows.forEach(function (entry) {
+        entry.el.remove();
+        if (entry.detail) entry.detail.remove();
       });
-      if (queue.active.length === 0) running.textContent = '—';
-      row.appendChild(running);
-      body.appendChild(row);
+      rows.clear();
+      data.tasks.forEach(upsert);
+      arrange();
+      showCounts(data.counts);
+      showShown();
+      void document.body.offsetHeight; // layout now, so the figure includes it
+      metrics.snapshotMs = performance.now() - started;
+      if (metrics.firstRenderAt === undefined) metrics.firstRenderAt = performance.now();
     });
-    panel.hidden = false;
-  });
+    source.addEventListener('update', function (message) {
+      var started = performance.now();
+      var data = JSON.parse(message.data);
+      var reorder = data.removed.length > 0;
+      data.tasks.forEach(function (view) {
+        if (upsert(view)) reorder = true;
+      });
+      data.removed.forEach(remove);
+      if (reorder) arrange();
+      showCounts(data.counts);
+      showShown();
+      void document.body.offsetHeight;
+      metrics.updateMs = performance.now() - started;
+      metrics.maxUpdateMs = Math.max(metrics.maxUpdateMs, metrics.updateMs);
+      metrics.updates++;
+    });
+    // A front's worker pool (pushed only when the server has one): waiting jobs and who runs the active ones.
+    source.addEventListener('pool', function (message) {
+      var data = JSON.parse(message.data);
+      var panel = document.getElementById('pool');
+      var body = panel.querySelector('tbody');
+      body.textContent = '';
+      data.queues.forEach(function (queue) {
+        var row = el('tr');
+        row.setAttribute('data-tool', queue.tool);
+        row.appendChild(el('td', 'tool', queue.tool));
+        row.appendChild(el('td', 'waiting', String(queue.waiting)));
+        var running = el('td', 'running');
+        queue.active.forEach(function (job, index) {
+          var item = el('span', 'job', (index > 0 ? ', ' : '') + job.taskId.slice(0, 12) + '… on ' + (job.worker || 'a worker'));
+          item.setAttribute('data-task-id', job.taskId);
+          item.setAttribute('data-worker', job.worker || '');
+          running.appendChild(item);
+        });
+        if (queue.active.length === 0) running.textContent = '—';
+        row.appendChild(running);
+        body.appendChild(row);
+      });
+      panel.hidden = false;
+    });
+  }
+
   // Keep "12.3 s" moving between events, for the rows in view only.
   setInterval(function () {
     rows.forEach(function (entry) {

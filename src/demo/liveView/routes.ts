@@ -22,6 +22,8 @@ export interface LiveViewOptions {
   pool?: () => Promise<readonly PoolQueueView[]>;
   /** Default 1,000. */
   poolEveryMs?: number;
+  /** Event streams open at once; more get 503 (each may hold its snapshot and 8 MiB behind it). Default 16. */
+  maxStreams?: number;
 }
 
 /** A tool queue of a worker pool, as the live view shows it. */
@@ -30,6 +32,13 @@ export interface PoolQueueView {
   waiting: number;
   active: readonly { taskId: string; worker: string | undefined }[];
 }
+
+/**
+ * Bytes a stream may be behind, past its first snapshot, before it is cut. A page that stopped
+ * reading (or a peer that never did) would otherwise keep every update since in this process's
+ * memory; a cut page's EventSource reconnects a second later and starts over from a fresh snapshot.
+ */
+const MAX_BEHIND = 8 * 1024 * 1024;
 
 /** The live view's HTTP side, for `serveHttp`'s `routes` option. */
 export interface LiveView {
@@ -50,23 +59,40 @@ export function liveViewRoutes(board: TaskBoard, options: LiveViewOptions = {}):
   const flushMs = options.flushMs ?? 100;
   const maxTasks = options.maxTasks ?? 1_000;
   const home = options.home ?? true;
+  const maxStreams = options.maxStreams ?? 16;
   const page = liveViewPage({
     diagramSvg: stateDiagramSvg(machineGraph(taskMachine), { title: 'task machine' }),
     eventsPath,
     maxCards: maxTasks,
   });
 
-  const clients = new Set<ServerResponse>();
+  /** Open streams, each with the bytes it may have queued before it is cut (its snapshot plus MAX_BEHIND). */
+  const clients = new Map<ServerResponse, number>();
+  const broadcast = (message: string): void => {
+    for (const [client, allowance] of clients) {
+      if (client.writableLength <= allowance) client.write(message);
+      else {
+        clients.delete(client);
+        client.destroy();
+      }
+    }
+  };
   let poolTimer: NodeJS.Timeout | undefined;
+  let poolAsked = false;
   const pushPool = (): void => {
-    // Redis away: skip this round, the panel keeps its last figures.
-    options.pool?.().then(
-      (queues) => {
-        const message = sse('pool', { queues });
-        for (const client of clients) client.write(message);
-      },
-      () => {},
-    );
+    const pool = options.pool;
+    // One question at a time: while Redis is away an answer may never come (BullMQ's connection
+    // retries forever), and a question a second would pile up for as long as the outage lasts.
+    if (!pool || poolAsked) return;
+    poolAsked = true;
+    void Promise.resolve()
+      .then(pool)
+      .then(
+        (queues) => broadcast(sse('pool', { queues })),
+        // Redis away: skip this round, the panel keeps its last figures.
+        () => {},
+      )
+      .finally(() => (poolAsked = false));
   };
   const changed = new Map<string, TaskView>();
   const removed = new Set<string>();
@@ -78,7 +104,7 @@ export function liveViewRoutes(board: TaskBoard, options: LiveViewOptions = {}):
     const message = sse('update', { tasks: [...changed.values()], removed: [...removed], counts: board.counts() });
     changed.clear();
     removed.clear();
-    for (const client of clients) client.write(message);
+    broadcast(message);
   };
 
   const unsubscribe = board.subscribe((change) => {
@@ -95,8 +121,8 @@ export function liveViewRoutes(board: TaskBoard, options: LiveViewOptions = {}):
 
   return {
     routes(req, res) {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      if (req.method !== 'GET') return false;
+      const url = requestUrl(req);
+      if (req.method !== 'GET' || !url) return false;
       if (home && url.pathname === '/') {
         // Keeps the query: an operator opening /?token=… lands on the page with its token.
         res.writeHead(302, { location: `${path}${url.search}`, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
@@ -115,10 +141,15 @@ export function liveViewRoutes(board: TaskBoard, options: LiveViewOptions = {}):
         res.end(page);
         return true;
       }
+      if (clients.size >= maxStreams) {
+        res.writeHead(503, { 'content-type': 'text/plain', 'cache-control': 'no-store', 'retry-after': '5' });
+        res.end('Too many live view streams open');
+        return true;
+      }
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-      res.write(`retry: 1000\n\n`);
-      res.write(sse('snapshot', { tasks: board.tasks(maxTasks), counts: board.counts() }));
-      clients.add(res);
+      const snapshot = `retry: 1000\n\n${sse('snapshot', { tasks: board.tasks(maxTasks), counts: board.counts() })}`;
+      res.write(snapshot);
+      clients.set(res, Buffer.byteLength(snapshot) + MAX_BEHIND);
       if (options.pool) {
         pushPool();
         // Polled only while a page is open.
@@ -139,7 +170,7 @@ export function liveViewRoutes(board: TaskBoard, options: LiveViewOptions = {}):
       timer = undefined;
       if (poolTimer) clearInterval(poolTimer);
       poolTimer = undefined;
-      for (const client of clients) client.end();
+      for (const client of clients.keys()) client.end();
       clients.clear();
     },
   };
@@ -149,6 +180,20 @@ export function liveViewRoutes(board: TaskBoard, options: LiveViewOptions = {}):
 const FAVICON =
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect x="2" y="9" width="12" height="14" rx="4" fill="#2563eb"/>' +
   '<rect x="18" y="9" width="12" height="14" rx="4" fill="#16a34a"/><path d="M14 16h4" stroke="#0f172a" stroke-width="2"/></svg>';
+
+/**
+ * The request's path and query, or undefined when it is not one (not `/…`). Read as a path, never
+ * as a URL relative to a base: `new URL('//', base)` throws (a request line of any peer would end a
+ * server that mounts these routes in a plain handler), and `//host/tasks` would be `/tasks`.
+ */
+function requestUrl(req: IncomingMessage): URL | undefined {
+  if (!req.url?.startsWith('/')) return undefined;
+  try {
+    return new URL(`http://localhost${req.url}`);
+  } catch {
+    return undefined;
+  }
+}
 
 function sse(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;

@@ -52,6 +52,9 @@ export interface TaskBoardOptions {
 /** `task.start` tool names kept while their actors have not registered yet. */
 const PENDING_TOOLS = 1_000;
 
+/** What a task actor that threw sends its parent (the supervisor), followed by its id. */
+const CRASH_PREFIX = 'xstate.error.actor.';
+
 /** States a task never leaves; their counts are totals since the board started. */
 const FINAL_STATES = new Set(
   Object.entries(taskMachine.root.states)
@@ -117,6 +120,8 @@ export class TaskBoard {
         // A start refused by the supervisor never registers: keep the map from growing without bound.
         if (this.pendingTools.size >= PENDING_TOOLS) this.pendingTools.delete(this.pendingTools.keys().next().value as string);
         this.pendingTools.set(sent.taskId, sent.tool);
+      } else if (sent.type.startsWith(CRASH_PREFIX)) {
+        this.crashed(event.sourceRef, event.event);
       }
       return;
     }
@@ -155,21 +160,41 @@ export class TaskBoard {
   private update(task: TaskView, snapshot: Snapshot<unknown>, event: AnyEventObject): void {
     const at = this.now();
     if (isWorkError(event.type)) task.error = describeError(event['error']);
-    const path = statePath((snapshot as { value?: unknown }).value);
-    const state = path[path.length - 1];
-    if (state !== undefined && state !== task.state) {
-      if (task.state !== '' && !FINAL_STATES.has(task.state)) this.count(task.state, -1);
-      this.count(state, +1);
-      const step = { state, at, event: event.type === 'xstate.init' ? 'start' : eventName(event.type) };
-      if (task.history.length >= this.maxHistory) task.history.splice(this.maxHistory - 1, 1);
-      task.history.push(step);
-      task.state = state;
-      task.stateId = [taskMachine.id, ...path].join('.');
-    }
+    this.enter(task, statePath((snapshot as { value?: unknown }).value), event.type, at);
     task.message = messageAfter(task, event);
     task.updatedAt = at;
     if (snapshot.status !== 'active') this.finish(task, at);
     this.emit({ type: 'task', task });
+  }
+
+  /**
+   * A task actor threw: XState stops it without a last snapshot, and tells only its parent (an
+   * `xstate.error.actor.<id>` event from it). The engine fails its task; the board does too, or the
+   * task would stay live and counted on it forever.
+   */
+  private crashed(sourceRef: InspectionEvent['actorRef'] | undefined, event: AnyEventObject): void {
+    const task = sourceRef && this.actors.get(sourceRef.sessionId);
+    if (!task) return;
+    const at = this.now();
+    task.error = describeError(event['error']);
+    this.enter(task, ['failed'], 'crashed', at);
+    task.message = 'Internal error in the task actor';
+    task.updatedAt = at;
+    this.finish(task, at);
+    this.emit({ type: 'task', task });
+  }
+
+  /** Moves `task` to the leaf state at the end of `path`, caused by an event of type `cause`. */
+  private enter(task: TaskView, path: readonly string[], cause: string, at: number): void {
+    const state = path[path.length - 1];
+    if (state === undefined || state === task.state) return;
+    if (task.state !== '' && !FINAL_STATES.has(task.state)) this.count(task.state, -1);
+    this.count(state, +1);
+    const step = { state, at, event: cause === 'xstate.init' ? 'start' : eventName(cause) };
+    if (task.history.length >= this.maxHistory) task.history.splice(this.maxHistory - 1, 1);
+    task.history.push(step);
+    task.state = state;
+    task.stateId = [taskMachine.id, ...path].join('.');
   }
 
   private finish(task: TaskView, at: number): void {
