@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { Queue, Worker } from 'bullmq';
+import { Queue, Worker, isRedisInstance } from 'bullmq';
 import type { ConnectionOptions, Job } from 'bullmq';
 import type { JobHandlers, TaskJob, TaskPlacement } from '../backends/TaskPlacement.js';
 
@@ -19,7 +19,9 @@ export interface WorkerPoolOptions {
   role: 'front' | 'worker';
   /**
    * BullMQ's Redis connection (ioredis options, a Redis Cluster, or a client). BullMQ opens its own
-   * connections from it; use the same Redis as the task backend.
+   * connections from it; use the same Redis as the task backend. Given as options, a front's queues
+   * fail at once while Redis is away (`enableOfflineQueue: false`, `maxRetriesPerRequest: 1`, as the
+   * task backend's connections); a client is used as it is (`queueTimeoutMs` still bounds the waits).
    */
   connection: ConnectionOptions;
   /** Prefix of the queues' keys. Default `mta-jobs`; on a Redis Cluster use a hash tag, e.g. `{mta-jobs}`. */
@@ -41,6 +43,13 @@ export interface WorkerPoolOptions {
    * tasks fail at their first re-run) before the pool gives up on it. Default 2.
    */
   maxStalledCount?: number;
+  /**
+   * How long the pool waits on a queue's Redis commands (ms): a front's job add, a queue's close.
+   * BullMQ holds commands while Redis is away, so without a bound a `tools/call`, and a shutdown,
+   * would wait for Redis to come back. Past it the call fails (its task is settled `failed`), or the
+   * close goes on without that queue's. Default 5,000.
+   */
+  queueTimeoutMs?: number;
   /** How long finished jobs are kept (s), for dashboards such as Bull Board. Default 3,600. */
   keepFinishedJobsSeconds?: number;
   /** Where failures of the pool itself are reported. Default `console`. */
@@ -88,7 +97,14 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   const logger = options.logger ?? console;
   const concurrency = options.concurrency ?? 10;
   const keepSeconds = options.keepFinishedJobsSeconds ?? 3_600;
+  const queueTimeoutMs = options.queueTimeoutMs ?? 5_000;
   const queues = new Map<string, Queue<TaskJob>>();
+  // A front's commands are a tools/call's: held by ioredis while Redis is away, a job added after the
+  // call failed would run for nobody. A worker's are not (a job's completion should wait for Redis).
+  const queueConnection =
+    options.role === 'front' && !isRedisInstance(options.connection)
+      ? { ...options.connection, enableOfflineQueue: false, maxRetriesPerRequest: 1 }
+      : options.connection;
   const workers = new Map<string, Worker<TaskJob>>();
   const settings: Promise<unknown>[] = [];
   let closed = false;
@@ -98,7 +114,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     if (closed) throw new Error(`mcp-task-actors: the worker pool is closed (no queue for tool ${tool})`);
     let queue = queues.get(tool);
     if (!queue) {
-      queue = new Queue<TaskJob>(`${QUEUE_PREFIX}${tool}`, { connection: options.connection, prefix });
+      queue = new Queue<TaskJob>(`${QUEUE_PREFIX}${tool}`, { connection: queueConnection, prefix });
       // A queue's connection error is reported, never an unhandled 'error' event.
       queue.on('error', (error) => logger.error(`mcp-task-actors: worker pool queue of ${tool}`, error));
       queues.set(tool, queue);
@@ -114,13 +130,26 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     },
 
     async dispatch(job) {
-      await queueOf(job.tool).add(job.tool, job, {
+      const queue = queueOf(job.tool);
+      const adding = queue.add(job.tool, job, {
         jobId: job.taskId,
         // Failures are the task's own business (stored in its outcome); the job itself never retries.
         attempts: 1,
         removeOnComplete: { age: keepSeconds },
         removeOnFail: { age: keepSeconds },
       });
+      try {
+        await within(adding, queueTimeoutMs, `the job queue of tool ${job.tool} did not answer within ${queueTimeoutMs} ms`);
+      } catch (error) {
+        // Held until Redis is back, the add may still land: its call failed, so the job must not run.
+        void adding
+          .then(
+            () => queue.remove(job.taskId),
+            () => 0,
+          )
+          .catch(report(logger, job.tool));
+        throw error;
+      }
     },
 
     async withdraw(taskId) {
@@ -175,7 +204,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       // Force: running jobs are not awaited (their tasks end as on any shutdown, or stall and run
       // again elsewhere if the process dies first).
       await Promise.allSettled([...workers.values()].map((worker) => worker.close(true)));
-      await Promise.allSettled([...queues.values()].map((queue) => queue.close()));
+      await Promise.allSettled([...queues.values()].map((queue) => closeQueue(queue, queueTimeoutMs)));
       workers.clear();
       queues.clear();
     },
@@ -185,6 +214,28 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
 /** Runs a job: a second start of the same job means its earlier worker died (the job stalled). */
 async function runJob(job: Job<TaskJob>, handlers: JobHandlers): Promise<void> {
   await handlers.run(job.data, { rerun: job.attemptsStarted > 1 || job.stalledCounter > 0 });
+}
+
+/** Closes a queue, waiting at most `ms` for Redis to answer. */
+async function closeQueue(queue: Queue<TaskJob>, ms: number): Promise<void> {
+  const closing = queue.close();
+  try {
+    await within(closing, ms, 'queue close timed out');
+  } catch {
+    // A QUIT held until Redis is back (a client given to the pool): nothing waits for it any more.
+    closing.catch(() => {});
+  }
+}
+
+/** `promise`, or a rejection with `message` once `ms` passed first. */
+async function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function report(logger: Pick<Console, 'error'>, tool: string): (error: unknown) => void {

@@ -16,6 +16,9 @@ import { merged } from '../merged.js';
  */
 export class FrontLink {
   private readonly sessions = new Map<string, { session: TaskSession; timer: ReturnType<typeof setTimeout> }>();
+  /** Timers of settles retried after a failed dispatch (the store was away too). */
+  private readonly retries = new Set<ReturnType<typeof setTimeout>>();
+  private closed = false;
 
   constructor(
     private readonly store: TaskRecordStore,
@@ -39,7 +42,7 @@ export class FrontLink {
       await this.placement.dispatch(merged(jobOf(record, spec), { front: this.cluster.instanceId }));
     } catch (error) {
       this.drop(record.taskId);
-      await this.failUndispatched(record.taskId, error);
+      await this.failUndispatched(record, error);
       throw error;
     }
   }
@@ -62,20 +65,40 @@ export class FrontLink {
   }
 
   close(): void {
+    this.closed = true;
     for (const taskId of [...this.sessions.keys()]) this.drop(taskId);
+    for (const timer of this.retries) clearTimeout(timer);
+    this.retries.clear();
   }
 
   /**
    * The record is stored but no job runs it: left alone it would stay `working` ("Waiting for a
    * worker") until its ttl. A job that did reach the queue (its answer lost) then finds the task over.
    */
-  private async failUndispatched(taskId: string, cause: unknown): Promise<void> {
+  private async failUndispatched(record: TaskRecord, cause: unknown): Promise<void> {
+    const { taskId } = record;
     const message = `The task could not be handed to the worker pool: ${cause instanceof Error ? cause.message : String(cause)}`;
     const outcome = { type: 'error' as const, error: { code: ErrorCode.InternalError, message, data: { taskId } } };
-    // The dispatch's error is what the caller gets: a store failing too is only logged.
-    await this.store
-      .settle(taskId, 'failed', message, outcome)
-      .catch((error: unknown) => this.logger.error(`mcp-task-actors: task ${taskId} not settled after a failed dispatch`, error));
+    const until = Date.parse(record.createdAt) + record.ttl;
+    // The dispatch's error is what the caller gets. A store away too (Redis is down for both) is
+    // retried in the background until the task's ttl or this front's close: else the task would
+    // stay `working` with no job once Redis is back.
+    const settle = async (attempt: number): Promise<void> => {
+      try {
+        await this.store.settle(taskId, 'failed', message, outcome);
+      } catch (error) {
+        if (attempt === 0) this.logger.error(`mcp-task-actors: task ${taskId} not settled after a failed dispatch; retrying`, error);
+        const delay = Math.min(5_000, 100 * 2 ** attempt);
+        if (this.closed || Date.now() + delay > until) return;
+        const timer = setTimeout(() => {
+          this.retries.delete(timer);
+          void settle(attempt + 1);
+        }, delay);
+        timer.unref?.();
+        this.retries.add(timer);
+      }
+    };
+    await settle(0);
   }
 
   private drop(taskId: string): void {

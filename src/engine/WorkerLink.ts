@@ -38,27 +38,40 @@ function workerSession(job: TaskJob, cluster: TaskCluster): TaskSession {
  * the lease sweep, finds a dead worker, so there is one crash mechanism.
  */
 export class WorkerLink implements JobHandlers {
+  /** The tasks this worker runs, for a job that comes back while its run goes on. */
+  private readonly running = new Map<string, LiveTask>();
+
   constructor(
     private readonly core: WorkerCore,
     private readonly cluster: TaskCluster,
   ) {}
 
-  /** Runs the job's task here; resolves once it ended (or at once when there is nothing to run). */
-  async run(job: TaskJob, attempt: { rerun: boolean }): Promise<void> {
+  /**
+   * Runs the job's task here; resolves once it ended (or at once when there is nothing to run).
+   * The queue's word that the job ran before (`_attempt`) is not what decides a rerun: a worker that
+   * died between taking the job and claiming the task never ran the work. The runner in the record is.
+   */
+  async run(job: TaskJob, _attempt: { rerun: boolean }): Promise<void> {
     // Taking the job counts as in flight: a close meanwhile waits for it, and the task then ends at once.
-    const live = await this.core.inFlight(() => this.take(job, attempt));
+    const live = await this.core.inFlight(() => this.take(job));
     await live?.ended;
   }
 
   /** Takes the job's task: claims it, marks it started and runs it here; undefined when there is nothing to run. */
-  private async take(job: TaskJob, attempt: { rerun: boolean }): Promise<LiveTask | undefined> {
+  private async take(job: TaskJob): Promise<LiveTask | undefined> {
     const { store, queue } = this.core;
     const { taskId } = job;
     const record = await store.get(taskId);
-    // Gone, already over (cancelled while queued, expired), or already running here.
-    if (!record || isTerminal(record.status) || this.core.isLive(taskId)) return undefined;
-    // A runner in the record means a worker took this task before and stopped (its job stalled).
-    const rerun = attempt.rerun || record.runner !== undefined;
+    // Gone, or already over (cancelled while queued, expired).
+    if (!record || isTerminal(record.status)) return undefined;
+    // Already running here: the job's lock lapsed while this worker lived (Redis away for longer) and
+    // the stalled check gave the job back to it. Held until the run ends, as the first take was:
+    // a job finished at once would leave the task with no active job, so a later death of this
+    // worker would go unnoticed and the task stay `working`.
+    if (this.core.isLive(taskId)) return this.running.get(taskId);
+    // A runner in the record means a worker claimed this task before and stopped (its job stalled);
+    // none means no work ever started, whatever the job's count of starts says.
+    const rerun = record.runner !== undefined;
     if (this.core.isClosing()) {
       await this.fail(job, 'The worker that took this task was shutting down');
       return undefined;
@@ -70,10 +83,13 @@ export class WorkerLink implements JobHandlers {
     }
     if (rerun && !job.restartable) {
       await this.fail(job, 'The worker running this task stopped before it finished');
+      await this.stopEarlierRun(taskId, record.runner);
       return undefined;
     }
     const deadline = Date.parse(record.createdAt) + record.ttl;
     await this.cluster.claim(taskId, { lease: false, until: deadline });
+    // After the claim, which fences the earlier runner's writes: its cancelled end is not stored.
+    await this.stopEarlierRun(taskId, record.runner);
     // Requests the dead worker asked are void: the work starts over and asks again.
     if (rerun) await queue.clear(taskId);
     const message = rerun ? 'Restarted after its worker stopped' : 'Started on a worker';
@@ -87,7 +103,21 @@ export class WorkerLink implements JobHandlers {
       ...(job.restartable ? { restart: { tool: job.tool, args: job.args } } : {}),
     });
     this.core.run(taskId, live, deadline);
+    this.running.set(taskId, live);
+    void live.ended.then(() => {
+      if (this.running.get(taskId) === live) this.running.delete(taskId);
+    });
     return live;
+  }
+
+  /**
+   * A job stalls when its lock lapses, which a worker that is alive sees too: Redis away for longer
+   * than the lock, or an event loop blocked that long. Its run would go on beside this one (or beside
+   * a task already failed) unless told: a cancel to it, best effort (a dead worker hears nothing).
+   */
+  private async stopEarlierRun(taskId: string, runner: string | undefined): Promise<void> {
+    if (runner === undefined || runner === this.cluster.instanceId) return;
+    await this.cluster.tell?.(runner, taskId, { type: 'cancel', reason: 'Another worker took this task over' }).catch(() => {});
   }
 
   /** The queue gave up on the job: fail the task unless it already ended. */
