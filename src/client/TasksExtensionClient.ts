@@ -55,6 +55,11 @@ export interface TasksExtensionClientOptions {
   /** Poll interval (ms) when the server suggests none. Default 1000. */
   defaultPollIntervalMs?: number;
   /**
+   * Input requests of one call handed to `onElicitation` / `onSampling` at once; the server's others
+   * wait for a later poll. Default 8.
+   */
+  maxConcurrentInputs?: number;
+  /**
    * Sends the task-creating `tools/call` and resolves with its raw JSON-RPC `result` (or rejects with
    * its error). Needed on an SDK v2 `Client`, which refuses a `resultType: "task"` answer in its
    * `request` and `callTool` (e.g. send it with the v2 client's own `StreamableHTTPClientTransport`).
@@ -149,7 +154,13 @@ export class TasksExtensionClient {
       : ((await this.send(request, answerSchema, options)) as z.output<typeof answerSchema>);
     if (answer.resultType === 'task') {
       const task = ExtensionTaskSchema.parse(answer) as ExtensionTask;
-      options.onTaskCreated?.(task);
+      try {
+        options.onTaskCreated?.(task);
+      } catch (error) {
+        // The caller gets this error, not the result: nobody would wait for the task.
+        await this.cancelTask(task.taskId, { requestTimeout: options.requestTimeout }).catch(() => {});
+        throw error;
+      }
       return this.waitForTask(task, options);
     }
     if (answer.resultType !== undefined && answer.resultType !== 'complete') {
@@ -169,7 +180,9 @@ export class TasksExtensionClient {
     const { taskId } = task;
     const done = new AbortController();
     const asked = new Set<string>();
-    let interval = task.pollIntervalMs ?? this.defaultPollIntervalMs;
+    const maxInputs = this.options.maxConcurrentInputs ?? 8;
+    let answering = 0;
+    let interval = pollInterval(task.pollIntervalMs, this.defaultPollIntervalMs);
     let handlerFailure: { error: unknown } | undefined;
     let wake = (): void => {};
     let terminal = false;
@@ -178,10 +191,13 @@ export class TasksExtensionClient {
       let wait = task.status === 'input_required' ? 0 : interval;
       for (;;) {
         await pause(wait, options.signal, (w) => (wake = w));
-        if (handlerFailure) throw handlerFailure.error;
         const current = await this.getTask(taskId, options);
+        // Another task's answer (a broken server or proxy) must not end this call with its result.
+        if (current.taskId !== taskId) {
+          throw new McpError(ErrorCode.InternalError, `tasks/get for task ${taskId} answered task ${JSON.stringify(current.taskId)}`);
+        }
         options.onTaskStatus?.(current);
-        if (current.pollIntervalMs !== undefined) interval = current.pollIntervalMs;
+        interval = pollInterval(current.pollIntervalMs, interval);
         wait = interval;
         switch (current.status) {
           case 'completed':
@@ -198,17 +214,25 @@ export class TasksExtensionClient {
               { taskId, status: 'cancelled' },
             );
           case 'input_required':
-            for (const [key, request] of Object.entries(current.inputRequests)) {
-              if (asked.has(key)) continue;
-              asked.add(key);
-              this.answerInput(taskId, key, request, done.signal, options).catch((error: unknown) => {
-                handlerFailure ??= { error };
-                wake();
-              });
-            }
-            break;
           case 'working':
             break;
+        }
+        // A failed handler ends the call, after one more look: a task that ended without that answer
+        // (the server gave up asking) ends the call with its own outcome, above.
+        if (handlerFailure) throw handlerFailure.error;
+        if (current.status !== 'input_required') continue;
+        for (const [key, request] of Object.entries(current.inputRequests)) {
+          // Bounded: a server listing thousands of requests must not start thousands of handlers.
+          if (answering >= maxInputs) break;
+          if (asked.has(key)) continue;
+          asked.add(key);
+          answering++;
+          this.answerInput(taskId, key, request, done.signal, options)
+            .catch((error: unknown) => {
+              handlerFailure ??= { error };
+              wake();
+            })
+            .finally(() => answering--);
         }
       }
     } catch (error) {
@@ -291,6 +315,17 @@ export class TasksExtensionClient {
 function withoutResultType(result: CallToolResult): CallToolResult {
   const { resultType: _resultType, ...rest } = result as CallToolResult & { resultType?: unknown };
   return rest as CallToolResult;
+}
+
+/** Server-suggested intervals are floored (0 would poll in a busy loop) and kept in setTimeout's range. */
+const MIN_POLL_INTERVAL_MS = 10;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The poll interval a suggestion leads to; `fallback` when there is none. */
+function pollInterval(suggested: number | undefined, fallback: number): number {
+  // setTimeout fires after 1 ms for a negative delay or one beyond 2^31-1 ms: a tight poll loop.
+  const ms = suggested === undefined ? fallback : Math.max(MIN_POLL_INTERVAL_MS, suggested);
+  return Math.min(MAX_TIMER_MS, Math.max(0, ms));
 }
 
 /** Waits `ms`, or less when `wake` (handed to `onWake`) is called; rejects when `signal` aborts. */
