@@ -19,8 +19,12 @@ export interface TaskJob {
 
 /** What a worker does with the jobs of one tool. */
 export interface JobHandlers {
-  /** Runs the job's task; resolves once it ended here (the job's lock is held until then). */
-  run(job: TaskJob, attempt: { rerun: boolean }): Promise<void>;
+  /**
+   * Runs the job's task; resolves once it ended here (the job's lock is held until then). Whether it
+   * is a rerun is the task's record's to say (a runner recorded), not the queue's count of starts: a
+   * worker that died between taking the job and claiming the task never ran the work.
+   */
+  run(job: TaskJob): Promise<void>;
   /** The queue gave up on the job (e.g. it stalled too often): the task must not stay `working`. */
   abandoned(job: TaskJob, reason: string): Promise<void>;
 }

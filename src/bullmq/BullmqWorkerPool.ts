@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { Queue, Worker, isRedisInstance } from 'bullmq';
 import type { ConnectionOptions, Job } from 'bullmq';
-import type { JobHandlers, TaskJob, TaskPlacement } from '../backends/TaskPlacement.js';
+import type { TaskJob, TaskPlacement } from '../backends/TaskPlacement.js';
 
 /** Per-tool settings of a worker pool. */
 export interface ToolQueueOptions {
@@ -165,7 +165,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       // Queue-wide settings live in Redis; every worker writes the same values.
       if (own.globalConcurrency !== undefined) settings.push(queue.setGlobalConcurrency(own.globalConcurrency).catch(report(logger, tool)));
       if (own.rateLimit) settings.push(queue.setGlobalRateLimit(own.rateLimit.max, own.rateLimit.durationMs).catch(report(logger, tool)));
-      const worker = new Worker<TaskJob>(`${QUEUE_PREFIX}${tool}`, (job: Job<TaskJob>) => runJob(job, handlers), {
+      const worker = new Worker<TaskJob>(`${QUEUE_PREFIX}${tool}`, (job: Job<TaskJob>) => handlers.run(job.data), {
         connection: options.connection,
         prefix,
         concurrency: own.concurrency ?? concurrency,
@@ -209,11 +209,6 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       queues.clear();
     },
   };
-}
-
-/** Runs a job: a second start of the same job means its earlier worker died (the job stalled). */
-async function runJob(job: Job<TaskJob>, handlers: JobHandlers): Promise<void> {
-  await handlers.run(job.data, { rerun: job.attemptsStarted > 1 || job.stalledCounter > 0 });
 }
 
 /** Closes a queue, waiting at most `ms` for Redis to answer. */

@@ -46,12 +46,8 @@ export class WorkerLink implements JobHandlers {
     private readonly cluster: TaskCluster,
   ) {}
 
-  /**
-   * Runs the job's task here; resolves once it ended (or at once when there is nothing to run).
-   * The queue's word that the job ran before (`_attempt`) is not what decides a rerun: a worker that
-   * died between taking the job and claiming the task never ran the work. The runner in the record is.
-   */
-  async run(job: TaskJob, _attempt: { rerun: boolean }): Promise<void> {
+  /** Runs the job's task here; resolves once it ended (or at once when there is nothing to run). */
+  async run(job: TaskJob): Promise<void> {
     // Taking the job counts as in flight: a close meanwhile waits for it, and the task then ends at once.
     const live = await this.core.inFlight(() => this.take(job));
     await live?.ended;

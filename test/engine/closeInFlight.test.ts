@@ -80,7 +80,7 @@ describe('close() while a task is being started outside TaskEngine.start', () =>
     const engine = new TaskEngine(s.store, new InMemoryTaskOutbox(), { ...base, cluster, placement, jobWork: () => never });
     engines.push(engine);
     await s.inner.create(record('job-1', { statusMessage: 'Waiting for a worker' }));
-    const job = engine.jobHandlers().run({ taskId: 'job-1', tool: 't', args: {}, owner: 'alice', restartable: false }, { rerun: false });
+    const job = engine.jobHandlers().run({ taskId: 'job-1', tool: 't', args: {}, owner: 'alice', restartable: false });
     void job.catch(() => {});
     await s.entered;
     const closed = engine.close();
