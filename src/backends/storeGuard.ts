@@ -22,6 +22,8 @@ export interface GuardOptions {
  * - a call that throws rejects with -32603 "… failed (details in the server log)", the original
  *   error going to the logger;
  * - `McpError` and `InvalidCursorError` pass unchanged (they are meant for the client);
+ * - an answer of the wrong shape (a record missing fields, a page that is no array, a cursor that is
+ *   no string) rejects with -32603 "… returned a malformed answer", the answer going to the logger;
  * - a `create` that answers after its deadline is undone (`delete`), since its caller was told it failed.
  *
  * Every other property (e.g. an in-memory store's `size`) reads through to the target.
@@ -58,7 +60,8 @@ function guardedCall(
   } catch (error) {
     return Promise.reject(failure(name, error, options));
   }
-  if (!isPromise(returned)) return returned;
+  const check = SHAPES[options.component]?.[name];
+  if (!isPromise(returned)) return check && !check(returned) ? Promise.reject(malformed(name, returned, options)) : returned;
   const deadline = WAITS.has(name) ? Infinity : options.timeoutMs;
   return new Promise((resolve, reject) => {
     let timedOut = false;
@@ -75,7 +78,7 @@ function guardedCall(
     returned.then(
       (value) => {
         if (timer) clearTimeout(timer);
-        if (!timedOut) return resolve(value);
+        if (!timedOut) return check && !check(value) ? reject(malformed(name, value, options)) : resolve(value);
         if (name === 'create') undoLateCreate(target, args[0] as TaskRecord, options);
       },
       (error: unknown) => {
@@ -99,6 +102,80 @@ function failure(name: string, error: unknown, options: GuardOptions): unknown {
   options.logger.error(`mcp-task-actors: task ${options.component} call ${name} failed`, error);
   return internalError(`Task ${options.component} unavailable: ${name} failed (details in the server log)`);
 }
+
+/**
+ * An answer the rest of the library cannot use. Not marked {@link isUnavailable}: asking again
+ * would most likely get the same answer (callers retry an unavailable backend), so the request
+ * fails once with a -32603 that says what happened instead of a TypeError's text or, worse, a
+ * response the client's SDK rejects (a record whose `status` is no task status).
+ */
+function malformed(name: string, value: unknown, options: GuardOptions): McpError {
+  options.logger.error(`mcp-task-actors: task ${options.component} call ${name} returned a malformed answer`, value);
+  return toMcpError({
+    code: ErrorCode.InternalError,
+    message: `Task ${options.component} unavailable: ${name} returned a malformed answer (details in the server log)`,
+  });
+}
+
+type Check = (value: unknown) => boolean;
+
+const STATUSES = new Set<unknown>(['working', 'input_required', 'completed', 'failed', 'cancelled']);
+
+/** What every reader of a record relies on (and what `tasks/get` sends); the optional rest is not looked at. */
+function isRecord(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Partial<Record<keyof TaskRecord, unknown>>;
+  return (
+    typeof record.taskId === 'string' &&
+    typeof record.owner === 'string' &&
+    STATUSES.has(record.status) &&
+    typeof record.createdAt === 'string' &&
+    typeof record.lastUpdatedAt === 'string' &&
+    typeof record.ttl === 'number' &&
+    typeof record.pollInterval === 'number' &&
+    (record.statusMessage === undefined || typeof record.statusMessage === 'string')
+  );
+}
+
+/** `undefined` (or `null`) is "no such task" wherever a record may be missing. */
+const recordOrNone: Check = (value) => value === undefined || value === null || isRecord(value);
+
+function isPage(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const { tasks, nextCursor } = value as { tasks?: unknown; nextCursor?: unknown };
+  return Array.isArray(tasks) && tasks.every(isRecord) && (nextCursor === undefined || typeof nextCursor === 'string');
+}
+
+function isOutcome(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const outcome = value as { type?: unknown; result?: unknown; error?: unknown };
+  if (outcome.type === 'result') return typeof outcome.result === 'object' && outcome.result !== null;
+  if (outcome.type !== 'error' || typeof outcome.error !== 'object' || outcome.error === null) return false;
+  const error = outcome.error as { code?: unknown; message?: unknown };
+  return Number.isInteger(error.code) && typeof error.message === 'string';
+}
+
+function isMessages(value: unknown): boolean {
+  return (
+    Array.isArray(value) &&
+    value.every((message: unknown) => {
+      const { kind, message: body } = (message ?? {}) as { kind?: unknown; message?: unknown };
+      return (kind === 'request' || kind === 'notification') && typeof body === 'object' && body !== null;
+    })
+  );
+}
+
+/** The answers checked, by component and method: the ones the library reads fields of. */
+const SHAPES: Record<string, Record<string, Check> | undefined> = {
+  store: {
+    get: recordOrNone,
+    update: recordOrNone,
+    settle: recordOrNone,
+    list: isPage,
+    getOutcome: (value) => value === undefined || value === null || isOutcome(value),
+  },
+  queue: { dequeueAll: isMessages },
+};
 
 /** Errors this guard made: the backend failed or did not answer (not a client's mistake). */
 const unavailable = new WeakSet<object>();

@@ -7,6 +7,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { createHostCheck, createHttpTransport } from '../sdk/v1/http.js';
 import type { HttpTransport } from '../sdk/v1/http.js';
 import { SessionTable } from './SessionTable.js';
+import { cutOffIfStalled, hostMatchesTarget, pathOf } from './requestTarget.js';
 
 /** A server the host connects to one session's transport: an SDK v1 `McpServer` or low-level `Server`. */
 export type HostedServer = Pick<McpServer, 'connect' | 'close'>;
@@ -97,6 +98,8 @@ export class McpHttpHost {
    * return while they go on to add one.
    */
   private readonly opening = new Set<Promise<unknown>>();
+  /** Initialize requests with a server made, whose body the transport reads (or is about to). */
+  private readonly readingBody = new Set<IncomingMessage>();
 
   constructor(private readonly options: McpHttpHostOptions) {
     const hosts = options.allowedHosts ?? (LOOPBACK_INTERFACES.includes(options.host ?? '127.0.0.1') ? LOOPBACK_NAMES : undefined);
@@ -125,8 +128,15 @@ export class McpHttpHost {
     }
   }
 
-  /** Applies the Host check alone (for routes of your own beside the endpoint); false when refused with 403. */
+  /**
+   * Applies the Host check alone (for routes of your own beside the endpoint); false when refused
+   * with 403, or with 400 when an absolute-form target (`POST http://host/mcp`) names another host.
+   */
   hostAllowed(req: IncomingMessage, res: ServerResponse): boolean {
+    if (!hostMatchesTarget(req)) {
+      refuse(res, 400, -32000, 'Bad Request: Host header does not match the request target');
+      return false;
+    }
     return this.checkHost ? this.checkHost(req, res) : true;
   }
 
@@ -136,7 +146,7 @@ export class McpHttpHost {
     const path = options.path ?? '/mcp';
     const http = createServer((req, res) => {
       void (async () => {
-        if (new URL(req.url ?? '/', 'http://localhost').pathname === path) return this.handle(req, res);
+        if (pathOf(req) === path) return this.handle(req, res);
         if (!this.hostAllowed(req, res)) return;
         if (!(await options.fallback?.(req, res))) refuse(res, 404, -32000, 'Not found');
       })().catch(() => {
@@ -164,14 +174,15 @@ export class McpHttpHost {
 
   /**
    * Graceful close: new requests get 503, the listener (if {@link listen}ed) stops, requests still
-   * making their server are waited for (they get 503, or open a session closed next), every session's
-   * server closes (ending its open streams), then the remaining connections. Tasks are not touched:
-   * close your `TaskSupport` yourself.
+   * making their server are waited for (they get 503, or open a session closed next; one whose body
+   * has not all arrived is cut off), every session's server closes (ending its open streams), then
+   * the remaining connections. Tasks are not touched: close your `TaskSupport` yourself.
    */
   async close(): Promise<void> {
     this.closing = true;
     const http = this.http;
     const stopped = http ? new Promise<void>((resolve) => http.close(() => resolve())) : Promise.resolve();
+    for (const req of this.readingBody) cutOffIfStalled(req);
     // One that starts opening later makes no server: serverFor checks `closing` first.
     await Promise.all(this.opening);
     await this.sessions.closeAll();
@@ -205,6 +216,23 @@ export class McpHttpHost {
   private async openSession(req: IncomingMessage, res: ServerResponse, parsedBody: unknown, authInfo: AuthInfo | undefined): Promise<void> {
     const server = await this.serverFor(req, res, authInfo);
     if (!server) return;
+    // close() may have begun since serverFor's check; either way one of the two sees the other.
+    this.readingBody.add(req);
+    if (this.closing) cutOffIfStalled(req);
+    try {
+      await this.openWith(server, req, res, parsedBody, authInfo);
+    } finally {
+      this.readingBody.delete(req);
+    }
+  }
+
+  private async openWith(
+    server: HostedServer,
+    req: IncomingMessage,
+    res: ServerResponse,
+    parsedBody: unknown,
+    authInfo: AuthInfo | undefined,
+  ): Promise<void> {
     const transport: HttpTransport = createHttpTransport({
       ...this.transportOptions(),
       sessionIdGenerator: () => randomUUID(),
