@@ -30,6 +30,10 @@ export function describeSettle(taskId: string, params: SettleParams): { statusMe
           outcome: { type: 'error', error: { code: ErrorCode.InternalError, message: params.shutdown } },
         };
       }
+      // The work returned a result with `isError` (doneEvent): the result is the outcome.
+      if (params.error instanceof ToolErrorResult) {
+        return { statusMessage: params.error.message, outcome: { type: 'result', result: params.error.result } };
+      }
       const outcome = outcomeOfThrow(params.error);
       const statusMessage = params.error instanceof McpError ? errorShape(params.error).message : errorText(params.error);
       return { statusMessage, outcome };
@@ -52,7 +56,33 @@ export function doneEvent(settle: WorkSettle | undefined, result: CallToolResult
     }
   }
   const parsed = parseToolResult(settled);
-  return parsed.success ? { type: 'work.done', output: parsed.data } : { type: 'work.error', error: invalidToolResult(parsed.error) };
+  if (!parsed.success) return { type: 'work.error', error: invalidToolResult(parsed.error) };
+  // "For tool calls specifically, [failed] includes cases where the tool call result has `isError`
+  // set to true" (MCP 2025-11-25, tasks): the task fails, and its result is still what tasks/result returns.
+  if (parsed.data.isError === true) return { type: 'work.error', error: new ToolErrorResult(parsed.data) };
+  return { type: 'work.done', output: parsed.data };
+}
+
+/** Longest status message taken from an error result's text. */
+const MAX_STATUS_MESSAGE = 1_000;
+
+/**
+ * A work's end that is a CallToolResult with `isError: true`: the task fails with it as its outcome,
+ * and the status message is its first text block (cut at 1,000 characters).
+ * @internal
+ */
+export class ToolErrorResult extends Error {
+  constructor(readonly result: CallToolResult) {
+    const text = result.content.find((block) => block.type === 'text')?.text;
+    super(
+      text === undefined || text === ''
+        ? 'The tool returned an error result'
+        : text.length > MAX_STATUS_MESSAGE
+          ? `${text.slice(0, MAX_STATUS_MESSAGE)}…`
+          : text,
+    );
+    this.name = 'ToolErrorResult';
+  }
 }
 
 /** What a task fails with when its work threw: the spec's `settle` applied (a throw there is what it fails with). */
