@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { TaskContext } from '../engine/TaskContext.js';
 import type { WorkSafeguards } from '../engine/WorkSafeguards.js';
 import { inlineContext } from '../engine/workContext.js';
@@ -167,12 +167,17 @@ export function toolArguments(tool: TaskToolEntry, name: string, args: unknown):
  * A `tools/call` answered on the call itself, no task: a task tool runs inline (`optional` ones
  * only), any other tool goes to the server. Both protocols use it (the extension for clients that
  * did not declare it).
+ *
+ * `capabilities`: a 2026-style request's own client capabilities (`_meta`), which then alone decide
+ * what the work may ask of the client (never the session's `initialize`: that era forbids inferring
+ * them), and its asks go as plain requests, as on every tasks-extension request. Absent: the session's.
  */
 export async function directToolCall(
   server: ServerSession,
   request: IncomingRequest,
   params: ToolCallParams,
   safeguards: Pick<WorkSafeguards, 'runInline'>,
+  capabilities?: ClientCapabilities,
 ): Promise<Record<string, unknown>> {
   const { name } = params;
   const tool = taskToolOf(server, name);
@@ -187,9 +192,10 @@ export async function directToolCall(
     const inline = inlineContext({
       stream: request.stream,
       signal: request.signal,
-      capabilities: () => server.router.clientCapabilities(),
+      capabilities: capabilities === undefined ? () => server.router.clientCapabilities() : () => capabilities,
       progressToken: params._meta?.progressToken,
-      clientTasks: server.router.inlineClientTasks(),
+      // With a request's own capabilities no client tasks (docs/protocols.md): `*AsTask` sends the plain request.
+      ...(capabilities === undefined ? { clientTasks: server.router.inlineClientTasks() } : {}),
       workSettled: () => settled,
     });
     const fields = requestFields(request);

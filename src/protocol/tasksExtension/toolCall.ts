@@ -39,11 +39,13 @@ const toolCallParams = z.looseObject({
 export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise<Record<string, unknown>> {
   const { request, server, route } = scope;
   const { task: _ignored, ...params } = parseParams('tools/call', toolCallParams, request.params);
+  const capabilities = route.protocol === 'tasksExtension' ? route.capabilities : {};
   const delegate = async (): Promise<Record<string, unknown>> => {
-    // Checked as a 2025-11-25 call's params are: the call is served as one, without `task`.
+    // Checked as a 2025-11-25 call's params are: the call is served as one, without `task`, but
+    // with this request's own capabilities (never the session's).
     const checked = parseParams('tools/call', CallToolRequestParamsSchema, params);
-    const result = checkToolCallResult(false, await directToolCall(server, { ...request, params }, checked, deps.safeguards));
-    return merged(result, { resultType: 'complete' });
+    const direct = await directToolCall(server, { ...request, params }, checked, deps.safeguards, capabilities);
+    return merged(checkToolCallResult(false, direct), { resultType: 'complete' });
   };
   const tool = taskToolOf(server, params.name);
   if (!tool) return delegate();
@@ -55,7 +57,6 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
   const args = toolArguments(tool, params.name, params.arguments);
   const { engine } = deps;
   const owner = scope.owner;
-  const capabilities = route.protocol === 'tasksExtension' ? route.capabilities : {};
   const session = new ExtensionTaskSession(server.router, capabilities, request.id);
   if (tool.taskSupport === 'required') session.answered();
   const progressToken = params._meta?.progressToken;
