@@ -203,6 +203,7 @@ describe('limits', () => {
       taskCreationRate: { perSecond: 50, burst: 500 },
       taskOperationRate: { perSecond: 500, burst: 2_000 },
       maxQueuedNotifications: 1_000,
+      maxListensPerCaller: 100,
     });
     for (const bad of [0, 0.5, Number.NaN]) {
       expect(() => TaskSupport.inMemory({ limits: { maxQueuedNotifications: bad } })).toThrow(RangeError);
