@@ -176,9 +176,8 @@ describe('bad input on the protocol surface', () => {
 
   it('regression: a request the SDK schema rejects is answered, not dropped', async () => {
     expect(await errorCodeOf('tasks/get', { taskId: running.taskId, _meta: 5 })).toBe(-32602);
-    expect(await errorCodeOf('tasks/result', { taskId: running.taskId, _meta: { 'io.modelcontextprotocol/related-task': 5 } })).toBe(
-      -32602,
-    );
+    // On tasks/get|result|cancel a related-task key is ignored (2025-11-25: receivers MUST); elsewhere a malformed one is refused.
+    expect(await errorCodeOf('tools/call', { name: 'scripted', _meta: { 'io.modelcontextprotocol/related-task': 5 } })).toBe(-32602);
     expect(await errorCodeOf('tasks/cancel', 'all')).toBe(-32600);
   });
 

@@ -1,9 +1,8 @@
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ErrorCode, JSONRPCRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
-import type { JSONRPCErrorResponse, JSONRPCMessage, JSONRPCRequest, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { surelyValidRequest } from '../surelyValidRequest.js';
+import type { JSONRPCMessage, JSONRPCRequest, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { REQUEST, checkRequest, withoutIgnoredRelatedTask } from '../checkRequest.js';
+import { passRefusedRequestLines } from '../stdioRequestLines.js';
 import type { ClientResponse, ConnectionListener, ConnectionPort } from '../../session/ServerHost.js';
 import type { MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
 import { callerOf } from './request.js';
@@ -38,6 +37,8 @@ class Connection implements ConnectionPort {
  */
 export function wrapTransport(inner: Transport, listener: ConnectionListener, router?: RequestRouter): Transport {
   const connection = new Connection(inner);
+  // On stdio, a request the SDK's schema refuses would be dropped before it reaches onmessage.
+  passRefusedRequestLines(inner);
   const previous = { onmessage: inner.onmessage, onclose: inner.onclose, onerror: inner.onerror };
   const outer: Transport = {
     start: () => inner.start(),
@@ -48,7 +49,9 @@ export function wrapTransport(inner: Transport, listener: ConnectionListener, ro
     },
     setProtocolVersion: (version: string) => inner.setProtocolVersion?.(version),
   };
-  inner.onmessage = (message: JSONRPCMessage, extra?: MessageExtraInfo) => {
+  inner.onmessage = (received: JSONRPCMessage, extra?: MessageExtraInfo) => {
+    // Before any schema: the SDK's would refuse a related-task key 2025-11-25 says to ignore there.
+    const message = withoutIgnoredRelatedTask(received) as JSONRPCMessage;
     const request = checkRequest(message);
     if (request !== undefined && request !== REQUEST) {
       // The SDK drops a request its schema rejects without a reply, leaving the client waiting forever.
@@ -106,30 +109,6 @@ function followStandaloneStream(transport: Transport, connection: Connection): v
     }
     return handle.call(transport, request, response, ...rest);
   };
-}
-
-/** What {@link checkRequest} says of a message the SDK's request schema accepts. */
-const REQUEST = 'request';
-
-/**
- * Sorts out requests (method and id present): {@link REQUEST} for one the SDK's request schema
- * accepts (the schema is strict, so it is no response either), the error reply for one it rejects
- * (-32602 when only its params are wrong, e.g. a malformed `_meta` or an array; -32600 when it is
- * no valid request), undefined for any other message.
- */
-function checkRequest(message: unknown): typeof REQUEST | JSONRPCErrorResponse | undefined {
-  if (typeof message !== 'object' || message === null) return undefined;
-  const { jsonrpc, id, method, params } = message as Record<string, unknown>;
-  if (typeof method !== 'string' || (typeof id !== 'string' && typeof id !== 'number')) return undefined;
-  if (surelyValidRequest(message)) return REQUEST;
-  const parsed = JSONRPCRequestSchema.safeParse(message);
-  if (parsed.success) return REQUEST;
-  const onlyParams = jsonrpc === '2.0' && typeof params === 'object' && params !== null;
-  const why = z.prettifyError(parsed.error).slice(0, 500);
-  const error = onlyParams
-    ? { code: ErrorCode.InvalidParams, message: `Invalid params for ${method.slice(0, 100)}: ${why}` }
-    : { code: ErrorCode.InvalidRequest, message: `Invalid request: ${why}` };
-  return { jsonrpc: '2.0', id, error };
 }
 
 /** The request id (and reason) of a client's `notifications/cancelled`, else undefined. */

@@ -11,10 +11,12 @@ import type {
   TaskMethod,
 } from '../../session/ServerHost.js';
 import { installMcpServerToolHandlers, mcpServerHasTool, requestEntry, storedHandler } from './internals.js';
+import { passRefusedRequestLines } from '../stdioRequestLines.js';
 import type { V2LowServer, V2McpServer, V2StoredHandler, V2Transport } from './internals.js';
 import { isObject, toIncomingRequest, v2Native } from './request.js';
 import { refuseToolNames } from '../refuseToolNames.js';
 import { surelyValidRequest } from '../surelyValidRequest.js';
+import { REQUEST, checkRequest, withoutIgnoredRelatedTask } from '../checkRequest.js';
 import { outputValidationMessage, v2Issues } from '../outputValidation.js';
 import { followStandaloneStream } from './standaloneStream.js';
 import { checkToolCallParamsFirst, keepInputResponses } from './paramsFirst.js';
@@ -136,6 +138,8 @@ export function listenToConnections(server: V2LowServer, listener: ConnectionLis
     // v2's onmessage first hands each message to the transport's own earlier handler: with one
     // set, every message keeps going through v2's onmessage.
     const direct = transport.onmessage === undefined ? entry : undefined;
+    // On stdio, a request v2's schema refuses would be dropped before it reaches onmessage.
+    passRefusedRequestLines(transport);
     await connect(transport);
     const standalone = followStandaloneStream(transport);
     const port: ConnectionPort & { closed: boolean } = {
@@ -151,10 +155,19 @@ export function listenToConnections(server: V2LowServer, listener: ConnectionLis
     const onclose = transport.onclose;
     transport.onmessage = (received, extra) => {
       if (isResponse(received) && listener.response(port, received)) return;
-      const message = keepInputResponses(received);
+      // Before any schema: v2's would refuse a related-task key 2025-11-25 says to ignore there.
+      const message = keepInputResponses(withoutIgnoredRelatedTask(received));
       // A request known valid goes straight to v2's request entry, skipping the response schemas
       // its onmessage tries first (about 20 µs per request on v1's same code, issue 14).
       if (direct && surelyValidRequest(message)) return direct(message, extra);
+      const checked = checkRequest(message);
+      if (checked !== undefined && checked !== REQUEST) {
+        // v2 drops a request its schema rejects ("Unknown message type", to onerror) without a
+        // reply, leaving the client waiting forever: it is answered here instead (a send that
+        // fails means the connection is going, which its close reports).
+        transport.send(checked).catch(() => {});
+        return;
+      }
       onmessage?.(message, extra);
     };
     transport.onclose = () => {
