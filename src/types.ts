@@ -1,4 +1,4 @@
-import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ClientCapabilities, ProgressToken } from '@modelcontextprotocol/sdk/types.js';
 import type { TaskStatus, TerminalTaskStatus } from '../machines/task.js';
 
 export type { TaskStatus, TerminalTaskStatus };
@@ -21,11 +21,13 @@ export interface TaskRecord {
   /** Instance running the task (with a cluster): store writes of any other runner are refused. */
   runner?: string;
   /**
-   * For restartable tools: the tool and arguments to run the task again elsewhere, and the client
+   * For restartable tools: the tool and arguments to run the task again elsewhere, the client
    * capabilities the caller declared (the rerun's `elicit` / `createMessage` check them; the
-   * caller's session is not on the instance that takes the task over).
+   * caller's session is not on the instance that takes the task over), and the call's
+   * `progressToken` (valid for the task's whole life: the rerun's `task.progress()` sends on it).
+   * Records stored before the token was kept have none: their reruns send no progress, as before.
    */
-  restart?: { tool: string; args: unknown; capabilities?: ClientCapabilities };
+  restart?: { tool: string; args: unknown; capabilities?: ClientCapabilities; progressToken?: ProgressToken };
 }
 
 /** A JSON-RPC error as it will be sent to the client. */

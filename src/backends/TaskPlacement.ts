@@ -1,4 +1,4 @@
-import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { ClientCapabilities, ProgressToken } from '@modelcontextprotocol/sdk/types.js';
 
 /** What a worker needs to run a task another instance created: everything but the client's session. */
 export interface TaskJob {
@@ -15,6 +15,11 @@ export interface TaskJob {
   front?: string;
   /** Whether the tool may run again after its worker died (the tool's `restartable`). */
   restartable: boolean;
+  /**
+   * The `tools/call`'s `progressToken`, valid for the task's whole life: the work's `task.progress()`
+   * sends on it (queued for `tasks/result`, as the worker's logs are). Absent when the call had none.
+   */
+  progressToken?: ProgressToken;
 }
 
 /** What a worker does with the jobs of one tool. */

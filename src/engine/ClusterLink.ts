@@ -124,9 +124,16 @@ export class ClusterLink implements ClusterHandlers {
       }
       // The rerun may ask for input as the caller declared it could answer; with no stream to the
       // caller here, the request waits in the shared queue for a tasks/result (or the extension's tasks/get).
-      const capabilities = record.restart!.capabilities;
+      const { capabilities, progressToken } = record.restart!;
       const session: TaskSession = { ...DETACHED, clientCapabilities: () => capabilities };
-      const live = new LiveTask({ owner: record.owner, session, run, restart: record.restart! });
+      // The rerun's progress waits in the shared queue too, on the call's token (absent in older records).
+      const live = new LiveTask({
+        owner: record.owner,
+        session,
+        ...(progressToken === undefined ? {} : { progressToken }),
+        run,
+        restart: record.restart!,
+      });
       this.core.run(taskId, live, Date.parse(record.createdAt) + record.ttl);
     } catch (error) {
       this.core.logger.error(`mcp-task-actors: taking over task ${taskId} failed; its lease lapses for a sweep to retry`, error);

@@ -76,8 +76,12 @@ export class TaskActions {
       if (untouched) this.core.emptyQueues.add(taskId);
       const record = settled ?? (await this.settledElsewhere(taskId));
       // A cancel drops what the work queued; a queue nothing was ever written to has nothing to
-      // drop (on Redis, the clear was a round trip per cancel).
-      if (params.status === 'cancelled' && !untouched) await this.core.queue.clear(taskId);
+      // drop (on Redis, the clear was a round trip per cancel). A cancel the store refused drops
+      // nothing unless the task was cancelled elsewhere: another runner took the task over (a
+      // worker pool's job given to another worker, which told this run to stop) and its rerun's
+      // notifications and input requests are in the queue for the next tasks/result.
+      const cancelled = settled !== undefined || record?.status === 'cancelled';
+      if (params.status === 'cancelled' && !untouched && cancelled) await this.core.queue.clear(taskId);
       if (!record) return;
       live.storedEnd(record);
       this.core.changed(record);

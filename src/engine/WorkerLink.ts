@@ -95,6 +95,8 @@ export class WorkerLink implements JobHandlers {
       owner: record.owner,
       tool: job.tool,
       session: workerSession(job, this.cluster),
+      // The call's token stays valid for the task's whole life: the work's progress goes on it, queued.
+      ...(job.progressToken === undefined ? {} : { progressToken: job.progressToken }),
       run,
       ...(job.restartable ? { restart: { tool: job.tool, args: job.args } } : {}),
     });
@@ -145,5 +147,6 @@ export function jobOf(record: TaskRecord, spec: TaskSpec): TaskJob {
     owner: record.owner,
     ...(capabilities ? { clientCapabilities: capabilities } : {}),
     restartable: spec.restart !== undefined,
+    ...(spec.progressToken === undefined ? {} : { progressToken: spec.progressToken }),
   };
 }

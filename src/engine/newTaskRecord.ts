@@ -25,7 +25,10 @@ export function newTaskRecord(spec: TaskSpec, options: TaskEngineOptions, now: n
   // the same order as before, so records keep one shape.
   // Dispatched to a worker pool: `working` (as the spec has it) and saying it waits for a worker.
   if (options.placement) record.statusMessage = WAITING_FOR_WORKER;
-  if (spec.restart) record.restart = spec.restart;
+  // The call's progressToken outlives the instance that runs the task: a takeover's rerun sends on it.
+  if (spec.restart) {
+    record.restart = spec.progressToken === undefined ? spec.restart : { ...spec.restart, progressToken: spec.progressToken };
+  }
   // A dispatched task has no runner until a worker claims it (a runner then means a rerun).
   if (options.cluster && !options.placement) record.runner = options.cluster.instanceId;
   return record;

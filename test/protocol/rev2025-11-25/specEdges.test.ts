@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CreateTaskResultSchema, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { Progress, Task } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { createTask, eventually, taskResult, workerSplit } from '../../support/harness.js';
+import { createTask, eventually, taskResult } from '../../support/harness.js';
 import { rpcError, useJobSession } from '../../support/session.js';
 
 /*
@@ -95,10 +95,6 @@ describe('tasks.mdx 2025-11-25: edge cases', () => {
     job.finish();
     // Pushed on the session's stream, or carried by tasks/result before its answer.
     expect((await taskResult(ctx.session.client, created.task.taskId)).content).toEqual([{ type: 'text', text: 'done progress' }]);
-    // TODO: a worker pool's job carries no progressToken (TaskJob), so a worker's task.progress() sends
-    // nothing, although docs/redis.md says progress waits in the queue for tasks/result. Drop this
-    // condition once the job carries the token.
-    if (workerSplit) return;
     await eventually(() => progress.length === 1);
     expect(progress[0]).toMatchObject({
       progress: 1,
