@@ -6,6 +6,7 @@ import { clientTaskMachine } from '../../machines/clientTask.js';
 import type { ClientTaskMachineEvent, ClientTaskSettleParams, ClientTaskSnapshot } from '../../machines/clientTask.js';
 import { mcpError } from '../errors.js';
 import { CancelTaskResultSchema, CreateTaskResultSchema, ErrorCode, GetTaskResultSchema } from '../wire.js';
+import { invalidAnswer, isParseError } from './answers.js';
 
 /** Options of one request to the client. */
 export interface ClientRequestOptions {
@@ -59,6 +60,78 @@ export interface ClientTaskDeps {
 
 /** A blocking `tasks/result` waits at most this long (the SDK's 60 s default would cut a slow user short). */
 const RESULT_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+/**
+ * Once the client reported its task over, its result is stored: `tasks/result` gets as long as any
+ * request (the SDK's default), not a user's day. A client that never answered it held the server
+ * task `input_required` for 24 h.
+ */
+const RESULT_AFTER_END_MS = 60_000;
+/** A client's `pollInterval` is followed within these: 0 or a negative one polled every 1 ms (as src/client/ does for a server's). */
+const MIN_POLL_INTERVAL_MS = 10;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * tasks/get requests out at once for one follow. A poll goes out every interval whether or not the
+ * last one was answered (a slow client still sees one per interval); a client that never answers
+ * gathered one more pending request, with its 60 s timer, every 10 ms. A client that suggests 1 s
+ * and answers within the SDK's 60 s timeout never reaches it.
+ */
+const MAX_POLLS_OUT = 64;
+
+/** The client's report with a `pollInterval` a timer can follow (a finite number within the bounds above). */
+function followable(task: ClientTaskSnapshot): ClientTaskSnapshot {
+  const suggested = task.pollInterval;
+  if (suggested === undefined || (suggested >= MIN_POLL_INTERVAL_MS && suggested <= MAX_TIMER_MS)) return task;
+  const { pollInterval: _dropped, ...rest } = task;
+  return Number.isFinite(suggested) ? { ...rest, pollInterval: Math.min(Math.max(suggested, MIN_POLL_INTERVAL_MS), MAX_TIMER_MS) } : rest;
+}
+
+/** The end the client reported of its task, if it did; `reported` is called when it does, while a tasks/result is open. */
+interface ReportedEnd {
+  status?: 'completed' | 'failed';
+  reported?: () => void;
+}
+
+/**
+ * `tasks/result` of the client's task, its answer checked against `schema`. Open for as long as a
+ * user may take, until the client reports its task over: from then on it has RESULT_AFTER_END_MS.
+ * A schema's refusal becomes a readable -32602 (the work got zod's raw issues as its message).
+ */
+async function fetchResult(
+  channel: ClientChannel,
+  schema: z.ZodType,
+  taskId: string,
+  stop: AbortSignal,
+  end: ReportedEnd,
+): Promise<unknown> {
+  const open = new AbortController();
+  const forward = (): void => open.abort(stop.reason);
+  stop.addEventListener('abort', forward, { once: true });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const bound = (): void => {
+    const error = mcpError(
+      ErrorCode.RequestTimeout,
+      `The client reported its task ${taskId} ${end.status ?? ''} but did not answer tasks/result within ${RESULT_AFTER_END_MS / 1000} s`,
+    );
+    timer = setTimeout(() => open.abort(error), RESULT_AFTER_END_MS);
+  };
+  if (end.status === undefined) end.reported = bound;
+  else bound();
+  try {
+    return await channel.request({ method: 'tasks/result', params: { taskId } }, schema, {
+      signal: open.signal,
+      timeout: RESULT_TIMEOUT_MS,
+    });
+  } catch (error) {
+    if (!isParseError(error)) throw error;
+    // A task the client reported failed stays failed, whatever its tasks/result holds.
+    if (end.status === 'failed') throw Object.assign(new Error('The client reported its task failed'), { cause: invalidAnswer(error) });
+    throw invalidAnswer(error);
+  } finally {
+    clearTimeout(timer);
+    stop.removeEventListener('abort', forward);
+    if (end.reported === bound) end.reported = undefined;
+  }
+}
 
 let follows = 0;
 
@@ -78,6 +151,9 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
   const inFlight = new AbortController();
   let taskId: string | undefined;
   let settled: ClientTaskSettleParams | undefined;
+  const end: ReportedEnd = {};
+  // tasks/get requests out now (MAX_POLLS_OUT at most).
+  let polling = 0;
   const canCancel = follow.capabilities?.tasks?.cancel !== undefined;
   const cancelRemote = (id: string): void => {
     if (!canCancel) return;
@@ -88,10 +164,7 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
   const logic = clientTaskMachine.provide({
     actors: {
       result: fromPromise<unknown, { taskId: string }>(({ input, signal: stop }) =>
-        channel.request({ method: 'tasks/result', params: { taskId: input.taskId } }, follow.resultSchema, {
-          signal: stop,
-          timeout: RESULT_TIMEOUT_MS,
-        }),
+        fetchResult(channel, follow.resultSchema, input.taskId, stop, end),
       ),
     },
     actions: {
@@ -115,9 +188,22 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
       // No signal: the SDK never removes its abort listener, so one signal shared by every poll
       // would collect a listener per poll; an answer after the end is dropped by `tell`.
       poll: (_, { taskId: id }) => {
+        if (polling >= MAX_POLLS_OUT) return;
+        polling++;
         channel.request({ method: 'tasks/get', params: { taskId: id } }, GetTaskResultSchema).then(
-          (task) => tell({ type: 'status', task: task as ClientTaskSnapshot }),
-          (error: unknown) => tell({ type: 'lost', error }),
+          (task) => {
+            polling--;
+            // Another task's status would make the follow poll, fetch and cancel that task from then on.
+            if (task.taskId === id) return tell({ type: 'status', task: task as ClientTaskSnapshot });
+            tell({
+              type: 'lost',
+              error: mcpError(ErrorCode.InternalError, `The client answered tasks/get of its task ${id} about task ${task.taskId}`),
+            });
+          },
+          (error: unknown) => {
+            polling--;
+            tell({ type: 'lost', error });
+          },
         );
       },
       cancelRemote: () => {
@@ -137,7 +223,17 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
   });
   // Answers that arrive after the actor's end (a late poll, a late CreateTaskResult) have nobody to tell.
   const tell = (event: ClientTaskMachineEvent): void => {
-    if (actor.getSnapshot().status === 'active') actor.send(event);
+    if (actor.getSnapshot().status !== 'active') return;
+    if ('task' in event) {
+      event = { ...event, task: followable(event.task) };
+      const status = event.task.status;
+      // The first terminal report is the one kept (see the machine): an open tasks/result is bounded from now.
+      if (end.status === undefined && (status === 'completed' || status === 'failed')) {
+        end.status = status;
+        end.reported?.();
+      }
+    }
+    actor.send(event);
   };
   const onAbort = (): void => tell({ type: 'cancel', reason: 'The server no longer needs the answer' });
   let unsubscribe: (() => void) | undefined;
