@@ -35,7 +35,7 @@ export class FrontLink {
    */
   async dispatch(record: TaskRecord, spec: TaskSpec): Promise<void> {
     // setTimeout fires at once beyond 2^31-1 ms (~24.8 days): a longer ttl keeps the session that long.
-    const timer = setTimeout(() => this.sessions.delete(record.taskId), Math.min(record.ttl, 2 ** 31 - 1));
+    const timer = setTimeout(() => this.expired(record.taskId), Math.min(record.ttl, 2 ** 31 - 1));
     timer.unref?.();
     this.sessions.set(record.taskId, { session: spec.session, timer });
     try {
@@ -99,6 +99,18 @@ export class FrontLink {
       }
     };
     await settle(0);
+  }
+
+  /**
+   * The task's ttl ran out with no end reported here: its record is gone (the store expires it), and
+   * a job no worker took (no worker serves its tool) would wait in its queue for good. Withdrawn; a
+   * job a worker runs is left to it (it finds its task gone at its next write).
+   */
+  private expired(taskId: string): void {
+    this.sessions.delete(taskId);
+    this.placement
+      .withdraw(taskId)
+      .catch((error: unknown) => this.logger.warn(`mcp-task-actors: job of expired task ${taskId} not withdrawn: ${String(error)}`));
   }
 
   private drop(taskId: string): void {

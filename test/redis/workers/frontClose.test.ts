@@ -118,3 +118,20 @@ describe("a worker pool's front closing", () => {
     }
   });
 });
+
+describe('a job no worker takes', () => {
+  it('is withdrawn from its queue when its task’s ttl runs out, instead of waiting there for good', async () => {
+    const f = await front();
+    const queue = new Queue('tool-job', { connection: f.connection, prefix: f.jobsPrefix });
+    try {
+      // No worker serves `job` (minTtl is 1 s): the job waits in its queue.
+      const task = await createTask(f.session.client, 'job', {}, 1_000);
+      expect(await queue.getJobState(task.taskId)).toBe('waiting');
+      await eventually(async () => (await queue.getJob(task.taskId)) === undefined, 5_000);
+      expect(f.errors).toEqual([]);
+    } finally {
+      await queue.close();
+      await dispose(f);
+    }
+  });
+});
