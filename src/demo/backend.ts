@@ -1,4 +1,5 @@
 import type { TaskSupportOptions } from '../TaskSupport.js';
+import { wholeNumberFromEnv } from './envNumber.js';
 
 /** Where the demo keeps its tasks: in memory, in Redis when `REDIS_URL` is set, or in a Redis Cluster when `REDIS_CLUSTER_NODES` is. */
 export interface DemoBackend {
@@ -20,8 +21,10 @@ export async function demoBackend(env: NodeJS.ProcessEnv = process.env): Promise
     .map((node) => node.trim())
     .filter((node) => node !== '');
   if (url && clusterNodes?.length) throw new Error('Set REDIS_URL or REDIS_CLUSTER_NODES, not both');
-  const maxLiveTasks = limitFromEnv(env, 'MTA_MAX_LIVE_TASKS');
-  const maxLiveTasksPerCaller = limitFromEnv(env, 'MTA_MAX_LIVE_TASKS_PER_CALLER');
+  if (url) checkRedisUrl(url);
+  const maxLiveTasks = wholeNumberFromEnv(env, 'MTA_MAX_LIVE_TASKS', 1);
+  const maxLiveTasksPerCaller = wholeNumberFromEnv(env, 'MTA_MAX_LIVE_TASKS_PER_CALLER', 1);
+  const leaseMs = wholeNumberFromEnv(env, 'MTA_LEASE_MS', 1);
   const limits = {
     ...(maxLiveTasks !== undefined ? { maxLiveTasks } : {}),
     ...(maxLiveTasksPerCaller !== undefined ? { maxLiveTasksPerCaller } : {}),
@@ -29,12 +32,15 @@ export async function demoBackend(env: NodeJS.ProcessEnv = process.env): Promise
   if (!url && !clusterNodes?.length) return { options: { limits }, description: 'in-memory task store', close: async () => {} };
   // Loaded only when asked for, so the in-memory demo never loads a Redis client.
   const { createRedisTaskBackend } = await import('../redis/index.js');
-  const leaseMs = env['MTA_LEASE_MS'] ? Number(env['MTA_LEASE_MS']) : undefined;
+  const where = clusterNodes?.length ? `the Redis Cluster at ${clusterNodes.join(', ')}` : `Redis at ${url}`;
   const backend = await createRedisTaskBackend({
     ...(clusterNodes?.length ? { clusterNodes } : { url }),
     ...(env['MTA_PREFIX'] ? { prefix: env['MTA_PREFIX'] } : {}),
     ...(leaseMs ? { leaseMs, sweepEveryMs: Math.max(100, Math.floor(leaseMs / 4)) } : {}),
     ...(Object.keys(limits).length > 0 ? { liveTaskLimits: limits } : {}),
+  }).catch((error: unknown) => {
+    // ioredis says only "Connection is closed.": name what was tried.
+    throw new Error(`cannot reach ${where}: ${error instanceof Error ? error.message : String(error)}`);
   });
   return {
     options: { store: backend.store, queue: backend.queue, cluster: backend.cluster },
@@ -43,11 +49,10 @@ export async function demoBackend(env: NodeJS.ProcessEnv = process.env): Promise
   };
 }
 
-/** A limit from the environment: a whole number of at least 1; unset or empty means the default. */
-function limitFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const raw = env[name]?.trim();
-  if (!raw) return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number of at least 1, got "${raw}"`);
-  return value;
+/** Throws unless `url` is a `redis:` or `rediss:` URL: ioredis would take "notaurl" for a host name. */
+function checkRedisUrl(url: string): void {
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  if (parsed?.protocol !== 'redis:' && parsed?.protocol !== 'rediss:') {
+    throw new Error(`REDIS_URL must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379), got "${url}"`);
+  }
 }

@@ -1,67 +1,50 @@
 import { TaskSupport } from '../TaskSupport.js';
 import { demoBackend } from './backend.js';
 import { demoBearerAuth } from './bearerAuth.js';
+import { demoConfig } from './config.js';
+import type { DemoConfig } from './config.js';
 import { healthRoute } from './health.js';
 import { serveHttp } from './httpServer.js';
-import { observeDemo, statelyPortFromArgs } from './observability.js';
-import { operatorFromArgs } from './operator.js';
-import type { OperatorOptions } from './operator.js';
+import { observeDemo } from './observability.js';
+import { cannotListen, messageOf, sayDemo, stopOnSignals } from './lifecycle.js';
 import { createDemoMcpServer } from './tools.js';
-import { demoPlacement, roleFromArgs, runDemoWorker } from './workerRole.js';
+import { demoPlacement, runDemoWorker } from './workerRole.js';
 
-const port = Number(process.env['PORT'] ?? 3000);
-const host = process.env['HOST'] ?? '127.0.0.1';
-const args = process.argv.slice(2);
-// The live view and per-task /health are operator pages: on by default on loopback, elsewhere only
-// with MTA_OPERATOR_TOKEN (see operator.ts). `--inspect` adds the Stately inspector.
-const operator = ((): OperatorOptions => {
-  try {
-    return operatorFromArgs(args, process.env, host);
-  } catch (error) {
-    console.error(`mcp-task-actors demo: ${error instanceof Error ? error.message : String(error)}`);
-    return process.exit(1);
-  }
-})();
-// `--sdk v2`: the same tools and task engine on SDK v2 (@modelcontextprotocol/server), both eras on /mcp.
-const sdkIndex = args.indexOf('--sdk');
-const sdk = sdkIndex >= 0 ? args[sdkIndex + 1] : 'v1';
-// `--stateless`: no sessions (SDK v1 only); answers to elicitation and sampling are bound to the bearer principal.
-const stateless = args.includes('--stateless');
-if (stateless && sdk !== 'v1') {
-  console.error('mcp-task-actors demo: --stateless is for the SDK v1 demo (the --sdk v2 demo already serves 2026-07-28 statelessly)');
-  process.exit(1);
-}
-if (sdk === 'v2') await (await import('./v2.js')).runV2Demo(port, host, operator);
-else if (sdk === 'v1') await runV1Demo();
-else {
-  console.error(`mcp-task-actors demo: --sdk must be v1 or v2, got ${String(sdk)}`);
+// Output is for whoever reads it; a reader that went away (`npm start | head -1`) must not end the
+// server with an unhandled EPIPE 'error' event.
+process.stdout.on('error', () => {});
+process.stderr.on('error', () => {});
+
+// Every way to start wrong (a bad flag or env value, a taken port, an unreachable Redis) ends here:
+// one line saying what, exit 1, never a stack trace.
+try {
+  // `--sdk v2`: the same tools and task engine on SDK v2 (@modelcontextprotocol/server), both eras on /mcp.
+  const config = demoConfig(process.argv.slice(2), process.env);
+  const stop = config.sdk === 'v2' ? await (await import('./v2.js')).runV2Demo(config) : await runV1Demo(config);
+  stopOnSignals(stop);
+} catch (error) {
+  sayDemo(messageOf(error));
   process.exit(1);
 }
 
-async function runV1Demo(): Promise<void> {
-  // `--role front|worker` splits MCP serving and task work over a BullMQ worker pool (REDIS_URL).
-  const role = (() => {
-    try {
-      return roleFromArgs(args);
-    } catch (error) {
-      console.error(`mcp-task-actors demo: ${error instanceof Error ? error.message : String(error)}`);
-      return process.exit(1);
-    }
-  })();
+async function runV1Demo(config: DemoConfig): Promise<() => Promise<void>> {
+  const { port, host, operator, stateless, role, secondMs } = config;
   const backend = await demoBackend();
+  // `--role front|worker` splits MCP serving and task work over a BullMQ worker pool (REDIS_URL).
   const placement = await demoPlacement(role);
-  if (role === 'worker' && placement) return runDemoWorker(backend, placement, {});
+  if (role === 'worker' && placement) return runDemoWorker(backend, placement, secondMs);
+  // The live view and per-task /health are operator pages: on by default on loopback, elsewhere only
+  // with MTA_OPERATOR_TOKEN (see operator.ts). `--inspect` adds the Stately inspector.
   const observe = await observeDemo({
     liveView: operator.enabled ?? false,
-    statelyPort: statelyPortFromArgs(args),
+    statelyPort: config.statelyPort,
     // A front's live view shows its worker pool: jobs waiting per tool, and which worker runs each.
     ...(placement ? { pool: () => placement.view() } : {}),
   });
-  // Stateless: no initialize reaches the server that runs a tools/call, so the demo takes its
+  // `--stateless`: no initialize reaches the server that runs a tools/call, so the demo takes its
   // clients to support form elicitation and sampling (a client that does not answers -32601, which fails the task).
   const assumed = stateless ? { statelessClientCapabilities: { elicitation: { form: {} }, sampling: {} } } : {};
   const tasks = new TaskSupport({ ...backend.options, ...assumed, inspect: observe.inspect, ...(placement ? { placement } : {}) });
-  const secondMs = process.env['DEMO_SECOND_MS'] ? Number(process.env['DEMO_SECOND_MS']) : undefined;
   const running = await serveHttp(tasks, (t) => createDemoMcpServer(t, secondMs ? { secondMs } : {}), {
     port,
     host,
@@ -69,6 +52,8 @@ async function runV1Demo(): Promise<void> {
     routes: async (req, res, access) => healthRoute(tasks, req, res, access) || observe.routes(req, res, access),
     authenticate: demoBearerAuth,
     sessions: !stateless,
+  }).catch((error: unknown) => {
+    throw cannotListen(host, port, error);
   });
   const mode = stateless ? 'stateless Streamable HTTP' : 'Streamable HTTP';
   // One write: whoever reads the output (a test, a supervisor) sees the banner whole or not at all.
@@ -79,14 +64,10 @@ async function runV1Demo(): Promise<void> {
       ...observe.describe(running.url, running.operator.tokenRequired),
     ].join('\n'),
   );
-
-  const stop = async (): Promise<void> => {
+  return async () => {
     await tasks.close();
     await running.close();
     await observe.stop();
     await backend.close();
-    process.exit(0);
   };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
 }

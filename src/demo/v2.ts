@@ -13,10 +13,12 @@ import { z } from 'zod';
 import { TaskSupport } from '../TaskSupport.js';
 import { demoBackend } from './backend.js';
 import { demoBearerAuth } from './bearerAuth.js';
+import type { DemoConfig } from './config.js';
 import { healthRoute } from './health.js';
 import { RefusedRequest, allowedHostNames, checkHost, readBody, sendRefusal } from './httpGuards.js';
 import { OperatorGate } from './operator.js';
 import type { OperatorOptions } from './operator.js';
+import { cannotListen } from './lifecycle.js';
 import { registerDemoTaskTools } from './tools.js';
 import type { DemoToolOptions } from './tools.js';
 
@@ -100,7 +102,14 @@ export async function serveHttpV2(
       res.end(error instanceof Error ? error.message : String(error));
     });
   });
-  await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
+  // A taken port or unknown host rejects here, for the caller to report, instead of an unhandled 'error' event.
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(port, host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
   const address = httpServer.address() as AddressInfo;
   return {
     url: `http://${host}:${address.port}/mcp`,
@@ -136,23 +145,25 @@ async function toRequest(req: http.IncomingMessage, res: http.ServerResponse): P
   });
 }
 
-/** `npm start -- --sdk v2`: PORT, HOST, REDIS_URL and /health as in the v1 demo (no live view or Stately inspector here yet). */
-export async function runV2Demo(port: number, host: string, operator: OperatorOptions = {}): Promise<void> {
+/**
+ * `npm start -- --sdk v2`: PORT, HOST, REDIS_URL and /health as in the v1 demo (no live view or
+ * Stately inspector here yet). Returns its stop (for the signal handlers of `main.ts`).
+ */
+export async function runV2Demo(config: Pick<DemoConfig, 'port' | 'host' | 'operator' | 'secondMs'>): Promise<() => Promise<void>> {
+  const { port, host, operator, secondMs } = config;
   const backend = await demoBackend();
   const tasks = new TaskSupport(backend.options);
-  const secondMs = process.env['DEMO_SECOND_MS'] ? Number(process.env['DEMO_SECOND_MS']) : undefined;
-  const running = await serveHttpV2(tasks, port, host, secondMs ? { secondMs } : {}, operator);
+  const running = await serveHttpV2(tasks, port, host, secondMs ? { secondMs } : {}, operator).catch((error: unknown) => {
+    throw cannotListen(host, port, error);
+  });
   // One write, as the v1 demo's banner.
   console.log(
     `mcp-task-actors demo: MCP endpoint ${running.url} (SDK v2; 2026-07-28 stateless, 2025-11-25 sessionful; ${backend.description})\n` +
       'tools: countdown (optional task), echo, approve (elicitation), summarize (sampling)',
   );
-  const stop = async (): Promise<void> => {
+  return async () => {
     await tasks.close();
     await running.close();
     await backend.close();
-    process.exit(0);
   };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
 }

@@ -1,8 +1,8 @@
 import type { TaskPlacement } from '../backends/TaskPlacement.js';
 import type { WorkerPool } from '../bullmq/index.js';
-import type { TaskSupportOptions } from '../TaskSupport.js';
 import { TaskSupport } from '../TaskSupport.js';
 import type { DemoBackend } from './backend.js';
+import { wholeNumberFromEnv } from './envNumber.js';
 import { createDemoMcpServer } from './tools.js';
 
 /** Where the demo runs task work: `both` in process (default), or split over BullMQ into `front` and `worker` processes. */
@@ -29,15 +29,16 @@ export async function demoPlacement(role: DemoRole, env: NodeJS.ProcessEnv = pro
   if (!url) throw new Error(`--role ${role} needs REDIS_URL (the fronts and workers share one Redis)`);
   // Loaded only when asked for: bullmq is an optional peer dependency.
   const { createWorkerPool } = await import('../bullmq/index.js');
-  const number = (name: string): number | undefined => (env[name] ? Number(env[name]) : undefined);
   const tools: Record<string, { globalConcurrency: number }> = {};
   for (const pair of (env['MTA_GLOBAL_CONCURRENCY'] ?? '').split(',').filter(Boolean)) {
     const [tool, n] = pair.split(':');
-    if (tool && Number.isInteger(Number(n))) tools[tool] = { globalConcurrency: Number(n) };
+    const globalConcurrency = /^\d+$/.test(n ?? '') ? Number(n) : 0;
+    if (!tool || globalConcurrency < 1) throw new Error(`MTA_GLOBAL_CONCURRENCY must be tool:n,… (n at least 1), got "${pair}"`);
+    tools[tool] = { globalConcurrency };
   }
-  const lockDurationMs = number('MTA_LOCK_MS');
-  const stalledIntervalMs = number('MTA_STALLED_MS');
-  const concurrency = number('MTA_WORKER_CONCURRENCY');
+  const lockDurationMs = wholeNumberFromEnv(env, 'MTA_LOCK_MS', 1);
+  const stalledIntervalMs = wholeNumberFromEnv(env, 'MTA_STALLED_MS', 1);
+  const concurrency = wholeNumberFromEnv(env, 'MTA_WORKER_CONCURRENCY', 1);
   return createWorkerPool({
     role,
     connection: { ...redisOptions(url), maxRetriesPerRequest: null },
@@ -49,23 +50,18 @@ export async function demoPlacement(role: DemoRole, env: NodeJS.ProcessEnv = pro
   });
 }
 
-/** A worker process: the demo's task tools, registered on a server that is never connected, running jobs. */
-export async function runDemoWorker(
-  backend: DemoBackend,
-  placement: TaskPlacement,
-  options: Pick<TaskSupportOptions, 'inspect'>,
-): Promise<void> {
-  const tasks = new TaskSupport({ ...backend.options, ...options, placement });
-  const secondMs = process.env['DEMO_SECOND_MS'] ? Number(process.env['DEMO_SECOND_MS']) : undefined;
+/**
+ * A worker process: the demo's task tools, registered on a server that is never connected, running
+ * jobs. Returns its stop (for the signal handlers of `main.ts`).
+ */
+export async function runDemoWorker(backend: DemoBackend, placement: TaskPlacement, secondMs?: number): Promise<() => Promise<void>> {
+  const tasks = new TaskSupport({ ...backend.options, placement });
   createDemoMcpServer(tasks, secondMs ? { secondMs } : {});
   console.log(`mcp-task-actors demo: worker ready (${backend.description}); runs countdown, approve, summarize`);
-  const stop = async (): Promise<void> => {
+  return async () => {
     await tasks.close();
     await backend.close();
-    process.exit(0);
   };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
 }
 
 function redisOptions(url: string): { host: string; port: number; password?: string; username?: string; db?: number } {

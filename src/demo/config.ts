@@ -1,0 +1,64 @@
+import { wholeNumberFromEnv } from './envNumber.js';
+import { statelyPortFromArgs } from './observability.js';
+import { operatorFromArgs } from './operator.js';
+import type { OperatorOptions } from './operator.js';
+import { roleFromArgs } from './workerRole.js';
+import type { DemoRole } from './workerRole.js';
+
+/** What `npm start` was asked to run, read from its command line and environment. */
+export interface DemoConfig {
+  /** `PORT`, default 3000 (0: a free one). */
+  port: number;
+  /** `HOST`, default `127.0.0.1`. */
+  host: string;
+  /** `--sdk v1|v2`, default v1. */
+  sdk: 'v1' | 'v2';
+  /** `--stateless` (SDK v1 only). */
+  stateless: boolean;
+  /** `--role front|worker|both` (SDK v1 only), default both. */
+  role: DemoRole;
+  /** `--inspect[=port]` (SDK v1 only): the Stately relay's port. */
+  statelyPort: number | undefined;
+  /** `--live-view`, `--no-live-view`, `MTA_OPERATOR_TOKEN`. */
+  operator: OperatorOptions;
+  /** `DEMO_SECOND_MS`: length of a countdown second (tests shorten it). */
+  secondMs: number | undefined;
+}
+
+const USAGE = 'npm start -- [--sdk v1|v2] [--stateless] [--role front|worker|both] [--inspect[=port]] [--live-view|--no-live-view]';
+/** Flags that take the next argument as their value. */
+const WITH_VALUE = ['--sdk', '--role'];
+const SWITCHES = ['--stateless', '--inspect', '--live-view', '--no-live-view'];
+
+/**
+ * Checks the whole command line and environment before anything starts, so a typo ends the
+ * demo with one line naming it instead of being ignored (`--bogus`) or failing later with a
+ * stack trace (`PORT=abc` reached `listen`). Throws an Error whose message is that line.
+ */
+export function demoConfig(args: readonly string[], env: NodeJS.ProcessEnv): DemoConfig {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (WITH_VALUE.includes(arg)) i++;
+    else if (!SWITCHES.includes(arg) && !arg.startsWith('--inspect=')) throw new Error(`unknown argument "${arg}"; usage: ${USAGE}`);
+  }
+  const sdk = args.includes('--sdk') ? args[args.indexOf('--sdk') + 1] : 'v1';
+  if (sdk !== 'v1' && sdk !== 'v2') throw new Error(`--sdk must be v1 or v2, got ${String(sdk)}`);
+  const host = env['HOST']?.trim() || '127.0.0.1';
+  const config: DemoConfig = {
+    port: wholeNumberFromEnv(env, 'PORT', 0, 65535) ?? 3000,
+    host,
+    sdk,
+    stateless: args.includes('--stateless'),
+    role: roleFromArgs(args),
+    statelyPort: statelyPortFromArgs(args, env),
+    operator: operatorFromArgs(args, env, host),
+    secondMs: wholeNumberFromEnv(env, 'DEMO_SECOND_MS', 1),
+  };
+  // The v2 demo has no sessionful mode to drop, no worker pool and no Stately feed: refused, not ignored.
+  if (sdk === 'v2' && config.stateless) {
+    throw new Error('--stateless is for the SDK v1 demo (the --sdk v2 demo already serves 2026-07-28 statelessly)');
+  }
+  if (sdk === 'v2' && args.includes('--role')) throw new Error('--role is for the SDK v1 demo');
+  if (sdk === 'v2' && config.statelyPort !== undefined) throw new Error('--inspect is for the SDK v1 demo');
+  return config;
+}
