@@ -86,10 +86,19 @@ export async function createRedisTaskBackend(options: RedisTaskBackendOptions): 
   };
   const commands = client(options, connection);
   const subscriber = client(options, connection);
-  await Promise.all([commands.connect(), subscriber.connect()]);
   const keys = new RedisKeys(options.prefix ?? 'mta:');
   const events = new RedisEvents(subscriber, keys);
-  await events.start();
+  try {
+    await Promise.all([commands.connect(), subscriber.connect()]);
+    await events.start();
+  } catch (error) {
+    // Nobody gets a handle to close them: left alone, both clients would retry for ever, and keep
+    // the process alive, behind a rejection the caller already handled.
+    events.stop();
+    commands.disconnect();
+    subscriber.disconnect();
+    throw error;
+  }
   const limits = options.liveTaskLimits
     ? new RedisLiveTaskLimits(commands, keys, options.liveTaskLimits, options.leaseMs ?? DEFAULT_LEASE_MS)
     : undefined;
