@@ -8,6 +8,7 @@ export const withExtension = { extensions: { [TASKS_EXTENSION]: {} } };
 
 export interface RawListen {
   status: number;
+  contentType: string | null;
   /** The next JSON-RPC message: the error answer, or the next event on the stream. */
   next(): Promise<Record<string, unknown>>;
   /** The client goes away (aborts its fetch). */
@@ -18,6 +19,19 @@ let ids = 0;
 
 /** POSTs a listen for `taskIds`, with `headers` added (e.g. `mcp-session-id`, `x-user`). */
 export async function rawListen(url: URL, taskIds: string[], headers: Record<string, string> = {}): Promise<RawListen> {
+  return openListen(url, { taskIds }, { headers });
+}
+
+/** POSTs a listen with any `notifications` filter; per-request `capabilities` default to the extension declared, `id` to a new one. */
+export async function openListen(
+  url: URL,
+  notifications: Record<string, unknown>,
+  {
+    headers = {},
+    capabilities = withExtension,
+    id = `sub-${++ids}`,
+  }: { headers?: Record<string, string>; capabilities?: Record<string, unknown>; id?: string } = {},
+): Promise<RawListen> {
   const abort = new AbortController();
   const response = await fetch(url, {
     method: 'POST',
@@ -31,14 +45,14 @@ export async function rawListen(url: URL, taskIds: string[], headers: Record<str
     },
     body: JSON.stringify({
       jsonrpc: '2.0',
-      id: `sub-${++ids}`,
+      id,
       method: 'subscriptions/listen',
       params: {
-        notifications: { taskIds },
+        notifications,
         _meta: {
           'io.modelcontextprotocol/protocolVersion': MODERN,
           'io.modelcontextprotocol/clientInfo': { name: 'raw-listen', version: '1.0.0' },
-          'io.modelcontextprotocol/clientCapabilities': withExtension,
+          'io.modelcontextprotocol/clientCapabilities': capabilities,
         },
       },
     }),
@@ -48,6 +62,7 @@ export async function rawListen(url: URL, taskIds: string[], headers: Record<str
   let buffer = '';
   return {
     status: response.status,
+    contentType: response.headers.get('content-type'),
     close: () => abort.abort(),
     async next() {
       if (!reader) return (await response.json()) as Record<string, unknown>;

@@ -10,6 +10,8 @@ import { z } from 'zod';
 import { TaskSupport } from '../../../src/index.js';
 import { taskListenFetch } from '../../../src/sdk/v2/taskListen.js';
 import { MODERN, TASKS_EXTENSION, modernClient, rawModernRequest, serveFetch } from './harness.js';
+import { openListen } from './rawListen.js';
+import type { RawListen } from './rawListen.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -54,77 +56,16 @@ async function setUp(): Promise<{ url: URL; tasks: TaskSupport }> {
   return { url: served.url, tasks };
 }
 
-interface Listen {
-  /** The next JSON-RPC message on the stream. */
-  next(): Promise<Record<string, unknown>>;
-  status: number;
-  contentType: string | null;
-  close(): void;
-}
-
-/** A raw 2026-07-28 `subscriptions/listen` POST, its SSE stream read message by message. */
+/** A raw 2026-07-28 `subscriptions/listen` POST (rawListen.ts), closed when the test ends. */
 async function listen(
   url: URL,
   notifications: Record<string, unknown>,
   capabilities: Record<string, unknown> = withExtension,
   user?: string,
-): Promise<Listen> {
-  const abort = new AbortController();
-  cleanups.push(async () => abort.abort());
-  const response = await fetch(url, {
-    method: 'POST',
-    signal: abort.signal,
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': MODERN,
-      'mcp-method': 'subscriptions/listen',
-      ...(user ? { 'x-user': user } : {}),
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 'sub-1',
-      method: 'subscriptions/listen',
-      params: {
-        notifications,
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': MODERN,
-          'io.modelcontextprotocol/clientInfo': { name: 'raw-listen', version: '1.0.0' },
-          'io.modelcontextprotocol/clientCapabilities': capabilities,
-        },
-      },
-    }),
-  });
-  const reader = response.headers.get('content-type')?.startsWith('application/json')
-    ? undefined!
-    : response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  return {
-    status: response.status,
-    contentType: response.headers.get('content-type'),
-    close: () => abort.abort(),
-    async next() {
-      // An error answer is a plain JSON body, not a stream.
-      if (response.headers.get('content-type')?.startsWith('application/json')) return (await response.json()) as Record<string, unknown>;
-      for (;;) {
-        const end = buffer.indexOf('\n\n');
-        if (end !== -1) {
-          const event = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = event
-            .split('\n')
-            .filter((line) => line.startsWith('data: '))
-            .map((line) => line.slice(6))
-            .join('\n');
-          if (data) return JSON.parse(data) as Record<string, unknown>;
-          continue;
-        }
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`stream ended; left: ${buffer}`);
-        buffer += value;
-      }
-    },
-  };
+): Promise<RawListen> {
+  const opened = await openListen(url, notifications, { headers: user ? { 'x-user': user } : {}, capabilities, id: 'sub-1' });
+  cleanups.push(async () => opened.close());
+  return opened;
 }
 
 describe('subscriptions/listen with notifications/tasks (SDK v2, 2026-07-28)', () => {
