@@ -158,7 +158,7 @@ export class TasksExtensionClient {
         options.onTaskCreated?.(task);
       } catch (error) {
         // The caller gets this error, not the result: nobody would wait for the task.
-        await this.cancelTask(task.taskId, { requestTimeout: options.requestTimeout }).catch(() => {});
+        await this.cancelOnGiveUp(task.taskId, options);
         throw error;
       }
       return this.waitForTask(task, options);
@@ -237,7 +237,7 @@ export class TasksExtensionClient {
       }
     } catch (error) {
       // Our side gave up (abort, a handler failed): the task must not run on for nobody.
-      if (!terminal) await this.cancelTask(taskId, { requestTimeout: options.requestTimeout }).catch(() => {});
+      if (!terminal) await this.cancelOnGiveUp(taskId, options);
       throw error;
     } finally {
       done.abort();
@@ -262,6 +262,12 @@ export class TasksExtensionClient {
   /** `tasks/cancel`: asks the server to cancel the task (an acknowledgement, not a status). */
   async cancelTask(taskId: string, options: Pick<ExtensionCallOptions, 'signal' | 'requestTimeout'> = {}): Promise<void> {
     await this.send({ method: 'tasks/cancel', params: { taskId, _meta: this.meta() } }, z.looseObject({}), options);
+  }
+
+  /** The best-effort `tasks/cancel` of a call given up, waited for at most 5 s (a silent server held an abort 60 s). */
+  private async cancelOnGiveUp(taskId: string, options: ExtensionCallOptions): Promise<void> {
+    const requestTimeout = Math.min(options.requestTimeout ?? GIVE_UP_CANCEL_MS, GIVE_UP_CANCEL_MS);
+    await this.cancelTask(taskId, { requestTimeout }).catch(() => {});
   }
 
   private async answerInput(
@@ -316,6 +322,8 @@ function withoutResultType(result: CallToolResult): CallToolResult {
   const { resultType: _resultType, ...rest } = result as CallToolResult & { resultType?: unknown };
   return rest as CallToolResult;
 }
+
+const GIVE_UP_CANCEL_MS = 5_000;
 
 /** Server-suggested intervals are floored (0 would poll in a busy loop) and kept in setTimeout's range. */
 const MIN_POLL_INTERVAL_MS = 10;

@@ -175,4 +175,21 @@ describe('TasksExtensionClient against a hostile server', () => {
     expect(s.requests.map((r) => r.method)).toEqual(['tools/call', 'tasks/cancel']);
     expect(s.requests[1]!.params['taskId']).toBe('t-1');
   });
+
+  it('rejects an aborted call within 5 s when the server never answers its tasks/cancel (the SDK’s 60 s timeout before)', async () => {
+    const s = await scripted((method) => {
+      if (method === 'tools/call') return created();
+      if (method === 'tasks/get') return task('t-1', 'working', { pollIntervalMs: 10 });
+      return undefined; // tasks/cancel: never answered
+    });
+    const abort = new AbortController();
+    const call = new TasksExtensionClient(s.client).callTool({ name: 'x' }, { signal: abort.signal });
+    const settled = call.catch((error: unknown) => error);
+    await eventually(() => count(s, 'tasks/get') >= 1);
+    const aborted = Date.now();
+    abort.abort(new Error('no longer needed'));
+    expect(await settled).toMatchObject({ message: 'no longer needed' });
+    expect(Date.now() - aborted).toBeLessThan(8_000);
+    expect(count(s, 'tasks/cancel')).toBe(1);
+  }, 20_000);
 });
