@@ -143,9 +143,15 @@ module.exports = {
       inspect,
       anyOf(backends, engine, session, protocol, sdk, top, client, demo),
     ),
-    layer('client-is-client-only', 'mcp-task-actors/client pulls in no server code, only the extension wire shapes.', client, '^src/', {
-      pathNot: anyOf(client, '^src/protocol/tasksExtension/wire\\.ts$'),
-    }),
+    layer(
+      'client-is-client-only',
+      'mcp-task-actors/client pulls in no server code, only the extension wire shapes and the timer bounds.',
+      client,
+      '^src/',
+      {
+        pathNot: anyOf(client, '^src/protocol/tasksExtension/wire\\.ts$', '^src/timerBounds\\.ts$'),
+      },
+    ),
     layer(
       'http-is-only-a-host',
       "mcp-task-actors/http serves any SDK v1 server: it knows no task layer, only the v1 adapter's HTTP pieces.",

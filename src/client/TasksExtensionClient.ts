@@ -26,6 +26,7 @@ import {
   TASKS_EXTENSION_ID,
 } from '../protocol/tasksExtension/wire.js';
 import type { ExtensionDetailedTask, ExtensionTask, InputRequest, InputResponses } from '../protocol/tasksExtension/wire.js';
+import { followablePollInterval } from '../timerBounds.js';
 
 /** What an input-request handler is told besides the request's params. */
 export interface InputRequestContext {
@@ -182,7 +183,7 @@ export class TasksExtensionClient {
     const asked = new Set<string>();
     const maxInputs = this.options.maxConcurrentInputs ?? 8;
     let answering = 0;
-    let interval = pollInterval(task.pollIntervalMs, this.defaultPollIntervalMs);
+    let interval = followablePollInterval(task.pollIntervalMs, this.defaultPollIntervalMs);
     let handlerFailure: { error: unknown } | undefined;
     let wake = (): void => {};
     let terminal = false;
@@ -197,7 +198,7 @@ export class TasksExtensionClient {
           throw new McpError(ErrorCode.InternalError, `tasks/get for task ${taskId} answered task ${JSON.stringify(current.taskId)}`);
         }
         options.onTaskStatus?.(current);
-        interval = pollInterval(current.pollIntervalMs, interval);
+        interval = followablePollInterval(current.pollIntervalMs, interval);
         wait = interval;
         switch (current.status) {
           case 'completed':
@@ -324,17 +325,6 @@ function withoutResultType(result: CallToolResult): CallToolResult {
 }
 
 const GIVE_UP_CANCEL_MS = 5_000;
-
-/** Server-suggested intervals are floored (0 would poll in a busy loop) and kept in setTimeout's range. */
-const MIN_POLL_INTERVAL_MS = 10;
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** The poll interval a suggestion leads to; `fallback` when there is none. */
-function pollInterval(suggested: number | undefined, fallback: number): number {
-  // setTimeout fires after 1 ms for a negative delay or one beyond 2^31-1 ms: a tight poll loop.
-  const ms = suggested === undefined ? fallback : Math.max(MIN_POLL_INTERVAL_MS, suggested);
-  return Math.min(MAX_TIMER_MS, Math.max(0, ms));
-}
 
 /** Waits `ms`, or less when `wake` (handed to `onWake`) is called; rejects when `signal` aborts. */
 function pause(ms: number, signal: AbortSignal | undefined, onWake: (wake: () => void) => void): Promise<void> {

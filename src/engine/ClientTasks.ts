@@ -7,6 +7,7 @@ import type { ClientTaskMachineEvent, ClientTaskSettleParams, ClientTaskSnapshot
 import { mcpError } from '../errors.js';
 import { CancelTaskResultSchema, CreateTaskResultSchema, ErrorCode, GetTaskResultSchema } from '../wire.js';
 import { invalidAnswer, isParseError } from './answers.js';
+import { followablePollInterval } from '../timerBounds.js';
 
 /** Options of one request to the client. */
 export interface ClientRequestOptions {
@@ -66,9 +67,6 @@ const RESULT_TIMEOUT_MS = 24 * 60 * 60 * 1000;
  * task `input_required` for 24 h.
  */
 const RESULT_AFTER_END_MS = 60_000;
-/** A client's `pollInterval` is followed within these: 0 or a negative one polled every 1 ms (as src/client/ does for a server's). */
-const MIN_POLL_INTERVAL_MS = 10;
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /**
  * tasks/get requests out at once for one follow. A poll goes out every interval whether or not the
  * last one was answered (a slow client still sees one per interval); a client that never answers
@@ -77,12 +75,12 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 const MAX_POLLS_OUT = 64;
 
-/** The client's report with a `pollInterval` a timer can follow (a finite number within the bounds above). */
+/** The client's report with a `pollInterval` a timer can follow (timerBounds.ts; none when it is no number). */
 function followable(task: ClientTaskSnapshot): ClientTaskSnapshot {
-  const suggested = task.pollInterval;
-  if (suggested === undefined || (suggested >= MIN_POLL_INTERVAL_MS && suggested <= MAX_TIMER_MS)) return task;
+  const pollInterval = followablePollInterval(task.pollInterval, undefined);
+  if (pollInterval === task.pollInterval) return task;
   const { pollInterval: _dropped, ...rest } = task;
-  return Number.isFinite(suggested) ? { ...rest, pollInterval: Math.min(Math.max(suggested, MIN_POLL_INTERVAL_MS), MAX_TIMER_MS) } : rest;
+  return pollInterval === undefined ? rest : { ...rest, pollInterval };
 }
 
 /** The end the client reported of its task, if it did; `reported` is called when it does, while a tasks/result is open. */

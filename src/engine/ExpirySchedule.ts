@@ -1,3 +1,5 @@
+import { MAX_TIMER_MS } from '../timerBounds.js';
+
 /** Capacity of a fresh schedule's arrays (they double as deadlines pile up). */
 const INITIAL_CAPACITY = 64;
 
@@ -78,7 +80,7 @@ export class ExpirySchedule {
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = next;
     // Long timers are capped: setTimeout overflows past 2^31 ms.
-    const delay = Math.min(Math.max(0, next - this.now()), 2 ** 31 - 1);
+    const delay = Math.min(Math.max(0, next - this.now()), MAX_TIMER_MS);
     this.timer = setTimeout(() => this.fire(), delay);
     this.timer.unref?.();
   }

@@ -7,6 +7,7 @@ import { ErrorCode } from '../wire.js';
 import { jobOf } from './WorkerLink.js';
 import type { TaskSession, TaskSpec } from './TaskSpec.js';
 import { merged } from '../merged.js';
+import { MAX_TIMER_MS } from '../timerBounds.js';
 
 /**
  * The front's side of a worker pool: hands each new task to the pool and keeps the session of
@@ -35,7 +36,7 @@ export class FrontLink {
    */
   async dispatch(record: TaskRecord, spec: TaskSpec): Promise<void> {
     // setTimeout fires at once beyond 2^31-1 ms (~24.8 days): a longer ttl keeps the session that long.
-    const timer = setTimeout(() => this.expired(record.taskId), Math.min(record.ttl, 2 ** 31 - 1));
+    const timer = setTimeout(() => this.expired(record.taskId), Math.min(record.ttl, MAX_TIMER_MS));
     timer.unref?.();
     this.sessions.set(record.taskId, { session: spec.session, timer });
     try {

@@ -1,0 +1,20 @@
+/**
+ * The longest delay `setTimeout` takes (~24.8 days): beyond it (or below 0) Node fires the timer
+ * after 1 ms, so a long ttl or a peer's huge poll interval would become a busy loop.
+ * @internal
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The shortest poll interval followed, whatever a peer suggests: 0 or a negative one polled every 1 ms. */
+const MIN_POLL_INTERVAL_MS = 10;
+
+/**
+ * A peer's suggested poll interval as a timer can follow it: floored at 10 ms, capped at
+ * {@link MAX_TIMER_MS}; `fallback` when there is none or it is no finite number. Used for the
+ * server's suggestion by the extension client and for the client's by a client-task follow.
+ * @internal
+ */
+export function followablePollInterval<F>(suggested: number | undefined, fallback: F): number | F {
+  if (suggested === undefined || !Number.isFinite(suggested)) return fallback;
+  return Math.min(MAX_TIMER_MS, Math.max(MIN_POLL_INTERVAL_MS, suggested));
+}
