@@ -15,6 +15,8 @@ export interface EngineCore {
   readonly logger: Pick<Console, 'warn' | 'error'>;
   readonly restartWork: ((tool: string, args: unknown) => TaskSpec['run'] | undefined) | undefined;
   isLive(taskId: string): boolean;
+  /** The live task of `taskId` on this instance, if any. */
+  liveTask(taskId: string): LiveTask | undefined;
   isClosing(): boolean;
   /** Runs an operation that may start a task here: `close` waits for it (engine/Shutdown.ts). */
   inFlight<T>(operation: () => Promise<T>): Promise<T>;

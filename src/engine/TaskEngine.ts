@@ -328,6 +328,7 @@ export class TaskEngine {
       logger: this.options.logger,
       restartWork: this.options.restartWork,
       isLive: (taskId) => this.live.has(taskId),
+      liveTask: (taskId) => this.live.get(taskId),
       isClosing: () => this.shutdown.began,
       inFlight: (operation) => this.shutdown.inFlight(operation),
       send: (taskId, event) => this.send(taskId, event),

@@ -38,9 +38,6 @@ function workerSession(job: TaskJob, cluster: TaskCluster): TaskSession {
  * the lease sweep, finds a dead worker, so there is one crash mechanism.
  */
 export class WorkerLink implements JobHandlers {
-  /** The tasks this worker runs, for a job that comes back while its run goes on. */
-  private readonly running = new Map<string, LiveTask>();
-
   constructor(
     private readonly core: WorkerCore,
     private readonly cluster: TaskCluster,
@@ -64,7 +61,8 @@ export class WorkerLink implements JobHandlers {
     // the stalled check gave the job back to it. Held until the run ends, as the first take was:
     // a job finished at once would leave the task with no active job, so a later death of this
     // worker would go unnoticed and the task stay `working`.
-    if (this.core.isLive(taskId)) return this.running.get(taskId);
+    const running = this.core.liveTask(taskId);
+    if (running) return running;
     // A runner in the record means a worker claimed this task before and stopped (its job stalled);
     // none means no work ever started, whatever the job's count of starts says.
     const rerun = record.runner !== undefined;
@@ -101,10 +99,6 @@ export class WorkerLink implements JobHandlers {
       ...(job.restartable ? { restart: { tool: job.tool, args: job.args } } : {}),
     });
     this.core.run(taskId, live, deadline);
-    this.running.set(taskId, live);
-    void live.ended.then(() => {
-      if (this.running.get(taskId) === live) this.running.delete(taskId);
-    });
     return live;
   }
 
