@@ -31,11 +31,16 @@ it('a task whose tool returns isError: true is failed with its first text as sta
   expect(detailed).toMatchObject({ status: 'completed', result: { content: [{ type: 'text', text: 'bad input' }], isError: true } });
 });
 
-it('an isError result with no text fails with a generic status message; one without isError completes', async () => {
+it('an isError result with no text fails with a generic status message, a long text is cut; one without isError completes', async () => {
   const failed = await createTask(ctx.session.client, 'job', { key: 'f' });
   (await ctx.jobs.get('f')).finish({ content: [{ type: 'image', data: 'AA==', mimeType: 'image/png' }], isError: true });
   await eventually(async () => (await ctx.session.client.experimental.tasks.getTask(failed.taskId)).status === 'failed');
   expect((await ctx.session.client.experimental.tasks.getTask(failed.taskId)).statusMessage).toBe('The tool returned an error result');
+  const long = await createTask(ctx.session.client, 'job', { key: 'l' });
+  (await ctx.jobs.get('l')).finish({ content: [{ type: 'text', text: 'x'.repeat(1_500) }], isError: true });
+  await eventually(async () => (await ctx.session.client.experimental.tasks.getTask(long.taskId)).status === 'failed');
+  // Cut at 1,000 characters: the status message repeats the stored result's text.
+  expect((await ctx.session.client.experimental.tasks.getTask(long.taskId)).statusMessage).toBe(`${'x'.repeat(1_000)}…`);
   const completed = await createTask(ctx.session.client, 'job', { key: 'g' });
   (await ctx.jobs.get('g')).finish({ content: [{ type: 'text', text: 'fine' }], isError: false });
   expect(await taskResult(ctx.session.client, completed.taskId)).toMatchObject({ content: [{ type: 'text', text: 'fine' }] });
