@@ -8,6 +8,7 @@ import { jobOf } from './WorkerLink.js';
 import type { TaskSession, TaskSpec } from './TaskSpec.js';
 import { merged } from '../merged.js';
 import { MAX_TIMER_MS } from '../timerBounds.js';
+import { nextBackoff } from '../backoff.js';
 
 /**
  * The front's side of a worker pool: hands each new task to the pool and keeps the session of
@@ -84,16 +85,16 @@ export class FrontLink {
     // The dispatch's error is what the caller gets. A store away too (Redis is down for both) is
     // retried in the background until the task's ttl or this front's close: else the task would
     // stay `working` with no job once Redis is back.
-    const settle = async (attempt: number): Promise<void> => {
+    const settle = async (previous: number): Promise<void> => {
       try {
         await this.store.settle(taskId, 'failed', message, outcome);
       } catch (error) {
-        if (attempt === 0) this.logger.error(`mcp-task-actors: task ${taskId} not settled after a failed dispatch; retrying`, error);
-        const delay = Math.min(5_000, 100 * 2 ** attempt);
+        if (previous === 0) this.logger.error(`mcp-task-actors: task ${taskId} not settled after a failed dispatch; retrying`, error);
+        const delay = nextBackoff(previous, 100, 5_000);
         if (this.closed || Date.now() + delay > until) return;
         const timer = setTimeout(() => {
           this.retries.delete(timer);
-          void settle(attempt + 1);
+          void settle(delay);
         }, delay);
         timer.unref?.();
         this.retries.add(timer);

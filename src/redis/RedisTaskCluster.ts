@@ -9,6 +9,7 @@ import type { RedisLiveTaskLimits } from './liveTaskLimits.js';
 import type { LeaseHandoff } from './leaseHandoff.js';
 import { withScripts } from './scripts.js';
 import type { RedisClient, TaskScripts } from './scripts.js';
+import { nextBackoff } from '../backoff.js';
 
 /** Default lease length (ms). @internal */
 export const DEFAULT_LEASE_MS = 10_000;
@@ -157,7 +158,7 @@ export class RedisTaskCluster implements TaskCluster {
   async send(taskId: string, command: ClusterCommand): Promise<boolean> {
     const message = JSON.stringify({ taskId, command });
     const started = Date.now();
-    for (let attempt = 0; ; attempt++) {
+    for (let delay = 0; ;) {
       const [runner, leaseUntil, status] = await this.redis.hmget(this.keys.task(taskId), 'runner', 'leaseUntil', 'status');
       if (!runner) return false;
       const receivers = await this.redis.publish(this.keys.instance(runner), message);
@@ -167,7 +168,8 @@ export class RedisTaskCluster implements TaskCluster {
       // reaches every node: a runner subscribed elsewhere got it too. Its live lease is the answer.
       if (this.redis.isCluster) return live;
       if (!live || status === null || isTerminal(status as TaskStatus) || Date.now() - started >= this.leaseMs) return false;
-      const waited = await sleep(Math.min(500, 25 * 2 ** attempt), true, { signal: this.closing.signal, ref: false }).catch(() => false);
+      delay = nextBackoff(delay, 25, 500);
+      const waited = await sleep(delay, true, { signal: this.closing.signal, ref: false }).catch(() => false);
       if (!waited) return false;
     }
   }

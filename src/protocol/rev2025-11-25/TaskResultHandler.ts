@@ -12,7 +12,7 @@ import { isPastTtl } from '../../engine/taskStorage.js';
 import type { WaitOptions } from '../../backends/TaskStore.js';
 import { STOP_WAITING } from '../../backends/Waiters.js';
 import { merged } from '../../merged.js';
-import { nextBackoff, pause } from '../storeBackoff.js';
+import { nextBackoff, pause } from '../../backoff.js';
 
 /** The waits of the serving loop only listen: the loop reads the queue and the record itself after arming them. */
 const LISTEN_ONLY: WaitOptions = { listenOnly: true };

@@ -10,7 +10,7 @@ import { ErrorCode, McpError } from '../../wire.js';
 import { detailedTaskOf } from './handlers.js';
 import { missingTasksExtension } from './shapes.js';
 import { TASKS_EXTENSION_ID } from './wire.js';
-import { nextBackoff, pause } from '../storeBackoff.js';
+import { nextBackoff, pause } from '../../backoff.js';
 
 /** `subscriptions/listen` params as far as tasks go: `notifications.taskIds` (SEP-2663). @internal */
 const listenParams = z.looseObject({
