@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { Queue, Worker, isRedisInstance } from 'bullmq';
 import type { ConnectionOptions, Job } from 'bullmq';
 import type { TaskJob, TaskPlacement } from '../backends/TaskPlacement.js';
+import { withTimeout } from '../withTimeout.js';
 
 /** Per-tool settings of a worker pool. */
 export interface ToolQueueOptions {
@@ -139,7 +140,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
         removeOnFail: { age: keepSeconds },
       });
       try {
-        await within(adding, queueTimeoutMs, `the job queue of tool ${job.tool} did not answer within ${queueTimeoutMs} ms`);
+        await withTimeout(adding, queueTimeoutMs, `the job queue of tool ${job.tool} did not answer within ${queueTimeoutMs} ms`);
       } catch (error) {
         // Held until Redis is back, the add may still land: its call failed, so the job must not run.
         void adding
@@ -215,21 +216,10 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
 async function closeQueue(queue: Queue<TaskJob>, ms: number): Promise<void> {
   const closing = queue.close();
   try {
-    await within(closing, ms, 'queue close timed out');
+    await withTimeout(closing, ms, 'queue close timed out');
   } catch {
     // A QUIT held until Redis is back (a client given to the pool): nothing waits for it any more.
     closing.catch(() => {});
-  }
-}
-
-/** `promise`, or a rejection with `message` once `ms` passed first. */
-async function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -4,6 +4,7 @@ import { startRelay, urlHost } from './relay.js';
 import { SenderSockets } from './SenderSockets.js';
 
 export { RelayListenError } from './relay.js';
+import { withTimeout } from '../withTimeout.js';
 
 /** Options of {@link startStatelyInspector}. */
 export interface StatelyInspectorOptions {
@@ -52,7 +53,7 @@ export async function startStatelyInspector(options: StatelyInspectorOptions = {
   const inspector = createWebSocketInspector({ url: `${relayUrl}${relay.senderPath}` });
   const senders = new SenderSockets(inspector);
   try {
-    await withTimeout(relay.senderConnected, 5000, `the inspector did not reach the relay at ${relayUrl}`);
+    await withTimeout(relay.senderConnected, 5000, `mcp-task-actors: the inspector did not reach the relay at ${relayUrl}`);
   } catch (error) {
     await senders.stop();
     await relay.stop();
@@ -71,12 +72,4 @@ export async function startStatelyInspector(options: StatelyInspectorOptions = {
       await relay.stop();
     },
   };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`mcp-task-actors: ${message}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
