@@ -1,8 +1,10 @@
 import type { createWebSocketInspector } from '@statelyai/inspect';
+import { fitMessage } from './fitMessage.js';
 
-/** One of the adapter's WebSockets (`ws`), as far as stopping it needs. */
+/** One of the adapter's WebSockets (`ws`), as far as stopping it and fitting its messages need. */
 interface SenderSocket {
   readyState: number;
+  send(data: unknown, ...rest: unknown[]): void;
   onerror: ((event: unknown) => void) | null;
   on(event: 'error', listener: () => void): unknown;
   once(event: 'close', listener: () => void): unknown;
@@ -17,7 +19,13 @@ const RECONNECT_SLACK_MS = 10_000;
 
 function isSocket(ws: unknown): ws is SenderSocket {
   const socket = ws as Partial<SenderSocket> | undefined;
-  return !!socket && typeof socket.on === 'function' && typeof socket.once === 'function' && typeof socket.readyState === 'number';
+  return (
+    !!socket &&
+    typeof socket.on === 'function' &&
+    typeof socket.once === 'function' &&
+    typeof socket.send === 'function' &&
+    typeof socket.readyState === 'number'
+  );
 }
 
 /**
@@ -29,6 +37,10 @@ function isSocket(ws: unknown): ws is SenderSocket {
  * relay every 5 s. So the field is wrapped to see every socket and count the reconnects armed and not
  * yet made; {@link stop} waits for those (however late their timers fire under load), then disarms
  * and closes every socket still open.
+ *
+ * Every message a socket sends passes {@link fitMessage} first: one over `maxMessageBytes` (the
+ * relay's limit) would make the relay close the socket, and the adapter never dials again after a
+ * close, so it is replaced by a small stand-in that says what it was.
  */
 export class SenderSockets {
   private readonly sockets = new Set<SenderSocket>();
@@ -36,7 +48,10 @@ export class SenderSockets {
   private lastErrorAt = 0;
   private stopping = false;
 
-  constructor(private readonly inspector: ReturnType<typeof createWebSocketInspector>) {
+  constructor(
+    private readonly inspector: ReturnType<typeof createWebSocketInspector>,
+    private readonly maxMessageBytes: number,
+  ) {
     const adapter = inspector.adapter as unknown as { ws?: unknown };
     let current = adapter.ws;
     this.watch(current);
@@ -73,6 +88,10 @@ export class SenderSockets {
   private watch(ws: unknown): void {
     if (!isSocket(ws)) return;
     this.sockets.add(ws);
+    // The adapter sends each event as one string (JSON) on whichever socket is current.
+    const send = ws.send.bind(ws);
+    ws.send = (data: unknown, ...rest: unknown[]) =>
+      send(typeof data === 'string' ? fitMessage(data, this.maxMessageBytes) : data, ...rest);
     ws.on('error', () => {
       if (this.stopping) return;
       this.pending += 1;

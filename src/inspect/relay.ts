@@ -21,8 +21,6 @@ const INSPECTOR_UI = 'https://stately.ai/inspect';
 const REPLAY = 200;
 /** …and at most this many bytes of them (a snapshot with `sanitize: false` can be large). */
 const REPLAY_BYTES = 4 * 1024 * 1024;
-/** What one sender message may be: an inspection event with its snapshot. */
-const SENDER_MAX_PAYLOAD = 16 * 1024 * 1024;
 /** Listeners have nothing to say (the bridge page and receivers only read): a larger frame closes them. */
 const LISTENER_MAX_PAYLOAD = 64 * 1024;
 /**
@@ -31,6 +29,15 @@ const LISTENER_MAX_PAYLOAD = 64 * 1024;
  * cut this way shows nothing new until it is reloaded.
  */
 const MAX_BUFFERED = 8 * 1024 * 1024;
+/**
+ * What one sender message may be, in bytes: an inspection event with its snapshot. A larger frame
+ * closes the sender (1009), and `@statelyai/inspect`'s sender never dials again after a close, so
+ * the sender replaces a larger event by a small stand-in first (fitMessage.ts). Half of
+ * {@link MAX_BUFFERED}: a message over it (10 MiB, or two of 6 MiB in a row) got every reading
+ * listener cut before it had read it, while two of these in a row never can be; and no more than
+ * {@link REPLAY_BYTES}, so the replay holds whole messages within its budget.
+ */
+export const SENDER_MAX_PAYLOAD = 4 * 1024 * 1024;
 /** Listeners at once; more get 503 (each may hold up to MAX_BUFFERED). */
 const MAX_LISTENERS = 32;
 

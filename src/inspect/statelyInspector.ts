@@ -1,6 +1,6 @@
 import { createWebSocketInspector } from '@statelyai/inspect';
 import type { InspectionEvent, Observer } from 'xstate';
-import { startRelay, urlHost } from './relay.js';
+import { SENDER_MAX_PAYLOAD, startRelay, urlHost } from './relay.js';
 import { SenderSockets } from './SenderSockets.js';
 
 export { RelayListenError } from './relay.js';
@@ -51,7 +51,8 @@ export async function startStatelyInspector(options: StatelyInspectorOptions = {
 
   // The sender dials a secret path of its own: the relay passes on only what comes in there.
   const inspector = createWebSocketInspector({ url: `${relayUrl}${relay.senderPath}` });
-  const senders = new SenderSockets(inspector);
+  // What the relay would refuse (and close the sender for) is replaced by a stand-in before it is sent.
+  const senders = new SenderSockets(inspector, SENDER_MAX_PAYLOAD);
   try {
     await withTimeout(relay.senderConnected, 5000, `mcp-task-actors: the inspector did not reach the relay at ${relayUrl}`);
   } catch (error) {
