@@ -20,6 +20,33 @@ const demoProcessesOnRedis = [
  */
 const sdkV1Facing = ['test/sdk/v1/**/*.test.ts', 'test/session/**/*.test.ts', 'test/protocol/rev2025-11-25/**/*.test.ts'];
 
+/**
+ * The tests of the Redis backend itself (store, queue, leases, outages, shared limits), run again
+ * against the lowest `ioredis` of the peer range (devDependency `ioredis-lowest`, an npm alias of
+ * 5.9.2, RESP2); the other projects run the newest (6.x, RESP3). BullMQ's worker pools stay on the
+ * newest: BullMQ loads its own `ioredis`, which the alias does not reach.
+ */
+const ioredisFacing = [
+  'test/redis/redisStore.test.ts',
+  'test/redis/replyMapping.test.ts',
+  'test/redis/claimIndex.test.ts',
+  'test/redis/lostCommands.test.ts',
+  'test/redis/outage.test.ts',
+  'test/redis/redisRestart.test.ts',
+  'test/redis/unreachable.test.ts',
+  'test/redis/sharedLimits.test.ts',
+  'test/redis/sharedLimitsOutage.test.ts',
+  'test/redis/roundTrips.test.ts',
+  'test/redis/takeoverRaces.test.ts',
+  'test/redis/startDuringOutage.test.ts',
+  'test/redis/settledElsewhere.test.ts',
+  'test/redis/queueRelease.test.ts',
+  'test/redis/queueNotificationCap.test.ts',
+  'test/redis/expiryClock.test.ts',
+  'test/redis/resultBringsEnd.test.ts',
+  'test/redis/listenAcrossOutage.test.ts',
+];
+
 export default defineConfig({
   test: {
     testTimeout: 20_000,
@@ -106,6 +133,18 @@ export default defineConfig({
           globalSetup: ['test/redis/globalSetup.ts'],
           env: { MTA_PLACEMENT: 'workers' },
           setupFiles: ['test/support/failOnUnhandled.ts', 'test/redis/workersPerTest.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        resolve: { alias: [{ find: /^ioredis$/, replacement: 'ioredis-lowest' }] },
+        test: {
+          name: 'redis-ioredis-lowest',
+          include: ioredisFacing,
+          env: { MTA_IOREDIS: 'lowest' },
+          globalSetup: ['test/redis/globalSetup.ts'],
+          setupFiles: ['test/support/failOnUnhandled.ts', 'test/redis/perTest.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },

@@ -50,7 +50,10 @@ export interface RedisTaskBackendOptions extends LeaseOptions {
    * Default: none shared.
    */
   liveTaskLimits?: SharedLiveTaskLimits;
-  /** Extra ioredis options (reconnect strategy, TLS, …). */
+  /**
+   * Extra ioredis options (reconnect strategy, TLS, `protocol`, …), ioredis 5 or 6. `replyMapping`
+   * stays `'legacy'`: the store reads replies in those shapes.
+   */
   redis?: RedisOptions;
 }
 
@@ -83,6 +86,10 @@ export async function createRedisTaskBackend(options: RedisTaskBackendOptions): 
     retryStrategy: (times) => Math.min(500, 50 * times),
     lazyConnect: true,
     ...options.redis,
+    // The store parses replies in their RESP2 shapes. ioredis 6 keeps them so over RESP3 unless
+    // told `replyMapping: 'resp3'`, under which `ZRANGEBYSCORE … WITHSCORES` comes as pairs and
+    // `tasks/list` found nothing. ioredis 5 has no such option and ignores it.
+    replyMapping: 'legacy',
   };
   const commands = client(options, connection);
   const subscriber = client(options, connection);

@@ -89,6 +89,8 @@ it('a cancel stored while a survivor adopts a task: the work does not run again'
 it('creates that time out and are undone leave nothing behind in the lease handoff', async () => {
   const a = await instance(redis, 'a', 'p4:', { storeTimeout: 200 });
   const r = raw(redis);
+  // Connected first: the busy script must reach Redis within the 20 ms below, not after a handshake.
+  await r.ping();
   const claimed = (a.backend.store as unknown as { leases: { claimed: Map<string, number> } }).leases.claimed;
   try {
     for (let i = 0; i < 5; i++) {
