@@ -10,6 +10,7 @@ import type { LeaseHandoff } from './leaseHandoff.js';
 import { withScripts } from './scripts.js';
 import type { RedisClient, TaskScripts } from './scripts.js';
 import { nextBackoff } from '../backoff.js';
+import { Receipts } from './receipts.js';
 
 /** Default lease length (ms). @internal */
 export const DEFAULT_LEASE_MS = 10_000;
@@ -43,6 +44,8 @@ export class RedisTaskCluster implements TaskCluster {
   private handlers: ClusterHandlers | undefined;
   /** Aborted by `close`: ends the retries of `send` still waiting. */
   private readonly closing = new AbortController();
+  /** Receipts of forwarded answers, on a Redis Cluster only (receipts.ts). */
+  private readonly receipts: Receipts;
   /** No takeover before this time (ms since epoch): one lease after each reconnect, see `sweep`. */
   private takeOverFrom = 0;
   private readonly onReconnect = (): void => {
@@ -66,6 +69,7 @@ export class RedisTaskCluster implements TaskCluster {
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.renewEveryMs = options.renewEveryMs ?? Math.max(50, Math.floor(this.leaseMs / 3));
     this.sweepEveryMs = options.sweepEveryMs ?? 2_000;
+    this.receipts = new Receipts(this.redis, keys, this.leaseMs);
   }
 
   async start(handlers: ClusterHandlers): Promise<void> {
@@ -83,7 +87,7 @@ export class RedisTaskCluster implements TaskCluster {
     ];
     for (const timer of this.timers) timer.unref?.();
     const listening = this.events.listen(this.keys.instance(this.instanceId), (message) => {
-      let parsed: { taskId: string; command: ClusterCommand };
+      let parsed: { taskId: string; command: ClusterCommand; receipt?: unknown };
       try {
         parsed = JSON.parse(message) as typeof parsed;
       } catch {
@@ -91,6 +95,8 @@ export class RedisTaskCluster implements TaskCluster {
         // ioredis's socket handler, would be an uncaught exception.
         return;
       }
+      // An answer sent again because its receipt was not seen in time is passed on once.
+      if (Receipts.isId(parsed.receipt) && !this.receipts.received(parsed.taskId, parsed.receipt)) return;
       handlers.command(parsed.taskId, parsed.command);
     });
     await listening.catch(() => {});
@@ -149,28 +155,38 @@ export class RedisTaskCluster implements TaskCluster {
   }
 
   /**
-   * On one Redis, a message nobody received (the runner's subscriber reconnecting) is sent again,
-   * backing off, while the task runs and its runner's lease is live, for at most a lease: an answer
-   * lives only in this message, and the tasks/result that delivered its request does not send it
-   * again. A cancel is sent once the task is stored `cancelled`, so it is not retried (the runner's
-   * renewal finds the stored end) and tasks/cancel answers at once.
+   * A message nobody received (the runner's subscriber reconnecting) is sent again, backing off,
+   * while the task runs and its runner's lease is live, for at most a lease: an answer lives only in
+   * this message, and the tasks/result that delivered its request does not send it again. A cancel
+   * is sent once the task is stored `cancelled`, so it is not retried (the runner's renewal finds
+   * the stored end) and tasks/cancel answers at once.
+   *
+   * On one Redis PUBLISH's count says who received it. On a cluster it counts only the subscribers
+   * of the node it ran on, while the message reaches every node: an answer there carries a receipt
+   * id, and is sent again until the runner's receipt is found (receipts.ts). A cancel on a cluster
+   * counts as sent while the runner's lease is live, as a runner subscribed elsewhere got it.
    */
   async send(taskId: string, command: ClusterCommand): Promise<boolean> {
-    const message = JSON.stringify({ taskId, command });
+    const receipt = this.redis.isCluster && command.type === 'answer' ? Receipts.newId() : undefined;
+    const message = JSON.stringify(receipt === undefined ? { taskId, command } : { taskId, command, receipt });
     const started = Date.now();
     for (let delay = 0; ;) {
       const [runner, leaseUntil, status] = await this.redis.hmget(this.keys.task(taskId), 'runner', 'leaseUntil', 'status');
       if (!runner) return false;
+      // Exact where it is not 0: only the runner subscribes to its channel.
       const receivers = await this.redis.publish(this.keys.instance(runner), message);
       if (receivers > 0) return true;
       const live = Number(leaseUntil) > Date.now();
-      // On a cluster PUBLISH counts only the subscribers of the node it ran on, while the message
-      // reaches every node: a runner subscribed elsewhere got it too. Its live lease is the answer.
-      if (this.redis.isCluster) return live;
-      if (!live || status === null || isTerminal(status as TaskStatus) || Date.now() - started >= this.leaseMs) return false;
+      if (this.redis.isCluster && receipt === undefined) return live;
+      const again = live && status !== null && !isTerminal(status as TaskStatus) && Date.now() - started < this.leaseMs;
+      // Without a receipt to wait for, a message nobody received is lost now.
+      if (receipt === undefined && !again) return false;
       delay = nextBackoff(delay, 25, 500);
       const waited = await sleep(delay, true, { signal: this.closing.signal, ref: false }).catch(() => false);
       if (!waited) return false;
+      // Each send is looked for once before the next: a receipt of any of them is a delivery.
+      if (receipt !== undefined && (await this.receipts.taken(taskId, receipt))) return true;
+      if (!again) return false;
     }
   }
 

@@ -28,6 +28,13 @@ export class RedisKeys {
   notificationCount(taskId: string): string {
     return `${this.prefix}{${taskId}}:qn`;
   }
+  /**
+   * A runner's receipt of one answer forwarded to it on a Redis Cluster (receipts.ts). Short-lived:
+   * the sender deletes it on sight, an expiry drops the rest. Not in {@link allOfTask}: one per answer.
+   */
+  receipt(taskId: string, receiptId: string): string {
+    return `${this.prefix}{${taskId}}:receipt:${receiptId}`;
+  }
   /** Every key of one task (all on the task's slot). */
   allOfTask(taskId: string): string[] {
     return [this.task(taskId), this.outcome(taskId), this.queue(taskId), this.open(taskId), this.notificationCount(taskId)];

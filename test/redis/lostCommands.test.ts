@@ -7,6 +7,8 @@
  *   work waited for it until the ttl (`send` now sends it again while the task runs and its lease is live);
  * - the bound of that retry: about a lease for a runner that never listens again, none for a cancel
  *   (sent after the task is stored `cancelled`), and none once the cluster closes.
+ * On a Redis Cluster PUBLISH's count cannot say whether the runner received an answer: the runner's
+ * receipt does (test/redis/cluster/lostAnswer.test.ts).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';

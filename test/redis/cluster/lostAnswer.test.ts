@@ -1,0 +1,236 @@
+/**
+ * An answer forwarded to a task's runner on a Redis Cluster while the runner's subscriber is away.
+ * PUBLISH is broadcast to every node but counts only the subscribers of the node it ran on, so its
+ * count cannot tell a lost answer from a delivered one. Before, `send` took the runner's live lease
+ * for a delivery: the answer was lost and the work waited for it until the task's ttl. Now the
+ * runner writes a receipt for each answer and the sender sends it again until it sees one.
+ *
+ * The gap is made real and deterministic with ACLs: revoking the runner's user's right to its
+ * command channel makes Redis disconnect its subscriber, whose resubscription is then refused
+ * (NOPERM) until the right is given back and the connection is cut once more.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterEach, expect, inject, it } from 'vitest';
+import { Cluster, Redis } from 'ioredis';
+import { TaskSupport } from '../../../src/index.js';
+import { cancelledOutcome } from '../../../src/engine/outcomes.js';
+import { createRedisTaskBackend } from '../../../src/redis/index.js';
+import type { RedisTaskBackend, RedisTaskBackendOptions, RedisTaskCluster } from '../../../src/redis/index.js';
+import type { ClusterCommand } from '../../../src/backends/TaskCluster.js';
+import { answerWith } from '../../support/askingTools.js';
+import { connectInMemory, createTask, deferred, eventually, sleep, taskResult } from '../../support/harness.js';
+import type { Session } from '../../support/harness.js';
+
+const LEASE_MS = 600;
+const cleanups: (() => Promise<void>)[] = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** One plain connection per master of the test cluster, for what the test does to the nodes. */
+function nodeClients(): Redis[] {
+  const clients = inject('redisClusterNodes').map((seed) => {
+    const at = seed.lastIndexOf(':');
+    const client = new Redis({ host: seed.slice(0, at), port: Number(seed.slice(at + 1)), maxRetriesPerRequest: 1 });
+    client.on('error', () => {});
+    return client;
+  });
+  cleanups.push(async () => clients.forEach((c) => c.disconnect()));
+  return clients;
+}
+
+/** The ids of the connections named `name`, per node (CLIENT LIST). */
+async function connectionsNamed(nodes: Redis[], name: string): Promise<string[][]> {
+  return Promise.all(
+    nodes.map(async (node) =>
+      ((await node.client('LIST')) as string)
+        .split('\n')
+        .filter((line) => line.includes(` name=${name} `))
+        .map((line) => /\bid=(\d+)/.exec(line)![1]!),
+    ),
+  );
+}
+
+async function backend(prefix: string, instanceId: string, redis?: RedisTaskBackendOptions['redis']): Promise<RedisTaskBackend> {
+  const made = await createRedisTaskBackend({
+    clusterNodes: inject('redisClusterNodes'),
+    prefix,
+    instanceId,
+    leaseMs: LEASE_MS,
+    sweepEveryMs: 100,
+    ...(redis ? { redis } : {}),
+  });
+  cleanups.push(() => made.close());
+  return made;
+}
+
+function taskSupport(made: RedisTaskBackend, errors: unknown[][], warnings: unknown[][] = []): TaskSupport {
+  const tasks = new TaskSupport({
+    ...made,
+    pollInterval: 100,
+    identify: () => 'alice',
+    logger: { warn: (...args: unknown[]) => void warnings.push(args), error: (...args: unknown[]) => void errors.push(args) },
+  });
+  cleanups.push(() => tasks.close());
+  return tasks;
+}
+
+async function session(tasks: TaskSupport, setup: Parameters<typeof connectInMemory>[1] = () => {}): Promise<Session> {
+  const made = await connectInMemory(tasks, setup);
+  cleanups.push(() => made.close());
+  return made;
+}
+
+it('an answer forwarded while the runner resubscribes reaches the waiting work', async () => {
+  const prefix = `lostanswer${randomBytes(4).toString('hex')}:`;
+  const user = `runner${randomBytes(4).toString('hex')}`;
+  const password = randomBytes(8).toString('hex');
+  const nodes = nodeClients();
+  await Promise.all(nodes.map((n) => n.call('ACL', 'SETUSER', user, 'on', `>${password}`, '~*', '&*', '+@all')));
+  cleanups.push(async () => void (await Promise.all(nodes.map((n) => n.call('ACL', 'DELUSER', user).catch(() => {})))));
+  /** The name ioredis gives the cluster subscriber of A's client (ClusterSubscriber). */
+  const subscriberName = `ioredis-cluster(subscriber):${user}`;
+
+  const gate = deferred();
+  const a = await backend(prefix, 'a', { username: user, password, connectionName: user });
+  const aErrors: unknown[][] = [];
+  const aTasks = taskSupport(a, aErrors);
+  const aSession = await session(aTasks, (server) =>
+    aTasks.registerTool(server, 'gated', { taskSupport: 'required' }, async (_args, task) => {
+      await gate.promise;
+      const answer = await task.elicit({
+        message: 'go on?',
+        requestedSchema: { type: 'object', properties: { value: { type: 'string' } }, required: ['value'] },
+      });
+      return { content: [{ type: 'text', text: String(answer.content?.['value'] ?? answer.action) }] };
+    }),
+  );
+  const b = await backend(prefix, 'b');
+  const bErrors: unknown[][] = [];
+  const bWarnings: unknown[][] = [];
+  const bTasks = taskSupport(b, bErrors, bWarnings);
+  const bSession = await session(bTasks);
+
+  let cutAt = 0;
+  let restoredAt = 0;
+  const restore = async (): Promise<void> => {
+    await Promise.all(nodes.map((n) => n.call('ACL', 'SETUSER', user, 'allchannels')));
+    // A's subscriber sits deaf on a connection whose SUBSCRIBE was refused: cut it, and ioredis
+    // subscribes again on a new one, now allowed.
+    const ids = await connectionsNamed(nodes, subscriberName);
+    await Promise.all(ids.flatMap((onNode, i) => onNode.map((id) => nodes[i]!.client('KILL', 'ID', id).catch(() => 0))));
+    restoredAt = Date.now();
+  };
+  answerWith(bSession.client, {
+    elicit: async () => {
+      // Its command channel taken away from A's user: Redis disconnects A's subscriber, which
+      // cannot subscribe again. The node it sits on last, so it reconnects to revoked nodes only.
+      const ids = await connectionsNamed(nodes, subscriberName);
+      const order = nodes.map((_, i) => i).sort((x, y) => ids[x]!.length - ids[y]!.length);
+      for (const i of order) await nodes[i]!.call('ACL', 'SETUSER', user, 'resetchannels', `&${prefix}events`);
+      await eventually(async () => (await connectionsNamed(nodes, subscriberName)).flat().length > 0, 2000);
+      cutAt = Date.now();
+      // Back after the answer was forwarded (within A's lease, so a retry still runs then).
+      setTimeout(() => void restore(), 250);
+      return { action: 'accept', content: { value: 'yes' } };
+    },
+  });
+
+  const task = await createTask(aSession.client, 'gated', {}, 60_000);
+  // The caller moves to B: with no connection on A the request waits in the shared queue for B's tasks/result.
+  await aSession.close();
+  gate.resolve();
+  const started = Date.now();
+  const result = await Promise.race([
+    taskResult(bSession.client, task.taskId),
+    sleep(LEASE_MS + 4000).then(() => 'no result: the answer never reached the work'),
+  ]);
+  const waited = Date.now() - started;
+  expect(cutAt).toBeGreaterThan(0);
+  expect(restoredAt).toBeGreaterThan(0);
+  expect(result).toMatchObject({ content: [{ type: 'text', text: 'yes' }] });
+  // Delivered once A listens again: within a second of that, not at the ttl.
+  expect(waited).toBeLessThan(restoredAt - started + 1000);
+  await eventually(() => (a.cluster as RedisTaskCluster).leaseCount === 0, 2000);
+  expect(aErrors).toEqual([]);
+  expect(bErrors).toEqual([]);
+  // B's forward ended as delivered (a forward that gives up warns "dropped an answer").
+  expect(bWarnings).toEqual([]);
+}, 30_000);
+
+it('an answer to a runner that never listens again is given up after about a lease; a cancel ends at once', async () => {
+  const prefix = `lostanswer${randomBytes(4).toString('hex')}:`;
+  const b = await backend(prefix, 'b');
+  const now = new Date().toISOString();
+  const record = (taskId: string) => ({
+    taskId,
+    owner: 'alice',
+    status: 'working' as const,
+    createdAt: now,
+    lastUpdatedAt: now,
+    ttl: 60_000,
+    pollInterval: 100,
+    runner: 'ghost',
+  });
+  const answer = { type: 'answer' as const, requestId: 'r1', answer: { result: { action: 'decline' } } };
+  // Run by "ghost", whose lease stays live while nothing of it listens.
+  const writer = new Cluster(inject('redisClusterNodes'));
+  writer.on('error', () => {});
+  cleanups.push(async () => writer.disconnect());
+  for (const id of ['t1', 't2']) {
+    await b.store.create(record(id));
+    await writer.hset(`${prefix}{${id}}:task`, 'leaseUntil', String(Date.now() + 60_000));
+  }
+
+  let at = Date.now();
+  // Before: true at once (a live lease counted as delivered), and the answer was lost.
+  expect(await b.cluster.send('t1', answer)).toBe(false);
+  const gaveUpAfter = Date.now() - at;
+  expect(gaveUpAfter).toBeGreaterThanOrEqual(LEASE_MS);
+  expect(gaveUpAfter).toBeLessThan(LEASE_MS + 1000);
+
+  // A cancel is stored first (what tasks/cancel elsewhere does) and sent once: the runner's
+  // renewal finds a lost one (lostCancel.test.ts), so tasks/cancel is not held up.
+  await b.store.settle('t2', 'cancelled', 'gone', cancelledOutcome('t2', 'gone'));
+  at = Date.now();
+  await b.cluster.send('t2', { type: 'cancel', reason: 'gone' });
+  expect(Date.now() - at).toBeLessThan(300);
+});
+
+it('an answer the runner receives twice (its receipt was slow) reaches the work once', async () => {
+  const prefix = `lostanswer${randomBytes(4).toString('hex')}:`;
+  const runner = await backend(prefix, 'r');
+  const sender = await backend(prefix, 's');
+  const got: [string, ClusterCommand][] = [];
+  cleanups.push(() => runner.cluster.close());
+  await runner.cluster.start({ command: (taskId, command) => void got.push([taskId, command]), orphaned: () => {}, lost: () => {} });
+  const now = new Date().toISOString();
+  await runner.store.create({
+    taskId: 't1',
+    owner: 'alice',
+    status: 'input_required',
+    createdAt: now,
+    lastUpdatedAt: now,
+    ttl: 60_000,
+    pollInterval: 100,
+  });
+  await runner.cluster.claim('t1');
+  const answer = { type: 'answer' as const, requestId: 'r1', answer: { result: { action: 'decline' } } };
+  expect(await sender.cluster.send('t1', answer)).toBe(true);
+  // Counted by PUBLISH on the runner's node, send may end before the runner's socket hands it over.
+  await eventually(() => got.length === 1, 1000);
+  // Published once more with the same receipt id (a retry that crossed the runner's receipt).
+  const publisher = new Cluster(inject('redisClusterNodes'));
+  publisher.on('error', () => {});
+  cleanups.push(async () => publisher.disconnect());
+  const again = JSON.stringify({ taskId: 't1', command: answer, receipt: 'a1b2c3d4e5f60718' });
+  await publisher.publish(`${prefix}instance:r`, again);
+  await publisher.publish(`${prefix}instance:r`, again);
+  await eventually(async () => (await publisher.exists(`${prefix}{t1}:receipt:a1b2c3d4e5f60718`)) === 1, 2000);
+  await sleep(100);
+  expect(got).toEqual([
+    ['t1', answer],
+    ['t1', answer],
+  ]);
+});
