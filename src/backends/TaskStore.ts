@@ -14,6 +14,13 @@ export interface TaskRecordStore {
   /**
    * Sets a non-terminal status and message; returns the new record, or undefined if the task is
    * gone, terminal, or (when `runner` is given) run by another instance.
+   *
+   * One instance calls this for a task in the order the task's status changed, but a call that
+   * missed `storeTimeout` counts as failed while it may still run: the call is made again and later
+   * writes follow. A store whose calls can land out of order (several connections, a client that
+   * sends a command again after a reconnect) should refuse an update older than the last one it
+   * stored for the task, e.g. by numbering its own calls as `RedisTaskStore` does; undefined is
+   * then the answer.
    */
   update(taskId: string, status: 'working' | 'input_required', statusMessage?: string, runner?: string): Promise<TaskRecord | undefined>;
   /**

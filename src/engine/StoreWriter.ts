@@ -1,3 +1,4 @@
+import { isUnavailable } from '../backends/storeGuard.js';
 import { SETTLED } from './LiveTask.js';
 import type { LiveTask } from './LiveTask.js';
 
@@ -43,7 +44,10 @@ export class StoreWriter {
         return await step();
       } catch (error) {
         if (Date.now() - started > GIVE_UP_AFTER_MS || this.closing()) {
-          this.logger.error(`mcp-task-actors: ${what} ${taskId} failed`, error);
+          // The store guard's "unavailable" error already had its cause logged, once per call; its
+          // own stack says nothing (an outage at shutdown printed one per task): one line then.
+          if (isUnavailable(error)) this.logger.error(`mcp-task-actors: ${what} ${taskId} failed: ${(error as Error).message}`);
+          else this.logger.error(`mcp-task-actors: ${what} ${taskId} failed`, error);
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, delay));

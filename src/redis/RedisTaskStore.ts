@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { decodeCursor, encodeCursor } from '../backends/cursor.js';
 import type { TaskStore, WaitOptions } from '../backends/TaskStore.js';
 import { isTerminal } from '../types.js';
@@ -28,6 +29,13 @@ export class RedisTaskStore implements TaskStore {
    * answer (the record it wrote, atomically) instead of a round trip of its own.
    */
   private readonly settling = new Map<string, Promise<TaskRecord | undefined>>();
+  /**
+   * This object's id and call count on every update: the update script refuses a call older than
+   * the last one of this object it stored (an update that ran after its deadline, after newer
+   * ones; scripts.ts `ORDER`). One count for all tasks: no per-task state to forget.
+   */
+  private readonly writer = randomBytes(6).toString('hex');
+  private writeSeq = 0;
 
   constructor(
     redis: RedisClient,
@@ -104,8 +112,10 @@ export class RedisTaskStore implements TaskStore {
     statusMessage?: string,
     runner?: string,
   ): Promise<TaskRecord | undefined> {
+    // Numbered when called, not when sent: the engine calls in the order it decided the writes.
+    const seq = String(++this.writeSeq);
     return guarded('update', async () => {
-      const hash = await this.redis.mtaUpdate(this.keys.task(taskId), ...statusArgs(status, statusMessage, runner));
+      const hash = await this.redis.mtaUpdate(this.keys.task(taskId), ...statusArgs(status, statusMessage, runner), this.writer, seq);
       return hash ? toRecord(pairs(hash)) : undefined;
     });
   }

@@ -7,26 +7,28 @@ import type { Cluster, Redis } from 'ioredis';
 const TERMINAL = `local function terminal(s) return s == 'completed' or s == 'failed' or s == 'cancelled' end`;
 
 /**
- * The status change itself: the hash read once (HGETALL), checked (not terminal, the runner fence),
- * written, and kept in `hash` as it now is, which the script returns. It was HGET status, HGET
- * runner, the writes, then HGETALL: 9 commands a settle where this takes 6 (issue 14).
+ * The status change itself: the hash read once (HGETALL), checked (not terminal, the runner fence,
+ * then `ORDER` where given), written, and kept in `hash` as it now is, which the script returns. It
+ * was HGET status, HGET runner, the writes, then HGETALL: 9 commands a settle where this takes 6 (issue 14).
+ * `more` is extra field/value pairs for the status HSET (Lua expressions).
  */
-const GUARD = `
+function guard(order = '', more = ''): string {
+  return `
 local hash = redis.call('HGETALL', KEYS[1])
 local at = {}
 for i = 1, #hash, 2 do at[hash[i]] = i + 1 end
 if not at.status or terminal(hash[at.status]) then return false end
 if ARGV[5] ~= '' and at.runner and hash[at.runner] ~= ARGV[5] then return false end
-local function set(field, value)
+${order}local function set(field, value)
   if at[field] then hash[at[field]] = value else hash[#hash + 1] = field; hash[#hash + 1] = value end
 end
 set('status', ARGV[1])
 set('lastUpdatedAt', ARGV[4])
 if ARGV[2] == '1' then
-  redis.call('HSET', KEYS[1], 'status', ARGV[1], 'lastUpdatedAt', ARGV[4], 'statusMessage', ARGV[3])
+  redis.call('HSET', KEYS[1], 'status', ARGV[1], 'lastUpdatedAt', ARGV[4], 'statusMessage', ARGV[3]${more})
   set('statusMessage', ARGV[3])
 else
-  redis.call('HSET', KEYS[1], 'status', ARGV[1], 'lastUpdatedAt', ARGV[4])
+  redis.call('HSET', KEYS[1], 'status', ARGV[1], 'lastUpdatedAt', ARGV[4]${more})
   if at.statusMessage then
     redis.call('HDEL', KEYS[1], 'statusMessage')
     table.remove(hash, at.statusMessage)
@@ -34,9 +36,24 @@ else
   end
 end
 `;
+}
 
-/** KEYS: task. ARGV: status, hasMessage, message, now, runner. Returns the hash or false. */
-const UPDATE = `${TERMINAL}${GUARD}
+const GUARD = guard();
+
+/**
+ * An update older than the last one the same store object stored is refused: a call whose deadline
+ * passed can still run later (a Redis Cluster client sends it again 100 ms after its connection
+ * dropped), after the engine's retry and newer writes, and would put an older status back
+ * (test/redis/cluster/staleWrites.test.ts). `writer` is the store object's random id, `writeSeq`
+ * its call count: only calls of one object compare, so another instance (a takeover, fenced by the
+ * runner) or a restarted process is never refused for its own count. Settles need no such check:
+ * a terminal status already refuses every later write.
+ */
+const ORDER = `if at.writer and hash[at.writer] == ARGV[6] and tonumber(hash[at.writeSeq] or '0') > tonumber(ARGV[7]) then return false end
+`;
+
+/** KEYS: task. ARGV: status, hasMessage, message, now, runner, writer, writeSeq. Returns the hash or false. */
+const UPDATE = `${TERMINAL}${guard(ORDER, ", 'writer', ARGV[6], 'writeSeq', ARGV[7]")}
 return hash`;
 
 /**
