@@ -1,4 +1,4 @@
-import { isUnavailable } from '../backends/storeGuard.js';
+import { McpError } from '../wire.js';
 import { SETTLED } from './LiveTask.js';
 import type { LiveTask } from './LiveTask.js';
 
@@ -44,9 +44,10 @@ export class StoreWriter {
         return await step();
       } catch (error) {
         if (Date.now() - started > GIVE_UP_AFTER_MS || this.closing()) {
-          // The store guard's "unavailable" error already had its cause logged, once per call; its
-          // own stack says nothing (an outage at shutdown printed one per task): one line then.
-          if (isUnavailable(error)) this.logger.error(`mcp-task-actors: ${what} ${taskId} failed: ${(error as Error).message}`);
+          // A JSON-RPC error is made for a reader (the store guard's "unavailable" one, whose cause
+          // it logged once per call): its stack says nothing, and an outage at shutdown printed one
+          // per task. One line then.
+          if (error instanceof McpError) this.logger.error(`mcp-task-actors: ${what} ${taskId} failed: ${error.message}`);
           else this.logger.error(`mcp-task-actors: ${what} ${taskId} failed`, error);
           return;
         }
