@@ -27,6 +27,8 @@ import {
 } from '../protocol/tasksExtension/wire.js';
 import type { ExtensionDetailedTask, ExtensionTask, InputRequest, InputResponses } from '../protocol/tasksExtension/wire.js';
 import { followablePollInterval } from '../timerBounds.js';
+import { connectionClosedError, watchConnection } from './connectionWatch.js';
+import { followSignals, pause } from './pause.js';
 
 /** What an input-request handler is told besides the request's params. */
 export interface InputRequestContext {
@@ -107,6 +109,10 @@ export interface ExtensionCallOptions {
  * `onSampling` with `tasks/update`, and resolves with the final `CallToolResult` — the same
  * contract as a plain `tools/call`.
  *
+ * When the client's connection closes (`client.close()`, or the transport closes), every pending
+ * call rejects at once with `McpError` -32000 ("Connection closed", `data.taskId` the task it
+ * followed, which may still run on the server), and so does every call made while it has none.
+ *
  * @example
  * ```ts
  * const tasks = new TasksExtensionClient(client, {
@@ -148,6 +154,9 @@ export class TasksExtensionClient {
    * with -32603 and `data: { taskId, status: 'cancelled' }`.
    */
   async callTool(params: CallToolRequest['params'], options: ExtensionCallOptions = {}): Promise<CallToolResult> {
+    // Checked before a `rawToolCall` too, which does not go through the client: a task created now
+    // could be neither followed nor cancelled.
+    if (!this.client.transport) throw connectionClosedError();
     const request = { method: 'tools/call', params: { ...params, _meta: { ...params._meta, ...this.meta() } } };
     const answerSchema = z.looseObject({ resultType: z.string().optional() });
     const answer = this.options.rawToolCall
@@ -179,6 +188,10 @@ export class TasksExtensionClient {
     options: ExtensionCallOptions = {},
   ): Promise<CallToolResult> {
     const { taskId } = task;
+    // Aborts when the connection closes: the pause until the next poll ends then, not a poll interval later.
+    const closed = new AbortController();
+    const unwatch = watchConnection(this.client, () => closed.abort(connectionClosedError(taskId)));
+    if (!unwatch) throw connectionClosedError(taskId);
     const done = new AbortController();
     const asked = new Set<string>();
     const maxInputs = this.options.maxConcurrentInputs ?? 8;
@@ -191,8 +204,8 @@ export class TasksExtensionClient {
       // The CreateTaskResult carries no inputRequests: fetch them at once if it already asks.
       let wait = task.status === 'input_required' ? 0 : interval;
       for (;;) {
-        await pause(wait, options.signal, (w) => (wake = w));
-        const current = await this.getTask(taskId, options);
+        await pause(wait, [options.signal, closed.signal], (w) => (wake = w));
+        const current = await this.fetchTask(taskId, options, closed.signal);
         // Another task's answer (a broken server or proxy) must not end this call with its result.
         if (current.taskId !== taskId) {
           throw new McpError(ErrorCode.InternalError, `tasks/get for task ${taskId} answered task ${JSON.stringify(current.taskId)}`);
@@ -237,18 +250,25 @@ export class TasksExtensionClient {
         }
       }
     } catch (error) {
+      // Closed, between polls or in a request: one error for it, and no tasks/cancel can go out.
+      if (!terminal && closed.signal.aborted) throw closed.signal.reason;
       // Our side gave up (abort, a handler failed): the task must not run on for nobody.
       if (!terminal) await this.cancelOnGiveUp(taskId, options);
       throw error;
     } finally {
+      unwatch();
       done.abort();
     }
   }
 
   /** `tasks/get`: the task with its status's payload (`result`, `error` or `inputRequests`). */
   async getTask(taskId: string, options: Pick<ExtensionCallOptions, 'signal' | 'requestTimeout'> = {}): Promise<ExtensionDetailedTask> {
-    const result = await this.send({ method: 'tasks/get', params: { taskId, _meta: this.meta() } }, ExtensionDetailedTaskSchema, options);
-    return result as ExtensionDetailedTask;
+    return this.fetchTask(taskId, options);
+  }
+
+  private async fetchTask(taskId: string, options: ExtensionCallOptions, closed?: AbortSignal): Promise<ExtensionDetailedTask> {
+    const request = { method: 'tasks/get', params: { taskId, _meta: this.meta() } };
+    return (await this.send(request, ExtensionDetailedTaskSchema, options, closed)) as ExtensionDetailedTask;
   }
 
   /** `tasks/update`: answers some of the task's outstanding `inputRequests` (by key). */
@@ -294,27 +314,28 @@ export class TasksExtensionClient {
   }
 
   /**
-   * One request on the client. The caller's signal is not handed to the SDK: SDK v1's `request` adds an
-   * abort listener to it and never removes it, so a signal shared by a call's polls (or an application's
-   * calls) would collect one per request, and its abort would send `notifications/cancelled` for each,
-   * answered or not. The request gets a signal of its own that follows the caller's while it is in flight.
+   * One request on the client; with no connection, the error of a closed one at once (SDK v1: "Not
+   * connected"). The caller's signal is not handed to the SDK: SDK v1's `request` adds an abort listener
+   * to it and never removes it, so a signal shared by a call's polls (or an application's calls) would
+   * collect one per request, and its abort would send `notifications/cancelled` for each, answered or
+   * not. The request gets a signal of its own that follows the caller's and `closed` (a poll's: the SDK
+   * fails it on close itself, but not when an application's `onclose` threw) while it is in flight.
    */
   private async send(
     request: { method: string; params: Record<string, unknown> },
     resultSchema: z.ZodType,
     options: Pick<ExtensionCallOptions, 'signal' | 'requestTimeout'>,
+    closed?: AbortSignal,
   ): Promise<unknown> {
+    if (!this.client.transport) throw connectionClosedError();
     const { signal, requestTimeout } = options;
     const timeout: RequestOptions = requestTimeout === undefined ? {} : { timeout: requestTimeout };
-    if (!signal) return this.requester.request(request, resultSchema, timeout);
-    const own = new AbortController();
-    const follow = (): void => own.abort(signal.reason);
-    if (signal.aborted) follow();
-    else signal.addEventListener('abort', follow, { once: true });
+    if (!signal && !closed) return this.requester.request(request, resultSchema, timeout);
+    const own = followSignals([signal, closed]);
     try {
       return await this.requester.request(request, resultSchema, { ...timeout, signal: own.signal });
     } finally {
-      signal.removeEventListener('abort', follow);
+      own.release();
     }
   }
 }
@@ -325,22 +346,3 @@ function withoutResultType(result: CallToolResult): CallToolResult {
 }
 
 const GIVE_UP_CANCEL_MS = 5_000;
-
-/** Waits `ms`, or less when `wake` (handed to `onWake`) is called; rejects when `signal` aborts. */
-function pause(ms: number, signal: AbortSignal | undefined, onWake: (wake: () => void) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const finish = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    };
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(finish, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    onWake(finish);
-  });
-}

@@ -176,6 +176,32 @@ describe('TasksExtensionClient against a hostile server', () => {
     expect(s.requests[1]!.params['taskId']).toBe('t-1');
   });
 
+  it.each([
+    ['', undefined],
+    [" and the application's client.onclose throws (SDK v1 then fails no request in flight)", new Error('onclose failed')],
+  ])('rejects a call whose tasks/get is in flight when the connection closes, naming its task%s', async (_name, oncloseError) => {
+    const s = await scripted((method) => {
+      if (method === 'tools/call') return created();
+      return undefined; // tasks/get: never answered
+    });
+    if (oncloseError)
+      s.client.onclose = () => {
+        throw oncloseError;
+      };
+    const call = new TasksExtensionClient(s.client).callTool({ name: 'x' });
+    const settled = call.catch((error: unknown) => error);
+    await eventually(() => count(s, 'tasks/get') === 1);
+    const closedAt = Date.now();
+    // The application's error comes out of close(), as it does without the helper.
+    expect(await s.client.close().catch((error: unknown) => error)).toBe(oncloseError);
+    const error = await Promise.race([settled, sleep(1_000).then(() => 'still pending')]);
+    expect(Date.now() - closedAt).toBeLessThan(1_000);
+    expect(error).toBeInstanceOf(McpError);
+    expect(error).toMatchObject({ code: ErrorCode.ConnectionClosed, data: { taskId: 't-1' } });
+    // Nothing more was sent: no tasks/cancel can reach the server over a closed connection.
+    expect(s.requests.map((r) => r.method)).toEqual(['tools/call', 'tasks/get']);
+  });
+
   it('rejects an aborted call within 5 s when the server never answers its tasks/cancel (the SDK’s 60 s timeout before)', async () => {
     const s = await scripted((method) => {
       if (method === 'tools/call') return created();
