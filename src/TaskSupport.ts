@@ -35,7 +35,7 @@ import type { RequestHandler, TaskMethod } from './session/ServerHost.js';
 import { SessionRouter } from './session/SessionRouter.js';
 import { listTools, TaskToolDefinition } from './session/toolRegistry.js';
 import type { RegisteredTaskTool, TaskToolConfig, TaskToolWork } from './session/toolRegistry.js';
-import { taskRun } from './session/toolCall.js';
+import { taskRun, toolArguments } from './session/toolCall.js';
 import { taskToolHandle } from './session/taskToolHandle.js';
 import type { ServerHost } from './session/ServerHost.js';
 
@@ -132,7 +132,9 @@ export class TaskSupport {
       logger,
       ...(options.cluster ? { cluster: options.cluster } : {}),
       restartWork: (tool, args) => (this.tools.get(tool)?.tool.restartable ? this.workOf(tool, args) : undefined),
-      ...(options.placement ? { placement: options.placement, jobWork: (tool: string, args: unknown) => this.workOf(tool, args) } : {}),
+      ...(options.placement
+        ? { placement: options.placement, jobWork: (tool: string, args: unknown) => this.workOf(tool, args, true) }
+        : {}),
       ...(this.inspection.observer ? { inspect: this.inspection.observer } : {}),
     });
     this.placement = options.placement;
@@ -253,10 +255,12 @@ export class TaskSupport {
   }
 
   /** A registered task tool's work for `args` (validated again), outside any session. */
-  private workOf(tool: string, args: unknown): TaskSpec['run'] | undefined {
+  private workOf(tool: string, args: unknown, job = false): TaskSpec['run'] | undefined {
     const registered = this.tools.get(tool);
-    const parsed = registered?.tool.parse(args);
-    if (!registered || !parsed?.success) return undefined;
+    if (!registered) return undefined;
+    // A job this worker's version of the tool refuses: -32602 as a call in process gets (it throws).
+    const parsed = job ? { success: true as const, data: toolArguments(registered.tool, tool, args) } : registered.tool.parse(args);
+    if (!parsed.success) return undefined;
     // No request here: the call that started the task reached another instance (a dead one, or a front).
     return taskRun(this.safeguards, registered.host, registered.tool, parsed.data, undefined);
   }

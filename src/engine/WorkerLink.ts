@@ -1,8 +1,9 @@
 import type { TaskCluster } from '../backends/TaskCluster.js';
 import type { JobHandlers, TaskJob } from '../backends/TaskPlacement.js';
+import { errorShape } from '../errors.js';
 import { isTerminal } from '../types.js';
-import type { TaskRecord } from '../types.js';
-import { ErrorCode } from '../wire.js';
+import type { JsonRpcErrorShape, TaskRecord } from '../types.js';
+import { ErrorCode, McpError } from '../wire.js';
 import type { EngineCore } from './ClusterLink.js';
 import { LiveTask } from './LiveTask.js';
 import type { TaskSession, TaskSpec } from './TaskSpec.js';
@@ -12,6 +13,10 @@ export const WAITING_FOR_WORKER = 'Waiting for a worker';
 
 /** What a worker needs beyond the cluster glue: the work of any registered task tool. */
 export interface WorkerCore extends EngineCore {
+  /**
+   * The work of `tool` with `args`; undefined when no such tool is registered here. May throw the
+   * McpError a call in process would get (-32602 when this worker's input schema refuses `args`).
+   */
   readonly jobWork: ((tool: string, args: unknown) => TaskSpec['run'] | undefined) | undefined;
 }
 
@@ -70,9 +75,9 @@ export class WorkerLink implements JobHandlers {
       await this.fail(job, 'The worker that took this task was shutting down');
       return undefined;
     }
-    const run = this.core.jobWork?.(job.tool, job.args);
-    if (!run) {
-      await this.fail(job, `No worker could run tool ${job.tool}: it is not registered on the worker that took the job`);
+    const run = this.workOf(job);
+    if (typeof run !== 'function') {
+      await this.fail(job, run);
       return undefined;
     }
     if (rerun && !job.restartable) {
@@ -102,6 +107,22 @@ export class WorkerLink implements JobHandlers {
     return live;
   }
 
+  /** The job's work here, or what its task fails with when there is none (see {@link fail}). */
+  private workOf(job: TaskJob): TaskSpec['run'] | string | JsonRpcErrorShape {
+    try {
+      return (
+        this.core.jobWork?.(job.tool, job.args) ??
+        `No worker could run tool ${job.tool}: it is not registered on the worker that took the job`
+      );
+    } catch (error) {
+      // The front's version of the tool took the arguments, this worker's refuses them (a rolling
+      // deploy): the client learns what a call of this version in process answers, e.g. -32602
+      // "Invalid arguments for tool X: …", not that the tool is missing.
+      if (error instanceof McpError) return errorShape(error);
+      return `No worker could run tool ${job.tool}: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+
   /**
    * A job stalls when its lock lapses, which a worker that is alive sees too: Redis away for longer
    * than the lock, or an event loop blocked that long. Its run would go on beside this one (or beside
@@ -119,13 +140,14 @@ export class WorkerLink implements JobHandlers {
     if (record && !isTerminal(record.status)) await this.fail(job, `The worker pool gave up on this task: ${reason}`);
   }
 
-  /** Fails a task no actor runs, and tells its front (whose client may wait for the status). */
-  private async fail(job: TaskJob, message: string): Promise<void> {
+  /**
+   * Fails a task no actor runs, and tells its front (whose client may wait for the status). A
+   * message is an internal error naming the task; an error shape is stored as it is.
+   */
+  private async fail(job: TaskJob, failure: string | JsonRpcErrorShape): Promise<void> {
     const { taskId } = job;
-    const record = await this.core.store.settle(taskId, 'failed', message, {
-      type: 'error',
-      error: { code: ErrorCode.InternalError, message, data: { taskId } },
-    });
+    const error = typeof failure === 'string' ? { code: ErrorCode.InternalError, message: failure, data: { taskId } } : failure;
+    const record = await this.core.store.settle(taskId, 'failed', error.message, { type: 'error', error });
     await this.core.queue.clear(taskId);
     if (record) await workerSession(job, this.cluster).statusChanged(record);
   }
