@@ -9,6 +9,16 @@ import type { TaskSession, TaskSpec } from './TaskSpec.js';
 import { merged } from '../merged.js';
 import { MAX_TIMER_MS } from '../timerBounds.js';
 import { nextBackoff } from '../backoff.js';
+import { withTimeout } from '../withTimeout.js';
+
+/**
+ * How long `close` keeps retrying the `failed` settles still pending (ms). Long enough for a Redis
+ * that restarts around the shutdown (the task backend reconnects every 500 ms at most); short
+ * enough that a close during an outage does not wait for Redis.
+ */
+const CLOSE_GRACE_MS = 1_000;
+/** The pause between two tries of a pending settle while `close` waits for it. */
+const CLOSE_RETRY_MS = 100;
 
 /**
  * The front's side of a worker pool: hands each new task to the pool and keeps the session of
@@ -18,9 +28,12 @@ import { nextBackoff } from '../backoff.js';
  */
 export class FrontLink {
   private readonly sessions = new Map<string, { session: TaskSession; timer: ReturnType<typeof setTimeout> }>();
-  /** Timers of settles retried after a failed dispatch (the store was away too). */
-  private readonly retries = new Set<ReturnType<typeof setTimeout>>();
-  private closed = false;
+  /** Settles retried after a failed dispatch (the store was away too), by task id: `close` waits for them. */
+  private readonly pending = new Map<string, Promise<void>>();
+  /** Aborts at `close`: a retry waiting out its backoff tries again at once. */
+  private readonly closing = new AbortController();
+  /** When `close` stops waiting for the pending settles. */
+  private giveUpAt = Infinity;
 
   constructor(
     private readonly store: TaskRecordStore,
@@ -66,11 +79,24 @@ export class FrontLink {
     if (runnerTold === false) await this.placement.withdraw(taskId);
   }
 
+  /**
+   * Forgets the sessions and gives the `failed` settles still pending {@link CLOSE_GRACE_MS} more,
+   * tried again meanwhile; {@link drained} resolves once each landed or was given up.
+   */
   close(): void {
-    this.closed = true;
+    if (this.closing.signal.aborted) return;
+    this.giveUpAt = Date.now() + CLOSE_GRACE_MS;
+    this.closing.abort();
     for (const taskId of [...this.sessions.keys()]) this.drop(taskId);
-    for (const timer of this.retries) clearTimeout(timer);
-    this.retries.clear();
+  }
+
+  /**
+   * After {@link close}: resolves once no settle is pending, at most {@link CLOSE_GRACE_MS} later. A
+   * task whose settle did not land is logged, one line each: no one else knows it has no job, so
+   * it stays `working` until its ttl. Never rejects.
+   */
+  async drained(): Promise<void> {
+    await Promise.all(this.pending.values());
   }
 
   /**
@@ -81,26 +107,70 @@ export class FrontLink {
     const { taskId } = record;
     const message = `The task could not be handed to the worker pool: ${cause instanceof Error ? cause.message : String(cause)}`;
     const outcome = { type: 'error' as const, error: { code: ErrorCode.InternalError, message, data: { taskId } } };
-    const until = Date.parse(record.createdAt) + record.ttl;
-    // The dispatch's error is what the caller gets. A store away too (Redis is down for both) is
-    // retried in the background until the task's ttl or this front's close: else the task would
-    // stay `working` with no job once Redis is back.
-    const settle = async (previous: number): Promise<void> => {
-      try {
-        await this.store.settle(taskId, 'failed', message, outcome);
-      } catch (error) {
-        if (previous === 0) this.logger.error(`mcp-task-actors: task ${taskId} not settled after a failed dispatch; retrying`, error);
-        const delay = nextBackoff(previous, 100, 5_000);
-        if (this.closed || Date.now() + delay > until) return;
-        const timer = setTimeout(() => {
-          this.retries.delete(timer);
-          void settle(delay);
-        }, delay);
-        timer.unref?.();
-        this.retries.add(timer);
-      }
+    const settle = async (): Promise<void> => {
+      await this.store.settle(taskId, 'failed', message, outcome);
     };
-    await settle(0);
+    try {
+      await settle();
+    } catch (error) {
+      // The dispatch's error is what the caller gets. A store away too (Redis is down for both) is
+      // retried in the background until the task's ttl or this front's close: else the task would
+      // stay `working` with no job once Redis is back.
+      this.logger.error(`mcp-task-actors: task ${taskId} not settled after a failed dispatch; retrying`, error);
+      const retrying = this.retrySettle(taskId, settle, Date.parse(record.createdAt) + record.ttl).finally(() =>
+        this.pending.delete(taskId),
+      );
+      this.pending.set(taskId, retrying);
+    }
+  }
+
+  /**
+   * Tries `settle` again with backoff until it lands or the task's ttl passes (the record is gone
+   * then); once `close` began, every {@link CLOSE_RETRY_MS} until its grace ends, then logs the
+   * task as left `working`. Never rejects.
+   */
+  private async retrySettle(taskId: string, settle: () => Promise<void>, until: number): Promise<void> {
+    let lastError: unknown;
+    for (let delay = nextBackoff(0, 100, 5_000); ; delay = nextBackoff(delay, 100, 5_000)) {
+      const closing = this.closing.signal.aborted;
+      const wait = closing ? CLOSE_RETRY_MS : delay;
+      if (Date.now() + wait > until) return;
+      if (closing && Date.now() + wait > this.giveUpAt) break;
+      await this.pause(wait, closing);
+      // Bounded once closing: a try Redis holds must not hold the close past its grace.
+      const attempt = settle();
+      try {
+        if (!this.closing.signal.aborted) return await attempt;
+        return await withTimeout(attempt, Math.max(this.giveUpAt - Date.now(), 0), 'the store did not answer before close gave up');
+      } catch (error) {
+        attempt.catch(() => {});
+        lastError = error;
+      }
+    }
+    this.logger.error(
+      `mcp-task-actors: task ${taskId} left working: its failed settle after a failed dispatch did not land before this front closed`,
+      lastError,
+    );
+  }
+
+  /**
+   * Resolves after `ms`. Before `close`, sooner when it begins, and without keeping the process
+   * alive for a retry (as before this front closed: a settle may wait for Redis for hours); during
+   * its grace, kept alive, so that the close ends.
+   */
+  private pause(ms: number, closing: boolean): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const signal = this.closing.signal;
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      if (closing) return;
+      timer.unref?.();
+      signal.addEventListener('abort', done, { once: true });
+    });
   }
 
   /**

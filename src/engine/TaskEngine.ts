@@ -316,6 +316,7 @@ export class TaskEngine {
     while (this.live.size > 0) await Promise.all([...this.live.values()].map((live) => live.ended));
     this.expiry.stop();
     this.frontLink?.close();
+    await this.frontLink?.drained();
     this.actor.stop();
     await this.options.cluster?.close();
   }
