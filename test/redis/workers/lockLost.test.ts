@@ -1,15 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { Queue } from 'bullmq';
-import { TaskSupport } from '../../../src/index.js';
-import { createWorkerPool } from '../../../src/bullmq/index.js';
-import type { WorkerPool } from '../../../src/bullmq/index.js';
-import { createRedisTaskBackend } from '../../../src/redis/index.js';
-import type { RedisTaskBackend } from '../../../src/redis/index.js';
-import { connectInMemory, createTask, deferred, eventually, sleep, taskResult } from '../../support/harness.js';
-import { startRedisServer } from '../../support/redisServer.js';
-import type { RedisServer } from '../../support/redisServer.js';
+import { describe, expect, it } from 'vitest';
+import { createTask, eventually, sleep, taskResult } from '../../support/harness.js';
+import { Runs, useWorkerPools } from './workerPoolFixture.js';
+import type { PoolSplit, PoolWorker } from './workerPoolFixture.js';
 
 // A worker that is alive can lose its job: Redis away for longer than the job's lock (the lock
 // cannot be renewed), and BullMQ's stalled check hands the job to another worker once Redis is
@@ -17,57 +9,16 @@ import type { RedisServer } from '../../support/redisServer.js';
 // (restartable) or beside a task already failed. A redis-server of the test's own, stopped and
 // started again; front and workers in this process, each with its own connections and instance id.
 const LOCK_MS = 1_000;
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (closers.length > 0) await closers.pop()!();
-});
+const pools = useWorkerPools('lost');
 
-async function split(redis: RedisServer, restartable: boolean) {
-  const prefix = `lost${randomBytes(3).toString('hex')}:`;
-  const connection = { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null };
-  const quiet = { warn: () => {}, error: () => {} };
-  const open = async (instanceId: string): Promise<RedisTaskBackend> => {
-    const backend = await createRedisTaskBackend({ url: redis.url, prefix, instanceId });
-    closers.push(() => backend.close());
-    return backend;
-  };
-  const starts: string[] = [];
-  const aborted: string[] = [];
-  const release = deferred();
+async function lockSplit(s: PoolSplit, restartable: boolean) {
+  const runs = new Runs();
   const config = { taskSupport: 'required' as const, restartable };
-  const worker = async (name: string, concurrency = 1): Promise<{ tasks: TaskSupport; pool: WorkerPool }> => {
-    const pool = createWorkerPool({
-      role: 'worker',
-      connection,
-      prefix: `${prefix}jobs`,
-      concurrency,
-      lockDurationMs: LOCK_MS,
-      stalledIntervalMs: 500,
-      logger: quiet,
-    });
-    const tasks = new TaskSupport({ ...(await open(name)), placement: pool, logger: quiet });
-    closers.push(() => tasks.close());
-    tasks.registerTool(new McpServer({ name, version: '1' }), 'slow', config, async (_args, task) => {
-      starts.push(name);
-      task.signal.addEventListener('abort', () => aborted.push(name));
-      await release.promise;
-      return { content: [{ type: 'text', text: `done on ${name}` }] };
-    });
-    return { tasks, pool };
-  };
-  const frontBackend = await open('front');
-  const front = new TaskSupport({
-    ...frontBackend,
-    placement: createWorkerPool({ role: 'front', connection, prefix: `${prefix}jobs`, logger: quiet }),
-    logger: quiet,
-  });
-  closers.push(() => front.close());
-  const session = await connectInMemory(front, (server) => front.registerTool(server, 'slow', config, async () => ({ content: [] })));
-  closers.push(() => session.close());
-  const jobs = new Queue('tool-slow', { connection, prefix: `${prefix}jobs` });
-  jobs.on('error', () => {}); // Redis is stopped on purpose
-  closers.push(() => jobs.close());
-  return { store: frontBackend.store, jobs, session, worker, starts, aborted, release };
+  const worker = (name: string, concurrency = 1): Promise<PoolWorker> =>
+    s.worker(name, 'slow', config, runs.work(name), { concurrency, lockDurationMs: LOCK_MS, stalledIntervalMs: 500 });
+  const front = await s.front('slow', config);
+  const { starts, aborted, release } = runs;
+  return { store: front.backend.store, jobs: s.jobs('slow'), session: front.session, worker, starts, aborted, release };
 }
 
 describe('a worker pool when Redis is away for longer than a running job’s lock', () => {
@@ -77,9 +28,8 @@ describe('a worker pool when Redis is away for longer than a running job’s loc
   ])(
     'restartable %s: %s',
     async (restartable) => {
-      const redis = await startRedisServer();
-      closers.push(() => redis.dispose());
-      const s = await split(redis, restartable);
+      const { redis, s: split } = await pools.splitOnOwnRedis();
+      const s = await lockSplit(split, restartable);
       // One job at a time: the first worker's slot stays taken by its run, so the stalled job goes to the second.
       const { tasks: first } = await s.worker('w1');
       const task = await createTask(s.session.client, 'slow', {});
@@ -111,9 +61,8 @@ describe('a worker pool when Redis is away for longer than a running job’s loc
 
 describe('a worker pool when a job comes back to the worker that still runs it', () => {
   it('keeps the job active until the run ends, so that worker dying afterwards is still found and the task restarted elsewhere', async () => {
-    const redis = await startRedisServer();
-    closers.push(() => redis.dispose());
-    const s = await split(redis, true);
+    const { redis, s: split } = await pools.splitOnOwnRedis();
+    const s = await lockSplit(split, true);
     // Room for a second job: the stalled job comes back to this worker, which runs the task already.
     const first = await s.worker('w1', 10);
     const task = await createTask(s.session.client, 'slow', {});

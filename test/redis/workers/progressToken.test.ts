@@ -1,14 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { describe, expect, it } from 'vitest';
 import { CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Progress } from '@modelcontextprotocol/sdk/types.js';
-import { TaskSupport } from '../../../src/index.js';
-import { createWorkerPool } from '../../../src/bullmq/index.js';
-import type { WorkerPool } from '../../../src/bullmq/index.js';
-import { createRedisTaskBackend } from '../../../src/redis/index.js';
-import type { RedisTaskBackend } from '../../../src/redis/index.js';
-import { connectInMemory, deferred, eventually, taskResult } from '../../support/harness.js';
+import { deferred, eventually, taskResult } from '../../support/harness.js';
+import { Runs, useWorkerPools } from './workerPoolFixture.js';
+import type { PoolWorker } from './workerPoolFixture.js';
 
 // The progressToken of a task's `tools/call` stays valid for the task's whole life (2025-11-25,
 // tasks.mdx "Progress"): work run on a worker pool sends `task.progress()` on it, as work run in
@@ -16,57 +11,27 @@ import { connectInMemory, deferred, eventually, taskResult } from '../../support
 // died (the job, not the dead worker, carries the token). Front and workers in this process on the
 // globalSetup redis-server, each with its own connections and instance id.
 const RELATED = 'io.modelcontextprotocol/related-task';
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (closers.length > 0) await closers.pop()!();
-});
+const pools = useWorkerPools('pt');
 
 async function split() {
-  const url = inject('redisUrl');
-  const parsed = new URL(url);
-  const prefix = `pt${randomBytes(3).toString('hex')}:`;
-  const connection = { host: parsed.hostname, port: Number(parsed.port), maxRetriesPerRequest: null };
-  const quiet = { warn: () => {}, error: () => {} };
-  const open = async (instanceId: string): Promise<RedisTaskBackend> => {
-    const backend = await createRedisTaskBackend({ url, prefix, instanceId });
-    closers.push(() => backend.close());
-    return backend;
-  };
-  const starts: string[] = [];
-  const aborted: string[] = [];
+  const s = pools.split();
+  const runs = new Runs();
+  const { starts, aborted, release } = runs;
   /** What the work waits for before its progress goes out (see holdProgress). */
   let gate: Promise<unknown> = Promise.resolve();
-  const release = deferred();
   const config = { taskSupport: 'required' as const, restartable: true };
-  const worker = async (name: string): Promise<{ pool: WorkerPool; tasks: TaskSupport }> => {
-    const pool = createWorkerPool({
-      role: 'worker',
-      connection,
-      prefix: `${prefix}jobs`,
-      lockDurationMs: 1_000,
-      stalledIntervalMs: 500,
-      logger: quiet,
-    });
-    const tasks = new TaskSupport({ ...(await open(name)), placement: pool, logger: quiet });
-    closers.push(() => tasks.close());
-    tasks.registerTool(new McpServer({ name, version: '1' }), 'slow', config, async (_args, task) => {
-      starts.push(name);
-      task.signal.addEventListener('abort', () => aborted.push(name));
-      await gate;
-      await task.progress(starts.length, 10, `on ${name}`);
-      await release.promise;
-      return { content: [{ type: 'text', text: `done on ${name}` }] };
-    });
-    return { pool, tasks };
-  };
-  const front = new TaskSupport({
-    ...(await open('front')),
-    placement: createWorkerPool({ role: 'front', connection, prefix: `${prefix}jobs`, logger: quiet }),
-    logger: quiet,
-  });
-  closers.push(() => front.close());
-  const session = await connectInMemory(front, (server) => front.registerTool(server, 'slow', config, async () => ({ content: [] })));
-  closers.push(() => session.close());
+  const worker = (name: string): Promise<PoolWorker> =>
+    s.worker(
+      name,
+      'slow',
+      config,
+      runs.work(name, async (task) => {
+        await gate;
+        await task.progress(starts.length, 10, `on ${name}`);
+      }),
+      { lockDurationMs: 1_000, stalledIntervalMs: 500 },
+    );
+  const { session } = await s.front('slow', config);
   /** A task-augmented `tools/call` with a progressToken (the SDK client makes one for `onprogress`). */
   const call = async (progress: Progress[]): Promise<string> => {
     const created = await session.client.request(
@@ -84,7 +49,6 @@ async function split() {
   };
   return { session, worker, starts, aborted, release, call, holdProgress };
 }
-
 describe('task.progress() in work run on a worker pool', () => {
   it('reaches the client on the tools/call progressToken, with the related-task _meta, through tasks/result', async () => {
     const s = await split();
