@@ -47,7 +47,10 @@ export interface TaskSpec {
   owner: string;
   /** The tool's name: observers see it on the `task.start` event (the live view lists it per task). */
   tool?: string;
-  /** The tool's validated arguments: what a worker pool's job carries (see `TaskPlacement`). */
+  /**
+   * The client's arguments, valid for the tool: what a worker pool's job carries (see `TaskPlacement`).
+   * Not the parsed ones: the worker parses them with its own schema, which may transform them.
+   */
   args?: unknown;
   /** Requested ttl in ms (capped by the engine's maximum). */
   ttl?: number;

@@ -55,13 +55,15 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
   const record = await deps.engine.start({
     owner: scope.owner,
     tool: name,
-    args,
+    // A worker or a rerun parses the client's own arguments again: the parsed ones (a schema may
+    // transform them) would not pass that schema twice.
+    args: params.arguments,
     ...(task.ttl === undefined ? {} : { ttl: task.ttl }),
     session: rev2025Session(server.router, deps.statelessClientCapabilities),
     ...(progressToken === undefined ? {} : { progressToken }),
     run: taskWork(deps.safeguards, tool, args, requestFields(request)),
     settle: taskSettle(deps.safeguards, server.host, tool),
-    ...(tool.restartable ? { restart: restartSpec(name, args, server.router, deps.statelessClientCapabilities) } : {}),
+    ...(tool.restartable ? { restart: restartSpec(name, params.arguments, server.router, deps.statelessClientCapabilities) } : {}),
   });
   // Built here from the stored record, so it is a CreateTaskResult by construction: parsing it
   // again (as a tool's own result is) cost a zod pass per task (issue 14).

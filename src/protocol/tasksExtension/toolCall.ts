@@ -63,12 +63,13 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
   const record = await engine.start({
     owner,
     tool: params.name,
-    args,
+    // The client's own arguments for a worker or a rerun, which parse them again (see rev2025 callTool).
+    args: params.arguments,
     session,
     ...(progressToken === undefined ? {} : { progressToken }),
     run: taskWork(deps.safeguards, tool, args, requestFields(request)),
     settle: taskSettle(deps.safeguards, server.host, tool),
-    ...(tool.restartable ? { restart: { tool: params.name, args, capabilities } } : {}),
+    ...(tool.restartable ? { restart: { tool: params.name, args: params.arguments, capabilities } } : {}),
   });
   // A required tool's task is handed out at once, an optional one's only once promoted.
   const decision =
