@@ -1,14 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { CreateTaskResultSchema, ProgressNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, ProgressNotification } from '@modelcontextprotocol/sdk/types.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { TaskSupport } from '../../src/index.js';
 import { deferred, eventually, taskResult } from '../support/harness.js';
-import { startRedisServer } from '../support/redisServer.js';
-import type { RedisServer } from '../support/redisServer.js';
-import { instance } from '../support/redisInstances.js';
-import type { Instance } from '../support/redisInstances.js';
+import { instance, redisForFile } from '../support/redisInstances.js';
 
 // The progressToken of a task's `tools/call` stays valid for the task's whole life (2025-11-25,
 // tasks.mdx "Progress"): when the instance running a restartable task dies and another takes it
@@ -17,19 +14,7 @@ import type { Instance } from '../support/redisInstances.js';
 // tasks/result, which the caller sends through the surviving instance.
 const RELATED = 'io.modelcontextprotocol/related-task';
 
-let redis: RedisServer;
-beforeAll(async () => {
-  redis = await startRedisServer();
-}, 30_000);
-const opened: Instance[] = [];
-afterAll(async () => {
-  for (const { session, tasks, backend } of opened.splice(0)) {
-    await session.close().catch(() => {});
-    await tasks.close().catch(() => {});
-    await backend.close().catch(() => {});
-  }
-  await redis?.dispose();
-});
+const { redis: server, opened } = redisForFile();
 
 const release = deferred<void>();
 function progressTool(name: string) {
@@ -48,7 +33,7 @@ function progressTool(name: string) {
 
 describe('a restartable task taken over after its instance died', () => {
   it('sends its rerun’s progress on the tools/call progressToken, with the related-task _meta', async () => {
-    const a = await instance(redis, 'a', 'tp:', { extraTools: progressTool('a') });
+    const a = await instance(server(), 'a', 'tp:', { extraTools: progressTool('a') });
     opened.push(a);
     const onA: ProgressNotification['params'][] = [];
     a.session.client.setNotificationHandler(ProgressNotificationSchema, (n) => void onA.push(n.params));
@@ -65,7 +50,7 @@ describe('a restartable task taken over after its instance died', () => {
     expect(onA[0]).toMatchObject({ progressToken: token, message: 'on a' });
     await a.backend.close(); // A dies: its lease is no longer renewed.
 
-    const b = await instance(redis, 'b', 'tp:', { extraTools: progressTool('b') });
+    const b = await instance(server(), 'b', 'tp:', { extraTools: progressTool('b') });
     opened.push(b);
     // The caller comes back through B (same principal) and reads the queued notification there.
     const seen: ProgressNotification['params'][] = [];

@@ -1,32 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { TaskSupport } from '../../src/index.js';
 import { createTask, deferred, eventually, taskResult } from '../support/harness.js';
-import { startRedisServer } from '../support/redisServer.js';
-import type { RedisServer } from '../support/redisServer.js';
-import { instance } from '../support/redisInstances.js';
-import type { Instance } from '../support/redisInstances.js';
+import { instance, redisForFile } from '../support/redisInstances.js';
 
 // A tool whose input schema transforms its arguments (here a string into its length) gets them
 // parsed once wherever its work runs. A task run again elsewhere (a restartable task taken over
 // after its instance died) parses the client's own arguments there; it was handed the parsed
 // ones, which the schema refused (a number is no string), and the task failed. The worker-pool
 // case is in test/redis/workers/transformedArguments.test.ts.
-let redis: RedisServer;
-beforeAll(async () => {
-  redis = await startRedisServer();
-}, 30_000);
-const opened: Instance[] = [];
-afterAll(async () => {
-  for (const { session, tasks, backend } of opened.splice(0)) {
-    await session.close().catch(() => {});
-    await tasks.close().catch(() => {});
-    await backend.close().catch(() => {});
-  }
-  await redis?.dispose();
-});
+const { redis: server, opened } = redisForFile();
 
 const release = deferred<void>();
 function lengthTool(name: string) {
@@ -44,11 +29,11 @@ function lengthTool(name: string) {
 
 describe('a restartable task of a tool whose schema transforms its arguments', () => {
   it('runs again after a takeover with the arguments the client sent', async () => {
-    const a = await instance(redis, 'a', 'ta:', { extraTools: lengthTool('a') });
+    const a = await instance(server(), 'a', 'ta:', { extraTools: lengthTool('a') });
     opened.push(a);
     const task = await createTask(a.session.client, 'length', { s: 'abcd' });
     await a.backend.close(); // A dies: its lease is no longer renewed.
-    const b = await instance(redis, 'b', 'ta:', { extraTools: lengthTool('b') });
+    const b = await instance(server(), 'b', 'ta:', { extraTools: lengthTool('b') });
     opened.push(b);
     await eventually(
       async () => (await b.session.client.experimental.tasks.getTask(task.taskId)).statusMessage?.startsWith('Restarted') ?? false,

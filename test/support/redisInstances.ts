@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { Redis } from 'ioredis';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { TaskSupport } from '../../src/index.js';
@@ -6,6 +7,7 @@ import type { RedisTaskBackend, RedisTaskBackendOptions } from '../../src/redis/
 import { connectInMemory } from './harness.js';
 import type { Session } from './harness.js';
 import { Jobs } from './jobs.js';
+import { startRedisServer } from './redisServer.js';
 import type { RedisServer } from './redisServer.js';
 
 /**
@@ -85,4 +87,25 @@ export function hook<T extends object>(
       return (...args: unknown[]) => around(() => (value as (...a: unknown[]) => Promise<unknown>).apply(object, args), args);
     },
   });
+}
+
+/**
+ * A redis-server of the test file's own, started before its tests, and the instances they open on
+ * it (push them on `opened`): each closed after the file, then the server.
+ */
+export function redisForFile(): { redis: () => RedisServer; opened: Instance[] } {
+  let server: RedisServer | undefined;
+  const opened: Instance[] = [];
+  beforeAll(async () => {
+    server = await startRedisServer();
+  }, 30_000);
+  afterAll(async () => {
+    for (const { session, tasks, backend } of opened.splice(0)) {
+      await session.close().catch(() => {});
+      await tasks.close().catch(() => {});
+      await backend.close().catch(() => {});
+    }
+    await server?.dispose();
+  });
+  return { redis: () => server!, opened };
 }
