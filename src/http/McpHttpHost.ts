@@ -7,7 +7,8 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { createHostCheck, createHttpTransport } from '../sdk/v1/http.js';
 import type { HttpTransport } from '../sdk/v1/http.js';
 import { SessionTable } from './SessionTable.js';
-import { cutOffIfStalled, hostMatchesTarget, pathOf } from './requestTarget.js';
+import { bodyTimeoutOf, cutOffIfStalled, limitBodyArrival } from './bodyDeadline.js';
+import { hostMatchesTarget, pathOf } from './requestTarget.js';
 
 /** A server the host connects to one session's transport: an SDK v1 `McpServer` or low-level `Server`. */
 export type HostedServer = Pick<McpServer, 'connect' | 'close'>;
@@ -49,6 +50,16 @@ export interface McpHttpHostOptions {
   allowedOrigins?: readonly string[];
   /** Largest request body in bytes, refused with 413 before it is parsed. Default the SDK's 4 MiB. */
   maxRequestBodySize?: number;
+  /**
+   * Longest a request body may take to arrive, counted from when its headers reach the host. A request
+   * whose body has not all arrived by then is answered 408 (a JSON-RPC error) and its connection
+   * closed; its server, if one was made for it (an initialize, or any POST when stateless), is closed.
+   * Only the body's arrival is bounded: the answer that follows (an SSE stream too) and the GET
+   * stream are not. Not applied to a body a framework has already read. Default 30 s; `0` or
+   * `Infinity`: none (Node's `requestTimeout` still applies on a {@link McpHttpHost.listen}ed host).
+   * A negative or NaN value, or one over 2^31 - 1 (Node's largest timer), throws a `RangeError`.
+   */
+  requestBodyTimeoutMs?: number;
   /** See {@link Authenticate}. A session stays with the principal (`clientId`, `extra.sub`) that opened it. */
   authenticate?: Authenticate;
 }
@@ -90,6 +101,7 @@ export class McpHttpHost {
   private readonly sessions: SessionTable;
   private readonly checkHost: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   private readonly allowedOrigins: string[] | undefined;
+  private readonly bodyTimeoutMs: number | undefined;
   private http: HttpServer | undefined;
   private closing = false;
   /**
@@ -106,6 +118,7 @@ export class McpHttpHost {
     this.checkHost = hosts ? createHostCheck(hosts) : undefined;
     this.allowedOrigins = options.allowedOrigins ? [...options.allowedOrigins] : undefined;
     this.sessions = new SessionTable(options.idleTimeoutMs ?? DEFAULT_IDLE_MS);
+    this.bodyTimeoutMs = bodyTimeoutOf(options.requestBodyTimeoutMs);
   }
 
   /** Sessions open now. */
@@ -116,12 +129,15 @@ export class McpHttpHost {
   /**
    * Serves one request to the MCP endpoint (route it here from `node:http`, Express, …). Never
    * rejects: a failure is answered 500. When a framework has already read the body (`parsedBody`,
-   * else a `req.body` a parser such as `express.json()` set), that is used and the framework's limit
-   * applies instead of `maxRequestBodySize`.
+   * else a `req.body` a parser such as `express.json()` set), that is used and the framework's limits
+   * apply instead of `maxRequestBodySize` and `requestBodyTimeoutMs`.
    */
   async handle(req: IncomingMessage, res: ServerResponse, parsedBody?: unknown): Promise<void> {
+    const body = parsedBody ?? (req as IncomingMessage & { body?: unknown }).body;
     try {
-      await this.serve(req, res, parsedBody ?? (req as IncomingMessage & { body?: unknown }).body);
+      // A body the transport is to read may stall while a server made for it waits (bodyDeadline.ts).
+      if (body === undefined && this.bodyTimeoutMs !== undefined) limitBodyArrival(req, res, this.bodyTimeoutMs);
+      await this.serve(req, res, body);
     } catch (error) {
       if (!res.headersSent) refuse(res, 500, -32603, error instanceof Error ? error.message : 'Internal error');
       else res.end();

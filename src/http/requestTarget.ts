@@ -1,19 +1,8 @@
 /**
- * What McpHttpHost reads of a request before the SDK transport sees it: the request target (which
- * any peer writes, so no form of it may throw) and whether a stalled body may be cut off.
+ * What McpHttpHost reads of a request target before the SDK transport sees it (any peer writes the
+ * target, so no form of it may throw). A stalled body is bodyDeadline.ts's.
  */
 import type { IncomingMessage } from 'node:http';
-
-/**
- * Ends an initialize whose body has not all arrived, for `McpHttpHost.close()`: a client that
- * stalls mid-body would hold close() until Node's request timeout (5 minutes by default, none behind
- * some embedding servers), since the transport answers only once it has read the body and nothing
- * the host could write first would reach the client. The read fails; no session is opened.
- * @internal
- */
-export function cutOffIfStalled(req: IncomingMessage): void {
-  if (!req.complete) req.destroy();
-}
 
 /**
  * The request target's path, read as RFC 9112 reads it: an origin-form target (`/…`) is a path, so
