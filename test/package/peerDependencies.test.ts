@@ -35,11 +35,20 @@ function runtimePackages(entry: string): Set<string> {
 describe('package.json: what a user installs', () => {
   it('ioredis is an optional peer (only mcp-task-actors/redis needs it), kept as a devDependency for the tests', () => {
     expect(manifest.dependencies['ioredis']).toBeUndefined();
-    expect(manifest.peerDependencies['ioredis']).toBe('^5.9.2');
+    // Both majors: 6 is what `npm install ioredis` gives since July 2026 (and what BullMQ 6 develops on).
+    expect(manifest.peerDependencies['ioredis']).toBe('^5.9.2 || ^6.0.0');
     expect(manifest.peerDependenciesMeta['ioredis']?.optional).toBe(true);
-    expect(manifest.devDependencies['ioredis']).toBe(manifest.peerDependencies['ioredis']);
+    // The tests run on the newest major, and the backend's own tests again on the range's lowest.
+    expect(manifest.devDependencies['ioredis']).toBe('^6.1.0');
+    expect(installed('ioredis').split('.')[0]).toBe('6');
     expect(runtimePackages('src/index.ts')).not.toContain('ioredis');
     expect(runtimePackages('src/redis/index.ts')).toContain('ioredis');
+  });
+
+  it("the range's lowest ioredis is installed beside it (npm alias) for the redis-ioredis-lowest test project", () => {
+    const floor = manifest.peerDependencies['ioredis']!.split(' || ')[0]!.replace(/^\^/, '');
+    expect(manifest.devDependencies['ioredis-lowest']).toBe(`npm:ioredis@${floor}`);
+    expect(installed('ioredis-lowest')).toBe(floor);
   });
 
   it('@modelcontextprotocol/sdk is a required peer with the tested range, and the installed SDK is in it', () => {
