@@ -86,10 +86,7 @@ export async function createRedisTaskBackend(options: RedisTaskBackendOptions): 
     retryStrategy: (times) => Math.min(500, 50 * times),
     lazyConnect: true,
     ...options.redis,
-    // The store parses replies in their RESP2 shapes. ioredis 6 keeps them so over RESP3 unless
-    // told `replyMapping: 'resp3'`, under which `ZRANGEBYSCORE … WITHSCORES` comes as pairs and
-    // `tasks/list` found nothing. ioredis 5 has no such option and ignores it.
-    replyMapping: 'legacy',
+    ...LEGACY_REPLIES,
   };
   const commands = client(options, connection);
   const subscriber = client(options, connection);
@@ -122,6 +119,14 @@ export async function createRedisTaskBackend(options: RedisTaskBackendOptions): 
     },
   };
 }
+
+/**
+ * The store parses replies in their RESP2 shapes. ioredis 6 keeps them so over RESP3 unless told
+ * `replyMapping: 'resp3'`, under which `ZRANGEBYSCORE … WITHSCORES` comes as pairs and `tasks/list`
+ * found nothing. ioredis 5 has no such option (ignored at run time; spread, so that this file also
+ * compiles against its types).
+ */
+const LEGACY_REPLIES = { replyMapping: 'legacy' } as const;
 
 function client(options: RedisTaskBackendOptions, connection: RedisOptions): RedisClient {
   const made = options.clusterNodes
