@@ -109,6 +109,8 @@ export type LimitName =
   | 'maxResultBytes'
   | 'memoryBudget'
   | 'maxListensPerCaller'
+  | 'maxSessions'
+  | 'maxSessionsPerPrincipal'
   | RateLimitName;
 
 /** The rate limits of `TaskLimits`. */

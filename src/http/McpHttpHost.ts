@@ -8,6 +8,8 @@ import { createHostCheck, createHttpTransport } from '../sdk/v1/http.js';
 import type { HttpTransport } from '../sdk/v1/http.js';
 import { SessionTable } from './SessionTable.js';
 import { bodyTimeoutOf, cutOffIfStalled, limitBodyArrival } from './bodyDeadline.js';
+import { SessionCaps, principalOf, refuseSession } from './sessionCaps.js';
+import type { SessionSlot } from './sessionCaps.js';
 import { hostMatchesTarget, pathOf } from './requestTarget.js';
 
 /** A server the host connects to one session's transport: an SDK v1 `McpServer` or low-level `Server`. */
@@ -62,6 +64,18 @@ export interface McpHttpHostOptions {
   requestBodyTimeoutMs?: number;
   /** See {@link Authenticate}. A session stays with the principal (`clientId`, `extra.sub`) that opened it. */
   authenticate?: Authenticate;
+  /**
+   * Sessions at once: those open plus requests opening one (a POST without `mcp-session-id` whose
+   * server is being made or body read). Beyond, 503 with `Retry-After` and JSON-RPC -32029
+   * (`data.limit` `maxSessions`), before `createServer`. Default 10,000. Unused with `sessions: false`.
+   */
+  maxSessions?: number;
+  /**
+   * The same per authenticated principal (`data.limit` `maxSessionsPerPrincipal`); anonymous requests
+   * count only toward `maxSessions` (cap them per IP in front). Default 100. For both, `Infinity` is
+   * no cap; a value not an integer ≥ 1 throws a `RangeError`.
+   */
+  maxSessionsPerPrincipal?: number;
 }
 
 /** Options of {@link McpHttpHost.listen}. */
@@ -102,6 +116,7 @@ export class McpHttpHost {
   private readonly checkHost: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   private readonly allowedOrigins: string[] | undefined;
   private readonly bodyTimeoutMs: number | undefined;
+  private readonly caps: SessionCaps;
   private http: HttpServer | undefined;
   private closing = false;
   /**
@@ -119,6 +134,7 @@ export class McpHttpHost {
     this.allowedOrigins = options.allowedOrigins ? [...options.allowedOrigins] : undefined;
     this.sessions = new SessionTable(options.idleTimeoutMs ?? DEFAULT_IDLE_MS);
     this.bodyTimeoutMs = bodyTimeoutOf(options.requestBodyTimeoutMs);
+    this.caps = new SessionCaps(options.maxSessions, options.maxSessionsPerPrincipal);
   }
 
   /** Sessions open now. */
@@ -230,15 +246,20 @@ export class McpHttpHost {
   }
 
   private async openSession(req: IncomingMessage, res: ServerResponse, parsedBody: unknown, authInfo: AuthInfo | undefined): Promise<void> {
-    const server = await this.serverFor(req, res, authInfo);
-    if (!server) return;
-    // close() may have begun since serverFor's check; either way one of the two sees the other.
-    this.readingBody.add(req);
-    if (this.closing) cutOffIfStalled(req);
+    // Taken before any server is made: the slots bound the servers a client can make the host hold.
+    const slot = this.caps.take(principalOf(authInfo));
+    if (!('release' in slot)) return refuseSession(res, slot);
     try {
-      await this.openWith(server, req, res, parsedBody, authInfo);
+      const server = await this.serverFor(req, res, authInfo);
+      if (!server) return;
+      // close() may have begun since serverFor's check; either way one of the two sees the other.
+      this.readingBody.add(req);
+      if (this.closing) cutOffIfStalled(req);
+      await this.openWith(server, req, res, parsedBody, slot);
     } finally {
       this.readingBody.delete(req);
+      // Without a session (refused, 413, cut off, not an initialize, a throw) the request gives it back.
+      if (!slot.kept) slot.release();
     }
   }
 
@@ -247,13 +268,15 @@ export class McpHttpHost {
     req: IncomingMessage,
     res: ServerResponse,
     parsedBody: unknown,
-    authInfo: AuthInfo | undefined,
+    slot: SessionSlot,
   ): Promise<void> {
     const transport: HttpTransport = createHttpTransport({
       ...this.transportOptions(),
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        this.sessions.add({ id, transport, server, principal: principalOf(authInfo) });
+        // The session now holds the slot: the table gives it back when the session leaves.
+        slot.kept = true;
+        this.sessions.add({ id, transport, server, principal: slot.principal, slot });
         this.sessions.track(this.sessions.get(id)!, res);
       },
     });
@@ -316,13 +339,6 @@ export class McpHttpHost {
       ...(this.allowedOrigins ? { allowedOrigins: this.allowedOrigins } : {}),
     };
   }
-}
-
-/** The principal a session is bound to (as the task layer's default `identify` reads `authInfo`). */
-function principalOf(authInfo: AuthInfo | undefined): string | undefined {
-  if (!authInfo) return undefined;
-  const sub = authInfo.extra?.['sub'];
-  return typeof sub === 'string' ? `${authInfo.clientId}:${sub}` : authInfo.clientId;
 }
 
 /** The answer to any request once {@link McpHttpHost.close} has begun. */

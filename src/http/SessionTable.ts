@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { HttpTransport } from '../sdk/v1/http.js';
+import type { SessionSlot } from './sessionCaps.js';
 
 /** One open session: its transport, its server, and who opened it. */
 export interface HostedSession {
@@ -8,6 +9,8 @@ export interface HostedSession {
   server: { close(): Promise<void> };
   /** The principal that opened it (undefined: anonymous); later requests must match. */
   principal: string | undefined;
+  /** Its place under the host's session caps, given back when it leaves the table. */
+  slot?: SessionSlot;
 }
 
 interface Entry {
@@ -54,12 +57,13 @@ export class SessionTable {
     });
   }
 
-  /** Drops a session whose transport closed (DELETE, server.close, expiry). */
+  /** Drops a session whose transport closed (DELETE, server.close, expiry), giving its slot back. */
   forget(id: string): void {
     const entry = this.entries.get(id);
     if (!entry) return;
     clearTimeout(entry.idleTimer);
     this.entries.delete(id);
+    entry.session.slot?.release();
   }
 
   /** Closes one session's server (and so its transport and streams). */
