@@ -1,7 +1,7 @@
 import { getInitialSnapshot } from 'xstate';
 import type { ActorLogic, ActorRefFrom, ActorSystem, Snapshot } from 'xstate';
 import type { TaskMachine, TaskMachineEvent } from './task.js';
-import { TaskActor } from './TaskActor.js';
+import { taskActor } from './TaskActor.js';
 
 /** Events the supervisor accepts from the root (and, as `xstate.*`, from its task actors). */
 export type TaskSupervisorEvent =
@@ -84,7 +84,7 @@ export function createTaskSupervisor(taskLogic: TaskMachine): TaskSupervisorLogi
         case 'task.start': {
           if (snapshot.context.closing || tasks.has(event.taskId)) return snapshot;
           // Without a starting snapshot (undefined), XState computes the initial state for this actor.
-          const ref = new TaskActor(logic, { id: event.taskId, parent: scope.self, snapshot: start });
+          const ref = taskActor(logic, event.taskId, scope.self, start);
           tasks.set(event.taskId, ref);
           // Started after this transition, like a machine's spawn, so the child sees a settled parent.
           scope.defer(() => ref.start());
@@ -102,12 +102,15 @@ export function createTaskSupervisor(taskLogic: TaskMachine): TaskSupervisorLogi
           return finish(next);
         }
         default: {
+          // XState puts the child's id in `actorId`: the Map's own key, whose hash is computed
+          // already, where a slice of the type is a new string to hash (issue 14: the done event
+          // is on every task's end).
           if (event.type.startsWith(DONE_PREFIX)) {
-            tasks.delete(event.type.slice(DONE_PREFIX.length));
+            tasks.delete(event.actorId ?? event.type.slice(DONE_PREFIX.length));
             return finish(snapshot);
           }
           if (event.type.startsWith(ERROR_PREFIX)) {
-            const taskId = event.type.slice(ERROR_PREFIX.length);
+            const taskId = event.actorId ?? event.type.slice(ERROR_PREFIX.length);
             const ref = tasks.get(taskId);
             tasks.delete(taskId);
             if (ref) scope.stopChild(ref);

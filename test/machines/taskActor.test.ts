@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createActor, emit, setup } from 'xstate';
-import type { Actor, SnapshotFrom } from 'xstate';
+import { Actor, createActor, emit, raise, sendParent, setup } from 'xstate';
+import type { AnyActorLogic, InspectionEvent, SnapshotFrom } from 'xstate';
 import { taskMachine } from '../../machines/task.js';
 import type { TaskMachine } from '../../machines/task.js';
-import { TaskActor, withSharedOptions } from '../../machines/TaskActor.js';
+import { TaskActor, taskActor, withSharedOptions } from '../../machines/TaskActor.js';
 import { createTaskSupervisor, startingSnapshot } from '../../machines/taskSupervisor.js';
 
 const quiet = taskMachine.provide({ actions: { settle: () => {}, announce: () => {}, answer: () => {}, discard: () => {} } });
@@ -111,5 +111,73 @@ describe('TaskActor', () => {
     const its = fewer.options;
     withSharedOptions(fewer);
     expect(fewer.options).toBe(its);
+  });
+
+  it("makes each task actor as XState's constructor would: same fields and options, the same inspection, events, delays, emits and end", async () => {
+    type Busy = { type: 'go' } | { type: 'later' } | { type: 'shout' };
+    const busy = setup({
+      types: { events: {} as Busy, emitted: {} as { type: 'heard' } },
+      actions: { note: () => {} },
+    }).createMachine({
+      initial: 'idle',
+      states: {
+        idle: { on: { go: { target: 'busy', actions: ['note', raise({ type: 'shout' })] } } },
+        busy: {
+          after: { 5: 'waited' },
+          on: { shout: { actions: [emit({ type: 'heard' as const }), sendParent({ type: 'child.shouted' })] } },
+        },
+        waited: { on: { later: 'done' } },
+        done: { type: 'final' },
+      },
+    });
+    /** Runs one actor of `busy` under a parent, made by `make`; returns what was observed, ids renamed. */
+    async function run(make: (logic: AnyActorLogic, parent: Actor<AnyActorLogic>) => Actor<AnyActorLogic>) {
+      const seen: string[] = [];
+      const parentLogic = setup({}).createMachine({ on: { '*': { actions: ({ event }) => seen.push(`parent got ${event.type}`) } } });
+      // The child's inspection events only (the parent's own come before it exists).
+      const inspect = (event: InspectionEvent) => {
+        const named = 'event' in event && event.event ? ` ${(event.event as { type: string }).type}` : '';
+        if ((event.actorRef as { id?: string }).id === 'c') seen.push(`${event.type}${named}`);
+      };
+      const parent = createActor(parentLogic, { inspect }).start();
+      const child = make(busy, parent as unknown as Actor<AnyActorLogic>);
+      child.on('heard', () => seen.push('heard'));
+      child.subscribe({ complete: () => seen.push('complete') });
+      child.start();
+      child.send({ type: 'go' });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      child.send({ type: 'later' });
+      const fields = child as unknown as { options: object; id: string; sessionId: string; _parent: unknown; system: unknown };
+      return {
+        seen: seen.map((line) => line.replace(/x:\d+/g, 'x')),
+        optionKeys: Object.keys(fields.options),
+        keys: Object.keys(child),
+        status: child.getSnapshot().status,
+        value: child.getSnapshot().value as unknown,
+        parentOk: fields._parent === parent && fields.system === parent.system && fields.sessionId.startsWith('x:'),
+      };
+    }
+    const snapshot = undefined;
+    const xstate = await run((logic, parent) => new Actor(logic, { id: 'c', parent, snapshot }));
+    const fast = await run((logic, parent) => taskActor(logic, 'c', parent, snapshot));
+    expect(fast).toEqual(xstate);
+    expect(xstate.seen).toContain('heard');
+    expect(xstate.seen).toContain('parent got child.shouted');
+    expect(xstate.seen).toContain('@xstate.actor');
+    expect(xstate.seen).toContain('@xstate.action');
+    expect(xstate.status).toBe('done');
+    expect(xstate.parentOk).toBe(true);
+  });
+
+  it('shares the scope functions XState calls as methods between task actors, so a task actor keeps no closure of its own for them (issue 14)', () => {
+    const { a, b } = twoTasks();
+    type Scope = { defer: unknown; stopChild: unknown; emit: unknown; actionExecutor: unknown; self: unknown };
+    const scope = (actor: object) => (actor as unknown as { _actorScope: Scope })._actorScope;
+    expect(scope(a).self).toBe(a);
+    expect(scope(a).defer).toBe(scope(b).defer);
+    expect(scope(a).stopChild).toBe(scope(b).stopChild);
+    expect(scope(a).emit).toBe(scope(b).emit);
+    // Wrapped and called detached by every microstep: one per actor.
+    expect(scope(a).actionExecutor).not.toBe(scope(b).actionExecutor);
   });
 });
