@@ -177,8 +177,11 @@ export class RedisTaskCluster implements TaskCluster {
       const receivers = await this.redis.publish(this.keys.instance(runner), message);
       if (receivers > 0) return true;
       const live = Number(leaseUntil) > Date.now();
-      if (this.redis.isCluster && receipt === undefined) return live;
-      const again = live && status !== null && !isTerminal(status as TaskStatus) && Date.now() - started < this.leaseMs;
+      const over = status === null || isTerminal(status as TaskStatus);
+      // A cancel, or an answer to a task already over (nothing waits for it: the runner, subscribed on
+      // another node, only warns): on a cluster the live lease is the answer, as before receipts.
+      if (this.redis.isCluster && (receipt === undefined || over)) return live;
+      const again = live && !over && Date.now() - started < this.leaseMs;
       // Without a receipt to wait for, a message nobody received is lost now.
       if (receipt === undefined && !again) return false;
       delay = nextBackoff(delay, 25, 500);
