@@ -16,6 +16,7 @@ import { cancelledOutcome } from '../../src/engine/outcomes.js';
 import { createRedisTaskBackend } from '../../src/redis/index.js';
 import type { RedisTaskCluster } from '../../src/redis/index.js';
 import { answerWith } from '../support/askingTools.js';
+import { DECLINE_ANSWER, ghostRunTasks } from '../support/ghostRunner.js';
 import { createTask, deferred, eventually, sleep, taskResult } from '../support/harness.js';
 import { startRedisServer } from '../support/redisServer.js';
 import type { RedisServer } from '../support/redisServer.js';
@@ -141,24 +142,10 @@ it('an answer to a runner that never listens again is given up after about a lea
   const leaseMs = 400;
   const backend = await createRedisTaskBackend({ url: redis.url, prefix: 'lost3:', instanceId: 'b', leaseMs });
   const r = raw(redis);
-  const now = new Date().toISOString();
-  const record = (taskId: string) => ({
-    taskId,
-    owner: 'alice',
-    status: 'working' as const,
-    createdAt: now,
-    lastUpdatedAt: now,
-    ttl: 60_000,
-    pollInterval: 100,
-    runner: 'ghost',
-  });
-  const answer = { type: 'answer' as const, requestId: 'r1', answer: { result: { action: 'decline' } } };
+  const answer = DECLINE_ANSWER;
   try {
     // Run by "ghost", whose lease stays live (renewed by its command connection) while nothing of it listens.
-    for (const id of ['t1', 't2', 't3']) {
-      await backend.store.create(record(id));
-      await r.hset(`lost3:{${id}}:task`, 'leaseUntil', String(Date.now() + 60_000));
-    }
+    await ghostRunTasks(backend.store, r, 'lost3:', ['t1', 't2', 't3']);
     let at = Date.now();
     expect(await backend.cluster.send('t1', answer)).toBe(false);
     const gaveUpAfter = Date.now() - at;

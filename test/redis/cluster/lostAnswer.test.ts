@@ -20,6 +20,7 @@ import type { ClusterCommand } from '../../../src/backends/TaskCluster.js';
 import { answerWith } from '../../support/askingTools.js';
 import { connectInMemory, createTask, deferred, eventually, sleep, taskResult } from '../../support/harness.js';
 import type { Session } from '../../support/harness.js';
+import { DECLINE_ANSWER, ghostRunTasks } from '../../support/ghostRunner.js';
 
 const LEASE_MS = 600;
 const cleanups: (() => Promise<void>)[] = [];
@@ -162,26 +163,12 @@ it('an answer forwarded while the runner resubscribes reaches the waiting work',
 it('an answer to a runner that never listens again is given up after about a lease; a cancel ends at once', async () => {
   const prefix = `lostanswer${randomBytes(4).toString('hex')}:`;
   const b = await backend(prefix, 'b');
-  const now = new Date().toISOString();
-  const record = (taskId: string) => ({
-    taskId,
-    owner: 'alice',
-    status: 'working' as const,
-    createdAt: now,
-    lastUpdatedAt: now,
-    ttl: 60_000,
-    pollInterval: 100,
-    runner: 'ghost',
-  });
-  const answer = { type: 'answer' as const, requestId: 'r1', answer: { result: { action: 'decline' } } };
+  const answer = DECLINE_ANSWER;
   // Run by "ghost", whose lease stays live while nothing of it listens.
   const writer = new Cluster(inject('redisClusterNodes'));
   writer.on('error', () => {});
   cleanups.push(async () => writer.disconnect());
-  for (const id of ['t1', 't2']) {
-    await b.store.create(record(id));
-    await writer.hset(`${prefix}{${id}}:task`, 'leaseUntil', String(Date.now() + 60_000));
-  }
+  await ghostRunTasks(b.store, writer, prefix, ['t1', 't2']);
 
   let at = Date.now();
   // Before: true at once (a live lease counted as delivered), and the answer was lost.
