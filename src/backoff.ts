@@ -11,16 +11,21 @@ export function nextBackoff(previous: number, first = 50, max = 1_000): number {
   return Math.min(previous === 0 ? first : previous * 2, max);
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts (the call went away). @internal */
-export function pause(ms: number, signal: AbortSignal): Promise<void> {
+/**
+ * Resolves after `ms`, or at once when `signal` aborts (the call went away). `unref`: the wait does
+ * not keep the process alive (a background retry that may wait for Redis for hours).
+ * @internal
+ */
+export function pause(ms: number, signal?: AbortSignal, unref = false): Promise<void> {
   return new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
+    if (signal?.aborted) return resolve();
     const done = (): void => {
       clearTimeout(timer);
-      signal.removeEventListener('abort', done);
+      signal?.removeEventListener('abort', done);
       resolve();
     };
     const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
+    if (unref) timer.unref?.();
+    signal?.addEventListener('abort', done, { once: true });
   });
 }

@@ -8,7 +8,7 @@ import { jobOf } from './WorkerLink.js';
 import type { TaskSession, TaskSpec } from './TaskSpec.js';
 import { merged } from '../merged.js';
 import { MAX_TIMER_MS } from '../timerBounds.js';
-import { nextBackoff } from '../backoff.js';
+import { nextBackoff, pause } from '../backoff.js';
 import { withTimeout } from '../withTimeout.js';
 
 /**
@@ -136,7 +136,9 @@ export class FrontLink {
       const wait = closing ? CLOSE_RETRY_MS : delay;
       if (Date.now() + wait > until) return;
       if (closing && Date.now() + wait > this.giveUpAt) break;
-      await this.pause(wait, closing);
+      // Before close: sooner when it begins, and not keeping the process alive (a settle may wait
+      // for Redis for hours). During its grace: kept alive, so that the close ends.
+      await (closing ? pause(wait) : pause(wait, this.closing.signal, true));
       // Bounded once closing: a try Redis holds must not hold the close past its grace.
       const attempt = settle();
       try {
@@ -151,26 +153,6 @@ export class FrontLink {
       `mcp-task-actors: task ${taskId} left working: its failed settle after a failed dispatch did not land before this front closed`,
       lastError,
     );
-  }
-
-  /**
-   * Resolves after `ms`. Before `close`, sooner when it begins, and without keeping the process
-   * alive for a retry (as before this front closed: a settle may wait for Redis for hours); during
-   * its grace, kept alive, so that the close ends.
-   */
-  private pause(ms: number, closing: boolean): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const signal = this.closing.signal;
-      const done = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      if (closing) return;
-      timer.unref?.();
-      signal.addEventListener('abort', done, { once: true });
-    });
   }
 
   /**
