@@ -49,7 +49,7 @@ import type { TaskEngineOptions } from './TaskEngineOptions.js';
  * pool's two sides are `FrontLink` and `WorkerLink`; status watchers are `TaskWatchers`; what
  * `close` waits for is `Shutdown`.
  *
- * What is left, about 350 lines, is the lifecycle each task goes through (start, run, cancel,
+ * Over 350 lines on purpose: what is left is the lifecycle each task goes through (start, run, cancel,
  * answer, close) and the one map of live tasks all of it shares; split further, each piece would
  * need that map and the supervisor passed around, for no concept of its own.
  * @internal
