@@ -14,6 +14,7 @@ import { CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TaskSupport } from '../../../src/index.js';
+import { expectServedByTaskId } from '../../support/relatedTaskMeta.js';
 import { ANSWER_WAIT_MS, NO_ANSWER, stdioLines } from './stdioLines.js';
 import type { StdioLines, WireAnswer } from './stdioLines.js';
 
@@ -82,40 +83,13 @@ async function setUpStdio(): Promise<{ lines: StdioLines; finish(): void }> {
   return { lines, finish };
 }
 
-/** Sends tasks/get, tasks/cancel and tasks/result, each with a related-task `_meta` v1's schema refuses, and checks each is served by params.taskId. */
-async function expectServedByTaskId(
-  send: (message: Record<string, unknown>) => Promise<WireAnswer | typeof NO_ANSWER>,
-  running: string,
-  other: string,
-  finish: () => void,
-): Promise<void> {
-  for (const related of ['garbage', { taskId: 5 }, null, [running]]) {
-    const got = await send({
-      id: `get-${JSON.stringify(related)}`,
-      method: 'tasks/get',
-      params: { taskId: running, _meta: { [RELATED]: related } },
-    });
-    expect(got).toMatchObject({ result: { taskId: running, status: 'working' } });
-  }
-  const cancelled = await send({ id: 'cancel', method: 'tasks/cancel', params: { taskId: other, _meta: { [RELATED]: 'garbage' } } });
-  expect(cancelled).toMatchObject({ result: { taskId: other, status: 'cancelled' } });
-  const result = send({ id: 'result', method: 'tasks/result', params: { taskId: running, _meta: { [RELATED]: 1, progressToken: 'p' } } });
-  finish();
-  expect(await result).toMatchObject({
-    result: { content: [{ type: 'text', text: 'job done' }], _meta: { [RELATED]: { taskId: running } } },
-  });
-  // Still checked where it matters: no taskId is -32602, never served by the _meta.
-  const missing = await send({ id: 'missing', method: 'tasks/get', params: { _meta: { [RELATED]: { taskId: running } } } });
-  expect(missing).toMatchObject({ error: { code: -32602 } });
-}
-
 describe('SDK v1: the related-task _meta on tasks/get, tasks/result, tasks/cancel is ignored (2025-11-25)', () => {
   it('in memory: served by params.taskId, not refused with -32602', async () => {
     const { client, send, finish } = await setUpInMemory();
     const create = async (): Promise<string> =>
       (await client.request({ method: 'tools/call', params: { name: 'job', arguments: {}, task: {} } }, CreateTaskResultSchema)).task
         .taskId;
-    await expectServedByTaskId(send, await create(), await create(), finish);
+    await expectServedByTaskId(send, await create(), await create(), finish, { cancelMeta: 'garbage', resultMeta: 1, progressToken: 'p' });
     // Elsewhere the key keeps its type: a tools/call with a malformed one is -32602.
     const call = await send({ id: 'call', method: 'tools/call', params: { name: 'job', arguments: {}, _meta: { [RELATED]: 'garbage' } } });
     expect(call).toMatchObject({ error: { code: -32602 } });
@@ -127,7 +101,11 @@ describe('SDK v1: the related-task _meta on tasks/get, tasks/result, tasks/cance
       const created = await lines.request({ id, method: 'tools/call', params: { name: 'job', arguments: {}, task: {} } });
       return (created as { result: { task: { taskId: string } } }).result.task.taskId;
     };
-    await expectServedByTaskId(lines.request, await create('first'), await create('second'), finish);
+    await expectServedByTaskId(lines.request, await create('first'), await create('second'), finish, {
+      cancelMeta: 'garbage',
+      resultMeta: 1,
+      progressToken: 'p',
+    });
   });
 });
 

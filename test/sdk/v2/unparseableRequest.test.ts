@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { TaskSupport } from '../../../src/index.js';
+import { expectServedByTaskId } from '../../support/relatedTaskMeta.js';
 import { stdioLines } from '../v1/stdioLines.js';
 import type { StdioLines } from '../v1/stdioLines.js';
 
@@ -113,28 +114,7 @@ describe('SDK v2 over in-memory transport: requests v2 cannot parse', () => {
     const { client, send, finish } = await setUp();
     const running = await createTask(client);
     const other = await createTask(client);
-    for (const related of ['garbage', { taskId: 5 }, null, { taskId: other }]) {
-      const got = await send({
-        id: `get-${JSON.stringify(related)}`,
-        method: 'tasks/get',
-        params: { taskId: running, _meta: { [RELATED]: related } },
-      });
-      expect(got).toMatchObject({ result: { taskId: running, status: 'working' } });
-    }
-    const cancelled = await send({ id: 'cancel', method: 'tasks/cancel', params: { taskId: other, _meta: { [RELATED]: 42 } } });
-    expect(cancelled).toMatchObject({ result: { taskId: other, status: 'cancelled' } });
-    const result = send({
-      id: 'result',
-      method: 'tasks/result',
-      params: { taskId: running, _meta: { [RELATED]: 'garbage', progressToken: 't' } },
-    });
-    finish();
-    expect(await result).toMatchObject({
-      result: { content: [{ type: 'text', text: 'job done' }], _meta: { [RELATED]: { taskId: running } } },
-    });
-    // Still checked where it matters: a missing taskId is -32602, not served by the _meta.
-    const missing = await send({ id: 'missing', method: 'tasks/get', params: { _meta: { [RELATED]: { taskId: running } } } });
-    expect(missing).toMatchObject({ error: { code: -32602 } });
+    await expectServedByTaskId(send, running, other, finish, { cancelMeta: 42, resultMeta: 'garbage', progressToken: 't' });
   });
 
   it("judges requests as v2's own JSON-RPC request schema does (the host uses v1's, v2 being an optional peer)", () => {
