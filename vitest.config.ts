@@ -29,6 +29,7 @@ const sdkV1Facing = ['test/sdk/v1/**/*.test.ts', 'test/session/**/*.test.ts', 't
 const ioredisFacing = [
   'test/redis/redisStore.test.ts',
   'test/redis/replyMapping.test.ts',
+  'test/redis/settleReply.test.ts',
   'test/redis/staleWrites.test.ts',
   'test/redis/shutdownOutageLog.test.ts',
   'test/redis/claimIndex.test.ts',

@@ -11,6 +11,7 @@ import { guarded } from './unavailable.js';
 import type { RedisLiveTaskLimits } from './liveTaskLimits.js';
 import type { LeaseHandoff } from './leaseHandoff.js';
 import { SettledHere } from './settledHere.js';
+import { CreatedHere } from './createdHere.js';
 
 /**
  * A {@link TaskStore} in Redis or a Redis Cluster: each task a hash that expires at the end of its
@@ -23,6 +24,8 @@ export class RedisTaskStore implements TaskStore {
   private readonly redis: RedisClient & TaskScripts;
   /** Tasks this instance settled lately: their `tasks/result` reads need no round trip. */
   private readonly settledHere = new SettledHere();
+  /** Tasks this instance created and has not settled: their settles need only the runner back. */
+  private readonly createdHere = new CreatedHere();
   /**
    * Settles this instance has sent and not yet seen answered. Work that returns at once is often
    * still settling when its `tasks/result` reads the record: that read waits for the settle's own
@@ -55,6 +58,8 @@ export class RedisTaskStore implements TaskStore {
     if (this.limits) await guarded('create', () => this.limits!.admit(record.taskId, record.owner));
     try {
       await this.write(record);
+      // Only tasks run here: one a worker or another instance runs is settled there.
+      if (this.leases ? record.runner === this.leases.instanceId : record.runner === undefined) this.createdHere.remember(record);
     } catch (error) {
       await this.limits?.release(record.taskId).catch(() => {});
       throw error;
@@ -65,6 +70,30 @@ export class RedisTaskStore implements TaskStore {
     await guarded('create', async () => {
       const expiresAt = Date.parse(record.createdAt) + record.ttl;
       const key = this.keys.task(record.taskId);
+      // A task this instance runs gets its lease now, not in a claim of its own (one round trip less).
+      const lease = this.leases && record.runner === this.leases.instanceId ? Date.now() + this.leases.leaseMs : undefined;
+      if (this.leases?.oneRedis) {
+        // One Redis: hash, owner index and lease index in one script (four round trips before).
+        // The fields every record has go by position (scripts.ts CREATE).
+        const args = [
+          record.taskId,
+          String(expiresAt),
+          lease === undefined ? '' : String(lease),
+          record.owner,
+          record.status,
+          record.createdAt,
+          record.lastUpdatedAt,
+          String(record.ttl),
+          String(record.pollInterval),
+        ];
+        if (record.statusMessage !== undefined) args.push('statusMessage', record.statusMessage);
+        if (record.runner !== undefined) args.push('runner', record.runner);
+        if (record.restart !== undefined) args.push('restart', JSON.stringify(record.restart));
+        if (lease !== undefined) args.push('leaseUntil', String(lease));
+        await this.redis.mtaCreate(this.keys.owner(record.owner), this.keys.ownerSeq(record.owner), key, this.keys.leases, ...args);
+        if (lease !== undefined) this.leases.wroteLease(record.taskId, lease);
+        return;
+      }
       const fields: Record<string, string> = {
         taskId: record.taskId,
         owner: record.owner,
@@ -77,17 +106,7 @@ export class RedisTaskStore implements TaskStore {
       if (record.statusMessage !== undefined) fields['statusMessage'] = record.statusMessage;
       if (record.runner !== undefined) fields['runner'] = record.runner;
       if (record.restart !== undefined) fields['restart'] = JSON.stringify(record.restart);
-      // A task this instance runs gets its lease now, not in a claim of its own (one round trip less).
-      const lease = this.leases && record.runner === this.leases.instanceId ? Date.now() + this.leases.leaseMs : undefined;
       if (lease !== undefined) fields['leaseUntil'] = String(lease);
-      if (this.leases?.oneRedis) {
-        // One Redis: hash, owner index and lease index in one script (four round trips before).
-        const args = [record.taskId, String(expiresAt), lease === undefined ? '' : String(lease)];
-        for (const name in fields) args.push(name, fields[name]!);
-        await this.redis.mtaCreate(this.keys.owner(record.owner), this.keys.ownerSeq(record.owner), key, this.keys.leases, ...args);
-        if (lease !== undefined) this.leases.wroteLease(record.taskId, lease);
-        return;
-      }
       // The hash first, then the index (two slots, so two steps): a `list` in between does not see
       // the task yet, rather than seeing an index entry without a hash and dropping it as expired.
       // Ids are 128 random bits: a collision is not a case to handle.
@@ -115,7 +134,8 @@ export class RedisTaskStore implements TaskStore {
     // Numbered when called, not when sent: the engine calls in the order it decided the writes.
     const seq = String(++this.writeSeq);
     return guarded('update', async () => {
-      const hash = await this.redis.mtaUpdate(this.keys.task(taskId), ...statusArgs(status, statusMessage, runner), this.writer, seq);
+      const now = new Date().toISOString();
+      const hash = await this.redis.mtaUpdate(this.keys.task(taskId), ...statusArgs(status, statusMessage, now, runner), this.writer, seq);
       return hash ? toRecord(pairs(hash)) : undefined;
     });
   }
@@ -145,16 +165,32 @@ export class RedisTaskStore implements TaskStore {
   ): Promise<TaskRecord | undefined> {
     return guarded('settle', async () => {
       const encoded = JSON.stringify(outcome);
-      const args = [...statusArgs(status, statusMessage, runner), encoded, this.keys.events, taskId];
+      const now = new Date().toISOString();
+      // Created here: the script answers with the runner only, and the outcome gets the hash's
+      // expiry without asking Redis for it (scripts.ts SETTLE_GUARD, OUTCOME).
+      const created = this.createdHere.take(taskId);
+      const args = [...statusArgs(status, statusMessage, now, runner), encoded, this.keys.events, taskId];
+      if (created) args.push('1', String(Date.parse(created.createdAt) + created.ttl));
+      else args.push('0', '');
       const task = this.keys.task(taskId);
       // One Redis: the lease index entry goes in the same step (the cluster's release has nothing left to send).
       const unindexed = this.leases?.oneRedis === true;
-      const hash = unindexed
-        ? await this.redis.mtaSettleUnindexed(task, this.keys.outcome(taskId), this.keys.leases, ...args)
-        : await this.redis.mtaSettle(task, this.keys.outcome(taskId), ...args);
-      if (!hash) return undefined;
+      let reply: string[] | string | null;
+      try {
+        reply = unindexed
+          ? await this.redis.mtaSettleUnindexed(task, this.keys.outcome(taskId), this.keys.leases, ...args)
+          : await this.redis.mtaSettle(task, this.keys.outcome(taskId), ...args);
+      } catch (error) {
+        // Not answered: the engine's retry may send it again, as short.
+        if (created) this.createdHere.remember(created);
+        throw error;
+      }
+      if (reply === null) return undefined;
       if (unindexed && runner === this.leases!.instanceId) this.leases!.droppedFromIndex(taskId);
-      const record = toRecord(pairs(hash));
+      const record =
+        created && typeof reply === 'string'
+          ? CreatedHere.settled(created, status, statusMessage, now, reply)
+          : toRecord(pairs(Array.isArray(reply) ? reply : []));
       if (record) {
         this.settledHere.remember(record, encoded);
         // Waiters here are woken now; the published event reaches the other instances.
@@ -211,6 +247,7 @@ export class RedisTaskStore implements TaskStore {
 
   async delete(taskId: string): Promise<void> {
     this.settledHere.forget(taskId);
+    this.createdHere.forget(taskId);
     // A create undone after its timeout (storeGuard) wrote a lease the cluster never claimed: forgotten here.
     this.leases?.takeDropped(taskId);
     await guarded('delete', async () => {
@@ -243,8 +280,8 @@ export class RedisTaskStore implements TaskStore {
   }
 }
 
-function statusArgs(status: TaskStatus, statusMessage: string | undefined, runner: string | undefined): string[] {
-  return [status, statusMessage === undefined ? '0' : '1', statusMessage ?? '', new Date().toISOString(), runner ?? ''];
+function statusArgs(status: TaskStatus, statusMessage: string | undefined, now: string, runner: string | undefined): string[] {
+  return [status, statusMessage === undefined ? '0' : '1', statusMessage ?? '', now, runner ?? ''];
 }
 
 /** A MULTI's replies carry per-command errors instead of rejecting: raise the first. */

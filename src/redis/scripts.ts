@@ -57,25 +57,60 @@ const UPDATE = `${TERMINAL}${guard(ORDER, ", 'writer', ARGV[6], 'writeSeq', ARGV
 return hash`;
 
 /**
- * KEYS: task, outcome (one slot). ARGV: status, hasMessage, message, now, runner, outcome, event
- * channel, taskId. The lease index entry is left to `release` and the sweep: it is on another slot.
+ * The outcome, expiring with the task: at ARGV[10] (the hash's own `PEXPIREAT`, which the creating
+ * instance knows) or, when that is '', at the hash's remaining ttl (a PTTL, and its number
+ * formatted back into the SET).
  */
-const SETTLE = `${TERMINAL}${GUARD}
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl > 0 then redis.call('SET', KEYS[2], ARGV[6], 'PX', ttl) else redis.call('SET', KEYS[2], ARGV[6]) end
+const OUTCOME = `if ARGV[10] ~= '' then redis.call('SET', KEYS[2], ARGV[6], 'PXAT', ARGV[10]) else
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then redis.call('SET', KEYS[2], ARGV[6], 'PX', ttl) else redis.call('SET', KEYS[2], ARGV[6]) end
+end`;
+
+/**
+ * A settle's status change. ARGV[9] '1': the caller created the task and knows every field but
+ * the runner (createdHere.ts), so the hash is not read whole nor sent back: HMGET of what the
+ * guard checks, and the answer is `r<runner>` ('' for none), where the whole hash was about 20
+ * strings to build here and to decode in the caller. Otherwise GUARD and the hash as it now is.
+ * Both refuse the same writes and store the same fields.
+ */
+const SETTLE_GUARD = `
+local reply
+if ARGV[9] == '1' then
+  local task = redis.call('HMGET', KEYS[1], 'status', 'runner', 'statusMessage')
+  if not task[1] or terminal(task[1]) then return false end
+  if ARGV[5] ~= '' and task[2] and task[2] ~= ARGV[5] then return false end
+  if ARGV[2] == '1' then
+    redis.call('HSET', KEYS[1], 'status', ARGV[1], 'lastUpdatedAt', ARGV[4], 'statusMessage', ARGV[3])
+  else
+    redis.call('HSET', KEYS[1], 'status', ARGV[1], 'lastUpdatedAt', ARGV[4])
+    if task[3] then redis.call('HDEL', KEYS[1], 'statusMessage') end
+  end
+  reply = task[2] and 'r' .. task[2] or ''
+else
+${GUARD}
+  reply = hash
+end
+`;
+
+/**
+ * KEYS: task, outcome (one slot). ARGV: status, hasMessage, message, now, runner, outcome, event
+ * channel, taskId, short reply ('1' or '0', see SETTLE_GUARD), expiry (see OUTCOME). The lease
+ * index entry is left to `release` and the sweep: it is on another slot.
+ */
+const SETTLE = `${TERMINAL}${SETTLE_GUARD}
+${OUTCOME}
 redis.call('PUBLISH', ARGV[7], 't ' .. ARGV[8])
-return hash`;
+return reply`;
 
 /**
  * One Redis only (its keys span slots): SETTLE, and the task's lease index entry dropped in the
  * same step. KEYS: task, outcome, lease index. ARGV as SETTLE's.
  */
-const SETTLE_UNINDEXED = `${TERMINAL}${GUARD}
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl > 0 then redis.call('SET', KEYS[2], ARGV[6], 'PX', ttl) else redis.call('SET', KEYS[2], ARGV[6]) end
+const SETTLE_UNINDEXED = `${TERMINAL}${SETTLE_GUARD}
+${OUTCOME}
 redis.call('ZREM', KEYS[3], ARGV[8])
 redis.call('PUBLISH', ARGV[7], 't ' .. ARGV[8])
-return hash`;
+return reply`;
 
 const INDEX_BODY = `
 local seq = redis.call('INCR', KEYS[2])
@@ -88,11 +123,14 @@ end`;
 /**
  * One Redis only (its keys span slots): a new task in one step, where a cluster takes three (the
  * hash, the owner index, the lease index). KEYS: owner index, owner sequence, task, lease index.
- * ARGV: taskId, expiresAt, lease deadline ('' for none), then the hash's field/value pairs. The
- * hash is written before the index, as on a cluster.
+ * ARGV: taskId, expiresAt, lease deadline ('' for none), owner, status, createdAt, lastUpdatedAt,
+ * ttl, pollInterval, then the optional fields as field/value pairs. Every record's fields go by
+ * position: their names (and the task id twice) were 8 of about 27 arguments to build, send and
+ * parse per task. The hash is written before the index, as on a cluster.
  */
 const CREATE = `
-redis.call('HSET', KEYS[3], unpack(ARGV, 4))
+redis.call('HSET', KEYS[3], 'taskId', ARGV[1], 'owner', ARGV[4], 'status', ARGV[5], 'createdAt', ARGV[6],
+  'lastUpdatedAt', ARGV[7], 'ttl', ARGV[8], 'pollInterval', ARGV[9], unpack(ARGV, 10))
 redis.call('PEXPIREAT', KEYS[3], ARGV[2])
 ${INDEX_BODY}
 if ARGV[3] ~= '' then redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1]) end
@@ -189,8 +227,9 @@ return dropped`;
 /** The scripts as ioredis commands. @internal */
 export interface TaskScripts {
   mtaUpdate(task: string, ...args: string[]): Promise<string[] | null>;
-  mtaSettle(task: string, outcome: string, ...args: string[]): Promise<string[] | null>;
-  mtaSettleUnindexed(task: string, outcome: string, leases: string, ...args: string[]): Promise<string[] | null>;
+  /** The hash as flat pairs, or `r<runner>` / '' with a short reply; null when refused. */
+  mtaSettle(task: string, outcome: string, ...args: string[]): Promise<string[] | string | null>;
+  mtaSettleUnindexed(task: string, outcome: string, leases: string, ...args: string[]): Promise<string[] | string | null>;
   mtaIndex(owner: string, ownerSeq: string, taskId: string, expiresAt: string): Promise<number>;
   mtaCreate(owner: string, ownerSeq: string, task: string, leases: string, ...args: string[]): Promise<number>;
   mtaClaim(task: string, runner: string, deadline: string): Promise<number>;
