@@ -292,12 +292,15 @@ const TaskActorFields = function (
 
 /** The actor's `actionExecutor`, as XState's: run now while the actor runs, else once it starts. Holds only the actor. */
 function executor(a: ActorFields): (action: ExecutableAction) => void {
+  // A closure only for an action deferred until the actor starts: a running actor's actions (a
+  // settle on every cancel) run at once.
   return (action) => {
-    const run = (): void => {
-      a.system._sendInspectionEvent({ type: '@xstate.action', actorRef: a, action: { type: action.type, params: action.params } });
-      action.exec?.(action.info, action.params);
-    };
-    if (a._processingStatus === RUNNING) run();
-    else a._deferred.push(run);
+    if (a._processingStatus === RUNNING) execute(a, action);
+    else a._deferred.push(() => execute(a, action));
   };
+}
+
+function execute(a: ActorFields, action: ExecutableAction): void {
+  a.system._sendInspectionEvent({ type: '@xstate.action', actorRef: a, action: { type: action.type, params: action.params } });
+  action.exec?.(action.info, action.params);
 }

@@ -61,12 +61,13 @@ const ERROR_PREFIX = 'xstate.error.actor.';
 export function createTaskSupervisor(taskLogic: TaskMachine): TaskSupervisorLogic {
   const start = startingSnapshot(taskLogic);
   const logic = start ? restoringShared(taskLogic, start) : taskLogic;
-  const finish = (snapshot: TaskSupervisorSnapshot): TaskSupervisorSnapshot => {
-    const live = snapshot.tasks.size;
-    if (snapshot.context.closing && live === 0) {
-      return { ...snapshot, status: 'done', output: undefined, error: undefined, context: { live, closing: true } };
-    }
-    return { ...snapshot, context: { live, closing: snapshot.context.closing } };
+  // Every field written out, not spread from the last snapshot: a new snapshot on every task's
+  // start and end, so one object literal of a fixed shape (issue 14: the spreads were about 2 % of
+  // a cancel at 100,000 live tasks).
+  const finish = ({ tasks, context }: TaskSupervisorSnapshot): TaskSupervisorSnapshot => {
+    const live = tasks.size;
+    const done = context.closing && live === 0;
+    return { status: done ? 'done' : 'active', output: undefined, error: undefined, context: { live, closing: context.closing }, tasks };
   };
 
   return {

@@ -35,8 +35,16 @@ export class SupervisorHandle {
     return this.tasks.has(taskId);
   }
 
-  /** Delivers an event to the task's actor (a missing one is reported as `task.missing`). */
+  /**
+   * Delivers an event to the task's actor: straight to it when it is alive, as `task.send` through
+   * the supervisor otherwise (which reports it as `task.missing`, or delivers it after a
+   * `task.start` still queued there). Routing every event through the supervisor cost one more
+   * transition of the supervisor per event (its envelope, mailbox, transition and update: about
+   * 3 µs of each cancel at 100,000 live tasks, issue 14) to do the same Map lookup as here.
+   */
   send(taskId: string, event: TaskMachineEvent): void {
-    this.actor.send({ type: 'task.send', taskId, event });
+    const ref = this.tasks.get(taskId);
+    if (ref) ref.send(event);
+    else this.actor.send({ type: 'task.send', taskId, event });
   }
 }

@@ -67,7 +67,8 @@ export class TaskActions {
           : mcpError(ErrorCode.InternalError, `Task ${taskId} ended (${params.status}) before the answer arrived`);
       this.rejectInputs(taskId, live, pendingError);
     }
-    this.write(taskId, async () => {
+    // Straight to the writer: `live` is in hand (no lookup and no wrapping closure per settle).
+    this.core.writer.write(taskId, live, async () => {
       const settled = await this.core.store.settle(taskId, params.status, statusMessage, outcome, this.core.runner);
       // Only an end stored by this instance: one the store refused (another runner took the task
       // over, and its work may have queued messages) leaves the queue to be read. A tasks/result

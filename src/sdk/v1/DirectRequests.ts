@@ -112,19 +112,45 @@ class ConnectionRequests implements RequestRouter {
   };
 }
 
-/** The request as every handler sees it; its signal is made only if read. */
+/**
+ * The request as every handler sees it; its signal is made only if read. `signal` is an own
+ * enumerable getter, so `{ ...request, params }` (ServerHost.ts) still carries it, but defined
+ * with one shared descriptor on an object of a class, not written in an object literal: V8 makes
+ * every object literal with a getter in dictionary mode, a new hash table of about 1.8 KB per
+ * request and 2.5 % of the CPU of a cancel at 100,000 live tasks (issue 14).
+ */
+class DirectIncomingRequest implements IncomingRequest {
+  // Declared only: set in the constructor, in the order the object literal had them.
+  declare readonly method: string;
+  declare readonly params: unknown;
+  declare readonly id: RequestId;
+  declare readonly signal: AbortSignal;
+  declare readonly caller: IncomingRequest['caller'];
+  declare readonly stream: DirectCall;
+  declare readonly native: DirectCall;
+
+  constructor(call: DirectCall, extra: MessageExtraInfo | undefined) {
+    this.method = call.message.method;
+    this.params = call.message.params;
+    this.id = call.id;
+    Object.defineProperty(this, 'signal', SIGNAL);
+    this.caller = callerOf(call.sessionId, extra);
+    this.stream = call;
+    this.native = call;
+  }
+}
+
+/** The `signal` of every {@link DirectIncomingRequest}: its call's, made on first read. */
+const SIGNAL: PropertyDescriptor = {
+  get(this: DirectIncomingRequest): AbortSignal {
+    return this.native.signal;
+  },
+  enumerable: true,
+  configurable: true,
+};
+
 function incomingRequest(call: DirectCall, extra: MessageExtraInfo | undefined): IncomingRequest {
-  return {
-    method: call.message.method,
-    params: call.message.params,
-    id: call.id,
-    get signal() {
-      return call.signal;
-    },
-    caller: callerOf(call.sessionId, extra),
-    stream: call,
-    native: call,
-  };
+  return new DirectIncomingRequest(call, extra);
 }
 
 /** The SDK's error response for what a handler threw (any value: a non-error one is an internal error). */
