@@ -163,7 +163,7 @@ export class TaskEngine {
         await this.store.create(record);
         stored = true;
         if (front) await front.dispatch(record, spec);
-        else await this.options.cluster?.claim(record.taskId);
+        else if (this.options.cluster) await this.options.cluster.claim(record.taskId);
       } catch (error) {
         release(spec.owner);
         // A failed dispatch settles its task (FrontLink); a failed claim leaves a record no one
