@@ -397,9 +397,8 @@ function abSection(find: (impl: ImplName, t: TransportKind, g: Group) => Metrics
       `then ${AB_PLAN.memory.rounds} rounds of one ${AB_PLAN.memory.windowMs} ms window per side in memory, ${AB_PLAN.http.rounds} of ${AB_PLAN.http.windowMs} ms over HTTP (ABBA order; 100 ms of each window not counted while the lanes fill; a round whose window completed nothing is left out of the count). ` +
       'Figures are medians over the rounds; the ratios are medians of the per-round ratios (range in brackets), each from two windows a second apart, so a burst of other load hits both sides alike. ' +
       'CPU µs = user + system time of the whole process (client and server) ÷ lifecycles completed in the window. ' +
-      'Messages per lifecycle differ by transport: over InMemoryTransport the client sends `tasks/result` in the same burst of microtasks that delivers the CreateTaskResult, ' +
-      'while the session still holds the sends of the task just created (SessionRouter.holdSends), so that call answers the end and no `completed` notification is pushed; ' +
-      'over Streamable HTTP the `tasks/result` is a request of its own, which arrives after the hold, so the `completed` of an instant task that ended before it is pushed.',
+      'Messages per lifecycle: the instant work here ends before its CreateTaskResult goes out, so that answer already says `completed` and no `completed` notification is pushed for it (docs/protocols.md, "Status push"), on either transport; ' +
+      "the SDK's tasks answer `working` and push a `completed` notification after every stored result, on both transports, so they send one message more per lifecycle.",
     '',
     table(
       [

@@ -39,6 +39,8 @@ export interface ActionCore {
 export class TaskActions {
   /** Tasks a `tasks/result` of their own session is on its way for: its answer brings the end. */
   readonly endExpected: ExpectedEnds;
+  /** Ends stored while their session held its sends, until it sends again (a few microtasks). */
+  readonly endsInHold = new Map<string, TaskRecord>();
 
   constructor(private readonly core: ActionCore) {
     this.endExpected = new ExpectedEnds(core.live);
@@ -96,7 +98,16 @@ export class TaskActions {
       // Decided once the session may send again (a task that ended while its CreateTaskResult was
       // on its way): a tasks/result that came meanwhile has answered the end by then.
       const held = live.spec.session.held?.();
-      if (held) await held;
+      if (held) {
+        // Stored while the session holds its sends: the answer to the call that created the task
+        // may still carry it (TaskEngine.endBeforeAnswer).
+        this.endsInHold.set(taskId, record);
+        try {
+          await held;
+        } finally {
+          this.endsInHold.delete(taskId);
+        }
+      }
       if (live.attached > 0 || live.endAnswered || this.endExpected.has(taskId)) return;
       if (params.status === 'cancelled' && live.cancelAnswered) return;
       await live.spec.session.statusChanged(record);

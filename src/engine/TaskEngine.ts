@@ -269,6 +269,17 @@ export class TaskEngine {
     return followClientTask({ parent, defaultPollInterval, logger, closing: this.shutdown.signal }, follow);
   }
 
+  /**
+   * The end of `taskId` when it was stored before the answer to the call that created the task
+   * went out (its session still holds its sends): that answer carries it, so the end is not also
+   * pushed as a status notification.
+   */
+  endBeforeAnswer(taskId: string): TaskRecord | undefined {
+    const end = this.actions.endsInHold.get(taskId);
+    if (end) this.answeredEnd(taskId);
+    return end;
+  }
+
   /** A `tasks/result` answers the task's end (another instance may have stored it first). */
   answeredEnd(taskId: string): void {
     const live = this.live.get(taskId);

@@ -21,6 +21,7 @@ import { ErrorCode } from '../../wire.js';
 import type { ProtocolDeps } from '../ProtocolDeps.js';
 import { TaskResultHandler } from './TaskResultHandler.js';
 import { toTask } from './wire.js';
+import { withAnswerAtSend } from '../../session/answerAtSend.js';
 
 /**
  * The protocol revision 2025-11-25: `tools/call` (with `params.task`), `tasks/get`,
@@ -67,7 +68,11 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
   });
   // Built here from the stored record, so it is a CreateTaskResult by construction: parsing it
   // again (as a tool's own result is) cost a zod pass per task (issue 14).
-  return { task: toTask(record) };
+  // An instant work's end is stored between this return and the send: the answer then says so.
+  return withAnswerAtSend({ task: toTask(record) }, () => {
+    const end = deps.engine.endBeforeAnswer(record.taskId);
+    return { task: toTask(end ?? record) };
+  });
 }
 
 /**

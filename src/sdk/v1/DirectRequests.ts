@@ -1,4 +1,5 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { answerAtSend } from '../../session/answerAtSend.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { JSONRPCMessage, JSONRPCRequest, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
@@ -100,6 +101,8 @@ class ConnectionRequests implements RequestRouter {
     if (this.inFlight.get(call.id) === call) this.inFlight.delete(call.id);
     if (call.aborted) return;
     try {
+      // Completed now, as it goes out (answerAtSend.ts: a CreateTaskResult shows an end stored since).
+      if ('result' in message) message.result = answerAtSend(message.result);
       this.transport.send(message).catch(this.sendFailed);
     } catch (error) {
       this.sendFailed(error);
