@@ -106,6 +106,8 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     options.role === 'front' && !isRedisInstance(options.connection)
       ? { ...options.connection, enableOfflineQueue: false, maxRetriesPerRequest: 1 }
       : options.connection;
+  // Queues made from options have clients BullMQ made for the pool; a client given is the caller's.
+  const ownClients = !isRedisInstance(options.connection);
   const workers = new Map<string, Worker<TaskJob>>();
   const settings: Promise<unknown>[] = [];
   let closed = false;
@@ -205,22 +207,39 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       // Force: running jobs are not awaited (their tasks end as on any shutdown, or stall and run
       // again elsewhere if the process dies first).
       await Promise.allSettled([...workers.values()].map((worker) => worker.close(true)));
-      await Promise.allSettled([...queues.values()].map((queue) => closeQueue(queue, queueTimeoutMs)));
+      await Promise.allSettled([...queues.values()].map((queue) => closeQueue(queue, queueTimeoutMs, ownClients)));
       workers.clear();
       queues.clear();
     },
   };
 }
 
-/** Closes a queue, waiting at most `ms` for Redis to answer. */
-async function closeQueue(queue: Queue<TaskJob>, ms: number): Promise<void> {
-  const closing = queue.close();
+/** Closes a queue, waiting at most `ms` for Redis to answer; `ownClient`: its client is the pool's to end. */
+async function closeQueue(queue: Queue<TaskJob>, ms: number, ownClient: boolean): Promise<void> {
+  const closing = queue.close().finally(() => (ownClient ? endClient(queue) : undefined));
   try {
     await withTimeout(closing, ms, 'queue close timed out');
   } catch {
     // A QUIT held until Redis is back (a client given to the pool): nothing waits for it any more.
     closing.catch(() => {});
   }
+}
+
+/**
+ * Ends for good the client BullMQ made for a queue from the pool's options, once BullMQ's close is
+ * done. BullMQ closes it with a QUIT, which a front's client refuses while Redis is away (its offline
+ * queue is off); BullMQ then marks the client ended and takes its 'error' listener off, while ioredis
+ * still has a reconnect scheduled: the client would reconnect for good, each refused attempt an
+ * unheard 'error' (printed on stderr by ioredis), and hold a connection nobody closes once Redis is
+ * back. A disconnect cancels that reconnect; on a client that did end it changes nothing.
+ */
+async function endClient(queue: Queue<TaskJob>): Promise<void> {
+  // A client whose connection never became ready: BullMQ disconnected it itself.
+  const client = await queue.getBackend().client.catch(() => undefined);
+  if (!client) return;
+  // The pool is closed: nothing is left to report to, but no 'error' may go unheard.
+  client.on('error', () => {});
+  client.disconnect();
 }
 
 function report(logger: Pick<Console, 'error'>, tool: string): (error: unknown) => void {
