@@ -21,13 +21,19 @@ export class StoreWriter {
 
   /** Chains `step` after the task's previous writes. */
   write(taskId: string, live: LiveTask, step: () => Promise<void>): void {
-    const written: Promise<void> = live.writes.then(() =>
-      this.retrying(taskId, step).then(() => {
-        // The last write done: the task holds the shared settled promise again, not this one
-        // (48 bytes per live task that ever wrote, e.g. each waiting for input; issue 14).
-        if (live.writes === written) live.writes = SETTLED;
-      }),
-    );
+    const done = (): void => {
+      // The last write done: the task holds the shared settled promise again, not this one
+      // (48 bytes per live task that ever wrote, e.g. each waiting for input; issue 14).
+      if (live.writes === written) live.writes = SETTLED;
+    };
+    // A write that succeeds first time costs one `then`, no async call around it (issue 14).
+    const run = (): Promise<void> => {
+      const started = Date.now();
+      return firstTry(step).then(done, (error: unknown) => this.retried(taskId, step, 'storing task', started, error).then(done));
+    };
+    // No write of the task in flight: the step starts now. A `then` on the settled chain only put it
+    // a microtask later, and resolving that `then` with the step's promise cost two more (issue 14).
+    const written: Promise<void> = live.writes === SETTLED ? run() : live.writes.then(run);
     live.writes = written;
   }
 
@@ -37,22 +43,41 @@ export class StoreWriter {
    */
   async retrying(taskId: string, step: () => Promise<void>, what = 'storing task'): Promise<void> {
     const started = Date.now();
+    try {
+      return await step();
+    } catch (error) {
+      return this.retried(taskId, step, what, started, error);
+    }
+  }
+
+  /** After `step` failed with `error`: tries it again with backoff until it succeeds or is given up (see `retrying`). */
+  private async retried(taskId: string, step: () => Promise<void>, what: string, started: number, error: unknown): Promise<void> {
     // Capped at 500 ms, so a write lands within about a second of Redis coming back (issue 12: a
     // 2 s cap plus the reconnect left a status stale for over 2 s after an outage; test/redis/outage.test.ts checks it).
     for (let delay = 50; ; delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS)) {
+      if (Date.now() - started > GIVE_UP_AFTER_MS || this.closing()) {
+        // A JSON-RPC error is made for a reader (the store guard's "unavailable" one, whose cause
+        // it logged once per call): its stack says nothing, and an outage at shutdown printed one
+        // per task. One line then.
+        if (error instanceof McpError) this.logger.error(`mcp-task-actors: ${what} ${taskId} failed: ${error.message}`);
+        else this.logger.error(`mcp-task-actors: ${what} ${taskId} failed`, error);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
       try {
         return await step();
-      } catch (error) {
-        if (Date.now() - started > GIVE_UP_AFTER_MS || this.closing()) {
-          // A JSON-RPC error is made for a reader (the store guard's "unavailable" one, whose cause
-          // it logged once per call): its stack says nothing, and an outage at shutdown printed one
-          // per task. One line then.
-          if (error instanceof McpError) this.logger.error(`mcp-task-actors: ${what} ${taskId} failed: ${error.message}`);
-          else this.logger.error(`mcp-task-actors: ${what} ${taskId} failed`, error);
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, delay));
+      } catch (next) {
+        error = next;
       }
     }
+  }
+}
+
+/** `step()`, a synchronous throw as a rejection: the first try runs inside a task actor's action, which must not throw. */
+function firstTry(step: () => Promise<void>): Promise<void> {
+  try {
+    return step();
+  } catch (error) {
+    return Promise.reject(error);
   }
 }

@@ -26,7 +26,7 @@ import { cancelUnrun } from './cancelUnrun.js';
 import { unclaimed } from './unclaimed.js';
 import { requestIdFor } from './requestIds.js';
 import { StoreWriter } from './StoreWriter.js';
-import { isPastTtl, TaskStorage } from './taskStorage.js';
+import { isoTime, isPastTtl, TaskStorage } from './taskStorage.js';
 import { TaskActions } from './TaskActions.js';
 import { newTaskRecord } from './newTaskRecord.js';
 import type { TaskSession, TaskSpec } from './TaskSpec.js';
@@ -224,10 +224,11 @@ export class TaskEngine {
     owner: string,
     { reason = 'Cancelled by the client', requestor }: { reason?: string; requestor?: TaskSession } = {},
   ): Promise<TaskRecord> {
-    const record = await this.get(taskId, owner);
-    if (isTerminal(record.status)) {
-      throw mcpError(ErrorCode.InvalidParams, `Cannot cancel task ${taskId}: it is already ${record.status}`);
-    }
+    // get's checks inline (no poll to tell), createdAt read once for both ttl checks (issue 14).
+    const record = await this.store.get(taskId);
+    const expires = record?.owner === owner ? isoTime(record.createdAt) + record.ttl : -Infinity;
+    if (!record || expires <= Date.now()) throw taskNotFound(taskId);
+    if (isTerminal(record.status)) throw mcpError(ErrorCode.InvalidParams, `Cannot cancel task ${taskId}: it is already ${record.status}`);
     const live = this.live.get(taskId);
     if (live) {
       if (requestor === live.spec.session) live.cancelAnswered = true;
@@ -235,13 +236,11 @@ export class TaskEngine {
     }
     const { store, queue, frontLink, options } = this;
     const stored = await (live ? live.ended : cancelUnrun({ store, queue, cluster: options.cluster, frontLink }, taskId, reason));
-    // The record the end stored answers: read again only when the store refused this settle or the
-    // task is past its ttl now (not found). A TaskRecordStore of the user's own may be remote.
-    const after = stored && !isPastTtl(stored) ? stored : await this.get(taskId, owner);
-    if (after.status !== 'cancelled') {
-      throw mcpError(ErrorCode.InvalidParams, `Cannot cancel task ${taskId}: it is already ${after.status}`);
-    }
-    return after;
+    // The end stored answers (its ttl is the one read above); read again only when the store refused
+    // this settle or the task is past its ttl now (not found). A user's TaskRecordStore may be remote.
+    const end = stored && !(expires <= Date.now()) ? stored : await this.get(taskId, owner);
+    if (end.status !== 'cancelled') throw mcpError(ErrorCode.InvalidParams, `Cannot cancel task ${taskId}: it is already ${end.status}`);
+    return end;
   }
 
   /** Hands the client's answer to the waiting task actor, as an event (on whichever instance runs it). */
