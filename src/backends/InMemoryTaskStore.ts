@@ -2,6 +2,7 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import type { TaskRecordStore } from './TaskStore.js';
 import { isTerminal } from '../types.js';
 import type { TaskOutcome, TaskPage, TaskRecord, TerminalTaskStatus } from '../types.js';
+import { isoString } from '../isoTime.js';
 import { Waiters } from './Waiters.js';
 
 /**
@@ -181,7 +182,7 @@ function fenced(record: TaskRecord, runner: string | undefined): boolean {
 
 function withStatus(entry: Entry, status: TaskRecord['status'], statusMessage?: string): TaskRecord {
   const { record } = entry;
-  if (entry.plain) return plainCopy(record, status, isoNow(), statusMessage);
+  if (entry.plain) return plainCopy(record, status, isoString(), statusMessage);
   // Copied key by key into a fresh object, so that every record shares one hidden class. Spread
   // then `delete`, or object rest, gave records slow properties or a hidden class of their own:
   // measured 15-90 bytes more per retained record and 2-7 times the time per update (`npm run bench`,
@@ -189,7 +190,7 @@ function withStatus(entry: Entry, status: TaskRecord['status'], statusMessage?: 
   const next: Record<string, unknown> = {};
   for (const key in record) if (key !== 'statusMessage') next[key] = record[key as keyof TaskRecord];
   next['status'] = status;
-  next['lastUpdatedAt'] = isoNow();
+  next['lastUpdatedAt'] = isoString();
   if (statusMessage !== undefined) next['statusMessage'] = statusMessage;
   return next as unknown as TaskRecord;
 }
@@ -236,22 +237,6 @@ function plainCopy(record: TaskRecord, status: TaskRecord['status'], lastUpdated
   if (record.restart !== undefined) next.restart = record.restart;
   if (record.runner !== undefined) next.runner = record.runner;
   return next;
-}
-
-let lastTime = NaN;
-let lastIso = '';
-
-/**
- * `new Date().toISOString()`, made once per millisecond: records written in the same millisecond
- * share one string (each retained record keeps its `lastUpdatedAt`) and skip a Date each.
- */
-function isoNow(): string {
-  const time = Date.now();
-  if (time !== lastTime) {
-    lastIso = new Date(time).toISOString();
-    lastTime = time;
-  }
-  return lastIso;
 }
 
 /** @deprecated Renamed {@link InMemoryTaskRecordStore} (0.2): the SDK exports an `InMemoryTaskStore` of its own. Goes in the next minor release. */

@@ -1,5 +1,6 @@
 import type { TaskRecord } from '../types.js';
 import type { TaskEngineOptions } from './TaskEngineOptions.js';
+import { isoString } from '../isoTime.js';
 import { newTaskId } from './taskIds.js';
 import type { TaskSpec } from './TaskSpec.js';
 import { WAITING_FOR_WORKER } from './WorkerLink.js';
@@ -32,20 +33,4 @@ export function newTaskRecord(spec: TaskSpec, options: TaskEngineOptions, now: n
   // A dispatched task has no runner until a worker claims it (a runner then means a rerun).
   if (options.cluster && !options.placement) record.runner = options.cluster.instanceId;
   return record;
-}
-
-let lastTime = NaN;
-let lastIso = '';
-
-/**
- * `new Date(time).toISOString()`, made once per millisecond: tasks created in the same
- * millisecond (about 20 of them at 20,000 tasks/s) share one string, which each record keeps for
- * its life (about 40 bytes per live task, issue 14), and skip a Date and its formatting.
- */
-function isoString(time: number): string {
-  if (time !== lastTime) {
-    lastIso = new Date(time).toISOString();
-    lastTime = time;
-  }
-  return lastIso;
 }

@@ -1,3 +1,4 @@
+import { isoString, isoTime } from '../isoTime.js';
 import { randomBytes } from 'node:crypto';
 import { decodeCursor, encodeCursor } from '../backends/cursor.js';
 import type { TaskStore, WaitOptions } from '../backends/TaskStore.js';
@@ -68,7 +69,7 @@ export class RedisTaskStore implements TaskStore {
 
   private async write(record: TaskRecord): Promise<void> {
     await guarded('create', async () => {
-      const expiresAt = Date.parse(record.createdAt) + record.ttl;
+      const expiresAt = isoTime(record.createdAt) + record.ttl;
       const key = this.keys.task(record.taskId);
       // A task this instance runs gets its lease now, not in a claim of its own (one round trip less).
       const lease = this.leases && record.runner === this.leases.instanceId ? Date.now() + this.leases.leaseMs : undefined;
@@ -134,7 +135,7 @@ export class RedisTaskStore implements TaskStore {
     // Numbered when called, not when sent: the engine calls in the order it decided the writes.
     const seq = String(++this.writeSeq);
     return guarded('update', async () => {
-      const now = new Date().toISOString();
+      const now = isoString();
       const hash = await this.redis.mtaUpdate(this.keys.task(taskId), ...statusArgs(status, statusMessage, now, runner), this.writer, seq);
       return hash ? toRecord(pairs(hash)) : undefined;
     });
@@ -165,12 +166,12 @@ export class RedisTaskStore implements TaskStore {
   ): Promise<TaskRecord | undefined> {
     return guarded('settle', async () => {
       const encoded = JSON.stringify(outcome);
-      const now = new Date().toISOString();
+      const now = isoString();
       // Created here: the script answers with the runner only, and the outcome gets the hash's
       // expiry without asking Redis for it (scripts.ts SETTLE_GUARD, OUTCOME).
       const created = this.createdHere.take(taskId);
       const args = [...statusArgs(status, statusMessage, now, runner), encoded, this.keys.events, taskId];
-      if (created) args.push('1', String(Date.parse(created.createdAt) + created.ttl));
+      if (created) args.push('1', String(isoTime(created.createdAt) + created.ttl));
       else args.push('0', '');
       const task = this.keys.task(taskId);
       // One Redis: the lease index entry goes in the same step (the cluster's release has nothing left to send).

@@ -1,3 +1,4 @@
+import { isoTime } from '../isoTime.js';
 import type { TaskRecord, TaskStatus } from '../types.js';
 
 /** At most this many are kept: the oldest go first (their settles then read the hash back). */
@@ -20,7 +21,7 @@ export class CreatedHere {
     const now = Date.now();
     // Oldest first (insertion order): drop what lapsed, or the oldest when full.
     for (const [taskId, kept] of this.byId) {
-      if (this.byId.size < MAX_KEPT && Date.parse(kept.createdAt) + kept.ttl > now) break;
+      if (this.byId.size < MAX_KEPT && isoTime(kept.createdAt) + kept.ttl > now) break;
       this.byId.delete(taskId);
     }
     this.byId.set(record.taskId, record);

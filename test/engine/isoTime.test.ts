@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isoTime } from '../../src/engine/taskStorage.js';
+import { isoTime } from '../../src/isoTime.js';
 
 // isPastTtl reads each record's `createdAt` with isoTime, not Date.parse (issue 14): it must give
 // exactly what Date.parse gives, for the strings toISOString writes and for every other string.
