@@ -8,7 +8,7 @@ import { ErrorCode } from '../wire.js';
 import { isTerminal } from '../types.js';
 import type { TaskRecord } from '../types.js';
 import type { EmptyQueues } from './EmptyQueues.js';
-import { ExpectedEnds } from './ExpectedEnds.js';
+import { EndAnswers } from './EndAnswers.js';
 import type { LiveTask } from './LiveTask.js';
 import { describeSettle } from './outcomes.js';
 import type { StoreWriter } from './StoreWriter.js';
@@ -37,13 +37,11 @@ export interface ActionCore {
  * @internal
  */
 export class TaskActions {
-  /** Tasks a `tasks/result` of their own session is on its way for: its answer brings the end. */
-  readonly endExpected: ExpectedEnds;
-  /** Ends stored while their session held its sends, until it sends again (a few microtasks). */
-  readonly endsInHold = new Map<string, TaskRecord>();
+  /** Who answers a task's end, so that it is not pushed as well (the engine hands it to protocols). */
+  readonly ends: EndAnswers;
 
   constructor(private readonly core: ActionCore) {
-    this.endExpected = new ExpectedEnds(core.live);
+    this.ends = new EndAnswers(core.live);
   }
 
   announce(taskId: string, params: AnnounceParams): void {
@@ -95,22 +93,7 @@ export class TaskActions {
       // it optional (receivers MAY send it), and it cost about 40 µs of process CPU per task over
       // InMemoryTransport in a one-off A/B, mostly the SDK client's zod parse trying three message
       // schemas that fail first (issue 14).
-      // Decided once the session may send again (a task that ended while its CreateTaskResult was
-      // on its way): a tasks/result that came meanwhile has answered the end by then.
-      const held = live.spec.session.held?.();
-      if (held) {
-        // Stored while the session holds its sends: the answer to the call that created the task
-        // may still carry it (TaskEngine.endBeforeAnswer).
-        this.endsInHold.set(taskId, record);
-        try {
-          await held;
-        } finally {
-          this.endsInHold.delete(taskId);
-        }
-      }
-      if (live.attached > 0 || live.endAnswered || this.endExpected.has(taskId)) return;
-      if (params.status === 'cancelled' && live.cancelAnswered) return;
-      await live.spec.session.statusChanged(record);
+      if (await this.ends.pushes(taskId, live, record, params.status)) await live.spec.session.statusChanged(record);
     });
     this.retire(taskId, live);
   }

@@ -16,7 +16,7 @@ import { followClientTask } from './ClientTasks.js';
 import type { ClientTaskFollow } from './ClientTasks.js';
 import { ClusterLink } from './ClusterLink.js';
 import { EmptyQueues } from './EmptyQueues.js';
-import type { ExpectedEnds } from './ExpectedEnds.js';
+import type { EndAnswers } from './EndAnswers.js';
 import { Shutdown } from './Shutdown.js';
 import { SupervisorHandle } from './SupervisorHandle.js';
 import { TaskWatchers } from './TaskWatchers.js';
@@ -48,11 +48,7 @@ import type { TaskEngineOptions } from './TaskEngineOptions.js';
  *
  * The reads and queue moves protocols make are `storage` (engine/taskStorage.ts); the worker
  * pool's two sides are `FrontLink` and `WorkerLink`; status watchers are `TaskWatchers`; what
- * `close` waits for is `Shutdown`.
- *
- * Over 350 lines on purpose: what is left is the lifecycle each task goes through (start, run, cancel,
- * answer, close) and the one map of live tasks all of it shares; split further, each piece would
- * need that map and the supervisor passed around, for no concept of its own.
+ * `close` waits for is `Shutdown`; who answers a task's end (so it is not pushed too) is `ends`.
  * @internal
  */
 export class TaskEngine {
@@ -60,8 +56,8 @@ export class TaskEngine {
   /** What protocols may read of the store and move in the queue (engine/taskStorage.ts). */
   readonly storage: TaskStorage;
   private readonly live = new Map<string, LiveTask>();
-  /** The `tasks/result` calls on their way from their task's own session (ExpectedEnds). */
-  readonly expectedEnds: ExpectedEnds;
+  /** Who answers a task's end (a `tasks/result`, the CreateTaskResult), so that it is not pushed as well. */
+  readonly ends: EndAnswers;
   private readonly expiry: ExpirySchedule;
   private readonly actions: TaskActions;
   private readonly work: WorkRunner;
@@ -102,7 +98,7 @@ export class TaskEngine {
     const runner = cluster?.instanceId;
     const changed = (record: TaskRecord): void => this.watchers.tell(record);
     this.actions = new TaskActions({ live, store, queue, writer, logger: options.logger, cluster, runner, send, changed, emptyQueues });
-    this.expectedEnds = this.actions.endExpected;
+    this.ends = this.actions.ends;
     const portDeps: TaskPortDeps = {
       queue,
       take: (taskId) => this.storage.takeMessages(taskId),
@@ -267,31 +263,6 @@ export class TaskEngine {
     const parent = (): AnyActorRef => (taskId === undefined ? undefined : this.taskActor(taskId)) ?? this.actor;
     const { pollInterval: defaultPollInterval, logger } = this.options;
     return followClientTask({ parent, defaultPollInterval, logger, closing: this.shutdown.signal }, follow);
-  }
-
-  /**
-   * The end of `taskId` when it was stored before the answer to the call that created the task
-   * went out (its session still holds its sends): that answer carries it, so the end is not also
-   * pushed as a status notification.
-   */
-  endBeforeAnswer(taskId: string): TaskRecord | undefined {
-    const end = this.actions.endsInHold.get(taskId);
-    if (end) this.answeredEnd(taskId);
-    return end;
-  }
-
-  /** A `tasks/result` answers the task's end (another instance may have stored it first). */
-  answeredEnd(taskId: string): void {
-    const live = this.live.get(taskId);
-    if (live) live.endAnswered = true;
-  }
-
-  /** Counts a `tasks/result` call attached to the task (notifications then go through the queue). */
-  attach(taskId: string): () => void {
-    const live = this.live.get(taskId);
-    if (!live) return () => {};
-    live.attached++;
-    return () => void live.attached--;
   }
 
   /** The live actor of `taskId` under the supervisor, if this engine runs it. */

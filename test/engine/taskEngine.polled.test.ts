@@ -64,7 +64,7 @@ describe('TaskEngine: a poll from the task’s own session lets its asked input 
     const quiet = await engine.start(spec(own, false));
     await engine.get(quiet.taskId, 'alice', own);
     const carried = await asked(own);
-    engine.attach(carried);
+    engine.ends.attach(carried);
     await engine.get(carried, 'alice', own);
     const silent = session([], false);
     await engine.get(await asked(silent), 'alice', silent);

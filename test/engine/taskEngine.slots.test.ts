@@ -57,9 +57,9 @@ describe('TaskEngine slots and lookups', () => {
     const record = await engine.start(work.spec);
     const live = (engine as unknown as { live: Map<string, { endAnswered: boolean }> }).live.get(record.taskId)!;
     expect(live.endAnswered).toBe(false);
-    engine.answeredEnd(record.taskId);
+    engine.ends.answered(record.taskId);
     expect(live.endAnswered).toBe(true);
-    expect(() => engine.answeredEnd('unknown')).not.toThrow();
+    expect(() => engine.ends.answered('unknown')).not.toThrow();
     work.finish();
   });
 });

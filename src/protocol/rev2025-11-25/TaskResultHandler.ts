@@ -44,7 +44,7 @@ export class TaskResultHandler {
     if (!connection) throw mcpError(ErrorCode.InternalError, 'No connection for tasks/result');
     // Before the first read: on Redis a settle can land within it, and would push the end to
     // this same session just before this call answers it (issue 14).
-    const unexpect = this.engine.expectedEnds.add(taskId, requestor);
+    const unexpect = this.engine.ends.expected.add(taskId, requestor);
     try {
       return await this.handleExpected(taskId, owner, router, connection, request);
     } finally {
@@ -85,7 +85,7 @@ export class TaskResultHandler {
   ): Promise<CallToolResult> {
     // `first` is handle()'s read, not a second one (a Redis round trip): if the task ended since,
     // the loop below sees it, since it reads the record again after arming its waits.
-    const detach = this.engine.attach(taskId);
+    const detach = this.engine.ends.attach(taskId);
     await router.reclaim(connection, taskId);
     const delivered: Extract<QueuedMessage, { kind: 'request' }>[] = [];
     let backoff = 0;
@@ -176,7 +176,7 @@ export class TaskResultHandler {
     connection: ConnectionPort,
     requestId: RequestId,
   ): Promise<CallToolResult | undefined> {
-    const detach = this.engine.attach(taskId);
+    const detach = this.engine.ends.attach(taskId);
     const delivered: Extract<QueuedMessage, { kind: 'request' }>[] = [];
     try {
       await router.reclaim(connection, taskId);
@@ -226,7 +226,7 @@ export class TaskResultHandler {
 
   private answerWith(taskId: string, outcome: TaskOutcome): CallToolResult {
     // Before this instance's actor may hear of the end (a cancel stored by another instance).
-    this.engine.answeredEnd(taskId);
+    this.engine.ends.answered(taskId);
     if (outcome.type === 'error') throw toMcpError(outcome.error);
     return merged(outcome.result, { _meta: merged(outcome.result._meta, { [RELATED_TASK_META_KEY]: { taskId } }) });
   }

@@ -70,7 +70,7 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
   // again (as a tool's own result is) cost a zod pass per task (issue 14).
   // An instant work's end is stored between this return and the send: the answer then says so.
   return withAnswerAtSend({ task: toTask(record) }, () => {
-    const end = deps.engine.endBeforeAnswer(record.taskId);
+    const end = deps.engine.ends.beforeAnswer(record.taskId);
     return { task: toTask(end ?? record) };
   });
 }
