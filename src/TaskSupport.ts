@@ -12,9 +12,6 @@ import { RateLimiter } from './engine/RateLimiter.js';
 import { TaskEngine } from './engine/TaskEngine.js';
 import type { TaskSpec } from './engine/TaskSpec.js';
 import { WorkSafeguards } from './engine/WorkSafeguards.js';
-import type { ErrorMapper } from './engine/errorMapping.js';
-import { toMcpError } from './errors.js';
-import { McpError } from './wire.js';
 import { setUpInspection } from './inspect/inspection.js';
 import type { InspectionSetup } from './inspect/inspection.js';
 import { assertOwnBackends, positive, promoteAfterOf } from './options.js';
@@ -22,7 +19,7 @@ import type { TaskPlacement } from './backends/TaskPlacement.js';
 import type { TaskSupportOptions } from './options.js';
 import { classify, protocolTable } from './protocol/index.js';
 import { TASKS_EXTENSION_ID } from './protocol/tasksExtension/wire.js';
-import { adapterFor, errorShapeOf } from './sdk/index.js';
+import { errorShapeOf } from './sdk/index.js';
 import type { AnyServer } from './sdk/index.js';
 import { defaultIdentify, isAnonymousCaller, ownerOf, withoutListForAnonymous } from './session/caller.js';
 import type { CallerInfo } from './session/caller.js';
@@ -31,8 +28,9 @@ import { taskListenFetch } from './sdk/v2/taskListen.js';
 import type { McpFetch, TaskListenOptions } from './sdk/v2/taskListen.js';
 import { createDispatcher } from './session/dispatch.js';
 import type { ServerSession } from './session/dispatch.js';
+import { ServerSessions } from './ServerSessions.js';
+import { withSdkErrors } from './withSdkErrors.js';
 import type { RequestHandler, TaskMethod } from './session/ServerHost.js';
-import { SessionRouter } from './session/SessionRouter.js';
 import { listTools, TaskToolDefinition } from './session/toolRegistry.js';
 import type { RegisteredTaskTool, TaskToolConfig, TaskToolWork } from './session/toolRegistry.js';
 import { taskRun, toolArguments } from './session/toolCall.js';
@@ -60,8 +58,8 @@ export type { AnyServer } from './sdk/index.js';
  * tasks.enable(server);           // before server.connect(transport)
  * ```
  *
- * Over 350 lines on purpose: this is the facade, each public method a few lines that hand off to
- * the engine, a protocol or an SDK adapter; split further, each part would only forward again.
+ * The facade: each public method hands off to the engine, a protocol, an SDK adapter or the
+ * per-server sessions (ServerSessions.ts).
  */
 export class TaskSupport {
   /** The task records and results. */
@@ -70,7 +68,7 @@ export class TaskSupport {
   readonly queue: TaskOutbox;
   private readonly engine: TaskEngine;
   /** Per SDK server (and its McpServer, if any): its host, tools and router. */
-  private readonly sessions = new WeakMap<object, ServerSession>();
+  private readonly sessions: ServerSessions;
   private readonly dispatch: (server: ServerSession, method: TaskMethod) => RequestHandler;
   private readonly tasksExtension: boolean;
   /** Task tools by name (first registration wins), for work without a session: takeover, worker jobs. */
@@ -157,6 +155,7 @@ export class TaskSupport {
     this.policy = policy;
     this.identify = identify;
     this.logger = logger;
+    this.sessions = new ServerSessions(this.engine, (caller, id) => ownerOf(caller, id, policy, identify));
   }
 
   private readonly policy: NonNullable<TaskSupportOptions['unidentifiedCallers']>;
@@ -200,7 +199,7 @@ export class TaskSupport {
     config: TaskToolConfig<Shape>,
     work: TaskToolWork<Shape>,
   ): RegisteredTaskTool<Shape> {
-    const session = this.sessionOf(server);
+    const session = this.sessions.of(server);
     const assertFree = (candidate: string): void => {
       if (session.tools.has(candidate)) throw new Error(`Task tool ${candidate} is already registered on this server`);
       if (session.host.hasOwnTool(candidate)) throw new Error(`Tool ${candidate} is already registered (by the server's own registerTool)`);
@@ -238,7 +237,7 @@ export class TaskSupport {
    * again does nothing. Before `connect`.
    */
   enable(server: AnyServer): void {
-    const session = this.sessionOf(server);
+    const session = this.sessions.of(server);
     if (session.enabled) return;
     session.enabled = true;
     const { host } = session;
@@ -334,42 +333,4 @@ export class TaskSupport {
     session.host.handle('tools/call', this.dispatch(session, 'tools/call'));
     session.host.handle('tools/list', (request) => listTools(session.host, session.tools, request));
   }
-
-  private sessionOf(server: AnyServer): ServerSession {
-    let session = this.sessions.get(server);
-    if (!session) {
-      const adapter = adapterFor(server);
-      const canonical = adapter.canonical(server);
-      session = this.sessions.get(canonical);
-      if (!session) {
-        const host = adapter.host(server);
-        const tools = new Map<string, TaskToolDefinition>();
-        session = {
-          host,
-          tools,
-          router: new SessionRouter(this.engine, host, (caller, id) => ownerOf(caller, id, this.policy, this.identify)),
-          enabled: false,
-          toolsServed: false,
-        };
-        host.refuseOwnTools((name) => tools.has(name));
-        this.sessions.set(canonical, session);
-      }
-      this.sessions.set(server, session);
-    }
-    return session;
-  }
-}
-
-/**
- * The user's `mapError`, then: an error class of any SDK line the adapters know (v2's ProtocolError)
- * becomes the `McpError` the engine stores as a failed task's JSON-RPC error, as v1's McpError
- * always did. Without it, a v2 user's ProtocolError would end the task as an `isError` result.
- */
-function withSdkErrors(mapError: ErrorMapper | undefined): ErrorMapper {
-  return (error, context) => {
-    const mapped = mapError ? mapError(error, context) : error instanceof Error ? error : String(error);
-    if (typeof mapped === 'string' || mapped instanceof McpError) return mapped;
-    const shape = errorShapeOf(mapped);
-    return shape ? toMcpError(shape) : mapped;
-  };
 }
