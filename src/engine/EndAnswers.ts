@@ -10,8 +10,8 @@ const NOTHING = (): void => {};
  * `notifications/tasks/status` (the spec makes that push optional): a `tasks/result` waiting on
  * this instance (`attach`), one of the task's own session on its way (`expected`), one that
  * answered already (`answered`), and the answer to the call that created the task when the end was
- * stored before that answer went out (`beforeAnswer`). The engine keeps one; the settle action asks
- * {@link pushes} once the session may send again.
+ * stored before that answer went out (`beforeAnswer`). The settle action asks {@link pushes} once
+ * the session may send again ({@link hold}).
  * @internal
  */
 export class EndAnswers {
@@ -49,20 +49,24 @@ export class EndAnswers {
   }
 
   /**
-   * Whether the stored end `record` of a task run here (settled as `status`) is still to be pushed to its session:
-   * decided once the session may send again (a task that ended while its CreateTaskResult was on
-   * its way), since a `tasks/result` that came meanwhile, or that answer itself, has answered it by then.
+   * Waits out the hold of the task's session (a task that ended while its CreateTaskResult was on
+   * its way), its stored end `record` meanwhile offered to that answer ({@link beforeAnswer}).
    */
-  async pushes(taskId: string, live: LiveTask, record: TaskRecord, status: TaskRecord['status']): Promise<boolean> {
-    const held = live.spec.session.held?.();
-    if (held) {
-      this.inHold.set(taskId, record);
-      try {
-        await held;
-      } finally {
-        this.inHold.delete(taskId);
-      }
+  async hold(taskId: string, record: TaskRecord, held: Promise<void>): Promise<void> {
+    this.inHold.set(taskId, record);
+    try {
+      await held;
+    } finally {
+      this.inHold.delete(taskId);
     }
+  }
+
+  /**
+   * Whether the stored end of a task run here (settled as `status`) is still to be pushed to its
+   * session: asked once the session may send again, since a `tasks/result` that came meanwhile, or
+   * the CreateTaskResult itself, has answered it by then.
+   */
+  pushes(taskId: string, live: LiveTask, status: TaskRecord['status']): boolean {
     if (live.attached > 0 || live.endAnswered || this.expected.has(taskId)) return false;
     // The requestor's own tasks/cancel answers with the cancelled task.
     return !(status === 'cancelled' && live.cancelAnswered);

@@ -93,7 +93,10 @@ export class TaskActions {
       // it optional (receivers MAY send it), and it cost about 40 µs of process CPU per task over
       // InMemoryTransport in a one-off A/B, mostly the SDK client's zod parse trying three message
       // schemas that fail first (issue 14).
-      if (await this.ends.pushes(taskId, live, record, params.status)) await live.spec.session.statusChanged(record);
+      // Decided once the session may send again: the answer to the call that created the task may carry the end.
+      const held = live.spec.session.held?.();
+      if (held) await this.ends.hold(taskId, record, held);
+      if (this.ends.pushes(taskId, live, params.status)) await live.spec.session.statusChanged(record);
     });
     this.retire(taskId, live);
   }
