@@ -19,7 +19,7 @@ function tracked(tasks: TaskSupport, session: Session): { awaiting: number; push
     awaiting: WeakMap<object, Map<string, string>>;
     pushed: WeakMap<object, Map<string, unknown>>;
   }
-  const { router } = (tasks as unknown as { sessions: WeakMap<object, { router: Router }> }).sessions.get(session.server)!;
+  const { router } = (tasks as unknown as { sessions: { of(server: object): { router: Router } } }).sessions.of(session.server);
   return { awaiting: router.awaiting.get(router.connection)?.size ?? 0, pushed: router.pushed.get(router.connection)?.size ?? 0 };
 }
 
