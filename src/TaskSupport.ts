@@ -71,8 +71,11 @@ export class TaskSupport {
   private readonly sessions: ServerSessions;
   private readonly dispatch: (server: ServerSession, method: TaskMethod) => RequestHandler;
   private readonly tasksExtension: boolean;
-  /** Task tools by name (first registration wins), for work without a session: takeover, worker jobs. */
-  private readonly tools = new Map<string, { tool: TaskToolDefinition; host: ServerHost }>();
+  /**
+   * Task tools by name (first registration wins), for work without a session: takeover, worker jobs.
+   * With the SDK line's output error text, not the host: that would keep the first session's server.
+   */
+  private readonly tools = new Map<string, { tool: TaskToolDefinition; outputErrorText: ServerHost['outputErrorText'] }>();
   private readonly placement: TaskPlacement | undefined;
   private readonly inspection: InspectionSetup;
   private readonly safeguards: WorkSafeguards;
@@ -208,7 +211,7 @@ export class TaskSupport {
     const tool = new TaskToolDefinition(name, config as TaskToolConfig<ZodRawShape>, work as TaskToolWork<ZodRawShape>);
     session.tools.set(name, tool);
     if (!this.tools.has(name)) {
-      this.tools.set(name, { tool, host: session.host });
+      this.tools.set(name, { tool, outputErrorText: session.host.outputErrorText });
       // A worker takes the jobs of every task tool registered on it.
       if (this.placement?.role === 'worker') this.placement.serve(name, this.engine.jobHandlers());
     }
@@ -222,7 +225,7 @@ export class TaskSupport {
         if (this.tools.get(from)?.tool !== renamedTool) return;
         this.tools.delete(from);
         if (to !== null && !this.tools.has(to)) {
-          this.tools.set(to, { tool: renamedTool, host: session.host });
+          this.tools.set(to, { tool: renamedTool, outputErrorText: session.host.outputErrorText });
           if (this.placement?.role === 'worker') this.placement.serve(to, this.engine.jobHandlers());
         }
       },
@@ -261,7 +264,7 @@ export class TaskSupport {
     const parsed = job ? { success: true as const, data: toolArguments(registered.tool, tool, args) } : registered.tool.parse(args);
     if (!parsed.success) return undefined;
     // No request here: the call that started the task reached another instance (a dead one, or a front).
-    return taskRun(this.safeguards, registered.host, registered.tool, parsed.data, undefined);
+    return taskRun(this.safeguards, registered, registered.tool, parsed.data, undefined);
   }
 
   /**

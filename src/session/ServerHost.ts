@@ -117,8 +117,10 @@ export interface ServerHost {
   /**
    * The text of the `isError` result this SDK line's McpServer gives for a result that fails the
    * tool's output schema (`issues` undefined: no `structuredContent`), in that line's words.
+   * A function of the SDK line alone, closing over no server: a running task keeps it, and a task
+   * outlives its session, which must not keep that session's server (about 90 KB) with it.
    */
-  outputErrorText(tool: string, issues: readonly OutputIssue[] | undefined): string;
+  readonly outputErrorText: (tool: string, issues: readonly OutputIssue[] | undefined) => string;
   /** Sends `notifications/tools/list_changed` if the server is connected (never throws; a lost send is dropped, as McpServer does). */
   sendToolListChanged(): void;
   /** Rewrites every `initialize` result (e.g. drops `tasks.list` for anonymous callers). */

@@ -40,12 +40,35 @@ export class SessionRouter implements ConnectionListener {
    */
   private readonly forgotten = new WeakMap<ConnectionPort, Map<string, string>>();
 
+  /** The server's host, held while the server may still connect or is connected (see {@link closed}). */
+  private host: ServerHost | undefined;
+  /**
+   * The host, weakly. A task outlives its session and keeps this router (its TaskSession does);
+   * after the session's connection closed, that must not keep the session's server (about 90 KB
+   * with its transport) for the task's whole life. The host is gone only once the server is, and
+   * then no connection can open on it again.
+   */
+  private readonly hostRef: WeakRef<ServerHost>;
+  /** Whether the SDK line can send requests to the client outside a call (fixed per line). */
+  private readonly canRequest: boolean;
+  /** The client's capabilities when the last connection closed (what a task still asks by). */
+  private capabilitiesAtClose: ClientCapabilities | undefined;
+
   constructor(
     private readonly engine: TaskEngine,
-    private readonly host: ServerHost,
+    host: ServerHost,
     /** The owner id of a caller (caller.ts ownerOf under the server's policy and `identify`). */
     private readonly ownerOf: (caller: RequestCaller, connectionId: string) => string,
-  ) {}
+  ) {
+    this.host = host;
+    this.hostRef = new WeakRef(host);
+    this.canRequest = host.request !== undefined;
+  }
+
+  /** The host if the server is still there. */
+  private liveHost(): ServerHost | undefined {
+    return this.host ?? this.hostRef.deref();
+  }
 
   /** The server's latest connection (undefined before connect; it may be closed). */
   get connection(): ConnectionPort | undefined {
@@ -54,6 +77,8 @@ export class SessionRouter implements ConnectionListener {
 
   opened(connection: ConnectionPort): void {
     this.current = connection;
+    // The host is the one calling: its server is alive, and connected again.
+    this.host ??= this.hostRef.deref();
   }
 
   response(connection: ConnectionPort, response: ClientResponse, caller?: RequestCaller): boolean {
@@ -122,6 +147,13 @@ export class SessionRouter implements ConnectionListener {
   }
 
   closed(connection: ConnectionPort): void {
+    if (connection === this.current) {
+      // Let the server and its transport go once nothing else holds them (see hostRef): keep
+      // what the tasks still read, the connection's id (owners), that it is closed, the capabilities.
+      this.current = closedConnection(connection);
+      this.capabilitiesAtClose = this.host?.clientCapabilities();
+      this.host = undefined;
+    }
     this.awaiting.delete(connection);
     this.forgotten.delete(connection);
     const pushed = this.pushed.get(connection);
@@ -264,11 +296,12 @@ export class SessionRouter implements ConnectionListener {
    * client's status notifications; undefined when the SDK line cannot send requests outside a call.
    */
   clientChannel(): ClientChannel | undefined {
-    const host = this.host;
-    if (!host.request) return undefined;
+    if (!this.canRequest) return undefined;
     return {
       request: async (request, schema, options) => {
         if (this.held) await this.held;
+        const host = this.liveHost();
+        if (!host) throw new Error('Not connected');
         return host.request!(request, schema, options);
       },
       onTaskStatus: this.onTaskStatus,
@@ -280,7 +313,7 @@ export class SessionRouter implements ConnectionListener {
    * undefined on an SDK line whose host cannot follow them (the same lines as {@link clientChannel}).
    */
   inlineClientTasks(): InlineClientTasks | undefined {
-    if (!this.host.request) return undefined;
+    if (!this.canRequest) return undefined;
     return { follow: (follow) => this.engine.followClientTask(undefined, follow), status: { onTaskStatus: this.onTaskStatus } };
   }
 
@@ -288,7 +321,7 @@ export class SessionRouter implements ConnectionListener {
   private readonly onTaskStatus = (listener: (task: ClientTaskSnapshot) => void): (() => void) => {
     if (!this.statusListeners) {
       const listeners = (this.statusListeners = new Set());
-      this.host.onTaskStatus?.((params) => {
+      this.liveHost()?.onTaskStatus?.((params) => {
         const parsed = TaskSchema.safeParse(params);
         if (parsed.success) for (const each of [...listeners]) each(parsed.data as ClientTaskSnapshot);
       });
@@ -302,6 +335,14 @@ export class SessionRouter implements ConnectionListener {
 
   /** Client capabilities declared at `initialize`. */
   clientCapabilities(): ClientCapabilities | undefined {
-    return this.host.clientCapabilities();
+    const host = this.liveHost();
+    return host ? host.clientCapabilities() : this.capabilitiesAtClose;
   }
+}
+
+/** What a closed connection still tells, holding nothing of its transport. */
+function closedConnection(connection: ConnectionPort): ConnectionPort {
+  const { id, standalone } = connection;
+  const send = (): Promise<void> => Promise.reject(new Error('Not connected'));
+  return standalone ? { id, closed: true, standalone: { open: false, losses: standalone.losses }, send } : { id, closed: true, send };
 }

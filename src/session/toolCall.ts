@@ -7,7 +7,7 @@ import { invalidToolResult, mcpError, outcomeOfThrow, toMcpError } from '../erro
 import { CallToolResultSchema, CreateTaskResultSchema, ErrorCode, McpError } from '../wire.js';
 import type { ServerSession } from './dispatch.js';
 import type { IncomingRequest, ServerHost } from './ServerHost.js';
-import type { TaskToolEntry } from './toolRegistry.js';
+import type { OutputCheck, TaskToolEntry } from './toolRegistry.js';
 
 /** The params of a `tools/call` every protocol reads. */
 export interface ToolCallParams {
@@ -75,13 +75,13 @@ export function withRequest(task: RunContext, fields: RequestFields | undefined)
  */
 export function checkedOutput(
   host: Pick<ServerHost, 'outputErrorText'>,
-  tool: TaskToolEntry,
+  outputIssues: OutputCheck,
   name: string,
   result: unknown,
 ): CallToolResult {
   // A result that is no CallToolResult at all is refused later, with the invalid-result error.
   if (typeof result !== 'object' || result === null) return result as CallToolResult;
-  const failed = tool.outputIssues(result as CallToolResult);
+  const failed = outputIssues(result as CallToolResult);
   if (failed) throw new Error(host.outputErrorText(name, failed.issues));
   return result as CallToolResult;
 }
@@ -94,15 +94,17 @@ export function taskRun(
   args: unknown,
   fields: RequestFields | undefined,
 ): (context: RunContext) => Promise<CallToolResult> {
-  const name = tool.name;
+  // What the task keeps: these values, not the tool entry or the host (see TaskToolEntry.work).
+  const { name, work, outputIssues } = tool;
+  const output = { outputErrorText: host.outputErrorText };
   // Not an async arrow (its suspended call would be kept per waiting task beside runTask's own
   // `then`), and the work and check closures made per run, sharing this one context.
   return (context) =>
     safeguards.runTask(
       name,
       context,
-      (task) => tool.run(args, withRequest(task, fields)),
-      (result) => checkedOutput(host, tool, name, result),
+      (task) => work(args, withRequest(task, fields)),
+      (result) => checkedOutput(output, outputIssues, name, result),
     );
 }
 
@@ -116,7 +118,9 @@ export function taskWork(
   args: unknown,
   fields: RequestFields | undefined,
 ): (context: RunContext) => Promise<CallToolResult> | CallToolResult {
-  return (context) => tool.run(args, withRequest(safeguards.capInputs(context), fields));
+  // The work alone, not the entry (see TaskToolEntry.work): the task keeps this closure.
+  const { work } = tool;
+  return (context) => work(args, withRequest(safeguards.capInputs(context), fields));
 }
 
 /** How the engine settles a task of `tool` started with {@link taskWork}: as {@link taskRun} does. */
@@ -126,10 +130,21 @@ export function taskSettle(
   tool: TaskToolEntry,
 ): WorkSettle {
   // One per tool, not per task (56 bytes per live task): made again only if the tool was renamed
-  // since (a task reports the name it was called by) or is served with other safeguards or host.
+  // since (a task reports the name it was called by) or is served with other safeguards or SDK line.
+  // It keeps the host's `outputErrorText`, never the host: the host holds its session's server.
+  const { outputErrorText } = host;
   const known = settles.get(tool);
-  if (known && known.name === tool.name && known.host === host && known.safeguards === safeguards) return known;
-  const settle = new TaskToolSettle(safeguards, host, tool, tool.name);
+  const { name, outputIssues } = tool;
+  if (
+    known &&
+    known.name === name &&
+    known.outputIssues === outputIssues &&
+    known.outputErrorText === outputErrorText &&
+    known.safeguards === safeguards
+  ) {
+    return known;
+  }
+  const settle = new TaskToolSettle(safeguards, outputErrorText, outputIssues, name);
   settles.set(tool, settle);
   return settle;
 }
@@ -141,14 +156,15 @@ const settles = new WeakMap<TaskToolEntry, TaskToolSettle>();
 class TaskToolSettle implements WorkSettle {
   constructor(
     readonly safeguards: Pick<WorkSafeguards, 'fitted' | 'failure'>,
-    readonly host: Pick<ServerHost, 'outputErrorText'>,
-    private readonly tool: TaskToolEntry,
+    readonly outputErrorText: ServerHost['outputErrorText'],
+    /** The tool's output check at the call, not the tool entry: see TaskToolEntry.work. */
+    readonly outputIssues: OutputCheck,
     /** The name at the call (a later rename does not change what this task reports). */
     readonly name: string,
   ) {}
 
   result(result: CallToolResult, taskId: string): CallToolResult {
-    return checkedOutput(this.host, this.tool, this.name, this.safeguards.fitted(result, taskId));
+    return checkedOutput(this, this.outputIssues, this.name, this.safeguards.fitted(result, taskId));
   }
 
   error(error: unknown, taskId: string): unknown {
@@ -205,7 +221,7 @@ export async function directToolCall(
     } finally {
       settled = true;
     }
-    result = checkedOutput(server.host, tool, name, returned);
+    result = checkedOutput(server.host, tool.outputIssues, name, returned);
   } catch (error) {
     const outcome = outcomeOfThrow(error);
     if (outcome.type === 'error') throw toMcpError(outcome.error);

@@ -83,10 +83,37 @@ export interface TaskToolEntry {
   parse(args: unknown): { success: true; data: unknown } | { success: false; message: string };
   run(args: unknown, task: TaskContext): Promise<CallToolResult> | CallToolResult;
   /**
+   * The work as registered now, alone: what a task keeps, where it kept the whole entry (its
+   * schemas and definition, several KB per session when each session registers its own tools)
+   * for as long as it ran, its session long gone.
+   */
+  readonly work: TaskToolRun;
+  /**
    * The issues of `result` against the output schema, as the SDK's `validateToolOutput` finds them:
    * none without a schema or for an `isError` result; `undefined` issues: no `structuredContent`.
+   * Made again at each change of the definition, closing over the output schema alone (see `work`).
    */
-  outputIssues(result: CallToolResult): { issues: readonly OutputIssue[] | undefined } | undefined;
+  readonly outputIssues: OutputCheck;
+}
+
+/** A task tool's work, its arguments already parsed. @internal */
+export type TaskToolRun = (args: unknown, task: TaskContext) => Promise<CallToolResult> | CallToolResult;
+
+/** A task tool's output check (see {@link TaskToolEntry.outputIssues}). @internal */
+export type OutputCheck = (result: CallToolResult) => { issues: readonly OutputIssue[] | undefined } | undefined;
+
+/** The check of a tool without an output schema. */
+const NO_OUTPUT_CHECK: OutputCheck = () => undefined;
+
+/** The output check of `outputObject`, closing over nothing else. */
+function outputCheckOf(outputObject: z.ZodObject | undefined): OutputCheck {
+  if (!outputObject) return NO_OUTPUT_CHECK;
+  return (result) => {
+    if (result.isError) return undefined;
+    if (result.structuredContent === undefined) return { issues: undefined };
+    const parsed = outputObject.safeParse(result.structuredContent);
+    return parsed.success ? undefined : { issues: parsed.error.issues };
+  };
 }
 
 /** A task tool's entry, changed in place by its handle. @internal */
@@ -97,12 +124,12 @@ export class TaskToolDefinition implements TaskToolEntry {
   readonly restartable: boolean;
   private config: Omit<TaskToolConfig<ZodRawShape>, 'taskSupport' | 'restartable'>;
   private inputObject!: z.ZodObject;
-  private outputObject: z.ZodObject | undefined;
+  outputIssues: OutputCheck = NO_OUTPUT_CHECK;
 
   constructor(
     public name: string,
     config: TaskToolConfig<ZodRawShape>,
-    private work: TaskToolWork<ZodRawShape>,
+    private callback: TaskToolWork<ZodRawShape>,
   ) {
     const { taskSupport, restartable, ...rest } = config;
     this.taskSupport = taskSupport;
@@ -115,7 +142,7 @@ export class TaskToolDefinition implements TaskToolEntry {
   change(updates: TaskToolUpdate<ZodRawShape>): void {
     const { name: _name, enabled: _enabled, paramsSchema, callback, taskSupport, ...rest } = updates;
     if (paramsSchema !== undefined) this.config.inputSchema = paramsSchema;
-    if (callback !== undefined) this.work = callback;
+    if (callback !== undefined) this.callback = callback;
     if (taskSupport !== undefined) this.taskSupport = taskSupport;
     for (const [key, value] of Object.entries(rest)) {
       if (value !== undefined) (this.config as Record<string, unknown>)[key] = value;
@@ -143,21 +170,20 @@ export class TaskToolDefinition implements TaskToolEntry {
   }
 
   run(args: unknown, task: TaskContext): Promise<CallToolResult> | CallToolResult {
-    return this.work(args as Record<string, unknown>, task);
+    return this.callback(args as Record<string, unknown>, task);
   }
 
-  outputIssues(result: CallToolResult): { issues: readonly OutputIssue[] | undefined } | undefined {
-    if (!this.outputObject || result.isError) return undefined;
-    if (result.structuredContent === undefined) return { issues: undefined };
-    const parsed = this.outputObject.safeParse(result.structuredContent);
-    return parsed.success ? undefined : { issues: parsed.error.issues };
+  get work(): TaskToolRun {
+    // Its arguments are what `parse` returned for this very schema.
+    return this.callback as unknown as TaskToolRun;
   }
 
   /** The `tools/list` entry, recomputed on every change (as the SDK recomputes it per list). */
   rebuild(): void {
     const { title, description, inputSchema, outputSchema, annotations, _meta } = this.config;
     this.inputObject = z.object(inputSchema ?? {});
-    this.outputObject = outputSchema === undefined ? undefined : z.object(outputSchema);
+    const outputObject = outputSchema === undefined ? undefined : z.object(outputSchema);
+    this.outputIssues = outputCheckOf(outputObject);
     const definition: Tool = {
       name: this.name,
       inputSchema: jsonSchemaOf(this.inputObject, 'input') as Tool['inputSchema'],
@@ -165,7 +191,7 @@ export class TaskToolDefinition implements TaskToolEntry {
     };
     if (title !== undefined) definition.title = title;
     if (description !== undefined) definition.description = description;
-    if (this.outputObject) definition.outputSchema = jsonSchemaOf(this.outputObject, 'output') as Tool['outputSchema'];
+    if (outputObject) definition.outputSchema = jsonSchemaOf(outputObject, 'output') as Tool['outputSchema'];
     if (annotations !== undefined) definition.annotations = annotations;
     if (_meta !== undefined) definition._meta = _meta;
     this.definition = definition;

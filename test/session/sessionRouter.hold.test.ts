@@ -6,7 +6,7 @@ import { SessionRouter } from '../../src/session/SessionRouter.js';
 import type { ConnectionPort, ServerHost } from '../../src/session/ServerHost.js';
 import type { TaskEngine } from '../../src/engine/TaskEngine.js';
 
-function router(sent: string[]) {
+function router(sent: string[], host = {} as ServerHost) {
   const connection: ConnectionPort = {
     id: 'c1',
     closed: false,
@@ -15,7 +15,6 @@ function router(sent: string[]) {
       return Promise.resolve();
     },
   };
-  const host = {} as ServerHost;
   const r = new SessionRouter({} as TaskEngine, host, () => 'owner');
   r.opened(connection);
   return { r, connection };
@@ -57,8 +56,7 @@ describe('SessionRouter.holdSends', () => {
 
   it('holds requests to the client too', async () => {
     const request = vi.fn(() => Promise.resolve({}));
-    const { r } = router([]);
-    (r as unknown as { host: Record<string, unknown> }).host['request'] = request;
+    const { r } = router([], { request } as unknown as ServerHost);
     r.holdSends();
     const pending = r.clientChannel()!.request({ method: 'elicitation/create', params: {} } as never, {} as never);
     await Promise.resolve();

@@ -20,6 +20,13 @@ function lenient(method: string) {
   return z.object({ method: z.literal(method), params: z.unknown().optional() });
 }
 
+/**
+ * ServerHost's `outputErrorText` on SDK v1: McpServer answers with the McpError's message,
+ * "MCP error -32602: " included. At module level, so a task that keeps it keeps no server.
+ */
+const v1OutputErrorText: ServerHost['outputErrorText'] = (tool, issues) =>
+  new McpError(ErrorCode.InvalidParams, outputValidationMessage(tool, issues && v1Issues(issues))).message;
+
 type Install = (
   this: Server,
   schema: ReturnType<typeof lenient>,
@@ -57,9 +64,7 @@ export function createHost(server: Server, mcpServer: McpServer | undefined): Se
     refuseOwnTools: (taken) => {
       if (mcpServer) refuseToolNames(mcpServer, ['registerTool', 'tool'], taken);
     },
-    // McpServer answers with the McpError's message, "MCP error -32602: " included.
-    outputErrorText: (tool, issues) =>
-      new McpError(ErrorCode.InvalidParams, outputValidationMessage(tool, issues && v1Issues(issues))).message,
+    outputErrorText: v1OutputErrorText,
     sendToolListChanged: () => {
       if (server.transport) server.sendToolListChanged().catch(() => {});
     },

@@ -31,6 +31,12 @@ const anyParams = { params: z.looseObject({}) };
 /** The spec methods v2 lets a handler serve through its plain (two-argument) form, with its own request and result checks. */
 const SPEC_TOOL_METHODS = new Set(['tools/call', 'tools/list']);
 
+/**
+ * ServerHost's `outputErrorText` on SDK v2: McpServer answers with the ProtocolError's message,
+ * which v2 does not prefix. At module level, so a task that keeps it keeps no server.
+ */
+const v2OutputErrorText: ServerHost['outputErrorText'] = (tool, issues) => outputValidationMessage(tool, issues && v2Issues(issues));
+
 let connections = 0;
 
 /**
@@ -76,8 +82,7 @@ export function createV2Host(server: V2LowServer, mcpServer?: V2McpServer): Serv
     refuseOwnTools(taken: (name: string) => boolean) {
       if (mcpServer) refuseToolNames(mcpServer, ['registerTool'], taken);
     },
-    // McpServer answers with the ProtocolError's message, which v2 does not prefix.
-    outputErrorText: (tool, issues) => outputValidationMessage(tool, issues && v2Issues(issues)),
+    outputErrorText: v2OutputErrorText,
     sendToolListChanged() {
       if (server.transport) server.sendToolListChanged().catch(() => {});
     },
