@@ -18,9 +18,9 @@ export function messageOf(error: unknown): string {
  * Node's default would kill the process in the middle of `stop`, cutting the store's last writes
  * short, and a second `stop` would close everything twice.
  */
-export function stopOnSignals(stop: () => Promise<void>, deadlineMs = STOP_DEADLINE_MS): void {
+export function stopOnSignals(stop: () => Promise<void>, deadlineMs = STOP_DEADLINE_MS): (reason: string) => void {
   let stopping = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
+  const onSignal = (signal: string): void => {
     if (stopping) return sayDemo(`${signal}: already stopping`);
     stopping = true;
     const deadline = setTimeout(() => {
@@ -38,6 +38,25 @@ export function stopOnSignals(stop: () => Promise<void>, deadlineMs = STOP_DEADL
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  return onSignal;
+}
+
+/**
+ * Calls `onOrphaned` once when the process that started this one is gone (checked every `everyMs`,
+ * on a timer that keeps nothing alive). `npm start` runs the demo under `sh -c`, and a SIGTERM to
+ * npm alone (a supervisor, `kill <npm's pid>`) ends npm and that shell without passing it on: the
+ * demo served on, orphaned, holding its port. Ctrl-C signals the whole group and never needed this.
+ * Only under npm: a demo started some other way may outlive its parent on purpose (`nohup … &`).
+ */
+export function stopWithParent(onOrphaned: (reason: string) => void, everyMs = 1000): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    // An orphan is handed to another parent (init, or a subreaper).
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    onOrphaned('the npm process that started the demo is gone');
+  }, everyMs);
+  timer.unref();
 }
 
 /** The error for a listener that could not start (a taken port, an unknown host), saying what to change. */

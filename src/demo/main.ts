@@ -6,7 +6,7 @@ import type { DemoConfig } from './config.js';
 import { healthRoute } from './health.js';
 import { serveHttp } from './httpServer.js';
 import { observeDemo } from './observability.js';
-import { cannotListen, messageOf, sayDemo, stopOnSignals } from './lifecycle.js';
+import { cannotListen, messageOf, sayDemo, stopOnSignals, stopWithParent } from './lifecycle.js';
 import { createDemoMcpServer } from './tools.js';
 import { demoPlacement, runDemoWorker } from './workerRole.js';
 
@@ -21,7 +21,8 @@ try {
   // `--sdk v2`: the same tools and task engine on SDK v2 (@modelcontextprotocol/server), both eras on /mcp.
   const config = demoConfig(process.argv.slice(2), process.env);
   const stop = config.sdk === 'v2' ? await (await import('./v2.js')).runV2Demo(config) : await runV1Demo(config);
-  stopOnSignals(stop);
+  const stopNow = stopOnSignals(stop);
+  if (process.env['npm_lifecycle_event'] === 'start') stopWithParent(stopNow);
 } catch (error) {
   sayDemo(messageOf(error));
   process.exit(1);

@@ -179,6 +179,46 @@ describe('npm start stops cleanly', { timeout: 60_000 }, () => {
     }
   });
 
+  it('stops when only the npm process is signalled (a supervisor stopping `npm start`)', async () => {
+    const port = await freePort();
+    // Its own process group, so that the cleanup below reaches the demo whatever happens to npm.
+    const npm = spawn('npm', ['start', '--silent'], {
+      env: { ...process.env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let output = '';
+    npm.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    npm.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const health = (): Promise<boolean> =>
+      fetch(`http://127.0.0.1:${port}/health`).then(
+        (response) => response.ok,
+        () => false,
+      );
+    try {
+      const started = Date.now();
+      while (!/MCP endpoint/.test(output) && npm.exitCode === null && Date.now() - started < 30_000) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(await health(), output).toBe(true);
+      // npm passes the signal to its `sh -c`, which ends without passing it on.
+      npm.kill('SIGTERM');
+      const signalled = Date.now();
+      let serving = true;
+      while (serving && Date.now() - signalled < 15_000) {
+        await new Promise((r) => setTimeout(r, 200));
+        serving = await health();
+      }
+      expect(serving, output).toBe(false);
+    } finally {
+      try {
+        process.kill(-npm.pid!, 'SIGKILL');
+      } catch {
+        // The group is gone already: nothing was left behind.
+      }
+    }
+  });
+
   it('serves on when the reader of its output goes away (npm start | head -1)', async () => {
     const port = await freePort();
     const demo = spawnDemo({ PORT: String(port) }, [], 'closed');
