@@ -11,6 +11,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CallToolResultSchema, CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { TaskSupport } from '../src/index.js';
 import type { TaskSupportOptions } from '../src/index.js';
@@ -73,7 +74,7 @@ async function throughput(client: Client, concurrency: number, ms: number): Prom
 }
 
 /** Alternating windows (in-memory, Redis, in-memory, …), medians: load changes hit both alike. */
-async function compare(memory: Client, onRedis: Client, concurrency: number): Promise<string> {
+async function compare(memory: Client, onRedis: Client, concurrency: number, label = String(concurrency)): Promise<string> {
   const mem: { perSecond: number; cpuUs: number }[] = [];
   const red: { perSecond: number; cpuUs: number }[] = [];
   for (let round = 0; round < 3; round++) {
@@ -83,16 +84,31 @@ async function compare(memory: Client, onRedis: Client, concurrency: number): Pr
   const median = (xs: number[]) => percentile(xs, 50);
   const m = { perSecond: median(mem.map((x) => x.perSecond)), cpuUs: median(mem.map((x) => x.cpuUs)) };
   const r = { perSecond: median(red.map((x) => x.perSecond)), cpuUs: median(red.map((x) => x.cpuUs)) };
-  return `| ${concurrency} | ${m.perSecond.toFixed(0)} | ${r.perSecond.toFixed(0)} | ${(r.perSecond / m.perSecond).toFixed(2)} | ${m.cpuUs.toFixed(0)} | ${r.cpuUs.toFixed(0)} | ${(m.cpuUs / r.cpuUs).toFixed(2)} |`;
+  return `| ${label} | ${m.perSecond.toFixed(0)} | ${r.perSecond.toFixed(0)} | ${(r.perSecond / m.perSecond).toFixed(2)} | ${m.cpuUs.toFixed(0)} | ${r.cpuUs.toFixed(0)} | ${(m.cpuUs / r.cpuUs).toFixed(2)} |`;
 }
 
 const redis = await startRedisServer();
+/**
+ * `-- --appendfsync everysec` (Redis's default): the server starts with `always` (a test restart
+ * loses nothing), which makes each round trip wait for an fsync; on a disk other jobs share, that
+ * wait, not CPU, then bounds the lifecycles/s at 16 in flight.
+ */
+const fsyncAt = process.argv.indexOf('--appendfsync');
+const appendfsync = fsyncAt > 0 ? process.argv[fsyncAt + 1] : undefined;
+if (appendfsync) {
+  const admin = new Redis(redis.url);
+  await admin.config('SET', 'appendfsync', appendfsync);
+  admin.disconnect();
+}
 try {
   const memory = await connect({});
   const backendA = await createRedisTaskBackend({ url: redis.url, prefix: 'bench:' });
   const backendB = await createRedisTaskBackend({ url: redis.url, prefix: 'bench:' });
   const onA = await connect({ ...backendA });
   const onB = await connect({ ...backendB });
+  // The same store without joined writes (RedisTaskBackendOptions.batchWrites), measured in the same run.
+  const backendPlain = await createRedisTaskBackend({ url: redis.url, prefix: 'bench:', batchWrites: false });
+  const onPlain = await connect({ ...backendPlain });
 
   // On a Redis of its own, so the other instances' traffic is not counted.
   const counted = await startRedisServer();
@@ -109,7 +125,10 @@ try {
   }
 
   const rows: string[] = [];
-  for (const concurrency of [1, 16]) rows.push(await compare(memory.client, onA.client, concurrency));
+  for (const concurrency of [1, 16]) {
+    rows.push(await compare(memory.client, onA.client, concurrency));
+    rows.push(await compare(memory.client, onPlain.client, concurrency, `${concurrency}, batchWrites: false`));
+  }
 
   const latencies: number[] = [];
   const local: number[] = [];
@@ -129,7 +148,7 @@ try {
   }
 
   const report = [
-    `Node ${process.version}; redis-server on 127.0.0.1; SDK InMemoryTransport; instant work.`,
+    `Node ${process.version}; redis-server on 127.0.0.1 (appendfsync ${appendfsync ?? 'always'}); SDK InMemoryTransport; instant work; load average ${loadavg()[0]!.toFixed(1)} at the end.`,
     '',
     'Medians of 3 alternating 2 s windows each; CPU is this process (server and client), redis-server not included.',
     '',
@@ -154,12 +173,13 @@ try {
   // `npm run bench:redis -- --quick`: this part only, without the scale-out processes and the cluster.
   if (!process.argv.includes('--quick')) await scaleOutReport(redis);
 
-  for (const s of [memory, onA, onB]) {
+  for (const s of [memory, onA, onB, onPlain]) {
     await s.client.close();
     await s.tasks.close();
   }
   await backendA.close();
   await backendB.close();
+  await backendPlain.close();
 } finally {
   await redis.dispose();
 }
