@@ -19,12 +19,19 @@ export class StoreWriter {
     private readonly closing: () => boolean,
   ) {}
 
-  /** Chains `step` after the task's previous writes. */
-  write(taskId: string, live: LiveTask, step: () => Promise<void>): void {
+  /**
+   * Chains `step` after the task's previous writes. `after`, if given, runs once this write and any
+   * chained after it are done: in the same turn as the last of them, where a `then` on the task's
+   * writes ran a turn later and cost a promise (a settle's retire, on every task's end; issue 14).
+   */
+  write(taskId: string, live: LiveTask, step: () => Promise<void>, after?: () => void): void {
     const done = (): void => {
       // The last write done: the task holds the shared settled promise again, not this one
       // (48 bytes per live task that ever wrote, e.g. each waiting for input; issue 14).
-      if (live.writes === written) live.writes = SETTLED;
+      if (live.writes === written) {
+        live.writes = SETTLED;
+        after?.();
+      } else if (after) void live.writes.then(after);
     };
     // A write that succeeds first time costs one `then`, no async call around it (issue 14).
     const run = (): Promise<void> => {

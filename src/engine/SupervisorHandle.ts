@@ -31,8 +31,17 @@ export class SupervisorHandle {
 
   /** Spawns the task's actor; false when the supervisor refused it (an id that has an actor already). */
   start(taskId: string, tool: string | undefined): boolean {
+    return this.spawn(taskId, tool) !== undefined;
+  }
+
+  /**
+   * {@link start}, handing back the actor that runs under the task's id afterwards (undefined when
+   * none does), so that the task's bookkeeping can keep it: a cancel then reaches it without a
+   * lookup in the supervisor's map ({@link sendTo}).
+   */
+  spawn(taskId: string, tool: string | undefined): ActorRefFrom<TaskMachine> | undefined {
     this.actor.send(tool === undefined ? { type: 'task.start', taskId } : { type: 'task.start', taskId, tool });
-    return this.tasks.has(taskId);
+    return this.tasks.get(taskId);
   }
 
   /**
@@ -46,5 +55,16 @@ export class SupervisorHandle {
     const ref = this.tasks.get(taskId);
     if (ref) ref.send(event);
     else this.actor.send({ type: 'task.send', taskId, event });
+  }
+
+  /**
+   * {@link send}, to the actor `ref` that the task's bookkeeping kept from {@link spawn}: straight to
+   * it while it runs (an active snapshot: the supervisor holds it until it is done, fails or stops),
+   * else as {@link send} does. At 100,000 live tasks the map lookup this skips is a few cache misses
+   * of every cancel (issue 14).
+   */
+  sendTo(taskId: string, ref: ActorRefFrom<TaskMachine> | undefined, event: TaskMachineEvent): void {
+    if (ref && ref.getSnapshot().status === 'active') ref.send(event);
+    else this.send(taskId, event);
   }
 }

@@ -68,37 +68,44 @@ export class TaskActions {
       this.rejectInputs(taskId, live, pendingError);
     }
     // Straight to the writer: `live` is in hand (no lookup and no wrapping closure per settle).
-    this.core.writer.write(taskId, live, async () => {
-      const settled = await this.core.store.settle(taskId, params.status, statusMessage, outcome, this.core.runner);
-      // Only an end stored by this instance: one the store refused (another runner took the task
-      // over, and its work may have queued messages) leaves the queue to be read. A tasks/result
-      // that the settle woke and that reads the queue before this line just reads it, as before.
-      const untouched = settled !== undefined && live.queueUntouched;
-      if (untouched) this.core.emptyQueues.add(taskId);
-      const record = settled ?? (await this.settledElsewhere(taskId));
-      // A cancel drops what the work queued; a queue nothing was ever written to has nothing to
-      // drop (on Redis, the clear was a round trip per cancel). A cancel the store refused drops
-      // nothing unless the task was cancelled elsewhere: another runner took the task over (a
-      // worker pool's job given to another worker, which told this run to stop) and its rerun's
-      // notifications and input requests are in the queue for the next tasks/result.
-      const cancelled = settled !== undefined || record?.status === 'cancelled';
-      if (params.status === 'cancelled' && !untouched && cancelled) await this.core.queue.clear(taskId);
-      if (!record) return;
-      live.storedEnd(record);
-      this.core.changed(record);
-      // A tasks/result waiting here, or on its way from the task's own session (ExpectedEnds),
-      // answers the requestor with the outcome next (or already did, when another instance stored
-      // the end first), and the requestor's own tasks/cancel answers with the cancelled task: the
-      // terminal status notification would tell that same requestor less, later. The spec makes
-      // it optional (receivers MAY send it), and it cost about 40 µs of process CPU per task over
-      // InMemoryTransport in a one-off A/B, mostly the SDK client's zod parse trying three message
-      // schemas that fail first (issue 14).
-      // Decided once the session may send again: the answer to the call that created the task may carry the end.
-      const held = live.spec.session.held?.();
-      if (held) await this.ends.hold(taskId, record, held);
-      if (this.ends.pushes(taskId, live, params.status)) await live.spec.session.statusChanged(record);
-    });
-    this.retire(taskId, live);
+    this.core.writer.write(
+      taskId,
+      live,
+      async () => {
+        const settled = await this.core.store.settle(taskId, params.status, statusMessage, outcome, this.core.runner);
+        // Only an end stored by this instance: one the store refused (another runner took the task
+        // over, and its work may have queued messages) leaves the queue to be read. A tasks/result
+        // that the settle woke and that reads the queue before this line just reads it, as before.
+        const untouched = settled !== undefined && live.queueUntouched;
+        if (untouched) this.core.emptyQueues.add(taskId);
+        const record = settled ?? (await this.settledElsewhere(taskId));
+        // A cancel drops what the work queued; a queue nothing was ever written to has nothing to
+        // drop (on Redis, the clear was a round trip per cancel). A cancel the store refused drops
+        // nothing unless the task was cancelled elsewhere: another runner took the task over (a
+        // worker pool's job given to another worker, which told this run to stop) and its rerun's
+        // notifications and input requests are in the queue for the next tasks/result.
+        const cancelled = settled !== undefined || record?.status === 'cancelled';
+        if (params.status === 'cancelled' && !untouched && cancelled) await this.core.queue.clear(taskId);
+        if (!record) return;
+        live.storedEnd(record);
+        this.core.changed(record);
+        // A tasks/result waiting here, or on its way from the task's own session (ExpectedEnds),
+        // answers the requestor with the outcome next (or already did, when another instance stored
+        // the end first), and the requestor's own tasks/cancel answers with the cancelled task: the
+        // terminal status notification would tell that same requestor less, later. The spec makes
+        // it optional (receivers MAY send it), and it cost about 40 µs of process CPU per task over
+        // InMemoryTransport in a one-off A/B, mostly the SDK client's zod parse trying three message
+        // schemas that fail first (issue 14).
+        // Decided once the session may send again: the answer to the call that created the task may carry the end.
+        const held = live.spec.session.held?.();
+        if (held) await this.ends.hold(taskId, record, held);
+        if (this.ends.pushes(taskId, live, params.status)) await live.spec.session.statusChanged(record);
+        // Without a cluster, retired as this last write is done (no `then` on the chain: a turn and a
+        // promise fewer per task's end); with one, once the cluster released the task (retire).
+      },
+      this.core.cluster ? undefined : this.forgetting(taskId, live),
+    );
+    if (this.core.cluster) this.retire(taskId, live);
   }
 
   /** The task actor took an answer (or error) to one of its requests: settle the work's pending ask. */
@@ -186,12 +193,17 @@ export class TaskActions {
     }
   }
 
-  /** Forgets the live bookkeeping once the last write of the task is stored. */
-  private retire(taskId: string, live: LiveTask): void {
-    const forget = (): void => {
+  /** Forgets the task's live bookkeeping (its last write stored). */
+  private forgetting(taskId: string, live: LiveTask): () => void {
+    return () => {
       if (this.core.live.get(taskId) === live) this.core.live.delete(taskId);
       live.end();
     };
+  }
+
+  /** Forgets the live bookkeeping once the last write of the task is stored. */
+  private retire(taskId: string, live: LiveTask): void {
+    const forget = this.forgetting(taskId, live);
     const { cluster } = this.core;
     // One promise per retired task without a cluster (writes never reject: StoreWriter logs instead).
     if (!cluster) return void live.writes.then(forget);

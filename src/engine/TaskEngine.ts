@@ -229,7 +229,7 @@ export class TaskEngine {
     const live = this.live.get(taskId);
     if (live) {
       if (requestor === live.spec.session) live.cancelAnswered = true;
-      this.send(taskId, { type: 'cancel', reason });
+      this.supervisor.sendTo(taskId, live.actor, { type: 'cancel', reason });
     }
     const { store, queue, frontLink, options } = this;
     const stored = await (live ? live.ended : cancelUnrun({ store, queue, cluster: options.cluster, frontLink }, taskId, reason));
@@ -331,7 +331,8 @@ export class TaskEngine {
     }
     this.expiry.schedule(taskId, deadline);
     // Refused (an id that already has an actor): no actor, so no work either.
-    if (this.supervisor.start(taskId, live.spec.tool ?? live.spec.restart?.tool)) this.work.start(taskId, live);
+    live.actor = this.supervisor.spawn(taskId, live.spec.tool ?? live.spec.restart?.tool);
+    if (live.actor) this.work.start(taskId, live);
   }
 
   private send(taskId: string, event: TaskMachineEvent): void {

@@ -17,6 +17,8 @@ export class TaskWatchers {
 
   /** Tells every listener of the record's task. */
   tell(record: TaskRecord): void {
-    for (const watcher of this.byTask.get(record.taskId) ?? []) watcher(record);
+    // Most tasks have no watcher: no empty array and iterator made for them at every status.
+    const watchers = this.byTask.get(record.taskId);
+    if (watchers) for (const watcher of watchers) watcher(record);
   }
 }

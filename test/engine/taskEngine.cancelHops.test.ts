@@ -3,57 +3,29 @@
 // async call of its own), and the settle's write waited a `then` on the task's already settled
 // write chain, resolved with the write's own promise (two turns more), then an async retry wrapper.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { InMemoryTaskRecordStore } from '../../src/backends/InMemoryTaskStore.js';
-import type { TaskSpec } from '../../src/engine/TaskSpec.js';
-import type { TaskRecord } from '../../src/types.js';
+import { countTurns, hanging } from '../support/cancelProbes.js';
 import { closeTestEngines, testEngine } from '../support/testEngine.js';
 
 afterEach(() => closeTestEngines());
 
-/** A task whose work runs until its signal aborts. */
-function hanging(ttl = 60_000): TaskSpec {
-  return {
-    owner: 'alice',
-    ttl,
-    session: { clientCapabilities: () => undefined, notify: () => Promise.resolve(true), statusChanged: () => Promise.resolve() },
-    run: ({ signal }) =>
-      new Promise<CallToolResult>((_resolve, reject) => {
-        signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
-      }),
-  };
-}
-
-/** From now on, each `get` of the store starts counting turns of the microtask queue once its promise is handed back. */
-function countTurns(store: InMemoryTaskRecordStore): () => number {
-  let turns = 0;
-  const get = store.get.bind(store);
-  store.get = (taskId: string): Promise<TaskRecord | undefined> => {
-    const read = get(taskId);
-    turns = 0;
-    const tick = (): void => {
-      turns++;
-      if (turns < 100) queueMicrotask(tick);
-    };
-    queueMicrotask(tick);
-    return read;
-  };
-  return () => turns;
-}
-
 describe('TaskEngine.cancel of a task running here, in memory', () => {
-  it("answers at most 7 turns of the microtask queue after the store's read", async () => {
+  it("answers at most 6 turns of the microtask queue after the store's read, its bookkeeping gone by then", async () => {
     const store = new InMemoryTaskRecordStore();
-    const { engine } = testEngine(store);
+    const { engine, release } = testEngine(store);
     const { taskId } = await engine.start(hanging());
     const turns = countTurns(store);
     const answer = await engine.cancel(taskId, 'alice');
     const taken = turns();
     expect(answer).toMatchObject({ taskId, status: 'cancelled', statusMessage: 'Cancelled by the client' });
     expect(await store.get(taskId)).toEqual(answer);
-    // 11 before: get's own async call, the `then` on the settled write chain (resolved with the
-    // write's promise), and the async retry wrapper around a write that succeeds first time.
-    expect(taken).toBeLessThanOrEqual(7);
+    // The task's slot is given back and its bookkeeping forgotten before the cancel answers.
+    expect(release).toHaveBeenCalledTimes(1);
+    expect(engine.liveTaskCount).toBe(0);
+    // 11, then 7 before: get's own async call, the `then` on the settled write chain (resolved with
+    // the write's promise), the async retry wrapper around a write that succeeds first time, and
+    // the retire's `then` on the task's write chain after its last write.
+    expect(taken).toBeLessThanOrEqual(6);
   });
 
   it('still answers not found, for another owner and past the ttl, and refuses a task already ended', async () => {
