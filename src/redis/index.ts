@@ -59,8 +59,10 @@ export interface RedisTaskBackendOptions extends LeaseOptions {
   /**
    * Whether the command connection this backend opens to one Redis, while it has commands in
    * flight, joins the commands of one turn of the event loop into one socket write (an idle one
-   * writes at once): less CPU per task, in this process and in Redis, with many tasks in flight
-   * (docs/redis.md, "Numbers"). Not on a Redis Cluster. Default `true`.
+   * writes at once). Less CPU per task in this process and in Redis with many tasks in flight, but
+   * each command may wait for the end of its turn: in one of the two benches the lifecycles/s fell
+   * (docs/redis.md, "Joined writes"). For an instance bound by its own CPU. Not on a Redis Cluster.
+   * Default `false`.
    */
   batchWrites?: boolean;
 }
@@ -98,7 +100,7 @@ export async function createRedisTaskBackend(options: RedisTaskBackendOptions): 
   };
   const commands = client(options, connection);
   // The subscriber writes next to nothing; a cluster's node connections are ioredis's own.
-  if (commands instanceof Redis && (options.batchWrites ?? true)) batchWrites(commands);
+  if (commands instanceof Redis && (options.batchWrites ?? false)) batchWrites(commands);
   const subscriber = client(options, connection);
   const keys = new RedisKeys(options.prefix ?? 'mta:');
   const events = new RedisEvents(subscriber, keys);

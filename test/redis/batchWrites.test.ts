@@ -4,7 +4,7 @@
  * one socket write (src/redis/batchWrites.ts), where every command was a write of its own: with 16
  * lifecycles in flight the writes were a large part of this process's CPU per lifecycle
  * (docs/redis.md, "Numbers"). An idle connection still writes a command at once.
- * `batchWrites: false` keeps one write per command.
+ * Opt-in (`batchWrites: true`); by default, or with `batchWrites: false`, each command is a write of its own.
  */
 import { randomBytes } from 'node:crypto';
 import { Socket } from 'node:net';
@@ -85,7 +85,7 @@ const N = 16;
 
 describe('the command connection of a backend on one Redis', () => {
   it('writes the first command of a turn at once and the rest of the turn in one write, each answered on its own', async () => {
-    const { store } = await backend();
+    const { store } = await backend({ batchWrites: true });
     const records = Array.from({ length: N }, (_, i) => record(i));
     const created = await flushesDuring(() => Promise.all(records.map((r) => store.create(r))));
     expect(created.flushes).toBe(2);
@@ -96,7 +96,7 @@ describe('the command connection of a backend on one Redis', () => {
   });
 
   it('writes a command on an idle connection at once, not at the end of the turn', async () => {
-    const { store } = await backend();
+    const { store } = await backend({ batchWrites: true });
     const counter = countFlushes();
     try {
       const reading = store.get('missing');
@@ -110,7 +110,7 @@ describe('the command connection of a backend on one Redis', () => {
 
   it('fails only the call whose command failed, in a write shared with others', async () => {
     const prefix = `bw${randomBytes(4).toString('hex')}:`;
-    const { store } = await backend({ prefix });
+    const { store } = await backend({ prefix, batchWrites: true });
     const good = record(0);
     await store.create(good);
     // A string where the store expects a task's hash: its HGETALL fails (WRONGTYPE) in the shared write.
@@ -129,13 +129,16 @@ describe('the command connection of a backend on one Redis', () => {
     expect(await store.get(good.taskId)).toMatchObject({ taskId: good.taskId });
   });
 
-  it('writes each command alone with batchWrites: false', async () => {
-    const { store } = await backend({ batchWrites: false });
-    const { flushes } = await flushesDuring(() => Promise.all(Array.from({ length: N }, (_, i) => store.get(`missing-${i}`))));
-    expect(flushes).toBe(N);
+  it('writes each command alone by default and with batchWrites: false', async () => {
+    for (const options of [{}, { batchWrites: false }]) {
+      const { store } = await backend(options);
+      const { flushes } = await flushesDuring(() => Promise.all(Array.from({ length: N }, (_, i) => store.get(`missing-${i}`))));
+      expect(flushes).toBe(N);
+    }
   });
+
   it('settles every call whose command sat in a cork when the connection dropped, and works on after the reconnect', async () => {
-    const { store } = await backend();
+    const { store } = await backend({ batchWrites: true });
     // The store's command connection (a private field: the cork lives on its socket).
     const client = (store as unknown as { redis: Redis }).redis;
     const calls = Array.from({ length: N }, (_, i) => store.get(`missing-${i}`));
