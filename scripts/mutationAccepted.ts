@@ -431,4 +431,11 @@ export const ACCEPTED_SURVIVORS: readonly AcceptedSurvivor[] = [
     line: 'if (!live.queueUntouched) return;',
     why: 'equivalent: past the guard the mark is cleared again and the task taken out of EmptyQueues, where it is not (cost only: a Set delete per ask or notify)',
   },
+  {
+    file: 'src/engine/StoreWriter.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'true',
+    line: '} else if (after) void live.writes.then(after);',
+    why: 'equivalent: without an `after` the `then` passes the chain through and calls nothing (cost only: a promise per write that has another chained behind it)',
+  },
 ];
