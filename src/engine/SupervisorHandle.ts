@@ -29,15 +29,10 @@ export class SupervisorHandle {
     return (this.actor.getSnapshot() as TaskSupervisorSnapshot).tasks;
   }
 
-  /** Spawns the task's actor; false when the supervisor refused it (an id that has an actor already). */
-  start(taskId: string, tool: string | undefined): boolean {
-    return this.spawn(taskId, tool) !== undefined;
-  }
-
   /**
-   * {@link start}, handing back the actor that runs under the task's id afterwards (undefined when
-   * none does), so that the task's bookkeeping can keep it: a cancel then reaches it without a
-   * lookup in the supervisor's map ({@link sendTo}).
+   * Spawns the task's actor and hands it back (undefined when the supervisor refused it: an id that
+   * has an actor already), so that the task's bookkeeping can keep it: a cancel then reaches it
+   * without a lookup in the supervisor's map ({@link sendTo}).
    */
   spawn(taskId: string, tool: string | undefined): ActorRefFrom<TaskMachine> | undefined {
     this.actor.send(tool === undefined ? { type: 'task.start', taskId } : { type: 'task.start', taskId, tool });

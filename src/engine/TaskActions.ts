@@ -103,9 +103,8 @@ export class TaskActions {
         // Without a cluster, retired as this last write is done (no `then` on the chain: a turn and a
         // promise fewer per task's end); with one, once the cluster released the task (retire).
       },
-      this.core.cluster ? undefined : this.forgetting(taskId, live),
+      this.retirement(taskId, live),
     );
-    if (this.core.cluster) this.retire(taskId, live);
   }
 
   /** The task actor took an answer (or error) to one of its requests: settle the work's pending ask. */
@@ -193,24 +192,29 @@ export class TaskActions {
     }
   }
 
-  /** Forgets the task's live bookkeeping (its last write stored). */
-  private forgetting(taskId: string, live: LiveTask): () => void {
-    return () => {
+  /**
+   * What runs as the task's last write is stored (StoreWriter's `after`, in that write's turn): its
+   * live bookkeeping is forgotten, with a cluster once the cluster released the task.
+   */
+  private retirement(taskId: string, live: LiveTask): () => void {
+    const forget = (): void => {
       if (this.core.live.get(taskId) === live) this.core.live.delete(taskId);
       live.end();
     };
+    const { cluster } = this.core;
+    if (!cluster) return forget;
+    // Async: a release that throws at once is logged like one that rejects.
+    const release = async (): Promise<void> => cluster.release(taskId);
+    return () =>
+      void release()
+        .catch((error: unknown) => this.core.logger.error(`mcp-task-actors: releasing task ${taskId} failed`, error))
+        .then(forget);
   }
 
-  /** Forgets the live bookkeeping once the last write of the task is stored. */
+  /** Retires the task once its writes so far are stored (a discard's or a crash's last write). */
   private retire(taskId: string, live: LiveTask): void {
-    const forget = this.forgetting(taskId, live);
-    const { cluster } = this.core;
-    // One promise per retired task without a cluster (writes never reject: StoreWriter logs instead).
-    if (!cluster) return void live.writes.then(forget);
-    void live.writes
-      .then(() => cluster.release(taskId))
-      .catch((error: unknown) => this.core.logger.error(`mcp-task-actors: releasing task ${taskId} failed`, error))
-      .then(forget);
+    // Writes never reject (StoreWriter logs instead).
+    void live.writes.then(this.retirement(taskId, live));
   }
 
   /** Runs store writes of one task in the order its actor decided them (StoreWriter retries them). */

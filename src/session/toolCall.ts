@@ -74,7 +74,7 @@ export function withRequest(task: RunContext, fields: RequestFields | undefined)
  * Applied after `mapError`: the check is the library's, not the work's.
  */
 export function checkedOutput(
-  host: Pick<ServerHost, 'outputErrorText'>,
+  outputErrorText: ServerHost['outputErrorText'],
   outputIssues: OutputCheck,
   name: string,
   result: unknown,
@@ -82,7 +82,7 @@ export function checkedOutput(
   // A result that is no CallToolResult at all is refused later, with the invalid-result error.
   if (typeof result !== 'object' || result === null) return result as CallToolResult;
   const failed = outputIssues(result as CallToolResult);
-  if (failed) throw new Error(host.outputErrorText(name, failed.issues));
+  if (failed) throw new Error(outputErrorText(name, failed.issues));
   return result as CallToolResult;
 }
 
@@ -96,7 +96,7 @@ export function taskRun(
 ): (context: RunContext) => Promise<CallToolResult> {
   // What the task keeps: these values, not the tool entry or the host (see TaskToolEntry.work).
   const { name, work, outputIssues } = tool;
-  const output = { outputErrorText: host.outputErrorText };
+  const { outputErrorText } = host;
   // Not an async arrow (its suspended call would be kept per waiting task beside runTask's own
   // `then`), and the work and check closures made per run, sharing this one context.
   return (context) =>
@@ -104,7 +104,7 @@ export function taskRun(
       name,
       context,
       (task) => work(args, withRequest(task, fields)),
-      (result) => checkedOutput(output, outputIssues, name, result),
+      (result) => checkedOutput(outputErrorText, outputIssues, name, result),
     );
 }
 
@@ -164,7 +164,7 @@ class TaskToolSettle implements WorkSettle {
   ) {}
 
   result(result: CallToolResult, taskId: string): CallToolResult {
-    return checkedOutput(this, this.outputIssues, this.name, this.safeguards.fitted(result, taskId));
+    return checkedOutput(this.outputErrorText, this.outputIssues, this.name, this.safeguards.fitted(result, taskId));
   }
 
   error(error: unknown, taskId: string): unknown {
@@ -217,11 +217,11 @@ export async function directToolCall(
     const fields = requestFields(request);
     let returned: unknown;
     try {
-      returned = await safeguards.runInline(name, inline, (context) => tool.run(args, withRequest(context, fields)));
+      returned = await safeguards.runInline(name, inline, (context) => tool.work(args, withRequest(context, fields)));
     } finally {
       settled = true;
     }
-    result = checkedOutput(server.host, tool.outputIssues, name, returned);
+    result = checkedOutput(server.host.outputErrorText, tool.outputIssues, name, returned);
   } catch (error) {
     const outcome = outcomeOfThrow(error);
     if (outcome.type === 'error') throw toMcpError(outcome.error);

@@ -81,7 +81,6 @@ export interface TaskToolEntry {
   readonly restartable: boolean;
   readonly enabled: boolean;
   parse(args: unknown): { success: true; data: unknown } | { success: false; message: string };
-  run(args: unknown, task: TaskContext): Promise<CallToolResult> | CallToolResult;
   /**
    * The work as registered now, alone: what a task keeps, where it kept the whole entry (its
    * schemas and definition, several KB per session when each session registers its own tools)
@@ -167,10 +166,6 @@ export class TaskToolDefinition implements TaskToolEntry {
     const parsed = this.inputObject.safeParse(args ?? {});
     if (parsed.success) return { success: true, data: parsed.data };
     return { success: false, message: describeZodError(parsed.error) };
-  }
-
-  run(args: unknown, task: TaskContext): Promise<CallToolResult> | CallToolResult {
-    return this.callback(args as Record<string, unknown>, task);
   }
 
   get work(): TaskToolRun {

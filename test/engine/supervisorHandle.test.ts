@@ -29,7 +29,8 @@ function running() {
 describe('SupervisorHandle', () => {
   it("delivers an event to a live task's actor directly, and the supervisor only hears of its end", () => {
     const { handle, events, settled } = running();
-    expect(handle.start('t1', 'tool')).toBe(true);
+    expect(handle.spawn('t1', 'tool')).toBe(handle.tasks.get('t1'));
+    expect(handle.tasks.get('t1')).toBeDefined();
     events.length = 0;
     handle.send('t1', { type: 'cancel', reason: 'r' });
     expect(settled).toEqual(['t1']);
@@ -51,8 +52,8 @@ describe('SupervisorHandle', () => {
 
   it('delivers events to tasks still running while the root closes, and the root closes once they end', () => {
     const { root, handle, settled } = running();
-    handle.start('a', undefined);
-    handle.start('b', undefined);
+    handle.spawn('a', undefined);
+    handle.spawn('b', undefined);
     root.send({ type: 'close', reason: 'bye' });
     expect(settled).toEqual(['a', 'b']);
     expect(root.getSnapshot().value).toBe('closed');
