@@ -370,6 +370,17 @@ export const ACCEPTED_SURVIVORS: readonly AcceptedSurvivor[] = [
     why: "equivalent: the supervisor's map has no entry under undefined, so taskActor(undefined) is undefined too and the root is the parent either way",
   },
   {
+    file: 'src/engine/TaskEngine.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'true',
+    line: 'if (live.actor) this.work.start(taskId, live);',
+    why:
+      'equivalent: the supervisor refuses a `task.start` only for an id it holds already or once it is closing; ' +
+      "run() settles instead once shutdown began (before the root's close reaches the supervisor), and each caller " +
+      'checks the live map first (start() takes a fresh 128-bit id, ClusterLink and WorkerLink check isLive), so the ' +
+      'spawn is never refused there (the guard is defensive)',
+  },
+  {
     file: 'src/engine/TaskActions.ts',
     mutator: 'ConditionalExpression',
     replacement: 'true',
