@@ -7,6 +7,7 @@
  *
  *   node --expose-gc --import tsx bench/cpuAb.ts [--base /path/to/old/src/index.ts] [--http] [--rounds 10]
  *        [--concurrency 64] [--window 1000] [--only ours] [--profile-ms 0] [--redis] [--wake 200 [--wake-ms 50]]
+ *        [--settle ms]
  *
  * `--base` loads a second copy of the library (e.g. `git archive <commit> src machines` unpacked
  * next to a node_modules symlink) so a change is measured against unchanged code in the same run.
@@ -15,6 +16,11 @@
  * `--plain` times a plain, non-task `tools/call` instead of a lifecycle, with one more variant: a
  * bare McpServer without TaskSupport (the ratios are to it), so what the library adds to every
  * request it only passes through is the difference.
+ * `--settle` is how long each window's lanes run before it is measured (default min(200, window/4)
+ * ms). After the gc() before each window V8 optimizes the code again (twice the optimizations of
+ * a run without it), and over HTTP the CPU per lifecycle stays well above its level for about
+ * 1.5 s: a 1000 ms window after 200 ms measures that ramp (about 3.7 ms a lifecycle against 2.7
+ * with `--http --settle 2000`, and a wider spread between windows), for both variants alike.
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { Redis } from 'ioredis';
@@ -48,6 +54,7 @@ const { values } = parseArgs({
     plain: { type: 'boolean', default: false },
     'profile-ms': { type: 'string', default: '0' },
     'alloc-prof': { type: 'string' },
+    settle: { type: 'string' },
   },
 });
 
@@ -130,8 +137,8 @@ async function runWindow(v: Variant, concurrency: number, ms: number): Promise<v
   // charged to whichever variant runs next (run with --expose-gc).
   (globalThis as { gc?: () => void }).gc?.();
   const lanes = Array.from({ length: concurrency }, lane);
-  // A short settle so the window starts with every lane busy.
-  await sleep(Math.min(200, ms / 4));
+  // A short settle so the window starts with every lane busy (--settle: longer, see the header).
+  await sleep(values.settle === undefined ? Math.min(200, ms / 4) : Number(values.settle));
   const redis0 = await redisCpuSeconds?.();
   const done0 = completed;
   const cpu0 = process.cpuUsage();
