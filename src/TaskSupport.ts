@@ -93,7 +93,8 @@ export class TaskSupport {
 
   constructor(options: TaskSupportOptions = {}) {
     assertOwnBackends(options);
-    this.store = options.store ?? new InMemoryTaskRecordStore();
+    const ownStore = options.store ? undefined : new InMemoryTaskRecordStore();
+    this.store = options.store ?? ownStore!;
     this.queue = options.queue ?? new InMemoryTaskOutbox();
     const pageSize = positive(options.pageSize ?? 10, 'pageSize');
     const logger = options.logger ?? console;
@@ -137,6 +138,8 @@ export class TaskSupport {
         ? { placement: options.placement, jobWork: (tool: string, args: unknown) => this.workOf(tool, args, true) }
         : {}),
       ...(this.inspection.observer ? { inspect: this.inspection.observer } : {}),
+      // Only the store made here: one passed in (whatever its class) is read through its own methods.
+      ...(ownStore ? { peekEnded: (taskId: string) => ownStore.peekEnded(taskId) } : {}),
     });
     this.placement = options.placement;
     this.tasksExtension = options.tasksExtension !== false;

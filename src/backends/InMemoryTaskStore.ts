@@ -1,5 +1,5 @@
 import { decodeCursor, encodeCursor } from './cursor.js';
-import type { TaskRecordStore } from './TaskStore.js';
+import type { EndedTask, TaskRecordStore } from './TaskStore.js';
 import { isTerminal } from '../types.js';
 import type { TaskOutcome, TaskPage, TaskRecord, TerminalTaskStatus } from '../types.js';
 import { isoString } from '../isoTime.js';
@@ -135,6 +135,18 @@ export class InMemoryTaskRecordStore implements TaskRecordStore {
 
   async getOutcome(taskId: string): Promise<TaskOutcome | undefined> {
     return this.entries.get(taskId)?.outcome;
+  }
+
+  /**
+   * The stored entry itself when the task is terminal (its outcome is set with its terminal
+   * status): no copy, no promise. Read by the engine only when TaskSupport made this store itself
+   * (TaskEngineOptions `peekEnded`): a store a user passes in, even this class or one made from it,
+   * is read through its own `get` and `getOutcome`.
+   * @internal
+   */
+  peekEnded(taskId: string): EndedTask | undefined {
+    const entry = this.entries.get(taskId);
+    return entry?.outcome !== undefined && isTerminal(entry.record.status) ? (entry as EndedTask) : undefined;
   }
 
   async list(owner: string, cursor: string | undefined, limit: number): Promise<TaskPage> {

@@ -48,6 +48,16 @@ export interface TaskRecordStore {
   waitForTerminal(taskId: string, signal: AbortSignal, options?: WaitOptions): Promise<void>;
 }
 
+/**
+ * A terminal task as a store holds it in this process: its record and its outcome, read without
+ * I/O and not copied (read only; TaskEngineOptions `peekEnded`).
+ * @internal
+ */
+export interface EndedTask {
+  readonly record: Readonly<TaskRecord>;
+  readonly outcome: TaskOutcome;
+}
+
 /** Options of the backends' waits (`waitForTerminal`, `waitForMessage`). */
 export interface WaitOptions {
   /**

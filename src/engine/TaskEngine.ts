@@ -78,7 +78,8 @@ export class TaskEngine {
     readonly options: TaskEngineOptions,
   ) {
     const emptyQueues = new EmptyQueues();
-    this.storage = new TaskStorage(store, queue, options.logger, emptyQueues, (taskId) => this.live.get(taskId)?.writes ?? SETTLED);
+    const writes = (taskId: string): Promise<void> => this.live.get(taskId)?.writes ?? SETTLED;
+    this.storage = new TaskStorage(store, queue, options.logger, emptyQueues, writes, options.peekEnded);
     const task = taskMachine.provide({
       actions: {
         // A task actor's id is its task's id (machines/taskSupervisor.ts).

@@ -1,6 +1,7 @@
 import type { InspectionEvent, Observer } from 'xstate';
 import type { TaskCluster } from '../backends/TaskCluster.js';
 import type { TaskPlacement } from '../backends/TaskPlacement.js';
+import type { EndedTask } from '../backends/TaskStore.js';
 import type { TaskSpec } from './TaskSpec.js';
 
 /** Engine limits and hooks. */
@@ -26,4 +27,11 @@ export interface TaskEngineOptions {
   placement?: TaskPlacement;
   /** The work of any registered task tool, for a worker pool's jobs. */
   jobWork?: (tool: string, args: unknown) => TaskSpec['run'] | undefined;
+  /**
+   * A terminal task's record and outcome read from the store without I/O, undefined when it cannot
+   * tell: a `tasks/result` for a task that ended here is then answered in the turn it arrived.
+   * Given only for the in-memory store TaskSupport made itself: a store passed in is read through
+   * its own methods, whatever its class.
+   */
+  peekEnded?: (taskId: string) => EndedTask | undefined;
 }

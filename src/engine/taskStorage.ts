@@ -1,5 +1,5 @@
 import type { QueuedMessage, QueuedRequest, TaskMessageQueue } from '../backends/TaskMessageQueue.js';
-import type { TaskStore, WaitOptions } from '../backends/TaskStore.js';
+import type { EndedTask, TaskStore, WaitOptions } from '../backends/TaskStore.js';
 import { mcpError } from '../errors.js';
 import type { TaskOutcome, TaskPage, TaskRecord } from '../types.js';
 import { EmptyQueues } from './EmptyQueues.js';
@@ -32,7 +32,22 @@ export class TaskStorage {
     private readonly emptyQueues = new EmptyQueues(),
     /** The task's store writes still under way on this instance (its write chain), settled when none. */
     private readonly writes?: (taskId: string) => Promise<void>,
+    /** A terminal task's record and outcome without I/O, where the store can tell (TaskEngineOptions). */
+    private readonly peekEnded?: (taskId: string) => EndedTask | undefined,
   ) {}
+
+  /**
+   * The outcome of the owner's task when it can be answered at once: it ended on this instance with
+   * nothing ever queued for its `tasks/result` ({@link EmptyQueues}, which this takes), and the store
+   * holds its record and outcome in this process (`peekEnded`). Checked as `get` checks: another
+   * owner's task, or one past its ttl, gives undefined, and so does anything this cannot tell
+   * without I/O: the caller then reads the store and the queue as before.
+   */
+  endedHere(taskId: string, owner: string): TaskOutcome | undefined {
+    const ended = this.peekEnded?.(taskId);
+    if (!ended || ended.record.owner !== owner || isPastTtl(ended.record) || !this.emptyQueues.take(taskId)) return undefined;
+    return ended.outcome;
+  }
 
   /** The record whoever owns it, undefined once gone (for a caller that holds the task already). */
   find(taskId: string): Promise<TaskRecord | undefined> {

@@ -42,6 +42,13 @@ export class TaskResultHandler {
   ): Promise<CallToolResult> {
     const connection = router.connection;
     if (!connection) throw mcpError(ErrorCode.InternalError, 'No connection for tasks/result');
+    // Ended here with nothing ever queued, record and outcome in this process: answered in this
+    // turn. Nothing can be delivered, reclaimed or put back for such a task, and its end was
+    // decided already, so no other answer or push is waiting on this call (issue 14: the path
+    // below took 14 turns of the microtask queue for it; over Streamable HTTP an answer given
+    // within about 6 goes out in one write, about 30 µs less a call).
+    const ended = this.engine.storage.endedHere(taskId, owner);
+    if (ended) return this.answerWith(taskId, ended);
     // Before the first read: on Redis a settle can land within it, and would push the end to
     // this same session just before this call answers it (issue 14).
     const unexpect = this.engine.ends.expected.add(taskId, requestor);

@@ -93,7 +93,8 @@ export async function taskResult(
   scope: RequestScope,
   requestor: TaskSession | undefined,
 ): Promise<CallToolResult> {
-  return results.handle(taskIdOf('tasks/result', scope.request.params), scope.owner, scope.server.router, scope.request, requestor);
+  // Awaited: an async function that returns a promise unawaited takes two more turns to settle.
+  return await results.handle(taskIdOf('tasks/result', scope.request.params), scope.owner, scope.server.router, scope.request, requestor);
 }
 
 /** `tasks/list`: a page of the caller's tasks (refused to anonymous callers). */
