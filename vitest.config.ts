@@ -31,6 +31,7 @@ const ioredisFacing = [
   'test/redis/replyMapping.test.ts',
   'test/redis/settleReply.test.ts',
   'test/redis/batchWrites.test.ts',
+  'test/redis/groupCommit.test.ts',
   'test/redis/staleWrites.test.ts',
   'test/redis/shutdownOutageLog.test.ts',
   'test/redis/claimIndex.test.ts',

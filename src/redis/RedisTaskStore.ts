@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import { isoString, isoTime } from '../isoTime.js';
 import { randomBytes } from 'node:crypto';
 import { decodeCursor, encodeCursor } from '../backends/cursor.js';
@@ -13,6 +14,7 @@ import type { RedisLiveTaskLimits } from './liveTaskLimits.js';
 import type { LeaseHandoff } from './leaseHandoff.js';
 import { SettledHere } from './settledHere.js';
 import { CreatedHere } from './createdHere.js';
+import { GroupCommit } from './groupCommit.js';
 
 /**
  * A {@link TaskStore} in Redis or a Redis Cluster: each task a hash that expires at the end of its
@@ -23,6 +25,8 @@ import { CreatedHere } from './createdHere.js';
  */
 export class RedisTaskStore implements TaskStore {
   private readonly redis: RedisClient & TaskScripts;
+  /** One Redis: the creates and settles of one busy turn go as one script call (groupCommit.ts). */
+  private readonly group: GroupCommit | undefined;
   /** Tasks this instance settled lately: their `tasks/result` reads need no round trip. */
   private readonly settledHere = new SettledHere();
   /** Tasks this instance created and has not settled: their settles need only the runner back. */
@@ -51,6 +55,7 @@ export class RedisTaskStore implements TaskStore {
     private readonly leases?: LeaseHandoff,
   ) {
     this.redis = withScripts(redis);
+    this.group = leases?.oneRedis && !this.redis.isCluster ? new GroupCommit(this.redis as Redis & TaskScripts) : undefined;
   }
 
   async create(record: TaskRecord): Promise<void> {
@@ -73,7 +78,7 @@ export class RedisTaskStore implements TaskStore {
       const key = this.keys.task(record.taskId);
       // A task this instance runs gets its lease now, not in a claim of its own (one round trip less).
       const lease = this.leases && record.runner === this.leases.instanceId ? Date.now() + this.leases.leaseMs : undefined;
-      if (this.leases?.oneRedis) {
+      if (this.group) {
         // One Redis: hash, owner index and lease index in one script (four round trips before).
         // The fields every record has go by position (scripts.ts CREATE).
         const args = [
@@ -91,8 +96,8 @@ export class RedisTaskStore implements TaskStore {
         if (record.runner !== undefined) args.push('runner', record.runner);
         if (record.restart !== undefined) args.push('restart', JSON.stringify(record.restart));
         if (lease !== undefined) args.push('leaseUntil', String(lease));
-        await this.redis.mtaCreate(this.keys.owner(record.owner), this.keys.ownerSeq(record.owner), key, this.keys.leases, ...args);
-        if (lease !== undefined) this.leases.wroteLease(record.taskId, lease);
+        await this.group.create([this.keys.owner(record.owner), this.keys.ownerSeq(record.owner), key, this.keys.leases], args);
+        if (lease !== undefined) this.leases!.wroteLease(record.taskId, lease);
         return;
       }
       const fields: Record<string, string> = {
@@ -175,11 +180,11 @@ export class RedisTaskStore implements TaskStore {
       else args.push('0', '');
       const task = this.keys.task(taskId);
       // One Redis: the lease index entry goes in the same step (the cluster's release has nothing left to send).
-      const unindexed = this.leases?.oneRedis === true;
+      const unindexed = this.group !== undefined;
       let reply: string[] | string | null;
       try {
         reply = unindexed
-          ? await this.redis.mtaSettleUnindexed(task, this.keys.outcome(taskId), this.keys.leases, ...args)
+          ? await this.group!.settle([task, this.keys.outcome(taskId), this.keys.leases], args)
           : await this.redis.mtaSettle(task, this.keys.outcome(taskId), ...args);
       } catch (error) {
         // Not answered: the engine's retry may send it again, as short.

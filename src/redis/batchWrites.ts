@@ -1,6 +1,12 @@
 import type { Redis } from 'ioredis';
 
 /**
+ * What a client's joined write first sends, when it ends (the group commit's waiting steps), so
+ * that they leave in that write instead of one more at the end of the turn. @internal
+ */
+export const beforeJoinedWrite = new WeakMap<Redis, () => void>();
+
+/**
  * Joins the commands a connection to one Redis writes in one turn of the event loop, while it has
  * commands in flight, into one socket write: the socket is corked at the first of them and uncorked
  * when the turn ends (`setImmediate`, after the turn's replies and what they sent). A command sent
@@ -18,6 +24,8 @@ export function batchWrites(client: Redis): void {
   const send = client.sendCommand;
   let corked: { uncork(): void } | undefined;
   const uncork = (): void => {
+    // Commands still waiting to be sent in this turn join the write (groupCommit.ts).
+    beforeJoinedWrite.get(client)?.();
     const stream = corked;
     corked = undefined;
     // A stream closed meanwhile takes its buffered commands with it; ioredis answers or resends

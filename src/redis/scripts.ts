@@ -104,9 +104,9 @@ return reply`;
 
 /**
  * One Redis only (its keys span slots): SETTLE, and the task's lease index entry dropped in the
- * same step. KEYS: task, outcome, lease index. ARGV as SETTLE's.
+ * same step. KEYS: task, outcome, lease index. ARGV as SETTLE's. @internal (groupCommit.ts)
  */
-const SETTLE_UNINDEXED = `${TERMINAL}${SETTLE_GUARD}
+export const SETTLE_UNINDEXED = `${TERMINAL}${SETTLE_GUARD}
 ${OUTCOME}
 redis.call('ZREM', KEYS[3], ARGV[8])
 redis.call('PUBLISH', ARGV[7], 't ' .. ARGV[8])
@@ -126,9 +126,9 @@ end`;
  * ARGV: taskId, expiresAt, lease deadline ('' for none), owner, status, createdAt, lastUpdatedAt,
  * ttl, pollInterval, then the optional fields as field/value pairs. Every record's fields go by
  * position: their names (and the task id twice) were 8 of about 27 arguments to build, send and
- * parse per task. The hash is written before the index, as on a cluster.
+ * parse per task. The hash is written before the index, as on a cluster. @internal (groupCommit.ts)
  */
-const CREATE = `
+export const CREATE = `
 redis.call('HSET', KEYS[3], 'taskId', ARGV[1], 'owner', ARGV[4], 'status', ARGV[5], 'createdAt', ARGV[6],
   'lastUpdatedAt', ARGV[7], 'ttl', ARGV[8], 'pollInterval', ARGV[9], unpack(ARGV, 10))
 redis.call('PEXPIREAT', KEYS[3], ARGV[2])
