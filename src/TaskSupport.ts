@@ -4,6 +4,7 @@ import type { taskSupportMachine } from '../machines/taskSupport.js';
 import type { TaskMachine } from '../machines/task.js';
 import { InMemoryTaskOutbox } from './backends/InMemoryTaskMessageQueue.js';
 import { InMemoryTaskRecordStore } from './backends/InMemoryTaskStore.js';
+import { ownStore, peekOf } from './backends/ownStores.js';
 import { guardCalls } from './backends/storeGuard.js';
 import type { TaskOutbox } from './backends/TaskMessageQueue.js';
 import type { TaskRecordStore } from './backends/TaskStore.js';
@@ -93,8 +94,7 @@ export class TaskSupport {
 
   constructor(options: TaskSupportOptions = {}) {
     assertOwnBackends(options);
-    const ownStore = options.store ? undefined : new InMemoryTaskRecordStore();
-    this.store = options.store ?? ownStore!;
+    this.store = options.store ?? inMemoryStore();
     this.queue = options.queue ?? new InMemoryTaskOutbox();
     const pageSize = positive(options.pageSize ?? 10, 'pageSize');
     const logger = options.logger ?? console;
@@ -138,8 +138,8 @@ export class TaskSupport {
         ? { placement: options.placement, jobWork: (tool: string, args: unknown) => this.workOf(tool, args, true) }
         : {}),
       ...(this.inspection.observer ? { inspect: this.inspection.observer } : {}),
-      // Only the store made here: one passed in (whatever its class) is read through its own methods.
-      ...(ownStore ? { peekEnded: (taskId: string) => ownStore.peekEnded(taskId) } : {}),
+      // Only a store this library made (ownStores.ts): any other is read through its own methods.
+      peekEnded: peekOf(this.store),
     });
     this.placement = options.placement;
     this.tasksExtension = options.tasksExtension !== false;
@@ -339,4 +339,10 @@ export class TaskSupport {
     session.host.handle('tools/call', this.dispatch(session, 'tools/call'));
     session.host.handle('tools/list', (request) => listTools(session.host, session.tools, request));
   }
+}
+
+/** The in-memory store TaskSupport makes when none is given: its own, so its terminal tasks are read at once. */
+function inMemoryStore(): InMemoryTaskRecordStore {
+  const store = new InMemoryTaskRecordStore();
+  return ownStore(store, (taskId) => store.peekEnded(taskId));
 }

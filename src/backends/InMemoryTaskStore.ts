@@ -140,8 +140,8 @@ export class InMemoryTaskRecordStore implements TaskRecordStore {
   /**
    * The stored entry itself when the task is terminal (its outcome is set with its terminal
    * status): no copy, no promise. Read by the engine only when TaskSupport made this store itself
-   * (TaskEngineOptions `peekEnded`): a store a user passes in, even this class or one made from it,
-   * is read through its own `get` and `getOutcome`.
+   * (backends/ownStores.ts): a store a user passes in, even of this class or one made from it, is
+   * read through its own `get` and `getOutcome`.
    * @internal
    */
   peekEnded(taskId: string): EndedTask | undefined {

@@ -28,6 +28,11 @@ export class EmptyQueues {
     this.current.add(taskId);
   }
 
+  /** Whether the task's queue is known empty, without forgetting it. */
+  has(taskId: string): boolean {
+    return this.current.has(taskId) || this.previous.has(taskId);
+  }
+
   /** Whether the task's queue is known empty; forgotten then (a later take reads the queue). */
   take(taskId: string): boolean {
     return this.current.delete(taskId) || this.previous.delete(taskId);

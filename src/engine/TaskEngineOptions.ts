@@ -30,8 +30,8 @@ export interface TaskEngineOptions {
   /**
    * A terminal task's record and outcome read from the store without I/O, undefined when it cannot
    * tell: a `tasks/result` for a task that ended here is then answered in the turn it arrived.
-   * Given only for the in-memory store TaskSupport made itself: a store passed in is read through
-   * its own methods, whatever its class.
+   * Given only for a store this library made (backends/ownStores.ts): any other store is read
+   * through its own methods, whatever its class.
    */
-  peekEnded?: (taskId: string) => EndedTask | undefined;
+  peekEnded?: ((taskId: string) => EndedTask | undefined) | undefined;
 }

@@ -44,8 +44,12 @@ export class TaskStorage {
    * without I/O: the caller then reads the store and the queue as before.
    */
   endedHere(taskId: string, owner: string): TaskOutcome | undefined {
-    const ended = this.peekEnded?.(taskId);
-    if (!ended || ended.record.owner !== owner || isPastTtl(ended.record) || !this.emptyQueues.take(taskId)) return undefined;
+    // The queue's mark first, without taking it: a peek may forget what it hands out (Redis's cache
+    // of what it settled), and a task whose queue must be read should keep that for the reads below.
+    if (!this.peekEnded || !this.emptyQueues.has(taskId)) return undefined;
+    const ended = this.peekEnded(taskId);
+    if (!ended || ended.record.owner !== owner || isPastTtl(ended.record)) return undefined;
+    this.emptyQueues.take(taskId);
     return ended.outcome;
   }
 

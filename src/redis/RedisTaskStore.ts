@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { isoString, isoTime } from '../isoTime.js';
 import { randomBytes } from 'node:crypto';
 import { decodeCursor, encodeCursor } from '../backends/cursor.js';
-import type { TaskStore, WaitOptions } from '../backends/TaskStore.js';
+import type { EndedTask, TaskStore, WaitOptions } from '../backends/TaskStore.js';
 import { isTerminal } from '../types.js';
 import type { TaskOutcome, TaskPage, TaskRecord, TaskStatus, TerminalTaskStatus } from '../types.js';
 import type { RedisEvents } from './RedisEvents.js';
@@ -207,6 +207,19 @@ export class RedisTaskStore implements TaskStore {
       await this.limits?.release(taskId).catch(() => {});
       return record;
     });
+  }
+
+  /**
+   * The record and outcome of a task this instance settled lately, without a round trip or a
+   * promise, and forgotten then, as `getOutcome` forgets them (the outcome is the last thing a
+   * `tasks/result` reads); undefined while its settle is still under way, or once it is not held
+   * here. Read only as the backend's own store (ownStores.ts).
+   * @internal
+   */
+  peekEnded(taskId: string): EndedTask | undefined {
+    if (this.settling.has(taskId)) return undefined;
+    const settled = this.settledHere.take(taskId);
+    return settled && { record: settled.record, outcome: JSON.parse(settled.outcome) as TaskOutcome };
   }
 
   async getOutcome(taskId: string): Promise<TaskOutcome | undefined> {

@@ -7,6 +7,7 @@ import type { ClusterOptions, RedisOptions } from 'ioredis';
 import type { TaskCluster } from '../backends/TaskCluster.js';
 import type { TaskOutbox } from '../backends/TaskMessageQueue.js';
 import type { TaskRecordStore } from '../backends/TaskStore.js';
+import { ownStore } from '../backends/ownStores.js';
 import { randomBytes } from 'node:crypto';
 import { batchWrites } from './batchWrites.js';
 import { LeaseHandoff } from './leaseHandoff.js';
@@ -120,8 +121,9 @@ export async function createRedisTaskBackend(options: RedisTaskBackendOptions): 
     : undefined;
   const instanceId = options.instanceId ?? randomBytes(8).toString('hex');
   const handoff = new LeaseHandoff(instanceId, options.leaseMs ?? DEFAULT_LEASE_MS, !commands.isCluster);
+  const store = new RedisTaskStore(commands, keys, events, limits, handoff);
   return {
-    store: new RedisTaskStore(commands, keys, events, limits, handoff),
+    store: ownStore(store, (taskId) => store.peekEnded(taskId)),
     queue: new RedisTaskMessageQueue(commands, keys, events, options.queueKeyTtlMs ?? 86_400_000),
     cluster: new RedisTaskCluster(commands, keys, events, options, instanceId, limits, handoff),
     close: async () => {

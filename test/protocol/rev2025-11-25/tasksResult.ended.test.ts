@@ -4,12 +4,10 @@
 // Streamable HTTP an answer that soon goes out in one write. What must not change: another
 // owner's task, or one past its ttl, is still unknown.
 import { afterEach, describe, expect, it } from 'vitest';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { InMemoryTaskRecordStore, TaskSupport } from '../../../src/index.js';
 import type { TaskOutcome } from '../../../src/index.js';
+import { countingLink } from '../../support/countingLink.js';
 
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -30,54 +28,18 @@ async function serve(store?: InMemoryTaskRecordStore) {
     const server = new McpServer({ name: 's', version: '1.0.0' });
     tasks.registerTool(server, 'instant', { taskSupport: 'required' }, () => ({ content: [{ type: 'text', text: 'done' }] }));
     tasks.enable(server);
-    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-    let turns = 0;
-    let counting = false;
-    let answeredAt = -1;
-    const tick = (): void => {
-      if (!counting) return;
-      turns++;
-      if (turns < 100) queueMicrotask(tick);
-    };
-    const send = serverSide.send.bind(serverSide);
-    serverSide.send = (message, options) => {
-      if (counting && 'id' in message && answeredAt < 0) answeredAt = turns;
-      return send(message, options);
-    };
-    await server.connect(serverSide);
-    const waiting = new Map<number, (message: Answer) => void>();
-    clientSide.onmessage = (message) => {
-      if ('id' in message && waiting.has(Number(message.id))) waiting.get(Number(message.id))!(message as Answer);
-    };
-    await clientSide.start();
     open.push({ close: () => server.close() });
-    let nextId = 1;
-    const request = (method: string, params: Record<string, unknown>, count = false) =>
-      new Promise<Answer>((resolve) => {
-        const id = nextId++;
-        waiting.set(id, resolve);
-        if (count) {
-          turns = 0;
-          answeredAt = -1;
-          counting = true;
-          queueMicrotask(tick);
-        }
-        void clientSide.send({ jsonrpc: '2.0', id, method, params });
-      });
-    await request('initialize', { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'c', version: '1' } });
-    await clientSide.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    const { request, turnsToAnswer } = await countingLink(server);
     const create = async (ttl = 60_000): Promise<string> => {
       const created = await request('tools/call', { name: 'instant', arguments: {}, task: { ttl } });
       const taskId = (created.result as { task: { taskId: string } }).task.taskId;
       for (let i = 0; i < 100 && (await tasks.store.get(taskId))?.status !== 'completed'; i++) await new Promise((r) => setTimeout(r, 2));
       return taskId;
     };
-    return { request, create, turnsToAnswer: () => answeredAt };
+    return { request, create, turnsToAnswer };
   };
   return { connect };
 }
-
-type Answer = JSONRPCMessage & { result?: Record<string, unknown>; error?: { code: number; message: string } };
 
 describe('tasks/result of a task that already ended here', () => {
   it('is answered within 4 turns of its request, with the outcome and its related-task meta', async () => {
