@@ -58,6 +58,9 @@ export interface EndedTask {
   readonly outcome: TaskOutcome;
 }
 
+/** A store's synchronous read of a terminal task: undefined when it cannot tell without I/O. @internal */
+export type PeekEnded = (taskId: string) => EndedTask | undefined;
+
 /** Options of the backends' waits (`waitForTerminal`, `waitForMessage`). */
 export interface WaitOptions {
   /**

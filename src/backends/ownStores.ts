@@ -1,7 +1,4 @@
-import type { EndedTask, TaskRecordStore } from './TaskStore.js';
-
-/** A store's synchronous read of a terminal task (see {@link ownStore}). */
-export type PeekEnded = (taskId: string) => EndedTask | undefined;
+import type { PeekEnded, TaskRecordStore } from './TaskStore.js';
 
 /**
  * The stores this library made itself (TaskSupport's in-memory store, the Redis backend's store),

@@ -1,7 +1,7 @@
 import type { InspectionEvent, Observer } from 'xstate';
 import type { TaskCluster } from '../backends/TaskCluster.js';
 import type { TaskPlacement } from '../backends/TaskPlacement.js';
-import type { EndedTask } from '../backends/TaskStore.js';
+import type { PeekEnded } from '../backends/TaskStore.js';
 import type { TaskSpec } from './TaskSpec.js';
 
 /** Engine limits and hooks. */
@@ -33,5 +33,5 @@ export interface TaskEngineOptions {
    * Given only for a store this library made (backends/ownStores.ts): any other store is read
    * through its own methods, whatever its class.
    */
-  peekEnded?: ((taskId: string) => EndedTask | undefined) | undefined;
+  peekEnded?: PeekEnded | undefined;
 }

@@ -1,5 +1,5 @@
 import type { QueuedMessage, QueuedRequest, TaskMessageQueue } from '../backends/TaskMessageQueue.js';
-import type { EndedTask, TaskStore, WaitOptions } from '../backends/TaskStore.js';
+import type { PeekEnded, TaskStore, WaitOptions } from '../backends/TaskStore.js';
 import { mcpError } from '../errors.js';
 import type { TaskOutcome, TaskPage, TaskRecord } from '../types.js';
 import { EmptyQueues } from './EmptyQueues.js';
@@ -33,7 +33,7 @@ export class TaskStorage {
     /** The task's store writes still under way on this instance (its write chain), settled when none. */
     private readonly writes?: (taskId: string) => Promise<void>,
     /** A terminal task's record and outcome without I/O, where the store can tell (TaskEngineOptions). */
-    private readonly peekEnded?: (taskId: string) => EndedTask | undefined,
+    private readonly peekEnded?: PeekEnded,
   ) {}
 
   /**

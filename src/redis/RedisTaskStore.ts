@@ -55,7 +55,8 @@ export class RedisTaskStore implements TaskStore {
     private readonly leases?: LeaseHandoff,
   ) {
     this.redis = withScripts(redis);
-    this.group = leases?.oneRedis && !this.redis.isCluster ? new GroupCommit(this.redis as Redis & TaskScripts) : undefined;
+    // `oneRedis`: the backend's command client is one Redis, not a Cluster (index.ts).
+    this.group = leases?.oneRedis ? new GroupCommit(this.redis as Redis & TaskScripts) : undefined;
   }
 
   async create(record: TaskRecord): Promise<void> {

@@ -7,12 +7,11 @@
  * told the task is unknown, and that refusal does not cost the owner its answer.
  */
 import { randomBytes } from 'node:crypto';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { TaskSupport } from '../../src/index.js';
 import type { TaskRecordStore } from '../../src/index.js';
 import { createRedisTaskBackend } from '../../src/redis/index.js';
-import { countingLink } from '../support/countingLink.js';
+import { expectAnsweredAtOnce, instantTaskSession } from '../support/countingLink.js';
 
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -24,34 +23,16 @@ async function serve(wrap: (store: TaskRecordStore) => TaskRecordStore = (store)
   open.push(backend);
   const tasks = new TaskSupport({ store: wrap(backend.store), queue: backend.queue, cluster: backend.cluster });
   open.push({ close: () => tasks.close() });
-  const connect = async () => {
-    const server = new McpServer({ name: 's', version: '1.0.0' });
-    tasks.registerTool(server, 'instant', { taskSupport: 'required' }, () => ({ content: [{ type: 'text', text: 'done' }] }));
-    tasks.enable(server);
-    open.push({ close: () => server.close() });
-    const link = await countingLink(server);
-    const create = async (): Promise<string> => {
-      const created = await link.request('tools/call', { name: 'instant', arguments: {}, task: { ttl: 60_000 } });
-      const taskId = (created.result as { task: { taskId: string } }).task.taskId;
-      for (let i = 0; i < 200 && (await backend.store.get(taskId))?.status !== 'completed'; i++) await new Promise((r) => setTimeout(r, 2));
-      return taskId;
-    };
-    return { ...link, create };
-  };
+  const connect = () => instantTaskSession(tasks, (close) => void open.push({ close }));
   return { connect };
 }
 
 describe('tasks/result on Redis of a task settled here', () => {
   it('is answered within 4 turns of its request, then from Redis when asked again', async () => {
-    const { request, create, turnsToAnswer } = await (await serve()).connect();
+    const session = await (await serve()).connect();
+    const { request, create, turnsToAnswer } = session;
     const taskId = await create();
-    const answer = await request('tasks/result', { taskId }, true);
-    expect(answer.result).toEqual({
-      content: [{ type: 'text', text: 'done' }],
-      _meta: { 'io.modelcontextprotocol/related-task': { taskId } },
-    });
-    expect(turnsToAnswer()).toBeGreaterThanOrEqual(0);
-    expect(turnsToAnswer()).toBeLessThanOrEqual(4);
+    const answer = await expectAnsweredAtOnce(session, taskId);
     // The cache gave its entry up with the answer: the next call reads Redis, and answers the same.
     const again = await request('tasks/result', { taskId }, true);
     expect(again.result).toEqual(answer.result);

@@ -1,5 +1,7 @@
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { expect } from 'vitest';
+import type { TaskSupport } from '../../src/index.js';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
@@ -56,4 +58,45 @@ export async function countingLink(server: McpServer): Promise<CountingLink> {
   await request('initialize', { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'c', version: '1' } });
   await clientSide.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
   return { request, turnsToAnswer: () => answeredAt };
+}
+
+/** A session of {@link instantTaskSession}: the counting client, and `create`, which waits for the task's end. */
+export interface InstantTaskSession extends CountingLink {
+  /** A task-augmented call of the `instant` tool (its work answers "done" at once); resolves with the id once it completed. */
+  create(ttl?: number): Promise<string>;
+}
+
+/**
+ * A new McpServer on `tasks` with one task tool, `instant`, and a {@link countingLink} to it; the
+ * server's close goes to `track` (call it after the test).
+ */
+export async function instantTaskSession(tasks: TaskSupport, track: (close: () => Promise<void>) => void): Promise<InstantTaskSession> {
+  const server = new McpServer({ name: 's', version: '1.0.0' });
+  tasks.registerTool(server, 'instant', { taskSupport: 'required' }, () => ({ content: [{ type: 'text', text: 'done' }] }));
+  tasks.enable(server);
+  track(() => server.close());
+  const link = await countingLink(server);
+  const create = async (ttl = 60_000): Promise<string> => {
+    const created = await link.request('tools/call', { name: 'instant', arguments: {}, task: { ttl } });
+    const taskId = (created.result as { task: { taskId: string } }).task.taskId;
+    for (let i = 0; i < 200 && (await tasks.store.get(taskId))?.status !== 'completed'; i++) await new Promise((r) => setTimeout(r, 2));
+    return taskId;
+  };
+  return { ...link, create };
+}
+
+/**
+ * Asks `tasks/result` for an `instant` task that ended, and checks the answer (its outcome with
+ * the related-task meta) went out within 4 turns of the microtask queue of the request.
+ */
+export async function expectAnsweredAtOnce(session: CountingLink, taskId: string): Promise<Answer> {
+  const answer = await session.request('tasks/result', { taskId }, true);
+  expect(answer.result).toEqual({
+    content: [{ type: 'text', text: 'done' }],
+    _meta: { 'io.modelcontextprotocol/related-task': { taskId } },
+  });
+  // -1: the answer was never sent while counting.
+  expect(session.turnsToAnswer()).toBeGreaterThanOrEqual(0);
+  expect(session.turnsToAnswer()).toBeLessThanOrEqual(4);
+  return answer;
 }

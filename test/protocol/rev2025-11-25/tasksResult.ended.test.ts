@@ -4,10 +4,9 @@
 // Streamable HTTP an answer that soon goes out in one write. What must not change: another
 // owner's task, or one past its ttl, is still unknown.
 import { afterEach, describe, expect, it } from 'vitest';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { InMemoryTaskRecordStore, TaskSupport } from '../../../src/index.js';
 import type { TaskOutcome } from '../../../src/index.js';
-import { countingLink } from '../../support/countingLink.js';
+import { expectAnsweredAtOnce, instantTaskSession } from '../../support/countingLink.js';
 
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -24,35 +23,17 @@ async function serve(store?: InMemoryTaskRecordStore) {
   // the options is read through its own methods.
   const tasks = new TaskSupport({ minTtl: 1, ...(store ? { store } : {}) });
   open.push({ close: () => tasks.close() });
-  const connect = async () => {
-    const server = new McpServer({ name: 's', version: '1.0.0' });
-    tasks.registerTool(server, 'instant', { taskSupport: 'required' }, () => ({ content: [{ type: 'text', text: 'done' }] }));
-    tasks.enable(server);
-    open.push({ close: () => server.close() });
-    const { request, turnsToAnswer } = await countingLink(server);
-    const create = async (ttl = 60_000): Promise<string> => {
-      const created = await request('tools/call', { name: 'instant', arguments: {}, task: { ttl } });
-      const taskId = (created.result as { task: { taskId: string } }).task.taskId;
-      for (let i = 0; i < 100 && (await tasks.store.get(taskId))?.status !== 'completed'; i++) await new Promise((r) => setTimeout(r, 2));
-      return taskId;
-    };
-    return { request, create, turnsToAnswer };
-  };
+  const connect = () => instantTaskSession(tasks, (close) => void open.push({ close }));
   return { connect };
 }
 
 describe('tasks/result of a task that already ended here', () => {
   it('is answered within 4 turns of its request, with the outcome and its related-task meta', async () => {
-    const { request, create, turnsToAnswer } = await (await serve()).connect();
+    const session = await (await serve()).connect();
+    const { request, create } = session;
     const taskId = await create();
-    const answer = await request('tasks/result', { taskId }, true);
-    expect(answer.result).toEqual({
-      content: [{ type: 'text', text: 'done' }],
-      _meta: { 'io.modelcontextprotocol/related-task': { taskId } },
-    });
-    // 14 before: get, reclaim, deliver (takeMessages), answer (outcome), each awaited.
-    expect(turnsToAnswer()).toBeGreaterThanOrEqual(0);
-    expect(turnsToAnswer()).toBeLessThanOrEqual(4);
+    // 14 turns before: get, reclaim, deliver (takeMessages), answer (outcome), each awaited.
+    const answer = await expectAnsweredAtOnce(session, taskId);
     // Asked again, it reads the queue (the first call took the "nothing queued" mark) and answers the same.
     expect((await request('tasks/result', { taskId })).result).toEqual(answer.result);
   });
