@@ -101,7 +101,7 @@ export class TaskActions {
         if (held) await this.ends.hold(taskId, record, held);
         if (this.ends.pushes(taskId, live, params.status)) await live.spec.session.statusChanged(record);
         // Without a cluster, retired as this last write is done (no `then` on the chain: a turn and a
-        // promise fewer per task's end); with one, once the cluster released the task (retire).
+        // promise fewer per task's end); with one, once the cluster released the task (retirement).
       },
       this.retirement(taskId, live),
     );
