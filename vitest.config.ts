@@ -32,6 +32,7 @@ const ioredisFacing = [
   'test/redis/settleReply.test.ts',
   'test/redis/batchWrites.test.ts',
   'test/redis/groupCommit.test.ts',
+  'test/redis/leanScript.test.ts',
   'test/redis/staleWrites.test.ts',
   'test/redis/shutdownOutageLog.test.ts',
   'test/redis/claimIndex.test.ts',

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { beforeJoinedWrite } from './batchWrites.js';
+import { LeanScript } from './leanScript.js';
 import { CREATE, SETTLE_UNINDEXED } from './scripts.js';
 import type { TaskScripts } from './scripts.js';
 
@@ -52,9 +53,10 @@ const SIBLINGS = 2;
 /** Steps per script call at most: a long group holds Redis (one thread) for its whole run. */
 const MAX_STEPS = 128;
 
-interface GroupClient {
-  mtaGroup(numKeys: number, ...keysThenArgs: string[]): Promise<unknown[]>;
-}
+/** The scripts, called without ioredis's copy of their arguments (see {@link LeanScript}). */
+const createScript = new LeanScript(CREATE);
+const settleScript = new LeanScript(SETTLE_UNINDEXED);
+const groupScript = new LeanScript(GROUP);
 
 /**
  * Group commit on one Redis (issue 14): the creates and settles asked for in one turn of the event
@@ -76,11 +78,8 @@ export class GroupCommit {
   private scheduled = false;
   /** Steps sent and not yet answered. */
   private inFlight = 0;
-  private readonly redis: Redis & TaskScripts & GroupClient;
 
-  constructor(redis: Redis & TaskScripts) {
-    this.redis = redis as Redis & TaskScripts & GroupClient;
-    if (!('mtaGroup' in redis)) redis.defineCommand('mtaGroup', { lua: GROUP });
+  constructor(private readonly redis: Redis) {
     beforeJoinedWrite.set(redis, this.flush);
     const send = redis.sendCommand;
     const flush = this.flush;
@@ -93,13 +92,13 @@ export class GroupCommit {
 
   /** `mtaCreate` (KEYS: owner index, owner sequence, task, lease index), grouped when busy. */
   create(keys: [string, string, string, string], args: string[]): Promise<CreateReply> {
-    if (this.now()) return this.sent(this.redis.mtaCreate(...keys, ...args), 1);
+    if (this.now()) return this.sent(createScript.call(this.redis, keys, args) as Promise<CreateReply>, 1);
     return this.wait<CreateReply>('c', keys, args);
   }
 
   /** `mtaSettleUnindexed` (KEYS: task, outcome, lease index), grouped when busy. */
   settle(keys: [string, string, string], args: string[]): Promise<SettleReply> {
-    if (this.now()) return this.sent(this.redis.mtaSettleUnindexed(...keys, ...args), 1);
+    if (this.now()) return this.sent(settleScript.call(this.redis, keys, args) as Promise<SettleReply>, 1);
     return this.wait<SettleReply>('s', keys, args);
   }
 
@@ -143,11 +142,10 @@ export class GroupCommit {
   private send(steps: Step[]): void {
     if (steps.length === 1) {
       const [step] = steps as [Step];
-      const sent: Promise<unknown> =
-        step.kind === 'c'
-          ? this.redis.mtaCreate(...(step.keys as [string, string, string, string]), ...step.args)
-          : this.redis.mtaSettleUnindexed(...(step.keys as [string, string, string]), ...step.args);
-      this.sent(sent, 1).then(step.resolve, step.reject);
+      this.sent((step.kind === 'c' ? createScript : settleScript).call(this.redis, step.keys, step.args), 1).then(
+        step.resolve,
+        step.reject,
+      );
       return;
     }
     const keys: string[] = [];
@@ -156,7 +154,7 @@ export class GroupCommit {
       keys.push(...step.keys);
       args.push(step.kind, String(step.args.length), ...step.args);
     }
-    this.sent(this.redis.mtaGroup(keys.length, ...keys, ...args), steps.length).then(
+    this.sent(groupScript.call(this.redis, keys, args) as Promise<unknown[]>, steps.length).then(
       (replies) => {
         for (let i = 0; i < steps.length; i++) {
           const reply = replies[i];

@@ -4,14 +4,14 @@
  * create sends the fields every record has without their names. The record the store answers with
  * must still be the one Redis holds, and the settle must refuse what it refused before.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { RedisEvents } from '../../src/redis/RedisEvents.js';
 import { RedisTaskStore } from '../../src/redis/RedisTaskStore.js';
 import { RedisKeys } from '../../src/redis/keys.js';
 import { LeaseHandoff } from '../../src/redis/leaseHandoff.js';
-import { withScripts } from '../../src/redis/scripts.js';
+import { CREATE, SETTLE_UNINDEXED, withScripts } from '../../src/redis/scripts.js';
 import type { TaskOutcome, TaskRecord } from '../../src/index.js';
 
 const INSTANCE = 'instance-a';
@@ -32,7 +32,32 @@ function newStore(client: Redis): RedisTaskStore {
   return new RedisTaskStore(client, keys, events, undefined, new LeaseHandoff(INSTANCE, 10_000, true));
 }
 
+const sha1 = (lua: string): string => createHash('sha1').update(lua).digest('hex');
+const SCRIPTS = new Map([CREATE, SETTLE_UNINDEXED].flatMap((lua) => [[lua, lua] as const, [sha1(lua), lua] as const]));
+
+/**
+ * Records the create scripts' KEYS and ARGV and the settle scripts' replies `client` sends, by the
+ * script's text or hash (EVAL or EVALSHA), whichever way the store calls them.
+ */
+function watchScripts(client: Redis): void {
+  const send = client.sendCommand.bind(client);
+  client.sendCommand = (command, stream) => {
+    const sent = send(command, stream);
+    const [first, , ...rest] = command.args as string[];
+    const lua = /^eval(sha)?$/.test(command.name) ? SCRIPTS.get(first!) : undefined;
+    if (lua === CREATE) createArgs.push(rest);
+    if (lua === SETTLE_UNINDEXED)
+      void command.promise.then(
+        (reply) => settleReplies.push(reply),
+        () => {},
+      );
+    return sent;
+  };
+}
+
 beforeEach(async () => {
+  settleReplies = [];
+  createArgs = [];
   prefix = `reply${randomBytes(4).toString('hex')}:`;
   keys = new RedisKeys(prefix);
   commands = new Redis(inject('redisUrl'));
@@ -40,21 +65,8 @@ beforeEach(async () => {
   reader = new Redis(inject('redisUrl'));
   events = new RedisEvents(subscriber, keys);
   await events.start();
-  // The store's own client, its script calls watched (the replies are Redis's, unchanged).
-  const scripts = withScripts(commands);
-  const settle = scripts.mtaSettleUnindexed.bind(scripts);
-  settleReplies = [];
-  scripts.mtaSettleUnindexed = async (...args) => {
-    const reply = await settle(...args);
-    settleReplies.push(reply);
-    return reply;
-  };
-  const create = scripts.mtaCreate.bind(scripts);
-  createArgs = [];
-  scripts.mtaCreate = async (...args) => {
-    createArgs.push(args);
-    return create(...args);
-  };
+  // The store's own client, its script calls watched on the wire (the replies are Redis's, unchanged).
+  watchScripts(commands);
 });
 afterEach(() => {
   events.stop();
