@@ -56,7 +56,7 @@ export class RedisTaskStore implements TaskStore {
   ) {
     this.redis = withScripts(redis);
     // `oneRedis`: the backend's command client is one Redis, not a Cluster (index.ts).
-    this.group = leases?.oneRedis ? new GroupCommit(this.redis as Redis) : undefined;
+    this.group = leases?.oneRedis ? new GroupCommit(this.redis as Redis & TaskScripts) : undefined;
   }
 
   async create(record: TaskRecord): Promise<void> {

@@ -53,9 +53,7 @@ const SIBLINGS = 2;
 /** Steps per script call at most: a long group holds Redis (one thread) for its whole run. */
 const MAX_STEPS = 128;
 
-/** The scripts, called without ioredis's copy of their arguments (see {@link LeanScript}). */
-const createScript = new LeanScript(CREATE);
-const settleScript = new LeanScript(SETTLE_UNINDEXED);
+/** The group script; its KEYS count differs from call to call, so it is called as a {@link LeanScript}. */
 const groupScript = new LeanScript(GROUP);
 
 /**
@@ -79,7 +77,7 @@ export class GroupCommit {
   /** Steps sent and not yet answered. */
   private inFlight = 0;
 
-  constructor(private readonly redis: Redis) {
+  constructor(private readonly redis: Redis & TaskScripts) {
     beforeJoinedWrite.set(redis, this.flush);
     const send = redis.sendCommand;
     const flush = this.flush;
@@ -92,13 +90,13 @@ export class GroupCommit {
 
   /** `mtaCreate` (KEYS: owner index, owner sequence, task, lease index), grouped when busy. */
   create(keys: [string, string, string, string], args: string[]): Promise<CreateReply> {
-    if (this.now()) return this.sent(createScript.call(this.redis, keys, args) as Promise<CreateReply>, 1);
+    if (this.now()) return this.sent(this.redis.mtaCreate(...keys, ...args), 1);
     return this.wait<CreateReply>('c', keys, args);
   }
 
   /** `mtaSettleUnindexed` (KEYS: task, outcome, lease index), grouped when busy. */
   settle(keys: [string, string, string], args: string[]): Promise<SettleReply> {
-    if (this.now()) return this.sent(settleScript.call(this.redis, keys, args) as Promise<SettleReply>, 1);
+    if (this.now()) return this.sent(this.redis.mtaSettleUnindexed(...keys, ...args), 1);
     return this.wait<SettleReply>('s', keys, args);
   }
 
@@ -142,10 +140,11 @@ export class GroupCommit {
   private send(steps: Step[]): void {
     if (steps.length === 1) {
       const [step] = steps as [Step];
-      this.sent((step.kind === 'c' ? createScript : settleScript).call(this.redis, step.keys, step.args), 1).then(
-        step.resolve,
-        step.reject,
-      );
+      const sent: Promise<unknown> =
+        step.kind === 'c'
+          ? this.redis.mtaCreate(...(step.keys as [string, string, string, string]), ...step.args)
+          : this.redis.mtaSettleUnindexed(...(step.keys as [string, string, string]), ...step.args);
+      this.sent(sent, 1).then(step.resolve, step.reject);
       return;
     }
     const keys: string[] = [];

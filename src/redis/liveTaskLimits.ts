@@ -1,6 +1,7 @@
 import { limitExceeded } from '../errors.js';
 import type { RedisKeys } from './keys.js';
 import type { RedisClient } from './scripts.js';
+import { defineScripts } from './leanScript.js';
 
 /** The live-task limits every instance on one Redis shares (see {@link RedisLiveTaskLimits}). */
 export interface SharedLiveTaskLimits {
@@ -82,11 +83,10 @@ export class RedisLiveTaskLimits {
   ) {
     this.maxLive = checked('maxLiveTasks', limits.maxLiveTasks);
     this.maxPerCaller = checked('maxLiveTasksPerCaller', limits.maxLiveTasksPerCaller);
-    const r = redis as RedisClient & Partial<LimitScripts>;
-    if (!r.mtaLimitAdmit) {
-      redis.defineCommand('mtaLimitAdmit', { numberOfKeys: 3, lua: ADMIT });
-      redis.defineCommand('mtaLimitRelease', { numberOfKeys: 3, lua: RELEASE });
-    }
+    defineScripts(redis, {
+      mtaLimitAdmit: { numberOfKeys: 3, lua: ADMIT },
+      mtaLimitRelease: { numberOfKeys: 3, lua: RELEASE },
+    });
     this.redis = redis as RedisClient & LimitScripts;
     // Listeners live as long as the client (the backend closes both); 'node error': a cluster
     // master that failed and returned alone brings no 'ready' of the whole client.

@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { defineScripts } from './leanScript.js';
 
 // Every status change runs as one script, so "a terminal status never changes" and the runner
 // fence hold whichever instance writes. Records are hashes: no JSON decoding inside Lua. Every key
@@ -245,18 +246,17 @@ export type RedisClient = Redis | Cluster;
 
 /** Defines the scripts on a client (idempotent) and returns it typed. @internal */
 export function withScripts(redis: RedisClient): RedisClient & TaskScripts {
-  const r = redis as RedisClient & Partial<TaskScripts>;
-  if (!r.mtaUpdate) {
-    redis.defineCommand('mtaUpdate', { numberOfKeys: 1, lua: UPDATE });
-    redis.defineCommand('mtaSettle', { numberOfKeys: 2, lua: SETTLE });
-    redis.defineCommand('mtaSettleUnindexed', { numberOfKeys: 3, lua: SETTLE_UNINDEXED });
-    redis.defineCommand('mtaIndex', { numberOfKeys: 2, lua: INDEX });
-    redis.defineCommand('mtaCreate', { numberOfKeys: 4, lua: CREATE });
-    redis.defineCommand('mtaClaim', { numberOfKeys: 1, lua: CLAIM });
-    redis.defineCommand('mtaRenew', { numberOfKeys: 1, lua: RENEW });
-    redis.defineCommand('mtaTakeOver', { numberOfKeys: 1, lua: TAKE_OVER });
-    redis.defineCommand('mtaTakeAll', { numberOfKeys: 2, lua: TAKE_ALL });
-    redis.defineCommand('mtaEnqueueNotification', { numberOfKeys: 2, lua: ENQUEUE_NOTIFICATION });
-  }
+  defineScripts(redis, {
+    mtaUpdate: { numberOfKeys: 1, lua: UPDATE },
+    mtaSettle: { numberOfKeys: 2, lua: SETTLE },
+    mtaSettleUnindexed: { numberOfKeys: 3, lua: SETTLE_UNINDEXED },
+    mtaIndex: { numberOfKeys: 2, lua: INDEX },
+    mtaCreate: { numberOfKeys: 4, lua: CREATE },
+    mtaClaim: { numberOfKeys: 1, lua: CLAIM },
+    mtaRenew: { numberOfKeys: 1, lua: RENEW },
+    mtaTakeOver: { numberOfKeys: 1, lua: TAKE_OVER },
+    mtaTakeAll: { numberOfKeys: 2, lua: TAKE_ALL },
+    mtaEnqueueNotification: { numberOfKeys: 2, lua: ENQUEUE_NOTIFICATION },
+  });
   return redis as RedisClient & TaskScripts;
 }

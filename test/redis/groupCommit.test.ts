@@ -106,6 +106,26 @@ describe('group commit on one Redis', () => {
     expect(flattened).toBeLessThan(N);
   });
 
+  it('keeps a client keyPrefix (RedisTaskBackendOptions.redis) on every key, alone and in a group', async () => {
+    const prefix = `gc${randomBytes(4).toString('hex')}:`;
+    const made = await createRedisTaskBackend({ url: server.url, prefix, redis: { keyPrefix: 'kp:' } });
+    opened.push(made);
+    const records = Array.from({ length: N }, (_, i) => record(i));
+    await Promise.all(records.map((r) => made.store.create(r)));
+    await Promise.all(records.map((r, i) => made.store.settle(r.taskId, 'completed', undefined, outcome(i))));
+    const keys = new RedisKeys(prefix);
+    for (const [i, r] of records.entries()) {
+      expect(await admin.hget(`kp:${keys.task(r.taskId)}`, 'status')).toBe('completed');
+      expect(await admin.exists(keys.task(r.taskId), keys.outcome(r.taskId))).toBe(0);
+      // Another instance with the same options reads what this one wrote.
+      const other = await createRedisTaskBackend({ url: server.url, prefix, redis: { keyPrefix: 'kp:' } });
+      opened.push(other);
+      expect(await other.store.getOutcome(r.taskId)).toEqual(outcome(i));
+      if (i > 1) break;
+    }
+    expect((await made.store.list('o', undefined, 100)).tasks).toHaveLength(N);
+  });
+
   it('sends a long turn in groups of at most 128 steps', async () => {
     const { store } = await backend(`gc${randomBytes(4).toString('hex')}:`);
     await Promise.all([store.create(record(-1)), store.create(record(-2)), store.create(record(-3))]);

@@ -80,6 +80,18 @@ describe('LeanScript', () => {
     expect(await evalCounts()).toEqual({ eval: 0, evalsha: 1 });
   });
 
+  it("gives KEYS the client's keyPrefix, as ioredis gives it to its own commands and scripts", async () => {
+    const redis = new Redis(server.url, { maxRetriesPerRequest: 1, keyPrefix: 'kp:' });
+    opened.push(redis);
+    const SET = `redis.call('SET', KEYS[1], ARGV[1]) return KEYS[1]`;
+    redis.defineCommand('setDefined', { numberOfKeys: 1, lua: SET });
+    const defined = redis as Redis & { setDefined(key: string, value: string): Promise<string> };
+    expect(await defined.setDefined('by-define', 'a')).toBe('kp:by-define');
+    expect(await new LeanScript(SET).call(redis, ['by-lean'], ['b'])).toBe('kp:by-lean');
+    expect(await redis.mget('by-define', 'by-lean')).toEqual(['a', 'b']);
+    expect(await admin.exists('by-lean')).toBe(0);
+  });
+
   it('does not copy its arguments element by element (ioredis defineCommand does: the control)', async () => {
     const redis = connection();
     redis.defineCommand('echoDefined', { lua: ECHO });
