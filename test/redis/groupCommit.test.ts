@@ -6,27 +6,17 @@
  * its own answer: a refusal or an error inside a group is that task's alone.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Redis } from 'ioredis';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createRedisTaskBackend } from '../../src/redis/index.js';
 import type { RedisTaskBackend } from '../../src/redis/index.js';
 import { RedisKeys } from '../../src/redis/keys.js';
 import type { TaskOutcome, TaskRecord } from '../../src/index.js';
 import { parseCommandStats, scriptCalls } from '../../bench/redisStats.js';
-import { startRedisServer } from '../support/redisServer.js';
-import type { RedisServer } from '../support/redisServer.js';
+import { ownRedis } from '../support/ownRedis.js';
 
 // A redis-server of its own: its command counts are this file's alone.
-let server: RedisServer;
-let admin: Redis;
-beforeAll(async () => {
-  server = await startRedisServer();
-  admin = new Redis(server.url);
-});
-afterAll(async () => {
-  admin.disconnect();
-  await server.dispose();
-});
+const own = ownRedis();
 
 const opened: RedisTaskBackend[] = [];
 afterEach(async () => {
@@ -34,7 +24,7 @@ afterEach(async () => {
 });
 
 async function backend(prefix: string): Promise<RedisTaskBackend> {
-  const made = await createRedisTaskBackend({ url: server.url, prefix });
+  const made = await createRedisTaskBackend({ url: own.url, prefix });
   opened.push(made);
   return made;
 }
@@ -56,9 +46,9 @@ const outcome = (i: number): TaskOutcome => ({ type: 'result', result: { content
 
 /** Script calls Redis ran during `run` (EVALSHA and EVAL, from `INFO commandstats`). */
 async function scriptCallsDuring<T>(run: () => Promise<T>): Promise<{ calls: number; result: T }> {
-  await admin.config('RESETSTAT');
+  await own.admin.config('RESETSTAT');
   const result = await run();
-  return { calls: scriptCalls(parseCommandStats(await admin.info('commandstats'))), result };
+  return { calls: scriptCalls(parseCommandStats(await own.admin.info('commandstats'))), result };
 }
 
 const N = 16;
@@ -108,17 +98,17 @@ describe('group commit on one Redis', () => {
 
   it('keeps a client keyPrefix (RedisTaskBackendOptions.redis) on every key, alone and in a group', async () => {
     const prefix = `gc${randomBytes(4).toString('hex')}:`;
-    const made = await createRedisTaskBackend({ url: server.url, prefix, redis: { keyPrefix: 'kp:' } });
+    const made = await createRedisTaskBackend({ url: own.url, prefix, redis: { keyPrefix: 'kp:' } });
     opened.push(made);
     const records = Array.from({ length: N }, (_, i) => record(i));
     await Promise.all(records.map((r) => made.store.create(r)));
     await Promise.all(records.map((r, i) => made.store.settle(r.taskId, 'completed', undefined, outcome(i))));
     const keys = new RedisKeys(prefix);
     for (const [i, r] of records.entries()) {
-      expect(await admin.hget(`kp:${keys.task(r.taskId)}`, 'status')).toBe('completed');
-      expect(await admin.exists(keys.task(r.taskId), keys.outcome(r.taskId))).toBe(0);
+      expect(await own.admin.hget(`kp:${keys.task(r.taskId)}`, 'status')).toBe('completed');
+      expect(await own.admin.exists(keys.task(r.taskId), keys.outcome(r.taskId))).toBe(0);
       // Another instance with the same options reads what this one wrote.
-      const other = await createRedisTaskBackend({ url: server.url, prefix, redis: { keyPrefix: 'kp:' } });
+      const other = await createRedisTaskBackend({ url: own.url, prefix, redis: { keyPrefix: 'kp:' } });
       opened.push(other);
       expect(await other.store.getOutcome(r.taskId)).toEqual(outcome(i));
       if (i > 1) break;
@@ -145,9 +135,9 @@ describe('group commit on one Redis', () => {
     await Promise.all(records.map((r) => store.create(r)));
     // Task 3 already ended (its settle is refused); task 5's hash is a string (its script fails, WRONGTYPE).
     await store.settle(records[3]!.taskId, 'cancelled', 'by someone', outcome(3));
-    await admin.set(keys.task(records[5]!.taskId), 'not a hash');
+    await own.admin.set(keys.task(records[5]!.taskId), 'not a hash');
     // An owner index that is a string: that create fails inside the group, the others land.
-    await admin.set(keys.owner('broken'), 'not a sorted set');
+    await own.admin.set(keys.owner('broken'), 'not a sorted set');
     const fresh = Array.from({ length: 6 }, (_, i) => record(100 + i, i === 2 ? 'broken' : 'o'));
     // Created by another instance: its settle here reads and answers the whole hash.
     const { store: other } = await backend(prefix);

@@ -6,23 +6,13 @@
  * `EVALSHA`, and again as `EVAL` after the script cache was flushed.
  */
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LeanScript } from '../../src/redis/leanScript.js';
 import { parseCommandStats } from '../../bench/redisStats.js';
-import { startRedisServer } from '../support/redisServer.js';
-import type { RedisServer } from '../support/redisServer.js';
+import { ownRedis } from '../support/ownRedis.js';
 
 // A redis-server of its own: its command counts are this file's alone.
-let server: RedisServer;
-let admin: Redis;
-beforeAll(async () => {
-  server = await startRedisServer();
-  admin = new Redis(server.url);
-});
-afterAll(async () => {
-  admin.disconnect();
-  await server.dispose();
-});
+const own = ownRedis();
 
 const opened: Redis[] = [];
 afterEach(() => {
@@ -31,7 +21,7 @@ afterEach(() => {
 });
 
 function connection(): Redis {
-  const redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
+  const redis = new Redis(own.url, { maxRetriesPerRequest: 1 });
   opened.push(redis);
   return redis;
 }
@@ -40,7 +30,7 @@ function connection(): Redis {
 const ECHO = `local out = {} for _, k in ipairs(KEYS) do out[#out + 1] = k end out[#out + 1] = '|' for _, a in ipairs(ARGV) do out[#out + 1] = a end return out`;
 
 async function evalCounts(): Promise<{ eval: number; evalsha: number }> {
-  const stats = parseCommandStats(await admin.info('commandstats'));
+  const stats = parseCommandStats(await own.admin.info('commandstats'));
   return { eval: stats.get('eval') ?? 0, evalsha: stats.get('evalsha') ?? 0 };
 }
 
@@ -53,8 +43,8 @@ describe('LeanScript', () => {
 
   it('sends EVAL once per connection and EVALSHA after it', async () => {
     const script = new LeanScript(`return 'x-${Date.now()}'`);
-    await admin.call('SCRIPT', 'FLUSH');
-    await admin.config('RESETSTAT');
+    await own.admin.call('SCRIPT', 'FLUSH');
+    await own.admin.config('RESETSTAT');
     const one = connection();
     const two = connection();
     for (let i = 0; i < 3; i++) await Promise.all([script.call(one, [], []), script.call(two, [], [])]);
@@ -66,7 +56,7 @@ describe('LeanScript', () => {
     const script = new LeanScript(ECHO);
     const redis = connection();
     expect(await script.call(redis, ['a'], ['1'])).toEqual(['a', '|', '1']);
-    await admin.call('SCRIPT', 'FLUSH');
+    await own.admin.call('SCRIPT', 'FLUSH');
     expect(await script.call(redis, ['b'], ['2'])).toEqual(['b', '|', '2']);
     expect(await script.call(redis, ['c'], ['3'])).toEqual(['c', '|', '3']);
   });
@@ -75,13 +65,13 @@ describe('LeanScript', () => {
     const script = new LeanScript(`return redis.error_reply('refused: ' .. ARGV[1])`);
     const redis = connection();
     await script.call(redis, [], ['warm']).catch(() => {});
-    await admin.config('RESETSTAT');
+    await own.admin.config('RESETSTAT');
     await expect(script.call(redis, [], ['now'])).rejects.toThrow('refused: now');
     expect(await evalCounts()).toEqual({ eval: 0, evalsha: 1 });
   });
 
   it("gives KEYS the client's keyPrefix, as ioredis gives it to its own commands and scripts", async () => {
-    const redis = new Redis(server.url, { maxRetriesPerRequest: 1, keyPrefix: 'kp:' });
+    const redis = new Redis(own.url, { maxRetriesPerRequest: 1, keyPrefix: 'kp:' });
     opened.push(redis);
     const SET = `redis.call('SET', KEYS[1], ARGV[1]) return KEYS[1]`;
     redis.defineCommand('setDefined', { numberOfKeys: 1, lua: SET });
@@ -89,7 +79,7 @@ describe('LeanScript', () => {
     expect(await defined.setDefined('by-define', 'a')).toBe('kp:by-define');
     expect(await new LeanScript(SET).call(redis, ['by-lean'], ['b'])).toBe('kp:by-lean');
     expect(await redis.mget('by-define', 'by-lean')).toEqual(['a', 'b']);
-    expect(await admin.exists('by-lean')).toBe(0);
+    expect(await own.admin.exists('by-lean')).toBe(0);
   });
 
   it('does not copy its arguments element by element (ioredis defineCommand does: the control)', async () => {
