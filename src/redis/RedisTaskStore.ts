@@ -98,7 +98,7 @@ export class RedisTaskStore implements TaskStore {
         if (record.restart !== undefined) args.push('restart', JSON.stringify(record.restart));
         if (lease !== undefined) args.push('leaseUntil', String(lease));
         await this.group.create([this.keys.owner(record.owner), this.keys.ownerSeq(record.owner), key, this.keys.leases], args);
-        if (lease !== undefined) this.leases!.wroteLease(record.taskId, lease);
+        if (lease !== undefined) this.leases?.wroteLease(record.taskId, lease);
         return;
       }
       const fields: Record<string, string> = {
@@ -181,11 +181,11 @@ export class RedisTaskStore implements TaskStore {
       else args.push('0', '');
       const task = this.keys.task(taskId);
       // One Redis: the lease index entry goes in the same step (the cluster's release has nothing left to send).
-      const unindexed = this.group !== undefined;
+      const group = this.group;
       let reply: string[] | string | null;
       try {
-        reply = unindexed
-          ? await this.group!.settle([task, this.keys.outcome(taskId), this.keys.leases], args)
+        reply = group
+          ? await group.settle([task, this.keys.outcome(taskId), this.keys.leases], args)
           : await this.redis.mtaSettle(task, this.keys.outcome(taskId), ...args);
       } catch (error) {
         // Not answered: the engine's retry may send it again, as short.
@@ -193,7 +193,7 @@ export class RedisTaskStore implements TaskStore {
         throw error;
       }
       if (reply === null) return undefined;
-      if (unindexed && runner === this.leases!.instanceId) this.leases!.droppedFromIndex(taskId);
+      if (group && this.leases && runner === this.leases.instanceId) this.leases.droppedFromIndex(taskId);
       const record =
         created && typeof reply === 'string'
           ? CreatedHere.settled(created, status, statusMessage, now, reply)

@@ -90,19 +90,26 @@ export class GroupCommit {
 
   /** `mtaCreate` (KEYS: owner index, owner sequence, task, lease index), grouped when busy. */
   create(keys: [string, string, string, string], args: string[]): Promise<CreateReply> {
-    if (this.now()) return this.sent(this.redis.mtaCreate(...keys, ...args), 1);
-    return this.wait<CreateReply>('c', keys, args);
+    return (this.now() ? this.alone('c', keys, args) : this.wait('c', keys, args)) as Promise<CreateReply>;
   }
 
   /** `mtaSettleUnindexed` (KEYS: task, outcome, lease index), grouped when busy. */
   settle(keys: [string, string, string], args: string[]): Promise<SettleReply> {
-    if (this.now()) return this.sent(this.redis.mtaSettleUnindexed(...keys, ...args), 1);
-    return this.wait<SettleReply>('s', keys, args);
+    return (this.now() ? this.alone('s', keys, args) : this.wait('s', keys, args)) as Promise<SettleReply>;
   }
 
   /** Whether a step goes at once: nothing waits and fewer than {@link SIBLINGS} steps are in flight. */
   private now(): boolean {
     return this.waiting.length === 0 && this.inFlight < SIBLINGS;
+  }
+
+  /** One step as the one-task script, counted in flight. */
+  private alone(kind: Step['kind'], keys: string[], args: string[]): Promise<unknown> {
+    const reply: Promise<unknown> =
+      kind === 'c'
+        ? this.redis.mtaCreate(...(keys as [string, string, string, string]), ...args)
+        : this.redis.mtaSettleUnindexed(...(keys as [string, string, string]), ...args);
+    return this.sent(reply, 1);
   }
 
   /** Counts `steps` in flight until `reply` settles; returns it. */
@@ -115,9 +122,9 @@ export class GroupCommit {
     return reply;
   }
 
-  private wait<T>(kind: 'c' | 's', keys: string[], args: string[]): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.waiting.push({ kind, keys, args, resolve: resolve as (reply: unknown) => void, reject });
+  private wait(kind: Step['kind'], keys: string[], args: string[]): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ kind, keys, args, resolve, reject });
       if (this.scheduled) return;
       this.scheduled = true;
       setImmediate(this.endOfTurn);
@@ -140,11 +147,7 @@ export class GroupCommit {
   private send(steps: Step[]): void {
     if (steps.length === 1) {
       const [step] = steps as [Step];
-      const sent: Promise<unknown> =
-        step.kind === 'c'
-          ? this.redis.mtaCreate(...(step.keys as [string, string, string, string]), ...step.args)
-          : this.redis.mtaSettleUnindexed(...(step.keys as [string, string, string]), ...step.args);
-      this.sent(sent, 1).then(step.resolve, step.reject);
+      this.alone(step.kind, step.keys, step.args).then(step.resolve, step.reject);
       return;
     }
     const keys: string[] = [];

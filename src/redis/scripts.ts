@@ -225,7 +225,7 @@ while max >= 0 and count > max do
 end
 return dropped`;
 
-/** The scripts as ioredis commands. @internal */
+/** The scripts as methods of the client ({@link withScripts}, sent as leanScript.ts's commands). @internal */
 export interface TaskScripts {
   mtaUpdate(task: string, ...args: string[]): Promise<string[] | null>;
   /** The hash as flat pairs, or `r<runner>` / '' with a short reply; null when refused. */
