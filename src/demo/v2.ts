@@ -98,8 +98,10 @@ export async function serveHttpV2(
       res.end();
     })().catch((error: unknown) => {
       if (error instanceof RefusedRequest) return sendRefusal(res, error);
+      // As McpHttpHost: the error's text (a host name, a path) goes to the log, not to the client.
+      console.error('mcp-task-actors demo: a request failed (answered 500)', error);
       if (!res.headersSent) res.writeHead(500);
-      res.end(error instanceof Error ? error.message : String(error));
+      res.end('Internal error');
     });
   });
   // A taken port or unknown host rejects here, for the caller to report, instead of an unhandled 'error' event.

@@ -61,7 +61,7 @@ export class McpHttpHost {
 
   /**
    * Serves one request to the MCP endpoint (route it here from `node:http`, Express, …). Never
-   * rejects: a failure is answered 500. When a framework has already read the body (`parsedBody`,
+   * rejects: a failure is answered 500 "Internal error" and logged (`logger`). When a framework has already read the body (`parsedBody`,
    * else a `req.body` a parser such as `express.json()` set), that is used and the framework's limits
    * apply instead of `maxRequestBodySize` and `requestBodyTimeoutMs`.
    */
@@ -72,9 +72,15 @@ export class McpHttpHost {
       if (body === undefined && this.bodyTimeoutMs !== undefined) limitBodyArrival(req, res, this.bodyTimeoutMs);
       await this.serve(req, res, body);
     } catch (error) {
-      if (!res.headersSent) refuse(res, 500, -32603, error instanceof Error ? error.message : 'Internal error');
-      else res.end();
+      this.failed(res, error);
     }
+  }
+
+  /** Answers a request that failed: 500 "Internal error" (or the end of a response begun), the error logged. */
+  private failed(res: ServerResponse, error: unknown): void {
+    (this.options.logger ?? console).error('mcp-task-actors: a request to the HTTP host failed (answered 500)', error);
+    if (!res.headersSent) refuse(res, 500, -32603, 'Internal error');
+    else res.end();
   }
 
   /**
@@ -98,10 +104,7 @@ export class McpHttpHost {
         if (pathOf(req) === path) return this.handle(req, res);
         if (!this.hostAllowed(req, res)) return;
         if (!(await options.fallback?.(req, res))) refuse(res, 404, -32000, 'Not found');
-      })().catch(() => {
-        if (!res.headersSent) refuse(res, 500, -32603, 'Internal error');
-        else res.end();
-      });
+      })().catch((error: unknown) => this.failed(res, error));
     });
     this.http = http;
     const bindTo = this.options.host ?? '127.0.0.1';

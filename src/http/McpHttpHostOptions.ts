@@ -59,6 +59,13 @@ export interface McpHttpHostOptions {
   /** See {@link Authenticate}. A session stays with the principal (`clientId`, `extra.sub`) that opened it. */
   authenticate?: Authenticate;
   /**
+   * Where a failure answered 500 goes (`createServer` or `authenticate` threw, a `fallback` route
+   * failed), with the error. The client gets JSON-RPC -32603 "Internal error" only: what the error
+   * says (a database's host name, a key, a token service's reply) stays in the server log, as the
+   * task store's failures do. Default: `console`.
+   */
+  logger?: Pick<Console, 'error'>;
+  /**
    * Sessions at once: those open plus requests opening one (a POST without `mcp-session-id` whose
    * server is being made or body read). Beyond, 503 with `Retry-After` and JSON-RPC -32029
    * (`data.limit` `maxSessions`), before `createServer`. Default 10,000. Unused with `sessions: false`.

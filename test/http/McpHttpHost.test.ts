@@ -17,6 +17,12 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+/** A logger that keeps what `error` was called with. */
+function errorLog(): { errors: unknown[][]; error: (...args: unknown[]) => void } {
+  const errors: unknown[][] = [];
+  return { errors, error: (...args: unknown[]) => void errors.push(args) };
+}
+
 /** A host on 127.0.0.1:0 whose servers have a task tool (`wait`) and a plain one (`whoami`). */
 async function start(options: Partial<McpHttpHostOptions> = {}) {
   const tasks: TaskSupport = testTaskSupport();
@@ -239,25 +245,36 @@ describe('McpHttpHost: the auth hook', () => {
     expect(servers.created).toBe(0);
   });
 
-  it('answers 500 with a JSON-RPC error when the hook throws, and keeps serving', async () => {
+  it('answers 500 "Internal error" when the hook throws, its message only in the log, and keeps serving', async () => {
+    const logged = errorLog();
+    let calls = 0;
     const { url } = await start({
+      logger: logged,
       authenticate: () => {
-        throw new Error('token service down');
+        calls += 1;
+        if (calls === 1) throw new Error('token service down at auth.internal:8443');
+        return undefined;
       },
     });
     const response = await raw(url, 'POST', initializeBody);
     expect(response.status).toBe(500);
-    expect(JSON.parse(response.text)).toMatchObject({ error: { code: -32603, message: 'token service down' } });
+    expect(JSON.parse(response.text)).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32603, message: 'Internal error' } });
+    expect(response.text).not.toContain('auth.internal');
+    expect(logged.errors).toHaveLength(1);
+    expect(String(logged.errors[0]![1])).toContain('token service down at auth.internal:8443');
+    expect((await raw(url, 'POST', initializeBody)).status).toBe(200);
   });
 });
 
 describe('McpHttpHost: faults', () => {
-  it('answers 500 with a JSON-RPC error when createServer throws, and serves the next session', async () => {
+  it('answers 500 "Internal error" when createServer throws, its message only in the log, and serves the next session', async () => {
+    const logged = errorLog();
     let calls = 0;
     const host = new McpHttpHost({
+      logger: logged,
       createServer: () => {
         calls += 1;
-        if (calls === 1) throw new Error('no server today');
+        if (calls === 1) throw new Error('no server today: db.internal refused');
         return new McpServer({ name: 'second', version: '1' });
       },
     });
@@ -265,9 +282,29 @@ describe('McpHttpHost: faults', () => {
     cleanups.push(() => host.close());
     const failed = await raw(url, 'POST', initializeBody);
     expect(failed.status).toBe(500);
-    expect(JSON.parse(failed.text)).toMatchObject({ jsonrpc: '2.0', error: { code: -32603, message: 'no server today' } });
+    expect(JSON.parse(failed.text)).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32603, message: 'Internal error' } });
+    expect(failed.text).not.toContain('db.internal');
+    expect(logged.errors).toHaveLength(1);
+    expect(String(logged.errors[0]![1])).toContain('no server today: db.internal refused');
     expect((await raw(url, 'POST', initializeBody)).status).toBe(200);
     expect(host.sessionCount).toBe(1);
+  });
+
+  it('answers 500 "Internal error" when a fallback route throws, and logs the error', async () => {
+    const logged = errorLog();
+    const host = new McpHttpHost({ logger: logged, createServer: () => new McpServer({ name: 'fallback', version: '1' }) });
+    const { url } = await host.listen({
+      port: 0,
+      fallback: () => {
+        throw new Error('health check read /etc/secret');
+      },
+    });
+    cleanups.push(() => host.close());
+    const response = await raw(new URL('/health', url).href, 'GET');
+    expect(response.status).toBe(500);
+    expect(JSON.parse(response.text)).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32603, message: 'Internal error' } });
+    expect(logged.errors).toHaveLength(1);
+    expect(String(logged.errors[0]![1])).toContain('health check read /etc/secret');
   });
 
   it('answers 503 once closing, when embedded behind a server it does not own', async () => {
