@@ -78,9 +78,11 @@ export class McpHttpHost {
 
   /** Answers a request that failed: 500 "Internal error" (or the end of a response begun), the error logged. */
   private failed(res: ServerResponse, error: unknown): void {
-    (this.options.logger ?? console).error('mcp-task-actors: a request to the HTTP host failed (answered 500)', error);
-    if (!res.headersSent) refuse(res, 500, -32603, 'Internal error');
-    else res.end();
+    const begun = res.headersSent;
+    const how = begun ? 'its response was cut short' : 'answered 500';
+    (this.options.logger ?? console).error(`mcp-task-actors: a request to the HTTP host failed (${how})`, error);
+    if (begun) res.end();
+    else refuse(res, 500, -32603, 'Internal error');
   }
 
   /**

@@ -290,6 +290,24 @@ describe('McpHttpHost: faults', () => {
     expect(host.sessionCount).toBe(1);
   });
 
+  it('ends a response the hook began before it threw, and logs that it was cut short', async () => {
+    const logged = errorLog();
+    const { url } = await start({
+      logger: logged,
+      authenticate: (_req, res) => {
+        res.writeHead(202, { 'content-type': 'text/plain' });
+        res.write('begun');
+        throw new Error('failed half-way');
+      },
+    });
+    const response = await raw(url, 'POST', initializeBody);
+    expect(response.status).toBe(202);
+    expect(response.text).toBe('begun');
+    expect(logged.errors).toHaveLength(1);
+    expect(String(logged.errors[0]![0])).toContain('cut short');
+    expect(String(logged.errors[0]![1])).toContain('failed half-way');
+  });
+
   it('answers 500 "Internal error" when a fallback route throws, and logs the error', async () => {
     const logged = errorLog();
     const host = new McpHttpHost({ logger: logged, createServer: () => new McpServer({ name: 'fallback', version: '1' }) });
