@@ -29,16 +29,19 @@ interface Pushed {
  */
 export class SessionRouter implements ConnectionListener {
   private current: ConnectionPort | undefined;
+  // The three maps below are made on first use: most sessions never have a task request delivered
+  // on them, and three empty WeakMaps were about 0.4 KB of every session, kept by each task that
+  // outlives its session (bench/sessionHeap.ts).
   /** Ids of task requests delivered per connection and not yet answered, with their task. */
-  private readonly awaiting = new WeakMap<ConnectionPort, Map<string, string>>();
+  private awaiting: WeakMap<ConnectionPort, Map<string, string>> | undefined;
   /** Requests sent on each connection's standalone stream and not yet answered: put back when it closes. */
-  private readonly pushed = new WeakMap<ConnectionPort, Map<string, Pushed>>();
+  private pushed: WeakMap<ConnectionPort, Map<string, Pushed>> | undefined;
   /**
    * The last {@link FORGOTTEN_KEPT} requests per connection that their task stopped waiting for
    * ({@link forget}), with their task: a late answer to one still gets the engine's "dropped an
    * answer" warning rather than reaching the SDK as an answer to nothing.
    */
-  private readonly forgotten = new WeakMap<ConnectionPort, Map<string, string>>();
+  private forgotten: WeakMap<ConnectionPort, Map<string, string>> | undefined;
 
   /** The server's host, held while the server may still connect or is connected (see {@link closed}). */
   private host: ServerHost | undefined;
@@ -82,7 +85,7 @@ export class SessionRouter implements ConnectionListener {
   }
 
   response(connection: ConnectionPort, response: ClientResponse, caller?: RequestCaller): boolean {
-    const awaiting = this.awaiting.get(connection);
+    const awaiting = this.awaiting?.get(connection);
     const awaited = awaiting?.get(String(response.id));
     const taskId = awaited ?? this.lateAnswer(connection, response.id);
     const answer: Answer = 'error' in response ? { error: response.error } : { result: response.result };
@@ -90,7 +93,7 @@ export class SessionRouter implements ConnectionListener {
     // Task request ids are strings (engine: `mta-…`); a numeric id is the SDK's own request.
     if (taskId === undefined || typeof response.id !== 'string') return this.statelessAnswer(connection, response.id, answer, caller);
     awaiting!.delete(response.id);
-    this.pushed.get(connection)?.delete(response.id);
+    this.pushed?.get(connection)?.delete(response.id);
     this.engine.answer(taskId, response.id, answer);
     return true;
   }
@@ -123,7 +126,7 @@ export class SessionRouter implements ConnectionListener {
 
   /** The task of a request its task had stopped waiting for, if it is among the last ones kept. */
   private lateAnswer(connection: ConnectionPort, requestId: unknown): string | undefined {
-    const forgotten = this.forgotten.get(connection);
+    const forgotten = this.forgotten?.get(connection);
     const taskId = forgotten?.get(String(requestId));
     if (taskId !== undefined) forgotten!.delete(String(requestId));
     return taskId;
@@ -154,10 +157,10 @@ export class SessionRouter implements ConnectionListener {
       this.capabilitiesAtClose = this.host?.clientCapabilities();
       this.host = undefined;
     }
-    this.awaiting.delete(connection);
-    this.forgotten.delete(connection);
-    const pushed = this.pushed.get(connection);
-    this.pushed.delete(connection);
+    this.awaiting?.delete(connection);
+    this.forgotten?.delete(connection);
+    const pushed = this.pushed?.get(connection);
+    this.pushed?.delete(connection);
     // Sent, never answered, and now nobody can answer them on this connection: back to the queue,
     // for the next tasks/result (a tasks/result stream that drops does the same with its own).
     for (const { taskId, request } of pushed?.values() ?? []) void this.engine.storage.putBack(taskId, [request]);
@@ -192,14 +195,14 @@ export class SessionRouter implements ConnectionListener {
     // No stream to carry it (the SDK would drop it silently): it stays queued for a tasks/result.
     if (!connection || connection.closed || connection.standalone?.open === false) return false;
     this.track(connection, taskId, request.requestId);
-    let pushed = this.pushed.get(connection);
-    if (!pushed) this.pushed.set(connection, (pushed = new Map()));
+    let pushed = this.pushed?.get(connection);
+    if (!pushed) (this.pushed ??= new WeakMap()).set(connection, (pushed = new Map()));
     pushed.set(request.requestId, { taskId, request, losses: connection.standalone?.losses });
     try {
       await connection.send(request.message);
       return true;
     } catch {
-      this.awaiting.get(connection)?.delete(request.requestId);
+      this.awaiting?.get(connection)?.delete(request.requestId);
       pushed.delete(request.requestId);
       return false;
     }
@@ -213,16 +216,16 @@ export class SessionRouter implements ConnectionListener {
    */
   forget(requestIds: readonly string[]): void {
     const connection = this.current;
-    const awaiting = connection && this.awaiting.get(connection);
+    const awaiting = connection && this.awaiting?.get(connection);
     if (!connection || !awaiting) return;
-    const pushed = this.pushed.get(connection);
+    const pushed = this.pushed?.get(connection);
     for (const requestId of requestIds) {
       const taskId = awaiting.get(requestId);
       if (taskId === undefined) continue;
       awaiting.delete(requestId);
       pushed?.delete(requestId);
-      let forgotten = this.forgotten.get(connection);
-      if (!forgotten) this.forgotten.set(connection, (forgotten = new Map()));
+      let forgotten = this.forgotten?.get(connection);
+      if (!forgotten) (this.forgotten ??= new WeakMap()).set(connection, (forgotten = new Map()));
       forgotten.set(requestId, taskId);
       // The oldest goes first (a Map keeps insertion order): bounded however many tasks end unanswered.
       if (forgotten.size > FORGOTTEN_KEPT) forgotten.delete(forgotten.keys().next().value!);
@@ -235,7 +238,7 @@ export class SessionRouter implements ConnectionListener {
    * queue, so this call asks them again. A late answer to the first copy still counts.
    */
   async reclaim(connection: ConnectionPort, taskId: string): Promise<void> {
-    const pushed = this.pushed.get(connection);
+    const pushed = this.pushed?.get(connection);
     if (!pushed) return;
     const lost: QueuedRequest[] = [];
     for (const [requestId, entry] of pushed) {
@@ -247,8 +250,8 @@ export class SessionRouter implements ConnectionListener {
   }
 
   private track(connection: ConnectionPort, taskId: string, requestId: string): void {
-    let awaiting = this.awaiting.get(connection);
-    if (!awaiting) this.awaiting.set(connection, (awaiting = new Map()));
+    let awaiting = this.awaiting?.get(connection);
+    if (!awaiting) (this.awaiting ??= new WeakMap()).set(connection, (awaiting = new Map()));
     if (!connection.closed) awaiting.set(requestId, taskId);
   }
 

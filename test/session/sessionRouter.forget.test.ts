@@ -16,11 +16,12 @@ const form = { message: 'v?', requestedSchema: { type: 'object' as const, proper
 function tracked(tasks: TaskSupport, session: Session): { awaiting: number; pushed: number } {
   interface Router {
     connection: object;
-    awaiting: WeakMap<object, Map<string, string>>;
-    pushed: WeakMap<object, Map<string, unknown>>;
+    // Made on first use (absent: nothing was ever tracked).
+    awaiting: WeakMap<object, Map<string, string>> | undefined;
+    pushed: WeakMap<object, Map<string, unknown>> | undefined;
   }
   const { router } = (tasks as unknown as { sessions: { of(server: object): { router: Router } } }).sessions.of(session.server);
-  return { awaiting: router.awaiting.get(router.connection)?.size ?? 0, pushed: router.pushed.get(router.connection)?.size ?? 0 };
+  return { awaiting: router.awaiting?.get(router.connection)?.size ?? 0, pushed: router.pushed?.get(router.connection)?.size ?? 0 };
 }
 
 let tasks: TaskSupport | undefined;

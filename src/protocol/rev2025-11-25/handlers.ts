@@ -19,6 +19,7 @@ import {
 } from '../../session/toolCall.js';
 import { ErrorCode } from '../../wire.js';
 import type { ProtocolDeps } from '../ProtocolDeps.js';
+import { Rev2025Session } from './Rev2025Session.js';
 import { TaskResultHandler } from './TaskResultHandler.js';
 import { toTask } from './wire.js';
 import { withAnswerAtSend } from '../../session/answerAtSend.js';
@@ -130,13 +131,13 @@ function restartSpec(
 }
 
 /** One TaskSession per connection, shared by its tasks (one per task cost about 0.5 KB per live task, issue 14). */
-const sessions = new WeakMap<SessionRouter, { stateless: ClientCapabilities | undefined; session: TaskSession }>();
+const sessions = new WeakMap<SessionRouter, Rev2025Session>();
 
 function rev2025Session(router: SessionRouter, stateless: ClientCapabilities | undefined): TaskSession {
   const known = knownSession(router, stateless);
   if (known) return known;
-  const session = newRev2025Session(router, stateless);
-  sessions.set(router, { stateless, session });
+  const session = new Rev2025Session(router, stateless);
+  sessions.set(router, session);
   return session;
 }
 
@@ -151,22 +152,5 @@ function requestorOf(deps: ProtocolDeps, scope: RequestScope): TaskSession | und
 /** The connection's session if one was made already (for these stateless capabilities). */
 function knownSession(router: SessionRouter, stateless: ClientCapabilities | undefined): TaskSession | undefined {
   const known = sessions.get(router);
-  return known && known.stateless === stateless ? known.session : undefined;
-}
-
-/** How a 2025-11-25 task reaches its client outside `tasks/result`: the server's session, status pushed as `notifications/tasks/status`. */
-function newRev2025Session(router: SessionRouter, stateless: ClientCapabilities | undefined): TaskSession {
-  const client = router.clientChannel();
-  return {
-    ...(client ? { client } : {}),
-    // Undefined only where no initialize came on this connection: stateless HTTP (options.ts statelessClientCapabilities).
-    clientCapabilities: () => router.clientCapabilities() ?? stateless,
-    notify: (notification) => router.send(notification),
-    request: (taskId, request) => router.request(taskId, request),
-    reorders: () => router.reorders,
-    statusChanged: async (record) => void (await router.send({ method: 'notifications/tasks/status', params: toTask(record) })),
-    created: () => router.holdSends(),
-    held: () => router.holding,
-    forget: (requestIds) => router.forget(requestIds),
-  };
+  return known && known.stateless === stateless ? known : undefined;
 }
