@@ -61,9 +61,10 @@ export class McpHttpHost {
 
   /**
    * Serves one request to the MCP endpoint (route it here from `node:http`, Express, …). Never
-   * rejects: a failure is answered 500 "Internal error" and logged (`logger`). When a framework has already read the body (`parsedBody`,
-   * else a `req.body` a parser such as `express.json()` set), that is used and the framework's limits
-   * apply instead of `maxRequestBodySize` and `requestBodyTimeoutMs`.
+   * rejects: a failure is answered 500 "Internal error" and logged (`logger`). When a framework has
+   * already read the body (`parsedBody`, else a `req.body` a parser such as `express.json()` set),
+   * that is used and the framework's limits apply instead of `maxRequestBodySize` and
+   * `requestBodyTimeoutMs`.
    */
   async handle(req: IncomingMessage, res: ServerResponse, parsedBody?: unknown): Promise<void> {
     const body = parsedBody ?? (req as IncomingMessage & { body?: unknown }).body;

@@ -13,9 +13,8 @@ import { toTask } from './wire.js';
  *
  * A class, so its methods are shared by every session. It was an object of nine closures built
  * with a conditional spread (`...(client ? { client } : {})`), which on Node 20 (V8 11.3) gets a
- * hidden class of its own per object: about 1 KB of every session that made a task
- * (bench/sessionHeap.ts: 5.9 to 4.9 KB per ended session with a live task), held until its last
- * task ends.
+ * hidden class of its own per object (seen in a heap snapshot: one per session): about 1 KB of
+ * every session that made a task (bench/sessionHeap.ts), held until its last task ends.
  * @internal
  */
 export class Rev2025Session implements TaskSession {
