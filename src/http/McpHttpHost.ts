@@ -81,7 +81,12 @@ export class McpHttpHost {
   private failed(res: ServerResponse, error: unknown): void {
     const begun = res.headersSent;
     const how = begun ? 'its response was cut short' : 'answered 500';
-    (this.options.logger ?? console).error(`mcp-task-actors: a request to the HTTP host failed (${how})`, error);
+    try {
+      (this.options.logger ?? console).error(`mcp-task-actors: a request to the HTTP host failed (${how})`, error);
+    } catch {
+      // A logger that throws must not leave the request unanswered, nor reject handle() (which
+      // listen() would then report again, through the same logger, as an unhandled rejection).
+    }
     if (begun) res.end();
     else refuse(res, 500, -32603, 'Internal error');
   }

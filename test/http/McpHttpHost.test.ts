@@ -308,6 +308,31 @@ describe('McpHttpHost: faults', () => {
     expect(String(logged.errors[0]![1])).toContain('failed half-way');
   });
 
+  it('still answers 500 when its logger throws, and keeps serving', async () => {
+    let logged = 0;
+    let calls = 0;
+    const host = new McpHttpHost({
+      logger: {
+        error: () => {
+          logged += 1;
+          throw new Error('log sink down');
+        },
+      },
+      createServer: () => {
+        calls += 1;
+        if (calls === 1) throw new Error('no server today');
+        return new McpServer({ name: 'after', version: '1' });
+      },
+    });
+    const { url } = await host.listen({ port: 0 });
+    cleanups.push(() => host.close());
+    const failed = await raw(url, 'POST', initializeBody);
+    expect(failed.status).toBe(500);
+    expect(JSON.parse(failed.text)).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32603, message: 'Internal error' } });
+    expect(logged).toBe(1);
+    expect((await raw(url, 'POST', initializeBody)).status).toBe(200);
+  });
+
   it('answers 500 "Internal error" when a fallback route throws, and logs the error', async () => {
     const logged = errorLog();
     const host = new McpHttpHost({ logger: logged, createServer: () => new McpServer({ name: 'fallback', version: '1' }) });
