@@ -10,6 +10,7 @@ import type { McpHttpHostOptions } from '../../src/http/index.js';
 import type { TaskSupport } from '../../src/index.js';
 import { createTask, eventually, taskResult, testTaskSupport } from '../support/harness.js';
 import { initializeBody, raw, streamUntilAnswered } from './rawHttp.js';
+import type { RawResponse } from './rawHttp.js';
 import { countingCloses } from '../support/counting.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -17,10 +18,38 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+/** The body of every 500 the host answers. */
+const INTERNAL_ERROR = { jsonrpc: '2.0', id: null, error: { code: -32603, message: 'Internal error' } };
+
 /** A logger that keeps what `error` was called with. */
 function errorLog(): { errors: unknown[][]; error: (...args: unknown[]) => void } {
   const errors: unknown[][] = [];
   return { errors, error: (...args: unknown[]) => void errors.push(args) };
+}
+
+/** A 500 that says "Internal error" and nothing of `secret`, while the log has the error with it. */
+function expectLoggedNotShown(response: RawResponse, logged: ReturnType<typeof errorLog>, secret: string): void {
+  expect(response.status).toBe(500);
+  expect(JSON.parse(response.text)).toEqual(INTERNAL_ERROR);
+  expect(response.text).not.toContain(secret);
+  expect(logged.errors).toHaveLength(1);
+  expect(String(logged.errors[0]![1])).toContain(secret);
+}
+
+/** A listening host whose first `createServer` throws `message`; later ones make a server. */
+async function hostFailingFirst(logger: McpHttpHostOptions['logger'], message: string) {
+  let calls = 0;
+  const host = new McpHttpHost({
+    ...(logger ? { logger } : {}),
+    createServer: () => {
+      calls += 1;
+      if (calls === 1) throw new Error(message);
+      return new McpServer({ name: 'after-a-failure', version: '1' });
+    },
+  });
+  const { url } = await host.listen({ port: 0 });
+  cleanups.push(() => host.close());
+  return { host, url };
 }
 
 /** A host on 127.0.0.1:0 whose servers have a task tool (`wait`) and a plain one (`whoami`). */
@@ -256,12 +285,7 @@ describe('McpHttpHost: the auth hook', () => {
         return undefined;
       },
     });
-    const response = await raw(url, 'POST', initializeBody);
-    expect(response.status).toBe(500);
-    expect(JSON.parse(response.text)).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32603, message: 'Internal error' } });
-    expect(response.text).not.toContain('auth.internal');
-    expect(logged.errors).toHaveLength(1);
-    expect(String(logged.errors[0]![1])).toContain('token service down at auth.internal:8443');
+    expectLoggedNotShown(await raw(url, 'POST', initializeBody), logged, 'token service down at auth.internal:8443');
     expect((await raw(url, 'POST', initializeBody)).status).toBe(200);
   });
 });
@@ -269,23 +293,8 @@ describe('McpHttpHost: the auth hook', () => {
 describe('McpHttpHost: faults', () => {
   it('answers 500 "Internal error" when createServer throws, its message only in the log, and serves the next session', async () => {
     const logged = errorLog();
-    let calls = 0;
-    const host = new McpHttpHost({
-      logger: logged,
-      createServer: () => {
-        calls += 1;
-        if (calls === 1) throw new Error('no server today: db.internal refused');
-        return new McpServer({ name: 'second', version: '1' });
-      },
-    });
-    const { url } = await host.listen({ port: 0 });
-    cleanups.push(() => host.close());
-    const failed = await raw(url, 'POST', initializeBody);
-    expect(failed.status).toBe(500);
-    expect(JSON.parse(failed.text)).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32603, message: 'Internal error' } });
-    expect(failed.text).not.toContain('db.internal');
-    expect(logged.errors).toHaveLength(1);
-    expect(String(logged.errors[0]![1])).toContain('no server today: db.internal refused');
+    const { host, url } = await hostFailingFirst(logged, 'no server today: db.internal refused');
+    expectLoggedNotShown(await raw(url, 'POST', initializeBody), logged, 'no server today: db.internal refused');
     expect((await raw(url, 'POST', initializeBody)).status).toBe(200);
     expect(host.sessionCount).toBe(1);
   });
@@ -310,25 +319,16 @@ describe('McpHttpHost: faults', () => {
 
   it('still answers 500 when its logger throws, and keeps serving', async () => {
     let logged = 0;
-    let calls = 0;
-    const host = new McpHttpHost({
-      logger: {
-        error: () => {
-          logged += 1;
-          throw new Error('log sink down');
-        },
+    const throwing = {
+      error: () => {
+        logged += 1;
+        throw new Error('log sink down');
       },
-      createServer: () => {
-        calls += 1;
-        if (calls === 1) throw new Error('no server today');
-        return new McpServer({ name: 'after', version: '1' });
-      },
-    });
-    const { url } = await host.listen({ port: 0 });
-    cleanups.push(() => host.close());
+    };
+    const { url } = await hostFailingFirst(throwing, 'no server today');
     const failed = await raw(url, 'POST', initializeBody);
     expect(failed.status).toBe(500);
-    expect(JSON.parse(failed.text)).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32603, message: 'Internal error' } });
+    expect(JSON.parse(failed.text)).toEqual(INTERNAL_ERROR);
     expect(logged).toBe(1);
     expect((await raw(url, 'POST', initializeBody)).status).toBe(200);
   });
@@ -343,11 +343,7 @@ describe('McpHttpHost: faults', () => {
       },
     });
     cleanups.push(() => host.close());
-    const response = await raw(new URL('/health', url).href, 'GET');
-    expect(response.status).toBe(500);
-    expect(JSON.parse(response.text)).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32603, message: 'Internal error' } });
-    expect(logged.errors).toHaveLength(1);
-    expect(String(logged.errors[0]![1])).toContain('health check read /etc/secret');
+    expectLoggedNotShown(await raw(new URL('/health', url).href, 'GET'), logged, 'health check read /etc/secret');
   });
 
   it('answers 503 once closing, when embedded behind a server it does not own', async () => {
