@@ -9,17 +9,7 @@ import type { Answer } from '../types.js';
 import { isUnavailable } from '../backends/storeGuard.js';
 import { taskIdOfRequest } from '../engine/requestIds.js';
 import type { ClientResponse, ConnectionListener, ConnectionPort, RequestCaller, ServerHost } from './ServerHost.js';
-
-/** How many requests per connection a late answer is still recognised for, after their task stopped waiting. */
-const FORGOTTEN_KEPT = 256;
-
-/** A request sent on a standalone stream, not yet answered. */
-interface Pushed {
-  taskId: string;
-  request: QueuedRequest;
-  /** The connection's standalone-stream losses when it was sent. */
-  losses: number | undefined;
-}
+import { TrackedRequests } from './TrackedRequests.js';
 
 /**
  * The session router of one server (one session on Streamable HTTP): knows its current
@@ -29,19 +19,8 @@ interface Pushed {
  */
 export class SessionRouter implements ConnectionListener {
   private current: ConnectionPort | undefined;
-  // The three maps below are made on first use: most sessions never have a task request delivered
-  // on them, and three empty WeakMaps were about 0.4 KB of every session, kept by each task that
-  // outlives its session (bench/sessionHeap.ts).
-  /** Ids of task requests delivered per connection and not yet answered, with their task. */
-  private awaiting: WeakMap<ConnectionPort, Map<string, string>> | undefined;
-  /** Requests sent on each connection's standalone stream and not yet answered: put back when it closes. */
-  private pushed: WeakMap<ConnectionPort, Map<string, Pushed>> | undefined;
-  /**
-   * The last {@link FORGOTTEN_KEPT} requests per connection that their task stopped waiting for
-   * ({@link forget}), with their task: a late answer to one still gets the engine's "dropped an
-   * answer" warning rather than reaching the SDK as an answer to nothing.
-   */
-  private forgotten: WeakMap<ConnectionPort, Map<string, string>> | undefined;
+  /** The task requests delivered on this session's connections (TrackedRequests.ts); made on first use. */
+  private tracked: TrackedRequests | undefined;
 
   /** The server's host, held while the server may still connect or is connected (see {@link closed}). */
   private host: ServerHost | undefined;
@@ -85,16 +64,13 @@ export class SessionRouter implements ConnectionListener {
   }
 
   response(connection: ConnectionPort, response: ClientResponse, caller?: RequestCaller): boolean {
-    const awaiting = this.awaiting?.get(connection);
-    const awaited = awaiting?.get(String(response.id));
-    const taskId = awaited ?? this.lateAnswer(connection, response.id);
+    const found = this.tracked?.answered(connection, response.id);
     const answer: Answer = 'error' in response ? { error: response.error } : { result: response.result };
-    if (awaited === undefined && taskId !== undefined) this.withdrawn(answer);
+    if (found && !found.awaited) this.withdrawn(answer);
     // Task request ids are strings (engine: `mta-…`); a numeric id is the SDK's own request.
-    if (taskId === undefined || typeof response.id !== 'string') return this.statelessAnswer(connection, response.id, answer, caller);
-    awaiting!.delete(response.id);
-    this.pushed?.get(connection)?.delete(response.id);
-    this.engine.answer(taskId, response.id, answer);
+    if (!found || typeof response.id !== 'string') return this.statelessAnswer(connection, response.id, answer, caller);
+    this.tracked!.untrack(connection, response.id);
+    this.engine.answer(found.taskId, response.id, answer);
     return true;
   }
 
@@ -124,14 +100,6 @@ export class SessionRouter implements ConnectionListener {
     return true;
   }
 
-  /** The task of a request its task had stopped waiting for, if it is among the last ones kept. */
-  private lateAnswer(connection: ConnectionPort, requestId: unknown): string | undefined {
-    const forgotten = this.forgotten?.get(connection);
-    const taskId = forgotten?.get(String(requestId));
-    if (taskId !== undefined) forgotten!.delete(String(requestId));
-    return taskId;
-  }
-
   /**
    * A late answer to a request its task stopped waiting for. When it is a CreateTaskResult (the
    * request was task-augmented, `elicitAsTask`), the client made a task nobody will follow: it is
@@ -157,13 +125,9 @@ export class SessionRouter implements ConnectionListener {
       this.capabilitiesAtClose = this.host?.clientCapabilities();
       this.host = undefined;
     }
-    this.awaiting?.delete(connection);
-    this.forgotten?.delete(connection);
-    const pushed = this.pushed?.get(connection);
-    this.pushed?.delete(connection);
     // Sent, never answered, and now nobody can answer them on this connection: back to the queue,
     // for the next tasks/result (a tasks/result stream that drops does the same with its own).
-    for (const { taskId, request } of pushed?.values() ?? []) void this.engine.storage.putBack(taskId, [request]);
+    for (const { taskId, request } of this.tracked?.closed(connection) ?? []) void this.engine.storage.putBack(taskId, [request]);
   }
 
   /**
@@ -171,7 +135,7 @@ export class SessionRouter implements ConnectionListener {
    * a request is tracked (id → task) until its answer comes back on that connection.
    */
   async deliver(connection: ConnectionPort, taskId: string, message: QueuedMessage, relatedRequestId: RequestId): Promise<void> {
-    if (message.kind === 'request') this.track(connection, taskId, message.requestId);
+    if (message.kind === 'request') (this.tracked ??= new TrackedRequests()).track(connection, taskId, message.requestId);
     await connection.send(message.message, relatedRequestId);
   }
 
@@ -194,16 +158,13 @@ export class SessionRouter implements ConnectionListener {
     const connection = this.current;
     // No stream to carry it (the SDK would drop it silently): it stays queued for a tasks/result.
     if (!connection || connection.closed || connection.standalone?.open === false) return false;
-    this.track(connection, taskId, request.requestId);
-    let pushed = this.pushed?.get(connection);
-    if (!pushed) (this.pushed ??= new WeakMap()).set(connection, (pushed = new Map()));
-    pushed.set(request.requestId, { taskId, request, losses: connection.standalone?.losses });
+    const tracked = (this.tracked ??= new TrackedRequests());
+    tracked.push(connection, taskId, request);
     try {
       await connection.send(request.message);
       return true;
     } catch {
-      this.awaiting?.get(connection)?.delete(request.requestId);
-      pushed.delete(request.requestId);
+      tracked.untrack(connection, request.requestId);
       return false;
     }
   }
@@ -215,21 +176,7 @@ export class SessionRouter implements ConnectionListener {
    * dropped at its close.
    */
   forget(requestIds: readonly string[]): void {
-    const connection = this.current;
-    const awaiting = connection && this.awaiting?.get(connection);
-    if (!connection || !awaiting) return;
-    const pushed = this.pushed?.get(connection);
-    for (const requestId of requestIds) {
-      const taskId = awaiting.get(requestId);
-      if (taskId === undefined) continue;
-      awaiting.delete(requestId);
-      pushed?.delete(requestId);
-      let forgotten = this.forgotten?.get(connection);
-      if (!forgotten) (this.forgotten ??= new WeakMap()).set(connection, (forgotten = new Map()));
-      forgotten.set(requestId, taskId);
-      // The oldest goes first (a Map keeps insertion order): bounded however many tasks end unanswered.
-      if (forgotten.size > FORGOTTEN_KEPT) forgotten.delete(forgotten.keys().next().value!);
-    }
+    if (this.current) this.tracked?.forget(this.current, requestIds);
   }
 
   /**
@@ -238,21 +185,8 @@ export class SessionRouter implements ConnectionListener {
    * queue, so this call asks them again. A late answer to the first copy still counts.
    */
   async reclaim(connection: ConnectionPort, taskId: string): Promise<void> {
-    const pushed = this.pushed?.get(connection);
-    if (!pushed) return;
-    const lost: QueuedRequest[] = [];
-    for (const [requestId, entry] of pushed) {
-      if (entry.taskId !== taskId || entry.losses === connection.standalone?.losses) continue;
-      pushed.delete(requestId);
-      lost.push(entry.request);
-    }
-    await this.engine.storage.putBack(taskId, lost);
-  }
-
-  private track(connection: ConnectionPort, taskId: string, requestId: string): void {
-    let awaiting = this.awaiting?.get(connection);
-    if (!awaiting) (this.awaiting ??= new WeakMap()).set(connection, (awaiting = new Map()));
-    if (!connection.closed) awaiting.set(requestId, taskId);
+    const lost = this.tracked?.lost(connection, taskId);
+    if (lost) await this.engine.storage.putBack(taskId, lost);
   }
 
   /**

@@ -14,14 +14,18 @@ const form = { message: 'v?', requestedSchema: { type: 'object' as const, proper
 
 /** What the router of `session`'s server tracks on its connection (private: a leak hides where the API does not look). */
 function tracked(tasks: TaskSupport, session: Session): { awaiting: number; pushed: number } {
+  interface Tracked {
+    awaiting: WeakMap<object, Map<string, string>>;
+    pushed: WeakMap<object, Map<string, unknown>>;
+  }
   interface Router {
     connection: object;
     // Made on first use (absent: nothing was ever tracked).
-    awaiting: WeakMap<object, Map<string, string>> | undefined;
-    pushed: WeakMap<object, Map<string, unknown>> | undefined;
+    tracked: Tracked | undefined;
   }
   const { router } = (tasks as unknown as { sessions: { of(server: object): { router: Router } } }).sessions.of(session.server);
-  return { awaiting: router.awaiting?.get(router.connection)?.size ?? 0, pushed: router.pushed?.get(router.connection)?.size ?? 0 };
+  const { connection, tracked } = router;
+  return { awaiting: tracked?.awaiting.get(connection)?.size ?? 0, pushed: tracked?.pushed.get(connection)?.size ?? 0 };
 }
 
 let tasks: TaskSupport | undefined;
