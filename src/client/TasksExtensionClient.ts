@@ -1,5 +1,4 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Client as ClientV2 } from '@modelcontextprotocol/client';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
   CallToolResultSchema,
@@ -29,6 +28,7 @@ import type { ExtensionDetailedTask, ExtensionTask, InputRequest, InputResponses
 import { followablePollInterval } from '../timerBounds.js';
 import { connectionClosedError, watchConnection } from './connectionWatch.js';
 import { followSignals, pause } from './pause.js';
+import type { SdkV2Client } from './SdkV2Client.js';
 
 /** What an input-request handler is told besides the request's params. */
 export interface InputRequestContext {
@@ -130,7 +130,7 @@ export class TasksExtensionClient {
 
   /** `client`: an SDK v1 `Client`, or (deprecated, see `rawToolCall`) an SDK v2 `Client` with `rawToolCall`. */
   constructor(
-    readonly client: Client | ClientV2,
+    readonly client: Client | SdkV2Client,
     private readonly options: TasksExtensionClientOptions = {},
   ) {
     // Both lines' `request(request, schema, options)` have this shape; their overloads differ in typing only.

@@ -5,6 +5,7 @@
  */
 export { TasksExtensionClient } from './TasksExtensionClient.js';
 export type { ExtensionCallOptions, InputRequestContext, TasksExtensionClientOptions } from './TasksExtensionClient.js';
+export type { SdkV2Client } from './SdkV2Client.js';
 export {
   CLIENT_CAPABILITIES_META_KEY,
   ExtensionDetailedTaskSchema,

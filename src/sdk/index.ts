@@ -3,7 +3,7 @@ import type { SdkAdapter } from './types.js';
 import { sdkV1 } from './v1/adapter.js';
 import type { SdkV1Server } from './v1/adapter.js';
 import { sdkV2 } from './v2/adapter.js';
-import type { SdkV2Server } from './v2/adapter.js';
+import type { SdkV2Server } from './v2/SdkV2Server.js';
 
 /** Every SDK line TaskSupport serves, tried in order (a second line adds its adapter here). */
 // v2 first: a v2 `Server` also has everything v1's shape check looks for (v2 adds `_wrapHandler`, which v2's check requires).

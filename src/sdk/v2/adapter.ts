@@ -1,11 +1,7 @@
-import type { McpServer, Server } from '@modelcontextprotocol/server';
 import type { SdkAdapter } from '../types.js';
 import type { JsonRpcErrorShape } from '../../types.js';
 import { createV2Host } from './host.js';
 import type { V2LowServer, V2McpServer } from './internals.js';
-
-/** A server of SDK v2 (`@modelcontextprotocol/server`): a low-level `Server` or an `McpServer` (types only: v2 is an optional peer). */
-export type SdkV2Server = Server | McpServer;
 
 /**
  * A v2 low-level `Server`: `setRequestHandler(method: string, …)` is v2's shape (v1 takes a zod
