@@ -7,6 +7,8 @@
  * anything. `request` takes any arguments because v2's overloads are generic over its method names.
  */
 export interface SdkV2Client {
+  /** The connected transport (none once the connection closed): a call fails at once without one. */
   readonly transport?: { onclose?: (() => void) | undefined } | undefined;
+  /** `request(request, resultSchema, options)`, as on SDK v1's `Client`. */
   request(...args: never[]): Promise<unknown>;
 }
