@@ -44,6 +44,11 @@ export class McpHttpHost {
   private readonly opening = new Set<Promise<unknown>>();
   /** Initialize requests with a server made, whose body the transport reads (or is about to). */
   private readonly readingBody = new Set<IncomingMessage>();
+  /**
+   * Stateless servers whose response is open: {@link close} closes them, ending their streams, as it
+   * does a session's (an embedded host owns no connection it could end instead).
+   */
+  private readonly statelessServers = new Set<HostedServer>();
 
   constructor(private readonly options: McpHttpHostOptions) {
     const hosts = options.allowedHosts ?? (LOOPBACK_INTERFACES.includes(options.host ?? '127.0.0.1') ? LOOPBACK_NAMES : undefined);
@@ -135,8 +140,9 @@ export class McpHttpHost {
   /**
    * Graceful close: new requests get 503, the listener (if {@link listen}ed) stops, requests still
    * making their server are waited for (they get 503, or open a session closed next; one whose body
-   * has not all arrived is cut off), every session's server closes (ending its open streams), then
-   * the remaining connections. Tasks are not touched: close your `TaskSupport` yourself.
+   * has not all arrived is cut off), every session's server and every server of a stateless request
+   * still streaming closes (ending its open streams), then the remaining connections. Tasks are not
+   * touched: close your `TaskSupport` yourself.
    */
   async close(): Promise<void> {
     this.closing = true;
@@ -145,6 +151,10 @@ export class McpHttpHost {
     for (const req of this.readingBody) cutOffIfStalled(req);
     // One that starts opening later makes no server: serverFor checks `closing` first.
     await Promise.all(this.opening);
+    // Taken out of the set: the end of their responses does not close them a second time.
+    const stateless = [...this.statelessServers];
+    this.statelessServers.clear();
+    await Promise.allSettled(stateless.map((server) => server.close()));
     await this.sessions.closeAll();
     http?.closeAllConnections();
     await stopped;
@@ -156,6 +166,9 @@ export class McpHttpHost {
     if (this.closing) return refuseClosing(res);
     const authInfo = this.options.authenticate ? await this.options.authenticate(req, res) : undefined;
     if (authInfo === false) return;
+    // close() began while `authenticate` ran: its session may be gone already, and a 404 would send
+    // the client to open a new one.
+    if (this.closing) return refuseClosing(res);
     // The SDK transport hands `req.auth` to handlers as `extra.authInfo`.
     if (authInfo) (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfo;
     if (this.options.sessions === false) return this.serveStateless(req, res, parsedBody, authInfo);
@@ -180,6 +193,9 @@ export class McpHttpHost {
     try {
       const server = await this.serverFor(req, res, authInfo);
       if (!server) return;
+      // Its client left while createServer ran: a session opened now is one nobody knows the id of,
+      // holding its server and slot until idle expiry.
+      if (res.closed) return await server.close();
       // close() may have begun since serverFor's check; either way one of the two sees the other.
       this.readingBody.add(req);
       if (this.closing) cutOffIfStalled(req);
@@ -230,14 +246,32 @@ export class McpHttpHost {
       return;
     }
     // Counted only until its server is tied to the response: handleRequest lasts as long as the
-    // response streams, and a listen()ed host's close ends that response (and so the server).
-    const server = await this.whileOpening(this.serverFor(req, res, authInfo));
+    // response streams, and close() ends that response (by closing the server).
+    const server = await this.whileOpening(this.statelessServer(req, res, authInfo));
     if (!server) return;
+    // close() began while the request left `opening`: its server is closed with this answer.
+    if (this.closing) return refuseClosing(res);
     const transport = createHttpTransport(this.transportOptions());
-    // The response may stream (SSE) after handleRequest returns; the server lives until it ends.
-    res.once('close', () => void server.close().catch(() => undefined));
     await server.connect(transport);
     await transport.handleRequest(req, res, parsedBody);
+  }
+
+  /** The server of a stateless request, closed when its response ends (or at once when it has). */
+  private async statelessServer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    authInfo: AuthInfo | undefined,
+  ): Promise<HostedServer | undefined> {
+    const server = await this.serverFor(req, res, authInfo);
+    if (!server) return undefined;
+    // Its client left while createServer ran: that 'close' has fired, and no later one would close the server.
+    if (res.closed) return void (await server.close());
+    this.statelessServers.add(server);
+    // The response may stream (SSE) after handleRequest returns; the server lives until it ends.
+    res.once('close', () => {
+      if (this.statelessServers.delete(server)) void server.close().catch(() => undefined);
+    });
+    return server;
   }
 
   /**
