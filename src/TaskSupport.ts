@@ -37,6 +37,7 @@ import type { RegisteredTaskTool, TaskToolConfig, TaskToolWork } from './session
 import { taskRun, toolArguments } from './session/toolCall.js';
 import { taskToolHandle } from './session/taskToolHandle.js';
 import type { ServerHost } from './session/ServerHost.js';
+import { safeLogger } from './safeLogger.js';
 
 export type { TaskSupportOptions } from './options.js';
 export type { AnyServer } from './sdk/index.js';
@@ -97,7 +98,7 @@ export class TaskSupport {
     this.store = options.store ?? inMemoryStore();
     this.queue = options.queue ?? new InMemoryTaskOutbox();
     const pageSize = positive(options.pageSize ?? 10, 'pageSize');
-    const logger = options.logger ?? console;
+    const logger = safeLogger(options.logger ?? console);
     this.inspection = setUpInspection(options.inspect, options.sanitize, logger, options.inspectPort);
     const limits = resolveLimits(options.limits ?? {});
     this.liveTasks = new LiveTaskCounter(limits);

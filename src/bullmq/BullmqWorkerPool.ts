@@ -3,6 +3,7 @@ import { Queue, Worker, isRedisInstance } from 'bullmq';
 import type { ConnectionOptions, Job } from 'bullmq';
 import type { TaskJob, TaskPlacement } from '../backends/TaskPlacement.js';
 import { withTimeout } from '../withTimeout.js';
+import { safeLogger } from '../safeLogger.js';
 
 /** Per-tool settings of a worker pool. */
 export interface ToolQueueOptions {
@@ -95,7 +96,7 @@ const QUEUE_PREFIX = 'tool-';
  */
 export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   const prefix = options.prefix ?? 'mta-jobs';
-  const logger = options.logger ?? console;
+  const logger = safeLogger(options.logger ?? console);
   const concurrency = options.concurrency ?? 10;
   const keepSeconds = options.keepFinishedJobsSeconds ?? 3_600;
   const queueTimeoutMs = options.queueTimeoutMs ?? 5_000;
