@@ -8,11 +8,14 @@
  *   entries (a non-object map becomes `{}`, other entries only a key in
  *   `ctx.mcpReq.droppedInputResponseKeys`), so a malformed map would pass our schema as an empty
  *   one and be acknowledged. The raw value is moved aside where v2 does not look, and put back.
+ *   A 2026-style call (per-request client capabilities in `_meta`) is checked without `params.task`,
+ *   which SEP-2663 has servers ignore, as the extension's own `tools/call` does.
  * The handler is replaced through internals.ts (test/sdk/v2/paramsFirst.test.ts pins the effect).
  * @internal
  */
 import { toolCallParams } from '../../session/params.js';
 import { isPlainObject } from '../../plainObject.js';
+import { CLIENT_CAPABILITIES_META_KEY } from '../../protocol/tasksExtension/wire.js';
 import { replaceStoredHandler, storedHandler } from './internals.js';
 import type { V2StoredHandler } from './internals.js';
 
@@ -40,8 +43,27 @@ export function checkToolCallParamsFirst(server: object): void {
   const wrapped = storedHandler(server, 'tools/call');
   if (!wrapped) throw new Error('Unsupported @modelcontextprotocol/server: no tools/call handler');
   const checked: V2StoredHandler = async (request, ctx) => {
+    // v2's wrapper would refuse a malformed `params.task` too: it is gone before either check.
+    if (extensionRequest(request.params, ctx)) request = { ...request, params: withoutTask(request.params) };
     toolCallParams(request.params);
     return wrapped(request, ctx);
   };
   replaceStoredHandler(server, 'tools/call', checked);
+}
+
+/**
+ * Whether the request carries per-request client capabilities, a 2026-style request (protocol/index.ts
+ * `classify`): in `params._meta`, or in the envelope v2 lifted out of them (request.ts).
+ */
+function extensionRequest(params: unknown, ctx: unknown): params is Record<string, unknown> {
+  if (!isPlainObject(params)) return false;
+  if (isPlainObject(params['_meta']) && CLIENT_CAPABILITIES_META_KEY in params['_meta']) return true;
+  const envelope = (ctx as { mcpReq?: { envelope?: unknown } } | undefined)?.mcpReq?.envelope;
+  return isPlainObject(envelope) && CLIENT_CAPABILITIES_META_KEY in envelope;
+}
+
+function withoutTask(params: Record<string, unknown>): Record<string, unknown> {
+  if (!('task' in params)) return params;
+  const { task: _ignored, ...rest } = params;
+  return rest;
 }
