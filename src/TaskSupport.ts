@@ -38,6 +38,7 @@ import { taskRun, toolArguments } from './session/toolCall.js';
 import { taskToolHandle } from './session/taskToolHandle.js';
 import type { ServerHost } from './session/ServerHost.js';
 import { safeLogger } from './safeLogger.js';
+import { timerOption } from './timerBounds.js';
 
 export type { TaskSupportOptions } from './options.js';
 export type { AnyServer } from './sdk/index.js';
@@ -108,9 +109,7 @@ export class TaskSupport {
     this.operationRate = operationRate;
     this.maxListensPerCaller = limits.maxListensPerCaller;
     this.safeguards = new WorkSafeguards(limits, withSdkErrors(options.mapError), logger);
-    const storeTimeout = options.storeTimeout ?? 5000;
-    if (!(storeTimeout > 0)) throw new RangeError(`storeTimeout must be a positive number of ms, got ${storeTimeout}`);
-    const guard = { timeoutMs: storeTimeout, logger };
+    const guard = { timeoutMs: timerOption('storeTimeout', options.storeTimeout ?? 5000) ?? Infinity, logger };
     // The in-memory store and queue made here answer synchronously and throw only errors meant for
     // the client: a deadline timer and a promise per call would guard against nothing (issue 14).
     const store = options.store ? guardCalls(this.store, { component: 'store', ...guard }) : this.store;

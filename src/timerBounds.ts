@@ -18,3 +18,17 @@ export function followablePollInterval<F>(suggested: number | undefined, fallbac
   if (suggested === undefined || !Number.isFinite(suggested)) return fallback;
   return Math.min(MAX_TIMER_MS, Math.max(MIN_POLL_INTERVAL_MS, suggested));
 }
+
+/**
+ * A duration option as a timer can wait it: `undefined` for none (`Infinity`, and `0` where
+ * `zeroIsNone`), else `ms` itself.
+ * @throws RangeError, naming the option, for NaN, a negative value (or `0` where it is not "none"),
+ * or one past {@link MAX_TIMER_MS}: Node would fire such a timer after 1 ms, so a deadline meant to
+ * be long (or "never", as `Infinity` reads) would strike at once.
+ * @internal
+ */
+export function timerOption(name: string, ms: number, zeroIsNone = false): number | undefined {
+  if (ms === Infinity || (zeroIsNone && ms === 0)) return undefined;
+  if (ms > 0 && ms <= MAX_TIMER_MS) return ms;
+  throw new RangeError(`${name} must be ${zeroIsNone ? '0, ' : ''}Infinity or a number of ms from 1 to ${MAX_TIMER_MS}; got ${ms}`);
+}

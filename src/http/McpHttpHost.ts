@@ -10,6 +10,7 @@ import { bodyTimeoutOf, cutOffIfStalled, limitBodyArrival } from './bodyDeadline
 import { SessionCaps, principalOf, refuseSession } from './sessionCaps.js';
 import type { SessionSlot } from './sessionCaps.js';
 import { hostMatchesTarget, pathOf } from './requestTarget.js';
+import { timerOption } from '../timerBounds.js';
 import type { HostedServer, ListeningHost, ListenOptions, McpHttpHostOptions } from './McpHttpHostOptions.js';
 
 const LOOPBACK_INTERFACES = ['127.0.0.1', 'localhost', '::1'];
@@ -54,7 +55,7 @@ export class McpHttpHost {
     const hosts = options.allowedHosts ?? (LOOPBACK_INTERFACES.includes(options.host ?? '127.0.0.1') ? LOOPBACK_NAMES : undefined);
     this.checkHost = hosts ? createHostCheck(hosts) : undefined;
     this.allowedOrigins = options.allowedOrigins ? [...options.allowedOrigins] : undefined;
-    this.sessions = new SessionTable(options.idleTimeoutMs ?? DEFAULT_IDLE_MS);
+    this.sessions = new SessionTable(timerOption('idleTimeoutMs', options.idleTimeoutMs ?? DEFAULT_IDLE_MS, true) ?? 0);
     this.bodyTimeoutMs = bodyTimeoutOf(options.requestBodyTimeoutMs);
     this.caps = new SessionCaps(options.maxSessions, options.maxSessionsPerPrincipal);
   }

@@ -33,7 +33,7 @@ export interface McpHttpHostOptions {
   createServer: (request: SessionRequest) => HostedServer | Promise<HostedServer>;
   /** Stateful sessions (`mcp-session-id`, GET stream, DELETE). `false`: stateless, a server per POST. Default true. */
   sessions?: boolean;
-  /** A session with no request in flight for this long is closed. Default 30 minutes; `0` never. */
+  /** A session with no request in flight for this long is closed. Default 30 minutes; `0` or `Infinity`: never (RangeError past about 24.8 days). */
   idleTimeoutMs?: number;
   /**
    * The interface the server listens on (what `McpHttpHost.listen` binds). Default `127.0.0.1`.

@@ -27,7 +27,7 @@ interface Entry {
 export class SessionTable {
   private readonly entries = new Map<string, Entry>();
 
-  /** `idleMs` 0: sessions never expire. */
+  /** `idleMs` 0: sessions never expire (the host checked it: `timerOption`). */
   constructor(private readonly idleMs: number) {}
 
   get size(): number {

@@ -7,7 +7,7 @@
  * writes through the response would help: the transport writes its own answer once the read fails.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MAX_TIMER_MS } from '../timerBounds.js';
+import { timerOption } from '../timerBounds.js';
 
 /** `McpHttpHostOptions.requestBodyTimeoutMs` when absent. */
 export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
@@ -19,12 +19,7 @@ export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
  * @internal
  */
 export function bodyTimeoutOf(ms: number | undefined): number | undefined {
-  if (ms === undefined) return DEFAULT_BODY_TIMEOUT_MS;
-  if (ms === 0 || ms === Infinity) return undefined;
-  if (!(ms > 0 && ms <= MAX_TIMER_MS)) {
-    throw new RangeError(`requestBodyTimeoutMs must be 0, Infinity or a number of ms from 1 to ${MAX_TIMER_MS}; got ${ms}`);
-  }
-  return ms;
+  return ms === undefined ? DEFAULT_BODY_TIMEOUT_MS : timerOption('requestBodyTimeoutMs', ms, true);
 }
 
 /**

@@ -145,6 +145,21 @@ describe('McpHttpHost: sessions', () => {
     expect((await raw(url, 'POST', toolsList, headers)).status).toBe(404);
   });
 
+  it('never expires a session with idleTimeoutMs Infinity, and refuses a value a timer cannot wait', async () => {
+    // Node fires a timer past 2^31-1 ms (Infinity included) after 1 ms: every session went at once.
+    const { host, url } = await start({ idleTimeoutMs: Infinity });
+    const opened = await raw(url, 'POST', initializeBody);
+    const headers = { 'mcp-session-id': opened.headers['mcp-session-id'] as string, 'mcp-protocol-version': '2025-11-25' };
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(host.sessionCount).toBe(1);
+    expect((await raw(url, 'POST', toolsList, headers)).status).toBe(200);
+    for (const idleTimeoutMs of [2 ** 31, -1, Number.NaN]) {
+      expect(() => new McpHttpHost({ createServer: () => new McpServer({ name: 'x', version: '1' }), idleTimeoutMs })).toThrow(
+        new RangeError(`idleTimeoutMs must be 0, Infinity or a number of ms from 1 to ${2 ** 31 - 1}; got ${idleTimeoutMs}`),
+      );
+    }
+  });
+
   it('keeps a quiet session whose client holds the GET stream open', async () => {
     const { host, url } = await start({ idleTimeoutMs: 300 });
     const { client } = await connect(url);

@@ -211,7 +211,13 @@ describe('limits', () => {
     for (const bad of [0, -1, Number.NaN]) {
       expect(() => TaskSupport.inMemory({ limits: { maxLiveTasks: bad } })).toThrow(RangeError);
     }
-    expect(() => TaskSupport.inMemory({ storeTimeout: 0 })).toThrow(RangeError);
+    // 2^31 ms: Node would fire the deadline after 1 ms, failing every store call at once.
+    for (const bad of [0, -1, Number.NaN, 2 ** 31]) {
+      expect(() => TaskSupport.inMemory({ storeTimeout: bad })).toThrow(
+        new RangeError(`storeTimeout must be Infinity or a number of ms from 1 to ${2 ** 31 - 1}; got ${bad}`),
+      );
+    }
+    open.tasks.push(TaskSupport.inMemory({ storeTimeout: Infinity }), TaskSupport.inMemory({ storeTimeout: 2 ** 31 - 1 }));
     const unlimited = TaskSupport.inMemory({ limits: { maxLiveTasksPerCaller: Infinity, maxResultBytes: Infinity } });
     open.tasks.push(unlimited);
   });
