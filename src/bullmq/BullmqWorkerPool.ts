@@ -4,6 +4,7 @@ import type { ConnectionOptions, Job } from 'bullmq';
 import type { TaskJob, TaskPlacement } from '../backends/TaskPlacement.js';
 import { withTimeout } from '../withTimeout.js';
 import { safeLogger } from '../safeLogger.js';
+import { timerOption } from '../timerBounds.js';
 
 /** Per-tool settings of a worker pool. */
 export interface ToolQueueOptions {
@@ -49,7 +50,7 @@ export interface WorkerPoolOptions {
    * How long the pool waits on a queue's Redis commands (ms): a front's job add, a queue's close.
    * BullMQ holds commands while Redis is away, so without a bound a `tools/call`, and a shutdown,
    * would wait for Redis to come back. Past it the call fails (its task is settled `failed`), or the
-   * close goes on without that queue's. Default 5,000.
+   * close goes on without that queue's. Default 5,000; `Infinity` for no bound.
    */
   queueTimeoutMs?: number;
   /** How long finished jobs are kept (s), for dashboards such as Bull Board. Default 3,600. */
@@ -99,7 +100,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   const logger = safeLogger(options.logger ?? console);
   const concurrency = options.concurrency ?? 10;
   const keepSeconds = options.keepFinishedJobsSeconds ?? 3_600;
-  const queueTimeoutMs = options.queueTimeoutMs ?? 5_000;
+  const queueTimeoutMs = timerOption('queueTimeoutMs', options.queueTimeoutMs ?? 5_000) ?? Infinity;
   const queues = new Map<string, Queue<TaskJob>>();
   // A front's commands are a tools/call's: held by ioredis while Redis is away, a job added after the
   // call failed would run for nobody. A worker's are not (a job's completion should wait for Redis).
