@@ -1,6 +1,6 @@
 import { ErrorCode, JSONRPCRequestSchema, RELATED_TASK_META_KEY } from '@modelcontextprotocol/sdk/types.js';
 import type { JSONRPCErrorResponse } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
+import { describeZodError } from '../errors.js';
 import { isPlainObject } from '../plainObject.js';
 import { surelyValidRequest } from './surelyValidRequest.js';
 
@@ -25,7 +25,8 @@ export function checkRequest(message: unknown): typeof REQUEST | JSONRPCErrorRes
   const parsed = JSONRPCRequestSchema.safeParse(message);
   if (parsed.success) return REQUEST;
   const onlyParams = jsonrpc === '2.0' && typeof params === 'object' && params !== null;
-  const why = z.prettifyError(parsed.error).slice(0, 500);
+  // One line, as every other -32602 here (z.prettifyError spans lines: "✖ …\n  → at params._meta").
+  const why = describeZodError(parsed.error).slice(0, 500);
   const error = onlyParams
     ? { code: ErrorCode.InvalidParams, message: `Invalid params for ${method.slice(0, 100)}: ${why}` }
     : { code: ErrorCode.InvalidRequest, message: `Invalid request: ${why}` };

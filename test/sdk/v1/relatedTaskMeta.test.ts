@@ -117,9 +117,13 @@ describe("SDK v1 over its stdio transport: request lines v1's schema refuses", (
       method: 'tools/call',
       params: { name: 'job', arguments: {}, _meta: { [RELATED]: 'garbage' } },
     });
-    expect(call).toMatchObject({ id: 1, error: { code: -32602, message: expect.stringMatching(/^Invalid params for tools\/call: /) } });
+    // One line, naming where: no z.prettifyError layout ("✖ …\n  → at …").
+    expect(call).toMatchObject({
+      id: 1,
+      error: { code: -32602, message: expect.stringMatching(/^Invalid params for tools\/call: params\._meta[^\n✖→]*$/) },
+    });
     expect(await lines.request({ id: 'list', method: 'tools/list', params: { _meta: { progressToken: 1.5 } } })).toMatchObject({
-      error: { code: -32602 },
+      error: { code: -32602, message: expect.stringMatching(/^Invalid params for tools\/list: params\._meta\.progressToken: [^\n]*$/) },
     });
     expect(await lines.request({ id: 'extra', method: 'ping', extra: true })).toMatchObject({ id: 'extra', error: { code: -32600 } });
     lines.write({ method: 'notifications/cancelled', params: { _meta: 'bad', requestId: 1 } });
