@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { EnqueueOptions, QueuedMessage, QueuedRequest, TaskMessageQueue } from '../backends/TaskMessageQueue.js';
 import type { WaitOptions } from '../backends/TaskStore.js';
 import type { RedisEvents } from './RedisEvents.js';
@@ -13,6 +14,8 @@ import { guarded } from './unavailable.js';
  */
 export class RedisTaskMessageQueue implements TaskMessageQueue {
   private readonly redis: RedisClient & TaskScripts;
+  /** The id of each task's last take that failed, for its next take (see `dequeueAll`). */
+  private readonly failedTakes = new Map<string, string>();
 
   constructor(
     redis: RedisClient,
@@ -68,22 +71,43 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
     await guarded('requeue', async () => {
       const encoded = messages.map((m) => (m.kind === 'notification' ? encodeNotification(m) : JSON.stringify(m))).reverse();
       const notifications = messages.filter((m) => m.kind === 'notification').length;
-      const multi = this.redis
-        .multi()
-        .lpush(this.keys.queue(taskId), ...encoded)
-        .pexpire(this.keys.queue(taskId), this.keyTtlMs);
-      if (notifications > 0) {
-        const count = this.keys.notificationCount(taskId);
-        multi.incrby(count, notifications).pexpire(count, this.keyTtlMs);
-      }
-      await multi.publish(this.keys.events, `q ${taskId}`).exec();
+      // Its own id: sent again after its reply was lost, it puts nothing back twice (scripts.ts REQUEUE).
+      const requeued = this.keys.requeued(taskId, randomBytes(8).toString('hex'));
+      await this.redis.mtaRequeue(
+        this.keys.queue(taskId),
+        this.keys.notificationCount(taskId),
+        requeued,
+        String(this.keyTtlMs),
+        String(TAKEN_KEPT_MS),
+        String(notifications),
+        this.keys.events,
+        `q ${taskId}`,
+        ...encoded,
+      );
     });
     this.events.queued.wake(taskId);
   }
 
   async dequeueAll(taskId: string): Promise<QueuedMessage[]> {
+    // Each take has an id; one that failed passes its id to the task's next take here, which then
+    // answers what the failed one took if it ran after all (its reply lost). ioredis sends a command
+    // left unanswered by a dropped connection again itself, id included (scripts.ts TAKE_ALL).
+    const takeId = this.failedTakes.get(taskId) ?? randomBytes(8).toString('hex');
+    this.failedTakes.delete(taskId);
     return guarded('dequeue', async () => {
-      const raw = await this.redis.mtaTakeAll(this.keys.queue(taskId), this.keys.notificationCount(taskId));
+      let raw: string[];
+      try {
+        raw = await this.redis.mtaTakeAll(
+          this.keys.queue(taskId),
+          this.keys.notificationCount(taskId),
+          this.keys.taken(taskId, takeId),
+          String(TAKEN_KEPT_MS),
+        );
+      } catch (error) {
+        if (this.failedTakes.size >= MAX_FAILED_TAKES) this.failedTakes.delete(this.failedTakes.keys().next().value!);
+        this.failedTakes.set(taskId, takeId);
+        throw error;
+      }
       return raw.map((m) => JSON.parse(m) as QueuedMessage);
     });
   }
@@ -136,6 +160,14 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
     await woken;
   }
 }
+
+/**
+ * How long Redis keeps what a take took, and the mark of a requeue, for the same call sent again
+ * (ms): ioredis sends it on its next connection, within a second; the caller's retries come within seconds.
+ */
+const TAKEN_KEPT_MS = 60_000;
+/** Failed takes remembered at most (the oldest go first): one per task whose take failed. */
+const MAX_FAILED_TAKES = 10_000;
 
 /** How a queued notification's JSON starts: the enqueue script tells notifications from requests by it. */
 const NOTIFICATION_PREFIX = '{"kind":"notification",';

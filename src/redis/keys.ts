@@ -35,6 +35,18 @@ export class RedisKeys {
   receipt(taskId: string, receiptId: string): string {
     return `${this.prefix}{${taskId}}:receipt:${receiptId}`;
   }
+  /**
+   * What one take of the task's queue took, kept a short while for a take sent again after its
+   * reply was lost (scripts.ts `TAKE_ALL`). Not in {@link allOfTask}: one per take, they expire
+   * (as {@link requeued}).
+   */
+  taken(taskId: string, takeId: string): string {
+    return `${this.prefix}{${taskId}}:taken:${takeId}`;
+  }
+  /** Marks one requeue of the task's messages as done (scripts.ts `REQUEUE`); they expire. */
+  requeued(taskId: string, requeueId: string): string {
+    return `${this.prefix}{${taskId}}:requeued:${requeueId}`;
+  }
   /** Every key of one task (all on the task's slot). */
   allOfTask(taskId: string): string[] {
     return [this.task(taskId), this.outcome(taskId), this.queue(taskId), this.open(taskId), this.notificationCount(taskId)];

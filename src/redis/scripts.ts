@@ -11,14 +11,16 @@ const TERMINAL = `local function terminal(s) return s == 'completed' or s == 'fa
  * The status change itself: the hash read once (HGETALL), checked (not terminal, the runner fence,
  * then `ORDER` where given), written, and kept in `hash` as it now is, which the script returns. It
  * was HGET status, HGET runner, the writes, then HGETALL: 9 commands a settle where this takes 6 (issue 14).
- * `more` is extra field/value pairs for the status HSET (Lua expressions).
+ * `more` is extra field/value pairs for the status HSET (Lua expressions); `gone` runs before the
+ * refusal of a task whose record is missing (Lua statements).
  */
-function guard(order = '', more = ''): string {
+function guard(order = '', more = '', gone = ''): string {
   return `
 local hash = redis.call('HGETALL', KEYS[1])
 local at = {}
 for i = 1, #hash, 2 do at[hash[i]] = i + 1 end
-if not at.status or terminal(hash[at.status]) then return false end
+if not at.status then ${gone}return false end
+if terminal(hash[at.status]) then return false end
 if ARGV[5] ~= '' and at.runner and hash[at.runner] ~= ARGV[5] then return false end
 ${order}local function set(field, value)
   if at[field] then hash[at[field]] = value else hash[#hash + 1] = field; hash[#hash + 1] = value end
@@ -39,7 +41,13 @@ end
 `;
 }
 
-const GUARD = guard();
+/**
+ * A settle that finds no record (it vanished: `FLUSHALL`, an eviction, a failover that lost it)
+ * publishes the task's `t` event all the same: nothing else ever would, and every `tasks/result`
+ * waiting for the task would wait until its client gave up. Woken, they read the record and answer
+ * that the task is not found. ARGV as SETTLE's.
+ */
+const SETTLE_GONE = `redis.call('PUBLISH', ARGV[7], 't ' .. ARGV[8]) `;
 
 /**
  * An update older than the last one the same store object stored is refused: a call whose deadline
@@ -71,14 +79,15 @@ end`;
  * A settle's status change. ARGV[9] '1': the caller created the task and knows every field but
  * the runner (createdHere.ts), so the hash is not read whole nor sent back: HMGET of what the
  * guard checks, and the answer is `r<runner>` ('' for none), where the whole hash was about 20
- * strings to build here and to decode in the caller. Otherwise GUARD and the hash as it now is.
+ * strings to build here and to decode in the caller. Otherwise `guard` and the hash as it now is.
  * Both refuse the same writes and store the same fields.
  */
 const SETTLE_GUARD = `
 local reply
 if ARGV[9] == '1' then
   local task = redis.call('HMGET', KEYS[1], 'status', 'runner', 'statusMessage')
-  if not task[1] or terminal(task[1]) then return false end
+  if not task[1] then ${SETTLE_GONE}return false end
+  if terminal(task[1]) then return false end
   if ARGV[5] ~= '' and task[2] and task[2] ~= ARGV[5] then return false end
   if ARGV[2] == '1' then
     redis.call('HSET', KEYS[1], 'status', ARGV[1], 'lastUpdatedAt', ARGV[4], 'statusMessage', ARGV[3])
@@ -88,7 +97,7 @@ if ARGV[9] == '1' then
   end
   reply = task[2] and 'r' .. task[2] or ''
 else
-${GUARD}
+${guard('', '', SETTLE_GONE)}
   reply = hash
 end
 `;
@@ -151,13 +160,15 @@ redis.call('HSET', KEYS[1], 'runner', ARGV[1], 'leaseUntil', ARGV[2])
 return 1`;
 
 /**
- * KEYS: task. ARGV: runner, lease deadline. Renews the lease if still ours and the task running: 1;
- * 0 when another runner has it or it is gone (lost); when it ended (a cancel stored by another
- * instance, whose command to us may have been lost: PUBLISH is fire-and-forget) its status and
- * message, so the runner stops its work instead of renewing it until the ttl.
+ * KEYS: task. ARGV: runner, lease deadline, event channel, the task's `t` event. Renews the lease if
+ * still ours and the task running: 1; 0 when another runner has it or it is gone (lost); when it
+ * ended (a cancel stored by another instance, whose command to us may have been lost: PUBLISH is
+ * fire-and-forget) its status and message, so the runner stops its work instead of renewing it
+ * until the ttl. A record gone before its end publishes the task's event, as SETTLE_GONE.
  */
 const RENEW = `${TERMINAL}
 local task = redis.call('HMGET', KEYS[1], 'runner', 'status', 'statusMessage')
+if not task[2] then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
 if task[1] ~= ARGV[1] then return 0 end
 if terminal(task[2]) then return {task[2], task[3] or ''} end
 redis.call('HSET', KEYS[1], 'leaseUntil', ARGV[2])
@@ -177,11 +188,44 @@ if lease > tonumber(ARGV[1]) then return lease end
 redis.call('HSET', KEYS[1], 'runner', ARGV[2], 'leaseUntil', ARGV[3])
 return 1`;
 
-/** KEYS: queue, notification count. Takes the whole list atomically. */
+/**
+ * KEYS: queue, notification count, this take's own key (one slot). ARGV: how long that key keeps
+ * what was taken (ms). Takes the whole list atomically, and keeps it under the take's key: a take
+ * whose reply was lost (the connection dropped) is sent again by ioredis on its next connection, or
+ * again by the caller, and must answer what the first one took, not the empty queue it left (the
+ * request taken then was gone for good: its task waited for input until its ttl). An empty queue
+ * is taken without a write, so reads keep working on a Redis that refuses writes (a read-only
+ * replica, `MISCONF`).
+ */
 const TAKE_ALL = `
-local all = redis.call('LRANGE', KEYS[1], 0, -1)
-redis.call('DEL', KEYS[1], KEYS[2])
+local all = redis.call('LRANGE', KEYS[3], 0, -1)
+if #all > 0 then return all end
+all = redis.call('LRANGE', KEYS[1], 0, -1)
+if #all > 0 then
+  redis.call('RENAME', KEYS[1], KEYS[3])
+  redis.call('PEXPIRE', KEYS[3], ARGV[1])
+end
+if #all > 0 or redis.call('EXISTS', KEYS[2]) == 1 then redis.call('DEL', KEYS[2]) end
 return all`;
+
+/**
+ * KEYS: queue, notification count, this requeue's own key (one slot). ARGV: key ttl (ms), how long
+ * the requeue's key lives (ms), notifications among the messages, event channel, event, then the
+ * messages in LPUSH order. Puts the messages back at the head of the queue once: a requeue sent
+ * again after its reply was lost (ioredis sends an unanswered command again on its next connection)
+ * finds its own key and changes nothing, where the MULTI it replaces put every message back twice
+ * (the client was asked the same question twice). Pushed in chunks: `unpack` has a stack limit.
+ */
+const REQUEUE = `
+if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[2]) then return 0 end
+for i = 6, #ARGV, 1000 do redis.call('LPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+if ARGV[3] ~= '0' then
+  redis.call('INCRBY', KEYS[2], ARGV[3])
+  redis.call('PEXPIRE', KEYS[2], ARGV[1])
+end
+redis.call('PUBLISH', ARGV[4], ARGV[5])
+return 1`;
 
 /**
  * KEYS: queue, notification count (one slot). ARGV: message, key ttl (ms), max (-1: no cap),
@@ -235,10 +279,11 @@ export interface TaskScripts {
   mtaCreate(owner: string, ownerSeq: string, task: string, leases: string, ...args: string[]): Promise<number>;
   mtaClaim(task: string, runner: string, deadline: string): Promise<number>;
   /** 1 renewed, 0 lost, [status, statusMessage] when the task ended. */
-  mtaRenew(task: string, runner: string, deadline: string): Promise<number | [string, string]>;
+  mtaRenew(task: string, runner: string, deadline: string, events: string, event: string): Promise<number | [string, string]>;
   mtaTakeOver(task: string, now: string, runner: string, deadline: string): Promise<number>;
-  mtaTakeAll(queue: string, notificationCount: string): Promise<string[]>;
+  mtaTakeAll(queue: string, notificationCount: string, take: string, keepMs: string): Promise<string[]>;
   mtaEnqueueNotification(queue: string, notificationCount: string, ...args: string[]): Promise<number>;
+  mtaRequeue(queue: string, notificationCount: string, requeue: string, ...args: string[]): Promise<number>;
 }
 
 /** One Redis or a Redis Cluster: both speak the commands this backend uses. @internal */
@@ -255,8 +300,9 @@ export function withScripts(redis: RedisClient): RedisClient & TaskScripts {
     mtaClaim: { numberOfKeys: 1, lua: CLAIM },
     mtaRenew: { numberOfKeys: 1, lua: RENEW },
     mtaTakeOver: { numberOfKeys: 1, lua: TAKE_OVER },
-    mtaTakeAll: { numberOfKeys: 2, lua: TAKE_ALL },
+    mtaTakeAll: { numberOfKeys: 3, lua: TAKE_ALL },
     mtaEnqueueNotification: { numberOfKeys: 2, lua: ENQUEUE_NOTIFICATION },
+    mtaRequeue: { numberOfKeys: 3, lua: REQUEUE },
   });
   return redis as RedisClient & TaskScripts;
 }
