@@ -213,7 +213,9 @@ export class RedisTaskCluster implements TaskCluster {
     const deadline = Date.now() + this.leaseMs;
     // One script per task (each on its own slot), sent together; then one index update. A task
     // whose slot is unreachable keeps its old deadline and is renewed on the next round.
-    const renewed = await Promise.allSettled(ids.map((id) => this.redis.mtaRenew(this.keys.task(id), this.instanceId, String(deadline))));
+    const renewed = await Promise.allSettled(
+      ids.map((id) => this.redis.mtaRenew(this.keys.task(id), this.instanceId, String(deadline), this.keys.events, `t ${id}`)),
+    );
     const kept: (string | number)[] = [];
     renewed.forEach((outcome, i) => {
       const taskId = ids[i]!;
