@@ -15,7 +15,7 @@ class Connection implements ConnectionPort {
   /** Identifies the connection when the transport has no session id. */
   readonly id = `c${++connections}`;
   closed = false;
-  standalone?: { open: boolean; losses: number };
+  standalone?: { readonly open: boolean; losses: number };
 
   constructor(private readonly transport: Transport) {
     followStandaloneStream(transport, this);
@@ -87,24 +87,38 @@ export function wrapTransport(inner: Transport, listener: ConnectionListener, ro
 
 /**
  * Follows the standalone stream of SDK v1's Node Streamable HTTP transport: each GET it is handed
- * (`handleRequest(req, res)`) opens one, until that response closes. Other transports (the
- * web-standard one included, whose stream hides in its Response body) are left alone.
+ * (`handleRequest(req, res)`) and answers 200 opens one, until that response closes. A GET it
+ * refuses (409 while one is open, 406 without text/event-stream, 400, 404) opened nothing, and its
+ * close ends nothing: counted, it made the session believe its real stream gone. The status is
+ * read when asked (`open`) or at the close, as the transport sets it only after the GET began.
+ * Other transports (the web-standard one included, whose stream hides in its Response body) are
+ * left alone.
  */
 function followStandaloneStream(transport: Transport, connection: Connection): void {
-  type Closable = { once?: (event: 'close', listener: () => void) => unknown };
+  type Answer = { once?: (event: 'close', listener: () => void) => unknown; headersSent?: boolean; statusCode?: number };
   const http = transport as Transport & {
-    handleRequest?: (request: { method?: string }, response?: Closable, ...rest: unknown[]) => Promise<unknown>;
+    handleRequest?: (request: { method?: string }, response?: Answer, ...rest: unknown[]) => Promise<unknown>;
   };
   const handle = http.handleRequest;
   if (!(transport instanceof StreamableHTTPServerTransport) || typeof handle !== 'function') return;
-  const standalone: { open: boolean; losses: number } = { open: false, losses: 0 };
+  const opened = (response: Answer): boolean => response.headersSent === true && response.statusCode === 200;
+  // GETs not yet closed; a Set, not a flag: a resumed stream (Last-Event-ID) may open before the
+  // one it replaces has closed.
+  const live = new Set<Answer>();
+  const standalone = {
+    get open(): boolean {
+      for (const response of live) if (opened(response)) return true;
+      return false;
+    },
+    losses: 0,
+  };
   connection.standalone = standalone;
   http.handleRequest = (request, response, ...rest) => {
-    if (request?.method === 'GET' && typeof response?.once === 'function') {
-      standalone.open = true;
+    if (request?.method === 'GET' && response && typeof response.once === 'function') {
+      live.add(response);
       response.once('close', () => {
-        standalone.open = false;
-        standalone.losses++;
+        live.delete(response);
+        if (opened(response)) standalone.losses++;
       });
     }
     return handle.call(transport, request, response, ...rest);
