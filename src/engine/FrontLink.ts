@@ -27,7 +27,8 @@ const CLOSE_RETRY_MS = 100;
  * dropped once its task ended or its ttl ran out.
  */
 export class FrontLink {
-  private readonly sessions = new Map<string, { session: TaskSession; timer: ReturnType<typeof setTimeout> }>();
+  /** `told`: the status last passed to the session (see {@link status}). */
+  private readonly sessions = new Map<string, { session: TaskSession; timer: ReturnType<typeof setTimeout>; told: string | undefined }>();
   /** Settles retried after a failed dispatch (the store was away too), by task id: `close` waits for them. */
   private readonly pending = new Map<string, Promise<void>>();
   /** Aborts at `close`: a retry waiting out its backoff tries again at once. */
@@ -52,7 +53,7 @@ export class FrontLink {
     // setTimeout fires at once beyond 2^31-1 ms (~24.8 days): a longer ttl keeps the session that long.
     const timer = setTimeout(() => this.expired(record.taskId), Math.min(record.ttl, MAX_TIMER_MS));
     timer.unref?.();
-    this.sessions.set(record.taskId, { session: spec.session, timer });
+    this.sessions.set(record.taskId, { session: spec.session, timer, told: undefined });
     try {
       await this.placement.dispatch(merged(jobOf(record, spec), { front: this.cluster.instanceId }));
     } catch (error) {
@@ -62,11 +63,18 @@ export class FrontLink {
     }
   }
 
-  /** A worker (or this front's own cancel) changed the stored status of a task created here. */
+  /**
+   * A worker (or this front's own cancel) changed the stored status of a task created here. The
+   * same status again is the worker's report that the task's input requests changed (TaskSession
+   * `inputsChanged`): this instance's watchers read the task again, its session is not told twice.
+   */
   status(record: TaskRecord): void {
     this.changed(record);
     const entry = this.sessions.get(record.taskId);
     if (!entry) return;
+    const told = `${record.status}\n${record.lastUpdatedAt}\n${record.statusMessage ?? ''}`;
+    if (entry.told === told) return;
+    entry.told = told;
     if (isTerminal(record.status)) this.drop(record.taskId);
     entry.session
       .statusChanged(record)

@@ -26,6 +26,8 @@ export interface ActionCore {
   send(taskId: string, event: TaskMachineEvent): void;
   /** A stored status of a task run here changed (for watchers such as `subscriptions/listen`). */
   changed(record: TaskRecord): void;
+  /** The waiting input requests of a task run here changed, its status did not (TaskWatchers.inputsChanged). */
+  inputsChanged?(taskId: string): void;
   /** Tasks that ended here with nothing ever queued. */
   readonly emptyQueues: EmptyQueues;
 }
@@ -122,6 +124,19 @@ export class TaskActions {
     } catch (error) {
       pending.reject(invalidAnswer(error));
     }
+  }
+
+  /**
+   * A second ask while `input_required`, or an answer that leaves others waiting (TaskEngine.send):
+   * no status is stored, so the watchers here and the session (a worker pool's worker reports it to
+   * the front) are told, as a step of the task's writes: after those before it (an answer's request
+   * leaves the outstanding ones in a write of its own), and before the next status goes out.
+   */
+  inputsChanged(taskId: string): void {
+    this.write(taskId, async (live) => {
+      this.core.inputsChanged?.(taskId);
+      await live.spec.session.inputsChanged?.();
+    });
   }
 
   discard(taskId: string): void {

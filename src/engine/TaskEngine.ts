@@ -19,7 +19,8 @@ import { EmptyQueues } from './EmptyQueues.js';
 import type { EndAnswers } from './EndAnswers.js';
 import { Shutdown } from './Shutdown.js';
 import { SupervisorHandle } from './SupervisorHandle.js';
-import { TaskWatchers } from './TaskWatchers.js';
+import { TaskWatchers, stillWaiting } from './TaskWatchers.js';
+import type { TaskWatcher } from './TaskWatchers.js';
 import { ExpirySchedule } from './ExpirySchedule.js';
 import { LiveTask, SETTLED } from './LiveTask.js';
 import { cancelUnrun } from './cancelUnrun.js';
@@ -98,7 +99,9 @@ export class TaskEngine {
     const cluster = options.cluster;
     const runner = cluster?.instanceId;
     const changed = (record: TaskRecord): void => this.watchers.tell(record);
-    this.actions = new TaskActions({ live, store, queue, writer, logger: options.logger, cluster, runner, send, changed, emptyQueues });
+    const inputsChanged = (taskId: string): void => this.watchers.inputsChanged(taskId);
+    const core = { live, store, queue, writer, logger: options.logger, cluster, runner, send, changed, inputsChanged, emptyQueues };
+    this.actions = new TaskActions(core);
     this.ends = this.actions.ends;
     const portDeps: TaskPortDeps = {
       queue,
@@ -195,9 +198,10 @@ export class TaskEngine {
 
   /**
    * Calls `listener` with each stored status change of a task run on this instance (terminal ones
-   * included; a task run elsewhere is seen through `waitForTerminal`); returns the unsubscribe.
+   * included; a task run elsewhere is seen through `waitForTerminal`), or undefined when only its
+   * waiting input requests changed (read it again); returns the unsubscribe.
    */
-  watch(taskId: string, listener: (record: TaskRecord) => void): () => void {
+  watch(taskId: string, listener: TaskWatcher): () => void {
     return this.watchers.add(taskId, listener);
   }
 
@@ -337,6 +341,11 @@ export class TaskEngine {
   }
 
   private send(taskId: string, event: TaskMachineEvent): void {
+    // A second ask, or an answer that leaves others waiting, stores no status: watchers are told here.
+    const input = event.type === 'input.request' || event.type === 'input.response' || event.type === 'input.error';
+    const actor = input ? this.live.get(taskId)?.actor : undefined;
+    const before = actor?.getSnapshot();
     this.supervisor.send(taskId, event);
+    if (actor && before && stillWaiting(actor, before)) this.actions.inputsChanged(taskId);
   }
 }

@@ -28,6 +28,13 @@ export interface TaskSession {
   /** The task's stored status changed (each protocol tells its client in its own words, or not at all). */
   statusChanged(record: TaskRecord): Promise<void>;
   /**
+   * The task's outstanding input requests changed with no status change (a second ask while
+   * `input_required`, or an answer that leaves others waiting), once stored. A worker pool's worker
+   * reports it to the front, whose task subscriptions then read the task again; absent elsewhere
+   * (the watchers on the instance running the task are told by the engine).
+   */
+  inputsChanged?(): Promise<void>;
+  /**
    * The task of a call on this session is stored and its work begins now, before the call's answer
    * (the CreateTaskResult) goes out a few microtasks later: the session holds what it sends until
    * then, so that nothing naming the task reaches the client before the task itself.

@@ -25,13 +25,19 @@ export interface WorkerCore extends EngineCore {
  * shared queue (a `tasks/result` on any front delivers them); input requests wait there too.
  * Status changes are reported to the front that created the task, which tells its client.
  */
-function workerSession(job: TaskJob, cluster: TaskCluster): TaskSession {
+function workerSession(job: TaskJob, cluster: TaskCluster, store: EngineCore['store']): TaskSession {
   const front = job.front;
   return {
     clientCapabilities: () => job.clientCapabilities,
     notify: async () => false,
     statusChanged: async (record) => {
       if (front !== undefined) await cluster.tell?.(front, job.taskId, { type: 'status', record });
+    },
+    // The status as stored, unchanged: the front tells its watchers only (FrontLink.status). Read
+    // here, on the rare task with several asks at once, rather than kept for every task of a worker.
+    inputsChanged: async () => {
+      const record = front === undefined ? undefined : await store.get(job.taskId);
+      if (front !== undefined && record && !isTerminal(record.status)) await cluster.tell?.(front, job.taskId, { type: 'status', record });
     },
   };
 }
@@ -97,7 +103,7 @@ export class WorkerLink implements JobHandlers {
     const live = new LiveTask({
       owner: record.owner,
       tool: job.tool,
-      session: workerSession(job, this.cluster),
+      session: workerSession(job, this.cluster, this.core.store),
       // The call's token stays valid for the task's whole life: the work's progress goes on it, queued.
       ...(job.progressToken === undefined ? {} : { progressToken: job.progressToken }),
       run,
@@ -149,7 +155,7 @@ export class WorkerLink implements JobHandlers {
     const error = typeof failure === 'string' ? { code: ErrorCode.InternalError, message: failure, data: { taskId } } : failure;
     const record = await this.core.store.settle(taskId, 'failed', error.message, { type: 'error', error });
     await this.core.queue.clear(taskId);
-    if (record) await workerSession(job, this.cluster).statusChanged(record);
+    if (record) await workerSession(job, this.cluster, this.core.store).statusChanged(record);
   }
 }
 

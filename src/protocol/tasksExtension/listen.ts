@@ -83,10 +83,11 @@ export function openListenCount(engine: TaskEngine, owner: string): number {
  * checks the request (-32021 without the extension, -32602 for bad params, -32029 when the caller
  * holds `maxListens` open subscriptions), keeps the ids the caller may see (others are left out of
  * the acknowledgement, so an unknown id and another caller's id look the same), and from then on
- * calls `emit` with the full DetailedTask of each followed task now and after each status change,
- * until the task is terminal or `signal` aborts. Only `notifications/tasks` are emitted: no
- * progress, no logs. Resolves with the honored ids (before any emit). The subscription counts as
- * open from the check until `signal` aborts (or this rejects).
+ * calls `emit` with the full DetailedTask of each followed task now and after each status change
+ * (and each change of its outstanding input requests while `input_required`), until the task is
+ * terminal or `signal` aborts. Only `notifications/tasks` are emitted: no progress, no logs.
+ * Resolves with the honored ids (before any emit). The subscription counts as open from the check
+ * until `signal` aborts (or this rejects).
  *
  * A store that cannot answer whether an id is the caller's (down, or past `storeTimeout`) rejects
  * the listen with its -32603, as `tasks/get` would answer: the acknowledgement lists the ids the
@@ -134,11 +135,12 @@ async function isOwnTask(engine: TaskEngine, taskId: string, owner: string): Pro
 }
 
 /**
- * Emits the task's DetailedTask whenever its stored status changed, until it is terminal, gone, or
- * `signal` aborts. A store that is away (Redis restarting, or its connections not all back yet: the
- * subscriber's reconnect wakes `waitForTerminal` before the command connection answers) is waited
- * out with backoff, as `tasks/result` does: taking that failure for "task gone" ended the follow
- * silently, and the subscriber never heard the task's end.
+ * Emits the task's DetailedTask whenever its stored status changed, or while `input_required` the
+ * set of its outstanding requests (the engine's watchers are told of both), until it is terminal,
+ * gone, or `signal` aborts. A store that is away (Redis restarting, or its connections not all
+ * back yet: the subscriber's reconnect wakes `waitForTerminal` before the command connection
+ * answers) is waited out with backoff, as `tasks/result` does: taking that failure for "task gone"
+ * ended the follow silently, and the subscriber never heard the task's end.
  */
 async function follow(
   engine: TaskEngine,
@@ -162,12 +164,19 @@ async function follow(
     try {
       const record: TaskRecord = await engine.get(taskId, owner);
       if (signal.aborted) return;
-      const key = `${record.status}\n${record.lastUpdatedAt}\n${record.statusMessage ?? ''}`;
-      if (key !== last) {
+      let key = `${record.status}\n${record.lastUpdatedAt}\n${record.statusMessage ?? ''}`;
+      // While input_required, the outstanding requests change with no status write (a second ask,
+      // an answer that leaves others waiting): their keys are part of what was told.
+      if (key !== last || record.status === 'input_required') {
         // Read before `last` moves, so a store that fails here has the change emitted on the next look.
         const detailed = await detailedTaskOf(engine, record);
-        last = key;
-        emit(detailed);
+        // Sorted: a store need not list them in one order (Redis keeps them in a hash).
+        const requests = record.status === 'input_required' ? Object.keys(detailed['inputRequests'] as object).sort() : [];
+        if (requests.length > 0) key += `\n${requests.join('\n')}`;
+        if (key !== last) {
+          last = key;
+          emit(detailed);
+        }
       }
       if (isTerminal(record.status)) return;
       // A task run on this instance is watched; one run elsewhere (a cluster) is seen when it ends.
