@@ -132,6 +132,8 @@ export class TaskSupport {
       },
       release: (owner) => this.liveTasks.release(owner),
       logger,
+      // A store of its own cannot stall: no cancel deadline, no timer per cancel (issue 14).
+      ...(options.store ? { storeTimeout: guard.timeoutMs } : {}),
       ...(options.cluster ? { cluster: options.cluster } : {}),
       restartWork: (tool, args) => (this.tools.get(tool)?.tool.restartable ? this.workOf(tool, args) : undefined),
       ...(options.placement

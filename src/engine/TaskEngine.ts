@@ -24,6 +24,7 @@ import type { TaskWatcher } from './TaskWatchers.js';
 import { ExpirySchedule } from './ExpirySchedule.js';
 import { LiveTask, SETTLED } from './LiveTask.js';
 import { cancelUnrun } from './cancelUnrun.js';
+import { cancelStored, notStored } from './cancelStored.js';
 import { unclaimed } from './unclaimed.js';
 import { requestIdFor } from './requestIds.js';
 import { StoreWriter } from './StoreWriter.js';
@@ -237,10 +238,13 @@ export class TaskEngine {
       this.supervisor.sendTo(taskId, live.actor, { type: 'cancel', reason });
     }
     const { store, queue, frontLink, options } = this;
-    const stored = await (live ? live.ended : cancelUnrun({ store, queue, cluster: options.cluster, frontLink }, taskId, reason));
+    const stored = await (live
+      ? cancelStored(live.ended, options.storeTimeout, taskId)
+      : cancelUnrun({ store, queue, cluster: options.cluster, frontLink }, taskId, reason));
     // The end stored answers (its ttl is the one read above); read again only when the store refused
     // this settle or the task is past its ttl now (not found). A user's TaskRecordStore may be remote.
     const end = stored && !(expires <= Date.now()) ? stored : await this.get(taskId, owner);
+    if (live && !isTerminal(end.status)) throw notStored(taskId); // its settle given up after a minute
     if (end.status !== 'cancelled') throw mcpError(ErrorCode.InvalidParams, `Cannot cancel task ${taskId}: it is already ${end.status}`);
     return end;
   }
@@ -342,8 +346,7 @@ export class TaskEngine {
 
   private send(taskId: string, event: TaskMachineEvent): void {
     // A second ask, or an answer that leaves others waiting, stores no status: watchers are told here.
-    const input = event.type === 'input.request' || event.type === 'input.response' || event.type === 'input.error';
-    const actor = input ? this.live.get(taskId)?.actor : undefined;
+    const actor = event.type.startsWith('input.') ? this.live.get(taskId)?.actor : undefined;
     const before = actor?.getSnapshot();
     this.supervisor.send(taskId, event);
     if (actor && before && stillWaiting(actor, before)) this.actions.inputsChanged(taskId);

@@ -15,6 +15,8 @@ export interface TaskEngineOptions {
   pollInterval: number;
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
   logger: Pick<Console, 'warn' | 'error'>;
+  /** Longest a `tasks/cancel` waits for its end to be stored before it answers -32603 (ms). Default: no bound. */
+  storeTimeout?: number;
   /** Shares tasks between server instances (leases, commands to the runner, takeover). */
   cluster?: TaskCluster;
   /** The work of a restartable tool, to run an orphaned task again; undefined fails the task instead. */
