@@ -3,53 +3,24 @@
  * Accept) opens no standalone stream, and its end ends none. Counted as a stream that opened and
  * ended, it made the session believe its real, still open GET stream gone: a polled task's input
  * request was no longer pushed on it (a client that only polls tasks/get never saw it), and one
- * pushed before counted as lost and was asked again by the next tasks/result.
+ * pushed before counted as lost and was asked again by the next tasks/result. SDK v1, through the
+ * real McpHttpHost; test/sdk/v2/refusedStandaloneGet.test.ts runs the same cases on SDK v2.
  */
-import { request } from 'node:http';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach } from 'vitest';
 import { McpHttpHost } from '../../src/http/index.js';
 import type { TaskSupport } from '../../src/index.js';
 import { testTaskSupport } from '../support/harness.js';
-import { raw } from './rawHttp.js';
+import { openAskSession, refusedGetCases } from '../support/refusedGetCases.js';
+import type { RefusedGetSession } from '../support/refusedGetCases.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-const rpc = (id: number, method: string, params: unknown): string => JSON.stringify({ jsonrpc: '2.0', id, method, params });
-const ELICIT = '"method":"elicitation/create"';
-
-const refusals: Array<{ name: string; headers: Record<string, string>; status: number }> = [
-  { name: 'a second GET (409)', headers: {}, status: 409 },
-  { name: 'a GET without text/event-stream in Accept (406)', headers: { accept: 'application/json' }, status: 406 },
-];
-
-/** An SSE response kept open; `text()` is what has arrived on it, `ended` resolves at its end. */
-interface Stream {
-  text: () => string;
-  ended: Promise<void>;
-  close: () => void;
-}
-
-function openStream(url: string, method: 'GET' | 'POST', headers: Record<string, string>, body?: string): Promise<Stream> {
-  return new Promise((resolve, reject) => {
-    const accept = method === 'GET' ? 'text/event-stream' : 'application/json, text/event-stream';
-    const req = request(url, { method, headers: { accept, 'content-type': 'application/json', ...headers } }, (res) => {
-      let text = '';
-      const ended = new Promise<void>((end) => res.on('close', end));
-      res.on('data', (chunk: Buffer) => void (text += chunk.toString()));
-      res.on('error', () => undefined);
-      resolve({ text: () => text, ended, close: () => req.destroy() });
-    });
-    req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' ? undefined : reject(error)));
-    req.end(body);
-  });
-}
-
 /** A session of the real McpHttpHost with one tool whose task asks the client, and its open GET stream. */
-async function session(): Promise<{ url: string; headers: Record<string, string>; get: Stream; taskId: string }> {
+async function session(): Promise<RefusedGetSession> {
   const tasks: TaskSupport = testTaskSupport();
   const host = new McpHttpHost({
     createServer: () => {
@@ -66,58 +37,7 @@ async function session(): Promise<{ url: string; headers: Record<string, string>
     () => tasks.close(),
     () => host.close(),
   );
-  const capabilities = { elicitation: {} };
-  const clientInfo = { name: 'raw', version: '1' };
-  const init = await raw(url, 'POST', rpc(1, 'initialize', { protocolVersion: '2025-11-25', capabilities, clientInfo }));
-  const headers = { 'mcp-session-id': init.headers['mcp-session-id'] as string, 'mcp-protocol-version': '2025-11-25' };
-  await raw(url, 'POST', JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), headers);
-  const get = await openStream(url, 'GET', headers);
-  cleanups.push(async () => get.close());
-  const created = await raw(url, 'POST', rpc(2, 'tools/call', { name: 'ask', arguments: {}, task: {} }), headers);
-  const taskId = (JSON.parse(created.text.split('data: ')[1]!) as { result: { task: { taskId: string } } }).result.task.taskId;
-  return { url, headers, get, taskId };
+  return openAskSession(url, (close) => cleanups.push(close));
 }
 
-/** The id of the elicitation/create pushed on `stream`. */
-function elicitationId(stream: Stream): string | number {
-  const line = stream
-    .text()
-    .split('\n')
-    .find((l) => l.startsWith('data: ') && l.includes(ELICIT));
-  return (JSON.parse(line!.slice('data: '.length)) as { id: string | number }).id;
-}
-
-describe('a refused GET leaves the session’s open standalone stream open', () => {
-  it("with no refused GET, a polled task's input request is pushed on the open GET (control)", async () => {
-    const { url, headers, get, taskId } = await session();
-    await raw(url, 'POST', rpc(3, 'tasks/get', { taskId }), headers);
-    await expect.poll(() => get.text().includes(ELICIT), { timeout: 2000 }).toBe(true);
-  });
-
-  for (const refused of refusals) {
-    it(`after ${refused.name}, a polled task's input request is still pushed on the open GET`, async () => {
-      const { url, headers, get, taskId } = await session();
-      expect((await raw(url, 'GET', undefined, { ...headers, ...refused.headers })).status).toBe(refused.status);
-      // A client that polls: once it has asked about the task, its input requests come on the GET stream.
-      await raw(url, 'POST', rpc(3, 'tasks/get', { taskId }), headers);
-      await expect.poll(() => get.text().includes(ELICIT), { timeout: 2000 }).toBe(true);
-    });
-
-    it(`after ${refused.name}, a request pushed on the open GET is not asked again by tasks/result`, async () => {
-      const { url, headers, get, taskId } = await session();
-      await raw(url, 'POST', rpc(3, 'tasks/get', { taskId }), headers);
-      await expect.poll(() => get.text().includes(ELICIT), { timeout: 2000 }).toBe(true);
-      expect((await raw(url, 'GET', undefined, { ...headers, ...refused.headers })).status).toBe(refused.status);
-      const result = await openStream(url, 'POST', headers, rpc(4, 'tasks/result', { taskId }));
-      // A round trip after tasks/result began: a request it found lost would have been put back and
-      // sent on its stream by now (in-memory storage answers within the same few event-loop turns).
-      await raw(url, 'POST', rpc(5, 'tasks/get', { taskId }), headers);
-      const answer = { jsonrpc: '2.0', id: elicitationId(get), result: { action: 'accept', content: {} } };
-      expect((await raw(url, 'POST', JSON.stringify(answer), headers)).status).toBe(202);
-      await result.ended;
-      expect(result.text()).toContain('answered accept');
-      expect(result.text()).not.toContain(ELICIT);
-      expect(get.text().split(ELICIT).length - 1).toBe(1);
-    });
-  }
-});
+refusedGetCases(session);
