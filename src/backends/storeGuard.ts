@@ -24,7 +24,8 @@ export interface GuardOptions {
  * - `McpError` and `InvalidCursorError` pass unchanged (they are meant for the client);
  * - an answer of the wrong shape (a record missing fields, a page that is no array, a cursor that is
  *   no string) rejects with -32603 "… returned a malformed answer", the answer going to the logger;
- * - a `create` that answers after its deadline is undone (`delete`), since its caller was told it failed.
+ * - a `create` that answers after its deadline is undone (`delete`), since its caller was told it failed;
+ *   a queue's `dequeueAll` that does puts what it took back (`requeue`), for the same reason.
  *
  * Every other property (e.g. an in-memory store's `size`) reads through to the target.
  * @internal
@@ -80,6 +81,7 @@ function guardedCall(
         if (timer) clearTimeout(timer);
         if (!timedOut) return check && !check(value) ? reject(malformed(name, value, options)) : resolve(value);
         if (name === 'create') undoLateCreate(target, args[0] as TaskRecord, options);
+        if (name === 'dequeueAll') putBackLateTake(target, args[0], value, options);
       },
       (error: unknown) => {
         if (timer) clearTimeout(timer);
@@ -94,6 +96,19 @@ function undoLateCreate(target: object, record: TaskRecord | undefined, options:
   if (!record || typeof remove !== 'function') return;
   remove.call(target, record.taskId).catch((error: unknown) => {
     options.logger.error(`mcp-task-actors: could not remove task ${record.taskId} created after its deadline`, error);
+  });
+}
+
+/**
+ * A take of a task's queue that answered after its deadline: its caller was told it failed and
+ * delivers nothing, so what it took goes back to the front of the queue for the next take, where it
+ * was lost (a request gone for good: its task input_required until its ttl).
+ */
+function putBackLateTake(target: object, taskId: unknown, taken: unknown, options: GuardOptions): void {
+  const requeue = (target as { requeue?: (taskId: string, messages: unknown[]) => Promise<void> }).requeue;
+  if (typeof taskId !== 'string' || !Array.isArray(taken) || taken.length === 0 || typeof requeue !== 'function') return;
+  requeue.call(target, taskId, taken).catch((error: unknown) => {
+    options.logger.error(`mcp-task-actors: could not put back the messages of task ${taskId} taken after their deadline`, error);
   });
 }
 
