@@ -53,4 +53,13 @@ export interface TaskPlacement {
   serve(tool: string, handlers: JobHandlers): void;
   /** Stops taking jobs (a worker lets its running jobs finish first) and closes connections. */
   close(): Promise<void>;
+  /**
+   * Front, optional: whether the job of task `taskId` is gone from the queue of `tool` (an
+   * operator's drain, obliterate or remove), so no worker will ever take it; the front then fails
+   * the task if no worker claimed it. Looked at every {@link lostJobCheckMs} (finite) for the
+   * tasks no worker reported yet.
+   */
+  jobGone?(tool: string, taskId: string): Promise<boolean>;
+  /** Front, optional: how often {@link jobGone} is asked (ms). */
+  readonly lostJobCheckMs?: number;
 }

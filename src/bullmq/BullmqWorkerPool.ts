@@ -59,6 +59,12 @@ export interface WorkerPoolOptions {
   logger?: Pick<Console, 'warn' | 'error'>;
   /** This worker's name, recorded on the jobs it runs (dashboards, the live view). Default `<hostname>:<pid>`. */
   name?: string;
+  /**
+   * How often a front looks for the jobs of its tasks that left their queue before a worker took
+   * them (an operator's `drain`, `obliterate` or remove): such a task fails rather than staying
+   * `working` until its ttl (ms). Default 5,000; `Infinity` for no check.
+   */
+  lostJobCheckMs?: number;
 }
 
 /** One tool queue as a front sees it: jobs waiting, and which worker runs each active one. */
@@ -78,6 +84,10 @@ export interface WorkerPool extends TaskPlacement {
   view(): Promise<ToolQueueView[]>;
   /** Tool queues this process takes jobs from (0 on a front). */
   readonly workerCount: number;
+  /** How often a front looks for jobs gone from their queue (the `lostJobCheckMs` option). */
+  readonly lostJobCheckMs: number;
+  /** Whether the job of task `taskId` is gone from the queue of `tool` (removed, or never added). Rejects when Redis does not answer. */
+  jobGone(tool: string, taskId: string): Promise<boolean>;
 }
 
 const QUEUE_PREFIX = 'tool-';
@@ -101,6 +111,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   const concurrency = options.concurrency ?? 10;
   const keepSeconds = options.keepFinishedJobsSeconds ?? 3_600;
   const queueTimeoutMs = timerOption('queueTimeoutMs', options.queueTimeoutMs ?? 5_000) ?? Infinity;
+  const lostJobCheckMs = timerOption('lostJobCheckMs', options.lostJobCheckMs ?? 5_000) ?? Infinity;
   const queues = new Map<string, Queue<TaskJob>>();
   // A front's commands are a tools/call's: held by ioredis while Redis is away, a job added after the
   // call failed would run for nobody. A worker's are not (a job's completion should wait for Redis).
@@ -132,6 +143,12 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     queue: queueOf,
     get workerCount() {
       return workers.size;
+    },
+    lostJobCheckMs,
+
+    async jobGone(tool, taskId) {
+      const state = queueOf(tool).getJobState(taskId);
+      return (await withTimeout(state, queueTimeoutMs, `the job queue of tool ${tool} did not answer`)) === 'unknown';
     },
 
     async dispatch(job) {

@@ -20,6 +20,18 @@ const CLOSE_GRACE_MS = 1_000;
 /** The pause between two tries of a pending settle while `close` waits for it. */
 const CLOSE_RETRY_MS = 100;
 
+/** The placement's look-up of jobs gone from their queue (TaskPlacement `jobGone`), when it has one and a finite period. */
+interface LostJobs {
+  readonly lostJobCheckMs: number;
+  jobGone(tool: string, taskId: string): Promise<boolean>;
+}
+
+function lostJobsOf(placement: TaskPlacement): LostJobs | undefined {
+  const { lostJobCheckMs } = placement;
+  if (!placement.jobGone || lostJobCheckMs === undefined || !Number.isFinite(lostJobCheckMs)) return undefined;
+  return { lostJobCheckMs, jobGone: (tool, taskId) => placement.jobGone!(tool, taskId) };
+}
+
 /**
  * The front's side of a worker pool: hands each new task to the pool and keeps the session of
  * the client that created it, so the status changes a worker reports (a `status` command on
@@ -27,8 +39,19 @@ const CLOSE_RETRY_MS = 100;
  * dropped once its task ended or its ttl ran out.
  */
 export class FrontLink {
-  /** `told`: the status last passed to the session (see {@link status}). */
-  private readonly sessions = new Map<string, { session: TaskSession; timer: ReturnType<typeof setTimeout>; told: string | undefined }>();
+  /**
+   * `told`: the status last passed to the session (see {@link status}); `queued`: the job is in
+   * its queue and no worker reported the task since (see {@link lookForLostJobs}).
+   */
+  private readonly sessions = new Map<
+    string,
+    { session: TaskSession; timer: ReturnType<typeof setTimeout>; told: string | undefined; tool: string; queued: boolean }
+  >();
+  /** The placement's look-up of jobs gone from their queue, when it has one. */
+  private readonly lostJobs: LostJobs | undefined;
+  /** Runs {@link lookForLostJobs} while this front has tasks; undefined before the first dispatch. */
+  private lostJobTimer: ReturnType<typeof setInterval> | undefined;
+  private looking = false;
   /** Settles retried after a failed dispatch (the store was away too), by task id: `close` waits for them. */
   private readonly pending = new Map<string, Promise<void>>();
   /** Aborts at `close`: a retry waiting out its backoff tries again at once. */
@@ -43,7 +66,9 @@ export class FrontLink {
     /** Watchers of the task on this instance (e.g. `subscriptions/listen`). */
     private readonly changed: (record: TaskRecord) => void,
     private readonly logger: Pick<Console, 'warn' | 'error'>,
-  ) {}
+  ) {
+    this.lostJobs = lostJobsOf(placement);
+  }
 
   /**
    * Hands a stored task to the pool; the job names this instance as the one to report to. When the
@@ -53,7 +78,8 @@ export class FrontLink {
     // setTimeout fires at once beyond 2^31-1 ms (~24.8 days): a longer ttl keeps the session that long.
     const timer = setTimeout(() => this.expired(record.taskId), Math.min(record.ttl, MAX_TIMER_MS));
     timer.unref?.();
-    this.sessions.set(record.taskId, { session: spec.session, timer, told: undefined });
+    const entry = { session: spec.session, timer, told: undefined, tool: spec.tool ?? '', queued: false };
+    this.sessions.set(record.taskId, entry);
     try {
       await this.placement.dispatch(merged(jobOf(record, spec), { front: this.cluster.instanceId }));
     } catch (error) {
@@ -61,6 +87,48 @@ export class FrontLink {
       await this.failUndispatched(record, error);
       throw error;
     }
+    // A report may have come in during the add: the task is a worker's already.
+    entry.queued = entry.told === undefined;
+    if (this.lostJobs && this.lostJobTimer === undefined && !this.closing.signal.aborted) {
+      this.lostJobTimer = setInterval(() => void this.lookForLostJobs(), this.lostJobs.lostJobCheckMs);
+      this.lostJobTimer.unref?.();
+    }
+  }
+
+  /**
+   * An operator's `drain`, `obliterate` or job remove takes jobs out of their queue: no worker
+   * will ever take them, and their tasks would stay `working` ("Waiting for a worker") until their
+   * ttl, with each `tasks/result` waiting that long. Such a task, still unclaimed (no runner in its
+   * record), is failed. A job a worker runs is left alone: its task ends as its work does.
+   */
+  private async lookForLostJobs(): Promise<void> {
+    const lostJobs = this.lostJobs;
+    if (!lostJobs || this.looking) return;
+    this.looking = true;
+    try {
+      for (const [taskId, entry] of [...this.sessions]) {
+        // Closed meanwhile: the pool and the store are closing too, nothing is left to look at.
+        if (this.closing.signal.aborted) return;
+        if (!entry.queued || this.sessions.get(taskId) !== entry) continue;
+        if (!(await lostJobs.jobGone(entry.tool, taskId).catch(() => false))) continue;
+        await this.failLost(taskId).catch((error: unknown) =>
+          this.logger.warn(`mcp-task-actors: task ${taskId}, whose job left its queue, not settled: ${String(error)}`),
+        );
+      }
+    } finally {
+      this.looking = false;
+    }
+  }
+
+  /** Fails a task whose job left its queue, unless it ended or a worker claimed it meanwhile. */
+  private async failLost(taskId: string): Promise<void> {
+    const record = await this.store.get(taskId);
+    // Ended meanwhile, or claimed by a worker (its job then is, or was, active: not ours to judge).
+    if (!record || isTerminal(record.status) || record.runner !== undefined) return;
+    const message = 'The job of this task left its worker pool queue before a worker took it (removed, drained or obliterated)';
+    const outcome = { type: 'error' as const, error: { code: ErrorCode.InternalError, message, data: { taskId } } };
+    const settled = await this.store.settle(taskId, 'failed', message, outcome);
+    if (settled) this.status(settled);
   }
 
   /**
@@ -75,6 +143,7 @@ export class FrontLink {
     const told = `${record.status}\n${record.lastUpdatedAt}\n${record.statusMessage ?? ''}`;
     if (entry.told === told) return;
     entry.told = told;
+    entry.queued = false;
     if (isTerminal(record.status)) this.drop(record.taskId);
     entry.session
       .statusChanged(record)
@@ -95,6 +164,7 @@ export class FrontLink {
     if (this.closing.signal.aborted) return;
     this.giveUpAt = Date.now() + CLOSE_GRACE_MS;
     this.closing.abort();
+    clearInterval(this.lostJobTimer);
     for (const taskId of [...this.sessions.keys()]) this.drop(taskId);
   }
 
