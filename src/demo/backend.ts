@@ -32,7 +32,9 @@ export async function demoBackend(env: NodeJS.ProcessEnv = process.env): Promise
   if (!url && !clusterNodes?.length) return { options: { limits }, description: 'in-memory task store', close: async () => {} };
   // Loaded only when asked for, so the in-memory demo never loads a Redis client.
   const { createRedisTaskBackend } = await import('../redis/index.js');
-  const where = clusterNodes?.length ? `the Redis Cluster at ${clusterNodes.join(', ')}` : `Redis at ${url}`;
+  // Printed (errors, the banner): a password in REDIS_URL stays out of the output.
+  const shown = url ? withoutPassword(url) : undefined;
+  const where = clusterNodes?.length ? `the Redis Cluster at ${clusterNodes.join(', ')}` : `Redis at ${shown}`;
   const backend = await createRedisTaskBackend({
     ...(clusterNodes?.length ? { clusterNodes } : { url }),
     ...(env['MTA_PREFIX'] ? { prefix: env['MTA_PREFIX'] } : {}),
@@ -44,7 +46,7 @@ export async function demoBackend(env: NodeJS.ProcessEnv = process.env): Promise
   });
   return {
     options: { store: backend.store, queue: backend.queue, cluster: backend.cluster },
-    description: `${clusterNodes?.length ? `Redis Cluster task store (seeds ${clusterNodes.join(', ')})` : `Redis task store at ${url}`}, instance ${backend.cluster.instanceId}`,
+    description: `${clusterNodes?.length ? `Redis Cluster task store (seeds ${clusterNodes.join(', ')})` : `Redis task store at ${shown}`}, instance ${backend.cluster.instanceId}`,
     close: () => backend.close(),
   };
 }
@@ -53,6 +55,15 @@ export async function demoBackend(env: NodeJS.ProcessEnv = process.env): Promise
 function checkRedisUrl(url: string): void {
   const parsed = URL.canParse(url) ? new URL(url) : undefined;
   if (parsed?.protocol !== 'redis:' && parsed?.protocol !== 'rediss:') {
-    throw new Error(`REDIS_URL must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379), got "${url}"`);
+    throw new Error(`REDIS_URL must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379), got "${withoutPassword(url)}"`);
   }
+}
+
+/** `url` with its password (if any) shown as `***`, for messages: a URL that does not parse is shown only by its length. */
+function withoutPassword(url: string): string {
+  if (!URL.canParse(url)) return `(${url.length} characters, not a URL)`;
+  const parsed = new URL(url);
+  if (!parsed.password) return url;
+  parsed.password = '***';
+  return parsed.href;
 }

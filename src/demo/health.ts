@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TaskSupport } from '../TaskSupport.js';
-import { NO_OPERATOR_ACCESS } from './operator.js';
+import { pathOf } from '../http/requestTarget.js';
+import { NO_OPERATOR_ACCESS, queryOf } from './operator.js';
 import type { OperatorAccess } from './operator.js';
 
 /**
@@ -15,12 +16,12 @@ export function healthRoute(
   res: ServerResponse,
   access: OperatorAccess = NO_OPERATOR_ACCESS,
 ): boolean {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  if (req.method !== 'GET' || url.pathname !== '/health') return false;
+  // pathOf never throws: `new URL('//', base)` did, on a request line any peer can send (a 500 and a stack per request).
+  if (req.method !== 'GET' || pathOf(req) !== '/health') return false;
   const body: Record<string, unknown> = { ok: true };
   if (access.granted) {
     body['liveTaskActors'] = tasks.liveTaskActors;
-    const taskId = url.searchParams.get('task');
+    const taskId = queryOf(req).get('task');
     if (taskId) body['running'] = tasks.taskActor(taskId) !== undefined;
   }
   res.writeHead(200, { 'content-type': 'application/json' });

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { InspectionEvent, Observer } from 'xstate';
+import { pathOf } from '../http/requestTarget.js';
 import { startStatelyInspector } from '../inspect/statelyInspector.js';
 import type { StatelyInspector } from '../inspect/statelyInspector.js';
 import { liveViewRoutes } from './liveView/routes.js';
@@ -70,7 +71,8 @@ export async function observeDemo(options: DemoObservabilityOptions = {}): Promi
 }
 
 function isLiveViewPath(req: IncomingMessage): boolean {
-  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  // pathOf never throws: `new URL('//', base)` did, on a request line any peer can send.
+  const path = pathOf(req);
   return req.method === 'GET' && (path === '/tasks' || path === '/tasks/events' || path === '/' || path === '/favicon.ico');
 }
 
@@ -92,7 +94,8 @@ export function statelyPortFromArgs(args: readonly string[], env: NodeJS.Process
   const flag = args.find((arg) => arg === '--inspect' || arg.startsWith('--inspect='));
   if (flag === undefined) return undefined;
   const value = flag.includes('=') ? flag.slice('--inspect='.length) : (env['INSPECT_PORT'] ?? '8080');
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--inspect: bad port ${JSON.stringify(value)}`);
+  // Digits only, as PORT is read: `Number` takes '' (and ' ') for 0, a random port, and '1e3' or '0x1F90' for ports.
+  const port = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(port >= 0 && port <= 65535)) throw new Error(`--inspect: bad port ${JSON.stringify(value)}`);
   return port;
 }

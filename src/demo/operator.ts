@@ -102,8 +102,18 @@ function presentedToken(req: IncomingMessage): string | undefined {
   const header = req.headers['authorization'];
   const bearer = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
   if (bearer) return bearer[1];
-  const query = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token');
-  return query ?? undefined;
+  return queryOf(req).get('token') ?? undefined;
+}
+
+/**
+ * The request target's query. Read from the target as it came, never as a URL relative to a base:
+ * `new URL('//', base)` throws, and any peer can send that request line (it answered 500 and logged
+ * a stack trace per request).
+ */
+export function queryOf(req: IncomingMessage): URLSearchParams {
+  const target = req.url ?? '/';
+  const query = target.indexOf('?');
+  return new URLSearchParams(query < 0 ? '' : target.slice(query + 1));
 }
 
 function digest(text: string): Buffer {
