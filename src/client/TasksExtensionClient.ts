@@ -7,16 +7,7 @@ import {
   ErrorCode,
   McpError,
 } from '@modelcontextprotocol/sdk/types.js';
-import type {
-  CallToolRequest,
-  CallToolResult,
-  ClientCapabilities,
-  CreateMessageRequest,
-  CreateMessageResult,
-  CreateMessageResultWithTools,
-  ElicitRequest,
-  ElicitResult,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolRequest, CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import {
   CLIENT_CAPABILITIES_META_KEY,
@@ -27,54 +18,10 @@ import {
 import type { ExtensionDetailedTask, ExtensionTask, InputRequest, InputResponses } from '../protocol/tasksExtension/wire.js';
 import { followablePollInterval } from '../timerBounds.js';
 import { connectionClosedError, watchConnection } from './connectionWatch.js';
+import { invalidServerAnswer, isZodError, parseServerAnswer } from './invalidAnswer.js';
 import { followSignals, pause } from './pause.js';
 import type { SdkV2Client } from './SdkV2Client.js';
-
-/** What an input-request handler is told besides the request's params. */
-export interface InputRequestContext {
-  /** The task that asks. */
-  taskId: string;
-  /** The request's key in `inputRequests` (unique over the task's life). */
-  key: string;
-  /** Aborts when the call that polls the task ends (result, error, cancel). */
-  signal: AbortSignal;
-}
-
-/** Options of {@link TasksExtensionClient}. */
-export interface TasksExtensionClientOptions {
-  /** Answers `elicitation/create` input requests; without it the client does not declare `elicitation`. */
-  onElicitation?: (params: ElicitRequest['params'], context: InputRequestContext) => ElicitResult | Promise<ElicitResult>;
-  /** Answers `sampling/createMessage` input requests; without it the client does not declare `sampling`. */
-  onSampling?: (
-    params: CreateMessageRequest['params'],
-    context: InputRequestContext,
-  ) => CreateMessageResult | CreateMessageResultWithTools | Promise<CreateMessageResult | CreateMessageResultWithTools>;
-  /**
-   * The per-request client capabilities to declare (the extension is always added). Default:
-   * `elicitation: { form: {} }` with `onElicitation`, `sampling: {}` with `onSampling`; declare
-   * `elicitation.url` or `sampling.tools` here when your handlers support them.
-   */
-  capabilities?: ClientCapabilities;
-  /** Poll interval (ms) when the server suggests none. Default 1000. */
-  defaultPollIntervalMs?: number;
-  /**
-   * Input requests of one call handed to `onElicitation` / `onSampling` at once; the server's others
-   * wait for a later poll. Default 8.
-   */
-  maxConcurrentInputs?: number;
-  /**
-   * Sends the task-creating `tools/call` and resolves with its raw JSON-RPC `result` (or rejects with
-   * its error). Needed on an SDK v2 `Client`, which refuses a `resultType: "task"` answer in its
-   * `request` and `callTool` (e.g. send it with the v2 client's own `StreamableHTTPClientTransport`).
-   * Every other request goes through the client.
-   *
-   * @deprecated On an SDK v2 `Client` use the MCP project's requester instead,
-   * `createTaskSessionFromClient` from `@modelcontextprotocol/ext-tasks/client` (its `rawDispatch`
-   * plays this part); see docs/protocols.md, "The client helper and the official requester". Kept
-   * working until the next breaking release.
-   */
-  rawToolCall?: (params: Record<string, unknown>, signal?: AbortSignal) => Promise<Record<string, unknown>>;
-}
+import type { ExtensionCallOptions, InputRequestContext, TasksExtensionClientOptions } from './TasksExtensionClientOptions.js';
 
 /** What the helper uses of an SDK client: `request` with a result schema (SDK v1 and v2 alike). */
 interface Requester {
@@ -83,18 +30,6 @@ interface Requester {
     resultSchema: z.ZodType,
     options?: RequestOptions,
   ): Promise<unknown>;
-}
-
-/** Options of one {@link TasksExtensionClient.callTool}. */
-export interface ExtensionCallOptions {
-  /** Aborting cancels the task (best effort) and rejects with the signal's reason. */
-  signal?: AbortSignal;
-  /** Timeout (ms) of each JSON-RPC request (not of the whole call). SDK default otherwise. */
-  requestTimeout?: number;
-  /** Called once when the server answers with a task (persist `taskId` to resume after a crash). */
-  onTaskCreated?: (task: ExtensionTask) => void;
-  /** Called with every `tasks/get` answer. */
-  onTaskStatus?: (task: ExtensionDetailedTask) => void;
 }
 
 /**
@@ -158,12 +93,20 @@ export class TasksExtensionClient {
     // could be neither followed nor cancelled.
     if (!this.client.transport) throw connectionClosedError();
     const request = { method: 'tools/call', params: { ...params, _meta: { ...params._meta, ...this.meta() } } };
-    const answerSchema = z.looseObject({ resultType: z.string().optional() });
+    // Any resultType: one that is no string is refused below as unsupported, not as a bare zod error.
+    const answerSchema = z.looseObject({ resultType: z.unknown() });
     const answer = this.options.rawToolCall
       ? answerSchema.parse(await this.options.rawToolCall(request.params, options.signal))
       : ((await this.send(request, answerSchema, options)) as z.output<typeof answerSchema>);
     if (answer.resultType === 'task') {
-      const task = ExtensionTaskSchema.parse(answer) as ExtensionTask;
+      const parsed = ExtensionTaskSchema.safeParse(answer);
+      if (!parsed.success) {
+        // The server may have made the task all the same: one nobody follows must not run on.
+        const taskId = answer['taskId'];
+        if (typeof taskId === 'string') await this.cancelOnGiveUp(taskId, options);
+        throw invalidServerAnswer('tools/call (a CreateTaskResult)', parsed.error, taskId);
+      }
+      const task = parsed.data as ExtensionTask;
       try {
         options.onTaskCreated?.(task);
       } catch (error) {
@@ -216,7 +159,7 @@ export class TasksExtensionClient {
         switch (current.status) {
           case 'completed':
             terminal = true;
-            return CallToolResultSchema.parse(current.result);
+            return parseServerAnswer(CallToolResultSchema, current.result, `tasks/get of task ${taskId} (its result)`, taskId);
           case 'failed':
             terminal = true;
             throw new McpError(current.error.code, current.error.message, current.error.data);
@@ -268,7 +211,12 @@ export class TasksExtensionClient {
 
   private async fetchTask(taskId: string, options: ExtensionCallOptions, closed?: AbortSignal): Promise<ExtensionDetailedTask> {
     const request = { method: 'tasks/get', params: { taskId, _meta: this.meta() } };
-    return (await this.send(request, ExtensionDetailedTaskSchema, options, closed)) as ExtensionDetailedTask;
+    try {
+      return (await this.send(request, ExtensionDetailedTaskSchema, options, closed)) as ExtensionDetailedTask;
+    } catch (error) {
+      // The SDK rejects an answer its schema refuses with the bare zod error (its issues as JSON).
+      throw isZodError(error) ? invalidServerAnswer(`tasks/get of task ${taskId}`, error, taskId) : error;
+    }
   }
 
   /** `tasks/update`: answers some of the task's outstanding `inputRequests` (by key). */
@@ -300,11 +248,12 @@ export class TasksExtensionClient {
   ): Promise<void> {
     const context: InputRequestContext = { taskId, key, signal };
     let result: Record<string, unknown>;
+    const where = `tasks/get of task ${taskId} (its input request ${key})`;
     if (request.method === 'elicitation/create' && this.options.onElicitation) {
-      const { params } = ElicitRequestSchema.parse(request);
+      const { params } = parseServerAnswer(ElicitRequestSchema, request, where, taskId);
       result = { ...(await this.options.onElicitation(params, context)) };
     } else if (request.method === 'sampling/createMessage' && this.options.onSampling) {
-      const { params } = CreateMessageRequestSchema.parse(request);
+      const { params } = parseServerAnswer(CreateMessageRequestSchema, request, where, taskId);
       result = { ...(await this.options.onSampling(params, context)) };
     } else {
       throw new McpError(ErrorCode.MethodNotFound, `No handler for the task's input request ${request.method} (${key})`);

@@ -4,7 +4,7 @@
  * `@modelcontextprotocol/ext-tasks` (the MCP project's requester, which SDK v2 clients should use).
  */
 export { TasksExtensionClient } from './TasksExtensionClient.js';
-export type { ExtensionCallOptions, InputRequestContext, TasksExtensionClientOptions } from './TasksExtensionClient.js';
+export type { ExtensionCallOptions, InputRequestContext, TasksExtensionClientOptions } from './TasksExtensionClientOptions.js';
 export type { SdkV2Client } from './SdkV2Client.js';
 export {
   CLIENT_CAPABILITIES_META_KEY,
