@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { clientTaskMachine } from '../../machines/clientTask.js';
 import type { ClientTaskMachineEvent, ClientTaskSettleParams, ClientTaskSnapshot } from '../../machines/clientTask.js';
-import { mcpError } from '../errors.js';
+import { describeParseError, mcpError } from '../errors.js';
 import { CancelTaskResultSchema, CreateTaskResultSchema, ErrorCode, GetTaskResultSchema } from '../wire.js';
 import { invalidAnswer, isParseError } from './answers.js';
 import { followablePollInterval } from '../timerBounds.js';
@@ -159,6 +159,15 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
       .request({ method: 'tasks/cancel', params: { taskId: id } }, CancelTaskResultSchema)
       .catch((error: unknown) => deps.logger.warn(`mcp-task-actors: tasks/cancel of the client's task ${id} failed`, error));
   };
+  /**
+   * Ends the follow on a tasks/get the client answered, but not about its task as it is: the client
+   * still holds that task (an open dialog, say), which nobody awaits now, so it is cancelled.
+   */
+  const giveUp = (id: string, error: Error): void => {
+    tell({ type: 'lost', error });
+    // Only when this ended the follow: a poll answered after the task moved on is dropped.
+    if (settled?.status === 'failed' && settled.error === error) cancelRemote(id);
+  };
   const logic = clientTaskMachine.provide({
     actors: {
       result: fromPromise<unknown, { taskId: string }>(({ input, signal: stop }) =>
@@ -180,7 +189,8 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
             taskId = task.taskId;
             tell({ type: 'created', task });
           },
-          (error: unknown) => tell({ type: 'refused', error }),
+          // An answer the request's schema refused (an inline call's, sent as is) reads like the task path's.
+          (error: unknown) => tell({ type: 'refused', error: isParseError(error) ? invalidAnswer(error) : error }),
         );
       },
       // No signal: the SDK never removes its abort listener, so one signal shared by every poll
@@ -193,14 +203,14 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
             polling--;
             // Another task's status would make the follow poll, fetch and cancel that task from then on.
             if (task.taskId === id) return tell({ type: 'status', task: task as ClientTaskSnapshot });
-            tell({
-              type: 'lost',
-              error: mcpError(ErrorCode.InternalError, `The client answered tasks/get of its task ${id} about task ${task.taskId}`),
-            });
+            giveUp(id, mcpError(ErrorCode.InternalError, `The client answered tasks/get of its task ${id} about task ${task.taskId}`));
           },
           (error: unknown) => {
             polling--;
-            tell({ type: 'lost', error });
+            if (!isParseError(error)) return tell({ type: 'lost', error });
+            // The SDK rejects with the bare zod error, whose message is its issues as JSON.
+            const why = `Invalid answer from the client to tasks/get of its task ${id}: ${describeParseError(error)}`;
+            giveUp(id, mcpError(ErrorCode.InvalidParams, why));
           },
         );
       },
@@ -223,6 +233,9 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
   const tell = (event: ClientTaskMachineEvent): void => {
     if (actor.getSnapshot().status !== 'active') return;
     if ('task' in event) {
+      // A terminal status never changes: a report after the client's end is false. The machine keeps
+      // the end against `working`, but a `cancelled` one ended the follow that awaits the result.
+      if (end.status !== undefined) return;
       event = { ...event, task: followable(event.task) };
       const status = event.task.status;
       // The first terminal report is the one kept (see the machine): an open tasks/result is bounded from now.
