@@ -6,126 +6,21 @@
  * still holds and nobody awaits now, must be cancelled.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AnyActorRef } from 'xstate';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import {
-  CancelTaskRequestSchema,
-  ErrorCode,
-  McpError,
-  CreateMessageRequestSchema,
-  ElicitRequestSchema,
-  GetTaskPayloadRequestSchema,
-  GetTaskRequestSchema,
-} from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, Result } from '@modelcontextprotocol/sdk/types.js';
-import type { TaskSupport } from '../../src/index.js';
-import { createTask, deferred, newServer, sleep, taskResult, testTaskSupport } from '../support/harness.js';
-import { serveSessions } from '../support/httpServers.js';
+import { createTask, deferred, sleep, taskResult } from '../support/harness.js';
+import { clientTask, scriptedReceiver } from '../support/scriptedReceiver.js';
+import type { Script, Setup } from '../support/scriptedReceiver.js';
 import { until } from '../support/until.js';
-
-const requestedSchema = { type: 'object' as const, properties: { ok: { type: 'boolean' as const } }, required: ['ok'] };
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** How the client answers; a handler left out never answers. */
-interface Script {
-  create(taskId: string): Result;
-  get?(taskId: string): Result;
-  result?(taskId: string): Result;
-}
-
-/** A client task as the client reports it. */
-function clientTask(taskId: string, status: string, extra: Record<string, unknown> = {}): Result {
-  const now = new Date().toISOString();
-  return { taskId, status, ttl: 60_000, createdAt: now, lastUpdatedAt: now, ...extra };
-}
-
-interface Setup {
-  client: Client;
-  /** `method taskId` of each request the client received. */
-  received: string[];
-  /** The client-task actors the engine started. */
-  actors: AnyActorRef[];
-  count(prefix: string): number;
-}
-
-/**
- * The server and a client speaking to it: over Streamable HTTP, or (`memory`) the SDK's in-memory
- * link, whose requests cost next to nothing, so a poll rate there is the timer's own.
- */
-async function setup(script: Script, link: 'http' | 'memory' = 'http'): Promise<Setup> {
-  const actors: AnyActorRef[] = [];
-  const tasks = testTaskSupport({
-    pollInterval: 1000,
-    inspect: (event) => {
-      const actor = event.actorRef as AnyActorRef;
-      if (event.type === '@xstate.actor' && actor.id.startsWith('clientTask-')) actors.push(actor);
-    },
-  });
-  const createServer = (t: TaskSupport): McpServer => {
-    const server = newServer();
-    t.registerTool(server, 'ask', { taskSupport: 'required' }, async (_args, task) => {
-      const answer = await task.elicitAsTask({ message: 'ok?', requestedSchema }, { ttl: 60_000 });
-      return { content: [{ type: 'text', text: `${answer.action}:${JSON.stringify(answer.content ?? {})}` }] };
-    });
-    t.registerTool(server, 'sample', { taskSupport: 'required' }, async (_args, task) => {
-      const answer = await task.createMessageAsTask({ messages: [{ role: 'user', content: { type: 'text', text: 'hi' } }], maxTokens: 10 });
-      return { content: [{ type: 'text', text: JSON.stringify(answer.content) }] };
-    });
-    t.enable(server);
-    return server;
-  };
-  const client = new Client(
-    { name: 'scripted-receiver', version: '1.0.0' },
-    {
-      capabilities: {
-        elicitation: { form: {} },
-        sampling: {},
-        tasks: { cancel: {}, requests: { elicitation: { create: {} }, sampling: { createMessage: {} } } },
-      },
-    },
-  );
-  const received: string[] = [];
-  const never = new Promise<never>(() => {});
-  for (const schema of [ElicitRequestSchema, CreateMessageRequestSchema]) {
-    client.setRequestHandler(schema, (request) => {
-      received.push(request.method);
-      return script.create('client-task-1') as never;
-    });
-  }
-  client.setRequestHandler(GetTaskRequestSchema, (request) => {
-    received.push(`tasks/get ${request.params.taskId}`);
-    return (script.get ? script.get(request.params.taskId) : never) as never;
-  });
-  client.setRequestHandler(GetTaskPayloadRequestSchema, (request) => {
-    received.push(`tasks/result ${request.params.taskId}`);
-    return (script.result ? script.result(request.params.taskId) : never) as never;
-  });
-  client.setRequestHandler(CancelTaskRequestSchema, (request) => {
-    received.push(`tasks/cancel ${request.params.taskId}`);
-    return clientTask(request.params.taskId, 'cancelled') as never;
-  });
-  cleanups.push(() => tasks.close());
-  if (link === 'http') {
-    const http = await serveSessions(tasks, createServer);
-    cleanups.push(() => http.close());
-    await client.connect(new StreamableHTTPClientTransport(http.url));
-  } else {
-    const server = createServer(tasks);
-    const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
-    await server.connect(serverTransport);
-    await client.connect(clientTransport);
-    cleanups.push(() => server.close());
-  }
-  cleanups.push(() => client.close());
-  return { client, received, actors, count: (prefix) => received.filter((r) => r.startsWith(prefix)).length };
-}
+/** The server and a scripted client (test/support/scriptedReceiver.ts), closed after the test. */
+const setup = (script: Script, link?: 'http' | 'memory'): Promise<Setup> =>
+  scriptedReceiver(script, (close) => void cleanups.push(close), link);
 
 /** Starts the server task `ask` and waits for its elicitation/create to reach the client. */
 async function ask(s: Setup): Promise<{ outcome: Promise<CallToolResult> }> {
