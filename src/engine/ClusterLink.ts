@@ -41,6 +41,21 @@ export class ClusterLink implements ClusterHandlers {
     private readonly cluster: TaskCluster,
   ) {}
 
+  /**
+   * Starts the cluster with this link as its handler of commands, orphans and lost leases. The
+   * promise never rejects unhandled: a cluster that cannot start surfaces on the first task that
+   * awaits it, not as an unhandled rejection at construction.
+   */
+  start(): Promise<void> {
+    const ready = this.cluster.start({
+      command: (taskId, command) => this.command(taskId, command),
+      orphaned: (taskId) => this.orphaned(taskId),
+      lost: (taskId) => this.lost(taskId),
+    });
+    ready.catch(() => {});
+    return ready;
+  }
+
   /** The fencing token of this instance's store writes. */
   get runner(): string {
     return this.cluster.instanceId;

@@ -131,17 +131,8 @@ export class TaskEngine {
       placement && placement.role === 'worker' ? new WorkerLink({ ...this.core(), jobWork: options.jobWork }, cluster) : undefined;
     this.frontLink =
       placement && placement.role === 'front' ? new FrontLink(store, placement, cluster, changed, options.logger) : undefined;
-    const link = this.link;
-    this.clusterReady =
-      cluster && link
-        ? cluster.start({
-            command: (taskId, command) => link.command(taskId, command),
-            orphaned: (taskId) => link.orphaned(taskId),
-            lost: (taskId) => link.lost(taskId),
-          })
-        : Promise.resolve();
-    // A cluster that cannot start surfaces on the first task, not as an unhandled rejection here.
-    this.clusterReady.catch(() => {});
+    // ClusterLink.start: a cluster that cannot start surfaces on the first task, not as an unhandled rejection.
+    this.clusterReady = this.link?.start() ?? Promise.resolve();
   }
 
   /** Creates the task record and spawns its actor; resolves with the record as created. */
