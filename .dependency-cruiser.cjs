@@ -155,10 +155,10 @@ module.exports = {
     layer(
       'http-is-only-a-host',
       "mcp-task-actors/http serves any SDK v1 server: it knows no task layer, only the v1 adapter's HTTP pieces, " +
-        "the library's error vocabulary (its session caps answer -32029 as the task limits do) and the timer bounds.",
+        "the library's error vocabulary (its session caps answer -32029 as the task limits do), the timer bounds and safeLogger.",
       http,
       '^src/',
-      { pathNot: anyOf(http, '^src/sdk/v1/http\\.ts$', '^src/errors\\.ts$', '^src/timerBounds\\.ts$') },
+      { pathNot: anyOf(http, '^src/sdk/v1/http\\.ts$', '^src/errors\\.ts$', '^src/timerBounds\\.ts$', '^src/safeLogger\\.ts$') },
     ),
     layer('nobody-imports-demo', 'The demo is an application of the library, not part of it.', '^src/', demo, {}, demo),
     {

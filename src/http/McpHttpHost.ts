@@ -11,6 +11,7 @@ import { SessionCaps, principalOf, refuseSession } from './sessionCaps.js';
 import type { SessionSlot } from './sessionCaps.js';
 import { hostMatchesTarget, pathOf } from './requestTarget.js';
 import { timerOption } from '../timerBounds.js';
+import { safeLogger } from '../safeLogger.js';
 import type { HostedServer, ListeningHost, ListenOptions, McpHttpHostOptions } from './McpHttpHostOptions.js';
 
 const LOOPBACK_INTERFACES = ['127.0.0.1', 'localhost', '::1'];
@@ -50,8 +51,10 @@ export class McpHttpHost {
    * does a session's (an embedded host owns no connection it could end instead).
    */
   private readonly statelessServers = new Set<HostedServer>();
+  private readonly logger: Pick<Console, 'error'>;
 
   constructor(private readonly options: McpHttpHostOptions) {
+    this.logger = safeLogger(options.logger ?? console);
     const hosts = options.allowedHosts ?? (LOOPBACK_INTERFACES.includes(options.host ?? '127.0.0.1') ? LOOPBACK_NAMES : undefined);
     this.checkHost = hosts ? createHostCheck(hosts) : undefined;
     this.allowedOrigins = options.allowedOrigins ? [...options.allowedOrigins] : undefined;
@@ -87,12 +90,8 @@ export class McpHttpHost {
   private failed(res: ServerResponse, error: unknown): void {
     const begun = res.headersSent;
     const how = begun ? 'its response was cut short' : 'answered 500';
-    try {
-      (this.options.logger ?? console).error(`mcp-task-actors: a request to the HTTP host failed (${how})`, error);
-    } catch {
-      // A logger that throws must not leave the request unanswered, nor reject handle() (which
-      // listen() would then report again, through the same logger, as an unhandled rejection).
-    }
+    // safeLogger: a logger that throws must not leave the request unanswered, nor reject handle().
+    this.logger.error(`mcp-task-actors: a request to the HTTP host failed (${how})`, error);
     if (begun) res.end();
     else refuse(res, 500, -32603, 'Internal error');
   }

@@ -89,7 +89,7 @@ export class SessionRouter implements ConnectionListener {
     const owner = this.ownerOf(caller, connection.id);
     const { logger } = this.engine.options;
     // get() throws the same "not found" for another owner's task and for an unknown one.
-    const answered = this.engine.get(taskId, owner).then(
+    void this.engine.get(taskId, owner).then(
       () => this.engine.answer(taskId, requestId as string, answer),
       (error: unknown) => {
         if (isUnavailable(error))
@@ -97,7 +97,6 @@ export class SessionRouter implements ConnectionListener {
         else logger.warn(`mcp-task-actors: dropped an answer to ${String(requestId)}: no task of this caller asked it`);
       },
     );
-    unheld(answered);
     return true;
   }
 
@@ -111,12 +110,11 @@ export class SessionRouter implements ConnectionListener {
     const taskId = 'result' in answer ? (answer.result as { task?: { taskId?: unknown } } | undefined)?.task?.taskId : undefined;
     if (typeof taskId !== 'string' || this.clientCapabilities()?.tasks?.cancel === undefined) return;
     // The session's channel (absent on an SDK line that cannot send requests outside a call).
-    const cancelled = this.clientChannel()
+    void this.clientChannel()
       ?.request({ method: 'tasks/cancel', params: { taskId } }, CancelTaskResultSchema)
       .catch((error: unknown) =>
         this.engine.options.logger.warn(`mcp-task-actors: tasks/cancel of the client's task ${taskId} failed`, error),
       );
-    if (cancelled) unheld(cancelled);
   }
 
   closed(connection: ConnectionPort): void {
@@ -129,7 +127,7 @@ export class SessionRouter implements ConnectionListener {
     }
     // Sent, never answered, and now nobody can answer them on this connection: back to the queue,
     // for the next tasks/result (a tasks/result stream that drops does the same with its own).
-    for (const { taskId, request } of this.tracked?.closed(connection) ?? []) unheld(this.engine.storage.putBack(taskId, [request]));
+    for (const { taskId, request } of this.tracked?.closed(connection) ?? []) void this.engine.storage.putBack(taskId, [request]);
   }
 
   /**
@@ -277,16 +275,6 @@ export class SessionRouter implements ConnectionListener {
     const host = this.liveHost();
     return host ? host.clientCapabilities() : this.capabilitiesAtClose;
   }
-}
-
-/**
- * Lets go of work nothing else awaits. It logs its own failures; what can still reject is the
- * logging itself (a logger that throws, e.g. its sink down), which must not become an unhandled
- * rejection: any client can set such a path off (an answer POSTed to no task), and Node ends the
- * process on one.
- */
-function unheld(work: Promise<unknown>): void {
-  void work.catch(() => undefined);
 }
 
 /** What a closed connection still tells, holding nothing of its transport. */
