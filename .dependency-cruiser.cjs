@@ -145,11 +145,11 @@ module.exports = {
     ),
     layer(
       'client-is-client-only',
-      'mcp-task-actors/client pulls in no server code, only the extension wire shapes and the timer bounds.',
+      'mcp-task-actors/client pulls in no server code, only the extension wire shapes, the timer bounds and zodIssues.',
       client,
       '^src/',
       {
-        pathNot: anyOf(client, '^src/protocol/tasksExtension/wire\\.ts$', '^src/timerBounds\\.ts$'),
+        pathNot: anyOf(client, '^src/protocol/tasksExtension/wire\\.ts$', '^src/timerBounds\\.ts$', '^src/zodIssues\\.ts$'),
       },
     ),
     layer(

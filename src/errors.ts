@@ -2,6 +2,7 @@ import { ErrorCode, McpError } from './wire.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { JsonRpcErrorShape, TaskOutcome } from './types.js';
+import { describeZodError } from './zodIssues.js';
 
 /**
  * The one way this library builds a JSON-RPC error to throw: an `McpError` whose `message` is the
@@ -25,46 +26,6 @@ export function taskNotFound(taskId: unknown): McpError {
 /** -32603 for a tool whose work returned something that is not a `CallToolResult`. @internal */
 export function invalidToolResult(error: z.ZodError): McpError {
   return mcpError(ErrorCode.InternalError, `Tool returned an invalid CallToolResult: ${describeZodError(error)}`);
-}
-
-/** What a failed parse threw, as one line: a ZodError's issues, else the error's message. @internal */
-export function describeParseError(error: unknown): string {
-  if (typeof error === 'object' && error !== null && Array.isArray((error as { issues?: unknown }).issues)) {
-    return describeZodError(error as z.ZodError);
-  }
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** How many zod issues a message lists before it says how many more there are. */
-const MAX_ISSUES = 5;
-
-/**
- * A zod error as one readable line: `path: message` per issue, `; ` between them, e.g.
- * `env: Invalid option: expected one of "staging"|"prod"; n: Invalid input: expected number, received string`.
- * (A ZodError's own `message` is its issues as pretty-printed JSON; `z.prettifyError` spans lines.)
- * @internal
- */
-export function describeZodError(error: z.ZodError): string {
-  // One issue per path: a value that fails every branch of a union or intersection would
-  // otherwise be listed once per branch.
-  const byPath = new Map<string, string>();
-  for (const issue of error.issues) {
-    const path = issuePath(issue.path);
-    if (!byPath.has(path)) byPath.set(path, path === '' ? issue.message : `${path}: ${issue.message}`);
-  }
-  const issues = [...byPath.values()].slice(0, MAX_ISSUES);
-  const more = byPath.size - MAX_ISSUES;
-  return more > 0 ? `${issues.join('; ')} (and ${more} more)` : issues.join('; ');
-}
-
-function issuePath(path: readonly PropertyKey[]): string {
-  let text = '';
-  for (const key of path) {
-    if (typeof key === 'number') text += `[${key}]`;
-    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) text += text === '' ? key : `.${key}`;
-    else text += `[${JSON.stringify(String(key))}]`;
-  }
-  return text;
 }
 
 /** Turns what the work threw into the task's outcome: JSON-RPC errors stay errors, anything else is an `isError` result. @internal */

@@ -18,7 +18,8 @@ import {
 import type { ExtensionDetailedTask, ExtensionTask, InputRequest, InputResponses } from '../protocol/tasksExtension/wire.js';
 import { followablePollInterval } from '../timerBounds.js';
 import { connectionClosedError, watchConnection } from './connectionWatch.js';
-import { invalidServerAnswer, isZodError, parseServerAnswer } from './invalidAnswer.js';
+import { invalidServerAnswer, parseServerAnswer } from './invalidAnswer.js';
+import { isZodError } from '../zodIssues.js';
 import { followSignals, pause } from './pause.js';
 import type { SdkV2Client } from './SdkV2Client.js';
 import type { ExtensionCallOptions, InputRequestContext, TasksExtensionClientOptions } from './TasksExtensionClientOptions.js';

@@ -4,9 +4,10 @@ import type { z } from 'zod';
 import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { clientTaskMachine } from '../../machines/clientTask.js';
 import type { ClientTaskMachineEvent, ClientTaskSettleParams, ClientTaskSnapshot } from '../../machines/clientTask.js';
-import { describeParseError, mcpError } from '../errors.js';
+import { mcpError } from '../errors.js';
+import { describeParseError, isZodError } from '../zodIssues.js';
 import { CancelTaskResultSchema, CreateTaskResultSchema, ErrorCode, GetTaskResultSchema } from '../wire.js';
-import { invalidAnswer, isParseError } from './answers.js';
+import { invalidAnswer } from './answers.js';
 import { followablePollInterval } from '../timerBounds.js';
 
 /** Options of one request to the client. */
@@ -120,7 +121,7 @@ async function fetchResult(
       timeout: RESULT_TIMEOUT_MS,
     });
   } catch (error) {
-    if (!isParseError(error)) throw error;
+    if (!isZodError(error)) throw error;
     // A task the client reported failed stays failed, whatever its tasks/result holds.
     if (end.status === 'failed') throw Object.assign(new Error('The client reported its task failed'), { cause: invalidAnswer(error) });
     throw invalidAnswer(error);
@@ -190,7 +191,7 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
             tell({ type: 'created', task });
           },
           // An answer the request's schema refused (an inline call's, sent as is) reads like the task path's.
-          (error: unknown) => tell({ type: 'refused', error: isParseError(error) ? invalidAnswer(error) : error }),
+          (error: unknown) => tell({ type: 'refused', error: isZodError(error) ? invalidAnswer(error) : error }),
         );
       },
       // No signal: the SDK never removes its abort listener, so one signal shared by every poll
@@ -207,7 +208,7 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
           },
           (error: unknown) => {
             polling--;
-            if (!isParseError(error)) return tell({ type: 'lost', error });
+            if (!isZodError(error)) return tell({ type: 'lost', error });
             // The SDK rejects with the bare zod error, whose message is its issues as JSON.
             const why = `Invalid answer from the client to tasks/get of its task ${id}: ${describeParseError(error)}`;
             giveUp(id, mcpError(ErrorCode.InvalidParams, why));

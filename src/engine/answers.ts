@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { describeParseError, mcpError } from '../errors.js';
+import { mcpError } from '../errors.js';
+import { describeParseError } from '../zodIssues.js';
 import {
   AjvJsonSchemaValidator,
   CreateMessageResultSchema,
@@ -78,9 +79,4 @@ function elicitAnswerSchema(params: unknown): z.ZodType {
 /** The error the work gets for an answer its schema refused (-32602), on the task path and inline alike. */
 export function invalidAnswer(parseError: unknown): McpError {
   return mcpError(ErrorCode.InvalidParams, `Invalid answer from the client: ${describeParseError(parseError)}`);
-}
-
-/** Whether `error` is a schema's refusal (a zod error: its issues), not a transport or client error. */
-export function isParseError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && Array.isArray((error as { issues?: unknown }).issues);
 }

@@ -13,7 +13,8 @@ import type {
   RequestId,
   ServerNotification,
 } from '@modelcontextprotocol/sdk/types.js';
-import { answerSchemaFor, invalidAnswer, isParseError } from './answers.js';
+import { answerSchemaFor, invalidAnswer } from './answers.js';
+import { isZodError } from '../zodIssues.js';
 import { CreateTaskResultSchema } from '../wire.js';
 import { assertCanElicit, assertCanSample, canRunAsTask } from './clientCapabilities.js';
 import type { ClientChannel, ClientRequestOptions, ClientTaskFollow } from './ClientTasks.js';
@@ -272,7 +273,7 @@ export function inlineContext({
     ask: (method, params, schema, counter) => {
       const asked = promised(() => stream.request({ method, params: params as Record<string, unknown> }, schema)).catch(
         (error: unknown) => {
-          throw isParseError(error) ? invalidAnswer(error) : error;
+          throw isZodError(error) ? invalidAnswer(error) : error;
         },
       );
       // Inline asks live as long as their call: a chain here costs nothing per live task. An ask

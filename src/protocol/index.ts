@@ -1,4 +1,5 @@
-import { describeZodError, mcpError } from '../errors.js';
+import { mcpError } from '../errors.js';
+import { describeZodError } from '../zodIssues.js';
 import type { ProtocolTable, Route } from '../session/dispatch.js';
 import { ClientCapabilitiesSchema, ErrorCode } from '../wire.js';
 import type { McpError } from '../wire.js';

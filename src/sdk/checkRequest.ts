@@ -1,6 +1,6 @@
 import { ErrorCode, JSONRPCRequestSchema, RELATED_TASK_META_KEY } from '@modelcontextprotocol/sdk/types.js';
 import type { JSONRPCErrorResponse } from '@modelcontextprotocol/sdk/types.js';
-import { describeZodError } from '../errors.js';
+import { describeZodError } from '../zodIssues.js';
 import { isPlainObject } from '../plainObject.js';
 import { surelyValidRequest } from './surelyValidRequest.js';
 

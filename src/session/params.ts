@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { describeZodError, mcpError } from '../errors.js';
+import { mcpError } from '../errors.js';
+import { describeZodError } from '../zodIssues.js';
 import { CallToolRequestParamsSchema, ErrorCode, RELATED_TASK_META_KEY } from '../wire.js';
 import type { ToolCallParams } from './toolCall.js';
 import { isPlainObject } from '../plainObject.js';

@@ -3,7 +3,7 @@ import type { ZodRawShape } from 'zod';
 import type { CallToolResult, ListToolsResult, Tool, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { ListToolsRequestSchema } from '../wire.js';
 import type { IncomingRequest, OutputIssue, ServerHost } from './ServerHost.js';
-import { describeZodError } from '../errors.js';
+import { describeZodError } from '../zodIssues.js';
 import type { TaskContext } from '../engine/TaskContext.js';
 
 /** How a tool takes part in tasks (the spec's `execution.taskSupport`, minus `forbidden`). */

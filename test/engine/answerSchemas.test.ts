@@ -1,6 +1,7 @@
 import { CreateMessageResultSchema, CreateMessageResultWithToolsSchema, ElicitResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
-import { answerSchemaFor, invalidAnswer, isParseError } from '../../src/engine/answers.js';
+import { answerSchemaFor, invalidAnswer } from '../../src/engine/answers.js';
+import { isZodError } from '../../src/zodIssues.js';
 
 describe('the schema a client answer is checked with', () => {
   it('is the tools variant for a sampling request that offers tools, the plain one otherwise', () => {
@@ -24,8 +25,8 @@ describe('the schema a client answer is checked with', () => {
 
 describe("what counts as a schema's refusal", () => {
   it('is an object with a list of issues, nothing else', () => {
-    expect(isParseError({ issues: [] })).toBe(true);
-    for (const other of [null, undefined, 'issues', 7, {}, { issues: 'x' }, new Error('x')]) expect(isParseError(other)).toBe(false);
+    expect(isZodError({ issues: [] })).toBe(true);
+    for (const other of [null, undefined, 'issues', 7, {}, { issues: 'x' }, new Error('x')]) expect(isZodError(other)).toBe(false);
   });
 });
 

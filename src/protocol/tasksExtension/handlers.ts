@@ -1,6 +1,7 @@
 import type { JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import { answerSchemaFor } from '../../engine/answers.js';
-import { describeZodError, mcpError } from '../../errors.js';
+import { mcpError } from '../../errors.js';
+import { describeZodError } from '../../zodIssues.js';
 import type { MethodHandler, ProtocolHandlers, RequestScope } from '../../session/dispatch.js';
 import { parseParams, taskIdParams } from '../../session/params.js';
 import type { TaskEngine } from '../../engine/TaskEngine.js';
