@@ -24,7 +24,8 @@ import type { TaskWatcher } from './TaskWatchers.js';
 import { ExpirySchedule } from './ExpirySchedule.js';
 import { LiveTask, SETTLED } from './LiveTask.js';
 import { cancelUnrun } from './cancelUnrun.js';
-import { cancelStored, notStored } from './cancelStored.js';
+import { notStored } from './notStored.js';
+import { withTimeout } from '../withTimeout.js';
 import { unclaimed } from './unclaimed.js';
 import { requestIdFor } from './requestIds.js';
 import { StoreWriter } from './StoreWriter.js';
@@ -230,7 +231,7 @@ export class TaskEngine {
     }
     const { store, queue, frontLink, options } = this;
     const stored = await (live
-      ? cancelStored(live.ended, options.storeTimeout, taskId)
+      ? withTimeout(live.ended, options.storeTimeout ?? Infinity, () => notStored(taskId))
       : cancelUnrun({ store, queue, cluster: options.cluster, frontLink }, taskId, reason));
     // The end stored answers (its ttl is the one read above); read again only when the store refused
     // this settle or the task is past its ttl now (not found). A user's TaskRecordStore may be remote.
