@@ -16,6 +16,9 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
   private readonly redis: RedisClient & TaskScripts;
   /** The id of each task's last take that failed, for its next take (see `dequeueAll`). */
   private readonly failedTakes = new Map<string, string>();
+  /** What makes a take's or put-back's id unique across instances (with {@link calls}): no CSPRNG call per take. */
+  private readonly callPrefix = randomBytes(6).toString('hex');
+  private calls = 0;
 
   constructor(
     redis: RedisClient,
@@ -72,7 +75,7 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
       const encoded = messages.map((m) => (m.kind === 'notification' ? encodeNotification(m) : JSON.stringify(m))).reverse();
       const notifications = messages.filter((m) => m.kind === 'notification').length;
       // Its own id: sent again after its reply was lost, it puts nothing back twice (scripts.ts REQUEUE).
-      const requeued = this.keys.requeued(taskId, randomBytes(8).toString('hex'));
+      const requeued = this.keys.requeued(taskId, this.nextCallId());
       await this.redis.mtaRequeue(
         this.keys.queue(taskId),
         this.keys.notificationCount(taskId),
@@ -92,7 +95,7 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
     // Each take has an id; one that failed passes its id to the task's next take here, which then
     // answers what the failed one took if it ran after all (its reply lost). ioredis sends a command
     // left unanswered by a dropped connection again itself, id included (scripts.ts TAKE_ALL).
-    const takeId = this.failedTakes.get(taskId) ?? randomBytes(8).toString('hex');
+    const takeId = this.failedTakes.get(taskId) ?? this.nextCallId();
     this.failedTakes.delete(taskId);
     return guarded('dequeue', async () => {
       let raw: string[];
@@ -158,6 +161,11 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
     const length = await guarded('length', () => this.redis.llen(this.keys.queue(taskId)));
     if (length > 0) return;
     await woken;
+  }
+
+  /** A new id for one take or put-back (all its sends): the key it marks lives 60 s. */
+  private nextCallId(): string {
+    return `${this.callPrefix}${(++this.calls).toString(36)}`;
   }
 }
 
