@@ -14,21 +14,14 @@
  */
 import { createServer, connect } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { answerWith, registerAskingTools } from '../support/askingTools.js';
 import { createTask, eventually, sleep, taskResult } from '../support/harness.js';
-import { freePort, startRedisServer } from '../support/redisServer.js';
-import type { RedisServer } from '../support/redisServer.js';
-import { instance, raw } from '../support/redisInstances.js';
+import { freePort } from '../support/redisServer.js';
+import { closeInstance, instance, raw, redisForFile } from '../support/redisInstances.js';
 import type { Instance } from '../support/redisInstances.js';
 
-let redis: RedisServer;
-beforeAll(async () => {
-  redis = await startRedisServer();
-}, 30_000);
-afterAll(async () => {
-  await redis?.dispose();
-});
+const file = redisForFile();
 
 /**
  * A proxy to `port` that, once armed, drops the connection that sent the first command holding
@@ -86,11 +79,11 @@ async function replyDropper(
 for (const resend of [true, false]) {
   it(`delivers an elicitation whose first take lost its reply (${resend ? 'sent again by ioredis' : 'failed, then taken again'})`, async () => {
     // In this flow the first command to name the notification count key is the take.
-    const proxy = await replyDropper(redis.port, '}:qn');
+    const proxy = await replyDropper(file.redis().port, '}:qn');
     const prefix = `take${String(resend)}:`;
     let a: Instance | undefined;
     try {
-      a = await instance({ ...redis, url: proxy.url }, 'a', prefix, {
+      a = await instance({ ...file.redis(), url: proxy.url }, 'a', prefix, {
         extraTools: (tasks, server) => registerAskingTools(tasks, server),
         backend: { redis: { autoResendUnfulfilledCommands: resend } },
       });
@@ -102,7 +95,7 @@ for (const resend of [true, false]) {
       expect(proxy.armed.dropped).toBe(1);
       expect(result.content).toEqual([{ type: 'text', text: 'answered' }]);
       // Nothing of the request left behind: answered, so neither queued nor outstanding.
-      const r = raw(redis);
+      const r = raw(file.redis());
       try {
         expect(await r.llen(`${prefix}{${task.taskId}}:queue`)).toBe(0);
         expect(await r.hlen(`${prefix}{${task.taskId}}:open`)).toBe(0);
@@ -110,11 +103,7 @@ for (const resend of [true, false]) {
         r.disconnect();
       }
     } finally {
-      if (a) {
-        await a.session.close();
-        await a.tasks.close();
-        await a.backend.close();
-      }
+      if (a) await closeInstance(a);
       await proxy.close();
     }
   }, 20_000);
@@ -122,10 +111,10 @@ for (const resend of [true, false]) {
 
 it('puts a delivered, unanswered request back once when the reply to its requeue was lost', async () => {
   // The requeue is the only command of this flow that pushes at the head of the queue.
-  const proxy = await replyDropper(redis.port, 'lpush');
+  const proxy = await replyDropper(file.redis().port, 'lpush');
   let a: Instance | undefined;
   try {
-    a = await instance({ ...redis, url: proxy.url }, 'a', 'requeue:', {
+    a = await instance({ ...file.redis(), url: proxy.url }, 'a', 'requeue:', {
       extraTools: (tasks, server) => registerAskingTools(tasks, server),
     });
     const client = a.session.client;
@@ -142,7 +131,7 @@ it('puts a delivered, unanswered request back once when the reply to its requeue
     await eventually(() => proxy.armed.dropped === 1);
     // Sent again on the next connection: queued once.
     await sleep(300);
-    const r = raw(redis);
+    const r = raw(file.redis());
     try {
       expect(await r.llen(`requeue:{${task.taskId}}:queue`)).toBe(1);
     } finally {
@@ -152,11 +141,7 @@ it('puts a delivered, unanswered request back once when the reply to its requeue
     expect(result.content).toEqual([{ type: 'text', text: 'answered' }]);
     expect(asked).toBe(2);
   } finally {
-    if (a) {
-      await a.session.close();
-      await a.tasks.close();
-      await a.backend.close();
-    }
+    if (a) await closeInstance(a);
     await proxy.close();
   }
 }, 20_000);

@@ -6,31 +6,23 @@
  * the runner's next lease renewal for work still running, publishes the event, and every waiting
  * call answers that the task is not found; the runner stops the work that can no longer be stored.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { RedisTaskCluster } from '../../src/redis/index.js';
 import { createTask, sleep, taskResult } from '../support/harness.js';
-import { startRedisServer } from '../support/redisServer.js';
-import type { RedisServer } from '../support/redisServer.js';
-import { instance, LEASE_MS, raw } from '../support/redisInstances.js';
+import { closeInstance, instance, LEASE_MS, raw, redisForFile } from '../support/redisInstances.js';
 import type { Instance } from '../support/redisInstances.js';
 import { rpcError } from '../support/session.js';
 
-let redis: RedisServer;
-beforeAll(async () => {
-  redis = await startRedisServer();
-}, 30_000);
-afterAll(async () => {
-  await redis?.dispose();
-});
+const file = redisForFile();
 
 it('answers every waiting tasks/result "not found" once the record of a running task vanished', async () => {
   const opened: Instance[] = [];
-  const admin = raw(redis);
+  const admin = raw(file.redis());
   try {
-    const a = await instance(redis, 'a', 'gone:');
+    const a = await instance(file.redis(), 'a', 'gone:');
     opened.push(a);
-    const b = await instance(redis, 'b', 'gone:');
+    const b = await instance(file.redis(), 'b', 'gone:');
     opened.push(b);
     // One task whose work ends after the flush (its settle finds no record), one that runs on.
     const ends = await createTask(a.session.client, 'job', { key: 'ends' });
@@ -59,10 +51,6 @@ it('answers every waiting tasks/result "not found" once the record of a running 
     expect((a.backend.cluster as RedisTaskCluster).leaseCount).toBe(0);
   } finally {
     admin.disconnect();
-    for (const { session, tasks, backend } of opened) {
-      await session.close();
-      await tasks.close();
-      await backend.close();
-    }
+    for (const each of opened) await closeInstance(each);
   }
 }, 20_000);

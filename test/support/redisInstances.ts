@@ -100,6 +100,7 @@ export function redisForFile(): { redis: () => RedisServer; opened: Instance[] }
     server = await startRedisServer();
   }, 30_000);
   afterAll(async () => {
+    // Each step on its own: a Redis a test stopped on purpose fails some, and the rest must still close.
     for (const { session, tasks, backend } of opened.splice(0)) {
       await session.close().catch(() => {});
       await tasks.close().catch(() => {});
@@ -108,4 +109,11 @@ export function redisForFile(): { redis: () => RedisServer; opened: Instance[] }
     await server?.dispose();
   });
   return { redis: () => server!, opened };
+}
+
+/** Closes an instance a test opened: its session, its TaskSupport, then its backend (a failure fails the test). */
+export async function closeInstance({ session, tasks, backend }: Instance): Promise<void> {
+  await session.close();
+  await tasks.close();
+  await backend.close();
 }
