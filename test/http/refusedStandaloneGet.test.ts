@@ -11,8 +11,9 @@ import { afterEach } from 'vitest';
 import { McpHttpHost } from '../../src/http/index.js';
 import type { TaskSupport } from '../../src/index.js';
 import { testTaskSupport } from '../support/harness.js';
-import { openAskSession, refusedGetCases } from '../support/refusedGetCases.js';
-import type { RefusedGetSession } from '../support/refusedGetCases.js';
+import { openAskSession } from '../support/rawAskSession.js';
+import type { RawAskSession } from '../support/rawAskSession.js';
+import { refusedGetCases } from '../support/refusedGetCases.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -20,7 +21,7 @@ afterEach(async () => {
 });
 
 /** A session of the real McpHttpHost with one tool whose task asks the client, and its open GET stream. */
-async function session(): Promise<RefusedGetSession> {
+async function session(): Promise<RawAskSession> {
   const tasks: TaskSupport = testTaskSupport();
   const host = new McpHttpHost({
     createServer: () => {

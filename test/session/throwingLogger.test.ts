@@ -6,7 +6,6 @@
  * unanswered pushed request when its session closed while the queue failed, and the `tasks/cancel`
  * of a client's task made by a late task-augmented answer when the client refused it.
  */
-import { request } from 'node:http';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { McpHttpHost } from '../../src/http/index.js';
@@ -14,6 +13,7 @@ import { InMemoryTaskOutbox } from '../../src/index.js';
 import type { TaskSupport } from '../../src/index.js';
 import { testTaskSupport } from '../support/harness.js';
 import { raw } from '../http/rawHttp.js';
+import { openAskSession, rpc } from '../support/rawAskSession.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -93,36 +93,10 @@ describe('SessionRouter with a logger that throws', () => {
         return { content: [{ type: 'text', text: answer.action }] };
       }),
     );
-    const init = await raw(
-      url,
-      'POST',
-      JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: { protocolVersion: '2025-11-25', capabilities: { elicitation: {} }, clientInfo: { name: 'raw', version: '1' } },
-      }),
-    );
-    const headers = { 'mcp-session-id': init.headers['mcp-session-id'] as string, 'mcp-protocol-version': '2025-11-25' };
-    await raw(url, 'POST', JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), headers);
-    // The session's GET stream, where a polled task's input request is pushed.
-    let stream = '';
-    const get = request(url, { method: 'GET', headers: { accept: 'text/event-stream', ...headers } });
-    get.on('error', () => undefined);
-    get.end();
-    cleanups.push(async () => void get.destroy());
-    await new Promise<void>((resolve) =>
-      get.on('response', (res) => {
-        res.on('data', (chunk: Buffer) => void (stream += chunk.toString()));
-        res.on('error', () => undefined);
-        resolve();
-      }),
-    );
-    const call = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'ask', arguments: {}, task: {} } });
-    const created = await raw(url, 'POST', call, headers);
-    const taskId = (JSON.parse(created.text.split('data: ')[1]!) as { result: { task: { taskId: string } } }).result.task.taskId;
+    // The session's GET stream is where a polled task's input request is pushed.
+    const { headers, get, taskId } = await openAskSession(url, (close) => void cleanups.push(close));
     await raw(url, 'POST', JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tasks/get', params: { taskId } }), headers);
-    await expect.poll(() => stream.includes('"method":"elicitation/create"')).toBe(true);
+    await expect.poll(() => get.text().includes('"method":"elicitation/create"')).toBe(true);
     expect(logger.seen).toEqual([]);
     // Unanswered, its session ends while the queue is away: the put-back fails, and so does its log.
     queue.failing = true;
@@ -143,43 +117,15 @@ describe('SessionRouter with a logger that throws: a late task-augmented answer'
         return { content: [{ type: 'text', text: answer.action }] };
       }),
     );
-    const init = await raw(
-      url,
-      'POST',
-      JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: {
-          protocolVersion: '2025-11-25',
-          capabilities: { elicitation: {}, tasks: { cancel: {}, requests: { elicitation: { create: {} } } } },
-          clientInfo: { name: 'raw', version: '1' },
-        },
-      }),
-    );
-    const headers = { 'mcp-session-id': init.headers['mcp-session-id'] as string, 'mcp-protocol-version': '2025-11-25' };
-    await raw(url, 'POST', JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), headers);
-    let stream = '';
-    const get = request(url, { method: 'GET', headers: { accept: 'text/event-stream', ...headers } });
-    get.on('error', () => undefined);
-    get.end();
-    cleanups.push(async () => void get.destroy());
-    await new Promise<void>((resolve) =>
-      get.on('response', (res) => {
-        res.on('data', (chunk: Buffer) => void (stream += chunk.toString()));
-        res.on('error', () => undefined);
-        resolve();
-      }),
-    );
+    const capabilities = { elicitation: {}, tasks: { cancel: {}, requests: { elicitation: { create: {} } } } };
+    const { headers, get, taskId } = await openAskSession(url, (close) => void cleanups.push(close), capabilities);
     const sent = (method: string): { id: string | number } | undefined =>
-      stream
+      get
+        .text()
         .split('\n')
         .filter((line) => line.startsWith('data: '))
         .map((line) => JSON.parse(line.slice(6)) as { id: string | number; method?: string })
         .find((message) => message.method === method);
-    const rpc = (id: number, method: string, params: unknown): string => JSON.stringify({ jsonrpc: '2.0', id, method, params });
-    const created = await raw(url, 'POST', rpc(2, 'tools/call', { name: 'ask', arguments: {}, task: {} }), headers);
-    const taskId = (JSON.parse(created.text.split('data: ')[1]!) as { result: { task: { taskId: string } } }).result.task.taskId;
     await raw(url, 'POST', rpc(3, 'tasks/get', { taskId }), headers);
     await expect.poll(() => sent('elicitation/create')).toBeDefined();
     // The task stops waiting; then the client answers with a task of its own (a late CreateTaskResult).

@@ -1,61 +1,14 @@
-import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { raw } from '../http/rawHttp.js';
+import { openStream, rpc } from './rawAskSession.js';
+import type { RawAskSession, Stream } from './rawAskSession.js';
 
-const rpc = (id: number, method: string, params: unknown): string => JSON.stringify({ jsonrpc: '2.0', id, method, params });
 const ELICIT = '"method":"elicitation/create"';
 
 const refusals: Array<{ name: string; headers: Record<string, string>; status: number }> = [
   { name: 'a second GET (409)', headers: {}, status: 409 },
   { name: 'a GET without text/event-stream in Accept (406)', headers: { accept: 'application/json' }, status: 406 },
 ];
-
-/** An SSE response kept open; `text()` is what has arrived on it, `ended` resolves at its end. */
-interface Stream {
-  text: () => string;
-  ended: Promise<void>;
-  close: () => void;
-}
-
-function openStream(url: string, method: 'GET' | 'POST', headers: Record<string, string>, body?: string): Promise<Stream> {
-  return new Promise((resolve, reject) => {
-    const accept = method === 'GET' ? 'text/event-stream' : 'application/json, text/event-stream';
-    const req = request(url, { method, headers: { accept, 'content-type': 'application/json', ...headers } }, (res) => {
-      let text = '';
-      const ended = new Promise<void>((end) => res.on('close', end));
-      res.on('data', (chunk: Buffer) => void (text += chunk.toString()));
-      res.on('error', () => undefined);
-      resolve({ text: () => text, ended, close: () => req.destroy() });
-    });
-    req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' ? undefined : reject(error)));
-    req.end(body);
-  });
-}
-
-/** A session opened on `url` with its GET stream open and a task of tool `ask` created (its work elicits). */
-export interface RefusedGetSession {
-  url: string;
-  headers: Record<string, string>;
-  get: Stream;
-  taskId: string;
-}
-
-/**
- * Opens a raw session on the server at `url` (one task tool `ask` whose work elicits), its standalone
- * GET stream (closed by the function given to `cleanup`), and creates one task.
- */
-export async function openAskSession(url: string, cleanup: (close: () => Promise<unknown>) => void): Promise<RefusedGetSession> {
-  const capabilities = { elicitation: {} };
-  const clientInfo = { name: 'raw', version: '1' };
-  const init = await raw(url, 'POST', rpc(1, 'initialize', { protocolVersion: '2025-11-25', capabilities, clientInfo }));
-  const headers = { 'mcp-session-id': init.headers['mcp-session-id'] as string, 'mcp-protocol-version': '2025-11-25' };
-  await raw(url, 'POST', JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), headers);
-  const get = await openStream(url, 'GET', headers);
-  cleanup(async () => get.close());
-  const created = await raw(url, 'POST', rpc(2, 'tools/call', { name: 'ask', arguments: {}, task: {} }), headers);
-  const taskId = (JSON.parse(created.text.split('data: ')[1]!) as { result: { task: { taskId: string } } }).result.task.taskId;
-  return { url, headers, get, taskId };
-}
 
 /** The id of the elicitation/create pushed on `stream`. */
 function elicitationId(stream: Stream): string | number {
@@ -70,9 +23,9 @@ function elicitationId(stream: Stream): string | number {
  * The cases of a GET the transport refuses (409: a second stream while one is open; 406: no
  * text/event-stream in Accept), for one SDK line's server: it opens no standalone stream and its end
  * ends none, so a polled task's input request is still pushed on the open GET, and one pushed before
- * is not asked again by the next tasks/result. `session` opens a session (see {@link openAskSession}).
+ * is not asked again by the next tasks/result. `session` opens a session (see `openAskSession` in rawAskSession.ts).
  */
-export function refusedGetCases(session: () => Promise<RefusedGetSession>): void {
+export function refusedGetCases(session: () => Promise<RawAskSession>): void {
   describe('a refused GET leaves the session’s open standalone stream open', () => {
     it("with no refused GET, a polled task's input request is pushed on the open GET (control)", async () => {
       const { url, headers, get, taskId } = await session();

@@ -9,8 +9,9 @@
  */
 import { afterEach } from 'vitest';
 import { TaskSupport } from '../../../src/index.js';
-import { openAskSession, refusedGetCases } from '../../support/refusedGetCases.js';
-import type { RefusedGetSession } from '../../support/refusedGetCases.js';
+import { openAskSession } from '../../support/rawAskSession.js';
+import type { RawAskSession } from '../../support/rawAskSession.js';
+import { refusedGetCases } from '../../support/refusedGetCases.js';
 import { sessionfulV2Server } from './harness.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -19,7 +20,7 @@ afterEach(async () => {
 });
 
 /** A session of a sessionful v2 server with one tool whose task asks the client, and its open GET stream. */
-async function session(): Promise<RefusedGetSession> {
+async function session(): Promise<RawAskSession> {
   const tasks = TaskSupport.inMemory();
   cleanups.push(() => tasks.close());
   const server = await sessionfulV2Server(tasks, (mcp) => {
