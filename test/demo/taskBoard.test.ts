@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { TaskBoard, describeError } from '../../src/demo/liveView/taskBoard.js';
+import { MAX_MESSAGE, TaskBoard, describeError } from '../../src/demo/liveView/taskBoard.js';
 import type { BoardChange } from '../../src/demo/liveView/taskBoard.js';
 import { connectInMemory, createTask, deferred, eventually, taskResult, testTaskSupport } from '../support/harness.js';
 
@@ -88,6 +88,31 @@ describe('TaskBoard (the live view model, fed by the sanitised inspection stream
     expect(view.error).toBe('TypeError, message of 30 characters hidden');
     // '#' is in no task id or timestamp: '4711' once matched the digits of startedAt (1796578471186).
     expect(JSON.stringify(view)).not.toContain('#471');
+    await session.close();
+    await tasks.close();
+  });
+
+  it('shows a long status text cut, whole up to MAX_MESSAGE characters, never splitting a surrogate pair', async () => {
+    const board = new TaskBoard();
+    const tasks = testTaskSupport({ inspect: board.observer });
+    const release = deferred();
+    const session = await connectInMemory(tasks, (server) => {
+      tasks.registerTool(server, 'echoes', { taskSupport: 'required', inputSchema: { text: z.string() } }, async ({ text }, task) => {
+        await task.status(text);
+        await release.promise;
+        return { content: [{ type: 'text', text: 'done' }] };
+      });
+    });
+    // A tool that copies client input into its status: 1 MB, then an emoji across the cut.
+    const long = await createTask(session.client, 'echoes', { text: 'x'.repeat(1_000_000) });
+    const pair = await createTask(session.client, 'echoes', { text: `${'y'.repeat(MAX_MESSAGE - 1)}😀tail` });
+    const exact = await createTask(session.client, 'echoes', { text: 'z'.repeat(MAX_MESSAGE) });
+    const messageOf = (taskId: string): string | undefined => board.tasks().find((t) => t.taskId === taskId)?.message;
+    await eventually(() => [long, pair, exact].every((t) => messageOf(t.taskId) !== undefined));
+    expect(messageOf(long.taskId)).toBe(`${'x'.repeat(MAX_MESSAGE)}…`);
+    expect(messageOf(pair.taskId)).toBe(`${'y'.repeat(MAX_MESSAGE - 1)}…`);
+    expect(messageOf(exact.taskId)).toBe('z'.repeat(MAX_MESSAGE));
+    release.resolve();
     await session.close();
     await tasks.close();
   });

@@ -241,20 +241,34 @@ function statePath(value: unknown): string[] {
   return path;
 }
 
+/**
+ * Status texts longer than this are shown cut, with `…`: a tool may copy client input into its
+ * status, and the board keeps every live task's text and the last finished ones' for the page.
+ */
+export const MAX_MESSAGE = 500;
+
+/** `text` cut to {@link MAX_MESSAGE} characters, never inside a surrogate pair. */
+function clip(text: string): string {
+  if (text.length <= MAX_MESSAGE) return text;
+  const code = text.charCodeAt(MAX_MESSAGE - 1);
+  const end = code >= 0xd800 && code <= 0xdbff ? MAX_MESSAGE - 1 : MAX_MESSAGE;
+  return `${text.slice(0, end)}…`;
+}
+
 /** The task's status text after `event`, mirroring what the task machine announces. */
 function messageAfter(task: TaskView, event: AnyEventObject): string | undefined {
   switch (event.type) {
     case 'work.status':
-      return typeof event['message'] === 'string' ? event['message'] : task.message;
+      return typeof event['message'] === 'string' ? clip(event['message']) : task.message;
     case 'input.request':
       return 'Waiting for input';
     case 'input.response':
     case 'input.error':
       return task.state === 'working' ? undefined : task.message;
     case 'cancel':
-      return typeof event['reason'] === 'string' ? event['reason'] : 'Cancelled';
+      return typeof event['reason'] === 'string' ? clip(event['reason']) : 'Cancelled';
     case 'shutdown':
-      return typeof event['reason'] === 'string' ? event['reason'] : 'Shut down';
+      return typeof event['reason'] === 'string' ? clip(event['reason']) : 'Shut down';
     case 'expire':
       return 'Expired (ttl reached)';
     default:
