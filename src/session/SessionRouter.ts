@@ -4,12 +4,16 @@ import type { ClientTaskSnapshot } from '../../machines/clientTask.js';
 import type { ClientChannel } from '../engine/ClientTasks.js';
 import type { TaskEngine } from '../engine/TaskEngine.js';
 import type { InlineClientTasks } from '../engine/workContext.js';
-import { CancelTaskResultSchema, TaskSchema } from '../wire.js';
+import { CancelTaskResultSchema, ErrorCode, TaskSchema } from '../wire.js';
+import { isPlainObject } from '../plainObject.js';
 import type { Answer } from '../types.js';
 import { isUnavailable } from '../backends/storeGuard.js';
 import { taskIdOfRequest } from '../engine/requestIds.js';
 import type { ClientResponse, ConnectionListener, ConnectionPort, RequestCaller, ServerHost } from './ServerHost.js';
 import { TrackedRequests } from './TrackedRequests.js';
+
+/** The fewest tracked requests on a connection at which a delivery looks for settled ones (SessionRouter.sweep). */
+const SWEEP_FROM = 64;
 
 /**
  * The session router of one server (one session on Streamable HTTP): knows its current
@@ -65,7 +69,7 @@ export class SessionRouter implements ConnectionListener {
 
   response(connection: ConnectionPort, response: ClientResponse, caller?: RequestCaller): boolean {
     const found = this.tracked?.answered(connection, response.id);
-    const answer: Answer = 'error' in response ? { error: response.error } : { result: response.result };
+    const answer = answerOf(response);
     if (found && !found.awaited) this.withdrawn(answer);
     // Task request ids are strings (engine: `mta-…`); a numeric id is the SDK's own request.
     if (!found || typeof response.id !== 'string') return this.statelessAnswer(connection, response.id, answer, caller);
@@ -135,8 +139,43 @@ export class SessionRouter implements ConnectionListener {
    * a request is tracked (id → task) until its answer comes back on that connection.
    */
   async deliver(connection: ConnectionPort, taskId: string, message: QueuedMessage, relatedRequestId: RequestId): Promise<void> {
-    if (message.kind === 'request') (this.tracked ??= new TrackedRequests()).track(connection, taskId, message.requestId);
+    if (message.kind === 'request') {
+      const tracked = (this.tracked ??= new TrackedRequests());
+      tracked.track(connection, taskId, message.requestId);
+      if (tracked.awaitedOn(connection) >= this.nextSweep) void this.sweep(connection, tracked);
+    }
     await connection.send(message.message, relatedRequestId);
+  }
+
+  /** Tracked requests on a connection past which the next delivery looks for settled ones ({@link sweep}). */
+  private nextSweep = SWEEP_FROM;
+  private sweeping = false;
+
+  /**
+   * Stops tracking the requests delivered on `connection` that their task no longer waits for. Only
+   * the task's own session hears that (TaskSession.forget); a `tasks/result` from another session
+   * of the same caller (one principal, several sessions) delivers on its own connection, which
+   * kept every such request until it closed: one entry per ask answered elsewhere or ended unanswered.
+   * An outstanding request never becomes outstanding again once resolved, so what the queue no
+   * longer holds is settled for good. Run when the tracked count doubles since the last look, so
+   * settled entries stay fewer than live ones (plus SWEEP_FROM) at an amortised cost of one look
+   * per delivery; a store that is away leaves them for the next look.
+   */
+  private async sweep(connection: ConnectionPort, tracked: TrackedRequests): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      const settled: string[] = [];
+      for (const [requestId, taskId] of tracked.awaitedEntries(connection)) {
+        if (!(await this.engine.storage.isOutstanding(taskId, requestId))) settled.push(requestId);
+      }
+      tracked.forget(connection, settled);
+    } catch {
+      // The queue is away: what is settled is looked at again at the next threshold.
+    } finally {
+      this.sweeping = false;
+      this.nextSweep = Math.max(SWEEP_FROM, 2 * tracked.awaitedOn(connection));
+    }
   }
 
   /**
@@ -275,6 +314,25 @@ export class SessionRouter implements ConnectionListener {
     const host = this.liveHost();
     return host ? host.clientCapabilities() : this.capabilitiesAtClose;
   }
+}
+
+/**
+ * The `Answer` a client response carries. A transport of the user's own (or the SDK's in-memory one)
+ * hands over responses no JSON-RPC schema checked: an `error` that is no `{ code, message }` (null,
+ * `{}`, a fractional code) threw in the engine (`error: null`: out of the transport's onmessage,
+ * with the request untracked and its task waiting for ever) or failed the task with "Tool returned
+ * a result that is not JSON: Cannot read properties of undefined". The work gets what it gets for a
+ * result of the wrong shape: -32602 "Invalid answer from the client: …".
+ */
+function answerOf(response: ClientResponse): Answer {
+  if (!('error' in response)) return { result: response.result };
+  const error: unknown = response.error;
+  if (isPlainObject(error) && Number.isSafeInteger(error['code']) && typeof error['message'] === 'string') {
+    const { code, message, data } = error as { code: number; message: string; data?: unknown };
+    return { error: data === undefined ? { code, message } : { code, message, data } };
+  }
+  const message = 'Invalid answer from the client: a JSON-RPC error needs an integer code and a string message';
+  return { error: { code: ErrorCode.InvalidParams, message } };
 }
 
 /** What a closed connection still tells, holding nothing of its transport. */

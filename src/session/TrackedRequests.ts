@@ -70,6 +70,16 @@ export class TrackedRequests {
     return { taskId: late, awaited: false };
   }
 
+  /** How many requests delivered on `connection` are tracked as awaited. */
+  awaitedOn(connection: ConnectionPort): number {
+    return this.awaiting.get(connection)?.size ?? 0;
+  }
+
+  /** The requests delivered on `connection` tracked as awaited, as `[requestId, taskId]` (a copy). */
+  awaitedEntries(connection: ConnectionPort): [string, string][] {
+    return [...(this.awaiting.get(connection) ?? [])];
+  }
+
   /** No longer tracked: its answer reached the task, or its push could not be sent. */
   untrack(connection: ConnectionPort, requestId: string): void {
     this.awaiting.get(connection)?.delete(requestId);

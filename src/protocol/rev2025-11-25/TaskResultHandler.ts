@@ -165,7 +165,7 @@ export class TaskResultHandler {
           wake.abort(STOP_WAITING);
           call.signal.removeEventListener('abort', stopWaiting);
         }
-        if (call.signal.aborted) throw mcpError(ErrorCode.RequestTimeout, 'tasks/result was cancelled');
+        if (call.signal.aborted) throw endedEarly(taskId, call.signal);
       }
     } finally {
       detach();
@@ -239,6 +239,20 @@ export class TaskResultHandler {
   }
 }
 
+/** Why an older `tasks/result` stopped: a newer one of the same task on the same connection took over. */
+const TAKEN_OVER: unknown = Object.freeze({ stopped: 'a newer tasks/result took over' });
+
+/**
+ * The -32001 of a `tasks/result` that stopped waiting. Only one taken over by a newer call is ever
+ * sent (a cancelled call or a closed connection gets no answer), so that one says so: it read
+ * "tasks/result was cancelled" to a client that had cancelled nothing.
+ */
+function endedEarly(taskId: string, signal: AbortSignal): Error {
+  if (signal.reason !== TAKEN_OVER) return mcpError(ErrorCode.RequestTimeout, 'tasks/result was cancelled');
+  const message = `tasks/result of task ${taskId} was taken over by a newer tasks/result of the same task on this connection`;
+  return mcpError(ErrorCode.RequestTimeout, message);
+}
+
 /** The open `tasks/result` call per task, for each connection. */
 const open = new WeakMap<ConnectionPort, Map<string, AbortController>>();
 
@@ -260,7 +274,7 @@ function takeOverResultCall(
 ): { call: { requestId: RequestId; signal: AbortSignal }; release(): void } {
   let calls = open.get(connection);
   if (!calls) open.set(connection, (calls = new Map()));
-  calls.get(taskId)?.abort(STOP_WAITING);
+  calls.get(taskId)?.abort(TAKEN_OVER);
   // Aborted by the call's own signal or by a newer call (AbortSignal.any needs Node 20.3).
   const mine = new AbortController();
   const follow = (): void => mine.abort(STOP_WAITING);
