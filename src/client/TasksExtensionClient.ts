@@ -21,6 +21,7 @@ import { connectionClosedError, watchConnection } from './connectionWatch.js';
 import { invalidServerAnswer, parseServerAnswer } from './invalidAnswer.js';
 import { isZodError } from '../zodIssues.js';
 import { followSignals, pause } from './pause.js';
+import { retryAfterOf } from './rateLimited.js';
 import type { SdkV2Client } from './SdkV2Client.js';
 import type { ExtensionCallOptions, InputRequestContext, TasksExtensionClientOptions } from './TasksExtensionClientOptions.js';
 
@@ -44,6 +45,10 @@ interface Requester {
  * polls `tasks/get` (honouring `pollIntervalMs`), answers `inputRequests` through `onElicitation` /
  * `onSampling` with `tasks/update`, and resolves with the final `CallToolResult` — the same
  * contract as a plain `tools/call`.
+ *
+ * A request the server's rate limit refuses (-32029 with `data.retryAfterMs`, as this library's
+ * servers answer) is sent again after that wait instead of ending the call: a poll, the
+ * `tasks/update` carrying an answer, and (within its 5 s) the `tasks/cancel` of a call given up.
  *
  * When the client's connection closes (`client.close()`, or the transport closes), every pending
  * call rejects at once with `McpError` -32000 ("Connection closed", `data.taskId` the task it
@@ -149,7 +154,17 @@ export class TasksExtensionClient {
       let wait = task.status === 'input_required' ? 0 : interval;
       for (;;) {
         await pause(wait, [options.signal, closed.signal], (w) => (wake = w));
-        const current = await this.fetchTask(taskId, options, closed.signal);
+        let current: ExtensionDetailedTask;
+        try {
+          current = await this.fetchTask(taskId, options, closed.signal);
+        } catch (error) {
+          // "Not now, in N ms" from the server's rate limit: poll again then, not give the task up
+          // (the tasks/cancel that giving up sends would be refused as well).
+          const retry = retryAfterOf(error);
+          if (retry === undefined) throw error;
+          wait = Math.max(retry, interval);
+          continue;
+        }
         // Another task's answer (a broken server or proxy) must not end this call with its result.
         if (current.taskId !== taskId) {
           throw new McpError(ErrorCode.InternalError, `tasks/get for task ${taskId} answered task ${JSON.stringify(current.taskId)}`);
@@ -234,10 +249,21 @@ export class TasksExtensionClient {
     await this.send({ method: 'tasks/cancel', params: { taskId, _meta: this.meta() } }, z.looseObject({}), options);
   }
 
-  /** The best-effort `tasks/cancel` of a call given up, waited for at most 5 s (a silent server held an abort 60 s). */
+  /**
+   * The best-effort `tasks/cancel` of a call given up, waited for at most 5 s in all (a silent server
+   * held an abort 60 s); asked again within them when the server's rate limit refuses it.
+   */
   private async cancelOnGiveUp(taskId: string, options: ExtensionCallOptions): Promise<void> {
-    const requestTimeout = Math.min(options.requestTimeout ?? GIVE_UP_CANCEL_MS, GIVE_UP_CANCEL_MS);
-    await this.cancelTask(taskId, { requestTimeout }).catch(() => {});
+    const deadline = Date.now() + GIVE_UP_CANCEL_MS;
+    for (let left = GIVE_UP_CANCEL_MS; left > 0; left = deadline - Date.now()) {
+      try {
+        return await this.cancelTask(taskId, { requestTimeout: Math.min(options.requestTimeout ?? left, left) });
+      } catch (error) {
+        const retry = retryAfterOf(error);
+        if (retry === undefined || retry >= deadline - Date.now()) return;
+        await pause(retry, [], () => {});
+      }
+    }
   }
 
   private async answerInput(
@@ -259,8 +285,17 @@ export class TasksExtensionClient {
     } else {
       throw new McpError(ErrorCode.MethodNotFound, `No handler for the task's input request ${request.method} (${key})`);
     }
-    if (signal.aborted) return;
-    await this.updateTask(taskId, { [key]: result }, { requestTimeout: options.requestTimeout });
+    for (;;) {
+      if (signal.aborted) return;
+      try {
+        return await this.updateTask(taskId, { [key]: result }, { requestTimeout: options.requestTimeout });
+      } catch (error) {
+        // Refused by the rate limit: the user's answer is sent again once the server takes it.
+        const retry = retryAfterOf(error);
+        if (retry === undefined) throw error;
+        await pause(retry, [signal], () => {});
+      }
+    }
   }
 
   /**
