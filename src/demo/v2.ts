@@ -20,6 +20,7 @@ import { OperatorGate } from './operator.js';
 import type { OperatorOptions } from './operator.js';
 import { cannotListen } from './lifecycle.js';
 import { registerDemoTaskTools } from './tools.js';
+import { writeBody } from './writeBody.js';
 import type { DemoToolOptions } from './tools.js';
 
 /** The demo's McpServer on SDK v2: echo, countdown, approve, summarize. */
@@ -90,11 +91,7 @@ export async function serveHttpV2(
       res.flushHeaders();
       // SSE responses stay open while a task's messages flow: write chunks as they come. A client
       // that goes away cancels the body, so v2 forgets that stream (else its next GET gets 409).
-      if (response.body) {
-        const reader = response.body.getReader();
-        res.once('close', () => void reader.cancel().catch(() => {}));
-        for (let next = await reader.read(); !next.done; next = await reader.read()) res.write(next.value);
-      }
+      await writeBody(response, res);
       res.end();
     })().catch((error: unknown) => {
       if (error instanceof RefusedRequest) return sendRefusal(res, error);

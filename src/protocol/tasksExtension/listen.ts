@@ -89,6 +89,12 @@ export function openListenCount(engine: TaskEngine, owner: string): number {
  * Resolves with the honored ids (before any emit). The subscription counts as open from the check
  * until `signal` aborts (or this rejects).
  *
+ * `emit` may return a promise: the subscriber's stream is full (it stopped reading). That task's
+ * follow then emits nothing more until the promise settles, and then only the DetailedTask of that
+ * moment: the changes in between are coalesced, as a notification is a whole snapshot of the task.
+ * Emitting every change regardless held one DetailedTask per status change in memory for a
+ * subscriber that never read, without bound.
+ *
  * A store that cannot answer whether an id is the caller's (down, or past `storeTimeout`) rejects
  * the listen with its -32603, as `tasks/get` would answer: the acknowledgement lists the ids the
  * server agreed to follow (SEP-2663), and leaving one out for an outage read as "unknown task", so
@@ -97,7 +103,7 @@ export function openListenCount(engine: TaskEngine, owner: string): number {
 export async function listenTasks(
   engine: TaskEngine,
   request: TaskListenRequest,
-  emit: (task: Record<string, unknown>) => void,
+  emit: TaskEmit,
   signal: AbortSignal,
   onError: (error: unknown) => void,
 ): Promise<string[]> {
@@ -123,6 +129,12 @@ export async function listenTasks(
   return honored;
 }
 
+/**
+ * Hands one DetailedTask to the subscriber; a promise returned means its stream is full, and the
+ * next one waits until the promise settles (see {@link listenTasks}).
+ */
+export type TaskEmit = (task: Record<string, unknown>) => void | Promise<void>;
+
 /** Whether `taskId` is a task of `owner`: false for engine.get's -32602 (unknown, another's, past its ttl); any other failure is thrown. */
 async function isOwnTask(engine: TaskEngine, taskId: string, owner: string): Promise<boolean> {
   try {
@@ -142,13 +154,7 @@ async function isOwnTask(engine: TaskEngine, taskId: string, owner: string): Pro
  * answers) is waited out with backoff, as `tasks/result` does: taking that failure for "task gone"
  * ended the follow silently, and the subscriber never heard the task's end.
  */
-async function follow(
-  engine: TaskEngine,
-  taskId: string,
-  owner: string,
-  emit: (task: Record<string, unknown>) => void,
-  signal: AbortSignal,
-): Promise<void> {
+async function follow(engine: TaskEngine, taskId: string, owner: string, emit: TaskEmit, signal: AbortSignal): Promise<void> {
   let last: string | undefined;
   let backoff = 0;
   while (!signal.aborted) {
@@ -175,7 +181,11 @@ async function follow(
         if (requests.length > 0) key += `\n${requests.join('\n')}`;
         if (key !== last) {
           last = key;
-          emit(detailed);
+          const full = emit(detailed);
+          // A full stream: wait for room, then read the task afresh (the `changed` watch set up
+          // before the read has kept what happened meanwhile). A stream that fails its promise is
+          // going away, and its end aborts `signal`.
+          if (full) await Promise.race([full.catch(() => {}), aborted(waiting.signal)]);
         }
       }
       if (isTerminal(record.status)) return;
@@ -194,4 +204,12 @@ async function follow(
       signal.removeEventListener('abort', stop);
     }
   }
+}
+
+/** Resolves when `signal` aborts: a follow aborts its `waiting` at the end of every turn, which takes the listener off. */
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
 }

@@ -25,7 +25,7 @@ export interface TaskListenServer {
   listen(
     /** The caller is `authInfo` alone: a 2026-07-28 listen has no session to name (see {@link taskListenFetch}). */
     request: { params: unknown; authInfo?: AuthInfo },
-    emit: (task: Record<string, unknown>) => void,
+    emit: (task: Record<string, unknown>) => void | Promise<void>,
     signal: AbortSignal,
   ): Promise<string[]>;
   /** The JSON-RPC error a thrown error becomes. */
@@ -74,10 +74,24 @@ export function taskListenFetch<O extends { authInfo?: AuthInfo } | undefined>(
     setMaxListeners(0, done.signal);
     const emitted: Record<string, unknown>[] = [];
     let write: ((frame: string) => void) | undefined;
-    const emit = (task: Record<string, unknown>): void => {
+    // Room in the stream: a promise while it is full (its reader stopped reading), resolved by pull or the end.
+    let full: { promise: Promise<void>; resolve: () => void } | undefined;
+    let hasRoom: () => boolean = () => true;
+    const roomNow = (): void => {
+      full?.resolve();
+      full = undefined;
+    };
+    const emit = (task: Record<string, unknown>): void | Promise<void> => {
       const frame = merged(task, { _meta: { [SUBSCRIPTION_ID]: id } });
-      if (write) write(sse({ jsonrpc: '2.0', method: 'notifications/tasks', params: frame }));
-      else emitted.push(frame);
+      if (!write) return void emitted.push(frame);
+      write(sse({ jsonrpc: '2.0', method: 'notifications/tasks', params: frame }));
+      if (hasRoom()) return;
+      if (!full) {
+        let resolve!: () => void;
+        const promise = new Promise<void>((r) => (resolve = r));
+        full = { promise, resolve };
+      }
+      return full.promise;
     };
     let honored: string[];
     try {
@@ -93,57 +107,67 @@ export function taskListenFetch<O extends { authInfo?: AuthInfo } | undefined>(
     }
     const encoder = new TextEncoder();
     let keepAlive: ReturnType<typeof setInterval> | undefined;
-    const stream = new ReadableStream<Uint8Array>({
-      start(controller) {
-        const end = (graceful: boolean): void => {
-          if (done.signal.aborted) return;
-          if (graceful) write?.(sse({ jsonrpc: '2.0', id, result: { resultType: 'complete', _meta: { [SUBSCRIPTION_ID]: id } } }));
+    const stream = new ReadableStream<Uint8Array>(
+      {
+        start(controller) {
+          const end = (graceful: boolean): void => {
+            if (done.signal.aborted) return;
+            if (graceful) write?.(sse({ jsonrpc: '2.0', id, result: { resultType: 'complete', _meta: { [SUBSCRIPTION_ID]: id } } }));
+            write = undefined;
+            roomNow();
+            done.abort();
+            clearInterval(keepAlive);
+            try {
+              controller.close();
+            } catch {
+              // Already closed by the reader.
+            }
+          };
+          write = (frame) => controller.enqueue(encoder.encode(frame));
+          hasRoom = () => (controller.desiredSize ?? 1) > 0;
+          write(
+            sse({
+              jsonrpc: '2.0',
+              method: 'notifications/subscriptions/acknowledged',
+              params: { notifications: { taskIds: honored }, _meta: { [SUBSCRIPTION_ID]: id } },
+            }),
+          );
+          for (const frame of emitted.splice(0)) write(sse({ jsonrpc: '2.0', method: 'notifications/tasks', params: frame }));
+          // Only into a stream with room: one never read would collect a keep-alive every 15 s for good.
+          keepAlive = setInterval(() => hasRoom() && write?.(': keepalive\n\n'), KEEP_ALIVE_MS);
+          keepAlive.unref?.();
+          if (server.closed.aborted) return end(true);
+          // Named so that the subscription's end takes them off again: `server.closed` lives as long as
+          // the TaskSupport, and a listener left there would hold this stream's controller for good.
+          const onClosed = (): void => end(true);
+          const onGone = (): void => end(false);
+          server.closed.addEventListener('abort', onClosed, { once: true });
+          request.signal.addEventListener('abort', onGone, { once: true });
+          // Every end (graceful, client gone, reader cancelled) aborts `done`.
+          done.signal.addEventListener(
+            'abort',
+            () => {
+              clearInterval(keepAlive);
+              server.closed.removeEventListener('abort', onClosed);
+              request.signal.removeEventListener('abort', onGone);
+            },
+            { once: true },
+          );
+          // Gone while `server.listen` was awaited: its abort event fired before anyone listened.
+          if (request.signal.aborted) end(false);
+        },
+        pull() {
+          roomNow();
+        },
+        cancel() {
           write = undefined;
+          roomNow();
           done.abort();
           clearInterval(keepAlive);
-          try {
-            controller.close();
-          } catch {
-            // Already closed by the reader.
-          }
-        };
-        write = (frame) => controller.enqueue(encoder.encode(frame));
-        write(
-          sse({
-            jsonrpc: '2.0',
-            method: 'notifications/subscriptions/acknowledged',
-            params: { notifications: { taskIds: honored }, _meta: { [SUBSCRIPTION_ID]: id } },
-          }),
-        );
-        for (const frame of emitted.splice(0)) write(sse({ jsonrpc: '2.0', method: 'notifications/tasks', params: frame }));
-        keepAlive = setInterval(() => write?.(': keepalive\n\n'), KEEP_ALIVE_MS);
-        keepAlive.unref?.();
-        if (server.closed.aborted) return end(true);
-        // Named so that the subscription's end takes them off again: `server.closed` lives as long as
-        // the TaskSupport, and a listener left there would hold this stream's controller for good.
-        const onClosed = (): void => end(true);
-        const onGone = (): void => end(false);
-        server.closed.addEventListener('abort', onClosed, { once: true });
-        request.signal.addEventListener('abort', onGone, { once: true });
-        // Every end (graceful, client gone, reader cancelled) aborts `done`.
-        done.signal.addEventListener(
-          'abort',
-          () => {
-            clearInterval(keepAlive);
-            server.closed.removeEventListener('abort', onClosed);
-            request.signal.removeEventListener('abort', onGone);
-          },
-          { once: true },
-        );
-        // Gone while `server.listen` was awaited: its abort event fired before anyone listened.
-        if (request.signal.aborted) end(false);
+        },
       },
-      cancel() {
-        write = undefined;
-        done.abort();
-        clearInterval(keepAlive);
-      },
-    });
+      new ByteLengthQueuingStrategy({ highWaterMark: 64 * 1024 }),
+    );
     return new Response(stream, {
       status: 200,
       headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform' },

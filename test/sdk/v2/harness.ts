@@ -5,6 +5,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { McpServer, WebStandardStreamableHTTPServerTransport, createMcpHandler } from '@modelcontextprotocol/server';
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { TaskSupport } from '../../../src/index.js';
+import { writeBody } from '../../../src/demo/writeBody.js';
 
 export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
 export const MODERN = '2026-07-28';
@@ -36,7 +37,7 @@ export async function serveFetch(handle: (request: Request) => Promise<Response>
       res.writeHead(response.status, Object.fromEntries(response.headers));
       // Headers now: an event stream may carry nothing for a while, and its client waits for them.
       res.flushHeaders();
-      await pipeBody(response, res);
+      await writeBody(response, res);
       res.end();
     })().catch((error: unknown) => {
       res.writeHead(500).end(String(error));
@@ -48,14 +49,6 @@ export async function serveFetch(handle: (request: Request) => Promise<Response>
     url: new URL(`http://127.0.0.1:${port}/mcp`),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-}
-
-/** Writes a fetch Response's body to a Node response; a client that goes away cancels the body (as fetch-native hosts do), so v2 forgets that stream. */
-async function pipeBody(response: Response, res: http.ServerResponse): Promise<void> {
-  if (!response.body) return;
-  const reader = response.body.getReader();
-  res.once('close', () => void reader.cancel().catch(() => {}));
-  for (let next = await reader.read(); !next.done; next = await reader.read()) res.write(next.value);
 }
 
 /** A stateless v2 server (`createMcpHandler`: a new McpServer per HTTP request) with TaskSupport outside the factory. */
