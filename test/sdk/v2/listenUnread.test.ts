@@ -27,7 +27,7 @@ function post(method: string, params: Record<string, unknown>, id: string): Requ
     'io.modelcontextprotocol/clientInfo': { name: 'unread', version: '1' },
     'io.modelcontextprotocol/clientCapabilities': { extensions: { [TASKS_EXTENSION]: {} } },
   };
-  const name = typeof params['name'] === 'string' ? { 'mcp-name': params['name'] } : {};
+  const name: Record<string, string> = typeof params['name'] === 'string' ? { 'mcp-name': params['name'] } : {};
   return new Request('http://127.0.0.1/mcp', {
     method: 'POST',
     headers: {
