@@ -32,7 +32,12 @@ export interface TaskOutbox {
    * that does not cap may resolve with nothing).
    */
   enqueue(taskId: string, message: OutboxMessage, options?: EnqueueOptions): Promise<number | void>;
-  /** Puts messages back at the front, in order: they were taken but not delivered or not answered. */
+  /**
+   * Puts messages back at the front, in order: they were taken but not delivered or not answered.
+   * A caller that tries a failed requeue again passes the same array (less what needs no putting
+   * back any more): a queue that cannot tell whether the failed call ran after all (Redis, its
+   * reply lost) knows the try by it, and puts nothing back twice.
+   */
   requeue(taskId: string, messages: readonly OutboxMessage[]): Promise<void>;
   /** Takes every queued message of the task, oldest first. */
   dequeueAll(taskId: string): Promise<OutboxMessage[]>;

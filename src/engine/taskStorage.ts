@@ -1,7 +1,9 @@
 import type { QueuedMessage, QueuedRequest, TaskMessageQueue } from '../backends/TaskMessageQueue.js';
 import type { PeekEnded, TaskStore, WaitOptions } from '../backends/TaskStore.js';
 import { mcpError } from '../errors.js';
+import { isTerminal } from '../types.js';
 import type { TaskOutcome, TaskPage, TaskRecord } from '../types.js';
+import { nextBackoff, pause } from '../backoff.js';
 import { EmptyQueues } from './EmptyQueues.js';
 import { SETTLED } from './LiveTask.js';
 import { ErrorCode } from '../wire.js';
@@ -118,7 +120,17 @@ export class TaskStorage {
    */
   putBack(taskId: string, delivered: readonly QueuedRequest[]): Promise<void> {
     if (delivered.length === 0) return SETTLED;
-    return putBackUnanswered(this.queue, this.logger, taskId, delivered);
+    return putBackUnanswered(this.queue, this.logger, taskId, delivered, () => this.waitsForInput(taskId));
+  }
+
+  /**
+   * Whether the task may still wait for input, for the retries of a put-back: false once it ended,
+   * went or passed its ttl (its deadline otherwise). Rejects while the store is away.
+   */
+  private async waitsForInput(taskId: string): Promise<false | number> {
+    const record = await this.store.get(taskId);
+    if (!record || isTerminal(record.status) || isPastTtl(record)) return false;
+    return isoTime(record.createdAt) + record.ttl;
   }
 
   /** Whether the task still waits for the answer to `requestId` (the registry role of the queue). */
@@ -133,21 +145,79 @@ export class TaskStorage {
 }
 
 /**
+ * How long a put-back that failed is tried again at most (ms). The task stops it sooner when it
+ * ends, goes or reaches its ttl; an outage longer than this leaves the requests outstanding and
+ * out of the queue, as one failure did before (the task then waits for input until its ttl).
+ */
+export const PUT_BACK_RETRY_MS = 10 * 60_000;
+
+/**
  * Puts delivered requests that are still unanswered back at the front of the queue, for the next
- * `tasks/result` (the stream that carried them is gone). Best effort, never rejects: a store that
- * is away now must not turn a call's own answer into an error; the requests stay outstanding.
+ * `tasks/result` (the stream that carried them is gone). Never rejects: a store that is away now
+ * must not turn a call's own answer into an error. One try is awaited; when it fails, it is tried
+ * again in the background with backoff (100 ms doubling to 5 s), for at most
+ * {@link PUT_BACK_RETRY_MS} and while `live` does not answer false (it answers the task's ttl
+ * deadline, or false once the task can wait for no input; a `live` that rejects is asked again
+ * next time). Before that a failed put-back was given up: the requests stayed outstanding but out
+ * of the queue, so no `tasks/result` asked them again, and the task waited for input until its ttl.
  */
 export async function putBackUnanswered(
   queue: TaskMessageQueue,
   logger: Pick<Console, 'error'>,
   taskId: string,
   delivered: readonly QueuedRequest[],
+  live?: () => Promise<false | number>,
 ): Promise<void> {
+  // One array for every try: the queue knows a try of the same put-back by it (the Redis queue
+  // then sends the failed requeue again under its id, so one that ran after all puts nothing back twice).
+  const pending = [...delivered];
   try {
-    const unanswered: QueuedMessage[] = [];
-    for (const m of delivered) if (await queue.isOutstanding(taskId, m.requestId)) unanswered.push(m);
-    if (unanswered.length > 0) await queue.requeue(taskId, unanswered);
+    await putBackOnce(queue, taskId, pending);
   } catch (error) {
     logger.error(`mcp-task-actors: could not put back the requests of task ${taskId} for the next tasks/result`, error);
+    void retryPutBack(queue, logger, taskId, pending, live);
   }
+}
+
+/** One try: the requests of `pending` still outstanding (`pending` keeps only those) go back. */
+async function putBackOnce(queue: TaskMessageQueue, taskId: string, pending: QueuedRequest[]): Promise<void> {
+  const unanswered: QueuedRequest[] = [];
+  for (const m of pending) if (await queue.isOutstanding(taskId, m.requestId)) unanswered.push(m);
+  // Changed only once every look answered: a try that fails midway leaves the list as it was.
+  pending.splice(0, pending.length, ...unanswered);
+  if (pending.length > 0) await queue.requeue(taskId, pending);
+}
+
+/** The tries after a failed put-back (see {@link putBackUnanswered}); never rejects. */
+async function retryPutBack(
+  queue: TaskMessageQueue,
+  logger: Pick<Console, 'error'>,
+  taskId: string,
+  pending: QueuedRequest[],
+  live: (() => Promise<false | number>) | undefined,
+): Promise<void> {
+  const bound = Date.now() + PUT_BACK_RETRY_MS;
+  let until = bound;
+  let lastError: unknown;
+  for (let delay = nextBackoff(0, 100, 5_000); Date.now() + delay <= until; delay = nextBackoff(delay, 100, 5_000)) {
+    // Not keeping the process alive: the store may stay away for long.
+    await pause(delay, undefined, true);
+    try {
+      if (live) {
+        const deadline = await live();
+        if (deadline === false) return;
+        until = Math.min(bound, deadline);
+      }
+      await putBackOnce(queue, taskId, pending);
+      return;
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  // The task's ttl came first: nothing waits for these requests any more.
+  if (until < bound) return;
+  logger.error(
+    `mcp-task-actors: gave up putting back the requests of task ${taskId} for the next tasks/result: they stay outstanding, unasked`,
+    lastError,
+  );
 }

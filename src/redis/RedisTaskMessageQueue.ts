@@ -14,6 +14,15 @@ import { guarded } from './unavailable.js';
  */
 export class RedisTaskMessageQueue implements TaskMessageQueue {
   private readonly redis: RedisClient & TaskScripts;
+  /**
+   * The id of each requeue, by its messages array: a caller that tries the same put-back again
+   * passes the same array (taskStorage.ts putBackUnanswered), and the try goes under the first one's
+   * id, so a first try that ran after all (its reply lost, sent again by ioredis, or still on its
+   * way when the engine's deadline gave up on it) puts nothing back twice. Kept as long as the
+   * array (not dropped on success: a try the caller gave up on may land just before the next try
+   * is sent). A new put-back is a new array: a new id.
+   */
+  private readonly requeueIds = new WeakMap<readonly QueuedMessage[], string>();
   /** The id of each task's last take that failed, for its next take (see `dequeueAll`). */
   private readonly failedTakes = new Map<string, string>();
   /** What makes a take's or put-back's id unique across instances (with {@link calls}): no CSPRNG call per take. */
@@ -38,12 +47,16 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
   }
 
   private async write(taskId: string, message: QueuedMessage, options?: EnqueueOptions): Promise<number> {
+    // Its own mark: sent again after its reply was lost, it queues nothing twice (scripts.ts ENQUEUED_ONCE).
+    const enqueued = `${this.keys.queue(taskId)}:enqueued:${this.nextCallId()}`;
     if (message.kind === 'notification') {
       const max = options?.maxNotifications ?? Infinity;
       return guarded('enqueue', () =>
         this.redis.mtaEnqueueNotification(
           this.keys.queue(taskId),
           this.keys.notificationCount(taskId),
+          enqueued,
+          String(TAKEN_KEPT_MS),
           encodeNotification(message),
           String(this.keyTtlMs),
           max === Infinity ? '-1' : String(max),
@@ -55,33 +68,36 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
       );
     }
     return guarded('enqueue', async () => {
-      const multi = this.redis
-        .multi()
-        .rpush(this.keys.queue(taskId), JSON.stringify(message))
-        .pexpire(this.keys.queue(taskId), this.keyTtlMs);
-      if (message.kind === 'request') {
-        multi
-          .hset(this.keys.open(taskId), message.requestId, JSON.stringify({ at: Date.now(), message }))
-          .pexpire(this.keys.open(taskId), this.keyTtlMs);
-      }
-      await multi.publish(this.keys.events, `q ${taskId}`).exec();
+      await this.redis.mtaEnqueueRequest(
+        this.keys.queue(taskId),
+        this.keys.open(taskId),
+        enqueued,
+        String(TAKEN_KEPT_MS),
+        JSON.stringify(message),
+        message.requestId,
+        JSON.stringify({ at: Date.now(), message }),
+        String(this.keyTtlMs),
+        this.keys.events,
+        `q ${taskId}`,
+      );
       return 0;
     });
   }
 
   async requeue(taskId: string, messages: readonly QueuedMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    await guarded('requeue', async () => {
+    // Its own id: sent again after its reply was lost, it puts nothing back twice (scripts.ts REQUEUE).
+    let requeueId = this.requeueIds.get(messages);
+    if (requeueId === undefined) this.requeueIds.set(messages, (requeueId = this.nextCallId()));
+    await guarded('requeue', () => {
       const encoded = messages.map((m) => (m.kind === 'notification' ? encodeNotification(m) : JSON.stringify(m))).reverse();
       const notifications = messages.filter((m) => m.kind === 'notification').length;
-      // Its own id: sent again after its reply was lost, it puts nothing back twice (scripts.ts REQUEUE).
-      const requeued = this.keys.requeued(taskId, this.nextCallId());
-      await this.redis.mtaRequeue(
+      return this.redis.mtaRequeue(
         this.keys.queue(taskId),
         this.keys.notificationCount(taskId),
-        requeued,
+        this.keys.requeued(taskId, requeueId),
         String(this.keyTtlMs),
-        String(TAKEN_KEPT_MS),
+        String(REQUEUED_KEPT_MS),
         String(notifications),
         this.keys.events,
         `q ${taskId}`,
@@ -163,17 +179,23 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
     await woken;
   }
 
-  /** A new id for one take or put-back (all its sends): the key it marks lives 60 s. */
+  /** A new id for one enqueue, take or put-back (all its sends): the key it marks expires (see below). */
   private nextCallId(): string {
     return `${this.callPrefix}${(++this.calls).toString(36)}`;
   }
 }
 
 /**
- * How long Redis keeps what a take took, and the mark of a requeue, for the same call sent again
+ * How long Redis keeps what a take took, and the mark of an enqueue, for the same call sent again
  * (ms): ioredis sends it on its next connection, within a second; the caller's retries come within seconds.
  */
 const TAKEN_KEPT_MS = 60_000;
+/**
+ * How long the mark of a requeue lives (ms): longer than a failed put-back is tried again
+ * (taskStorage.ts PUT_BACK_RETRY_MS, 10 min), so a try after a long outage still finds the mark of
+ * a first try that ran. Requeues are rare: what a delivery could not send, requests left unanswered.
+ */
+const REQUEUED_KEPT_MS = 15 * 60_000;
 /** Failed takes remembered at most (the oldest go first): one per task whose take failed. */
 const MAX_FAILED_TAKES = 10_000;
 

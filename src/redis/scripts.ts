@@ -212,9 +212,10 @@ return all`;
  * KEYS: queue, notification count, this requeue's own key (one slot). ARGV: key ttl (ms), how long
  * the requeue's key lives (ms), notifications among the messages, event channel, event, then the
  * messages in LPUSH order. Puts the messages back at the head of the queue once: a requeue sent
- * again after its reply was lost (ioredis sends an unanswered command again on its next connection)
- * finds its own key and changes nothing, where the MULTI it replaces put every message back twice
- * (the client was asked the same question twice). Pushed in chunks: `unpack` has a stack limit.
+ * again after its reply was lost (ioredis sends an unanswered command again on its next connection,
+ * and a failed put-back is tried again under the same id) finds its own key and changes nothing,
+ * where the MULTI it replaces put every message back twice (the client was asked the same
+ * question twice). Pushed in chunks: `unpack` has a stack limit.
  */
 const REQUEUE = `
 if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[2]) then return 0 end
@@ -228,20 +229,43 @@ redis.call('PUBLISH', ARGV[4], ARGV[5])
 return 1`;
 
 /**
- * KEYS: queue, notification count (one slot). ARGV: message, key ttl (ms), max (-1: no cap),
- * notification prefix, tombstone, event, event channel (an argument: a channel is no key). Appends a notification and, while the task holds more
- * than max, removes the oldest notification. Requests are skipped, never removed: the scan from
- * the head stops at the first notification, so it reads only the (few) requests queued before it.
- * Returns the number dropped.
+ * What an enqueue runs first. KEYS[3] is the enqueue's own mark: one sent again after its reply
+ * was lost (ioredis sends an unanswered command again on its next connection) finds it and
+ * changes nothing, where the MULTI and script it replaces queued the message twice (the client was
+ * asked the same question twice, or got a notification twice). ARGV[1] is how long the mark lives (ms).
  */
-const ENQUEUE_NOTIFICATION = `
-redis.call('RPUSH', KEYS[1], ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+const ENQUEUED_ONCE = `if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[1]) then return 0 end
+`;
+
+/**
+ * KEYS: queue, outstanding requests, this enqueue's mark (one slot). ARGV: mark ttl (ms), message,
+ * request id, its outstanding entry, key ttl (ms), event channel, event. Queues a request and
+ * makes it outstanding, once (ENQUEUED_ONCE). Returns 1, or 0 when it ran before.
+ */
+const ENQUEUE_REQUEST = `${ENQUEUED_ONCE}
+redis.call('RPUSH', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+redis.call('PUBLISH', ARGV[6], ARGV[7])
+return 1`;
+
+/**
+ * KEYS: queue, notification count, this enqueue's mark (one slot). ARGV: mark ttl (ms), message,
+ * key ttl (ms), max (-1: no cap), notification prefix, tombstone, event, event channel (an
+ * argument: a channel is no key). Appends a notification once (ENQUEUED_ONCE) and, while the task
+ * holds more than max, removes the oldest notification. Requests are skipped, never removed: the
+ * scan from the head stops at the first notification, so it reads only the (few) requests queued
+ * before it. Returns the number dropped.
+ */
+const ENQUEUE_NOTIFICATION = `${ENQUEUED_ONCE}
+redis.call('RPUSH', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
 local count = redis.call('INCR', KEYS[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[2])
-redis.call('PUBLISH', ARGV[7], ARGV[6])
-local max = tonumber(ARGV[3])
-local prefix = ARGV[4]
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+redis.call('PUBLISH', ARGV[8], ARGV[7])
+local max = tonumber(ARGV[4])
+local prefix = ARGV[5]
 local dropped = 0
 while max >= 0 and count > max do
   local at = nil
@@ -255,14 +279,14 @@ while max >= 0 and count > max do
     from = from + 32
   end
   if not at then
-    redis.call('SET', KEYS[2], 0, 'PX', ARGV[2])
+    redis.call('SET', KEYS[2], 0, 'PX', ARGV[3])
     break
   end
   if at == 0 then
     redis.call('LPOP', KEYS[1])
   else
-    redis.call('LSET', KEYS[1], at, ARGV[5])
-    redis.call('LREM', KEYS[1], 1, ARGV[5])
+    redis.call('LSET', KEYS[1], at, ARGV[6])
+    redis.call('LREM', KEYS[1], 1, ARGV[6])
   end
   count = redis.call('DECR', KEYS[2])
   dropped = dropped + 1
@@ -282,7 +306,8 @@ export interface TaskScripts {
   mtaRenew(task: string, runner: string, deadline: string, events: string, event: string): Promise<number | [string, string]>;
   mtaTakeOver(task: string, now: string, runner: string, deadline: string): Promise<number>;
   mtaTakeAll(queue: string, notificationCount: string, take: string, keepMs: string): Promise<string[]>;
-  mtaEnqueueNotification(queue: string, notificationCount: string, ...args: string[]): Promise<number>;
+  mtaEnqueueRequest(queue: string, open: string, enqueue: string, ...args: string[]): Promise<number>;
+  mtaEnqueueNotification(queue: string, notificationCount: string, enqueue: string, ...args: string[]): Promise<number>;
   mtaRequeue(queue: string, notificationCount: string, requeue: string, ...args: string[]): Promise<number>;
 }
 
@@ -301,7 +326,8 @@ export function withScripts(redis: RedisClient): RedisClient & TaskScripts {
     mtaRenew: { numberOfKeys: 1, lua: RENEW },
     mtaTakeOver: { numberOfKeys: 1, lua: TAKE_OVER },
     mtaTakeAll: { numberOfKeys: 3, lua: TAKE_ALL },
-    mtaEnqueueNotification: { numberOfKeys: 2, lua: ENQUEUE_NOTIFICATION },
+    mtaEnqueueRequest: { numberOfKeys: 3, lua: ENQUEUE_REQUEST },
+    mtaEnqueueNotification: { numberOfKeys: 3, lua: ENQUEUE_NOTIFICATION },
     mtaRequeue: { numberOfKeys: 3, lua: REQUEUE },
   });
   return redis as RedisClient & TaskScripts;
