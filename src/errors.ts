@@ -20,8 +20,17 @@ export function mcpError(code: number, message: string, data?: unknown): McpErro
 
 /** -32602 for an id the caller cannot see (unknown, expired or someone else's: indistinguishable on purpose). @internal */
 export function taskNotFound(taskId: unknown): McpError {
-  return mcpError(ErrorCode.InvalidParams, `Task not found: ${String(taskId).slice(0, 100)}`);
+  // Line breaks and other control characters written as `\uXXXX`: the id is the client's, and an
+  // error message is one line (a log reader or a UI should not see lines the client wrote).
+  const shown = String(taskId)
+    .slice(0, 100)
+    .replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return mcpError(ErrorCode.InvalidParams, `Task not found: ${shown}`);
 }
+
+/** C0 and C1 control characters and the two Unicode line separators. */
+// eslint-disable-next-line no-control-regex -- matching them is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
 /** -32603 for a tool whose work returned something that is not a `CallToolResult`. @internal */
 export function invalidToolResult(error: z.ZodError): McpError {

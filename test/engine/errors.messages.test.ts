@@ -80,6 +80,11 @@ describe('error messages: one readable line, the same on the 2025-11-25 path and
         code: ErrorCode.InvalidParams,
         message: 'Task not found: no-such-task',
       });
+      // The id is the client's: its line breaks and control characters do not make the message span lines.
+      expect(await sameOnBothPaths(method, { taskId: 'a\nb\r\nc\u2028d\u0085e\tf' })).toEqual({
+        code: ErrorCode.InvalidParams,
+        message: 'Task not found: a\\u000ab\\u000d\\u000ac\\u2028d\\u0085e\\u0009f',
+      });
     }
   });
 
