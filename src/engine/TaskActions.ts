@@ -159,7 +159,11 @@ export class TaskActions {
    * carry their own safety expiry.
    */
   async expire(taskId: string): Promise<void> {
-    if (this.core.live.has(taskId)) return this.core.send(taskId, { type: 'expire' });
+    const live = this.core.live.get(taskId);
+    if (live && !live.over) return this.core.send(taskId, { type: 'expire' });
+    // Its end is decided but still being stored (a slow settle): its actor is final and would drop
+    // the `expire`, and nothing else deletes the record. Forgotten once that end is stored.
+    if (live) await live.ended;
     await this.core.writer.retrying(taskId, () => this.forget(taskId), 'forgetting expired task');
   }
 

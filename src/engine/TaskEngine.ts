@@ -108,6 +108,7 @@ export class TaskEngine {
     const portDeps: TaskPortDeps = {
       queue,
       take: (taskId) => this.storage.takeMessages(taskId),
+      find: (taskId) => this.storage.find(taskId),
       logger: options.logger,
       maxQueuedNotifications: options.maxQueuedNotifications,
       emptyQueues,

@@ -29,6 +29,8 @@ export interface TaskPortDeps {
   follow(taskId: string, follow: ClientTaskFollow): Promise<unknown>;
   /** Tasks that ended here with nothing ever queued: a work that queues after its end is taken out. */
   readonly emptyQueues: Pick<EmptyQueues, 'delete'>;
+  /** The task's stored record, undefined once it is forgotten (TaskStorage.find). */
+  find?(taskId: string): Promise<unknown>;
 }
 
 /**
@@ -306,11 +308,27 @@ async function tell(deps: TaskPortDeps, taskId: string, live: LiveTask, notifica
     { kind: 'notification', message },
     max === undefined ? undefined : { maxNotifications: max },
   );
+  if (live.over) await forgottenMeanwhile(deps, taskId);
   if (dropped && !live.droppedWarned) {
     live.droppedWarned = true;
     deps.logger.warn(
       `mcp-task-actors: task ${taskId} has more than ${max} notifications queued for tasks/result (maxQueuedNotifications); dropping the oldest`,
     );
+  }
+}
+
+/**
+ * A notification queued after its task's end (a work that runs on past a cancel or its ttl): if
+ * the task was forgotten before it landed (expired, or dismissed), nothing would ever clear its
+ * queue again, so it goes now. Read after the enqueue: a forget still to come clears it itself.
+ * A failed read leaves it (a backend's queue keys expire by themselves).
+ */
+async function forgottenMeanwhile(deps: TaskPortDeps, taskId: string): Promise<void> {
+  if (!deps.find) return;
+  try {
+    if ((await deps.find(taskId)) === undefined) await deps.queue.clear(taskId);
+  } catch {
+    // The notification was queued; only the cleanup failed.
   }
 }
 

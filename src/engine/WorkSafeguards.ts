@@ -61,27 +61,35 @@ export class WorkSafeguards {
     }
   }
 
-  /** Runs an `optional` tool inline: nothing is stored, only its throws are mapped. */
+  /**
+   * Runs an `optional` tool inline: nothing is stored, so nothing is measured and only its throws
+   * are mapped; but its result, or the error it threw, must go out as JSON. One that cannot (a
+   * cycle, a BigInt, an McpError's such `data`) made the SDK's send throw, which it only logs: the
+   * call was never answered.
+   */
   async runInline(tool: string, task: RunContext, work: Work): Promise<CallToolResult> {
+    let result: CallToolResult;
     try {
-      return await work(task);
+      result = await work(task);
     } catch (error) {
-      throw mapWorkError(error, this.mapError, { tool, taskId: undefined }, this.logger);
+      const mapped = mapWorkError(error, this.mapError, { tool, taskId: undefined }, this.logger);
+      storedBytes(mapped);
+      throw mapped;
     }
+    if (textResultBytesAtMost(result) === undefined) storedBytes(result);
+    return result;
   }
 
-  /** The value itself if its stored form fits `maxResultBytes`, else the limit error to fail the task with. */
+  /**
+   * The value itself if its stored form is JSON and fits `maxResultBytes`, else the error to fail
+   * the task with. Checked as JSON with no limit too (`Infinity`): such a result was stored as it
+   * was, and every `tasks/result` of the task then went unanswered (the SDK's send threw).
+   */
   fitted<T>(value: T, taskId: string | undefined): T {
     const max = this.limits.maxResultBytes;
-    if (max === Infinity) return value;
     const bound = textResultBytesAtMost(value);
     if (bound !== undefined && bound <= max) return value;
-    let bytes: number;
-    try {
-      bytes = jsonBytes(value instanceof McpError ? errorShape(value) : value instanceof Error ? value.message : value);
-    } catch (error) {
-      throw unserializableResult(error);
-    }
+    const bytes = storedBytes(value);
     if (bytes <= max) return value;
     throw limitExceeded(`Task result of ${bytes} bytes exceeds the limit of ${max} bytes (maxResultBytes)`, {
       limit: 'maxResultBytes',
@@ -95,5 +103,23 @@ export class WorkSafeguards {
   capInputs(task: RunContext): RunContext {
     const max = this.limits.maxQueuedInputRequests;
     return max === Infinity ? task : task.capInputs(max);
+  }
+}
+
+/** Bytes of a work's result or error as stored and sent (an error by its JSON-RPC shape or message); -32603 when it is no JSON. */
+function storedBytes(value: unknown): number {
+  let thrown = false;
+  try {
+    if (value instanceof McpError) {
+      thrown = true;
+      return jsonBytes(errorShape(value));
+    }
+    if (value instanceof Error) {
+      thrown = true;
+      return jsonBytes(value.message);
+    }
+    return jsonBytes(value);
+  } catch (error) {
+    throw unserializableResult(error, thrown);
   }
 }

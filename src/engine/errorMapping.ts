@@ -55,8 +55,26 @@ export function mapWorkError(
   return new Error(MAPPER_FAILED);
 }
 
-/** -32603 for a result that cannot be stored as JSON (cycles, BigInt). @internal */
-export function unserializableResult(error: unknown): McpError {
-  const message = `Tool returned a result that is not JSON: ${error instanceof Error ? error.message : String(error)}`;
-  return toMcpError({ code: ErrorCode.InternalError, message });
+/**
+ * -32603 for a result (or, `thrown`, an error) that cannot be stored or sent as JSON (cycles,
+ * BigInt, a getter that throws). One line: `JSON.stringify`'s cycle error spans three, which a
+ * status message carried as they were.
+ * @internal
+ */
+export function unserializableResult(error: unknown, thrown = false): McpError {
+  const what = thrown ? 'Tool threw an error that cannot be sent as JSON' : 'Tool returned a result that is not JSON';
+  return toMcpError({ code: ErrorCode.InternalError, message: `${what}: ${firstLineOf(error)}` });
+}
+
+/** The first line of what JSON.stringify (or a getter it ran) threw, whatever it threw. */
+function firstLineOf(error: unknown): string {
+  let text: string;
+  try {
+    text = error instanceof Error ? error.message : String(error);
+  } catch {
+    // A thrown value that cannot even be read (a null-prototype object, a revoked Proxy).
+    return 'a value that cannot be read was thrown';
+  }
+  const end = text.indexOf('\n');
+  return end < 0 ? text : text.slice(0, end);
 }

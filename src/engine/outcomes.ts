@@ -34,12 +34,24 @@ export function describeSettle(taskId: string, params: SettleParams): { statusMe
       if (params.error instanceof ToolErrorResult) {
         return { statusMessage: params.error.message, outcome: { type: 'result', result: params.error.result } };
       }
-      const outcome = outcomeOfThrow(params.error);
-      const statusMessage = params.error instanceof McpError ? errorShape(params.error).message : errorText(params.error);
-      return { statusMessage, outcome };
+      // Read in the task actor's `settle`: a throw here (a getter or Proxy on the error that throws
+      // on a later read than the safeguards' one) crashed the actor instead of failing the task.
+      try {
+        const outcome = outcomeOfThrow(params.error);
+        const statusMessage = params.error instanceof McpError ? errorShape(params.error).message : errorText(params.error);
+        return { statusMessage, outcome };
+      } catch {
+        return {
+          statusMessage: UNREADABLE_ERROR,
+          outcome: { type: 'result', result: { content: [{ type: 'text', text: UNREADABLE_ERROR }], isError: true } },
+        };
+      }
     }
   }
 }
+
+/** What a task fails with when what its work threw cannot be read. */
+const UNREADABLE_ERROR = 'The tool threw an error that cannot be read';
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -55,7 +67,14 @@ export function doneEvent(settle: WorkSettle | undefined, result: CallToolResult
       return { type: 'work.error', error };
     }
   }
-  const parsed = parseToolResult(settled);
+  let parsed: ReturnType<typeof parseToolResult>;
+  try {
+    parsed = parseToolResult(settled);
+  } catch (error) {
+    // A getter or Proxy in the result that throws on this later read: thrown here, in the work's
+    // one `then` (WorkRunner), it was an unhandled rejection and the task stayed `working`.
+    return { type: 'work.error', error };
+  }
   if (!parsed.success) return { type: 'work.error', error: invalidToolResult(parsed.error) };
   // "For tool calls specifically, [failed] includes cases where the tool call result has `isError`
   // set to true" (MCP 2025-11-25, tasks): the task fails, and its result is still what tasks/result returns.

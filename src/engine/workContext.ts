@@ -108,38 +108,46 @@ export class WorkContext implements RunContext, InputCounter {
   }
 
   status(message: string): Promise<void> {
-    return this.port.status(message);
+    // Stored and sent as the spec's string: a number or an object from untyped code was stored as
+    // it was, and then every tasks/get of the task, and tasks/list of its owner, failed at the client.
+    return this.port.status(typeof message === 'string' || message === undefined ? message : statusText(message));
   }
 
+  // The four asks reject, as TaskContext documents, and never throw: a missing capability (or
+  // params that are not an object) threw at the call, past a work's `.catch` and `allSettled`.
   elicit(params: ElicitRequestFormParams | ElicitRequestURLParams): Promise<ElicitResult> {
     const refused = this.overInputCap();
     if (refused) return Promise.reject(refused);
-    return this.plainElicit(params, true);
+    return promised(() => this.plainElicit(params, true));
   }
 
   createMessage(params: CreateMessageRequestParams): Promise<CreateMessageResult | CreateMessageResultWithTools> {
     const refused = this.overInputCap();
     if (refused) return Promise.reject(refused);
-    return this.plainCreateMessage(params, true);
+    return promised(() => this.plainCreateMessage(params, true));
   }
 
   elicitAsTask(params: ElicitRequestFormParams | ElicitRequestURLParams, options?: ClientTaskOptions): Promise<ElicitResult> {
-    assertCanElicit(this.port.capabilities(), params);
-    const method = 'elicitation/create';
-    if (!asTask(this.port, method, options)) return this.plainElicit(params);
-    return this.port.askAsTask!(method, params, answerSchemaFor({ method, params })!, options?.ttl) as Promise<ElicitResult>;
+    return promised(() => {
+      assertCanElicit(this.port.capabilities(), params);
+      const method = 'elicitation/create';
+      if (!asTask(this.port, method, options)) return this.plainElicit(params);
+      return this.port.askAsTask!(method, params, answerSchemaFor({ method, params })!, options?.ttl) as Promise<ElicitResult>;
+    });
   }
 
   createMessageAsTask(
     params: CreateMessageRequestParams,
     options?: ClientTaskOptions,
   ): Promise<CreateMessageResult | CreateMessageResultWithTools> {
-    assertCanSample(this.port.capabilities(), params);
-    const method = 'sampling/createMessage';
-    if (!asTask(this.port, method, options)) return this.plainCreateMessage(params);
-    return this.port.askAsTask!(method, params, answerSchemaFor({ method, params })!, options?.ttl) as Promise<
-      CreateMessageResult | CreateMessageResultWithTools
-    >;
+    return promised(() => {
+      assertCanSample(this.port.capabilities(), params);
+      const method = 'sampling/createMessage';
+      if (!asTask(this.port, method, options)) return this.plainCreateMessage(params);
+      return this.port.askAsTask!(method, params, answerSchemaFor({ method, params })!, options?.ttl) as Promise<
+        CreateMessageResult | CreateMessageResultWithTools
+      >;
+    });
   }
 
   log(level: LoggingLevel, data: unknown, logger?: string): Promise<void> {
@@ -207,6 +215,15 @@ export class WorkContext implements RunContext, InputCounter {
       max,
       ...(this.taskId === undefined ? {} : { taskId: this.taskId }),
     });
+  }
+}
+
+/** A status message that is not a string, as text (as a thrown non-Error becomes its text). */
+function statusText(message: unknown): string {
+  try {
+    return String(message);
+  } catch {
+    return 'A status message that cannot be read';
   }
 }
 

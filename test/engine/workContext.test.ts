@@ -62,8 +62,8 @@ describe('the work context', () => {
 
   it('checks the capability before asking, and asks with the answer schema of the method', async () => {
     const none = port({ capabilities: {} });
-    expect(() => workContext(none.port).elicit(form)).toThrow(MissingClientCapabilityError);
-    expect(() => workContext(none.port).createMessage(sample)).toThrow(MissingClientCapabilityError);
+    await expect(workContext(none.port).elicit(form)).rejects.toThrow(MissingClientCapabilityError);
+    await expect(workContext(none.port).createMessage(sample)).rejects.toThrow(MissingClientCapabilityError);
     expect(none.port.ask).not.toHaveBeenCalled();
     const { port: p } = port();
     void workContext(p).elicit(form);
@@ -100,7 +100,7 @@ describe('the work context', () => {
   it('uses no slot for an ask refused at once, and names no task inline', async () => {
     const none = port({ capabilities: {}, taskId: undefined });
     const task = workContext(none.port).capInputs(1);
-    expect(() => task.elicit(form)).toThrow(MissingClientCapabilityError);
+    await expect(task.elicit(form)).rejects.toThrow(MissingClientCapabilityError);
     const { port: p } = port({ taskId: undefined });
     const inline = workContext(p).capInputs(1);
     void inline.elicit(form);
@@ -130,21 +130,17 @@ describe('the work context', () => {
       void workContext(p).elicitAsTask(form);
       void workContext(p).createMessageAsTask(sample);
       expect(p.ask).toHaveBeenCalledTimes(2);
-      const elicitRefusal = (() => {
-        try {
-          void workContext(p).elicitAsTask(form, { fallback: 'refuse' });
-        } catch (error) {
-          return error as MissingClientCapabilityError;
-        }
-      })();
+      const elicitRefusal = (await workContext(p)
+        .elicitAsTask(form, { fallback: 'refuse' })
+        .catch((error: unknown) => error)) as MissingClientCapabilityError;
       expect(elicitRefusal?.capability).toBe('tasks.requests.elicitation.create');
-      expect(() => workContext(p).createMessageAsTask(sample, { fallback: 'refuse' })).toThrow(
+      await expect(workContext(p).createMessageAsTask(sample, { fallback: 'refuse' })).rejects.toThrow(
         "The client did not declare the 'tasks.requests.sampling.createMessage' capability",
       );
     }
     const none = port({ capabilities: {}, asTask: true });
-    expect(() => workContext(none.port).elicitAsTask(form)).toThrow("'elicitation'");
-    expect(() => workContext(none.port).createMessageAsTask(sample)).toThrow("'sampling'");
+    await expect(workContext(none.port).elicitAsTask(form)).rejects.toThrow("'elicitation'");
+    await expect(workContext(none.port).createMessageAsTask(sample)).rejects.toThrow("'sampling'");
   });
 
   it('logs with the logger name only when one is given', async () => {

@@ -45,9 +45,15 @@ describe('WorkSafeguards', () => {
     expect(error.data).not.toHaveProperty('taskId');
   });
 
-  it('does not measure a result when maxResultBytes is unlimited (even one that is not JSON)', async () => {
+  it('does not measure a text result when maxResultBytes is unlimited, but still fails one that is not JSON', async () => {
+    const large = text('x'.repeat(10_000));
+    await expect(guard().runTask('echo', task().context, () => large)).resolves.toBe(large);
     const odd = { content: [], big: 1n } as unknown as CallToolResult;
-    await expect(guard().runTask('echo', task().context, () => odd)).resolves.toBe(odd);
+    const error = (await guard()
+      .runTask('echo', task().context, () => odd)
+      .catch((e: unknown) => e)) as McpError;
+    expect(error.code).toBe(-32603);
+    expect(error.message).toMatch(/^Tool returned a result that is not JSON: /);
   });
 
   it('fails a result that is not JSON with -32603 when results are measured', async () => {
