@@ -20,6 +20,24 @@ export interface TaskJob {
    * sends on it (queued for `tasks/result`, as the worker's logs are). Absent when the call had none.
    */
   progressToken?: ProgressToken;
+  /**
+   * When the task's ttl runs out (ms since epoch): past it the task's record is gone, and a job no
+   * worker took is withdrawn by any front of the pool. Absent: the pool keeps no record of the job.
+   */
+  deadline?: number;
+}
+
+/** A job no worker will run any more, though no worker ran its task (see {@link TaskPlacement.lostJobs}). */
+export interface LostJob {
+  taskId: string;
+  /** The front that created the task (it may be gone, or be the one asking), told of the task's end. */
+  front: string | undefined;
+  /**
+   * Absent: the job left its queue (an operator's drain, obliterate or remove). Else it failed on a
+   * worker before the task ran, for this reason: e.g. a worker of another task backend took it (two
+   * backends' pools sharing a queue prefix on one Redis). Such a job is forgotten by the pool already.
+   */
+  failed?: string;
 }
 
 /** What a worker does with the jobs of one tool. */
@@ -60,6 +78,14 @@ export interface TaskPlacement {
    * tasks no worker reported yet.
    */
   jobGone?(tool: string, taskId: string): Promise<boolean>;
-  /** Front, optional: how often {@link jobGone} is asked (ms). */
+  /** Front, optional: how often {@link jobGone} and {@link lostJobs} are asked (ms). */
   readonly lostJobCheckMs?: number;
+  /**
+   * Front, optional: the jobs of the whole pool, added by any front (this one, before a restart
+   * too, or a front gone for good), that no worker will run any more (see {@link LostJob}). Asked
+   * every {@link lostJobCheckMs}; it may answer none when another front's check covers this period.
+   * The front fails each such task still unclaimed and tells its creating front; then, for a job
+   * that left its queue, calls {@link withdraw}, which forgets it.
+   */
+  lostJobs?(): Promise<LostJob[]>;
 }

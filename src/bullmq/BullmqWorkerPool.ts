@@ -1,10 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Queue, Worker, isRedisInstance } from 'bullmq';
 import type { ConnectionOptions, Job } from 'bullmq';
-import type { TaskJob, TaskPlacement } from '../backends/TaskPlacement.js';
+import type { LostJob, TaskJob, TaskPlacement } from '../backends/TaskPlacement.js';
 import { withTimeout } from '../withTimeout.js';
 import { safeLogger } from '../safeLogger.js';
 import { timerOption } from '../timerBounds.js';
+import { WaitingJobs } from './waitingJobs.js';
+import type { WaitingJob } from './waitingJobs.js';
 
 /** Per-tool settings of a worker pool. */
 export interface ToolQueueOptions {
@@ -60,9 +63,12 @@ export interface WorkerPoolOptions {
   /** This worker's name, recorded on the jobs it runs (dashboards, the live view). Default `<hostname>:<pid>`. */
   name?: string;
   /**
-   * How often a front looks for the jobs of its tasks that left their queue before a worker took
-   * them (an operator's `drain`, `obliterate` or remove): such a task fails rather than staying
-   * `working` until its ttl (ms). Default 5,000; `Infinity` for no check.
+   * How often a front looks for the jobs that left their queue before a worker took them (an
+   * operator's `drain`, `obliterate` or remove): such a task fails rather than staying `working`
+   * until its ttl (ms). A front looks at its own tasks; and the pool records in Redis each job
+   * added by a front that looks, so that one front per period (whichever asks first) also looks at
+   * the tasks of the fronts that restarted or are gone, and withdraws their jobs at the tasks' ttl.
+   * Default 5,000; `Infinity` for no check (this front's jobs are then not recorded either).
    */
   lostJobCheckMs?: number;
 }
@@ -88,9 +94,17 @@ export interface WorkerPool extends TaskPlacement {
   readonly lostJobCheckMs: number;
   /** Whether the job of task `taskId` is gone from the queue of `tool` (removed, or never added). Rejects when Redis does not answer. */
   jobGone(tool: string, taskId: string): Promise<boolean>;
+  /** The pool's recorded jobs that no worker will run any more (see {@link TaskPlacement.lostJobs}). */
+  lostJobs(): Promise<LostJob[]>;
 }
 
 const QUEUE_PREFIX = 'tool-';
+/** The name under the pool's prefix of its record of waiting jobs: no tool queue's (those are `tool-…`). */
+const RECORD_NAME = 'mta-pool';
+/** Job states in which a worker took the job: its record has done its part. */
+const TAKEN = new Set(['active', 'completed']);
+/** Recorded jobs looked up at once by one check. */
+const CHECK_BATCH = 50;
 
 /**
  * Runs task work on workers through BullMQ: one queue per task tool (so concurrency and rate limits
@@ -124,6 +138,21 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   const workers = new Map<string, Worker<TaskJob>>();
   const settings: Promise<unknown>[] = [];
   let closed = false;
+  // The record's connection: a queue of no tool that adds no job (nor its meta), for its client only.
+  let recordQueue: Queue | undefined;
+  const recordClient = async (): ReturnType<Queue['getBackend']>['client'] => {
+    if (closed) throw new Error('mcp-task-actors: the worker pool is closed');
+    if (!recordQueue) {
+      recordQueue = new Queue(RECORD_NAME, { connection: queueConnection, prefix, skipMetasUpdate: true });
+      recordQueue.on('error', (error) => logger.error('mcp-task-actors: worker pool record of waiting jobs', error));
+    }
+    return recordQueue.getBackend().client;
+  };
+  const recordKey = `${prefix}:${RECORD_NAME}:waiting`;
+  const waitingJobs = new WaitingJobs(recordClient, recordKey, queueTimeoutMs);
+  // Only a front that checks records its jobs: no one else would ever forget them.
+  const recording = options.role === 'front' && Number.isFinite(lostJobCheckMs);
+  const turnToken = randomUUID();
 
   const queueOf = (tool: string): Queue<TaskJob> => {
     // A queue opened now would hold a Redis connection that nothing closes any more.
@@ -172,12 +201,54 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
           .catch(report(logger, job.tool));
         throw error;
       }
+      // Only once the add landed: a recorded job missing from its queue is one that left it. Not
+      // recorded (Redis failed just now), the task is still checked by this front while it lives.
+      if (recording && job.deadline !== undefined) {
+        await waitingJobs
+          .add({ taskId: job.taskId, tool: job.tool, front: job.front, until: job.deadline })
+          .catch(report(logger, job.tool));
+      }
     },
 
     async withdraw(taskId) {
       // Removes a job that is still waiting; an active (locked) job is left to its worker, which
-      // gets the cancel as a command.
-      await Promise.all([...queues.values()].map((queue) => queue.remove(taskId).catch(() => 0)));
+      // gets the cancel as a command. The record names the queue of a job added before a restart.
+      const recorded = recording ? await waitingJobs.get(taskId).catch(() => undefined) : undefined;
+      const from = new Set(queues.values());
+      if (recorded) from.add(queueOf(recorded.tool));
+      await Promise.all([...from].map((queue) => queue.remove(taskId).catch(() => 0)));
+      if (recorded) await waitingJobs.forget(taskId).catch(report(logger, recorded.tool));
+    },
+
+    async lostJobs() {
+      if (!recording || !(await waitingJobs.turn(turnToken, lostJobCheckMs))) return [];
+      const lost: LostJob[] = [];
+      const recorded = await waitingJobs.all();
+      const look = async (job: WaitingJob): Promise<void> => {
+        const queue = queueOf(job.tool);
+        const bounded = <T>(call: Promise<T>): Promise<T> =>
+          withTimeout(call, queueTimeoutMs, `the job queue of tool ${job.tool} did not answer`);
+        // Past its task's ttl, the record gone: no worker will run it (its front, if alive, withdraws it too).
+        if (job.until <= Date.now()) {
+          await bounded(queue.remove(job.taskId)).catch(() => 0);
+          return waitingJobs.forget(job.taskId);
+        }
+        const state = await bounded(queue.getJobState(job.taskId));
+        if (state === 'unknown') lost.push({ taskId: job.taskId, front: job.front });
+        else if (TAKEN.has(state)) await waitingJobs.forget(job.taskId);
+        else if (state === 'failed') {
+          // Failed before its task ran (the front judges that), e.g. on a worker whose store does not
+          // hold the task; the job is kept for dashboards.
+          const failed = (await bounded(queue.getJob(job.taskId)))?.failedReason || 'unknown reason';
+          await waitingJobs.forget(job.taskId);
+          lost.push({ taskId: job.taskId, front: job.front, failed });
+        }
+      };
+      for (let at = 0; at < recorded.length && !closed; at += CHECK_BATCH) {
+        // A look-up that failed (Redis away, the pool closing) is tried again at the next check.
+        await Promise.all(recorded.slice(at, at + CHECK_BATCH).map((job) => look(job).catch(() => {})));
+      }
+      return lost;
     },
 
     serve(tool, handlers) {
@@ -187,15 +258,27 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       // Queue-wide settings live in Redis; every worker writes the same values.
       if (own.globalConcurrency !== undefined) settings.push(queue.setGlobalConcurrency(own.globalConcurrency).catch(report(logger, tool)));
       if (own.rateLimit) settings.push(queue.setGlobalRateLimit(own.rateLimit.max, own.rateLimit.durationMs).catch(report(logger, tool)));
-      const worker = new Worker<TaskJob>(`${QUEUE_PREFIX}${tool}`, (job: Job<TaskJob>) => handlers.run(job.data), {
-        connection: options.connection,
-        prefix,
-        concurrency: own.concurrency ?? concurrency,
-        lockDuration: options.lockDurationMs ?? 10_000,
-        stalledInterval: options.stalledIntervalMs ?? 5_000,
-        maxStalledCount: options.maxStalledCount ?? 2,
-        name: options.name ?? `${hostname()}:${process.pid}`,
-      });
+      const worker: Worker<TaskJob> = new Worker<TaskJob>(
+        `${QUEUE_PREFIX}${tool}`,
+        (job: Job<TaskJob>) => {
+          // Taken: the pool's record of waiting jobs lets go of it now, on this worker's own
+          // connection, so a front's pool-wide check need not ask the job's state to learn it.
+          void worker
+            .getBackend()
+            .client.then((client) => client.hdel(recordKey, job.data.taskId))
+            .catch(() => {});
+          return handlers.run(job.data);
+        },
+        {
+          connection: options.connection,
+          prefix,
+          concurrency: own.concurrency ?? concurrency,
+          lockDuration: options.lockDurationMs ?? 10_000,
+          stalledInterval: options.stalledIntervalMs ?? 5_000,
+          maxStalledCount: options.maxStalledCount ?? 2,
+          name: options.name ?? `${hostname()}:${process.pid}`,
+        },
+      );
       worker.on('error', (error) => logger.error(`mcp-task-actors: worker of ${tool}`, error));
       // A job BullMQ fails itself (stalled too often) never reaches the processor again: its task
       // must not stay `working` for ever.
@@ -226,7 +309,8 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       // Force: running jobs are not awaited (their tasks end as on any shutdown, or stall and run
       // again elsewhere if the process dies first).
       await Promise.allSettled([...workers.values()].map((worker) => worker.close(true)));
-      await Promise.allSettled([...queues.values()].map((queue) => closeQueue(queue, queueTimeoutMs, ownClients)));
+      const open: Queue[] = [...queues.values(), ...(recordQueue ? [recordQueue] : [])];
+      await Promise.allSettled(open.map((queue) => closeQueue(queue, queueTimeoutMs, ownClients)));
       workers.clear();
       queues.clear();
     },
@@ -234,7 +318,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
 }
 
 /** Closes a queue, waiting at most `ms` for Redis to answer; `ownClient`: its client is the pool's to end. */
-async function closeQueue(queue: Queue<TaskJob>, ms: number, ownClient: boolean): Promise<void> {
+async function closeQueue(queue: Queue, ms: number, ownClient: boolean): Promise<void> {
   const closing = queue.close().finally(() => (ownClient ? endClient(queue) : undefined));
   try {
     await withTimeout(closing, ms, 'queue close timed out');
@@ -252,7 +336,7 @@ async function closeQueue(queue: Queue<TaskJob>, ms: number, ownClient: boolean)
  * unheard 'error' (printed on stderr by ioredis), and hold a connection nobody closes once Redis is
  * back. A disconnect cancels that reconnect; on a client that did end it changes nothing.
  */
-async function endClient(queue: Queue<TaskJob>): Promise<void> {
+async function endClient(queue: Queue): Promise<void> {
   // A client whose connection never became ready: BullMQ disconnected it itself.
   const client = await queue.getBackend().client.catch(() => undefined);
   if (!client) return;

@@ -5,4 +5,4 @@
  */
 export { createWorkerPool } from './BullmqWorkerPool.js';
 export type { ToolQueueOptions, ToolQueueView, WorkerPool, WorkerPoolOptions } from './BullmqWorkerPool.js';
-export type { JobHandlers, TaskJob, TaskPlacement } from '../backends/TaskPlacement.js';
+export type { JobHandlers, LostJob, TaskJob, TaskPlacement } from '../backends/TaskPlacement.js';

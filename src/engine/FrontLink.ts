@@ -1,5 +1,5 @@
 import type { TaskCluster } from '../backends/TaskCluster.js';
-import type { TaskPlacement } from '../backends/TaskPlacement.js';
+import type { LostJob, TaskPlacement } from '../backends/TaskPlacement.js';
 import type { TaskRecordStore } from '../backends/TaskStore.js';
 import { isTerminal } from '../types.js';
 import type { TaskRecord } from '../types.js';
@@ -20,16 +20,25 @@ const CLOSE_GRACE_MS = 1_000;
 /** The pause between two tries of a pending settle while `close` waits for it. */
 const CLOSE_RETRY_MS = 100;
 
-/** The placement's look-up of jobs gone from their queue (TaskPlacement `jobGone`), when it has one and a finite period. */
+/**
+ * The placement's look-ups of jobs gone from their queue, when it has one and a finite period: of
+ * this front's tasks (TaskPlacement `jobGone`), and of the pool's others (`lostJobs`).
+ */
 interface LostJobs {
   readonly lostJobCheckMs: number;
   jobGone(tool: string, taskId: string): Promise<boolean>;
+  poolWide(): Promise<LostJob[]>;
 }
 
 function lostJobsOf(placement: TaskPlacement): LostJobs | undefined {
   const { lostJobCheckMs } = placement;
-  if (!placement.jobGone || lostJobCheckMs === undefined || !Number.isFinite(lostJobCheckMs)) return undefined;
-  return { lostJobCheckMs, jobGone: (tool, taskId) => placement.jobGone!(tool, taskId) };
+  if (lostJobCheckMs === undefined || !Number.isFinite(lostJobCheckMs)) return undefined;
+  if (!placement.jobGone && !placement.lostJobs) return undefined;
+  return {
+    lostJobCheckMs,
+    jobGone: async (tool, taskId) => (await placement.jobGone?.(tool, taskId)) ?? false,
+    poolWide: async () => (await placement.lostJobs?.()) ?? [],
+  };
 }
 
 /**
@@ -49,7 +58,7 @@ export class FrontLink {
   >();
   /** The placement's look-up of jobs gone from their queue, when it has one. */
   private readonly lostJobs: LostJobs | undefined;
-  /** Runs {@link lookForLostJobs} while this front has tasks; undefined before the first dispatch. */
+  /** Runs {@link lookForLostJobs} from the start: a front restarted has tasks of its earlier life to look at. */
   private lostJobTimer: ReturnType<typeof setInterval> | undefined;
   private looking = false;
   /** Settles retried after a failed dispatch (the store was away too), by task id: `close` waits for them. */
@@ -68,6 +77,10 @@ export class FrontLink {
     private readonly logger: Pick<Console, 'warn' | 'error'>,
   ) {
     this.lostJobs = lostJobsOf(placement);
+    if (this.lostJobs) {
+      this.lostJobTimer = setInterval(() => void this.lookForLostJobs(), this.lostJobs.lostJobCheckMs);
+      this.lostJobTimer.unref?.();
+    }
   }
 
   /**
@@ -89,17 +102,16 @@ export class FrontLink {
     }
     // A report may have come in during the add: the task is a worker's already.
     entry.queued = entry.told === undefined;
-    if (this.lostJobs && this.lostJobTimer === undefined && !this.closing.signal.aborted) {
-      this.lostJobTimer = setInterval(() => void this.lookForLostJobs(), this.lostJobs.lostJobCheckMs);
-      this.lostJobTimer.unref?.();
-    }
   }
 
   /**
    * An operator's `drain`, `obliterate` or job remove takes jobs out of their queue: no worker
    * will ever take them, and their tasks would stay `working` ("Waiting for a worker") until their
    * ttl, with each `tasks/result` waiting that long. Such a task, still unclaimed (no runner in its
-   * record), is failed. A job a worker runs is left alone: its task ends as its work does.
+   * record), is failed. A job a worker runs is left alone: its task ends as its work does. This
+   * front looks at its own tasks; the pool (when it can) names those of the whole pool, above all
+   * of a front that restarted or is gone (nothing else would look at them), and the jobs that
+   * failed on a worker before their task ran; the front that created such a task is told of its end.
    */
   private async lookForLostJobs(): Promise<void> {
     const lostJobs = this.lostJobs;
@@ -110,25 +122,48 @@ export class FrontLink {
         // Closed meanwhile: the pool and the store are closing too, nothing is left to look at.
         if (this.closing.signal.aborted) return;
         if (!entry.queued || this.sessions.get(taskId) !== entry) continue;
-        if (!(await lostJobs.jobGone(entry.tool, taskId).catch(() => false))) continue;
-        await this.failLost(taskId).catch((error: unknown) =>
-          this.logger.warn(`mcp-task-actors: task ${taskId}, whose job left its queue, not settled: ${String(error)}`),
-        );
+        if (!(await lostJobs.jobGone(entry.tool, taskId).catch(() => false)) || this.closing.signal.aborted) continue;
+        await this.failLost({ taskId, front: this.cluster.instanceId });
+      }
+      // This front's own tasks too: a job that failed on a worker is not gone from its queue.
+      for (const job of await lostJobs.poolWide().catch(() => [])) {
+        if (this.closing.signal.aborted) return;
+        // Forgotten once judged: the record is the pool's, and this look will not come again.
+        if ((await this.failLost(job)) && job.failed === undefined) await this.placement.withdraw(job.taskId).catch(() => {});
       }
     } finally {
       this.looking = false;
     }
   }
 
-  /** Fails a task whose job left its queue, unless it ended or a worker claimed it meanwhile. */
-  private async failLost(taskId: string): Promise<void> {
-    const record = await this.store.get(taskId);
-    // Ended meanwhile, or claimed by a worker (its job then is, or was, active: not ours to judge).
-    if (!record || isTerminal(record.status) || record.runner !== undefined) return;
-    const message = 'The job of this task left its worker pool queue before a worker took it (removed, drained or obliterated)';
-    const outcome = { type: 'error' as const, error: { code: ErrorCode.InternalError, message, data: { taskId } } };
-    const settled = await this.store.settle(taskId, 'failed', message, outcome);
-    if (settled) this.status(settled);
+  /**
+   * Fails a task whose job left its queue (or failed on a worker before the task ran), unless it
+   * ended or a worker claimed it meanwhile, and tells the front that created it (when not this
+   * one). Resolves whether the task was judged (false when the store did not answer: logged,
+   * looked at again next time).
+   */
+  private async failLost({ taskId, front, failed }: LostJob): Promise<boolean> {
+    try {
+      const record = await this.store.get(taskId);
+      // Ended meanwhile, or claimed by a worker (its job then is, or was, active: not ours to judge).
+      if (!record || isTerminal(record.status) || record.runner !== undefined) return true;
+      const message =
+        failed === undefined
+          ? 'The job of this task left its worker pool queue before a worker took it (removed, drained or obliterated)'
+          : `The job of this task failed on a worker before the task ran: ${failed}`;
+      const outcome = { type: 'error' as const, error: { code: ErrorCode.InternalError, message, data: { taskId } } };
+      const settled = await this.store.settle(taskId, 'failed', message, outcome);
+      if (!settled) return true;
+      this.status(settled);
+      // Its client's session is on that front (if it still lives), as a worker's reports go there.
+      if (front !== undefined && front !== this.cluster.instanceId) {
+        await this.cluster.tell?.(front, taskId, { type: 'status', record: settled }).catch(() => {});
+      }
+      return true;
+    } catch (error) {
+      this.logger.warn(`mcp-task-actors: task ${taskId}, whose job left its queue, not settled: ${String(error)}`);
+      return false;
+    }
   }
 
   /**

@@ -8,6 +8,12 @@ import type { EngineCore } from './ClusterLink.js';
 import { LiveTask } from './LiveTask.js';
 import type { TaskSession, TaskSpec } from './TaskSpec.js';
 
+/**
+ * How long before a job's deadline its task's record may be missing (ms): the record's expiry is set
+ * from the front's clock and run on Redis's, so a worker's clock a little behind sees it gone early.
+ */
+const UNKNOWN_TASK_MARGIN_MS = 10_000;
+
 /** The status text of a task dispatched to a worker pool until a worker starts it. */
 export const WAITING_FOR_WORKER = 'Waiting for a worker';
 
@@ -66,6 +72,15 @@ export class WorkerLink implements JobHandlers {
     const { store, queue } = this.core;
     const { taskId } = job;
     const record = await store.get(taskId);
+    if (!record && job.deadline !== undefined && job.deadline - Date.now() > UNKNOWN_TASK_MARGIN_MS) {
+      // Not expired, yet not in this worker's store: deleted (an extension call whose client gave up
+      // and whose job could not be withdrawn), or a job of another task backend whose pool shares
+      // this pool's queues (same Redis and queue prefix). Finished quietly, the latter would leave
+      // its task `working` until its ttl; failed, it shows why (dashboards, the front's check).
+      const message = `task ${taskId} is not in this worker's task store though its ttl has not run out (deleted, or a job of another task backend: does a worker pool of another backend share this pool's queue prefix?)`;
+      this.core.logger.error(`mcp-task-actors: ${message}`);
+      throw new Error(message);
+    }
     // Gone, or already over (cancelled while queued, expired).
     if (!record || isTerminal(record.status)) return undefined;
     // Already running here: the job's lock lapsed while this worker lived (Redis away for longer) and
@@ -170,5 +185,6 @@ export function jobOf(record: TaskRecord, spec: TaskSpec): TaskJob {
     ...(capabilities ? { clientCapabilities: capabilities } : {}),
     restartable: spec.restart !== undefined,
     ...(spec.progressToken === undefined ? {} : { progressToken: spec.progressToken }),
+    deadline: Date.parse(record.createdAt) + record.ttl,
   };
 }
