@@ -3,6 +3,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, JSONRPCRequest, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { REQUEST, checkRequest, withoutIgnoredRelatedTask } from '../checkRequest.js';
 import { passRefusedRequestLines } from '../stdioRequestLines.js';
+import { cancellationOf, guardRequestIds } from '../uniqueRequestIds.js';
 import type { ClientResponse, ConnectionListener, ConnectionPort } from '../../session/ServerHost.js';
 import type { MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
 import { callerOf } from './request.js';
@@ -39,6 +40,8 @@ export function wrapTransport(inner: Transport, listener: ConnectionListener, ro
   const connection = new Connection(inner);
   // On stdio, a request the SDK's schema refuses would be dropped before it reaches onmessage.
   passRefusedRequestLines(inner);
+  // On Streamable HTTP, a POST reusing an id in flight would take the first one's answer over.
+  const ids = guardRequestIds(inner);
   const previous = { onmessage: inner.onmessage, onclose: inner.onclose, onerror: inner.onerror };
   const outer: Transport = {
     start: () => inner.start(),
@@ -61,8 +64,11 @@ export function wrapTransport(inner: Transport, listener: ConnectionListener, ro
     if (request === undefined) {
       if (isResponse(message) && listener.response(connection, message, callerOf(inner.sessionId, extra))) return;
       // Also on to the SDK, which cancels the requests its own entry serves.
-      const cancelled = router && cancellationOf(message);
-      if (cancelled) router.cancelled(cancelled.requestId, cancelled.reason);
+      const cancelled = cancellationOf(message);
+      if (cancelled) {
+        ids?.cancelled(cancelled.requestId);
+        router?.cancelled(cancelled.requestId, cancelled.reason);
+      }
     }
     previous.onmessage?.(message, extra);
     // Known to be a request already: straight to the router, where there is one, without the
@@ -123,16 +129,6 @@ function followStandaloneStream(transport: Transport, connection: Connection): v
     }
     return handle.call(transport, request, response, ...rest);
   };
-}
-
-/** The request id (and reason) of a client's `notifications/cancelled`, else undefined. */
-function cancellationOf(message: JSONRPCMessage): { requestId: RequestId; reason: unknown } | undefined {
-  if (typeof message !== 'object' || message === null || !('method' in message) || message.method !== 'notifications/cancelled') {
-    return undefined;
-  }
-  const params = message.params as { requestId?: unknown; reason?: unknown } | undefined;
-  const requestId = params?.requestId;
-  return typeof requestId === 'string' || typeof requestId === 'number' ? { requestId, reason: params?.reason } : undefined;
 }
 
 function isResponse(message: JSONRPCMessage): message is ClientResponse {

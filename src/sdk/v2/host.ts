@@ -12,6 +12,7 @@ import type {
 } from '../../session/ServerHost.js';
 import { installMcpServerToolHandlers, mcpServerHasTool, requestEntry, storedHandler } from './internals.js';
 import { passRefusedRequestLines } from '../stdioRequestLines.js';
+import { cancellationOf, guardRequestIds } from '../uniqueRequestIds.js';
 import type { V2LowServer, V2McpServer, V2StoredHandler, V2Transport } from './internals.js';
 import { isObject, toIncomingRequest, v2Native } from './request.js';
 import { refuseToolNames } from '../refuseToolNames.js';
@@ -145,6 +146,8 @@ export function listenToConnections(server: V2LowServer, listener: ConnectionLis
     const direct = transport.onmessage === undefined ? entry : undefined;
     // On stdio, a request v2's schema refuses would be dropped before it reaches onmessage.
     passRefusedRequestLines(transport);
+    // On Streamable HTTP, a POST reusing an id in flight would take the first one's answer over.
+    const ids = guardRequestIds(transport);
     await connect(transport);
     const standalone = followStandaloneStream(transport);
     const port: ConnectionPort & { closed: boolean } = {
@@ -160,6 +163,8 @@ export function listenToConnections(server: V2LowServer, listener: ConnectionLis
     const onclose = transport.onclose;
     transport.onmessage = (received, extra) => {
       if (isResponse(received) && listener.response(port, received)) return;
+      const cancelled = ids && cancellationOf(received);
+      if (cancelled) ids.cancelled(cancelled.requestId);
       // Before any schema: v2's would refuse a related-task key 2025-11-25 says to ignore there.
       const message = keepInputResponses(withoutIgnoredRelatedTask(received));
       // A request known valid goes straight to v2's request entry, skipping the response schemas
