@@ -82,7 +82,7 @@ export class TaskEngine {
   ) {
     const emptyQueues = new EmptyQueues();
     const writes = (taskId: string): Promise<void> => this.live.get(taskId)?.writes ?? SETTLED;
-    this.storage = new TaskStorage(store, queue, options.logger, emptyQueues, writes, options.peekEnded);
+    this.storage = new TaskStorage(store, queue, options.logger, emptyQueues, writes, options.peekEnded, this.shutdown.signal);
     const task = taskMachine.provide({
       actions: {
         // A task actor's id is its task's id (machines/taskSupervisor.ts).

@@ -36,6 +36,8 @@ export class TaskStorage {
     private readonly writes?: (taskId: string) => Promise<void>,
     /** A terminal task's record and outcome without I/O, where the store can tell (TaskEngineOptions). */
     private readonly peekEnded?: PeekEnded,
+    /** Aborts when the engine closes: a put-back tried again stops then (its store is closing too). */
+    private readonly closing?: AbortSignal,
   ) {}
 
   /**
@@ -125,9 +127,11 @@ export class TaskStorage {
 
   /**
    * Whether the task may still wait for input, for the retries of a put-back: false once it ended,
-   * went or passed its ttl (its deadline otherwise). Rejects while the store is away.
+   * went or passed its ttl, or the engine closed (its deadline otherwise). Rejects while the store is away.
    */
   private async waitsForInput(taskId: string): Promise<false | number> {
+    // Closed: every task ended here, and the backend is closing; tries would fail for ten minutes.
+    if (this.closing?.aborted) return false;
     const record = await this.store.get(taskId);
     if (!record || isTerminal(record.status) || isPastTtl(record)) return false;
     return isoTime(record.createdAt) + record.ttl;

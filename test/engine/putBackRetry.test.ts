@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InMemoryTaskOutbox } from '../../src/backends/InMemoryTaskMessageQueue.js';
 import type { QueuedMessage, QueuedRequest, TaskMessageQueue } from '../../src/backends/TaskMessageQueue.js';
-import { PUT_BACK_RETRY_MS, putBackUnanswered } from '../../src/engine/taskStorage.js';
+import { PUT_BACK_RETRY_MS, TaskStorage, putBackUnanswered } from '../../src/engine/taskStorage.js';
+import type { TaskStore } from '../../src/backends/TaskStore.js';
 import { answerWith, registerAskingTools } from '../support/askingTools.js';
 import { connectInMemory, createTask, eventually, taskResult, testTaskSupport } from '../support/harness.js';
 
@@ -65,6 +66,29 @@ describe('a put-back that fails', () => {
       await session.close();
       await tasks.close();
     }
+  });
+
+  it('stops trying once its engine closed, without saying it gave up (the store away all along)', async () => {
+    vi.useFakeTimers();
+    const requeue = vi.fn(() => Promise.reject(new Error('queue away')));
+    const queue = { isOutstanding: () => Promise.resolve(true), requeue } as unknown as TaskMessageQueue;
+    // Away too: the close could not store the task's end, so only the close itself can stop the tries.
+    const get = vi.fn(() => Promise.reject(new Error('store away')));
+    const store = { get } as unknown as TaskStore;
+    const logger = { error: vi.fn() };
+    const closing = new AbortController();
+    const storage = new TaskStorage(store, queue, logger, undefined, undefined, undefined, closing.signal);
+    await storage.putBack('t1', [request('a')]);
+    await vi.advanceTimersByTimeAsync(2_000);
+    // Each retry first asks the store whether the task still waits (it is away: no requeue).
+    const looks = get.mock.calls.length;
+    expect(looks).toBeGreaterThan(1);
+    closing.abort();
+    await vi.advanceTimersByTimeAsync(PUT_BACK_RETRY_MS + 60_000);
+    expect(get).toHaveBeenCalledTimes(looks);
+    expect(requeue).toHaveBeenCalledTimes(1);
+    // Only the first failure is logged: no "gave up" ten minutes later.
+    expect(logger.error).toHaveBeenCalledTimes(1);
   });
 
   it('tries the same put-back again: the same list, less what was answered meanwhile', async () => {
