@@ -93,7 +93,8 @@ export class ClusterLink implements ClusterHandlers {
         if (!sent)
           this.core.logger.warn(`mcp-task-actors: dropped an answer to ${requestId}: no instance running task ${taskId} received it`);
       },
-      // Redis away: the answer cannot reach the task's instance; its request stays outstanding in the queue.
+      // Redis away past the cluster's own retries (a minute on the Redis backend): the answer cannot
+      // reach the task's instance; its request stays outstanding in the queue.
       (error: unknown) => this.core.logger.error(`mcp-task-actors: could not pass an answer to ${requestId} on to task ${taskId}`, error),
     );
   }

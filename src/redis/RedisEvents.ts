@@ -110,8 +110,13 @@ export class RedisEvents {
     clearInterval(this.watchTimer);
   }
 
+  /**
+   * Stops handling `channel`'s commands at once; the UNSUBSCRIBE is not waited for: on a cluster
+   * node that stalls (`kill -STOP`: no error, no answer) it held `TaskSupport.close()` until the node
+   * ran again, and a message that still arrives finds no handler.
+   */
   async unlisten(channel: string): Promise<void> {
     this.commandHandlers.delete(channel);
-    await this.subscriber.unsubscribe(channel).catch(() => {});
+    this.subscriber.unsubscribe(channel).catch(() => {});
   }
 }

@@ -12,6 +12,15 @@ import type { RedisClient, TaskScripts } from './scripts.js';
 import { nextBackoff } from '../backoff.js';
 import { Receipts } from './receipts.js';
 
+/**
+ * How long an answer is sent again while Redis does not answer (ms): as long as the engine retries a
+ * task's writes, so that an answer outlives a failover as the task's own writes do.
+ */
+const SEND_RETRY_MS = 60_000;
+
+/** What one send of {@link RedisTaskCluster.send} leads to. */
+type SendStep = boolean | 'again' | 'last';
+
 /** Default lease length (ms). @internal */
 export const DEFAULT_LEASE_MS = 10_000;
 
@@ -113,29 +122,30 @@ export class RedisTaskCluster implements TaskCluster {
     // entry, on its own slot, is still to write.
     const written = this.handoff?.takeLease(taskId);
     if (written !== undefined) {
-      if (!this.handoff!.oneRedis) await this.index(taskId, written);
+      if (!this.handoff!.oneRedis) this.index(taskId, written);
       return;
     }
     const deadline = Date.now() + this.leaseMs;
-    const [claimed] = await Promise.allSettled([
-      this.redis.mtaClaim(this.keys.task(taskId), this.instanceId, String(deadline)),
-      this.index(taskId, deadline),
-    ]);
-    if (claimed.status === 'rejected') {
+    this.index(taskId, deadline);
+    try {
+      await this.redis.mtaClaim(this.keys.task(taskId), this.instanceId, String(deadline));
+    } catch (error) {
       // No lease in the hash: nothing here may renew one for a task this instance does not run.
       this.owned.delete(taskId);
-      throw claimed.reason;
+      throw error;
     }
   }
 
   /**
-   * The lease index entry of a task just claimed (its own slot on a cluster). Not fatal when it
-   * fails: the hash holds the lease, which fences and routes, and the next renewal writes the entry
-   * again. Failing the claim instead failed the tools/call while the task stayed `working` in the
-   * store, its lease renewed here with no actor, until its ttl.
+   * Writes the lease index entry of a task just claimed (its own slot on a cluster), without
+   * waiting for it. Not fatal when it fails: the hash holds the lease, which fences and routes, and
+   * the next renewal writes the entry again. Failing the claim instead failed the tools/call while
+   * the task stayed `working` in the store, its lease renewed here with no actor, until its ttl.
+   * Waiting for it held every tools/call for as long as the index's master stalled (`kill -STOP`:
+   * no error, no answer), past the store timeout, and `close()` behind them.
    */
-  private async index(taskId: string, deadline: number): Promise<void> {
-    await this.redis.zadd(this.keys.leases, deadline, taskId).catch(() => {});
+  private index(taskId: string, deadline: number): void {
+    this.redis.zadd(this.keys.leases, deadline, taskId).catch(() => {});
   }
 
   relinquish(taskId: string): void {
@@ -147,7 +157,9 @@ export class RedisTaskCluster implements TaskCluster {
     this.owned.delete(taskId);
     // Dropped from the index by the settle script already (one Redis).
     if (this.handoff?.takeDropped(taskId)) return;
-    await this.redis.zrem(this.keys.leases, taskId);
+    // Not waited for: an entry left behind (the index's master stalled or away) is dropped by the
+    // next sweep that finds its task ended, and the task's retirement waited for this meanwhile.
+    this.redis.zrem(this.keys.leases, taskId).catch(() => {});
   }
 
   async tell(instanceId: string, taskId: string, command: ClusterCommand): Promise<void> {
@@ -170,27 +182,50 @@ export class RedisTaskCluster implements TaskCluster {
     const receipt = this.redis.isCluster && command.type === 'answer' ? Receipts.newId() : undefined;
     const message = JSON.stringify(receipt === undefined ? { taskId, command } : { taskId, command, receipt });
     const started = Date.now();
+    /** When the first send went out: the lease's worth of sends again counts from it. */
+    let sentAt: number | undefined;
     for (let delay = 0; ;) {
-      const [runner, leaseUntil, status] = await this.redis.hmget(this.keys.task(taskId), 'runner', 'leaseUntil', 'status');
-      if (!runner) return false;
-      // Exact where it is not 0: only the runner subscribes to its channel.
-      const receivers = await this.redis.publish(this.keys.instance(runner), message);
-      if (receivers > 0) return true;
-      const live = Number(leaseUntil) > Date.now();
-      const over = status === null || isTerminal(status as TaskStatus);
-      // A cancel, or an answer to a task already over (nothing waits for it: the runner, subscribed on
-      // another node, only warns): on a cluster the live lease is the answer, as before receipts.
-      if (this.redis.isCluster && (receipt === undefined || over)) return live;
-      const again = live && !over && Date.now() - started < this.leaseMs;
-      // Without a receipt to wait for, a message nobody received is lost now.
-      if (receipt === undefined && !again) return false;
+      let step: SendStep = 'again';
+      try {
+        step = await this.sendOnce(taskId, message, receipt, sentAt ?? Date.now());
+        sentAt ??= Date.now();
+      } catch (error) {
+        // The task's slot is not served just now (its master failing over to a replica, a
+        // CLUSTERDOWN, Redis away): an answer lives only in this message, so it is sent again,
+        // backing off, for as long as the engine retries a task's writes. Dropping it left the work
+        // waiting for it and the task input_required until its ttl.
+        if (command.type !== 'answer' || Date.now() - started >= Math.max(this.leaseMs, SEND_RETRY_MS)) throw error;
+      }
+      if (typeof step === 'boolean') return step;
       delay = nextBackoff(delay, 25, 500);
       const waited = await sleep(delay, true, { signal: this.closing.signal, ref: false }).catch(() => false);
       if (!waited) return false;
-      // Each send is looked for once before the next: a receipt of any of them is a delivery.
-      if (receipt !== undefined && (await this.receipts.taken(taskId, receipt))) return true;
-      if (!again) return false;
+      // Each send is looked for once before the next: a receipt of any of them is a delivery. One
+      // that cannot be looked for now is sent again.
+      if (receipt !== undefined && sentAt !== undefined && (await this.receipts.taken(taskId, receipt).catch(() => false))) return true;
+      if (step === 'last') return false;
     }
+  }
+
+  /**
+   * One send of `message`: delivered (true), never to be (false), to send again after a pause
+   * (`again`), or given up unless a receipt is found after the pause (`last`). Throws when Redis
+   * did not answer.
+   */
+  private async sendOnce(taskId: string, message: string, receipt: string | undefined, sentAt: number): Promise<SendStep> {
+    const [runner, leaseUntil, status] = await this.redis.hmget(this.keys.task(taskId), 'runner', 'leaseUntil', 'status');
+    if (!runner) return false;
+    // Exact where it is not 0: only the runner subscribes to its channel.
+    const receivers = await this.redis.publish(this.keys.instance(runner), message);
+    if (receivers > 0) return true;
+    const live = Number(leaseUntil) > Date.now();
+    const over = status === null || isTerminal(status as TaskStatus);
+    // A cancel, or an answer to a task already over (nothing waits for it: the runner, subscribed on
+    // another node, only warns): on a cluster the live lease is the answer, as before receipts.
+    if (this.redis.isCluster && (receipt === undefined || over)) return live;
+    if (live && !over && Date.now() - sentAt < this.leaseMs) return 'again';
+    // Without a receipt to wait for, a message nobody received is lost now.
+    return receipt === undefined ? false : 'last';
   }
 
   async close(): Promise<void> {

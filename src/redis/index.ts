@@ -142,6 +142,9 @@ export async function createRedisTaskBackend(options: RedisTaskBackendOptions): 
  */
 const LEGACY_REPLIES = { replyMapping: 'legacy' } as const;
 
+/** How often a cluster client asks for the slots' masters (ms): one CLUSTER SLOTS each time. */
+const SLOTS_REFRESH_MS = 2000;
+
 function client(options: RedisTaskBackendOptions, connection: RedisOptions): RedisClient {
   const made = options.clusterNodes
     ? new Cluster(options.clusterNodes.map(seedNode), {
@@ -149,6 +152,11 @@ function client(options: RedisTaskBackendOptions, connection: RedisOptions): Red
         lazyConnect: true,
         // Reads go to masters: a replica may not have the write a caller just made.
         scaleReads: 'master',
+        // ioredis learns the cluster's layout again only when a node errors or redirects. A master
+        // that freezes (kill -STOP, a VM paused, packets dropped) does neither: after its replica
+        // took over, every call on its slots still went to it and failed at the store timeout,
+        // and a subscription on it heard nothing, for as long as it stayed frozen.
+        slotsRefreshInterval: SLOTS_REFRESH_MS,
         ...options.cluster,
         redisOptions: connection,
       })
