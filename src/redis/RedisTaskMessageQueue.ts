@@ -48,7 +48,7 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
 
   private async write(taskId: string, message: QueuedMessage, options?: EnqueueOptions): Promise<number> {
     // Its own mark: sent again after its reply was lost, it queues nothing twice (scripts.ts ENQUEUED_ONCE).
-    const enqueued = `${this.keys.queue(taskId)}:enqueued:${this.nextCallId()}`;
+    const enqueued = this.keys.enqueued(taskId, this.nextCallId());
     if (message.kind === 'notification') {
       const max = options?.maxNotifications ?? Infinity;
       return guarded('enqueue', () =>

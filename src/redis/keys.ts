@@ -43,6 +43,10 @@ export class RedisKeys {
   taken(taskId: string, takeId: string): string {
     return `${this.prefix}{${taskId}}:taken:${takeId}`;
   }
+  /** Marks one enqueue of a task's message as done (scripts.ts `ENQUEUED_ONCE`); they expire. */
+  enqueued(taskId: string, enqueueId: string): string {
+    return `${this.prefix}{${taskId}}:enqueued:${enqueueId}`;
+  }
   /** Marks one requeue of the task's messages as done (scripts.ts `REQUEUE`); they expire. */
   requeued(taskId: string, requeueId: string): string {
     return `${this.prefix}{${taskId}}:requeued:${requeueId}`;
