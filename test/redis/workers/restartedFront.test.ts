@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { TaskSupport } from '../../../src/index.js';
 import { connectInMemory, createTask, deferred, eventually, sleep, taskResult } from '../../support/harness.js';
@@ -94,8 +95,8 @@ describe('the pool’s record of waiting jobs', () => {
     const s = pools.split();
     // Checks a minute apart: only the worker's take can empty the record within this test.
     const creator = await front(s, 'front', 60_000);
-    const record = s.jobs('job');
-    const client = await record.getBackend().client;
+    const client = new Redis(s.url);
+    s.later(async () => client.disconnect());
     const key = `${s.jobsPrefix}:mta-pool:waiting`;
     const tasks = await Promise.all([1, 2, 3].map(() => createTask(creator.session.client, 'job', {})));
     expect(await client.hlen(key)).toBe(3);
