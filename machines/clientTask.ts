@@ -53,8 +53,18 @@ const failedWithResult = ({ event }: { event: { output: unknown } }): ClientTask
   error: Object.assign(new Error('The client reported its task failed'), { result: event.output }),
 });
 
-/** The largest delay a Node timer keeps (a larger one fires at once). */
+/** The largest delay a Node timer keeps (a larger one, a negative one or NaN fires after 1 ms). */
 const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * The client's ttl, if one timer can wait it: a ttl past MAX_TIMER_MS is the engine's to wait out
+ * in steps (src/engine/ClientTasks.ts), and one that is no duration (negative, NaN, not a number)
+ * is followed as no ttl. Either made the follow end after 1 ms as "reached its ttl".
+ */
+const timedTtl = (task: ClientTaskSnapshot | undefined): number | undefined => {
+  const ttl: unknown = task?.ttl;
+  return typeof ttl === 'number' && ttl >= 0 && ttl <= MAX_TIMER_MS ? ttl : undefined;
+};
 
 /**
  * The server's view of one task the *client* runs for it: a task-augmented `elicitation/create`
@@ -66,7 +76,8 @@ const MAX_TIMER_MS = 2_147_483_647;
  * that stream); a `completed` or `failed` report leads to `retrieving`, which fetches the result
  * (after `failed` the follow fails, whatever `tasks/result` answers). A terminal report is kept: a
  * later report cannot move the follow back.
- * The client's ttl ends the follow as `failed`; `cancel` ends it as `cancelled` and tells the
+ * The client's ttl ends the follow as `failed` (one past a timer's reach: the engine's stepped
+ * wait, as `lost` or the open `tasks/result`'s error); `cancel` ends it as `cancelled` and tells the
  * client (`cancelRemote`).
  *
  * Pure like the task machine: `request`, `poll`, `cancelRemote`, `settle` and the `result` actor
@@ -94,18 +105,16 @@ export const clientTaskMachine = setup({
     isInputRequired: isStatus('input_required'),
     hasResult: isStatus('completed', 'failed'),
     isCancelled: isStatus('cancelled'),
-    hasTtl: ({ context }) => context.task?.ttl != null,
+    /** A ttl this machine times (see timedTtl); the guard is read again when the timer fires. */
+    hasTtl: ({ context }) => timedTtl(context.task) !== undefined,
     /** The client already reported its task over (completed or failed): a terminal status never changes. */
     endReported: ({ context }) => context.task?.status === 'completed' || context.task?.status === 'failed',
     reportedFailed: ({ context }) => context.task?.status === 'failed',
   },
   delays: {
     pollInterval: ({ context }) => Math.min(context.task?.pollInterval ?? context.defaultPollInterval, MAX_TIMER_MS),
-    ttl: ({ context }) => {
-      const task = context.task;
-      if (!task || task.ttl == null) return MAX_TIMER_MS;
-      return Math.min(task.ttl, MAX_TIMER_MS);
-    },
+    // Without a ttl timed here the timer still runs (a delay is a number), and `hasTtl` drops its event.
+    ttl: ({ context }) => timedTtl(context.task) ?? MAX_TIMER_MS,
   },
 }).createMachine({
   id: 'clientTask',

@@ -32,6 +32,9 @@ export function taskNotFound(taskId: unknown): McpError {
 // eslint-disable-next-line no-control-regex -- matching them is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
+/** What a task fails with, or an inline call answers, when what its work threw cannot be read. @internal */
+export const UNREADABLE_ERROR = 'The tool threw an error that cannot be read';
+
 /** -32603 for a tool whose work returned something that is not a `CallToolResult`. @internal */
 export function invalidToolResult(error: z.ZodError): McpError {
   return mcpError(ErrorCode.InternalError, `Tool returned an invalid CallToolResult: ${describeZodError(error)}`);

@@ -32,3 +32,18 @@ export function timerOption(name: string, ms: number, zeroIsNone = false): numbe
   if (ms > 0 && ms <= MAX_TIMER_MS) return ms;
   throw new RangeError(`${name} must be ${zeroIsNone ? '0, ' : ''}Infinity or a number of ms from 1 to ${MAX_TIMER_MS}; got ${ms}`);
 }
+
+/**
+ * Calls `fn` once `ms` have passed, however long that is: waited out in timers of at most
+ * {@link MAX_TIMER_MS}, since one longer timer fires after 1 ms. `ms` must be finite. Returns the cancel.
+ * @internal
+ */
+export function steppedTimeout(fn: () => void, ms: number): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const wait = (left: number): void => {
+    const step = Math.min(left, MAX_TIMER_MS);
+    timer = setTimeout(() => (left > step ? wait(left - step) : fn()), step);
+  };
+  wait(ms);
+  return () => clearTimeout(timer);
+}

@@ -8,7 +8,7 @@ import { mcpError } from '../errors.js';
 import { describeParseError, isZodError } from '../zodIssues.js';
 import { CancelTaskResultSchema, CreateTaskResultSchema, ErrorCode, GetTaskResultSchema } from '../wire.js';
 import { invalidAnswer } from './answers.js';
-import { followablePollInterval } from '../timerBounds.js';
+import { MAX_TIMER_MS, followablePollInterval, steppedTimeout } from '../timerBounds.js';
 
 /** Options of one request to the client. */
 export interface ClientRequestOptions {
@@ -84,6 +84,21 @@ function followable(task: ClientTaskSnapshot): ClientTaskSnapshot {
   return pollInterval === undefined ? rest : { ...rest, pollInterval };
 }
 
+/** What the follow fails with at the client's ttl (the machine's words, for a ttl it cannot time itself). */
+const TTL_REACHED = 'The client task reached its ttl unfinished';
+
+/**
+ * The client's ttl as the follow keeps it: `ms` when it is a duration; `undefined` when it is none
+ * (`null`, Infinity) or is no duration at all (negative, NaN, not a number), then followed as none:
+ * the ttl only bounds how long the server waits, and the follow still ends when the client reports
+ * its task over or `tasks/get` fails (as it does once the client drops the task). Refusing the
+ * task would fail a user's answer over an advisory field, as a nonsense `pollInterval` does not.
+ */
+function grantedTtl(ttl: unknown): { ms?: number; invalid?: true } {
+  if (ttl === null || ttl === Infinity) return {};
+  return typeof ttl === 'number' && ttl >= 0 ? { ms: ttl } : { invalid: true };
+}
+
 /** The end the client reported of its task, if it did; `reported` is called when it does, while a tasks/result is open. */
 interface ReportedEnd {
   status?: 'completed' | 'failed';
@@ -101,10 +116,13 @@ async function fetchResult(
   taskId: string,
   stop: AbortSignal,
   end: ReportedEnd,
+  expired: AbortSignal,
 ): Promise<unknown> {
   const open = new AbortController();
   const forward = (): void => open.abort(stop.reason);
   stop.addEventListener('abort', forward, { once: true });
+  const expire = (): void => open.abort(expired.reason);
+  expired.addEventListener('abort', expire, { once: true });
   let timer: ReturnType<typeof setTimeout> | undefined;
   const bound = (): void => {
     const error = mcpError(
@@ -121,6 +139,8 @@ async function fetchResult(
       timeout: RESULT_TIMEOUT_MS,
     });
   } catch (error) {
+    // The SDK wraps an abort reason that is no McpError as a -32001; the ttl's ends the follow as the machine's does.
+    if (expired.aborted) throw expired.reason;
     if (!isZodError(error)) throw error;
     // A task the client reported failed stays failed, whatever its tasks/result holds.
     if (end.status === 'failed') throw Object.assign(new Error('The client reported its task failed'), { cause: invalidAnswer(error) });
@@ -128,6 +148,7 @@ async function fetchResult(
   } finally {
     clearTimeout(timer);
     stop.removeEventListener('abort', forward);
+    expired.removeEventListener('abort', expire);
     if (end.reported === bound) end.reported = undefined;
   }
 }
@@ -153,6 +174,10 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
   const end: ReportedEnd = {};
   // tasks/get requests out now (MAX_POLLS_OUT at most).
   let polling = 0;
+  // A ttl past one timer's reach, waited out here in steps (the machine times the others):
+  // aborted with the ttl's error to end an open tasks/result.
+  const expired = new AbortController();
+  let stopTtl: (() => void) | undefined;
   const canCancel = follow.capabilities?.tasks?.cancel !== undefined;
   const cancelRemote = (id: string): void => {
     if (!canCancel) return;
@@ -172,7 +197,7 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
   const logic = clientTaskMachine.provide({
     actors: {
       result: fromPromise<unknown, { taskId: string }>(({ input, signal: stop }) =>
-        fetchResult(channel, follow.resultSchema, input.taskId, stop, end),
+        fetchResult(channel, follow.resultSchema, input.taskId, stop, end, expired.signal),
       ),
     },
     actions: {
@@ -189,6 +214,7 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
             if (settled) return cancelRemote(task.taskId);
             taskId = task.taskId;
             tell({ type: 'created', task });
+            followTtl(task);
           },
           // An answer the request's schema refused (an inline call's, sent as is) reads like the task path's.
           (error: unknown) => tell({ type: 'refused', error: isZodError(error) ? invalidAnswer(error) : error }),
@@ -247,6 +273,23 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
     }
     actor.send(event);
   };
+  /** What the machine's own ttl timer does, for a ttl it cannot wait: ends an unfinished follow as failed. */
+  const ttlReached = (): void => {
+    const snapshot = actor.getSnapshot();
+    const error = new Error(TTL_REACHED);
+    if (snapshot.matches({ active: 'working' })) tell({ type: 'lost', error });
+    else if (snapshot.matches({ active: 'input_required' })) expired.abort(error);
+  };
+  /** Once the client's task is followed (`active`): warns of a ttl that is no duration, and waits out one past a timer's reach. */
+  const followTtl = (task: ClientTaskSnapshot): void => {
+    if (!actor.getSnapshot().matches('active')) return;
+    const ttl = grantedTtl(task.ttl);
+    if (ttl.invalid)
+      deps.logger.warn(
+        `mcp-task-actors: the client gave its task ${task.taskId} the ttl ${String(task.ttl)}, no duration: followed without one`,
+      );
+    if (ttl.ms !== undefined && ttl.ms > MAX_TIMER_MS) stopTtl = steppedTimeout(ttlReached, ttl.ms);
+  };
   const onAbort = (): void => tell({ type: 'cancel', reason: 'The server no longer needs the answer' });
   let unsubscribe: (() => void) | undefined;
   return new Promise<unknown>((resolve, reject) => {
@@ -269,6 +312,7 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
       signal.removeEventListener('abort', onAbort);
       closing?.removeEventListener('abort', onAbort);
       unsubscribe?.();
+      stopTtl?.();
       inFlight.abort();
     };
     unsubscribe = channel.onTaskStatus?.((task) => {

@@ -1,6 +1,6 @@
 import type { SettleParams, TaskMachineEvent } from '../../machines/task.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { errorShape, invalidToolResult, outcomeOfThrow } from '../errors.js';
+import { errorShape, invalidToolResult, outcomeOfThrow, UNREADABLE_ERROR } from '../errors.js';
 import type { TaskOutcome } from '../types.js';
 import { ErrorCode, McpError } from '../wire.js';
 import { parseToolResult } from './parseToolResult.js';
@@ -49,9 +49,6 @@ export function describeSettle(taskId: string, params: SettleParams): { statusMe
     }
   }
 }
-
-/** What a task fails with when what its work threw cannot be read. */
-const UNREADABLE_ERROR = 'The tool threw an error that cannot be read';
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

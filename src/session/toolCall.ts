@@ -3,7 +3,7 @@ import type { TaskContext } from '../engine/TaskContext.js';
 import type { WorkSafeguards } from '../engine/WorkSafeguards.js';
 import { inlineContext } from '../engine/workContext.js';
 import type { RunContext, WorkSettle } from '../engine/TaskSpec.js';
-import { invalidToolResult, mcpError, outcomeOfThrow, toMcpError } from '../errors.js';
+import { invalidToolResult, mcpError, outcomeOfThrow, toMcpError, UNREADABLE_ERROR } from '../errors.js';
 import { CallToolResultSchema, CreateTaskResultSchema, ErrorCode, McpError } from '../wire.js';
 import type { ServerSession } from './dispatch.js';
 import type { IncomingRequest, ServerHost } from './ServerHost.js';
@@ -223,14 +223,29 @@ export async function directToolCall(
     }
     result = checkedOutput(server.host.outputErrorText, tool.outputIssues, name, returned);
   } catch (error) {
-    const outcome = outcomeOfThrow(error);
-    if (outcome.type === 'error') throw toMcpError(outcome.error);
-    return outcome.result;
+    return inlineFailure(error);
   }
   // Checked as a task's result is (-32603), before checkToolCallResult would answer -32602 with JSON.
   const parsed = CallToolResultSchema.safeParse(result);
   if (!parsed.success) throw invalidToolResult(parsed.error);
   return parsed.data;
+}
+
+/**
+ * The answer to an inline call whose work threw `error` (mapped): a JSON-RPC error for an
+ * `McpError`, else an `isError` result with its message. Its message is read here once and
+ * `runInline` measured it already; an error whose later reads throw (a getter that works once) is
+ * answered with a line saying so, as its task would be, not with the getter's own error as -32603.
+ */
+function inlineFailure(error: unknown): Record<string, unknown> {
+  let outcome: ReturnType<typeof outcomeOfThrow>;
+  try {
+    outcome = outcomeOfThrow(error);
+  } catch {
+    return { content: [{ type: 'text', text: UNREADABLE_ERROR }], isError: true };
+  }
+  if (outcome.type === 'error') throw toMcpError(outcome.error);
+  return outcome.result;
 }
 
 /**
