@@ -8,8 +8,13 @@
  * it: the second POST is refused (HTTP 400, -32600, the duplicate id), before anything in it is
  * handled, and the first is left as it was. The same map keeps a POST open until every request in it
  * is answered, which a request the client cancelled never is: such a POST is ended here once it owes
- * nothing else. The members used are internals of both lines (the same names in v1 1.27 to 1.32 and
- * v2 2.4), pinned by test/sdk/v1/duplicateRequestId.test.ts and test/sdk/v2/duplicateRequestId.test.ts.
+ * nothing else. Nor does either line abort a request's handler when its client closes the POST's
+ * stream first (fetch aborted, connection lost): a 2025-11-25 `tasks/result` left so kept waiting,
+ * took the task's next input request and wrote it into the dead stream, where nobody could answer
+ * it. Such a POST's unanswered requests are cancelled here, as if the client had sent
+ * `notifications/cancelled` for them. The members used are internals of both lines (the same names
+ * in v1 1.27 to 1.32 and v2 2.4), pinned by test/sdk/v1/duplicateRequestId.test.ts,
+ * test/sdk/v2/duplicateRequestId.test.ts and the abandonedPost tests (test/http/abandonedPostCases.ts).
  * @internal
  */
 import type { RequestId } from '@modelcontextprotocol/sdk/types.js';
@@ -32,8 +37,13 @@ interface WebTransportInternals {
   createJsonErrorResponse(status: number, code: number, message: string, options?: { data?: unknown }): Response;
   handleRequest(request: Request, options?: unknown): Promise<Response>;
   send(message: unknown, options?: unknown): Promise<void>;
+  close(): Promise<void>;
   onerror?: ((error: Error) => void) | undefined;
+  onmessage?: ((message: unknown, extra?: unknown) => void) | undefined;
 }
+
+/** The reason of the cancellation of a request whose POST its client left (the handler's `signal.reason`). */
+const CLIENT_LEFT = 'The client closed the response stream of the request';
 
 /** Told of the client's cancellations, so that a cancelled request's id is free again. @internal */
 export interface RequestIdGuard {
@@ -90,7 +100,8 @@ function isWebTransport(value: unknown): value is WebTransportInternals {
     t._streamMapping instanceof Map &&
     typeof t.createJsonErrorResponse === 'function' &&
     typeof t.handleRequest === 'function' &&
-    typeof t.send === 'function'
+    typeof t.send === 'function' &&
+    typeof t.close === 'function'
   );
 }
 
@@ -209,6 +220,61 @@ export function guardRequestIds(transport: object): RequestIdGuard | undefined {
     const streamId = id === undefined ? undefined : routes.get(id);
     const sent = send.call(this, message, options);
     return streamId === undefined ? sent : sent.then(() => endIfOwingNothing(streamId));
+  };
+
+  // The transport forgets a POST's stream when the client goes away (its body cancelled), or when
+  // it ends it (every answer sent, a close, our end above): the first leaves requests owed.
+  const streams = web._streamMapping;
+  const forget = Map.prototype.delete;
+  let closing = false;
+  streams.delete = function forgetStream(streamId: string) {
+    const forgotten = forget.call(this, streamId);
+    if (forgotten) cancelLeft(streamId);
+    return forgotten;
+  };
+  // 1.27 has no `_closed`: a close forgets every stream, whose requests the close itself aborts.
+  const close = web.close;
+  web.close = function closeForGood() {
+    closing = true;
+    return close.call(this);
+  };
+
+  /** The requests routed to `streamId` that are neither answered nor cancelled. */
+  const owed = (streamId: string): RequestId[] => {
+    const ids: RequestId[] = [];
+    for (const [id, routed] of routes) if (routed === streamId && !given.has(id) && !web._requestResponseMap.has(id)) ids.push(id);
+    return ids;
+  };
+
+  /**
+   * The POST `streamId` was forgotten owing answers: its client left. Not with an event store (the
+   * client may resume the stream with Last-Event-ID and read the answers then) nor in JSON-response
+   * mode (no stream there: the transport learns nothing of a client that left, and sends nothing
+   * but the answer on such a POST). Run after the SDK's code that forgot the stream, not inside it.
+   */
+  const cancelLeft = (streamId: string): void => {
+    if (closing || web._eventStore !== undefined || web._enableJsonResponse || owed(streamId).length === 0) return;
+    queueMicrotask(() => {
+      if (closing || streams.has(streamId)) return;
+      for (const id of owed(streamId)) {
+        given.add(id);
+        try {
+          // Through the whole chain of handlers, as the client's own: the SDK's request entry and
+          // this library's (sdk/v1/DirectRequests.ts) each abort the handler of the request.
+          web.onmessage?.({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: CLIENT_LEFT } });
+        } catch (error) {
+          web.onerror?.(error instanceof Error ? error : new Error(String(error)));
+        }
+      }
+      // The answers it got meanwhile can go nowhere, and would wait for the cancelled ones for ever.
+      // A cancelled one keeps its route, as in endIfOwingNothing: what its aborted handler still
+      // sends (a tool ignoring its signal) is dropped there instead of thrown at the sender.
+      for (const [id, routed] of routes) {
+        if (routed !== streamId) continue;
+        given.delete(id);
+        if (web._requestResponseMap.delete(id)) remove.call(routes, id);
+      }
+    });
   };
 
   return {
