@@ -32,6 +32,25 @@ export function taskNotFound(taskId: unknown): McpError {
 // eslint-disable-next-line no-control-regex -- matching them is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
+/** The store guard's errors (backends/storeGuard.ts): the backend failed or did not answer, not a client's mistake. */
+const unavailable = new WeakSet<object>();
+
+/** -32603 for a store or queue that failed or did not answer: a fault that may pass. @internal */
+export function unavailableError(message: string): McpError {
+  const error = toMcpError({ code: ErrorCode.InternalError, message });
+  unavailable.add(error);
+  return error;
+}
+
+/**
+ * Whether `error` is the store guard's "task store/queue unavailable" -32603 (the backend threw or
+ * missed its deadline), i.e. a fault that may pass (Redis restarting) rather than an answer.
+ * @internal
+ */
+export function isUnavailable(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && unavailable.has(error);
+}
+
 /** What a task fails with, or an inline call answers, when what its work threw cannot be read. @internal */
 export const UNREADABLE_ERROR = 'The tool threw an error that cannot be read';
 

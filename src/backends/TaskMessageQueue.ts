@@ -30,6 +30,12 @@ export interface TaskOutbox {
    * Appends a message to the task's queue (a request also becomes outstanding) and wakes waiters.
    * Resolves with the number of notifications dropped under `options.maxNotifications` (a queue
    * that does not cap may resolve with nothing).
+   *
+   * A rejection is not final when the queue is unavailable (it threw, or missed `storeTimeout`):
+   * the engine tries the enqueue again with backoff for up to a minute while the task's work
+   * waits for it, passing the same `message` object each time. A queue that cannot
+   * tell whether a failed call ran after all (Redis, its reply lost) knows the try by that object
+   * and queues nothing twice; a new message is a new object.
    */
   enqueue(taskId: string, message: OutboxMessage, options?: EnqueueOptions): Promise<number | void>;
   /**

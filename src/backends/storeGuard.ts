@@ -1,7 +1,7 @@
 import { ErrorCode, McpError } from '../wire.js';
 import { InvalidCursorError } from './TaskStore.js';
 import type { TaskRecord } from '../types.js';
-import { toMcpError } from '../errors.js';
+import { toMcpError, unavailableError } from '../errors.js';
 
 /** Methods that wait for an event by design (no deadline): their callers pass an abort signal. */
 const WAITS = new Set<PropertyKey>(['waitForTerminal', 'waitForMessage']);
@@ -192,22 +192,11 @@ const SHAPES: Record<string, Record<string, Check> | undefined> = {
   queue: { dequeueAll: isMessages },
 };
 
-/** Errors this guard made: the backend failed or did not answer (not a client's mistake). */
-const unavailable = new WeakSet<object>();
-
-/**
- * Whether `error` is this guard's "task store/queue unavailable" -32603 (the backend threw or
- * missed its deadline), i.e. a fault that may pass (Redis restarting) rather than an answer.
- * @internal
- */
-export function isUnavailable(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && unavailable.has(error);
-}
+// Defined beside the other shared errors, so that the engine may tell them apart too (its enqueue retry).
+export { isUnavailable } from '../errors.js';
 
 function internalError(message: string): McpError {
-  const error = toMcpError({ code: ErrorCode.InternalError, message });
-  unavailable.add(error);
-  return error;
+  return unavailableError(message);
 }
 
 function isPromise(value: unknown): value is Promise<unknown> {

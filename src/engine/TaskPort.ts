@@ -5,6 +5,7 @@ import type { QueuedMessage, TaskMessageQueue } from '../backends/TaskMessageQue
 import { CreateTaskResultSchema, ErrorCode, RELATED_TASK_META_KEY } from '../wire.js';
 import type { ClientTaskFollow } from './ClientTasks.js';
 import type { EmptyQueues } from './EmptyQueues.js';
+import { enqueueAgain } from './enqueueAgain.js';
 import type { LiveTask, PendingInput } from './LiveTask.js';
 import { withTask } from './workContext.js';
 import type { InputCounter, WorkPort } from './workContext.js';
@@ -222,16 +223,20 @@ function ask(
   }
   live.inputs.set(requestId, pending);
   touchQueue(deps, taskId, live);
-  promised(() =>
-    deps.queue.enqueue(taskId, { kind: 'request', requestId, message: { jsonrpc: '2.0', id: requestId, method, params: request } }),
-  )
+  const queued: QueuedMessage = { kind: 'request', requestId, message: { jsonrpc: '2.0', id: requestId, method, params: request } };
+  promised(() => deps.queue.enqueue(taskId, queued))
     .then(
       () => asked(deps, taskId, live, requestId),
-      (error: unknown) => {
-        // Never asked: nothing may wait for, or later reject, an answer to it.
-        if (live.pendingInput(requestId) === pending) live.inputs.delete(requestId);
-        pending.reject(error);
-      },
+      // Tried again (enqueueAgain): its promises and closures are made only once an enqueue failed (issue 14).
+      (error: unknown) =>
+        enqueueAgain(deps, taskId, live, queued, error).then(
+          () => asked(deps, taskId, live, requestId),
+          (last: unknown) => {
+            // Never asked: nothing may wait for, or later reject, an answer to it.
+            if (live.pendingInput(requestId) === pending) live.inputs.delete(requestId);
+            pending.reject(last);
+          },
+        ),
     )
     // Whatever else fails on the way (a logger that throws) reaches the work, never the process.
     .catch((error: unknown) => pending.reject(error));
@@ -303,11 +308,15 @@ async function tell(deps: TaskPortDeps, taskId: string, live: LiveTask, notifica
   const message: JSONRPCNotification = { jsonrpc: '2.0', method: notification.method, params };
   if (live.attached === 0 && (await live.spec.session.notify(message as ServerNotification))) return;
   const max = deps.maxQueuedNotifications;
-  const dropped = await deps.queue.enqueue(
-    taskId,
-    { kind: 'notification', message },
-    max === undefined ? undefined : { maxNotifications: max },
-  );
+  const queued: QueuedMessage = { kind: 'notification', message };
+  const options = max === undefined ? undefined : { maxNotifications: max };
+  let dropped: number | void;
+  // Tried again like a request (enqueueAgain); a try/catch, not a `.catch`: no promise more when it succeeds.
+  try {
+    dropped = await deps.queue.enqueue(taskId, queued, options);
+  } catch (error) {
+    dropped = await enqueueAgain(deps, taskId, live, queued, error, options);
+  }
   if (live.over) await forgottenMeanwhile(deps, taskId);
   if (dropped && !live.droppedWarned) {
     live.droppedWarned = true;

@@ -23,6 +23,14 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
    * is sent). A new put-back is a new array: a new id.
    */
   private readonly requeueIds = new WeakMap<readonly QueuedMessage[], string>();
+  /**
+   * The mark id of each enqueue, by its message: the engine tries a failed enqueue again with the
+   * same message object (TaskPort enqueueAgain), and the try goes under the first one's mark, so a
+   * first try that ran after all (its reply lost, or still on its way when the store timeout gave
+   * up on it) queues nothing twice. Set before the first try (which may land after the next one
+   * starts), kept as long as the message.
+   */
+  private readonly enqueueIds = new WeakMap<QueuedMessage, string>();
   /** The id of each task's last take that failed, for its next take (see `dequeueAll`). */
   private readonly failedTakes = new Map<string, string>();
   /** What makes a take's or put-back's id unique across instances (with {@link calls}): no CSPRNG call per take. */
@@ -47,8 +55,11 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
   }
 
   private async write(taskId: string, message: QueuedMessage, options?: EnqueueOptions): Promise<number> {
-    // Its own mark: sent again after its reply was lost, it queues nothing twice (scripts.ts ENQUEUED_ONCE).
-    const enqueued = this.keys.enqueued(taskId, this.nextCallId());
+    // Its own mark: sent again after its reply was lost, by ioredis or by the engine, it queues
+    // nothing twice (scripts.ts ENQUEUED_ONCE).
+    let enqueueId = this.enqueueIds.get(message);
+    if (enqueueId === undefined) this.enqueueIds.set(message, (enqueueId = this.nextCallId()));
+    const enqueued = this.keys.enqueued(taskId, enqueueId);
     if (message.kind === 'notification') {
       const max = options?.maxNotifications ?? Infinity;
       return guarded('enqueue', () =>
@@ -56,7 +67,7 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
           this.keys.queue(taskId),
           this.keys.notificationCount(taskId),
           enqueued,
-          String(TAKEN_KEPT_MS),
+          String(ENQUEUED_KEPT_MS),
           encodeNotification(message),
           String(this.keyTtlMs),
           max === Infinity ? '-1' : String(max),
@@ -72,7 +83,7 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
         this.keys.queue(taskId),
         this.keys.open(taskId),
         enqueued,
-        String(TAKEN_KEPT_MS),
+        String(ENQUEUED_KEPT_MS),
         JSON.stringify(message),
         message.requestId,
         JSON.stringify({ at: Date.now(), message }),
@@ -186,10 +197,15 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
 }
 
 /**
- * How long Redis keeps what a take took, and the mark of an enqueue, for the same call sent again
- * (ms): ioredis sends it on its next connection, within a second; the caller's retries come within seconds.
+ * How long Redis keeps what a take took, for the same call sent again (ms): ioredis sends it on its
+ * next connection, within a second; the caller's retries come within seconds.
  */
 const TAKEN_KEPT_MS = 60_000;
+/**
+ * How long the mark of an enqueue lives (ms): longer than the engine tries a failed enqueue again
+ * (TaskPort ENQUEUE_RETRY_MS, 1 min), so its last try still finds the mark of a first one that ran.
+ */
+const ENQUEUED_KEPT_MS = 2 * 60_000;
 /**
  * How long the mark of a requeue lives (ms): longer than a failed put-back is tried again
  * (taskStorage.ts PUT_BACK_RETRY_MS, 10 min), so a try after a long outage still finds the mark of

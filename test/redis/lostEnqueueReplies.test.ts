@@ -3,7 +3,7 @@
  * ioredis sends the unanswered command again on its next connection. Before the fix the MULTI of
  * a request (or the notification script) ran twice: the request was queued twice and the client
  * was asked the same elicitation twice, a notification reached it twice. An enqueue now names
- * itself (a mark on the task's slot, 60 s): sent again, it changes nothing.
+ * itself (a mark on the task's slot, 2 min): sent again, it changes nothing.
  * The proxy (queueProxy.ts) drops the connection right after Redis answered the command that
  * carries a marker: a text only that message holds.
  */
