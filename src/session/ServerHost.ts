@@ -71,6 +71,12 @@ export interface ConnectionPort {
    * may never have been read.
    */
   readonly standalone?: StandaloneStream;
+  /**
+   * The response to a client's request carries its answer and nothing else (Streamable HTTP in
+   * JSON-response mode): the transport drops any other message sent with a `relatedRequestId`
+   * without an error, so a task's messages go on the standalone stream instead.
+   */
+  readonly answersOnly?: boolean;
   /** Sends on the response stream of `relatedRequestId`, else on the standalone stream; rejects once closed. */
   send(message: JSONRPCMessage, relatedRequestId?: RequestId): Promise<void>;
 }

@@ -194,16 +194,24 @@ export class SessionRouter implements ConnectionListener {
    */
   async request(taskId: string, request: QueuedRequest): Promise<boolean> {
     if (this.held) await this.held;
-    const connection = this.current;
+    return this.current ? this.push(this.current, taskId, request) : false;
+  }
+
+  /**
+   * Sends a task's queued message on the standalone stream of `connection` (a request tracked as
+   * {@link request} does): how a `tasks/result` on a connection whose responses carry only their
+   * answer (ConnectionPort.answersOnly) delivers. False when it was not sent.
+   */
+  async push(connection: ConnectionPort, taskId: string, message: QueuedMessage): Promise<boolean> {
+    if (this.held) await this.held;
     // No stream to carry it (the SDK would drop it silently): it stays queued for a tasks/result.
-    if (!connection || connection.closed || connection.standalone?.open === false) return false;
-    const tracked = (this.tracked ??= new TrackedRequests());
-    tracked.push(connection, taskId, request);
+    if (connection.closed || connection.standalone?.open === false) return false;
+    if (message.kind === 'request') (this.tracked ??= new TrackedRequests()).push(connection, taskId, message);
     try {
-      await connection.send(request.message);
+      await connection.send(message.message);
       return true;
     } catch {
-      tracked.untrack(connection, request.requestId);
+      if (message.kind === 'request') this.tracked!.untrack(connection, message.requestId);
       return false;
     }
   }

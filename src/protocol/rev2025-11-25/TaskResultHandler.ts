@@ -96,6 +96,10 @@ export class TaskResultHandler {
     await router.reclaim(connection, taskId);
     const delivered: Extract<QueuedMessage, { kind: 'request' }>[] = [];
     let backoff = 0;
+    // Messages this call could not push (deliver) are back in the queue, where a wait for messages
+    // would see them at once: from then on it waits for the end only, and a later tasks/result
+    // (the client's GET stream open by then) pushes them.
+    let stalled = false;
     try {
       // Ended before this call came (the common case for short work): nothing to wait for, so no
       // wait is armed and the record is not read again; what is still queued goes out first.
@@ -137,16 +141,15 @@ export class TaskResultHandler {
         // Armed before looking, so a message or settle that lands in between still wakes us. It
         // never rejects: a wait that fails (Redis away) while deliver() or get() throws would
         // otherwise be an unhandled rejection, which ends the process; its failure is read below.
-        const woken = Promise.race([
-          // Listen only: deliver() and get() below are the looks (two Redis round trips fewer per wait).
-          this.engine.storage.waitForMessage(taskId, wake.signal, LISTEN_ONLY).then(() => false),
-          this.engine.storage.waitForTerminal(taskId, wake.signal, LISTEN_ONLY).then(() => true),
-        ]).then(
+        // Listen only: deliver() and get() below are the looks (two Redis round trips fewer per wait).
+        const queued = stalled ? undefined : this.engine.storage.waitForMessage(taskId, wake.signal, LISTEN_ONLY).then(() => false);
+        const ended = this.engine.storage.waitForTerminal(taskId, wake.signal, LISTEN_ONLY).then(() => true);
+        const woken = (queued ? Promise.race([queued, ended]) : ended).then(
           (terminal) => ({ terminal }),
           (error: unknown) => ({ error }),
         );
         try {
-          await this.deliver(taskId, router, connection, call.requestId, delivered);
+          if (!stalled) stalled = await this.deliver(taskId, router, connection, call.requestId, delivered);
           const record = await this.engine.get(taskId, owner);
           // Awaited here: a bare `return` would leave the rejection unhandled while the finally blocks await.
           if (isTerminal(record.status)) return await this.answer(taskId);
@@ -198,22 +201,33 @@ export class TaskResultHandler {
     }
   }
 
+  /**
+   * Sends the task's queued messages on this call's response stream; where that carries only the
+   * answer (ConnectionPort.answersOnly: Streamable HTTP in JSON-response mode, which dropped them
+   * unsaid and left the task `input_required` for ever) they are pushed on the session's standalone
+   * stream, as a polled task's are. With no such stream open they stay queued (`tasks/get` shows
+   * `input_required`) for a later `tasks/result`. Resolves true when a push failed and the rest went
+   * back to the queue.
+   */
   private async deliver(
     taskId: string,
     router: SessionRouter,
     connection: ConnectionPort,
     relatedRequestId: RequestId,
     delivered: Extract<QueuedMessage, { kind: 'request' }>[],
-  ): Promise<void> {
+  ): Promise<boolean> {
+    const pushing = connection.answersOnly === true;
     const batch = await this.engine.storage.takeMessages(taskId);
     for (let i = 0; i < batch.length; i++) {
       const message = batch[i]!;
+      let sent = true;
       try {
         if (message.kind === 'request') {
           // Answered meanwhile (maybe through another call or instance): nothing to ask any more.
           if (!(await this.engine.storage.isOutstanding(taskId, message.requestId))) continue;
         }
-        await router.deliver(connection, taskId, message, relatedRequestId);
+        if (pushing) sent = await router.push(connection, taskId, message);
+        else await router.deliver(connection, taskId, message, relatedRequestId);
       } catch (error) {
         // Not lost: the rest of the batch goes back for the next attempt (the store may be away too).
         await this.engine.storage
@@ -223,8 +237,15 @@ export class TaskResultHandler {
           );
         throw error;
       }
-      if (message.kind === 'request') delivered.push(message);
+      if (!sent) {
+        // This one and the rest, in order, for a later try.
+        await this.engine.storage.returnMessages(taskId, batch.slice(i));
+        return true;
+      }
+      // A pushed request is the router's to put back (its stream ended or closed), not this call's.
+      if (message.kind === 'request' && !pushing) delivered.push(message);
     }
+    return false;
   }
 
   private async answer(taskId: string): Promise<CallToolResult> {

@@ -17,9 +17,11 @@ class Connection implements ConnectionPort {
   readonly id = `c${++connections}`;
   closed = false;
   standalone?: { readonly open: boolean; losses: number };
+  readonly answersOnly: boolean;
 
   constructor(private readonly transport: Transport) {
     followStandaloneStream(transport, this);
+    this.answersOnly = answersOnly(transport);
   }
 
   send(message: JSONRPCMessage, relatedRequestId?: RequestId): Promise<void> {
@@ -129,6 +131,16 @@ function followStandaloneStream(transport: Transport, connection: Connection): v
     }
     return handle.call(transport, request, response, ...rest);
   };
+}
+
+/**
+ * Whether the transport answers each POST with one JSON body (Streamable HTTP's
+ * `enableJsonResponse`, fixed at construction): then it drops every other message sent for a
+ * request, without an error. Read on the web-standard transport, or the one v1's Node transport wraps.
+ */
+function answersOnly(transport: Transport): boolean {
+  const web = (transport as { _webStandardTransport?: object })._webStandardTransport ?? transport;
+  return (web as { _enableJsonResponse?: unknown })._enableJsonResponse === true;
 }
 
 function isResponse(message: JSONRPCMessage): message is ClientResponse {

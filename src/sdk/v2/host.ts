@@ -154,6 +154,9 @@ export function listenToConnections(server: V2LowServer, listener: ConnectionLis
       id: `v2c${++connections}`,
       closed: false,
       ...(standalone ? { standalone } : {}),
+      // JSON-response mode (`enableJsonResponse`, fixed at construction): v2 drops every message
+      // but the answer sent for a request, without an error; the session pushes them instead.
+      answersOnly: (transport as { _enableJsonResponse?: unknown })._enableJsonResponse === true,
       send: (message: JSONRPCMessage, relatedRequestId) => {
         if (port.closed) return Promise.reject(new Error('Connection closed'));
         return transport.send(message, relatedRequestId === undefined ? undefined : { relatedRequestId });
