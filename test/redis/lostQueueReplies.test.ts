@@ -12,62 +12,20 @@
  * A TCP proxy between the backend and its own redis-server drops the connection once, right after
  * Redis answered the call, before the answer reaches the backend.
  */
-import { createServer, connect } from 'node:net';
-import type { Server, Socket } from 'node:net';
 import { expect, it } from 'vitest';
 import { answerWith, registerAskingTools } from '../support/askingTools.js';
 import { createTask, eventually, sleep, taskResult } from '../support/harness.js';
-import { freePort } from '../support/redisServer.js';
 import { closeInstance, instance, raw, redisForFile } from '../support/redisInstances.js';
 import type { Instance } from '../support/redisInstances.js';
+import { queueProxy } from './queueProxy.js';
 
 const file = redisForFile();
 
-/**
- * A proxy to `port` that, once armed, drops the connection that sent the first command holding
- * `marker` (lower case) as its reply comes back.
- */
-async function replyDropper(
-  port: number,
-  marker: string,
-): Promise<{ url: string; armed: { on: boolean; dropped: number }; close(): Promise<void> }> {
-  const armed = { on: false, dropped: 0 };
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = connect(port, '127.0.0.1');
-    sockets.add(client).add(upstream);
-    let dropNextReply = false;
-    client.on('data', (chunk) => {
-      const text = chunk.toString('latin1').toLowerCase();
-      if (armed.on && text.includes(marker)) {
-        armed.on = false;
-        dropNextReply = true;
-      }
-      upstream.write(chunk);
-    });
-    upstream.on('data', (chunk) => {
-      if (!dropNextReply) return void client.write(chunk);
-      armed.dropped++;
-      client.destroy();
-      upstream.destroy();
-    });
-    const end = (): void => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', end).on('close', end);
-    upstream.on('error', end).on('close', end);
-  });
-  const proxyPort = await freePort();
-  await new Promise<void>((resolve) => server.listen(proxyPort, '127.0.0.1', resolve));
-  return {
-    url: `redis://127.0.0.1:${proxyPort}`,
-    armed,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+/** The shared proxy (queueProxy.ts), armed later to drop the reply to the first command holding `marker`. */
+async function replyDropper(port: number, marker: string): ReturnType<typeof queueProxy> {
+  const proxy = await queueProxy(port);
+  proxy.armed.marker = marker;
+  return proxy;
 }
 
 /**

@@ -20,7 +20,7 @@ export interface QueueProxy {
 }
 
 /**
- * A proxy to the redis-server on `port` (the lost-reply proxy of lostQueueReplies.test.ts, plus
+ * A proxy to the redis-server on `port` (a lost reply for lostQueueReplies, lostEnqueueReplies and putBackRetry, plus
  * an outage): a connection dropped after Redis answered is what makes ioredis send a command again.
  */
 export async function queueProxy(port: number): Promise<QueueProxy> {
