@@ -53,6 +53,13 @@ const ioredisFacing = [
   'test/redis/listenAcrossOutage.test.ts',
 ];
 
+/** Redis Cluster tests that start clusters of their own (see the redis-cluster-own project). */
+const ownClusters = [
+  'test/redis/cluster/failover.test.ts',
+  'test/redis/cluster/failoverEnqueue.test.ts',
+  'test/redis/cluster/migratingEnqueue.test.ts',
+];
+
 export default defineConfig({
   test: {
     testTimeout: 20_000,
@@ -160,10 +167,24 @@ export default defineConfig({
           // The same protocol suite on a real three-master Redis Cluster, plus the cluster's own tests.
           name: 'redis-cluster',
           include: [...bothBackends, 'test/redis/cluster/**/*.test.ts'],
+          exclude: ownClusters,
           globalSetup: ['test/redis/clusterGlobalSetup.ts'],
           // One file at a time, after the other projects: the cluster suites kill, restart and
           // reshard the nodes every file of this project shares.
           maxWorkers: 1,
+          setupFiles: ['test/support/failOnUnhandled.ts', 'test/redis/clusterPerTest.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          // Cluster tests that start clusters of their own (with replicas, or to migrate a slot) and
+          // touch no shared node: beside the shared cluster's one-at-a-time files rather than after
+          // them, as they mostly wait for failovers (about a minute in all).
+          name: 'redis-cluster-own',
+          include: ownClusters,
+          globalSetup: ['test/redis/clusterGlobalSetup.ts'],
           setupFiles: ['test/support/failOnUnhandled.ts', 'test/redis/clusterPerTest.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
