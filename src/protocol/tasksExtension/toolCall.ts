@@ -21,7 +21,7 @@ import type { ProtocolDeps } from '../ProtocolDeps.js';
 import { missingTasksExtension, toExtensionTask, withoutRelatedTask } from './shapes.js';
 import type { ExtensionCreateTaskResult } from './wire.js';
 import { merged } from '../../merged.js';
-import { MAX_TIMER_MS } from '../../timerBounds.js';
+import { steppedTimeout } from '../../timerBounds.js';
 
 const toolCallParams = z.looseObject({
   name: z.string(),
@@ -178,19 +178,14 @@ class ExtensionTaskSession implements TaskSession {
 }
 
 /**
- * Resolves after `ms`, unless `signal` aborts first. Waited out in steps of at most MAX_TIMER_MS:
+ * Resolves after `ms`, unless `signal` aborts first. Waited out in steps (steppedTimeout):
  * `promoteAfter` may be any finite ms, and Node fires a longer timer after 1 ms (with a
  * TimeoutOverflowWarning), which promoted every `optional` call at once.
  */
 function after(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const wait = (left: number): void => {
-      const step = Math.min(left, MAX_TIMER_MS);
-      timer = setTimeout(() => (left > step ? wait(left - step) : resolve()), step);
-    };
-    wait(ms);
-    signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+    const cancel = steppedTimeout(resolve, ms);
+    signal.addEventListener('abort', cancel, { once: true });
   });
 }
 
