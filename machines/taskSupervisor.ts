@@ -2,6 +2,7 @@ import { getInitialSnapshot } from 'xstate';
 import type { ActorLogic, ActorRefFrom, ActorSystem, Snapshot } from 'xstate';
 import type { TaskMachine, TaskMachineEvent } from './task.js';
 import { taskActor } from './TaskActor.js';
+import { unlistTaskActors } from './unlistTaskActors.js';
 
 /** Events the supervisor accepts from the root (and, as `xstate.*`, from its task actors). */
 export type TaskSupervisorEvent =
@@ -71,13 +72,11 @@ export function createTaskSupervisor(taskLogic: TaskMachine): TaskSupervisorLogi
   };
 
   return {
-    getInitialSnapshot: () => ({
-      status: 'active',
-      output: undefined,
-      error: undefined,
-      context: { live: 0, closing: false },
-      tasks: new Map(),
-    }),
+    getInitialSnapshot: (scope) => {
+      // The system is the root's; its other actors stay registered (see unlistTaskActors).
+      unlistTaskActors(scope.system);
+      return { status: 'active', output: undefined, error: undefined, context: { live: 0, closing: false }, tasks: new Map() };
+    },
     transition: (snapshot, event, scope) => {
       if (snapshot.status !== 'active') return snapshot;
       const { tasks } = snapshot;
