@@ -39,6 +39,10 @@ export type ClientTaskMachineEvent =
 export type ClientTaskSettleParams =
   { status: 'completed'; output: unknown } | { status: 'failed'; error: unknown } | { status: 'cancelled'; reason: string };
 
+/** Whether `status` is one a client's task ends in (it never changes after). @internal */
+export const isEnded = (status: ClientTaskSnapshot['status']): boolean =>
+  status === 'completed' || status === 'failed' || status === 'cancelled';
+
 const isStatus =
   (...statuses: ClientTaskSnapshot['status'][]) =>
   ({ event }: { event: ClientTaskMachineEvent }) =>
@@ -76,9 +80,9 @@ const timedTtl = (task: ClientTaskSnapshot | undefined): number | undefined => {
  * that stream); a `completed` or `failed` report leads to `retrieving`, which fetches the result
  * (after `failed` the follow fails, whatever `tasks/result` answers). A terminal report is kept: a
  * later report cannot move the follow back.
- * The client's ttl ends the follow as `failed` (one past a timer's reach: the engine's stepped
- * wait, as `lost` or the open `tasks/result`'s error); `cancel` ends it as `cancelled` and tells the
- * client (`cancelRemote`).
+ * The client's ttl ends the follow as `failed` until the client reports its task over (one past a
+ * timer's reach: the engine's stepped wait, as `lost` or the open `tasks/result`'s error); `cancel`
+ * ends it as `cancelled` and tells the client (`cancelRemote`).
  *
  * Pure like the task machine: `request`, `poll`, `cancelRemote`, `settle` and the `result` actor
  * are placeholders the engine provides (src/engine/ClientTasks.ts).
@@ -105,8 +109,12 @@ export const clientTaskMachine = setup({
     isInputRequired: isStatus('input_required'),
     hasResult: isStatus('completed', 'failed'),
     isCancelled: isStatus('cancelled'),
-    /** A ttl this machine times (see timedTtl); the guard is read again when the timer fires. */
-    hasTtl: ({ context }) => timedTtl(context.task) !== undefined,
+    /**
+     * A ttl this machine times (see timedTtl), of a task the client has not reported over; read again
+     * when the timer fires. Once it reported its end, the open tasks/result has its own bound (the
+     * engine's), as in `retrieving`: the answer the client gave after its ttl was dropped.
+     */
+    hasTtl: ({ context }) => timedTtl(context.task) !== undefined && !isEnded(context.task!.status),
     /** The client already reported its task over (completed or failed): a terminal status never changes. */
     endReported: ({ context }) => context.task?.status === 'completed' || context.task?.status === 'failed',
     reportedFailed: ({ context }) => context.task?.status === 'failed',

@@ -2,7 +2,7 @@ import { createActor, fromPromise } from 'xstate';
 import type { AnyActorRef, InspectionEvent } from 'xstate';
 import type { z } from 'zod';
 import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
-import { clientTaskMachine } from '../../machines/clientTask.js';
+import { clientTaskMachine, isEnded } from '../../machines/clientTask.js';
 import type { ClientTaskMachineEvent, ClientTaskSettleParams, ClientTaskSnapshot } from '../../machines/clientTask.js';
 import { mcpError } from '../errors.js';
 import { describeParseError, isZodError } from '../zodIssues.js';
@@ -155,6 +155,13 @@ async function fetchResult(
 
 let follows = 0;
 
+/** The client's task ids followed now, per session (keyed by its status subscription): one id given to two requests had both follows take one `tasks/result`. */
+const followedIds = new WeakMap<object, Set<string>>();
+const followedOn = (channel: ClientChannel): Set<string> => {
+  const key = channel.onTaskStatus ?? channel;
+  return followedIds.get(key) ?? followedIds.set(key, new Set()).get(key)!;
+};
+
 /**
  * Follows one client-side task with an actor of `machines/clientTask.ts` and resolves with the
  * underlying request's result (`tasks/result`); rejects when the client fails or cancels it, its
@@ -174,6 +181,10 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
   const end: ReportedEnd = {};
   // tasks/get requests out now (MAX_POLLS_OUT at most).
   let polling = 0;
+  // tasks/get sent, and the newest whose answer was taken (a notification is newer than every poll before it).
+  let polls = 0;
+  let newest = 0;
+  const ids = followedOn(channel);
   // A ttl past one timer's reach, waited out here in steps (the machine times the others):
   // aborted with the ttl's error to end an open tasks/result.
   const expired = new AbortController();
@@ -210,9 +221,15 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
               return;
             }
             const task = parsed.data.task as ClientTaskSnapshot;
+            // Another follow's task: neither followed twice nor cancelled from here (that follow owns it).
+            if (ids.has(task.taskId)) {
+              const why = `Invalid answer from the client: task ${task.taskId} is the task of another request it was sent`;
+              return tell({ type: 'refused', error: mcpError(ErrorCode.InvalidParams, why) });
+            }
             // Withdrawn meanwhile: the client made the task anyway, so it is told we no longer want it.
             if (settled) return cancelRemote(task.taskId);
             taskId = task.taskId;
+            ids.add(taskId);
             tell({ type: 'created', task });
             followTtl(task);
           },
@@ -225,11 +242,17 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
       poll: (_, { taskId: id }) => {
         if (polling >= MAX_POLLS_OUT) return;
         polling++;
+        const seq = ++polls;
         channel.request({ method: 'tasks/get', params: { taskId: id } }, GetTaskResultSchema).then(
           (task) => {
             polling--;
             // Another task's status would make the follow poll, fetch and cancel that task from then on.
-            if (task.taskId === id) return tell({ type: 'status', task: task as ClientTaskSnapshot });
+            if (task.taskId === id) {
+              // Stale (a newer report came first): a `working` from before `input_required` dropped the open tasks/result. An end never is.
+              if (seq <= newest && !isEnded(task.status)) return;
+              newest = seq;
+              return tell({ type: 'status', task: task as ClientTaskSnapshot });
+            }
             giveUp(id, mcpError(ErrorCode.InternalError, `The client answered tasks/get of its task ${id} about task ${task.taskId}`));
           },
           (error: unknown) => {
@@ -244,9 +267,7 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
       cancelRemote: () => {
         if (taskId !== undefined) cancelRemote(taskId);
       },
-      settle: (_, params) => {
-        settled = params;
-      },
+      settle: (_, params) => void (settled = params),
     },
   });
   const parent = deps.parent();
@@ -273,12 +294,12 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
     }
     actor.send(event);
   };
-  /** What the machine's own ttl timer does, for a ttl it cannot wait: ends an unfinished follow as failed. */
+  /** What the machine's own ttl timer does, for a ttl it cannot wait: ends an unfinished follow (no end reported) as failed. */
   const ttlReached = (): void => {
     const snapshot = actor.getSnapshot();
     const error = new Error(TTL_REACHED);
     if (snapshot.matches({ active: 'working' })) tell({ type: 'lost', error });
-    else if (snapshot.matches({ active: 'input_required' })) expired.abort(error);
+    else if (snapshot.matches({ active: 'input_required' }) && end.status === undefined) expired.abort(error);
   };
   /** Once the client's task is followed (`active`): warns of a ttl that is no duration, and waits out one past a timer's reach. */
   const followTtl = (task: ClientTaskSnapshot): void => {
@@ -312,11 +333,14 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
       signal.removeEventListener('abort', onAbort);
       closing?.removeEventListener('abort', onAbort);
       unsubscribe?.();
+      if (taskId !== undefined) ids.delete(taskId);
       stopTtl?.();
       inFlight.abort();
     };
     unsubscribe = channel.onTaskStatus?.((task) => {
-      if (task.taskId === taskId) tell({ type: 'status', task });
+      if (task.taskId !== taskId) return;
+      newest = polls;
+      tell({ type: 'status', task });
     });
     signal.addEventListener('abort', onAbort, { once: true });
     closing?.addEventListener('abort', onAbort, { once: true });
