@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { InitializeResult } from '@modelcontextprotocol/sdk/types.js';
 import { toMcpError } from '../errors.js';
@@ -61,6 +62,19 @@ export function withoutListForAnonymous(result: InitializeResult, anonymous: boo
   return { ...result, capabilities: { ...result.capabilities, tasks: rest } };
 }
 
+/**
+ * Tells this process's connections from every other's. The SDK adapters number connections per
+ * process (`c1`, `v2c1`, …), so the first stdio connection of every process sharing a store (Redis),
+ * and of the same program after a restart, was `connection:c1`: one owner, whose tasks each of
+ * them listed, read and cancelled. 96 random bits, drawn once per process.
+ */
+const PROCESS_TAG = randomBytes(12).toString('base64url');
+
+/** A connection id unique beyond this process: what `identify` sees as `connectionId`. @internal */
+function processWideConnectionId(connectionId: string): string {
+  return `${connectionId}@${PROCESS_TAG}`;
+}
+
 /** The owner id of a request's caller: anonymous under the policy, else `identify`'s answer. @internal */
 export function ownerOf(
   caller: RequestCaller,
@@ -70,7 +84,7 @@ export function ownerOf(
 ): string {
   if (isAnonymousCaller(policy, caller)) return ANONYMOUS_OWNER;
   return identify({
-    connectionId,
+    connectionId: processWideConnectionId(connectionId),
     ...(caller.sessionId === undefined ? {} : { sessionId: caller.sessionId }),
     ...(caller.authInfo === undefined ? {} : { authInfo: caller.authInfo }),
   });
@@ -82,7 +96,10 @@ export interface CallerInfo {
   sessionId?: string;
   /** The authorization context the transport carries (e.g. from `requireBearerAuth`). */
   authInfo?: AuthInfo;
-  /** Identifies the connection itself, for transports without sessions (stdio, in-memory). */
+  /**
+   * Identifies the connection itself, for transports without sessions (stdio, in-memory): unique
+   * among every process's connections, so it may bind tasks in a store several processes share.
+   */
   connectionId: string;
 }
 

@@ -149,8 +149,12 @@ function requestorOf(deps: ProtocolDeps, scope: RequestScope): TaskSession | und
   return knownSession(scope.server.router, deps.statelessClientCapabilities);
 }
 
-/** The connection's session if one was made already (for these stateless capabilities). */
+/**
+ * The connection's session if one was made already (for these stateless capabilities). The session
+ * of an earlier connection of the same server is not this one's: a server connected again serves
+ * another client (Rev2025Session).
+ */
 function knownSession(router: SessionRouter, stateless: ClientCapabilities | undefined): TaskSession | undefined {
   const known = sessions.get(router);
-  return known && known.stateless === stateless ? known : undefined;
+  return known && known.stateless === stateless && known.current ? known : undefined;
 }
