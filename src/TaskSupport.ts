@@ -10,6 +10,7 @@ import type { TaskOutbox } from './backends/TaskMessageQueue.js';
 import type { TaskRecordStore } from './backends/TaskStore.js';
 import { LiveTaskCounter, MemoryBudget, resolveLimits } from './engine/limits.js';
 import { RateLimiter } from './engine/RateLimiter.js';
+import { admitCreation } from './engine/admitCreation.js';
 import { TaskEngine } from './engine/TaskEngine.js';
 import type { TaskSpec } from './engine/TaskSpec.js';
 import { WorkSafeguards } from './engine/WorkSafeguards.js';
@@ -116,20 +117,16 @@ export class TaskSupport {
     const queue = options.queue ? guardCalls(this.queue, { component: 'queue', ...guard }) : this.queue;
     const maxTtl = positive(options.maxTtl ?? 86_400_000, 'maxTtl');
     const minTtl = options.minTtl ?? 1000;
-    if (!(minTtl >= 0 && minTtl <= maxTtl))
-      throw new RangeError(`minTtl must be a number of ms from 0 to maxTtl (${maxTtl}), got ${minTtl}`);
+    // Whole: a fraction broke Redis's expiry (PEXPIREAT takes whole ms), as defaultTtl's did.
+    if (!(Number.isInteger(minTtl) && minTtl >= 0 && minTtl <= maxTtl))
+      throw new RangeError(`minTtl must be a whole number of ms from 0 to maxTtl (${maxTtl}), got ${minTtl}`);
     this.engine = new TaskEngine(store, queue, {
       defaultTtl: positive(options.defaultTtl ?? 3_600_000, 'defaultTtl'),
       maxTtl,
       minTtl,
       pollInterval: Math.max(positive(options.pollInterval ?? 1000, 'pollInterval'), limits.minPollInterval),
       maxQueuedNotifications: limits.maxQueuedNotifications,
-      // Cheapest refusal first; the live-task count goes last, as it takes a slot when it admits.
-      admit: (owner) => {
-        this.creationRate.take(owner, 'task creations');
-        this.memoryBudget.check();
-        this.liveTasks.admit(owner);
-      },
+      admit: admitCreation(this.creationRate, this.memoryBudget, this.liveTasks),
       release: (owner) => this.liveTasks.release(owner),
       logger,
       // A store of its own cannot stall: no cancel deadline, no timer per cancel (issue 14).

@@ -104,9 +104,17 @@ export interface TaskSupportOptions {
   promoteAfter?: number;
 }
 
-/** A number of ms that must be positive and finite; RangeError naming the option otherwise. @internal */
+/**
+ * A whole number (of ms, or `pageSize`) that must be positive and finite; RangeError naming the
+ * option otherwise. Whole: a fraction passed in-memory but broke Redis (`defaultTtl: 1500.5` made
+ * every expiry a `PEXPIREAT` that Redis refuses, so every task creation failed -32603) and made
+ * `pageSize: 2.5` list every task on one page.
+ * @internal
+ */
 export function positive(value: number, name: string): number {
-  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number of ms, got ${value}`);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new RangeError(`${name} must be a positive whole number${name === 'pageSize' ? '' : ' of ms'}, got ${String(value)}`);
+  }
   return value;
 }
 

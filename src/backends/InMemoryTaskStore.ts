@@ -4,6 +4,7 @@ import { isTerminal } from '../types.js';
 import type { TaskOutcome, TaskPage, TaskRecord, TerminalTaskStatus } from '../types.js';
 import { isoString } from '../isoTime.js';
 import { Waiters } from './Waiters.js';
+import { cutStatusMessage, maxStatusMessageLengthOf } from './statusMessageLimit.js';
 
 /**
  * One stored task. Its fields are those of the plain object it was before (the outcome is added
@@ -15,7 +16,7 @@ class Entry {
 
   constructor(
     public record: TaskRecord,
-    /** Position in creation order, what list cursors point at. */
+    /** Position in its owner's creation order, what list cursors point at. */
     readonly seq: number,
   ) {}
 
@@ -41,8 +42,19 @@ class KeyedEntry extends Entry {
 class OwnerIndex {
   private entries: Entry[] = [];
   private dead = 0;
+  /**
+   * The last position handed out. Counted per owner, as RedisTaskStore does: one count for all
+   * owners put every other caller's creations into this owner's cursors, so listing twice told a
+   * caller how many tasks everyone else had created in between.
+   */
+  private last = 0;
 
   constructor(private readonly isLive: (entry: Entry) => boolean) {}
+
+  /** The position of this owner's next task. */
+  next(): number {
+    return ++this.last;
+  }
 
   add(entry: Entry): void {
     this.entries.push(entry);
@@ -83,21 +95,35 @@ class OwnerIndex {
  * `list`. Deletion at the end of the ttl is driven by `TaskSupport`'s expiry schedule.
  */
 export class InMemoryTaskRecordStore implements TaskRecordStore {
+  /** Longest `statusMessage` kept (UTF-16 code units); a longer one is cut (statusMessageLimit.ts). */
+  private readonly maxStatusMessageLength: number;
   private readonly entries = new Map<string, Entry>();
   private readonly byOwner = new Map<string, OwnerIndex>();
   private readonly isLive = (entry: Entry): boolean => this.entries.get(entry.record.taskId) === entry;
   private readonly terminal = new Waiters();
-  private seq = 0;
+
+  /**
+   * @param options.maxStatusMessageLength - Longest `statusMessage` kept, in UTF-16 code units: a
+   *   longer one is cut to that many, ending in `…` and never inside a surrogate pair. Default
+   *   4,096; `Infinity` keeps any. See docs/limits.md.
+   */
+  constructor(options: { maxStatusMessageLength?: number } = {}) {
+    this.maxStatusMessageLength = maxStatusMessageLengthOf(options.maxStatusMessageLength);
+  }
 
   async create(record: TaskRecord): Promise<void> {
     if (this.entries.has(record.taskId)) throw new Error(`Task ${record.taskId} already exists`);
-    const seq = ++this.seq;
-    const entry = isPlain(record)
-      ? new Entry(plainCopy(record, record.status, record.lastUpdatedAt, record.statusMessage), seq)
-      : new KeyedEntry({ ...record }, seq);
-    this.entries.set(record.taskId, entry);
     let owned = this.byOwner.get(record.owner);
     if (!owned) this.byOwner.set(record.owner, (owned = new OwnerIndex(this.isLive)));
+    const seq = owned.next();
+    const statusMessage = cutStatusMessage(record.statusMessage, this.maxStatusMessageLength);
+    let entry: Entry;
+    if (isPlain(record)) entry = new Entry(plainCopy(record, record.status, record.lastUpdatedAt, statusMessage), seq);
+    else {
+      entry = new KeyedEntry({ ...record }, seq);
+      if (statusMessage !== record.statusMessage) entry.record.statusMessage = statusMessage;
+    }
+    this.entries.set(record.taskId, entry);
     owned.add(entry);
   }
 
@@ -114,7 +140,7 @@ export class InMemoryTaskRecordStore implements TaskRecordStore {
   ): Promise<TaskRecord | undefined> {
     const entry = this.entries.get(taskId);
     if (!entry || isTerminal(entry.record.status) || fenced(entry.record, runner)) return undefined;
-    entry.record = withStatus(entry, status, statusMessage);
+    entry.record = withStatus(entry, status, cutStatusMessage(statusMessage, this.maxStatusMessageLength));
     return copyOf(entry);
   }
 
@@ -127,7 +153,7 @@ export class InMemoryTaskRecordStore implements TaskRecordStore {
   ): Promise<TaskRecord | undefined> {
     const entry = this.entries.get(taskId);
     if (!entry || isTerminal(entry.record.status) || fenced(entry.record, runner)) return undefined;
-    entry.record = withStatus(entry, status, statusMessage);
+    entry.record = withStatus(entry, status, cutStatusMessage(statusMessage, this.maxStatusMessageLength));
     entry.outcome = outcome;
     this.terminal.wake(taskId);
     return copyOf(entry);

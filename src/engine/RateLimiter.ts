@@ -75,6 +75,16 @@ export class RateLimiter {
     });
   }
 
+  /**
+   * Gives back the token a {@link take} of `key` took, when a later check refused the same request
+   * (the live-task count, the memory budget): a refused request takes no token, or a caller that
+   * retries at its live-task cap spent its creation burst and was then refused by the rate too.
+   */
+  giveBack(key: string): void {
+    const bucket = this.buckets.get(key);
+    if (bucket) bucket.tokens = Math.min(this.rate.burst, bucket.tokens + 1);
+  }
+
   /** Callers with a bucket right now (for leak checks). */
   get size(): number {
     return this.buckets.size;

@@ -75,7 +75,25 @@ export const defaultTaskLimits: Readonly<Required<TaskLimits>> = Object.freeze({
   maxListensPerCaller: 100,
 });
 
-/** Fills in defaults and rejects nonsense (zero, negative, NaN) at construction time. @internal */
+/**
+ * The limits that count whole things (tasks, requests, notifications, subscriptions): a fraction
+ * there meant the next whole number up (`maxLiveTasks: 2.5` admitted 3) while the error said 2.5.
+ */
+const WHOLE_NUMBER_LIMITS: ReadonlySet<keyof TaskLimits> = new Set([
+  'maxLiveTasks',
+  'maxLiveTasksPerCaller',
+  'maxQueuedInputRequests',
+  'maxQueuedNotifications',
+  'maxListensPerCaller',
+]);
+
+/**
+ * Fills in defaults and rejects nonsense (zero, negative, NaN, a fraction of a count) at construction
+ * time. `Infinity` turns a limit off; for the `minPollInterval` floor, off is no floor (0): kept as
+ * `Infinity` it raised every advertised `pollInterval` to `Infinity`, which JSON cannot carry, and
+ * clients refused every CreateTaskResult.
+ * @internal
+ */
 export function resolveLimits(limits: TaskLimits): ResolvedTaskLimits {
   const resolved: ResolvedTaskLimits = {
     ...defaultTaskLimits,
@@ -89,7 +107,10 @@ export function resolveLimits(limits: TaskLimits): ResolvedTaskLimits {
     if (typeof value !== 'number' || Number.isNaN(value) || value < 1) {
       throw new RangeError(`${key} must be at least 1 (or Infinity), got ${String(value)}`);
     }
-    resolved[key] = value;
+    if (value !== Infinity && WHOLE_NUMBER_LIMITS.has(key) && !Number.isInteger(value)) {
+      throw new RangeError(`${key} must be a whole number of at least 1 (or Infinity), got ${String(value)}`);
+    }
+    resolved[key] = key === 'minPollInterval' && value === Infinity ? 0 : value;
   }
   return resolved;
 }

@@ -134,6 +134,10 @@ export class RedisTaskCluster implements TaskCluster {
       this.owned.delete(taskId);
       throw error;
     }
+    // A shared-limit slot admitted without a lease (its record named no runner here) lasts until
+    // the task's expiry: from now on the lease keeps it, so it lapses one lease after this instance
+    // stops renewing, as the slots of tasks created with their lease do. Not awaited, as `index`.
+    this.limits?.renew([taskId], deadline).catch(() => {});
   }
 
   /**

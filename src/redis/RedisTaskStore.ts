@@ -15,6 +15,7 @@ import type { LeaseHandoff } from './leaseHandoff.js';
 import { SettledHere } from './settledHere.js';
 import { CreatedHere } from './createdHere.js';
 import { GroupCommit } from './groupCommit.js';
+import { DEFAULT_MAX_STATUS_MESSAGE_LENGTH, cutStatusMessage } from '../backends/statusMessageLimit.js';
 
 /**
  * A {@link TaskStore} in Redis or a Redis Cluster: each task a hash that expires at the end of its
@@ -53,6 +54,8 @@ export class RedisTaskStore implements TaskStore {
     private readonly limits?: RedisLiveTaskLimits,
     /** The backend cluster's leases: written with the record, dropped at settle (leaseHandoff.ts). */
     private readonly leases?: LeaseHandoff,
+    /** Longest `statusMessage` stored (UTF-16 code units, validated by the caller); longer ones are cut. */
+    private readonly maxStatusMessageLength: number = DEFAULT_MAX_STATUS_MESSAGE_LENGTH,
   ) {
     this.redis = withScripts(redis);
     // `oneRedis`: the backend's command client is one Redis, not a Cluster (index.ts).
@@ -60,9 +63,19 @@ export class RedisTaskStore implements TaskStore {
   }
 
   async create(record: TaskRecord): Promise<void> {
+    const statusMessage = cutStatusMessage(record.statusMessage, this.maxStatusMessageLength);
+    if (statusMessage !== record.statusMessage) record = { ...record, statusMessage };
     // First, so that concurrent creations on any instance cannot overshoot; a refusal is an
     // McpError for the client, passed through unchanged by `guarded` and the store guard.
-    if (this.limits) await guarded('create', () => this.limits!.admit(record.taskId, record.owner));
+    if (this.limits) {
+      // A task no lease of this backend will cover (dispatched to a worker pool, whose worker claims
+      // it without one; or a store used without the cluster) has no renewal to keep its slot: a slot
+      // of one lease lapsed while the task still ran, and the shared limits admitted past their max.
+      // Its slot lasts until the task's expiry instead, or its settle or delete.
+      const leased = this.leases !== undefined && record.runner === this.leases.instanceId;
+      const until = leased ? undefined : isoTime(record.createdAt) + record.ttl;
+      await guarded('create', () => this.limits!.admit(record.taskId, record.owner, until));
+    }
     try {
       await this.write(record);
       // Only tasks run here: one a worker or another instance runs is settled there.
@@ -142,7 +155,8 @@ export class RedisTaskStore implements TaskStore {
     const seq = String(++this.writeSeq);
     return guarded('update', async () => {
       const now = isoString();
-      const hash = await this.redis.mtaUpdate(this.keys.task(taskId), ...statusArgs(status, statusMessage, now, runner), this.writer, seq);
+      const message = cutStatusMessage(statusMessage, this.maxStatusMessageLength);
+      const hash = await this.redis.mtaUpdate(this.keys.task(taskId), ...statusArgs(status, message, now, runner), this.writer, seq);
       return hash ? toRecord(pairs(hash)) : undefined;
     });
   }
@@ -154,7 +168,8 @@ export class RedisTaskStore implements TaskStore {
     outcome: TaskOutcome,
     runner?: string,
   ): Promise<TaskRecord | undefined> {
-    const settling = this.writeSettle(taskId, status, statusMessage, outcome, runner);
+    const message = cutStatusMessage(statusMessage, this.maxStatusMessageLength);
+    const settling = this.writeSettle(taskId, status, message, outcome, runner);
     this.settling.set(taskId, settling);
     try {
       return await settling;

@@ -18,7 +18,8 @@ import type { LeaseOptions } from './RedisTaskCluster.js';
 import { RedisTaskMessageQueue } from './RedisTaskMessageQueue.js';
 import { RedisTaskStore } from './RedisTaskStore.js';
 import type { RedisClient } from './scripts.js';
-import { RedisLiveTaskLimits } from './liveTaskLimits.js';
+import { RedisLiveTaskLimits, checkSharedLiveTaskLimits } from './liveTaskLimits.js';
+import { maxStatusMessageLengthOf } from '../backends/statusMessageLimit.js';
 import type { SharedLiveTaskLimits } from './liveTaskLimits.js';
 
 export { RedisTaskStore } from './RedisTaskStore.js';
@@ -52,6 +53,12 @@ export interface RedisTaskBackendOptions extends LeaseOptions {
    * Default: none shared.
    */
   liveTaskLimits?: SharedLiveTaskLimits;
+  /**
+   * Longest `statusMessage` the store keeps, in UTF-16 code units: a longer one is cut to that
+   * many, ending in `…` and never inside a surrogate pair. Default 4,096; `Infinity` keeps any.
+   * See docs/limits.md.
+   */
+  maxStatusMessageLength?: number;
   /**
    * Extra ioredis options (reconnect strategy, TLS, `protocol`, …), ioredis 5 or 6. `replyMapping`
    * stays `'legacy'`: the store reads replies in those shapes.
@@ -89,6 +96,9 @@ export interface RedisTaskBackend {
  * ```
  */
 export async function createRedisTaskBackend(options: RedisTaskBackendOptions): Promise<RedisTaskBackend> {
+  // Before any client exists: a bad option throws with nothing to close.
+  const maxStatusMessageLength = maxStatusMessageLengthOf(options.maxStatusMessageLength);
+  if (options.liveTaskLimits) checkSharedLiveTaskLimits(options.liveTaskLimits);
   const connection: RedisOptions = {
     // While Redis is away, calls fail at once with a clear error instead of queueing up forever.
     enableOfflineQueue: false,
@@ -121,7 +131,7 @@ export async function createRedisTaskBackend(options: RedisTaskBackendOptions): 
     : undefined;
   const instanceId = options.instanceId ?? randomBytes(8).toString('hex');
   const handoff = new LeaseHandoff(instanceId, options.leaseMs ?? DEFAULT_LEASE_MS, !commands.isCluster);
-  const store = new RedisTaskStore(commands, keys, events, limits, handoff);
+  const store = new RedisTaskStore(commands, keys, events, limits, handoff, maxStatusMessageLength);
   return {
     store: ownStore(store, (taskId) => store.peekEnded(taskId)),
     queue: new RedisTaskMessageQueue(commands, keys, events, options.queueKeyTtlMs ?? 86_400_000),

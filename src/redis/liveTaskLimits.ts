@@ -39,6 +39,11 @@ redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
 redis.call('HINCRBY', KEYS[3], ARGV[4], 1)
 return 0`;
 
+/** How long a failed release is tried again (ms), and the pauses between tries. */
+const RELEASE_RETRY_MS = 60_000;
+const RELEASE_FIRST_DELAY_MS = 50;
+const RELEASE_MAX_DELAY_MS = 500;
+
 /** KEYS: live, owners, counts. ARGV: task id. */
 const RELEASE = `${RELEASE_ONE}
 release(ARGV[1])
@@ -94,18 +99,30 @@ export class RedisLiveTaskLimits {
     redis.on('node error', this.onReconnect);
   }
 
-  /** Takes a slot for the task or throws the -32029 limit error. */
-  async admit(taskId: string, owner: string): Promise<void> {
+  /**
+   * Takes a slot for the task or throws the -32029 limit error. `until`: the slot's deadline when no
+   * lease will renew it (ms since epoch, the task's expiry); without it, one lease from now.
+   */
+  async admit(taskId: string, owner: string, until?: number): Promise<void> {
     const now = Date.now();
-    const refused = await this.redis.mtaLimitAdmit(
-      ...this.limitKeys(),
-      this.cutoff(now),
-      String(now + this.leaseMs),
-      taskId,
-      owner,
-      String(this.maxLive),
-      String(this.maxPerCaller),
-    );
+    let refused: number;
+    try {
+      refused = await this.redis.mtaLimitAdmit(
+        ...this.limitKeys(),
+        this.cutoff(now),
+        String(until ?? now + this.leaseMs),
+        taskId,
+        owner,
+        String(this.maxLive),
+        String(this.maxPerCaller),
+      );
+    } catch (error) {
+      // Unanswered is not refused: the script may have run (its reply lost, a command timeout) and
+      // taken a slot for a task whose creation now fails, until the slot's deadline (the task's
+      // expiry when no lease renews it). Given back, retried in the background as any release.
+      this.release(taskId).catch(() => {});
+      throw error;
+    }
     if (refused === 1) {
       throw limitExceeded(`Too many live tasks on all server instances (maxLiveTasks ${this.maxLive}); try again later`, {
         limit: 'maxLiveTasks',
@@ -129,9 +146,32 @@ export class RedisLiveTaskLimits {
     await this.redis.mtaLimitAdmit(...this.limitKeys(), this.cutoff(now), String(now + this.leaseMs), taskId, owner, '-1', '-1');
   }
 
-  /** Returns the task's slot (idempotent). */
+  /**
+   * Returns the task's slot (idempotent). A release that fails (Redis away) rejects and is tried
+   * again in the background, for up to a minute: a slot no lease renews lasts until its task's
+   * expiry (see `RedisTaskStore.create`), so an unrepaired release held it that long.
+   */
   async release(taskId: string): Promise<void> {
-    await this.redis.mtaLimitRelease(...this.limitKeys(), taskId);
+    try {
+      await this.releaseOnce(taskId);
+    } catch (error) {
+      this.releaseLater(taskId, Date.now() + RELEASE_RETRY_MS, RELEASE_FIRST_DELAY_MS);
+      throw error;
+    }
+  }
+
+  private releaseOnce(taskId: string): Promise<number> {
+    return this.redis.mtaLimitRelease(...this.limitKeys(), taskId);
+  }
+
+  /** Tries the release again after `delay` ms, doubling up to 500 ms, until it lands or `giveUpAt`. */
+  private releaseLater(taskId: string, giveUpAt: number, delay: number): void {
+    // Unref'd: a retry must not keep a process alive that is otherwise done.
+    setTimeout(() => {
+      this.releaseOnce(taskId).catch(() => {
+        if (Date.now() < giveUpAt) this.releaseLater(taskId, giveUpAt, Math.min(delay * 2, RELEASE_MAX_DELAY_MS));
+      });
+    }, delay).unref();
   }
 
   /** Moves the deadline of the slots of tasks still running here (those not held are left out). */
@@ -148,6 +188,16 @@ export class RedisLiveTaskLimits {
   private limitKeys(): [string, string, string] {
     return [this.keys.limitsLive, this.keys.limitsOwners, this.keys.limitsCounts];
   }
+}
+
+/**
+ * Throws the RangeError a bad {@link SharedLiveTaskLimits} gets, before anything is connected: thrown
+ * after the backend's clients connected, it left them open and reconnecting, with no handle to close.
+ * @internal
+ */
+export function checkSharedLiveTaskLimits(limits: SharedLiveTaskLimits): void {
+  checked('maxLiveTasks', limits.maxLiveTasks);
+  checked('maxLiveTasksPerCaller', limits.maxLiveTasksPerCaller);
 }
 
 function checked(name: string, value: number | undefined): number {

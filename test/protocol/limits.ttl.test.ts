@@ -89,7 +89,7 @@ describe('ttl floor and shape', () => {
     expect(() => TaskSupport.inMemory({ minTtl: -1 })).toThrow(RangeError);
     expect(() => TaskSupport.inMemory({ minTtl: Number.NaN })).toThrow(RangeError);
     expect(() => TaskSupport.inMemory({ minTtl: 10_000, maxTtl: 5_000 })).toThrow(
-      /minTtl must be a number of ms from 0 to maxTtl \(5000\)/,
+      /minTtl must be a whole number of ms from 0 to maxTtl \(5000\)/,
     );
     open.tasks.push(TaskSupport.inMemory({ minTtl: 0 }), TaskSupport.inMemory({ minTtl: 5_000, maxTtl: 5_000 }));
   });
