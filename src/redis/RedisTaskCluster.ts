@@ -35,6 +35,23 @@ export interface LeaseOptions {
 }
 
 /**
+ * Throws the RangeError a bad {@link LeaseOptions} value gets: each a whole number of ms of at least
+ * 1, renewals more often than a lease lasts. Unchecked, NaN ran the renew and sweep timers every
+ * millisecond (Node's floor), and a renewal slower than the lease let every task be taken over.
+ * @internal
+ */
+export function checkLeaseOptions(options: LeaseOptions): void {
+  for (const name of ['leaseMs', 'renewEveryMs', 'sweepEveryMs'] as const) {
+    const value = options[name];
+    if (value !== undefined && !(Number.isInteger(value) && value >= 1))
+      throw new RangeError(`${name} must be a whole number of ms of at least 1, got ${String(value)}`);
+  }
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  if (options.renewEveryMs !== undefined && options.renewEveryMs >= leaseMs)
+    throw new RangeError(`renewEveryMs (${options.renewEveryMs}) must be less than leaseMs (${leaseMs})`);
+}
+
+/**
  * A {@link TaskCluster} on Redis or a Redis Cluster. Every task an instance runs has a lease: its
  * runner and deadline in the task's hash, renewed by the instance; the runner fences the store
  * writes of any instance that lost the lease. Commands reach the runner on its own pub/sub channel.
@@ -74,6 +91,7 @@ export class RedisTaskCluster implements TaskCluster {
   ) {
     this.instanceId = instanceId ?? randomBytes(8).toString('hex');
     if (handoff && handoff.instanceId !== this.instanceId) throw new Error('LeaseHandoff of another instance');
+    checkLeaseOptions(options);
     this.redis = withScripts(redis);
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.renewEveryMs = options.renewEveryMs ?? Math.max(50, Math.floor(this.leaseMs / 3));

@@ -13,7 +13,7 @@ import { batchWrites } from './batchWrites.js';
 import { LeaseHandoff } from './leaseHandoff.js';
 import { RedisEvents } from './RedisEvents.js';
 import { RedisKeys } from './keys.js';
-import { DEFAULT_LEASE_MS, RedisTaskCluster } from './RedisTaskCluster.js';
+import { DEFAULT_LEASE_MS, RedisTaskCluster, checkLeaseOptions } from './RedisTaskCluster.js';
 import type { LeaseOptions } from './RedisTaskCluster.js';
 import { RedisTaskMessageQueue } from './RedisTaskMessageQueue.js';
 import { RedisTaskStore } from './RedisTaskStore.js';
@@ -99,6 +99,7 @@ export async function createRedisTaskBackend(options: RedisTaskBackendOptions): 
   // Before any client exists: a bad option throws with nothing to close.
   const maxStatusMessageLength = maxStatusMessageLengthOf(options.maxStatusMessageLength);
   if (options.liveTaskLimits) checkSharedLiveTaskLimits(options.liveTaskLimits);
+  checkLeaseOptions(options);
   const connection: RedisOptions = {
     // While Redis is away, calls fail at once with a clear error instead of queueing up forever.
     enableOfflineQueue: false,
