@@ -7,6 +7,7 @@ export type { TaskSupportOptions } from './options.js';
 export type { AnyServer } from './sdk/index.js';
 export type { TaskContext } from './engine/TaskContext.js';
 export { MissingClientCapabilityError } from './engine/TaskContext.js';
+export { UnreachableClientError } from './sdk/UnreachableClientError.js';
 export type { RegisteredTaskTool, TaskToolConfig, TaskToolUpdate, TaskToolWork, TaskSupportMode } from './session/toolRegistry.js';
 // The backends' contracts. Renamed in 0.2 so that no name means two things beside the SDK's
 // experimental tasks (its TaskStore, InMemoryTaskStore, TaskMessageQueue, InMemoryTaskMessageQueue,

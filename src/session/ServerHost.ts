@@ -77,6 +77,8 @@ export interface ConnectionPort {
    * without an error, so a task's messages go on the standalone stream instead.
    */
   readonly answersOnly?: boolean;
+  /** No standalone stream can ever open (stateless Streamable HTTP: no session for a GET to join). */
+  readonly sessionless?: boolean;
   /** Sends on the response stream of `relatedRequestId`, else on the standalone stream; rejects once closed. */
   send(message: JSONRPCMessage, relatedRequestId?: RequestId): Promise<void>;
 }

@@ -218,6 +218,13 @@ export class TaskResultHandler {
   ): Promise<boolean> {
     const pushing = connection.answersOnly === true;
     const batch = await this.engine.storage.takeMessages(taskId);
+    // Answers only, and no stream can ever open (stateless JSON-response serving): a request of the
+    // task would wait in the queue and this call with it, for ever. Back to the queue, and told.
+    const request = pushing && connection.sessionless === true ? batch.find((message) => message.kind === 'request') : undefined;
+    if (request) {
+      await this.engine.storage.returnMessages(taskId, batch);
+      throw mcpError(ErrorCode.InvalidRequest, unreachableInput(taskId, request.message.method));
+    }
     for (let i = 0; i < batch.length; i++) {
       const message = batch[i]!;
       let sent = true;
@@ -258,6 +265,14 @@ export class TaskResultHandler {
     if (outcome.type === 'error') throw toMcpError(outcome.error);
     return merged(outcome.result, { _meta: merged(outcome.result._meta, { [RELATED_TASK_META_KEY]: { taskId } }) });
   }
+}
+
+/** Why a `tasks/result` of a stateless JSON-response server cannot carry its task's input request. */
+function unreachableInput(taskId: string, method: string): string {
+  return (
+    `Task ${taskId} waits for input (${method}) that cannot reach the client: this server answers each request ` +
+    'with one JSON body and has no session for a GET stream to carry it'
+  );
 }
 
 /** Why an older `tasks/result` stopped: a newer one of the same task on the same connection took over. */

@@ -1,7 +1,9 @@
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { JSONRPCMessage, JSONRPCRequest, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { REQUEST, checkRequest, withoutIgnoredRelatedTask } from '../checkRequest.js';
+import { guardRelatedSends, isSessionless } from '../guardRelatedSends.js';
 import { passRefusedRequestLines } from '../stdioRequestLines.js';
 import { cancellationOf, guardRequestIds } from '../uniqueRequestIds.js';
 import type { ClientResponse, ConnectionListener, ConnectionPort } from '../../session/ServerHost.js';
@@ -18,10 +20,12 @@ class Connection implements ConnectionPort {
   closed = false;
   standalone?: { readonly open: boolean; losses: number };
   readonly answersOnly: boolean;
+  readonly sessionless: boolean;
 
   constructor(private readonly transport: Transport) {
     followStandaloneStream(transport, this);
     this.answersOnly = answersOnly(transport);
+    this.sessionless = isSessionless(transport);
   }
 
   send(message: JSONRPCMessage, relatedRequestId?: RequestId): Promise<void> {
@@ -45,10 +49,24 @@ export function wrapTransport(inner: Transport, listener: ConnectionListener, ro
   // On Streamable HTTP, a POST reusing an id in flight would take the first one's answer over.
   const ids = guardRequestIds(inner);
   const previous = { onmessage: inner.onmessage, onclose: inner.onclose, onerror: inner.onerror };
+  // v1 keeps the response handler of a request whose send failed until the connection closes (v2
+  // drops it): the refusal is also answered to it, once the ask has had its own error (a macrotask
+  // later), which ends the entry as an answer would; a close meanwhile has ended it already.
+  const answerRefusal = (id: RequestId, error: Error): void => {
+    setImmediate(() => {
+      if (!connection.closed) outer.onmessage?.({ jsonrpc: '2.0', id, error: { code: ErrorCode.InternalError, message: error.message } });
+    });
+  };
   const outer: Transport = {
     start: () => inner.start(),
     close: () => inner.close(),
-    send: (message, options) => inner.send(message, options),
+    // What a handler sends within a request, where JSON-response mode or stateless serving would drop it unsaid.
+    send: guardRelatedSends(
+      inner,
+      (message, options) => inner.send(message, options),
+      () => connection.standalone?.open,
+      answerRefusal,
+    ),
     get sessionId() {
       return inner.sessionId;
     },

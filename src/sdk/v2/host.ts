@@ -20,6 +20,7 @@ import { surelyValidRequest } from '../surelyValidRequest.js';
 import { REQUEST, checkRequest, withoutIgnoredRelatedTask } from '../checkRequest.js';
 import { outputValidationMessage, v2Issues } from '../outputValidation.js';
 import { followStandaloneStream } from './standaloneStream.js';
+import { guardRelatedSends, isSessionless } from '../guardRelatedSends.js';
 import { checkToolCallParamsFirst, keepInputResponses } from './paramsFirst.js';
 import type { V2Context } from './request.js';
 import { merged } from '../../merged.js';
@@ -150,6 +151,11 @@ export function listenToConnections(server: V2LowServer, listener: ConnectionLis
     const ids = guardRequestIds(transport);
     await connect(transport);
     const standalone = followStandaloneStream(transport);
+    // What v2's handlers send within a request, where JSON-response mode or stateless serving would
+    // drop it unsaid; the session's own pushes (port.send) go out as they are.
+    const send = transport.send.bind(transport);
+    const guarded = guardRelatedSends(transport, send, () => standalone?.open);
+    if (guarded !== send) transport.send = guarded;
     const port: ConnectionPort & { closed: boolean } = {
       id: `v2c${++connections}`,
       closed: false,
@@ -157,9 +163,10 @@ export function listenToConnections(server: V2LowServer, listener: ConnectionLis
       // JSON-response mode (`enableJsonResponse`, fixed at construction): v2 drops every message
       // but the answer sent for a request, without an error; the session pushes them instead.
       answersOnly: (transport as { _enableJsonResponse?: unknown })._enableJsonResponse === true,
+      sessionless: isSessionless(transport),
       send: (message: JSONRPCMessage, relatedRequestId) => {
         if (port.closed) return Promise.reject(new Error('Connection closed'));
-        return transport.send(message, relatedRequestId === undefined ? undefined : { relatedRequestId });
+        return send(message, relatedRequestId === undefined ? undefined : { relatedRequestId });
       },
     };
     const onmessage = transport.onmessage;
