@@ -9,6 +9,7 @@ import { describeParseError, isZodError } from '../zodIssues.js';
 import { CancelTaskResultSchema, CreateTaskResultSchema, ErrorCode, GetTaskResultSchema } from '../wire.js';
 import { invalidAnswer } from './answers.js';
 import { MAX_TIMER_MS, followablePollInterval, steppedTimeout } from '../timerBounds.js';
+import { followedOn } from './followedClientTasks.js';
 
 /** Options of one request to the client. */
 export interface ClientRequestOptions {
@@ -37,6 +38,11 @@ export interface ClientTaskFollow {
   /** Sends the task-augmented request; resolves with the client's CreateTaskResult (anything else rejects). */
   create(signal: AbortSignal): Promise<unknown>;
   channel: ClientChannel;
+  /**
+   * Where `tasks/cancel` goes instead of `channel`: the session's, for an inline call's follow, whose
+   * `channel` is the call's own stream, over (or refused by the SDK) once the call is cancelled or answered.
+   */
+  cancelChannel?: ClientChannel;
   /** The client's capabilities (`tasks.cancel` decides whether `tasks/cancel` is sent). */
   capabilities: ClientCapabilities | undefined;
   /** The result the underlying request would have had (ElicitResult, CreateMessageResult), checked on `tasks/result`. */
@@ -155,13 +161,6 @@ async function fetchResult(
 
 let follows = 0;
 
-/** The client's task ids followed now, per session (keyed by its status subscription): one id given to two requests had both follows take one `tasks/result`. */
-const followedIds = new WeakMap<object, Set<string>>();
-const followedOn = (channel: ClientChannel): Set<string> => {
-  const key = channel.onTaskStatus ?? channel;
-  return followedIds.get(key) ?? followedIds.set(key, new Set()).get(key)!;
-};
-
 /**
  * Follows one client-side task with an actor of `machines/clientTask.ts` and resolves with the
  * underlying request's result (`tasks/result`); rejects when the client fails or cancels it, its
@@ -192,7 +191,7 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
   const canCancel = follow.capabilities?.tasks?.cancel !== undefined;
   const cancelRemote = (id: string): void => {
     if (!canCancel) return;
-    channel
+    (follow.cancelChannel ?? channel)
       .request({ method: 'tasks/cancel', params: { taskId: id } }, CancelTaskResultSchema)
       .catch((error: unknown) => deps.logger.warn(`mcp-task-actors: tasks/cancel of the client's task ${id} failed`, error));
   };

@@ -1,3 +1,4 @@
+import type { CallSettled } from './CallSettled.js';
 import type { z } from 'zod';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type {
@@ -263,21 +264,17 @@ export interface InlineCall {
   progressToken?: ProgressToken;
   /** The engine's follower of client tasks; without it, `elicitAsTask` sends the plain request. */
   clientTasks?: InlineClientTasks;
-  /** Whether the call's work has settled; with an aborted `signal`, the call is over, and an ask rejected then is abandoned. */
-  workSettled?: () => boolean;
+  /**
+   * Aborts once the call's work has settled: with an aborted `signal`, the call is over; an ask
+   * rejected then is abandoned, and a client task still followed is cancelled (nobody awaits it).
+   */
+  settled?: CallSettled;
 }
 
 /** The `task` an `optional` tool gets when called without `task`: the same API over the plain call. @internal */
-export function inlineContext({
-  stream,
-  signal,
-  capabilities,
-  progressToken,
-  clientTasks,
-  workSettled = () => false,
-}: InlineCall): WorkContext {
+export function inlineContext({ stream, signal, capabilities, progressToken, clientTasks, settled }: InlineCall): WorkContext {
   let step = 0;
-  const isOver = (): boolean => workSettled() || signal.aborted;
+  const isOver = (): boolean => settled?.over === true || signal.aborted;
   const context: WorkContext = workContext({
     taskId: undefined,
     signal,
@@ -303,15 +300,19 @@ export function inlineContext({
     tell: (notification) => stream.notify(notification as ServerNotification).catch(() => undefined),
     ...(clientTasks
       ? {
-          // The request, the polls and the result all go on this call's own stream (open until the tool answers).
+          // The request, the polls and the result all go on this call's own stream (open until the
+          // tool answers), and so does `tasks/cancel` while the call is open; once it is over, on
+          // the session's (the SDK refuses to send on a cancelled call's stream). The follow ends
+          // with the call: its work may have dropped the ask and answered.
           askAsTask: (method, params, schema, ttl) =>
             abandonedOnceOver(
               clientTasks.follow({
                 create: (stop) => stream.request({ method, params: withTask(params, ttl) }, CreateTaskResultSchema, { signal: stop }),
                 channel: { request: (r, s, o) => stream.request(r, s, o), ...clientTasks.status },
+                ...(clientTasks.session ? { cancelChannel: cancelChannel(clientTasks.session, stream, isOver) } : {}),
                 capabilities: capabilities(),
                 resultSchema: schema,
-                signal,
+                signal: settled ? eitherAborts(signal, settled.signal()) : signal,
               }),
               isOver,
             ),
@@ -321,8 +322,29 @@ export function inlineContext({
   return context;
 }
 
-/** What an inline call needs to follow client tasks: the engine's follower (under the root actor) and the session's status notifications. */
+/**
+ * Aborts when `a` or `b` does, with its reason (AbortSignal.any needs Node 20.3). Both are one
+ * call's own, gone with it: the listeners need no removal.
+ */
+function eitherAborts(a: AbortSignal, b: AbortSignal): AbortSignal {
+  const either = new AbortController();
+  const first = a.aborted ? a : b.aborted ? b : undefined;
+  if (first) either.abort(first.reason);
+  for (const each of [a, b]) each.addEventListener('abort', () => either.abort(each.reason), { once: true });
+  return either.signal;
+}
+
+/** Where an inline follow's `tasks/cancel` goes: the call's stream while the call is open, else the session's. */
+function cancelChannel(session: ClientChannel, stream: RequestStream, isOver: () => boolean): ClientChannel {
+  return { request: (r, s, o) => (isOver() ? session.request(r, s, o) : stream.request(r, s, o)) };
+}
+
+/**
+ * What an inline call needs to follow client tasks: the engine's follower (under the root actor),
+ * the session's status notifications, and the session's channel, which `tasks/cancel` takes.
+ */
 export interface InlineClientTasks {
   follow(follow: ClientTaskFollow): Promise<unknown>;
   status: Pick<ClientChannel, 'onTaskStatus'>;
+  session?: ClientChannel;
 }

@@ -2,6 +2,7 @@ import type { ClientCapabilities, JSONRPCNotification, RequestId, ServerNotifica
 import type { QueuedMessage, QueuedRequest } from '../backends/TaskMessageQueue.js';
 import type { ClientTaskSnapshot } from '../../machines/clientTask.js';
 import type { ClientChannel } from '../engine/ClientTasks.js';
+import { isFollowedClientTask } from '../engine/followedClientTasks.js';
 import type { TaskEngine } from '../engine/TaskEngine.js';
 import type { InlineClientTasks } from '../engine/workContext.js';
 import { CancelTaskResultSchema, TaskSchema } from '../wire.js';
@@ -109,10 +110,13 @@ export class SessionRouter implements ConnectionListener {
    * request was task-augmented, `elicitAsTask`), the client made a task nobody will follow: it is
    * told so with `tasks/cancel` when it declared that, as a follow withdrawn while its request was
    * in flight does (ClientTasks.ts). Otherwise the client's task (an open dialog, say) ran to its ttl.
+   * Not when a follow of this session follows that id now: the id is that request's task, which the
+   * cancel would end under it (its follow refuses the id for any other request).
    */
   private withdrawn(answer: Answer): void {
     const taskId = 'result' in answer ? (answer.result as { task?: { taskId?: unknown } } | undefined)?.task?.taskId : undefined;
     if (typeof taskId !== 'string' || this.clientCapabilities()?.tasks?.cancel === undefined) return;
+    if (isFollowedClientTask({ onTaskStatus: this.onTaskStatus }, taskId)) return;
     // The session's channel (absent on an SDK line that cannot send requests outside a call).
     void this.clientChannel()
       ?.request({ method: 'tasks/cancel', params: { taskId } }, CancelTaskResultSchema)
@@ -293,12 +297,14 @@ export class SessionRouter implements ConnectionListener {
   }
 
   /**
-   * What an inline call needs to follow client tasks (its requests go on the call's own stream);
+   * What an inline call needs to follow client tasks (its requests go on the call's own stream, its
+   * `tasks/cancel` on the session's: the SDK refuses to send on a cancelled call's stream);
    * undefined on an SDK line whose host cannot follow them (the same lines as {@link clientChannel}).
    */
   inlineClientTasks(): InlineClientTasks | undefined {
-    if (!this.canRequest) return undefined;
-    return { follow: (follow) => this.engine.followClientTask(undefined, follow), status: { onTaskStatus: this.onTaskStatus } };
+    const session = this.clientChannel();
+    if (!session) return undefined;
+    return { follow: (follow) => this.engine.followClientTask(undefined, follow), status: { onTaskStatus: this.onTaskStatus }, session };
   }
 
   /** Subscribes to the client's `notifications/tasks/status` (the host's handler is installed at the first subscriber). */

@@ -1,3 +1,4 @@
+import { CallSettled } from '../engine/CallSettled.js';
 import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { TaskContext } from '../engine/TaskContext.js';
 import type { WorkSafeguards } from '../engine/WorkSafeguards.js';
@@ -203,7 +204,8 @@ export async function directToolCall(
   }
   const args = toolArguments(tool, name, params.arguments);
   let result: unknown;
-  let settled = false;
+  // Ended once the work settled: a client task it still follows is cancelled (workContext.ts inlineContext).
+  const settled = new CallSettled(name);
   try {
     const inline = inlineContext({
       stream: request.stream,
@@ -212,14 +214,14 @@ export async function directToolCall(
       progressToken: params._meta?.progressToken,
       // With a request's own capabilities no client tasks (docs/protocols.md): `*AsTask` sends the plain request.
       ...(capabilities === undefined ? { clientTasks: server.router.inlineClientTasks() } : {}),
-      workSettled: () => settled,
+      settled,
     });
     const fields = requestFields(request);
     let returned: unknown;
     try {
       returned = await safeguards.runInline(name, inline, (context) => tool.work(args, withRequest(context, fields)));
     } finally {
-      settled = true;
+      settled.end();
     }
     result = checkedOutput(server.host.outputErrorText, tool.outputIssues, name, returned);
   } catch (error) {

@@ -1,0 +1,32 @@
+/**
+ * The end of one inline call's work, for what outlives it: an ask the work dropped, a client task
+ * it still follows (workContext.ts `inlineContext`). `over` is a flag every call has; the
+ * `AbortSignal` is made only when a follow asks for it, as most inline calls follow no client task
+ * and a controller, its abort and the reason's stack trace on every plain `tools/call` would cost
+ * them all (issue 14).
+ * @internal
+ */
+export class CallSettled {
+  /** Whether the call's work has settled. */
+  over = false;
+  private controller: AbortController | undefined;
+
+  constructor(private readonly tool: string) {}
+
+  /** Aborts once the work has settled (at once if it has). */
+  signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    if (this.over && !this.controller.signal.aborted) this.controller.abort(this.reason());
+    return this.controller.signal;
+  }
+
+  /** The work settled: a follow of a client task its work started is cancelled (nobody awaits it). */
+  end(): void {
+    this.over = true;
+    this.controller?.abort(this.reason());
+  }
+
+  private reason(): Error {
+    return new Error(`The call of tool ${this.tool} has answered: its work no longer needs the answer`);
+  }
+}

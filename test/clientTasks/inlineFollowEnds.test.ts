@@ -1,0 +1,260 @@
+/**
+ * An inline call (a plain `tools/call` of an `optional` tool) whose work follows a client task
+ * (`elicitAsTask`) and ends first: it returns without awaiting the ask, or its caller cancels it.
+ * The client must get `tasks/cancel` once, on the session (the call's own stream is over: the SDK
+ * refuses to send on a cancelled request's, and a returned call's stream is closed), and the follow
+ * must stop (no `tasks/get` after, no actor). A real SDK v1 client with scripted task handlers in
+ * front of an SDK v1 and an SDK v2 McpServer, over the SDK's in-memory link and Streamable HTTP;
+ * and the SDK v2 client with the official ext-tasks receiver (`bindTaskReceiver`) for the cancel.
+ *
+ * Before: a follow whose call returned polled on under the root actor until the client's task
+ * ended (in memory; over HTTP it ended on "No connection established"), never cancelling it; a
+ * cancelled call's `tasks/cancel` went on the cancelled call's stream, which the SDK refused, and
+ * the client's task ran on to its ttl.
+ */
+import type { AnyActorRef } from 'xstate';
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import {
+  CallToolResultSchema,
+  CancelTaskRequestSchema,
+  ElicitRequestSchema,
+  GetTaskRequestSchema,
+} from '@modelcontextprotocol/sdk/types.js';
+import { McpServer as McpServerV2, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
+import {
+  Client as ClientV2,
+  InMemoryTransport as InMemoryTransportV2,
+  StreamableHTTPClientTransport as StreamableHTTPClientTransportV2,
+} from '@modelcontextprotocol/client';
+import { bindTaskReceiver } from '@modelcontextprotocol/ext-tasks/receiver';
+import type { TaskSupport } from '../../src/index.js';
+import { serveHttp } from '../../src/demo/httpServer.js';
+import { deferred, sleep, testTaskSupport } from '../support/harness.js';
+import { clientTask } from '../support/scriptedReceiver.js';
+import { until } from '../support/until.js';
+import { serveFetch } from '../sdk/v2/harness.js';
+
+const requestedSchema = { type: 'object' as const, properties: { ok: { type: 'boolean' as const } }, required: ['ok'] };
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+type Line = 'v1' | 'v2';
+type Link = 'memory' | 'http';
+
+/** A sessionful Streamable HTTP endpoint of `line`, one server from `create` per session. */
+async function serveSessions(line: Line, tasks: TaskSupport, create: () => McpServer): Promise<{ url: URL; close(): Promise<void> }> {
+  if (line === 'v1') {
+    const running = await serveHttp(tasks, create, { port: 0 });
+    return { url: new URL(running.url), close: () => running.close() };
+  }
+  const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
+  const servers: McpServer[] = [];
+  const served = await serveFetch(async (request) => {
+    const sessionId = request.headers.get('mcp-session-id');
+    const existing = sessionId ? sessions.get(sessionId) : undefined;
+    if (existing) return existing.handleRequest(request);
+    if (sessionId) return new Response('Session not found', { status: 404 });
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => void sessions.set(id, transport),
+      onsessionclosed: (id) => void sessions.delete(id),
+    });
+    const server = create();
+    servers.push(server);
+    await (server as unknown as McpServerV2).connect(transport);
+    return transport.handleRequest(request);
+  });
+  return {
+    url: served.url,
+    close: async () => {
+      for (const server of servers) await server.close();
+      await served.close();
+    },
+  };
+}
+
+/**
+ * A server with two `optional` tools: `drop` starts an `elicitAsTask`, waits for `proceed`, and
+ * returns without awaiting the ask; `ask` awaits it. The client answers the elicitation with its
+ * task `client-task-1`, which stays `working`.
+ */
+async function setup(line: Line, link: Link) {
+  const actors: AnyActorRef[] = [];
+  const warnings: string[] = [];
+  const tasks = testTaskSupport({
+    pollInterval: 1000,
+    logger: { warn: (...args: unknown[]) => void warnings.push(args.map(String).join(' ')), error: () => {} },
+    inspect: (event) => {
+      const actor = event.actorRef as AnyActorRef;
+      if (event.type === '@xstate.actor' && actor.id.startsWith('clientTask-')) actors.push(actor);
+    },
+  });
+  const proceed = deferred();
+  const create = (): McpServer => {
+    const server =
+      line === 'v2' ? (new McpServerV2({ name: 's', version: '1' }) as unknown as McpServer) : new McpServer({ name: 's', version: '1' });
+    tasks.registerTool(server, 'drop', { taskSupport: 'optional' }, async (_args, task) => {
+      // Dropped: the work neither awaits nor handles it.
+      void task.elicitAsTask({ message: 'ok?', requestedSchema });
+      await proceed.promise;
+      return { content: [{ type: 'text', text: 'returned' }] };
+    });
+    tasks.registerTool(server, 'ask', { taskSupport: 'optional' }, async (_args, task) => {
+      const answer = await task.elicitAsTask({ message: 'ok?', requestedSchema });
+      return { content: [{ type: 'text', text: answer.action }] };
+    });
+    tasks.enable(server);
+    return server;
+  };
+  const client = new Client(
+    { name: 'inline-follow-ends', version: '1.0.0' },
+    { capabilities: { elicitation: { form: {} }, tasks: { cancel: {}, requests: { elicitation: { create: {} } } } } },
+  );
+  const received: string[] = [];
+  client.setRequestHandler(ElicitRequestSchema, (request) => {
+    received.push(request.method);
+    return { task: clientTask('client-task-1', 'working', { pollInterval: 10, ttl: null }) } as never;
+  });
+  client.setRequestHandler(GetTaskRequestSchema, (request) => {
+    received.push(`tasks/get ${request.params.taskId}`);
+    return clientTask(request.params.taskId, 'working', { pollInterval: 10, ttl: null }) as never;
+  });
+  client.setRequestHandler(CancelTaskRequestSchema, (request) => {
+    received.push(`tasks/cancel ${request.params.taskId}`);
+    return clientTask(request.params.taskId, 'cancelled') as never;
+  });
+  cleanups.push(() => tasks.close());
+  if (link === 'http') {
+    const http = await serveSessions(line, tasks, create);
+    cleanups.push(() => http.close());
+    await client.connect(new StreamableHTTPClientTransport(http.url));
+  } else {
+    const server = create();
+    const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverTransport);
+    await client.connect(clientTransport);
+    cleanups.push(() => server.close());
+  }
+  cleanups.push(() => client.close());
+  const count = (prefix: string): number => received.filter((r) => r.startsWith(prefix)).length;
+  return { client, actors, warnings, count, proceed };
+}
+
+/** Once the follow ended: it sent the client's task one tasks/cancel, polls no more, and its actor is done. */
+async function followEnded(s: Awaited<ReturnType<typeof setup>>): Promise<void> {
+  await until(() => s.count('tasks/cancel client-task-1') === 1, 'the client task to be cancelled');
+  await until(() => s.actors.every((a) => a.getSnapshot().status !== 'active'), 'the follow to end');
+  const polls = s.count('tasks/get');
+  await sleep(100);
+  expect(s.count('tasks/get')).toBe(polls);
+  expect(s.count('tasks/cancel')).toBe(1);
+  expect(s.actors.map((a) => a.getSnapshot().status)).toEqual(['done']);
+  expect(s.warnings.filter((w) => w.includes('tasks/cancel'))).toEqual([]);
+}
+
+for (const line of ['v1', 'v2'] as const) {
+  for (const link of ['memory', 'http'] as const) {
+    describe(`an inline call following its client's task ends first (SDK ${line} server, ${link} link)`, () => {
+      it('it returned without awaiting the ask: the client task is cancelled once and the follow stops', async () => {
+        const s = await setup(line, link);
+        const call = s.client.request({ method: 'tools/call', params: { name: 'drop', arguments: {} } }, CallToolResultSchema);
+        await until(() => s.count('tasks/get client-task-1') >= 2, 'the follow to poll the client task');
+        s.proceed.resolve();
+        expect((await call).content).toEqual([{ type: 'text', text: 'returned' }]);
+        await followEnded(s);
+      });
+
+      it('its caller cancelled it: the client task is cancelled once, on the session, and the follow stops', async () => {
+        const s = await setup(line, link);
+        const abort = new AbortController();
+        const call = s.client
+          .request({ method: 'tools/call', params: { name: 'ask', arguments: {} } }, CallToolResultSchema, { signal: abort.signal })
+          .catch(() => 'cancelled');
+        await until(() => s.count('tasks/get client-task-1') >= 2, 'the follow to poll the client task');
+        abort.abort('the user gave up');
+        expect(await call).toBe('cancelled');
+        await followEnded(s);
+      });
+    });
+  }
+}
+
+describe("a cancelled inline call following a task of the SDK v2 client's own receiver (ext-tasks bindTaskReceiver)", () => {
+  for (const link of ['memory', 'http'] as const) {
+    it(`the receiver is told with tasks/cancel: its task's signal aborts and it ends cancelled (SDK v1 server, ${link} link)`, async () => {
+      const actors: AnyActorRef[] = [];
+      const tasks = testTaskSupport({
+        pollInterval: 1000,
+        inspect: (event) => {
+          const actor = event.actorRef as AnyActorRef;
+          if (event.type === '@xstate.actor' && actor.id.startsWith('clientTask-')) actors.push(actor);
+        },
+      });
+      cleanups.push(() => tasks.close());
+      const create = (): McpServer => {
+        const server = new McpServer({ name: 's', version: '1' });
+        tasks.registerTool(server, 'ask', { taskSupport: 'optional' }, async (_args, task) => {
+          const answer = await task.elicitAsTask({ message: 'ok?', requestedSchema });
+          return { content: [{ type: 'text', text: answer.action }] };
+        });
+        tasks.enable(server);
+        return server;
+      };
+      const client = new ClientV2(
+        { name: 'v2-receiver', version: '1.0.0' },
+        { capabilities: { elicitation: { form: {} }, tasks: { list: {}, cancel: {}, requests: { elicitation: { create: {} } } } } },
+      );
+      const started = deferred<string>();
+      const aborted = deferred<string>();
+      const binding = bindTaskReceiver(client, {
+        methods: { 'elicitation/create': true },
+        ttlMs: 60_000,
+        pollIntervalMs: 10,
+        // The callback's rejection once its task is cancelled is reported here: expected.
+        onError: () => {},
+        elicitation: (_request, context) => {
+          started.resolve(context.taskId);
+          return new Promise((_resolve, reject) =>
+            context.signal.addEventListener('abort', () => {
+              aborted.resolve(context.taskId);
+              reject(new Error('cancelled'));
+            }),
+          );
+        },
+      });
+      cleanups.push(async () => binding.close());
+      if (link === 'http') {
+        const http = await serveSessions('v1', tasks, create);
+        cleanups.push(() => http.close());
+        await client.connect(new StreamableHTTPClientTransportV2(http.url));
+      } else {
+        const server = create();
+        const [clientTransport, serverTransport] = InMemoryTransportV2.createLinkedPair();
+        await server.connect(serverTransport as never);
+        await client.connect(clientTransport);
+        cleanups.push(() => server.close());
+      }
+      cleanups.push(() => client.close());
+      const abort = new AbortController();
+      const call = client.callTool({ name: 'ask', arguments: {} }, { signal: abort.signal }).catch(() => 'cancelled');
+      const clientTaskId = await started.promise;
+      // Cancelled once the server follows the client's task (its CreateTaskResult came back).
+      const following = (): boolean => {
+        const value: unknown = (actors[0]?.getSnapshot() as { value?: unknown } | undefined)?.value;
+        return typeof value === 'object' && value !== null && 'active' in value;
+      };
+      await until(following, 'the follow to take the client task');
+      abort.abort('the user gave up');
+      expect(await call).toBe('cancelled');
+      expect(await aborted.promise).toBe(clientTaskId);
+    });
+  }
+});
