@@ -5,6 +5,7 @@ import { isTerminal } from '../types.js';
 import type { TaskRecord } from '../types.js';
 import { ErrorCode } from '../wire.js';
 import { jobOf } from './WorkerLink.js';
+import { DispatchedSlots } from './DispatchedSlots.js';
 import type { TaskSession, TaskSpec } from './TaskSpec.js';
 import { merged } from '../merged.js';
 import { MAX_TIMER_MS } from '../timerBounds.js';
@@ -45,7 +46,7 @@ function lostJobsOf(placement: TaskPlacement): LostJobs | undefined {
  * The front's side of a worker pool: hands each new task to the pool and keeps the session of
  * the client that created it, so the status changes a worker reports (a `status` command on
  * this instance's cluster channel) reach that client as they would in process. A session is
- * dropped once its task ended or its ttl ran out.
+ * dropped once its task ended or its ttl ran out; so is the task's live-task slot (see DispatchedSlots).
  */
 export class FrontLink {
   /**
@@ -67,6 +68,8 @@ export class FrontLink {
   private readonly closing = new AbortController();
   /** When `close` stops waiting for the pending settles. */
   private giveUpAt = Infinity;
+  /** The live-task slots of the tasks dispatched here, held until each ends. */
+  private readonly slots: DispatchedSlots;
 
   constructor(
     private readonly store: TaskRecordStore,
@@ -75,7 +78,10 @@ export class FrontLink {
     /** Watchers of the task on this instance (e.g. `subscriptions/listen`). */
     private readonly changed: (record: TaskRecord) => void,
     private readonly logger: Pick<Console, 'warn' | 'error'>,
+    /** Gives back a live-task slot of `owner` (TaskEngineOptions `release`). */
+    release: (owner: string) => void,
   ) {
+    this.slots = new DispatchedSlots(store, release);
     this.lostJobs = lostJobsOf(placement);
     if (this.lostJobs) {
       this.lostJobTimer = setInterval(() => void this.lookForLostJobs(), this.lostJobs.lostJobCheckMs);
@@ -85,9 +91,12 @@ export class FrontLink {
 
   /**
    * Hands a stored task to the pool; the job names this instance as the one to report to. When the
-   * pool refuses the job, the task is settled `failed` before the error is rethrown.
+   * pool refuses the job, the task is settled `failed` before the error is rethrown. From here on the
+   * task's live-task slot is this link's to give back, whether the dispatch succeeds or not.
    */
   async dispatch(record: TaskRecord, spec: TaskSpec): Promise<void> {
+    // Held before the job exists: a worker may end the task before the add even answers.
+    this.slots.hold(record.taskId, record.owner);
     // setTimeout fires at once beyond 2^31-1 ms (~24.8 days): a longer ttl keeps the session that long.
     const timer = setTimeout(() => this.expired(record.taskId), Math.min(record.ttl, MAX_TIMER_MS));
     timer.unref?.();
@@ -201,6 +210,8 @@ export class FrontLink {
     this.closing.abort();
     clearInterval(this.lostJobTimer);
     for (const taskId of [...this.sessions.keys()]) this.drop(taskId);
+    // Those whose ttl ran out meanwhile too (a restart loses the counts anyway: they are per process).
+    this.slots.endAll();
   }
 
   /**
@@ -275,6 +286,7 @@ export class FrontLink {
    */
   private expired(taskId: string): void {
     this.sessions.delete(taskId);
+    this.slots.end(taskId);
     this.placement
       .withdraw(taskId)
       .catch((error: unknown) => this.logger.warn(`mcp-task-actors: job of expired task ${taskId} not withdrawn: ${String(error)}`));
@@ -284,5 +296,6 @@ export class FrontLink {
     const entry = this.sessions.get(taskId);
     if (entry) clearTimeout(entry.timer);
     this.sessions.delete(taskId);
+    this.slots.end(taskId);
   }
 }

@@ -132,7 +132,9 @@ export class TaskEngine {
     this.workerLink =
       placement && placement.role === 'worker' ? new WorkerLink({ ...this.core(), jobWork: options.jobWork }, cluster) : undefined;
     this.frontLink =
-      placement && placement.role === 'front' ? new FrontLink(store, placement, cluster, changed, options.logger) : undefined;
+      placement && placement.role === 'front'
+        ? new FrontLink(store, placement, cluster, changed, options.logger, options.release)
+        : undefined;
     // ClusterLink.start: a cluster that cannot start surfaces on the first task, not as an unhandled rejection.
     this.clusterReady = this.link?.start() ?? Promise.resolve();
   }
@@ -160,15 +162,15 @@ export class TaskEngine {
         if (front) await front.dispatch(record, spec);
         else if (this.options.cluster) await this.options.cluster.claim(record.taskId);
       } catch (error) {
-        release(spec.owner);
+        // A dispatch that failed gave its slot back already (FrontLink holds it from the dispatch on).
+        if (!stored || !front) release(spec.owner);
         // A failed dispatch settles its task (FrontLink); a failed claim leaves a record no one
         // runs or will ever take over, under an id the caller never gets: forget it.
         throw stored && !front ? await unclaimed(this.actions, this.options.logger, record.taskId, error) : error;
       }
       spec.session.created?.();
-      // Dispatched: no actor here; the worker that takes the job runs it (and counts it).
-      if (front) release(spec.owner);
-      else this.run(record.taskId, LiveTask.created(spec, release), now + record.ttl);
+      // Dispatched: no actor here; FrontLink holds its slot until the task ends, a worker runs it.
+      if (!front) this.run(record.taskId, LiveTask.created(spec, release), now + record.ttl);
       return record;
     } finally {
       this.shutdown.leave();

@@ -115,6 +115,9 @@ export class WorkerLink implements JobHandlers {
     const message = rerun ? 'Restarted after its worker stopped' : 'Started on a worker';
     // Refused: the task ended since it was read (a cancel while the job was taken): nothing to run.
     if (!(await store.update(taskId, 'working', message, this.cluster.instanceId))) return undefined;
+    // No live-task slot here: the front that admitted the task holds it until the end (DispatchedSlots),
+    // and refusing a job at this point would only fail a task its client was promised. What a worker
+    // runs at once is the pool's `concurrency` (docs/limits.md).
     const live = new LiveTask({
       owner: record.owner,
       tool: job.tool,
