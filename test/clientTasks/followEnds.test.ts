@@ -8,18 +8,16 @@
 import type { AnyActorRef } from 'xstate';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { CancelTaskRequestSchema, ElicitRequestSchema, GetTaskRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createRedisTaskBackend } from '../../src/redis/index.js';
 import type { RedisTaskBackend } from '../../src/redis/index.js';
 import type { TaskSupport } from '../../src/index.js';
 import { createTask, newServer, setBackendFactory, sleep, testTaskSupport } from '../support/harness.js';
 import { serveSessions } from '../support/httpServers.js';
 import { ownRedis } from '../support/ownRedis.js';
-import { clientTask } from '../support/scriptedReceiver.js';
+import { workingClient } from '../support/scriptedReceiver.js';
 import { until } from '../support/until.js';
 
 const requestedSchema = { type: 'object' as const, properties: { ok: { type: 'boolean' as const } }, required: ['ok'] };
@@ -63,23 +61,7 @@ async function setup(backend: 'memory' | 'redis', link: 'memory' | 'http') {
     t.enable(server);
     return server;
   };
-  const client = new Client(
-    { name: 'follow-ends', version: '1.0.0' },
-    { capabilities: { elicitation: { form: {} }, tasks: { cancel: {}, requests: { elicitation: { create: {} } } } } },
-  );
-  const received: string[] = [];
-  client.setRequestHandler(ElicitRequestSchema, (request) => {
-    received.push(request.method);
-    return { task: clientTask('client-task-1', 'working', { pollInterval: 10, ttl: null }) } as never;
-  });
-  client.setRequestHandler(GetTaskRequestSchema, (request) => {
-    received.push(`tasks/get ${request.params.taskId}`);
-    return clientTask(request.params.taskId, 'working', { pollInterval: 10, ttl: null }) as never;
-  });
-  client.setRequestHandler(CancelTaskRequestSchema, (request) => {
-    received.push(`tasks/cancel ${request.params.taskId}`);
-    return clientTask(request.params.taskId, 'cancelled') as never;
-  });
+  const { client, received } = workingClient('follow-ends');
   let closed = false;
   const close = async (): Promise<void> => {
     if (closed) return;

@@ -15,16 +15,10 @@
 import type { AnyActorRef } from 'xstate';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import {
-  CallToolResultSchema,
-  CancelTaskRequestSchema,
-  ElicitRequestSchema,
-  GetTaskRequestSchema,
-} from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { McpServer as McpServerV2, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import {
   Client as ClientV2,
@@ -35,7 +29,7 @@ import { bindTaskReceiver } from '@modelcontextprotocol/ext-tasks/receiver';
 import type { TaskSupport } from '../../src/index.js';
 import { serveHttp } from '../../src/demo/httpServer.js';
 import { deferred, sleep, testTaskSupport } from '../support/harness.js';
-import { clientTask } from '../support/scriptedReceiver.js';
+import { workingClient } from '../support/scriptedReceiver.js';
 import { until } from '../support/until.js';
 import { serveFetch } from '../sdk/v2/harness.js';
 
@@ -114,23 +108,7 @@ async function setup(line: Line, link: Link) {
     tasks.enable(server);
     return server;
   };
-  const client = new Client(
-    { name: 'inline-follow-ends', version: '1.0.0' },
-    { capabilities: { elicitation: { form: {} }, tasks: { cancel: {}, requests: { elicitation: { create: {} } } } } },
-  );
-  const received: string[] = [];
-  client.setRequestHandler(ElicitRequestSchema, (request) => {
-    received.push(request.method);
-    return { task: clientTask('client-task-1', 'working', { pollInterval: 10, ttl: null }) } as never;
-  });
-  client.setRequestHandler(GetTaskRequestSchema, (request) => {
-    received.push(`tasks/get ${request.params.taskId}`);
-    return clientTask(request.params.taskId, 'working', { pollInterval: 10, ttl: null }) as never;
-  });
-  client.setRequestHandler(CancelTaskRequestSchema, (request) => {
-    received.push(`tasks/cancel ${request.params.taskId}`);
-    return clientTask(request.params.taskId, 'cancelled') as never;
-  });
+  const { client, received } = workingClient('inline-follow-ends');
   cleanups.push(() => tasks.close());
   if (link === 'http') {
     const http = await serveSessions(line, tasks, create);

@@ -35,6 +35,31 @@ export function clientTask(taskId: string, status: string, extra: Record<string,
   return { taskId, status, ttl: 60_000, createdAt: now, lastUpdatedAt: now, ...extra };
 }
 
+/**
+ * A client whose every elicitation gets the task `client-task-1`, `working` (polled every 10 ms, no
+ * ttl) until cancelled; `received` lists `method taskId` of each request it got.
+ */
+export function workingClient(name: string): { client: Client; received: string[] } {
+  const client = new Client(
+    { name, version: '1.0.0' },
+    { capabilities: { elicitation: { form: {} }, tasks: { cancel: {}, requests: { elicitation: { create: {} } } } } },
+  );
+  const received: string[] = [];
+  client.setRequestHandler(ElicitRequestSchema, (request) => {
+    received.push(request.method);
+    return { task: clientTask('client-task-1', 'working', { pollInterval: 10, ttl: null }) } as never;
+  });
+  client.setRequestHandler(GetTaskRequestSchema, (request) => {
+    received.push(`tasks/get ${request.params.taskId}`);
+    return clientTask(request.params.taskId, 'working', { pollInterval: 10, ttl: null }) as never;
+  });
+  client.setRequestHandler(CancelTaskRequestSchema, (request) => {
+    received.push(`tasks/cancel ${request.params.taskId}`);
+    return clientTask(request.params.taskId, 'cancelled') as never;
+  });
+  return { client, received };
+}
+
 export interface Setup {
   client: Client;
   /** `method taskId` of each request the client received. */
