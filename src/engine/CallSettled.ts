@@ -13,9 +13,17 @@ export class CallSettled {
 
   constructor(private readonly tool: string) {}
 
-  /** Aborts once the work has settled (at once if it has). */
-  signal(): AbortSignal {
-    this.controller ??= new AbortController();
+  /**
+   * Aborts once the work has settled or the call's own `call` signal aborts (at once if either has):
+   * what a follow started by the work ends with. One per call, as the call has one signal.
+   */
+  signal(call: AbortSignal): AbortSignal {
+    if (!this.controller) {
+      const controller = (this.controller = new AbortController());
+      // AbortSignal.any needs Node 20.3; the listener goes with the call.
+      if (call.aborted) controller.abort(call.reason);
+      else call.addEventListener('abort', () => controller.abort(call.reason), { once: true });
+    }
     if (this.over && !this.controller.signal.aborted) this.controller.abort(this.reason());
     return this.controller.signal;
   }

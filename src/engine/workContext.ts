@@ -312,7 +312,7 @@ export function inlineContext({ stream, signal, capabilities, progressToken, cli
                 ...(clientTasks.session ? { cancelChannel: cancelChannel(clientTasks.session, stream, isOver) } : {}),
                 capabilities: capabilities(),
                 resultSchema: schema,
-                signal: settled ? eitherAborts(signal, settled.signal()) : signal,
+                signal: settled ? settled.signal(signal) : signal,
               }),
               isOver,
             ),
@@ -320,18 +320,6 @@ export function inlineContext({ stream, signal, capabilities, progressToken, cli
       : {}),
   });
   return context;
-}
-
-/**
- * Aborts when `a` or `b` does, with its reason (AbortSignal.any needs Node 20.3). Both are one
- * call's own, gone with it: the listeners need no removal.
- */
-function eitherAborts(a: AbortSignal, b: AbortSignal): AbortSignal {
-  const either = new AbortController();
-  const first = a.aborted ? a : b.aborted ? b : undefined;
-  if (first) either.abort(first.reason);
-  for (const each of [a, b]) each.addEventListener('abort', () => either.abort(each.reason), { once: true });
-  return either.signal;
 }
 
 /** Where an inline follow's `tasks/cancel` goes: the call's stream while the call is open, else the session's. */
