@@ -7,6 +7,7 @@ import type { RedisEvents } from './RedisEvents.js';
 import type { RedisKeys } from './keys.js';
 import type { RedisLiveTaskLimits } from './liveTaskLimits.js';
 import type { LeaseHandoff } from './leaseHandoff.js';
+import { indexLease } from './leaseIndex.js';
 import { withScripts } from './scripts.js';
 import type { RedisClient, TaskScripts } from './scripts.js';
 import { nextBackoff } from '../backoff.js';
@@ -135,16 +136,13 @@ export class RedisTaskCluster implements TaskCluster {
       await this.redis.mtaClaim(this.keys.task(taskId), this.instanceId, String(options.until));
       return;
     }
-    this.owned.add(taskId);
-    // Written with the record by this backend's store: the hash has it; on a cluster the index
-    // entry, on its own slot, is still to write.
-    const written = this.handoff?.takeLease(taskId);
-    if (written !== undefined) {
-      if (!this.handoff!.oneRedis) this.index(taskId, written);
-      return;
-    }
+    // Written with the record by this backend's store, the index entry first (leaseIndex.ts).
+    if (this.handoff?.takeLease(taskId) !== undefined) return void this.owned.add(taskId);
     const deadline = Date.now() + this.leaseMs;
-    this.index(taskId, deadline);
+    // Before the lease: a lease without an index entry is a task no sweep finds if we die now.
+    // Owned after it: a renewal meanwhile would find the hash not ours yet and drop the task.
+    await indexLease(this.redis, this.keys.leases, taskId, deadline, this.leaseMs);
+    this.owned.add(taskId);
     try {
       await this.redis.mtaClaim(this.keys.task(taskId), this.instanceId, String(deadline));
     } catch (error) {
@@ -154,20 +152,8 @@ export class RedisTaskCluster implements TaskCluster {
     }
     // A shared-limit slot admitted without a lease (its record named no runner here) lasts until
     // the task's expiry: from now on the lease keeps it, so it lapses one lease after this instance
-    // stops renewing, as the slots of tasks created with their lease do. Not awaited, as `index`.
+    // stops renewing, as the slots of tasks created with their lease do. Not awaited: renewals write it again.
     this.limits?.renew([taskId], deadline).catch(() => {});
-  }
-
-  /**
-   * Writes the lease index entry of a task just claimed (its own slot on a cluster), without
-   * waiting for it. Not fatal when it fails: the hash holds the lease, which fences and routes, and
-   * the next renewal writes the entry again. Failing the claim instead failed the tools/call while
-   * the task stayed `working` in the store, its lease renewed here with no actor, until its ttl.
-   * Waiting for it held every tools/call for as long as the index's master stalled (`kill -STOP`:
-   * no error, no answer), past the store timeout, and `close()` behind them.
-   */
-  private index(taskId: string, deadline: number): void {
-    this.redis.zadd(this.keys.leases, deadline, taskId).catch(() => {});
   }
 
   relinquish(taskId: string): void {

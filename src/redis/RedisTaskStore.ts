@@ -15,6 +15,7 @@ import type { LeaseHandoff } from './leaseHandoff.js';
 import { SettledHere } from './settledHere.js';
 import { CreatedHere } from './createdHere.js';
 import { GroupCommit } from './groupCommit.js';
+import { indexLease } from './leaseIndex.js';
 import { DEFAULT_MAX_STATUS_MESSAGE_LENGTH, cutStatusMessage } from '../backends/statusMessageLimit.js';
 
 /**
@@ -126,10 +127,11 @@ export class RedisTaskStore implements TaskStore {
       if (record.statusMessage !== undefined) fields['statusMessage'] = record.statusMessage;
       if (record.runner !== undefined) fields['runner'] = record.runner;
       if (record.restart !== undefined) fields['restart'] = JSON.stringify(record.restart);
+      // The lease index entry before the lease (leaseIndex.ts): survivors find a dead runner's tasks there only.
+      if (lease !== undefined) await indexLease(this.redis, this.keys.leases, record.taskId, lease, this.leases!.leaseMs);
       if (lease !== undefined) fields['leaseUntil'] = String(lease);
-      // The hash first, then the index (two slots, so two steps): a `list` in between does not see
-      // the task yet, rather than seeing an index entry without a hash and dropping it as expired.
-      // Ids are 128 random bits: a collision is not a case to handle.
+      // The hash, then the owner index (two slots): a `list` in between does not see the task yet,
+      // rather than an entry without a hash it would drop as expired. Ids are 128 random bits: no collision.
       await this.redis.multi().hset(key, fields).pexpireat(key, expiresAt).exec().then(failedStep);
       await this.redis.mtaIndex(this.keys.owner(record.owner), this.keys.ownerSeq(record.owner), record.taskId, String(expiresAt));
       if (lease !== undefined) this.leases!.wroteLease(record.taskId, lease);

@@ -1,9 +1,9 @@
 /**
  * What a backend's store and cluster tell each other so that one lifecycle costs fewer Redis round
- * trips (issue 14): the store writes a new task's lease with its record (and, on one Redis, the
- * lease index entry in the same MULTI), so the cluster's `claim` has nothing left to send; on one
+ * trips (issue 14): the store writes a new task's lease with its record and its lease index entry
+ * (on one Redis in the same script; on a Redis Cluster, where the index is on a slot of its own,
+ * just before the record: leaseIndex.ts), so the cluster's `claim` has nothing left to send; on one
  * Redis the store's settle also drops the lease index entry, so `release` has nothing left either.
- * A Redis Cluster keeps the index on a slot of its own: there only the hash fields move.
  * @internal
  */
 export class LeaseHandoff {

@@ -66,10 +66,7 @@ describe('demo instances on a Redis Cluster (REDIS_CLUSTER_NODES)', () => {
     expect((await taskResult(onB, asking.taskId)).content).toEqual([{ type: 'text', text: 'approved: ship it' }]);
   });
 
-  // Retried once, and only this test: an open defect (2026-12-06), not load. In about 2 runs of 20
-  // no survivor took the task over: 8 s after the crash `tasks/get` still said `input_required`
-  // (a lease is 1.5 s here). Cause not yet found; see that day's closing note.
-  it('fails a crashed instance’s waiting task on the survivor within the lease bound', { timeout: 30_000, retry: 1 }, async () => {
+  it('fails a crashed instance’s waiting task on the survivor within the lease bound', { timeout: 30_000 }, async () => {
     const doomed = await startDemoProcess(env);
     // No standalone stream on the doomed session: its elicitation stays queued, nobody answers it.
     const onDoomed = await client(doomed, { standalone: false });
