@@ -53,6 +53,15 @@ const ioredisFacing = [
   'test/redis/listenAcrossOutage.test.ts',
 ];
 
+/**
+ * Files that mock a module (`vi.mock`): they run in a project of their own with isolation on. Every
+ * other project runs with `isolate: false`, its files sharing a worker's loaded modules: evaluating
+ * the library, the SDK and the test support again for every file was over a third of CI's test time
+ * (CI's npm test reported 277 s of import and 272 s of setup against 934 s of tests). So a file must
+ * leave no global state behind (failOnUnhandled.ts registers its listeners once per process for this).
+ */
+const mocking = ['test/engine/taskIds.test.ts'];
+
 /** Redis Cluster tests that start clusters of their own (see the redis-cluster-own project). */
 const ownClusters = [
   'test/redis/cluster/failover.test.ts',
@@ -70,10 +79,20 @@ export default defineConfig({
     projects: [
       {
         test: {
+          isolate: false,
           name: 'memory',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/redis/**', 'test/load/**', '**/node_modules/**'],
+          exclude: ['test/redis/**', 'test/load/**', ...mocking, '**/node_modules/**'],
           // Any unhandled rejection or uncaught exception fails the test it surfaced in, and the run.
+          setupFiles: ['test/support/failOnUnhandled.ts'],
+          testTimeout: 20_000,
+          hookTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'memory-isolated',
+          include: mocking,
           setupFiles: ['test/support/failOnUnhandled.ts'],
           testTimeout: 20_000,
           hookTimeout: 20_000,
@@ -83,6 +102,7 @@ export default defineConfig({
         test: {
           // The protocol and backend-fault suites again with SDK v2 servers (test/support/harness.ts
           // serverSdkLine; HTTP endpoints from test/support/httpServers.ts), in memory.
+          isolate: false,
           name: 'memory-sdk-v2',
           // Plus the extension over the demo's HTTP endpoint (on v2: the v2 demo's, in process).
           include: [...bothBackends, 'test/demo/extensionHttp.test.ts'],
@@ -95,6 +115,7 @@ export default defineConfig({
       {
         resolve: { alias: [{ find: /^@modelcontextprotocol\/sdk(?=\/|$)/, replacement: 'sdk-v1-lowest' }] },
         test: {
+          isolate: false,
           name: 'sdk-v1-lowest',
           include: sdkV1Facing,
           setupFiles: ['test/support/failOnUnhandled.ts'],
@@ -104,6 +125,7 @@ export default defineConfig({
       },
       {
         test: {
+          isolate: false,
           name: 'redis',
           include: [...bothBackends, 'test/redis/**/*.test.ts'],
           // The cluster's own tests run in the redis-cluster project.
@@ -118,6 +140,7 @@ export default defineConfig({
         test: {
           // The same suites with SDK v2 servers on a real Redis (the cluster project stays on SDK v1:
           // the SDK line sits above the store, and CI time is better spent elsewhere).
+          isolate: false,
           name: 'redis-sdk-v2',
           // Plus the demo-process suites: `npm start -- --sdk v2` instances on one Redis (demoProcess.ts),
           // and the generated paths on two instances in their SDK v2 combinations.
@@ -133,6 +156,7 @@ export default defineConfig({
         test: {
           // The protocol, extension and input-required suites with the work on a worker pool: each
           // TaskSupport a test builds is a front, and a worker TaskSupport runs its jobs (BullMQ).
+          isolate: false,
           name: 'redis-workers',
           include: ['test/protocol/rev2025-11-25/**/*.test.ts', 'test/protocol/tasksExtension/**/*.test.ts'],
           // Task-augmented requests to the client need the client's session, which a worker does not
@@ -153,6 +177,7 @@ export default defineConfig({
       {
         resolve: { alias: [{ find: /^ioredis$/, replacement: 'ioredis-lowest' }] },
         test: {
+          isolate: false,
           name: 'redis-ioredis-lowest',
           include: ioredisFacing,
           env: { MTA_IOREDIS: 'lowest' },
@@ -165,13 +190,15 @@ export default defineConfig({
       {
         test: {
           // The same protocol suite on a real three-master Redis Cluster, plus the cluster's own tests.
+          isolate: false,
           name: 'redis-cluster',
           include: [...bothBackends, 'test/redis/cluster/**/*.test.ts'],
           exclude: ownClusters,
           globalSetup: ['test/redis/clusterGlobalSetup.ts'],
-          // One file at a time, after the other projects: the cluster suites kill, restart and
-          // reshard the nodes every file of this project shares.
+          // One file at a time, after the other projects (group 1; the rest are group 0): the cluster
+          // suites kill, restart and reshard the nodes every file of this project shares.
           maxWorkers: 1,
+          sequence: { groupOrder: 1 },
           setupFiles: ['test/support/failOnUnhandled.ts', 'test/redis/clusterPerTest.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
@@ -180,8 +207,9 @@ export default defineConfig({
       {
         test: {
           // Cluster tests that start clusters of their own (with replicas, or to migrate a slot) and
-          // touch no shared node: beside the shared cluster's one-at-a-time files rather than after
-          // them, as they mostly wait for failovers (about a minute in all).
+          // touch no shared node: with the other projects rather than after them, as they mostly
+          // wait for failovers (about a minute in all).
+          isolate: false,
           name: 'redis-cluster-own',
           include: ownClusters,
           globalSetup: ['test/redis/clusterGlobalSetup.ts'],
