@@ -30,7 +30,15 @@ export function raw(url: string, method: string, body?: string | Buffer, headers
     // it, on the socket itself (one CI run reported such an EPIPE in the next test).
     const expected = (error: NodeJS.ErrnoException): boolean => error.code === 'EPIPE' || error.code === 'ECONNRESET';
     req.on('error', (error: NodeJS.ErrnoException) => (expected(error) ? undefined : reject(error)));
-    req.on('socket', (socket) => socket.on('error', (error: NodeJS.ErrnoException) => (expected(error) ? undefined : reject(error))));
+    req.on('socket', (socket) => {
+      const onSocketError = (error: NodeJS.ErrnoException): void => (expected(error) ? undefined : reject(error));
+      socket.on('error', onSocketError);
+      // The default agent keeps the socket alive and the next raw() to the same server reuses it: one
+      // listener per request would pile up on it (MaxListenersExceededWarning at the 11th). The agent
+      // guards a socket it takes back itself (its own 'free' listener, which runs before this one, adds
+      // an 'error' listener), so this one goes then. A socket not kept alive keeps it until it closes.
+      socket.once('free', () => socket.off('error', onSocketError));
+    });
     req.end(body);
   });
 }
