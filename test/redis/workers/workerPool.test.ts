@@ -106,8 +106,8 @@ describe('worker pools: a front stores tasks, BullMQ workers in other processes 
 
   it('kill -9 of a worker mid-task: a restartable task completes on another worker, another one fails, both within the stalled check', async () => {
     const vars = env(prefix());
-    const mcp = await client(await front(vars));
-    const first = await worker(vars);
+    const [entry, first] = await Promise.all([front(vars), worker(vars)]);
+    const mcp = await client(entry);
     const restartable = await createTask(mcp, 'countdown', { seconds: 100 });
     const asking = await createTask(mcp, 'approve', { action: 'deploy' });
     await eventually(async () => /s left$/.test((await mcp.experimental.tasks.getTask(restartable.taskId)).statusMessage ?? ''), 10_000);
@@ -117,7 +117,8 @@ describe('worker pools: a front stores tasks, BullMQ workers in other processes 
         throw error;
       },
     );
-    const second = await worker(vars);
+    // Its countdown seconds four times shorter: the run it starts anew (from 100) ends in 2.5 s, not 10.
+    const second = await worker({ ...vars, DEMO_SECOND_MS: '25' });
 
     const left = async (): Promise<number> =>
       Number(/^(\d+) s left$/.exec((await mcp.experimental.tasks.getTask(restartable.taskId)).statusMessage ?? '')?.[1] ?? NaN);
@@ -196,12 +197,12 @@ describe('worker pools: a front stores tasks, BullMQ workers in other processes 
   it('global concurrency 2 for a tool with 3 workers: never more than 2 of its tasks running at once', async () => {
     const pre = prefix();
     const vars = env(pre, { MTA_GLOBAL_CONCURRENCY: 'countdown:2' });
-    const mcp = await client(await front(vars));
-    await Promise.all([worker(vars), worker(vars), worker(vars)]);
+    const [entry] = await Promise.all([front(vars), worker(vars), worker(vars), worker(vars)]);
+    const mcp = await client(entry);
     // BullMQ's own count of the tool's active jobs: one atomic read, unlike six tasks/get in a row.
     const queue = new Queue('tool-countdown', { connection: redisHostPort(vars.REDIS_URL!), prefix: `${pre}jobs` });
     cleanups.push(() => queue.close());
-    const ids = await Promise.all(Array.from({ length: 6 }, async () => (await createTask(mcp, 'countdown', { seconds: 8 })).taskId));
+    const ids = await Promise.all(Array.from({ length: 6 }, async () => (await createTask(mcp, 'countdown', { seconds: 4 })).taskId));
     let most = 0;
     for (;;) {
       most = Math.max(most, await queue.getActiveCount());
