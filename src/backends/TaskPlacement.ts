@@ -65,6 +65,13 @@ export interface TaskPlacement {
   readonly role: 'front' | 'worker';
   /** Front: hands a stored task to the pool. */
   dispatch(job: TaskJob): Promise<void>;
+  /**
+   * Front, optional: notes the job of a task about to be stored, before the store write, so that a
+   * front that dies before its {@link dispatch} lands leaves a trace by which another front's
+   * {@link lostJobs} finds the task (it has no lease: nothing else would). Should not reject: the
+   * task is created without the note when it fails.
+   */
+  reserve?(job: TaskJob): Promise<void>;
   /** Front: the task ended before a worker took it (cancelled): drop its job if still waiting. */
   withdraw(taskId: string): Promise<void>;
   /** Worker: starts taking the jobs of `tool` (called for each task tool registered on the worker). */

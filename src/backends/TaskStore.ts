@@ -46,6 +46,13 @@ export interface TaskRecordStore {
    * skip its own first look (a round trip on a remote store) and only listen for the change.
    */
   waitForTerminal(taskId: string, signal: AbortSignal, options?: WaitOptions): Promise<void>;
+  /**
+   * Optional, for stores that count live tasks across instances (the Redis backend's
+   * `liveTaskLimits`): gives back the slot of a task that ended, idempotently. A worker pool's front
+   * calls it when it hears the end of a task it dispatched: the settle's own release is the
+   * settling worker's, which may die right after the settle, or count nothing (no limits there).
+   */
+  releaseSlot?(taskId: string): Promise<void>;
 }
 
 /**

@@ -7,6 +7,7 @@ import { withTimeout } from '../withTimeout.js';
 import { safeLogger } from '../safeLogger.js';
 import { timerOption } from '../timerBounds.js';
 import { WaitingJobs } from './waitingJobs.js';
+import { closeQueue } from './closeQueue.js';
 import type { WaitingJob } from './waitingJobs.js';
 
 /** Per-tool settings of a worker pool. */
@@ -153,6 +154,11 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   // Only a front that checks records its jobs: no one else would ever forget them.
   const recording = options.role === 'front' && Number.isFinite(lostJobCheckMs);
   const turnToken = randomUUID();
+  const record = async (job: TaskJob, reservedAt?: number): Promise<void> => {
+    if (!recording || job.deadline === undefined) return;
+    const entry = { taskId: job.taskId, tool: job.tool, front: job.front, until: job.deadline };
+    await waitingJobs.add(reservedAt === undefined ? entry : { ...entry, reservedAt }).catch(report(logger, job.tool));
+  };
 
   const queueOf = (tool: string): Queue<TaskJob> => {
     // A queue opened now would hold a Redis connection that nothing closes any more.
@@ -201,14 +207,14 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
           .catch(report(logger, job.tool));
         throw error;
       }
-      // Only once the add landed: a recorded job missing from its queue is one that left it. Not
-      // recorded (Redis failed just now), the task is still checked by this front while it lives.
-      if (recording && job.deadline !== undefined) {
-        await waitingJobs
-          .add({ taskId: job.taskId, tool: job.tool, front: job.front, until: job.deadline })
-          .catch(report(logger, job.tool));
-      }
+      // Again once the add landed, no longer reserved: a job missing from its queue now left it.
+      await record(job);
     },
+
+    // Before the task is stored: a front that dies before its job is added leaves this record, by
+    // which a surviving front finds the task (nothing else would: it has no lease). Not recorded
+    // (Redis failed just now), the task is still checked by this front while it lives.
+    reserve: (job) => record(job, Date.now()),
 
     async withdraw(taskId) {
       // Removes a job that is still waiting; an active (locked) job is left to its worker, which
@@ -234,7 +240,8 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
           return waitingJobs.forget(job.taskId);
         }
         const state = await bounded(queue.getJobState(job.taskId));
-        if (state === 'unknown') lost.push({ taskId: job.taskId, front: job.front });
+        // Reserved and not in its queue yet: its front may still be storing the task or adding the job.
+        if (state === 'unknown' && !waitingJobs.adding(job)) lost.push({ taskId: job.taskId, front: job.front });
         else if (TAKEN.has(state)) await waitingJobs.forget(job.taskId);
         else if (state === 'failed') {
           // Failed before its task ran (the front judges that), e.g. on a worker whose store does not
@@ -315,34 +322,6 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       queues.clear();
     },
   };
-}
-
-/** Closes a queue, waiting at most `ms` for Redis to answer; `ownClient`: its client is the pool's to end. */
-async function closeQueue(queue: Queue, ms: number, ownClient: boolean): Promise<void> {
-  const closing = queue.close().finally(() => (ownClient ? endClient(queue) : undefined));
-  try {
-    await withTimeout(closing, ms, 'queue close timed out');
-  } catch {
-    // A QUIT held until Redis is back (a client given to the pool): nothing waits for it any more.
-    closing.catch(() => {});
-  }
-}
-
-/**
- * Ends for good the client BullMQ made for a queue from the pool's options, once BullMQ's close is
- * done. BullMQ closes it with a QUIT, which a front's client refuses while Redis is away (its offline
- * queue is off); BullMQ then marks the client ended and takes its 'error' listener off, while ioredis
- * still has a reconnect scheduled: the client would reconnect for good, each refused attempt an
- * unheard 'error' (printed on stderr by ioredis), and hold a connection nobody closes once Redis is
- * back. A disconnect cancels that reconnect; on a client that did end it changes nothing.
- */
-async function endClient(queue: Queue): Promise<void> {
-  // A client whose connection never became ready: BullMQ disconnected it itself.
-  const client = await queue.getBackend().client.catch(() => undefined);
-  if (!client) return;
-  // The pool is closed: nothing is left to report to, but no 'error' may go unheard.
-  client.on('error', () => {});
-  client.disconnect();
 }
 
 function report(logger: Pick<Console, 'error'>, tool: string): (error: unknown) => void {

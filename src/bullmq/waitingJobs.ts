@@ -9,7 +9,19 @@ export interface WaitingJob {
   front: string | undefined;
   /** When the task's ttl runs out (ms since epoch): its record is gone then, and its job is withdrawn. */
   until: number;
+  /**
+   * Set while the job is only reserved (ms since epoch, when): recorded before its task was stored,
+   * its add not yet seen landing (see {@link WaitingJobs.adding}). Cleared by the record after the add.
+   */
+  reservedAt?: number;
 }
+
+/**
+ * How many times the pool's `queueTimeoutMs` a reserved job may take to appear in its queue: its
+ * front stores the task (the task backend's `storeTimeout`, by default as long) and adds the job
+ * (bounded by `queueTimeoutMs`, after which the front fails the task itself), with margin.
+ */
+const RESERVED_FOR = 3;
 
 /** Sets one field of the record and keeps the hash until the latest deadline it holds (one script: the hash never outlives it). */
 const REGISTER = `redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
@@ -47,12 +59,24 @@ export class WaitingJobs {
     private readonly timeoutMs: number,
   ) {}
 
-  /** Records a job just added (never before its add landed: a job missing then would be taken for lost). */
+  /**
+   * Records a job: reserved (`reservedAt` set) before its task is stored, then again once its add
+   * landed. A reserved job missing from its queue is taken for lost only once {@link adding} says no.
+   */
   async add(job: WaitingJob): Promise<void> {
-    const value = JSON.stringify({ tool: job.tool, front: job.front, until: job.until });
+    const value = JSON.stringify({ tool: job.tool, front: job.front, until: job.until, reservedAt: job.reservedAt });
     // One second past the deadline: the last check that withdraws the job must still find it.
     const keep = Math.max(Math.ceil(job.until - Date.now()), 0) + 1_000;
     await this.bounded((client) => client.runCommand(REGISTER_COMMAND, [this.key, job.taskId, value, keep]));
+  }
+
+  /**
+   * Whether a reserved job missing from its queue may still be on its way there: its front, if alive,
+   * is still storing the task or adding the job. Past that, either the add landed, or the front gave
+   * up on it (and failed the task), or the front died between the reservation and the add.
+   */
+  adding(job: WaitingJob, now = Date.now()): boolean {
+    return job.reservedAt !== undefined && now - job.reservedAt < RESERVED_FOR * this.timeoutMs;
   }
 
   /** The recorded job of `taskId`, if any. */
@@ -106,9 +130,16 @@ export class WaitingJobs {
 
 function parse(taskId: string, value: string): WaitingJob | undefined {
   try {
-    const { tool, front, until } = JSON.parse(value) as { tool?: unknown; front?: unknown; until?: unknown };
+    const { tool, front, until, reservedAt } = JSON.parse(value) as {
+      tool?: unknown;
+      front?: unknown;
+      until?: unknown;
+      reservedAt?: unknown;
+    };
     if (typeof tool !== 'string' || typeof until !== 'number') return undefined;
-    return { taskId, tool, front: typeof front === 'string' ? front : undefined, until };
+    const job: WaitingJob = { taskId, tool, front: typeof front === 'string' ? front : undefined, until };
+    if (typeof reservedAt === 'number') job.reservedAt = reservedAt;
+    return job;
   } catch {
     return undefined;
   }

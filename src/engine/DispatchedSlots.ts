@@ -38,7 +38,7 @@ export class DispatchedSlots {
   private readonly held = new Map<string, Slot>();
 
   constructor(
-    private readonly store: Pick<TaskRecordStore, 'get' | 'waitForTerminal'>,
+    private readonly store: Pick<TaskRecordStore, 'get' | 'waitForTerminal' | 'releaseSlot'>,
     /** TaskEngineOptions `release`: gives one slot of `owner` back. */
     private readonly release: (owner: string) => void,
   ) {}
@@ -51,8 +51,15 @@ export class DispatchedSlots {
     void this.watch(taskId, slot);
   }
 
-  /** The task ended (or will never be heard of again here): its slot goes back, once. */
-  end(taskId: string): void {
+  /**
+   * The task ended (or will never be heard of again here): its slot goes back, once. `ended`: its
+   * end was heard (terminal), so its slot in a store's shared count goes back too (TaskRecordStore
+   * `releaseSlot`): the worker that settled it may have died before its own release, or counts
+   * nothing. Not at close or ttl: a task still running keeps its shared slot (until its expiry).
+   */
+  end(taskId: string, ended = false): void {
+    // Idempotent, and tried again by the store when Redis is away: nothing to wait for here.
+    if (ended) this.store.releaseSlot?.(taskId).catch(() => {});
     const slot = this.held.get(taskId);
     if (!slot) return;
     this.held.delete(taskId);
@@ -95,7 +102,7 @@ export class DispatchedSlots {
     void this.watch(taskId, slot);
     this.store.get(taskId).then(
       (record) => {
-        if (!record || isTerminal(record.status)) this.end(taskId);
+        if (!record || isTerminal(record.status)) this.end(taskId, true);
       },
       // The store is away: its reconnect wakes the wait armed above.
       () => {},

@@ -90,6 +90,17 @@ export class FrontLink {
   }
 
   /**
+   * Before the task is stored: the pool notes its job (TaskPlacement `reserve`). Stored first, a task
+   * whose front died before the job's add landed was `working` until its ttl, found by no one.
+   * Never rejects: without the note the task is created as before, watched by this front alone.
+   */
+  async reserve(record: TaskRecord, spec: TaskSpec): Promise<void> {
+    await this.placement
+      .reserve?.(merged(jobOf(record, spec), { front: this.cluster.instanceId }))
+      .catch((error: unknown) => this.logger.warn(`mcp-task-actors: job of task ${record.taskId} not reserved: ${String(error)}`));
+  }
+
+  /**
    * Hands a stored task to the pool; the job names this instance as the one to report to. When the
    * pool refuses the job, the task is settled `failed` before the error is rethrown. From here on the
    * task's live-task slot is this link's to give back, whether the dispatch succeeds or not.
@@ -188,7 +199,7 @@ export class FrontLink {
     if (entry.told === told) return;
     entry.told = told;
     entry.queued = false;
-    if (isTerminal(record.status)) this.drop(record.taskId);
+    if (isTerminal(record.status)) this.drop(record.taskId, true);
     entry.session
       .statusChanged(record)
       .catch((error: unknown) => this.logger.warn(`mcp-task-actors: status of task ${record.taskId} not sent: ${String(error)}`));
@@ -292,10 +303,11 @@ export class FrontLink {
       .catch((error: unknown) => this.logger.warn(`mcp-task-actors: job of expired task ${taskId} not withdrawn: ${String(error)}`));
   }
 
-  private drop(taskId: string): void {
+  /** `ended`: the task's end was heard (see DispatchedSlots `end`). */
+  private drop(taskId: string, ended = false): void {
     const entry = this.sessions.get(taskId);
     if (entry) clearTimeout(entry.timer);
     this.sessions.delete(taskId);
-    this.slots.end(taskId);
+    this.slots.end(taskId, ended);
   }
 }

@@ -157,6 +157,7 @@ export class TaskEngine {
     try {
       let stored = false;
       try {
+        if (front) await front.reserve(record, spec);
         await this.store.create(record);
         stored = true;
         if (front) await front.dispatch(record, spec);

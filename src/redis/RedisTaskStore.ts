@@ -69,10 +69,8 @@ export class RedisTaskStore implements TaskStore {
     // First, so that concurrent creations on any instance cannot overshoot; a refusal is an
     // McpError for the client, passed through unchanged by `guarded` and the store guard.
     if (this.limits) {
-      // A task no lease of this backend will cover (dispatched to a worker pool, whose worker claims
-      // it without one; or a store used without the cluster) has no renewal to keep its slot: a slot
-      // of one lease lapsed while the task still ran, and the shared limits admitted past their max.
-      // Its slot lasts until the task's expiry instead, or its settle or delete.
+      // A task no lease of this backend covers (a worker pool's, a store without the cluster): no renewal keeps
+      // its slot, so it lasts until the task's expiry (or settle, delete, `releaseSlot`), not one lease.
       const leased = this.leases !== undefined && record.runner === this.leases.instanceId;
       const until = leased ? undefined : isoTime(record.createdAt) + record.ttl;
       await guarded('create', () => this.limits!.admit(record.taskId, record.owner, until));
@@ -190,15 +188,13 @@ export class RedisTaskStore implements TaskStore {
     return guarded('settle', async () => {
       const encoded = JSON.stringify(outcome);
       const now = isoString();
-      // Created here: the script answers with the runner only, and the outcome gets the hash's
-      // expiry without asking Redis for it (scripts.ts SETTLE_GUARD, OUTCOME).
+      // Created here: the script answers with the runner only, the outcome gets the hash's expiry (scripts.ts).
       const created = this.createdHere.take(taskId);
       const args = [...statusArgs(status, statusMessage, now, runner), encoded, this.keys.events, taskId];
       if (created) args.push('1', String(isoTime(created.createdAt) + created.ttl));
       else args.push('0', '');
       const task = this.keys.task(taskId);
-      // One Redis: the lease index entry goes in the same step (the cluster's release has nothing left to send).
-      const group = this.group;
+      const group = this.group; // One Redis: the lease index entry goes in the same step.
       let reply: string[] | string | null;
       try {
         reply = group
@@ -220,8 +216,7 @@ export class RedisTaskStore implements TaskStore {
         // Waiters here are woken now; the published event reaches the other instances.
         this.events.terminal.wake(taskId);
       }
-      // The task ended: its slot goes back. If this fails, the slot still lapses one lease after
-      // its runner stops renewing it.
+      // The task ended: its slot goes back. Failed, it lapses one lease after its runner's last renewal.
       await this.limits?.release(taskId).catch(() => {});
       return record;
     });
@@ -280,6 +275,11 @@ export class RedisTaskStore implements TaskStore {
         from = Math.max(from, batch[batch.length - 1]!.seq);
       }
     });
+  }
+
+  /** Gives the task's shared live-task slot back (idempotent; TaskRecordStore `releaseSlot`). */
+  async releaseSlot(taskId: string): Promise<void> {
+    await this.limits?.release(taskId);
   }
 
   async delete(taskId: string): Promise<void> {

@@ -1,0 +1,188 @@
+/**
+ * A worker pool's front killed between storing a new task and adding its job. The front writes the
+ * task's record (in the task backend), then the job (in its tool's BullMQ queue), then its entry
+ * in the pool's record of waiting jobs: three steps, on connections of their own. A dispatched task
+ * has no lease (a worker claims it without one), so no lease sweep ever looks at it; only the
+ * pool's record leads a surviving front to a job no worker will run. Killed before the job was
+ * added, the front left a task `working` ("Waiting for a worker") that nothing ever looked at
+ * again: listed, its `tasks/result` waiting, until its ttl (an hour by default).
+ *
+ * The doomed front reaches Redis, for its pool, through a proxy that holds back the job's add (the
+ * first command carrying a job's data) and "kills" the front as it sees it: every connection of
+ * the front's pool and backend drops at once and no new one gets through, as after SIGKILL.
+ */
+import { connect, createServer } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { expect, it } from 'vitest';
+import { TaskSupport } from '../../../src/index.js';
+import { Redis } from 'ioredis';
+import { createWorkerPool } from '../../../src/bullmq/index.js';
+import { createRedisTaskBackend } from '../../../src/redis/index.js';
+import { isTerminal } from '../../../src/types.js';
+import { connectInMemory, createTask, deferred, eventually } from '../../support/harness.js';
+import { freePort } from '../../support/redisServer.js';
+import { quiet, useWorkerPools } from './workerPoolFixture.js';
+import type { PoolSplit } from './workerPoolFixture.js';
+
+const pools = useWorkerPools('fkd');
+const TOOL = { taskSupport: 'required' as const };
+/** The pools' add and record bound (queueTimeoutMs), and how often fronts look for lost jobs. */
+const QUEUE_TIMEOUT_MS = 400;
+const CHECK_MS = 200;
+/** What only a job's add sends: the job's data. */
+const JOB_DATA = /"restartable":/;
+/** What only the store's write of a new dispatched task sends: its status message. */
+const TASK_RECORD = /Waiting for a worker/;
+
+/** A proxy to the split's redis-server that, once armed, never sends the first chunk matching and kills. */
+async function trap(s: PoolSplit, match: RegExp): Promise<{ port: number; arm(onCaught: () => void): Promise<void>; kill(): void }> {
+  let armed: (() => void) | undefined;
+  const caught = deferred();
+  let dead = false;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    if (dead) return void client.destroy();
+    const upstream = connect(s.connection.port, s.connection.host);
+    sockets.add(client).add(upstream);
+    client.on('data', (chunk) => {
+      if (dead) return;
+      if (armed && match.test(chunk.toString('latin1'))) {
+        const onCaught = armed;
+        armed = undefined;
+        // Before anything else runs: the front dies as its add leaves it, and the add is never sent.
+        onCaught();
+        caught.resolve();
+        return;
+      }
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk) => void client.write(chunk));
+    const end = (): void => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const kill = (): void => {
+    dead = true;
+    for (const socket of sockets) socket.destroy();
+  };
+  s.later(async () => {
+    kill();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return {
+    port,
+    arm: (onCaught) => {
+      armed = onCaught;
+      return caught.promise;
+    },
+    kill,
+  };
+}
+
+it('a front killed as it adds a new task’s job: a surviving front fails the task, whose record was stored', async () => {
+  const s = pools.split();
+  const addTrap = await trap(s, JOB_DATA);
+  const backend = await s.backend('doomed');
+  const doomed = new TaskSupport({
+    ...backend,
+    placement: createWorkerPool({
+      role: 'front',
+      connection: { ...s.connection, host: '127.0.0.1', port: addTrap.port },
+      prefix: s.jobsPrefix,
+      logger: quiet,
+      queueTimeoutMs: QUEUE_TIMEOUT_MS,
+      lostJobCheckMs: CHECK_MS,
+    }),
+    logger: quiet,
+    identify: () => 'alice',
+  });
+  s.later(() => doomed.close());
+  const client = await connectInMemory(doomed, (server) => doomed.registerTool(server, 'job', TOOL, async () => ({ content: [] })));
+  s.later(() => client.close());
+
+  const survivorBackend = await s.backend('survivor');
+  const survivor = new TaskSupport({
+    ...survivorBackend,
+    placement: s.pool('front', { queueTimeoutMs: QUEUE_TIMEOUT_MS, lostJobCheckMs: CHECK_MS }),
+    logger: quiet,
+    identify: () => 'alice',
+  });
+  s.later(() => survivor.close());
+  const watcher = await connectInMemory(survivor, (server) => survivor.registerTool(server, 'job', TOOL, async () => ({ content: [] })));
+  s.later(() => watcher.close());
+
+  const killed = addTrap.arm(() => {
+    addTrap.kill();
+    void backend.close();
+  });
+  // The call never answers as created: its front is dead (in process, its add times out).
+  void createTask(client.client, 'job', {}).catch(() => {});
+  await killed;
+  const killedAt = Date.now();
+
+  // The record was stored before the add: the task is there, `working`, and no job runs it.
+  let taskId: string | undefined;
+  await eventually(async () => {
+    const { tasks } = await watcher.client.experimental.tasks.listTasks();
+    taskId = tasks[0]?.taskId;
+    return taskId !== undefined;
+  });
+  // Before: still `working` here, and until its ttl. Now the pool's record names its job, which a
+  // surviving front finds missing once the add's bound has passed (a few times queueTimeoutMs).
+  await eventually(async () => isTerminal((await survivorBackend.store.get(taskId!))!.status), 10 * QUEUE_TIMEOUT_MS + 3_000).catch(
+    () => {},
+  );
+  const record = await survivorBackend.store.get(taskId!);
+  expect(record?.status).toBe('failed');
+  expect(record?.statusMessage).toMatch(/^The job of this task left its worker pool queue before a worker took it/);
+  expect(Date.now() - killedAt).toBeLessThan(10 * QUEUE_TIMEOUT_MS + 3_000);
+});
+
+it('a front killed after noting a new task’s job, before storing the task: the note is forgotten, no task is left', async () => {
+  const s = pools.split();
+  // Its backend and its pool both reach Redis through the trap: the store's write is held back.
+  const recordTrap = await trap(s, TASK_RECORD);
+  const backend = await createRedisTaskBackend({ url: `redis://127.0.0.1:${recordTrap.port}`, prefix: s.prefix, instanceId: 'doomed' });
+  s.later(() => backend.close());
+  const doomed = new TaskSupport({
+    ...backend,
+    placement: createWorkerPool({
+      role: 'front',
+      connection: { ...s.connection, host: '127.0.0.1', port: recordTrap.port },
+      prefix: s.jobsPrefix,
+      logger: quiet,
+      queueTimeoutMs: QUEUE_TIMEOUT_MS,
+      lostJobCheckMs: CHECK_MS,
+    }),
+    logger: quiet,
+    identify: () => 'alice',
+  });
+  s.later(() => doomed.close());
+  const client = await connectInMemory(doomed, (server) => doomed.registerTool(server, 'job', TOOL, async () => ({ content: [] })));
+  s.later(() => client.close());
+  const survivor = await s.front('job', TOOL, { pool: s.pool('front', { queueTimeoutMs: QUEUE_TIMEOUT_MS, lostJobCheckMs: CHECK_MS }) });
+
+  const killed = recordTrap.arm(() => {
+    recordTrap.kill();
+    void backend.close();
+  });
+  void createTask(client.client, 'job', {}).catch(() => {});
+  await killed;
+
+  const look = new Redis(s.url);
+  s.later(async () => void look.disconnect());
+  const record = `${s.jobsPrefix}:mta-pool:waiting`;
+  // Noted before the store write (before, nothing was until the add landed). The note outlives its
+  // front; a surviving front's check finds no task under it and forgets it.
+  expect(await look.hlen(record)).toBe(1);
+  await eventually(async () => (await look.hlen(record)) === 0, 10 * QUEUE_TIMEOUT_MS + 3_000);
+  expect((await survivor.session.client.experimental.tasks.listTasks()).tasks).toEqual([]);
+  expect(await s.jobs('job').count()).toBe(0);
+});
