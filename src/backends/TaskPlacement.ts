@@ -38,6 +38,11 @@ export interface LostJob {
    * backends' pools sharing a queue prefix on one Redis). Such a job is forgotten by the pool already.
    */
   failed?: string;
+  /**
+   * The job was noted before its task was stored ({@link TaskPlacement.reserve}) and never seen
+   * added: its front stopped between the two, or gave up on the add (and failed the task itself).
+   */
+  neverAdded?: boolean;
 }
 
 /** What a worker does with the jobs of one tool. */

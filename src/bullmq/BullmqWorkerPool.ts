@@ -241,8 +241,9 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
         }
         const state = await bounded(queue.getJobState(job.taskId));
         // Reserved and not in its queue yet: its front may still be storing the task or adding the job.
-        if (state === 'unknown' && !waitingJobs.adding(job)) lost.push({ taskId: job.taskId, front: job.front });
-        else if (TAKEN.has(state)) await waitingJobs.forget(job.taskId);
+        if (state === 'unknown' && !waitingJobs.adding(job)) {
+          lost.push({ taskId: job.taskId, front: job.front, neverAdded: job.reservedAt !== undefined });
+        } else if (TAKEN.has(state)) await waitingJobs.forget(job.taskId);
         else if (state === 'failed') {
           // Failed before its task ran (the front judges that), e.g. on a worker whose store does not
           // hold the task; the job is kept for dashboards.

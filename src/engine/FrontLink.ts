@@ -162,13 +162,17 @@ export class FrontLink {
    * one). Resolves whether the task was judged (false when the store did not answer: logged,
    * looked at again next time).
    */
-  private async failLost({ taskId, front, failed }: LostJob): Promise<boolean> {
+  private async failLost({ taskId, front, failed, neverAdded }: LostJob): Promise<boolean> {
     try {
       const record = await this.store.get(taskId);
+      // Never stored (its front stopped after the store admitted it to the shared live-task limits,
+      // before the record was written): that slot would otherwise be held until the task's ttl.
+      if (!record && neverAdded) await this.store.releaseSlot?.(taskId);
       // Ended meanwhile, or claimed by a worker (its job then is, or was, active: not ours to judge).
       if (!record || isTerminal(record.status) || record.runner !== undefined) return true;
-      const message =
-        failed === undefined
+      const message = neverAdded
+        ? 'The server instance that created this task stopped before handing it to its worker pool'
+        : failed === undefined
           ? 'The job of this task left its worker pool queue before a worker took it (removed, drained or obliterated)'
           : `The job of this task failed on a worker before the task ran: ${failed}`;
       const outcome = { type: 'error' as const, error: { code: ErrorCode.InternalError, message, data: { taskId } } };
