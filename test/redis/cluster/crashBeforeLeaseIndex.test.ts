@@ -13,8 +13,6 @@
  * dropping every connection of its backend at once: it writes nothing any more, as after SIGKILL.
  */
 import { randomBytes } from 'node:crypto';
-import { connect, createServer } from 'node:net';
-import type { Server, Socket } from 'node:net';
 import { afterEach, expect, inject, it } from 'vitest';
 import type { Cluster } from 'ioredis';
 import { TaskSupport } from '../../../src/index.js';
@@ -22,10 +20,11 @@ import { createRedisTaskBackend } from '../../../src/redis/index.js';
 import type { RedisTaskBackend } from '../../../src/redis/index.js';
 import { isTerminal } from '../../../src/types.js';
 import { inspectCluster, keySlot, slotOwners } from '../../support/clusterKeys.js';
-import { connectInMemory, createTask, deferred, eventually } from '../../support/harness.js';
+import { connectInMemory, createTask, eventually } from '../../support/harness.js';
 import type { Session } from '../../support/harness.js';
 import { Jobs } from '../../support/jobs.js';
-import { freePort } from '../../support/redisServer.js';
+import { redisTrap } from '../../support/redisTrap.js';
+import type { RedisTrap } from '../../support/redisTrap.js';
 
 // Long enough that a new lease waits its whole bound for the index entry (leaseIndex.ts).
 const LEASE_MS = 2000;
@@ -35,66 +34,17 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
 });
 
-/** A proxy to one master that holds back the first ZADD once armed (see the file's comment). */
-interface ZaddTrap {
-  port: number;
-  /** Holds the next ZADD; resolves with the member it adds (the task id), as it reaches the proxy. */
-  arm(onCaught?: () => void): Promise<string>;
-  /** Sends on what was held, and forwards again. */
-  release(): void;
+/** The member a ZADD adds (the task id), from the RESP it was sent as: ZADD, key, score, member, each after its length line. */
+function zaddMember(text: string): string {
+  const lines = text.split('\r\n');
+  return lines[lines.findIndex((line) => /^zadd$/i.test(line)) + 6]!;
 }
 
-async function zaddTrap(port: number): Promise<ZaddTrap> {
-  let armed: { caught: (member: string) => void; onCaught?: () => void } | undefined;
-  let held: { upstream: Socket; chunks: Buffer[] } | undefined;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = connect(port, '127.0.0.1');
-    sockets.add(client).add(upstream);
-    client.on('data', (chunk) => {
-      const text = chunk.toString('latin1');
-      if (armed && /zadd/i.test(text)) {
-        const { caught, onCaught } = armed;
-        armed = undefined;
-        held = { upstream, chunks: [] };
-        // Called before anything else runs: the instance dies as its ZADD leaves it.
-        onCaught?.();
-        // RESP: ZADD, then the key, the score and the member, each after its length line.
-        const lines = text.split('\r\n');
-        caught(lines[lines.findIndex((line) => /^zadd$/i.test(line)) + 6]!);
-      }
-      if (held?.upstream === upstream) held.chunks.push(chunk);
-      else upstream.write(chunk);
-    });
-    upstream.on('data', (chunk) => void client.write(chunk));
-    const end = (): void => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('error', end).on('close', end);
-    upstream.on('error', end).on('close', end);
-  });
-  const proxyPort = await freePort();
-  await new Promise<void>((resolve) => server.listen(proxyPort, '127.0.0.1', resolve));
-  cleanups.push(async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return {
-    port: proxyPort,
-    arm: (onCaught) => {
-      const member = deferred<string>();
-      armed = { caught: member.resolve, ...(onCaught ? { onCaught } : {}) };
-      return member.promise;
-    },
-    release: () => {
-      const was = held;
-      held = undefined;
-      for (const chunk of was?.chunks ?? []) was!.upstream.write(chunk);
-    },
-  };
+/** A trap in front of `port`, closed after the test. */
+async function trapAt(port: number): Promise<RedisTrap> {
+  const trap = await redisTrap(port);
+  cleanups.push(() => trap.close());
+  return trap;
 }
 
 async function instance(backend: RedisTaskBackend): Promise<Session> {
@@ -117,13 +67,13 @@ async function instance(backend: RedisTaskBackend): Promise<Session> {
 }
 
 /** A survivor, and a doomed instance whose connection to the lease index's master is trapped. */
-async function instances(): Promise<{ prefix: string; look: Cluster; trap: ZaddTrap; survivor: Session; doomed: Session; kill(): void }> {
+async function instances(): Promise<{ prefix: string; look: Cluster; trap: RedisTrap; survivor: Session; doomed: Session; kill(): void }> {
   const seeds = inject('redisClusterNodes');
   const prefix = `crashidx${randomBytes(4).toString('hex')}:`;
   const look = inspectCluster(seeds);
   cleanups.push(async () => look.disconnect());
   const leasesPort = (await slotOwners(look))(await keySlot(look, `${prefix}{leases}`));
-  const trap = await zaddTrap(leasesPort);
+  const trap = await trapAt(leasesPort);
   const lease = { prefix, leaseMs: LEASE_MS, sweepEveryMs: 100 };
   const survivor = await instance(await createRedisTaskBackend({ clusterNodes: seeds, instanceId: 'survivor', ...lease }));
   const doomedBackend = await createRedisTaskBackend({
@@ -145,9 +95,10 @@ async function unfinished(survivor: Session): Promise<string[]> {
 
 it('stores a new task’s lease index entry before its lease: its runner killed once it runs, a survivor fails it within the lease bound', async () => {
   const { prefix, look, trap, survivor, doomed, kill } = await instances();
-  const caught = trap.arm();
+  // The ZADD held back (its connection's later commands behind it) until released below.
+  const caught = trap.arm(/zadd/i, { hold: true });
   const creating = createTask(doomed.client, 'forever', { key: 'k' });
-  const taskId = await caught;
+  const taskId = zaddMember(await caught);
   // Before: the hash, lease included, was stored already; had the instance died now, no sweep found it.
   expect(await look.exists(`${prefix}{${taskId}}:task`)).toBe(0);
   trap.release();
@@ -161,7 +112,7 @@ it('stores a new task’s lease index entry before its lease: its runner killed 
 it('a runner killed as its new task’s lease index entry leaves it leaves no task that no survivor ends', async () => {
   const { trap, survivor, doomed, kill } = await instances();
   // Killed the moment the ZADD reaches the proxy; what it held is never sent.
-  void trap.arm(kill);
+  void trap.arm(/zadd/i, { hold: true, onCaught: kill });
   // Before: created (the claim did not wait for the entry), and `working` until its ttl. Now the
   // crash cuts the create short: the hash was to be written after the entry.
   const made = await createTask(doomed.client, 'forever', { key: 'k' }).then(

@@ -8,18 +8,17 @@
  * before this file was written; they pin the order of writes the recovery relies on.
  */
 import { randomBytes } from 'node:crypto';
-import { connect, createServer } from 'node:net';
-import type { Server, Socket } from 'node:net';
 import { afterEach, expect, inject, it } from 'vitest';
 import type { Cluster } from 'ioredis';
 import { TaskSupport } from '../../../src/index.js';
 import { createRedisTaskBackend } from '../../../src/redis/index.js';
 import type { RedisTaskBackend, SharedLiveTaskLimits } from '../../../src/redis/index.js';
 import { inspectCluster, keySlot, keysOnCluster, slotOwners } from '../../support/clusterKeys.js';
-import { connectInMemory, createTask, deferred, eventually, taskResult } from '../../support/harness.js';
+import { connectInMemory, createTask, eventually, taskResult } from '../../support/harness.js';
 import type { Session } from '../../support/harness.js';
 import { Jobs } from '../../support/jobs.js';
-import { freePort } from '../../support/redisServer.js';
+import { redisTrap } from '../../support/redisTrap.js';
+import type { RedisTrap } from '../../support/redisTrap.js';
 import { rpcError } from '../../support/session.js';
 
 const LEASE_MS = 2000;
@@ -31,61 +30,6 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
 });
 
-/** A proxy to one master that, once armed, never sends the first chunk matching and kills. */
-interface Trap {
-  port: number;
-  arm(match: (text: string) => boolean, kill: () => void): Promise<void>;
-}
-
-async function trap(port: number): Promise<Trap> {
-  let armed: { match: (text: string) => boolean; kill: () => void; caught: () => void } | undefined;
-  let dead = false;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    if (dead) return void client.destroy();
-    const upstream = connect(port, '127.0.0.1');
-    sockets.add(client).add(upstream);
-    client.on('data', (chunk) => {
-      if (dead) return;
-      if (armed?.match(chunk.toString('latin1'))) {
-        const { kill, caught } = armed;
-        armed = undefined;
-        dead = true;
-        for (const socket of sockets) socket.destroy();
-        // Before anything else runs: the instance dies as the write leaves it, and it never lands.
-        kill();
-        caught();
-        return;
-      }
-      upstream.write(chunk);
-    });
-    upstream.on('data', (chunk) => void client.write(chunk));
-    const end = (): void => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('error', end).on('close', end);
-    upstream.on('error', end).on('close', end);
-  });
-  const proxyPort = await freePort();
-  await new Promise<void>((resolve) => server.listen(proxyPort, '127.0.0.1', resolve));
-  cleanups.push(async () => {
-    dead = true;
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return {
-    port: proxyPort,
-    arm: (match, kill) => {
-      const caught = deferred();
-      armed = { match, kill, caught: caught.resolve };
-      return caught.promise;
-    },
-  };
-}
-
 interface Instance {
   session: Session;
   backend: RedisTaskBackend;
@@ -96,16 +40,17 @@ interface Instance {
 async function deployment(liveTaskLimits?: SharedLiveTaskLimits): Promise<{
   prefix: string;
   look: Cluster;
-  start(id: string, trappedKey?: string): Promise<Instance & { trap?: Trap }>;
+  start(id: string, trappedKey?: string): Promise<Instance & { trap?: RedisTrap }>;
 }> {
   const seeds = inject('redisClusterNodes');
   const prefix = `crashw${randomBytes(4).toString('hex')}:`;
   const look = inspectCluster(seeds);
   cleanups.push(async () => look.disconnect());
   const owners = await slotOwners(look);
-  const start = async (id: string, trappedKey?: string): Promise<Instance & { trap?: Trap }> => {
+  const start = async (id: string, trappedKey?: string): Promise<Instance & { trap?: RedisTrap }> => {
     const trappedPort = trappedKey === undefined ? undefined : owners(await keySlot(look, trappedKey));
-    const caught = trappedPort === undefined ? undefined : await trap(trappedPort);
+    const caught = trappedPort === undefined ? undefined : await redisTrap(trappedPort);
+    if (caught) cleanups.push(() => caught.close());
     const backend = await createRedisTaskBackend({
       // Seeded elsewhere: its only way to the trapped master is the trap.
       clusterNodes: seeds.filter((seed) => Number(seed.split(':')[1]) !== trappedPort),
@@ -140,10 +85,7 @@ it('a runner killed after its new task’s hash, before the owner index: a survi
   const { prefix, look, start } = await deployment();
   const survivor = await start('survivor');
   const doomed = await start('doomed', `${prefix}{o:alice}:tasks`);
-  const killed = doomed.trap!.arm(
-    (text) => text.includes('{o:alice}:tasks'),
-    () => void doomed.backend.close(),
-  );
+  const killed = doomed.trap!.arm(/\{o:alice\}:tasks/, { onCaught: () => void doomed.backend.close() });
   void createTask(doomed.session.client, 'forever', { key: 'k' }).catch(() => {});
   await killed;
   const killedAt = Date.now();
@@ -162,10 +104,7 @@ it('a runner killed after storing a result, before dropping its lease index entr
   const doomed = await start('doomed', `${prefix}{leases}`);
   const task = await createTask(doomed.session.client, 'job', { key: 'k' });
   const job = await doomed.jobs.get('k');
-  const killed = doomed.trap!.arm(
-    (text) => /zrem/i.test(text),
-    () => void doomed.backend.close(),
-  );
+  const killed = doomed.trap!.arm(/zrem/i, { onCaught: () => void doomed.backend.close() });
   job.finish();
   await killed;
   expect(await look.zscore(`${prefix}{leases}`, task.taskId)).not.toBeNull();
@@ -183,10 +122,7 @@ it('a runner killed after storing a result, before giving its shared-limit slot 
   const job = await doomed.jobs.get('k');
   // The release is a script on the limit keys (the settle's, on the same master maybe, is not); the
   // renewals of the slot are ZADDs.
-  const killed = doomed.trap!.arm(
-    (text) => /eval/i.test(text) && text.includes('{limits}:live'),
-    () => void doomed.backend.close(),
-  );
+  const killed = doomed.trap!.arm(/eval[\s\S]*\{limits\}:live/i, { onCaught: () => void doomed.backend.close() });
   job.finish();
   await killed;
   const killedAt = Date.now();
@@ -212,10 +148,7 @@ it('a survivor killed after taking a task over, before indexing its new lease: a
   await first.backend.close();
   const taker = await start('taker', `${prefix}{leases}`);
   // Its first ZADD to the index: the takeover's (it renews nothing before it owns a task).
-  await taker.trap!.arm(
-    (text) => /zadd/i.test(text),
-    () => void taker.backend.close(),
-  );
+  await taker.trap!.arm(/zadd/i, { onCaught: () => void taker.backend.close() });
   const killedAt = Date.now();
   const last = await start('last');
   // The hash names the dead taker until its lease runs out; the index entry still shows the old deadline.

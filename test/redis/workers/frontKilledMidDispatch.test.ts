@@ -11,16 +11,15 @@
  * first command carrying a job's data) and "kills" the front as it sees it: every connection of
  * the front's pool and backend drops at once and no new one gets through, as after SIGKILL.
  */
-import { connect, createServer } from 'node:net';
-import type { Server, Socket } from 'node:net';
 import { expect, it } from 'vitest';
 import { TaskSupport } from '../../../src/index.js';
 import { Redis } from 'ioredis';
 import { createWorkerPool } from '../../../src/bullmq/index.js';
 import { createRedisTaskBackend } from '../../../src/redis/index.js';
 import { isTerminal } from '../../../src/types.js';
-import { connectInMemory, createTask, deferred, eventually } from '../../support/harness.js';
-import { freePort } from '../../support/redisServer.js';
+import { connectInMemory, createTask, eventually } from '../../support/harness.js';
+import { redisTrap } from '../../support/redisTrap.js';
+import type { RedisTrap } from '../../support/redisTrap.js';
 import { quiet, useWorkerPools } from './workerPoolFixture.js';
 import type { PoolSplit } from './workerPoolFixture.js';
 
@@ -36,61 +35,16 @@ const TASK_RECORD = /Waiting for a worker/;
 /** Shared live-task limits of one task in all. */
 const ONE_LIVE_TASK = { maxLiveTasks: 1 };
 
-/** A proxy to the split's redis-server that, once armed, never sends the first chunk matching and kills. */
-async function trap(s: PoolSplit, match: RegExp): Promise<{ port: number; arm(onCaught: () => void): Promise<void>; kill(): void }> {
-  let armed: (() => void) | undefined;
-  const caught = deferred();
-  let dead = false;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    if (dead) return void client.destroy();
-    const upstream = connect(s.connection.port, s.connection.host);
-    sockets.add(client).add(upstream);
-    client.on('data', (chunk) => {
-      if (dead) return;
-      if (armed && match.test(chunk.toString('latin1'))) {
-        const onCaught = armed;
-        armed = undefined;
-        // Before anything else runs: the front dies as its add leaves it, and the add is never sent.
-        onCaught();
-        caught.resolve();
-        return;
-      }
-      upstream.write(chunk);
-    });
-    upstream.on('data', (chunk) => void client.write(chunk));
-    const end = (): void => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('error', end).on('close', end);
-    upstream.on('error', end).on('close', end);
-  });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  const kill = (): void => {
-    dead = true;
-    for (const socket of sockets) socket.destroy();
-  };
-  s.later(async () => {
-    kill();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return {
-    port,
-    arm: (onCaught) => {
-      armed = onCaught;
-      return caught.promise;
-    },
-    kill,
-  };
+/** A trap in front of the split's redis-server, closed after the test. */
+async function trap(s: PoolSplit): Promise<RedisTrap> {
+  const made = await redisTrap(s.connection.port, s.connection.host);
+  s.later(() => made.close());
+  return made;
 }
 
 it('a front killed as it adds a new task’s job: a surviving front fails the task, whose record was stored', async () => {
   const s = pools.split();
-  const addTrap = await trap(s, JOB_DATA);
+  const addTrap = await trap(s);
   const backend = await s.backend('doomed');
   const doomed = new TaskSupport({
     ...backend,
@@ -120,10 +74,7 @@ it('a front killed as it adds a new task’s job: a surviving front fails the ta
   const watcher = await connectInMemory(survivor, (server) => survivor.registerTool(server, 'job', TOOL, async () => ({ content: [] })));
   s.later(() => watcher.close());
 
-  const killed = addTrap.arm(() => {
-    addTrap.kill();
-    void backend.close();
-  });
+  const killed = addTrap.arm(JOB_DATA, { onCaught: () => void backend.close() });
   // The call never answers as created: its front is dead (in process, its add times out).
   void createTask(client.client, 'job', {}).catch(() => {});
   await killed;
@@ -152,7 +103,7 @@ it('a front killed after noting a new task’s job, before storing the task: the
   const s = pools.split();
   // Its backend and its pool both reach Redis through the trap: the store's write is held back (after
   // the store's admission to the shared limits, a script of its own that carries no status message).
-  const recordTrap = await trap(s, TASK_RECORD);
+  const recordTrap = await trap(s);
   const backend = await createRedisTaskBackend({
     url: `redis://127.0.0.1:${recordTrap.port}`,
     prefix: s.prefix,
@@ -188,10 +139,7 @@ it('a front killed after noting a new task’s job, before storing the task: the
     pool: s.pool('front', { queueTimeoutMs: QUEUE_TIMEOUT_MS, lostJobCheckMs: CHECK_MS }),
   });
 
-  const killed = recordTrap.arm(() => {
-    recordTrap.kill();
-    void backend.close();
-  });
+  const killed = recordTrap.arm(TASK_RECORD, { onCaught: () => void backend.close() });
   void createTask(client.client, 'job', {}).catch(() => {});
   await killed;
 

@@ -7,8 +7,6 @@
  * limit, refused with -32029, until the task's ttl (an hour by default). Now the front gives the
  * slot back too, as it hears the task's end.
  */
-import { connect, createServer } from 'node:net';
-import type { Server, Socket } from 'node:net';
 import { expect, it } from 'vitest';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { TaskSupport } from '../../../src/index.js';
@@ -16,7 +14,7 @@ import { createRedisTaskBackend } from '../../../src/redis/index.js';
 import type { RedisTaskBackend } from '../../../src/redis/index.js';
 import { connectInMemory, createTask, deferred, eventually, taskResult } from '../../support/harness.js';
 import type { Session } from '../../support/harness.js';
-import { freePort } from '../../support/redisServer.js';
+import { redisTrap } from '../../support/redisTrap.js';
 import { rpcError } from '../../support/session.js';
 import { quiet, useWorkerPools } from './workerPoolFixture.js';
 import type { PoolSplit } from './workerPoolFixture.js';
@@ -82,51 +80,17 @@ it('a worker that counts no limits: the caller’s slot goes back as the front h
 it('a worker killed between its settle and its release: the caller’s slot goes back as the front hears the end', async () => {
   const s = pools.split();
   const { session, backend } = await front(s);
-  // The worker's backend reaches Redis through a proxy that kills it as its release leaves it.
-  let armed = false;
-  let dead = false;
-  const caught = deferred();
-  const sockets = new Set<Socket>();
-  const proxy: Server = createServer((client) => {
-    if (dead) return void client.destroy();
-    const upstream = connect(s.connection.port, s.connection.host);
-    sockets.add(client).add(upstream);
-    client.on('data', (chunk) => {
-      if (dead) return;
-      // The release: a script on the limit keys (the worker admits nothing, and renews no slot).
-      if (armed && chunk.toString('latin1').includes('{limits}:live')) {
-        dead = true;
-        for (const socket of sockets) socket.destroy();
-        void w.backend.close();
-        caught.resolve();
-        return;
-      }
-      upstream.write(chunk);
-    });
-    upstream.on('data', (chunk) => void client.write(chunk));
-    const end = (): void => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('error', end).on('close', end);
-    upstream.on('error', end).on('close', end);
-  });
-  const port = await freePort();
-  await new Promise<void>((resolve) => proxy.listen(port, '127.0.0.1', resolve));
-  s.later(async () => {
-    dead = true;
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => proxy.close(() => resolve()));
-  });
-  const w = await worker(s, `redis://127.0.0.1:${port}`, LIMITS);
+  // The worker's backend reaches Redis through a trap that kills it as its release leaves it.
+  const trap = await redisTrap(s.connection.port, s.connection.host);
+  s.later(() => trap.close());
+  const w = await worker(s, `redis://127.0.0.1:${trap.port}`, LIMITS);
 
   const task = await createTask(session.client, 'job', {}, TTL_MS);
   await eventually(async () => (await backend.store.get(task.taskId))?.statusMessage === 'Started on a worker');
-  armed = true;
+  // The release: a script on the limit keys (the worker admits nothing, and renews no slot).
+  const caught = trap.arm(/\{limits\}:live/, { onCaught: () => void w.backend.close() });
   w.go();
-  await caught.promise;
+  await caught;
   expect((await backend.store.get(task.taskId))?.status).toBe('completed');
   // Before: refused until the first task's ttl.
   await eventually(() => admitted(session), HEARD_MS);
