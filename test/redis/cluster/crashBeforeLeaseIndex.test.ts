@@ -15,14 +15,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, expect, inject, it } from 'vitest';
 import type { Cluster } from 'ioredis';
-import { TaskSupport } from '../../../src/index.js';
 import { createRedisTaskBackend } from '../../../src/redis/index.js';
 import type { RedisTaskBackend } from '../../../src/redis/index.js';
 import { isTerminal } from '../../../src/types.js';
 import { inspectCluster, keySlot, slotOwners } from '../../support/clusterKeys.js';
-import { connectInMemory, createTask, eventually } from '../../support/harness.js';
+import { createTask, eventually } from '../../support/harness.js';
+import { jobsInstance } from '../../support/jobsInstance.js';
 import type { Session } from '../../support/harness.js';
-import { Jobs } from '../../support/jobs.js';
 import { redisTrap } from '../../support/redisTrap.js';
 import type { RedisTrap } from '../../support/redisTrap.js';
 
@@ -48,22 +47,7 @@ async function trapAt(port: number): Promise<RedisTrap> {
 }
 
 async function instance(backend: RedisTaskBackend): Promise<Session> {
-  const quiet = (): void => {};
-  const tasks = new TaskSupport({
-    ...backend,
-    storeTimeout: 1000,
-    pollInterval: 100,
-    identify: () => 'alice',
-    logger: { warn: quiet, error: quiet },
-  });
-  const jobs = new Jobs();
-  const session = await connectInMemory(tasks, (server) => jobs.register(tasks, server));
-  cleanups.push(
-    () => backend.close(),
-    () => tasks.close(),
-    () => session.close(),
-  );
-  return session;
+  return (await jobsInstance(backend, (cleanup) => cleanups.push(cleanup))).session;
 }
 
 /** A survivor, and a doomed instance whose connection to the lease index's master is trapped. */

@@ -10,13 +10,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, expect, inject, it } from 'vitest';
 import type { Cluster } from 'ioredis';
-import { TaskSupport } from '../../../src/index.js';
 import { createRedisTaskBackend } from '../../../src/redis/index.js';
 import type { RedisTaskBackend, SharedLiveTaskLimits } from '../../../src/redis/index.js';
 import { inspectCluster, keySlot, keysOnCluster, slotOwners } from '../../support/clusterKeys.js';
-import { connectInMemory, createTask, eventually, taskResult } from '../../support/harness.js';
+import { createTask, eventually, taskResult } from '../../support/harness.js';
+import { jobsInstance } from '../../support/jobsInstance.js';
 import type { Session } from '../../support/harness.js';
-import { Jobs } from '../../support/jobs.js';
+import type { Jobs } from '../../support/jobs.js';
 import { redisTrap } from '../../support/redisTrap.js';
 import type { RedisTrap } from '../../support/redisTrap.js';
 import { rpcError } from '../../support/session.js';
@@ -61,21 +61,7 @@ async function deployment(liveTaskLimits?: SharedLiveTaskLimits): Promise<{
       sweepEveryMs: 100,
       ...(liveTaskLimits ? { liveTaskLimits } : {}),
     });
-    const quiet = (): void => {};
-    const tasks = new TaskSupport({
-      ...backend,
-      storeTimeout: 1000,
-      pollInterval: 100,
-      identify: () => 'alice',
-      logger: { warn: quiet, error: quiet },
-    });
-    const jobs = new Jobs();
-    const session = await connectInMemory(tasks, (server) => jobs.register(tasks, server));
-    cleanups.push(
-      () => backend.close(),
-      () => tasks.close(),
-      () => session.close(),
-    );
+    const { session, jobs } = await jobsInstance(backend, (cleanup) => cleanups.push(cleanup));
     return { session, backend, jobs, ...(caught ? { trap: caught } : {}) };
   };
   return { prefix, look, start };

@@ -24,8 +24,9 @@ import type { RedisTaskBackend } from '../../../src/redis/index.js';
 import { answerWith } from '../../support/askingTools.js';
 import { inspectCluster, keySlot } from '../../support/clusterKeys.js';
 import { connectInMemory, createTask, deferred, eventually, sleep, taskResult } from '../../support/harness.js';
+import { jobsInstance } from '../../support/jobsInstance.js';
 import type { Session } from '../../support/harness.js';
-import { Jobs } from '../../support/jobs.js';
+import type { Jobs } from '../../support/jobs.js';
 import { checkOnce, runWorkload, twoInstances } from './failoverWorkload.js';
 import { info, startReplicatedCluster, waitFor } from './replicatedCluster.js';
 import type { ReplicaNode, ReplicatedCluster } from './replicatedCluster.js';
@@ -89,21 +90,7 @@ async function flaggedFailed(node: ReplicaNode): Promise<boolean> {
 /** An instance on the cluster, bound to one principal, with the `job` tools of {@link Jobs}. */
 async function jobInstance(prefix: string, name: string): Promise<{ tasks: TaskSupport; session: Session; jobs: Jobs }> {
   const backend = await createRedisTaskBackend({ clusterNodes: cluster.seeds, prefix, instanceId: name, redis: { connectionName: name } });
-  const tasks = new TaskSupport({
-    ...backend,
-    storeTimeout: 1000,
-    pollInterval: 100,
-    identify: () => 'alice',
-    logger: { warn: () => {}, error: () => {} },
-  });
-  const jobs = new Jobs();
-  const session = await connectInMemory(tasks, (server) => jobs.register(tasks, server));
-  cleanups.push(
-    () => backend.close(),
-    () => tasks.close(),
-    () => session.close(),
-  );
-  return { tasks, session, jobs };
+  return jobsInstance(backend, (cleanup) => cleanups.push(cleanup));
 }
 
 it('a master frozen for good: calls on its slots go to its promoted replica', async () => {

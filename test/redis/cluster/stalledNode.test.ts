@@ -11,13 +11,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, expect, inject, it } from 'vitest';
-import { TaskSupport } from '../../../src/index.js';
+import type { TaskSupport } from '../../../src/index.js';
 import { createRedisTaskBackend } from '../../../src/redis/index.js';
 import type { RedisTaskBackend } from '../../../src/redis/index.js';
 import { inspectCluster, keySlot } from '../../support/clusterKeys.js';
-import { connectInMemory, createTask, sleep, taskResult } from '../../support/harness.js';
+import { createTask, sleep, taskResult } from '../../support/harness.js';
+import { jobsInstance } from '../../support/jobsInstance.js';
 import type { Session } from '../../support/harness.js';
-import { Jobs } from '../../support/jobs.js';
 import { info, startReplicatedCluster } from './replicatedCluster.js';
 import type { ReplicaNode, ReplicatedCluster } from './replicatedCluster.js';
 
@@ -46,20 +46,10 @@ async function instance(
   const logged: string[] = [];
   const log = (...parts: unknown[]): void => void logged.push(parts.map(String).join(' '));
   const backend = await createRedisTaskBackend({ clusterNodes: cluster.seeds, prefix, instanceId: name, redis: { connectionName: name } });
-  const tasks = new TaskSupport({
-    ...backend,
+  const { tasks, session } = await jobsInstance(backend, (cleanup) => cleanups.push(cleanup), {
     storeTimeout: STORE_TIMEOUT,
-    pollInterval: 100,
-    identify: () => 'alice',
     logger: { warn: log, error: log },
   });
-  const jobs = new Jobs();
-  const session = await connectInMemory(tasks, (server) => jobs.register(tasks, server));
-  cleanups.push(
-    () => backend.close(),
-    () => tasks.close(),
-    () => session.close(),
-  );
   return { backend, tasks, session, logged };
 }
 
