@@ -16,8 +16,10 @@ import { TaskSupport } from '../../../src/index.js';
 import { Redis } from 'ioredis';
 import { createWorkerPool } from '../../../src/bullmq/index.js';
 import { createRedisTaskBackend } from '../../../src/redis/index.js';
+import type { RedisTaskBackend } from '../../../src/redis/index.js';
 import { isTerminal } from '../../../src/types.js';
 import { connectInMemory, createTask, eventually } from '../../support/harness.js';
+import type { Session } from '../../support/harness.js';
 import { redisTrap } from '../../support/redisTrap.js';
 import type { RedisTrap } from '../../support/redisTrap.js';
 import { quiet, useWorkerPools } from './workerPoolFixture.js';
@@ -42,15 +44,13 @@ async function trap(s: PoolSplit): Promise<RedisTrap> {
   return made;
 }
 
-it('a front killed as it adds a new task’s job: a surviving front fails the task, whose record was stored', async () => {
-  const s = pools.split();
-  const addTrap = await trap(s);
-  const backend = await s.backend('doomed');
+/** The front to be killed: its pool reaches Redis through `trap`, its caller alice, its client connected. */
+async function doomedFront(s: PoolSplit, backend: RedisTaskBackend, via: RedisTrap): Promise<Session> {
   const doomed = new TaskSupport({
     ...backend,
     placement: createWorkerPool({
       role: 'front',
-      connection: { ...s.connection, host: '127.0.0.1', port: addTrap.port },
+      connection: { ...s.connection, host: '127.0.0.1', port: via.port },
       prefix: s.jobsPrefix,
       logger: quiet,
       queueTimeoutMs: QUEUE_TIMEOUT_MS,
@@ -62,6 +62,14 @@ it('a front killed as it adds a new task’s job: a surviving front fails the ta
   s.later(() => doomed.close());
   const client = await connectInMemory(doomed, (server) => doomed.registerTool(server, 'job', TOOL, async () => ({ content: [] })));
   s.later(() => client.close());
+  return client;
+}
+
+it('a front killed as it adds a new task’s job: a surviving front fails the task, whose record was stored', async () => {
+  const s = pools.split();
+  const addTrap = await trap(s);
+  const backend = await s.backend('doomed');
+  const client = await doomedFront(s, backend, addTrap);
 
   const survivorBackend = await s.backend('survivor');
   const survivor = new TaskSupport({
@@ -111,22 +119,7 @@ it('a front killed after noting a new task’s job, before storing the task: the
     liveTaskLimits: ONE_LIVE_TASK,
   });
   s.later(() => backend.close());
-  const doomed = new TaskSupport({
-    ...backend,
-    placement: createWorkerPool({
-      role: 'front',
-      connection: { ...s.connection, host: '127.0.0.1', port: recordTrap.port },
-      prefix: s.jobsPrefix,
-      logger: quiet,
-      queueTimeoutMs: QUEUE_TIMEOUT_MS,
-      lostJobCheckMs: CHECK_MS,
-    }),
-    logger: quiet,
-    identify: () => 'alice',
-  });
-  s.later(() => doomed.close());
-  const client = await connectInMemory(doomed, (server) => doomed.registerTool(server, 'job', TOOL, async () => ({ content: [] })));
-  s.later(() => client.close());
+  const client = await doomedFront(s, backend, recordTrap);
   const survivorBackend = await createRedisTaskBackend({
     url: s.url,
     prefix: s.prefix,
