@@ -11,6 +11,7 @@ import { ErrorCode, McpError } from '../../wire.js';
 import type { ProtocolDeps } from '../ProtocolDeps.js';
 import { detailedTask, missingTasksExtension, notInExtension } from './shapes.js';
 import { callTool } from './toolCall.js';
+import { deliverAnswer } from './deliverAnswer.js';
 import { TASKS_EXTENSION_ID, UpdateTaskParamsSchema } from './wire.js';
 import { merged } from '../../merged.js';
 
@@ -53,7 +54,11 @@ export async function detailedTaskOf(engine: TaskEngine, record: TaskRecord): Pr
   return detailedTask(record, details);
 }
 
-/** `tasks/update`: the client's answers to the task's outstanding requests, all checked before any is delivered. */
+/**
+ * `tasks/update`: the client's answers to the task's outstanding requests, all checked before any is
+ * delivered; acknowledged once the instance running the task has them all, or none will (-32603 when
+ * Redis was away past the forward's retries and the request is still outstanding: deliverAnswer.ts).
+ */
 export async function updateTask(deps: ProtocolDeps, scope: RequestScope): Promise<Record<string, unknown>> {
   const params = extensionParams(scope, 'tasks/update', UpdateTaskParamsSchema);
   const { engine } = deps;
@@ -65,7 +70,9 @@ export async function updateTask(deps: ProtocolDeps, scope: RequestScope): Promi
     const problem = invalidAnswer(outstanding.get(key)!.message, answer);
     if (problem) throw mcpError(ErrorCode.InvalidParams, `Invalid inputResponses["${key}"]: ${problem}`);
   }
-  for (const [key, answer] of answers) engine.answer(params.taskId, key, { result: answer });
+  // Acknowledged once the task's instance has every answer: an ack before that lost an answer
+  // whose forward never landed, with the client already done with its key (deliverAnswer.ts).
+  await Promise.all(answers.map(([key, answer]) => deliverAnswer(engine, params.taskId, key, { result: answer })));
   return { resultType: 'complete' };
 }
 
