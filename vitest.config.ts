@@ -51,6 +51,7 @@ const ioredisFacing = [
   'test/redis/expiryClock.test.ts',
   'test/redis/resultBringsEnd.test.ts',
   'test/redis/listenAcrossOutage.test.ts',
+  'test/redis/heldInputs.test.ts',
 ];
 
 /**

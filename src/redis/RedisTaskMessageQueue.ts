@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { EnqueueOptions, QueuedMessage, QueuedRequest, TaskMessageQueue } from '../backends/TaskMessageQueue.js';
 import type { WaitOptions } from '../backends/TaskStore.js';
 import type { RedisEvents } from './RedisEvents.js';
+import { InputHolds } from './InputHolds.js';
+import type { InputHoldTimings } from './InputHolds.js';
 import type { RedisKeys } from './keys.js';
 import { withScripts } from './scripts.js';
 import type { RedisClient, TaskScripts } from './scripts.js';
@@ -9,8 +11,9 @@ import { guarded } from './unavailable.js';
 
 /**
  * A {@link TaskMessageQueue} in Redis: a list per task for what waits for `tasks/result`, a hash per
- * task for outstanding requests, all on the task's slot. Enqueueing publishes `q <taskId>`, so the `tasks/result` serving
- * the task wakes on whichever instance it runs.
+ * task for outstanding requests, all on the task's slot. Enqueueing publishes `q <taskId>`, so the
+ * `tasks/result` serving the task wakes on whichever instance it runs. Requests taken are held by
+ * the taking instance, and looked after by the asking one (InputHolds.ts).
  */
 export class RedisTaskMessageQueue implements TaskMessageQueue {
   private readonly redis: RedisClient & TaskScripts;
@@ -36,6 +39,8 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
   /** What makes a take's or put-back's id unique across instances (with {@link calls}): no CSPRNG call per take. */
   private readonly callPrefix = randomBytes(6).toString('hex');
   private calls = 0;
+  /** Requests taken here and held, and requests asked here (InputHolds.ts). */
+  private readonly holds: InputHolds;
 
   constructor(
     redis: RedisClient,
@@ -43,8 +48,11 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
     private readonly events: RedisEvents,
     /** Safety expiry of queue keys (ms), in case nobody clears them. */
     private readonly keyTtlMs: number,
+    /** How long a take holds a request, and how often holds are renewed (the cluster's lease and renewal). */
+    holdTimings: InputHoldTimings = { leaseMs: 10_000, renewEveryMs: 3_333 },
   ) {
     this.redis = withScripts(redis);
+    this.holds = new InputHolds(this.redis, keys, events, this.callPrefix, holdTimings, keyTtlMs, NOTIFICATION_PREFIX);
   }
 
   async enqueue(taskId: string, message: QueuedMessage, options?: EnqueueOptions): Promise<number> {
@@ -91,6 +99,8 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
         this.keys.events,
         `q ${taskId}`,
       );
+      // Asked by this instance (the task's runner): it looks after the request until answered.
+      this.holds.askedFor(taskId, message.requestId);
       return 0;
     });
   }
@@ -107,14 +117,18 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
         this.keys.queue(taskId),
         this.keys.notificationCount(taskId),
         this.keys.requeued(taskId, requeueId),
+        this.keys.held(taskId),
         String(this.keyTtlMs),
         String(REQUEUED_KEPT_MS),
         String(notifications),
         this.keys.events,
         `q ${taskId}`,
+        NOTIFICATION_PREFIX,
+        this.holds.holder,
         ...encoded,
       );
     });
+    this.holds.putBack(taskId, requestIds(messages));
     this.events.queued.wake(taskId);
   }
 
@@ -131,14 +145,21 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
           this.keys.queue(taskId),
           this.keys.notificationCount(taskId),
           this.keys.taken(taskId, takeId),
+          this.keys.held(taskId),
           String(TAKEN_KEPT_MS),
+          this.holds.holdValue(),
+          NOTIFICATION_PREFIX,
+          String(this.keyTtlMs),
         );
       } catch (error) {
         if (this.failedTakes.size >= MAX_FAILED_TAKES) this.failedTakes.delete(this.failedTakes.keys().next().value!);
         this.failedTakes.set(taskId, takeId);
         throw error;
       }
-      return raw.map((m) => JSON.parse(m) as QueuedMessage);
+      const taken = raw.map((m) => JSON.parse(m) as QueuedMessage);
+      // The take held its requests for this instance: renewed until answered or put back.
+      this.holds.took(taskId, requestIds(taken));
+      return taken;
     });
   }
 
@@ -154,7 +175,9 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
         .multi()
         .hdel(this.keys.open(taskId), requestId)
         .lrem(this.keys.queue(taskId), 0, JSON.stringify(message))
+        .hdel(this.keys.held(taskId), requestId)
         .exec();
+      this.holds.resolved(taskId, requestId);
       const [deleted] = replies ?? [];
       if (deleted?.[0]) throw deleted[0];
       return deleted?.[1] === 1;
@@ -175,10 +198,11 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
   }
 
   async clear(taskId: string): Promise<void> {
-    await guarded(
-      'clear',
-      async () => void (await this.redis.del(this.keys.queue(taskId), this.keys.open(taskId), this.keys.notificationCount(taskId))),
-    );
+    await guarded('clear', async () => {
+      this.holds.cleared(taskId);
+      const keys = [this.keys.queue(taskId), this.keys.open(taskId), this.keys.notificationCount(taskId), this.keys.held(taskId)];
+      await this.redis.del(...keys);
+    });
   }
 
   async waitForMessage(taskId: string, signal: AbortSignal, options?: WaitOptions): Promise<void> {
@@ -219,6 +243,13 @@ const MAX_FAILED_TAKES = 10_000;
 const NOTIFICATION_PREFIX = '{"kind":"notification",';
 /** Not JSON, so no queued message equals it: marks a notification the script removes from mid-list. */
 const TOMBSTONE = 'mta:dropped';
+
+/** The request ids among `messages`. */
+function requestIds(messages: readonly QueuedMessage[]): string[] {
+  const ids: string[] = [];
+  for (const m of messages) if (m.kind === 'request') ids.push(m.requestId);
+  return ids;
+}
 
 /** A notification as stored, `kind` first whatever the caller's key order (see NOTIFICATION_PREFIX). */
 function encodeNotification(message: Extract<QueuedMessage, { kind: 'notification' }>): string {

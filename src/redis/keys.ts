@@ -24,6 +24,13 @@ export class RedisKeys {
   open(taskId: string): string {
     return `${this.prefix}{${taskId}}:open`;
   }
+  /**
+   * Which instance holds each of the task's taken requests, and until when (InputHolds.ts): field
+   * request id, value `<deadline ms>:<holder>`.
+   */
+  held(taskId: string): string {
+    return `${this.prefix}{${taskId}}:held`;
+  }
   /** Number of notifications in the task's queue (requests excluded), kept by the queue's scripts. */
   notificationCount(taskId: string): string {
     return `${this.prefix}{${taskId}}:qn`;
@@ -53,7 +60,14 @@ export class RedisKeys {
   }
   /** Every key of one task (all on the task's slot). */
   allOfTask(taskId: string): string[] {
-    return [this.task(taskId), this.outcome(taskId), this.queue(taskId), this.open(taskId), this.notificationCount(taskId)];
+    return [
+      this.task(taskId),
+      this.outcome(taskId),
+      this.queue(taskId),
+      this.open(taskId),
+      this.notificationCount(taskId),
+      this.held(taskId),
+    ];
   }
   /** The owner's task ids, scored by the owner's sequence (the `tasks/list` order and cursor). */
   owner(owner: string): string {

@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { defineScripts } from './leanScript.js';
+import { HOLD_TAKEN, RELEASE_REQUEUED } from './holdScripts.js';
 
 // Every status change runs as one script, so "a terminal status never changes" and the runner
 // fence hold whichever instance writes. Records are hashes: no JSON decoding inside Lua. Every key
@@ -189,38 +190,43 @@ redis.call('HSET', KEYS[1], 'runner', ARGV[2], 'leaseUntil', ARGV[3])
 return 1`;
 
 /**
- * KEYS: queue, notification count, this take's own key (one slot). ARGV: how long that key keeps
- * what was taken (ms). Takes the whole list atomically, and keeps it under the take's key: a take
- * whose reply was lost (the connection dropped) is sent again by ioredis on its next connection, or
- * again by the caller, and must answer what the first one took, not the empty queue it left (the
- * request taken then was gone for good: its task waited for input until its ttl). An empty queue
- * is taken without a write, so reads keep working on a Redis that refuses writes (a read-only
- * replica, `MISCONF`).
+ * KEYS: queue, notification count, this take's own key, holds (one slot). ARGV: how long that key
+ * keeps what was taken (ms), the holds' value (InputHolds.ts), notification prefix, key ttl (ms).
+ * Takes the whole list atomically, and keeps it under the take's key: a take whose reply was lost
+ * (the connection dropped) is sent again by ioredis on its next connection, or again by the
+ * caller, and must answer what the first one took, not the empty queue it left (the request taken
+ * then was gone for good: its task waited for input until its ttl). Every request taken is held by
+ * the taker in the same step (holdScripts.ts HOLD_TAKEN). An empty queue is taken without a write,
+ * so reads keep working on a Redis that refuses writes (a read-only replica, `MISCONF`).
  */
 const TAKE_ALL = `
 local all = redis.call('LRANGE', KEYS[3], 0, -1)
-if #all > 0 then return all end
-all = redis.call('LRANGE', KEYS[1], 0, -1)
-if #all > 0 then
-  redis.call('RENAME', KEYS[1], KEYS[3])
-  redis.call('PEXPIRE', KEYS[3], ARGV[1])
+if #all == 0 then
+  all = redis.call('LRANGE', KEYS[1], 0, -1)
+  if #all > 0 then
+    redis.call('RENAME', KEYS[1], KEYS[3])
+    redis.call('PEXPIRE', KEYS[3], ARGV[1])
+  end
+  if #all > 0 or redis.call('EXISTS', KEYS[2]) == 1 then redis.call('DEL', KEYS[2]) end
 end
-if #all > 0 or redis.call('EXISTS', KEYS[2]) == 1 then redis.call('DEL', KEYS[2]) end
+${HOLD_TAKEN}
 return all`;
 
 /**
- * KEYS: queue, notification count, this requeue's own key (one slot). ARGV: key ttl (ms), how long
- * the requeue's key lives (ms), notifications among the messages, event channel, event, then the
- * messages in LPUSH order. Puts the messages back at the head of the queue once: a requeue sent
- * again after its reply was lost (ioredis sends an unanswered command again on its next connection,
- * and a failed put-back is tried again under the same id) finds its own key and changes nothing,
- * where the MULTI it replaces put every message back twice (the client was asked the same
- * question twice). Pushed in chunks: `unpack` has a stack limit.
+ * KEYS: queue, notification count, this requeue's own key, holds (one slot). ARGV: key ttl (ms), how
+ * long the requeue's key lives (ms), notifications among the messages, event channel, event,
+ * notification prefix, holder, then the messages in LPUSH order; a request goes back only as
+ * holdScripts.ts RELEASE_REQUEUED says, its hold with it. Puts the messages back at the head of
+ * the queue once: a requeue sent again after its reply was lost (ioredis sends an unanswered
+ * command again on its next connection, and a failed put-back is tried again under the same id)
+ * finds its own key and changes nothing, where the MULTI it replaces put every message back twice
+ * (the client was asked the same question twice). Pushed in chunks: `unpack` has a stack limit.
  */
 const REQUEUE = `
 if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[2]) then return 0 end
-for i = 6, #ARGV, 1000 do redis.call('LPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
+${RELEASE_REQUEUED}
+for i = 1, #push, 1000 do redis.call('LPUSH', KEYS[1], unpack(push, i, math.min(i + 999, #push))) end
+if #push > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 if ARGV[3] ~= '0' then
   redis.call('INCRBY', KEYS[2], ARGV[3])
   redis.call('PEXPIRE', KEYS[2], ARGV[1])
@@ -305,10 +311,10 @@ export interface TaskScripts {
   /** 1 renewed, 0 lost, [status, statusMessage] when the task ended. */
   mtaRenew(task: string, runner: string, deadline: string, events: string, event: string): Promise<number | [string, string]>;
   mtaTakeOver(task: string, now: string, runner: string, deadline: string): Promise<number>;
-  mtaTakeAll(queue: string, notificationCount: string, take: string, keepMs: string): Promise<string[]>;
+  mtaTakeAll(queue: string, notificationCount: string, take: string, held: string, ...args: string[]): Promise<string[]>;
   mtaEnqueueRequest(queue: string, open: string, enqueue: string, ...args: string[]): Promise<number>;
   mtaEnqueueNotification(queue: string, notificationCount: string, enqueue: string, ...args: string[]): Promise<number>;
-  mtaRequeue(queue: string, notificationCount: string, requeue: string, ...args: string[]): Promise<number>;
+  mtaRequeue(queue: string, notificationCount: string, requeue: string, held: string, ...args: string[]): Promise<number>;
 }
 
 /** One Redis or a Redis Cluster: both speak the commands this backend uses. @internal */
@@ -325,10 +331,10 @@ export function withScripts(redis: RedisClient): RedisClient & TaskScripts {
     mtaClaim: { numberOfKeys: 1, lua: CLAIM },
     mtaRenew: { numberOfKeys: 1, lua: RENEW },
     mtaTakeOver: { numberOfKeys: 1, lua: TAKE_OVER },
-    mtaTakeAll: { numberOfKeys: 3, lua: TAKE_ALL },
+    mtaTakeAll: { numberOfKeys: 4, lua: TAKE_ALL },
     mtaEnqueueRequest: { numberOfKeys: 3, lua: ENQUEUE_REQUEST },
     mtaEnqueueNotification: { numberOfKeys: 3, lua: ENQUEUE_NOTIFICATION },
-    mtaRequeue: { numberOfKeys: 3, lua: REQUEUE },
+    mtaRequeue: { numberOfKeys: 4, lua: REQUEUE },
   });
   return redis as RedisClient & TaskScripts;
 }
