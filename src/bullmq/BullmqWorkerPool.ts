@@ -271,11 +271,18 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
         (job: Job<TaskJob>) => {
           // Taken: the pool's record of waiting jobs lets go of it now, on this worker's own
           // connection, so a front's pool-wide check need not ask the job's state to learn it.
-          void worker
+          const dropped = worker
             .getBackend()
             .client.then((client) => client.hdel(recordKey, job.data.taskId))
             .catch(() => {});
-          return handlers.run(job.data);
+          // Failed before its task ran (not in this worker's store: another backend's job): the
+          // record goes back, after the drop, so the front's check finds the failed job and fails
+          // the task with the reason; dropped for good, the task stayed `working` until its ttl.
+          return handlers.run(job.data).catch(async (error: unknown) => {
+            const { taskId, tool, front, deadline } = job.data;
+            if (deadline !== undefined) await dropped.then(() => waitingJobs.add({ taskId, tool, front, until: deadline })).catch(() => {});
+            throw error;
+          });
         },
         {
           connection: options.connection,
