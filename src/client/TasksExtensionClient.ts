@@ -285,13 +285,17 @@ export class TasksExtensionClient {
     } else {
       throw new McpError(ErrorCode.MethodNotFound, `No handler for the task's input request ${request.method} (${key})`);
     }
-    for (;;) {
+    for (let internal = 0; ;) {
       if (signal.aborted) return;
       try {
         return await this.updateTask(taskId, { [key]: result }, { requestTimeout: options.requestTimeout });
       } catch (error) {
-        // Refused by the rate limit: the user's answer is sent again once the server takes it.
-        const retry = retryAfterOf(error);
+        // Refused by the rate limit: the user's answer is sent again once the server takes it. An
+        // internal error may be a server that could not pass the answer on to its instance running
+        // the task (this library's says "send it again"): sent again a few times, backing off; a key
+        // no longer outstanding is ignored by the server, so a second delivery does no harm.
+        const again = (error as { code?: unknown }).code === ErrorCode.InternalError && internal < INTERNAL_RETRIES;
+        const retry = retryAfterOf(error) ?? (again ? INTERNAL_RETRY_MS * 2 ** internal++ : undefined);
         if (retry === undefined) throw error;
         await pause(retry, [signal], () => {});
       }
@@ -331,3 +335,6 @@ function withoutResultType(result: CallToolResult): CallToolResult {
 }
 
 const GIVE_UP_CANCEL_MS = 5_000;
+/** Times a `tasks/update` answered with an internal error is sent again, and the first pause (ms, doubling). */
+const INTERNAL_RETRIES = 3;
+const INTERNAL_RETRY_MS = 250;
