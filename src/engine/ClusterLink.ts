@@ -85,14 +85,9 @@ export class ClusterLink implements ClusterHandlers {
     this.core.send(taskId, { type: 'shutdown', reason: 'Lease lost to another instance' });
   }
 
-  /** Passes an answer on to the instance that runs the task. */
+  /** Passes an answer on to the instance that runs the task, without waiting (see {@link sendAnswer}). */
   forward(taskId: string, requestId: string, answer: Answer): void {
-    void this.cluster.send(taskId, { type: 'answer', requestId, answer }).then(
-      (sent) => {
-        // The cluster sent it again while it could (a runner resubscribing); no runner received it.
-        if (!sent)
-          this.core.logger.warn(`mcp-task-actors: dropped an answer to ${requestId}: no instance running task ${taskId} received it`);
-      },
+    sendAnswer(this.cluster, this.core.logger, taskId, requestId, answer).catch(
       // Redis away past the cluster's own retries (a minute on the Redis backend): the answer cannot
       // reach the task's instance; its request stays outstanding in the queue.
       (error: unknown) => this.core.logger.error(`mcp-task-actors: could not pass an answer to ${requestId} on to task ${taskId}`, error),
@@ -159,4 +154,23 @@ export class ClusterLink implements ClusterHandlers {
       if (!this.core.isLive(taskId)) this.cluster.relinquish?.(taskId);
     }
   }
+}
+
+/**
+ * Sends an answer to the instance that runs the task; resolves once the send is over (false, and a
+ * warning, when no instance received it) and rejects when Redis stayed away past the cluster's
+ * retries. `tasks/update` waits for it before its ack; a 2025-11-25 answer is forwarded without.
+ * @internal
+ */
+export async function sendAnswer(
+  cluster: Pick<TaskCluster, 'send'>,
+  logger: Pick<Console, 'warn'>,
+  taskId: string,
+  requestId: string,
+  answer: Answer,
+): Promise<boolean> {
+  const sent = await cluster.send(taskId, { type: 'answer', requestId, answer });
+  // The cluster sent it again while it could (a runner resubscribing); no runner received it.
+  if (!sent) logger.warn(`mcp-task-actors: dropped an answer to ${requestId}: no instance running task ${taskId} received it`);
+  return sent;
 }

@@ -53,6 +53,16 @@ export function checkLeaseOptions(options: LeaseOptions): void {
 }
 
 /**
+ * How long a lease lasts and how often it is renewed, defaults applied: the cluster's leases, and
+ * the input request holds of the queue (InputHolds.ts), which last and renew as leases do.
+ * @internal
+ */
+export function leaseTimings(options: LeaseOptions): { leaseMs: number; renewEveryMs: number } {
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  return { leaseMs, renewEveryMs: options.renewEveryMs ?? Math.max(50, Math.floor(leaseMs / 3)) };
+}
+
+/**
  * A {@link TaskCluster} on Redis or a Redis Cluster. Every task an instance runs has a lease: its
  * runner and deadline in the task's hash, renewed by the instance; the runner fences the store
  * writes of any instance that lost the lease. Commands reach the runner on its own pub/sub channel.
@@ -94,8 +104,7 @@ export class RedisTaskCluster implements TaskCluster {
     if (handoff && handoff.instanceId !== this.instanceId) throw new Error('LeaseHandoff of another instance');
     checkLeaseOptions(options);
     this.redis = withScripts(redis);
-    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-    this.renewEveryMs = options.renewEveryMs ?? Math.max(50, Math.floor(this.leaseMs / 3));
+    ({ leaseMs: this.leaseMs, renewEveryMs: this.renewEveryMs } = leaseTimings(options));
     this.sweepEveryMs = options.sweepEveryMs ?? 2_000;
     this.receipts = new Receipts(this.redis, keys, this.leaseMs);
   }

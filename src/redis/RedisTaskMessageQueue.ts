@@ -5,6 +5,7 @@ import type { RedisEvents } from './RedisEvents.js';
 import { InputHolds } from './InputHolds.js';
 import type { InputHoldTimings } from './InputHolds.js';
 import type { RedisKeys } from './keys.js';
+import { leaseTimings } from './RedisTaskCluster.js';
 import { withScripts } from './scripts.js';
 import type { RedisClient, TaskScripts } from './scripts.js';
 import { guarded } from './unavailable.js';
@@ -49,7 +50,7 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
     /** Safety expiry of queue keys (ms), in case nobody clears them. */
     private readonly keyTtlMs: number,
     /** How long a take holds a request, and how often holds are renewed (the cluster's lease and renewal). */
-    holdTimings: InputHoldTimings = { leaseMs: 10_000, renewEveryMs: 3_333 },
+    holdTimings: InputHoldTimings = leaseTimings({}),
   ) {
     this.redis = withScripts(redis);
     this.holds = new InputHolds(this.redis, keys, events, this.callPrefix, holdTimings, keyTtlMs, NOTIFICATION_PREFIX);

@@ -13,10 +13,9 @@ import { batchWrites } from './batchWrites.js';
 import { LeaseHandoff } from './leaseHandoff.js';
 import { RedisEvents } from './RedisEvents.js';
 import { RedisKeys } from './keys.js';
-import { DEFAULT_LEASE_MS, RedisTaskCluster, checkLeaseOptions } from './RedisTaskCluster.js';
+import { DEFAULT_LEASE_MS, RedisTaskCluster, checkLeaseOptions, leaseTimings } from './RedisTaskCluster.js';
 import type { LeaseOptions } from './RedisTaskCluster.js';
 import { RedisTaskMessageQueue } from './RedisTaskMessageQueue.js';
-import type { InputHoldTimings } from './InputHolds.js';
 import { RedisTaskStore } from './RedisTaskStore.js';
 import type { RedisClient } from './scripts.js';
 import { RedisLiveTaskLimits, checkSharedLiveTaskLimits } from './liveTaskLimits.js';
@@ -136,7 +135,7 @@ export async function createRedisTaskBackend(options: RedisTaskBackendOptions): 
   const store = new RedisTaskStore(commands, keys, events, limits, handoff, maxStatusMessageLength);
   return {
     store: ownStore(store, (taskId) => store.peekEnded(taskId)),
-    queue: new RedisTaskMessageQueue(commands, keys, events, options.queueKeyTtlMs ?? 86_400_000, holdTimings(options)),
+    queue: new RedisTaskMessageQueue(commands, keys, events, options.queueKeyTtlMs ?? 86_400_000, leaseTimings(options)),
     cluster: new RedisTaskCluster(commands, keys, events, options, instanceId, limits, handoff),
     close: async () => {
       events.stop();
@@ -153,12 +152,6 @@ export async function createRedisTaskBackend(options: RedisTaskBackendOptions): 
  * compiles against its types).
  */
 const LEGACY_REPLIES = { replyMapping: 'legacy' } as const;
-
-/** How long a take holds an input request and how often holds renew: the cluster's lease and renewal (InputHolds.ts). */
-function holdTimings(options: LeaseOptions): InputHoldTimings {
-  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-  return { leaseMs, renewEveryMs: options.renewEveryMs ?? Math.max(50, Math.floor(leaseMs / 3)) };
-}
 
 /** How often a cluster client asks for the slots' masters (ms): one CLUSTER SLOTS each time. */
 const SLOTS_REFRESH_MS = 2000;

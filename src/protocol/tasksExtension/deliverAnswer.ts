@@ -1,3 +1,4 @@
+import { sendAnswer } from '../../engine/ClusterLink.js';
 import type { TaskEngine } from '../../engine/TaskEngine.js';
 import { mcpError } from '../../errors.js';
 import { isTerminal } from '../../types.js';
@@ -26,9 +27,8 @@ import { ErrorCode } from '../../wire.js';
 export async function deliverAnswer(engine: TaskEngine, taskId: string, requestId: string, answer: Answer): Promise<void> {
   const { cluster, logger } = engine.options;
   if (!cluster || engine.taskActor(taskId)) return engine.answer(taskId, requestId, answer);
-  let delivered: boolean;
   try {
-    delivered = await cluster.send(taskId, { type: 'answer', requestId, answer });
+    await sendAnswer(cluster, logger, taskId, requestId, answer);
   } catch (error) {
     if (!(await stillAwaited(engine, taskId, requestId))) return;
     logger.error(`mcp-task-actors: could not pass an answer to ${requestId} on to task ${taskId}`, error);
@@ -37,7 +37,6 @@ export async function deliverAnswer(engine: TaskEngine, taskId: string, requestI
       `Could not pass the answer to ${requestId} on to the server instance running task ${taskId}; it is still outstanding: send it again`,
     );
   }
-  if (!delivered) logger.warn(`mcp-task-actors: dropped an answer to ${requestId}: no instance running task ${taskId} received it`);
 }
 
 /** Whether the task is still running and `requestId` still outstanding (a store that fails throws its error). */
