@@ -110,8 +110,14 @@ describe('the Stately relay facing untrusted peers', () => {
 
     const COUNT = 64; // 64 MiB: far past what the kernel's socket buffers absorb on loopback
     const pad = 'x'.repeat(1024 * 1024);
-    for (let n = 0; n < COUNT; n++) report(inspector, 'big', n, pad);
-    await eventually(() => eventsOf(reader, 'big').length === COUNT, 30_000);
+    // Paced, 4 MiB at a time, each step read by the reader before the next: a reader is only ever a
+    // step behind, far inside the 8 MiB a listener may lag, on however busy a machine. (All 64 at
+    // once got the reader cut too, once, in CI: its reads share this process's event loop.)
+    const STEP = 4;
+    for (let n = 0; n < COUNT; n++) {
+      report(inspector, 'big', n, pad);
+      if ((n + 1) % STEP === 0) await eventually(() => eventsOf(reader, 'big').length === n + 1, 30_000);
+    }
 
     // Let the stalled one read what reached it: the relay has cut it long before the end.
     stalled.socket.resume();
