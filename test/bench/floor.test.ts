@@ -9,7 +9,9 @@ setFlagsFromString('--expose-gc');
 (globalThis as { gc?: () => void }).gc ??= runInNewContext('gc') as () => void;
 
 describe("the bench's design floor (issue 14)", () => {
-  it('measures every step, with every bare actor started and retired', async () => {
+  // Its steps collect the heap and time 500 of each: a few seconds alone, past 20 s once in a run
+  // of the whole suite on a loaded machine (the default timeout).
+  it('measures every step, with every bare actor started and retired', { timeout: 120_000 }, async () => {
     const m = await designFloor(500);
     for (const key of [
       'floorRequestCpuUs',

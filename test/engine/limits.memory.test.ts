@@ -42,7 +42,8 @@ async function setUp(memoryBudget: number) {
 describe('memory budget', () => {
   it('refuses new tasks once the heap in use reaches memoryBudget, on both protocols, and admits again once it falls', async () => {
     gc();
-    const budget = heapUsed() + 48 * MB;
+    const baseline = heapUsed();
+    const budget = baseline + 48 * MB;
     const { client } = await setUp(budget);
     const admitted: string[] = [];
     let refusal: unknown;
@@ -52,9 +53,9 @@ describe('memory budget', () => {
         (error: unknown) => void (refusal = error),
       );
     }
-    // 48 MB of room, 8 MB a task: at most 6 get in (garbage not yet collected may refuse sooner).
+    // 48 MB of room, 8 MB a task: at least 2 get in (garbage not yet collected may refuse sooner);
+    // the most that may is checked below, once the room there really was is known.
     expect(admitted.length).toBeGreaterThanOrEqual(2);
-    expect(admitted.length).toBeLessThanOrEqual(6);
     const error = await rpcError(Promise.reject(refusal));
     expect(error.code).toBe(LIMIT_EXCEEDED);
     expect(error.data).toEqual({ limit: 'memoryBudget', max: budget });
@@ -69,7 +70,12 @@ describe('memory budget', () => {
     expect((await client.experimental.tasks.listTasks()).tasks).toHaveLength(admitted.length);
     for (const taskId of admitted) await client.experimental.tasks.cancelTask(taskId);
     gc();
-    expect(heapUsed()).toBeLessThan(budget);
+    const after = heapUsed();
+    expect(after).toBeLessThan(budget);
+    // At most 6 (48 MB ÷ 8), or one more per 8 MB the heap shrank below its baseline meanwhile: test
+    // files share their worker (isolate: false), and an earlier file's leftovers collected after the
+    // baseline made room for a 7th task once in a loaded run.
+    expect(admitted.length).toBeLessThanOrEqual(Math.ceil((budget - Math.min(baseline, after)) / (8 * MB)));
     await createTask(client, 'hold', { mb: 1 });
   });
 
