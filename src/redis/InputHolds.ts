@@ -131,15 +131,19 @@ export class InputHolds {
 
   private async look(taskId: string, ids: string[], now: number): Promise<void> {
     if (ids.length === 0) return;
-    const keys = [this.keys.queue(taskId), this.keys.open(taskId), this.keys.held(taskId)];
-    const args = [String(now), String(this.keyTtlMs), this.keys.events, `q ${taskId}`, this.notificationPrefix, ...ids];
-    const [restored, ...gone] = (await restore.call(this.redis, keys, args)) as [number, ...string[]];
+    const keys = [this.keys.queue(taskId), this.keys.open(taskId), this.keys.held(taskId), this.keys.answers(taskId)];
+    // Answers stored a lease ago: their sender has stopped PUBLISHing them (StoredAnswers.ts).
+    const before = this.events.answers.taking ? String(now - this.timings.leaseMs) : '-1';
+    const args = [String(now), String(this.keyTtlMs), this.keys.events, `q ${taskId}`, this.notificationPrefix, before, ...ids];
+    const [restored, goneCount, ...rest] = (await restore.call(this.redis, keys, args)) as [number, number, ...string[]];
     const entries = this.asked.get(taskId);
     if (entries) {
       for (const id of ids) if (entries.has(id)) entries.set(id, now);
-      for (const id of gone) entries.delete(id);
+      for (const id of rest.slice(0, goneCount)) entries.delete(id);
       if (entries.size === 0) this.asked.delete(taskId);
     }
+    // Answers whose forward reached no subscriber here (StoredAnswers.ts): the work goes on with them.
+    this.events.answers.taken(taskId, rest.slice(goneCount));
     // The PUBLISH reaches the other instances; a tasks/result waiting here wakes now.
     if (restored > 0) this.events.queued.wake(taskId);
   }

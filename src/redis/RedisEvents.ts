@@ -1,6 +1,7 @@
 import type { RedisClient } from './scripts.js';
 import { Waiters } from '../backends/Waiters.js';
 import type { RedisKeys } from './keys.js';
+import { StoredAnswers } from './StoredAnswers.js';
 
 /** Time ioredis takes to subscribe again on a new connection, with margin. */
 const RESUBSCRIBE_MS = 1000;
@@ -23,6 +24,8 @@ interface NodeConnection {
 export class RedisEvents {
   readonly terminal = new Waiters();
   readonly queued = new Waiters();
+  /** Answers stored for the tasks run here: the queue's looks take them, the cluster passes them on. */
+  readonly answers = new StoredAnswers();
   private readonly commandHandlers = new Map<string, (message: string) => void>();
 
   constructor(

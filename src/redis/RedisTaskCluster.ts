@@ -12,6 +12,7 @@ import { withScripts } from './scripts.js';
 import type { RedisClient, TaskScripts } from './scripts.js';
 import { nextBackoff } from '../backoff.js';
 import { Receipts } from './receipts.js';
+import { StoredAnswers } from './StoredAnswers.js';
 
 /**
  * How long an answer is sent again while Redis does not answer (ms): as long as the engine retries a
@@ -21,6 +22,12 @@ const SEND_RETRY_MS = 60_000;
 
 /** What one send of {@link RedisTaskCluster.send} leads to. */
 type SendStep = boolean | 'again' | 'last';
+/** The command of one send, and whether (an answer) it is stored for the runner, by this send or one before. */
+interface Sending {
+  command: ClusterCommand;
+  id: string;
+  stored: boolean;
+}
 
 /** Default lease length (ms). @internal */
 export const DEFAULT_LEASE_MS = 10_000;
@@ -124,7 +131,7 @@ export class RedisTaskCluster implements TaskCluster {
     ];
     for (const timer of this.timers) timer.unref?.();
     const listening = this.events.listen(this.keys.instance(this.instanceId), (message) => {
-      let parsed: { taskId: string; command: ClusterCommand; receipt?: unknown };
+      let parsed: { taskId: string; command: ClusterCommand; receipt?: unknown; id?: unknown };
       try {
         parsed = JSON.parse(message) as typeof parsed;
       } catch {
@@ -134,8 +141,12 @@ export class RedisTaskCluster implements TaskCluster {
       }
       // An answer sent again because its receipt was not seen in time is passed on once.
       if (Receipts.isId(parsed.receipt) && !this.receipts.received(parsed.taskId, parsed.receipt)) return;
+      // And once only if its stored copy was taken here too (StoredAnswers.ts).
+      const id = parsed.receipt ?? parsed.id;
+      if (Receipts.isId(id) && !this.events.answers.first(parsed.taskId, id)) return;
       handlers.command(parsed.taskId, parsed.command);
     });
+    this.events.answers.handle((taskId, command) => handlers.command(taskId, command));
     await listening.catch(() => {});
   }
 
@@ -185,38 +196,42 @@ export class RedisTaskCluster implements TaskCluster {
 
   /**
    * A message nobody received (the runner's subscriber reconnecting) is sent again, backing off,
-   * while the task runs and its runner's lease is live, for at most a lease: an answer lives only in
-   * this message, and the tasks/result that delivered its request does not send it again. A cancel
-   * is sent once the task is stored `cancelled`, so it is not retried (the runner's renewal finds
-   * the stored end) and tasks/cancel answers at once.
+   * while the task runs and its runner's lease is live, for at most a lease. An answer nobody
+   * received is also stored, and its runner takes it a lease later, subscribed or not
+   * (StoredAnswers.ts): stored for a live runner, it counts as sent. A cancel is sent once the task
+   * is stored `cancelled`, so it is not retried (the runner's renewal finds the stored end).
    *
    * On one Redis PUBLISH's count says who received it. On a cluster it counts only the subscribers
-   * of the node it ran on, while the message reaches every node: an answer there carries a receipt
-   * id, and is sent again until the runner's receipt is found (receipts.ts). A cancel on a cluster
-   * counts as sent while the runner's lease is live, as a runner subscribed elsewhere got it.
+   * of the node it ran on, while the message reaches every node: an answer there is always stored,
+   * and sent again until the runner's receipt is found (receipts.ts). A cancel on a cluster counts
+   * as sent while the runner's lease is live, as a runner subscribed elsewhere got it.
    */
   async send(taskId: string, command: ClusterCommand): Promise<boolean> {
-    const receipt = this.redis.isCluster && command.type === 'answer' ? Receipts.newId() : undefined;
-    const message = JSON.stringify(receipt === undefined ? { taskId, command } : { taskId, command, receipt });
+    // An answer's id: its receipt on a cluster, else passed on once with its stored copy (StoredAnswers.ts).
+    const id = command.type === 'answer' ? Receipts.newId() : undefined;
+    const receipt = this.redis.isCluster ? id : undefined;
+    const message = JSON.stringify({ taskId, command, receipt, id: receipt === undefined ? id : undefined });
     const started = Date.now();
     /** When the first send went out: the lease's worth of sends again counts from it. */
     let sentAt: number | undefined;
+    const state: Sending = { command, id: id ?? '', stored: false };
     for (let delay = 0; ;) {
       let step: SendStep = 'again';
       try {
-        step = await this.sendOnce(taskId, message, receipt, sentAt ?? Date.now());
+        step = await this.sendOnce(taskId, message, receipt, sentAt ?? Date.now(), state);
         sentAt ??= Date.now();
       } catch (error) {
         // The task's slot is not served just now (its master failing over to a replica, a
-        // CLUSTERDOWN, Redis away): an answer lives only in this message, so it is sent again,
-        // backing off, for as long as the engine retries a task's writes. Dropping it left the work
-        // waiting for it and the task input_required until its ttl.
+        // CLUSTERDOWN, Redis away): an answer not stored yet lives only in this message, so it is
+        // sent again, backing off, for as long as the engine retries a task's writes (one stored is
+        // the runner's). Dropping it left the work waiting, the task input_required until its ttl.
+        if (state.stored) return true;
         if (command.type !== 'answer' || Date.now() - started >= Math.max(this.leaseMs, SEND_RETRY_MS)) throw error;
       }
       if (typeof step === 'boolean') return step;
       delay = nextBackoff(delay, 25, 500);
       const waited = await sleep(delay, true, { signal: this.closing.signal, ref: false }).catch(() => false);
-      if (!waited) return false;
+      if (!waited) return state.stored;
       // Each send is looked for once before the next: a receipt of any of them is a delivery. One
       // that cannot be looked for now is sent again.
       if (receipt !== undefined && sentAt !== undefined && (await this.receipts.taken(taskId, receipt).catch(() => false))) return true;
@@ -229,18 +244,22 @@ export class RedisTaskCluster implements TaskCluster {
    * (`again`), or given up unless a receipt is found after the pause (`last`). Throws when Redis
    * did not answer.
    */
-  private async sendOnce(taskId: string, message: string, receipt: string | undefined, sentAt: number): Promise<SendStep> {
-    const [runner, leaseUntil, status] = await this.redis.hmget(this.keys.task(taskId), 'runner', 'leaseUntil', 'status');
-    if (!runner) return false;
+  private async sendOnce(taskId: string, message: string, receipt: string | undefined, sentAt: number, state: Sending): Promise<SendStep> {
+    const sent = await StoredAnswers.send(this.redis, this.keys, taskId, message, state.command, state.id, state.stored);
+    if (sent.kind === 'no runner') return false;
+    // The runner took the stored copy, or answered the request, or its requests were dropped.
+    if (sent.kind === 'taken') return true;
+    if (sent.stored) state.stored = true;
     // Exact where it is not 0: only the runner subscribes to its channel.
-    const receivers = await this.redis.publish(this.keys.instance(runner), message);
-    if (receivers > 0) return true;
-    const live = Number(leaseUntil) > Date.now();
-    const over = status === null || isTerminal(status as TaskStatus);
+    if (sent.receivers > 0) return true;
+    const live = Number(sent.leaseUntil) > Date.now();
+    const over = sent.status === '' || isTerminal(sent.status as TaskStatus);
     // A cancel, or an answer to a task already over (nothing waits for it: the runner, subscribed on
     // another node, only warns): on a cluster the live lease is the answer, as before receipts.
     if (this.redis.isCluster && (receipt === undefined || over)) return live;
     if (live && !over && Date.now() - sentAt < this.leaseMs) return 'again';
+    // Stored for a runner that still holds its lease: its next look takes it.
+    if (state.stored && live && !over) return true;
     // Without a receipt to wait for, a message nobody received is lost now.
     return receipt === undefined ? false : 'last';
   }
@@ -251,6 +270,7 @@ export class RedisTaskCluster implements TaskCluster {
     this.timers = [];
     this.redis.off('ready', this.onReconnect);
     this.redis.off('node error', this.onReconnect);
+    this.events.answers.handle(undefined);
     await this.events.unlisten(this.keys.instance(this.instanceId));
   }
 

@@ -177,6 +177,8 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
         .hdel(this.keys.open(taskId), requestId)
         .lrem(this.keys.queue(taskId), 0, JSON.stringify(message))
         .hdel(this.keys.held(taskId), requestId)
+        // Its answer's stored copy, if a forward stored one (StoredAnswers.ts): taken by no look now.
+        .hdel(this.keys.answers(taskId), requestId)
         .exec();
       this.holds.resolved(taskId, requestId);
       const [deleted] = replies ?? [];
@@ -201,7 +203,13 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
   async clear(taskId: string): Promise<void> {
     await guarded('clear', async () => {
       this.holds.cleared(taskId);
-      const keys = [this.keys.queue(taskId), this.keys.open(taskId), this.keys.notificationCount(taskId), this.keys.held(taskId)];
+      const keys = [
+        this.keys.queue(taskId),
+        this.keys.open(taskId),
+        this.keys.notificationCount(taskId),
+        this.keys.held(taskId),
+        this.keys.answers(taskId),
+      ];
       await this.redis.del(...keys);
     });
   }

@@ -94,24 +94,36 @@ end
 return dropped`;
 
 /**
- * KEYS: queue, outstanding requests, holds (one slot). ARGV: now, key ttl (ms), event channel,
- * event, notification prefix, request ids. The runner's look at requests it asked: one still
+ * KEYS: queue, outstanding requests, holds, stored answers (one slot). ARGV: now, key ttl (ms),
+ * event channel, event, notification prefix, take answers stored before this (ms; `-1`: none, the
+ * runner cannot pass them on), request ids. The runner's look at requests it asked: one still
  * outstanding that is neither queued nor held by a live hold was taken by an instance that died
  * before it was answered or put back, and goes back at the front of the queue as it was enqueued
  * (the outstanding entry is `{"at":…,"message":<the queued JSON>}`: the same JSON-RPC request, so
- * the answer still matches), oldest first. Returns the number put back, then the ids no longer
- * outstanding (the runner stops looking at them).
+ * the answer still matches), oldest first. One with a stored answer (its forward reached no
+ * subscriber: StoredAnswers.ts) is answered: not put back, its answer taken once stored long enough.
+ * Returns the number put back, the number of ids no longer outstanding (the runner stops looking at
+ * them) and those ids, then the answers taken, each as request id, stored copy.
  */
 export const RESTORE = `${REQUEST_ID}
 local now = tonumber(ARGV[1])
+local before = tonumber(ARGV[6])
 local gone = {}
 local lost = {}
+local answers = {}
 local queued = nil
-for i = 6, #ARGV do
+for i = 7, #ARGV do
   local id = ARGV[i]
   local entry = redis.call('HGET', KEYS[2], id)
+  local answer = entry and before >= 0 and redis.call('HGET', KEYS[4], id)
   if not entry then
     gone[#gone + 1] = id
+  elseif answer then
+    if (tonumber(string.match(answer, '^{"at":(%d+)')) or 0) <= before then
+      redis.call('HDEL', KEYS[4], id)
+      answers[#answers + 1] = id
+      answers[#answers + 1] = answer
+    end
   else
     local held = redis.call('HGET', KEYS[3], id)
     if (held and tonumber(string.match(held, '^(%d+)')) or 0) <= now then
@@ -132,6 +144,7 @@ if #lost > 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   redis.call('PUBLISH', ARGV[3], ARGV[4])
 end
-local reply = { #lost }
+local reply = { #lost, #gone }
 for _, id in ipairs(gone) do reply[#reply + 1] = id end
+for _, v in ipairs(answers) do reply[#reply + 1] = v end
 return reply`;

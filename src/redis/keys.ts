@@ -31,6 +31,13 @@ export class RedisKeys {
   held(taskId: string): string {
     return `${this.prefix}{${taskId}}:held`;
   }
+  /**
+   * Answers forwarded to the task's runner that it has not taken yet (StoredAnswers.ts): field
+   * request id, value `{"at":<stored, ms>,"id":<send id>,"answer":…}`. Expires with the task hash.
+   */
+  answers(taskId: string): string {
+    return `${this.prefix}{${taskId}}:answers`;
+  }
   /** Number of notifications in the task's queue (requests excluded), kept by the queue's scripts. */
   notificationCount(taskId: string): string {
     return `${this.prefix}{${taskId}}:qn`;
@@ -67,6 +74,7 @@ export class RedisKeys {
       this.open(taskId),
       this.notificationCount(taskId),
       this.held(taskId),
+      this.answers(taskId),
     ];
   }
   /** The owner's task ids, scored by the owner's sequence (the `tasks/list` order and cursor). */
