@@ -13,6 +13,7 @@ import type { RedisClient, TaskScripts } from './scripts.js';
 import { nextBackoff } from '../backoff.js';
 import { Receipts } from './receipts.js';
 import { StoredAnswers } from './StoredAnswers.js';
+import { parseCommandMessage } from './commandMessage.js';
 
 /**
  * How long an answer is sent again while Redis does not answer (ms): as long as the engine retries a
@@ -131,14 +132,9 @@ export class RedisTaskCluster implements TaskCluster {
     ];
     for (const timer of this.timers) timer.unref?.();
     const listening = this.events.listen(this.keys.instance(this.instanceId), (message) => {
-      let parsed: { taskId: string; command: ClusterCommand; receipt?: unknown; id?: unknown };
-      try {
-        parsed = JSON.parse(message) as typeof parsed;
-      } catch {
-        // Not from an instance (anyone with Redis access can publish): a throw here, inside
-        // ioredis's socket handler, would be an uncaught exception.
-        return;
-      }
+      // Not from an instance: a throw here, inside ioredis's socket handler, would be uncaught.
+      const parsed = parseCommandMessage(message);
+      if (!parsed) return;
       // An answer sent again because its receipt was not seen in time is passed on once.
       if (Receipts.isId(parsed.receipt) && !this.receipts.received(parsed.taskId, parsed.receipt)) return;
       // And once only if its stored copy was taken here too (StoredAnswers.ts).
