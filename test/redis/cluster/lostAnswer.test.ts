@@ -11,15 +11,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterEach, expect, inject, it } from 'vitest';
-import { Cluster, Redis } from 'ioredis';
-import { TaskSupport } from '../../../src/index.js';
+import { Cluster } from 'ioredis';
+import type { TaskSupport } from '../../../src/index.js';
 import { cancelledOutcome } from '../../../src/engine/outcomes.js';
-import { createRedisTaskBackend } from '../../../src/redis/index.js';
 import type { RedisTaskBackend, RedisTaskBackendOptions, RedisTaskCluster } from '../../../src/redis/index.js';
 import type { ClusterCommand } from '../../../src/backends/TaskCluster.js';
 import { answerWith } from '../../support/askingTools.js';
-import { connectInMemory, createTask, deferred, eventually, sleep, taskResult } from '../../support/harness.js';
-import type { Session } from '../../support/harness.js';
+import { createTask, deferred, eventually, sleep, taskResult } from '../../support/harness.js';
+import { clusterBackend, clusterSession, clusterTaskSupport, connectionsNamed, nodeClients as clusterNodeClients } from './deafRunner.js';
 import { DECLINE_ANSWER, ghostRunTasks } from '../../support/ghostRunner.js';
 
 const LEASE_MS = 600;
@@ -29,59 +28,12 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** One plain connection per master of the test cluster, for what the test does to the nodes. */
-function nodeClients(): Redis[] {
-  const clients = inject('redisClusterNodes').map((seed) => {
-    const at = seed.lastIndexOf(':');
-    const client = new Redis({ host: seed.slice(0, at), port: Number(seed.slice(at + 1)), maxRetriesPerRequest: 1 });
-    client.on('error', () => {});
-    return client;
-  });
-  cleanups.push(async () => clients.forEach((c) => c.disconnect()));
-  return clients;
-}
-
-/** The ids of the connections named `name`, per node (CLIENT LIST). */
-async function connectionsNamed(nodes: Redis[], name: string): Promise<string[][]> {
-  return Promise.all(
-    nodes.map(async (node) =>
-      ((await node.client('LIST')) as string)
-        .split('\n')
-        .filter((line) => line.includes(` name=${name} `))
-        .map((line) => /\bid=(\d+)/.exec(line)![1]!),
-    ),
-  );
-}
-
-async function backend(prefix: string, instanceId: string, redis?: RedisTaskBackendOptions['redis']): Promise<RedisTaskBackend> {
-  const made = await createRedisTaskBackend({
-    clusterNodes: inject('redisClusterNodes'),
-    prefix,
-    instanceId,
-    leaseMs: LEASE_MS,
-    sweepEveryMs: 100,
-    ...(redis ? { redis } : {}),
-  });
-  cleanups.push(() => made.close());
-  return made;
-}
-
-function taskSupport(made: RedisTaskBackend, errors: unknown[][], warnings: unknown[][] = []): TaskSupport {
-  const tasks = new TaskSupport({
-    ...made,
-    pollInterval: 100,
-    identify: () => 'alice',
-    logger: { warn: (...args: unknown[]) => void warnings.push(args), error: (...args: unknown[]) => void errors.push(args) },
-  });
-  cleanups.push(() => tasks.close());
-  return tasks;
-}
-
-async function session(tasks: TaskSupport, setup: Parameters<typeof connectInMemory>[1] = () => {}): Promise<Session> {
-  const made = await connectInMemory(tasks, setup);
-  cleanups.push(() => made.close());
-  return made;
-}
+const nodeClients = () => clusterNodeClients(cleanups);
+const backend = (prefix: string, instanceId: string, redis?: RedisTaskBackendOptions['redis']) =>
+  clusterBackend(cleanups, LEASE_MS, prefix, instanceId, redis);
+const taskSupport = (made: RedisTaskBackend, errors: unknown[][], warnings: unknown[][] = []) =>
+  clusterTaskSupport(cleanups, made, errors, warnings);
+const session = (tasks: TaskSupport, setup?: Parameters<typeof clusterSession>[2]) => clusterSession(cleanups, tasks, setup);
 
 it('an answer forwarded while the runner resubscribes reaches the waiting work', async () => {
   const prefix = `lostanswer${randomBytes(4).toString('hex')}:`;

@@ -1,0 +1,88 @@
+/**
+ * What the tests of a runner whose subscriber is away on the test Redis Cluster share: plain
+ * connections to its masters, the connections of a name, and instances (backend, TaskSupport,
+ * session) that `cleanups` closes.
+ */
+import { inject } from 'vitest';
+import { Redis } from 'ioredis';
+import { TaskSupport } from '../../../src/index.js';
+import { createRedisTaskBackend } from '../../../src/redis/index.js';
+import type { RedisTaskBackend, RedisTaskBackendOptions } from '../../../src/redis/index.js';
+import { connectInMemory } from '../../support/harness.js';
+import type { Session } from '../../support/harness.js';
+
+type Cleanups = (() => Promise<void>)[];
+
+/** One plain connection per master of the test cluster, for what the test does to the nodes. */
+export function nodeClients(cleanups: Cleanups): Redis[] {
+  const clients = inject('redisClusterNodes').map((seed) => {
+    const at = seed.lastIndexOf(':');
+    const client = new Redis({ host: seed.slice(0, at), port: Number(seed.slice(at + 1)), maxRetriesPerRequest: 1 });
+    client.on('error', () => {});
+    return client;
+  });
+  cleanups.push(async () => clients.forEach((c) => c.disconnect()));
+  return clients;
+}
+
+/** The ids of the connections named `name`, per node (CLIENT LIST). */
+export async function connectionsNamed(nodes: Redis[], name: string): Promise<string[][]> {
+  return Promise.all(
+    nodes.map(async (node) =>
+      ((await node.client('LIST')) as string)
+        .split('\n')
+        .filter((line) => line.includes(` name=${name} `))
+        .map((line) => /\bid=(\d+)/.exec(line)![1]!),
+    ),
+  );
+}
+
+/** A backend on the test cluster with a `leaseMs` lease, swept every 100 ms. */
+export async function clusterBackend(
+  cleanups: Cleanups,
+  leaseMs: number,
+  prefix: string,
+  instanceId: string,
+  redis?: RedisTaskBackendOptions['redis'],
+): Promise<RedisTaskBackend> {
+  const made = await createRedisTaskBackend({
+    clusterNodes: inject('redisClusterNodes'),
+    prefix,
+    instanceId,
+    leaseMs,
+    sweepEveryMs: 100,
+    ...(redis ? { redis } : {}),
+  });
+  cleanups.push(() => made.close());
+  return made;
+}
+
+/** TaskSupport on `made` for caller alice, logging into `errors` and `warnings`. */
+export function clusterTaskSupport(
+  cleanups: Cleanups,
+  made: RedisTaskBackend,
+  errors: unknown[][],
+  warnings: unknown[][] = [],
+): TaskSupport {
+  const tasks = new TaskSupport({
+    store: made.store,
+    queue: made.queue,
+    cluster: made.cluster,
+    pollInterval: 100,
+    identify: () => 'alice',
+    logger: { warn: (...args: unknown[]) => void warnings.push(args), error: (...args: unknown[]) => void errors.push(args) },
+  });
+  cleanups.push(() => tasks.close());
+  return tasks;
+}
+
+/** An in-memory session with `tasks`. */
+export async function clusterSession(
+  cleanups: Cleanups,
+  tasks: TaskSupport,
+  setup: Parameters<typeof connectInMemory>[1] = () => {},
+): Promise<Session> {
+  const made = await connectInMemory(tasks, setup);
+  cleanups.push(() => made.close());
+  return made;
+}
