@@ -129,15 +129,16 @@ describe('McpHttpHost: sessions', () => {
   });
 
   it('closes a session after idleTimeoutMs with no request in flight; its id is then 404', async () => {
-    const { host, url, servers } = await start({ idleTimeoutMs: 500 });
+    const { host, url, servers } = await start({ idleTimeoutMs: 1000 });
     const opened = await raw(url, 'POST', initializeBody);
     expect(opened.status).toBe(200);
     const sessionId = opened.headers['mcp-session-id'] as string;
     const headers = { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' };
-    // Activity postpones expiry: four requests 150 ms apart outlive one idle period (with a margin
-    // of 350 ms per gap for a loaded machine).
+    // Activity postpones expiry: four requests 300 ms apart outlive one idle period (with a margin
+    // of 700 ms per gap for a loaded machine: 350 ms of a 500 ms period was too tight, as the
+    // 300 ms period of the test below showed).
     for (let i = 0; i < 4; i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      await new Promise((resolve) => setTimeout(resolve, 300));
       expect((await raw(url, 'POST', toolsList, headers)).status).toBe(200);
     }
     await eventually(() => host.sessionCount === 0, 3000);
@@ -161,9 +162,12 @@ describe('McpHttpHost: sessions', () => {
   });
 
   it('keeps a quiet session whose client holds the GET stream open', async () => {
-    const { host, url } = await start({ idleTimeoutMs: 300 });
+    // 1 s, not less: the session is idle between the answer to initialize and the client's next
+    // POST, and at 300 ms a busy machine let it expire there (connect failed: "Session not found").
+    const idleTimeoutMs = 1000;
+    const { host, url } = await start({ idleTimeoutMs });
     const { client } = await connect(url);
-    await new Promise((resolve) => setTimeout(resolve, 900));
+    await new Promise((resolve) => setTimeout(resolve, 2.5 * idleTimeoutMs));
     expect(host.sessionCount).toBe(1);
     await expect(client.listTools()).resolves.toMatchObject({ tools: expect.any(Array) });
   });

@@ -16,9 +16,9 @@ import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
 import { CLIENT_CAPABILITIES_META_KEY, TASKS_EXTENSION_ID, TasksExtensionClient } from '../../src/client/index.js';
-import { bearerClient } from '../support/demoProcess.js';
+import { bearerClient, listeningBase } from '../support/demoProcess.js';
 import { createTask, eventually, taskResult } from '../support/harness.js';
-import { freePort, startRedisServer } from '../support/redisServer.js';
+import { startRedisServer } from '../support/redisServer.js';
 import type { RedisServer } from '../support/redisServer.js';
 
 const LEASE_MS = 1500;
@@ -31,26 +31,21 @@ interface AskServer {
 }
 
 async function startAskServer(env: Record<string, string>): Promise<AskServer> {
-  const port = await freePort();
+  // PORT 0: it listens on a port the OS picks and prints it (a port found free here could be taken before it listened).
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/restartableAskServer.ts'], {
-    env: { ...process.env, ...env, PORT: String(port) },
+    env: { ...process.env, ...env, PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const started = Date.now();
-  while (!output.includes('MCP endpoint')) {
-    if (child.exitCode !== null) throw new Error(`server exited: ${output}`);
-    if (Date.now() - started > 20_000) throw new Error(`server did not start: ${output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const base = await listeningBase(child, () => output, 'server');
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const kill = async (signal: NodeJS.Signals): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     await exited;
   };
-  return { url: `http://127.0.0.1:${port}/mcp`, pid: child.pid!, crash: () => kill('SIGKILL'), stop: () => kill('SIGTERM') };
+  return { url: `${base}/mcp`, pid: child.pid!, crash: () => kill('SIGKILL'), stop: () => kill('SIGTERM') };
 }
 
 let redis: RedisServer;

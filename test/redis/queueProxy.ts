@@ -1,6 +1,5 @@
 import { connect, createServer } from 'node:net';
-import type { Server, Socket } from 'node:net';
-import { freePort } from '../support/redisServer.js';
+import type { AddressInfo, Server, Socket } from 'node:net';
 
 /** A TCP proxy in front of a redis-server, with the two faults the queue tests need. */
 export interface QueueProxy {
@@ -64,8 +63,9 @@ export async function queueProxy(port: number): Promise<QueueProxy> {
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
   });
-  const proxyPort = await freePort();
-  await new Promise<void>((resolve) => server.listen(proxyPort, '127.0.0.1', resolve));
+  // Port 0: one the OS picks as it listens (a port found free first could be taken before the listen).
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const proxyPort = (server.address() as AddressInfo).port;
   return {
     url: `redis://127.0.0.1:${proxyPort}`,
     armed,

@@ -3,7 +3,6 @@ import type { ChildProcess } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { serverSdkLine } from './harness.js';
-import { freePort } from './redisServer.js';
 
 /** A demo server (`src/demo/main.ts`) running as its own process, so a test can `kill -9` it. */
 export interface DemoProcess {
@@ -25,22 +24,17 @@ export interface DemoProcess {
  * demo-process test runs against `npm start` and `npm start -- --sdk v2`.
  */
 export async function startDemoProcess(env: Record<string, string>, args: readonly string[] = []): Promise<DemoProcess> {
-  const port = await freePort();
   const line = args.includes('--sdk') || serverSdkLine === 'v1' ? [] : ['--sdk', serverSdkLine];
+  // PORT 0: the demo listens on a port the OS picks and prints it. A port found free here and handed
+  // over was taken in between once (EADDRINUSE: on a busy machine, another test's connection got it).
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/demo/main.ts', ...args, ...line], {
-    env: { ...process.env, ...env, PORT: String(port) },
+    env: { ...process.env, ...env, PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const base = `http://127.0.0.1:${port}`;
-  const started = Date.now();
-  while (!output.includes('MCP endpoint')) {
-    if (child.exitCode !== null) throw new Error(`demo exited: ${output}`);
-    if (Date.now() - started > 20_000) throw new Error(`demo did not start: ${output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const base = await listeningBase(child, () => output, 'demo');
   // The line asked for is the line started (the v2 demo names itself in its first line).
   if (line.length > 0 && !output.includes('(SDK v2;')) throw new Error(`demo did not start on SDK v2: ${output}`);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -59,6 +53,21 @@ export async function startDemoProcess(env: Record<string, string>, args: readon
     runs: async (taskId) =>
       ((await (await fetch(`${base}/health?task=${encodeURIComponent(taskId)}`)).json()) as { running: boolean }).running,
   };
+}
+
+/**
+ * The `http://host:port` a child process prints in its "MCP endpoint <url>/mcp" line once it listens;
+ * throws with its output when it exits first or prints nothing within 20 s.
+ */
+export async function listeningBase(child: ChildProcess, output: () => string, what: string): Promise<string> {
+  const started = Date.now();
+  for (;;) {
+    const url = /MCP endpoint (http:\/\/\S+)\/mcp/.exec(output())?.[1];
+    if (url) return url;
+    if (child.exitCode !== null) throw new Error(`${what} exited: ${output()}`);
+    if (Date.now() - started > 20_000) throw new Error(`${what} did not start: ${output()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /**

@@ -58,10 +58,11 @@ export async function startRedisCluster(): Promise<RedisCluster> {
 
 async function startNode(dir: string): Promise<ClusterNode & { stop(): Promise<void> }> {
   mkdirSync(dir, { recursive: true });
-  const port = await freePort();
+  let port = await freePort();
   let child: ChildProcess | undefined;
-  const start = async (): Promise<void> => {
-    child = spawn(
+  let startedOnce = false;
+  const spawnNode = (): ChildProcess =>
+    spawn(
       'redis-server',
       [
         '--port',
@@ -89,7 +90,23 @@ async function startNode(dir: string): Promise<ClusterNode & { stop(): Promise<v
       ],
       { stdio: 'ignore' },
     );
-    await until(() => ping(port), 10_000, `redis-server on ${port} did not start (is it installed?)`);
+  const start = async (): Promise<void> => {
+    child = spawnNode();
+    await until(
+      async () => {
+        if (child!.exitCode === null && child!.signalCode === null) return ping(port);
+        // It could not listen: the port was taken between freePort and its bind (by another test's
+        // connection on a busy machine), or while it was down. A first start takes another port; a
+        // restart keeps its own (the cluster knows the node by it) and tries again until it is free.
+        if (!startedOnce) port = await freePort();
+        else await new Promise((r) => setTimeout(r, 100));
+        child = spawnNode();
+        return false;
+      },
+      10_000,
+      `redis-server on ${port} did not start (is it installed?)`,
+    );
+    startedOnce = true;
   };
   const end = async (signal: NodeJS.Signals): Promise<void> => {
     const running = child;

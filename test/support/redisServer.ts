@@ -31,11 +31,12 @@ export async function freePort(): Promise<number> {
 
 /** Starts `redis-server` (from PATH or /usr/bin) with durable appends, so a restart loses nothing stored. */
 export async function startRedisServer(): Promise<RedisServer> {
-  const port = await freePort();
+  let port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'mta-redis-'));
   let child: ChildProcess | undefined;
-  const start = async (): Promise<void> => {
-    child = spawn(
+  let startedOnce = false;
+  const spawnServer = (): ChildProcess =>
+    spawn(
       'redis-server',
       [
         '--port',
@@ -55,20 +56,36 @@ export async function startRedisServer(): Promise<RedisServer> {
       ],
       { stdio: 'ignore' },
     );
+  const start = async (): Promise<void> => {
+    let spawned = (child = spawnServer());
     const started = Date.now();
     for (;;) {
+      if (spawned.exitCode !== null || spawned.signalCode !== null) {
+        // It could not listen: the port was taken between freePort and its bind (on a busy machine,
+        // by another test's connection), or while it was stopped. A first start takes another port;
+        // a restart keeps its own (clients reconnect there) and tries again until it is free.
+        if (Date.now() - started > 10_000) throw new Error(`redis-server could not listen on ${port}`);
+        if (!startedOnce) port = await freePort();
+        else await new Promise((r) => setTimeout(r, 100));
+        spawned = child = spawnServer();
+        continue;
+      }
       const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       probe.on('error', () => {});
       try {
         await probe.connect();
-        await probe.ping();
+        // This redis-server, not another one that holds the port (ours then exits, unable to listen).
+        const ours = (await probe.info('server')).includes(`process_id:${spawned.pid}\r\n`);
         probe.disconnect();
-        return;
+        if (ours) {
+          startedOnce = true;
+          return;
+        }
       } catch {
         probe.disconnect();
-        if (Date.now() - started > 10_000) throw new Error('redis-server did not start (is it installed?)');
-        await new Promise((r) => setTimeout(r, 50));
       }
+      if (Date.now() - started > 10_000) throw new Error('redis-server did not start (is it installed?)');
+      await new Promise((r) => setTimeout(r, 50));
     }
   };
   const stop = async (): Promise<void> => {

@@ -1,7 +1,6 @@
 import { connect, createServer } from 'node:net';
-import type { Server, Socket } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import { deferred } from './harness.js';
-import { freePort } from './redisServer.js';
 
 /**
  * A TCP proxy in front of one redis-server that stops an instance at a chosen command: the crash
@@ -66,8 +65,9 @@ export async function redisTrap(port: number, host = '127.0.0.1'): Promise<Redis
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
   });
-  const proxyPort = await freePort();
-  await new Promise<void>((resolve) => server.listen(proxyPort, '127.0.0.1', resolve));
+  // Port 0: one the OS picks as it listens (a port found free first could be taken before the listen).
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const proxyPort = (server.address() as AddressInfo).port;
   return {
     port: proxyPort,
     arm: (match, { hold = false, onCaught } = {}) => {

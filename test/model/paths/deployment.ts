@@ -37,11 +37,13 @@ function serverOf(line: SdkLine): McpServer {
  * Starts the instances of `combination`, each with the tool `register` adds, and connects one SDK
  * client to each. All clients are one caller (`identify` gives the same owner), so a task created
  * through one instance is the caller's own on the other.
+ * `ttl`: the default ttl of the tasks (the paths' PATH_TTL unless a test on the real clock needs longer).
  */
 export async function deploy(
   combination: Combination,
   register: (tasks: TaskSupport, server: McpServer) => void,
   redisUrl?: string,
+  ttl = PATH_TTL,
 ): Promise<Deployment> {
   const prefix = `paths${randomBytes(6).toString('hex')}:`;
   const backends: RedisTaskBackend[] = [];
@@ -59,7 +61,7 @@ export async function deploy(
     const tasks = new TaskSupport({
       pollInterval: 10,
       minTtl: 0,
-      defaultTtl: PATH_TTL,
+      defaultTtl: ttl,
       identify: () => 'model-client',
       logger: { warn: () => {}, error: () => {} },
       ...backend,

@@ -10,6 +10,12 @@ import type { Deployment } from './deployment.js';
 import { unreachableEdges } from './pathSuite.js';
 
 /**
+ * The task's ttl here (ms). This suite runs on the real clock: with the paths' 1 s, a busy machine
+ * could see the task expire mid-test, and the checks below fail for that instead.
+ */
+const UNREACHABLE_TTL = 60_000;
+
+/**
  * The extension combinations leave out `input.error`'s two edges. This proves no client can cause
  * them there: an input response shaped as a JSON-RPC error is refused (-32602) through every
  * instance (on Redis also the one that does not run the task), the request stays outstanding and
@@ -37,13 +43,14 @@ export function describeUnreachable(combinations: readonly Combination[], redisU
           combination,
           (tasks, server) => tasks.registerTool(server, 'scripted', { taskSupport: 'required' }, work.run),
           redisUrl?.(),
+          UNREACHABLE_TTL,
         );
         const clients = deployment.instances.map((i) => i.client);
         const { taskId } = await extension.create(clients[0]!);
         await work.started.promise;
         await work.do({ kind: combination.input === 'elicitation' ? 'elicit' : 'sample', key: 'q1.1' });
         let requestKey: string | undefined;
-        // Well inside the path ttl (1 s, real clock here): a few tasks/get until the request shows.
+        // A few tasks/get until the request shows (well inside UNREACHABLE_TTL).
         for (let i = 0; i < 200 && requestKey === undefined; i++) {
           requestKey = await extension.pendingKey(clients.at(-1)!, taskId, 'q1.1');
           await drain(1);
