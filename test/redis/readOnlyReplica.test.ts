@@ -8,7 +8,6 @@
  *
  * Own redis-server and replica, started here and stopped after the file.
  */
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +16,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { Redis } from 'ioredis';
 import { createTask, eventually, sleep, taskResult } from '../support/harness.js';
-import { freePort, startRedisServer } from '../support/redisServer.js';
+import { spawnOwnRedis, startRedisServer } from '../support/redisServer.js';
 import type { RedisServer } from '../support/redisServer.js';
 import { instance } from '../support/redisInstances.js';
 import type { Instance } from '../support/redisInstances.js';
@@ -32,17 +31,14 @@ let replicaDir = '';
 
 beforeAll(async () => {
   master = await startRedisServer();
-  const port = await freePort();
   replicaDir = mkdtempSync(join(tmpdir(), 'mta-replica-'));
-  replica = spawn(
-    'redis-server',
-    [
-      ...['--port', String(port), '--bind', '127.0.0.1', '--dir', replicaDir, '--save', '', '--appendonly', 'no'],
-      ...['--replicaof', '127.0.0.1', String(master.port)],
-    ],
-    { stdio: 'ignore' },
-  );
-  replicaUrl = `redis://127.0.0.1:${port}`;
+  const dir = replicaDir;
+  const started = await spawnOwnRedis((port) => [
+    ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'],
+    ...['--replicaof', '127.0.0.1', String(master.port)],
+  ]);
+  replica = started.child;
+  replicaUrl = `redis://127.0.0.1:${started.port}`;
   const probe = new Redis(replicaUrl, { maxRetriesPerRequest: 0, retryStrategy: () => 50 });
   probe.on('error', () => {});
   try {

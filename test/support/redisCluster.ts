@@ -1,11 +1,11 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { freePort } from './redisServer.js';
+import { spawnOwnRedis } from './redisServer.js';
 
 const run = promisify(execFile);
 
@@ -58,56 +58,16 @@ export async function startRedisCluster(): Promise<RedisCluster> {
 
 async function startNode(dir: string): Promise<ClusterNode & { stop(): Promise<void> }> {
   mkdirSync(dir, { recursive: true });
-  let port = await freePort();
-  let child: ChildProcess | undefined;
-  let startedOnce = false;
-  const spawnNode = (): ChildProcess =>
-    spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--dir',
-        dir,
-        '--protected-mode',
-        'yes',
-        '--cluster-enabled',
-        'yes',
-        '--cluster-config-file',
-        join(dir, 'nodes.conf'),
-        '--cluster-node-timeout',
-        '2000',
-        '--cluster-require-full-coverage',
-        'no',
-        '--save',
-        '',
-        '--appendonly',
-        'yes',
-        '--appendfsync',
-        'always',
-      ],
-      { stdio: 'ignore' },
-    );
-  const start = async (): Promise<void> => {
-    child = spawnNode();
-    await until(
-      async () => {
-        if (child!.exitCode === null && child!.signalCode === null) return ping(port);
-        // It could not listen: the port was taken between freePort and its bind (by another test's
-        // connection on a busy machine), or while it was down. A first start takes another port; a
-        // restart keeps its own (the cluster knows the node by it) and tries again until it is free.
-        if (!startedOnce) port = await freePort();
-        else await new Promise((r) => setTimeout(r, 100));
-        child = spawnNode();
-        return false;
-      },
-      10_000,
-      `redis-server on ${port} did not start (is it installed?)`,
-    );
-    startedOnce = true;
-  };
+  const args = (at: number): string[] => [
+    ...['--port', String(at), '--bind', '127.0.0.1', '--dir', dir, '--protected-mode', 'yes'],
+    ...['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--cluster-node-timeout', '2000'],
+    ...['--cluster-require-full-coverage', 'no', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'],
+  ];
+  const first = await spawnOwnRedis(args);
+  let child: ChildProcess | undefined = first.child;
+  const port = first.port;
+  // A restart keeps its port: the cluster knows the node by it.
+  const start = async (): Promise<void> => void (child = (await spawnOwnRedis(args, port)).child);
   const end = async (signal: NodeJS.Signals): Promise<void> => {
     const running = child;
     child = undefined;
@@ -117,17 +77,12 @@ async function startNode(dir: string): Promise<ClusterNode & { stop(): Promise<v
       running.kill(signal);
     });
   };
-  await start();
   return { port, address: `127.0.0.1:${port}`, start, kill: () => end('SIGKILL'), stop: () => end('SIGTERM') };
 }
 
 /** Resolves once the node reports `cluster_state:ok`. */
 export async function waitForClusterOk(port: number, timeoutMs = 20_000): Promise<void> {
   await until(async () => (await info(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'), timeoutMs, `cluster node ${port} not ok`);
-}
-
-async function ping(port: number): Promise<boolean> {
-  return (await info(port, 'PING')) === 'PONG';
 }
 
 /** One command on one node over a throwaway connection; '' when the node does not answer. */

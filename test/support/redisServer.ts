@@ -31,63 +31,16 @@ export async function freePort(): Promise<number> {
 
 /** Starts `redis-server` (from PATH or /usr/bin) with durable appends, so a restart loses nothing stored. */
 export async function startRedisServer(): Promise<RedisServer> {
-  let port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'mta-redis-'));
-  let child: ChildProcess | undefined;
-  let startedOnce = false;
-  const spawnServer = (): ChildProcess =>
-    spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--dir',
-        dir,
-        '--save',
-        '',
-        '--appendonly',
-        'yes',
-        '--appendfsync',
-        'always',
-        '--protected-mode',
-        'yes',
-      ],
-      { stdio: 'ignore' },
-    );
-  const start = async (): Promise<void> => {
-    let spawned = (child = spawnServer());
-    const started = Date.now();
-    for (;;) {
-      if (spawned.exitCode !== null || spawned.signalCode !== null) {
-        // It could not listen: the port was taken between freePort and its bind (on a busy machine,
-        // by another test's connection), or while it was stopped. A first start takes another port;
-        // a restart keeps its own (clients reconnect there) and tries again until it is free.
-        if (Date.now() - started > 10_000) throw new Error(`redis-server could not listen on ${port}`);
-        if (!startedOnce) port = await freePort();
-        else await new Promise((r) => setTimeout(r, 100));
-        spawned = child = spawnServer();
-        continue;
-      }
-      const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      probe.on('error', () => {});
-      try {
-        await probe.connect();
-        // This redis-server, not another one that holds the port (ours then exits, unable to listen).
-        const ours = (await probe.info('server')).includes(`process_id:${spawned.pid}\r\n`);
-        probe.disconnect();
-        if (ours) {
-          startedOnce = true;
-          return;
-        }
-      } catch {
-        probe.disconnect();
-      }
-      if (Date.now() - started > 10_000) throw new Error('redis-server did not start (is it installed?)');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const args = (at: number): string[] => [
+    ...['--port', String(at), '--bind', '127.0.0.1', '--dir', dir, '--save', ''],
+    ...['--appendonly', 'yes', '--appendfsync', 'always', '--protected-mode', 'yes'],
+  ];
+  const first = await spawnOwnRedis(args);
+  let child: ChildProcess | undefined = first.child;
+  const port = first.port;
+  // A restart keeps its port: clients reconnect there.
+  const start = async (): Promise<void> => void (child = (await spawnOwnRedis(args, port)).child);
   const stop = async (): Promise<void> => {
     const running = child;
     child = undefined;
@@ -97,7 +50,6 @@ export async function startRedisServer(): Promise<RedisServer> {
       running.kill('SIGTERM');
     });
   };
-  await start();
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
@@ -108,4 +60,59 @@ export async function startRedisServer(): Promise<RedisServer> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A redis-server child listening on its port. */
+export interface SpawnedRedis {
+  child: ChildProcess;
+  port: number;
+}
+
+/**
+ * Spawns `redis-server` with `args(port)` and resolves once it answers on that port as itself
+ * (`INFO` process_id: not another server that holds the port). A child that exits first could not
+ * listen: the port was taken between {@link freePort} and its bind (another test's connection, on a
+ * busy machine: seen once). Without `port` a free one is found, and another after such an exit; a
+ * given port is kept (clients, replicas and the cluster know the node by it) and tried again until
+ * it is free. A child still not answering after `timeoutMs` is killed.
+ */
+export async function spawnOwnRedis(args: (port: number) => string[], port?: number, timeoutMs = 10_000): Promise<SpawnedRedis> {
+  let at = port ?? (await freePort());
+  let child = spawn('redis-server', args(at), { stdio: 'ignore' });
+  const started = Date.now();
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      if (port === undefined) at = await freePort();
+      else await new Promise((r) => setTimeout(r, 100));
+      child = spawn('redis-server', args(at), { stdio: 'ignore' });
+    } else if (await answersAs(at, child.pid)) {
+      return { child, port: at };
+    }
+    if (Date.now() - started > timeoutMs) {
+      child.kill('SIGKILL');
+      throw new Error(`redis-server did not start on ${at} (is it installed?)`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Whether the server on `port` is the process `pid`. */
+async function answersAs(port: number, pid: number | undefined): Promise<boolean> {
+  const probe = new Redis({
+    port,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1000,
+  });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    return (await probe.info('server')).includes(`process_id:${pid}\r\n`);
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
 }

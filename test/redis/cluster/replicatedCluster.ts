@@ -1,10 +1,10 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '../../support/redisServer.js';
+import { spawnOwnRedis } from '../../support/redisServer.js';
 import { Redis } from 'ioredis';
 
 const run = promisify(execFile);
@@ -147,42 +147,23 @@ export async function info(port: number, ...command: string[]): Promise<string> 
 
 async function startNode(dir: string, settings: { nodeTimeoutMs: number; fullCoverage: boolean }): Promise<ReplicaNode> {
   mkdirSync(dir, { recursive: true });
-  const port = await freePort();
-  let child: ChildProcess | undefined;
+  const args = (at: number): string[] => [
+    ...['--port', String(at), '--bind', '127.0.0.1', '--dir', dir, '--cluster-enabled', 'yes'],
+    ...['--cluster-config-file', join(dir, 'nodes.conf'), '--cluster-node-timeout', String(settings.nodeTimeoutMs)],
+    ...['--cluster-require-full-coverage', settings.fullCoverage ? 'yes' : 'no'],
+    ...['--save', '', '--appendonly', 'yes', '--appendfsync', 'always'],
+    // A replica that (re)joins its master syncs at once, not after Redis's default 5 s wait for
+    // more replicas: a test's way back to a whole cluster takes about a second instead of six.
+    ...['--repl-diskless-sync-delay', '0'],
+  ];
+  const first = await spawnOwnRedis(args);
+  let child: ChildProcess | undefined = first.child;
+  const port = first.port;
   const start = async (): Promise<void> => {
     // Already running: nothing to start (a second process would fail to bind and replace this one).
     if (child && child.exitCode === null && child.signalCode === null) return;
-    child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--dir',
-        dir,
-        '--cluster-enabled',
-        'yes',
-        '--cluster-config-file',
-        join(dir, 'nodes.conf'),
-        '--cluster-node-timeout',
-        String(settings.nodeTimeoutMs),
-        '--cluster-require-full-coverage',
-        settings.fullCoverage ? 'yes' : 'no',
-        '--save',
-        '',
-        '--appendonly',
-        'yes',
-        '--appendfsync',
-        'always',
-        // A replica that (re)joins its master syncs at once, not after Redis's default 5 s wait for
-        // more replicas: a test's way back to a whole cluster takes about a second instead of six.
-        '--repl-diskless-sync-delay',
-        '0',
-      ],
-      { stdio: 'ignore' },
-    );
-    await waitFor(async () => (await info(port, 'PING')) === 'PONG', 10_000);
+    // A restart keeps its port: the cluster knows the node by it.
+    child = (await spawnOwnRedis(args, port)).child;
   };
   const end = async (signal: NodeJS.Signals): Promise<void> => {
     const running = child;
@@ -195,7 +176,6 @@ async function startNode(dir: string, settings: { nodeTimeoutMs: number; fullCov
       running.kill(signal);
     });
   };
-  await start();
   return {
     port,
     address: `127.0.0.1:${port}`,
