@@ -22,8 +22,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterEach, expect, inject, it } from 'vitest';
-import { z } from 'zod';
-import { CLIENT_CAPABILITIES_META_KEY, TASKS_EXTENSION_ID } from '../../src/client/index.js';
+import { askingTask, extensionRequest } from '../support/extensionRequests.js';
 import { TaskSupport } from '../../src/index.js';
 import { createRedisTaskBackend } from '../../src/redis/index.js';
 import { connectInMemory, eventually } from '../support/harness.js';
@@ -32,7 +31,6 @@ import { redisTrap } from '../support/redisTrap.js';
 import type { RedisTrap } from '../support/redisTrap.js';
 
 const LEASE_MS = 600;
-const CAPABILITIES = { extensions: { [TASKS_EXTENSION_ID]: {} }, elicitation: { form: {} } };
 const FORM = { type: 'object' as const, properties: { value: { type: 'string' as const } }, required: ['value'] };
 /** What only a forwarded answer's PUBLISH carries. */
 const ANSWER_PUBLISH = /"type":"answer"/;
@@ -93,25 +91,9 @@ async function instance(prefix: string, instanceId: string, trapped = false, swe
 }
 
 /** A 2026-style request that declares the tasks extension. */
-function request(on: Instance, method: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
-  return on.session.client.request(
-    { method, params: { ...params, _meta: { [CLIENT_CAPABILITIES_META_KEY]: CAPABILITIES } } },
-    z.looseObject({}),
-  );
-}
-
+const request = (on: Instance, method: string, params: Record<string, unknown>) => extensionRequest(on.session.client, method, params);
 /** Starts `ask` on `runner` and waits until its elicitation is listed; returns the task id and the request's key. */
-async function asking(runner: Instance): Promise<{ taskId: string; key: string }> {
-  const created = await request(runner, 'tools/call', { name: 'ask', arguments: {} });
-  const taskId = String(created['taskId']);
-  let key = '';
-  await eventually(async () => {
-    const task = await request(runner, 'tasks/get', { taskId });
-    key = Object.keys((task['inputRequests'] as object | undefined) ?? {})[0] ?? '';
-    return key !== '';
-  });
-  return { taskId, key };
-}
+const asking = (runner: Instance) => askingTask(runner.session.client);
 
 function newPrefix(): string {
   return `extfwd${randomBytes(4).toString('hex')}:`;

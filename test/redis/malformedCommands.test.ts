@@ -4,28 +4,16 @@
  * record, an `answer` without its answer) threw inside ioredis's socket handler, an uncaught
  * exception that ends a server process. The instance then still takes a real command.
  */
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { afterEach, expect, it } from 'vitest';
 import { TaskSupport } from '../../src/index.js';
 import { createRedisTaskBackend } from '../../src/redis/index.js';
 import { connectInMemory, createTask, eventually } from '../support/harness.js';
-import { raw } from '../support/redisInstances.js';
-import { startRedisServer } from '../support/redisServer.js';
-import type { RedisServer } from '../support/redisServer.js';
+import { ownRedis } from '../support/ownRedis.js';
 
-let redis: RedisServer;
-let r: Redis;
+const redis = ownRedis();
 const cleanups: (() => Promise<void> | void)[] = [];
-beforeAll(async () => {
-  redis = await startRedisServer();
-  r = raw(redis);
-}, 30_000);
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-afterAll(async () => {
-  r?.disconnect();
-  await redis?.dispose();
 });
 
 it('ignores a command message no instance sent, and still takes a real one', async () => {
@@ -61,10 +49,10 @@ it('ignores a command message no instance sent, and still takes a real one', asy
     JSON.stringify({ taskId, command: { type: 'cancel' } }),
     JSON.stringify({ taskId: 7, command: { type: 'cancel', reason: 'x' } }),
   ];
-  for (const message of forged) expect(await r.publish(channel, message)).toBe(1);
+  for (const message of forged) expect(await redis.admin.publish(channel, message)).toBe(1);
 
   // A real command after them is taken: published as an instance's cancel is, it ends the task here.
-  expect(await r.publish(channel, JSON.stringify({ taskId, command: { type: 'cancel', reason: 'by a peer' } }))).toBe(1);
+  expect(await redis.admin.publish(channel, JSON.stringify({ taskId, command: { type: 'cancel', reason: 'by a peer' } }))).toBe(1);
   await eventually(() => tasks.liveTaskActors === 0);
   expect((await tasks.store.get(taskId))?.status).toBe('cancelled');
   expect(uncaught).toEqual([]);

@@ -15,8 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { z } from 'zod';
-import { CLIENT_CAPABILITIES_META_KEY, TASKS_EXTENSION_ID } from '../../src/client/index.js';
+import { askingTask, extensionRequest } from '../support/extensionRequests.js';
 import { TaskSupport } from '../../src/index.js';
 import { createRedisTaskBackend } from '../../src/redis/index.js';
 import type { RedisTaskBackend, RedisTaskBackendOptions } from '../../src/redis/index.js';
@@ -32,7 +31,6 @@ import type { RedisServer } from '../support/redisServer.js';
 const LEASE_MS = 600;
 /** How long a cut subscriber stays away: five leases, far past a forward's retries (one lease). */
 const DOWN_MS = 5 * LEASE_MS;
-const CAPABILITIES = { extensions: { [TASKS_EXTENSION_ID]: {} }, elicitation: { form: {} } };
 const FORM = { type: 'object' as const, properties: { value: { type: 'string' as const } }, required: ['value'] };
 
 let redis: RedisServer;
@@ -115,25 +113,9 @@ async function cutSubscriber(name: string): Promise<void> {
 }
 
 /** A 2026-style request that declares the tasks extension. */
-function request(on: Instance, method: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
-  return on.session.client.request(
-    { method, params: { ...params, _meta: { [CLIENT_CAPABILITIES_META_KEY]: CAPABILITIES } } },
-    z.looseObject({}),
-  );
-}
-
-/** Starts `ask` on `runner` under the extension and waits until its elicitation is listed. */
-async function asking(runner: Instance): Promise<{ taskId: string; key: string }> {
-  const created = await request(runner, 'tools/call', { name: 'ask', arguments: {} });
-  const taskId = String(created['taskId']);
-  let key = '';
-  await eventually(async () => {
-    const task = await request(runner, 'tasks/get', { taskId });
-    key = Object.keys((task['inputRequests'] as object | undefined) ?? {})[0] ?? '';
-    return key !== '';
-  });
-  return { taskId, key };
-}
+const request = (on: Instance, method: string, params: Record<string, unknown>) => extensionRequest(on.session.client, method, params);
+/** Starts `ask` on `runner` and waits until its elicitation is listed; returns the task id and the request's key. */
+const asking = (runner: Instance) => askingTask(runner.session.client);
 
 function newName(what: string): string {
   return `${what}${randomBytes(4).toString('hex')}`;

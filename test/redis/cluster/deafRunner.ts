@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 /**
  * What the tests of a runner whose subscriber is away on the test Redis Cluster share: plain
  * connections to its masters, the connections of a name, and instances (backend, TaskSupport,
@@ -85,4 +86,30 @@ export async function clusterSession(
   const made = await connectInMemory(tasks, setup);
   cleanups.push(() => made.close());
   return made;
+}
+
+/** Session setup registering `gated`: it waits for `gate`, then elicits one value, which becomes its text. */
+export function gatedTool(tasks: TaskSupport, gate: Promise<void>): Parameters<typeof connectInMemory>[1] {
+  return (server) =>
+    tasks.registerTool(server, 'gated', { taskSupport: 'required' }, async (_args, task) => {
+      await gate;
+      const answer = await task.elicit({
+        message: 'go on?',
+        requestedSchema: { type: 'object', properties: { value: { type: 'string' } }, required: ['value'] },
+      });
+      return { content: [{ type: 'text', text: String(answer.content?.['value'] ?? answer.action) }] };
+    });
+}
+
+/**
+ * A Redis user of its own on every master (all rights, until the test takes some away), deleted
+ * after the test; `subscriberName` is the name ioredis gives the cluster subscriber of a client
+ * that logs in as it with `connectionName` its name (ClusterSubscriber).
+ */
+export async function runnerUser(cleanups: Cleanups, nodes: Redis[]): Promise<{ user: string; password: string; subscriberName: string }> {
+  const user = `runner${randomBytes(4).toString('hex')}`;
+  const password = randomBytes(8).toString('hex');
+  await Promise.all(nodes.map((n) => n.call('ACL', 'SETUSER', user, 'on', `>${password}`, '~*', '&*', '+@all')));
+  cleanups.push(async () => void (await Promise.all(nodes.map((n) => n.call('ACL', 'DELUSER', user).catch(() => {})))));
+  return { user, password, subscriberName: `ioredis-cluster(subscriber):${user}` };
 }

@@ -18,7 +18,15 @@ import type { RedisTaskBackend, RedisTaskBackendOptions, RedisTaskCluster } from
 import type { ClusterCommand } from '../../../src/backends/TaskCluster.js';
 import { answerWith } from '../../support/askingTools.js';
 import { createTask, deferred, eventually, sleep, taskResult } from '../../support/harness.js';
-import { clusterBackend, clusterSession, clusterTaskSupport, connectionsNamed, nodeClients as clusterNodeClients } from './deafRunner.js';
+import {
+  clusterBackend,
+  clusterSession,
+  clusterTaskSupport,
+  connectionsNamed,
+  gatedTool,
+  runnerUser,
+  nodeClients as clusterNodeClients,
+} from './deafRunner.js';
 import { DECLINE_ANSWER, ghostRunTasks } from '../../support/ghostRunner.js';
 
 const LEASE_MS = 600;
@@ -37,28 +45,14 @@ const session = (tasks: TaskSupport, setup?: Parameters<typeof clusterSession>[2
 
 it('an answer forwarded while the runner resubscribes reaches the waiting work', async () => {
   const prefix = `lostanswer${randomBytes(4).toString('hex')}:`;
-  const user = `runner${randomBytes(4).toString('hex')}`;
-  const password = randomBytes(8).toString('hex');
   const nodes = nodeClients();
-  await Promise.all(nodes.map((n) => n.call('ACL', 'SETUSER', user, 'on', `>${password}`, '~*', '&*', '+@all')));
-  cleanups.push(async () => void (await Promise.all(nodes.map((n) => n.call('ACL', 'DELUSER', user).catch(() => {})))));
-  /** The name ioredis gives the cluster subscriber of A's client (ClusterSubscriber). */
-  const subscriberName = `ioredis-cluster(subscriber):${user}`;
+  const { user, password, subscriberName } = await runnerUser(cleanups, nodes);
 
   const gate = deferred();
   const a = await backend(prefix, 'a', { username: user, password, connectionName: user });
   const aErrors: unknown[][] = [];
   const aTasks = taskSupport(a, aErrors);
-  const aSession = await session(aTasks, (server) =>
-    aTasks.registerTool(server, 'gated', { taskSupport: 'required' }, async (_args, task) => {
-      await gate.promise;
-      const answer = await task.elicit({
-        message: 'go on?',
-        requestedSchema: { type: 'object', properties: { value: { type: 'string' } }, required: ['value'] },
-      });
-      return { content: [{ type: 'text', text: String(answer.content?.['value'] ?? answer.action) }] };
-    }),
-  );
+  const aSession = await session(aTasks, gatedTool(aTasks, gate.promise));
   const b = await backend(prefix, 'b');
   const bErrors: unknown[][] = [];
   const bWarnings: unknown[][] = [];

@@ -16,7 +16,15 @@ import type { TaskSupport } from '../../../src/index.js';
 import type { RedisTaskBackend, RedisTaskBackendOptions } from '../../../src/redis/index.js';
 import { answerWith } from '../../support/askingTools.js';
 import { createTask, deferred, eventually, sleep, taskResult } from '../../support/harness.js';
-import { clusterBackend, clusterSession, clusterTaskSupport, connectionsNamed, nodeClients as clusterNodeClients } from './deafRunner.js';
+import {
+  clusterBackend,
+  clusterSession,
+  clusterTaskSupport,
+  connectionsNamed,
+  gatedTool,
+  runnerUser,
+  nodeClients as clusterNodeClients,
+} from './deafRunner.js';
 
 const LEASE_MS = 600;
 /** How long the runner's subscriber stays deaf: five leases, far past a forward's retries. */
@@ -49,16 +57,7 @@ async function twoInstances(prefix: string, user?: { name: string; password: str
   const aErrors: unknown[][] = [];
   const aWarnings: unknown[][] = [];
   const aTasks = taskSupport(a, aErrors, aWarnings);
-  const aSession = await session(aTasks, (server) =>
-    aTasks.registerTool(server, 'gated', { taskSupport: 'required' }, async (_args, task) => {
-      await gate.promise;
-      const answer = await task.elicit({
-        message: 'go on?',
-        requestedSchema: { type: 'object', properties: { value: { type: 'string' } }, required: ['value'] },
-      });
-      return { content: [{ type: 'text', text: String(answer.content?.['value'] ?? answer.action) }] };
-    }),
-  );
+  const aSession = await session(aTasks, gatedTool(aTasks, gate.promise));
   const b = await backend(prefix, 'b');
   const bErrors: unknown[][] = [];
   const bWarnings: unknown[][] = [];
@@ -68,13 +67,8 @@ async function twoInstances(prefix: string, user?: { name: string; password: str
 
 it('an answer forwarded while the runner’s subscriber stays deaf past the forward’s retries reaches the work', async () => {
   const prefix = `storedanswer${randomBytes(4).toString('hex')}:`;
-  const user = `runner${randomBytes(4).toString('hex')}`;
-  const password = randomBytes(8).toString('hex');
   const nodes = nodeClients();
-  await Promise.all(nodes.map((n) => n.call('ACL', 'SETUSER', user, 'on', `>${password}`, '~*', '&*', '+@all')));
-  cleanups.push(async () => void (await Promise.all(nodes.map((n) => n.call('ACL', 'DELUSER', user).catch(() => {})))));
-  /** The name ioredis gives the cluster subscriber of A's client (ClusterSubscriber). */
-  const subscriberName = `ioredis-cluster(subscriber):${user}`;
+  const { user, password, subscriberName } = await runnerUser(cleanups, nodes);
   const { gate, aSession, bSession, logged } = await twoInstances(prefix, { name: user, password });
 
   let cutAt = 0;
