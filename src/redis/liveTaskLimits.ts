@@ -168,6 +168,8 @@ export class RedisLiveTaskLimits {
   private releaseLater(taskId: string, giveUpAt: number, delay: number): void {
     // Unref'd: a retry must not keep a process alive that is otherwise done.
     setTimeout(() => {
+      // Not once the backend closed its client (status 'end'): every try would fail at once, for a minute.
+      if (this.redis.status === 'end') return;
       this.releaseOnce(taskId).catch(() => {
         if (Date.now() < giveUpAt) this.releaseLater(taskId, giveUpAt, Math.min(delay * 2, RELEASE_MAX_DELAY_MS));
       });

@@ -126,6 +126,27 @@ describe('a shared slot whose release failed', () => {
       ),
     );
   });
+  it('is tried again no more once its backend is closed', async () => {
+    const server = await startRedisServer();
+    closers.push(() => server.dispose());
+    const made = await createRedisTaskBackend({ url: server.url, leaseMs: LEASE_MS, liveTaskLimits: { maxLiveTasks: 1 } });
+    closers.push(() => made.close());
+    const limits = (made.store as unknown as { limits: RedisLiveTaskLimits }).limits;
+    await server.stop();
+    await expect(limits.release('t1')).rejects.toThrow();
+    await made.close();
+    // Retries were due at 50, 100, 200, 400 ms… after the failure, each failing at once on the
+    // closed client, for a minute: the timers of a closed backend firing in whatever ran next.
+    const scripts = limits as unknown as { redis: { mtaLimitRelease: (...args: unknown[]) => Promise<number> } };
+    const tries: unknown[] = [];
+    const original = scripts.redis.mtaLimitRelease.bind(scripts.redis);
+    scripts.redis.mtaLimitRelease = (...args: unknown[]) => {
+      tries.push(args);
+      return original(...args);
+    };
+    await sleep(1_000);
+    expect(tries).toEqual([]);
+  });
 });
 
 describe('a shared admission whose answer was lost', () => {
