@@ -1,5 +1,4 @@
-import { connect, createServer } from 'node:net';
-import type { AddressInfo, Server, Socket } from 'node:net';
+import { startTcpProxy } from '../support/tcpProxy.js';
 
 /** A TCP proxy in front of a redis-server, with the two faults the queue tests need. */
 export interface QueueProxy {
@@ -24,61 +23,48 @@ export interface QueueProxy {
  */
 export async function queueProxy(port: number): Promise<QueueProxy> {
   const armed: QueueProxy['armed'] = { on: false, marker: '', dropped: 0 };
-  const sockets = new Set<Socket>();
   let away = false;
-  const server: Server = createServer((client) => {
-    if (away) return void client.destroy();
-    const upstream = connect(port, '127.0.0.1');
-    sockets.add(client).add(upstream);
-    let dropNextReply = false;
-    let held: Buffer[] | undefined;
-    client.on('data', (chunk) => {
-      const text = chunk.toString('latin1').toLowerCase();
-      if (armed.on && text.includes(armed.marker)) {
-        armed.on = false;
-        if (armed.holdMs === undefined) dropNextReply = true;
-        else {
-          const chunks: Buffer[] = (held = []);
-          setTimeout(() => {
-            held = undefined;
-            for (const c of chunks) upstream.write(c);
-          }, armed.holdMs);
+  const proxy = await startTcpProxy(
+    port,
+    '127.0.0.1',
+    (client, upstream) => {
+      let dropNextReply = false;
+      let held: Buffer[] | undefined;
+      client.on('data', (chunk) => {
+        const text = chunk.toString('latin1').toLowerCase();
+        if (armed.on && text.includes(armed.marker)) {
+          armed.on = false;
+          if (armed.holdMs === undefined) dropNextReply = true;
+          else {
+            const chunks: Buffer[] = (held = []);
+            setTimeout(() => {
+              held = undefined;
+              for (const c of chunks) upstream.write(c);
+            }, armed.holdMs);
+          }
         }
-      }
-      if (held) held.push(chunk);
-      else upstream.write(chunk);
-    });
-    upstream.on('data', (chunk) => {
-      if (!dropNextReply) return void client.write(chunk);
-      armed.dropped++;
-      client.destroy();
-      upstream.destroy();
-    });
-    const end = (): void => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('error', end).on('close', end);
-    upstream.on('error', end).on('close', end);
-  });
-  // Port 0: one the OS picks as it listens (a port found free first could be taken before the listen).
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const proxyPort = (server.address() as AddressInfo).port;
+        if (held) held.push(chunk);
+        else upstream.write(chunk);
+      });
+      return (reply) => {
+        if (!dropNextReply) return void client.write(reply);
+        armed.dropped++;
+        client.destroy();
+        upstream.destroy();
+      };
+    },
+    () => !away,
+  );
   return {
-    url: `redis://127.0.0.1:${proxyPort}`,
+    url: `redis://127.0.0.1:${proxy.port}`,
     armed,
     cut: () => {
       away = true;
-      for (const s of sockets) s.destroy();
+      proxy.dropAll();
     },
     restore: () => {
       away = false;
     },
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => proxy.close(),
   };
 }

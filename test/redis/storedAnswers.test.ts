@@ -130,12 +130,17 @@ it('tasks/update through another instance while the runner’s subscriber stays 
   await cutSubscriber(runner.name);
   const cutAt = Date.now();
   await request(other, 'tasks/update', { taskId, inputResponses: { [key]: { action: 'accept', content: { value: 'kept' } } } });
+  const ackedAt = Date.now();
   // Acknowledged while the runner still heard nothing: the forward's PUBLISH reached nobody.
   expect(await subscriberOf(runner.name)).toBeUndefined();
   let done: Record<string, unknown> = {};
   // Before: input_required until the ttl (the ack had committed the client; the answer was dropped).
   await eventually(async () => (done = await request(other, 'tasks/get', { taskId }))['status'] === 'completed', DOWN_MS + 3000);
   expect(done['result']).toMatchObject({ content: [{ type: 'text', text: 'kept' }] });
+  // Within about a lease and two renewal periods of the send (docs/redis.md; 1 s here, so 2 s allows
+  // for a busy machine): taken on the command connection, before the subscriber is back (DOWN_MS).
+  expect(Date.now() - ackedAt).toBeLessThan(2 * (LEASE_MS + 2 * (LEASE_MS / 3)));
+  expect(await subscriberOf(runner.name)).toBeUndefined();
   // The runner kept its lease all along (a lost lease logs an error) and nothing was dropped.
   expect([...runner.errors, ...other.errors, ...runner.warnings, ...other.warnings]).toEqual([]);
   // Its subscriber comes back; no stored copy is left behind.

@@ -4,8 +4,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
-import { spawnOwnRedis } from './redisServer.js';
+import { info, spawnOwnRedis } from './redisServer.js';
+
+export { info };
 
 const run = promisify(execFile);
 
@@ -83,20 +84,6 @@ async function startNode(dir: string): Promise<ClusterNode & { stop(): Promise<v
 /** Resolves once the node reports `cluster_state:ok`. */
 export async function waitForClusterOk(port: number, timeoutMs = 20_000): Promise<void> {
   await until(async () => (await info(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'), timeoutMs, `cluster node ${port} not ok`);
-}
-
-/** One command on one node over a throwaway connection; '' when the node does not answer. */
-export async function info(port: number, ...command: string[]): Promise<string> {
-  const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    return String(await probe.call(command[0]!, ...command.slice(1)));
-  } catch {
-    return '';
-  } finally {
-    probe.disconnect();
-  }
 }
 
 async function until(check: () => Promise<boolean>, timeoutMs: number, message: string): Promise<void> {

@@ -98,6 +98,11 @@ export async function spawnOwnRedis(args: (port: number) => string[], port?: num
 
 /** Whether the server on `port` is the process `pid`. */
 async function answersAs(port: number, pid: number | undefined): Promise<boolean> {
+  return (await info(port, 'INFO', 'server')).includes(`process_id:${pid}\r\n`);
+}
+
+/** One command to the server on `port` over a throwaway connection; undefined when it does not answer (1 s). */
+export async function ask(port: number, ...command: string[]): Promise<unknown> {
   const probe = new Redis({
     port,
     host: '127.0.0.1',
@@ -105,14 +110,21 @@ async function answersAs(port: number, pid: number | undefined): Promise<boolean
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     connectTimeout: 1000,
+    commandTimeout: 1000,
   });
   probe.on('error', () => {});
   try {
     await probe.connect();
-    return (await probe.info('server')).includes(`process_id:${pid}\r\n`);
+    return await probe.call(command[0]!, ...command.slice(1));
   } catch {
-    return false;
+    return undefined;
   } finally {
     probe.disconnect();
   }
+}
+
+/** {@link ask} as a string ('' when the server does not answer). */
+export async function info(port: number, ...command: string[]): Promise<string> {
+  const reply = await ask(port, ...command);
+  return reply === undefined ? '' : String(reply);
 }

@@ -1,6 +1,6 @@
-import { connect, createServer } from 'node:net';
-import type { AddressInfo, Server, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { deferred } from './harness.js';
+import { startTcpProxy } from './tcpProxy.js';
 
 /**
  * A TCP proxy in front of one redis-server that stops an instance at a chosen command: the crash
@@ -31,45 +31,34 @@ export async function redisTrap(port: number, host = '127.0.0.1'): Promise<Redis
   let armed: { match: RegExp; hold: boolean; onCaught: (() => void) | undefined; caught: (text: string) => void } | undefined;
   let held: { upstream: Socket; chunks: Buffer[] } | undefined;
   let dead = false;
-  const sockets = new Set<Socket>();
+  const proxy = await startTcpProxy(
+    port,
+    host,
+    (client, upstream) => {
+      client.on('data', (chunk) => {
+        if (dead) return;
+        const text = chunk.toString('latin1');
+        if (armed?.match.test(text)) {
+          const { hold, onCaught, caught } = armed;
+          armed = undefined;
+          if (hold) held = { upstream, chunks: [] };
+          else kill();
+          onCaught?.();
+          caught(text);
+          if (!hold) return;
+        }
+        if (held?.upstream === upstream) held.chunks.push(chunk);
+        else upstream.write(chunk);
+      });
+    },
+    () => !dead,
+  );
   const kill = (): void => {
     dead = true;
-    for (const socket of sockets) socket.destroy();
+    proxy.dropAll();
   };
-  const server: Server = createServer((client) => {
-    if (dead) return void client.destroy();
-    const upstream = connect(port, host);
-    sockets.add(client).add(upstream);
-    client.on('data', (chunk) => {
-      if (dead) return;
-      const text = chunk.toString('latin1');
-      if (armed?.match.test(text)) {
-        const { hold, onCaught, caught } = armed;
-        armed = undefined;
-        if (hold) held = { upstream, chunks: [] };
-        else kill();
-        onCaught?.();
-        caught(text);
-        if (!hold) return;
-      }
-      if (held?.upstream === upstream) held.chunks.push(chunk);
-      else upstream.write(chunk);
-    });
-    upstream.on('data', (chunk) => void client.write(chunk));
-    const end = (): void => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('error', end).on('close', end);
-    upstream.on('error', end).on('close', end);
-  });
-  // Port 0: one the OS picks as it listens (a port found free first could be taken before the listen).
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const proxyPort = (server.address() as AddressInfo).port;
   return {
-    port: proxyPort,
+    port: proxy.port,
     arm: (match, { hold = false, onCaught } = {}) => {
       const caught = deferred<string>();
       armed = { match, hold, onCaught, caught: caught.resolve };
@@ -82,8 +71,8 @@ export async function redisTrap(port: number, host = '127.0.0.1'): Promise<Redis
     },
     kill,
     close: async () => {
-      kill();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      dead = true;
+      await proxy.close();
     },
   };
 }

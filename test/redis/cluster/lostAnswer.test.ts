@@ -10,43 +10,23 @@
  * (NOPERM) until the right is given back and the connection is cut once more.
  */
 import { randomBytes } from 'node:crypto';
-import { afterEach, expect, inject, it } from 'vitest';
+import { expect, inject, it } from 'vitest';
 import { Cluster } from 'ioredis';
-import type { TaskSupport } from '../../../src/index.js';
 import { cancelledOutcome } from '../../../src/engine/outcomes.js';
-import type { RedisTaskBackend, RedisTaskBackendOptions, RedisTaskCluster } from '../../../src/redis/index.js';
+import type { RedisTaskCluster } from '../../../src/redis/index.js';
 import type { ClusterCommand } from '../../../src/backends/TaskCluster.js';
 import { answerWith } from '../../support/askingTools.js';
 import { createTask, deferred, eventually, sleep, taskResult } from '../../support/harness.js';
-import {
-  clusterBackend,
-  clusterSession,
-  clusterTaskSupport,
-  connectionsNamed,
-  gatedTool,
-  runnerUser,
-  nodeClients as clusterNodeClients,
-} from './deafRunner.js';
+import { connectionsNamed, deafRunnerKit, gatedTool } from './deafRunner.js';
 import { DECLINE_ANSWER, ghostRunTasks } from '../../support/ghostRunner.js';
 
 const LEASE_MS = 600;
-const cleanups: (() => Promise<void>)[] = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-const nodeClients = () => clusterNodeClients(cleanups);
-const backend = (prefix: string, instanceId: string, redis?: RedisTaskBackendOptions['redis'], leaseMs = LEASE_MS) =>
-  clusterBackend(cleanups, leaseMs, prefix, instanceId, redis);
-const taskSupport = (made: RedisTaskBackend, errors: unknown[][], warnings: unknown[][] = []) =>
-  clusterTaskSupport(cleanups, made, errors, warnings);
-const session = (tasks: TaskSupport, setup?: Parameters<typeof clusterSession>[2]) => clusterSession(cleanups, tasks, setup);
+const { cleanups, nodeClients, backend, taskSupport, session, runnerUser } = deafRunnerKit(LEASE_MS);
 
 it('an answer forwarded while the runner resubscribes reaches the waiting work', async () => {
   const prefix = `lostanswer${randomBytes(4).toString('hex')}:`;
   const nodes = nodeClients();
-  const { user, password, subscriberName } = await runnerUser(cleanups, nodes);
+  const { user, password, subscriberName } = await runnerUser(nodes);
 
   const gate = deferred();
   const a = await backend(prefix, 'a', { username: user, password, connectionName: user });

@@ -4,8 +4,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { spawnOwnRedis } from '../../support/redisServer.js';
-import { Redis } from 'ioredis';
+import { ask, info, spawnOwnRedis } from '../../support/redisServer.js';
+
+export { info };
 
 const run = promisify(execFile);
 
@@ -112,37 +113,6 @@ async function whole(nodes: ReplicaNode[]): Promise<void> {
 /** CLUSTER SLOTS as JSON. */
 async function clusterSlotsJson(port: number): Promise<string> {
   return JSON.stringify(await ask(port, 'CLUSTER', 'SLOTS'));
-}
-
-/**
- * One command on one node over a throwaway connection, given up after a second (a paused node
- * accepts the connection and never answers); undefined when the node does not answer.
- */
-export async function ask(port: number, ...command: string[]): Promise<unknown> {
-  const probe = new Redis({
-    port,
-    host: '127.0.0.1',
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: 1000,
-    commandTimeout: 1000,
-  });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    return await probe.call(command[0]!, ...command.slice(1));
-  } catch {
-    return undefined;
-  } finally {
-    probe.disconnect();
-  }
-}
-
-/** {@link ask} as a string ('' when the node does not answer). */
-export async function info(port: number, ...command: string[]): Promise<string> {
-  const reply = await ask(port, ...command);
-  return reply === undefined ? '' : String(reply);
 }
 
 async function startNode(dir: string, settings: { nodeTimeoutMs: number; fullCoverage: boolean }): Promise<ReplicaNode> {

@@ -10,37 +10,16 @@
  * command channel (Redis disconnects it, and refuses its resubscription) for {@link DOWN_MS}.
  */
 import { randomBytes } from 'node:crypto';
-import { afterEach, expect, inject, it } from 'vitest';
+import { expect, inject, it } from 'vitest';
 import { Cluster } from 'ioredis';
-import type { TaskSupport } from '../../../src/index.js';
-import type { RedisTaskBackend, RedisTaskBackendOptions } from '../../../src/redis/index.js';
 import { answerWith } from '../../support/askingTools.js';
 import { createTask, deferred, eventually, sleep, taskResult } from '../../support/harness.js';
-import {
-  clusterBackend,
-  clusterSession,
-  clusterTaskSupport,
-  connectionsNamed,
-  gatedTool,
-  runnerUser,
-  nodeClients as clusterNodeClients,
-} from './deafRunner.js';
+import { connectionsNamed, deafRunnerKit, gatedTool } from './deafRunner.js';
 
 const LEASE_MS = 600;
 /** How long the runner's subscriber stays deaf: five leases, far past a forward's retries. */
 const DOWN_MS = 5 * LEASE_MS;
-const cleanups: (() => Promise<void>)[] = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-const nodeClients = () => clusterNodeClients(cleanups);
-const backend = (prefix: string, instanceId: string, redis?: RedisTaskBackendOptions['redis']) =>
-  clusterBackend(cleanups, LEASE_MS, prefix, instanceId, redis);
-const taskSupport = (made: RedisTaskBackend, errors: unknown[][], warnings: unknown[][] = []) =>
-  clusterTaskSupport(cleanups, made, errors, warnings);
-const session = (tasks: TaskSupport, setup?: Parameters<typeof clusterSession>[2]) => clusterSession(cleanups, tasks, setup);
+const { cleanups, nodeClients, backend, taskSupport, session, runnerUser } = deafRunnerKit(LEASE_MS);
 
 /** A client of the whole cluster, for keys of any slot. */
 function clusterClient(): Cluster {
@@ -68,7 +47,7 @@ async function twoInstances(prefix: string, user?: { name: string; password: str
 it('an answer forwarded while the runner’s subscriber stays deaf past the forward’s retries reaches the work', async () => {
   const prefix = `storedanswer${randomBytes(4).toString('hex')}:`;
   const nodes = nodeClients();
-  const { user, password, subscriberName } = await runnerUser(cleanups, nodes);
+  const { user, password, subscriberName } = await runnerUser(nodes);
   const { gate, aSession, bSession, logged } = await twoInstances(prefix, { name: user, password });
 
   let cutAt = 0;
