@@ -142,7 +142,7 @@ export class RedisTaskCluster implements TaskCluster {
       if (Receipts.isId(id) && !this.events.answers.first(parsed.taskId, id)) return;
       handlers.command(parsed.taskId, parsed.command);
     });
-    this.events.answers.handle((taskId, command) => handlers.command(taskId, command));
+    this.events.answers.handle((taskId, command) => handlers.command(taskId, command), this.leaseMs);
     await listening.catch(() => {});
   }
 

@@ -42,10 +42,13 @@ export type StoredSend =
   { kind: 'no runner' } | { kind: 'taken' } | { kind: 'published'; receivers: number; leaseUntil: string; status: string; stored: boolean };
 
 /**
- * How long the runner remembers the sends it passed on (ms): far longer than a sender sends one
- * again (a lease) and than its stored copy waits before the runner takes it (a lease and a look).
+ * How long the runner remembers the sends it passed on (ms), at least: far longer than a sender
+ * sends one again (a lease) and than its stored copy waits before the runner takes it (a lease and
+ * a look) at the default lease. Longer leases keep them three leases ({@link StoredAnswers.handle}).
  */
 const PASSED_KEPT_MS = 120_000;
+/** Leases a passed send is remembered, past {@link PASSED_KEPT_MS}: its sends (one lease), then its stored copy's wait (a lease and a look of at most one). */
+const PASSED_KEPT_LEASES = 3;
 
 /**
  * Answers forwarded to a task's runner, kept on the task's slot until the runner has them. A
@@ -69,10 +72,17 @@ export class StoredAnswers {
   private handler: ((taskId: string, command: ClusterCommand) => void) | undefined;
   /** The sends passed on here, by task and send id: when (a Map keeps insertion order). */
   private readonly passed = new Map<string, number>();
+  private keptMs = PASSED_KEPT_MS;
 
-  /** The cluster's handler of commands (undefined once it closes): stored answers are taken only while there is one. */
-  handle(handler: ((taskId: string, command: ClusterCommand) => void) | undefined): void {
+  /**
+   * The cluster's handler of commands (undefined once it closes): stored answers are taken only
+   * while there is one. `leaseMs`, the cluster's lease: a send is remembered for three of them when
+   * that is longer than two minutes (with a 60 s lease, a send's stored copy could be taken after
+   * two minutes and passed on a second time).
+   */
+  handle(handler: ((taskId: string, command: ClusterCommand) => void) | undefined, leaseMs = 0): void {
     this.handler = handler;
+    if (handler) this.keptMs = Math.max(PASSED_KEPT_MS, PASSED_KEPT_LEASES * leaseMs);
   }
 
   /** Whether stored answers may be taken now: someone here passes them on. */
@@ -84,7 +94,7 @@ export class StoredAnswers {
   first(taskId: string, id: string): boolean {
     const now = Date.now();
     for (const [key, at] of this.passed) {
-      if (now - at < PASSED_KEPT_MS) break;
+      if (now - at < this.keptMs) break;
       this.passed.delete(key);
     }
     const key = `${taskId} ${id}`;
