@@ -128,6 +128,7 @@ export class TaskSupport {
       maxQueuedNotifications: limits.maxQueuedNotifications,
       admit: admitCreation(this.creationRate, this.memoryBudget, this.liveTasks),
       release: (owner) => this.liveTasks.release(owner),
+      adopt: (owner) => this.liveTasks.adopt(owner),
       logger,
       // A store of its own cannot stall: no cancel deadline, no timer per cancel (issue 14).
       ...(options.store ? { storeTimeout: guard.timeoutMs } : {}),

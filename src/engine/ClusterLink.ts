@@ -6,14 +6,16 @@ import { isTerminal } from '../types.js';
 import type { Answer, TaskRecord } from '../types.js';
 import { ErrorCode } from '../wire.js';
 import { LiveTask } from './LiveTask.js';
-import type { TaskSession, TaskSpec } from './TaskSpec.js';
+import type { TaskEngineOptions } from './TaskEngineOptions.js';
+import type { TaskSession } from './TaskSpec.js';
 
 /** What the cluster glue needs of the engine. */
 export interface EngineCore {
   readonly store: TaskStore;
   readonly queue: TaskMessageQueue;
   readonly logger: Pick<Console, 'warn' | 'error'>;
-  readonly restartWork: ((tool: string, args: unknown) => TaskSpec['run'] | undefined) | undefined;
+  /** The restartable tools' work, and the live-task slot a rerun of one holds here. */
+  readonly options: Pick<TaskEngineOptions, 'restartWork' | 'adopt' | 'release'>;
   isLive(taskId: string): boolean;
   /** The live task of `taskId` on this instance, if any. */
   liveTask(taskId: string): LiveTask | undefined;
@@ -100,13 +102,14 @@ export class ClusterLink implements ClusterHandlers {
    */
   private async adopt(taskId: string): Promise<void> {
     const { store, queue } = this.core;
+    const { restartWork, adopt, release } = this.core.options;
     try {
       const record = await store.get(taskId);
       if (!record || isTerminal(record.status) || this.core.isLive(taskId)) {
         if (!this.core.isLive(taskId)) await this.cluster.release(taskId);
         return;
       }
-      const run = record.restart ? this.core.restartWork?.(record.restart.tool, record.restart.args) : undefined;
+      const run = record.restart ? restartWork?.(record.restart.tool, record.restart.args) : undefined;
       if (run && this.core.isClosing()) {
         // This instance is going away, not the task: left as the takeover wrote it, its lease lapses
         // (nothing renews it from now on) and a surviving instance's sweep restarts it. Failing it
@@ -115,6 +118,11 @@ export class ClusterLink implements ClusterHandlers {
         return;
       }
       if (!run) {
+        // The dead run's requests go before the end is stored: this instance dying in between leaves
+        // the task unended under a lease that lapses, and the next sweep clears it and fails it
+        // again. Cleared after, a death in between left them for their 24 h expiry (a sweep finds the
+        // task ended and only releases it), and a tasks/result the settle woke could ask them still.
+        await queue.clear(taskId);
         const message = 'The server instance running this task stopped before it finished';
         await store.settle(
           taskId,
@@ -123,7 +131,6 @@ export class ClusterLink implements ClusterHandlers {
           { type: 'error', error: { code: ErrorCode.InternalError, message, data: { taskId } } },
           this.runner,
         );
-        await queue.clear(taskId);
         await this.cluster.release(taskId);
         return;
       }
@@ -140,13 +147,20 @@ export class ClusterLink implements ClusterHandlers {
       const { capabilities, progressToken } = record.restart!;
       const session: TaskSession = { ...DETACHED, clientCapabilities: () => capabilities };
       // The rerun's progress waits in the shared queue too, on the call's token (absent in older records).
-      const live = new LiveTask({
-        owner: record.owner,
-        session,
-        ...(progressToken === undefined ? {} : { progressToken }),
-        run,
-        restart: record.restart!,
-      });
+      const live = new LiveTask(
+        {
+          owner: record.owner,
+          session,
+          ...(progressToken === undefined ? {} : { progressToken }),
+          run,
+          restart: record.restart!,
+        },
+        release,
+      );
+      // The rerun holds a live-task slot here until it ends (its end gives it back, once), taken
+      // without a check: the task exists already, and a refusal would lose it. Over a limit, new
+      // creations are refused until it drains. Taken last: no step that could fail comes between.
+      adopt?.(record.owner);
       this.core.run(taskId, live, Date.parse(record.createdAt) + record.ttl);
     } catch (error) {
       this.core.logger.error(`mcp-task-actors: taking over task ${taskId} failed; its lease lapses for a sweep to retry`, error);

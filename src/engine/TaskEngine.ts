@@ -314,7 +314,7 @@ export class TaskEngine {
       store: this.store,
       queue: this.queue,
       logger: this.options.logger,
-      restartWork: this.options.restartWork,
+      options: this.options,
       isLive: (taskId) => this.live.has(taskId),
       liveTask: (taskId) => this.live.get(taskId),
       isClosing: () => this.shutdown.began,

@@ -23,7 +23,12 @@ export interface TaskEngineOptions {
   restartWork?: (tool: string, args: unknown) => TaskSpec['run'] | undefined;
   /** Admits a new task of `owner` (throws when a limit is hit), taking one of its live-task slots. */
   admit: (owner: string) => void;
-  /** Gives back the slot `admit` took, once per admitted task, when it ends. */
+  /**
+   * Counts a rerun of an orphaned task of `owner` toward the live-task limits, never refusing it:
+   * the task exists already, and a refusal would lose it. `release` gives its slot back.
+   */
+  adopt?: (owner: string) => void;
+  /** Gives back the slot `admit` (or `adopt`) took, once per task, when it ends. */
   release: (owner: string) => void;
   /** Runs task work on a worker pool (needs `cluster`): a front dispatches, a worker runs jobs. */
   placement?: TaskPlacement;

@@ -187,7 +187,17 @@ export class LiveTaskCounter {
     this.total++;
   }
 
-  /** Gives back the slot of one task of `owner` that {@link admit} took. */
+  /**
+   * Counts a task of `owner` that this process adopted in a takeover (its runner died), without a
+   * check: the task exists already, and refusing it would lose it. The count may so pass a limit;
+   * {@link admit} then refuses new tasks until it drains. {@link release} gives the slot back.
+   */
+  adopt(owner: string): void {
+    this.perCaller.set(owner, (this.perCaller.get(owner) ?? 0) + 1);
+    this.total++;
+  }
+
+  /** Gives back the slot of one task of `owner` that {@link admit} or {@link adopt} took. */
   release(owner: string): void {
     const mine = this.perCaller.get(owner);
     if (mine === undefined) return;
