@@ -28,10 +28,16 @@ export class CallSettled {
     return this.controller.signal;
   }
 
-  /** The work settled: a follow of a client task its work started is cancelled (nobody awaits it). */
+  /**
+   * The work settled: a follow of a client task its work started is cancelled (nobody awaits it).
+   * Aborted before `over` is set: a follow's `tasks/cancel` goes out as the abort is dispatched,
+   * and until `over` it takes the call's own stream, still open as the call's answer is not sent
+   * yet. Once `over`, it takes the session's, which over Streamable HTTP is the client's optional
+   * GET stream: with none open, the SDK's transport dropped the request and it waited out 60 s.
+   */
   end(): void {
-    this.over = true;
     this.controller?.abort(this.reason());
+    this.over = true;
   }
 
   private reason(): Error {

@@ -10,6 +10,8 @@ import { CancelTaskResultSchema, CreateTaskResultSchema, ErrorCode, GetTaskResul
 import { invalidAnswer } from './answers.js';
 import { MAX_TIMER_MS, followablePollInterval, steppedTimeout } from '../timerBounds.js';
 import { followedOn } from './followedClientTasks.js';
+import { fetchClientTaskResult } from './fetchClientTaskResult.js';
+import type { ReportedEnd } from './fetchClientTaskResult.js';
 
 /** Options of one request to the client. */
 export interface ClientRequestOptions {
@@ -35,7 +37,10 @@ export interface ClientChannel {
 
 /** One client-side task to follow. */
 export interface ClientTaskFollow {
-  /** Sends the task-augmented request; resolves with the client's CreateTaskResult (anything else rejects). */
+  /**
+   * Sends the task-augmented request; resolves with the client's CreateTaskResult (anything else
+   * rejects). `signal` aborts only when the engine's close ends the follow before that answer.
+   */
   create(signal: AbortSignal): Promise<unknown>;
   channel: ClientChannel;
   /**
@@ -66,14 +71,6 @@ export interface ClientTaskDeps {
   closing?: AbortSignal;
 }
 
-/** A blocking `tasks/result` waits at most this long (the SDK's 60 s default would cut a slow user short). */
-const RESULT_TIMEOUT_MS = 24 * 60 * 60 * 1000;
-/**
- * Once the client reported its task over, its result is stored: `tasks/result` gets as long as any
- * request (the SDK's default), not a user's day. A client that never answered it held the server
- * task `input_required` for 24 h.
- */
-const RESULT_AFTER_END_MS = 60_000;
 /**
  * tasks/get requests out at once for one follow. A poll goes out every interval whether or not the
  * last one was answered (a slow client still sees one per interval); a client that never answers
@@ -105,60 +102,6 @@ function grantedTtl(ttl: unknown): { ms?: number; invalid?: true } {
   return typeof ttl === 'number' && ttl >= 0 ? { ms: ttl } : { invalid: true };
 }
 
-/** The end the client reported of its task, if it did; `reported` is called when it does, while a tasks/result is open. */
-interface ReportedEnd {
-  status?: 'completed' | 'failed';
-  reported?: () => void;
-}
-
-/**
- * `tasks/result` of the client's task, its answer checked against `schema`. Open for as long as a
- * user may take, until the client reports its task over: from then on it has RESULT_AFTER_END_MS.
- * A schema's refusal becomes a readable -32602 (the work got zod's raw issues as its message).
- */
-async function fetchResult(
-  channel: ClientChannel,
-  schema: z.ZodType,
-  taskId: string,
-  stop: AbortSignal,
-  end: ReportedEnd,
-  expired: AbortSignal,
-): Promise<unknown> {
-  const open = new AbortController();
-  const forward = (): void => open.abort(stop.reason);
-  stop.addEventListener('abort', forward, { once: true });
-  const expire = (): void => open.abort(expired.reason);
-  expired.addEventListener('abort', expire, { once: true });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const bound = (): void => {
-    const error = mcpError(
-      ErrorCode.RequestTimeout,
-      `The client reported its task ${taskId} ${end.status ?? ''} but did not answer tasks/result within ${RESULT_AFTER_END_MS / 1000} s`,
-    );
-    timer = setTimeout(() => open.abort(error), RESULT_AFTER_END_MS);
-  };
-  if (end.status === undefined) end.reported = bound;
-  else bound();
-  try {
-    return await channel.request({ method: 'tasks/result', params: { taskId } }, schema, {
-      signal: open.signal,
-      timeout: RESULT_TIMEOUT_MS,
-    });
-  } catch (error) {
-    // The SDK wraps an abort reason that is no McpError as a -32001; the ttl's ends the follow as the machine's does.
-    if (expired.aborted) throw expired.reason;
-    if (!isZodError(error)) throw error;
-    // A task the client reported failed stays failed, whatever its tasks/result holds.
-    if (end.status === 'failed') throw Object.assign(new Error('The client reported its task failed'), { cause: invalidAnswer(error) });
-    throw invalidAnswer(error);
-  } finally {
-    clearTimeout(timer);
-    stop.removeEventListener('abort', forward);
-    expired.removeEventListener('abort', expire);
-    if (end.reported === bound) end.reported = undefined;
-  }
-}
-
 let follows = 0;
 
 /**
@@ -173,7 +116,6 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
   const { closing } = deps;
   if (signal.aborted) return Promise.reject(signal.reason as Error);
   if (closing?.aborted) return Promise.reject(closing.reason as Error);
-  // Aborts the task-augmented request itself if it is still in flight when the actor ends.
   const inFlight = new AbortController();
   let taskId: string | undefined;
   let settled: ClientTaskSettleParams | undefined;
@@ -207,10 +149,13 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
   const logic = clientTaskMachine.provide({
     actors: {
       result: fromPromise<unknown, { taskId: string }>(({ input, signal: stop }) =>
-        fetchResult(channel, follow.resultSchema, input.taskId, stop, end, expired.signal),
+        fetchClientTaskResult(channel, follow.resultSchema, input.taskId, stop, end, expired.signal),
       ),
     },
     actions: {
+      // Not aborted when the follow ends first (only at close): the spec cancels a task-augmented request with
+      // `tasks/cancel`, not `notifications/cancelled`, and SDK v1 drops an aborted request's late answer, whose
+      // task then ran on. The answer is awaited (the SDK's timeout bounds it) and its task cancelled.
       request: () => {
         follow.create(inFlight.signal).then(
           (answer) => {
@@ -334,7 +279,7 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
       unsubscribe?.();
       if (taskId !== undefined) ids.delete(taskId);
       stopTtl?.();
-      inFlight.abort();
+      if (closing?.aborted) inFlight.abort(closing.reason);
     };
     unsubscribe = channel.onTaskStatus?.((task) => {
       if (task.taskId !== taskId) return;

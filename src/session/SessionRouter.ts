@@ -5,7 +5,8 @@ import type { ClientChannel } from '../engine/ClientTasks.js';
 import { isFollowedClientTask } from '../engine/followedClientTasks.js';
 import type { TaskEngine } from '../engine/TaskEngine.js';
 import type { InlineClientTasks } from '../engine/workContext.js';
-import { CancelTaskResultSchema, TaskSchema } from '../wire.js';
+import { CancelTaskResultSchema, ErrorCode, TaskSchema } from '../wire.js';
+import { mcpError } from '../errors.js';
 import type { Answer } from '../types.js';
 import { isUnavailable } from '../backends/storeGuard.js';
 import { taskIdOfRequest } from '../engine/requestIds.js';
@@ -290,6 +291,14 @@ export class SessionRouter implements ConnectionListener {
         if (this.held) await this.held;
         const host = this.liveHost();
         if (!host) throw new Error('Not connected');
+        // Streamable HTTP with no GET stream open: the SDK's transport drops such a request without
+        // an error, and it waited out the SDK's 60 s (an inline call's `tasks/cancel` after its end).
+        if (this.current?.standalone?.open === false) {
+          throw mcpError(
+            ErrorCode.ConnectionClosed,
+            `${request.method} not sent: the session has no standalone stream (GET) open to carry it`,
+          );
+        }
         return host.request!(request, schema, options);
       },
       onTaskStatus: this.onTaskStatus,

@@ -1,8 +1,9 @@
 /**
  * An inline call (a plain `tools/call` of an `optional` tool) whose work follows a client task
  * (`elicitAsTask`) and ends first: it returns without awaiting the ask, or its caller cancels it.
- * The client must get `tasks/cancel` once, on the session (the call's own stream is over: the SDK
- * refuses to send on a cancelled request's, and a returned call's stream is closed), and the follow
+ * The client must get `tasks/cancel` once: on the call's own stream when it returned (sent before
+ * its answer), on the session's when it was cancelled (the SDK refuses to send on a cancelled
+ * request's stream), and the follow
  * must stop (no `tasks/get` after, no actor). A real SDK v1 client with scripted task handlers in
  * front of an SDK v1 and an SDK v2 McpServer, over the SDK's in-memory link and Streamable HTTP;
  * and the SDK v2 client with the official ext-tasks receiver (`bindTaskReceiver`) for the cancel.

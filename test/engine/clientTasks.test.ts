@@ -187,7 +187,7 @@ describe('following a client task', () => {
     warn.mockRestore();
   });
 
-  it("lets go of the work's signal, the status listener and the request still in flight once the follow ends", async () => {
+  it("lets go of the work's signal and the status listener once the follow ends, and leaves the request in flight to its answer", async () => {
     const work = new AbortController();
     let requestSignal: AbortSignal | undefined;
     const unsubscribe = vi.fn();
@@ -216,7 +216,8 @@ describe('following a client task', () => {
     expect(requestSignal?.aborted).toBe(false);
     work.abort(new Error('stop'));
     await expect(pending).rejects.toThrow('stop');
-    expect(requestSignal?.aborted).toBe(true);
+    // Not aborted: its late CreateTaskResult names a client task to cancel (clientTaskCreateInFlight.test.ts).
+    expect(requestSignal?.aborted).toBe(false);
     expect(unsubscribe).toHaveBeenCalledTimes(1);
   });
 
