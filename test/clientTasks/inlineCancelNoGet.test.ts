@@ -14,18 +14,13 @@
  * SDK's transport drops silently when none is open: the client never got it, the request waited out
  * the SDK's 60 s and was then logged as a timeout.
  */
-import type { AnyActorRef } from 'xstate';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import { McpServer as McpServerV2 } from '@modelcontextprotocol/server';
-import { deferred, testTaskSupport } from '../support/harness.js';
+import { inlineFollowServer } from '../support/inlineFollowServer.js';
 import { workingClient } from '../support/scriptedReceiver.js';
 import { drain, until } from '../support/until.js';
 import { serveLineSessions } from '../support/lineSessions.js';
-
-const requestedSchema = { type: 'object' as const, properties: { ok: { type: 'boolean' as const } }, required: ['ok'] };
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -44,32 +39,7 @@ const noGet = (url: string | URL, init?: RequestInit): Promise<Response> =>
  * `client-task-1`, `working` until cancelled, and opens no GET stream.
  */
 async function setup(line: Line) {
-  const actors: AnyActorRef[] = [];
-  const warnings: string[] = [];
-  const tasks = testTaskSupport({
-    pollInterval: 1000,
-    logger: { warn: (...args: unknown[]) => void warnings.push(args.map(String).join(' ')), error: () => {} },
-    inspect: (event) => {
-      const actor = event.actorRef as AnyActorRef;
-      if (event.type === '@xstate.actor' && actor.id.startsWith('clientTask-')) actors.push(actor);
-    },
-  });
-  const proceed = deferred();
-  const create = (): McpServer => {
-    const server =
-      line === 'v2' ? (new McpServerV2({ name: 's', version: '1' }) as unknown as McpServer) : new McpServer({ name: 's', version: '1' });
-    tasks.registerTool(server, 'drop', { taskSupport: 'optional' }, async (_args, task) => {
-      void task.elicitAsTask({ message: 'ok?', requestedSchema }).catch(() => undefined);
-      await proceed.promise;
-      return { content: [{ type: 'text', text: 'returned' }] };
-    });
-    tasks.registerTool(server, 'ask', { taskSupport: 'optional' }, async (_args, task) => {
-      const answer = await task.elicitAsTask({ message: 'ok?', requestedSchema });
-      return { content: [{ type: 'text', text: answer.action }] };
-    });
-    tasks.enable(server);
-    return server;
-  };
+  const { tasks, create, proceed, warnings, followEnded } = inlineFollowServer(line);
   const { client, received } = workingClient('inline-cancel-no-get');
   cleanups.push(() => tasks.close());
   const http = await serveLineSessions(line, tasks, create);
@@ -77,7 +47,6 @@ async function setup(line: Line) {
   await client.connect(new StreamableHTTPClientTransport(http.url, { fetch: noGet }));
   cleanups.push(() => client.close());
   const count = (prefix: string): number => received.filter((r) => r.startsWith(prefix)).length;
-  const followEnded = (): boolean => actors.length === 1 && actors.every((a) => a.getSnapshot().status !== 'active');
   return { client, warnings, count, proceed, followEnded };
 }
 

@@ -14,25 +14,22 @@
  * the client's task ran on to its ttl.
  */
 import type { AnyActorRef } from 'xstate';
-import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import { McpServer as McpServerV2, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import {
   Client as ClientV2,
   InMemoryTransport as InMemoryTransportV2,
   StreamableHTTPClientTransport as StreamableHTTPClientTransportV2,
 } from '@modelcontextprotocol/client';
 import { bindTaskReceiver } from '@modelcontextprotocol/ext-tasks/receiver';
-import type { TaskSupport } from '../../src/index.js';
-import { serveHttp } from '../../src/demo/httpServer.js';
 import { deferred, sleep, testTaskSupport } from '../support/harness.js';
+import { inlineFollowServer } from '../support/inlineFollowServer.js';
+import { serveLineSessions } from '../support/lineSessions.js';
 import { workingClient } from '../support/scriptedReceiver.js';
 import { until } from '../support/until.js';
-import { serveFetch } from '../sdk/v2/harness.js';
 
 const requestedSchema = { type: 'object' as const, properties: { ok: { type: 'boolean' as const } }, required: ['ok'] };
 
@@ -44,75 +41,17 @@ afterEach(async () => {
 type Line = 'v1' | 'v2';
 type Link = 'memory' | 'http';
 
-/** A sessionful Streamable HTTP endpoint of `line`, one server from `create` per session. */
-async function serveSessions(line: Line, tasks: TaskSupport, create: () => McpServer): Promise<{ url: URL; close(): Promise<void> }> {
-  if (line === 'v1') {
-    const running = await serveHttp(tasks, create, { port: 0 });
-    return { url: new URL(running.url), close: () => running.close() };
-  }
-  const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
-  const servers: McpServer[] = [];
-  const served = await serveFetch(async (request) => {
-    const sessionId = request.headers.get('mcp-session-id');
-    const existing = sessionId ? sessions.get(sessionId) : undefined;
-    if (existing) return existing.handleRequest(request);
-    if (sessionId) return new Response('Session not found', { status: 404 });
-    const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id) => void sessions.set(id, transport),
-      onsessionclosed: (id) => void sessions.delete(id),
-    });
-    const server = create();
-    servers.push(server);
-    await (server as unknown as McpServerV2).connect(transport);
-    return transport.handleRequest(request);
-  });
-  return {
-    url: served.url,
-    close: async () => {
-      for (const server of servers) await server.close();
-      await served.close();
-    },
-  };
-}
-
 /**
  * A server with two `optional` tools: `drop` starts an `elicitAsTask`, waits for `proceed`, and
  * returns without awaiting the ask; `ask` awaits it. The client answers the elicitation with its
  * task `client-task-1`, which stays `working`.
  */
 async function setup(line: Line, link: Link) {
-  const actors: AnyActorRef[] = [];
-  const warnings: string[] = [];
-  const tasks = testTaskSupport({
-    pollInterval: 1000,
-    logger: { warn: (...args: unknown[]) => void warnings.push(args.map(String).join(' ')), error: () => {} },
-    inspect: (event) => {
-      const actor = event.actorRef as AnyActorRef;
-      if (event.type === '@xstate.actor' && actor.id.startsWith('clientTask-')) actors.push(actor);
-    },
-  });
-  const proceed = deferred();
-  const create = (): McpServer => {
-    const server =
-      line === 'v2' ? (new McpServerV2({ name: 's', version: '1' }) as unknown as McpServer) : new McpServer({ name: 's', version: '1' });
-    tasks.registerTool(server, 'drop', { taskSupport: 'optional' }, async (_args, task) => {
-      // Dropped: the work neither awaits nor handles it.
-      void task.elicitAsTask({ message: 'ok?', requestedSchema });
-      await proceed.promise;
-      return { content: [{ type: 'text', text: 'returned' }] };
-    });
-    tasks.registerTool(server, 'ask', { taskSupport: 'optional' }, async (_args, task) => {
-      const answer = await task.elicitAsTask({ message: 'ok?', requestedSchema });
-      return { content: [{ type: 'text', text: answer.action }] };
-    });
-    tasks.enable(server);
-    return server;
-  };
+  const { tasks, create, proceed, actors, warnings } = inlineFollowServer(line);
   const { client, received } = workingClient('inline-follow-ends');
   cleanups.push(() => tasks.close());
   if (link === 'http') {
-    const http = await serveSessions(line, tasks, create);
+    const http = await serveLineSessions(line, tasks, create);
     cleanups.push(() => http.close());
     await client.connect(new StreamableHTTPClientTransport(http.url));
   } else {
@@ -211,7 +150,7 @@ describe("a cancelled inline call following a task of the SDK v2 client's own re
       });
       cleanups.push(async () => binding.close());
       if (link === 'http') {
-        const http = await serveSessions('v1', tasks, create);
+        const http = await serveLineSessions('v1', tasks, create);
         cleanups.push(() => http.close());
         await client.connect(new StreamableHTTPClientTransportV2(http.url));
       } else {

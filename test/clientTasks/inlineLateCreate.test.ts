@@ -13,20 +13,16 @@
  * dropped its late answer as "a response for an unknown message ID"): no `tasks/cancel` ever went
  * out, and the client's task ran on.
  */
-import type { AnyActorRef } from 'xstate';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { McpServer as McpServerV2 } from '@modelcontextprotocol/server';
-import { deferred, testTaskSupport } from '../support/harness.js';
+import { deferred } from '../support/harness.js';
+import { inlineFollowServer } from '../support/inlineFollowServer.js';
 import { workingClient } from '../support/scriptedReceiver.js';
 import { drain, until } from '../support/until.js';
 import { serveLineSessions } from '../support/lineSessions.js';
-
-const requestedSchema = { type: 'object' as const, properties: { ok: { type: 'boolean' as const } }, required: ['ok'] };
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -53,32 +49,7 @@ function postsCreateTaskResult(init: RequestInit | undefined): boolean {
  * until `release`.
  */
 async function setup(line: 'v1' | 'v2', link: 'memory' | 'http') {
-  const actors: AnyActorRef[] = [];
-  const warnings: string[] = [];
-  const tasks = testTaskSupport({
-    pollInterval: 1000,
-    logger: { warn: (...args: unknown[]) => void warnings.push(args.map(String).join(' ')), error: () => {} },
-    inspect: (event) => {
-      const actor = event.actorRef as AnyActorRef;
-      if (event.type === '@xstate.actor' && actor.id.startsWith('clientTask-')) actors.push(actor);
-    },
-  });
-  const proceed = deferred();
-  const create = (): McpServer => {
-    const server =
-      line === 'v2' ? (new McpServerV2({ name: 's', version: '1' }) as unknown as McpServer) : new McpServer({ name: 's', version: '1' });
-    tasks.registerTool(server, 'drop', { taskSupport: 'optional' }, async (_args, task) => {
-      void task.elicitAsTask({ message: 'ok?', requestedSchema }).catch(() => undefined);
-      await proceed.promise;
-      return { content: [{ type: 'text', text: 'returned' }] };
-    });
-    tasks.registerTool(server, 'ask', { taskSupport: 'optional' }, async (_args, task) => {
-      const answer = await task.elicitAsTask({ message: 'ok?', requestedSchema });
-      return { content: [{ type: 'text', text: answer.action }] };
-    });
-    tasks.enable(server);
-    return server;
-  };
+  const { tasks, create, proceed, actors, warnings, followEnded } = inlineFollowServer(line);
   const { client, received } = workingClient('inline-late-create');
   // The client's CreateTaskResult waits on its link until `release`.
   const held = deferred();
@@ -110,7 +81,6 @@ async function setup(line: 'v1' | 'v2', link: 'memory' | 'http') {
   }
   cleanups.push(() => client.close());
   const count = (prefix: string): number => received.filter((r) => r.startsWith(prefix)).length;
-  const followEnded = (): boolean => actors.length === 1 && actors.every((a) => a.getSnapshot().status !== 'active');
   return { client, actors, warnings, count, proceed, release: () => held.resolve(), isHolding: () => holding, followEnded };
 }
 
