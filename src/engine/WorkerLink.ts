@@ -161,18 +161,26 @@ export class WorkerLink implements JobHandlers {
   async abandoned(job: TaskJob, reason: string): Promise<void> {
     if (this.core.isLive(job.taskId)) return;
     const record = await this.core.store.get(job.taskId);
-    if (record && !isTerminal(record.status)) await this.fail(job, `The worker pool gave up on this task: ${reason}`);
+    if (record && !isTerminal(record.status)) await this.fail(job, `The worker pool gave up on this task: ${reason}`, false);
   }
 
   /**
    * Fails a task no actor runs, and tells its front (whose client may wait for the status). A
-   * message is an internal error naming the task; an error shape is stored as it is.
+   * message is an internal error naming the task; an error shape is stored as it is. `comesBack`:
+   * whether the job is delivered again if this worker dies meanwhile (not once the queue gave up on it).
    */
-  private async fail(job: TaskJob, failure: string | JsonRpcErrorShape): Promise<void> {
+  private async fail(job: TaskJob, failure: string | JsonRpcErrorShape, comesBack = true): Promise<void> {
     const { taskId } = job;
     const error = typeof failure === 'string' ? { code: ErrorCode.InternalError, message: failure, data: { taskId } } : failure;
+    // The dead run's requests go before the end is stored: this worker dying in between leaves the
+    // task unended, its job stalls, and the next worker fails it again (a rerun) or runs it (never
+    // started: nothing was queued). Cleared after, such a death left them for their 24 h expiry (the
+    // next worker finds the task ended and only finishes the job), for a later tasks/result to ask.
+    // A job the queue gave up on comes back to no one: there the end goes first, so that such a
+    // death leaves the task ended (its requests until their expiry), not `working` until its ttl.
+    if (comesBack) await this.core.queue.clear(taskId);
     const record = await this.core.store.settle(taskId, 'failed', error.message, { type: 'error', error });
-    await this.core.queue.clear(taskId);
+    if (!comesBack) await this.core.queue.clear(taskId);
     if (record) await workerSession(job, this.cluster, this.core.store).statusChanged(record);
   }
 }

@@ -11,6 +11,7 @@ import { createRedisTaskBackend } from '../../../src/redis/index.js';
 import type { RedisTaskBackend } from '../../../src/redis/index.js';
 import { connectInMemory, deferred } from '../../support/harness.js';
 import type { Session } from '../../support/harness.js';
+import type { InstanceOptions } from '../../support/redisInstances.js';
 import { startRedisServer } from '../../support/redisServer.js';
 import type { RedisServer } from '../../support/redisServer.js';
 
@@ -42,6 +43,8 @@ export interface PoolFront {
 export interface PoolWorker {
   tasks: TaskSupport;
   pool: WorkerPool;
+  /** Its own backend: closed with the pool, the worker is dead as far as Redis and the other workers can tell. */
+  backend: RedisTaskBackend;
 }
 
 /** Pool options a test may set; role, connection and prefix are the split's. */
@@ -101,19 +104,26 @@ export class PoolSplit {
     return { tasks, pool, backend, session };
   }
 
-  /** A worker named `name` (its instance id) running `work` for task tool `tool`. */
+  /**
+   * A worker named `name` (its instance id) running `work` for task tool `tool`; `wrapStore` /
+   * `wrapQueue` wrap its backend's store / queue before its TaskSupport gets them (hooks).
+   */
   async worker<Shape extends ZodRawShape>(
     name: string,
     tool: string,
     config: TaskToolConfig<Shape>,
     work: TaskToolWork<Shape>,
-    options: PoolOptions = {},
+    options: PoolOptions & Pick<InstanceOptions, 'wrapStore' | 'wrapQueue'> = {},
   ): Promise<PoolWorker> {
-    const pool = this.pool('worker', options);
-    const tasks = new TaskSupport({ ...(await this.backend(name)), placement: pool, logger: quiet });
+    const { wrapStore, wrapQueue, ...poolOptions } = options;
+    const pool = this.pool('worker', poolOptions);
+    const backend = await this.backend(name);
+    const store = wrapStore ? wrapStore(backend.store) : backend.store;
+    const queue = wrapQueue ? wrapQueue(backend.queue) : backend.queue;
+    const tasks = new TaskSupport({ ...backend, store, queue, placement: pool, logger: quiet });
     this.later(() => tasks.close());
     tasks.registerTool(new McpServer({ name, version: '1' }), tool, config, work);
-    return { tasks, pool };
+    return { tasks, pool, backend };
   }
 
   /** The job queue of `tool`, as a dashboard sees it (errors ignored: Redis may be stopped on purpose). */
