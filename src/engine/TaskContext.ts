@@ -81,10 +81,16 @@ export interface ClientTaskOptions {
   fallback?: 'plain' | 'refuse';
 }
 
-/** Thrown by `elicit`/`createMessage` when the client did not declare the needed capability. */
+/**
+ * Thrown by `elicit`/`createMessage` when the client did not declare the needed capability, or its
+ * capabilities are unknown (no `initialize` on its connection: stateless HTTP), `message` saying so.
+ */
 export class MissingClientCapabilityError extends Error {
-  constructor(readonly capability: string) {
-    super(`The client did not declare the '${capability}' capability`);
+  constructor(
+    readonly capability: string,
+    message = `The client did not declare the '${capability}' capability`,
+  ) {
+    super(message);
     this.name = 'MissingClientCapabilityError';
   }
 }

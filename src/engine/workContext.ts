@@ -130,7 +130,7 @@ export class WorkContext implements RunContext, InputCounter {
 
   elicitAsTask(params: ElicitRequestFormParams | ElicitRequestURLParams, options?: ClientTaskOptions): Promise<ElicitResult> {
     return promised(() => {
-      assertCanElicit(this.port.capabilities(), params);
+      assertCanElicit(this.port.capabilities(), params, this.taskId === undefined);
       const method = 'elicitation/create';
       if (!asTask(this.port, method, options)) return this.plainElicit(params);
       return this.port.askAsTask!(method, params, answerSchemaFor({ method, params })!, options?.ttl) as Promise<ElicitResult>;
@@ -142,7 +142,7 @@ export class WorkContext implements RunContext, InputCounter {
     options?: ClientTaskOptions,
   ): Promise<CreateMessageResult | CreateMessageResultWithTools> {
     return promised(() => {
-      assertCanSample(this.port.capabilities(), params);
+      assertCanSample(this.port.capabilities(), params, this.taskId === undefined);
       const method = 'sampling/createMessage';
       if (!asTask(this.port, method, options)) return this.plainCreateMessage(params);
       return this.port.askAsTask!(method, params, answerSchemaFor({ method, params })!, options?.ttl) as Promise<
@@ -179,7 +179,7 @@ export class WorkContext implements RunContext, InputCounter {
   }
 
   private plainElicit(params: ElicitRequestFormParams | ElicitRequestURLParams, counted = false): Promise<ElicitResult> {
-    assertCanElicit(this.port.capabilities(), params);
+    assertCanElicit(this.port.capabilities(), params, this.taskId === undefined);
     const method = 'elicitation/create';
     return this.ask(method, params, answerSchemaFor({ method, params })!, counted) as Promise<ElicitResult>;
   }
@@ -188,7 +188,7 @@ export class WorkContext implements RunContext, InputCounter {
     params: CreateMessageRequestParams,
     counted = false,
   ): Promise<CreateMessageResult | CreateMessageResultWithTools> {
-    assertCanSample(this.port.capabilities(), params);
+    assertCanSample(this.port.capabilities(), params, this.taskId === undefined);
     const method = 'sampling/createMessage';
     return this.ask(method, params, answerSchemaFor({ method, params })!, counted) as Promise<
       CreateMessageResult | CreateMessageResultWithTools

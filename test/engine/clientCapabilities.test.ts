@@ -17,7 +17,6 @@ describe('client capabilities', () => {
   });
 
   it('refuses a form elicitation without elicitation, or when the client declares only url mode', () => {
-    expect(() => assertCanElicit(undefined, form)).toThrow(missing('elicitation'));
     expect(() => assertCanElicit({}, form)).toThrow(missing('elicitation'));
     const error = (() => {
       try {
@@ -32,6 +31,23 @@ describe('client capabilities', () => {
     expect(() => assertCanElicit({ elicitation: { url: {} } }, form)).toThrow(missing('elicitation.form'));
   });
 
+  it('says when no capabilities are known at all (no initialize on the connection: stateless HTTP), inline and as a task', () => {
+    const unknown = (capability: string) => `The client's capabilities are unknown, so '${capability}' cannot be asked for`;
+    expect(() => assertCanElicit(undefined, form, true)).toThrow(
+      `${unknown('elicitation')}: no initialize came on the connection of this call`,
+    );
+    expect(() => assertCanElicit(undefined, url, true)).toThrow(
+      /call the tool as a task, on a server that sets statelessClientCapabilities$/,
+    );
+    expect(() => assertCanSample(undefined, { messages: [], maxTokens: 1 }, true)).toThrow(unknown('sampling'));
+    expect(() => assertCanElicit(undefined, form)).toThrow(
+      `${unknown('elicitation')}: no initialize came on the connection of this task's tools/call`,
+    );
+    expect(() => assertCanSample(undefined, { messages: [], maxTokens: 1 })).toThrow(
+      /set the server's statelessClientCapabilities to what its clients can do$/,
+    );
+  });
+
   it('lets a url elicitation through only when the client declares url mode', () => {
     expect(() => assertCanElicit({ elicitation: { url: {} } }, url)).not.toThrow();
     expect(() => assertCanElicit({ elicitation: {} }, url)).toThrow(missing('elicitation.url'));
@@ -40,7 +56,7 @@ describe('client capabilities', () => {
 
   it('refuses sampling without sampling, and sampling with tools without sampling.tools', () => {
     const plain = { messages: [], maxTokens: 1 };
-    expect(() => assertCanSample(undefined, plain)).toThrow(missing('sampling'));
+    expect(() => assertCanSample({}, plain)).toThrow(missing('sampling'));
     expect(() => assertCanSample({ sampling: {} }, plain)).not.toThrow();
     const tools = { ...plain, tools: [{ name: 'x', inputSchema: { type: 'object' as const } }] };
     const choice = { ...plain, toolChoice: { mode: 'auto' as const } };

@@ -12,7 +12,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CreateMessageRequestSchema, ElicitRequestSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolResultSchema,
+  CreateMessageRequestSchema,
+  CreateTaskResultSchema,
+  ElicitRequestSchema,
+  LoggingMessageNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { MissingClientCapabilityError } from '../../src/index.js';
 import type { TaskContext } from '../../src/index.js';
@@ -144,11 +150,40 @@ export function inlineAskCases(name: string, start: (serving: InlineServing) => 
       },
     );
 
-    it('stateless: an inline ask fails at once with a MissingClientCapabilityError (no initialize on its connection); the log goes out on the POST', async () => {
+    it.each([
+      ['elicit', 'elicitation'],
+      ['sample', 'sampling'],
+    ] as const)(
+      'stateless: an inline %s fails at once with a MissingClientCapabilityError saying why (no initialize on its connection) and what to do; the log goes out on the POST',
+      async (kind, capability) => {
+        const s = await connect({ json: false, stateless: true });
+        const caught = JSON.parse((await s.call('ask', { kind, catchIt: true })).text) as Record<string, unknown>;
+        // Not "The client did not declare …": it did, on a connection this server never saw.
+        expect(caught).toMatchObject({
+          capability: true,
+          message: `The client's capabilities are unknown, so '${capability}' cannot be asked for: no initialize came on the connection of this call (stateless HTTP serving, where each request is a connection of its own and an answer could not come back to this call); call the tool as a task, on a server that sets statelessClientCapabilities`,
+        });
+        expect(s.seen).toEqual(['log before']);
+      },
+    );
+
+    it('stateless, as a task on a server without statelessClientCapabilities: the ask fails saying the server has to set them', async () => {
       const s = await connect({ json: false, stateless: true });
-      const caught = JSON.parse((await s.call('ask', { kind: 'elicit', catchIt: true })).text) as Record<string, unknown>;
-      expect(caught).toMatchObject({ capability: true, message: "The client did not declare the 'elicitation' capability" });
-      expect(s.seen).toEqual(['log before']);
+      const created = await s.client.request(
+        { method: 'tools/call', params: { name: 'ask', arguments: { kind: 'elicit', catchIt: false }, task: {} } },
+        CreateTaskResultSchema,
+      );
+      const result = await s.client.request({ method: 'tasks/result', params: { taskId: created.task.taskId } }, CallToolResultSchema);
+      expect(result).toMatchObject({
+        isError: true,
+        content: [
+          {
+            type: 'text',
+            text: "The client's capabilities are unknown, so 'elicitation' cannot be asked for: no initialize came on the connection of this task's tools/call (stateless HTTP serving, where each request is a connection of its own); set the server's statelessClientCapabilities to what its clients can do",
+          },
+        ],
+      });
+      expect(s.seen).not.toContain('elicitation/create');
     });
 
     it("SSE mode with sessions (guard): the elicitation goes on the call's own stream, as before", async () => {

@@ -6,6 +6,7 @@ import type { IncomingRequest, RequestStream } from '../../session/ServerHost.js
 import { merged } from '../../merged.js';
 import { requestCaller } from '../../session/caller.js';
 import { RAW_INPUT_RESPONSES } from './paramsFirst.js';
+import { UnreachableClientError } from '../UnreachableClientError.js';
 
 /** The members of v2's handler context (`ServerContext`) this adapter reads. Structural: no runtime import of v2. */
 export interface V2Context {
@@ -79,6 +80,11 @@ function liftedInputResponses(mcpReq: V2Context['mcpReq']): Record<string, unkno
   return merged(mcpReq.inputResponses ?? {}, Object.fromEntries(dropped.map((key) => [key, null])));
 }
 
+/** v2's `SdkErrorCode.MethodNotSupportedByProtocolVersion` (structural: no runtime import of v2). */
+const NOT_IN_ERA = 'METHOD_NOT_SUPPORTED_BY_PROTOCOL_VERSION';
+const MODERN_ERA_CALL =
+  'a 2026-07-28 call carries no request to the client (a task asks through the inputRequests of tasks/get); declare the io.modelcontextprotocol/tasks extension so that the tool runs as a task';
+
 /** The request's stream to its client: methods on the prototype, not two closures per request. */
 class V2RequestStream implements RequestStream {
   constructor(private readonly ctx: V2Context) {}
@@ -88,7 +94,17 @@ class V2RequestStream implements RequestStream {
   }
 
   async request<T>(request: { method: string; params?: Record<string, unknown> }, resultSchema: z.ZodType<T>): Promise<T> {
-    return resultSchema.parse(await this.ctx.mcpReq.send(request, resultSchema));
+    let answer: unknown;
+    try {
+      answer = await this.ctx.mcpReq.send(request, resultSchema);
+    } catch (error) {
+      // v2 refuses a request to the client in the 2026-07-28 era with an SdkError whose message
+      // speaks of wire eras: an inline call's elicit then failed with it, not as the
+      // MissingClientCapabilityError a work falls back on, nor saying what to do.
+      if ((error as { code?: unknown } | null)?.code === NOT_IN_ERA) throw new UnreachableClientError(request.method, MODERN_ERA_CALL);
+      throw error;
+    }
+    return resultSchema.parse(answer);
   }
 }
 
