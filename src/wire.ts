@@ -17,6 +17,7 @@ export {
   ElicitResultSchema,
   ErrorCode,
   GetTaskResultSchema,
+  InitializeRequestParamsSchema,
   InitializeRequestSchema,
   JSONRPCRequestSchema,
   ListToolsRequestSchema,

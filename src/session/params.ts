@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { mcpError } from '../errors.js';
 import { describeZodError } from '../zodIssues.js';
-import { CallToolRequestParamsSchema, ErrorCode, RELATED_TASK_META_KEY } from '../wire.js';
+import { CallToolRequestParamsSchema, ErrorCode, InitializeRequestParamsSchema, RELATED_TASK_META_KEY } from '../wire.js';
 import type { ToolCallParams } from './toolCall.js';
 import { isPlainObject } from '../plainObject.js';
 
@@ -48,6 +48,15 @@ export function taskIdOf(method: string, raw: unknown): string {
 
 /** `tools/call` params as CallToolRequestParamsSchema reads them. */
 export type CheckedToolCallParams = ToolCallParams & { task?: { ttl?: number } };
+
+/**
+ * Checks `initialize` params (InitializeRequestParamsSchema): -32602 with one line. Both SDK lines
+ * parse them inside the handler we wrap (`transformInitialize`), and a client that sent, say,
+ * `capabilities.elicitation: "yes"` got -32603 with a ZodError's JSON as message. @internal
+ */
+export function checkInitializeParams(raw: unknown): void {
+  parseParams('initialize', InitializeRequestParamsSchema, raw);
+}
 
 /** `tools/call` params (CallToolRequestParamsSchema); -32602 otherwise. @internal */
 export function toolCallParams(raw: unknown): CheckedToolCallParams {

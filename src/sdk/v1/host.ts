@@ -2,7 +2,7 @@ import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ErrorCode, InitializeRequestSchema, McpError, TaskStatusNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, TaskStatusNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { InitializeResult, JSONRPCRequest, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { RequestHandler, ServerHost } from '../../session/ServerHost.js';
@@ -14,6 +14,7 @@ import { wrapTransport } from './transport.js';
 import { DirectRequests } from './DirectRequests.js';
 import { refuseToolNames } from '../refuseToolNames.js';
 import { outputValidationMessage, v1Issues } from '../outputValidation.js';
+import { checkInitializeParams } from '../../session/params.js';
 
 /** A schema that lets every params through: the handlers check params themselves (-32602 with a readable message, not a ZodError's -32603). */
 function lenient(method: string) {
@@ -71,7 +72,9 @@ export function createHost(server: Server, mcpServer: McpServer | undefined): Se
     transformInitialize: (transform) => {
       const initialize = currentRequestHandler(server, 'initialize');
       if (!initialize) throw new Error('Unsupported @modelcontextprotocol/sdk: Server has no initialize handler');
-      server.setRequestHandler(InitializeRequestSchema, async (request, extra) => {
+      // Lenient, and checked here first: the SDK's schema would answer malformed params with a ZodError's JSON (-32603).
+      server.setRequestHandler(lenient('initialize'), async (request, extra) => {
+        checkInitializeParams(request.params);
         const result = (await initialize(request as unknown as JSONRPCRequest, extra)) as InitializeResult;
         return transform(result, toIncomingRequest(request, extra).caller);
       });

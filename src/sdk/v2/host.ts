@@ -21,7 +21,7 @@ import { REQUEST, checkRequest, withoutIgnoredRelatedTask } from '../checkReques
 import { outputValidationMessage, v2Issues } from '../outputValidation.js';
 import { followStandaloneStream } from './standaloneStream.js';
 import { guardRelatedSends, isSessionless } from '../guardRelatedSends.js';
-import { checkToolCallParamsFirst, keepInputResponses } from './paramsFirst.js';
+import { checkInitializeParamsFirst, checkToolCallParamsFirst, keepInputResponses } from './paramsFirst.js';
 import type { V2Context } from './request.js';
 import { merged } from '../../merged.js';
 
@@ -97,6 +97,7 @@ export function createV2Host(server: V2LowServer, mcpServer?: V2McpServer): Serv
         const result = (await initialize(request, ctx)) as InitializeResult;
         return transform(result, toIncomingRequest('initialize', undefined, ctx).caller);
       });
+      checkInitializeParamsFirst(server);
     },
     clientCapabilities: () => server.getClientCapabilities() as ClientCapabilities | undefined,
     // Legacy era on a session (the only place a 2025-11-25 client task can be asked for): v2's own request/notification API.

@@ -10,10 +10,11 @@
  *   one and be acknowledged. The raw value is moved aside where v2 does not look, and put back.
  *   A 2026-style call (per-request client capabilities in `_meta`) is checked without `params.task`,
  *   which SEP-2663 has servers ignore, as the extension's own `tools/call` does.
+ * - `initialize`: the same, for the era's InitializeRequest schema (a ZodError's JSON as -32603).
  * The handler is replaced through internals.ts (test/sdk/v2/paramsFirst.test.ts pins the effect).
  * @internal
  */
-import { toolCallParams } from '../../session/params.js';
+import { checkInitializeParams, toolCallParams } from '../../session/params.js';
 import { isPlainObject } from '../../plainObject.js';
 import { CLIENT_CAPABILITIES_META_KEY } from '../../protocol/tasksExtension/wire.js';
 import { replaceStoredHandler, storedHandler } from './internals.js';
@@ -49,6 +50,16 @@ export function checkToolCallParamsFirst(server: object): void {
     return wrapped(request, ctx);
   };
   replaceStoredHandler(server, 'tools/call', checked);
+}
+
+/** Runs our `initialize` params check in front of the handler v2 stored for `initialize`. */
+export function checkInitializeParamsFirst(server: object): void {
+  const wrapped = storedHandler(server, 'initialize');
+  if (!wrapped) throw new Error('Unsupported @modelcontextprotocol/server: no initialize handler');
+  replaceStoredHandler(server, 'initialize', async (request, ctx) => {
+    checkInitializeParams(request.params);
+    return wrapped(request, ctx);
+  });
 }
 
 /**
