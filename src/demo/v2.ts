@@ -5,10 +5,9 @@
  * told apart by v2's `isLegacyRequest`) get a sessionful transport, the only way v2 lets a server send
  * requests (elicitation, sampling) to a legacy client.
  */
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { McpServer, WebStandardStreamableHTTPServerTransport, createMcpHandler, isLegacyRequest } from '@modelcontextprotocol/server';
+import { McpServer, createMcpHandler, isLegacyRequest } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { TaskSupport } from '../TaskSupport.js';
 import { demoBackend } from './backend.js';
@@ -19,6 +18,8 @@ import { RefusedRequest, allowedHostNames, checkHost, readBody, sendRefusal } fr
 import { OperatorGate } from './operator.js';
 import type { OperatorOptions } from './operator.js';
 import { cannotListen } from './lifecycle.js';
+import { LegacySessionsV2 } from './legacySessionsV2.js';
+import type { V2SessionOptions } from './legacySessionsV2.js';
 import { registerDemoTaskTools } from './tools.js';
 import { writeBody } from './writeBody.js';
 import type { DemoToolOptions } from './tools.js';
@@ -40,12 +41,15 @@ export function createDemoMcpServerV2(tasks: TaskSupport, options: DemoToolOptio
 
 export interface RunningV2Demo {
   url: string;
+  /** 2025-11-25 sessions open now. */
+  readonly sessions: number;
   close(): Promise<void>;
 }
 
 /**
  * Serves the v2 demo on `host:port` at /mcp (bearer tokens as in the v1 demo: a principal per token),
  * and `GET /health` as the v1 demo does (task counts only to the operator, see `OperatorOptions`).
+ * 2025-11-25 sessions expire when idle and are capped as `McpHttpHost`'s are (`sessions`).
  */
 export async function serveHttpV2(
   tasks: TaskSupport,
@@ -53,27 +57,13 @@ export async function serveHttpV2(
   host: string,
   options: DemoToolOptions = {},
   operator: OperatorOptions = {},
+  sessionOptions: V2SessionOptions = {},
 ): Promise<RunningV2Demo> {
   const gate = new OperatorGate(operator, host);
   const handler = createMcpHandler(() => createDemoMcpServerV2(tasks, options), { legacy: 'reject' });
   // subscriptions/listen with taskIds (notifications/tasks) is served by TaskSupport, the rest by v2.
   const modern = { fetch: tasks.withTaskSubscriptions((request, opts) => handler.fetch(request, opts)), close: () => handler.close() };
-  const sessions = new Map<string, { transport: WebStandardStreamableHTTPServerTransport; server: McpServer }>();
-
-  const legacy = async (request: Request, authInfo: ReturnType<typeof demoBearerAuth>): Promise<Response> => {
-    const sessionId = request.headers.get('mcp-session-id');
-    const session = sessionId ? sessions.get(sessionId) : undefined;
-    if (session) return session.transport.handleRequest(request, authInfo ? { authInfo } : undefined);
-    if (sessionId) return new Response('Unknown session', { status: 404 });
-    const server = createDemoMcpServerV2(tasks, options);
-    const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id) => void sessions.set(id, { transport, server }),
-      onsessionclosed: (id) => void sessions.delete(id),
-    });
-    await server.connect(transport);
-    return transport.handleRequest(request, authInfo ? { authInfo } : undefined);
-  };
+  const sessions = new LegacySessionsV2(() => createDemoMcpServerV2(tasks, options), sessionOptions);
 
   const hosts = allowedHostNames(host);
   const httpServer = http.createServer((req, res) => {
@@ -84,8 +74,10 @@ export async function serveHttpV2(
       const authInfo = demoBearerAuth(req);
       const request = await toRequest(req, res);
       const response = (await isLegacyRequest(request.clone()))
-        ? await legacy(request, authInfo)
+        ? await sessions.serve(request, authInfo, res)
         : await modern.fetch(request, authInfo ? { authInfo } : undefined);
+      // Answered already (a session cap refused it).
+      if (!response) return;
       res.writeHead(response.status, Object.fromEntries(response.headers));
       // Headers now: an event stream may carry nothing for a while, and its client waits for them.
       res.flushHeaders();
@@ -112,9 +104,12 @@ export async function serveHttpV2(
   const address = httpServer.address() as AddressInfo;
   return {
     url: `http://${host}:${address.port}/mcp`,
+    get sessions() {
+      return sessions.size;
+    },
     close: async () => {
       await modern.close();
-      for (const { server } of sessions.values()) await server.close();
+      await sessions.closeAll();
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     },
@@ -127,6 +122,9 @@ export async function serveHttpV2(
  * nobody (still running, holding a live-task slot). A finished answer also closes `res`: no abort then.
  */
 async function toRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<Request> {
+  // A method no fetch Request can carry (of those Node's parser hands a request handler; CONNECT goes
+  // to its 'connect' event): the Request constructor threw, answered 500 with a stack in the log.
+  if (req.method === 'TRACE') throw new RefusedRequest(405, `Method not allowed: ${req.method}`);
   const gone = new AbortController();
   res.once('close', () => {
     if (!res.writableEnded) gone.abort();

@@ -2,10 +2,10 @@ import type { ServerResponse } from 'node:http';
 import type { HttpTransport } from '../sdk/v1/http.js';
 import type { SessionSlot } from './sessionCaps.js';
 
-/** One open session: its transport, its server, and who opened it. */
-export interface HostedSession {
+/** One open session: its transport (SDK v1's by default; the v2 demo's is v2's), its server, and who opened it. */
+export interface HostedSession<T = HttpTransport> {
   id: string;
-  transport: HttpTransport;
+  transport: T;
   server: { close(): Promise<void> };
   /** The principal that opened it (undefined: anonymous); later requests must match. */
   principal: string | undefined;
@@ -13,8 +13,8 @@ export interface HostedSession {
   slot?: SessionSlot;
 }
 
-interface Entry {
-  session: HostedSession;
+interface Entry<T> {
+  session: HostedSession<T>;
   /** Requests (POSTs, GET streams) whose response has not closed yet. */
   inFlight: number;
   idleTimer: NodeJS.Timeout | undefined;
@@ -24,8 +24,8 @@ interface Entry {
  * The host's session map with idle expiry: a session whose responses have all closed gets one timer;
  * a new request clears it. A session with an open GET stream is in use, however quiet.
  */
-export class SessionTable {
-  private readonly entries = new Map<string, Entry>();
+export class SessionTable<T = HttpTransport> {
+  private readonly entries = new Map<string, Entry<T>>();
 
   /** `idleMs` 0: sessions never expire (the host checked it: `timerOption`). */
   constructor(private readonly idleMs: number) {}
@@ -34,18 +34,18 @@ export class SessionTable {
     return this.entries.size;
   }
 
-  get(id: string): HostedSession | undefined {
+  get(id: string): HostedSession<T> | undefined {
     return this.entries.get(id)?.session;
   }
 
-  add(session: HostedSession): void {
-    const entry: Entry = { session, inFlight: 0, idleTimer: undefined };
+  add(session: HostedSession<T>): void {
+    const entry: Entry<T> = { session, inFlight: 0, idleTimer: undefined };
     this.entries.set(session.id, entry);
     this.arm(entry);
   }
 
   /** Counts `res` as in flight for the session until it closes. */
-  track(session: HostedSession, res: ServerResponse): void {
+  track(session: HostedSession<T>, res: ServerResponse): void {
     const entry = this.entries.get(session.id);
     if (!entry || res.closed) return;
     entry.inFlight += 1;
@@ -79,7 +79,7 @@ export class SessionTable {
     await Promise.allSettled([...this.entries.keys()].map((id) => this.close(id)));
   }
 
-  private arm(entry: Entry): void {
+  private arm(entry: Entry<T>): void {
     if (this.idleMs <= 0 || entry.inFlight > 0) return;
     clearTimeout(entry.idleTimer);
     // unref: an idle session never keeps the process alive by itself.
