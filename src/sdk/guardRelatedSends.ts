@@ -72,7 +72,10 @@ export function guardRelatedSends<M, O extends { relatedRequestId?: RequestId }>
  * @internal
  */
 export function isSessionless(transport: object): boolean {
-  return webTransportOf(transport)?.sessionIdGenerator === undefined;
+  // Not `webTransportOf(…)?.sessionIdGenerator === undefined`: that held for every other transport
+  // too (in-memory, stdio), which have sessions of their own.
+  const web = webTransportOf(transport);
+  return web !== undefined && web.sessionIdGenerator === undefined;
 }
 
 /** The web-standard transport itself, or the one v1's Node transport wraps; undefined for any other. */
