@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { ElicitRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { createTask, deferred, eventually, taskResult } from '../support/harness.js';
-import { closeInstance, hook, instance, LEASE_MS, raw } from '../support/redisInstances.js';
+import { createTask, eventually, taskResult } from '../support/harness.js';
+import { closeInstance, dyingAfter, instance, LEASE_MS, raw } from '../support/redisInstances.js';
 import type { Instance } from '../support/redisInstances.js';
 import { startRedisServer } from '../support/redisServer.js';
 import type { RedisServer } from '../support/redisServer.js';
@@ -56,17 +56,8 @@ async function dyingTakeover(step: 'settle' | 'clear'): Promise<{ prefix: string
   }
   await a.backend.close(); // A dies.
 
-  const died = deferred();
-  const never = deferred();
-  const dying = <T extends object>(target: T): T =>
-    hook(target, step, async (call, args) => {
-      const result = await call();
-      if (args[0] !== taskId || (step === 'settle' && args[1] !== 'failed')) return result;
-      died.resolve();
-      // Dead: nothing after this step runs (released at cleanup, when the adoption just fails).
-      await never.promise;
-      throw new Error('instance b died');
-    });
+  // Dead right after the step: nothing after it runs (released at cleanup, when the adoption just fails).
+  const { dying, died, never } = dyingAfter(taskId, step, 'instance b');
   const b = await instance(redis, 'b', prefix, step === 'settle' ? { wrapStore: dying } : { wrapQueue: dying });
   cleanups.push(async () => {
     never.resolve();

@@ -1,18 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { WebStandardStreamableHTTPServerTransport, createMcpHandler } from '@modelcontextprotocol/server';
+import { createMcpHandler } from '@modelcontextprotocol/server';
 import type { McpServer as McpServerV2 } from '@modelcontextprotocol/server';
-import { serveHttp } from '../../src/demo/httpServer.js';
 import { createDemoMcpServer } from '../../src/demo/tools.js';
 import type { DemoToolOptions } from '../../src/demo/tools.js';
 import { createDemoMcpServerV2 } from '../../src/demo/v2.js';
 import type { TaskSupport } from '../../src/index.js';
 import { serveFetch } from '../sdk/v2/harness.js';
+import { serveLineSessions } from './lineSessions.js';
 import { newServer, serverSdkLine } from './harness.js';
 
 /**
@@ -35,35 +34,8 @@ export function demoServer(tasks: TaskSupport, options: DemoToolOptions = {}): M
  * `serveHttp`; v2: a `WebStandardStreamableHTTPServerTransport` per session, the shape v2 serves the
  * 2025-11-25 era on with server→client requests (elicitation, sampling, the standalone GET stream).
  */
-export async function serveSessions(tasks: TaskSupport, create: (tasks: TaskSupport) => McpServer): Promise<ServedHttp> {
-  if (serverSdkLine === 'v1') {
-    const running = await serveHttp(tasks, create, { port: 0 });
-    return { url: new URL(running.url), close: () => running.close() };
-  }
-  const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
-  const servers: McpServer[] = [];
-  const served = await serveFetch(async (request) => {
-    const sessionId = request.headers.get('mcp-session-id');
-    const existing = sessionId ? sessions.get(sessionId) : undefined;
-    if (existing) return existing.handleRequest(request);
-    if (sessionId) return new Response('Session not found', { status: 404 });
-    const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id) => void sessions.set(id, transport),
-      onsessionclosed: (id) => void sessions.delete(id),
-    });
-    const server = create(tasks);
-    servers.push(server);
-    await (server as unknown as McpServerV2).connect(transport);
-    return transport.handleRequest(request);
-  });
-  return {
-    url: served.url,
-    close: async () => {
-      for (const server of servers) await server.close();
-      await served.close();
-    },
-  };
+export function serveSessions(tasks: TaskSupport, create: (tasks: TaskSupport) => McpServer): Promise<ServedHttp> {
+  return serveLineSessions(serverSdkLine, tasks, () => create(tasks));
 }
 
 /**

@@ -4,7 +4,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { TaskSupport } from '../../src/index.js';
 import { createRedisTaskBackend } from '../../src/redis/index.js';
 import type { RedisTaskBackend, RedisTaskBackendOptions } from '../../src/redis/index.js';
-import { connectInMemory } from './harness.js';
+import { connectInMemory, deferred } from './harness.js';
 import type { Session } from './harness.js';
 import { Jobs } from './jobs.js';
 import { startRedisServer } from './redisServer.js';
@@ -87,6 +87,30 @@ export function hook<T extends object>(
       return (...args: unknown[]) => around(() => (value as (...a: unknown[]) => Promise<unknown>).apply(object, args), args);
     },
   });
+}
+
+/**
+ * A process that dies right after one step for `taskId`: `dying(target)` wraps `target`'s `step`
+ * (a store's `settle`, where only a `failed` settle counts, or a queue's `clear`) so that the step
+ * runs, then `died` resolves and the call never returns (until `never` is resolved at cleanup,
+ * when it throws). Nothing after that step runs, as in a process killed there.
+ */
+export function dyingAfter(
+  taskId: string,
+  step: 'settle' | 'clear',
+  who: string,
+): { dying: <T extends object>(target: T) => T; died: ReturnType<typeof deferred<void>>; never: ReturnType<typeof deferred<void>> } {
+  const died = deferred();
+  const never = deferred();
+  const dying = <T extends object>(target: T): T =>
+    hook(target, step, async (call, args) => {
+      const result = await call();
+      if (args[0] !== taskId || (step === 'settle' && args[1] !== 'failed')) return result;
+      died.resolve();
+      await never.promise;
+      throw new Error(`${who} died`);
+    });
+  return { dying, died, never };
 }
 
 /**

@@ -13,8 +13,8 @@ import type { ZodRawShape } from 'zod';
 import { ElicitRequestSchema, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { TaskToolWork } from '../../../src/index.js';
 import { RedisKeys } from '../../../src/redis/keys.js';
-import { createTask, deferred, eventually, taskResult } from '../../support/harness.js';
-import { hook } from '../../support/redisInstances.js';
+import { createTask, eventually, taskResult } from '../../support/harness.js';
+import { dyingAfter } from '../../support/redisInstances.js';
 import { useWorkerPools } from './workerPoolFixture.js';
 
 const pools = useWorkerPools('rfq');
@@ -48,17 +48,8 @@ async function dyingRerun(step: 'settle' | 'clear', maxStalledCount?: number) {
   await w1.pool.close(); // w1 dies: its job's lock is no longer renewed,
   await w1.backend.close(); // and it hears nothing more.
 
-  const died = deferred();
-  const never = deferred();
-  const dying = <T extends object>(target: T): T =>
-    hook(target, step, async (call, args) => {
-      const result = await call();
-      if (args[0] !== taskId || (step === 'settle' && args[1] !== 'failed')) return result;
-      died.resolve();
-      // Dead: nothing after this step runs (released at cleanup, when w2's take just fails).
-      await never.promise;
-      throw new Error('worker w2 died');
-    });
+  // Dead right after the step: nothing after it runs (released at cleanup, when w2's take just fails).
+  const { dying, died, never } = dyingAfter(taskId, step, 'worker w2');
   const w2 = await s.worker('w2', 'ask', config, work('w2'), {
     ...FAST,
     ...(maxStalledCount === undefined ? {} : { maxStalledCount }),
