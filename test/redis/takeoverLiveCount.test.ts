@@ -4,7 +4,7 @@
 // Before, ClusterLink.adopt built the rerun's LiveTask without a slot: a survivor running N adopted
 // tasks still admitted its whole `maxLiveTasks` of new ones on top.
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { z } from 'zod';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -14,17 +14,10 @@ import { createRedisTaskBackend } from '../../src/redis/index.js';
 import type { RedisTaskBackend } from '../../src/redis/index.js';
 import { connectInMemory, createTask, deferred, taskResult } from '../support/harness.js';
 import type { Session } from '../support/harness.js';
-import { startRedisServer } from '../support/redisServer.js';
-import type { RedisServer } from '../support/redisServer.js';
+import { ownRedis } from '../support/ownRedis.js';
 import { until } from '../support/until.js';
 
-let redis: RedisServer;
-beforeAll(async () => {
-  redis = await startRedisServer();
-}, 30_000);
-afterAll(async () => {
-  await redis?.dispose();
-});
+const redis = ownRedis();
 
 /** One run of the `gate` tool: on which instance, and how to finish it. */
 interface Run {

@@ -5,21 +5,13 @@
 // the client the dead run's question for a task that had failed. Dying after the clear instead is
 // safe: the task is not ended yet, its lease lapses, and the next survivor clears and fails it again.
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { ElicitRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { createTask, eventually, taskResult } from '../support/harness.js';
-import { closeInstance, dyingAfter, instance, LEASE_MS, raw } from '../support/redisInstances.js';
+import { closeInstance, dyingAfter, instance, LEASE_MS, raw, redisForFile } from '../support/redisInstances.js';
 import type { Instance } from '../support/redisInstances.js';
-import { startRedisServer } from '../support/redisServer.js';
-import type { RedisServer } from '../support/redisServer.js';
 
-let redis: RedisServer;
-beforeAll(async () => {
-  redis = await startRedisServer();
-}, 30_000);
-afterAll(async () => {
-  await redis?.dispose();
-});
+const file = redisForFile();
 
 /** Ends the test's instances (a dead one's backend is closed already); runs hung adoptions to their end. */
 const cleanups: (() => Promise<void>)[] = [];
@@ -41,14 +33,14 @@ function queueKeys(prefix: string, taskId: string): string[] {
  */
 async function dyingTakeover(step: 'settle' | 'clear'): Promise<{ prefix: string; taskId: string; b: Instance }> {
   const prefix = `qc${randomBytes(4).toString('hex')}:`;
-  const a = await instance(redis, 'a', prefix);
+  const a = await instance(file.redis(), 'a', prefix);
   cleanups.push(() => a.tasks.close());
   const { taskId } = await createTask(a.session.client, 'job_required', { key: 'asks' });
   const job = await a.jobs.get('asks');
   // The client went away: the question waits in the task's queue for a tasks/result, on any instance.
   await a.session.close();
   void job.task.elicit({ message: 'which one?', requestedSchema: { type: 'object', properties: {} } }).catch(() => {});
-  const r = raw(redis);
+  const r = raw(file.redis());
   try {
     await eventually(async () => (await r.exists(`${prefix}{${taskId}}:queue`, `${prefix}{${taskId}}:open`)) === 2);
   } finally {
@@ -58,7 +50,7 @@ async function dyingTakeover(step: 'settle' | 'clear'): Promise<{ prefix: string
 
   // Dead right after the step: nothing after it runs (released at cleanup, when the adoption just fails).
   const { dying, died, never } = dyingAfter(taskId, step, 'instance b');
-  const b = await instance(redis, 'b', prefix, step === 'settle' ? { wrapStore: dying } : { wrapQueue: dying });
+  const b = await instance(file.redis(), 'b', prefix, step === 'settle' ? { wrapStore: dying } : { wrapQueue: dying });
   cleanups.push(async () => {
     never.resolve();
     await b.session.close();
@@ -71,10 +63,10 @@ async function dyingTakeover(step: 'settle' | 'clear'): Promise<{ prefix: string
 
 it('a survivor that dies right after storing the failure leaves no queued request behind, and asks the client nothing', async () => {
   const { prefix, taskId } = await dyingTakeover('settle');
-  const c = await instance(redis, 'c', prefix);
+  const c = await instance(file.redis(), 'c', prefix);
   cleanups.push(() => closeInstance(c));
   // C sweeps every 100 ms; a few leases give it every chance to tidy up what b left.
-  const r = raw(redis);
+  const r = raw(file.redis());
   try {
     await eventually(async () => (await r.exists(...queueKeys(prefix, taskId))) === 0, 6 * LEASE_MS);
   } finally {
@@ -97,7 +89,7 @@ it('a survivor that dies right after storing the failure leaves no queued reques
 
 it('a survivor that dies right after clearing the queue: the next survivor takes the task over and fails it', async () => {
   const { prefix, taskId } = await dyingTakeover('clear');
-  const c = await instance(redis, 'c', prefix);
+  const c = await instance(file.redis(), 'c', prefix);
   cleanups.push(() => closeInstance(c));
   // A tasks/result waiting on c meanwhile gets the failure once c's sweep took the task over.
   const result = await taskResult(c.session.client, taskId).then(
@@ -105,7 +97,7 @@ it('a survivor that dies right after clearing the queue: the next survivor takes
     (error: unknown) => error,
   );
   expect((result as McpError).message).toContain(STOPPED);
-  const r = raw(redis);
+  const r = raw(file.redis());
   try {
     expect(await r.hget(`${prefix}{${taskId}}:task`, 'status')).toBe('failed');
     expect(await r.exists(...queueKeys(prefix, taskId))).toBe(0);
