@@ -24,7 +24,10 @@ export interface CancelUnrunDeps {
 export async function cancelUnrun(deps: CancelUnrunDeps, taskId: string, reason: string): Promise<TaskRecord | undefined> {
   const stored = await deps.store.settle(taskId, 'cancelled', reason, cancelledOutcome(taskId, reason));
   // Only a cancel that was stored drops the queue: a task that ended first keeps what it queued
-  // for its tasks/result (notifications, the requests a takeover would put back).
+  // for its tasks/result (notifications, the requests a takeover would put back). So the clear
+  // cannot come first, and dying in between leaves the queue: a live runner clears it when it hears
+  // of the end (its settle refused), else it stays until the queue's expiry. No client is asked
+  // its requests: a tasks/result sends no request of an ended task (rev2025-11-25/takeForDelivery.ts).
   if (stored) await deps.queue.clear(taskId);
   const sent = await deps.cluster?.send(taskId, { type: 'cancel', reason });
   await deps.frontLink?.cancelled(taskId, stored, sent);

@@ -117,6 +117,15 @@ export class TaskStorage {
   }
 
   /**
+   * Drops requests an ended task's `tasks/result` took and did not send (nothing can use their
+   * answers): resolved, so no queue, hold or outstanding entry of them is left behind. One write
+   * per request; only leftovers of a process that died mid-way come here (takeForDelivery.ts).
+   */
+  async dropRequests(taskId: string, requests: readonly QueuedRequest[]): Promise<void> {
+    for (const request of requests) await this.queue.resolve(taskId, request.requestId);
+  }
+
+  /**
    * Puts delivered, still unanswered requests back for the next `tasks/result`. Most calls
    * delivered none: those touch no queue and make no async frame (every caller may pass an empty list).
    */

@@ -13,6 +13,7 @@ import type { WaitOptions } from '../../backends/TaskStore.js';
 import { STOP_WAITING } from '../../backends/Waiters.js';
 import { merged } from '../../merged.js';
 import { nextBackoff, pause } from '../../backoff.js';
+import { logPutBackFailure, takeForDelivery } from './takeForDelivery.js';
 
 /** The waits of the serving loop only listen: the loop reads the queue and the record itself after arming them. */
 const LISTEN_ONLY: WaitOptions = { listenOnly: true };
@@ -106,7 +107,7 @@ export class TaskResultHandler {
       // Saves three Redis round trips per lifecycle. A store that fails here: the loop below retries.
       if (isTerminal(first.status)) {
         try {
-          await this.deliver(taskId, router, connection, call.requestId, delivered);
+          await this.deliver(taskId, router, connection, call.requestId, delivered, true);
           return await this.answer(taskId);
         } catch (error) {
           if (!isUnavailable(error) || call.signal.aborted) throw error;
@@ -124,8 +125,9 @@ export class TaskResultHandler {
           settled = false;
           try {
             if (!isPastTtl(first)) {
-              await this.deliver(taskId, router, connection, call.requestId, delivered);
+              // The outcome before the queue: it tells whether the task has ended as its queue is read.
               const outcome = await this.engine.storage.findOutcome(taskId);
+              await this.deliver(taskId, router, connection, call.requestId, delivered, outcome !== undefined);
               if (outcome) return this.answerWith(taskId, outcome);
             }
           } catch (error) {
@@ -149,8 +151,13 @@ export class TaskResultHandler {
           (error: unknown) => ({ error }),
         );
         try {
-          if (!stalled) stalled = await this.deliver(taskId, router, connection, call.requestId, delivered);
-          const record = await this.engine.get(taskId, owner);
+          // Whether the task has ended is read as its queue is taken, not taken from an earlier read
+          // (`first` said working; an end may have landed since): by deliver, only when a request
+          // is taken (that read then serves below too), else here after it, as before.
+          let read: TaskRecord | undefined;
+          const current = async (): Promise<TaskRecord> => (read = await this.engine.get(taskId, owner));
+          if (!stalled) stalled = await this.deliver(taskId, router, connection, call.requestId, delivered, current);
+          const record = read ?? (await this.engine.get(taskId, owner));
           // Awaited here: a bare `return` would leave the rejection unhandled while the finally blocks await.
           if (isTerminal(record.status)) return await this.answer(taskId);
           const wakeUp = await woken;
@@ -190,7 +197,7 @@ export class TaskResultHandler {
     const delivered: Extract<QueuedMessage, { kind: 'request' }>[] = [];
     try {
       await router.reclaim(connection, taskId);
-      await this.deliver(taskId, router, connection, requestId, delivered);
+      await this.deliver(taskId, router, connection, requestId, delivered, true);
       return await this.answer(taskId);
     } catch (error) {
       if (!isUnavailable(error)) throw error;
@@ -207,7 +214,7 @@ export class TaskResultHandler {
    * unsaid and left the task `input_required` for ever) they are pushed on the session's standalone
    * stream, as a polled task's are. With no such stream open they stay queued (`tasks/get` shows
    * `input_required`) for a later `tasks/result`. Resolves true when a push failed and the rest went
-   * back to the queue.
+   * back to the queue. An ended task's requests are not sent (`end`: see takeForDelivery.ts).
    */
   private async deliver(
     taskId: string,
@@ -215,9 +222,19 @@ export class TaskResultHandler {
     connection: ConnectionPort,
     relatedRequestId: RequestId,
     delivered: Extract<QueuedMessage, { kind: 'request' }>[],
+    end: boolean | (() => Promise<TaskRecord>),
   ): Promise<boolean> {
     const pushing = connection.answersOnly === true;
-    const batch = await this.engine.storage.takeMessages(taskId);
+    const { send: batch, unsent } = await takeForDelivery(this.engine.storage, this.engine.options.logger, taskId, end);
+    // Taken and not sent (the task has ended): dropped, where they waited for the queue's 24 h
+    // expiry. A drop that fails (Redis away) is logged: left to that expiry, never sent.
+    if (unsent.length > 0) {
+      await this.engine.storage
+        .dropRequests(taskId, unsent)
+        .catch((error: unknown) =>
+          this.engine.options.logger.error(`mcp-task-actors: could not drop the requests of ended task ${taskId}`, error),
+        );
+    }
     // Answers only, and no stream can ever open (stateless JSON-response serving): a request of the
     // task would wait in the queue and this call with it, for ever. Back to the queue, and told.
     const request = pushing && connection.sessionless === true ? batch.find((message) => message.kind === 'request') : undefined;
@@ -239,9 +256,7 @@ export class TaskResultHandler {
         // Not lost: the rest of the batch goes back for the next attempt (the store may be away too).
         await this.engine.storage
           .returnMessages(taskId, batch.slice(i))
-          .catch((requeueError: unknown) =>
-            this.engine.options.logger.error(`mcp-task-actors: could not put back the messages of task ${taskId}`, requeueError),
-          );
+          .catch((requeueError: unknown) => logPutBackFailure(this.engine.options.logger, taskId, requeueError));
         throw error;
       }
       if (!sent) {

@@ -62,7 +62,12 @@ export async function detailedTaskOf(engine: TaskEngine, record: TaskRecord): Pr
 export async function updateTask(deps: ProtocolDeps, scope: RequestScope): Promise<Record<string, unknown>> {
   const params = extensionParams(scope, 'tasks/update', UpdateTaskParamsSchema);
   const { engine } = deps;
-  await engine.get(params.taskId, scope.owner);
+  // An ended task has no outstanding request (its tasks/get lists none), so every key is ignored,
+  // as the spec says of keys not outstanding. Its queue may still hold a leftover one (a process
+  // that died between storing the end and clearing the queue): checked against it, a bad answer
+  // got -32602 for a task that ended, and a good one went to a run that is no more.
+  const record = await engine.get(params.taskId, scope.owner);
+  if (isTerminal(record.status)) return { resultType: 'complete' };
   const outstanding = new Map((await engine.storage.outstanding(params.taskId)).map((r) => [r.requestId, r]));
   const answers = Object.entries(params.inputResponses).filter(([key]) => outstanding.has(key));
   // All answers are checked before any is delivered, so a bad one leaves the task as it was.
