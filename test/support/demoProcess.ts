@@ -57,7 +57,9 @@ export async function startDemoProcess(env: Record<string, string>, args: readon
 
 /**
  * The `http://host:port` a child process prints in its "MCP endpoint <url>/mcp" line once it listens;
- * throws with its output when it exits first or prints nothing within 20 s.
+ * throws with its output when it exits first or prints nothing within 60 s. A bound on a hang, not
+ * a timing check: a demo (tsx compiling the sources) usually starts in 1–2 s, and once took over
+ * 20 s, printing nothing, in a full run with a CPU hog beside it (load 5 on 2 cores).
  */
 export async function listeningBase(child: ChildProcess, output: () => string, what: string): Promise<string> {
   const started = Date.now();
@@ -65,7 +67,7 @@ export async function listeningBase(child: ChildProcess, output: () => string, w
     const url = /MCP endpoint (http:\/\/\S+)\/mcp/.exec(output())?.[1];
     if (url) return url;
     if (child.exitCode !== null) throw new Error(`${what} exited: ${output()}`);
-    if (Date.now() - started > 20_000) throw new Error(`${what} did not start: ${output()}`);
+    if (Date.now() - started > 60_000) throw new Error(`${what} did not start: ${output()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

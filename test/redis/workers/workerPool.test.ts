@@ -80,7 +80,7 @@ describe('worker pools: a front stores tasks, BullMQ workers in other processes 
     const result = await taskResult(mcp, task.taskId);
     expect(result.content).toEqual([{ type: 'text', text: 'countdown finished after 5 s' }]);
     expect((await mcp.experimental.tasks.getTask(task.taskId)).status).toBe('completed');
-  }, 60_000);
+  }, 120_000);
 
   it("the front's live view shows each tool queue's waiting jobs and which worker runs each task", async () => {
     const vars = env(prefix());
@@ -102,7 +102,7 @@ describe('worker pools: a front stores tasks, BullMQ workers in other processes 
       events.close();
     }
     await mcp.experimental.tasks.cancelTask(task.taskId);
-  }, 60_000);
+  }, 120_000);
 
   it('kill -9 of a worker mid-task: a restartable task completes on another worker, another one fails, both within the stalled check', async () => {
     const vars = env(prefix());
@@ -149,7 +149,7 @@ describe('worker pools: a front stores tasks, BullMQ workers in other processes 
     expect(failedAfter).toBeLessThan(LOCK_MS + 2 * STALLED_MS + 2_000);
     const result = await taskResult(mcp, restartable.taskId);
     expect(result.content).toEqual([{ type: 'text', text: 'countdown finished after 100 s' }]);
-  }, 60_000);
+  }, 120_000);
 
   it('cancel on the front aborts the work on the worker within 200 ms', async () => {
     const pre = prefix();
@@ -192,7 +192,7 @@ describe('worker pools: a front stores tasks, BullMQ workers in other processes 
     console.log(`cancel on the front → work signal aborted on the worker after ${abortedAt - cancelledAt} ms`);
     expect(abortedAt - cancelledAt).toBeLessThan(200);
     expect((await mcp.experimental.tasks.getTask(task.taskId)).status).toBe('cancelled');
-  }, 60_000);
+  }, 120_000);
 
   it('global concurrency 2 for a tool with 3 workers: never more than 2 of its tasks running at once', async () => {
     const pre = prefix();
@@ -212,7 +212,7 @@ describe('worker pools: a front stores tasks, BullMQ workers in other processes 
     }
     console.log(`global concurrency 2, 3 workers, 6 tasks: at most ${most} jobs active at once`);
     expect(most).toBe(2);
-  }, 60_000);
+  }, 120_000);
 });
 
 interface QueueView {
