@@ -9,6 +9,7 @@ import { leaseTimings } from './RedisTaskCluster.js';
 import { withScripts } from './scripts.js';
 import type { RedisClient, TaskScripts } from './scripts.js';
 import { guarded } from './unavailable.js';
+import { parseOpen, parseOpenEntry, parseQueued } from './queuedMessages.js';
 
 /**
  * A {@link TaskMessageQueue} in Redis: a list per task for what waits for `tasks/result`, a hash per
@@ -157,7 +158,8 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
         this.failedTakes.set(taskId, takeId);
         throw error;
       }
-      const taken = raw.map((m) => JSON.parse(m) as QueuedMessage);
+      // Entries this library did not write are dropped, not the whole take with them (queuedMessages.ts).
+      const taken = parseQueued(raw);
       // The take held its requests for this instance: renewed until answered or put back.
       this.holds.took(taskId, requestIds(taken));
       return taken;
@@ -171,11 +173,12 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
       // The list holds the request as enqueue serialised it; the hash keeps the same object, and a
       // JSON round trip reproduces the string, so LREM finds it. Without this an answered request
       // of a task polled through the tasks extension (never dequeued) stayed until the key expired.
-      const { message } = JSON.parse(raw) as { message: QueuedRequest };
+      // An entry this library did not write: nothing of it to find in the list, the rest goes.
+      const message = parseOpenEntry(raw);
       const replies = await this.redis
         .multi()
         .hdel(this.keys.open(taskId), requestId)
-        .lrem(this.keys.queue(taskId), 0, JSON.stringify(message))
+        .lrem(this.keys.queue(taskId), 0, message ? JSON.stringify(message) : '')
         .hdel(this.keys.held(taskId), requestId)
         // Its answer's stored copy, if a forward stored one (StoredAnswers.ts): taken by no look now.
         .hdel(this.keys.answers(taskId), requestId)
@@ -193,10 +196,8 @@ export class RedisTaskMessageQueue implements TaskMessageQueue {
 
   async outstanding(taskId: string): Promise<QueuedRequest[]> {
     return guarded('outstanding', async () => {
-      const entries = (await this.redis.hvals(this.keys.open(taskId))).map(
-        (raw) => JSON.parse(raw) as { at: number; message: QueuedRequest },
-      );
-      return entries.sort((a, b) => a.at - b.at).map((e) => e.message);
+      // Oldest first; an entry this library did not write is left out, not every request with it.
+      return parseOpen(await this.redis.hvals(this.keys.open(taskId)));
     });
   }
 

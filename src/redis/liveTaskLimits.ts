@@ -15,10 +15,24 @@ export interface SharedLiveTaskLimits {
 // A slot's score is its holder's lease deadline: a holder that dies stops renewing, and the next
 // admission returns its slots. `live` ZSET task id → deadline; `owners` HASH task id → owner;
 // `counts` HASH owner → live tasks. ARGV[1] (now) of ADMIT is the cutoff: '-inf' returns none.
+// `count(owner)`: a count that is no whole number (not written here: an operator's HSET, another
+// program) is counted again from `owners` and stored. Before, the Lua error it raised refused every
+// creation of that owner on every instance, for good, and every release of one of its slots.
 const RELEASE_ONE = `
+local function count(owner)
+  local v = redis.call('HGET', KEYS[3], owner)
+  if not v then return 0 end
+  if string.match(v, '^%d+$') and #v < 16 then return tonumber(v) end
+  local n = 0
+  local all = redis.call('HGETALL', KEYS[2])
+  for i = 2, #all, 2 do if all[i] == owner then n = n + 1 end end
+  redis.call('HSET', KEYS[3], owner, n)
+  return n
+end
 local function release(id)
   if redis.call('ZREM', KEYS[1], id) == 0 then return end
   local owner = redis.call('HGET', KEYS[2], id)
+  if owner then count(owner) end
   redis.call('HDEL', KEYS[2], id)
   if owner and redis.call('HINCRBY', KEYS[3], owner, -1) <= 0 then redis.call('HDEL', KEYS[3], owner) end
 end`;
@@ -33,7 +47,7 @@ if redis.call('ZSCORE', KEYS[1], ARGV[3]) then return 0 end
 local maxLive = tonumber(ARGV[5])
 if maxLive >= 0 and redis.call('ZCARD', KEYS[1]) >= maxLive then return 1 end
 local maxMine = tonumber(ARGV[6])
-if maxMine >= 0 and tonumber(redis.call('HGET', KEYS[3], ARGV[4]) or '0') >= maxMine then return 2 end
+if count(ARGV[4]) >= maxMine and maxMine >= 0 then return 2 end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
 redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
 redis.call('HINCRBY', KEYS[3], ARGV[4], 1)

@@ -179,12 +179,13 @@ return 1`;
  * KEYS: task. ARGV: now, runner, deadline. Takes the task over if its lease (in the hash, so this
  * check and the new runner are one atomic step on the task's slot) ran out. Returns -1 when the
  * task is gone or settled (drop it from the index), 1 when taken, else the live lease's deadline
- * (the index lagged behind a renewal: put the right deadline back).
+ * (the index lagged behind a renewal: put the right deadline back). A lease that is no number (not
+ * written here) counts as run out: the script erred on it, every sweep, and the task was never taken.
  */
 const TAKE_OVER = `${TERMINAL}
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status or terminal(status) then return -1 end
-local lease = tonumber(redis.call('HGET', KEYS[1], 'leaseUntil') or '0')
+local lease = tonumber(redis.call('HGET', KEYS[1], 'leaseUntil') or '') or 0
 if lease > tonumber(ARGV[1]) then return lease end
 redis.call('HSET', KEYS[1], 'runner', ARGV[2], 'leaseUntil', ARGV[3])
 return 1`;
