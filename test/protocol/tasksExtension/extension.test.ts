@@ -361,7 +361,11 @@ describe('one server, both protocols, the same tools', () => {
     // The 2025-11-25 side sees the same actor finish; the request is not sent again by tasks/result.
     expect((await taskResult(legacy.client, task.taskId)).content).toEqual([{ type: 'text', text: 'via-update' }]);
     expect((await legacy.client.experimental.tasks.getTask(task.taskId)).status).toBe('completed');
-    expect(parked).toHaveLength(1);
+    // Pushed once, not sent again. Split, nothing was pushed, and tasks/result takes the queue: while
+    // the answer is still on its way to the worker the request is outstanding and asked; once the
+    // task has ended it is not (an ended task's requests are dropped, TaskResultHandler's deliver).
+    if (workerSplit) expect(parked.length).toBeLessThanOrEqual(1);
+    else expect(parked).toHaveLength(1);
     parked.forEach((release) => release()); // a late answer to an ended task is dropped with a warning
   });
 
