@@ -34,9 +34,16 @@ export async function startDemoProcess(env: Record<string, string>, args: readon
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const base = await listeningBase(child, () => output, 'demo');
+  // A start that fails or is given up on stops its process: left running, it outlived the test run.
+  const base = await listeningBase(child, () => output, 'demo').catch((error: unknown) => {
+    child.kill('SIGKILL');
+    throw error;
+  });
   // The line asked for is the line started (the v2 demo names itself in its first line).
-  if (line.length > 0 && !output.includes('(SDK v2;')) throw new Error(`demo did not start on SDK v2: ${output}`);
+  if (line.length > 0 && !output.includes('(SDK v2;')) {
+    child.kill('SIGKILL');
+    throw new Error(`demo did not start on SDK v2: ${output}`);
+  }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const kill = async (signal: NodeJS.Signals): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
