@@ -13,6 +13,7 @@ import { TaskSupport } from '../TaskSupport.js';
 import { demoBackend } from './backend.js';
 import { demoBearerAuth } from './bearerAuth.js';
 import type { DemoConfig } from './config.js';
+import { bodyTimeoutOf, limitBodyArrival } from '../http/bodyDeadline.js';
 import { healthRoute } from './health.js';
 import { RefusedRequest, allowedHostNames, checkHost, readBody, sendRefusal } from './httpGuards.js';
 import { OperatorGate } from './operator.js';
@@ -39,6 +40,16 @@ export function createDemoMcpServerV2(tasks: TaskSupport, options: DemoToolOptio
   return server;
 }
 
+/** The v2 demo's HTTP options: its 2025-11-25 sessions', and how long a request body may take to arrive. */
+export interface V2HttpOptions extends V2SessionOptions {
+  /**
+   * As `McpHttpHostOptions.requestBodyTimeoutMs`: a request whose body has not all arrived this long
+   * after its headers is answered 408 (a JSON-RPC error) and its connection closed. Default 30 s;
+   * `0` or `Infinity`: none (Node's 300 s `requestTimeout` still applies).
+   */
+  requestBodyTimeoutMs?: number;
+}
+
 export interface RunningV2Demo {
   url: string;
   /** 2025-11-25 sessions open now. */
@@ -49,7 +60,7 @@ export interface RunningV2Demo {
 /**
  * Serves the v2 demo on `host:port` at /mcp (bearer tokens as in the v1 demo: a principal per token),
  * and `GET /health` as the v1 demo does (task counts only to the operator, see `OperatorOptions`).
- * 2025-11-25 sessions expire when idle and are capped as `McpHttpHost`'s are (`sessions`).
+ * 2025-11-25 sessions expire when idle and are capped as `McpHttpHost`'s are, and request bodies bounded as its are (`httpOptions`).
  */
 export async function serveHttpV2(
   tasks: TaskSupport,
@@ -57,8 +68,10 @@ export async function serveHttpV2(
   host: string,
   options: DemoToolOptions = {},
   operator: OperatorOptions = {},
-  sessionOptions: V2SessionOptions = {},
+  httpOptions: V2HttpOptions = {},
 ): Promise<RunningV2Demo> {
+  const { requestBodyTimeoutMs, ...sessionOptions } = httpOptions;
+  const bodyMs = bodyTimeoutOf(requestBodyTimeoutMs);
   const gate = new OperatorGate(operator, host);
   const handler = createMcpHandler(() => createDemoMcpServerV2(tasks, options), { legacy: 'reject' });
   // subscriptions/listen with taskIds (notifications/tasks) is served by TaskSupport, the rest by v2.
@@ -72,6 +85,8 @@ export async function serveHttpV2(
       if (healthRoute(tasks, req, res, gate.check(req))) return;
       if (!req.url?.startsWith('/mcp')) return void res.writeHead(404).end('Not found');
       const authInfo = demoBearerAuth(req);
+      // A body that stalls held its socket and this handler until Node's 300 s requestTimeout.
+      if (bodyMs !== undefined) limitBodyArrival(req, res, bodyMs);
       const request = await toRequest(req, res);
       const response = (await isLegacyRequest(request.clone()))
         ? await sessions.serve(request, authInfo, res)
@@ -87,6 +102,8 @@ export async function serveHttpV2(
       res.end();
     })().catch((error: unknown) => {
       if (error instanceof RefusedRequest) return sendRefusal(res, error);
+      // Cut off (a stalled body, answered 408) or gone mid-body: nothing to answer, nothing to log.
+      if (req.destroyed && !req.complete) return;
       // As McpHttpHost: the error's text (a host name, a path) goes to the log, not to the client.
       console.error('mcp-task-actors demo: a request failed (answered 500)', error);
       if (!res.headersSent) res.writeHead(500);
