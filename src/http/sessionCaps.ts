@@ -45,13 +45,16 @@ function sessionCapOf(name: 'maxSessions' | 'maxSessionsPerPrincipal', value: nu
 
 /**
  * The principal a session is bound to and counted under (as the task layer's default `identify`
- * reads `authInfo`); undefined for an anonymous request.
+ * reads `authInfo`); undefined for an anonymous request. Written so that no two principals give
+ * one text: `clientId:sub` made client `a:b` (any URL client id has a `:`) the principal of client
+ * `a`'s user `b`, who was then served that session. Sessions live in one process's memory, so
+ * unlike the stored task owner this text can change without a migration.
  * @internal
  */
 export function principalOf(authInfo: AuthInfo | undefined): string | undefined {
   if (!authInfo) return undefined;
   const sub = authInfo.extra?.['sub'];
-  return typeof sub === 'string' ? `${authInfo.clientId}:${sub}` : authInfo.clientId;
+  return JSON.stringify(typeof sub === 'string' ? [authInfo.clientId, sub] : [authInfo.clientId]);
 }
 
 /** The slot counts. @internal */

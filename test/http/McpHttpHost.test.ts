@@ -278,6 +278,25 @@ describe('McpHttpHost: the auth hook', () => {
     expect((await raw(url, 'POST', toolsList, { ...headers, authorization: 'Bearer alice' })).status).toBe(200);
   });
 
+  it('keeps apart principals whose client id and subject join to the same text (client "a:b" and client "a" with sub "b")', async () => {
+    // Token → AuthInfo: "whole" is client `a:b` (say a URL client id) with no subject, "split" client `a` with subject `b`.
+    const principals: Record<string, { clientId: string; sub?: string }> = {
+      whole: { clientId: 'a:b' },
+      split: { clientId: 'a', sub: 'b' },
+    };
+    const { url } = await start({
+      authenticate: (req) => {
+        const token = /^Bearer (\S+)$/.exec(String(req.headers['authorization'] ?? ''))?.[1];
+        const who = token === undefined ? undefined : principals[token];
+        return who && { token: token!, clientId: who.clientId, scopes: [], ...(who.sub ? { extra: { sub: who.sub } } : {}) };
+      },
+    });
+    const whole = await connect(url, { authorization: 'Bearer whole' });
+    const headers = { 'mcp-session-id': whole.transport.sessionId!, 'mcp-protocol-version': '2025-11-25' };
+    expect((await raw(url, 'POST', toolsList, { ...headers, authorization: 'Bearer split' })).status).toBe(404);
+    expect((await raw(url, 'POST', toolsList, { ...headers, authorization: 'Bearer whole' })).status).toBe(200);
+  });
+
   it('lets the hook answer the request itself (false), e.g. 401', async () => {
     const { url, servers } = await start({
       authenticate: (req, res) => {
