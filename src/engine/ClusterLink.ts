@@ -4,7 +4,8 @@ import type { TaskMessageQueue } from '../backends/TaskMessageQueue.js';
 import type { TaskStore } from '../backends/TaskStore.js';
 import { isTerminal } from '../types.js';
 import type { Answer, TaskRecord } from '../types.js';
-import { ErrorCode } from '../wire.js';
+import { errorShape, isUnavailable } from '../errors.js';
+import { ErrorCode, McpError } from '../wire.js';
 import { LiveTask } from './LiveTask.js';
 import type { TaskEngineOptions } from './TaskEngineOptions.js';
 import type { TaskSession } from './TaskSpec.js';
@@ -104,7 +105,14 @@ export class ClusterLink implements ClusterHandlers {
     const { store, queue } = this.core;
     const { restartWork, adopt, release } = this.core.options;
     try {
-      const record = await store.get(taskId);
+      let record: TaskRecord | undefined;
+      try {
+        record = await store.get(taskId);
+      } catch (error) {
+        // The store's answer, not the store away (the guard's -32603, a Redis error): every read refuses it.
+        if (!(error instanceof McpError) || isUnavailable(error)) throw error;
+        return await this.failUnreadable(taskId, error);
+      }
       if (!record || isTerminal(record.status) || this.core.isLive(taskId)) {
         if (!this.core.isLive(taskId)) await this.cluster.release(taskId);
         return;
@@ -168,6 +176,37 @@ export class ClusterLink implements ClusterHandlers {
       if (!this.core.isLive(taskId)) this.cluster.relinquish?.(taskId);
     }
   }
+
+  /**
+   * A task taken over whose stored record the store refuses to read (on Redis: a status that is no
+   * task status, a ttl that is no number, written by something else): it cannot run again, and every
+   * read refuses it alike. Before, its lease lapsed for a sweep to retry, and each sweep took it over,
+   * was refused and logged again, every lease until the record expired. Now it is failed once, its
+   * reason in its status message; when that cannot be stored either (the store refuses the write),
+   * it is only released from the cluster, so that no sweep takes it again. One line logged either way.
+   * The store away (an unavailable settle) still lets the lease lapse for a later sweep to retry.
+   */
+  private async failUnreadable(taskId: string, refusal: McpError): Promise<void> {
+    if (this.core.isLive(taskId)) return;
+    const reason = errorShape(refusal).message;
+    const message = `The server instance running this task stopped before it finished. ${reason}`;
+    const outcome = { type: 'error', error: { code: ErrorCode.InternalError, message, data: { taskId } } } as const;
+    let failed = false;
+    try {
+      await this.core.queue.clear(taskId);
+      failed = (await this.core.store.settle(taskId, 'failed', message, outcome, this.runner)) !== undefined;
+    } catch (error) {
+      if (!(error instanceof McpError) || isUnavailable(error)) throw error;
+    }
+    await this.cluster.release(taskId);
+    const done = failed ? 'failed it' : 'the store did not fail it; released it so that no sweep takes it again';
+    this.core.logger.error(`mcp-task-actors: task ${taskId}, taken over, has a record that cannot be read (${oneLine(reason)}): ${done}`);
+  }
+}
+
+/** `text` with its line breaks (a store's message may have some) as spaces: a log line is one line. */
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ');
 }
 
 /**

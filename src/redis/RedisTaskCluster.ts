@@ -8,6 +8,7 @@ import type { RedisKeys } from './keys.js';
 import type { RedisLiveTaskLimits } from './liveTaskLimits.js';
 import type { LeaseHandoff } from './leaseHandoff.js';
 import { indexLease } from './leaseIndex.js';
+import { planSweep } from './planSweep.js';
 import { withScripts } from './scripts.js';
 import type { RedisClient, TaskScripts } from './scripts.js';
 import { nextBackoff } from '../backoff.js';
@@ -314,18 +315,7 @@ export class RedisTaskCluster implements TaskCluster {
     const results = await Promise.allSettled(
       due.map((id) => this.redis.mtaTakeOver(this.keys.task(id), String(now), this.instanceId, String(deadline))),
     );
-    const gone: string[] = [];
-    const index: (string | number)[] = [];
-    const taken: string[] = [];
-    results.forEach((outcome, i) => {
-      const taskId = due[i]!;
-      if (outcome.status === 'rejected') return;
-      if (outcome.value === -1) gone.push(taskId);
-      else if (outcome.value === 1) {
-        taken.push(taskId);
-        index.push(deadline, taskId);
-      } else index.push(outcome.value, taskId);
-    });
+    const { taken, gone, index } = planSweep(due, results, deadline);
     // Counted again before the engine adopts them, so a re-run counts against the shared limits.
     if (this.limits) await Promise.allSettled(taken.map((id) => this.readmit(id)));
     // Adopted before the index is touched: the hashes already name us, whatever the index does.

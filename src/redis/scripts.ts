@@ -181,8 +181,10 @@ return 1`;
  * task is gone or settled (drop it from the index), 1 when taken, else the live lease's deadline
  * (the index lagged behind a renewal: put the right deadline back). A lease that is no number (not
  * written here) counts as run out: the script erred on it, every sweep, and the task was never taken.
+ * A key of another type is no task (-1): its WRONGTYPE error kept the entry first in the index.
  */
 const TAKE_OVER = `${TERMINAL}
+if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return -1 end
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status or terminal(status) then return -1 end
 local lease = tonumber(redis.call('HGET', KEYS[1], 'leaseUntil') or '') or 0
