@@ -10,7 +10,7 @@ import { createDemoMcpServer } from '../../src/demo/tools.js';
 import type { DemoToolOptions } from '../../src/demo/tools.js';
 import { createDemoMcpServerV2 } from '../../src/demo/v2.js';
 import type { TaskSupport } from '../../src/index.js';
-import { serveFetch } from '../sdk/v2/harness.js';
+import { serveFetch } from './serveFetch.js';
 import { serveLineSessions } from './lineSessions.js';
 import { newServer, serverSdkLine } from './harness.js';
 

@@ -9,7 +9,7 @@ import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/
 import type { McpServer as McpServerV2 } from '@modelcontextprotocol/server';
 import type { TaskSupport } from '../../src/index.js';
 import { serveHttp } from '../../src/demo/httpServer.js';
-import { serveFetch } from '../sdk/v2/harness.js';
+import { serveFetch } from './serveFetch.js';
 
 export async function serveLineSessions(
   line: 'v1' | 'v2',

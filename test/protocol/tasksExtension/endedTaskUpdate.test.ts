@@ -1,13 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
-import { CLIENT_CAPABILITIES_META_KEY, TASKS_EXTENSION_ID } from '../../../src/client/index.js';
-import type { TaskSupport } from '../../../src/index.js';
 import type { QueuedMessage } from '../../../src/backends/TaskMessageQueue.js';
-import { connectInMemory, eventually, testTaskSupport } from '../../support/harness.js';
-import type { Session } from '../../support/harness.js';
-import { emptyConformance, tapExtensionTraffic } from '../../support/extTasksConformance.js';
+import { eventually, testTaskSupport } from '../../support/harness.js';
+import { tappedExtensionSession } from '../../support/tappedExtensionSession.js';
 
 /*
  * The tasks extension and a terminal task whose queue still holds an input request: left there by a
@@ -18,38 +14,21 @@ import { emptyConformance, tapExtensionTraffic } from '../../support/extTasksCon
  * a run that is no more (logged as dropped).
  */
 
-const EXTENSION = { extensions: { [TASKS_EXTENSION_ID]: {} }, elicitation: { form: {} } };
-
-let tasks: TaskSupport;
-let session: Session;
 let warnings: unknown[][];
 
-beforeEach(async () => {
-  warnings = [];
-  tasks = testTaskSupport({ logger: { warn: (...args: unknown[]) => warnings.push(args), error: () => {} } });
-  session = await connectInMemory(tasks, (server) =>
+const extension = tappedExtensionSession({
+  tasks: () => {
+    warnings = [];
+    return testTaskSupport({ logger: { warn: (...args: unknown[]) => warnings.push(args), error: () => {} } });
+  },
+  tools: (tasks, server) =>
     tasks.registerTool(server, 'work', { taskSupport: 'required' }, async (_args, task): Promise<CallToolResult> => {
       await task.log('info', 'started');
       return { content: [{ type: 'text', text: 'done' }] };
     }),
-  );
-  tapExtensionTraffic(session.client, conformance);
+  checked: ['tasks/update'],
 });
-afterEach(async () => {
-  await session.close();
-  await tasks.close();
-  expect(conformance.violations).toEqual([]);
-});
-afterAll(() => {
-  expect(conformance.checked.get('tasks/update')).toBeGreaterThan(0);
-});
-
-/** What ext-tasks' schemas made of this file's extension traffic (test/support/extTasksConformance.ts). */
-const conformance = emptyConformance();
-
-function request(method: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
-  return session.client.request({ method, params: { ...params, _meta: { [CLIENT_CAPABILITIES_META_KEY]: EXTENSION } } }, z.looseObject({}));
-}
+const { request } = extension;
 
 /** A completed task with a dead run's question left in its queue; the question's key. */
 async function endedWithLeftover(): Promise<{ taskId: string; key: string }> {
@@ -62,7 +41,7 @@ async function endedWithLeftover(): Promise<{ taskId: string; key: string }> {
     requestId: key,
     message: { jsonrpc: '2.0', id: key, method: 'elicitation/create', params },
   };
-  await tasks.queue.enqueue(taskId, question);
+  await extension.tasks.queue.enqueue(taskId, question);
   return { taskId, key };
 }
 

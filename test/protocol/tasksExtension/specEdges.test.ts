@@ -1,58 +1,26 @@
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
-import { CLIENT_CAPABILITIES_META_KEY, MISSING_REQUIRED_CLIENT_CAPABILITY, TASKS_EXTENSION_ID } from '../../../src/client/index.js';
-import type { TaskSupport } from '../../../src/index.js';
+import { MISSING_REQUIRED_CLIENT_CAPABILITY, TASKS_EXTENSION_ID } from '../../../src/client/index.js';
 import { registerAskingTools } from '../../support/askingTools.js';
-import { connectInMemory, eventually, testTaskSupport } from '../../support/harness.js';
-import type { Session } from '../../support/harness.js';
+import { eventually, testTaskSupport } from '../../support/harness.js';
 import { rpcError } from '../../support/session.js';
-import { emptyConformance, tapExtensionTraffic } from '../../support/extTasksConformance.js';
+import { tappedExtensionSession } from '../../support/tappedExtensionSession.js';
 
 /*
  * Edge cases of the tasks extension (ext-tasks specification/draft/tasks.md) that extension.test.ts
  * and inputResponses.test.ts leave out, each under the requirement it pins.
  */
 
-const EXTENSION = { extensions: { [TASKS_EXTENSION_ID]: {} }, elicitation: { form: {} } };
-
-let tasks: TaskSupport;
-let session: Session;
-
-beforeEach(async () => {
-  tasks = testTaskSupport();
-  session = await connectInMemory(tasks, (server) => {
+const { request } = tappedExtensionSession({
+  tasks: () => testTaskSupport(),
+  tools: (tasks, server) => {
     registerAskingTools(tasks, server); // `ask` (required): elicits `times` times in a row
     tasks.registerTool(server, 'refuse', { taskSupport: 'required' }, async () => {
       throw new McpError(ErrorCode.InvalidRequest, 'quota exceeded', { retryAfter: 60 });
     });
-  });
-  tapExtensionTraffic(session.client, conformance);
+  },
+  checked: ['tasks/get', 'tasks/update'],
 });
-afterEach(async () => {
-  await session.close();
-  await tasks.close();
-  // Every extension answer of the test parsed with @modelcontextprotocol/ext-tasks' generated schemas.
-  expect(conformance.violations).toEqual([]);
-});
-afterAll(() => {
-  // The tap saw the traffic it checks (one that saw nothing would pass every afterEach).
-  expect(conformance.checked.get('tasks/get')).toBeGreaterThan(0);
-  expect(conformance.checked.get('tasks/update')).toBeGreaterThan(0);
-});
-
-/** What ext-tasks' schemas made of this file's extension traffic (test/support/extTasksConformance.ts). */
-const conformance = emptyConformance();
-
-/** A request with these per-request client capabilities (default: the extension and form elicitation); null for none (2025-11-25). */
-function request(
-  method: string,
-  params: Record<string, unknown>,
-  capabilities: Record<string, unknown> | null = EXTENSION,
-): Promise<Record<string, unknown>> {
-  const meta = capabilities === null ? {} : { _meta: { [CLIENT_CAPABILITIES_META_KEY]: capabilities } };
-  return session.client.request({ method, params: { ...params, ...meta } }, z.looseObject({}));
-}
 
 async function statusOf(taskId: string): Promise<string> {
   return (await request('tasks/get', { taskId }))['status'] as string;

@@ -1,55 +1,16 @@
-import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { McpServer, WebStandardStreamableHTTPServerTransport, createMcpHandler } from '@modelcontextprotocol/server';
+import type { McpServer as McpServerV1 } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { TaskSupport } from '../../../src/index.js';
-import { writeBody } from '../../../src/demo/writeBody.js';
+import { serveFetch } from '../../support/serveFetch.js';
+import { serveLineSessions } from '../../support/lineSessions.js';
 
 export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
 export const MODERN = '2026-07-28';
 
-/** Serves a fetch-shaped handler on a loopback Node http server: the real HTTP path, no mocks. */
-export async function serveFetch(handle: (request: Request) => Promise<Response>): Promise<{ url: URL; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    void (async () => {
-      // Aborted when the client goes away before its answer is finished, as fetch-native hosts do:
-      // v2 aborts the handler on it (a finished answer also closes `res`, hence writableEnded).
-      const gone = new AbortController();
-      res.once('close', () => {
-        if (!res.writableEnded) gone.abort();
-      });
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      const headers = new Headers();
-      for (const [name, value] of Object.entries(req.headers))
-        if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-      const hasBody = chunks.length > 0 && req.method !== 'GET' && req.method !== 'HEAD';
-      const response = await handle(
-        new Request(`http://127.0.0.1${req.url}`, {
-          method: req.method!,
-          headers,
-          signal: gone.signal,
-          ...(hasBody ? { body: Buffer.concat(chunks) } : {}),
-        }),
-      );
-      res.writeHead(response.status, Object.fromEntries(response.headers));
-      // Headers now: an event stream may carry nothing for a while, and its client waits for them.
-      res.flushHeaders();
-      await writeBody(response, res);
-      res.end();
-    })().catch((error: unknown) => {
-      res.writeHead(500).end(String(error));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: new URL(`http://127.0.0.1:${port}/mcp`),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
+/** Re-exported for the v2 tests that import it from here. */
+export { serveFetch };
 
 /** A stateless v2 server (`createMcpHandler`: a new McpServer per HTTP request) with TaskSupport outside the factory. */
 export async function statelessV2Server(
@@ -146,32 +107,12 @@ export async function rawModernRequest(
  * A sessionful v2 Streamable HTTP server (one McpServer and transport per session), the shape v2 serves
  * the 2025-11-25 era on with server→client requests. TaskSupport serves every session's server.
  */
-export async function sessionfulV2Server(
-  tasks: TaskSupport,
-  setUp: (server: McpServer) => void,
-): Promise<{ url: URL; close(): Promise<void> }> {
-  const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
-  const servers: McpServer[] = [];
-  const served = await serveFetch(async (request) => {
-    const sessionId = request.headers.get('mcp-session-id');
-    const existing = sessionId ? sessions.get(sessionId) : undefined;
-    if (existing) return existing.handleRequest(request);
-    const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id) => void sessions.set(id, transport),
-    });
+export function sessionfulV2Server(tasks: TaskSupport, setUp: (server: McpServer) => void): Promise<{ url: URL; close(): Promise<void> }> {
+  return serveLineSessions('v2', tasks, () => {
     const server = new McpServer({ name: 'v2-sessionful', version: '1.0.0' });
     setUp(server);
     tasks.enable(server);
-    servers.push(server);
-    await server.connect(transport);
-    return transport.handleRequest(request);
+    // serveLineSessions types its servers as SDK v1's, whatever the line (it connects a v2 one as v2).
+    return server as unknown as McpServerV1;
   });
-  return {
-    url: served.url,
-    close: async () => {
-      for (const server of servers) await server.close();
-      await served.close();
-    },
-  };
 }
