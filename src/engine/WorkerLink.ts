@@ -14,6 +14,15 @@ import type { TaskSession, TaskSpec } from './TaskSpec.js';
  */
 const UNKNOWN_TASK_MARGIN_MS = 10_000;
 
+/** The watch of a run's stored end may skip its first look: the update that starts the run does it. */
+const LISTEN_ONLY = { listenOnly: true } as const;
+
+/**
+ * The reason the watch of a run's stored end is stopped with: `abort()` without one builds a
+ * DOMException with a stack each time (backends/Waiters.ts STOP_WAITING), once per task.
+ */
+const WATCH_DONE: unknown = Object.freeze({ done: 'run over' });
+
 /** The status text of a task dispatched to a worker pool until a worker starts it. */
 export const WAITING_FOR_WORKER = 'Waiting for a worker';
 
@@ -113,8 +122,18 @@ export class WorkerLink implements JobHandlers {
     // Requests the dead worker asked are void: the work starts over and asks again.
     if (rerun) await queue.clear(taskId);
     const message = rerun ? 'Restarted after its worker stopped' : 'Started on a worker';
+    // Armed before the update, so that an end stored after it still wakes the watch (see stopOnStoredEnd).
+    const stop = new AbortController();
+    const woken = this.endStored(taskId, stop.signal);
+    const started = await store.update(taskId, 'working', message, this.cluster.instanceId).catch((error: unknown) => {
+      stop.abort(WATCH_DONE);
+      throw error;
+    });
     // Refused: the task ended since it was read (a cancel while the job was taken): nothing to run.
-    if (!(await store.update(taskId, 'working', message, this.cluster.instanceId))) return undefined;
+    if (!started) {
+      stop.abort(WATCH_DONE);
+      return undefined;
+    }
     // No live-task slot here: the front that admitted the task holds it until the end (DispatchedSlots),
     // and refusing a job at this point would only fail a task its client was promised. What a worker
     // runs at once is the pool's `concurrency` (docs/limits.md).
@@ -128,7 +147,58 @@ export class WorkerLink implements JobHandlers {
       ...(job.restartable ? { restart: { tool: job.tool, args: job.args } } : {}),
     });
     this.core.run(taskId, live, deadline);
+    void this.stopOnStoredEnd(taskId, live, woken, stop);
     return live;
+  }
+
+  /**
+   * Stops the run once the task's end is stored elsewhere. A `tasks/cancel` on a front stores the
+   * end, then tells this worker; a front that dies in between told no one, and no lease renewal
+   * finds the stored end here (a worker holds none), so the work ran on until the task's ttl, in a
+   * slot of the pool. The store's settle publishes the task's end event itself, which this process
+   * already receives for every task (the event that wakes `tasks/result`): woken by it, or by a
+   * reconnect of the subscription (every waiter is, to look again), and with the work still running,
+   * the record is read, and a stored end cancels the run (its own settle is then refused and it
+   * reports the stored end). A task's normal end costs no read: its work has returned by the time
+   * its own settle's event arrives. A record gone stops the run without writing, as a lost lease does.
+   */
+  private async stopOnStoredEnd(taskId: string, live: LiveTask, woken: Promise<void>, stop: AbortController): Promise<void> {
+    void live.ended.then(() => stop.abort(WATCH_DONE));
+    const running = (): boolean => !stop.signal.aborted && this.core.liveTask(taskId) === live && !live.workSettled && !live.workAborted;
+    try {
+      for (let wake = woken; ;) {
+        await wake;
+        if (!running()) return;
+        // Armed again before the read: an end stored after it still wakes the next look.
+        wake = this.endStored(taskId, stop.signal);
+        const record = await this.core.store.get(taskId).then(
+          (read) => read ?? null,
+          // The store is away: its reconnect wakes the wait armed above.
+          () => undefined,
+        );
+        if (!running()) return;
+        if (record === null) {
+          this.core.send(taskId, { type: 'shutdown', reason: 'The task’s record is gone from the store' });
+          return;
+        }
+        if (record && isTerminal(record.status)) {
+          this.core.send(taskId, { type: 'cancel', reason: record.statusMessage || `The task ended ${record.status} on another instance` });
+          return;
+        }
+      }
+    } catch {
+      // A store whose wait throws: the front's cancel and the task's ttl still stop the run.
+    } finally {
+      stop.abort(WATCH_DONE);
+    }
+  }
+
+  /** The store's next end event of the task (or a reconnect of its subscription), until `signal` aborts. */
+  private endStored(taskId: string, signal: AbortSignal): Promise<void> {
+    const wait = this.core.store.waitForTerminal(taskId, signal, LISTEN_ONLY);
+    // Awaited later, maybe after a read: a rejection meanwhile must not count as unhandled.
+    wait.catch(() => {});
+    return wait;
   }
 
   /** The job's work here, or what its task fails with when there is none (see {@link fail}). */
