@@ -26,6 +26,12 @@ export interface ClientTaskMachineContext {
 export type ClientTaskMachineEvent =
   /** The client answered the task-augmented request with a CreateTaskResult. */
   | { type: 'created'; task: ClientTaskSnapshot }
+  /**
+   * The client answered the request itself, without a task: a receiver may run a task-augmented
+   * request as a plain one, and a request listed by the 2026 tasks extension's `tasks/get` is
+   * answered plainly (`tasks/update` carries no task). The answer is the follow's result.
+   */
+  | { type: 'answered'; output: unknown }
   /** The task-augmented request failed (JSON-RPC error, bad answer, connection gone). */
   | { type: 'refused'; error: unknown }
   /** A status the client reported (`notifications/tasks/status` or a `tasks/get` answer). */
@@ -74,7 +80,7 @@ const timedTtl = (task: ClientTaskSnapshot | undefined): number | undefined => {
  * The server's view of one task the *client* runs for it: a task-augmented `elicitation/create`
  * or `sampling/createMessage` (MCP 2025-11-25) answered with a CreateTaskResult.
  *
- * `requested` until the CreateTaskResult arrives; then `working` ⇄ `input_required` as the client
+ * `requested` until the CreateTaskResult arrives (or the plain answer, which ends the follow); then `working` ⇄ `input_required` as the client
  * reports (status notifications, or `tasks/get` every `pollInterval` while `working`). In
  * `input_required` the actor keeps one `tasks/result` open (the spec's SHOULD: the client may need
  * that stream); a `completed` or `failed` report leads to `retrieving`, which fetches the result
@@ -142,6 +148,10 @@ export const clientTaskMachine = setup({
             actions: ['remember', { type: 'settle', params: { status: 'cancelled', reason: 'The client cancelled its task' } }],
           },
         ],
+        answered: {
+          target: 'completed',
+          actions: { type: 'settle', params: ({ event }) => ({ status: 'completed', output: event.output }) },
+        },
         refused: {
           target: 'failed',
           actions: { type: 'settle', params: ({ event }) => ({ status: 'failed', error: event.error }) },

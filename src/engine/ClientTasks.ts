@@ -1,6 +1,6 @@
 import { createActor, fromPromise } from 'xstate';
 import type { AnyActorRef, InspectionEvent } from 'xstate';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { clientTaskMachine, isEnded } from '../../machines/clientTask.js';
 import type { ClientTaskMachineEvent, ClientTaskSettleParams, ClientTaskSnapshot } from '../../machines/clientTask.js';
@@ -35,11 +35,21 @@ export interface ClientChannel {
   onTaskStatus?(listener: (task: ClientTaskSnapshot) => void): () => void;
 }
 
+/**
+ * The schema a task-augmented request's answer is sent with: any object, since the follow tells a
+ * CreateTaskResult from the request's plain result ({@link ClientTaskFollow.create}). With the
+ * CreateTaskResult schema, a plain answer (which the 2025-11-25 spec lets a receiver give, and the
+ * only one a 2026 `tasks/update` can give to a request a 2025 task asked) failed the work.
+ */
+export const TASK_OR_RESULT = z.looseObject({});
+
 /** One client-side task to follow. */
 export interface ClientTaskFollow {
   /**
-   * Sends the task-augmented request; resolves with the client's CreateTaskResult (anything else
-   * rejects). `signal` aborts only when the engine's close ends the follow before that answer.
+   * Sends the task-augmented request; resolves with the client's answer, checked here: a
+   * CreateTaskResult starts the follow, the request's plain result (`resultSchema`) ends it with that
+   * result, anything else fails it. Send it with {@link TASK_OR_RESULT} as the answer's schema.
+   * `signal` aborts only when the engine's close ends the follow before that answer.
    */
   create(signal: AbortSignal): Promise<unknown>;
   channel: ClientChannel;
@@ -161,8 +171,11 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
           (answer) => {
             const parsed = CreateTaskResultSchema.safeParse(answer);
             if (!parsed.success) {
-              tell({ type: 'refused', error: mcpError(ErrorCode.InternalError, 'The client did not answer with a CreateTaskResult') });
-              return;
+              // Run without a task (a receiver may; a 2026 tasks/update answer always is): that answer is the result.
+              const plain = follow.resultSchema.safeParse(answer);
+              return tell(
+                plain.success ? { type: 'answered', output: plain.data } : { type: 'refused', error: invalidAnswer(parsed.error) },
+              );
             }
             const task = parsed.data.task as ClientTaskSnapshot;
             // Another follow's task: neither followed twice nor cancelled from here (that follow owns it).

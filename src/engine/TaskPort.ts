@@ -2,7 +2,8 @@ import type { z } from 'zod';
 import type { ClientCapabilities, JSONRPCNotification, ProgressToken, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import type { TaskMachineEvent } from '../../machines/task.js';
 import type { QueuedMessage, TaskMessageQueue } from '../backends/TaskMessageQueue.js';
-import { CreateTaskResultSchema, ErrorCode, RELATED_TASK_META_KEY } from '../wire.js';
+import { ErrorCode, RELATED_TASK_META_KEY } from '../wire.js';
+import { TASK_OR_RESULT } from './ClientTasks.js';
 import type { ClientTaskFollow } from './ClientTasks.js';
 import type { EmptyQueues } from './EmptyQueues.js';
 import { enqueueAgain } from './enqueueAgain.js';
@@ -120,7 +121,7 @@ async function askAsTask(
   deps.send(taskId, { type: 'input.request', requestId: holdId });
   try {
     return await deps.follow(taskId, {
-      create: () => ask(deps, taskId, live, method, withTask(params, ttl), CreateTaskResultSchema),
+      create: () => ask(deps, taskId, live, method, withTask(params, ttl), TASK_OR_RESULT),
       channel: live.spec.session.client!,
       capabilities: live.spec.session.clientCapabilities(),
       resultSchema: schema,

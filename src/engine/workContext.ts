@@ -16,8 +16,8 @@ import type {
 } from '@modelcontextprotocol/sdk/types.js';
 import { answerSchemaFor, invalidAnswer } from './answers.js';
 import { isZodError } from '../zodIssues.js';
-import { CreateTaskResultSchema } from '../wire.js';
 import { assertCanElicit, assertCanSample, canRunAsTask } from './clientCapabilities.js';
+import { TASK_OR_RESULT } from './ClientTasks.js';
 import type { ClientChannel, ClientRequestOptions, ClientTaskFollow } from './ClientTasks.js';
 import type { ClientTaskOptions } from './TaskContext.js';
 import { MissingClientCapabilityError } from './TaskContext.js';
@@ -307,7 +307,7 @@ export function inlineContext({ stream, signal, capabilities, progressToken, cli
           askAsTask: (method, params, schema, ttl) =>
             abandonedOnceOver(
               clientTasks.follow({
-                create: (stop) => stream.request({ method, params: withTask(params, ttl) }, CreateTaskResultSchema, { signal: stop }),
+                create: (stop) => stream.request({ method, params: withTask(params, ttl) }, TASK_OR_RESULT, { signal: stop }),
                 channel: { request: (r, s, o) => stream.request(r, s, o), ...clientTasks.status },
                 ...(clientTasks.session ? { cancelChannel: cancelChannel(clientTasks.session, stream, isOver) } : {}),
                 capabilities: capabilities(),

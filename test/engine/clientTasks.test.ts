@@ -1,4 +1,5 @@
 import { getEventListeners } from 'node:events';
+import { z } from 'zod';
 import { describe, expect, it, vi } from 'vitest';
 import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { InspectionEvent } from 'xstate';
@@ -63,7 +64,8 @@ function follow(script: Script = {}) {
       create,
       channel,
       capabilities: script.capabilities,
-      resultSchema: { parse: (x: unknown) => x } as never,
+      // The request's own result, as an ElicitResult's `action` (a plain answer is checked with it).
+      resultSchema: z.looseObject({ action: z.string() }),
       signal: script.signal ?? controller.signal,
     },
   );
@@ -85,12 +87,20 @@ describe('following a client task', () => {
     expect(f.create).not.toHaveBeenCalled();
   });
 
-  it('fails with -32603 when the client answers the task-augmented request with something other than a CreateTaskResult', async () => {
+  it('fails with -32602 when the client answers the task-augmented request with neither a CreateTaskResult nor its plain result', async () => {
     const f = follow({ create: () => Promise.resolve({ content: [] }) });
     const error = (await f.result.catch((e: unknown) => e)) as McpError;
     expect(error).toBeInstanceOf(McpError);
-    expect(error.code).toBe(-32603);
-    expect(error.message).toBe('The client did not answer with a CreateTaskResult');
+    expect(error.code).toBe(-32602);
+    expect(error.message).toBe('Invalid answer from the client: task: Invalid input: expected object, received undefined');
+    expect(f.methods).toEqual([]);
+  });
+
+  it('takes a plain answer (the request run without a task) as the result, and sends the client nothing more', async () => {
+    const answer = { action: 'accept', content: { ok: true } };
+    const f = follow({ create: () => Promise.resolve(answer) });
+    await expect(f.result).resolves.toEqual(answer);
+    expect(f.methods).toEqual([]);
   });
 
   it('sends tasks/cancel on abort only to a client that declared tasks.cancel', async () => {
@@ -209,7 +219,8 @@ describe('following a client task', () => {
         },
         channel: { request: () => new Promise(() => {}), onTaskStatus: () => unsubscribe },
         capabilities: undefined,
-        resultSchema: { parse: (x: unknown) => x } as never,
+        // The request's own result, as an ElicitResult's `action` (a plain answer is checked with it).
+        resultSchema: z.looseObject({ action: z.string() }),
         signal: work.signal,
       },
     );

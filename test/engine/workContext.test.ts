@@ -6,7 +6,8 @@ import { inlineContext, withTask, workContext } from '../../src/engine/workConte
 import type { InlineClientTasks, InputCounter, RequestStream, WorkPort } from '../../src/engine/workContext.js';
 import type { ClientTaskFollow } from '../../src/engine/ClientTasks.js';
 import { LIMIT_EXCEEDED } from '../../src/errors.js';
-import { CreateTaskResultSchema, McpError } from '../../src/wire.js';
+import { McpError } from '../../src/wire.js';
+import { TASK_OR_RESULT } from '../../src/engine/ClientTasks.js';
 
 // The work's `task` over a recording port: what the context checks and shapes itself (capabilities,
 // the cap on waiting asks, client tasks or the plain fallback, log and progress notifications), and
@@ -239,7 +240,8 @@ describe('the inline context', () => {
     await f.create(stop);
     expect(s.request).toHaveBeenLastCalledWith(
       { method: 'elicitation/create', params: { ...form, task: { ttl: 9 } } },
-      CreateTaskResultSchema,
+      // Any object: the follow tells a CreateTaskResult from a plain answer (ClientTasks.ts).
+      TASK_OR_RESULT,
       {
         signal: stop,
       },

@@ -89,7 +89,7 @@ export function clientModelEvents(snapshot: ClientSnapshot, unreachable: readonl
     if (blocked.includes(type)) return [];
     if (type === 'created') return STATUSES.map((status) => ({ type, task: { status } }));
     if (type === 'status') return reportableStatuses(snapshot).map((status) => ({ type, task: { status } }));
-    if (type === 'refused' || type === 'lost') return [{ type }];
+    if (type === 'refused' || type === 'lost' || type === 'answered') return [{ type }];
     if (type === 'cancel') return [{ type }];
     if (type.startsWith('xstate.after.') || type.startsWith('xstate.done.actor.') || type.startsWith('xstate.error.actor.'))
       return [{ type }];

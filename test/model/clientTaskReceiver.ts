@@ -86,6 +86,17 @@ export class TaskReceiver {
     resolve({ task: answered });
   }
 
+  /**
+   * Takes the task-augmented request to answer it plainly, as a receiver that runs it without a task
+   * does: SDK v1's Client refuses to (its handler's answer must be a CreateTaskResult), so the wire
+   * sends the answer (ClientTaskWire.answer) and this handler is left unanswered. Returns the answer.
+   */
+  answerPlainly(): Result {
+    this.take();
+    this.storedResult = resultFor(this.input, 'completed');
+    return this.storedResult;
+  }
+
   /** Answers the task-augmented request with a JSON-RPC error. */
   refuse(): void {
     this.take().reject(new McpError(-32603, 'the receiver cannot run this request as a task'));

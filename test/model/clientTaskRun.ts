@@ -235,6 +235,7 @@ export class ClientTaskRun {
       await this.receiver.create(event.task!.status);
       this.wire.taskId = this.receiver.taskId;
     } else if (type === 'refused') this.receiver.refuse();
+    else if (type === 'answered') await this.wire.answer(this.receiver.answerPlainly());
     else if (type === 'status' || type === 'lost') {
       if (!this.byPoll(event)) return this.receiver.move(event.task!.status, true);
       if (!this.wire.isWaiting('tasks/get')) await vi.advanceTimersByTimeAsync(CLIENT_POLL_MS);

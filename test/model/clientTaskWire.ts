@@ -31,6 +31,9 @@ export class ClientTaskWire {
   private readonly sent: string[] = [];
   private readonly withdrawn = new Set<string | number>();
   private readonly deliveredGets = new Set<string | number>();
+  /** The ids of the server's requests for input (elicitation, sampling), in order. */
+  private readonly asks: (string | number)[] = [];
+  private readonly toServer: (message: JSONRPCMessage, options?: TransportSendOptions) => Promise<void>;
 
   constructor(clientSide: InMemoryTransport, serverSide: InMemoryTransport) {
     const toClient = serverSide.send.bind(serverSide);
@@ -42,6 +45,12 @@ export class ClientTaskWire {
           return;
         }
       }
+      if (
+        'method' in message &&
+        'id' in message &&
+        (message.method === 'elicitation/create' || message.method === 'sampling/createMessage')
+      )
+        this.asks.push(message.id);
       if ('method' in message && message.method === 'notifications/cancelled') {
         const requestId = (message.params as { requestId?: string | number }).requestId;
         if (requestId !== undefined) this.withdrawn.add(requestId);
@@ -49,6 +58,7 @@ export class ClientTaskWire {
       return toClient(message, options);
     };
     const toServer = clientSide.send.bind(clientSide);
+    this.toServer = toServer;
     clientSide.send = async (message: JSONRPCMessage, options?: TransportSendOptions) => {
       if ('method' in message && message.method === 'notifications/tasks/status') {
         const task = message.params as { taskId: string; status: SpecStatus };
@@ -79,6 +89,13 @@ export class ClientTaskWire {
     parked.delivered = true;
     if (method === 'tasks/get') this.deliveredGets.add(parked.id);
     await parked.deliver();
+  }
+
+  /** Answers the server's latest request for input with `result`, as the receiving client would. */
+  async answer(result: unknown): Promise<void> {
+    const id = this.asks.at(-1);
+    if (id === undefined) throw new Error('the server has asked the client nothing');
+    await this.toServer({ jsonrpc: '2.0', id, result } as JSONRPCMessage);
   }
 
   /** The `tasks/result` calls the server has open: parked, neither delivered nor withdrawn. */
