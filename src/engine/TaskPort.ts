@@ -7,14 +7,16 @@ import { TASK_OR_RESULT } from './ClientTasks.js';
 import type { ClientTaskFollow } from './ClientTasks.js';
 import type { EmptyQueues } from './EmptyQueues.js';
 import { enqueueAgain } from './enqueueAgain.js';
-import type { LiveTask, PendingInput } from './LiveTask.js';
+import type { LiveTask } from './LiveTask.js';
 import { withTask } from './workContext.js';
 import type { InputCounter, WorkPort } from './workContext.js';
 import { merged } from '../merged.js';
 import { mcpError } from '../errors.js';
 import { promised } from './promised.js';
-import { abandonedOnceOver, markHandled } from './abandoned.js';
+import { abandonedOnceOver } from './abandoned.js';
 import { FollowHold } from './FollowHold.js';
+import { holdWritesUntilAsked } from './holdWritesUntilAsked.js';
+import { pendingAnswer } from './PendingAnswer.js';
 
 /** What a task's port needs of the engine. */
 export interface TaskPortDeps {
@@ -134,57 +136,6 @@ async function askAsTask(
 }
 
 /**
- * A work's ask waiting for its answer: the answer is checked against `schema` (none: taken as is).
- * It settles the promise the work holds directly, and tells the work's input counter once.
- */
-class PendingAnswer implements PendingInput {
-  /** The promise this settles, the one the work holds (set by {@link pendingAnswer}, right after construction). */
-  answer!: Promise<unknown>;
-
-  constructor(
-    private readonly settleResolve: (result: unknown) => void,
-    private readonly settleReject: (error: unknown) => void,
-    private readonly schema: z.ZodType | undefined,
-    private counter: InputCounter | undefined,
-  ) {}
-
-  resolve(result: unknown): void {
-    this.counted();
-    this.settleResolve(result);
-  }
-
-  reject(error: unknown): void {
-    this.counted();
-    this.settleReject(error);
-  }
-
-  abandon(error: unknown): void {
-    markHandled(this.answer);
-    this.reject(error);
-  }
-
-  parse(result: unknown): unknown {
-    return this.schema ? this.schema.parse(result) : result;
-  }
-
-  private counted(): void {
-    const counter = this.counter;
-    this.counter = undefined;
-    counter?.inputSettled();
-  }
-}
-
-/** A pending answer and the promise it settles. */
-function pendingAnswer(schema: z.ZodType | undefined, counter: InputCounter | undefined): [PendingAnswer, Promise<unknown>] {
-  let pending!: PendingAnswer;
-  const promise = new Promise<unknown>((resolve, reject) => {
-    pending = new PendingAnswer(resolve, reject, schema, counter);
-  });
-  pending.answer = promise;
-  return [pending, promise];
-}
-
-/**
  * Queues the request and returns the promise of its answer, the one the work awaits: not an async
  * function, whose own promise would follow the answer's with a reaction, two resolving functions
  * and a context for as long as the task waits. With the input cap counted through the pending
@@ -225,14 +176,17 @@ function ask(
   live.inputs.set(requestId, pending);
   touchQueue(deps, taskId, live);
   const queued: QueuedMessage = { kind: 'request', requestId, message: { jsonrpc: '2.0', id: requestId, method, params: request } };
+  // Until the actor is told: a take that finds the request waits (see holdWritesUntilAsked).
+  const release = holdWritesUntilAsked(live);
   promised(() => deps.queue.enqueue(taskId, queued))
     .then(
-      () => asked(deps, taskId, live, requestId),
+      () => asked(deps, taskId, live, requestId, release),
       // Tried again (enqueueAgain): its promises and closures are made only once an enqueue failed (issue 14).
       (error: unknown) =>
         enqueueAgain(deps, taskId, live, queued, error).then(
-          () => asked(deps, taskId, live, requestId),
+          () => asked(deps, taskId, live, requestId, release),
           (last: unknown) => {
+            release();
             // Never asked: nothing may wait for, or later reject, an answer to it.
             if (live.pendingInput(requestId) === pending) live.inputs.delete(requestId);
             pending.reject(last);
@@ -240,12 +194,15 @@ function ask(
         ),
     )
     // Whatever else fails on the way (a logger that throws) reaches the work, never the process.
-    .catch((error: unknown) => pending.reject(error));
+    .catch((error: unknown) => {
+      release();
+      pending.reject(error);
+    });
   return answer;
 }
 
 /** The request is queued: the task actor learns it waits, and a session that polls gets it pushed. */
-async function asked(deps: TaskPortDeps, taskId: string, live: LiveTask, requestId: string): Promise<void> {
+async function asked(deps: TaskPortDeps, taskId: string, live: LiveTask, requestId: string, release: () => void): Promise<void> {
   try {
     deps.send(taskId, { type: 'input.request', requestId });
   } catch (error) {
@@ -253,6 +210,9 @@ async function asked(deps: TaskPortDeps, taskId: string, live: LiveTask, request
     // ends, as it did when ask was one async function.
     live.pendingInput(requestId)?.reject(error);
     return;
+  } finally {
+    // The actor knows (its `input_required` write is chained now): a take may hand the request out.
+    release();
   }
   // Nothing carries it here (no tasks/result of this task open): push it on the session's stream,
   // where a requester that only polls tasks/get (the official ext-tasks one) still receives it,

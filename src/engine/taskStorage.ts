@@ -104,11 +104,18 @@ export class TaskStorage {
    * A request goes out (on a `tasks/result`, or pushed: TaskPort's pushQueued takes through here
    * too) only after the task's writes before it: the work queued it first, then its actor stored
    * `input_required`. On a slow store (Redis Cluster under load) the client otherwise read
-   * `working` while answering.
+   * `working` while answering. A request taken before its actor was told of it (its enqueue landed
+   * but had not answered yet) is held by a link of those writes (TaskPort holdWritesUntilAsked);
+   * the actor's `input_required` is chained as that link ends, so the writes are read once more then.
    */
   private afterWrites(taskId: string, batch: QueuedMessage[]): QueuedMessage[] | Promise<QueuedMessage[]> {
-    if (!this.writes || !batch.some((message) => message.kind === 'request')) return batch;
-    return this.writes(taskId).then(() => batch);
+    const writes = this.writes;
+    if (!writes || !batch.some((message) => message.kind === 'request')) return batch;
+    const before = writes(taskId);
+    return before.then(() => {
+      const after = writes(taskId);
+      return after === SETTLED || after === before ? batch : after.then(() => batch);
+    });
   }
 
   /** Puts messages back at the front of the FIFO, for the next `tasks/result`. */
