@@ -17,11 +17,14 @@ import {
 } from '../protocol/tasksExtension/wire.js';
 import type { ExtensionDetailedTask, ExtensionTask, InputRequest, InputResponses } from '../protocol/tasksExtension/wire.js';
 import { followablePollInterval } from '../timerBounds.js';
+import { checkRequestTimeout, checkedClientOptions, type CheckedClientOptions } from './checkedClientOptions.js';
 import { connectionClosedError, watchConnection } from './connectionWatch.js';
 import { invalidServerAnswer, parseServerAnswer } from './invalidAnswer.js';
 import { isZodError } from '../zodIssues.js';
 import { followSignals, pause } from './pause.js';
 import { retryAfterOf } from './rateLimited.js';
+import { toolCallAnswerSchema } from './toolCallAnswer.js';
+import type { ToolCallAnswer } from './toolCallAnswer.js';
 import type { SdkV2Client } from './SdkV2Client.js';
 import type { ExtensionCallOptions, InputRequestContext, TasksExtensionClientOptions } from './TasksExtensionClientOptions.js';
 
@@ -65,7 +68,7 @@ interface Requester {
 export class TasksExtensionClient {
   /** The per-request client capabilities this client sends (always including the extension). */
   readonly capabilities: ClientCapabilities;
-  private readonly defaultPollIntervalMs: number;
+  private readonly checked: CheckedClientOptions;
 
   private readonly requester: Requester;
 
@@ -81,7 +84,7 @@ export class TasksExtensionClient {
       ...(options.onSampling ? { sampling: {} } : {}),
     };
     this.capabilities = { ...declared, extensions: { ...declared.extensions, [TASKS_EXTENSION_ID]: {} } };
-    this.defaultPollIntervalMs = options.defaultPollIntervalMs ?? 1000;
+    this.checked = checkedClientOptions(options);
   }
 
   /** The `_meta` entries that declare this client's per-request capabilities. */
@@ -99,11 +102,7 @@ export class TasksExtensionClient {
     // could be neither followed nor cancelled.
     if (!this.client.transport) throw connectionClosedError();
     const request = { method: 'tools/call', params: { ...params, _meta: { ...params._meta, ...this.meta() } } };
-    // Any resultType: one that is no string is refused below as unsupported, not as a bare zod error.
-    const answerSchema = z.looseObject({ resultType: z.unknown() });
-    const answer = this.options.rawToolCall
-      ? answerSchema.parse(await this.options.rawToolCall(request.params, options.signal))
-      : ((await this.send(request, answerSchema, options)) as z.output<typeof answerSchema>);
+    const answer = await this.sendToolCall(request, options);
     if (answer.resultType === 'task') {
       const parsed = ExtensionTaskSchema.safeParse(answer);
       if (!parsed.success) {
@@ -125,7 +124,18 @@ export class TasksExtensionClient {
     if (answer.resultType !== undefined && answer.resultType !== 'complete') {
       throw new McpError(ErrorCode.InternalError, `Unsupported resultType ${JSON.stringify(answer.resultType)} for tools/call`);
     }
-    return withoutResultType(CallToolResultSchema.parse(answer));
+    return withoutResultType(parseServerAnswer(CallToolResultSchema, answer, 'tools/call', undefined));
+  }
+
+  /** The `tools/call` itself: its answer, any object; one that is no object is one readable -32603. */
+  private async sendToolCall(request: { method: string; params: Record<string, unknown> }, options: ExtensionCallOptions) {
+    try {
+      return this.options.rawToolCall
+        ? parseServerAnswer(toolCallAnswerSchema, await this.options.rawToolCall(request.params, options.signal), 'tools/call', undefined)
+        : ((await this.send(request, toolCallAnswerSchema, options)) as ToolCallAnswer);
+    } catch (error) {
+      throw isZodError(error) ? invalidServerAnswer('tools/call', error, undefined) : error;
+    }
   }
 
   /**
@@ -136,6 +146,7 @@ export class TasksExtensionClient {
     task: Pick<ExtensionTask, 'taskId' | 'status' | 'pollIntervalMs'>,
     options: ExtensionCallOptions = {},
   ): Promise<CallToolResult> {
+    checkRequestTimeout(options.requestTimeout);
     const { taskId } = task;
     // Aborts when the connection closes: the pause until the next poll ends then, not a poll interval later.
     const closed = new AbortController();
@@ -143,9 +154,9 @@ export class TasksExtensionClient {
     if (!unwatch) throw connectionClosedError(taskId);
     const done = new AbortController();
     const asked = new Set<string>();
-    const maxInputs = this.options.maxConcurrentInputs ?? 8;
+    const maxInputs = this.checked.maxConcurrentInputs;
     let answering = 0;
-    let interval = followablePollInterval(task.pollIntervalMs, this.defaultPollIntervalMs);
+    let interval = followablePollInterval(task.pollIntervalMs, this.checked.defaultPollIntervalMs);
     let handlerFailure: { error: unknown } | undefined;
     let wake = (): void => {};
     let terminal = false;
@@ -318,6 +329,7 @@ export class TasksExtensionClient {
   ): Promise<unknown> {
     if (!this.client.transport) throw connectionClosedError();
     const { signal, requestTimeout } = options;
+    checkRequestTimeout(requestTimeout);
     const timeout: RequestOptions = requestTimeout === undefined ? {} : { timeout: requestTimeout };
     if (!signal && !closed) return this.requester.request(request, resultSchema, timeout);
     const own = followSignals([signal, closed]);

@@ -33,11 +33,15 @@ export interface TasksExtensionClientOptions {
    * `elicitation.url` or `sampling.tools` here when your handlers support them.
    */
   capabilities?: ClientCapabilities;
-  /** Poll interval (ms) when the server suggests none. Default 1000. */
+  /**
+   * Poll interval (ms) when the server suggests none. Default 1000. From 1 to 2^31-1 (what a timer
+   * can wait); anything else is refused with a RangeError at construction.
+   */
   defaultPollIntervalMs?: number;
   /**
    * Input requests of one call handed to `onElicitation` / `onSampling` at once; the server's others
-   * wait for a later poll. Default 8.
+   * wait for a later poll. Default 8. A whole number of at least 1, or `Infinity` for no bound;
+   * anything else is refused with a RangeError at construction (0 would answer none, ever).
    */
   maxConcurrentInputs?: number;
   /**
@@ -58,7 +62,10 @@ export interface TasksExtensionClientOptions {
 export interface ExtensionCallOptions {
   /** Aborting cancels the task (best effort) and rejects with the signal's reason. */
   signal?: AbortSignal;
-  /** Timeout (ms) of each JSON-RPC request (not of the whole call). SDK default otherwise. */
+  /**
+   * Timeout (ms) of each JSON-RPC request (not of the whole call). SDK default otherwise. From 1 to
+   * 2^31-1 (what a timer can wait): anything else rejects the call with a RangeError before it sends.
+   */
   requestTimeout?: number;
   /** Called once when the server answers with a task (persist `taskId` to resume after a crash). */
   onTaskCreated?: (task: ExtensionTask) => void;
