@@ -101,7 +101,6 @@ export class TaskSupport {
     this.queue = options.queue ?? new InMemoryTaskOutbox();
     const pageSize = positive(options.pageSize ?? 10, 'pageSize');
     const logger = safeLogger(options.logger ?? console);
-    this.inspection = setUpInspection(options.inspect, options.sanitize, logger, options.inspectPort);
     const limits = resolveLimits(options.limits ?? {});
     this.liveTasks = new LiveTaskCounter(limits);
     this.memoryBudget = new MemoryBudget(limits.memoryBudget);
@@ -120,11 +119,17 @@ export class TaskSupport {
     // Whole: a fraction broke Redis's expiry (PEXPIREAT takes whole ms), as defaultTtl's did.
     if (!(Number.isInteger(minTtl) && minTtl >= 0 && minTtl <= maxTtl))
       throw new RangeError(`minTtl must be a whole number of ms from 0 to maxTtl (${maxTtl}), got ${minTtl}`);
+    const defaultTtl = positive(options.defaultTtl ?? 3_600_000, 'defaultTtl');
+    const pollInterval = Math.max(positive(options.pollInterval ?? 1000, 'pollInterval'), limits.minPollInterval);
+    this.tasksExtension = options.tasksExtension !== false;
+    const promoteAfter = this.tasksExtension ? promoteAfterOf(options.promoteAfter) : 0;
+    // Last of the checks: `inspect: true` starts a relay, which a later RangeError would leave running.
+    this.inspection = setUpInspection(options.inspect, options.sanitize, logger, options.inspectPort);
     this.engine = new TaskEngine(store, queue, {
-      defaultTtl: positive(options.defaultTtl ?? 3_600_000, 'defaultTtl'),
+      defaultTtl,
       maxTtl,
       minTtl,
-      pollInterval: Math.max(positive(options.pollInterval ?? 1000, 'pollInterval'), limits.minPollInterval),
+      pollInterval,
       maxQueuedNotifications: limits.maxQueuedNotifications,
       admit: admitCreation(this.creationRate, this.memoryBudget, this.liveTasks),
       release: (owner) => this.liveTasks.release(owner),
@@ -142,14 +147,13 @@ export class TaskSupport {
       peekEnded: peekOf(this.store),
     });
     this.placement = options.placement;
-    this.tasksExtension = options.tasksExtension !== false;
     const identify = options.identify ?? defaultIdentify;
     const policy = options.unidentifiedCallers ?? 'auto';
     this.dispatch = createDispatcher({
       table: protocolTable({
         engine: this.engine,
         pageSize,
-        promoteAfter: this.tasksExtension ? promoteAfterOf(options.promoteAfter) : 0,
+        promoteAfter,
         safeguards: this.safeguards,
         statelessClientCapabilities: options.statelessClientCapabilities,
       }),

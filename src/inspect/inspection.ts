@@ -1,4 +1,10 @@
 import type { AnyEventObject, InspectedEventEvent, InspectedSnapshotEvent, InspectionEvent, Observer, Snapshot } from 'xstate';
+import { InspectionGuard } from './InspectionGuard.js';
+import { inspectPortOf } from './inspectPortOf.js';
+import { lazyStatelyInspector } from './lazyStatelyInspector.js';
+import type { InspectionSetup } from './lazyStatelyInspector.js';
+
+export type { InspectionSetup } from './lazyStatelyInspector.js';
 
 /** An XState inspection observer, as `createActor`'s `inspect` option takes it. */
 export type InspectionObserver = Observer<InspectionEvent> | ((event: InspectionEvent) => void);
@@ -204,12 +210,21 @@ class SanitizedEventEvent implements InspectedEventEvent {
  * the filter are rebuilt with lazily sanitized `event`/`snapshot`, and actor references are
  * wrapped so `getSnapshot()` — which inspectors read for `@xstate.actor` — returns the sanitized
  * snapshot as well. `event` and `snapshot` are getters: read them (or `JSON.stringify` the event)
- * rather than spreading the event object.
+ * rather than spreading the event object. A hook or `target` that throws never reaches the actors
+ * (see InspectionGuard.ts): its first error goes to `logger.error`.
  */
-export function sanitizeInspection(target: InspectionObserver, sanitizer: InspectionSanitizer = {}): Observer<InspectionEvent> {
-  const observer = typeof target === 'function' ? { next: target } : target;
-  const filter = sanitizer.filter ?? defaultInspectionFilter;
-  const cleaners: Cleaners = { event: sanitizer.event ?? redactEvent, snapshot: sanitizer.snapshot ?? redactSnapshot };
+export function sanitizeInspection(
+  target: InspectionObserver,
+  sanitizer: InspectionSanitizer = {},
+  logger: Pick<Console, 'error'> = console,
+): Observer<InspectionEvent> {
+  const guard = new InspectionGuard(logger);
+  const observer = guard.observer(typeof target === 'function' ? { next: target } : target);
+  const filter = guard.filter(sanitizer.filter ?? defaultInspectionFilter);
+  const cleaners: Cleaners = {
+    event: guard.event(sanitizer.event ?? redactEvent),
+    snapshot: guard.snapshot(sanitizer.snapshot ?? redactSnapshot),
+  };
   const refs = new WeakMap<object, ActorLike>();
 
   // One handler for every wrapped actor: it reads the actor from its `target` argument.
@@ -269,82 +284,32 @@ export function sanitizeInspection(target: InspectionObserver, sanitizer: Inspec
 
   return {
     next: (event) => {
-      if (filter(event)) observer.next?.(rebuild(event));
+      if (filter(event)) observer.next!(rebuild(event));
     },
     error: (error) => observer.error?.(error),
     complete: () => observer.complete?.(),
   };
 }
 
-/** Inspection as TaskSupport runs it: the observer for the root actor (if any) and how to end it. */
-export interface InspectionSetup {
-  observer: Observer<InspectionEvent> | undefined;
-  /** Ends what TaskSupport started for inspection itself (the `inspect: true` relay); a no-op otherwise. */
-  stop(): Promise<void>;
-}
-
 /**
- * Resolves TaskSupport's `inspect`/`sanitize` options. Off means no observer at all, so XState
- * has nobody to report to and nothing is wrapped or serialised. `true` starts the Stately
- * inspector relay (Node only, loaded on demand so the main entry stays free of it).
+ * Resolves TaskSupport's `inspect`/`sanitize`/`inspectPort` options. Off means no observer at all, so
+ * XState has nobody to report to and nothing is wrapped or serialised. `true` starts the Stately
+ * inspector relay (Node only, loaded on demand so the main entry stays free of it). An `inspectPort`
+ * that is no port is refused here, before anything started (see inspectPortOf.ts).
  * @internal
  */
 export function setUpInspection(
   inspect: InspectionObserver | true | undefined,
   sanitize: InspectionSanitizer | false | undefined,
   logger: Pick<Console, 'warn' | 'error'>,
-  statelyPort = 8080,
+  statelyPort?: number,
 ): InspectionSetup {
+  const port = inspectPortOf(statelyPort);
   if (!inspect) return { observer: undefined, stop: async () => {} };
   const guard = (target: InspectionObserver): Observer<InspectionEvent> =>
-    sanitize === false ? (typeof target === 'function' ? { next: target } : target) : sanitizeInspection(target, sanitize);
+    sanitize === false
+      ? new InspectionGuard(logger).observer(typeof target === 'function' ? { next: target } : target)
+      : sanitizeInspection(target, sanitize, logger);
   if (inspect !== true) return { observer: guard(inspect), stop: async () => {} };
-  return lazyStatelyInspector(guard, logger, statelyPort);
-}
-
-/** How many events `inspect: true` keeps while the Stately relay is still starting. */
-const STARTUP_BUFFER = 1000;
-
-function lazyStatelyInspector(
-  guard: (target: InspectionObserver) => Observer<InspectionEvent>,
-  logger: Pick<Console, 'warn' | 'error'>,
-  port: number,
-): InspectionSetup {
-  let early: InspectionEvent[] | undefined = [];
-  let forward: ((event: InspectionEvent) => void) | undefined;
-  const ready = import('./statelyInspector.js')
-    .then(({ startStatelyInspector }) => startStatelyInspector({ port }))
-    .then(
-      (inspector) => {
-        logger.warn(`mcp-task-actors: Stately inspector relay at ${inspector.relayUrl}; open ${inspector.url} to watch the tasks`);
-        forward = (event) => inspector.inspect.next?.(event);
-        for (const event of early ?? []) forward(event);
-        early = undefined;
-        return inspector;
-      },
-      (error: unknown) => {
-        early = undefined;
-        // Inspection is a side view: whatever keeps it from starting, the server goes on serving MCP.
-        if (error instanceof Error && error.name === 'RelayListenError') {
-          logger.warn(
-            `mcp-task-actors: inspect: true could not start the Stately inspector: ${error.message.replace(/^mcp-task-actors: /, '')}. ` +
-              'The server keeps serving MCP without it; set inspectPort to a free port (0 picks one).',
-          );
-        } else {
-          logger.error('mcp-task-actors: inspect: true could not start the Stately inspector (is @statelyai/inspect installed?)', error);
-        }
-        return undefined;
-      },
-    );
-  const observer = guard((event) => {
-    if (forward) forward(event);
-    else if (early && early.length < STARTUP_BUFFER) early.push(event);
-  });
-  return {
-    observer,
-    stop: async () => {
-      const inspector = await ready;
-      await inspector?.stop();
-    },
-  };
+  return lazyStatelyInspector(guard, logger, port);
 }

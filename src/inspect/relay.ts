@@ -38,6 +38,10 @@ const MAX_BUFFERED = 8 * 1024 * 1024;
  * {@link REPLAY_BYTES}, so the replay holds whole messages within its budget.
  */
 export const SENDER_MAX_PAYLOAD = 4 * 1024 * 1024;
+/** Messages the bridge page keeps while its inspector frame is not connected yet, newest kept… */
+const PAGE_BUFFER = 1000;
+/** …and at most this many characters of them. */
+const PAGE_BUFFER_CHARS = 16 * 1024 * 1024;
 /** Listeners at once; more get 503 (each may hold up to MAX_BUFFERED). */
 const MAX_LISTENERS = 32;
 
@@ -59,7 +63,9 @@ export async function startRelay(requestedPort: number, host: string): Promise<R
   const listeners = new WebSocketServer({ noServer: true, maxPayload: LISTENER_MAX_PAYLOAD });
   const senders = new WebSocketServer({ noServer: true, maxPayload: SENDER_MAX_PAYLOAD });
   const senderPath = `/sender/${randomUUID()}`;
-  const replay: string[] = [];
+  // Each message with its size in bytes (UTF-8): counted in UTF-16 units, a replay of non-ASCII
+  // text (a status message in Chinese) held three times REPLAY_BYTES, past what a newcomer may lag.
+  const replay: { message: string; bytes: number }[] = [];
   let replayBytes = 0;
 
   const deliver = (client: WebSocket, message: string): void => {
@@ -72,16 +78,17 @@ export async function startRelay(requestedPort: number, host: string): Promise<R
     // Whatever a listener sends is dropped: only the sender's events reach the viewers.
     socket.on('message', () => {});
     // Sent whole (REPLAY_BYTES < MAX_BUFFERED): a newcomer is not cut for the backlog it is given.
-    for (const message of replay) socket.send(message);
+    for (const { message } of replay) socket.send(message);
   });
   const senderConnected = new Promise<void>((resolve) => senders.once('connection', () => resolve()));
   senders.on('connection', (socket: WebSocket) => {
     socket.on('error', () => socket.terminate());
     socket.on('message', (data) => {
       const message = String(data);
-      replay.push(message);
-      replayBytes += message.length;
-      while (replay.length > REPLAY || (replayBytes > REPLAY_BYTES && replay.length > 1)) replayBytes -= replay.shift()!.length;
+      const bytes = Buffer.byteLength(message);
+      replay.push({ message, bytes });
+      replayBytes += bytes;
+      while (replay.length > REPLAY || (replayBytes > REPLAY_BYTES && replay.length > 1)) replayBytes -= replay.shift()!.bytes;
       for (const client of listeners.clients) deliver(client, message);
     });
   });
@@ -213,20 +220,32 @@ function bridgePage(inspectorUrl: string): string {
   <iframe id="inspector" src="${inspectorUrl}"></iframe>
   <script>
     const iframe = document.getElementById('inspector');
+    // Kept while the inspector frame is not connected (offline, stately.ai unreachable: never), so
+    // at most the newest ${PAGE_BUFFER} messages and ${PAGE_BUFFER_CHARS} characters of them, or the tab grew without end.
     const buffer = [];
+    const sizes = [];
+    let bufferedChars = 0;
     let connected = false;
     window.addEventListener('message', (e) => {
       if (e.data && e.data.type === '@statelyai.connected') {
         connected = true;
         buffer.forEach((event) => iframe.contentWindow.postMessage(event, '*'));
         buffer.length = 0;
+        sizes.length = 0;
+        bufferedChars = 0;
       }
     });
     const ws = new WebSocket('ws://' + location.host);
     ws.onmessage = (event) => {
       const data = JSON.parse(event.data);
-      if (connected) iframe.contentWindow.postMessage(data, '*');
-      else buffer.push(data);
+      if (connected) return iframe.contentWindow.postMessage(data, '*');
+      buffer.push(data);
+      sizes.push(event.data.length);
+      bufferedChars += event.data.length;
+      while (buffer.length > ${PAGE_BUFFER} || (bufferedChars > ${PAGE_BUFFER_CHARS} && buffer.length > 1)) {
+        buffer.shift();
+        bufferedChars -= sizes.shift();
+      }
     };
   </script>
 </body>

@@ -10,7 +10,10 @@ import { withTimeout } from '../withTimeout.js';
 export interface StatelyInspectorOptions {
   /** Port of the relay (WebSocket and the bridge page). Default 8080, Stately's own; 0 picks a free one. */
   port?: number;
-  /** Interface to bind. Default `127.0.0.1`: the relay rebroadcasts every task lifecycle to anyone who connects. */
+  /**
+   * Interface to bind. Default `127.0.0.1`: the relay rebroadcasts every task lifecycle to anyone who
+   * connects. An empty one (which `listen` takes as every interface) is refused with a TypeError.
+   */
   host?: string;
 }
 
@@ -45,18 +48,28 @@ export interface StatelyInspector {
  */
 export async function startStatelyInspector(options: StatelyInspectorOptions = {}): Promise<StatelyInspector> {
   const host = options.host ?? '127.0.0.1';
+  // `listen` takes '' as "every interface", where the relay would rebroadcast every task's lifecycle
+  // to the network (an empty HOST variable), and the sender's URL then is no URL.
+  if (typeof host !== 'string' || host.trim() === '') {
+    throw new TypeError(
+      `mcp-task-actors: startStatelyInspector's host must name an interface (e.g. 127.0.0.1), got ${JSON.stringify(host)}`,
+    );
+  }
   const relay = await startRelay(options.port ?? 8080, host);
   const { port } = relay;
   const relayUrl = `ws://${urlHost(host)}:${port}`;
 
-  // The sender dials a secret path of its own: the relay passes on only what comes in there.
-  const inspector = createWebSocketInspector({ url: `${relayUrl}${relay.senderPath}` });
-  // What the relay would refuse (and close the sender for) is replaced by a stand-in before it is sent.
-  const senders = new SenderSockets(inspector, SENDER_MAX_PAYLOAD);
+  let inspector: ReturnType<typeof createWebSocketInspector>;
+  let senders: SenderSockets | undefined;
   try {
+    // The sender dials a secret path of its own: the relay passes on only what comes in there.
+    inspector = createWebSocketInspector({ url: `${relayUrl}${relay.senderPath}` });
+    // What the relay would refuse (and close the sender for) is replaced by a stand-in before it is sent.
+    senders = new SenderSockets(inspector, SENDER_MAX_PAYLOAD);
     await withTimeout(relay.senderConnected, 5000, `mcp-task-actors: the inspector did not reach the relay at ${relayUrl}`);
   } catch (error) {
-    await senders.stop();
+    // Whatever failed (a sender URL `ws` refuses throws at once), the relay must not stay listening.
+    await senders?.stop();
     await relay.stop();
     throw error;
   }
