@@ -41,7 +41,10 @@ export interface TaskSupportOptions {
    * it. Off (the default) costs nothing: no observer, no serialisation.
    */
   inspect?: InspectionObserver | true;
-  /** Port of the Stately relay that `inspect: true` starts (loopback only). Default 8080; 0 picks a free one. */
+  /**
+   * Port of the Stately relay that `inspect: true` starts (loopback only). Default 8080; 0 picks a
+   * free one. A whole number from 0 to 65535: anything else throws a RangeError at construction.
+   */
   inspectPort?: number;
   /**
    * What the inspector may see. Default: actor, event and snapshot events only, with tool results,
@@ -105,15 +108,18 @@ export interface TaskSupportOptions {
 }
 
 /**
- * A whole number (of ms, or `pageSize`) that must be positive and finite; RangeError naming the
- * option otherwise. Whole: a fraction passed in-memory but broke Redis (`defaultTtl: 1500.5` made
- * every expiry a `PEXPIREAT` that Redis refuses, so every task creation failed -32603) and made
- * `pageSize: 2.5` list every task on one page.
+ * A whole number (of ms, or `pageSize`) that must be positive and at most `Number.MAX_SAFE_INTEGER`;
+ * RangeError naming the option otherwise. Whole: a fraction passed in-memory but broke Redis
+ * (`defaultTtl: 1500.5` made every expiry a `PEXPIREAT` that Redis refuses, so every task creation
+ * failed -32603) and made `pageSize: 2.5` list every task on one page. Safe: a larger one is written
+ * in exponent form (`1e+21`), which Redis refuses as well, as an expiry (`maxTtl: 1e21` failed every
+ * creation) and as a count (`pageSize: 1e300` failed every `tasks/list`).
  * @internal
  */
 export function positive(value: number, name: string): number {
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new RangeError(`${name} must be a positive whole number${name === 'pageSize' ? '' : ' of ms'}, got ${String(value)}`);
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    const what = name === 'pageSize' ? '' : ' of ms';
+    throw new RangeError(`${name} must be a positive whole number${what} up to ${Number.MAX_SAFE_INTEGER}, got ${String(value)}`);
   }
   return value;
 }
