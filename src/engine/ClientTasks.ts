@@ -33,6 +33,11 @@ export interface ClientChannel {
   ): Promise<T>;
   /** Calls `listener` with each `notifications/tasks/status` of the session; returns the unsubscribe. Absent: polling only. */
   onTaskStatus?(listener: (task: ClientTaskSnapshot) => void): () => void;
+  /**
+   * Whether a request sent now can reach the client: false on Streamable HTTP with no standalone
+   * (GET) stream open, where `request` refuses at once. Absent: it can.
+   */
+  canSend?(): boolean;
 }
 
 /**

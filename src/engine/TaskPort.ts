@@ -67,6 +67,10 @@ export class TaskPort implements WorkPort {
     return this.live.spec.session.clientCapabilities();
   }
 
+  canFollow(): boolean {
+    return this.live.spec.session.client?.canSend?.() !== false;
+  }
+
   status(message: string): Promise<void> {
     this.deps.send(this.taskId, { type: 'work.status', message });
     return this.live.writes;

@@ -62,6 +62,8 @@ export interface WorkPort {
    * `schema`); absent where the session cannot follow client tasks (then the plain request is the fallback).
    */
   askAsTask?(method: string, params: object, schema: z.ZodType, ttl: number | undefined): Promise<unknown>;
+  /** Whether a client task asked now can be followed (polled, cancelled); absent: whenever `askAsTask` is there. */
+  canFollow?(): boolean;
 }
 
 /**
@@ -238,11 +240,19 @@ export function workContext(port: WorkPort): WorkContext {
  * the port can follow one; else the plain request, or a refusal when the work asked for that.
  */
 function asTask(port: WorkPort, method: 'elicitation/create' | 'sampling/createMessage', options: ClientTaskOptions | undefined): boolean {
-  if (port.askAsTask && canRunAsTask(port.capabilities(), method)) return true;
+  const declared = canRunAsTask(port.capabilities(), method);
+  // A client task nothing can poll or cancel (no GET stream to carry tasks/get) failed the work once
+  // the client had made it, and was left running there: the plain request needs no follow.
+  const followable = port.canFollow?.() !== false;
+  if (port.askAsTask && declared && followable) return true;
   if (options?.fallback === 'refuse') {
-    throw new MissingClientCapabilityError(
-      method === 'elicitation/create' ? 'tasks.requests.elicitation.create' : 'tasks.requests.sampling.createMessage',
-    );
+    const capability = method === 'elicitation/create' ? 'tasks.requests.elicitation.create' : 'tasks.requests.sampling.createMessage';
+    throw declared && !followable
+      ? new MissingClientCapabilityError(
+          capability,
+          'The client task could not be followed: the session has no standalone stream (GET) open to carry tasks/get and tasks/cancel',
+        )
+      : new MissingClientCapabilityError(capability);
   }
   return false;
 }

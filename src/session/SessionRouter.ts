@@ -302,6 +302,7 @@ export class SessionRouter implements ConnectionListener {
         return host.request!(request, schema, options);
       },
       onTaskStatus: this.onTaskStatus,
+      canSend: () => this.current?.standalone?.open !== false,
     };
   }
 

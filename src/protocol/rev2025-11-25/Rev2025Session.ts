@@ -92,6 +92,8 @@ export class Rev2025Session implements TaskSession {
         this.current ? channel.request(request, schema, options) : Promise.reject(new Error('Not connected')),
     };
     if (channel.onTaskStatus) own.onTaskStatus = channel.onTaskStatus;
+    const canSend = channel.canSend;
+    if (canSend) own.canSend = () => this.current && canSend();
     return own;
   }
 }
