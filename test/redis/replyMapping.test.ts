@@ -48,19 +48,18 @@ describe('the ioredis line under test', () => {
   // speak RESP2, ioredis 6's RESP3. Read from the server, so a broken alias cannot pass unseen.
   it(`opens the backend's connections with RESP${process.env.MTA_IOREDIS === 'lowest' ? 2 : 3}`, async () => {
     const raw = new Redis(inject('redisUrl'));
-    const ids = async (): Promise<Map<string, string>> =>
-      new Map(
-        String(await raw.call('CLIENT', 'LIST'))
-          .trim()
-          .split('\n')
-          .map((line) => [/\bid=(\d+)/.exec(line)![1]!, /\bresp=(\d)/.exec(line)![1]!] as [string, string]),
-      );
+    // Named, so that only this backend's connections are read: the other projects' test files
+    // share this redis-server, and the redis-ioredis-lowest ones open RESP2 connections meanwhile.
+    const name = `rm-resp-${randomBytes(4).toString('hex')}`;
     try {
-      const before = await ids();
-      backend = await createRedisTaskBackend({ url: inject('redisUrl'), prefix: `rm${randomBytes(4).toString('hex')}:` });
-      const opened = [...(await ids())].filter(([id]) => !before.has(id)).map(([, resp]) => resp);
-      // The backend's two clients (commands and subscriber); other test files may open more meanwhile.
-      expect(opened.length).toBeGreaterThanOrEqual(2);
+      backend = await createRedisTaskBackend({ url: inject('redisUrl'), prefix: `${name}:`, redis: { connectionName: name } });
+      const opened = String(await raw.call('CLIENT', 'LIST'))
+        .trim()
+        .split('\n')
+        .filter((line) => line.includes(` name=${name} `))
+        .map((line) => /\bresp=(\d)/.exec(line)![1]!);
+      // The backend's two clients: commands and subscriber.
+      expect(opened).toHaveLength(2);
       expect(new Set(opened)).toEqual(new Set([process.env.MTA_IOREDIS === 'lowest' ? '2' : '3']));
     } finally {
       raw.disconnect();
