@@ -188,6 +188,14 @@ export class LiveTask {
     return this.pendingInputs?.get(requestId);
   }
 
+  /**
+   * Whether the task's actor was told it waits for `requestId` (`input.request`): an answer sent
+   * before that is ignored by the actor (TaskEngine.answer keeps it on the ask meanwhile).
+   */
+  awaits(requestId: string): boolean {
+    return this.actor?.getSnapshot().context.waitingFor.includes(requestId) ?? false;
+  }
+
   /** Whether any ask waits, without making the map. */
   get hasInputs(): boolean {
     return this.pendingInputs !== undefined && this.pendingInputs.size > 0;

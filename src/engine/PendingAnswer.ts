@@ -1,7 +1,15 @@
 import type { z } from 'zod';
+import type { Answer } from '../types.js';
 import { markHandled } from './abandoned.js';
 import type { PendingInput } from './LiveTask.js';
 import type { InputCounter } from './workContext.js';
+
+/**
+ * Answers that came before their task's actor was told of the request (see {@link PendingAnswer.keepEarly}),
+ * by pending answer: a WeakMap, not a field, since nearly no ask ever has one and a field would cost
+ * every task waiting for input (issue 14: bench/heapProfile.ts `input`); gone with its ask.
+ */
+const early = new WeakMap<PendingAnswer, Answer>();
 
 /**
  * A work's ask waiting for its answer: the answer is checked against `schema` (none: taken as is).
@@ -35,6 +43,24 @@ export class PendingAnswer implements PendingInput {
 
   parse(result: unknown): unknown {
     return this.schema ? this.schema.parse(result) : result;
+  }
+
+  /**
+   * Keeps the client's answer to a request that is in the queue but whose actor has not been told
+   * yet (its enqueue landed, its reply is still to come): a `tasks/result` of another instance took
+   * the request from the shared queue, or a 2026 `tasks/get` listed it, and the client answered. Sent
+   * then, the actor (not waiting for it) ignored it and the task hung until its ttl; TaskPort's
+   * `asked` hands it on right after telling the actor ({@link takeEarly}). The first answer is kept.
+   */
+  keepEarly(answer: Answer): void {
+    if (!early.has(this)) early.set(this, answer);
+  }
+
+  /** The answer kept by {@link keepEarly}, once. */
+  takeEarly(): Answer | undefined {
+    const answer = early.get(this);
+    if (answer) early.delete(this);
+    return answer;
   }
 
   private counted(): void {

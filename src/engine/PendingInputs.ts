@@ -1,3 +1,5 @@
+import type { Answer } from '../types.js';
+
 /** A work's `ask` waiting for the client's answer. */
 export interface PendingInput {
   resolve(result: unknown): void;
@@ -9,6 +11,13 @@ export interface PendingInput {
    */
   abandon(error: unknown): void;
   parse(result: unknown): unknown;
+  /**
+   * Keeps an answer that came before the task's actor was told of this request, for TaskPort to
+   * hand on once it is (PendingAnswer's); absent on an ask no client answers (FollowHold).
+   */
+  keepEarly?(answer: Answer): void;
+  /** The answer {@link keepEarly} kept, once. */
+  takeEarly?(): Answer | undefined;
 }
 
 /**

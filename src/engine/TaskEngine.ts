@@ -35,6 +35,7 @@ import { TaskActions } from './TaskActions.js';
 import { newTaskRecord } from './newTaskRecord.js';
 import type { TaskSession, TaskSpec } from './TaskSpec.js';
 import type { TaskPortDeps } from './TaskPort.js';
+import { answerEvent } from './answerEvent.js';
 import { WorkRunner } from './WorkRunner.js';
 import { FrontLink } from './FrontLink.js';
 import { WorkerLink } from './WorkerLink.js';
@@ -114,6 +115,7 @@ export class TaskEngine {
       emptyQueues,
       nextRequestId: (taskId) => requestIdFor(this.requestPrefix, ++this.requestCount, taskId),
       send,
+      answer: (taskId, requestId, answer) => this.answer(taskId, requestId, answer),
       follow: (taskId, follow) => this.followClientTask(taskId, follow),
     };
     this.work = new WorkRunner(live, portDeps, send);
@@ -245,19 +247,15 @@ export class TaskEngine {
     return end;
   }
 
-  /** Hands the client's answer to the waiting task actor, as an event (on whichever instance runs it). */
+  /** Hands the client's answer to the task actor, as an event (on whichever instance runs it), or to the ask till the actor knows of it. */
   answer(taskId: string, requestId: string, answer: Answer): void {
-    if (!this.live.has(taskId) && this.link) return this.link.forward(taskId, requestId, answer);
-    if (!this.live.get(taskId)?.pendingInput(requestId)) {
-      this.options.logger.warn(`mcp-task-actors: dropped an answer to ${requestId}: task ${taskId} is not waiting for it`);
-      return;
-    }
-    this.send(
-      taskId,
-      'result' in answer
-        ? { type: 'input.response', requestId, result: answer.result }
-        : { type: 'input.error', requestId, error: mcpError(answer.error.code, answer.error.message, answer.error.data) },
-    );
+    const live = this.live.get(taskId);
+    if (!live && this.link) return this.link.forward(taskId, requestId, answer);
+    const pending = live?.pendingInput(requestId);
+    if (!pending)
+      return this.options.logger.warn(`mcp-task-actors: dropped an answer to ${requestId}: task ${taskId} is not waiting for it`);
+    if (pending.keepEarly && !live!.awaits(requestId)) pending.keepEarly(answer);
+    else this.send(taskId, answerEvent(requestId, answer));
   }
 
   /**

@@ -3,6 +3,7 @@ import type { ClientCapabilities, JSONRPCNotification, ProgressToken, ServerNoti
 import type { TaskMachineEvent } from '../../machines/task.js';
 import type { QueuedMessage, TaskMessageQueue } from '../backends/TaskMessageQueue.js';
 import { ErrorCode, RELATED_TASK_META_KEY } from '../wire.js';
+import type { Answer } from '../types.js';
 import { TASK_OR_RESULT } from './ClientTasks.js';
 import type { ClientTaskFollow } from './ClientTasks.js';
 import type { EmptyQueues } from './EmptyQueues.js';
@@ -29,6 +30,8 @@ export interface TaskPortDeps {
   /** A request id unique over the engine's life, naming its task (requestIds.ts). */
   nextRequestId(taskId: string): string;
   send(taskId: string, event: TaskMachineEvent): void;
+  /** The client's answer to one of the task's requests, as TaskEngine.answer takes it (its only source of early answers). */
+  answer?(taskId: string, requestId: string, answer: Answer): void;
   /** Follows a client task with an actor spawned under the task's own actor. */
   follow(taskId: string, follow: ClientTaskFollow): Promise<unknown>;
   /** Tasks that ended here with nothing ever queued: a work that queues after its end is taken out. */
@@ -218,6 +221,10 @@ async function asked(deps: TaskPortDeps, taskId: string, live: LiveTask, request
     // The actor knows (its `input_required` write is chained now): a take may hand the request out.
     release();
   }
+  // Answered before the actor knew (the request taken through another instance, or listed by a 2026
+  // `tasks/get`): TaskEngine.answer kept it on the ask; now the actor waits for it.
+  const early = live.pendingInput(requestId)?.takeEarly?.();
+  if (early) deps.answer?.(taskId, requestId, early);
   // Nothing carries it here (no tasks/result of this task open): push it on the session's stream,
   // where a requester that only polls tasks/get (the official ext-tasks one) still receives it,
   // once that requester can know the task (see TaskSession.reorders; else pushed when it polls).
