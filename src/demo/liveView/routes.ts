@@ -50,8 +50,9 @@ export interface LiveView {
 
 /**
  * Serves the live view of `board`: `GET /tasks` (the page) and `GET /tasks/events` (SSE: a
- * `snapshot` on connect, then `update`s with the tasks that changed). While no page is open the
- * board's changes are dropped at once, so an unwatched server pays nothing for the stream.
+ * `snapshot` on connect, then `update`s with the tasks that changed, or a new `snapshot` when more
+ * changed than a page shows). While no page is open the board's changes are dropped at once, so an
+ * unwatched server pays nothing for the stream.
  */
 export function liveViewRoutes(board: TaskBoard, options: LiveViewOptions = {}): LiveView {
   const path = options.path ?? '/tasks';
@@ -97,11 +98,20 @@ export function liveViewRoutes(board: TaskBoard, options: LiveViewOptions = {}):
   const changed = new Map<string, TaskView>();
   const removed = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
+  let closed = false;
 
+  const snapshot = (): string => sse('snapshot', { tasks: board.tasks(maxTasks), counts: board.counts() });
   const flush = (): void => {
     timer = undefined;
     if (changed.size === 0 && removed.size === 0) return;
-    const message = sse('update', { tasks: [...changed.values()], removed: [...removed], counts: board.counts() });
+    // More changes than a page shows (a burst of new tasks): the page's tasks afresh instead, so no
+    // message is larger than a snapshot. Every change listed, 100,000 new tasks were one 24 MB
+    // update per open page (held by a page that stopped reading, past MAX_BEHIND), serialised on
+    // this event loop, for a page that keeps 1,000 rows of it.
+    const message =
+      changed.size + removed.size > maxTasks
+        ? snapshot()
+        : sse('update', { tasks: [...changed.values()], removed: [...removed], counts: board.counts() });
     changed.clear();
     removed.clear();
     broadcast(message);
@@ -141,15 +151,17 @@ export function liveViewRoutes(board: TaskBoard, options: LiveViewOptions = {}):
         res.end(page);
         return true;
       }
-      if (clients.size >= maxStreams) {
+      // Closed: a stream opened now would get no update and no end, and hold its connection (and a
+      // pool timer nothing clears) until the peer leaves.
+      if (closed || clients.size >= maxStreams) {
         res.writeHead(503, { 'content-type': 'text/plain', 'cache-control': 'no-store', 'retry-after': '5' });
-        res.end('Too many live view streams open');
+        res.end(closed ? 'The live view is closed' : 'Too many live view streams open');
         return true;
       }
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-      const snapshot = `retry: 1000\n\n${sse('snapshot', { tasks: board.tasks(maxTasks), counts: board.counts() })}`;
-      res.write(snapshot);
-      clients.set(res, Buffer.byteLength(snapshot) + MAX_BEHIND);
+      const first = `retry: 1000\n\n${snapshot()}`;
+      res.write(first);
+      clients.set(res, Buffer.byteLength(first) + MAX_BEHIND);
       if (options.pool) {
         pushPool();
         // Polled only while a page is open.
@@ -165,6 +177,7 @@ export function liveViewRoutes(board: TaskBoard, options: LiveViewOptions = {}):
       return true;
     },
     close() {
+      closed = true;
       unsubscribe();
       if (timer) clearTimeout(timer);
       timer = undefined;
@@ -182,17 +195,22 @@ const FAVICON =
   '<rect x="18" y="9" width="12" height="14" rx="4" fill="#16a34a"/><path d="M14 16h4" stroke="#0f172a" stroke-width="2"/></svg>';
 
 /**
- * The request's path and query, or undefined when it is not one (not `/…`). Read as a path, never
- * as a URL relative to a base: `new URL('//', base)` throws (a request line of any peer would end a
- * server that mounts these routes in a plain handler), and `//host/tasks` would be `/tasks`.
+ * The request's path and query, or undefined when it names none. Read as RFC 9112 reads a target,
+ * as `pathOf` does: an origin-form one (`/…`) as a path, never as a URL relative to a base (`new
+ * URL('//', base)` throws, a request line of any peer would end a server that mounts these routes in
+ * a plain handler, and `//host/tasks` would be `/tasks`); an absolute-form one (`http://host/tasks`,
+ * which servers must accept, its Host checked by the host) as a URL: it was a 404 here, after the
+ * operator gate had let it through as `/tasks`.
  */
 function requestUrl(req: IncomingMessage): URL | undefined {
-  if (!req.url?.startsWith('/')) return undefined;
+  const target = req.url ?? '';
   try {
-    return new URL(`http://localhost${req.url}`);
+    if (target.startsWith('/')) return new URL(`http://localhost${target}`);
+    if (/^https?:\/\//i.test(target)) return new URL(target);
   } catch {
-    return undefined;
+    // Not a URL after all: no path of ours.
   }
+  return undefined;
 }
 
 function sse(event: string, data: unknown): string {

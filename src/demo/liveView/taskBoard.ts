@@ -296,18 +296,20 @@ function eventName(type: string): string {
 }
 
 /**
- * The failed task's error as the sanitiser passed it: its own text when a custom sanitiser lets it
- * through, else the default redaction (`[redacted TypeError(message: string(23)), 2 bytes]`) read
- * as `TypeError, message of 23 characters hidden`.
+ * The failed task's error as the sanitiser passed it: its own text (cut at {@link MAX_MESSAGE})
+ * when a custom sanitiser lets it through, else the default redaction (`[redacted
+ * TypeError(message: string(23)), 2 bytes]`) read as `TypeError, message of 23 characters hidden`.
  */
 export function describeError(error: unknown): string {
   if (typeof error === 'string') {
     const redacted = /^\[redacted (\w+)\(message: string\((\d+)\)\)/.exec(error);
     if (redacted) return `${redacted[1]}, message of ${redacted[2]} characters hidden`;
-    return error.startsWith('[redacted ') ? 'error details hidden by the inspection sanitiser' : error;
+    return error.startsWith('[redacted ') ? 'error details hidden by the inspection sanitiser' : clip(error);
   }
+  // Cut as a status text is: a sanitiser that lets the text through lets through whatever client
+  // input the work's error quotes, and the board keeps it for every finished task it shows.
   if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {
-    return (error as { message: string }).message;
+    return clip((error as { message: string }).message);
   }
   return 'unknown error';
 }
