@@ -8,6 +8,8 @@ import { safeLogger } from '../safeLogger.js';
 import { timerOption } from '../timerBounds.js';
 import { WaitingJobs } from './waitingJobs.js';
 import { closeQueue } from './closeQueue.js';
+import { badJob } from './badJob.js';
+import { taskJobProblem } from './taskJobProblem.js';
 import type { WaitingJob } from './waitingJobs.js';
 
 /** Per-tool settings of a worker pool. */
@@ -269,6 +271,8 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       const worker: Worker<TaskJob> = new Worker<TaskJob>(
         `${QUEUE_PREFIX}${tool}`,
         (job: Job<TaskJob>) => {
+          const problem = taskJobProblem(job.data, tool);
+          if (problem !== undefined) throw badJob(logger, tool, job.id, problem);
           // Taken: the pool's record of waiting jobs lets go of it now, on this worker's own
           // connection, so a front's pool-wide check need not ask the job's state to learn it.
           const dropped = worker
@@ -298,7 +302,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       // A job BullMQ fails itself (stalled too often) never reaches the processor again: its task
       // must not stay `working` for ever.
       worker.on('failed', (job, error) => {
-        if (!job) return;
+        if (!job || taskJobProblem(job.data, tool) !== undefined) return;
         handlers.abandoned(job.data, error.message).catch(report(logger, tool));
       });
       workers.set(tool, worker);
