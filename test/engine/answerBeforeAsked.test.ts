@@ -15,7 +15,7 @@ import { expect, it } from 'vitest';
 import { InMemoryTaskOutbox } from '../../src/backends/InMemoryTaskMessageQueue.js';
 import { InMemoryTaskRecordStore } from '../../src/backends/InMemoryTaskStore.js';
 import type { EnqueueOptions, OutboxMessage } from '../../src/backends/TaskMessageQueue.js';
-import { answerWith, registerAskingTools } from '../support/askingTools.js';
+import { answerGiven, answerWith, registerAskingTools } from '../support/askingTools.js';
 import { connectInMemory, createTask, deferred, sleep, taskResult, testTaskSupport } from '../support/harness.js';
 
 /** The in-memory queue, whose first request enqueue answers only once `gate` opens (the request is queued at once). */
@@ -46,26 +46,18 @@ it('gives the work the answer to a request a tasks/result took before its enqueu
   const session = await connectInMemory(tasks, (server) => registerAskingTools(tasks, server));
   try {
     const client = session.client;
-    const answered = deferred();
-    let asked = 0;
-    answerWith(client, {
-      elicit: () => {
-        asked++;
-        answered.resolve();
-        return { action: 'accept', content: { value: 'given' } };
-      },
-    });
+    const { answered, asked } = answerGiven(client);
     const task = await createTask(client, 'ask', { key: 'q' });
     const result = taskResult(client, task.taskId, { signal: AbortSignal.timeout(5_000) });
     // The request is queued, its enqueue has not answered, and the open tasks/result took it.
     await queue.tookRequest.promise;
     // Before the fix the client was asked and its answer reached the task within this turn; now
     // the request waits for the enqueue's answer (nothing to await then: a bounded look).
-    await Promise.race([answered.promise, sleep(200)]);
+    await Promise.race([answered, sleep(200)]);
     await new Promise((resolve) => setImmediate(resolve));
     queue.gate.resolve();
     expect((await result).content).toEqual([{ type: 'text', text: 'given' }]);
-    expect(asked).toBe(1);
+    expect(asked()).toBe(1);
   } finally {
     queue.gate.resolve();
     await session.close();

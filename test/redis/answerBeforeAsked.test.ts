@@ -9,7 +9,7 @@
  */
 import { expect, it } from 'vitest';
 import type { OutboxMessage } from '../../src/backends/TaskMessageQueue.js';
-import { answerWith, registerAskingTools } from '../support/askingTools.js';
+import { answerGiven, registerAskingTools } from '../support/askingTools.js';
 import { createTask, deferred, sleep, taskResult } from '../support/harness.js';
 import { closeInstance, hook, instance, redisForFile } from '../support/redisInstances.js';
 import type { Instance } from '../support/redisInstances.js';
@@ -45,25 +45,17 @@ it('gives the work the answer to a request a tasks/result took before the reply 
         ),
     });
     const client = a.session.client;
-    const answered = deferred();
-    let asked = 0;
-    answerWith(client, {
-      elicit: () => {
-        asked++;
-        answered.resolve();
-        return { action: 'accept', content: { value: 'given' } };
-      },
-    });
+    const { answered, asked } = answerGiven(client);
     const task = await createTask(client, 'ask', { key: 'q' });
     const result = taskResult(client, task.taskId, { signal: AbortSignal.timeout(8_000) });
     await tookRequest.promise;
     // Before the fix the client was asked and answered here; now the request waits for the reply
     // (nothing to await then: a bounded look).
-    await Promise.race([answered.promise, sleep(300)]);
+    await Promise.race([answered, sleep(300)]);
     await new Promise((resolve) => setImmediate(resolve));
     gate.resolve();
     expect((await result).content).toEqual([{ type: 'text', text: 'given' }]);
-    expect(asked).toBe(1);
+    expect(asked()).toBe(1);
   } finally {
     gate.resolve();
     if (a) await closeInstance(a);

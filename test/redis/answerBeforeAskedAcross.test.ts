@@ -10,29 +10,15 @@
  */
 import { expect, it } from 'vitest';
 import { TaskSupport } from '../../src/index.js';
-import type { ClusterHandlers, TaskCluster } from '../../src/backends/TaskCluster.js';
 import type { OutboxMessage } from '../../src/backends/TaskMessageQueue.js';
 import { createRedisTaskBackend } from '../../src/redis/index.js';
+import { tellingAnswers } from '../support/tellingAnswers.js';
 import { answerWith, registerAskingTools } from '../support/askingTools.js';
 import { connectInMemory, createTask, deferred, taskResult } from '../support/harness.js';
 import { closeInstance, hook, instance, LEASE_MS, redisForFile } from '../support/redisInstances.js';
 import type { Instance } from '../support/redisInstances.js';
 
 const file = redisForFile();
-
-/** `cluster` whose handlers also resolve `answered` once an answer command was handled. */
-function tellingAnswers(cluster: TaskCluster, answered: () => void): TaskCluster {
-  return hook(cluster, 'start', (_call, args) => {
-    const handlers = args[0] as ClusterHandlers;
-    return cluster.start({
-      ...handlers,
-      command: (taskId, command) => {
-        handlers.command(taskId, command);
-        if (command.type === 'answer') answered();
-      },
-    });
-  });
-}
 
 it('gives the work an answer forwarded from another instance whose tasks/result took the request before the reply to its enqueue came', async () => {
   const gate = deferred();

@@ -68,3 +68,21 @@ export function answerWith(
   if (handlers.elicit) client.setRequestHandler(ElicitRequestSchema, (request) => handlers.elicit!(request));
   if (handlers.sample) client.setRequestHandler(CreateMessageRequestSchema, (request) => handlers.sample!(request));
 }
+
+/**
+ * Answers the client's elicitations with `{ value: 'given' }`, counting them: `answered` resolves
+ * at the first, `asked()` says how many came.
+ */
+export function answerGiven(client: Client): { answered: Promise<void>; asked(): number } {
+  let asked = 0;
+  let first!: () => void;
+  const answered = new Promise<void>((resolve) => (first = resolve));
+  answerWith(client, {
+    elicit: () => {
+      asked++;
+      first();
+      return { action: 'accept', content: { value: 'given' } };
+    },
+  });
+  return { answered, asked: () => asked };
+}

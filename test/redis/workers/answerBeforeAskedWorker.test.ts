@@ -9,28 +9,14 @@
 import { expect, it } from 'vitest';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { TaskSupport } from '../../../src/index.js';
-import type { ClusterHandlers, TaskCluster } from '../../../src/backends/TaskCluster.js';
 import type { OutboxMessage } from '../../../src/backends/TaskMessageQueue.js';
+import { tellingAnswers } from '../../support/tellingAnswers.js';
 import { answerWith } from '../../support/askingTools.js';
 import { createTask, deferred, taskResult } from '../../support/harness.js';
 import { hook } from '../../support/redisInstances.js';
 import { quiet, useWorkerPools } from './workerPoolFixture.js';
 
 const pools = useWorkerPools('abaw');
-
-/** `cluster` whose handlers also call `answered` once an answer command was handled. */
-function tellingAnswers(cluster: TaskCluster, answered: () => void): TaskCluster {
-  return hook(cluster, 'start', (_call, args) => {
-    const handlers = args[0] as ClusterHandlers;
-    return cluster.start({
-      ...handlers,
-      command: (taskId, command) => {
-        handlers.command(taskId, command);
-        if (command.type === 'answer') answered();
-      },
-    });
-  });
-}
 
 it('gives the work on a worker an answer the front forwarded for a request taken before the reply to its enqueue came', async () => {
   const s = pools.split();
