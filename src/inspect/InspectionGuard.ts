@@ -22,38 +22,24 @@ export class InspectionGuard {
 
   /** `filter`, which lets nothing through when it throws. */
   filter(filter: (event: InspectionEvent) => boolean): (event: InspectionEvent) => boolean {
-    return (event) => {
-      try {
-        return filter(event);
-      } catch (error) {
-        this.report('sanitize.filter hook', error);
-        return false;
-      }
-    };
+    return this.guarded('sanitize.filter hook', filter, () => false);
   }
 
   /** The event hook; when it throws, the event's `type` (if a string) and a note. */
   event(clean: (event: AnyEventObject) => AnyEventObject): (event: AnyEventObject) => AnyEventObject {
-    return (event) => {
-      try {
-        return clean(event);
-      } catch (error) {
-        this.report('sanitize.event hook', error);
-        return { type: typeof event.type === 'string' ? event.type : 'unknown', notShown: NOT_SHOWN };
-      }
-    };
+    return this.guarded('sanitize.event hook', clean, (event) => ({
+      type: typeof event.type === 'string' ? event.type : 'unknown',
+      notShown: NOT_SHOWN,
+    }));
   }
 
   /** The snapshot hook; when it throws, the snapshot's `status` and a note in place of its context. */
   snapshot(clean: (snapshot: Snapshot<unknown>) => Snapshot<unknown>): (snapshot: Snapshot<unknown>) => Snapshot<unknown> {
-    return (snapshot) => {
-      try {
-        return clean(snapshot);
-      } catch (error) {
-        this.report('sanitize.snapshot hook', error);
-        return { status: snapshot.status, context: { notShown: NOT_SHOWN } } as unknown as Snapshot<unknown>;
-      }
-    };
+    return this.guarded(
+      'sanitize.snapshot hook',
+      clean,
+      (snapshot) => ({ status: snapshot.status, context: { notShown: NOT_SHOWN } }) as unknown as Snapshot<unknown>,
+    );
   }
 
   /** `observer`, whose throws (from `next`, `error` or `complete`) are logged once and dropped. */
@@ -62,6 +48,18 @@ export class InspectionGuard {
       next: (event) => this.run('inspect observer', () => observer.next?.(event)),
       error: (error) => this.run('inspect observer', () => observer.error?.(error)),
       complete: () => this.run('inspect observer', () => observer.complete?.()),
+    };
+  }
+
+  /** `call`, whose throw is reported and answered by `instead` of the same argument. */
+  private guarded<A, R>(what: string, call: (arg: A) => R, instead: (arg: A) => R): (arg: A) => R {
+    return (arg) => {
+      try {
+        return call(arg);
+      } catch (error) {
+        this.report(what, error);
+        return instead(arg);
+      }
     };
   }
 
