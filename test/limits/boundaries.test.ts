@@ -1,25 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { LIMIT_EXCEEDED, TaskSupport } from '../../src/index.js';
 import type { TaskLimits, TaskSupportOptions } from '../../src/index.js';
 import { createRedisTaskBackend } from '../../src/redis/index.js';
-import type { RedisTaskBackend } from '../../src/redis/index.js';
 import { connectInMemory, createTask, deferred, taskResult } from '../support/harness.js';
-import type { Session } from '../support/harness.js';
 import { ownRedis } from '../support/ownRedis.js';
 import { rpcError } from '../support/session.js';
+import { closedAfterEach } from '../support/closedAfterEach.js';
 
 // Each count limit at, below and one past its value, through a real SDK client, on both backends.
 
 const redis = ownRedis();
-const open: { tasks: TaskSupport[]; sessions: Session[]; backends: RedisTaskBackend[] } = { tasks: [], sessions: [], backends: [] };
-afterEach(async () => {
-  for (const s of open.sessions.splice(0)) await s.close();
-  for (const t of open.tasks.splice(0)) await t.close();
-  for (const b of open.backends.splice(0)) await b.close();
-});
+const open = closedAfterEach();
 
 type Backend = 'memory' | 'redis';
 const textResult = (text: string) => ({ content: [{ type: 'text' as const, text }] });

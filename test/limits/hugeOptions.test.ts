@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GetTaskResultSchema, ListTasksResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { TaskSupport } from '../../src/index.js';
 import type { TaskSupportOptions } from '../../src/index.js';
 import { createRedisTaskBackend } from '../../src/redis/index.js';
-import type { RedisTaskBackend } from '../../src/redis/index.js';
 import { connectInMemory, createTask, taskResult } from '../support/harness.js';
-import type { Session } from '../support/harness.js';
 import { ownRedis } from '../support/ownRedis.js';
+import { closedAfterEach } from '../support/closedAfterEach.js';
 
 // Whole-number options past Number.MAX_SAFE_INTEGER: JavaScript writes them in exponent form
 // (`1e+21`), which Redis refuses as an expiry or a count, so every creation (maxTtl) or every
@@ -16,12 +15,7 @@ import { ownRedis } from '../support/ownRedis.js';
 // largest safe value works on Redis end to end.
 
 const redis = ownRedis();
-const open: { tasks: TaskSupport[]; sessions: Session[]; backends: RedisTaskBackend[] } = { tasks: [], sessions: [], backends: [] };
-afterEach(async () => {
-  for (const s of open.sessions.splice(0)) await s.close();
-  for (const t of open.tasks.splice(0)) await t.close();
-  for (const b of open.backends.splice(0)) await b.close();
-});
+const open = closedAfterEach();
 
 describe('whole-number options beyond Number.MAX_SAFE_INTEGER', () => {
   it.each([

@@ -1,25 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GetTaskResultSchema, ListTasksResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { TaskSupport } from '../../src/index.js';
 import type { TaskLimits, TaskSupportOptions } from '../../src/index.js';
 import { createRedisTaskBackend } from '../../src/redis/index.js';
-import type { RedisTaskBackend } from '../../src/redis/index.js';
 import { connectInMemory, createTask, deferred, taskResult } from '../support/harness.js';
-import type { Session } from '../support/harness.js';
 import { ownRedis } from '../support/ownRedis.js';
+import { closedAfterEach } from '../support/closedAfterEach.js';
 
 // Limits given in options: refused clearly at construction (RangeError naming the option), or
 // working as docs/limits.md says through real clients; never a failure later.
 
 const redis = ownRedis();
-const open: { tasks: TaskSupport[]; sessions: Session[]; backends: RedisTaskBackend[] } = { tasks: [], sessions: [], backends: [] };
-afterEach(async () => {
-  for (const s of open.sessions.splice(0)) await s.close();
-  for (const t of open.tasks.splice(0)) await t.close();
-  for (const b of open.backends.splice(0)) await b.close();
-});
+const open = closedAfterEach();
 
 type Backend = 'memory' | 'redis';
 const COUNTS = [

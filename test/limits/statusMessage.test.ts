@@ -1,27 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ListTasksResultSchema, GetTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { TasksExtensionClient } from '../../src/client/index.js';
 import { InMemoryTaskRecordStore, TaskSupport } from '../../src/index.js';
 import type { TaskSupportOptions } from '../../src/index.js';
 import { createRedisTaskBackend } from '../../src/redis/index.js';
-import type { RedisTaskBackend } from '../../src/redis/index.js';
 import { connectInMemory, createTask, deferred, eventually, taskResult } from '../support/harness.js';
 import type { Session } from '../support/harness.js';
 import { ownRedis } from '../support/ownRedis.js';
+import { closedAfterEach } from '../support/closedAfterEach.js';
 
 // A tool may copy client input into `task.status(text)`: the store keeps at most
 // `maxStatusMessageLength` UTF-16 code units (default 4,096), cut with a trailing `…`, never inside a
 // surrogate pair, on both backends, and both protocols read what the store kept.
 
 const redis = ownRedis();
-const open: { tasks: TaskSupport[]; sessions: Session[]; backends: RedisTaskBackend[] } = { tasks: [], sessions: [], backends: [] };
-afterEach(async () => {
-  for (const s of open.sessions.splice(0)) await s.close();
-  for (const t of open.tasks.splice(0)) await t.close();
-  for (const b of open.backends.splice(0)) await b.close();
-});
+const open = closedAfterEach();
 
 type Backend = 'memory' | 'redis';
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
