@@ -5,15 +5,13 @@
  * arrival is now bounded as McpHttpHost bounds it (`requestBodyTimeoutMs`, default 30 s): 408 with
  * a JSON-RPC error, the connection closed, nothing logged as a failure.
  */
-import { connect as connectTcp } from 'node:net';
-import type { Socket } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { serveHttpV2 } from '../../src/demo/v2.js';
 import type { V2HttpOptions } from '../../src/demo/v2.js';
 import { testTaskSupport } from '../support/harness.js';
-import { initializeBody } from '../http/rawHttp.js';
+import { stalledPost, within } from '../http/rawHttp.js';
 
 /** Short, so the file runs in seconds; the default is 30 s. */
 const BODY_MS = 300;
@@ -34,32 +32,12 @@ async function demo(options: V2HttpOptions = { requestBodyTimeoutMs: BODY_MS }) 
   return running;
 }
 
-/** Writes a POST's head and the first 20 bytes of its body on a raw socket, and no more. */
-function stalledPost(url: string): { closed: Promise<string>; sentAt: number; socket: Socket } {
-  const socket = connectTcp(Number(new URL(url).port), '127.0.0.1');
-  let answer = '';
-  socket.on('data', (chunk: Buffer) => void (answer += chunk.toString()));
-  socket.on('error', () => undefined); // a cut-off may reach the client as ECONNRESET
-  const closed = new Promise<string>((resolve) => socket.on('close', () => resolve(answer)));
-  socket.write(
-    'POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json, text/event-stream\r\n' +
-      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(initializeBody)}\r\n\r\n${initializeBody.slice(0, 20)}`,
-  );
-  cleanups.push(async () => void socket.destroy());
-  return { closed, sentAt: Date.now(), socket };
-}
-
-function within<T>(promise: Promise<T>, ms: number): Promise<T | 'still open'> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'still open'>((resolve) => (timer = setTimeout(() => resolve('still open'), ms)));
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
-
 describe('SDK v2 demo: a request whose body stalls mid-way', () => {
   it('is answered 408 with a JSON-RPC error and cut off after requestBodyTimeoutMs, logged as no failure', async () => {
     const errors = vi.spyOn(console, 'error');
     const running = await demo();
     const stalled = stalledPost(running.url);
+    cleanups.push(async () => void stalled.socket.destroy());
     const answer = await within(stalled.closed, BODY_MS + SLACK_MS);
     const took = Date.now() - stalled.sentAt;
     expect(answer, `after ${took} ms`).not.toBe('still open');

@@ -1,4 +1,6 @@
 import { request } from 'node:http';
+import { connect as connectTcp } from 'node:net';
+import type { Socket } from 'node:net';
 
 export interface RawResponse {
   status: number;
@@ -75,4 +77,38 @@ export function streamUntilAnswered(url: string, total: number): Promise<{ statu
     req.write('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"');
     pump();
   });
+}
+
+/** A POST whose body stopped arriving: what its socket received once closed, when it was sent, the socket. */
+export interface StalledRequest {
+  /** Resolves with all the socket received once it closes. */
+  closed: Promise<string>;
+  /** When the head and the first part of the body were written. */
+  sentAt: number;
+  socket: Socket;
+}
+
+/**
+ * Writes a POST's head and the first 20 bytes of `body` on a raw socket, and no more. The caller
+ * destroys `socket` when the test ends.
+ */
+export function stalledPost(url: string, body = initializeBody, headers: Record<string, string> = {}): StalledRequest {
+  const socket = connectTcp(Number(new URL(url).port), '127.0.0.1');
+  let answer = '';
+  socket.on('data', (chunk: Buffer) => void (answer += chunk.toString()));
+  socket.on('error', () => undefined); // a cut-off may reach the client as ECONNRESET
+  const closed = new Promise<string>((resolve) => socket.on('close', () => resolve(answer)));
+  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+  socket.write(
+    'POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json, text/event-stream\r\n' +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra.join('')}\r\n${body.slice(0, 20)}`,
+  );
+  return { closed, sentAt: Date.now(), socket };
+}
+
+/** `promise`, or 'still open' if it has not settled within `ms`. */
+export function within<T>(promise: Promise<T>, ms: number): Promise<T | 'still open'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'still open'>((resolve) => (timer = setTimeout(() => resolve('still open'), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }

@@ -6,8 +6,6 @@
  * 503, `Retry-After` and the library's -32029 limit error, before `createServer` is called, and every
  * way a session or an opening request ends gives its slot back.
  */
-import { connect as connectTcp } from 'node:net';
-import type { Socket } from 'node:net';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -17,8 +15,8 @@ import { McpHttpHost } from '../../src/http/index.js';
 import type { McpHttpHostOptions } from '../../src/http/index.js';
 import { countingCloses } from '../support/counting.js';
 import { eventually } from '../support/harness.js';
-import { initializeBody, raw } from './rawHttp.js';
-import type { RawResponse } from './rawHttp.js';
+import { initializeBody, raw, stalledPost } from './rawHttp.js';
+import type { RawResponse, StalledRequest } from './rawHttp.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -89,19 +87,11 @@ function expectRefused(response: RawResponse, limit: 'maxSessions' | 'maxSession
   });
 }
 
-/** Writes an initialize's head and the first 20 bytes of its body on a raw socket, and no more. */
-function stalledInitialize(url: string): { closed: Promise<string>; socket: Socket } {
-  const socket = connectTcp(Number(new URL(url).port), '127.0.0.1');
-  let answer = '';
-  socket.on('data', (chunk: Buffer) => void (answer += chunk.toString()));
-  socket.on('error', () => undefined); // a cut-off may reach the client as ECONNRESET
-  const closed = new Promise<string>((resolve) => socket.on('close', () => resolve(answer)));
-  socket.write(
-    'POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json, text/event-stream\r\n' +
-      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(initializeBody)}\r\n\r\n${initializeBody.slice(0, 20)}`,
-  );
-  cleanups.push(async () => void socket.destroy());
-  return { closed, socket };
+/** An initialize whose body stops after 20 bytes, its socket destroyed after the test. */
+function stalledInitialize(url: string): StalledRequest {
+  const stalled = stalledPost(url);
+  cleanups.push(async () => void stalled.socket.destroy());
+  return stalled;
 }
 
 /** The host's slot counts (internal): what must be back at 0 once nothing is open. */

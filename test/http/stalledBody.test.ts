@@ -9,7 +9,7 @@
  */
 import { createServer } from 'node:http';
 import { connect as connectTcp } from 'node:net';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -20,7 +20,8 @@ import { McpHttpHost } from '../../src/http/index.js';
 import type { McpHttpHostOptions } from '../../src/http/index.js';
 import { countingCloses } from '../support/counting.js';
 import { eventually, testTaskSupport } from '../support/harness.js';
-import { initializeBody, raw, streamUntilAnswered } from './rawHttp.js';
+import { initializeBody, raw, stalledPost as stalledPostOn, streamUntilAnswered, within } from './rawHttp.js';
+import type { StalledRequest } from './rawHttp.js';
 
 /** Short, so the suite runs in seconds; the default is 30 s. */
 const BODY_MS = 300;
@@ -74,36 +75,6 @@ async function embedded(options: Partial<McpHttpHostOptions> = {}) {
   return { ...made, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp` };
 }
 
-interface StalledRequest {
-  /** Resolves with all the socket received once it closes. */
-  closed: Promise<string>;
-  /** When the head and the first part of the body were written. */
-  sentAt: number;
-  socket: Socket;
-}
-
-/** Writes a POST's head and the first 20 bytes of `body` on a raw socket, and no more. */
-function stalledPost(url: string, body = initializeBody, headers: Record<string, string> = {}): StalledRequest {
-  const socket = connectTcp(Number(new URL(url).port), '127.0.0.1');
-  let answer = '';
-  socket.on('data', (chunk: Buffer) => void (answer += chunk.toString()));
-  socket.on('error', () => undefined); // a cut-off may reach the client as ECONNRESET
-  const closed = new Promise<string>((resolve) => socket.on('close', () => resolve(answer)));
-  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
-  socket.write(
-    'POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json, text/event-stream\r\n' +
-      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra.join('')}\r\n${body.slice(0, 20)}`,
-  );
-  cleanups.push(async () => void socket.destroy());
-  return { closed, sentAt: Date.now(), socket };
-}
-
-function within<T>(promise: Promise<T>, ms: number): Promise<T | 'still open'> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'still open'>((resolve) => (timer = setTimeout(() => resolve('still open'), ms)));
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
-
 /** Expects `stalled` answered 408 with a JSON-RPC error and closed within BODY_MS + SLACK_MS. */
 async function expectCutOff(stalled: StalledRequest): Promise<number> {
   const answer = await within(stalled.closed, BODY_MS + SLACK_MS);
@@ -119,6 +90,13 @@ async function expectCutOff(stalled: StalledRequest): Promise<number> {
   // Not before the bound either: the body had BODY_MS to arrive.
   expect(took).toBeGreaterThanOrEqual(BODY_MS - 20);
   return took;
+}
+
+/** {@link stalledPostOn}, its socket destroyed after the test. */
+function stalledPost(url: string, body?: string, headers?: Record<string, string>): StalledRequest {
+  const stalled = stalledPostOn(url, body, headers);
+  cleanups.push(async () => void stalled.socket.destroy());
+  return stalled;
 }
 
 async function connectClient(url: string) {
