@@ -95,6 +95,13 @@ const WHOLE_NUMBER_LIMITS: ReadonlySet<keyof TaskLimits> = new Set([
  * @internal
  */
 export function resolveLimits(limits: TaskLimits): ResolvedTaskLimits {
+  // A misspelt key (`maxLiveTask`) left its limit at the default without a word; a type check
+  // catches it only in an object literal written at the call.
+  if (typeof limits !== 'object' || limits === null || Array.isArray(limits))
+    throw new TypeError(`limits must be an object of limit options, got ${Array.isArray(limits) ? 'an array' : String(limits)}`);
+  const unknown = Object.keys(limits).filter((key) => !Object.hasOwn(defaultTaskLimits, key));
+  if (unknown.length > 0)
+    throw new TypeError(`limits has no option ${unknown.join(', ')}; its options are ${Object.keys(defaultTaskLimits).join(', ')}`);
   const resolved: ResolvedTaskLimits = {
     ...defaultTaskLimits,
     taskCreationRate: resolveRate('taskCreationRate', limits.taskCreationRate ?? defaultTaskLimits.taskCreationRate),

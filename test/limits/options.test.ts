@@ -61,6 +61,25 @@ describe('limits options at construction', () => {
     );
   });
 
+  it('a key that is no limit option, or limits that are no object, throw a TypeError naming it (a typo left its limit at the default)', () => {
+    const options =
+      'maxLiveTasks, maxLiveTasksPerCaller, maxQueuedInputRequests, maxResultBytes, minPollInterval, memoryBudget, taskCreationRate, taskOperationRate, maxQueuedNotifications, maxListensPerCaller';
+    expect(() => new TaskSupport({ limits: { maxLiveTask: 5 } as unknown as TaskLimits })).toThrow(
+      new TypeError(`limits has no option maxLiveTask; its options are ${options}`),
+    );
+    expect(() => new TaskSupport({ limits: { maxLiveTasks: 5, maxTtl: 10 } as unknown as TaskLimits })).toThrow(
+      new TypeError(`limits has no option maxTtl; its options are ${options}`),
+    );
+    for (const [bad, said] of [
+      ['100', '100'],
+      [[], 'an array'],
+      [5, '5'],
+    ] as const)
+      expect(() => new TaskSupport({ limits: bad as unknown as TaskLimits })).toThrow(
+        new TypeError(`limits must be an object of limit options, got ${said}`),
+      );
+  });
+
   it('byte and ms amounts may be fractions', async () => {
     for (const key of AMOUNTS) await new TaskSupport({ limits: { [key]: 1e9 + 0.5 } }).close();
   });
