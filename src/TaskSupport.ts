@@ -16,7 +16,7 @@ import type { TaskSpec } from './engine/TaskSpec.js';
 import { WorkSafeguards } from './engine/WorkSafeguards.js';
 import { setUpInspection } from './inspect/inspection.js';
 import type { InspectionSetup } from './inspect/inspection.js';
-import { assertOwnBackends, positive, promoteAfterOf } from './options.js';
+import { assertOwnBackends, positive, promoteAfterOf, taskTimesOf } from './options.js';
 import type { TaskPlacement } from './backends/TaskPlacement.js';
 import type { TaskSupportOptions } from './options.js';
 import { classify, protocolTable } from './protocol/index.js';
@@ -114,13 +114,7 @@ export class TaskSupport {
     // the client: a deadline timer and a promise per call would guard against nothing (issue 14).
     const store = options.store ? guardCalls(this.store, { component: 'store', ...guard }) : this.store;
     const queue = options.queue ? guardCalls(this.queue, { component: 'queue', ...guard }) : this.queue;
-    const maxTtl = positive(options.maxTtl ?? 86_400_000, 'maxTtl');
-    const minTtl = options.minTtl ?? 1000;
-    // Whole: a fraction broke Redis's expiry (PEXPIREAT takes whole ms), as defaultTtl's did.
-    if (!(Number.isInteger(minTtl) && minTtl >= 0 && minTtl <= maxTtl))
-      throw new RangeError(`minTtl must be a whole number of ms from 0 to maxTtl (${maxTtl}), got ${minTtl}`);
-    const defaultTtl = positive(options.defaultTtl ?? 3_600_000, 'defaultTtl');
-    const pollInterval = Math.max(positive(options.pollInterval ?? 1000, 'pollInterval'), limits.minPollInterval);
+    const { maxTtl, minTtl, defaultTtl, pollInterval } = taskTimesOf(options, limits.minPollInterval);
     this.tasksExtension = options.tasksExtension !== false;
     const promoteAfter = this.tasksExtension ? promoteAfterOf(options.promoteAfter) : 0;
     // Last of the checks: `inspect: true` starts a relay, which a later RangeError would leave running.

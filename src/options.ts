@@ -153,3 +153,22 @@ export function assertOwnBackends(options: Pick<TaskSupportOptions, 'store' | 'q
     );
   }
 }
+
+/**
+ * The task ttls and poll interval the options ask for, checked (RangeError naming the option);
+ * the poll interval raised to the `minPollInterval` limit.
+ * @internal
+ */
+export function taskTimesOf(
+  options: Pick<TaskSupportOptions, 'maxTtl' | 'minTtl' | 'defaultTtl' | 'pollInterval'>,
+  minPollInterval: number,
+): { maxTtl: number; minTtl: number; defaultTtl: number; pollInterval: number } {
+  const maxTtl = positive(options.maxTtl ?? 86_400_000, 'maxTtl');
+  const minTtl = options.minTtl ?? 1000;
+  // Whole: a fraction broke Redis's expiry (PEXPIREAT takes whole ms), as defaultTtl's did.
+  if (!(Number.isInteger(minTtl) && minTtl >= 0 && minTtl <= maxTtl))
+    throw new RangeError(`minTtl must be a whole number of ms from 0 to maxTtl (${maxTtl}), got ${minTtl}`);
+  const defaultTtl = positive(options.defaultTtl ?? 3_600_000, 'defaultTtl');
+  const pollInterval = Math.max(positive(options.pollInterval ?? 1000, 'pollInterval'), minPollInterval);
+  return { maxTtl, minTtl, defaultTtl, pollInterval };
+}

@@ -23,7 +23,7 @@ import { invalidServerAnswer, parseServerAnswer } from './invalidAnswer.js';
 import { isZodError } from '../zodIssues.js';
 import { followSignals, pause } from './pause.js';
 import { retryAfterOf } from './rateLimited.js';
-import { toolCallAnswerSchema } from './toolCallAnswer.js';
+import { toolCallAnswerSchema, withoutResultType } from './toolCallAnswer.js';
 import type { ToolCallAnswer } from './toolCallAnswer.js';
 import type { SdkV2Client } from './SdkV2Client.js';
 import type { ExtensionCallOptions, InputRequestContext, TasksExtensionClientOptions } from './TasksExtensionClientOptions.js';
@@ -339,11 +339,6 @@ export class TasksExtensionClient {
       own.release();
     }
   }
-}
-
-function withoutResultType(result: CallToolResult): CallToolResult {
-  const { resultType: _resultType, ...rest } = result as CallToolResult & { resultType?: unknown };
-  return rest as CallToolResult;
 }
 
 const GIVE_UP_CANCEL_MS = 5_000;

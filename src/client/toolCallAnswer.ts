@@ -1,3 +1,4 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 
 /**
@@ -11,3 +12,9 @@ export const toolCallAnswerSchema = z.looseObject({ resultType: z.unknown().opti
 
 /** A `tools/call` answer as {@link toolCallAnswerSchema} reads it. @internal */
 export type ToolCallAnswer = z.output<typeof toolCallAnswerSchema>;
+
+/** A tool result without the extension's `resultType` (the caller gets the `CallToolResult` itself). @internal */
+export function withoutResultType(result: CallToolResult): CallToolResult {
+  const { resultType: _resultType, ...rest } = result as CallToolResult & { resultType?: unknown };
+  return rest as CallToolResult;
+}
