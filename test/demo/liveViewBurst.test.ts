@@ -1,11 +1,11 @@
-import { createServer, get } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { get } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { liveViewRoutes } from '../../src/demo/liveView/routes.js';
 import type { LiveView } from '../../src/demo/liveView/routes.js';
 import { TaskBoard } from '../../src/demo/liveView/taskBoard.js';
 import type { TaskView } from '../../src/demo/liveView/taskBoard.js';
+import { serveLiveView } from '../support/serveLiveView.js';
 import { connectInMemory, createTask, deferred, eventually, testTaskSupport } from '../support/harness.js';
 
 /** The live view's messages against a burst of tasks, and its routes once it is closed. */
@@ -34,16 +34,9 @@ async function serve(): Promise<{ board: TaskBoard; view: LiveView; url: string;
   cleanups.push(() => session.close());
   // A long flush: the burst's changes pile up into few messages, as 100,000 tasks do in 100 ms.
   const view = liveViewRoutes(board, { flushMs: 1_000, maxTasks: MAX_TASKS });
-  const http = createServer((req, res) => {
-    if (!view.routes(req, res)) res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  cleanups.push(async () => {
-    view.close();
-    http.closeAllConnections();
-    await new Promise((resolve) => http.close(resolve));
-  });
-  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/tasks/events`;
+  const served = await serveLiveView(view);
+  cleanups.push(() => served.close());
+  const url = served.events;
   const start = (n: number) => Promise.all(Array.from({ length: n }, (_, i) => createTask(session.client, 'hold', { n: i })));
   return { board, view, url, start };
 }

@@ -1,13 +1,13 @@
-import { createServer } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
 import { connect } from 'node:net';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { liveViewRoutes } from '../../src/demo/liveView/routes.js';
 import type { LiveView, LiveViewOptions } from '../../src/demo/liveView/routes.js';
 import { TaskBoard } from '../../src/demo/liveView/taskBoard.js';
 import type { TaskSupport } from '../../src/index.js';
+import { serveLiveView } from '../support/serveLiveView.js';
 import { connectInMemory, createTask, eventually, taskResult, testTaskSupport } from '../support/harness.js';
 import type { Session } from '../support/harness.js';
 
@@ -48,16 +48,9 @@ async function serve(options: LiveViewOptions = {}): Promise<Served> {
   });
   cleanups.push(() => session.close());
   const view = liveViewRoutes(board, { flushMs: 1, ...options });
-  const http = createServer((req, res) => {
-    if (!view.routes(req, res)) res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  cleanups.push(async () => {
-    view.close();
-    http.closeAllConnections();
-    await new Promise((resolve) => http.close(resolve));
-  });
-  return { view, http, events: `http://127.0.0.1:${(http.address() as AddressInfo).port}/tasks/events`, tasks, session };
+  const { http, events, close } = await serveLiveView(view);
+  cleanups.push(close);
+  return { view, http, events, tasks, session };
 }
 
 interface Stream {
