@@ -16,7 +16,7 @@ import type { TaskSpec } from './engine/TaskSpec.js';
 import { WorkSafeguards } from './engine/WorkSafeguards.js';
 import { setUpInspection } from './inspect/inspection.js';
 import type { InspectionSetup } from './inspect/inspection.js';
-import { assertOwnBackends, positive, promoteAfterOf, taskTimesOf } from './options.js';
+import { assertOwnBackends, assertPlacementCluster, positive, promoteAfterOf, taskTimesOf } from './options.js';
 import type { TaskPlacement } from './backends/TaskPlacement.js';
 import type { TaskSupportOptions } from './options.js';
 import { classify, protocolTable } from './protocol/index.js';
@@ -97,6 +97,7 @@ export class TaskSupport {
 
   constructor(options: TaskSupportOptions = {}) {
     assertOwnBackends(options);
+    assertPlacementCluster(options);
     this.store = options.store ?? inMemoryStore();
     this.queue = options.queue ?? new InMemoryTaskOutbox();
     const pageSize = positive(options.pageSize ?? 10, 'pageSize');

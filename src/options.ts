@@ -155,6 +155,21 @@ export function assertOwnBackends(options: Pick<TaskSupportOptions, 'store' | 'q
 }
 
 /**
+ * Refuses a worker-pool `placement` without a `cluster`, before the constructor starts anything:
+ * TaskEngine found it only after `inspect: true` had started the Stately relay, whose port the
+ * throwing constructor then left open with no handle to close it.
+ * @internal
+ */
+export function assertPlacementCluster(options: Pick<TaskSupportOptions, 'placement' | 'cluster'>): void {
+  if (options.placement && !options.cluster) {
+    throw new TypeError(
+      'mcp-task-actors: options.placement (a worker pool) needs options.cluster, e.g. createRedisTaskBackend(...).cluster: ' +
+        'its tasks are stored where every front and worker reads them',
+    );
+  }
+}
+
+/**
  * The task ttls and poll interval the options ask for, checked (RangeError naming the option);
  * the poll interval raised to the `minPollInterval` limit.
  * @internal

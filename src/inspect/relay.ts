@@ -203,9 +203,12 @@ function sameOrigin(req: http.IncomingMessage): boolean {
 /**
  * The page a person opens: the inspector UI in a frame, fed through `postMessage` from the relay.
  * Its WebSocket goes back to the host the page came from. Until the frame says it is connected,
- * messages wait in `buffer`.
+ * messages wait in `buffer`. Posted to the inspector's origin only, and "connected" taken only from
+ * the frame on that origin: with `'*'` a frame navigated elsewhere (a link or redirect in it) got
+ * every task's events, and any document in it could make the bridge flush its buffer to nobody.
  */
 function bridgePage(inspectorUrl: string): string {
+  const origin = JSON.stringify(new URL(inspectorUrl).origin);
   return `<!DOCTYPE html>
 <html>
 <head>
@@ -220,6 +223,7 @@ function bridgePage(inspectorUrl: string): string {
   <iframe id="inspector" src="${inspectorUrl}"></iframe>
   <script>
     const iframe = document.getElementById('inspector');
+    const inspectorOrigin = ${origin};
     // Kept while the inspector frame is not connected (offline, stately.ai unreachable: never), so
     // at most the newest ${PAGE_BUFFER} messages and ${PAGE_BUFFER_CHARS} characters of them, or the tab grew without end.
     const buffer = [];
@@ -227,9 +231,10 @@ function bridgePage(inspectorUrl: string): string {
     let bufferedChars = 0;
     let connected = false;
     window.addEventListener('message', (e) => {
+      if (e.source !== iframe.contentWindow || e.origin !== inspectorOrigin) return;
       if (e.data && e.data.type === '@statelyai.connected') {
         connected = true;
-        buffer.forEach((event) => iframe.contentWindow.postMessage(event, '*'));
+        buffer.forEach((event) => iframe.contentWindow.postMessage(event, inspectorOrigin));
         buffer.length = 0;
         sizes.length = 0;
         bufferedChars = 0;
@@ -238,7 +243,7 @@ function bridgePage(inspectorUrl: string): string {
     const ws = new WebSocket('ws://' + location.host);
     ws.onmessage = (event) => {
       const data = JSON.parse(event.data);
-      if (connected) return iframe.contentWindow.postMessage(data, '*');
+      if (connected) return iframe.contentWindow.postMessage(data, inspectorOrigin);
       buffer.push(data);
       sizes.push(event.data.length);
       bufferedChars += event.data.length;

@@ -20,6 +20,7 @@
     return g.getAttribute('data-key');
   });
   var rows = new Map(); // taskId -> { view, el, detail }
+  var poolShownAt; // when the pool panel's figures came (ms), once they did
   var filter = { state: '', text: '' };
   // Measured in the page, read by the Chromium test: how long the last snapshot and update took to
   // apply, layout included (ms).
@@ -320,6 +321,9 @@
     source.addEventListener('pool', function (message) {
       var data = JSON.parse(message.data);
       var panel = document.getElementById('pool');
+      poolShownAt = Date.now();
+      panel.classList.remove('stale');
+      document.getElementById('pool-status').hidden = true;
       var body = panel.querySelector('tbody');
       body.textContent = '';
       data.queues.forEach(function (queue) {
@@ -338,6 +342,17 @@
         row.appendChild(running);
         body.appendChild(row);
       });
+      panel.hidden = false;
+    });
+    // The pool did not answer (Redis away, a call that hangs): said so, its last figures kept but greyed.
+    source.addEventListener('poolUnavailable', function (message) {
+      var data = JSON.parse(message.data);
+      var panel = document.getElementById('pool');
+      var status = document.getElementById('pool-status');
+      status.textContent =
+        'Pool status unavailable: ' + data.reason + (poolShownAt ? '. The figures below are from ' + clock(poolShownAt) + '.' : '.');
+      status.hidden = false;
+      panel.classList.add('stale');
       panel.hidden = false;
     });
   }

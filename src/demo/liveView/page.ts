@@ -57,6 +57,8 @@ section.panel h2 { font-size: 13px; text-transform: uppercase; letter-spacing: .
 #pool-queues { border-collapse: collapse; width: 100%; font-size: 13px; }
 #pool-queues th { text-align: left; color: var(--muted); font-weight: 500; padding: 2px 8px 2px 0; }
 #pool-queues td { padding: 3px 8px 3px 0; vertical-align: top; border-top: 1px solid #e2e8f0; overflow-wrap: anywhere; }
+#pool.stale #pool-queues { opacity: .5; }
+#pool-status { margin: 0 0 6px; color: #991b1b; }
 #empty { color: var(--muted); }
 /* The list scrolls, the page does not grow: 1,000 rows stay one screen high. */
 #tasks { max-height: 60vh; overflow-y: auto; border-top: 1px solid var(--line); }
@@ -108,7 +110,7 @@ ${stateRules}
 </style>
 </head>
 <body>
-<div id="live-view" data-events="${options.eventsPath}" data-max-cards="${options.maxCards}">
+<div id="live-view" data-events="${attribute(options.eventsPath)}" data-max-cards="${attribute(String(options.maxCards))}">
 <header class="top">
   <h1>Tasks</h1>
   <span class="sub">every task actor of this server, live from the XState inspection stream (sanitised)</span>
@@ -127,6 +129,7 @@ ${stateRules}
   </section>
   <section class="panel" id="pool" hidden>
     <h2>Worker pool · jobs per tool queue</h2>
+    <p id="pool-status" class="hint" role="status" hidden></p>
     <table id="pool-queues"><thead><tr><th>tool</th><th>waiting</th><th>running on</th></tr></thead><tbody></tbody></table>
   </section>
   <section class="panel">
@@ -148,4 +151,12 @@ ${client}
 </body>
 </html>
 `;
+}
+
+/**
+ * `value` as the text of a double-quoted HTML attribute. A path may hold `&` and `'` (routes.ts
+ * refuses only what no request can spell): unescaped, `&quot;` in it reached the page's script as `"`.
+ */
+function attribute(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

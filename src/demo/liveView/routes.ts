@@ -2,12 +2,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { taskMachine } from '../../../machines/task.js';
 import { machineGraph } from '../diagrams/machineGraph.js';
 import { stateDiagramSvg } from '../diagrams/stateSvg.js';
+import { MAX_TIMER_MS, timerOption } from '../../timerBounds.js';
 import { liveViewPage } from './page.js';
+import { poolAsker } from './poolAsker.js';
+import type { PoolQueueView } from './poolAsker.js';
 import type { TaskBoard, TaskView } from './taskBoard.js';
 
 /** Options of {@link liveViewRoutes}. */
 export interface LiveViewOptions {
-  /** Where the page is served. Default `/tasks` (its event stream is `<path>/events`). */
+  /**
+   * Where the page is served. Default `/tasks` (its event stream is `<path>/events`). A path as a
+   * request spells it: from `/`, no query, and `"`, `<`, spaces and the like percent-encoded
+   * (`/ops%20view`); any other throws a TypeError, as no request could reach it.
+   */
   path?: string;
   /** Changes are batched and pushed at most this often (ms). Default 100. */
   flushMs?: number;
@@ -17,21 +24,22 @@ export interface LiveViewOptions {
   home?: boolean;
   /**
    * A worker pool's queues (a front's `pool.view()`): pushed as a `pool` event every `poolEveryMs`
-   * while a page is open, shown as the page's "Worker pool" panel. Default: no panel.
+   * while a page is open, shown as the page's "Worker pool" panel; a call that fails or takes over
+   * `poolTimeoutMs` is pushed as `poolUnavailable`, which the panel shows. Default: no panel.
    */
   pool?: () => Promise<readonly PoolQueueView[]>;
   /** Default 1,000. */
   poolEveryMs?: number;
+  /**
+   * How long one `pool()` call may take (ms) before the panel says the pool's status is unavailable
+   * and a later refresh asks again. Default 5,000.
+   */
+  poolTimeoutMs?: number;
   /** Event streams open at once; more get 503 (each may hold its snapshot and 8 MiB behind it). Default 16. */
   maxStreams?: number;
 }
 
-/** A tool queue of a worker pool, as the live view shows it. */
-export interface PoolQueueView {
-  tool: string;
-  waiting: number;
-  active: readonly { taskId: string; worker: string | undefined }[];
-}
+export type { PoolQueueView } from './poolAsker.js';
 
 /**
  * Bytes a stream may be behind, past its first snapshot, before it is cut. A page that stopped
@@ -55,12 +63,16 @@ export interface LiveView {
  * unwatched server pays nothing for the stream.
  */
 export function liveViewRoutes(board: TaskBoard, options: LiveViewOptions = {}): LiveView {
-  const path = options.path ?? '/tasks';
-  const eventsPath = `${path}/events`;
-  const flushMs = options.flushMs ?? 100;
-  const maxTasks = options.maxTasks ?? 1_000;
-  const home = options.home ?? true;
-  const maxStreams = options.maxStreams ?? 16;
+  const path = pagePath(options.path ?? '/tasks');
+  // A page at `/` (or `/ops/`) has its stream at `/events`, not `//events`: a page reads `//…` as another host.
+  const eventsPath = `${path.replace(/\/$/, '')}/events`;
+  const flushMs = liveViewMs('flushMs', options.flushMs ?? 100);
+  const poolEveryMs = liveViewMs('poolEveryMs', options.poolEveryMs ?? 1_000);
+  const poolTimeoutMs = liveViewMs('poolTimeoutMs', options.poolTimeoutMs ?? 5_000);
+  const maxTasks = liveViewCount('maxTasks', options.maxTasks ?? 1_000);
+  // Served at `/` itself, the page is the home: a redirect from `/` to `/` would loop.
+  const home = (options.home ?? true) && path !== '/';
+  const maxStreams = liveViewCount('maxStreams', options.maxStreams ?? 16);
   const page = liveViewPage({
     diagramSvg: stateDiagramSvg(machineGraph(taskMachine), { title: 'task machine' }),
     eventsPath,
@@ -79,22 +91,8 @@ export function liveViewRoutes(board: TaskBoard, options: LiveViewOptions = {}):
     }
   };
   let poolTimer: NodeJS.Timeout | undefined;
-  let poolAsked = false;
-  const pushPool = (): void => {
-    const pool = options.pool;
-    // One question at a time: while Redis is away an answer may never come (BullMQ's connection
-    // retries forever), and a question a second would pile up for as long as the outage lasts.
-    if (!pool || poolAsked) return;
-    poolAsked = true;
-    void Promise.resolve()
-      .then(pool)
-      .then(
-        (queues) => broadcast(sse('pool', { queues })),
-        // Redis away: skip this round, the panel keeps its last figures.
-        () => {},
-      )
-      .finally(() => (poolAsked = false));
-  };
+  const poolQuestions = options.pool && poolAsker(options.pool, poolTimeoutMs, (event, data) => broadcast(sse(event, data)));
+  const pushPool = (): void => poolQuestions?.ask();
   const changed = new Map<string, TaskView>();
   const removed = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
@@ -165,7 +163,7 @@ export function liveViewRoutes(board: TaskBoard, options: LiveViewOptions = {}):
       if (options.pool) {
         pushPool();
         // Polled only while a page is open.
-        poolTimer ??= setInterval(pushPool, options.poolEveryMs ?? 1_000);
+        poolTimer ??= setInterval(pushPool, poolEveryMs);
       }
       req.once('close', () => {
         clients.delete(res);
@@ -183,6 +181,7 @@ export function liveViewRoutes(board: TaskBoard, options: LiveViewOptions = {}):
       timer = undefined;
       if (poolTimer) clearInterval(poolTimer);
       poolTimer = undefined;
+      poolQuestions?.close();
       for (const client of clients.keys()) client.end();
       clients.clear();
     },
@@ -211,6 +210,43 @@ function requestUrl(req: IncomingMessage): URL | undefined {
     // Not a URL after all: no path of ours.
   }
   return undefined;
+}
+
+/**
+ * `path` when a request can reach it, read back as {@link requestUrl} reads a request's: `"` or `<`
+ * in it were served by no request (a request brings them as `%22`, `%3C`), so the page was unreachable
+ * with nothing to say why. Not `//…` either: the page's script and the `/` redirect would take it
+ * for another host (`//evil.example/tasks`).
+ */
+function pagePath(path: string): string {
+  let read: URL | undefined;
+  try {
+    read = /^\/(?!\/)[^?#]*$/.test(path) ? new URL(`http://localhost${path}`) : undefined;
+  } catch {
+    // Not a path after all: refused below.
+  }
+  if (read?.pathname === path) return path;
+  throw new TypeError(
+    `mcp-task-actors: the live view's path must be a URL path as requests spell it (e.g. /tasks; percent-encode other characters), got ${JSON.stringify(path)}`,
+  );
+}
+
+/**
+ * A live view timer option: a number of ms a timer can wait (NaN or -1 fired every 1 ms). Not
+ * Infinity: a view that never pushes, or a pool question never given up on, is what these prevent.
+ */
+function liveViewMs(name: string, ms: number): number {
+  if (ms !== Infinity) {
+    const checked = timerOption(`liveView.${name}`, ms);
+    if (checked !== undefined) return checked;
+  }
+  throw new RangeError(`liveView.${name} must be a number of ms from 1 to ${MAX_TIMER_MS}, got ${String(ms)}`);
+}
+
+/** A live view count option: a whole number from 1 (0 or NaN left every page empty or refused). */
+function liveViewCount(name: string, count: number): number {
+  if (Number.isSafeInteger(count) && count > 0) return count;
+  throw new RangeError(`liveView.${name} must be a positive whole number, got ${String(count)}`);
 }
 
 function sse(event: string, data: unknown): string {
