@@ -1,7 +1,8 @@
 /**
  * Doubling pauses between retries, shared by what waits out a backend that is away: `tasks/result`
  * and `subscriptions/listen` look at the store again (50 ms up to 1 s, the defaults), a front
- * retries settling a task it could not dispatch, a runner's answer is sent again while its
+ * retries settling a task it could not dispatch, a worker tries its take of a job again (0.1 s up to
+ * 1 s, for 5 s: takeRetries.ts), a runner's answer is sent again while its
  * subscriber reconnects.
  * @internal
  */

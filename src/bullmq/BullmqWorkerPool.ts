@@ -152,7 +152,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     return recordQueue.getBackend().client;
   };
   const recordKey = `${prefix}:${RECORD_NAME}:waiting`;
-  const waitingJobs = new WaitingJobs(recordClient, recordKey, queueTimeoutMs);
+  const waitingJobs = new WaitingJobs(recordClient, recordKey, queueTimeoutMs, logger);
   // Only a front that checks records its jobs: no one else would ever forget them.
   const recording = options.role === 'front' && Number.isFinite(lostJobCheckMs);
   const turnToken = randomUUID();

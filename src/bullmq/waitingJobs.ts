@@ -37,15 +37,25 @@ if redis.call('get', KEYS[1]) == ARGV[1] then
   return 1
 end
 return 0`;
+/**
+ * Deletes one field of the record only while it still holds the value read: a front may have
+ * written a good entry for that task since the bad one was read, which must stay.
+ */
+const DROP = `if redis.call('hget', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('hdel', KEYS[1], ARGV[1]) end
+return 0`;
 const REGISTER_COMMAND = 'mtaRegisterWaitingJob';
 const TURN_COMMAND = 'mtaWaitingJobsTurn';
+const DROP_COMMAND = 'mtaDropWaitingJob';
 
 /**
  * The pool's record of the jobs its fronts added and no worker took yet: a hash in Redis, task id →
  * tool, front and deadline, under the pool's prefix (outside every tool queue's keys, so that an
  * operator's `obliterate` of a queue leaves it). It outlives the front that added a job, so that any
  * front of the pool, a restarted one included, can find the tasks whose jobs left their queue.
- * Every call waits at most `timeoutMs` for Redis.
+ * Every call waits at most `timeoutMs` for Redis. An entry that cannot be read (not written by this
+ * version of the pool: by hand, another application on the prefix, a later format) is dropped by
+ * the read that finds it, with a warning: nothing could act on it, and it stayed until the hash's
+ * expiry, which each new job's deadline pushes further out, read and skipped by every check.
  * @internal
  */
 export class WaitingJobs {
@@ -57,6 +67,8 @@ export class WaitingJobs {
     /** The hash's key; `<key>:turn` is the pool-wide check's turn. */
     private readonly key: string,
     private readonly timeoutMs: number,
+    /** Where a dropped unreadable entry is reported. */
+    private readonly logger: Pick<Console, 'warn'>,
   ) {}
 
   /**
@@ -79,16 +91,29 @@ export class WaitingJobs {
     return job.reservedAt !== undefined && now - job.reservedAt < RESERVED_FOR * this.timeoutMs;
   }
 
-  /** The recorded job of `taskId`, if any. */
+  /** The recorded job of `taskId`, if any (an unreadable entry is dropped: none). */
   async get(taskId: string): Promise<WaitingJob | undefined> {
     const value = await this.bounded((client) => client.hget(this.key, taskId));
-    return value === null ? undefined : parse(taskId, value);
+    if (value === null) return undefined;
+    const job = parse(taskId, value);
+    if (typeof job !== 'string') return job;
+    await this.drop(taskId, value, job);
+    return undefined;
   }
 
-  /** Every recorded job (an unreadable entry is dropped: nothing could act on it). */
+  /** Every recorded job; the unreadable entries are dropped. */
   async all(): Promise<WaitingJob[]> {
     const entries = Object.entries(await this.bounded((client) => client.hgetall(this.key)));
-    return entries.flatMap(([taskId, value]) => parse(taskId, value) ?? []);
+    const jobs: WaitingJob[] = [];
+    const drops: Promise<void>[] = [];
+    for (const [taskId, value] of entries) {
+      const job = parse(taskId, value);
+      if (typeof job !== 'string') jobs.push(job);
+      // A drop that failed (Redis away) is tried again by the next read that finds the entry.
+      else drops.push(this.drop(taskId, value, job).catch(() => {}));
+    }
+    await Promise.all(drops);
+    return jobs;
   }
 
   /** Forgets the job of `taskId`: a worker took it, or its task ended, or it was withdrawn. */
@@ -105,6 +130,17 @@ export class WaitingJobs {
     return (await this.bounded((client) => client.runCommand(TURN_COMMAND, [`${this.key}:turn`, token, ms]))) === 1;
   }
 
+  /** Drops the unreadable entry of `taskId` (`value`, unreadable for `reason`) unless it changed since it was read. */
+  private async drop(taskId: string, value: string, reason: string): Promise<void> {
+    const dropped = await this.bounded((client) => client.runCommand(DROP_COMMAND, [this.key, taskId, value]));
+    // Warned by the one reader that dropped it, not by each front that read it meanwhile.
+    if (dropped === 1) {
+      this.logger.warn(
+        `mcp-task-actors: dropped the unreadable entry of task ${JSON.stringify(taskId.slice(0, 100))} from the worker pool's record of waiting jobs (${this.key}): ${reason}`,
+      );
+    }
+  }
+
   private async bounded<T>(call: (client: RedisClient) => Promise<T>): Promise<T> {
     return withTimeout(
       this.commands().then(call),
@@ -118,6 +154,7 @@ export class WaitingJobs {
     const defined = this.client().then((client) => {
       client.defineCommand(REGISTER_COMMAND, { numberOfKeys: 1, lua: REGISTER });
       client.defineCommand(TURN_COMMAND, { numberOfKeys: 1, lua: TURN });
+      client.defineCommand(DROP_COMMAND, { numberOfKeys: 1, lua: DROP });
       return client;
     });
     // A client that could not be had is asked for again next time.
@@ -128,19 +165,19 @@ export class WaitingJobs {
   }
 }
 
-function parse(taskId: string, value: string): WaitingJob | undefined {
+/** The recorded job an entry holds, or why it cannot be read. */
+function parse(taskId: string, value: string): WaitingJob | string {
+  let parsed: unknown;
   try {
-    const { tool, front, until, reservedAt } = JSON.parse(value) as {
-      tool?: unknown;
-      front?: unknown;
-      until?: unknown;
-      reservedAt?: unknown;
-    };
-    if (typeof tool !== 'string' || typeof until !== 'number') return undefined;
-    const job: WaitingJob = { taskId, tool, front: typeof front === 'string' ? front : undefined, until };
-    if (typeof reservedAt === 'number') job.reservedAt = reservedAt;
-    return job;
+    parsed = JSON.parse(value);
   } catch {
-    return undefined;
+    return 'its value is not JSON';
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'its value is no object';
+  const { tool, front, until, reservedAt } = parsed as { tool?: unknown; front?: unknown; until?: unknown; reservedAt?: unknown };
+  if (typeof tool !== 'string') return 'its tool is no string';
+  if (typeof until !== 'number') return 'its deadline (until) is no number';
+  const job: WaitingJob = { taskId, tool, front: typeof front === 'string' ? front : undefined, until };
+  if (typeof reservedAt === 'number') job.reservedAt = reservedAt;
+  return job;
 }

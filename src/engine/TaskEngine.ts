@@ -129,10 +129,11 @@ export class TaskEngine {
     this.actor.start();
     this.supervisor.actor.on('task.crashed', ({ taskId, error }) => void this.actions.crashed(taskId, error));
     this.link = cluster && new ClusterLink(this.core(), cluster);
-    if (options.placement && !cluster) throw new Error('mcp-task-actors: a worker pool needs a cluster (the Redis backend)');
-    const placement = cluster && options.placement;
+    const placement = cluster && options.placement; // none without a cluster: refused by TaskSupport (options.ts)
     this.workerLink =
-      placement && placement.role === 'worker' ? new WorkerLink({ ...this.core(), jobWork: options.jobWork }, cluster) : undefined;
+      placement && placement.role === 'worker'
+        ? new WorkerLink({ ...this.core(), jobWork: options.jobWork, closing: this.shutdown.signal }, cluster)
+        : undefined;
     this.frontLink =
       placement && placement.role === 'front'
         ? new FrontLink(store, placement, cluster, changed, options.logger, options.release)

@@ -6,6 +6,8 @@ import type { JsonRpcErrorShape, TaskRecord } from '../types.js';
 import { ErrorCode, McpError } from '../wire.js';
 import type { EngineCore } from './ClusterLink.js';
 import { LiveTask } from './LiveTask.js';
+import { takeRetries, TAKE_RETRY_BUDGET_MS } from './takeRetries.js';
+import type { TakeRetry } from './takeRetries.js';
 import type { TaskSession, TaskSpec } from './TaskSpec.js';
 
 /**
@@ -33,6 +35,11 @@ export interface WorkerCore extends EngineCore {
    * McpError a call in process would get (-32602 when this worker's input schema refuses `args`).
    */
   readonly jobWork: ((tool: string, args: unknown) => TaskSpec['run'] | undefined) | undefined;
+  /**
+   * Aborts when this instance's close begins (the engine's shutdown signal): a take pausing before
+   * it tries the store again stops at once.
+   */
+  readonly closing: AbortSignal;
 }
 
 /**
@@ -76,11 +83,17 @@ export class WorkerLink implements JobHandlers {
     await live?.ended;
   }
 
-  /** Takes the job's task: claims it, marks it started and runs it here; undefined when there is nothing to run. */
+  /**
+   * Takes the job's task: claims it, marks it started and runs it here; undefined when there is
+   * nothing to run. Each store call is tried again on an error that may pass (takeRetries.ts): one
+   * try failed the task at a mere blip of Redis. Each call reads or writes afresh, so a task that
+   * ended meanwhile is found ended (or refuses the start) and is not run.
+   */
   private async take(job: TaskJob): Promise<LiveTask | undefined> {
     const { store, queue } = this.core;
     const { taskId } = job;
-    const record = await store.get(taskId);
+    const retry = this.retries(taskId);
+    const record = await retry(() => store.get(taskId));
     if (!record && job.deadline !== undefined && job.deadline - Date.now() > UNKNOWN_TASK_MARGIN_MS) {
       // Not expired, yet not in this worker's store: deleted (an extension call whose client gave up
       // and whose job could not be withdrawn), or a job of another task backend whose pool shares
@@ -102,30 +115,32 @@ export class WorkerLink implements JobHandlers {
     // none means no work ever started, whatever the job's count of starts says.
     const rerun = record.runner !== undefined;
     if (this.core.isClosing()) {
-      await this.fail(job, 'The worker that took this task was shutting down');
+      await this.fail(job, 'The worker that took this task was shutting down', true, retry);
       return undefined;
     }
     const run = this.workOf(job);
     if (typeof run !== 'function') {
-      await this.fail(job, run);
+      await this.fail(job, run, true, retry);
       return undefined;
     }
     if (rerun && !job.restartable) {
-      await this.fail(job, 'The worker running this task stopped before it finished');
+      await this.fail(job, 'The worker running this task stopped before it finished', true, retry);
       await this.stopEarlierRun(taskId, record.runner);
       return undefined;
     }
     const deadline = Date.parse(record.createdAt) + record.ttl;
-    await this.cluster.claim(taskId, { lease: false, until: deadline });
+    // Tried again as it is: the same runner and deadline written twice are written once.
+    await retry(() => this.cluster.claim(taskId, { lease: false, until: deadline }));
     // After the claim, which fences the earlier runner's writes: its cancelled end is not stored.
     await this.stopEarlierRun(taskId, record.runner);
     // Requests the dead worker asked are void: the work starts over and asks again.
-    if (rerun) await queue.clear(taskId);
+    if (rerun) await retry(() => queue.clear(taskId));
     const message = rerun ? 'Restarted after its worker stopped' : 'Started on a worker';
     // Armed before the update, so that an end stored after it still wakes the watch (see stopOnStoredEnd).
     const stop = new AbortController();
     const woken = this.endStored(taskId, stop.signal);
-    const started = await store.update(taskId, 'working', message, this.cluster.instanceId).catch((error: unknown) => {
+    // A start written before a lost reply is written again: still `working`, still this runner's.
+    const started = await retry(() => store.update(taskId, 'working', message, this.cluster.instanceId)).catch((error: unknown) => {
       stop.abort(WATCH_DONE);
       throw error;
     });
@@ -227,11 +242,26 @@ export class WorkerLink implements JobHandlers {
     await this.cluster.tell?.(runner, taskId, { type: 'cancel', reason: 'Another worker took this task over' }).catch(() => {});
   }
 
+  /** The retries of one take (or end) of task `taskId`'s job: ended by this instance's close. */
+  private retries(taskId: string, what = 'take'): TakeRetry {
+    return takeRetries({
+      signal: this.core.closing,
+      stopped: () => this.core.isClosing(),
+      retrying: (error) =>
+        this.core.logger.warn(
+          `mcp-task-actors: the worker's ${what} of task ${taskId} met a store error (${error instanceof Error ? error.message : String(error)}): trying again for up to ${TAKE_RETRY_BUDGET_MS / 1000} s`,
+        ),
+    });
+  }
+
   /** The queue gave up on the job: fail the task unless it already ended. */
   async abandoned(job: TaskJob, reason: string): Promise<void> {
     if (this.core.isLive(job.taskId)) return;
-    const record = await this.core.store.get(job.taskId);
-    if (record && !isTerminal(record.status)) await this.fail(job, `The worker pool gave up on this task: ${reason}`, false);
+    // Retried as a take is: given up on because the store was away, the job comes here at once,
+    // while it may still be; one failed read left the task `working` until its ttl.
+    const retry = this.retries(job.taskId, 'end');
+    const record = await retry(() => this.core.store.get(job.taskId));
+    if (record && !isTerminal(record.status)) await this.fail(job, `The worker pool gave up on this task: ${reason}`, false, retry);
   }
 
   /**
@@ -239,7 +269,12 @@ export class WorkerLink implements JobHandlers {
    * message is an internal error naming the task; an error shape is stored as it is. `comesBack`:
    * whether the job is delivered again if this worker dies meanwhile (not once the queue gave up on it).
    */
-  private async fail(job: TaskJob, failure: string | JsonRpcErrorShape, comesBack = true): Promise<void> {
+  private async fail(
+    job: TaskJob,
+    failure: string | JsonRpcErrorShape,
+    comesBack = true,
+    retry: TakeRetry = this.retries(job.taskId, 'end'),
+  ): Promise<void> {
     const { taskId } = job;
     const error = typeof failure === 'string' ? { code: ErrorCode.InternalError, message: failure, data: { taskId } } : failure;
     // The dead run's requests go before the end is stored: this worker dying in between leaves the
@@ -248,9 +283,9 @@ export class WorkerLink implements JobHandlers {
     // next worker finds the task ended and only finishes the job), for a later tasks/result to ask.
     // A job the queue gave up on comes back to no one: there the end goes first, so that such a
     // death leaves the task ended (its requests until their expiry), not `working` until its ttl.
-    if (comesBack) await this.core.queue.clear(taskId);
-    const record = await this.core.store.settle(taskId, 'failed', error.message, { type: 'error', error });
-    if (!comesBack) await this.core.queue.clear(taskId);
+    if (comesBack) await retry(() => this.core.queue.clear(taskId));
+    const record = await retry(() => this.core.store.settle(taskId, 'failed', error.message, { type: 'error', error }));
+    if (!comesBack) await retry(() => this.core.queue.clear(taskId));
     if (record) await workerSession(job, this.cluster, this.core.store).statusChanged(record);
   }
 }
