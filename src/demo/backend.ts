@@ -1,5 +1,5 @@
 import type { TaskSupportOptions } from '../TaskSupport.js';
-import { wholeNumberFromEnv } from './envNumber.js';
+import { timerMsFromEnv, wholeNumberFromEnv } from './envNumber.js';
 
 /** Where the demo keeps its tasks: in memory, in Redis when `REDIS_URL` is set, or in a Redis Cluster when `REDIS_CLUSTER_NODES` is. */
 export interface DemoBackend {
@@ -24,7 +24,7 @@ export async function demoBackend(env: NodeJS.ProcessEnv = process.env): Promise
   if (url) checkRedisUrl(url);
   const maxLiveTasks = wholeNumberFromEnv(env, 'MTA_MAX_LIVE_TASKS', 1);
   const maxLiveTasksPerCaller = wholeNumberFromEnv(env, 'MTA_MAX_LIVE_TASKS_PER_CALLER', 1);
-  const leaseMs = wholeNumberFromEnv(env, 'MTA_LEASE_MS', 1);
+  const leaseMs = timerMsFromEnv(env, 'MTA_LEASE_MS');
   const limits = {
     ...(maxLiveTasks !== undefined ? { maxLiveTasks } : {}),
     ...(maxLiveTasksPerCaller !== undefined ? { maxLiveTasksPerCaller } : {}),

@@ -1,4 +1,4 @@
-import { wholeNumberFromEnv } from './envNumber.js';
+import { timerMsFromEnv, wholeNumberFromEnv } from './envNumber.js';
 import { statelyPortFromArgs } from './observability.js';
 import { operatorFromArgs } from './operator.js';
 import type { OperatorOptions } from './operator.js';
@@ -52,7 +52,7 @@ export function demoConfig(args: readonly string[], env: NodeJS.ProcessEnv): Dem
     role: roleFromArgs(args),
     statelyPort: statelyPortFromArgs(args, env),
     operator: operatorFromArgs(args, env, host),
-    secondMs: wholeNumberFromEnv(env, 'DEMO_SECOND_MS', 1),
+    secondMs: timerMsFromEnv(env, 'DEMO_SECOND_MS'),
   };
   // The v2 demo has no sessionful mode to drop, no worker pool and no Stately feed: refused, not ignored.
   if (sdk === 'v2' && config.stateless) {

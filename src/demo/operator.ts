@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isIP } from 'node:net';
+import { isLoopbackHost } from '../http/loopback.js';
 
 /**
  * The operator surface of the demo server: the live view (`/tasks`, `/tasks/events`) and what
@@ -30,14 +30,8 @@ export interface OperatorAccess {
 /** What a request gets when no gate applies: nothing. */
 export const NO_OPERATOR_ACCESS: OperatorAccess = Object.freeze({ enabled: false, granted: false });
 
-/** Whether `host` is a loopback interface (`localhost`, 127.0.0.0/8, `::1`): only this machine can connect. */
-export function isLoopbackHost(host: string): boolean {
-  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  if (bare === 'localhost') return true;
-  if (isIP(bare) === 4) return bare.startsWith('127.');
-  if (isIP(bare) === 6) return bare === '::1' || /^::ffff:127\./i.test(bare);
-  return false;
-}
+// One answer for the operator gate and the Host check (a loopback bind serves loopback names only).
+export { isLoopbackHost };
 
 /** Decides per request whether the operator surface is shown; built once per listening server. */
 export class OperatorGate {

@@ -7,16 +7,15 @@ import { createHostCheck, createHttpTransport } from '../sdk/v1/http.js';
 import type { HttpTransport } from '../sdk/v1/http.js';
 import { SessionTable } from './SessionTable.js';
 import { bodyTimeoutOf, cutOffIfStalled, limitBodyArrival } from './bodyDeadline.js';
+import { bodyLimitOf, hostReadsBody, readJsonBody } from './requestBody.js';
 import { SessionCaps, principalOf, refuseSession } from './sessionCaps.js';
 import type { SessionSlot } from './sessionCaps.js';
 import { hostMatchesTarget, pathOf } from './requestTarget.js';
+import { loopbackHostNames } from './loopback.js';
 import { timerOption } from '../timerBounds.js';
 import { safeLogger } from '../safeLogger.js';
 import type { HostedServer, ListeningHost, ListenOptions, McpHttpHostOptions } from './McpHttpHostOptions.js';
 
-const LOOPBACK_INTERFACES = ['127.0.0.1', 'localhost', '::1'];
-/** The names that reach a loopback listener (the SDK's `localhostHostValidation` list). */
-const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 const DEFAULT_IDLE_MS = 30 * 60_000;
 
 /**
@@ -35,6 +34,7 @@ export class McpHttpHost {
   private readonly checkHost: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   private readonly allowedOrigins: string[] | undefined;
   private readonly bodyTimeoutMs: number | undefined;
+  private readonly maxBodyBytes: number;
   private readonly caps: SessionCaps;
   private http: HttpServer | undefined;
   private closing = false;
@@ -55,11 +55,12 @@ export class McpHttpHost {
 
   constructor(private readonly options: McpHttpHostOptions) {
     this.logger = safeLogger(options.logger ?? console);
-    const hosts = options.allowedHosts ?? (LOOPBACK_INTERFACES.includes(options.host ?? '127.0.0.1') ? LOOPBACK_NAMES : undefined);
+    const hosts = options.allowedHosts ?? loopbackHostNames(options.host ?? '127.0.0.1');
     this.checkHost = hosts ? createHostCheck(hosts) : undefined;
     this.allowedOrigins = options.allowedOrigins ? [...options.allowedOrigins] : undefined;
     this.sessions = new SessionTable(timerOption('idleTimeoutMs', options.idleTimeoutMs ?? DEFAULT_IDLE_MS, true) ?? 0);
     this.bodyTimeoutMs = bodyTimeoutOf(options.requestBodyTimeoutMs);
+    this.maxBodyBytes = bodyLimitOf(options.maxRequestBodySize);
     this.caps = new SessionCaps(options.maxSessions, options.maxSessionsPerPrincipal);
   }
 
@@ -122,9 +123,14 @@ export class McpHttpHost {
     this.http = http;
     const bindTo = this.options.host ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
-      http.once('error', reject);
+      const failed = (error: Error): void => {
+        // Not listening after all: a later listen() (another port, say) may try again.
+        this.http = undefined;
+        reject(error);
+      };
+      http.once('error', failed);
       http.listen(options.port ?? 3000, bindTo, () => {
-        http.off('error', reject);
+        http.off('error', failed);
         resolve();
       });
     });
@@ -179,7 +185,8 @@ export class McpHttpHost {
       // Another principal's session is answered as an unknown one: ids are not capabilities.
       if (!session || session.principal !== principalOf(authInfo)) return refuse(res, 404, -32001, 'Session not found');
       this.sessions.track(session, res);
-      return session.transport.handleRequest(req, res, parsedBody);
+      const body = await this.bodyOf(req, res, parsedBody);
+      return body && session.transport.handleRequest(req, res, body.value);
     }
     if (req.method !== 'POST') return refuse(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required');
     // Counted until its session is in the table (closeAll closes it) or it has none.
@@ -214,6 +221,9 @@ export class McpHttpHost {
     parsedBody: unknown,
     slot: SessionSlot,
   ): Promise<void> {
+    const body = await this.bodyOf(req, res, parsedBody);
+    // Refused (413, -32700) or cut off: no session, and its server goes.
+    if (!body) return server.close();
     const transport: HttpTransport = createHttpTransport({
       ...this.transportOptions(),
       sessionIdGenerator: () => randomUUID(),
@@ -229,7 +239,7 @@ export class McpHttpHost {
       if (transport.sessionId) this.sessions.forget(transport.sessionId);
     };
     await server.connect(transport);
-    await transport.handleRequest(req, res, parsedBody);
+    await transport.handleRequest(req, res, body.value);
     // Not an initialize (or refused: 413, -32700, 400): there is no session to keep.
     if (!transport.sessionId) await server.close();
   }
@@ -251,9 +261,12 @@ export class McpHttpHost {
     if (!server) return;
     // close() began while the request left `opening`: its server is closed with this answer.
     if (this.closing) return refuseClosing(res);
+    // Its server is closed when the response ends, answered here or not.
+    const body = await this.bodyOf(req, res, parsedBody);
+    if (!body) return;
     const transport = createHttpTransport(this.transportOptions());
     await server.connect(transport);
-    await transport.handleRequest(req, res, parsedBody);
+    await transport.handleRequest(req, res, body.value);
   }
 
   /** The server of a stateless request, closed when its response ends (or at once when it has). */
@@ -286,6 +299,19 @@ export class McpHttpHost {
     return undefined;
   }
 
+  /**
+   * The body the transport is handed: a framework's, or the host's own read of a JSON POST under
+   * `maxRequestBodySize` (see requestBody.ts). Undefined when answered here (413, -32700) or when the
+   * request is gone (cut off for stalling: bodyDeadline.ts answered it).
+   */
+  private async bodyOf(req: IncomingMessage, res: ServerResponse, parsedBody: unknown): Promise<{ value: unknown } | undefined> {
+    if (parsedBody !== undefined || !hostReadsBody(req)) return { value: parsedBody };
+    const read = await readJsonBody(req, this.maxBodyBytes);
+    if ('value' in read) return read;
+    if ('status' in read) refuse(res, read.status, read.code, read.message);
+    return undefined;
+  }
+
   /** Keeps `work` in {@link opening} until it settles. */
   private whileOpening<T>(work: Promise<T>): Promise<T> {
     // Its failure is the caller's to handle; close() only waits for it.
@@ -295,11 +321,9 @@ export class McpHttpHost {
     return work;
   }
 
-  private transportOptions(): { maxRequestBodySize?: number; allowedOrigins?: string[] } {
-    return {
-      ...(this.options.maxRequestBodySize !== undefined ? { maxRequestBodySize: this.options.maxRequestBodySize } : {}),
-      ...(this.allowedOrigins ? { allowedOrigins: this.allowedOrigins } : {}),
-    };
+  /** The transport reads no body (bodyOf has), so it gets no body limit. */
+  private transportOptions(): { allowedOrigins?: string[] } {
+    return this.allowedOrigins ? { allowedOrigins: this.allowedOrigins } : {};
   }
 }
 

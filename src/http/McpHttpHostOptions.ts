@@ -37,14 +37,20 @@ export interface McpHttpHostOptions {
   idleTimeoutMs?: number;
   /**
    * The interface the server listens on (what `McpHttpHost.listen` binds). Default `127.0.0.1`.
-   * On a loopback interface and without `allowedHosts`, only loopback `Host` names are served.
+   * On a loopback interface (any of 127.0.0.0/8, `::1`, `localhost`) and without `allowedHosts`,
+   * only loopback `Host` names and the interface's own address are served (DNS rebinding).
    */
   host?: string;
   /** Host names (no port; IPv6 in brackets) served; others get 403 before anything is read. */
   allowedHosts?: readonly string[];
   /** `Origin` values allowed when a browser sends one; others get 403. Default: not checked. */
   allowedOrigins?: readonly string[];
-  /** Largest request body in bytes, refused with 413 before it is parsed. Default the SDK's 4 MiB. */
+  /**
+   * Largest request body in bytes: 413 (JSON-RPC -32000) once more has arrived, or at once when its
+   * `Content-Length` says so; the host reads a JSON POST's body itself, so this holds on every SDK v1
+   * (1.27 has no limit of its own). Default 4 MiB, the SDK's; `Infinity`: none; anything but a
+   * positive number throws a `RangeError`. Not applied to a body a framework has already read.
+   */
   maxRequestBodySize?: number;
   /**
    * Longest a request body may take to arrive, counted from when its headers reach the host. A request

@@ -1,10 +1,9 @@
 /**
  * How long McpHttpHost lets a request body take to arrive, and what it does with one that stalls.
- * The SDK transport answers a POST only once it has read the whole body, and an initialize (every
+ * A POST is answered only once its whole body is read (requestBody.ts), and an initialize (every
  * POST when stateless) has its server made before that, so a client that sends headers and part of
- * a body would hold that server, its transport and the socket until Node's request timeout (5
- * minutes on a listen()ed host, none behind an embedding server that sets none). Nothing the host
- * writes through the response would help: the transport writes its own answer once the read fails.
+ * a body would hold that server and the socket until Node's request timeout (5 minutes on a
+ * listen()ed host, none behind an embedding server that sets none).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timerOption } from '../timerBounds.js';
@@ -64,9 +63,9 @@ export function cutOffIfStalled(req: IncomingMessage): void {
 
 /**
  * Answers 408 with a JSON-RPC error when nothing of the response has been written, then destroys the
- * request (and so its socket): the transport's read fails and its own answer goes nowhere. The 408
- * is written on the socket, as Node writes its own request-timeout answer, because the transport
- * still holds the response and would write to it again (headers twice: an error Node throws).
+ * request (and so its socket): the body's reader (McpHttpHost's, the v2 demo's bridge) sees it gone
+ * and answers nothing. The 408 is written on the socket, as Node writes its own request-timeout
+ * answer, so no code path that still holds the response can write its headers a second time.
  */
 function cutOff(req: IncomingMessage, res: ServerResponse, ms: number): void {
   // `res.socket` is set only while this response is the connection's current one (not one waiting
