@@ -11,6 +11,7 @@ import { invalidAnswer } from './answers.js';
 import { MAX_TIMER_MS, followablePollInterval, steppedTimeout } from '../timerBounds.js';
 import { followedOn } from './followedClientTasks.js';
 import { fetchClientTaskResult } from './fetchClientTaskResult.js';
+import { PollGap, awaitsStream, isNotCarried, sentOnStream } from './streamGap.js';
 import type { ReportedEnd } from './fetchClientTaskResult.js';
 
 /** Options of one request to the client. */
@@ -38,6 +39,12 @@ export interface ClientChannel {
    * (GET) stream open, where `request` refuses at once. Absent: it can.
    */
   canSend?(): boolean;
+  /**
+   * Calls `listener` with `true` when a standalone stream opens, with `false` when the session
+   * closes (none opens then); returns its removal, or undefined when the session is closed already.
+   * A follow whose request `canSend` refuses waits for it (streamGap.ts). Absent: it fails at once.
+   */
+  onReachable?(listener: (reachable: boolean) => void): (() => void) | undefined;
 }
 
 /**
@@ -145,6 +152,8 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
   // aborted with the ttl's error to end an open tasks/result.
   const expired = new AbortController();
   let stopTtl: (() => void) | undefined;
+  // Polls wait while the session has no stream to carry them (streamGap.ts): ended when the follow leaves `working`.
+  const gap = new PollGap(channel);
   const canCancel = follow.capabilities?.tasks?.cancel !== undefined;
   const cancelRemote = (id: string): void => {
     if (!canCancel) return;
@@ -161,10 +170,53 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
     // Only when this ended the follow: a poll answered after the task moved on is dropped.
     if (settled?.status === 'failed' && settled.error === error) cancelRemote(id);
   };
+  /**
+   * Sends one `tasks/get`. No signal: the SDK never removes its abort listener, so one signal shared
+   * by every poll would collect a listener per poll; an answer after the end is dropped by `tell`.
+   */
+  const poll = (id: string): void => {
+    if (gap.waiting || polling >= MAX_POLLS_OUT) return;
+    if (awaitsStream(channel)) return pollWhenReachable(id);
+    polling++;
+    const seq = ++polls;
+    channel.request({ method: 'tasks/get', params: { taskId: id } }, GetTaskResultSchema).then(
+      (task) => {
+        polling--;
+        // Another task's status would make the follow poll, fetch and cancel that task from then on.
+        if (task.taskId === id) {
+          // Stale (a newer report came first): a `working` from before `input_required` dropped the open tasks/result. An end never is.
+          if (seq <= newest && !isEnded(task.status)) return;
+          newest = seq;
+          return tell({ type: 'status', task: task as ClientTaskSnapshot });
+        }
+        giveUp(id, mcpError(ErrorCode.InternalError, `The client answered tasks/get of its task ${id} about task ${task.taskId}`));
+      },
+      (error: unknown) => {
+        polling--;
+        // A later poll was answered already: this one's failure (sent on a stream that dropped, it
+        // timed out a minute later) says nothing of the task now, which that answer told.
+        if (seq <= newest && !isZodError(error)) return;
+        // Refused for want of a stream (it dropped since the look): no failure, a wait.
+        if (isNotCarried(error) && channel.onReachable) return pollWhenReachable(id);
+        if (!isZodError(error)) return tell({ type: 'lost', error });
+        // The SDK rejects with the bare zod error, whose message is its issues as JSON.
+        const why = `Invalid answer from the client to tasks/get of its task ${id}: ${describeParseError(error)}`;
+        giveUp(id, mcpError(ErrorCode.InvalidParams, why));
+      },
+    );
+  };
+  /** No stream to carry polls: they resume when it opens; the follow fails (`lost`) when none does in time. */
+  const pollWhenReachable = (id: string): void =>
+    gap.start(
+      () => poll(id),
+      (error) => tell({ type: 'lost', error }),
+    );
   const logic = clientTaskMachine.provide({
     actors: {
       result: fromPromise<unknown, { taskId: string }>(({ input, signal: stop }) =>
-        fetchClientTaskResult(channel, follow.resultSchema, input.taskId, stop, end, expired.signal),
+        sentOnStream(channel, 'tasks/result', [stop, expired.signal], () =>
+          fetchClientTaskResult(channel, follow.resultSchema, input.taskId, stop, end, expired.signal),
+        ),
       ),
     },
     actions: {
@@ -199,33 +251,7 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
           (error: unknown) => tell({ type: 'refused', error: isZodError(error) ? invalidAnswer(error) : error }),
         );
       },
-      // No signal: the SDK never removes its abort listener, so one signal shared by every poll
-      // would collect a listener per poll; an answer after the end is dropped by `tell`.
-      poll: (_, { taskId: id }) => {
-        if (polling >= MAX_POLLS_OUT) return;
-        polling++;
-        const seq = ++polls;
-        channel.request({ method: 'tasks/get', params: { taskId: id } }, GetTaskResultSchema).then(
-          (task) => {
-            polling--;
-            // Another task's status would make the follow poll, fetch and cancel that task from then on.
-            if (task.taskId === id) {
-              // Stale (a newer report came first): a `working` from before `input_required` dropped the open tasks/result. An end never is.
-              if (seq <= newest && !isEnded(task.status)) return;
-              newest = seq;
-              return tell({ type: 'status', task: task as ClientTaskSnapshot });
-            }
-            giveUp(id, mcpError(ErrorCode.InternalError, `The client answered tasks/get of its task ${id} about task ${task.taskId}`));
-          },
-          (error: unknown) => {
-            polling--;
-            if (!isZodError(error)) return tell({ type: 'lost', error });
-            // The SDK rejects with the bare zod error, whose message is its issues as JSON.
-            const why = `Invalid answer from the client to tasks/get of its task ${id}: ${describeParseError(error)}`;
-            giveUp(id, mcpError(ErrorCode.InvalidParams, why));
-          },
-        );
-      },
+      poll: (_, { taskId: id }) => poll(id),
       cancelRemote: () => {
         if (taskId !== undefined) cancelRemote(taskId);
       },
@@ -277,6 +303,9 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
   let unsubscribe: (() => void) | undefined;
   return new Promise<unknown>((resolve, reject) => {
     actor.subscribe({
+      next: (snapshot) => {
+        if (gap.waiting && !snapshot.matches({ active: 'working' })) gap.end();
+      },
       complete: () => {
         cleanup();
         if (settled?.status === 'completed') return resolve(settled.output);
@@ -297,6 +326,7 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
       unsubscribe?.();
       if (taskId !== undefined) ids.delete(taskId);
       stopTtl?.();
+      gap.end();
       if (closing?.aborted) inFlight.abort(closing.reason);
     };
     unsubscribe = channel.onTaskStatus?.((task) => {

@@ -89,6 +89,11 @@ export interface StandaloneStream {
   readonly open: boolean;
   /** How many standalone streams have ended so far. */
   readonly losses: number;
+  /**
+   * Calls `listener` each time a standalone stream opens; returns its removal. Absent where the
+   * transport cannot tell: a follow of a client task that finds no stream then fails at once.
+   */
+  readonly onOpen?: (listener: () => void) => () => void;
 }
 
 /** The session router's side of a connection (implemented by session/SessionRouter.ts). */

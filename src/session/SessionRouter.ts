@@ -5,14 +5,16 @@ import type { ClientChannel } from '../engine/ClientTasks.js';
 import { isFollowedClientTask } from '../engine/followedClientTasks.js';
 import type { TaskEngine } from '../engine/TaskEngine.js';
 import type { InlineClientTasks } from '../engine/workContext.js';
-import { CancelTaskResultSchema, ErrorCode, TaskSchema } from '../wire.js';
-import { mcpError } from '../errors.js';
+import { CancelTaskResultSchema, TaskSchema } from '../wire.js';
 import type { Answer } from '../types.js';
 import { isUnavailable } from '../backends/storeGuard.js';
 import { taskIdOfRequest } from '../engine/requestIds.js';
 import type { ClientResponse, ConnectionListener, ConnectionPort, RequestCaller, ServerHost } from './ServerHost.js';
 import { TrackedRequests } from './TrackedRequests.js';
 import { answerOf } from './answerOf.js';
+import { closedConnection } from './closedConnection.js';
+import { StreamReach } from './StreamReach.js';
+import { notCarried } from '../engine/streamGap.js';
 
 /** The fewest tracked requests on a connection at which a delivery looks for settled ones (SessionRouter.sweep). */
 const SWEEP_FROM = 64;
@@ -41,6 +43,8 @@ export class SessionRouter implements ConnectionListener {
   private readonly canRequest: boolean;
   /** The client's capabilities when the last connection closed (what a task still asks by). */
   private capabilitiesAtClose: ClientCapabilities | undefined;
+  /** Follows waiting for the standalone stream to open again (StreamReach.ts). */
+  private readonly reach = new StreamReach();
 
   constructor(
     private readonly engine: TaskEngine,
@@ -65,6 +69,7 @@ export class SessionRouter implements ConnectionListener {
 
   opened(connection: ConnectionPort): void {
     this.current = connection;
+    this.reach.follow(connection);
     // The host is the one calling: its server is alive, and connected again.
     this.host ??= this.hostRef.deref();
   }
@@ -133,6 +138,7 @@ export class SessionRouter implements ConnectionListener {
       this.current = closedConnection(connection);
       this.capabilitiesAtClose = this.host?.clientCapabilities();
       this.host = undefined;
+      this.reach.closed();
     }
     // Sent, never answered, and now nobody can answer them on this connection: back to the queue,
     // for the next tasks/result (a tasks/result stream that drops does the same with its own).
@@ -293,16 +299,12 @@ export class SessionRouter implements ConnectionListener {
         if (!host) throw new Error('Not connected');
         // Streamable HTTP with no GET stream open: the SDK's transport drops such a request without
         // an error, and it waited out the SDK's 60 s (an inline call's `tasks/cancel` after its end).
-        if (this.current?.standalone?.open === false) {
-          throw mcpError(
-            ErrorCode.ConnectionClosed,
-            `${request.method} not sent: the session has no standalone stream (GET) open to carry it`,
-          );
-        }
+        if (this.current?.standalone?.open === false) throw notCarried(request.method);
         return host.request!(request, schema, options);
       },
       onTaskStatus: this.onTaskStatus,
       canSend: () => this.current?.standalone?.open !== false,
+      onReachable: (listener) => (this.current && !this.current.closed ? this.reach.on(listener) : undefined),
     };
   }
 
@@ -338,11 +340,4 @@ export class SessionRouter implements ConnectionListener {
     const host = this.liveHost();
     return host ? host.clientCapabilities() : this.capabilitiesAtClose;
   }
-}
-
-/** What a closed connection still tells, holding nothing of its transport. */
-function closedConnection(connection: ConnectionPort): ConnectionPort {
-  const { id, standalone } = connection;
-  const send = (): Promise<void> => Promise.reject(new Error('Not connected'));
-  return standalone ? { id, closed: true, standalone: { open: false, losses: standalone.losses }, send } : { id, closed: true, send };
 }

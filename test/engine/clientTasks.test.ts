@@ -181,6 +181,27 @@ describe('following a client task', () => {
     await Promise.allSettled([slow.result, fast.result]);
   });
 
+  it('keeps following when a poll fails after a later poll was answered (a poll lost with a dropped stream times out late)', async () => {
+    const polls: { resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = [];
+    const f = follow({
+      create: () => Promise.resolve({ task: { ...working(), pollInterval: 1 } }),
+      get: () => new Promise((resolve, reject) => void polls.push({ resolve, reject })),
+    });
+    let ended = false;
+    void f.result.finally(() => (ended = true)).catch(() => {});
+    await vi.waitFor(() => expect(polls.length).toBeGreaterThanOrEqual(2));
+    // The second poll is answered (the stream is back); the first, sent before the drop, times out.
+    polls[1]!.resolve(working());
+    await settle();
+    polls[0]!.reject(new McpError(-32001, 'Request timed out'));
+    await settle();
+    expect(ended).toBe(false);
+    // A poll sent after the answered one, failing, still ends the follow, as before.
+    expect(polls.length).toBeGreaterThan(2);
+    polls.at(-1)!.reject(new McpError(-32001, 'Request timed out'));
+    await expect(f.result).rejects.toThrow('Request timed out');
+  });
+
   it('drops, without a warning, a poll answer that arrives after the follow ended', async () => {
     const warn = vi.spyOn(console, 'warn');
     let answer: (value: unknown) => void = () => {};

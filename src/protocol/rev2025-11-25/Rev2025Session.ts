@@ -94,6 +94,9 @@ export class Rev2025Session implements TaskSession {
     if (channel.onTaskStatus) own.onTaskStatus = channel.onTaskStatus;
     const canSend = channel.canSend;
     if (canSend) own.canSend = () => this.current && canSend();
+    // Once the server connected again, no stream of this session can open: nothing to wait for.
+    const onReachable = channel.onReachable;
+    if (onReachable) own.onReachable = (listener) => (this.current ? onReachable(listener) : undefined);
     return own;
   }
 }

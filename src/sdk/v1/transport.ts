@@ -10,6 +10,7 @@ import type { ClientResponse, ConnectionListener, ConnectionPort } from '../../s
 import type { MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
 import { callerOf } from './request.js';
 import type { RequestRouter } from './DirectRequests.js';
+import { StandaloneOpens } from '../../session/StandaloneOpens.js';
 
 let connections = 0;
 
@@ -18,7 +19,7 @@ class Connection implements ConnectionPort {
   /** Identifies the connection when the transport has no session id. */
   readonly id = `c${++connections}`;
   closed = false;
-  standalone?: { readonly open: boolean; losses: number };
+  standalone?: { readonly open: boolean; losses: number; onOpen: (listener: () => void) => () => void };
   readonly answersOnly: boolean;
   readonly sessionless: boolean;
 
@@ -121,7 +122,12 @@ export function wrapTransport(inner: Transport, listener: ConnectionListener, ro
  * left alone.
  */
 function followStandaloneStream(transport: Transport, connection: Connection): void {
-  type Answer = { once?: (event: 'close', listener: () => void) => unknown; headersSent?: boolean; statusCode?: number };
+  type Answer = {
+    once?: (event: 'close', listener: () => void) => unknown;
+    headersSent?: boolean;
+    statusCode?: number;
+    writeHead?: (...args: unknown[]) => unknown;
+  };
   const http = transport as Transport & {
     handleRequest?: (request: { method?: string }, response?: Answer, ...rest: unknown[]) => Promise<unknown>;
   };
@@ -131,12 +137,14 @@ function followStandaloneStream(transport: Transport, connection: Connection): v
   // GETs not yet closed; a Set, not a flag: a resumed stream (Last-Event-ID) may open before the
   // one it replaces has closed.
   const live = new Set<Answer>();
+  const opens = new StandaloneOpens();
   const standalone = {
     get open(): boolean {
       for (const response of live) if (opened(response)) return true;
       return false;
     },
     losses: 0,
+    onOpen: opens.on,
   };
   connection.standalone = standalone;
   http.handleRequest = (request, response, ...rest) => {
@@ -146,6 +154,15 @@ function followStandaloneStream(transport: Transport, connection: Connection): v
         live.delete(response);
         if (opened(response)) standalone.losses++;
       });
+      // The stream opens with its 200 head (the transport's handleRequest resolves only at its end):
+      // told once the head is written, when `open` reads true, and the transport sends on it.
+      const writeHead = response.writeHead;
+      if (typeof writeHead === 'function')
+        response.writeHead = function (this: unknown, ...args: unknown[]): unknown {
+          const written = writeHead.apply(this, args);
+          if (live.has(response) && opened(response)) queueMicrotask(() => opens.opened());
+          return written;
+        };
     }
     return handle.call(transport, request, response, ...rest);
   };

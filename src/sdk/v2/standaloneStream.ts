@@ -1,4 +1,5 @@
 import type { StandaloneStream } from '../../session/ServerHost.js';
+import { StandaloneOpens } from '../../session/StandaloneOpens.js';
 
 /** What a v2 web-standard Streamable HTTP transport offers (public members only). */
 interface WebStandardTransport {
@@ -21,13 +22,16 @@ function isWebStandardTransport(transport: object): transport is WebStandardTran
  */
 export function followStandaloneStream(transport: object): StandaloneStream | undefined {
   if (!isWebStandardTransport(transport)) return undefined;
-  const standalone = { open: false, losses: 0 };
+  const opens = new StandaloneOpens();
+  const standalone = { open: false, losses: 0, onOpen: opens.on };
   const handle = transport.handleRequest.bind(transport);
   transport.handleRequest = async (request, options) => {
     const response = await handle(request, options);
     const isStream = response.headers.get('content-type')?.includes('text/event-stream') === true;
     if (request.method !== 'GET' || response.status !== 200 || !isStream || !response.body) return response;
     standalone.open = true;
+    // After the Response is handed back: the listeners send on the stream the transport has now.
+    queueMicrotask(() => opens.opened());
     let ended = false;
     const end = (): void => {
       if (ended) return;

@@ -1,0 +1,131 @@
+import { mcpError } from '../errors.js';
+import { ErrorCode } from '../wire.js';
+
+/** What the wait reads of a follow's channel (ClientTasks.ts `ClientChannel`). */
+interface StreamChannel {
+  canSend?(): boolean;
+  onReachable?(listener: (reachable: boolean) => void): (() => void) | undefined;
+}
+
+/**
+ * How long a follow waits for the session's standalone stream to open again (ms) before it fails:
+ * a client reconnecting its GET, or a proxy cycling the connection, takes a moment, and its task
+ * (an open dialog, say) is still there. The client's ttl, when shorter, ends the follow first. Not
+ * an option: no deployment has asked to tune it. A test shortens it here.
+ * @internal
+ */
+export const streamGrace = { ms: 60_000 };
+
+const refusals = new WeakSet<object>();
+
+/**
+ * The refusal of a request while the session has no standalone stream open (SessionRouter's
+ * channel): the SDK's transport would drop it without an error. Nothing was sent, so a follow
+ * waits for the stream and sends it then ({@link isNotCarried}).
+ * @internal
+ */
+export function notCarried(method: string): Error {
+  const error = mcpError(ErrorCode.ConnectionClosed, `${method} not sent: the session has no standalone stream (GET) open to carry it`);
+  refusals.add(error);
+  return error;
+}
+
+/** Whether `error` is a {@link notCarried} refusal (any other failure of a request stays one). */
+export function isNotCarried(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && refusals.has(error);
+}
+
+/** Whether `channel` has no stream to carry a request now, and can tell when one opens: a wait, not a failure. */
+export function awaitsStream(channel: StreamChannel): boolean {
+  return channel.canSend?.() === false && channel.onReachable !== undefined;
+}
+
+/**
+ * Resolves once `channel` can send again (the client opened its GET stream); rejects with a -32000
+ * saying why `method` was not sent when the session closes or none opens within `ms`, or with the
+ * reason of the first of `signals` to abort. Woken by the stream's opening, not by a timer; once
+ * settled it leaves no listener or timer.
+ * @internal
+ */
+export function streamReopened(channel: StreamChannel, method: string, ms: number, signals: readonly AbortSignal[]): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const aborted = signals.find((signal) => signal.aborted);
+    if (aborted) return reject(aborted.reason as Error);
+    const notSent = (why: string): Error => mcpError(ErrorCode.ConnectionClosed, `${method} not sent: ${why}`);
+    const end = (error?: unknown): void => {
+      clearTimeout(timer);
+      unsubscribe?.();
+      for (const signal of signals) signal.removeEventListener('abort', onAbort);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const onAbort = (): void => end(signals.find((signal) => signal.aborted)!.reason);
+    // Each callback below runs after these three are set: a timer, a listener, an abort all come later.
+    const timer = setTimeout(() => end(notSent(`the session's standalone stream (GET) did not open again within ${ms / 1000} s`)), ms);
+    const unsubscribe = channel.onReachable?.((reachable) => {
+      if (!reachable) end(notSent('the session closed before its standalone stream (GET) opened again'));
+      // Another connection's stream, or one closed again at once: the wait goes on.
+      else if (channel.canSend?.() !== false) end();
+    });
+    if (!unsubscribe) return end(notSent('the session is closed'));
+    for (const signal of signals) signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * `send()` once `channel` can carry it: at once while its stream is open; else after the stream
+ * opened again ({@link streamReopened}), and again if it was refused for want of a stream.
+ * @internal
+ */
+export async function sentOnStream<T>(
+  channel: StreamChannel,
+  method: string,
+  signals: readonly AbortSignal[],
+  send: () => Promise<T>,
+): Promise<T> {
+  for (;;) {
+    if (awaitsStream(channel)) await streamReopened(channel, method, streamGrace.ms, signals);
+    try {
+      return await send();
+    } catch (error) {
+      // Refused because the stream dropped between the look and the send: wait for it again.
+      if (!isNotCarried(error) || channel.onReachable === undefined || signals.some((signal) => signal.aborted)) throw error;
+    }
+  }
+}
+
+/**
+ * A follow's wait for the stream its polls need, one at a time: `start` waits unless it does
+ * already, `end` (the follow left `working`, or ended) stops it silently.
+ * @internal
+ */
+export class PollGap {
+  private wait: AbortController | undefined;
+
+  constructor(private readonly channel: StreamChannel) {}
+
+  get waiting(): boolean {
+    return this.wait !== undefined;
+  }
+
+  /** Calls `resume` once the stream opened again, `fail` when the session closed or none opened within streamGrace. */
+  start(resume: () => void, fail: (error: unknown) => void): void {
+    if (this.wait) return;
+    const wait = (this.wait = new AbortController());
+    // Only while this wait is the follow's: one ended neither polls nor fails it.
+    const current = (): boolean => {
+      if (this.wait !== wait) return false;
+      this.wait = undefined;
+      return true;
+    };
+    streamReopened(this.channel, 'tasks/get', streamGrace.ms, [wait.signal]).then(
+      () => current() && resume(),
+      (error: unknown) => current() && fail(error),
+    );
+  }
+
+  end(): void {
+    this.wait?.abort();
+    this.wait = undefined;
+  }
+}

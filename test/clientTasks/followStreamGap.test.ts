@@ -1,0 +1,276 @@
+/**
+ * A server task follows its client's task (`elicitAsTask`, MCP 2025-11-25) over Streamable HTTP:
+ * its `tasks/get` polls go on the client's standalone GET stream. That stream drops for a moment
+ * (the client reconnects, a proxy cycles the connection): a poll that finds no stream open is no
+ * failure, the follow waits for the stream (woken when the GET opens again) and polls on; only when
+ * none opens within the grace does it fail, saying so. A cancel, the client's end of its task, or
+ * the session's close ends the wait at once, leaving no listener or timer behind.
+ *
+ * The real SDK v1 client over real HTTP, in front of an SDK v1 and an SDK v2 server; its fetch lets
+ * the test drop the GET stream and hold the client's reconnect until the test lets it through.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer as McpServerV2 } from '@modelcontextprotocol/server';
+import {
+  CancelTaskRequestSchema,
+  ElicitRequestSchema,
+  GetTaskPayloadRequestSchema,
+  GetTaskRequestSchema,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { TaskSupport } from '../../src/index.js';
+import { streamGrace } from '../../src/engine/streamGap.js';
+import { clientTask } from '../support/scriptedReceiver.js';
+import { createTask, deferred, taskResult, testTaskSupport } from '../support/harness.js';
+import { track, until } from '../support/until.js';
+import { serveLineSessions } from '../support/lineSessions.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+const graceAtStart = streamGrace.ms;
+afterEach(async () => {
+  streamGrace.ms = graceAtStart;
+  vi.restoreAllMocks();
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+const requestedSchema = { type: 'object' as const, properties: { ok: { type: 'boolean' as const } }, required: ['ok'] };
+
+/**
+ * The client's fetch: POSTs as usual; each GET (the standalone stream) can be dropped (`drop`), and
+ * the client's reconnect is then held until `release`.
+ */
+function gatedGet() {
+  let stream: AbortController | undefined;
+  let gate: ReturnType<typeof deferred<void>> | undefined;
+  let open = false;
+  const get = async (url: string | URL, init: RequestInit): Promise<Response> => {
+    if (gate) await gate.promise;
+    const drop = new AbortController();
+    stream = drop;
+    const response = await fetch(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, drop.signal]) : drop.signal });
+    open = response.ok;
+    return response;
+  };
+  return {
+    fetch: (url: string | URL, init?: RequestInit): Promise<Response> => (init?.method === 'GET' ? get(url, init) : fetch(url, init)),
+    /** Whether the client has its GET stream (its response's headers arrived). */
+    open: () => open,
+    /** Ends the GET stream; the client's reconnect waits for `release`. */
+    drop: () => {
+      gate = deferred<void>();
+      open = false;
+      stream?.abort();
+    },
+    release: () => gate?.resolve(),
+  };
+}
+
+/**
+ * The timers of the grace: set to a value no test waits out, they are told from other timers by
+ * their delay; `cleared(i)` says whether the i-th was cleared (Node's Timeout marks it destroyed).
+ */
+function graceTimers(): { all(): unknown[]; cleared(index: number): boolean } {
+  const grace = (streamGrace.ms = 987_654);
+  const timers: unknown[] = [];
+  const setTimeoutOf = globalThis.setTimeout;
+  vi.spyOn(globalThis, 'setTimeout').mockImplementation(((handler: () => void, ms?: number, ...rest: unknown[]) => {
+    const timer: unknown = setTimeoutOf(handler, ms, ...rest);
+    if (ms === grace) timers.push(timer);
+    return timer;
+  }) as typeof setTimeout);
+  return { all: () => timers, cleared: (index) => (timers[index] as { _destroyed?: boolean } | undefined)?._destroyed === true };
+}
+
+/** The router of `server`'s session, as far as these tests look into it (private: a leak hides where the API does not look). */
+interface RouterView {
+  connection?: { standalone?: { open: boolean } };
+  reach?: { listening: number };
+}
+
+async function setup(line: 'v1' | 'v2') {
+  const tasks: TaskSupport = testTaskSupport({ logger: { warn: () => {}, error: () => {} } });
+  cleanups.push(() => tasks.close());
+  const servers: object[] = [];
+  // What each ask of the work ended with (its error's message, or `answered`).
+  const asks: string[] = [];
+  const http = await serveLineSessions(line, tasks, () => {
+    const server =
+      line === 'v2' ? (new McpServerV2({ name: 's', version: '1' }) as unknown as McpServer) : new McpServer({ name: 's', version: '1' });
+    tasks.registerTool(server, 'ask', { taskSupport: 'required' }, async (_args, task) => {
+      const answer = await task.elicitAsTask({ message: 'ok?', requestedSchema }).catch((error: Error) => {
+        asks.push(error.message);
+        throw error;
+      });
+      asks.push('answered');
+      return { content: [{ type: 'text', text: `${answer.action}:${JSON.stringify(answer.content ?? {})}` }] };
+    });
+    tasks.enable(server);
+    servers.push(server);
+    return server;
+  });
+  cleanups.push(() => http.close());
+  const router = (): RouterView =>
+    (tasks as unknown as { sessions: { of(server: object): { router: RouterView } } }).sessions.of(servers[0]!).router;
+  const client = new Client(
+    { name: 'follow-stream-gap', version: '1.0.0' },
+    { capabilities: { elicitation: { form: {} }, tasks: { cancel: {}, requests: { elicitation: { create: {} } } } } },
+  );
+  const received: string[] = [];
+  // The client's task: `working` until the test ends it.
+  let status: 'working' | 'completed' | 'cancelled' = 'working';
+  const report = (taskId: string) => clientTask(taskId, status, { pollInterval: 10, ttl: null }) as never;
+  client.setRequestHandler(ElicitRequestSchema, (request) => {
+    received.push(request.params.task ? 'elicitation/create as a task' : 'elicitation/create');
+    return { task: report('client-task-1') } as never;
+  });
+  client.setRequestHandler(GetTaskRequestSchema, (request) => {
+    received.push(`tasks/get ${request.params.taskId}`);
+    return report(request.params.taskId);
+  });
+  client.setRequestHandler(GetTaskPayloadRequestSchema, (request) => {
+    received.push(`tasks/result ${request.params.taskId}`);
+    return { action: 'accept', content: { ok: true } } as never;
+  });
+  client.setRequestHandler(CancelTaskRequestSchema, (request) => {
+    received.push(`tasks/cancel ${request.params.taskId}`);
+    status = 'cancelled';
+    return clientTask(request.params.taskId, 'cancelled') as never;
+  });
+  const get = gatedGet();
+  const reconnect = { initialReconnectionDelay: 10, maxReconnectionDelay: 10, reconnectionDelayGrowFactor: 1, maxRetries: 5 };
+  const transport = new StreamableHTTPClientTransport(http.url, { fetch: get.fetch, reconnectionOptions: reconnect });
+  await client.connect(transport);
+  cleanups.push(() => client.close());
+  // The GET stream is open before the task asks: else the ask goes out plainly (taskFollowNoGet.test.ts).
+  await until(() => get.open() && router().connection?.standalone?.open !== false, 'the GET stream to open');
+  const task = await createTask(client, 'ask', {});
+  const result = track(taskResult(client, task.taskId));
+  const polls = (): number => received.filter((r) => r.startsWith('tasks/get')).length;
+  await until(() => polls() >= 2, 'the follow to poll the client task');
+  /** Drops the GET stream and waits until a poll found none open: the follow waits for it (or, before the fix, failed). */
+  const dropStream = async (): Promise<void> => {
+    get.drop();
+    await until(() => router().connection?.standalone?.open === false, 'the server to see the GET stream gone');
+    await until(() => (router().reach?.listening ?? 0) > 0 || result.settled !== undefined, 'a poll to find no stream');
+  };
+  return {
+    tasks,
+    transport,
+    asks,
+    client,
+    task,
+    result,
+    received,
+    polls,
+    get,
+    router,
+    dropStream,
+    end: (to: 'completed' | 'cancelled') => void (status = to),
+    serverStatus: async () => client.experimental.tasks.getTask(task.taskId),
+  };
+}
+
+for (const line of ['v1', 'v2'] as const) {
+  describe(`a follow whose client's GET stream drops (SDK ${line} server, Streamable HTTP)`, () => {
+    it("waits for the stream to open again and completes with the client task's result", async () => {
+      const s = await setup(line);
+      await s.dropStream();
+      expect(s.result.settled).toBeUndefined();
+      // The client's task ends while the stream is down: the polls after the stream reopens report it.
+      const pollsInGap = s.polls();
+      s.end('completed');
+      s.get.release();
+      await until(() => s.result.settled !== undefined, "the task's result", 5000);
+      expect(s.result.settled).toEqual({
+        ok: true,
+        value: expect.objectContaining({ content: [{ type: 'text', text: 'accept:{"ok":true}' }] }),
+      });
+      expect(s.polls()).toBeGreaterThan(pollsInGap);
+      expect(s.asks).toEqual(['answered']);
+      expect(s.received).toContain('tasks/result client-task-1');
+      expect(s.router().reach?.listening).toBe(0);
+    });
+
+    it('fails the task, saying why, when no stream opens within the grace', async () => {
+      streamGrace.ms = 200;
+      const s = await setup(line);
+      await s.dropStream();
+      await until(() => s.result.settled !== undefined, "the task's result", 5000);
+      const task = await s.serverStatus();
+      expect(task.status).toBe('failed');
+      expect(task.statusMessage).toMatch(/tasks\/get not sent: the session's standalone stream \(GET\) did not open again within 0\.2 s/);
+      expect(s.router().reach?.listening).toBe(0);
+    });
+
+    it('a cancel of the server task during the wait ends the wait at once, leaving no listener or timer', async () => {
+      const timers = graceTimers();
+      const s = await setup(line);
+      await s.dropStream();
+      expect(s.router().reach?.listening).toBe(1);
+      expect(timers.all()).toHaveLength(1);
+      await s.client.experimental.tasks.cancelTask(s.task.taskId);
+      await until(() => s.router().reach?.listening === 0, 'the wait to end');
+      expect(timers.cleared(0)).toBe(true);
+      expect((await s.serverStatus()).status).toBe('cancelled');
+    });
+
+    it("the session's close during the wait fails the ask at once, saying so", async () => {
+      const timers = graceTimers();
+      const s = await setup(line);
+      await s.dropStream();
+      expect(timers.all()).toHaveLength(1);
+      await s.transport.terminateSession();
+      await until(() => s.asks.length > 0, 'the ask to end');
+      expect(s.asks).toEqual(['tasks/get not sent: the session closed before its standalone stream (GET) opened again']);
+      expect(s.router().reach?.listening).toBe(0);
+      expect(timers.cleared(0)).toBe(true);
+    });
+
+    it('TaskSupport.close() during the wait ends it at once', async () => {
+      const timers = graceTimers();
+      const s = await setup(line);
+      await s.dropStream();
+      expect(timers.all()).toHaveLength(1);
+      await s.tasks.close();
+      expect(s.router().reach?.listening).toBe(0);
+      expect(timers.cleared(0)).toBe(true);
+    });
+
+    it("the client's task cancelled during the wait (its status notification) ends the wait at once", async () => {
+      const timers = graceTimers();
+      const s = await setup(line);
+      await s.dropStream();
+      expect(timers.all()).toHaveLength(1);
+      s.end('cancelled');
+      await s.client.notification({ method: 'notifications/tasks/status', params: clientTask('client-task-1', 'cancelled') } as never);
+      await until(() => s.asks.length > 0, 'the ask to end');
+      expect(s.asks).toEqual(['The client cancelled its task client-task-1']);
+      expect(s.router().reach?.listening).toBe(0);
+      expect(timers.cleared(0)).toBe(true);
+    });
+
+    it("the client's task completed during the wait: the poll's wait ends, and tasks/result waits for the stream in its turn", async () => {
+      const timers = graceTimers();
+      const s = await setup(line);
+      await s.dropStream();
+      expect(timers.all()).toHaveLength(1);
+      s.end('completed');
+      await s.client.notification({ method: 'notifications/tasks/status', params: clientTask('client-task-1', 'completed') } as never);
+      // The poll's wait ended; the follow now fetches the result, which waits for a stream too.
+      await until(() => timers.all().length === 2, "tasks/result's wait");
+      expect(timers.cleared(0)).toBe(true);
+      expect(s.router().reach?.listening).toBe(1);
+      expect(s.result.settled).toBeUndefined();
+      s.get.release();
+      await until(() => s.result.settled !== undefined, "the task's result", 5000);
+      expect(s.result.settled).toEqual({
+        ok: true,
+        value: expect.objectContaining({ content: [{ type: 'text', text: 'accept:{"ok":true}' }] }),
+      });
+      expect(s.router().reach?.listening).toBe(0);
+      expect(timers.cleared(1)).toBe(true);
+    });
+  });
+}
