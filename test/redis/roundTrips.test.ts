@@ -205,10 +205,13 @@ describe('the lease written with the record', () => {
   });
 
   it('is not read locally past the task ttl', async () => {
-    await backend.store.create(record('brief', { ttl: 150 }));
+    // A ttl a loaded machine cannot outrun between the create and the first read (150 ms did, once
+    // in a full run beside other jobs); then waited out from the record's own creation time.
+    const brief = record('brief', { ttl: 1_000 });
+    await backend.store.create(brief);
     await backend.store.settle('brief', 'completed', undefined, done);
     expect((await backend.store.get('brief'))?.status).toBe('completed');
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, Date.parse(brief.createdAt) + 1_000 + 100 - Date.now()));
     expect(await backend.store.get('brief')).toBeUndefined();
     expect(await backend.store.getOutcome('brief')).toBeUndefined();
   });
