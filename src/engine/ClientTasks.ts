@@ -12,6 +12,7 @@ import { MAX_TIMER_MS, followablePollInterval, steppedTimeout } from '../timerBo
 import { followedOn } from './followedClientTasks.js';
 import { fetchClientTaskResult } from './fetchClientTaskResult.js';
 import { PollGap, awaitsStream, isNotCarried, sentOnStream } from './streamGap.js';
+import type { StreamChange } from './streamGap.js';
 import type { ReportedEnd } from './fetchClientTaskResult.js';
 
 /** Options of one request to the client. */
@@ -40,11 +41,12 @@ export interface ClientChannel {
    */
   canSend?(): boolean;
   /**
-   * Calls `listener` with `true` when a standalone stream opens, with `false` when the session
-   * closes (none opens then); returns its removal, or undefined when the session is closed already.
-   * A follow whose request `canSend` refuses waits for it (streamGap.ts). Absent: it fails at once.
+   * Calls `listener` with `opened` when a standalone stream opens, `dropped` when one drops, `closed`
+   * when the session closes (none opens then); returns its removal, or undefined when the session is
+   * closed already. A follow whose request `canSend` refuses waits for it, and sends again a request
+   * out on a stream that dropped (streamGap.ts). Absent: it fails at once.
    */
-  onReachable?(listener: (reachable: boolean) => void): (() => void) | undefined;
+  onReachable?(listener: (change: StreamChange) => void): (() => void) | undefined;
 }
 
 /**
@@ -155,11 +157,15 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
   // Polls wait while the session has no stream to carry them (streamGap.ts): ended when the follow leaves `working`.
   const gap = new PollGap(channel);
   const canCancel = follow.capabilities?.tasks?.cancel !== undefined;
+  // Waits out a stream gap as a poll does (`close()` ends the wait at once): refused then, the client's task ran on to its ttl.
   const cancelRemote = (id: string): void => {
     if (!canCancel) return;
-    (follow.cancelChannel ?? channel)
-      .request({ method: 'tasks/cancel', params: { taskId: id } }, CancelTaskResultSchema)
-      .catch((error: unknown) => deps.logger.warn(`mcp-task-actors: tasks/cancel of the client's task ${id} failed`, error));
+    const to = follow.cancelChannel ?? channel;
+    const send = (lost: AbortSignal) =>
+      to.request({ method: 'tasks/cancel', params: { taskId: id } }, CancelTaskResultSchema, { signal: lost });
+    sentOnStream(to, 'tasks/cancel', closing ? [closing] : [], send).catch((error: unknown) =>
+      deps.logger.warn(`mcp-task-actors: tasks/cancel of the client's task ${id} failed`, error),
+    );
   };
   /**
    * Ends the follow on a tasks/get the client answered, but not about its task as it is: the client
@@ -214,8 +220,8 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
   const logic = clientTaskMachine.provide({
     actors: {
       result: fromPromise<unknown, { taskId: string }>(({ input, signal: stop }) =>
-        sentOnStream(channel, 'tasks/result', [stop, expired.signal], () =>
-          fetchClientTaskResult(channel, follow.resultSchema, input.taskId, stop, end, expired.signal),
+        sentOnStream(channel, 'tasks/result', [stop, expired.signal], (lost) =>
+          fetchClientTaskResult(channel, follow.resultSchema, input.taskId, [stop, lost], end, expired.signal),
         ),
       ),
     },

@@ -35,19 +35,21 @@ export interface ReportedEnd {
  * `tasks/result` of the client's task, its answer checked against `schema`. Open for as long as a
  * user may take, until the client reports its task over: from then on it has RESULT_AFTER_END_MS.
  * A schema's refusal becomes a readable -32602 (the work got zod's raw issues as its message).
+ * Any of `stops` aborting ends the request with its reason (the follow's end; its stream's drop, streamGap.ts).
  * @internal
  */
 export async function fetchClientTaskResult(
   channel: ResultChannel,
   schema: z.ZodType,
   taskId: string,
-  stop: AbortSignal,
+  stops: readonly AbortSignal[],
   end: ReportedEnd,
   expired: AbortSignal,
 ): Promise<unknown> {
   const open = new AbortController();
-  const forward = (): void => open.abort(stop.reason);
-  stop.addEventListener('abort', forward, { once: true });
+  const forward = (): void => open.abort(stops.find((stop) => stop.aborted)?.reason);
+  for (const stop of stops) stop.addEventListener('abort', forward, { once: true });
+  if (stops.some((stop) => stop.aborted)) forward();
   const expire = (): void => open.abort(expired.reason);
   expired.addEventListener('abort', expire, { once: true });
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -74,7 +76,7 @@ export async function fetchClientTaskResult(
     throw invalidAnswer(error);
   } finally {
     clearTimeout(timer);
-    stop.removeEventListener('abort', forward);
+    for (const stop of stops) stop.removeEventListener('abort', forward);
     expired.removeEventListener('abort', expire);
     if (end.reported === bound) end.reported = undefined;
   }

@@ -1,10 +1,16 @@
 import { mcpError } from '../errors.js';
 import { ErrorCode } from '../wire.js';
 
+/**
+ * What a follow hears of its session's standalone stream (ClientTasks.ts `ClientChannel.onReachable`):
+ * a stream `opened`, one `dropped` (what it carried may be lost with it), the session `closed` (none opens then).
+ */
+export type StreamChange = 'opened' | 'dropped' | 'closed';
+
 /** What the wait reads of a follow's channel (ClientTasks.ts `ClientChannel`). */
 interface StreamChannel {
   canSend?(): boolean;
-  onReachable?(listener: (reachable: boolean) => void): (() => void) | undefined;
+  onReachable?(listener: (change: StreamChange) => void): (() => void) | undefined;
 }
 
 /**
@@ -62,10 +68,10 @@ export function streamReopened(channel: StreamChannel, method: string, ms: numbe
     const onAbort = (): void => end(signals.find((signal) => signal.aborted)!.reason);
     // Each callback below runs after these three are set: a timer, a listener, an abort all come later.
     const timer = setTimeout(() => end(notSent(`the session's standalone stream (GET) did not open again within ${ms / 1000} s`)), ms);
-    const unsubscribe = channel.onReachable?.((reachable) => {
-      if (!reachable) end(notSent('the session closed before its standalone stream (GET) opened again'));
+    const unsubscribe = channel.onReachable?.((change) => {
+      if (change === 'closed') end(notSent('the session closed before its standalone stream (GET) opened again'));
       // Another connection's stream, or one closed again at once: the wait goes on.
-      else if (channel.canSend?.() !== false) end();
+      else if (change === 'opened' && channel.canSend?.() !== false) end();
     });
     if (!unsubscribe) return end(notSent('the session is closed'));
     for (const signal of signals) signal.addEventListener('abort', onAbort, { once: true });
@@ -73,23 +79,34 @@ export function streamReopened(channel: StreamChannel, method: string, ms: numbe
 }
 
 /**
- * `send()` once `channel` can carry it: at once while its stream is open; else after the stream
- * opened again ({@link streamReopened}), and again if it was refused for want of a stream.
+ * `send(lost)` once `channel` can carry it: at once while its stream is open; else after the stream
+ * opened again ({@link streamReopened}), and again if it was refused for want of a stream. A stream
+ * that drops while the request is out aborts `lost` and sends it again the same way: a request the
+ * client had not read is gone with the stream (an open `tasks/result` waited for nothing until the
+ * client's ttl), and the aborted one's failure is not the follow's (the client, if it read it,
+ * answers the new one too; its answer to the old one is dropped).
  * @internal
  */
 export async function sentOnStream<T>(
   channel: StreamChannel,
   method: string,
   signals: readonly AbortSignal[],
-  send: () => Promise<T>,
+  send: (lost: AbortSignal) => Promise<T>,
 ): Promise<T> {
   for (;;) {
     if (awaitsStream(channel)) await streamReopened(channel, method, streamGrace.ms, signals);
+    const lost = new AbortController();
+    const unsubscribe = channel.onReachable?.((change) => {
+      if (change === 'dropped') lost.abort(new Error(`${method} lost with the standalone stream (GET) that carried it`));
+    });
     try {
-      return await send();
+      return await send(lost.signal);
     } catch (error) {
-      // Refused because the stream dropped between the look and the send: wait for it again.
-      if (!isNotCarried(error) || channel.onReachable === undefined || signals.some((signal) => signal.aborted)) throw error;
+      if (signals.some((signal) => signal.aborted)) throw error;
+      // Lost with its stream, or refused because the stream dropped between the look and the send: wait for it again.
+      if (!lost.signal.aborted && (!isNotCarried(error) || channel.onReachable === undefined)) throw error;
+    } finally {
+      unsubscribe?.();
     }
   }
 }

@@ -90,10 +90,10 @@ export interface StandaloneStream {
   /** How many standalone streams have ended so far. */
   readonly losses: number;
   /**
-   * Calls `listener` each time a standalone stream opens; returns its removal. Absent where the
-   * transport cannot tell: a follow of a client task that finds no stream then fails at once.
+   * Calls `listener` each time a standalone stream opens or drops; returns its removal. Absent where
+   * the transport cannot tell: a follow of a client task that finds no stream then fails at once.
    */
-  readonly onOpen?: (listener: () => void) => () => void;
+  readonly onChange?: (listener: (change: 'opened' | 'dropped') => void) => () => void;
 }
 
 /** The session router's side of a connection (implemented by session/SessionRouter.ts). */

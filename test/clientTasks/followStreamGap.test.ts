@@ -90,7 +90,8 @@ interface RouterView {
 }
 
 async function setup(line: 'v1' | 'v2') {
-  const tasks: TaskSupport = testTaskSupport({ logger: { warn: () => {}, error: () => {} } });
+  const warnings: unknown[][] = [];
+  const tasks: TaskSupport = testTaskSupport({ logger: { warn: (...args: unknown[]) => void warnings.push(args), error: () => {} } });
   cleanups.push(() => tasks.close());
   const servers: object[] = [];
   // What each ask of the work ended with (its error's message, or `answered`).
@@ -119,7 +120,12 @@ async function setup(line: 'v1' | 'v2') {
   );
   const received: string[] = [];
   // The client's task: `working` until the test ends it.
-  let status: 'working' | 'completed' | 'cancelled' = 'working';
+  let status: 'working' | 'input_required' | 'completed' | 'cancelled' = 'working';
+  // How many tasks/result the client leaves unanswered, as if lost with the stream, before it answers.
+  let lostResults = 0;
+  // Whether the first tasks/result fails, once the next one came (the client read it before the drop).
+  let firstFailsLate = false;
+  const nextResult = deferred<void>();
   const report = (taskId: string) => clientTask(taskId, status, { pollInterval: 10, ttl: null }) as never;
   client.setRequestHandler(ElicitRequestSchema, (request) => {
     received.push(request.params.task ? 'elicitation/create as a task' : 'elicitation/create');
@@ -131,6 +137,11 @@ async function setup(line: 'v1' | 'v2') {
   });
   client.setRequestHandler(GetTaskPayloadRequestSchema, (request) => {
     received.push(`tasks/result ${request.params.taskId}`);
+    const results = received.filter((r) => r.startsWith('tasks/result')).length;
+    if (results === 2) nextResult.resolve();
+    if (results === 1 && firstFailsLate)
+      return nextResult.promise.then(() => Promise.reject(new Error('the lost tasks/result failed late')));
+    if (lostResults > 0 && lostResults--) return new Promise<never>(() => {});
     return { action: 'accept', content: { ok: true } } as never;
   });
   client.setRequestHandler(CancelTaskRequestSchema, (request) => {
@@ -167,7 +178,12 @@ async function setup(line: 'v1' | 'v2') {
     get,
     router,
     dropStream,
-    end: (to: 'completed' | 'cancelled') => void (status = to),
+    warnings,
+    /** The next `count` tasks/result are never answered (the request lost with its stream). */
+    loseResults: (count: number) => void (lostResults = count),
+    /** The first tasks/result fails once the next one came. */
+    failFirstResultLate: () => void (firstFailsLate = true),
+    end: (to: 'input_required' | 'completed' | 'cancelled') => void (status = to),
     serverStatus: async () => client.experimental.tasks.getTask(task.taskId),
   };
 }
@@ -204,16 +220,112 @@ for (const line of ['v1', 'v2'] as const) {
       expect(s.router().reach?.listening).toBe(0);
     });
 
-    it('a cancel of the server task during the wait ends the wait at once, leaving no listener or timer', async () => {
+    it('a cancel of the server task during the wait ends the wait at once; its tasks/cancel goes out once the stream opens', async () => {
       const timers = graceTimers();
       const s = await setup(line);
       await s.dropStream();
       expect(s.router().reach?.listening).toBe(1);
       expect(timers.all()).toHaveLength(1);
       await s.client.experimental.tasks.cancelTask(s.task.taskId);
-      await until(() => s.router().reach?.listening === 0, 'the wait to end');
+      // The poll's wait ended; tasks/cancel waits for the stream (before, it was refused and the client's task ran on).
+      await until(() => timers.all().length === 2, "tasks/cancel's wait");
       expect(timers.cleared(0)).toBe(true);
+      expect(s.router().reach?.listening).toBe(1);
       expect((await s.serverStatus()).status).toBe('cancelled');
+      s.get.release();
+      await until(() => s.received.includes('tasks/cancel client-task-1'), "the client's task to be cancelled");
+      await until(() => s.router().reach?.listening === 0, 'the wait to end');
+      expect(timers.cleared(1)).toBe(true);
+      expect(s.warnings).toEqual([]);
+    });
+
+    it('a tasks/cancel that no stream carries within the grace is warned of and dropped, leaving nothing behind', async () => {
+      const timers = graceTimers();
+      const s = await setup(line);
+      await s.dropStream();
+      // The poll's wait keeps the long grace; the cancel's gets a short one.
+      streamGrace.ms = 200;
+      await s.client.experimental.tasks.cancelTask(s.task.taskId);
+      await until(() => s.warnings.length > 0, 'the warning');
+      expect(s.warnings).toEqual([
+        [
+          "mcp-task-actors: tasks/cancel of the client's task client-task-1 failed",
+          expect.objectContaining({
+            message: expect.stringMatching(
+              /tasks\/cancel not sent: the session's standalone stream \(GET\) did not open again within 0\.2 s/,
+            ),
+          }),
+        ],
+      ]);
+      expect(s.router().reach?.listening).toBe(0);
+      expect(timers.cleared(0)).toBe(true);
+      expect(s.received).not.toContain('tasks/cancel client-task-1');
+    });
+
+    it('TaskSupport.close() drops a tasks/cancel waiting for the stream at once', async () => {
+      const timers = graceTimers();
+      const s = await setup(line);
+      await s.dropStream();
+      await s.client.experimental.tasks.cancelTask(s.task.taskId);
+      await until(() => timers.all().length === 2, "tasks/cancel's wait");
+      await s.tasks.close();
+      expect(s.router().reach?.listening).toBe(0);
+      expect(timers.cleared(1)).toBe(true);
+    });
+
+    it('sends an open tasks/result again when the stream that carried it drops, and completes with its answer', async () => {
+      const s = await setup(line);
+      s.loseResults(1);
+      s.end('input_required');
+      await until(() => s.received.includes('tasks/result client-task-1'), 'tasks/result to be open');
+      s.get.drop();
+      await until(() => s.router().connection?.standalone?.open === false, 'the server to see the GET stream gone');
+      s.get.release();
+      // Before, the lost tasks/result was awaited until the client's ttl (none here): the task stayed input_required.
+      await until(() => s.result.settled !== undefined, "the task's result", 5000);
+      expect(s.result.settled).toEqual({
+        ok: true,
+        value: expect.objectContaining({ content: [{ type: 'text', text: 'accept:{"ok":true}' }] }),
+      });
+      expect(s.received.filter((r) => r === 'tasks/result client-task-1')).toHaveLength(2);
+      expect(s.asks).toEqual(['answered']);
+      expect(s.router().reach?.listening).toBe(0);
+      expect(s.warnings).toEqual([]);
+    });
+
+    it("the first tasks/result's late failure (the client read it before the drop) does not fail the follow", async () => {
+      const s = await setup(line);
+      s.failFirstResultLate();
+      s.end('input_required');
+      await until(() => s.received.includes('tasks/result client-task-1'), 'tasks/result to be open');
+      s.get.drop();
+      await until(() => s.router().connection?.standalone?.open === false, 'the server to see the GET stream gone');
+      s.get.release();
+      await until(() => s.result.settled !== undefined, "the task's result", 5000);
+      expect(s.result.settled).toEqual({
+        ok: true,
+        value: expect.objectContaining({ content: [{ type: 'text', text: 'accept:{"ok":true}' }] }),
+      });
+      expect(s.received.filter((r) => r === 'tasks/result client-task-1')).toHaveLength(2);
+      expect(s.asks).toEqual(['answered']);
+      expect(s.warnings).toEqual([]);
+    });
+
+    it('fails the task, saying why, when the stream that carried tasks/result does not open again within the grace', async () => {
+      const s = await setup(line);
+      s.loseResults(1);
+      s.end('input_required');
+      await until(() => s.received.includes('tasks/result client-task-1'), 'tasks/result to be open');
+      streamGrace.ms = 200;
+      s.get.drop();
+      await until(() => s.result.settled !== undefined, "the task's result", 5000);
+      const task = await s.serverStatus();
+      expect(task.status).toBe('failed');
+      expect(task.statusMessage).toMatch(
+        /tasks\/result not sent: the session's standalone stream \(GET\) did not open again within 0\.2 s/,
+      );
+      expect(s.asks).toHaveLength(1);
+      expect(s.router().reach?.listening).toBe(0);
     });
 
     it("the session's close during the wait fails the ask at once, saying so", async () => {

@@ -10,7 +10,7 @@ import type { ClientResponse, ConnectionListener, ConnectionPort } from '../../s
 import type { MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
 import { callerOf } from './request.js';
 import type { RequestRouter } from './DirectRequests.js';
-import { StandaloneOpens } from '../../session/StandaloneOpens.js';
+import { StandaloneChanges } from '../../session/StandaloneChanges.js';
 
 let connections = 0;
 
@@ -19,7 +19,7 @@ class Connection implements ConnectionPort {
   /** Identifies the connection when the transport has no session id. */
   readonly id = `c${++connections}`;
   closed = false;
-  standalone?: { readonly open: boolean; losses: number; onOpen: (listener: () => void) => () => void };
+  standalone?: { readonly open: boolean; losses: number; onChange: StandaloneChanges['on'] };
   readonly answersOnly: boolean;
   readonly sessionless: boolean;
 
@@ -137,14 +137,14 @@ function followStandaloneStream(transport: Transport, connection: Connection): v
   // GETs not yet closed; a Set, not a flag: a resumed stream (Last-Event-ID) may open before the
   // one it replaces has closed.
   const live = new Set<Answer>();
-  const opens = new StandaloneOpens();
+  const changes = new StandaloneChanges();
   const standalone = {
     get open(): boolean {
       for (const response of live) if (opened(response)) return true;
       return false;
     },
     losses: 0,
-    onOpen: opens.on,
+    onChange: changes.on,
   };
   connection.standalone = standalone;
   http.handleRequest = (request, response, ...rest) => {
@@ -152,7 +152,10 @@ function followStandaloneStream(transport: Transport, connection: Connection): v
       live.add(response);
       response.once('close', () => {
         live.delete(response);
-        if (opened(response)) standalone.losses++;
+        if (opened(response)) {
+          standalone.losses++;
+          changes.tell('dropped');
+        }
       });
       // The stream opens with its 200 head (the transport's handleRequest resolves only at its end):
       // told once the head is written, when `open` reads true, and the transport sends on it.
@@ -160,7 +163,7 @@ function followStandaloneStream(transport: Transport, connection: Connection): v
       if (typeof writeHead === 'function')
         response.writeHead = function (this: unknown, ...args: unknown[]): unknown {
           const written = writeHead.apply(this, args);
-          if (live.has(response) && opened(response)) queueMicrotask(() => opens.opened());
+          if (live.has(response) && opened(response)) queueMicrotask(() => changes.tell('opened'));
           return written;
         };
     }

@@ -1,5 +1,5 @@
 import type { StandaloneStream } from '../../session/ServerHost.js';
-import { StandaloneOpens } from '../../session/StandaloneOpens.js';
+import { StandaloneChanges } from '../../session/StandaloneChanges.js';
 
 /** What a v2 web-standard Streamable HTTP transport offers (public members only). */
 interface WebStandardTransport {
@@ -22,8 +22,8 @@ function isWebStandardTransport(transport: object): transport is WebStandardTran
  */
 export function followStandaloneStream(transport: object): StandaloneStream | undefined {
   if (!isWebStandardTransport(transport)) return undefined;
-  const opens = new StandaloneOpens();
-  const standalone = { open: false, losses: 0, onOpen: opens.on };
+  const changes = new StandaloneChanges();
+  const standalone = { open: false, losses: 0, onChange: changes.on };
   const handle = transport.handleRequest.bind(transport);
   transport.handleRequest = async (request, options) => {
     const response = await handle(request, options);
@@ -31,13 +31,14 @@ export function followStandaloneStream(transport: object): StandaloneStream | un
     if (request.method !== 'GET' || response.status !== 200 || !isStream || !response.body) return response;
     standalone.open = true;
     // After the Response is handed back: the listeners send on the stream the transport has now.
-    queueMicrotask(() => opens.opened());
+    queueMicrotask(() => changes.tell('opened'));
     let ended = false;
     const end = (): void => {
       if (ended) return;
       ended = true;
       standalone.open = false;
       standalone.losses++;
+      changes.tell('dropped');
     };
     const reader = response.body.getReader();
     const body = new ReadableStream<Uint8Array>({
