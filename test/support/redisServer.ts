@@ -39,9 +39,22 @@ export async function startRedisServer(): Promise<RedisServer> {
   const first = await spawnOwnRedis(args);
   let child: ChildProcess | undefined = first.child;
   const port = first.port;
+  // Starts under way: a stop waits for them. A test that restarts Redis without waiting (`void
+  // redis.start()` in a hook) may end first; its afterAll's dispose then stopped nothing, and the
+  // child the start set afterwards outlived the run (an orphan redis-server, seen once in a full run).
+  const starting = new Set<Promise<SpawnedRedis>>();
   // A restart keeps its port: clients reconnect there.
-  const start = async (): Promise<void> => void (child = (await spawnOwnRedis(args, port)).child);
+  const start = async (): Promise<void> => {
+    const spawned = spawnOwnRedis(args, port);
+    starting.add(spawned);
+    try {
+      child = (await spawned).child;
+    } finally {
+      starting.delete(spawned);
+    }
+  };
   const stop = async (): Promise<void> => {
+    await Promise.allSettled([...starting]);
     const running = child;
     child = undefined;
     if (!running || running.exitCode !== null) return;
