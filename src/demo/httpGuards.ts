@@ -9,11 +9,12 @@ import { readBodyBytes } from '../http/requestBody.js';
 /** The SDK's default: the largest JSON-RPC body a Streamable HTTP endpoint reads. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
-/** A refusal before the request reaches MCP: its HTTP status and a JSON-RPC error body. */
+/** A refusal before the request reaches MCP: its HTTP status and a JSON-RPC error body (`code`, default -32000). */
 export class RefusedRequest extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly code = -32000,
   ) {
     super(message);
   }
@@ -56,5 +57,5 @@ export function sendRefusal(res: ServerResponse, refusal: RefusedRequest): void 
   // No `Connection: close`: Node drops a body left unread and keeps the connection; a socket closed
   // with bytes unread sends a reset that can beat the answer (fetch saw EPIPE instead of a 413).
   res.writeHead(refusal.status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: refusal.message }, id: null }));
+  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: refusal.code, message: refusal.message }, id: null }));
 }

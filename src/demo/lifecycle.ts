@@ -1,3 +1,5 @@
+import { urlHost } from '../http/urlHost.js';
+
 /** How long the demo's stop may take before it exits anyway: a stop that hangs (a store that never answers) must not hang the process. */
 export const STOP_DEADLINE_MS = 10_000;
 
@@ -68,5 +70,5 @@ export function cannotListen(host: string, port: number, error: unknown): Error 
       : code === 'ENOTFOUND' || code === 'EADDRNOTAVAIL'
         ? '; set HOST to an address of this machine'
         : '';
-  return new Error(`cannot listen on ${host}:${port}: ${messageOf(error)}${hint}`);
+  return new Error(`cannot listen on ${urlHost(host)}:${port}: ${messageOf(error)}${hint}`);
 }

@@ -14,6 +14,8 @@ import { demoBackend } from './backend.js';
 import { demoBearerAuth } from './bearerAuth.js';
 import type { DemoConfig } from './config.js';
 import { bodyTimeoutOf, limitBodyArrival } from '../http/bodyDeadline.js';
+import { hostMatchesTarget, pathOf } from '../http/requestTarget.js';
+import { urlHost } from '../http/urlHost.js';
 import { healthRoute } from './health.js';
 import { RefusedRequest, allowedHostNames, checkHost, readBody, sendRefusal } from './httpGuards.js';
 import { OperatorGate } from './operator.js';
@@ -82,8 +84,11 @@ export async function serveHttpV2(
   const httpServer = http.createServer((req, res) => {
     void (async () => {
       checkHost(req, hosts);
+      // As McpHttpHost: an absolute-form target (`GET http://evil.example/mcp`) is answered for its own host only.
+      if (!hostMatchesTarget(req)) throw new RefusedRequest(400, 'Bad Request: Host header does not match the request target');
       if (healthRoute(tasks, req, res, gate.check(req))) return;
-      if (!req.url?.startsWith('/mcp')) return void res.writeHead(404).end('Not found');
+      // The path exactly, in either target form (`/mcpx` is not the endpoint; `http://localhost/mcp` is).
+      if (pathOf(req) !== '/mcp') throw new RefusedRequest(404, 'Not found');
       const authInfo = demoBearerAuth(req);
       // A body that stalls held its socket and this handler until Node's 300 s requestTimeout.
       if (bodyMs !== undefined) limitBodyArrival(req, res, bodyMs);
@@ -106,8 +111,7 @@ export async function serveHttpV2(
       if (req.destroyed && !req.complete) return;
       // As McpHttpHost: the error's text (a host name, a path) goes to the log, not to the client.
       console.error('mcp-task-actors demo: a request failed (answered 500)', error);
-      if (!res.headersSent) res.writeHead(500);
-      res.end('Internal error');
+      sendRefusal(res, new RefusedRequest(500, 'Internal error', -32603));
     });
   });
   // A taken port or unknown host rejects here, for the caller to report, instead of an unhandled 'error' event.
@@ -120,7 +124,7 @@ export async function serveHttpV2(
   });
   const address = httpServer.address() as AddressInfo;
   return {
-    url: `http://${host}:${address.port}/mcp`,
+    url: `http://${urlHost(host)}:${address.port}/mcp`,
     get sessions() {
       return sessions.size;
     },
@@ -151,12 +155,19 @@ async function toRequest(req: http.IncomingMessage, res: http.ServerResponse): P
   for (const [name, value] of Object.entries(req.headers))
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
   const hasBody = body.length > 0 && req.method !== 'GET' && req.method !== 'HEAD';
-  return new Request(`http://127.0.0.1${req.url}`, {
+  return new Request(`http://127.0.0.1${originFormOf(req.url ?? '/')}`, {
     method: req.method ?? 'GET',
     headers,
     signal: gone.signal,
     ...(hasBody ? { body } : {}),
   });
+}
+
+/** The path and query of a target whose path is `/mcp`: as sent, or those of an absolute-form one. */
+function originFormOf(target: string): string {
+  if (target.startsWith('/')) return target;
+  const url = new URL(target);
+  return `${url.pathname}${url.search}`;
 }
 
 /**

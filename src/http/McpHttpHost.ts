@@ -7,11 +7,12 @@ import { createHostCheck, createHttpTransport } from '../sdk/v1/http.js';
 import type { HttpTransport } from '../sdk/v1/http.js';
 import { SessionTable } from './SessionTable.js';
 import { bodyTimeoutOf, cutOffIfStalled, limitBodyArrival } from './bodyDeadline.js';
-import { bodyLimitOf, hostReadsBody, readJsonBody } from './requestBody.js';
+import { bodyLimitOf, hostReadsBody, readJsonBody, withinBatchLimit } from './requestBody.js';
 import { SessionCaps, principalOf, refuseSession } from './sessionCaps.js';
 import type { SessionSlot } from './sessionCaps.js';
 import { hostMatchesTarget, pathOf } from './requestTarget.js';
 import { loopbackHostNames } from './loopback.js';
+import { urlHost } from './urlHost.js';
 import { timerOption } from '../timerBounds.js';
 import { safeLogger } from '../safeLogger.js';
 import type { HostedServer, ListeningHost, ListenOptions, McpHttpHostOptions } from './McpHttpHostOptions.js';
@@ -135,7 +136,7 @@ export class McpHttpHost {
       });
     });
     const { port, address } = http.address() as AddressInfo;
-    return { url: `http://${address.includes(':') ? `[${address}]` : address}:${port}${path}`, http };
+    return { url: `http://${urlHost(address)}:${port}${path}`, http };
   }
 
   /** Closes one session (its transport and server), as DELETE would. False when there is none. */
@@ -178,6 +179,8 @@ export class McpHttpHost {
     // The SDK transport hands `req.auth` to handlers as `extra.authInfo`.
     if (authInfo) (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfo;
     if (this.options.sessions === false) return this.serveStateless(req, res, parsedBody, authInfo);
+    // 405 as the SDK transport answers them, with a session id or not (without one they got 400 "Mcp-Session-Id header is required").
+    if (!SESSION_METHODS.includes(req.method ?? '')) return refuseMethod(res, SESSION_METHODS.join(', '), 'Method not allowed.');
 
     const sessionId = req.headers['mcp-session-id'];
     if (typeof sessionId === 'string') {
@@ -250,11 +253,7 @@ export class McpHttpHost {
     parsedBody: unknown,
     authInfo: AuthInfo | undefined,
   ): Promise<void> {
-    if (req.method !== 'POST') {
-      res.writeHead(405, { allow: 'POST', 'content-type': 'application/json' });
-      res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Method not allowed: stateless server' } }));
-      return;
-    }
+    if (req.method !== 'POST') return refuseMethod(res, 'POST', 'Method not allowed: stateless server');
     // Counted only until its server is tied to the response: handleRequest lasts as long as the
     // response streams, and close() ends that response (by closing the server).
     const server = await this.whileOpening(this.statelessServer(req, res, authInfo));
@@ -301,12 +300,12 @@ export class McpHttpHost {
 
   /**
    * The body the transport is handed: a framework's, or the host's own read of a JSON POST under
-   * `maxRequestBodySize` (see requestBody.ts). Undefined when answered here (413, -32700) or when the
-   * request is gone (cut off for stalling: bodyDeadline.ts answered it).
+   * `maxRequestBodySize` (see requestBody.ts). Undefined when answered here (413, -32700, a batch
+   * over the SDK's limit) or when the request is gone (cut off for stalling: bodyDeadline.ts answered it).
    */
   private async bodyOf(req: IncomingMessage, res: ServerResponse, parsedBody: unknown): Promise<{ value: unknown } | undefined> {
-    if (parsedBody !== undefined || !hostReadsBody(req)) return { value: parsedBody };
-    const read = await readJsonBody(req, this.maxBodyBytes);
+    const own = parsedBody === undefined && hostReadsBody(req);
+    const read = withinBatchLimit(own ? await readJsonBody(req, this.maxBodyBytes) : { value: parsedBody });
     if ('value' in read) return read;
     if ('status' in read) refuse(res, read.status, read.code, read.message);
     return undefined;
@@ -332,7 +331,15 @@ function refuseClosing(res: ServerResponse): void {
   refuse(res, 503, -32000, 'Server is shutting down');
 }
 
-function refuse(res: ServerResponse, status: number, code: number, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
+/** The methods a session's endpoint serves (every other one is answered 405). */
+const SESSION_METHODS = ['GET', 'POST', 'DELETE'];
+
+/** 405 with the `Allow` header of the methods served. */
+function refuseMethod(res: ServerResponse, allow: string, message: string): void {
+  refuse(res, 405, -32000, message, { allow });
+}
+
+function refuse(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { ...headers, 'content-type': 'application/json' });
   res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } }));
 }

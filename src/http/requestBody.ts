@@ -75,6 +75,23 @@ export function readBodyBytes(req: IncomingMessage, limit: number): Promise<Body
   });
 }
 
+/**
+ * The most JSON-RPC messages one POST may carry: newer SDK v1 transports refuse a longer batch (400,
+ * -32600), 1.27 (the peer range's lowest) takes any, each message handled at once.
+ * @internal
+ */
+export const MAX_BATCH_SIZE = 100;
+
+/**
+ * A body (read here or by a framework) as the transport may be handed it: `read` itself, or the
+ * SDK's refusal of a batch of more than {@link MAX_BATCH_SIZE} messages, whatever the SDK v1.
+ * @internal
+ */
+export function withinBatchLimit(read: BodyRead): BodyRead {
+  if (!('value' in read) || !Array.isArray(read.value) || read.value.length <= MAX_BATCH_SIZE) return read;
+  return { status: 400, code: -32600, message: `Invalid Request: Batch must not exceed ${MAX_BATCH_SIZE} messages` };
+}
+
 /** {@link readBodyBytes}, parsed as JSON; refusals as the SDK words them (413, 400 -32700). @internal */
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
   const read = await readBodyBytes(req, limit);

@@ -12,6 +12,7 @@ import { planSweep } from './planSweep.js';
 import { withScripts } from './scripts.js';
 import type { RedisClient, TaskScripts } from './scripts.js';
 import { nextBackoff } from '../backoff.js';
+import { MAX_TIMER_MS } from '../timerBounds.js';
 import { Receipts } from './receipts.js';
 import { StoredAnswers } from './StoredAnswers.js';
 import { parseCommandMessage } from './commandMessage.js';
@@ -45,9 +46,10 @@ export interface LeaseOptions {
 }
 
 /**
- * Throws the RangeError a bad {@link LeaseOptions} value gets: each a whole number of ms of at least
- * 1, renewals more often than a lease lasts. Unchecked, NaN ran the renew and sweep timers every
- * millisecond (Node's floor), and a renewal slower than the lease let every task be taken over.
+ * Throws the RangeError a bad {@link LeaseOptions} value gets: each a whole number of ms from 1 to
+ * {@link MAX_TIMER_MS}, renewals more often than a lease lasts. Unchecked, NaN or a value past
+ * MAX_TIMER_MS ran the renew and sweep timers every millisecond (Node fires such a timer after
+ * 1 ms), and a renewal slower than the lease let every task be taken over.
  * @internal
  */
 export function checkLeaseOptions(options: LeaseOptions): void {
@@ -55,6 +57,8 @@ export function checkLeaseOptions(options: LeaseOptions): void {
     const value = options[name];
     if (value !== undefined && !(Number.isInteger(value) && value >= 1))
       throw new RangeError(`${name} must be a whole number of ms of at least 1, got ${String(value)}`);
+    if (value !== undefined && value > MAX_TIMER_MS)
+      throw new RangeError(`${name} must be at most ${MAX_TIMER_MS} ms (Node fires a longer timer after 1 ms), got ${value}`);
   }
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   if (options.renewEveryMs !== undefined && options.renewEveryMs >= leaseMs)
