@@ -3,8 +3,8 @@ import type { ZodRawShape } from 'zod';
 import type { taskSupportMachine } from '../machines/taskSupport.js';
 import type { TaskMachine } from '../machines/task.js';
 import { InMemoryTaskOutbox } from './backends/InMemoryTaskMessageQueue.js';
-import { InMemoryTaskRecordStore } from './backends/InMemoryTaskStore.js';
-import { ownStore, peekOf } from './backends/ownStores.js';
+import { inMemoryStore } from './backends/inMemoryStore.js';
+import { peekOf } from './backends/ownStores.js';
 import { guardCalls } from './backends/storeGuard.js';
 import type { TaskOutbox } from './backends/TaskMessageQueue.js';
 import type { TaskRecordStore } from './backends/TaskStore.js';
@@ -271,7 +271,9 @@ export class TaskSupport {
 
   /**
    * Stops every task actor: unfinished tasks end `failed` ("Server shut down before the task
-   * finished"), stored before this resolves, and no timer or listener is left behind.
+   * finished"), stored before this resolves, and no timer or listener is left behind. Calls running
+   * inline are answered -32603 "Server is shutting down…" at once and their work's `signal` aborts:
+   * close this before the transports (the HTTP host), so those answers go out.
    */
   close(): Promise<void> {
     // One close for every caller (a SIGINT, then a SIGTERM): each resolves once all is stored.
@@ -280,13 +282,15 @@ export class TaskSupport {
 
   private async closeOnce(): Promise<void> {
     this.closing.abort();
+    // Inline calls first: answered with the shutdown error while their streams are still open.
+    const inlineEnded = this.safeguards.inline.close();
     // A worker stops taking jobs first (its running tasks then end as on any shutdown); a front
     // closes its engine first, which waits for the creates in flight, so their jobs reach the pool.
     const front = this.placement?.role === 'front';
     if (!front) await this.placement?.close();
     await this.engine.close();
     if (front) await this.placement?.close();
-    await this.inspection.stop();
+    await Promise.all([this.inspection.stop(), inlineEnded]);
   }
 
   /**
@@ -338,10 +342,4 @@ export class TaskSupport {
     session.host.handle('tools/call', this.dispatch(session, 'tools/call'));
     session.host.handle('tools/list', (request) => listTools(session.host, session.tools, request));
   }
-}
-
-/** The in-memory store TaskSupport makes when none is given: its own, so its terminal tasks are read at once. */
-function inMemoryStore(): InMemoryTaskRecordStore {
-  const store = new InMemoryTaskRecordStore();
-  return ownStore(store, (taskId) => store.peekEnded(taskId));
 }

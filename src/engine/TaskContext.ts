@@ -38,7 +38,7 @@ export interface TaskContext {
   readonly authInfo?: AuthInfo;
   /** The `_meta` of that call's params as sent (progress token, client capabilities …), as `extra._meta`. */
   readonly _meta?: Record<string, unknown>;
-  /** Aborts on `tasks/cancel`, ttl expiry and shutdown (inline: when the call is cancelled). */
+  /** Aborts on `tasks/cancel`, ttl expiry and shutdown (inline: when the call is cancelled or `TaskSupport.close` runs). */
   readonly signal: AbortSignal;
   /** Sets the task's `statusMessage` and sends `notifications/tasks/status`; resolves once stored. */
   status(message: string): Promise<void>;

@@ -7,6 +7,7 @@ import { limitExceeded } from '../errors.js';
 import { jsonBytes, textResultBytesAtMost } from './limits.js';
 import type { TaskLimits } from './limits.js';
 import type { RunContext } from './TaskSpec.js';
+import { InlineRuns } from './InlineRuns.js';
 
 type Work = (task: RunContext) => Promise<CallToolResult> | CallToolResult;
 
@@ -17,6 +18,9 @@ type Work = (task: RunContext) => Promise<CallToolResult> | CallToolResult;
  * @internal
  */
 export class WorkSafeguards {
+  /** The inline runs in flight, which `TaskSupport.close` ends. */
+  readonly inline = new InlineRuns();
+
   constructor(
     private readonly limits: Pick<Required<TaskLimits>, 'maxQueuedInputRequests' | 'maxResultBytes'>,
     private readonly mapError: ErrorMapper | undefined,
@@ -67,7 +71,12 @@ export class WorkSafeguards {
    * cycle, a BigInt, an McpError's such `data`) made the SDK's send throw, which it only logs: the
    * call was never answered.
    */
-  async runInline(tool: string, task: RunContext, work: Work): Promise<CallToolResult> {
+  runInline(tool: string, task: RunContext, work: Work): Promise<CallToolResult> {
+    // Ended by TaskSupport.close, answered with the shutdown error: not the work's, so not mapped.
+    return this.inline.run(tool, task, () => this.mappedInline(tool, task, work));
+  }
+
+  private async mappedInline(tool: string, task: RunContext, work: Work): Promise<CallToolResult> {
     let result: CallToolResult;
     try {
       result = await work(task);

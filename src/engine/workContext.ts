@@ -28,6 +28,7 @@ import type { McpError } from '../wire.js';
 import { merged } from '../merged.js';
 import { promised } from './promised.js';
 import { abandonedOnceOver } from './abandoned.js';
+import { statusText } from './statusText.js';
 
 /**
  * What an inline tool run needs of its request's response stream: the SDK line's adapter provides
@@ -105,9 +106,12 @@ export class WorkContext implements RunContext, InputCounter {
     this.taskId = port.taskId;
   }
 
-  /** Read through, so a port that makes its signal on first use (a task's) still does. */
+  /** Set by InlineRuns.ts on an inline context: its signal, which also aborts at shutdown. */
+  declare inlineRun?: { readonly signal: AbortSignal };
+
+  /** Read through, so a port that makes its signal on first use (a task's) still does; an inline run's own once set (InlineRuns.ts). */
   get signal(): AbortSignal {
-    return this.port.signal;
+    return (this.inlineRun ?? this.port).signal;
   }
 
   status(message: string): Promise<void> {
@@ -218,15 +222,6 @@ export class WorkContext implements RunContext, InputCounter {
       max,
       ...(this.taskId === undefined ? {} : { taskId: this.taskId }),
     });
-  }
-}
-
-/** A status message that is not a string, as text (as a thrown non-Error becomes its text). */
-function statusText(message: unknown): string {
-  try {
-    return String(message);
-  } catch {
-    return 'A status message that cannot be read';
   }
 }
 

@@ -27,7 +27,7 @@ const DEFAULT_IDLE_MS = 30 * 60_000;
  * ```ts
  * const host = new McpHttpHost({ createServer: () => createSessionServer() });
  * const { url } = await host.listen({ port: 3000 }); // or: http.createServer((req, res) => void host.handle(req, res))
- * // on shutdown: await host.close(); await tasks.close();
+ * // on shutdown: await tasks.close(); await host.close(); (tasks first: it answers the inline calls still running)
  * ```
  */
 export class McpHttpHost {
@@ -149,7 +149,8 @@ export class McpHttpHost {
    * making their server are waited for (they get 503, or open a session closed next; one whose body
    * has not all arrived is cut off), every session's server and every server of a stateless request
    * still streaming closes (ending its open streams), then the remaining connections. Tasks are not
-   * touched: close your `TaskSupport` yourself.
+   * touched: close your `TaskSupport` first, which answers the inline tool calls still running while
+   * their streams are open (a request still unanswered here has its stream ended without an answer).
    */
   async close(): Promise<void> {
     this.closing = true;
