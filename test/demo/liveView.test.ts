@@ -1,17 +1,16 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask } from '../support/harness.js';
-import { chromiumPath, skipWithout } from '../support/prerequisites.js';
+import { openChromium } from '../support/headlessChromium.js';
+import { skipWithout } from '../support/prerequisites.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 /** `npm run docs:screenshot` sets this to refresh docs/live-view.png; plain test runs leave docs/ alone. */
@@ -22,8 +21,8 @@ const screenshotPath = process.env['UPDATE_SCREENSHOT']
 let demo: ChildProcess;
 let liveViewUrl: string;
 let mcpUrl: string;
-let profile: string;
 let browser: BrowserContext;
+let closeChromium: (() => Promise<void>) | undefined;
 let client: Client;
 /** Without Chromium (and outside CI) the file says so in one line and its tests are skipped. */
 const noChromium = skipWithout('chromium', 'test/demo/liveView.test.ts');
@@ -64,22 +63,7 @@ function withoutKeys(env: NodeJS.ProcessEnv, keys: string[]): NodeJS.ProcessEnv 
 beforeAll(async () => {
   if (noChromium) return;
   await startDemo();
-  profile = mkdtempSync(join(tmpdir(), 'mta-chromium-'));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath(),
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  ({ browser, close: closeChromium } = await openChromium({ viewport: { width: 1280, height: 900 } }));
   client = new Client({ name: 'live-view-test', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } } });
   // The user never answers: a task that asks keeps waiting for input.
   client.setRequestHandler(ElicitRequestSchema, () => new Promise<never>(() => {}));
@@ -88,13 +72,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await client?.close();
-  await browser?.close();
+  await closeChromium?.();
   if (demo && demo.exitCode === null) {
     const exited = new Promise((resolve) => demo.once('exit', resolve));
     demo.kill('SIGTERM');
     await exited;
   }
-  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
 function row(page: Page, taskId: string) {

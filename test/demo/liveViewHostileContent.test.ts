@@ -7,11 +7,7 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { chromium } from 'playwright-core';
 import type { BrowserContext } from 'playwright-core';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +19,8 @@ import { liveViewRoutes } from '../../src/demo/liveView/routes.js';
 import type { LiveView } from '../../src/demo/liveView/routes.js';
 import { TaskBoard } from '../../src/demo/liveView/taskBoard.js';
 import { connectInMemory, createTask, eventually, testTaskSupport } from '../support/harness.js';
-import { chromiumPath, skipWithout } from '../support/prerequisites.js';
+import { openChromium } from '../support/headlessChromium.js';
+import { skipWithout } from '../support/prerequisites.js';
 
 const noChromium = skipWithout('chromium', 'test/demo/liveViewHostileContent.test.ts');
 const SECRET = 'sk-live-7c1d9e';
@@ -37,8 +34,8 @@ let view: LiveView;
 let inspector: StatelyInspector;
 let http: Server;
 let url: string;
-let profile: string;
 let browser: BrowserContext;
+let closeChromium: (() => Promise<void>) | undefined;
 let listener: WebSocket;
 const relayed: string[] = [];
 
@@ -79,22 +76,16 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/tasks`;
-  profile = mkdtempSync(join(tmpdir(), 'mta-chromium-'));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath(),
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
-  });
+  ({ browser, close: closeChromium } = await openChromium());
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await closeChromium?.();
   view?.close();
   if (http) await new Promise((resolve) => http.close(resolve));
   await tasks?.close();
   listener?.terminate();
   await inspector?.stop();
-  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
 describe.skipIf(noChromium)('hostile task content in the live view and the relay', () => {

@@ -5,15 +5,12 @@
  * there and never went live. A path no request can spell (`"`, `<`, a space: a request brings them
  * percent-encoded) is refused when the routes are made, since no page could ever be served at it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { liveViewRoutes } from '../../src/demo/liveView/routes.js';
 import { TaskBoard } from '../../src/demo/liveView/taskBoard.js';
 import { serveLiveView } from '../support/serveLiveView.js';
-import { chromiumPath, skipWithout } from '../support/prerequisites.js';
+import { openChromium } from '../support/headlessChromium.js';
+import { skipWithout } from '../support/prerequisites.js';
 
 describe('the live view path option', () => {
   it.each(['/ops/"x"', '/ops/<x>', '/ops/a b', 'tasks', '//evil.example/tasks', '/ops/../tasks', '/tasks?x=1', '/tasks#x'])(
@@ -60,12 +57,7 @@ describe('the live view path option', () => {
       const path = "/o'ps/%22%3C/&quot;&lt;&amp;/view";
       const view = liveViewRoutes(new TaskBoard(), { path });
       const served = await serveLiveView(view);
-      const profile = mkdtempSync(join(tmpdir(), 'mta-chromium-'));
-      const browser = await chromium.launchPersistentContext(profile, {
-        executablePath: chromiumPath(),
-        headless: true,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
-      });
+      const { browser, close } = await openChromium();
       try {
         const page = await browser.newPage();
         const base = new URL(served.events).origin;
@@ -75,9 +67,8 @@ describe('the live view path option', () => {
         expect(await page.locator('#live-view').getAttribute('data-max-cards')).toBe('1000');
         await page.locator('#connection.ok').waitFor({ timeout: 10_000 });
       } finally {
-        await browser.close();
+        await close();
         await served.close();
-        rmSync(profile, { recursive: true, force: true });
       }
     },
     30_000,

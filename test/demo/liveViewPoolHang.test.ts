@@ -6,16 +6,13 @@
  * refresh asks again, while at most three unanswered questions are ever outstanding.
  */
 import { get } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { liveViewRoutes } from '../../src/demo/liveView/routes.js';
 import type { LiveViewOptions, PoolQueueView } from '../../src/demo/liveView/routes.js';
 import { TaskBoard } from '../../src/demo/liveView/taskBoard.js';
 import { eventually } from '../support/harness.js';
-import { chromiumPath, skipWithout } from '../support/prerequisites.js';
+import { openChromium } from '../support/headlessChromium.js';
+import { skipWithout } from '../support/prerequisites.js';
 import { serveLiveView } from '../support/serveLiveView.js';
 
 let cleanups: (() => Promise<void> | void)[] = [];
@@ -99,16 +96,8 @@ describe("the live view's worker pool panel, facing a pool() that never answers"
         // The first call never settles; the others hang until the page has shown the outage.
         pool: () => (++calls === 1 ? new Promise<never>(() => {}) : answered.then(() => queues(7))),
       });
-      const profile = mkdtempSync(join(tmpdir(), 'mta-chromium-'));
-      const browser = await chromium.launchPersistentContext(profile, {
-        executablePath: chromiumPath(),
-        headless: true,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
-      });
-      cleanups.push(async () => {
-        await browser.close();
-        rmSync(profile, { recursive: true, force: true });
-      });
+      const { browser, close } = await openChromium();
+      cleanups.push(close);
       const page = await browser.newPage();
       await page.goto(events.replace(/\/events$/, ''));
       const status = page.locator('#pool-status');

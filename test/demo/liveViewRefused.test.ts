@@ -1,16 +1,13 @@
 import { createServer, get } from 'node:http';
 import type { ClientRequest, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveViewRoutes } from '../../src/demo/liveView/routes.js';
 import type { LiveView } from '../../src/demo/liveView/routes.js';
 import { TaskBoard } from '../../src/demo/liveView/taskBoard.js';
-import { chromiumPath, skipWithout } from '../support/prerequisites.js';
+import { openChromium } from '../support/headlessChromium.js';
+import { skipWithout } from '../support/prerequisites.js';
 
 /** A page whose stream was refused (all places taken) in headless Chromium: it keeps trying, and gets in once a place is free. */
 const noChromium = skipWithout('chromium', 'test/demo/liveViewRefused.test.ts');
@@ -18,8 +15,8 @@ const noChromium = skipWithout('chromium', 'test/demo/liveViewRefused.test.ts');
 let view: LiveView;
 let http: Server;
 let base: string;
-let profile: string;
 let browser: BrowserContext;
+let closeChromium: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   if (noChromium) return;
@@ -29,22 +26,16 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  profile = mkdtempSync(join(tmpdir(), 'mta-chromium-'));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath(),
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
-  });
+  ({ browser, close: closeChromium } = await openChromium());
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await closeChromium?.();
   view?.close();
   if (http) {
     http.closeAllConnections();
     await new Promise((resolve) => http.close(resolve));
   }
-  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
 describe.skipIf(noChromium)('live view page refused a stream', () => {

@@ -1,10 +1,6 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -13,7 +9,8 @@ import { liveViewRoutes } from '../../src/demo/liveView/routes.js';
 import type { LiveView } from '../../src/demo/liveView/routes.js';
 import { TaskBoard } from '../../src/demo/liveView/taskBoard.js';
 import { connectInMemory, createTask, deferred, eventually, testTaskSupport } from '../support/harness.js';
-import { chromiumPath, skipWithout } from '../support/prerequisites.js';
+import { openChromium } from '../support/headlessChromium.js';
+import { skipWithout } from '../support/prerequisites.js';
 
 /** The live view with 1,000 live tasks: bounded page height, and render and update times measured in the page. */
 const TASKS = 1_000;
@@ -24,8 +21,8 @@ let board: TaskBoard;
 let view: LiveView;
 let http: Server;
 let url: string;
-let profile: string;
 let browser: BrowserContext;
+let closeChromium: (() => Promise<void>) | undefined;
 const tick = deferred();
 const release = deferred();
 const ids: string[] = [];
@@ -54,23 +51,16 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/tasks`;
-  profile = mkdtempSync(join(tmpdir(), 'mta-chromium-'));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath(),
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
-  });
+  ({ browser, close: closeChromium } = await openChromium({ viewport: { width: 1280, height: 900 } }));
 }, 120_000);
 
 afterAll(async () => {
   release.resolve();
   tick.resolve();
-  await browser?.close();
+  await closeChromium?.();
   view?.close();
   if (http) await new Promise((resolve) => http.close(resolve));
   await tasks?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
 interface PageMetrics {

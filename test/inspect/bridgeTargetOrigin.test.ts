@@ -5,17 +5,14 @@
  * task's events. Posted with the inspector's origin, only a stately.ai document gets them; and only
  * the inspector frame, from that origin, can tell the bridge it is connected.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import type { BrowserContext, Frame, Page } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startStatelyInspector } from '../../src/inspect/index.js';
 import type { StatelyInspector } from '../../src/inspect/index.js';
 import type { TaskSupport } from '../../src/index.js';
 import { connectInMemory, createTask, taskResult, testTaskSupport } from '../support/harness.js';
-import { chromiumPath, skipWithout } from '../support/prerequisites.js';
+import { openChromium } from '../support/headlessChromium.js';
+import { skipWithout } from '../support/prerequisites.js';
 
 /** A document that keeps every message it is posted (`got`), and says connected if told to. */
 const receiver = (sayConnected: boolean): string =>
@@ -25,33 +22,19 @@ const receiver = (sayConnected: boolean): string =>
 
 let inspector: StatelyInspector;
 let browser: BrowserContext;
-let profile: string;
+let closeChromium: () => Promise<void>;
 let tasks: TaskSupport;
 
 beforeEach(async () => {
   inspector = await startStatelyInspector({ port: 0 });
-  profile = mkdtempSync(join(tmpdir(), 'mta-chromium-'));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath(),
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-sync',
-    ],
-  });
+  ({ browser, close: closeChromium } = await openChromium());
   tasks = testTaskSupport({ inspect: inspector.inspect });
 });
 
 afterEach(async () => {
   await tasks.close();
-  await browser.close();
+  await closeChromium();
   await inspector.stop();
-  rmSync(profile, { recursive: true, force: true });
 });
 
 /** The bridge page, its frame served (offline) by `inspectorPage`; `elsewhere.example` by a receiver. */

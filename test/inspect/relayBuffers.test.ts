@@ -4,16 +4,13 @@
  * bytes a unit), and the bridge page's buffer while its inspector frame is not connected (offline,
  * stately.ai never answers) by messages and characters, newest kept.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startStatelyInspector } from '../../src/inspect/index.js';
 import type { StatelyInspector } from '../../src/inspect/index.js';
 import { eventually } from '../support/harness.js';
-import { chromiumPath, skipWithout } from '../support/prerequisites.js';
+import { openChromium } from '../support/headlessChromium.js';
+import { skipWithout } from '../support/prerequisites.js';
 
 let cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -72,16 +69,8 @@ describe.skipIf(skipWithout('chromium', 'test/inspect/relayBuffers.test.ts'))(
   "the bridge page's buffer while the inspector frame is not connected (headless Chromium)",
   () => {
     async function openPage(inspector: StatelyInspector) {
-      const profile = mkdtempSync(join(tmpdir(), 'mta-chromium-'));
-      const browser = await chromium.launchPersistentContext(profile, {
-        executablePath: chromiumPath(),
-        headless: true,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
-      });
-      cleanups.push(async () => {
-        await browser.close();
-        rmSync(profile, { recursive: true, force: true });
-      });
+      const { browser, close } = await openChromium();
+      cleanups.push(close);
       const page = await browser.newPage();
       // An inspector frame that never says it is connected: stately.ai offline or blocked.
       await page.route(/^https:\/\/stately\.ai\//, (route) =>

@@ -1,32 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { startStatelyInspector } from '../../src/inspect/index.js';
 import { connectInMemory, createTask, taskResult, testTaskSupport } from '../support/harness.js';
-import { chromiumPath, skipWithout } from '../support/prerequisites.js';
+import { openChromium } from '../support/headlessChromium.js';
+import { skipWithout } from '../support/prerequisites.js';
 
 describe.skipIf(skipWithout('chromium', 'test/inspect/statelyBridge.test.ts'))(
   'the Stately bridge page a user opens (headless Chromium)',
   () => {
     it('connects to the loopback relay and receives the task lifecycle for the embedded inspector', async () => {
       const inspector = await startStatelyInspector({ port: 0 });
-      const profile = mkdtempSync(join(tmpdir(), 'mta-chromium-'));
-      const browser = await chromium.launchPersistentContext(profile, {
-        executablePath: chromiumPath(),
-        headless: true,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      const { browser, close } = await openChromium();
       const tasks = testTaskSupport({ inspect: inspector.inspect });
       try {
         const page = await browser.newPage();
@@ -60,9 +43,8 @@ describe.skipIf(skipWithout('chromium', 'test/inspect/statelyBridge.test.ts'))(
         await session.close();
       } finally {
         await tasks.close();
-        await browser.close();
+        await close();
         await inspector.stop();
-        rmSync(profile, { recursive: true, force: true });
       }
     }, 40_000);
   },
