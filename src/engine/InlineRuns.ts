@@ -30,6 +30,19 @@ export class InlineRuns {
   }
 
   /**
+   * `wait`, or the shutdown error once {@link close} begins: for a call answered inline whose work
+   * runs as a task (an extension client's `optional` tool before it is promoted), whose answer
+   * otherwise came from the store after the shutdown had failed the task, after the host had closed
+   * the stream. The task itself ends as every task does at close.
+   */
+  hold<T>(tool: string, wait: Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(shutDown(tool));
+    const run = new InlineRun(tool, NEVER_ABORTED);
+    this.runs.add(run);
+    return Promise.race([wait, run.stop]).finally(() => this.runs.delete(run));
+  }
+
+  /**
    * Ends every run in flight and refuses new ones. Resolves after a turn of the event loop: the
    * calls' answers are handed to their transports in the microtasks after the rejection, so a
    * transport closed once this resolves has sent them (unless its send waits for I/O itself, as an
@@ -44,6 +57,9 @@ export class InlineRuns {
     if (runs.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
+
+/** The call signal of a {@link InlineRuns.hold}: its work reads a task's signal, never this one. */
+const NEVER_ABORTED = new AbortController().signal;
 
 /**
  * One inline run: its work's signal, which aborts with the call's own signal (cancelled, connection

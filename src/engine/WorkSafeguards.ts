@@ -76,6 +76,11 @@ export class WorkSafeguards {
     return this.inline.run(tool, task, () => this.mappedInline(tool, task, work));
   }
 
+  /** Waits for `wait` until the shutdown, which answers the call instead (InlineRuns.hold). */
+  holdInline<T>(tool: string, wait: Promise<T>): Promise<T> {
+    return this.inline.hold(tool, wait);
+  }
+
   private async mappedInline(tool: string, task: RunContext, work: Work): Promise<CallToolResult> {
     let result: CallToolResult;
     try {

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { CLIENT_CAPABILITIES_META_KEY, TASKS_EXTENSION_ID } from '../../src/client/index.js';
 import type { TaskSupport } from '../../src/index.js';
 import { createTask, deferred, newServer, serverSdkLine, testTaskSupport } from '../support/harness.js';
 import { serveSessions } from '../support/httpServers.js';
@@ -138,6 +139,36 @@ describe(`TaskSupport.close with an inline tool call in flight, over Streamable 
     );
     expectShutdownError(error);
     expect(ran).toBe(false);
+  });
+
+  it('answers an extension client’s call of it at once too, while it still runs inline (before promoteAfter)', async () => {
+    // The extension runs an optional tool as a task from the start, answered inline until promoted:
+    // its answer came from the store after close had failed the task, once the stream had closed.
+    const served = await serve();
+    let began = Infinity;
+    const call = outcomeOf(
+      served.client.request(
+        {
+          method: 'tools/call',
+          params: {
+            name: 'hold',
+            arguments: { mode: 'cooperative' },
+            _meta: { [CLIENT_CAPABILITIES_META_KEY]: { extensions: { [TASKS_EXTENSION_ID]: {} } } },
+          },
+        },
+        CallToolResultSchema,
+        { timeout: CLIENT_TIMEOUT_MS },
+      ),
+      () => began,
+    );
+    const signal = await served.started;
+    const closing = shutDown(served);
+    began = Date.now();
+    const { error, afterMs } = await call;
+    expectShutdownError(error);
+    expect(afterMs).toBeLessThan(PROMPTLY_MS);
+    expect(signal.aborted).toBe(true);
+    await closing;
   });
 
   it('leaves a task-augmented call of the same tool as it was: answered at once with its task, which close fails', async () => {

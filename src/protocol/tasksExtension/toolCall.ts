@@ -73,8 +73,17 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
     ...(tool.restartable ? { restart: { tool: params.name, args: params.arguments, capabilities } } : {}),
   });
   // A required tool's task is handed out at once, an optional one's only once promoted.
+  // Until promoted, the call is answered inline: the shutdown answers it at once (InlineRuns.hold),
+  // while its stream is open; the task ends as every task does at close, forgotten once it has.
   const decision =
-    tool.taskSupport === 'required' ? 'promote' : await settleOrPromote(engine, record.taskId, session, deps.promoteAfter, request.signal);
+    tool.taskSupport === 'required'
+      ? 'promote'
+      : await deps.safeguards
+          .holdInline(params.name, settleOrPromote(engine, record.taskId, session, deps.promoteAfter, request.signal))
+          .catch((error: unknown) => {
+            void engine.dismiss(record.taskId).catch(() => {});
+            throw error;
+          });
   session.answered();
   if (decision === 'promote') {
     const promoted = tool.taskSupport === 'required' ? record : await engine.get(record.taskId, owner);
