@@ -83,6 +83,23 @@ async function shutDown({ tasks, http }: Served): Promise<{ began: number; tasks
   return { began, tasksCloseMs };
 }
 
+/**
+ * Makes a call of `hold` (given the client's timeout), waits for its work to begin, then closes as
+ * on SIGTERM: the call's outcome and how long after the close began it came, its work's signal
+ * (and whether it was aborted before the close), and how long `tasks.close()` took.
+ */
+async function closedDuring(served: Served, call: (timeout: number) => Promise<unknown>) {
+  let began = Infinity;
+  const outcome = outcomeOf(call(CLIENT_TIMEOUT_MS), () => began);
+  const signal = await served.started;
+  const abortedAtStart = signal.aborted;
+  const closing = shutDown(served);
+  began = Date.now();
+  const { error, afterMs } = await outcome;
+  const { tasksCloseMs } = await closing;
+  return { error, afterMs, signal, abortedAtStart, tasksCloseMs };
+}
+
 function expectShutdownError(error: unknown): void {
   expect(error).toBeInstanceOf(McpError);
   expect(error).toMatchObject({
@@ -94,38 +111,25 @@ function expectShutdownError(error: unknown): void {
 describe(`TaskSupport.close with an inline tool call in flight, over Streamable HTTP (SDK ${serverSdkLine} server)`, () => {
   it('answers the call at once with -32603 "Server is shutting down" and aborts its work’s signal with that error', async () => {
     const served = await serve();
-    let began = Infinity;
-    const call = outcomeOf(
-      served.client.callTool({ name: 'hold', arguments: { mode: 'cooperative' } }, undefined, { timeout: CLIENT_TIMEOUT_MS }),
-      () => began,
+    const closed = await closedDuring(served, (timeout) =>
+      served.client.callTool({ name: 'hold', arguments: { mode: 'cooperative' } }, undefined, { timeout }),
     );
-    const signal = await served.started;
-    expect(signal.aborted).toBe(false);
-    const closing = shutDown(served);
-    began = Date.now();
-    const { error, afterMs } = await call;
-    expectShutdownError(error);
-    expect(afterMs).toBeLessThan(PROMPTLY_MS);
-    expect(signal.aborted).toBe(true);
-    expect(signal.reason).toMatchObject({ code: -32603, message: expect.stringMatching(/shutting down/) as string });
-    await closing;
+    expect(closed.abortedAtStart).toBe(false);
+    expectShutdownError(closed.error);
+    expect(closed.afterMs).toBeLessThan(PROMPTLY_MS);
+    expect(closed.signal.aborted).toBe(true);
+    expect(closed.signal.reason).toMatchObject({ code: -32603, message: expect.stringMatching(/shutting down/) as string });
   });
 
   it('does not wait for a work that ignores its signal: close resolves and the call is answered at once', async () => {
     const served = await serve();
-    let began = Infinity;
-    const call = outcomeOf(
-      served.client.callTool({ name: 'hold', arguments: { mode: 'ignore' } }, undefined, { timeout: CLIENT_TIMEOUT_MS }),
-      () => began,
+    const closed = await closedDuring(served, (timeout) =>
+      served.client.callTool({ name: 'hold', arguments: { mode: 'ignore' } }, undefined, { timeout }),
     );
-    const signal = await served.started;
-    began = Date.now();
-    const { tasksCloseMs } = await shutDown(served);
-    expect(tasksCloseMs).toBeLessThan(PROMPTLY_MS);
-    const { error, afterMs } = await call;
-    expectShutdownError(error);
-    expect(afterMs).toBeLessThan(PROMPTLY_MS);
-    expect(signal.aborted).toBe(true);
+    expect(closed.tasksCloseMs).toBeLessThan(PROMPTLY_MS);
+    expectShutdownError(closed.error);
+    expect(closed.afterMs).toBeLessThan(PROMPTLY_MS);
+    expect(closed.signal.aborted).toBe(true);
   });
 
   it('refuses an inline call that arrives once close began, without running its work', async () => {
@@ -145,8 +149,7 @@ describe(`TaskSupport.close with an inline tool call in flight, over Streamable 
     // The extension runs an optional tool as a task from the start, answered inline until promoted:
     // its answer came from the store after close had failed the task, once the stream had closed.
     const served = await serve();
-    let began = Infinity;
-    const call = outcomeOf(
+    const closed = await closedDuring(served, (timeout) =>
       served.client.request(
         {
           method: 'tools/call',
@@ -157,18 +160,12 @@ describe(`TaskSupport.close with an inline tool call in flight, over Streamable 
           },
         },
         CallToolResultSchema,
-        { timeout: CLIENT_TIMEOUT_MS },
+        { timeout },
       ),
-      () => began,
     );
-    const signal = await served.started;
-    const closing = shutDown(served);
-    began = Date.now();
-    const { error, afterMs } = await call;
-    expectShutdownError(error);
-    expect(afterMs).toBeLessThan(PROMPTLY_MS);
-    expect(signal.aborted).toBe(true);
-    await closing;
+    expectShutdownError(closed.error);
+    expect(closed.afterMs).toBeLessThan(PROMPTLY_MS);
+    expect(closed.signal.aborted).toBe(true);
   });
 
   it('leaves a task-augmented call of the same tool as it was: answered at once with its task, which close fails', async () => {

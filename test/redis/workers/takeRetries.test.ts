@@ -76,6 +76,18 @@ async function deniableWorker(s: PoolSplit, port: number, admin: Redis, work: Ta
   return { ...w, reads, deny };
 }
 
+/** A front and a worker on a Redis of their own, the worker's reads of the store denied from the start. */
+async function deniedTake() {
+  const { redis, s } = await pools.splitOnOwnRedis();
+  const front = await s.front('job', config);
+  const admin = new Redis(redis.url);
+  s.later(async () => admin.disconnect());
+  const runs = { count: 0 };
+  const w = await deniableWorker(s, redis.port, admin, counted(runs));
+  await w.deny(true);
+  return { s, front, runs, w };
+}
+
 describe('a worker whose task store errs as it takes a job', () => {
   it('(a CLIENT PAUSE longer than the store timeout) tries again and runs the task once the store answers', async () => {
     const { redis, s } = await pools.splitOnOwnRedis();
@@ -107,13 +119,7 @@ describe('a worker whose task store errs as it takes a job', () => {
   });
 
   it('(its reads denied) does not run a task cancelled while it tries again: the job completes with nothing run', async () => {
-    const { redis, s } = await pools.splitOnOwnRedis();
-    const front = await s.front('job', config);
-    const admin = new Redis(redis.url);
-    s.later(async () => admin.disconnect());
-    const runs = { count: 0 };
-    const w = await deniableWorker(s, redis.port, admin, counted(runs));
-    await w.deny(true);
+    const { s, front, runs, w } = await deniedTake();
 
     const task = await createTask(front.session.client, 'job', {});
     await eventually(() => w.reads.includes('failed'), 10_000);
@@ -128,13 +134,7 @@ describe('a worker whose task store errs as it takes a job', () => {
   });
 
   it('(its reads denied for good) gives up after about 5 s: the job fails and the task fails as before', async () => {
-    const { redis, s } = await pools.splitOnOwnRedis();
-    const front = await s.front('job', config);
-    const admin = new Redis(redis.url);
-    s.later(async () => admin.disconnect());
-    const runs = { count: 0 };
-    const w = await deniableWorker(s, redis.port, admin, counted(runs));
-    await w.deny(true);
+    const { s, front, runs, w } = await deniedTake();
 
     const task = await createTask(front.session.client, 'job', {});
     await eventually(() => w.reads.includes('failed'), 10_000);
@@ -154,13 +154,7 @@ describe('a worker whose task store errs as it takes a job', () => {
   }, 30_000);
 
   it('closed while it tries again: the close ends the retries at once and no try follows', async () => {
-    const { redis, s } = await pools.splitOnOwnRedis();
-    const front = await s.front('job', config);
-    const admin = new Redis(redis.url);
-    s.later(async () => admin.disconnect());
-    const runs = { count: 0 };
-    const w = await deniableWorker(s, redis.port, admin, counted(runs));
-    await w.deny(true);
+    const { front, runs, w } = await deniedTake();
 
     await createTask(front.session.client, 'job', {});
     // Four tries failed: the take now pauses 800 ms before the fifth.
