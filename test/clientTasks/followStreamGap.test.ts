@@ -89,6 +89,15 @@ interface RouterView {
   reach?: { listening: number };
 }
 
+/** A follow whose GET stream dropped: its poll waits for the stream, on the grace timer counted here. */
+async function waitingForStream(line: 'v1' | 'v2') {
+  const timers = graceTimers();
+  const s = await setup(line);
+  await s.dropStream();
+  expect(timers.all()).toHaveLength(1);
+  return { timers, s };
+}
+
 async function setup(line: 'v1' | 'v2') {
   const warnings: unknown[][] = [];
   const tasks: TaskSupport = testTaskSupport({ logger: { warn: (...args: unknown[]) => void warnings.push(args), error: () => {} } });
@@ -325,10 +334,7 @@ for (const line of ['v1', 'v2'] as const) {
     });
 
     it("the session's close during the wait fails the ask at once, saying so", async () => {
-      const timers = graceTimers();
-      const s = await setup(line);
-      await s.dropStream();
-      expect(timers.all()).toHaveLength(1);
+      const { timers, s } = await waitingForStream(line);
       await s.transport.terminateSession();
       await until(() => s.asks.length > 0, 'the ask to end');
       expect(s.asks).toEqual(['tasks/get not sent: the session closed before its standalone stream (GET) opened again']);
@@ -337,20 +343,14 @@ for (const line of ['v1', 'v2'] as const) {
     });
 
     it('TaskSupport.close() during the wait ends it at once', async () => {
-      const timers = graceTimers();
-      const s = await setup(line);
-      await s.dropStream();
-      expect(timers.all()).toHaveLength(1);
+      const { timers, s } = await waitingForStream(line);
       await s.tasks.close();
       expect(s.router().reach?.listening).toBe(0);
       expect(timers.cleared(0)).toBe(true);
     });
 
     it("the client's task cancelled during the wait (its status notification) ends the wait at once", async () => {
-      const timers = graceTimers();
-      const s = await setup(line);
-      await s.dropStream();
-      expect(timers.all()).toHaveLength(1);
+      const { timers, s } = await waitingForStream(line);
       s.end('cancelled');
       await s.client.notification({ method: 'notifications/tasks/status', params: clientTask('client-task-1', 'cancelled') } as never);
       await until(() => s.asks.length > 0, 'the ask to end');
@@ -360,10 +360,7 @@ for (const line of ['v1', 'v2'] as const) {
     });
 
     it("the client's task completed during the wait: the poll's wait ends, and tasks/result waits for the stream in its turn", async () => {
-      const timers = graceTimers();
-      const s = await setup(line);
-      await s.dropStream();
-      expect(timers.all()).toHaveLength(1);
+      const { timers, s } = await waitingForStream(line);
       s.end('completed');
       await s.client.notification({ method: 'notifications/tasks/status', params: clientTask('client-task-1', 'completed') } as never);
       // The poll's wait ended; the follow now fetches the result, which waits for a stream too.

@@ -9,6 +9,7 @@
  */
 import { expect, it } from 'vitest';
 import type { OutboxMessage } from '../../src/backends/TaskMessageQueue.js';
+import { holdingFirstRequest } from '../support/tellingAnswers.js';
 import { answerGiven, registerAskingTools } from '../support/askingTools.js';
 import { createTask, deferred, sleep, taskResult } from '../support/harness.js';
 import { closeInstance, hook, instance, redisForFile } from '../support/redisInstances.js';
@@ -19,7 +20,6 @@ const file = redisForFile();
 it('gives the work the answer to a request a tasks/result took before the reply to its enqueue came', async () => {
   const gate = deferred();
   const tookRequest = deferred();
-  let held = false;
   let a: Instance | undefined;
   try {
     a = await instance(file.redis(), 'a', 'early:', {
@@ -27,22 +27,11 @@ it('gives the work the answer to a request a tasks/result took before the reply 
       // The held reply must not count as a store that is away.
       storeTimeout: 10_000,
       wrapQueue: (queue) =>
-        hook(
-          hook(queue, 'enqueue', async (call, args) => {
-            const enqueued = await call();
-            if ((args[1] as OutboxMessage).kind === 'request' && !held) {
-              held = true;
-              await gate.promise;
-            }
-            return enqueued;
-          }),
-          'dequeueAll',
-          async (call) => {
-            const taken = (await call()) as OutboxMessage[];
-            if (taken.some((message) => message.kind === 'request')) tookRequest.resolve();
-            return taken;
-          },
-        ),
+        hook(holdingFirstRequest(queue, gate.promise), 'dequeueAll', async (call) => {
+          const taken = (await call()) as OutboxMessage[];
+          if (taken.some((message) => message.kind === 'request')) tookRequest.resolve();
+          return taken;
+        }),
     });
     const client = a.session.client;
     const { answered, asked } = answerGiven(client);

@@ -12,7 +12,7 @@ import { expect, it } from 'vitest';
 import { TaskSupport } from '../../src/index.js';
 import type { OutboxMessage } from '../../src/backends/TaskMessageQueue.js';
 import { createRedisTaskBackend } from '../../src/redis/index.js';
-import { tellingAnswers } from '../support/tellingAnswers.js';
+import { holdingFirstRequest, tellingAnswers } from '../support/tellingAnswers.js';
 import { answerWith, registerAskingTools } from '../support/askingTools.js';
 import { connectInMemory, createTask, deferred, taskResult } from '../support/harness.js';
 import { closeInstance, hook, instance, LEASE_MS, redisForFile } from '../support/redisInstances.js';
@@ -25,19 +25,11 @@ it('gives the work an answer forwarded from another instance whose tasks/result 
   const tookRequest = deferred();
   const answerReachedA = deferred();
   const prefix = 'across:';
-  let held = false;
   const backendA = await createRedisTaskBackend({ url: file.redis().url, prefix, instanceId: 'a', leaseMs: LEASE_MS, sweepEveryMs: 100 });
   const errorsA: unknown[][] = [];
   const a = new TaskSupport({
     store: backendA.store,
-    queue: hook(backendA.queue, 'enqueue', async (call, args) => {
-      const enqueued = await call();
-      if ((args[1] as OutboxMessage).kind === 'request' && !held) {
-        held = true;
-        await gate.promise;
-      }
-      return enqueued;
-    }),
+    queue: holdingFirstRequest(backendA.queue, gate.promise),
     cluster: tellingAnswers(backendA.cluster, () => answerReachedA.resolve()),
     // The held reply must not count as a store that is away.
     storeTimeout: 10_000,

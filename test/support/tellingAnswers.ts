@@ -1,4 +1,5 @@
 import type { ClusterHandlers, TaskCluster } from '../../src/backends/TaskCluster.js';
+import type { OutboxMessage } from '../../src/backends/TaskMessageQueue.js';
 import { hook } from './redisInstances.js';
 
 /**
@@ -15,5 +16,22 @@ export function tellingAnswers(cluster: TaskCluster, answered: () => void): Task
         if (command.type === 'answer') answered();
       },
     });
+  });
+}
+
+/**
+ * `queue` (a TaskMessageQueue) whose first enqueue of an input request is stored, then answered only once `gate`
+ * resolves: the window in which the request is in the queue but the task's actor, waiting for that
+ * reply, does not know it asked (the answer-before-asked race).
+ */
+export function holdingFirstRequest<Q extends object>(queue: Q, gate: Promise<unknown>): Q {
+  let held = false;
+  return hook(queue, 'enqueue', async (call, args) => {
+    const enqueued = await call();
+    if ((args[1] as OutboxMessage).kind === 'request' && !held) {
+      held = true;
+      await gate;
+    }
+    return enqueued;
   });
 }

@@ -9,11 +9,9 @@
 import { expect, it } from 'vitest';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { TaskSupport } from '../../../src/index.js';
-import type { OutboxMessage } from '../../../src/backends/TaskMessageQueue.js';
-import { tellingAnswers } from '../../support/tellingAnswers.js';
+import { holdingFirstRequest, tellingAnswers } from '../../support/tellingAnswers.js';
 import { answerWith } from '../../support/askingTools.js';
 import { createTask, deferred, taskResult } from '../../support/harness.js';
-import { hook } from '../../support/redisInstances.js';
 import { quiet, useWorkerPools } from './workerPoolFixture.js';
 
 const pools = useWorkerPools('abaw');
@@ -22,19 +20,11 @@ it('gives the work on a worker an answer the front forwarded for a request taken
   const s = pools.split();
   const gate = deferred();
   const answerReachedWorker = deferred();
-  let held = false;
   const front = await s.front('ask', { taskSupport: 'required' });
   const backend = await s.backend('w1');
   const worker = new TaskSupport({
     store: backend.store,
-    queue: hook(backend.queue, 'enqueue', async (call, args) => {
-      const enqueued = await call();
-      if ((args[1] as OutboxMessage).kind === 'request' && !held) {
-        held = true;
-        await gate.promise;
-      }
-      return enqueued;
-    }),
+    queue: holdingFirstRequest(backend.queue, gate.promise),
     cluster: tellingAnswers(backend.cluster, () => answerReachedWorker.resolve()),
     // The held reply must not count as a store that is away.
     storeTimeout: 10_000,
