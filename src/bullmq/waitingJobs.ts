@@ -97,7 +97,8 @@ export class WaitingJobs {
     if (value === null) return undefined;
     const job = parse(taskId, value);
     if (typeof job !== 'string') return job;
-    await this.drop(taskId, value, job);
+    // A drop that fails is left for a later read, as in all(): the entry is unreadable either way.
+    await this.drop(taskId, value, job).catch(() => {});
     return undefined;
   }
 

@@ -3,11 +3,10 @@
  * Host check and body limit that SDK v1's transport and `McpHttpHost` apply are done here).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { loopbackHostNames } from '../http/loopback.js';
-import { readBodyBytes } from '../http/requestBody.js';
+import { DEFAULT_MAX_BODY_BYTES, readBodyBytes } from '../http/requestBody.js';
 
-/** The SDK's default: the largest JSON-RPC body a Streamable HTTP endpoint reads. */
-export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** The SDK's default: the largest JSON-RPC body a Streamable HTTP endpoint reads (McpHttpHost's too). */
+export const MAX_BODY_BYTES = DEFAULT_MAX_BODY_BYTES;
 
 /** A refusal before the request reaches MCP: its HTTP status and a JSON-RPC error body (`code`, default -32000). */
 export class RefusedRequest extends Error {
@@ -18,15 +17,6 @@ export class RefusedRequest extends Error {
   ) {
     super(message);
   }
-}
-
-/**
- * The Host names served when the demo listens on `bindHost`: on a loopback interface (any of them:
- * 127.0.0.2 too) only loopback names (a page on another site that rebinds its name to 127.0.0.1
- * must not reach the server), elsewhere any (the operator put it on a network on purpose).
- */
-export function allowedHostNames(bindHost: string): readonly string[] | undefined {
-  return loopbackHostNames(bindHost);
 }
 
 /** Throws {@link RefusedRequest} (403) when the request's Host is not one of `allowed`. */

@@ -30,9 +30,6 @@ export interface OperatorAccess {
 /** What a request gets when no gate applies: nothing. */
 export const NO_OPERATOR_ACCESS: OperatorAccess = Object.freeze({ enabled: false, granted: false });
 
-// One answer for the operator gate and the Host check (a loopback bind serves loopback names only).
-export { isLoopbackHost };
-
 /** Decides per request whether the operator surface is shown; built once per listening server. */
 export class OperatorGate {
   private readonly tokenDigest: Buffer | undefined;

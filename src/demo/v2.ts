@@ -17,7 +17,8 @@ import { bodyTimeoutOf, limitBodyArrival } from '../http/bodyDeadline.js';
 import { hostMatchesTarget, pathOf } from '../http/requestTarget.js';
 import { urlHost } from '../http/urlHost.js';
 import { healthRoute } from './health.js';
-import { RefusedRequest, allowedHostNames, checkHost, readBody, sendRefusal } from './httpGuards.js';
+import { RefusedRequest, checkHost, readBody, sendRefusal } from './httpGuards.js';
+import { loopbackHostNames } from '../http/loopback.js';
 import { OperatorGate } from './operator.js';
 import type { OperatorOptions } from './operator.js';
 import { cannotListen } from './lifecycle.js';
@@ -80,7 +81,8 @@ export async function serveHttpV2(
   const modern = { fetch: tasks.withTaskSubscriptions((request, opts) => handler.fetch(request, opts)), close: () => handler.close() };
   const sessions = new LegacySessionsV2(() => createDemoMcpServerV2(tasks, options), sessionOptions);
 
-  const hosts = allowedHostNames(host);
+  // On a loopback interface (any: 127.0.0.2 too) only loopback Host names: DNS rebinding.
+  const hosts = loopbackHostNames(host);
   const httpServer = http.createServer((req, res) => {
     void (async () => {
       checkHost(req, hosts);

@@ -246,7 +246,6 @@ export class WorkerLink implements JobHandlers {
   private retries(taskId: string, what = 'take'): TakeRetry {
     return takeRetries({
       signal: this.core.closing,
-      stopped: () => this.core.isClosing(),
       retrying: (error) =>
         this.core.logger.warn(
           `mcp-task-actors: the worker's ${what} of task ${taskId} met a store error (${error instanceof Error ? error.message : String(error)}): trying again for up to ${TAKE_RETRY_BUDGET_MS / 1000} s`,

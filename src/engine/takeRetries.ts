@@ -15,7 +15,8 @@ const TAKE_RETRY_MAX_PAUSE_MS = 1_000;
  * reconnects at most 500 ms apart), a `CLIENT PAUSE` or a failover to a replica within a few
  * seconds. Short against the job's lock (`lockDurationMs`, 10 s by default), which BullMQ must
  * renew on the same Redis meanwhile: an outage longer than that hands the job to another worker
- * anyway, and a take still retrying here would only race it.
+ * anyway. The budget counts from the first error; a try that hangs rather than fails takes up to
+ * its `storeTimeout` (5 s by default) on top, so a take against a silent Redis may outlast the lock.
  * @internal
  */
 export const TAKE_RETRY_BUDGET_MS = 5_000;
@@ -25,10 +26,8 @@ export type TakeRetry = <T>(call: () => Promise<T>) => Promise<T>;
 
 /** What ends a take's retries, and who hears that they began. @internal */
 export interface TakeRetryOptions {
-  /** Aborts when the worker's close begins: a pause under way ends at once. */
+  /** Aborts when the worker's close begins: a pause under way ends at once, and no try follows. */
   readonly signal: AbortSignal;
-  /** Whether the worker's close began (looked at before each pause and after it). */
-  stopped(): boolean;
   /** Called once, at the take's first retry, with the error it retries. */
   retrying(error: unknown): void;
 }
@@ -67,7 +66,7 @@ export function takeRetries(options: TakeRetryOptions): TakeRetry {
         const now = Date.now();
         firstError ??= now;
         const wait = nextBackoff(previous, TAKE_RETRY_FIRST_PAUSE_MS, TAKE_RETRY_MAX_PAUSE_MS);
-        if (options.stopped() || now - firstError + wait > TAKE_RETRY_BUDGET_MS) throw error;
+        if (options.signal.aborted || now - firstError + wait > TAKE_RETRY_BUDGET_MS) throw error;
         if (!announced) {
           announced = true;
           options.retrying(error);
@@ -75,7 +74,7 @@ export function takeRetries(options: TakeRetryOptions): TakeRetry {
         previous = wait;
         // Ended at once by the close's signal: no timer is left behind it.
         await pause(wait, options.signal);
-        if (options.stopped()) throw error;
+        if (options.signal.aborted) throw error;
       }
     }
   };

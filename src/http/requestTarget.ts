@@ -12,10 +12,19 @@ import type { IncomingMessage } from 'node:http';
  * @internal
  */
 export function pathOf(req: IncomingMessage): string | undefined {
+  return targetUrl(req)?.pathname;
+}
+
+/**
+ * The request target as a URL (its path and query), read as {@link pathOf} reads it; undefined
+ * when it names no path.
+ * @internal
+ */
+export function targetUrl(req: IncomingMessage): URL | undefined {
   const target = req.url ?? '/';
   try {
-    if (target.startsWith('/')) return new URL(`http://localhost${target}`).pathname;
-    if (/^https?:\/\//i.test(target)) return new URL(target).pathname;
+    if (target.startsWith('/')) return new URL(`http://localhost${target}`);
+    if (/^https?:\/\//i.test(target)) return new URL(target);
   } catch {
     // Not a URL after all: no path of ours.
   }

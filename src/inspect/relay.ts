@@ -4,6 +4,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { once } from 'node:events';
 import { WebSocket, WebSocketServer } from 'ws';
+import { loopbackHostNames } from '../http/loopback.js';
+import { urlHost } from '../http/urlHost.js';
 
 /** The relay behind `startStatelyInspector`: a WebSocket hub and the bridge page, on one port. */
 export interface Relay {
@@ -44,10 +46,6 @@ const PAGE_BUFFER = 1000;
 const PAGE_BUFFER_CHARS = 16 * 1024 * 1024;
 /** Listeners at once; more get 503 (each may hold up to MAX_BUFFERED). */
 const MAX_LISTENERS = 32;
-
-const LOOPBACK_INTERFACES = ['127.0.0.1', 'localhost', '::1'];
-/** The names that reach a loopback listener (the SDK's `localhostHostValidation` list). */
-const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 
 /**
  * The relay `@statelyai/inspect/server`'s `createInspectorServer` runs (a page that embeds the
@@ -93,7 +91,8 @@ export async function startRelay(requestedPort: number, host: string): Promise<R
     });
   });
 
-  const allowedHosts = LOOPBACK_INTERFACES.includes(host) ? LOOPBACK_NAMES : undefined;
+  // Every loopback interface (127.0.0.2 too) serves loopback names only, as McpHttpHost's does.
+  const allowedHosts = loopbackHostNames(host);
   const server = http.createServer((req, res) => {
     if (!hostAllowed(req, allowedHosts)) {
       res.writeHead(403, { 'content-type': 'text/plain' }).end('Invalid Host header');
@@ -171,11 +170,6 @@ export class RelayListenError extends Error {
     this.host = host;
     this.code = typeof code === 'string' ? code : undefined;
   }
-}
-
-/** `host` as it goes into a URL (IPv6 in brackets). */
-export function urlHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
 }
 
 function refuseUpgrade(socket: Duplex, status: string): void {

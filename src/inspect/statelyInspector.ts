@@ -1,6 +1,7 @@
 import { createWebSocketInspector } from '@statelyai/inspect';
 import type { InspectionEvent, Observer } from 'xstate';
-import { SENDER_MAX_PAYLOAD, startRelay, urlHost } from './relay.js';
+import { urlHost } from '../http/urlHost.js';
+import { SENDER_MAX_PAYLOAD, startRelay } from './relay.js';
 import { SenderSockets } from './SenderSockets.js';
 
 export { RelayListenError } from './relay.js';

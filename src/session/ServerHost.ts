@@ -89,11 +89,8 @@ export interface StandaloneStream {
   readonly open: boolean;
   /** How many standalone streams have ended so far. */
   readonly losses: number;
-  /**
-   * Calls `listener` each time a standalone stream opens or drops; returns its removal. Absent where
-   * the transport cannot tell: a follow of a client task that finds no stream then fails at once.
-   */
-  readonly onChange?: (listener: (change: 'opened' | 'dropped') => void) => () => void;
+  /** Calls `listener` each time a standalone stream opens or drops; returns its removal. */
+  readonly onChange: (listener: (change: 'opened' | 'dropped') => void) => () => void;
 }
 
 /** The session router's side of a connection (implemented by session/SessionRouter.ts). */

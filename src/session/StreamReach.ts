@@ -18,7 +18,7 @@ export class StreamReach {
   follow(connection: ConnectionPort): void {
     const standalone = (this.followed = connection.standalone);
     // An older connection's stream tells nothing: this session's requests go on the current one.
-    standalone?.onChange?.((change) => this.followed === standalone && this.tell(change));
+    standalone?.onChange((change) => this.followed === standalone && this.tell(change));
   }
 
   /** The session's connection closed: no stream will open on it. */

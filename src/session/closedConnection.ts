@@ -8,5 +8,9 @@ import type { ConnectionPort } from './ServerHost.js';
 export function closedConnection(connection: ConnectionPort): ConnectionPort {
   const { id, standalone } = connection;
   const send = (): Promise<void> => Promise.reject(new Error('Not connected'));
-  return standalone ? { id, closed: true, standalone: { open: false, losses: standalone.losses }, send } : { id, closed: true, send };
+  // No stream opens or drops on a closed connection any more.
+  const onChange = (): (() => void) => () => {};
+  return standalone
+    ? { id, closed: true, standalone: { open: false, losses: standalone.losses, onChange }, send }
+    : { id, closed: true, send };
 }

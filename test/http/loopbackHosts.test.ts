@@ -6,6 +6,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { McpHttpHost } from '../../src/http/index.js';
+import { startStatelyInspector } from '../../src/inspect/statelyInspector.js';
 import { initializeBody, raw } from './rawHttp.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -36,5 +37,17 @@ describe('McpHttpHost on a loopback address other than 127.0.0.1', () => {
     const url = await listeningOn('0.0.0.0');
     const local = url.replace('0.0.0.0', '127.0.0.1');
     expect((await raw(local, 'POST', initializeBody, { host: 'mcp.example.com' })).status).toBe(200);
+  });
+});
+
+describe('the Stately inspector relay on a loopback address other than 127.0.0.1', () => {
+  it('refuses another Host name with 403 and serves its own address and the loopback names', async () => {
+    const inspector = await startStatelyInspector({ port: 0, host: '127.0.0.2' });
+    cleanups.push(() => inspector.stop());
+    const { port } = new URL(inspector.url);
+    expect((await raw(inspector.url, 'GET', undefined, { host: `evil.example:${port}` })).status).toBe(403);
+    for (const host of [`127.0.0.2:${port}`, `localhost:${port}`]) {
+      expect((await raw(inspector.url, 'GET', undefined, { host })).status, host).toBe(200);
+    }
   });
 });

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { taskMachine } from '../../../machines/task.js';
 import { machineGraph } from '../diagrams/machineGraph.js';
 import { stateDiagramSvg } from '../diagrams/stateSvg.js';
+import { targetUrl } from '../../http/requestTarget.js';
 import { MAX_TIMER_MS, timerOption } from '../../timerBounds.js';
 import { liveViewPage } from './page.js';
 import { poolAsker } from './poolAsker.js';
@@ -129,7 +130,7 @@ export function liveViewRoutes(board: TaskBoard, options: LiveViewOptions = {}):
 
   return {
     routes(req, res) {
-      const url = requestUrl(req);
+      const url = targetUrl(req);
       if (req.method !== 'GET' || !url) return false;
       if (home && url.pathname === '/') {
         // Keeps the query: an operator opening /?token=… lands on the page with its token.
@@ -194,26 +195,7 @@ const FAVICON =
   '<rect x="18" y="9" width="12" height="14" rx="4" fill="#16a34a"/><path d="M14 16h4" stroke="#0f172a" stroke-width="2"/></svg>';
 
 /**
- * The request's path and query, or undefined when it names none. Read as RFC 9112 reads a target,
- * as `pathOf` does: an origin-form one (`/…`) as a path, never as a URL relative to a base (`new
- * URL('//', base)` throws, a request line of any peer would end a server that mounts these routes in
- * a plain handler, and `//host/tasks` would be `/tasks`); an absolute-form one (`http://host/tasks`,
- * which servers must accept, its Host checked by the host) as a URL: it was a 404 here, after the
- * operator gate had let it through as `/tasks`.
- */
-function requestUrl(req: IncomingMessage): URL | undefined {
-  const target = req.url ?? '';
-  try {
-    if (target.startsWith('/')) return new URL(`http://localhost${target}`);
-    if (/^https?:\/\//i.test(target)) return new URL(target);
-  } catch {
-    // Not a URL after all: no path of ours.
-  }
-  return undefined;
-}
-
-/**
- * `path` when a request can reach it, read back as {@link requestUrl} reads a request's: `"` or `<`
+ * `path` when a request can reach it, read back as `targetUrl` (src/http/requestTarget.ts) reads a request's: `"` or `<`
  * in it were served by no request (a request brings them as `%22`, `%3C`), so the page was unreachable
  * with nothing to say why. Not `//…` either: the page's script and the `/` redirect would take it
  * for another host (`//evil.example/tasks`).
@@ -236,11 +218,9 @@ function pagePath(path: string): string {
  * Infinity: a view that never pushes, or a pool question never given up on, is what these prevent.
  */
 function liveViewMs(name: string, ms: number): number {
-  if (ms !== Infinity) {
-    const checked = timerOption(`liveView.${name}`, ms);
-    if (checked !== undefined) return checked;
-  }
-  throw new RangeError(`liveView.${name} must be a number of ms from 1 to ${MAX_TIMER_MS}, got ${String(ms)}`);
+  if (ms === Infinity) throw new RangeError(`liveView.${name} must be a number of ms from 1 to ${MAX_TIMER_MS}, got Infinity`);
+  // Infinity aside, timerOption answers a number or throws.
+  return timerOption(`liveView.${name}`, ms)!;
 }
 
 /** A live view count option: a whole number from 1 (0 or NaN left every page empty or refused). */
