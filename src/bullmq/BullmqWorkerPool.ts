@@ -8,8 +8,7 @@ import { safeLogger } from '../safeLogger.js';
 import { timerOption } from '../timerBounds.js';
 import { WaitingJobs } from './waitingJobs.js';
 import { closeQueue } from './closeQueue.js';
-import { badJob } from './badJob.js';
-import { taskJobProblem } from './taskJobProblem.js';
+import { BadTaskJob, taskJobProblem } from './taskJobProblem.js';
 import type { WaitingJob } from './waitingJobs.js';
 
 /** Per-tool settings of a worker pool. */
@@ -272,7 +271,12 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
         `${QUEUE_PREFIX}${tool}`,
         (job: Job<TaskJob>) => {
           const problem = taskJobProblem(job.data, tool);
-          if (problem !== undefined) throw badJob(logger, tool, job.id, problem);
+          if (problem !== undefined) {
+            // Logged once here, for the operator; the failed reason tells dashboards.
+            const error = new BadTaskJob(tool, job.id, problem);
+            logger.error(error.message);
+            throw error;
+          }
           // Taken: the pool's record of waiting jobs lets go of it now, on this worker's own
           // connection, so a front's pool-wide check need not ask the job's state to learn it.
           const dropped = worker
@@ -300,9 +304,10 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       );
       worker.on('error', (error) => logger.error(`mcp-task-actors: worker of ${tool}`, error));
       // A job BullMQ fails itself (stalled too often) never reaches the processor again: its task
-      // must not stay `working` for ever.
+      // must not stay `working` for ever. A job the processor refused has no task; one BullMQ failed
+      // without the processor is judged here, where its data is first read.
       worker.on('failed', (job, error) => {
-        if (!job || taskJobProblem(job.data, tool) !== undefined) return;
+        if (!job || error instanceof BadTaskJob || taskJobProblem(job.data, tool) !== undefined) return;
         handlers.abandoned(job.data, error.message).catch(report(logger, tool));
       });
       workers.set(tool, worker);

@@ -26,6 +26,18 @@ export function taskJobProblem(data: unknown, tool: string): string | undefined 
   return undefined;
 }
 
+/**
+ * The error a worker fails a job with whose data is no task job of the pool ({@link taskJobProblem}):
+ * its message is the job's failed reason, for dashboards. The pool's `failed` handler knows it by
+ * its class, so the job's data is not judged a second time there.
+ * @internal
+ */
+export class BadTaskJob extends Error {
+  constructor(tool: string, jobId: string | undefined, problem: string) {
+    super(`mcp-task-actors: job ${jobId ?? '(no id)'} of the queue of tool ${tool} is no task job of this worker pool: ${problem}`);
+  }
+}
+
 /** A value named briefly for a failure reason: its type, and a short string or number itself (never an object's content). */
 function describe(value: unknown): string {
   if (value === null) return 'null';

@@ -41,6 +41,8 @@ export function demoConfig(args: readonly string[], env: NodeJS.ProcessEnv): Dem
     if (WITH_VALUE.includes(arg)) i++;
     else if (!SWITCHES.includes(arg) && !arg.startsWith('--inspect=')) throw new Error(`unknown argument "${arg}"; usage: ${USAGE}`);
   }
+  const conflict = contradiction(args);
+  if (conflict !== undefined) throw new Error(`${conflict}; give one. usage: ${USAGE}`);
   const sdk = args.includes('--sdk') ? args[args.indexOf('--sdk') + 1] : 'v1';
   if (sdk !== 'v1' && sdk !== 'v2') throw new Error(`--sdk must be v1 or v2, got ${String(sdk)}`);
   const host = env['HOST']?.trim() || '127.0.0.1';
@@ -61,4 +63,27 @@ export function demoConfig(args: readonly string[], env: NodeJS.ProcessEnv): Dem
   if (sdk === 'v2' && args.includes('--role')) throw new Error('--role is for the SDK v1 demo');
   if (sdk === 'v2' && config.statelyPort !== undefined) throw new Error('--inspect is for the SDK v1 demo');
   return config;
+}
+
+/**
+ * Flags that contradict each other: a switch and its `--no-` form, or one flag given twice with two
+ * values (`--sdk v1 --sdk v2`, `--inspect --inspect=9000`). Read silently, one of them won by its
+ * place in the code, not by anything the person typed; undefined when there is none.
+ */
+function contradiction(args: readonly string[]): string | undefined {
+  for (const negated of SWITCHES.filter((flag) => flag.startsWith('--no-'))) {
+    const flag = `--${negated.slice('--no-'.length)}`;
+    if (args.includes(negated) && args.includes(flag)) return `${flag} and ${negated} contradict each other`;
+  }
+  const given = new Map<string, Set<string>>();
+  const note = (flag: string, value: string): void => void given.set(flag, (given.get(flag) ?? new Set()).add(value));
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (WITH_VALUE.includes(arg)) note(arg, String(args[++i]));
+    else if (arg === '--inspect' || arg.startsWith('--inspect=')) note('--inspect', arg);
+  }
+  for (const [flag, values] of given) {
+    if (values.size > 1) return `${flag} is given more than once with different values (${[...values].join(', ')})`;
+  }
+  return undefined;
 }

@@ -8,12 +8,16 @@ import { DEFAULT_MAX_BODY_BYTES, readBodyBytes } from '../http/requestBody.js';
 /** The SDK's default: the largest JSON-RPC body a Streamable HTTP endpoint reads (McpHttpHost's too). */
 export const MAX_BODY_BYTES = DEFAULT_MAX_BODY_BYTES;
 
-/** A refusal before the request reaches MCP: its HTTP status and a JSON-RPC error body (`code`, default -32000). */
+/**
+ * A refusal before the request reaches MCP: its HTTP status and a JSON-RPC error body (`code`, default
+ * -32000); `headers` go with it (a 405's `Allow`).
+ */
 export class RefusedRequest extends Error {
   constructor(
     readonly status: number,
     message: string,
     readonly code = -32000,
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
   }
@@ -46,6 +50,6 @@ export function sendRefusal(res: ServerResponse, refusal: RefusedRequest): void 
   if (res.headersSent) return void res.end();
   // No `Connection: close`: Node drops a body left unread and keeps the connection; a socket closed
   // with bytes unread sends a reset that can beat the answer (fetch saw EPIPE instead of a 413).
-  res.writeHead(refusal.status, { 'content-type': 'application/json' });
+  res.writeHead(refusal.status, { ...refusal.headers, 'content-type': 'application/json' });
   res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: refusal.code, message: refusal.message }, id: null }));
 }

@@ -139,6 +139,9 @@ export async function serveHttpV2(
   };
 }
 
+/** The methods the endpoint serves, as v2's transport lists them in the `Allow` of its own 405s. */
+const ENDPOINT_METHODS = 'GET, POST, DELETE';
+
 /**
  * `req` as a fetch Request whose signal aborts when the client goes away before its answer is
  * finished: v2 aborts the handler on it, so an unanswered call's task is cancelled, not promoted to
@@ -147,7 +150,8 @@ export async function serveHttpV2(
 async function toRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<Request> {
   // A method no fetch Request can carry (of those Node's parser hands a request handler; CONNECT goes
   // to its 'connect' event): the Request constructor threw, answered 500 with a stack in the log.
-  if (req.method === 'TRACE') throw new RefusedRequest(405, `Method not allowed: ${req.method}`);
+  // With `Allow` (RFC 9110 requires it on a 405), as v2's own 405 to PUT or OPTIONS says it.
+  if (req.method === 'TRACE') throw new RefusedRequest(405, `Method not allowed: ${req.method}`, -32000, { allow: ENDPOINT_METHODS });
   const gone = new AbortController();
   res.once('close', () => {
     if (!res.writableEnded) gone.abort();

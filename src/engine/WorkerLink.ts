@@ -283,9 +283,31 @@ export class WorkerLink implements JobHandlers {
     // A job the queue gave up on comes back to no one: there the end goes first, so that such a
     // death leaves the task ended (its requests until their expiry), not `working` until its ttl.
     if (comesBack) await retry(() => this.core.queue.clear(taskId));
-    const record = await retry(() => this.core.store.settle(taskId, 'failed', error.message, { type: 'error', error }));
+    let tries = 0;
+    const settled = await retry(() => {
+      tries++;
+      return this.core.store.settle(taskId, 'failed', error.message, { type: 'error', error });
+    });
+    // Refused after a try that erred: that try may have landed with its reply lost (a connection
+    // dropped after the write), and the refusal is then this fail's own end. Its front's session
+    // must still hear it (once: only a settle that stored the end tells).
+    const record = settled ?? (tries > 1 ? await this.ownLostEnd(taskId, error.message, retry) : undefined);
     if (!comesBack) await retry(() => this.core.queue.clear(taskId));
     if (record) await workerSession(job, this.cluster, this.core.store).statusChanged(record);
+  }
+
+  /**
+   * The task's stored end when it is the one a `failed` settle with `message` wrote, else undefined;
+   * undefined too when the store does not answer: the end is stored either way, and the front's
+   * watchers hear of it by the store's event. A store may have cut a long message, ending it with one
+   * mark of its own (backends/statusMessageLimit.ts): the rest is then a start of `message`.
+   */
+  private async ownLostEnd(taskId: string, message: string, retry: TakeRetry): Promise<TaskRecord | undefined> {
+    const stored = await retry(() => this.core.store.get(taskId)).catch(() => undefined);
+    const text = stored?.statusMessage;
+    if (stored?.status !== 'failed' || text === undefined) return undefined;
+    const cut = text.length < message.length && message.startsWith(text.slice(0, -1));
+    return text === message || cut ? stored : undefined;
   }
 }
 

@@ -13,6 +13,7 @@ import type { SessionSlot } from './sessionCaps.js';
 import { hostMatchesTarget, pathOf } from './requestTarget.js';
 import { loopbackHostNames } from './loopback.js';
 import { urlHost } from './urlHost.js';
+import { finishRefusedAuth } from './finishRefusedAuth.js';
 import { timerOption } from '../timerBounds.js';
 import { safeLogger } from '../safeLogger.js';
 import type { HostedServer, ListeningHost, ListenOptions, McpHttpHostOptions } from './McpHttpHostOptions.js';
@@ -173,7 +174,7 @@ export class McpHttpHost {
     if (!this.hostAllowed(req, res)) return;
     if (this.closing) return refuseClosing(res);
     const authInfo = this.options.authenticate ? await this.options.authenticate(req, res) : undefined;
-    if (authInfo === false) return;
+    if (authInfo === false) return finishRefusedAuth(res);
     // close() began while `authenticate` ran: its session may be gone already, and a 404 would send
     // the client to open a new one.
     if (this.closing) return refuseClosing(res);

@@ -20,7 +20,9 @@ export interface SessionRequest {
 /**
  * The auth hook: the `AuthInfo` the SDK hands to handlers as `extra.authInfo` (and the task layer
  * uses as the caller's principal), `undefined` for an anonymous request, or `false` when the hook
- * has answered the request itself (e.g. 401 with `WWW-Authenticate`).
+ * has answered the request itself (e.g. 401 with `WWW-Authenticate`). A response it did not end is
+ * finished by the host: one it began is ended; one it left unwritten is answered 401 with a JSON-RPC
+ * error (-32000 "Unauthorized"), carrying the headers it set.
  */
 export type Authenticate = (
   req: IncomingMessage,

@@ -12,7 +12,7 @@ const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 
 /** Whether `host` is a loopback interface (`localhost`, 127.0.0.0/8, `::1`, `::ffff:127.x.x.x`): only this machine can connect. */
 export function isLoopbackHost(host: string): boolean {
-  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  const bare = unzoned(host);
   if (bare.toLowerCase() === 'localhost') return true;
   if (isIP(bare) === 4) return bare.startsWith('127.');
   // As a URL writes it: `0:0:0:0:0:0:0:1` is `[::1]`, `::ffff:127.0.0.1` is `[::ffff:7f00:1]`.
@@ -28,7 +28,18 @@ export function isLoopbackHost(host: string): boolean {
  */
 export function loopbackHostNames(bindHost: string): readonly string[] | undefined {
   if (!isLoopbackHost(bindHost)) return undefined;
-  const bare = bindHost.startsWith('[') && bindHost.endsWith(']') ? bindHost.slice(1, -1) : bindHost;
+  const bare = unzoned(bindHost);
   const own = isIP(bare) === 6 ? [`[${bare}]`, new URL(`http://[${bare}]`).hostname] : [bare];
   return [...new Set([...LOOPBACK_NAMES, ...own.map((name) => name.toLowerCase())])];
+}
+
+/**
+ * The address without its brackets and without an IPv6 zone id (`::1%lo` → `::1`): `new URL` throws
+ * on a zone id, and a Host header names the address without one (RFC 6874: a zone is the client's
+ * own choice of interface, not part of what the server is called).
+ */
+function unzoned(host: string): string {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  const zone = bare.indexOf('%');
+  return zone > 0 && isIP(bare) === 6 ? bare.slice(0, zone) : bare;
 }

@@ -1,8 +1,10 @@
 /**
- * A host as a URL's authority writes it: an IPv6 address in brackets (RFC 3986), anything else as
- * given. `http://::1:3000/mcp` is no URL a client can use (`new URL` throws on it).
+ * A host as a URL's authority writes it: an IPv6 address in brackets (RFC 3986), its zone id, if
+ * any, after `%25` (RFC 6874: a bare `%` starts a percent-encoding, so `[fe80::1%eth0]` is no URI;
+ * `curl` reads `[fe80::1%25eth0]`); anything else as given. `http://::1:3000/mcp` is no URL a client
+ * can use (`new URL` throws on it).
  * @internal
  */
 export function urlHost(host: string): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return host.includes(':') && !host.startsWith('[') ? `[${host.replace('%', '%25')}]` : host;
 }

@@ -51,3 +51,26 @@ describe('the Stately inspector relay on a loopback address other than 127.0.0.1
     }
   });
 });
+
+describe('an IPv6 bind address with a zone id', () => {
+  it('is judged without its zone, where the URL parse threw "Invalid URL"', async () => {
+    const { isLoopbackHost, loopbackHostNames } = await import('../../src/http/loopback.js');
+    expect(isLoopbackHost('::1%lo')).toBe(true);
+    expect(isLoopbackHost('[::1%lo]')).toBe(true);
+    expect(isLoopbackHost('fe80::1%eth0')).toBe(false);
+    expect(loopbackHostNames('::1%lo')).toEqual(['localhost', '127.0.0.1', '[::1]']);
+    expect(loopbackHostNames('fe80::1%eth0')).toBeUndefined();
+    expect(
+      () => new McpHttpHost({ createServer: () => new McpServer({ name: 'zoned', version: '1' }), host: 'fe80::1%eth0' }),
+    ).not.toThrow();
+  });
+
+  it('bound to ::1%lo, serves the loopback names and refuses another Host name', async () => {
+    const url = await listeningOn('::1%lo');
+    // The kernel drops a zone that names no link-local scope: the URL is the plain [::1] one.
+    const { port } = new URL(url);
+    const at = `http://[::1]:${port}/mcp`;
+    expect((await raw(at, 'POST', initializeBody, { host: `evil.example:${port}` })).status).toBe(403);
+    expect((await raw(at, 'POST', initializeBody, { host: `[::1]:${port}` })).status).toBe(200);
+  });
+});
