@@ -145,11 +145,17 @@ module.exports = {
     ),
     layer(
       'client-is-client-only',
-      'mcp-task-actors/client pulls in no server code, only the extension wire shapes, the timer bounds and zodIssues.',
+      'mcp-task-actors/client pulls in no server code, only the extension wire shapes, the timer bounds, zodIssues and followSignals.',
       client,
       '^src/',
       {
-        pathNot: anyOf(client, '^src/protocol/tasksExtension/wire\\.ts$', '^src/timerBounds\\.ts$', '^src/zodIssues\\.ts$'),
+        pathNot: anyOf(
+          client,
+          '^src/protocol/tasksExtension/wire\\.ts$',
+          '^src/timerBounds\\.ts$',
+          '^src/zodIssues\\.ts$',
+          '^src/followSignals\\.ts$',
+        ),
       },
     ),
     layer(

@@ -6,12 +6,14 @@ import { clientTaskMachine, isEnded } from '../../machines/clientTask.js';
 import type { ClientTaskMachineEvent, ClientTaskSettleParams, ClientTaskSnapshot } from '../../machines/clientTask.js';
 import { mcpError } from '../errors.js';
 import { describeParseError, isZodError } from '../zodIssues.js';
-import { CancelTaskResultSchema, CreateTaskResultSchema, ErrorCode, GetTaskResultSchema } from '../wire.js';
+import { CreateTaskResultSchema, ErrorCode, GetTaskResultSchema } from '../wire.js';
 import { invalidAnswer } from './answers.js';
 import { MAX_TIMER_MS, followablePollInterval, steppedTimeout } from '../timerBounds.js';
 import { followedOn } from './followedClientTasks.js';
 import { fetchClientTaskResult } from './fetchClientTaskResult.js';
 import { PollGap, awaitsStream, isNotCarried, sentOnStream } from './streamGap.js';
+import { OpenPolls } from './OpenPolls.js';
+import { cancelClientTask } from './cancelClientTask.js';
 import type { StreamChange } from './streamGap.js';
 import type { ReportedEnd } from './fetchClientTaskResult.js';
 
@@ -95,14 +97,6 @@ export interface ClientTaskDeps {
   closing?: AbortSignal;
 }
 
-/**
- * tasks/get requests out at once for one follow. A poll goes out every interval whether or not the
- * last one was answered (a slow client still sees one per interval); a client that never answers
- * gathered one more pending request, with its 60 s timer, every 10 ms. A client that suggests 1 s
- * and answers within the SDK's 60 s timeout never reaches it.
- */
-const MAX_POLLS_OUT = 64;
-
 /** The client's report with a `pollInterval` a timer can follow (timerBounds.ts; none when it is no number). */
 function followable(task: ClientTaskSnapshot): ClientTaskSnapshot {
   const pollInterval = followablePollInterval(task.pollInterval, undefined);
@@ -144,10 +138,8 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
   let taskId: string | undefined;
   let settled: ClientTaskSettleParams | undefined;
   const end: ReportedEnd = {};
-  // tasks/get requests out now (MAX_POLLS_OUT at most).
-  let polling = 0;
-  // tasks/get sent, and the newest whose answer was taken (a notification is newer than every poll before it).
-  let polls = 0;
+  // tasks/get requests out now (OpenPolls.ts), and the newest whose answer was taken (a notification is newer than every poll before it).
+  const polls = new OpenPolls(channel);
   let newest = 0;
   const ids = followedOn(channel);
   // A ttl past one timer's reach, waited out here in steps (the machine times the others):
@@ -159,13 +151,7 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
   const canCancel = follow.capabilities?.tasks?.cancel !== undefined;
   // Waits out a stream gap as a poll does (`close()` ends the wait at once): refused then, the client's task ran on to its ttl.
   const cancelRemote = (id: string): void => {
-    if (!canCancel) return;
-    const to = follow.cancelChannel ?? channel;
-    const send = (lost: AbortSignal) =>
-      to.request({ method: 'tasks/cancel', params: { taskId: id } }, CancelTaskResultSchema, { signal: lost });
-    sentOnStream(to, 'tasks/cancel', closing ? [closing] : [], send).catch((error: unknown) =>
-      deps.logger.warn(`mcp-task-actors: tasks/cancel of the client's task ${id} failed`, error),
-    );
+    if (canCancel) cancelClientTask(follow.cancelChannel ?? channel, id, closing ? [closing] : [], deps.logger);
   };
   /**
    * Ends the follow on a tasks/get the client answered, but not about its task as it is: the client
@@ -181,13 +167,12 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
    * by every poll would collect a listener per poll; an answer after the end is dropped by `tell`.
    */
   const poll = (id: string): void => {
-    if (gap.waiting || polling >= MAX_POLLS_OUT) return;
+    if (gap.waiting || polls.full) return;
     if (awaitsStream(channel)) return pollWhenReachable(id);
-    polling++;
-    const seq = ++polls;
+    const seq = polls.sent();
     channel.request({ method: 'tasks/get', params: { taskId: id } }, GetTaskResultSchema).then(
       (task) => {
-        polling--;
+        polls.settled(seq);
         // Another task's status would make the follow poll, fetch and cancel that task from then on.
         if (task.taskId === id) {
           // Stale (a newer report came first): a `working` from before `input_required` dropped the open tasks/result. An end never is.
@@ -198,7 +183,9 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
         giveUp(id, mcpError(ErrorCode.InternalError, `The client answered tasks/get of its task ${id} about task ${task.taskId}`));
       },
       (error: unknown) => {
-        polling--;
+        // Lost with the stream that carried it (OpenPolls.ts): the follow polls on once one opens, or fails after the
+        // grace. An invalid answer is the client's all the same.
+        if (!polls.settled(seq) && !isZodError(error)) return;
         // A later poll was answered already: this one's failure (sent on a stream that dropped, it
         // timed out a minute later) says nothing of the task now, which that answer told.
         if (seq <= newest && !isZodError(error)) return;
@@ -333,11 +320,12 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
       if (taskId !== undefined) ids.delete(taskId);
       stopTtl?.();
       gap.end();
+      polls.end();
       if (closing?.aborted) inFlight.abort(closing.reason);
     };
     unsubscribe = channel.onTaskStatus?.((task) => {
       if (task.taskId !== taskId) return;
-      newest = polls;
+      newest = polls.latest;
       tell({ type: 'status', task });
     });
     signal.addEventListener('abort', onAbort, { once: true });

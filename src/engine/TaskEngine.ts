@@ -274,6 +274,11 @@ export class TaskEngine {
     return this.supervisor.tasks.get(taskId);
   }
 
+  /** Aborts when `close` begins: ends waits kept outside the engine (a session router's withdrawn cancel). */
+  get closing(): AbortSignal {
+    return this.shutdown.signal;
+  }
+
   /** Number of task actors alive under the supervisor. */
   get liveActorCount(): number {
     return this.supervisor.tasks.size;

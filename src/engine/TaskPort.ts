@@ -31,7 +31,7 @@ export interface TaskPortDeps {
   nextRequestId(taskId: string): string;
   send(taskId: string, event: TaskMachineEvent): void;
   /** The client's answer to one of the task's requests, as TaskEngine.answer takes it (its only source of early answers). */
-  answer?(taskId: string, requestId: string, answer: Answer): void;
+  answer(taskId: string, requestId: string, answer: Answer): void;
   /** Follows a client task with an actor spawned under the task's own actor. */
   follow(taskId: string, follow: ClientTaskFollow): Promise<unknown>;
   /** Tasks that ended here with nothing ever queued: a work that queues after its end is taken out. */
@@ -224,7 +224,7 @@ async function asked(deps: TaskPortDeps, taskId: string, live: LiveTask, request
   // Answered before the actor knew (the request taken through another instance, or listed by a 2026
   // `tasks/get`): TaskEngine.answer kept it on the ask; now the actor waits for it.
   const early = live.pendingInput(requestId)?.takeEarly?.();
-  if (early) deps.answer?.(taskId, requestId, early);
+  if (early) deps.answer(taskId, requestId, early);
   // Nothing carries it here (no tasks/result of this task open): push it on the session's stream,
   // where a requester that only polls tasks/get (the official ext-tasks one) still receives it,
   // once that requester can know the task (see TaskSession.reorders; else pushed when it polls).

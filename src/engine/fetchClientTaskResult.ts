@@ -3,6 +3,7 @@ import { mcpError } from '../errors.js';
 import { isZodError } from '../zodIssues.js';
 import { ErrorCode } from '../wire.js';
 import { invalidAnswer } from './answers.js';
+import { followSignals } from '../followSignals.js';
 
 /** Where `tasks/result` goes: a follow's channel (ClientTasks.ts `ClientChannel`). */
 interface ResultChannel {
@@ -46,19 +47,16 @@ export async function fetchClientTaskResult(
   end: ReportedEnd,
   expired: AbortSignal,
 ): Promise<unknown> {
-  const open = new AbortController();
-  const forward = (): void => open.abort(stops.find((stop) => stop.aborted)?.reason);
-  for (const stop of stops) stop.addEventListener('abort', forward, { once: true });
-  if (stops.some((stop) => stop.aborted)) forward();
-  const expire = (): void => open.abort(expired.reason);
-  expired.addEventListener('abort', expire, { once: true });
+  // Past the reported end's bound: the request ends as the follow's end, its stream's drop or the ttl end it.
+  const late = new AbortController();
+  const open = followSignals([...stops, expired, late.signal]);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const bound = (): void => {
     const error = mcpError(
       ErrorCode.RequestTimeout,
       `The client reported its task ${taskId} ${end.status ?? ''} but did not answer tasks/result within ${RESULT_AFTER_END_MS / 1000} s`,
     );
-    timer = setTimeout(() => open.abort(error), RESULT_AFTER_END_MS);
+    timer = setTimeout(() => late.abort(error), RESULT_AFTER_END_MS);
   };
   if (end.status === undefined) end.reported = bound;
   else bound();
@@ -76,8 +74,7 @@ export async function fetchClientTaskResult(
     throw invalidAnswer(error);
   } finally {
     clearTimeout(timer);
-    for (const stop of stops) stop.removeEventListener('abort', forward);
-    expired.removeEventListener('abort', expire);
+    open.release();
     if (end.reported === bound) end.reported = undefined;
   }
 }

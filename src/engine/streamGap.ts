@@ -7,8 +7,8 @@ import { ErrorCode } from '../wire.js';
  */
 export type StreamChange = 'opened' | 'dropped' | 'closed';
 
-/** What the wait reads of a follow's channel (ClientTasks.ts `ClientChannel`). */
-interface StreamChannel {
+/** What the wait reads of a follow's channel (ClientTasks.ts `ClientChannel`). @internal */
+export interface StreamChannel {
   canSend?(): boolean;
   onReachable?(listener: (change: StreamChange) => void): (() => void) | undefined;
 }
@@ -48,12 +48,13 @@ export function awaitsStream(channel: StreamChannel): boolean {
 
 /**
  * Resolves once `channel` can send again (the client opened its GET stream); rejects with a -32000
- * saying why `method` was not sent when the session closes or none opens within `ms`, or with the
+ * saying why `method` was not sent when the session closes or none opens within {@link streamGrace}, or with the
  * reason of the first of `signals` to abort. Woken by the stream's opening, not by a timer; once
  * settled it leaves no listener or timer.
  * @internal
  */
-export function streamReopened(channel: StreamChannel, method: string, ms: number, signals: readonly AbortSignal[]): Promise<void> {
+export function streamReopened(channel: StreamChannel, method: string, signals: readonly AbortSignal[]): Promise<void> {
+  const { ms } = streamGrace;
   return new Promise<void>((resolve, reject) => {
     const aborted = signals.find((signal) => signal.aborted);
     if (aborted) return reject(aborted.reason as Error);
@@ -94,7 +95,7 @@ export async function sentOnStream<T>(
   send: (lost: AbortSignal) => Promise<T>,
 ): Promise<T> {
   for (;;) {
-    if (awaitsStream(channel)) await streamReopened(channel, method, streamGrace.ms, signals);
+    if (awaitsStream(channel)) await streamReopened(channel, method, signals);
     const lost = new AbortController();
     const unsubscribe = channel.onReachable?.((change) => {
       if (change === 'dropped') lost.abort(new Error(`${method} lost with the standalone stream (GET) that carried it`));
@@ -135,7 +136,7 @@ export class PollGap {
       this.wait = undefined;
       return true;
     };
-    streamReopened(this.channel, 'tasks/get', streamGrace.ms, [wait.signal]).then(
+    streamReopened(this.channel, 'tasks/get', [wait.signal]).then(
       () => current() && resume(),
       (error: unknown) => current() && fail(error),
     );

@@ -5,7 +5,7 @@ import type { ClientChannel } from '../engine/ClientTasks.js';
 import { isFollowedClientTask } from '../engine/followedClientTasks.js';
 import type { TaskEngine } from '../engine/TaskEngine.js';
 import type { InlineClientTasks } from '../engine/workContext.js';
-import { CancelTaskResultSchema, TaskSchema } from '../wire.js';
+import { TaskSchema } from '../wire.js';
 import type { Answer } from '../types.js';
 import { isUnavailable } from '../backends/storeGuard.js';
 import { taskIdOfRequest } from '../engine/requestIds.js';
@@ -15,6 +15,7 @@ import { answerOf } from './answerOf.js';
 import { closedConnection } from './closedConnection.js';
 import { StreamReach } from './StreamReach.js';
 import { notCarried } from '../engine/streamGap.js';
+import { cancelClientTask } from '../engine/cancelClientTask.js';
 
 /** The fewest tracked requests on a connection at which a delivery looks for settled ones (SessionRouter.sweep). */
 const SWEEP_FROM = 64;
@@ -115,7 +116,8 @@ export class SessionRouter implements ConnectionListener {
    * A late answer to a request its task stopped waiting for. When it is a CreateTaskResult (the
    * request was task-augmented, `elicitAsTask`), the client made a task nobody will follow: it is
    * told so with `tasks/cancel` when it declared that, as a follow withdrawn while its request was
-   * in flight does (ClientTasks.ts). Otherwise the client's task (an open dialog, say) ran to its ttl.
+   * in flight does (ClientTasks.ts), waiting out a gap in the standalone stream as it does (the
+   * session's close ends the wait). Otherwise the client's task (an open dialog, say) ran to its ttl.
    * Not when a follow of this session follows that id now: the id is that request's task, which the
    * cancel would end under it (its follow refuses the id for any other request).
    */
@@ -124,11 +126,8 @@ export class SessionRouter implements ConnectionListener {
     if (typeof taskId !== 'string' || this.clientCapabilities()?.tasks?.cancel === undefined) return;
     if (isFollowedClientTask({ onTaskStatus: this.onTaskStatus }, taskId)) return;
     // The session's channel (absent on an SDK line that cannot send requests outside a call).
-    void this.clientChannel()
-      ?.request({ method: 'tasks/cancel', params: { taskId } }, CancelTaskResultSchema)
-      .catch((error: unknown) =>
-        this.engine.options.logger.warn(`mcp-task-actors: tasks/cancel of the client's task ${taskId} failed`, error),
-      );
+    const channel = this.clientChannel();
+    if (channel) cancelClientTask(channel, taskId, [this.engine.closing], this.engine.options.logger);
   }
 
   closed(connection: ConnectionPort): void {

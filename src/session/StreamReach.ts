@@ -33,11 +33,6 @@ export class StreamReach {
     return () => void this.listeners.delete(listener);
   };
 
-  /** How many listen now (a leak shows here). */
-  get listening(): number {
-    return this.listeners.size;
-  }
-
   private tell(change: StreamChange): void {
     for (const listener of [...this.listeners]) listener(change);
   }

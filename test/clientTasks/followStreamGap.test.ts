@@ -86,7 +86,8 @@ function graceTimers(): { all(): unknown[]; cleared(index: number): boolean } {
 /** The router of `server`'s session, as far as these tests look into it (private: a leak hides where the API does not look). */
 interface RouterView {
   connection?: { standalone?: { open: boolean } };
-  reach?: { listening: number };
+  /** Its StreamReach's listeners: the waits for the stream, and the requests out on it (a leak shows here). */
+  reach?: { listeners: ReadonlySet<unknown> };
 }
 
 /** A follow whose GET stream dropped: its poll waits for the stream, on the grace timer counted here. */
@@ -135,6 +136,9 @@ async function setup(line: 'v1' | 'v2') {
   // Whether the first tasks/result fails, once the next one came (the client read it before the drop).
   let firstFailsLate = false;
   const nextResult = deferred<void>();
+  // tasks/get the client holds unanswered while `holding` (a slow client), each failed when the test says.
+  let holding = false;
+  const held: ((error: Error) => void)[] = [];
   const report = (taskId: string) => clientTask(taskId, status, { pollInterval: 10, ttl: null }) as never;
   client.setRequestHandler(ElicitRequestSchema, (request) => {
     received.push(request.params.task ? 'elicitation/create as a task' : 'elicitation/create');
@@ -142,6 +146,7 @@ async function setup(line: 'v1' | 'v2') {
   });
   client.setRequestHandler(GetTaskRequestSchema, (request) => {
     received.push(`tasks/get ${request.params.taskId}`);
+    if (holding) return new Promise<never>((_resolve, reject) => held.push(reject));
     return report(request.params.taskId);
   });
   client.setRequestHandler(GetTaskPayloadRequestSchema, (request) => {
@@ -168,12 +173,13 @@ async function setup(line: 'v1' | 'v2') {
   const task = await createTask(client, 'ask', {});
   const result = track(taskResult(client, task.taskId));
   const polls = (): number => received.filter((r) => r.startsWith('tasks/get')).length;
+  const listening = (): number | undefined => router().reach?.listeners.size;
   await until(() => polls() >= 2, 'the follow to poll the client task');
   /** Drops the GET stream and waits until a poll found none open: the follow waits for it (or, before the fix, failed). */
   const dropStream = async (): Promise<void> => {
     get.drop();
     await until(() => router().connection?.standalone?.open === false, 'the server to see the GET stream gone');
-    await until(() => (router().reach?.listening ?? 0) > 0 || result.settled !== undefined, 'a poll to find no stream');
+    await until(() => (listening() ?? 0) > 0 || result.settled !== undefined, 'a poll to find no stream');
   };
   return {
     tasks,
@@ -186,8 +192,17 @@ async function setup(line: 'v1' | 'v2') {
     polls,
     get,
     router,
+    listening,
     dropStream,
     warnings,
+    /** The client holds each tasks/get from now on unanswered; how many it holds. */
+    holdPolls: () => void (holding = true),
+    held: () => held.length,
+    /** The client answers tasks/get again, and fails those it held (late, as the SDK's timeout would). */
+    failHeldPolls: () => {
+      holding = false;
+      for (const reject of held.splice(0)) reject(new Error('the lost tasks/get failed late'));
+    },
     /** The next `count` tasks/result are never answered (the request lost with its stream). */
     loseResults: (count: number) => void (lostResults = count),
     /** The first tasks/result fails once the next one came. */
@@ -215,7 +230,7 @@ for (const line of ['v1', 'v2'] as const) {
       expect(s.polls()).toBeGreaterThan(pollsInGap);
       expect(s.asks).toEqual(['answered']);
       expect(s.received).toContain('tasks/result client-task-1');
-      expect(s.router().reach?.listening).toBe(0);
+      expect(s.listening()).toBe(0);
     });
 
     it('fails the task, saying why, when no stream opens within the grace', async () => {
@@ -226,24 +241,24 @@ for (const line of ['v1', 'v2'] as const) {
       const task = await s.serverStatus();
       expect(task.status).toBe('failed');
       expect(task.statusMessage).toMatch(/tasks\/get not sent: the session's standalone stream \(GET\) did not open again within 0\.2 s/);
-      expect(s.router().reach?.listening).toBe(0);
+      expect(s.listening()).toBe(0);
     });
 
     it('a cancel of the server task during the wait ends the wait at once; its tasks/cancel goes out once the stream opens', async () => {
       const timers = graceTimers();
       const s = await setup(line);
       await s.dropStream();
-      expect(s.router().reach?.listening).toBe(1);
+      expect(s.listening()).toBe(1);
       expect(timers.all()).toHaveLength(1);
       await s.client.experimental.tasks.cancelTask(s.task.taskId);
       // The poll's wait ended; tasks/cancel waits for the stream (before, it was refused and the client's task ran on).
       await until(() => timers.all().length === 2, "tasks/cancel's wait");
       expect(timers.cleared(0)).toBe(true);
-      expect(s.router().reach?.listening).toBe(1);
+      expect(s.listening()).toBe(1);
       expect((await s.serverStatus()).status).toBe('cancelled');
       s.get.release();
       await until(() => s.received.includes('tasks/cancel client-task-1'), "the client's task to be cancelled");
-      await until(() => s.router().reach?.listening === 0, 'the wait to end');
+      await until(() => s.listening() === 0, 'the wait to end');
       expect(timers.cleared(1)).toBe(true);
       expect(s.warnings).toEqual([]);
     });
@@ -266,7 +281,7 @@ for (const line of ['v1', 'v2'] as const) {
           }),
         ],
       ]);
-      expect(s.router().reach?.listening).toBe(0);
+      expect(s.listening()).toBe(0);
       expect(timers.cleared(0)).toBe(true);
       expect(s.received).not.toContain('tasks/cancel client-task-1');
     });
@@ -278,7 +293,7 @@ for (const line of ['v1', 'v2'] as const) {
       await s.client.experimental.tasks.cancelTask(s.task.taskId);
       await until(() => timers.all().length === 2, "tasks/cancel's wait");
       await s.tasks.close();
-      expect(s.router().reach?.listening).toBe(0);
+      expect(s.listening()).toBe(0);
       expect(timers.cleared(1)).toBe(true);
     });
 
@@ -307,7 +322,7 @@ for (const line of ['v1', 'v2'] as const) {
       s.loseResults(1);
       // Before, the lost tasks/result was awaited until the client's ttl (none here): the task stayed input_required.
       await resultAcrossDrop(s);
-      expect(s.router().reach?.listening).toBe(0);
+      expect(s.listening()).toBe(0);
     });
 
     it("the first tasks/result's late failure (the client read it before the drop) does not fail the follow", async () => {
@@ -330,7 +345,30 @@ for (const line of ['v1', 'v2'] as const) {
         /tasks\/result not sent: the session's standalone stream \(GET\) did not open again within 0\.2 s/,
       );
       expect(s.asks).toHaveLength(1);
-      expect(s.router().reach?.listening).toBe(0);
+      expect(s.listening()).toBe(0);
+    });
+
+    it('polls lost with a dropped stream free their slots: a slow client is polled again as soon as its GET is back', async () => {
+      const s = await setup(line);
+      // A client slower than the 10 ms interval: the follow has its 64 polls out, and sends no more.
+      s.holdPolls();
+      await until(() => s.held() === 64, '64 polls out');
+      const before = s.polls();
+      s.get.drop();
+      await until(() => s.router().connection?.standalone?.open === false, 'the server to see the GET stream gone');
+      s.get.release();
+      // Before, the 64 lost polls kept their slots until the SDK's 60 s timeout: no poll for a minute.
+      await until(() => s.polls() > before, 'a poll after the GET stream opened again');
+      // The lost polls fail late: not the follow's failure, which completes with the client's answer.
+      s.failHeldPolls();
+      s.end('completed');
+      await until(() => s.result.settled !== undefined, "the task's result", 5000);
+      expect(s.result.settled).toEqual({
+        ok: true,
+        value: expect.objectContaining({ content: [{ type: 'text', text: 'accept:{"ok":true}' }] }),
+      });
+      expect(s.asks).toEqual(['answered']);
+      expect(s.listening()).toBe(0);
     });
 
     it("the session's close during the wait fails the ask at once, saying so", async () => {
@@ -338,14 +376,14 @@ for (const line of ['v1', 'v2'] as const) {
       await s.transport.terminateSession();
       await until(() => s.asks.length > 0, 'the ask to end');
       expect(s.asks).toEqual(['tasks/get not sent: the session closed before its standalone stream (GET) opened again']);
-      expect(s.router().reach?.listening).toBe(0);
+      expect(s.listening()).toBe(0);
       expect(timers.cleared(0)).toBe(true);
     });
 
     it('TaskSupport.close() during the wait ends it at once', async () => {
       const { timers, s } = await waitingForStream(line);
       await s.tasks.close();
-      expect(s.router().reach?.listening).toBe(0);
+      expect(s.listening()).toBe(0);
       expect(timers.cleared(0)).toBe(true);
     });
 
@@ -355,7 +393,7 @@ for (const line of ['v1', 'v2'] as const) {
       await s.client.notification({ method: 'notifications/tasks/status', params: clientTask('client-task-1', 'cancelled') } as never);
       await until(() => s.asks.length > 0, 'the ask to end');
       expect(s.asks).toEqual(['The client cancelled its task client-task-1']);
-      expect(s.router().reach?.listening).toBe(0);
+      expect(s.listening()).toBe(0);
       expect(timers.cleared(0)).toBe(true);
     });
 
@@ -366,7 +404,7 @@ for (const line of ['v1', 'v2'] as const) {
       // The poll's wait ended; the follow now fetches the result, which waits for a stream too.
       await until(() => timers.all().length === 2, "tasks/result's wait");
       expect(timers.cleared(0)).toBe(true);
-      expect(s.router().reach?.listening).toBe(1);
+      expect(s.listening()).toBe(1);
       expect(s.result.settled).toBeUndefined();
       s.get.release();
       await until(() => s.result.settled !== undefined, "the task's result", 5000);
@@ -374,7 +412,7 @@ for (const line of ['v1', 'v2'] as const) {
         ok: true,
         value: expect.objectContaining({ content: [{ type: 'text', text: 'accept:{"ok":true}' }] }),
       });
-      expect(s.router().reach?.listening).toBe(0);
+      expect(s.listening()).toBe(0);
       expect(timers.cleared(1)).toBe(true);
     });
   });

@@ -41,6 +41,7 @@ function setUp(failing: (tryNumber: number) => Error | undefined) {
     maxQueuedNotifications: undefined,
     nextRequestId: (taskId) => `${taskId}-r${++next}`,
     send: vi.fn(),
+    answer: vi.fn(),
     follow: vi.fn(),
     emptyQueues: new EmptyQueues(),
   };

@@ -24,6 +24,7 @@ function setUp(session: Partial<TaskSession>, maxQueuedNotifications?: number) {
     queue,
     take: (taskId) => queue.dequeueAll(taskId),
     logger: { warn: vi.fn() },
+    answer: vi.fn(),
     maxQueuedNotifications,
     nextRequestId: (taskId) => `${taskId}-r${++next}`,
     send: vi.fn(),

@@ -1,0 +1,216 @@
+/**
+ * A late CreateTaskResult (its server task was cancelled while the client made its task) that
+ * reaches the server while the client's standalone GET stream is down: the session tells the
+ * client with `tasks/cancel` that nobody follows the task, and that request, which only the GET
+ * stream can carry, waits for the stream as a follow's own tasks/get and tasks/cancel do
+ * (engine/streamGap.ts), within the same grace; the session's close ends the wait, leaving no
+ * listener or timer behind.
+ *
+ * Before: SessionRouter.withdrawn sent it at once, the session refused it for want of a stream, and
+ * the client's task (an open dialog, say) ran on to its ttl.
+ *
+ * The real SDK v1 client over real HTTP, in front of an SDK v1 and an SDK v2 server; its fetch lets
+ * the test drop the GET stream and hold the client's reconnect until the test lets it through.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer as McpServerV2 } from '@modelcontextprotocol/server';
+import { CancelTaskRequestSchema, ElicitRequestSchema, GetTaskRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { TaskSupport } from '../../src/index.js';
+import { streamGrace } from '../../src/engine/streamGap.js';
+import { clientTask } from '../support/scriptedReceiver.js';
+import { createTask, deferred, taskResult, testTaskSupport } from '../support/harness.js';
+import { until } from '../support/until.js';
+import { serveLineSessions } from '../support/lineSessions.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+const graceAtStart = streamGrace.ms;
+afterEach(async () => {
+  streamGrace.ms = graceAtStart;
+  vi.restoreAllMocks();
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+const requestedSchema = { type: 'object' as const, properties: { ok: { type: 'boolean' as const } }, required: ['ok'] };
+
+/** The client's fetch: each GET can be dropped (`drop`); its reconnect is then held until `release`. */
+function gatedGet() {
+  let stream: AbortController | undefined;
+  let gate: ReturnType<typeof deferred<void>> | undefined;
+  let open = false;
+  const get = async (url: string | URL, init: RequestInit): Promise<Response> => {
+    if (gate) await gate.promise;
+    const drop = new AbortController();
+    stream = drop;
+    const response = await fetch(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, drop.signal]) : drop.signal });
+    open = response.ok;
+    return response;
+  };
+  return {
+    fetch: (url: string | URL, init?: RequestInit): Promise<Response> => (init?.method === 'GET' ? get(url, init) : fetch(url, init)),
+    open: () => open,
+    drop: () => {
+      gate = deferred<void>();
+      open = false;
+      stream?.abort();
+    },
+    release: () => gate?.resolve(),
+  };
+}
+
+/** The grace's timers, told from others by their delay; `cleared(i)`: the i-th was cleared (Node marks it destroyed). */
+function graceTimers(): { all(): unknown[]; cleared(index: number): boolean } {
+  const grace = (streamGrace.ms = 987_653);
+  const timers: unknown[] = [];
+  const setTimeoutOf = globalThis.setTimeout;
+  vi.spyOn(globalThis, 'setTimeout').mockImplementation(((handler: () => void, ms?: number, ...rest: unknown[]) => {
+    const timer: unknown = setTimeoutOf(handler, ms, ...rest);
+    if (ms === grace) timers.push(timer);
+    return timer;
+  }) as typeof setTimeout);
+  return { all: () => timers, cleared: (index) => (timers[index] as { _destroyed?: boolean } | undefined)?._destroyed === true };
+}
+
+/** The router of the session, as far as these tests look into it (private: a leak hides where the API does not look). */
+interface RouterView {
+  connection?: { standalone?: { open: boolean } };
+  reach?: { listeners: ReadonlySet<unknown> };
+}
+
+/**
+ * A server task asks the client as a task; the client is slow to answer. The task is cancelled,
+ * the client's GET stream drops, then the client answers with its CreateTaskResult: the late
+ * answer reaches the server while no stream is open.
+ */
+async function lateAnswerInGap(line: 'v1' | 'v2') {
+  // The warnings of tasks/cancel (the engine also warns of the late answer it drops).
+  const warnings: unknown[][] = [];
+  const tasks: TaskSupport = testTaskSupport({
+    logger: { warn: (...args: unknown[]) => void (String(args[0]).includes('tasks/cancel') && warnings.push(args)), error: () => {} },
+  });
+  cleanups.push(() => tasks.close());
+  const servers: object[] = [];
+  const http = await serveLineSessions(line, tasks, () => {
+    const server =
+      line === 'v2' ? (new McpServerV2({ name: 's', version: '1' }) as unknown as McpServer) : new McpServer({ name: 's', version: '1' });
+    tasks.registerTool(server, 'ask', { taskSupport: 'required' }, async (_args, task) => {
+      const answer = await task.elicitAsTask({ message: 'ok?', requestedSchema });
+      return { content: [{ type: 'text', text: answer.action }] };
+    });
+    tasks.enable(server);
+    servers.push(server);
+    return server;
+  });
+  cleanups.push(() => http.close());
+  const router = (): RouterView =>
+    (tasks as unknown as { sessions: { of(server: object): { router: RouterView } } }).sessions.of(servers[0]!).router;
+  const client = new Client(
+    { name: 'withdrawn-stream-gap', version: '1.0.0' },
+    { capabilities: { elicitation: { form: {} }, tasks: { cancel: {}, requests: { elicitation: { create: {} } } } } },
+  );
+  const received: string[] = [];
+  const answer = deferred<void>();
+  client.setRequestHandler(ElicitRequestSchema, async (request) => {
+    received.push(request.method);
+    await answer.promise;
+    return { task: clientTask('client-task-1', 'working', { pollInterval: 10, ttl: null }) } as never;
+  });
+  client.setRequestHandler(GetTaskRequestSchema, (request) => {
+    received.push(`tasks/get ${request.params.taskId}`);
+    return clientTask(request.params.taskId, 'working', { pollInterval: 10, ttl: null }) as never;
+  });
+  client.setRequestHandler(CancelTaskRequestSchema, (request) => {
+    received.push(`tasks/cancel ${request.params.taskId}`);
+    return clientTask(request.params.taskId, 'cancelled') as never;
+  });
+  const get = gatedGet();
+  const reconnect = { initialReconnectionDelay: 10, maxReconnectionDelay: 10, reconnectionDelayGrowFactor: 1, maxRetries: 5 };
+  const transport = new StreamableHTTPClientTransport(http.url, { fetch: get.fetch, reconnectionOptions: reconnect });
+  await client.connect(transport);
+  cleanups.push(() => client.close());
+  // The GET stream is open before the task asks: else the ask goes out plainly (taskFollowNoGet.test.ts).
+  await until(() => get.open() && router().connection?.standalone?.open !== false, 'the GET stream to open');
+  const task = await createTask(client, 'ask', {});
+  // Its tasks/result carries the ask to the client, and ends with the cancel.
+  const outcome = taskResult(client, task.taskId).then(
+    () => 'completed',
+    (error: Error) => error.message,
+  );
+  await until(() => received.includes('elicitation/create'), 'the task-augmented request to reach the client');
+  await client.experimental.tasks.cancelTask(task.taskId);
+  expect(await outcome).not.toBe('completed');
+  get.drop();
+  await until(() => router().connection?.standalone?.open === false, 'the server to see the GET stream gone');
+  const listening = (): number | undefined => router().reach?.listeners.size;
+  answer.resolve();
+  // The late answer arrived: its tasks/cancel waits for the stream (before, it was refused and warned of at once).
+  await until(() => (listening() ?? 0) > 0 || warnings.length > 0, 'the late CreateTaskResult to reach the server');
+  return { tasks, transport, received, warnings, get, listening };
+}
+
+for (const line of ['v1', 'v2'] as const) {
+  describe(`a late CreateTaskResult while the client's GET stream is down (SDK ${line} server, Streamable HTTP)`, () => {
+    it('its tasks/cancel waits for the stream and reaches the client once it opens again', async () => {
+      const timers = graceTimers();
+      const s = await lateAnswerInGap(line);
+      expect(s.warnings).toEqual([]);
+      expect(s.listening()).toBe(1);
+      expect(timers.all()).toHaveLength(1);
+      expect(s.received).not.toContain('tasks/cancel client-task-1');
+      s.get.release();
+      await until(() => s.received.includes('tasks/cancel client-task-1'), "the client's task to be cancelled");
+      await until(() => s.listening() === 0, 'the wait to end');
+      expect(timers.cleared(0)).toBe(true);
+      expect(s.warnings).toEqual([]);
+    });
+
+    it("the session's close ends the wait at once, warned of, leaving no listener or timer", async () => {
+      const timers = graceTimers();
+      const s = await lateAnswerInGap(line);
+      expect(timers.all()).toHaveLength(1);
+      await s.transport.terminateSession();
+      await until(() => s.warnings.length > 0, 'the warning');
+      expect(s.warnings).toEqual([
+        [
+          "mcp-task-actors: tasks/cancel of the client's task client-task-1 failed",
+          expect.objectContaining({
+            message: 'tasks/cancel not sent: the session closed before its standalone stream (GET) opened again',
+          }),
+        ],
+      ]);
+      expect(s.listening()).toBe(0);
+      expect(timers.cleared(0)).toBe(true);
+      expect(s.received).not.toContain('tasks/cancel client-task-1');
+    });
+
+    it('TaskSupport.close() ends the wait at once, leaving no listener or timer', async () => {
+      const timers = graceTimers();
+      const s = await lateAnswerInGap(line);
+      expect(timers.all()).toHaveLength(1);
+      await s.tasks.close();
+      await until(() => s.listening() === 0, 'the wait to end');
+      expect(timers.cleared(0)).toBe(true);
+      expect(s.warnings).toHaveLength(1);
+      expect(s.received).not.toContain('tasks/cancel client-task-1');
+    });
+
+    it('is dropped, warned of, when no stream opens within the grace', async () => {
+      streamGrace.ms = 200;
+      const s = await lateAnswerInGap(line);
+      await until(() => s.warnings.length > 0, 'the warning');
+      expect(s.warnings).toEqual([
+        [
+          "mcp-task-actors: tasks/cancel of the client's task client-task-1 failed",
+          expect.objectContaining({
+            message: expect.stringMatching(
+              /tasks\/cancel not sent: the session's standalone stream \(GET\) did not open again within 0\.2 s/,
+            ),
+          }),
+        ],
+      ]);
+      expect(s.listening()).toBe(0);
+    });
+  });
+}
