@@ -95,6 +95,4 @@ export interface RunContext extends TaskContext {
   capInputs(max: number): RunContext;
   /** Sets the `tools/call`'s fields on the context. */
   addFields(fields: Pick<TaskContext, 'requestId' | 'sessionId' | 'authInfo' | '_meta'>): RunContext;
-  /** An inline run's own `signal` (InlineRuns.ts: it also aborts when the server shuts down), set on an inline context. */
-  inlineRun?: { readonly signal: AbortSignal };
 }

@@ -8,6 +8,7 @@ import { jsonBytes, textResultBytesAtMost } from './limits.js';
 import type { TaskLimits } from './limits.js';
 import type { RunContext } from './TaskSpec.js';
 import { InlineRuns } from './InlineRuns.js';
+import type { WorkContext } from './workContext.js';
 
 type Work = (task: RunContext) => Promise<CallToolResult> | CallToolResult;
 
@@ -71,14 +72,17 @@ export class WorkSafeguards {
    * cycle, a BigInt, an McpError's such `data`) made the SDK's send throw, which it only logs: the
    * call was never answered.
    */
-  runInline(tool: string, task: RunContext, work: Work): Promise<CallToolResult> {
+  runInline(tool: string, task: RunContext & Pick<WorkContext, 'inlineCall'>, work: Work): Promise<CallToolResult> {
     // Ended by TaskSupport.close, answered with the shutdown error: not the work's, so not mapped.
-    return this.inline.run(tool, task, () => this.mappedInline(tool, task, work));
+    return this.inline.run(tool, task.inlineCall, () => this.mappedInline(tool, task, work));
   }
 
-  /** Waits for `wait` until the shutdown, which answers the call instead (InlineRuns.hold). */
-  holdInline<T>(tool: string, wait: Promise<T>): Promise<T> {
-    return this.inline.hold(tool, wait);
+  /**
+   * Rejects with the shutdown error of an inline call of `tool` once `TaskSupport.close` begins,
+   * until `until` aborts: a branch of a race that `until` ends (InlineRuns.shutdown).
+   */
+  inlineShutdown(tool: string, until: AbortSignal): Promise<never> {
+    return this.inline.shutdown(tool, until);
   }
 
   private async mappedInline(tool: string, task: RunContext, work: Work): Promise<CallToolResult> {

@@ -1,4 +1,3 @@
-import type { CallSettled } from './CallSettled.js';
 import type { z } from 'zod';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type {
@@ -22,6 +21,7 @@ import type { ClientChannel, ClientRequestOptions, ClientTaskFollow } from './Cl
 import type { ClientTaskOptions } from './TaskContext.js';
 import { MissingClientCapabilityError } from './TaskContext.js';
 import type { RunContext } from './TaskSpec.js';
+import type { CallSettled } from './CallSettled.js';
 import type { TaskContext } from './TaskContext.js';
 import { limitExceeded } from '../errors.js';
 import type { McpError } from '../wire.js';
@@ -106,12 +106,12 @@ export class WorkContext implements RunContext, InputCounter {
     this.taskId = port.taskId;
   }
 
-  /** Set by InlineRuns.ts on an inline context: its signal, which also aborts at shutdown. */
-  declare inlineRun?: { readonly signal: AbortSignal };
+  /** Set by {@link inlineContext} on an inline call's context: the call's end, which InlineRuns.ts ends at shutdown. @internal */
+  declare inlineCall?: CallSettled;
 
-  /** Read through, so a port that makes its signal on first use (a task's) still does; an inline run's own once set (InlineRuns.ts). */
+  /** Read through, so a port that makes its signal on first use (a task's, an inline call's) still does. */
   get signal(): AbortSignal {
-    return (this.inlineRun ?? this.port).signal;
+    return this.port.signal;
   }
 
   status(message: string): Promise<void> {
@@ -261,7 +261,7 @@ export function withTask(params: object, ttl: number | undefined): Record<string
 export interface InlineCall {
   /** The call's own stream: its asks and notifications go there. */
   stream: RequestStream;
-  /** The call's abort signal, which is the work's. */
+  /** The call's abort signal: the work's, and its follows', abort with it. */
   signal: AbortSignal;
   /** The client's capabilities as declared at `initialize`. */
   capabilities: () => ClientCapabilities | undefined;
@@ -270,8 +270,9 @@ export interface InlineCall {
   /** The engine's follower of client tasks; without it, `elicitAsTask` sends the plain request. */
   clientTasks?: InlineClientTasks;
   /**
-   * Aborts once the call's work has settled: with an aborted `signal`, the call is over; an ask
-   * rejected then is abandoned, and a client task still followed is cancelled (nobody awaits it).
+   * The call's end: once its work has settled or the shutdown ended it (or `signal` aborted), the
+   * call is over; an ask rejected then is abandoned, and a client task still followed is cancelled
+   * (nobody awaits it). The shutdown also aborts the work's signal. Absent (tests): `signal` alone.
    */
   settled?: CallSettled;
 }
@@ -282,7 +283,10 @@ export function inlineContext({ stream, signal, capabilities, progressToken, cli
   const isOver = (): boolean => settled?.over === true || signal.aborted;
   const context: WorkContext = workContext({
     taskId: undefined,
-    signal,
+    // Made on first read: most works never read it (CallSettled.ts).
+    get signal() {
+      return settled ? settled.workSignal(signal) : signal;
+    },
     ...(progressToken === undefined ? {} : { progressToken }),
     capabilities,
     // Inline there is no task status; a status line becomes a progress message when the caller asked for progress.
@@ -324,6 +328,7 @@ export function inlineContext({ stream, signal, capabilities, progressToken, cli
         }
       : {}),
   });
+  if (settled) context.inlineCall = settled;
   return context;
 }
 

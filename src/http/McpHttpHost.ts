@@ -46,7 +46,7 @@ export class McpHttpHost {
    * return while they go on to add one.
    */
   private readonly opening = new Set<Promise<unknown>>();
-  /** Initialize requests with a server made, whose body the transport reads (or is about to). */
+  /** Initialize requests whose body the host reads (before it makes their server): close() cuts off a stalled one. */
   private readonly readingBody = new Set<IncomingMessage>();
   /**
    * Stateless servers whose response is open: {@link close} closes them, ending their streams, as it
@@ -81,7 +81,7 @@ export class McpHttpHost {
   async handle(req: IncomingMessage, res: ServerResponse, parsedBody?: unknown): Promise<void> {
     const body = parsedBody ?? (req as IncomingMessage & { body?: unknown }).body;
     try {
-      // A body the transport is to read may stall while a server made for it waits (bodyDeadline.ts).
+      // A body the host is to read may stall, holding the request (and its session slot) (bodyDeadline.ts).
       if (body === undefined && this.bodyTimeoutMs !== undefined) limitBodyArrival(req, res, this.bodyTimeoutMs);
       await this.serve(req, res, body);
     } catch (error) {
@@ -199,19 +199,21 @@ export class McpHttpHost {
   }
 
   private async openSession(req: IncomingMessage, res: ServerResponse, parsedBody: unknown, authInfo: AuthInfo | undefined): Promise<void> {
-    // Taken before any server is made: the slots bound the servers a client can make the host hold.
+    // Taken before the body is read and a server made: the slots bound what a client can make the host hold.
     const slot = this.caps.take(principalOf(authInfo));
     if (!('release' in slot)) return refuseSession(res, slot);
     try {
-      const server = await this.serverFor(req, res, authInfo);
-      if (!server) return;
+      // Read and checked first: a body refused (413, -32700, a batch too large) or cut off costs no server.
+      this.readingBody.add(req);
+      if (this.closing) cutOffIfStalled(req);
+      const body = await this.bodyOf(req, res, parsedBody);
+      this.readingBody.delete(req);
+      const server = body && (await this.serverFor(req, res, authInfo));
+      if (!body || !server) return;
       // Its client left while createServer ran: a session opened now is one nobody knows the id of,
       // holding its server and slot until idle expiry.
       if (res.closed) return await server.close();
-      // close() may have begun since serverFor's check; either way one of the two sees the other.
-      this.readingBody.add(req);
-      if (this.closing) cutOffIfStalled(req);
-      await this.openWith(server, req, res, parsedBody, slot);
+      await this.openWith(server, req, res, body.value, slot);
     } finally {
       this.readingBody.delete(req);
       // Without a session (refused, 413, cut off, not an initialize, a throw) the request gives it back.
@@ -219,16 +221,7 @@ export class McpHttpHost {
     }
   }
 
-  private async openWith(
-    server: HostedServer,
-    req: IncomingMessage,
-    res: ServerResponse,
-    parsedBody: unknown,
-    slot: SessionSlot,
-  ): Promise<void> {
-    const body = await this.bodyOf(req, res, parsedBody);
-    // Refused (413, -32700) or cut off: no session, and its server goes.
-    if (!body) return server.close();
+  private async openWith(server: HostedServer, req: IncomingMessage, res: ServerResponse, body: unknown, slot: SessionSlot): Promise<void> {
     const transport: HttpTransport = createHttpTransport({
       ...this.transportOptions(),
       sessionIdGenerator: () => randomUUID(),
@@ -244,8 +237,8 @@ export class McpHttpHost {
       if (transport.sessionId) this.sessions.forget(transport.sessionId);
     };
     await server.connect(transport);
-    await transport.handleRequest(req, res, body.value);
-    // Not an initialize (or refused: 413, -32700, 400): there is no session to keep.
+    await transport.handleRequest(req, res, body);
+    // Not an initialize (or refused by the transport: 400, 406, 415): there is no session to keep.
     if (!transport.sessionId) await server.close();
   }
 
@@ -256,15 +249,16 @@ export class McpHttpHost {
     authInfo: AuthInfo | undefined,
   ): Promise<void> {
     if (req.method !== 'POST') return refuseMethod(res, 'POST', 'Method not allowed: stateless server');
+    // Read and checked first: a body refused (413, -32700, a batch too large) or cut off costs no server.
+    const body = await this.bodyOf(req, res, parsedBody);
+    if (!body) return;
     // Counted only until its server is tied to the response: handleRequest lasts as long as the
     // response streams, and close() ends that response (by closing the server).
     const server = await this.whileOpening(this.statelessServer(req, res, authInfo));
     if (!server) return;
     // close() began while the request left `opening`: its server is closed with this answer.
     if (this.closing) return refuseClosing(res);
-    // Its server is closed when the response ends, answered here or not.
-    const body = await this.bodyOf(req, res, parsedBody);
-    if (!body) return;
+    // Its server is closed when the response ends.
     const transport = createHttpTransport(this.transportOptions());
     await server.connect(transport);
     await transport.handleRequest(req, res, body.value);

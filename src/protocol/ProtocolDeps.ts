@@ -10,7 +10,7 @@ export interface ProtocolDeps {
   /** For extension clients: ms an `optional` tool runs inline before its call is answered with a task. */
   readonly promoteAfter: number;
   /** Runs a tool's work through the safeguards (error mapping, result size, input cap). */
-  readonly safeguards: Pick<WorkSafeguards, 'runInline' | 'holdInline' | 'capInputs' | 'fitted' | 'failure'>;
+  readonly safeguards: Pick<WorkSafeguards, 'runInline' | 'inlineShutdown' | 'capInputs' | 'fitted' | 'failure'>;
   /** 2025-11-25 tasks: the client's capabilities when its connection never carried an initialize (stateless HTTP). */
   readonly statelessClientCapabilities?: ClientCapabilities | undefined;
 }

@@ -132,13 +132,12 @@ describe('McpHttpHost: request targets any peer can send', () => {
 });
 
 describe('McpHttpHost.close() with an initialize whose body stalls mid-way', () => {
-  it('returns at once on a listen()ed host, cutting the stalled request off and closing its server', async () => {
+  it('returns at once on a listen()ed host, cutting the stalled request off, for which no server was made', async () => {
     const { host, url, servers } = await listening();
     const stalled = await stalledInitialize(url);
-    expect(servers.created).toBe(1);
     expect(await within(host.close(), 3_000)).toBeUndefined();
     expect(await within(stalled.closed, 3_000)).toBeUndefined();
-    expect(servers.closed).toBe(1);
+    expect(servers).toEqual({ created: 0, closed: 0 });
     expect(host.sessionCount).toBe(0);
   });
 
@@ -147,6 +146,6 @@ describe('McpHttpHost.close() with an initialize whose body stalls mid-way', () 
     const stalled = await stalledInitialize(url);
     expect(await within(host.close(), 3_000)).toBeUndefined();
     expect(await within(stalled.closed, 3_000)).toBeUndefined();
-    expect(servers).toEqual({ created: 1, closed: 1 });
+    expect(servers).toEqual({ created: 0, closed: 0 });
   });
 });

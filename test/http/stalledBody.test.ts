@@ -1,11 +1,11 @@
 /**
- * McpHttpHost with a request whose body stalls mid-way outside shutdown. The SDK transport answers
- * only once it has read the body, and an initialize (every POST when stateless) has its server made
- * first, so a client that sent headers and half a body held that server, its transport and the
- * socket until Node's request timeout: 300 s on a listen()ed host, for ever behind an embedding
- * server that sets none. `requestBodyTimeoutMs` (default 30 s) now bounds the body's arrival: the
- * request is answered 408 with a JSON-RPC error and cut off, its server closed. Streams that
- * follow a complete body (a POST's SSE answer, the GET stream) are never cut.
+ * McpHttpHost with a request whose body stalls mid-way outside shutdown. An initialize (every POST
+ * when stateless) had its server made before its body was read, so a client that sent headers and
+ * half a body held that server, its transport and the socket until Node's request timeout: 300 s
+ * on a listen()ed host, for ever behind an embedding server that sets none. `requestBodyTimeoutMs`
+ * (default 30 s) bounds the body's arrival: the request is answered 408 with a JSON-RPC error and
+ * cut off; and the host now reads the body before it makes a server, so none is made for it.
+ * Streams that follow a complete body (a POST's SSE answer, the GET stream) are never cut.
  */
 import { createServer } from 'node:http';
 import { connect as connectTcp } from 'node:net';
@@ -108,11 +108,11 @@ async function connectClient(url: string) {
 }
 
 describe('McpHttpHost: an initialize whose body stalls mid-way', () => {
-  it('is answered 408 and cut off after requestBodyTimeoutMs on a listen()ed host, and its server is closed', async () => {
+  it('is answered 408 and cut off after requestBodyTimeoutMs on a listen()ed host, with no server made for it', async () => {
     const { host, url, servers } = await listening();
     const stalled = stalledPost(url);
     await expectCutOff(stalled);
-    expect(servers).toEqual({ created: 1, closed: 1 });
+    expect(servers).toEqual({ created: 0, closed: 0 });
     expect(host.sessionCount).toBe(0);
     // The host goes on serving.
     const { client } = await connectClient(url);
@@ -122,7 +122,7 @@ describe('McpHttpHost: an initialize whose body stalls mid-way', () => {
   it('is cut off behind an embedding server that has no request timeout of its own', async () => {
     const { host, url, servers } = await embedded();
     await expectCutOff(stalledPost(url));
-    expect(servers).toEqual({ created: 1, closed: 1 });
+    expect(servers).toEqual({ created: 0, closed: 0 });
     expect(host.sessionCount).toBe(0);
   });
 
@@ -130,10 +130,10 @@ describe('McpHttpHost: an initialize whose body stalls mid-way', () => {
     const { url, servers } = await listening();
     const stalled = Array.from({ length: 20 }, () => stalledPost(url));
     for (const request of stalled) await expectCutOff(request);
-    expect(servers).toEqual({ created: 20, closed: 20 });
+    expect(servers).toEqual({ created: 0, closed: 0 });
   });
 
-  it('is cut off while createServer is still running, and the server it then makes is closed', async () => {
+  it('is cut off without calling createServer, however long that would take', async () => {
     let release = (): void => {};
     const gate = new Promise<void>((resolve) => (release = resolve));
     const servers = { created: 0, closed: 0 };
@@ -146,15 +146,15 @@ describe('McpHttpHost: an initialize whose body stalls mid-way', () => {
       requestBodyTimeoutMs: BODY_MS,
     });
     const { url } = await host.listen({ port: 0 });
-    // Run first (cleanups run last to first): close() waits for a request still in createServer.
+    // Run first (cleanups run last to first), should a request reach createServer.
     cleanups.push(
       () => host.close(),
       async () => release(),
     );
     await expectCutOff(stalledPost(url));
     release();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(servers).toEqual({ created: 1, closed: 1 });
+    await host.close();
+    expect(servers).toEqual({ created: 0, closed: 0 });
     expect(host.sessionCount).toBe(0);
   });
 
@@ -177,10 +177,10 @@ describe('McpHttpHost: an initialize whose body stalls mid-way', () => {
 });
 
 describe('McpHttpHost: other requests whose body stalls', () => {
-  it('cuts off a stateless POST (sessions: false) and closes its server', async () => {
+  it('cuts off a stateless POST (sessions: false), with no server made for it', async () => {
     const { url, servers } = await listening({ sessions: false });
     await expectCutOff(stalledPost(url, JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' })));
-    expect(servers).toEqual({ created: 1, closed: 1 });
+    expect(servers).toEqual({ created: 0, closed: 0 });
   });
 
   it("cuts off a session's POST and leaves the session serving", async () => {
@@ -245,10 +245,10 @@ describe('McpHttpHostOptions.requestBodyTimeoutMs', () => {
     const { host, url, servers } = await embedded({ requestBodyTimeoutMs: 0 });
     const stalled = stalledPost(url);
     expect(await within(stalled.closed, BODY_MS * 3)).toBe('still open');
-    expect(servers).toEqual({ created: 1, closed: 0 });
+    expect(servers).toEqual({ created: 0, closed: 0 });
     await host.close();
     expect(await within(stalled.closed, SLACK_MS)).toBe('');
-    expect(servers).toEqual({ created: 1, closed: 1 });
+    expect(servers).toEqual({ created: 0, closed: 0 });
   });
 
   it('refuses a negative or NaN bound, or one past the largest timer, when the host is built', () => {

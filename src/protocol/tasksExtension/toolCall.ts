@@ -73,17 +73,17 @@ export async function callTool(deps: ProtocolDeps, scope: RequestScope): Promise
     ...(tool.restartable ? { restart: { tool: params.name, args: params.arguments, capabilities } } : {}),
   });
   // A required tool's task is handed out at once, an optional one's only once promoted.
-  // Until promoted, the call is answered inline: the shutdown answers it at once (InlineRuns.hold),
+  // Until promoted, the call is answered inline: the shutdown answers it at once (settleOrPromote),
   // while its stream is open; the task ends as every task does at close, forgotten once it has.
   const decision =
     tool.taskSupport === 'required'
       ? 'promote'
-      : await deps.safeguards
-          .holdInline(params.name, settleOrPromote(engine, record.taskId, session, deps.promoteAfter, request.signal))
-          .catch((error: unknown) => {
-            void engine.dismiss(record.taskId).catch(() => {});
-            throw error;
-          });
+      : await settleOrPromote(engine, record.taskId, session, deps.promoteAfter, request.signal, (stop) =>
+          deps.safeguards.inlineShutdown(params.name, stop),
+        ).catch((error: unknown) => {
+          void engine.dismiss(record.taskId).catch(() => {});
+          throw error;
+        });
   session.answered();
   if (decision === 'promote') {
     const promoted = tool.taskSupport === 'required' ? record : await engine.get(record.taskId, owner);
@@ -125,6 +125,7 @@ async function settleOrPromote(
   session: ExtensionTaskSession,
   promoteAfter: number,
   callSignal: AbortSignal,
+  shutdown: (stop: AbortSignal) => Promise<never>,
 ): Promise<'settled' | 'promote' | 'aborted'> {
   const stop = new AbortController();
   try {
@@ -133,6 +134,8 @@ async function settleOrPromote(
       after(promoteAfter, stop.signal).then(() => 'promote' as const),
       session.inputRequired.then(() => 'promote' as const),
       aborted(callSignal, stop.signal).then(() => 'aborted' as const),
+      // TaskSupport.close answers the call with the shutdown error while its stream is open (InlineRuns.ts).
+      shutdown(stop.signal),
     ]);
   } finally {
     stop.abort(STOP_WAITING);
