@@ -23,6 +23,7 @@ import type { CallToolResult, Result } from '@modelcontextprotocol/sdk/types.js'
 import { newServer, testTaskSupport } from '../support/harness.js';
 import { clientTask } from '../support/scriptedReceiver.js';
 import { drain, track, until } from '../support/until.js';
+import { collectFollows } from '../support/followActors.js';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const requestedSchema = { type: 'object' as const, properties: { ok: { type: 'boolean' as const } }, required: ['ok'] };
@@ -45,10 +46,7 @@ async function ask(script: Script, beforeCall: () => void = () => {}) {
   const warnings: string[] = [];
   const tasks = testTaskSupport({
     logger: { warn: (...parts: unknown[]) => void warnings.push(parts.map(String).join(' ')), error: () => {} },
-    inspect: (event) => {
-      const actor = event.actorRef as AnyActorRef;
-      if (event.type === '@xstate.actor' && actor.id.startsWith('clientTask-')) actors.push(actor);
-    },
+    inspect: collectFollows(actors),
   });
   cleanups.push(() => tasks.close());
   const server = newServer();

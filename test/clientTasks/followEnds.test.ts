@@ -19,6 +19,7 @@ import { serveSessions } from '../support/httpServers.js';
 import { ownRedis } from '../support/ownRedis.js';
 import { workingClient } from '../support/scriptedReceiver.js';
 import { until } from '../support/until.js';
+import { collectFollows } from '../support/followActors.js';
 
 const requestedSchema = { type: 'object' as const, properties: { ok: { type: 'boolean' as const } }, required: ['ok'] };
 const redis = ownRedis();
@@ -47,10 +48,7 @@ async function setup(backend: 'memory' | 'redis', link: 'memory' | 'http') {
   const actors: AnyActorRef[] = [];
   const tasks = testTaskSupport({
     pollInterval: 1000,
-    inspect: (event) => {
-      const actor = event.actorRef as AnyActorRef;
-      if (event.type === '@xstate.actor' && actor.id.startsWith('clientTask-')) actors.push(actor);
-    },
+    inspect: collectFollows(actors),
   });
   const createServer = (t: TaskSupport): McpServer => {
     const server = newServer();

@@ -26,6 +26,8 @@ import { clientTask } from '../support/scriptedReceiver.js';
 import { createTask, deferred, taskResult, testTaskSupport } from '../support/harness.js';
 import { track, until } from '../support/until.js';
 import { serveLineSessions } from '../support/lineSessions.js';
+import { gatedGet, graceTimers } from '../support/streamGapClient.js';
+import type { RouterView } from '../support/streamGapClient.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 const graceAtStart = streamGrace.ms;
@@ -36,59 +38,6 @@ afterEach(async () => {
 });
 
 const requestedSchema = { type: 'object' as const, properties: { ok: { type: 'boolean' as const } }, required: ['ok'] };
-
-/**
- * The client's fetch: POSTs as usual; each GET (the standalone stream) can be dropped (`drop`), and
- * the client's reconnect is then held until `release`.
- */
-function gatedGet() {
-  let stream: AbortController | undefined;
-  let gate: ReturnType<typeof deferred<void>> | undefined;
-  let open = false;
-  const get = async (url: string | URL, init: RequestInit): Promise<Response> => {
-    if (gate) await gate.promise;
-    const drop = new AbortController();
-    stream = drop;
-    const response = await fetch(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, drop.signal]) : drop.signal });
-    open = response.ok;
-    return response;
-  };
-  return {
-    fetch: (url: string | URL, init?: RequestInit): Promise<Response> => (init?.method === 'GET' ? get(url, init) : fetch(url, init)),
-    /** Whether the client has its GET stream (its response's headers arrived). */
-    open: () => open,
-    /** Ends the GET stream; the client's reconnect waits for `release`. */
-    drop: () => {
-      gate = deferred<void>();
-      open = false;
-      stream?.abort();
-    },
-    release: () => gate?.resolve(),
-  };
-}
-
-/**
- * The timers of the grace: set to a value no test waits out, they are told from other timers by
- * their delay; `cleared(i)` says whether the i-th was cleared (Node's Timeout marks it destroyed).
- */
-function graceTimers(): { all(): unknown[]; cleared(index: number): boolean } {
-  const grace = (streamGrace.ms = 987_654);
-  const timers: unknown[] = [];
-  const setTimeoutOf = globalThis.setTimeout;
-  vi.spyOn(globalThis, 'setTimeout').mockImplementation(((handler: () => void, ms?: number, ...rest: unknown[]) => {
-    const timer: unknown = setTimeoutOf(handler, ms, ...rest);
-    if (ms === grace) timers.push(timer);
-    return timer;
-  }) as typeof setTimeout);
-  return { all: () => timers, cleared: (index) => (timers[index] as { _destroyed?: boolean } | undefined)?._destroyed === true };
-}
-
-/** The router of `server`'s session, as far as these tests look into it (private: a leak hides where the API does not look). */
-interface RouterView {
-  connection?: { standalone?: { open: boolean } };
-  /** Its StreamReach's listeners: the waits for the stream, and the requests out on it (a leak shows here). */
-  reach?: { listeners: ReadonlySet<unknown> };
-}
 
 /** A follow whose GET stream dropped: its poll waits for the stream, on the grace timer counted here. */
 async function waitingForStream(line: 'v1' | 'v2') {

@@ -20,6 +20,7 @@ import type { CallToolResult, Result } from '@modelcontextprotocol/sdk/types.js'
 import { deferred, testTaskSupport } from '../support/harness.js';
 import { clientTask } from '../support/scriptedReceiver.js';
 import { drain, track, until } from '../support/until.js';
+import { collectFollows } from '../support/followActors.js';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Less than the 24 h an open tasks/result waits before the client reported its end. */
@@ -37,10 +38,7 @@ describe('a client task reported completed while its tasks/result is open, answe
     it(`gives the work the client's answer, not "reached its ttl" (ttl ${ttl} ms)`, async () => {
       const actors: AnyActorRef[] = [];
       const tasks = testTaskSupport({
-        inspect: (event) => {
-          const actor = event.actorRef as AnyActorRef;
-          if (event.type === '@xstate.actor' && actor.id.startsWith('clientTask-')) actors.push(actor);
-        },
+        inspect: collectFollows(actors),
       });
       cleanups.push(() => tasks.close());
       // SDK v1: an inline call on SDK v2 follows with v2's 60 s request timeout (docs/protocols.md).

@@ -13,17 +13,17 @@
  * the test drop the GET stream and hold the client's reconnect until the test lets it through.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { McpServer as McpServerV2 } from '@modelcontextprotocol/server';
-import { CancelTaskRequestSchema, ElicitRequestSchema, GetTaskRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { TaskSupport } from '../../src/index.js';
 import { streamGrace } from '../../src/engine/streamGap.js';
-import { clientTask } from '../support/scriptedReceiver.js';
+import { workingClient } from '../support/scriptedReceiver.js';
 import { createTask, deferred, taskResult, testTaskSupport } from '../support/harness.js';
 import { until } from '../support/until.js';
 import { serveLineSessions } from '../support/lineSessions.js';
+import { gatedGet, graceTimers } from '../support/streamGapClient.js';
+import type { RouterView } from '../support/streamGapClient.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 const graceAtStart = streamGrace.ms;
@@ -34,50 +34,6 @@ afterEach(async () => {
 });
 
 const requestedSchema = { type: 'object' as const, properties: { ok: { type: 'boolean' as const } }, required: ['ok'] };
-
-/** The client's fetch: each GET can be dropped (`drop`); its reconnect is then held until `release`. */
-function gatedGet() {
-  let stream: AbortController | undefined;
-  let gate: ReturnType<typeof deferred<void>> | undefined;
-  let open = false;
-  const get = async (url: string | URL, init: RequestInit): Promise<Response> => {
-    if (gate) await gate.promise;
-    const drop = new AbortController();
-    stream = drop;
-    const response = await fetch(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, drop.signal]) : drop.signal });
-    open = response.ok;
-    return response;
-  };
-  return {
-    fetch: (url: string | URL, init?: RequestInit): Promise<Response> => (init?.method === 'GET' ? get(url, init) : fetch(url, init)),
-    open: () => open,
-    drop: () => {
-      gate = deferred<void>();
-      open = false;
-      stream?.abort();
-    },
-    release: () => gate?.resolve(),
-  };
-}
-
-/** The grace's timers, told from others by their delay; `cleared(i)`: the i-th was cleared (Node marks it destroyed). */
-function graceTimers(): { all(): unknown[]; cleared(index: number): boolean } {
-  const grace = (streamGrace.ms = 987_653);
-  const timers: unknown[] = [];
-  const setTimeoutOf = globalThis.setTimeout;
-  vi.spyOn(globalThis, 'setTimeout').mockImplementation(((handler: () => void, ms?: number, ...rest: unknown[]) => {
-    const timer: unknown = setTimeoutOf(handler, ms, ...rest);
-    if (ms === grace) timers.push(timer);
-    return timer;
-  }) as typeof setTimeout);
-  return { all: () => timers, cleared: (index) => (timers[index] as { _destroyed?: boolean } | undefined)?._destroyed === true };
-}
-
-/** The router of the session, as far as these tests look into it (private: a leak hides where the API does not look). */
-interface RouterView {
-  connection?: { standalone?: { open: boolean } };
-  reach?: { listeners: ReadonlySet<unknown> };
-}
 
 /**
  * A server task asks the client as a task; the client is slow to answer. The task is cancelled,
@@ -106,25 +62,8 @@ async function lateAnswerInGap(line: 'v1' | 'v2') {
   cleanups.push(() => http.close());
   const router = (): RouterView =>
     (tasks as unknown as { sessions: { of(server: object): { router: RouterView } } }).sessions.of(servers[0]!).router;
-  const client = new Client(
-    { name: 'withdrawn-stream-gap', version: '1.0.0' },
-    { capabilities: { elicitation: { form: {} }, tasks: { cancel: {}, requests: { elicitation: { create: {} } } } } },
-  );
-  const received: string[] = [];
   const answer = deferred<void>();
-  client.setRequestHandler(ElicitRequestSchema, async (request) => {
-    received.push(request.method);
-    await answer.promise;
-    return { task: clientTask('client-task-1', 'working', { pollInterval: 10, ttl: null }) } as never;
-  });
-  client.setRequestHandler(GetTaskRequestSchema, (request) => {
-    received.push(`tasks/get ${request.params.taskId}`);
-    return clientTask(request.params.taskId, 'working', { pollInterval: 10, ttl: null }) as never;
-  });
-  client.setRequestHandler(CancelTaskRequestSchema, (request) => {
-    received.push(`tasks/cancel ${request.params.taskId}`);
-    return clientTask(request.params.taskId, 'cancelled') as never;
-  });
+  const { client, received } = workingClient('withdrawn-stream-gap', answer.promise);
   const get = gatedGet();
   const reconnect = { initialReconnectionDelay: 10, maxReconnectionDelay: 10, reconnectionDelayGrowFactor: 1, maxRetries: 5 };
   const transport = new StreamableHTTPClientTransport(http.url, { fetch: get.fetch, reconnectionOptions: reconnect });

@@ -15,6 +15,7 @@ import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { deferred, newServer, serverSdkLine, testTaskSupport } from '../support/harness.js';
 import { serveSessions } from '../support/httpServers.js';
 import { workingClient } from '../support/scriptedReceiver.js';
+import { collectFollows } from '../support/followActors.js';
 
 const requestedSchema = { type: 'object' as const, properties: { ok: { type: 'boolean' as const } }, required: ['ok'] };
 
@@ -27,10 +28,7 @@ describe(`TaskSupport.close with an inline call whose work starts a client-task 
   it('ends that follow at once with the shutdown error: the client is sent no elicitation, no follow is made', async () => {
     const actors: AnyActorRef[] = [];
     const tasks = testTaskSupport({
-      inspect: (event) => {
-        const actor = event.actorRef as AnyActorRef;
-        if (event.type === '@xstate.actor' && actor.id.startsWith('clientTask-')) actors.push(actor);
-      },
+      inspect: collectFollows(actors),
     });
     cleanups.push(() => tasks.close());
     const started = deferred();

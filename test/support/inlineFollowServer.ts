@@ -9,6 +9,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { McpServer as McpServerV2 } from '@modelcontextprotocol/server';
 import type { TaskSupport } from '../../src/index.js';
 import { deferred, testTaskSupport } from './harness.js';
+import { collectFollows } from './followActors.js';
 
 const requestedSchema = { type: 'object' as const, properties: { ok: { type: 'boolean' as const } }, required: ['ok'] };
 
@@ -31,10 +32,7 @@ export function inlineFollowServer(line: 'v1' | 'v2'): InlineFollowServer {
   const tasks = testTaskSupport({
     pollInterval: 1000,
     logger: { warn: (...args: unknown[]) => void warnings.push(args.map(String).join(' ')), error: () => {} },
-    inspect: (event) => {
-      const actor = event.actorRef as AnyActorRef;
-      if (event.type === '@xstate.actor' && actor.id.startsWith('clientTask-')) actors.push(actor);
-    },
+    inspect: collectFollows(actors),
   });
   const proceed = deferred();
   const create = (): McpServer => {

@@ -19,6 +19,7 @@ import type { Result } from '@modelcontextprotocol/sdk/types.js';
 import type { TaskSupport } from '../../src/index.js';
 import { newServer, testTaskSupport } from './harness.js';
 import { serveSessions } from './httpServers.js';
+import { collectFollows } from './followActors.js';
 
 const requestedSchema = { type: 'object' as const, properties: { ok: { type: 'boolean' as const } }, required: ['ok'] };
 
@@ -37,16 +38,18 @@ export function clientTask(taskId: string, status: string, extra: Record<string,
 
 /**
  * A client whose every elicitation gets the task `client-task-1`, `working` (polled every 10 ms, no
- * ttl) until cancelled; `received` lists `method taskId` of each request it got.
+ * ttl) until cancelled; `received` lists `method taskId` of each request it got. With `answerAfter`,
+ * each CreateTaskResult waits for it (a late answer).
  */
-export function workingClient(name: string): { client: Client; received: string[] } {
+export function workingClient(name: string, answerAfter?: Promise<unknown>): { client: Client; received: string[] } {
   const client = new Client(
     { name, version: '1.0.0' },
     { capabilities: { elicitation: { form: {} }, tasks: { cancel: {}, requests: { elicitation: { create: {} } } } } },
   );
   const received: string[] = [];
-  client.setRequestHandler(ElicitRequestSchema, (request) => {
+  client.setRequestHandler(ElicitRequestSchema, async (request) => {
     received.push(request.method);
+    if (answerAfter) await answerAfter;
     return { task: clientTask('client-task-1', 'working', { pollInterval: 10, ttl: null }) } as never;
   });
   client.setRequestHandler(GetTaskRequestSchema, (request) => {
@@ -81,10 +84,7 @@ export async function scriptedReceiver(
   const actors: AnyActorRef[] = [];
   const tasks = testTaskSupport({
     pollInterval: 1000,
-    inspect: (event) => {
-      const actor = event.actorRef as AnyActorRef;
-      if (event.type === '@xstate.actor' && actor.id.startsWith('clientTask-')) actors.push(actor);
-    },
+    inspect: collectFollows(actors),
   });
   const createServer = (t: TaskSupport): McpServer => {
     const server = newServer();
