@@ -8,6 +8,7 @@ import type { HttpTransport } from '../sdk/v1/http.js';
 import { SessionTable } from './SessionTable.js';
 import { bodyTimeoutOf, cutOffIfStalled, limitBodyArrival } from './bodyDeadline.js';
 import { bodyLimitOf, hostReadsBody, readJsonBody, withinBatchLimit } from './requestBody.js';
+import { withValidEnvelope } from './jsonRpcEnvelope.js';
 import { SessionCaps, principalOf, refuseSession } from './sessionCaps.js';
 import type { SessionSlot } from './sessionCaps.js';
 import { hostMatchesTarget, pathOf } from './requestTarget.js';
@@ -203,7 +204,7 @@ export class McpHttpHost {
     const slot = this.caps.take(principalOf(authInfo));
     if (!('release' in slot)) return refuseSession(res, slot);
     try {
-      // Read and checked first: a body refused (413, -32700, a batch too large) or cut off costs no server.
+      // Read and checked first: a body refused (413, -32700, -32600) or cut off costs no server.
       this.readingBody.add(req);
       if (this.closing) cutOffIfStalled(req);
       const body = await this.bodyOf(req, res, parsedBody);
@@ -249,7 +250,7 @@ export class McpHttpHost {
     authInfo: AuthInfo | undefined,
   ): Promise<void> {
     if (req.method !== 'POST') return refuseMethod(res, 'POST', 'Method not allowed: stateless server');
-    // Read and checked first: a body refused (413, -32700, a batch too large) or cut off costs no server.
+    // Read and checked first: a body refused (413, -32700, -32600) or cut off costs no server.
     const body = await this.bodyOf(req, res, parsedBody);
     if (!body) return;
     // Counted only until its server is tied to the response: handleRequest lasts as long as the
@@ -297,11 +298,15 @@ export class McpHttpHost {
   /**
    * The body the transport is handed: a framework's, or the host's own read of a JSON POST under
    * `maxRequestBodySize` (see requestBody.ts). Undefined when answered here (413, -32700, a batch
-   * over the SDK's limit) or when the request is gone (cut off for stalling: bodyDeadline.ts answered it).
+   * over the SDK's limit, -32600 for no JSON-RPC message: jsonRpcEnvelope.ts) or when the request
+   * is gone (cut off for stalling: bodyDeadline.ts answered it).
    */
   private async bodyOf(req: IncomingMessage, res: ServerResponse, parsedBody: unknown): Promise<{ value: unknown } | undefined> {
-    const own = parsedBody === undefined && hostReadsBody(req);
-    const read = withinBatchLimit(own ? await readJsonBody(req, this.maxBodyBytes) : { value: parsedBody });
+    const json = hostReadsBody(req);
+    const own = parsedBody === undefined && json;
+    const sized = withinBatchLimit(own ? await readJsonBody(req, this.maxBodyBytes) : { value: parsedBody });
+    // Only a JSON POST's: a framework may set `req.body` ({}) on a GET or a POST of another type (415).
+    const read = json ? withValidEnvelope(sized) : sized;
     if ('value' in read) return read;
     if ('status' in read) refuse(res, read.status, read.code, read.message);
     return undefined;

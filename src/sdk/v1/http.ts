@@ -1,7 +1,7 @@
 /**
- * SDK v1's Streamable HTTP pieces for `mcp-task-actors/http`: its Node transport (which reads the
- * body under its limit and answers 413, -32700 and "not initialized" itself) and its Host-header
- * check. The host (src/http/) names no SDK class at run time; it asks this file.
+ * SDK v1's Streamable HTTP pieces for `mcp-task-actors/http`: its Node transport (handed a body
+ * the host read and checked: src/http/requestBody.ts, jsonRpcEnvelope.ts; it answers "not
+ * initialized" and its schema's refusals itself) and its Host-header check. The host (src/http/) names no SDK class at run time; it asks this file.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
