@@ -38,8 +38,9 @@ const SWITCHES = ['--stateless', '--inspect', '--live-view', '--no-live-view'];
 export function demoConfig(args: readonly string[], env: NodeJS.ProcessEnv): DemoConfig {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    if (WITH_VALUE.includes(arg)) i++;
-    else if (!SWITCHES.includes(arg) && !arg.startsWith('--inspect=')) throw new Error(`unknown argument "${arg}"; usage: ${USAGE}`);
+    if (WITH_VALUE.includes(arg)) {
+      if (args[++i] === undefined) throw new Error(`${arg} needs a value; usage: ${USAGE}`);
+    } else if (!SWITCHES.includes(arg) && !arg.startsWith('--inspect=')) throw new Error(`unknown argument "${arg}"; usage: ${USAGE}`);
   }
   const conflict = contradiction(args);
   if (conflict !== undefined) throw new Error(`${conflict}; give one. usage: ${USAGE}`);
@@ -71,16 +72,19 @@ export function demoConfig(args: readonly string[], env: NodeJS.ProcessEnv): Dem
  * place in the code, not by anything the person typed; undefined when there is none.
  */
 function contradiction(args: readonly string[]): string | undefined {
-  for (const negated of SWITCHES.filter((flag) => flag.startsWith('--no-'))) {
-    const flag = `--${negated.slice('--no-'.length)}`;
-    if (args.includes(negated) && args.includes(flag)) return `${flag} and ${negated} contradict each other`;
-  }
+  // One walk by position, as demoConfig reads them: a flag taken as another's value is that value.
+  const switches = new Set<string>();
   const given = new Map<string, Set<string>>();
   const note = (flag: string, value: string): void => void given.set(flag, (given.get(flag) ?? new Set()).add(value));
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (WITH_VALUE.includes(arg)) note(arg, String(args[++i]));
     else if (arg === '--inspect' || arg.startsWith('--inspect=')) note('--inspect', arg);
+    else switches.add(arg);
+  }
+  for (const negated of [...switches].filter((flag) => flag.startsWith('--no-'))) {
+    const flag = `--${negated.slice('--no-'.length)}`;
+    if (switches.has(flag)) return `${flag} and ${negated} contradict each other`;
   }
   for (const [flag, values] of given) {
     if (values.size > 1) return `${flag} is given more than once with different values (${[...values].join(', ')})`;

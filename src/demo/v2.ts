@@ -126,7 +126,8 @@ export async function serveHttpV2(
   });
   const address = httpServer.address() as AddressInfo;
   return {
-    url: `http://${urlHost(host)}:${address.port}/mcp`,
+    // The bound address, as McpHttpHost prints it (a zone the kernel dropped is not printed).
+    url: `http://${urlHost(address.address)}:${address.port}/mcp`,
     get sessions() {
       return sessions.size;
     },

@@ -1,3 +1,4 @@
+import { STATUS_MESSAGE_CUT_MARK } from '../backends/statusMessageLimit.js';
 import type { TaskCluster } from '../backends/TaskCluster.js';
 import type { JobHandlers, TaskJob } from '../backends/TaskPlacement.js';
 import { errorShape } from '../errors.js';
@@ -289,8 +290,9 @@ export class WorkerLink implements JobHandlers {
       return this.core.store.settle(taskId, 'failed', error.message, { type: 'error', error });
     });
     // Refused after a try that erred: that try may have landed with its reply lost (a connection
-    // dropped after the write), and the refusal is then this fail's own end. Its front's session
-    // must still hear it (once: only a settle that stored the end tells).
+    // dropped after the write), and the refusal is then this fail's own end, which its front's
+    // session must still hear. Another runner's `failed` end of the same words would be told twice;
+    // the front passes a repeated terminal status on once (FrontLink.status).
     const record = settled ?? (tries > 1 ? await this.ownLostEnd(taskId, error.message, retry) : undefined);
     if (!comesBack) await retry(() => this.core.queue.clear(taskId));
     if (record) await workerSession(job, this.cluster, this.core.store).statusChanged(record);
@@ -306,7 +308,7 @@ export class WorkerLink implements JobHandlers {
     const stored = await retry(() => this.core.store.get(taskId)).catch(() => undefined);
     const text = stored?.statusMessage;
     if (stored?.status !== 'failed' || text === undefined) return undefined;
-    const cut = text.length < message.length && message.startsWith(text.slice(0, -1));
+    const cut = text.endsWith(STATUS_MESSAGE_CUT_MARK) && message.startsWith(text.slice(0, -STATUS_MESSAGE_CUT_MARK.length));
     return text === message || cut ? stored : undefined;
   }
 }

@@ -40,6 +40,8 @@ export function loopbackHostNames(bindHost: string): readonly string[] | undefin
  */
 function unzoned(host: string): string {
   const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  // Judged without the zone: Node's isIP refuses zone names with characters Linux allows (`br_lan`).
   const zone = bare.indexOf('%');
-  return zone > 0 && isIP(bare) === 6 ? bare.slice(0, zone) : bare;
+  const address = zone > 0 ? bare.slice(0, zone) : bare;
+  return zone > 0 && isIP(address) === 6 ? address : bare;
 }

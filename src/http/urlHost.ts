@@ -6,5 +6,8 @@
  * @internal
  */
 export function urlHost(host: string): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host.replace('%', '%25')}]` : host;
+  if (!host.includes(':')) return host;
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  // Always encoded: `server.address()` gives the zone as is, and a zone may itself start with 25 (an index).
+  return `[${bare.replace('%', '%25')}]`;
 }

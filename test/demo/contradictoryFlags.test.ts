@@ -35,6 +35,11 @@ describe('contradictory demo flags', () => {
     expect(() => demoConfig(args, {})).toThrow(line);
   });
 
+  it('reads flags by position, as the demo does: a flag taken as a value is that value, and a flag with no value is named', () => {
+    expect(() => demoConfig(['--live-view', '--role', '--no-live-view'], {})).toThrow(/^--role must be front, worker or both/);
+    expect(() => demoConfig(['--sdk', 'v2', '--sdk'], {})).toThrow(/^--sdk needs a value; usage: /);
+  });
+
   it('(guard) a flag given twice alike, or alone, is no contradiction', () => {
     expect(demoConfig(['--sdk', 'v2', '--sdk', 'v2'], {}).sdk).toBe('v2');
     expect(demoConfig(['--live-view', '--live-view'], {}).operator.enabled).toBe(true);

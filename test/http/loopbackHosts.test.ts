@@ -58,6 +58,9 @@ describe('an IPv6 bind address with a zone id', () => {
     expect(isLoopbackHost('::1%lo')).toBe(true);
     expect(isLoopbackHost('[::1%lo]')).toBe(true);
     expect(isLoopbackHost('fe80::1%eth0')).toBe(false);
+    // A zone name Node's isIP refuses (Linux allows `_`): still judged by its address.
+    expect(isLoopbackHost('::1%br_lan')).toBe(true);
+    expect(loopbackHostNames('::1%br_lan')).toEqual(['localhost', '127.0.0.1', '[::1]']);
     expect(loopbackHostNames('::1%lo')).toEqual(['localhost', '127.0.0.1', '[::1]']);
     expect(loopbackHostNames('fe80::1%eth0')).toBeUndefined();
     expect(

@@ -13,6 +13,8 @@ describe('urlHost', () => {
     expect(urlHost('fe80::1%eth0')).toBe('[fe80::1%25eth0]');
     expect(urlHost('fe80::fc:ff:fe00:1%2')).toBe('[fe80::fc:ff:fe00:1%252]');
     expect(decodeURIComponent(urlHost('fe80::1%eth0').slice(1, -1))).toBe('fe80::1%eth0');
+    expect(urlHost('[fe80::1%eth0]')).toBe('[fe80::1%25eth0]');
+    expect(urlHost('fe80::1%25')).toBe('[fe80::1%2525]');
     expect(cannotListen('fe80::1%eth0', 3000, new Error('listen EADDRNOTAVAIL')).message).toMatch(
       /^cannot listen on \[fe80::1%25eth0\]:3000: listen EADDRNOTAVAIL/,
     );
