@@ -1,4 +1,3 @@
-import { STATUS_MESSAGE_CUT_MARK } from '../backends/statusMessageLimit.js';
 import type { TaskCluster } from '../backends/TaskCluster.js';
 import type { JobHandlers, TaskJob } from '../backends/TaskPlacement.js';
 import { errorShape } from '../errors.js';
@@ -291,25 +290,18 @@ export class WorkerLink implements JobHandlers {
     });
     // Refused after a try that erred: that try may have landed with its reply lost (a connection
     // dropped after the write), and the refusal is then this fail's own end, which its front's
-    // session must still hear. Another runner's `failed` end of the same words would be told twice;
-    // the front passes a repeated terminal status on once (FrontLink.status).
-    const record = settled ?? (tries > 1 ? await this.ownLostEnd(taskId, error.message, retry) : undefined);
+    // session must still hear. The stored `failed` end is told whoever wrote it: another runner's
+    // (told by it too) reaches the client once, as the front passes a repeated status on once
+    // (FrontLink.status). Its message is not compared: a store may have cut it.
+    const record = settled ?? (tries > 1 ? await this.storedFailure(taskId, retry) : undefined);
     if (!comesBack) await retry(() => this.core.queue.clear(taskId));
     if (record) await workerSession(job, this.cluster, this.core.store).statusChanged(record);
   }
 
-  /**
-   * The task's stored end when it is the one a `failed` settle with `message` wrote, else undefined;
-   * undefined too when the store does not answer: the end is stored either way, and the front's
-   * watchers hear of it by the store's event. A store may have cut a long message, ending it with one
-   * mark of its own (backends/statusMessageLimit.ts): the rest is then a start of `message`.
-   */
-  private async ownLostEnd(taskId: string, message: string, retry: TakeRetry): Promise<TaskRecord | undefined> {
+  /** The task's stored end when it is `failed`; undefined too when the store does not answer (its event still tells the front). */
+  private async storedFailure(taskId: string, retry: TakeRetry): Promise<TaskRecord | undefined> {
     const stored = await retry(() => this.core.store.get(taskId)).catch(() => undefined);
-    const text = stored?.statusMessage;
-    if (stored?.status !== 'failed' || text === undefined) return undefined;
-    const cut = text.endsWith(STATUS_MESSAGE_CUT_MARK) && message.startsWith(text.slice(0, -STATUS_MESSAGE_CUT_MARK.length));
-    return text === message || cut ? stored : undefined;
+    return stored?.status === 'failed' ? stored : undefined;
   }
 }
 
