@@ -11,9 +11,10 @@ import type { CallSettled } from './CallSettled.js';
  * stream with the call unanswered, and the client waited out its request timeout (60 s on SDK v1).
  * A work that ignores its signal holds nothing: as with a task's, its late end is read by no one.
  *
- * A run costs one entry here, a function, until it settles: no race and no promise that waits for
- * the shutdown. Not listeners on an `AbortSignal`: Node finds a listener to add or remove by walking
- * them all, and warns past ten.
+ * A run costs one entry here, a function, until it settles: no race against a promise of the
+ * shutdown, and no listener on a signal every run shares (Node finds a listener to add or remove by
+ * walking them all, and warns past ten). {@link shutdown} is such a promise, with a listener on its
+ * caller's own `until`, for the one wait that needs a race.
  * @internal
  */
 export class InlineRuns {
@@ -35,17 +36,21 @@ export class InlineRuns {
         call?.shutDown(error);
         reject(error);
       };
+      // Settled: out of `stops`, or close() would end (and abort the signal of) a call already answered.
+      const end = (settle: () => void): void => {
+        this.stops.delete(stop);
+        settle();
+      };
       this.stops.add(stop);
-      body().then(
-        (value) => {
-          this.stops.delete(stop);
-          resolve(value);
-        },
-        (error: unknown) => {
-          this.stops.delete(stop);
-          reject(error);
-        },
-      );
+      try {
+        body().then(
+          (value) => end(() => resolve(value)),
+          (error: unknown) => end(() => reject(error)),
+        );
+      } catch (error) {
+        // Thrown before it returned a promise (run is generic: not every body is an async function).
+        end(() => reject(error));
+      }
     });
   }
 

@@ -7,14 +7,15 @@ import { createHostCheck, createHttpTransport } from '../sdk/v1/http.js';
 import type { HttpTransport } from '../sdk/v1/http.js';
 import { SessionTable } from './SessionTable.js';
 import { bodyTimeoutOf, cutOffIfStalled, limitBodyArrival } from './bodyDeadline.js';
-import { bodyLimitOf, hostReadsBody, readJsonBody, withinBatchLimit } from './requestBody.js';
-import { withValidEnvelope } from './jsonRpcEnvelope.js';
+import { bodyLimitOf } from './requestBody.js';
+import { transportBody } from './transportBody.js';
 import { SessionCaps, principalOf, refuseSession } from './sessionCaps.js';
 import type { SessionSlot } from './sessionCaps.js';
 import { hostMatchesTarget, pathOf } from './requestTarget.js';
 import { loopbackHostNames } from './loopback.js';
 import { urlHost } from './urlHost.js';
 import { finishRefusedAuth } from './finishRefusedAuth.js';
+import { refuse, refuseClosing, refuseMethod } from './refuse.js';
 import { timerOption } from '../timerBounds.js';
 import { safeLogger } from '../safeLogger.js';
 import type { HostedServer, ListeningHost, ListenOptions, McpHttpHostOptions } from './McpHttpHostOptions.js';
@@ -47,7 +48,7 @@ export class McpHttpHost {
    * return while they go on to add one.
    */
   private readonly opening = new Set<Promise<unknown>>();
-  /** Initialize requests whose body the host reads (before it makes their server): close() cuts off a stalled one. */
+  /** Requests whose body the host is reading (transportBody.ts): close() cuts off a stalled one. */
   private readonly readingBody = new Set<IncomingMessage>();
   /**
    * Stateless servers whose response is open: {@link close} closes them, ending their streams, as it
@@ -75,16 +76,16 @@ export class McpHttpHost {
   /**
    * Serves one request to the MCP endpoint (route it here from `node:http`, Express, …). Never
    * rejects: a failure is answered 500 "Internal error" and logged (`logger`). When a framework has
-   * already read the body (`parsedBody`, else a `req.body` a parser such as `express.json()` set),
-   * that is used and the framework's limits apply instead of `maxRequestBodySize` and
-   * `requestBodyTimeoutMs`.
+   * already read the body (`parsedBody`, else a `req.body` a parser such as `express.json()` set
+   * as it read the stream), that is used and the framework's limits apply instead of
+   * `maxRequestBodySize` and `requestBodyTimeoutMs`.
    */
   async handle(req: IncomingMessage, res: ServerResponse, parsedBody?: unknown): Promise<void> {
-    const body = parsedBody ?? (req as IncomingMessage & { body?: unknown }).body;
     try {
-      // A body the host is to read may stall, holding the request (and its session slot) (bodyDeadline.ts).
-      if (body === undefined && this.bodyTimeoutMs !== undefined) limitBodyArrival(req, res, this.bodyTimeoutMs);
-      await this.serve(req, res, body);
+      // A body the host is to read may stall, holding the request (and its session slot) (bodyDeadline.ts);
+      // one a framework read has arrived (`req.complete`), and gets no timer.
+      if (parsedBody === undefined && this.bodyTimeoutMs !== undefined) limitBodyArrival(req, res, this.bodyTimeoutMs);
+      await this.serve(req, res, parsedBody);
     } catch (error) {
       this.failed(res, error);
     }
@@ -147,12 +148,13 @@ export class McpHttpHost {
   }
 
   /**
-   * Graceful close: new requests get 503, the listener (if {@link listen}ed) stops, requests still
-   * making their server are waited for (they get 503, or open a session closed next; one whose body
-   * has not all arrived is cut off), every session's server and every server of a stateless request
-   * still streaming closes (ending its open streams), then the remaining connections. Tasks are not
-   * touched: close your `TaskSupport` first, which answers the inline tool calls still running while
-   * their streams are open (a request still unanswered here has its stream ended without an answer).
+   * Graceful close: new requests get 503, the listener (if {@link listen}ed) stops, every body the
+   * host is still reading that has not all arrived is cut off, requests still making their server
+   * are waited for (they get 503, or open a session closed next), every session's server and every
+   * server of a stateless request still streaming closes (ending its open streams), then the
+   * remaining connections. Tasks are not touched: close your `TaskSupport` first, which answers the
+   * inline tool calls still running while their streams are open (a request still unanswered here
+   * has its stream ended without an answer).
    */
   async close(): Promise<void> {
     this.closing = true;
@@ -192,7 +194,11 @@ export class McpHttpHost {
       if (!session || session.principal !== principalOf(authInfo)) return refuse(res, 404, -32001, 'Session not found');
       this.sessions.track(session, res);
       const body = await this.bodyOf(req, res, parsedBody);
-      return body && session.transport.handleRequest(req, res, body.value);
+      if (!body) return;
+      // close() or a DELETE came while the body arrived: the session's transport is closed.
+      if (this.closing) return refuseClosing(res);
+      if (this.sessions.get(sessionId) !== session) return refuse(res, 404, -32001, 'Session not found');
+      return session.transport.handleRequest(req, res, body.value);
     }
     if (req.method !== 'POST') return refuse(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required');
     // Counted until its session is in the table (closeAll closes it) or it has none.
@@ -204,11 +210,7 @@ export class McpHttpHost {
     const slot = this.caps.take(principalOf(authInfo));
     if (!('release' in slot)) return refuseSession(res, slot);
     try {
-      // Read and checked first: a body refused (413, -32700, -32600) or cut off costs no server.
-      this.readingBody.add(req);
-      if (this.closing) cutOffIfStalled(req);
       const body = await this.bodyOf(req, res, parsedBody);
-      this.readingBody.delete(req);
       const server = body && (await this.serverFor(req, res, authInfo));
       if (!body || !server) return;
       // Its client left while createServer ran: a session opened now is one nobody knows the id of,
@@ -216,7 +218,6 @@ export class McpHttpHost {
       if (res.closed) return await server.close();
       await this.openWith(server, req, res, body.value, slot);
     } finally {
-      this.readingBody.delete(req);
       // Without a session (refused, 413, cut off, not an initialize, a throw) the request gives it back.
       if (!slot.kept) slot.release();
     }
@@ -250,7 +251,6 @@ export class McpHttpHost {
     authInfo: AuthInfo | undefined,
   ): Promise<void> {
     if (req.method !== 'POST') return refuseMethod(res, 'POST', 'Method not allowed: stateless server');
-    // Read and checked first: a body refused (413, -32700, -32600) or cut off costs no server.
     const body = await this.bodyOf(req, res, parsedBody);
     if (!body) return;
     // Counted only until its server is tied to the response: handleRequest lasts as long as the
@@ -296,17 +296,12 @@ export class McpHttpHost {
   }
 
   /**
-   * The body the transport is handed: a framework's, or the host's own read of a JSON POST under
-   * `maxRequestBodySize` (see requestBody.ts). Undefined when answered here (413, -32700, a batch
-   * over the SDK's limit, -32600 for no JSON-RPC message: jsonRpcEnvelope.ts) or when the request
-   * is gone (cut off for stalling: bodyDeadline.ts answered it).
+   * The body the transport is handed, read and checked before any server is made (transportBody.ts).
+   * Undefined when answered here (413, -32700, a batch too long, -32600) or when the request is gone
+   * (cut off: bodyDeadline.ts answered it, or close() ended it).
    */
   private async bodyOf(req: IncomingMessage, res: ServerResponse, parsedBody: unknown): Promise<{ value: unknown } | undefined> {
-    const json = hostReadsBody(req);
-    const own = parsedBody === undefined && json;
-    const sized = withinBatchLimit(own ? await readJsonBody(req, this.maxBodyBytes) : { value: parsedBody });
-    // Only a JSON POST's: a framework may set `req.body` ({}) on a GET or a POST of another type (415).
-    const read = json ? withValidEnvelope(sized) : sized;
+    const read = await transportBody(req, parsedBody, this.maxBodyBytes, this.readingBody);
     if ('value' in read) return read;
     if ('status' in read) refuse(res, read.status, read.code, read.message);
     return undefined;
@@ -327,20 +322,5 @@ export class McpHttpHost {
   }
 }
 
-/** The answer to any request once {@link McpHttpHost.close} has begun. */
-function refuseClosing(res: ServerResponse): void {
-  refuse(res, 503, -32000, 'Server is shutting down');
-}
-
 /** The methods a session's endpoint serves (every other one is answered 405). */
 const SESSION_METHODS = ['GET', 'POST', 'DELETE'];
-
-/** 405 with the `Allow` header of the methods served. */
-function refuseMethod(res: ServerResponse, allow: string, message: string): void {
-  refuse(res, 405, -32000, message, { allow });
-}
-
-function refuse(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { ...headers, 'content-type': 'application/json' });
-  res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } }));
-}

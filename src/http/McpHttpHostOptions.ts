@@ -13,16 +13,20 @@ export type HostedServer = Pick<McpServer, 'connect' | 'close'>;
 export interface SessionRequest {
   /** What {@link McpHttpHostOptions.authenticate} returned for it. */
   authInfo?: AuthInfo;
-  /** The HTTP request (headers, socket). Do not read its body: the transport does. */
+  /**
+   * The HTTP request (headers, socket). Do not read its body: a JSON POST's has been read already
+   * (the host hands it to the transport).
+   */
   request: IncomingMessage;
 }
 
 /**
  * The auth hook: the `AuthInfo` the SDK hands to handlers as `extra.authInfo` (and the task layer
  * uses as the caller's principal), `undefined` for an anonymous request, or `false` when the hook
- * has answered the request itself (e.g. 401 with `WWW-Authenticate`). A response it did not end is
- * finished by the host: one it began is ended; one it left unwritten is answered 401 with a JSON-RPC
- * error (-32000 "Unauthorized"), carrying the headers it set.
+ * has answered the request itself (e.g. 401 with `WWW-Authenticate`). A response it left unwritten
+ * is answered by the host with a JSON-RPC error (-32000, the status's name), carrying the headers
+ * it set: with the `res.statusCode` it set if that is 4xx or 5xx (403 "Forbidden"), else 401
+ * "Unauthorized". A response it began (its head sent) is left to it to end, later if it likes.
  */
 export type Authenticate = (
   req: IncomingMessage,

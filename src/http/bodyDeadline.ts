@@ -1,8 +1,8 @@
 /**
  * How long McpHttpHost lets a request body take to arrive, and what it does with one that stalls.
- * A POST is answered only once its whole body is read (requestBody.ts), and an initialize (every
- * POST when stateless) has its server made before that, so a client that sends headers and part of
- * a body would hold that server and the socket until Node's request timeout (5 minutes on a
+ * A POST is answered only once its whole body is read (requestBody.ts; before any server is made:
+ * transportBody.ts), so a client that sends headers and part of a body would hold the request, the
+ * socket and, for an initialize, its session slot until Node's request timeout (5 minutes on a
  * listen()ed host, none behind an embedding server that sets none).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -53,8 +53,9 @@ export function limitBodyArrival(req: IncomingMessage, res: ServerResponse, ms: 
 }
 
 /**
- * Ends an initialize whose body has not all arrived, for `McpHttpHost.close()`: the read fails, no
- * session is opened, and close() does not wait for Node's request timeout.
+ * Ends a request whose body the host is reading and has not all arrived, for `McpHttpHost.close()`:
+ * the read comes to `gone` (no server is made, no session opened, nothing reaches a closed one),
+ * and the socket is not left to the body's deadline, or to none.
  * @internal
  */
 export function cutOffIfStalled(req: IncomingMessage): void {

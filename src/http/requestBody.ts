@@ -42,12 +42,13 @@ export function hostReadsBody(req: IncomingMessage): boolean {
  * so a refusal reaches the client: a socket closed with bytes unread sends a reset, which can reach
  * the client before the answer does (fetch saw EPIPE instead of a 413). How long that may take is
  * bounded by the body's deadline (bodyDeadline.ts). A request destroyed before its body ended (cut
- * off for stalling, its client gone) comes to `gone`.
+ * off for stalling, its client gone) comes to `gone`. The caller makes sure nothing else read the
+ * stream (transportBody.ts): its 'end' would have fired already, and this would wait for ever.
  * @internal
  */
 export function readBodyBytes(req: IncomingMessage, limit: number): Promise<BodyBytes> {
   if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.resolve({ tooLarge: true });
-  // Cut off already (its body stalled while its server was made): its 'close' has fired.
+  // Gone already (its body's deadline ran, or its client left, during `authenticate`): its 'close' has fired.
   if (req.destroyed) return Promise.resolve({ gone: true });
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];

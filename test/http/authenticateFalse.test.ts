@@ -2,7 +2,9 @@
  * An `authenticate` hook returns `false` to say it answered the request itself. One that returned
  * false and wrote nothing (a `return false` for "refused", the answer forgotten) left the request
  * open until the client gave up: the host now answers 401 with a JSON-RPC error, with the headers the
- * hook set. A hook's own answer is kept; one it began and did not end is ended.
+ * hook set, or the error status the hook set (`res.statusCode = 403`; before, 401 whatever it set).
+ * A hook's own answer is kept; one it began is left to it: the host ended it, which cut the hook's
+ * later `res.end(body)` short (a write after end: the rest never reached the client).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -63,14 +65,41 @@ describe('an authenticate hook that returns false', () => {
     expect(answer).toMatchObject({ status: 401, headers: { 'www-authenticate': 'Bearer realm="mcp"' } });
   });
 
-  it('having begun its own answer without ending it: that answer, ended', async () => {
+  it('having begun its own answer and ending it later: that answer, whole', async () => {
     const url = await hostWith((_req, res) => {
       res.writeHead(403, { 'content-type': 'text/plain' });
       res.write('go away');
+      // After the host has seen `false`.
+      setImmediate(() => res.end(', and stay away'));
       return false;
     });
     const answer = await within(raw(url, 'POST', initializeBody), HANG_MS);
-    expect(answer).toMatchObject({ status: 403, text: 'go away' });
+    expect(answer).toMatchObject({ status: 403, text: 'go away, and stay away' });
+  });
+
+  it.each([
+    [403, 'Forbidden'],
+    [429, 'Too Many Requests'],
+    [503, 'Service Unavailable'],
+  ])('having set res.statusCode %i only: answered with it and a JSON-RPC error', async (status, name) => {
+    const url = await hostWith((_req, res) => {
+      res.statusCode = status;
+      return false;
+    });
+    const answer = await within(raw(url, 'POST', initializeBody), HANG_MS);
+    expect(answer).toMatchObject({ status, headers: { 'content-type': 'application/json' } });
+    if (answer !== 'still open')
+      expect(JSON.parse(answer.text)).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32000, message: name } });
+  });
+
+  it('(guard) having set a status that is no error (302): answered 401', async () => {
+    const url = await hostWith((_req, res) => {
+      res.statusCode = 302;
+      return false;
+    });
+    const answer = await within(raw(url, 'POST', initializeBody), HANG_MS);
+    expect(answer).toMatchObject({ status: 401 });
+    if (answer !== 'still open') expect(JSON.parse(answer.text)).toEqual(UNAUTHORIZED);
   });
 
   it('(guard) having answered: its answer is kept as it wrote it', async () => {
