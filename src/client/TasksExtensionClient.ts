@@ -21,7 +21,8 @@ import { checkRequestTimeout, checkedClientOptions, type CheckedClientOptions } 
 import { connectionClosedError, watchConnection } from './connectionWatch.js';
 import { invalidServerAnswer, parseServerAnswer } from './invalidAnswer.js';
 import { isZodError } from '../zodIssues.js';
-import { followSignals, pause } from './pause.js';
+import { pause } from './pause.js';
+import { followSignals } from '../followSignals.js';
 import { retryAfterOf } from './rateLimited.js';
 import { toolCallAnswerSchema, withoutResultType } from './toolCallAnswer.js';
 import type { ToolCallAnswer } from './toolCallAnswer.js';

@@ -1,7 +1,5 @@
 import { firstAborted } from '../followSignals.js';
 
-export { followSignals } from '../followSignals.js';
-
 /**
  * Waits `ms`, or less when `wake` (handed to `onWake`) is called; rejects with its reason as soon
  * as one of `signals` aborts (the caller's, or the connection's closing), clearing the timer so a

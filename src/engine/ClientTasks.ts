@@ -149,7 +149,7 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
   // Polls wait while the session has no stream to carry them (streamGap.ts): ended when the follow leaves `working`.
   const gap = new PollGap(channel);
   const canCancel = follow.capabilities?.tasks?.cancel !== undefined;
-  // Waits out a stream gap as a poll does (`close()` ends the wait at once): refused then, the client's task ran on to its ttl.
+  // Waits out a stream gap as a poll does (cancelClientTask.ts); `close()` ends the wait, silently.
   const cancelRemote = (id: string): void => {
     if (canCancel) cancelClientTask(follow.cancelChannel ?? channel, id, closing ? [closing] : [], deps.logger);
   };
@@ -172,6 +172,7 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
     const seq = polls.sent();
     channel.request({ method: 'tasks/get', params: { taskId: id } }, GetTaskResultSchema).then(
       (task) => {
+        // Counted off either way: an answer is news even from a poll lost with its stream (the client read it).
         polls.settled(seq);
         // Another task's status would make the follow poll, fetch and cancel that task from then on.
         if (task.taskId === id) {
@@ -183,9 +184,10 @@ export function followClientTask(deps: ClientTaskDeps, follow: ClientTaskFollow)
         giveUp(id, mcpError(ErrorCode.InternalError, `The client answered tasks/get of its task ${id} about task ${task.taskId}`));
       },
       (error: unknown) => {
+        const counted = polls.settled(seq);
         // Lost with the stream that carried it (OpenPolls.ts): the follow polls on once one opens, or fails after the
         // grace. An invalid answer is the client's all the same.
-        if (!polls.settled(seq) && !isZodError(error)) return;
+        if (!counted && !isZodError(error)) return;
         // A later poll was answered already: this one's failure (sent on a stream that dropped, it
         // timed out a minute later) says nothing of the task now, which that answer told.
         if (seq <= newest && !isZodError(error)) return;

@@ -47,7 +47,7 @@ export async function fetchClientTaskResult(
   end: ReportedEnd,
   expired: AbortSignal,
 ): Promise<unknown> {
-  // Past the reported end's bound: the request ends as the follow's end, its stream's drop or the ttl end it.
+  // Aborts the request once the reported end's bound passes; the follow's end, its stream's drop (`stops`) and the ttl (`expired`) do too.
   const late = new AbortController();
   const open = followSignals([...stops, expired, late.signal]);
   let timer: ReturnType<typeof setTimeout> | undefined;

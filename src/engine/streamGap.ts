@@ -1,5 +1,6 @@
 import { mcpError } from '../errors.js';
 import { ErrorCode } from '../wire.js';
+import { firstAborted } from '../followSignals.js';
 
 /**
  * What a follow hears of its session's standalone stream (ClientTasks.ts `ClientChannel.onReachable`):
@@ -56,7 +57,7 @@ export function awaitsStream(channel: StreamChannel): boolean {
 export function streamReopened(channel: StreamChannel, method: string, signals: readonly AbortSignal[]): Promise<void> {
   const { ms } = streamGrace;
   return new Promise<void>((resolve, reject) => {
-    const aborted = signals.find((signal) => signal.aborted);
+    const aborted = firstAborted(signals);
     if (aborted) return reject(aborted.reason as Error);
     const notSent = (why: string): Error => mcpError(ErrorCode.ConnectionClosed, `${method} not sent: ${why}`);
     const end = (error?: unknown): void => {
@@ -66,7 +67,7 @@ export function streamReopened(channel: StreamChannel, method: string, signals: 
       if (error === undefined) resolve();
       else reject(error);
     };
-    const onAbort = (): void => end(signals.find((signal) => signal.aborted)!.reason);
+    const onAbort = (): void => end(firstAborted(signals)!.reason);
     // Each callback below runs after these three are set: a timer, a listener, an abort all come later.
     const timer = setTimeout(() => end(notSent(`the session's standalone stream (GET) did not open again within ${ms / 1000} s`)), ms);
     const unsubscribe = channel.onReachable?.((change) => {
@@ -103,7 +104,7 @@ export async function sentOnStream<T>(
     try {
       return await send(lost.signal);
     } catch (error) {
-      if (signals.some((signal) => signal.aborted)) throw error;
+      if (firstAborted(signals)) throw error;
       // Lost with its stream, or refused because the stream dropped between the look and the send: wait for it again.
       if (!lost.signal.aborted && (!isNotCarried(error) || channel.onReachable === undefined)) throw error;
     } finally {

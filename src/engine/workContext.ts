@@ -28,6 +28,7 @@ import type { McpError } from '../wire.js';
 import { merged } from '../merged.js';
 import { promised } from './promised.js';
 import { abandonedOnceOver } from './abandoned.js';
+import { inlineCancelChannel } from './inlineCancelChannel.js';
 import { statusText } from './statusText.js';
 
 /**
@@ -311,14 +312,14 @@ export function inlineContext({ stream, signal, capabilities, progressToken, cli
       ? {
           // The request, the polls and the result all go on this call's own stream (open until the
           // tool answers), and so does `tasks/cancel` while the call is open; once it is over, on
-          // the session's (the SDK refuses to send on a cancelled call's stream). The follow ends
+          // the session's, waiting for its GET stream (inlineCancelChannel.ts). The follow ends
           // with the call: its work may have dropped the ask and answered.
           askAsTask: (method, params, schema, ttl) =>
             abandonedOnceOver(
               clientTasks.follow({
                 create: (stop) => stream.request({ method, params: withTask(params, ttl) }, TASK_OR_RESULT, { signal: stop }),
                 channel: { request: (r, s, o) => stream.request(r, s, o), ...clientTasks.status },
-                ...(clientTasks.session ? { cancelChannel: cancelChannel(clientTasks.session, stream, isOver) } : {}),
+                ...(clientTasks.session ? { cancelChannel: inlineCancelChannel(clientTasks.session, stream, isOver) } : {}),
                 capabilities: capabilities(),
                 resultSchema: schema,
                 signal: settled ? settled.signal(signal) : signal,
@@ -330,11 +331,6 @@ export function inlineContext({ stream, signal, capabilities, progressToken, cli
   });
   if (settled) context.inlineCall = settled;
   return context;
-}
-
-/** Where an inline follow's `tasks/cancel` goes: the call's stream while the call is open, else the session's. */
-function cancelChannel(session: ClientChannel, stream: RequestStream, isOver: () => boolean): ClientChannel {
-  return { request: (r, s, o) => (isOver() ? session.request(r, s, o) : stream.request(r, s, o)) };
 }
 
 /**

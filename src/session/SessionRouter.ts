@@ -117,17 +117,20 @@ export class SessionRouter implements ConnectionListener {
    * request was task-augmented, `elicitAsTask`), the client made a task nobody will follow: it is
    * told so with `tasks/cancel` when it declared that, as a follow withdrawn while its request was
    * in flight does (ClientTasks.ts), waiting out a gap in the standalone stream as it does (the
-   * session's close ends the wait). Otherwise the client's task (an open dialog, say) ran to its ttl.
-   * Not when a follow of this session follows that id now: the id is that request's task, which the
-   * cancel would end under it (its follow refuses the id for any other request).
+   * session's close and the engine's end the wait); else the client's task (an open dialog, say)
+   * would run to its ttl. Not when a follow of this session follows that id, on arrival or at the
+   * send: the id is that request's task, which the cancel would end under it (its follow refuses the
+   * id for any other request).
    */
   private withdrawn(answer: Answer): void {
     const taskId = 'result' in answer ? (answer.result as { task?: { taskId?: unknown } } | undefined)?.task?.taskId : undefined;
     if (typeof taskId !== 'string' || this.clientCapabilities()?.tasks?.cancel === undefined) return;
-    if (isFollowedClientTask({ onTaskStatus: this.onTaskStatus }, taskId)) return;
-    // The session's channel (absent on an SDK line that cannot send requests outside a call).
+    const unfollowed = (): boolean => !isFollowedClientTask({ onTaskStatus: this.onTaskStatus }, taskId);
+    if (!unfollowed()) return;
+    // The session's channel (absent on an SDK line that cannot send requests outside a call). Asked
+    // again before the send: a follow may have taken the id during the wait for the stream.
     const channel = this.clientChannel();
-    if (channel) cancelClientTask(channel, taskId, [this.engine.closing], this.engine.options.logger);
+    if (channel) cancelClientTask(channel, taskId, [this.engine.closing], this.engine.options.logger, unfollowed);
   }
 
   closed(connection: ConnectionPort): void {

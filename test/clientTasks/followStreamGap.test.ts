@@ -19,12 +19,13 @@ import {
   ElicitRequestSchema,
   GetTaskPayloadRequestSchema,
   GetTaskRequestSchema,
+  McpError,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { TaskSupport } from '../../src/index.js';
 import { streamGrace } from '../../src/engine/streamGap.js';
 import { clientTask } from '../support/scriptedReceiver.js';
 import { createTask, deferred, taskResult, testTaskSupport } from '../support/harness.js';
-import { track, until } from '../support/until.js';
+import { drain, track, until } from '../support/until.js';
 import { serveLineSessions } from '../support/lineSessions.js';
 import { gatedGet, graceTimers } from '../support/streamGapClient.js';
 import type { RouterView } from '../support/streamGapClient.js';
@@ -88,6 +89,8 @@ async function setup(line: 'v1' | 'v2') {
   // tasks/get the client holds unanswered while `holding` (a slow client), each failed when the test says.
   let holding = false;
   const held: ((error: Error) => void)[] = [];
+  // While set, the client holds its answer to tasks/cancel (its task is cancelled at once) until it resolves.
+  let cancelAnswer: Promise<void> | undefined;
   const report = (taskId: string) => clientTask(taskId, status, { pollInterval: 10, ttl: null }) as never;
   client.setRequestHandler(ElicitRequestSchema, (request) => {
     received.push(request.params.task ? 'elicitation/create as a task' : 'elicitation/create');
@@ -107,9 +110,12 @@ async function setup(line: 'v1' | 'v2') {
     if (lostResults > 0 && lostResults--) return new Promise<never>(() => {});
     return { action: 'accept', content: { ok: true } } as never;
   });
-  client.setRequestHandler(CancelTaskRequestSchema, (request) => {
+  client.setRequestHandler(CancelTaskRequestSchema, async (request) => {
     received.push(`tasks/cancel ${request.params.taskId}`);
+    // The spec's answer for a task already terminal.
+    if (status === 'cancelled' || status === 'completed') throw new McpError(-32602, `Task ${request.params.taskId} is already ${status}`);
     status = 'cancelled';
+    await cancelAnswer;
     return clientTask(request.params.taskId, 'cancelled') as never;
   });
   const get = gatedGet();
@@ -147,11 +153,19 @@ async function setup(line: 'v1' | 'v2') {
     /** The client holds each tasks/get from now on unanswered; how many it holds. */
     holdPolls: () => void (holding = true),
     held: () => held.length,
-    /** The client answers tasks/get again, and fails those it held (late, as the SDK's timeout would). */
-    failHeldPolls: () => {
+    /**
+     * The client answers tasks/get from now on; returns what fails those it holds now (late, as the
+     * SDK's timeout would), and only those: a poll it answers stays answered.
+     */
+    stopHolding: (): (() => void) => {
       holding = false;
-      for (const reject of held.splice(0)) reject(new Error('the lost tasks/get failed late'));
+      const lost = held.splice(0);
+      return () => {
+        for (const reject of lost) reject(new Error('the lost tasks/get failed late'));
+      };
     },
+    /** The client cancels its task at tasks/cancel but answers only once `answer` resolves. */
+    holdCancelAnswer: (answer: Promise<void>) => void (cancelAnswer = answer),
     /** The next `count` tasks/result are never answered (the request lost with its stream). */
     loseResults: (count: number) => void (lostResults = count),
     /** The first tasks/result fails once the next one came. */
@@ -244,6 +258,27 @@ for (const line of ['v1', 'v2'] as const) {
       await s.tasks.close();
       expect(s.listening()).toBe(0);
       expect(timers.cleared(1)).toBe(true);
+      // The engine is closing: nothing to warn of.
+      await drain();
+      expect(s.warnings).toEqual([]);
+    });
+
+    it('a tasks/cancel sent again after its stream dropped finds the task it cancelled terminal: no failure', async () => {
+      const s = await setup(line);
+      const answer = deferred<void>();
+      s.holdCancelAnswer(answer.promise);
+      await s.client.experimental.tasks.cancelTask(s.task.taskId);
+      await until(() => s.received.includes('tasks/cancel client-task-1'), 'tasks/cancel to reach the client');
+      // The client read it and cancelled its task; its answer is lost with the stream.
+      s.get.drop();
+      await until(() => s.router().connection?.standalone?.open === false, 'the server to see the GET stream gone');
+      answer.resolve();
+      s.get.release();
+      await until(() => s.received.filter((r) => r === 'tasks/cancel client-task-1').length === 2, 'tasks/cancel sent again');
+      await until(() => s.listening() === 0, 'the cancel to end');
+      await drain();
+      // Before, its -32602 (already terminal) was warned of as a failed tasks/cancel.
+      expect(s.warnings).toEqual([]);
     });
 
     /**
@@ -304,12 +339,14 @@ for (const line of ['v1', 'v2'] as const) {
       await until(() => s.held() === 64, '64 polls out');
       const before = s.polls();
       s.get.drop();
+      // The 64 held polls are lost with the stream; the client answers those sent from now on.
+      const failLost = s.stopHolding();
       await until(() => s.router().connection?.standalone?.open === false, 'the server to see the GET stream gone');
       s.get.release();
       // Before, the 64 lost polls kept their slots until the SDK's 60 s timeout: no poll for a minute.
       await until(() => s.polls() > before, 'a poll after the GET stream opened again');
       // The lost polls fail late: not the follow's failure, which completes with the client's answer.
-      s.failHeldPolls();
+      failLost();
       s.end('completed');
       await until(() => s.result.settled !== undefined, "the task's result", 5000);
       expect(s.result.settled).toEqual({

@@ -152,7 +152,9 @@ function followStandaloneStream(transport: Transport, connection: Connection): v
       live.add(response);
       response.once('close', () => {
         live.delete(response);
-        if (opened(response)) {
+        // Not while a resumed stream that replaced it is open: the session still has its stream,
+        // and what went on the old one is replayed on the new one (the event store).
+        if (opened(response) && !standalone.open) {
           standalone.losses++;
           changes.tell('dropped');
         }
