@@ -11,7 +11,6 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { McpServer as McpServerV2 } from '@modelcontextprotocol/server';
 import {
@@ -27,8 +26,7 @@ import { clientTask } from '../support/scriptedReceiver.js';
 import { createTask, deferred, taskResult, testTaskSupport } from '../support/harness.js';
 import { drain, track, until } from '../support/until.js';
 import { serveLineSessions } from '../support/lineSessions.js';
-import { gatedGet, graceTimers } from '../support/streamGapClient.js';
-import type { RouterView } from '../support/streamGapClient.js';
+import { connectGated, gatedGet, graceTimers, routerOf } from '../support/streamGapClient.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 const graceAtStart = streamGrace.ms;
@@ -72,8 +70,7 @@ async function setup(line: 'v1' | 'v2') {
     return server;
   });
   cleanups.push(() => http.close());
-  const router = (): RouterView =>
-    (tasks as unknown as { sessions: { of(server: object): { router: RouterView } } }).sessions.of(servers[0]!).router;
+  const router = routerOf(tasks, servers);
   const client = new Client(
     { name: 'follow-stream-gap', version: '1.0.0' },
     { capabilities: { elicitation: { form: {} }, tasks: { cancel: {}, requests: { elicitation: { create: {} } } } } },
@@ -119,12 +116,8 @@ async function setup(line: 'v1' | 'v2') {
     return clientTask(request.params.taskId, 'cancelled') as never;
   });
   const get = gatedGet();
-  const reconnect = { initialReconnectionDelay: 10, maxReconnectionDelay: 10, reconnectionDelayGrowFactor: 1, maxRetries: 5 };
-  const transport = new StreamableHTTPClientTransport(http.url, { fetch: get.fetch, reconnectionOptions: reconnect });
-  await client.connect(transport);
   cleanups.push(() => client.close());
-  // The GET stream is open before the task asks: else the ask goes out plainly (taskFollowNoGet.test.ts).
-  await until(() => get.open() && router().connection?.standalone?.open !== false, 'the GET stream to open');
+  const transport = await connectGated(client, http.url, get, router);
   const task = await createTask(client, 'ask', {});
   const result = track(taskResult(client, task.taskId));
   const polls = (): number => received.filter((r) => r.startsWith('tasks/get')).length;

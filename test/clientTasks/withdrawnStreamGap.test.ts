@@ -13,7 +13,6 @@
  * the test drop the GET stream and hold the client's reconnect until the test lets it through.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { McpServer as McpServerV2 } from '@modelcontextprotocol/server';
@@ -23,8 +22,7 @@ import { workingClient } from '../support/scriptedReceiver.js';
 import { createTask, deferred, taskResult, testTaskSupport } from '../support/harness.js';
 import { drain, until } from '../support/until.js';
 import { serveLineSessions } from '../support/lineSessions.js';
-import { gatedGet, graceTimers } from '../support/streamGapClient.js';
-import type { RouterView } from '../support/streamGapClient.js';
+import { connectGated, gatedGet, graceTimers, routerOf } from '../support/streamGapClient.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 const graceAtStart = streamGrace.ms;
@@ -66,17 +64,12 @@ async function lateAnswerInGap(line: 'v1' | 'v2') {
     return server;
   });
   cleanups.push(() => http.close());
-  const router = (): RouterView =>
-    (tasks as unknown as { sessions: { of(server: object): { router: RouterView } } }).sessions.of(servers[0]!).router;
+  const router = routerOf(tasks, servers);
   const answer = deferred<void>();
   const { client, received } = workingClient('withdrawn-stream-gap', answer.promise);
   const get = gatedGet();
-  const reconnect = { initialReconnectionDelay: 10, maxReconnectionDelay: 10, reconnectionDelayGrowFactor: 1, maxRetries: 5 };
-  const transport = new StreamableHTTPClientTransport(http.url, { fetch: get.fetch, reconnectionOptions: reconnect });
-  await client.connect(transport);
   cleanups.push(() => client.close());
-  // The GET stream is open before the task asks: else the ask goes out plainly (taskFollowNoGet.test.ts).
-  await until(() => get.open() && router().connection?.standalone?.open !== false, 'the GET stream to open');
+  const transport = await connectGated(client, http.url, get, router);
   const task = await createTask(client, 'ask', {});
   // Its tasks/result carries the ask to the client, and ends with the cancel.
   const outcome = taskResult(client, task.taskId).then(

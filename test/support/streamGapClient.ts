@@ -4,8 +4,12 @@
  * stream-gap tests (test/clientTasks/followStreamGap.test.ts, withdrawnStreamGap.test.ts).
  */
 import { vi } from 'vitest';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { TaskSupport } from '../../src/index.js';
 import { streamGrace } from '../../src/engine/streamGap.js';
 import { deferred } from './harness.js';
+import { until } from './until.js';
 
 /**
  * The client's fetch: POSTs as usual; each GET (the standalone stream) can be dropped (`drop`), and
@@ -58,4 +62,26 @@ export interface RouterView {
   connection?: { standalone?: { open: boolean } };
   /** Its StreamReach's listeners: the waits for the stream, and the requests out on it (a leak shows here). */
   reach?: { listeners: ReadonlySet<unknown> };
+}
+
+/** The router of the first server's session (private: a leak hides where the API does not look). */
+export function routerOf(tasks: TaskSupport, servers: readonly object[]): () => RouterView {
+  return () => (tasks as unknown as { sessions: { of(server: object): { router: RouterView } } }).sessions.of(servers[0]!).router;
+}
+
+/**
+ * Connects `client` through `get` (reconnecting every 10 ms, at most 5 times) and waits until its
+ * GET stream is open on both sides: a task's ask made before that goes out plainly (taskFollowNoGet.test.ts).
+ */
+export async function connectGated(
+  client: Client,
+  url: URL,
+  get: ReturnType<typeof gatedGet>,
+  router: () => RouterView,
+): Promise<StreamableHTTPClientTransport> {
+  const reconnect = { initialReconnectionDelay: 10, maxReconnectionDelay: 10, reconnectionDelayGrowFactor: 1, maxRetries: 5 };
+  const transport = new StreamableHTTPClientTransport(url, { fetch: get.fetch, reconnectionOptions: reconnect });
+  await client.connect(transport);
+  await until(() => get.open() && router().connection?.standalone?.open !== false, 'the GET stream to open');
+  return transport;
 }

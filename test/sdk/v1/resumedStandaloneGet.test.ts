@@ -2,7 +2,9 @@
  * A GET stream resumed with Last-Event-ID (the transport has an event store) replaces the open one:
  * the SDK opens the new stream, then closes its predecessor. The close of the old one ends a stream,
  * but the session still has one open: a task's input request goes out on the new stream. Followed as
- * one flag, the old stream's close came last and left the session believing it had no stream.
+ * one flag, the old stream's close came last and left the session believing it had no stream. Nor
+ * does that close tell a drop: each follow of a client task then took the requests out on the stream
+ * (tasks/get, tasks/result, tasks/cancel) for lost and sent them again (engine/streamGap.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, request } from 'node:http';
@@ -14,6 +16,7 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, expect, it } from 'vitest';
 import { TaskSupport } from '../../../src/index.js';
 import { raw } from '../../http/rawHttp.js';
+import { drain } from '../../support/until.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -66,9 +69,8 @@ function eventStore(): EventStore {
 }
 
 /** SDK v1 over node:http, one resumable transport per session. */
-async function serve(tasks: TaskSupport): Promise<string> {
+async function serve(tasks: TaskSupport, servers: McpServer[] = []): Promise<string> {
   const sessions = new Map<string, StreamableHTTPServerTransport>();
-  const servers: McpServer[] = [];
   const http = createServer((req, res) => {
     void (async () => {
       const existing = sessions.get(String(req.headers['mcp-session-id']));
@@ -101,6 +103,58 @@ it("after a resumed GET replaced the open one, a polled task's input request is 
   const tasks = TaskSupport.inMemory();
   cleanups.push(() => tasks.close());
   const url = await serve(tasks);
+  const headers = await initialized(url);
+
+  const first = await openGet(url, headers);
+  cleanups.push(async () => first.close());
+  await ask(url, headers, 2);
+  await expect.poll(() => first.text().includes(ELICIT), { timeout: 2000 }).toBe(true);
+  const resumed = await resumedAfter(url, headers, first);
+  await ask(url, headers, 4);
+  await expect.poll(() => resumed.text().includes(ELICIT), { timeout: 2000 }).toBe(true);
+});
+
+interface StandaloneView {
+  open: boolean;
+  onChange(listener: (change: string) => void): unknown;
+}
+
+it('a resumed GET that replaces the open one tells no drop while the session has its stream', async () => {
+  const tasks = TaskSupport.inMemory();
+  cleanups.push(() => tasks.close());
+  const servers: McpServer[] = [];
+  const url = await serve(tasks, servers);
+  const headers = await initialized(url);
+  const standalone = (): StandaloneView | undefined =>
+    (tasks as unknown as { sessions: { of(server: object): { router: { connection?: { standalone?: StandaloneView } } } } }).sessions.of(
+      servers[0]!,
+    ).router.connection?.standalone;
+  const first = await openGet(url, headers);
+  cleanups.push(async () => first.close());
+  await expect.poll(() => standalone()?.open, { timeout: 2000 }).toBe(true);
+  const changes: string[] = [];
+  standalone()!.onChange((change) => changes.push(`${change} (open: ${String(standalone()!.open)})`));
+  await ask(url, headers, 2);
+  await expect.poll(() => first.text().includes(ELICIT), { timeout: 2000 }).toBe(true);
+  await resumedAfter(url, headers, first);
+  await drain();
+  // Before, the old stream's close told `dropped`: follows took their polls and tasks/result out on
+  // the open stream for lost and sent them again.
+  expect(changes.filter((change) => change.startsWith('dropped'))).toEqual([]);
+  expect(standalone()?.open).toBe(true);
+});
+
+/** Creates a task of `ask` and polls it once: a polling client's input requests then come on the GET stream. */
+async function ask(url: string, headers: Record<string, string>, id: number): Promise<void> {
+  const created = await raw(url, 'POST', rpc(id, 'tools/call', { name: 'ask', arguments: {}, task: {} }), headers);
+  // With an event store the stream opens with a priming event (an id, empty data).
+  const answer = created.text.split('\n').find((line) => line.startsWith('data: {'))!;
+  const taskId = (JSON.parse(answer.slice('data: '.length)) as { result: { task: { taskId: string } } }).result.task.taskId;
+  await raw(url, 'POST', rpc(id + 1, 'tasks/get', { taskId }), headers);
+}
+
+/** A session initialized by a raw client that declares elicitation: the headers of its requests. */
+async function initialized(url: string): Promise<Record<string, string>> {
   const clientInfo = { name: 'raw', version: '1' };
   const init = await raw(
     url,
@@ -109,29 +163,20 @@ it("after a resumed GET replaced the open one, a polled task's input request is 
   );
   const headers = { 'mcp-session-id': init.headers['mcp-session-id'] as string, 'mcp-protocol-version': '2025-11-25' };
   await raw(url, 'POST', JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), headers);
-  const ask = async (id: number): Promise<void> => {
-    const created = await raw(url, 'POST', rpc(id, 'tools/call', { name: 'ask', arguments: {}, task: {} }), headers);
-    // With an event store the stream opens with a priming event (an id, empty data).
-    const answer = created.text.split('\n').find((line) => line.startsWith('data: {'))!;
-    const taskId = (JSON.parse(answer.slice('data: '.length)) as { result: { task: { taskId: string } } }).result.task.taskId;
-    // A client that polls: once it has asked about the task, its input requests come on the GET stream.
-    await raw(url, 'POST', rpc(id + 1, 'tasks/get', { taskId }), headers);
-  };
+  return headers;
+}
 
-  const first = await openGet(url, headers);
-  cleanups.push(async () => first.close());
-  await ask(2);
-  await expect.poll(() => first.text().includes(ELICIT), { timeout: 2000 }).toBe(true);
-  // The last event so far: the resumed stream replays nothing, and what arrives on it is new.
+/**
+ * A GET resumed after the last event of `first` (it replays nothing, so what arrives on it is new),
+ * then a round trip: SDK 1.32 closes the stream it replaces before it answers the resumed GET, and
+ * that response closes a few ticks later, well within it. (1.27, the lowest of the peer range,
+ * leaves it open and unused; closed by the client, its stale cancel would tear down the new one.)
+ */
+async function resumedAfter(url: string, headers: Record<string, string>, first: Stream): Promise<Stream> {
   const lastEventId = [...first.text().matchAll(/^id: (.+)$/gm)].at(-1)![1]!;
-
   const resumed = await openGet(url, { ...headers, 'last-event-id': lastEventId });
   cleanups.push(async () => resumed.close());
   expect(resumed.status).toBe(200);
-  // SDK 1.32 closes the stream it replaces before it answers the resumed GET, and its response
-  // closes a few ticks later, well within a round trip. (1.27, the lowest of the peer range,
-  // leaves it open and unused; closed by the client, its stale cancel would tear down the new one.)
   expect((await raw(url, 'POST', rpc(9, 'ping', {}), headers)).status).toBe(200);
-  await ask(4);
-  await expect.poll(() => resumed.text().includes(ELICIT), { timeout: 2000 }).toBe(true);
-});
+  return resumed;
+}
