@@ -1,4 +1,5 @@
-import type { AnnounceParams, SettleParams, TaskMachineEvent } from '../../machines/task.js';
+import { taskMachine } from '../../machines/task.js';
+import type { AnnounceParams, SettleParams, TaskMachine, TaskMachineEvent } from '../../machines/task.js';
 import type { TaskCluster } from '../backends/TaskCluster.js';
 import type { TaskMessageQueue } from '../backends/TaskMessageQueue.js';
 import type { TaskStore } from '../backends/TaskStore.js';
@@ -44,6 +45,18 @@ export class TaskActions {
 
   constructor(private readonly core: ActionCore) {
     this.ends = new EndAnswers(core.live);
+  }
+
+  /** The task machine with these actions provided: each acts for the task its actor is (a task actor's id is its task's id, machines/taskSupervisor.ts). */
+  taskMachine(): TaskMachine {
+    return taskMachine.provide({
+      actions: {
+        announce: ({ self }, params: AnnounceParams) => this.announce(self.id, params),
+        settle: ({ self }, params: SettleParams) => this.settle(self.id, params),
+        answer: ({ self }, params: { requestId: string; result?: unknown; error?: unknown }) => this.inputSettled(self.id, params),
+        discard: ({ self }) => this.discard(self.id),
+      },
+    });
   }
 
   announce(taskId: string, params: AnnounceParams): void {

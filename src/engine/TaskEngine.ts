@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createActor } from 'xstate';
 import type { Actor, ActorRefFrom, AnyActorRef } from 'xstate';
-import { taskMachine } from '../../machines/task.js';
-import type { AnnounceParams, SettleParams, TaskMachine, TaskMachineEvent } from '../../machines/task.js';
+import type { TaskMachine, TaskMachineEvent } from '../../machines/task.js';
 import { taskSupportMachine } from '../../machines/taskSupport.js';
 import { createTaskSupervisor } from '../../machines/taskSupervisor.js';
 import type { JobHandlers } from '../backends/TaskPlacement.js';
@@ -84,18 +83,6 @@ export class TaskEngine {
     const emptyQueues = new EmptyQueues();
     const writes = (taskId: string): Promise<void> => this.live.get(taskId)?.writes ?? SETTLED;
     this.storage = new TaskStorage(store, queue, options.logger, emptyQueues, writes, options.peekEnded, this.shutdown.signal);
-    const task = taskMachine.provide({
-      actions: {
-        // A task actor's id is its task's id (machines/taskSupervisor.ts).
-        announce: ({ self }, params: AnnounceParams) => this.actions.announce(self.id, params),
-        settle: ({ self }, params: SettleParams) => this.actions.settle(self.id, params),
-        answer: ({ self }, params: { requestId: string; result?: unknown; error?: unknown }) => this.actions.inputSettled(self.id, params),
-        discard: ({ self }) => this.actions.discard(self.id),
-      },
-    });
-    const root = taskSupportMachine.provide({ actors: { supervisor: createTaskSupervisor(task) } });
-    this.actor = createActor(root, options.inspect ? { inspect: options.inspect } : {});
-    this.supervisor = new SupervisorHandle(this.actor);
     const writer = new StoreWriter(options.logger, () => this.shutdown.began);
     const send = (taskId: string, event: TaskMachineEvent): void => this.send(taskId, event);
     const { live } = this;
@@ -106,6 +93,9 @@ export class TaskEngine {
     const core = { live, store, queue, writer, logger: options.logger, cluster, runner, send, changed, inputsChanged, emptyQueues };
     this.actions = new TaskActions(core);
     this.ends = this.actions.ends;
+    const root = taskSupportMachine.provide({ actors: { supervisor: createTaskSupervisor(this.actions.taskMachine()) } });
+    this.actor = createActor(root, options.inspect ? { inspect: options.inspect } : {});
+    this.supervisor = new SupervisorHandle(this.actor);
     const portDeps: TaskPortDeps = {
       queue,
       take: (taskId) => this.storage.takeMessages(taskId),
