@@ -12,10 +12,9 @@ import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { McpHttpHost } from '../../src/http/index.js';
-import { countingCloses } from '../support/counting.js';
+import type { McpHttpHost } from '../../src/http/index.js';
+import { countedHost } from '../support/counting.js';
 import { stalledPost, within } from './rawHttp.js';
 import type { StalledRequest } from './rawHttp.js';
 
@@ -29,16 +28,8 @@ afterEach(async () => {
 
 /** A host behind a `node:http` server with no request timeout; `arrived` resolves once the stalled request reaches the host. */
 async function embedded(sessions: boolean, onStalled: (host: McpHttpHost, req: IncomingMessage) => void = () => undefined) {
-  const servers = { created: 0, closed: 0 };
-  const host = new McpHttpHost({
-    createServer: () => {
-      servers.created += 1;
-      return countingCloses(new McpServer({ name: 'close-bodies', version: '1' }), servers);
-    },
-    sessions,
-    // No deadline: only close() (or DELETE) can end the stalled body.
-    requestBodyTimeoutMs: 0,
-  });
+  // No deadline: only close() (or DELETE) can end the stalled body.
+  const { host, servers } = countedHost('close-bodies', { sessions, requestBodyTimeoutMs: 0 });
   let reached = (): void => {};
   const http = createServer({ requestTimeout: 0 }, (req, res) => {
     if (req.headers[STALLED] !== undefined) onStalled(host, req);

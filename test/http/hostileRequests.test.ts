@@ -12,10 +12,8 @@ import { connect as connectTcp } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { McpHttpHost } from '../../src/http/index.js';
-import { countingCloses } from '../support/counting.js';
+import { countedHost } from '../support/counting.js';
 import { initializeBody } from './rawHttp.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -24,16 +22,7 @@ afterEach(async () => {
 });
 
 function newHost() {
-  const servers = { created: 0, closed: 0 };
-  const host = new McpHttpHost({
-    createServer: () => {
-      servers.created += 1;
-      const server = new McpServer({ name: 'hostile-requests', version: '1' });
-      server.registerTool('ping', {}, () => ({ content: [{ type: 'text', text: 'pong' }] }));
-      return countingCloses(server, servers);
-    },
-  });
-  return { host, servers };
+  return countedHost('hostile-requests', {}, { ping: true });
 }
 
 async function listening() {

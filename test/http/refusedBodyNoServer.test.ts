@@ -5,10 +5,8 @@
  * `createServer()` before its body was read, then closed again: each refusal cost a server. The
  * host now reads and checks the body first: none is made, and the host goes on serving.
  */
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { McpHttpHost } from '../../src/http/index.js';
-import { countingCloses } from '../support/counting.js';
+import { countedHost } from '../support/counting.js';
 import { initializeBody, raw, streamUntilAnswered } from './rawHttp.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -18,15 +16,7 @@ afterEach(async () => {
 
 /** A listening host with a 64 KB body limit that counts the servers it makes and closes. */
 async function start(sessions: boolean) {
-  const servers = { created: 0, closed: 0 };
-  const host = new McpHttpHost({
-    createServer: () => {
-      servers.created += 1;
-      return countingCloses(new McpServer({ name: 'refused-body', version: '1' }), servers);
-    },
-    maxRequestBodySize: 64 * 1024,
-    sessions,
-  });
+  const { host, servers } = countedHost('refused-body', { maxRequestBodySize: 64 * 1024, sessions });
   const { url } = await host.listen({ port: 0 });
   cleanups.push(() => host.close());
   return { host, url, servers };

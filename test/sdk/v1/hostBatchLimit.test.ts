@@ -7,11 +7,9 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { McpHttpHost } from '../../../src/http/index.js';
 import type { McpHttpHostOptions } from '../../../src/http/index.js';
-import { countingCloses } from '../../support/counting.js';
+import { countedHost } from '../../support/counting.js';
 import { initializeBody, raw } from '../../http/rawHttp.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -20,16 +18,9 @@ afterEach(async () => {
 });
 
 function hostOf(options: Partial<McpHttpHostOptions> = {}) {
-  const servers = { created: 0, closed: 0 };
-  const host = new McpHttpHost({
-    createServer: () => {
-      servers.created += 1;
-      return countingCloses(new McpServer({ name: 'batch-limit', version: '1' }), servers);
-    },
-    ...options,
-  });
-  cleanups.push(() => host.close());
-  return { host, servers };
+  const counted = countedHost('batch-limit', options);
+  cleanups.push(() => counted.host.close());
+  return counted;
 }
 
 /** A batch of `count` notifications (each handled, none answered: 202 when taken). */

@@ -9,7 +9,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { McpHttpHost } from '../../../src/http/index.js';
 import type { McpHttpHostOptions } from '../../../src/http/index.js';
-import { countingCloses } from '../../support/counting.js';
+import { countedHost } from '../../support/counting.js';
 import { initializeBody, raw, streamUntilAnswered } from '../../http/rawHttp.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -18,14 +18,7 @@ afterEach(async () => {
 });
 
 async function listening(options: Partial<McpHttpHostOptions> = {}) {
-  const servers = { created: 0, closed: 0 };
-  const host = new McpHttpHost({
-    createServer: () => {
-      servers.created += 1;
-      return countingCloses(new McpServer({ name: 'body-limit', version: '1' }), servers);
-    },
-    ...options,
-  });
+  const { host, servers } = countedHost('body-limit', options);
   const { url } = await host.listen({ port: 0 });
   cleanups.push(() => host.close());
   return { host, url, servers };
