@@ -24,7 +24,7 @@ function isInvalidParams(error: unknown): boolean {
  * stream as a follow's polls do (streamGap.ts `sentOnStream`): a request sent then would be refused,
  * and the client's task (an open dialog, say) would run on to its ttl. One sent again after its
  * stream dropped may find the task ended by the first (the client read it): its -32602 is success.
- * `wanted` is asked just before each send (the wait may last the whole grace); false sends nothing.
+ * `wanted` is asked at once and just before each send (the wait may last the whole grace); false sends nothing.
  *
  * One of `signals` aborting (the engine's close) ends the wait, and nothing is sent or warned of. It
  * does not abort a `tasks/cancel` already out: that stays pending until the client answers or the
@@ -40,6 +40,9 @@ export function cancelClientTask(
   logger: Pick<Console, 'warn'>,
   wanted: () => boolean = () => true,
 ): void {
+  // Asked now too: unwanted already, the cancel would wait out a stream gap for a send it would not
+  // make, and warn of that wait's end.
+  if (!wanted()) return;
   // Whether an earlier tasks/cancel went out (not refused for want of a stream): the client may have read it.
   let sentBefore = false;
   const send = async (lost: AbortSignal): Promise<unknown> => {

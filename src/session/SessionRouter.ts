@@ -126,9 +126,7 @@ export class SessionRouter implements ConnectionListener {
     const taskId = 'result' in answer ? (answer.result as { task?: { taskId?: unknown } } | undefined)?.task?.taskId : undefined;
     if (typeof taskId !== 'string' || this.clientCapabilities()?.tasks?.cancel === undefined) return;
     const unfollowed = (): boolean => !isFollowedClientTask({ onTaskStatus: this.onTaskStatus }, taskId);
-    if (!unfollowed()) return;
-    // The session's channel (absent on an SDK line that cannot send requests outside a call). Asked
-    // again before the send: a follow may have taken the id during the wait for the stream.
+    // The session's channel (absent on an SDK line that cannot send requests outside a call).
     const channel = this.clientChannel();
     if (channel) cancelClientTask(channel, taskId, [this.engine.closing], this.engine.options.logger, unfollowed);
   }

@@ -9,10 +9,8 @@
  * The real SDK v1 client over real HTTP, in front of an SDK v1 and an SDK v2 server; its fetch lets
  * the test drop the GET stream and hold the client's reconnect until the test lets it through.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { McpServer as McpServerV2 } from '@modelcontextprotocol/server';
 import {
   CancelTaskRequestSchema,
   ElicitRequestSchema,
@@ -25,18 +23,9 @@ import { streamGrace } from '../../src/engine/streamGap.js';
 import { clientTask } from '../support/scriptedReceiver.js';
 import { createTask, deferred, taskResult, testTaskSupport } from '../support/harness.js';
 import { drain, track, until } from '../support/until.js';
-import { serveLineSessions } from '../support/lineSessions.js';
-import { connectGated, gatedGet, graceTimers, routerOf } from '../support/streamGapClient.js';
+import { connectGated, gatedGet, graceTimers, requestedSchema, serveGapServers, streamGapCleanups } from '../support/streamGapClient.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-const graceAtStart = streamGrace.ms;
-afterEach(async () => {
-  streamGrace.ms = graceAtStart;
-  vi.restoreAllMocks();
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-const requestedSchema = { type: 'object' as const, properties: { ok: { type: 'boolean' as const } }, required: ['ok'] };
+const cleanups = streamGapCleanups();
 
 /** A follow whose GET stream dropped: its poll waits for the stream, on the grace timer counted here. */
 async function waitingForStream(line: 'v1' | 'v2') {
@@ -51,12 +40,9 @@ async function setup(line: 'v1' | 'v2') {
   const warnings: unknown[][] = [];
   const tasks: TaskSupport = testTaskSupport({ logger: { warn: (...args: unknown[]) => void warnings.push(args), error: () => {} } });
   cleanups.push(() => tasks.close());
-  const servers: object[] = [];
   // What each ask of the work ended with (its error's message, or `answered`).
   const asks: string[] = [];
-  const http = await serveLineSessions(line, tasks, () => {
-    const server =
-      line === 'v2' ? (new McpServerV2({ name: 's', version: '1' }) as unknown as McpServer) : new McpServer({ name: 's', version: '1' });
+  const http = await serveGapServers(line, tasks, cleanups, (server) => {
     tasks.registerTool(server, 'ask', { taskSupport: 'required' }, async (_args, task) => {
       const answer = await task.elicitAsTask({ message: 'ok?', requestedSchema }).catch((error: Error) => {
         asks.push(error.message);
@@ -65,12 +51,8 @@ async function setup(line: 'v1' | 'v2') {
       asks.push('answered');
       return { content: [{ type: 'text', text: `${answer.action}:${JSON.stringify(answer.content ?? {})}` }] };
     });
-    tasks.enable(server);
-    servers.push(server);
-    return server;
   });
-  cleanups.push(() => http.close());
-  const router = routerOf(tasks, servers);
+  const router = http.router;
   const client = new Client(
     { name: 'follow-stream-gap', version: '1.0.0' },
     { capabilities: { elicitation: { form: {} }, tasks: { cancel: {}, requests: { elicitation: { create: {} } } } } },

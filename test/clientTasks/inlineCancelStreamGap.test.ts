@@ -9,22 +9,14 @@
  * The real SDK v1 client over real HTTP, in front of an SDK v1 and an SDK v2 server; its fetch lets
  * the test drop the GET stream and hold the client's reconnect until the test lets it through.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { describe, expect, it } from 'vitest';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { inlineFollowServer } from '../support/inlineFollowServer.js';
 import { workingClient } from '../support/scriptedReceiver.js';
 import { drain, until } from '../support/until.js';
-import { serveLineSessions } from '../support/lineSessions.js';
-import { gatedGet, graceTimers } from '../support/streamGapClient.js';
-import type { RouterView } from '../support/streamGapClient.js';
+import { connectGated, gatedGet, graceTimers, serveGapSessions, streamGapCleanups } from '../support/streamGapClient.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  vi.restoreAllMocks();
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = streamGapCleanups();
 
 for (const line of ['v1', 'v2'] as const) {
   describe(`an inline call following its client's task is cancelled while the GET stream is down (SDK ${line} server)`, () => {
@@ -32,21 +24,11 @@ for (const line of ['v1', 'v2'] as const) {
       const timers = graceTimers();
       const { tasks, create, warnings, followEnded } = inlineFollowServer(line);
       cleanups.push(() => tasks.close());
-      const servers: McpServer[] = [];
-      const http = await serveLineSessions(line, tasks, () => {
-        const server = create();
-        servers.push(server);
-        return server;
-      });
-      cleanups.push(() => http.close());
-      const router = (): RouterView =>
-        (tasks as unknown as { sessions: { of(server: object): { router: RouterView } } }).sessions.of(servers[0]!).router;
+      const { url, router } = await serveGapSessions(line, tasks, cleanups, create);
       const { client, received } = workingClient('inline-cancel-stream-gap');
       const get = gatedGet();
-      const reconnect = { initialReconnectionDelay: 10, maxReconnectionDelay: 10, reconnectionDelayGrowFactor: 1, maxRetries: 5 };
-      await client.connect(new StreamableHTTPClientTransport(http.url, { fetch: get.fetch, reconnectionOptions: reconnect }));
       cleanups.push(() => client.close());
-      await until(() => get.open() && router().connection?.standalone?.open === true, 'the GET stream to open');
+      await connectGated(client, url, get, router);
       const count = (prefix: string): number => received.filter((r) => r.startsWith(prefix)).length;
       const listening = (): number => router().reach?.listeners.size ?? 0;
 

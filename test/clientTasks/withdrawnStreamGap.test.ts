@@ -12,27 +12,16 @@
  * The real SDK v1 client over real HTTP, in front of an SDK v1 and an SDK v2 server; its fetch lets
  * the test drop the GET stream and hold the client's reconnect until the test lets it through.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { McpServer as McpServerV2 } from '@modelcontextprotocol/server';
 import type { TaskSupport } from '../../src/index.js';
 import { streamGrace } from '../../src/engine/streamGap.js';
 import { workingClient } from '../support/scriptedReceiver.js';
 import { createTask, deferred, taskResult, testTaskSupport } from '../support/harness.js';
 import { drain, until } from '../support/until.js';
-import { serveLineSessions } from '../support/lineSessions.js';
-import { connectGated, gatedGet, graceTimers, routerOf } from '../support/streamGapClient.js';
+import { connectGated, gatedGet, graceTimers, requestedSchema, serveGapServers, streamGapCleanups } from '../support/streamGapClient.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-const graceAtStart = streamGrace.ms;
-afterEach(async () => {
-  streamGrace.ms = graceAtStart;
-  vi.restoreAllMocks();
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-const requestedSchema = { type: 'object' as const, properties: { ok: { type: 'boolean' as const } }, required: ['ok'] };
+const cleanups = streamGapCleanups();
 
 /**
  * A server task asks the client as a task; the client is slow to answer. The task is cancelled,
@@ -46,10 +35,7 @@ async function lateAnswerInGap(line: 'v1' | 'v2') {
     logger: { warn: (...args: unknown[]) => void (String(args[0]).includes('tasks/cancel') && warnings.push(args)), error: () => {} },
   });
   cleanups.push(() => tasks.close());
-  const servers: object[] = [];
-  const http = await serveLineSessions(line, tasks, () => {
-    const server =
-      line === 'v2' ? (new McpServerV2({ name: 's', version: '1' }) as unknown as McpServer) : new McpServer({ name: 's', version: '1' });
+  const http = await serveGapServers(line, tasks, cleanups, (server) => {
     tasks.registerTool(server, 'ask', { taskSupport: 'required' }, async (_args, task) => {
       const answer = await task.elicitAsTask({ message: 'ok?', requestedSchema });
       return { content: [{ type: 'text', text: answer.action }] };
@@ -59,12 +45,8 @@ async function lateAnswerInGap(line: 'v1' | 'v2') {
       const answer = await task.elicitAsTask({ message: 'ok?', requestedSchema });
       return { content: [{ type: 'text', text: answer.action }] };
     });
-    tasks.enable(server);
-    servers.push(server);
-    return server;
   });
-  cleanups.push(() => http.close());
-  const router = routerOf(tasks, servers);
+  const router = http.router;
   const answer = deferred<void>();
   const { client, received } = workingClient('withdrawn-stream-gap', answer.promise);
   const get = gatedGet();

@@ -143,12 +143,12 @@ function heldFollow() {
 describe('a follow whose polls are lost with a dropped stream', () => {
   it('polls on after the drop; a lost poll failing with no later answer does not end the follow', async () => {
     const f = heldFollow();
-    await vi.waitFor(() => expect(f.polls).toHaveLength(MAX_POLLS_OUT));
+    await vi.waitFor(() => expect(f.polls).toHaveLength(MAX_POLLS_OUT), { timeout: 5000 });
     f.stream.tell('dropped');
-    await vi.waitFor(() => expect(f.polls.length).toBeGreaterThan(MAX_POLLS_OUT));
+    await vi.waitFor(() => expect(f.polls.length).toBeGreaterThan(MAX_POLLS_OUT), { timeout: 5000 });
     for (const poll of f.polls.slice(0, MAX_POLLS_OUT)) poll.reject(new McpError(-32001, 'Request timed out'));
     // Each failure reached the follow: none ended it.
-    await vi.waitFor(() => expect(f.polls.length).toBeGreaterThanOrEqual(2 * MAX_POLLS_OUT));
+    await vi.waitFor(() => expect(f.polls.length).toBeGreaterThanOrEqual(2 * MAX_POLLS_OUT), { timeout: 5000 });
     expect(f.ended()).toBe(false);
     // A poll out (not lost) failing still ends it.
     f.polls.at(-1)!.reject(new McpError(-32001, 'Request timed out'));
@@ -158,10 +158,10 @@ describe('a follow whose polls are lost with a dropped stream', () => {
 
   it("takes a lost poll's late answer (the client read the poll)", async () => {
     const f = heldFollow();
-    await vi.waitFor(() => expect(f.polls).toHaveLength(MAX_POLLS_OUT));
+    await vi.waitFor(() => expect(f.polls).toHaveLength(MAX_POLLS_OUT), { timeout: 5000 });
     f.stream.tell('dropped');
     f.polls[0]!.resolve(working('input_required'));
-    await vi.waitFor(() => expect(f.methods).toContain('tasks/result'));
+    await vi.waitFor(() => expect(f.methods).toContain('tasks/result'), { timeout: 5000 });
     f.work.abort(new Error('stop'));
     await expect(f.result).rejects.toThrow('stop');
     expect(f.stream.listeners.size).toBe(0);

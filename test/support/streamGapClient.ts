@@ -1,15 +1,37 @@
 /**
  * A client's GET stream (the standalone stream of Streamable HTTP) that a test drops and lets
- * reconnect at will, and the stream-gap grace's timers it counts: the client side of the
- * stream-gap tests (test/clientTasks/followStreamGap.test.ts, withdrawnStreamGap.test.ts).
+ * reconnect at will, the stream-gap grace's timers it counts, and the skeleton those tests share
+ * (cleanups, a server per SDK line, its session's router): the stream-gap tests
+ * (test/clientTasks/followStreamGap.test.ts, withdrawnStreamGap.test.ts, inlineCancelStreamGap.test.ts).
  */
-import { vi } from 'vitest';
+import { afterEach, onTestFinished, vi } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer as McpServerV2 } from '@modelcontextprotocol/server';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { TaskSupport } from '../../src/index.js';
 import { streamGrace } from '../../src/engine/streamGap.js';
 import { deferred } from './harness.js';
 import { until } from './until.js';
+import { serveLineSessions } from './lineSessions.js';
+
+/** The schema of the tests' asks (`elicitAsTask`). */
+export const requestedSchema = { type: 'object' as const, properties: { ok: { type: 'boolean' as const } }, required: ['ok'] };
+
+/**
+ * The file's cleanups, run last first after each test (after the grace is put back as the file found
+ * it and the mocks restored): the memory project runs files with `isolate: false`, so nothing may outlive its test.
+ */
+export function streamGapCleanups(): (() => Promise<void>)[] {
+  const cleanups: (() => Promise<void>)[] = [];
+  const graceAtStart = streamGrace.ms;
+  afterEach(async () => {
+    streamGrace.ms = graceAtStart;
+    vi.restoreAllMocks();
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return cleanups;
+}
 
 /**
  * The client's fetch: POSTs as usual; each GET (the standalone stream) can be dropped (`drop`), and
@@ -46,6 +68,11 @@ export function gatedGet() {
  * their delay; `cleared(i)` says whether the i-th was cleared (Node's Timeout marks it destroyed).
  */
 export function graceTimers(): { all(): unknown[]; cleared(index: number): boolean } {
+  // Put back when the test ends: later files of the worker (isolate: false) share the module.
+  const previous = streamGrace.ms;
+  onTestFinished(() => {
+    streamGrace.ms = previous;
+  });
   const grace = (streamGrace.ms = 987_654);
   const timers: unknown[] = [];
   const setTimeoutOf = globalThis.setTimeout;
@@ -84,4 +111,40 @@ export async function connectGated(
   await client.connect(transport);
   await until(() => get.open() && router().connection?.standalone?.open !== false, 'the GET stream to open');
   return transport;
+}
+
+/**
+ * Serves `tasks` on a sessionful Streamable HTTP endpoint of SDK `line` (closed by `cleanups`), one
+ * server from `create` per session; `router` is the first session's.
+ */
+export async function serveGapSessions(
+  line: 'v1' | 'v2',
+  tasks: TaskSupport,
+  cleanups: (() => Promise<void>)[],
+  create: () => McpServer,
+): Promise<{ url: URL; router: () => RouterView }> {
+  const servers: McpServer[] = [];
+  const http = await serveLineSessions(line, tasks, () => {
+    const server = create();
+    servers.push(server);
+    return server;
+  });
+  cleanups.push(() => http.close());
+  return { url: http.url, router: routerOf(tasks, servers) };
+}
+
+/** `serveGapSessions` with a new McpServer of `line` per session: `register` adds its tools, then `tasks.enable`. */
+export function serveGapServers(
+  line: 'v1' | 'v2',
+  tasks: TaskSupport,
+  cleanups: (() => Promise<void>)[],
+  register: (server: McpServer) => void,
+): Promise<{ url: URL; router: () => RouterView }> {
+  return serveGapSessions(line, tasks, cleanups, () => {
+    const server =
+      line === 'v2' ? (new McpServerV2({ name: 's', version: '1' }) as unknown as McpServer) : new McpServer({ name: 's', version: '1' });
+    register(server);
+    tasks.enable(server);
+    return server;
+  });
 }

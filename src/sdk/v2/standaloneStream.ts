@@ -23,22 +23,51 @@ function isWebStandardTransport(transport: object): transport is WebStandardTran
 export function followStandaloneStream(transport: object): StandaloneStream | undefined {
   if (!isWebStandardTransport(transport)) return undefined;
   const changes = new StandaloneChanges();
-  const standalone = { open: false, losses: 0, onChange: changes.on };
+  // The GET streams not yet ended; a Set, not a flag: a GET resumed with Last-Event-ID (the transport
+  // has an event store) replaces the open stream, whose end then comes with the new one open.
+  const live = new Set<object>();
+  // Resumed GETs still being handled: v2 ends the stream they replace before it answers them.
+  const resuming = new Set<Promise<void>>();
+  const standalone = {
+    get open(): boolean {
+      return live.size > 0;
+    },
+    losses: 0,
+    onChange: changes.on,
+  };
+  const lost = (): void => {
+    if (live.size > 0) return;
+    standalone.losses++;
+    changes.tell('dropped');
+  };
   const handle = transport.handleRequest.bind(transport);
   transport.handleRequest = async (request, options) => {
-    const response = await handle(request, options);
+    const resumed = request.method === 'GET' && request.headers.get('last-event-id') !== null;
+    if (!resumed) return followed(request, await handle(request, options));
+    let handled = (): void => {};
+    const handling = new Promise<void>((resolve) => (handled = resolve));
+    resuming.add(handling);
+    try {
+      return followed(request, await handle(request, options));
+    } finally {
+      // After `followed` counted the new stream: an end told meanwhile waits for this.
+      resuming.delete(handling);
+      handled();
+    }
+  };
+  const followed = (request: Request, response: Response): Response => {
     const isStream = response.headers.get('content-type')?.includes('text/event-stream') === true;
     if (request.method !== 'GET' || response.status !== 200 || !isStream || !response.body) return response;
-    standalone.open = true;
+    const stream = {};
+    live.add(stream);
     // After the Response is handed back: the listeners send on the stream the transport has now.
     queueMicrotask(() => changes.tell('opened'));
-    let ended = false;
     const end = (): void => {
-      if (ended) return;
-      ended = true;
-      standalone.open = false;
-      standalone.losses++;
-      changes.tell('dropped');
+      if (!live.delete(stream)) return;
+      // Not while a resumed stream that replaces it is open or on its way: the session still has its
+      // stream, and what went on the old one is replayed on the new one (the event store).
+      if (live.size === 0 && resuming.size > 0) void Promise.all(resuming).then(lost);
+      else lost();
     };
     const reader = response.body.getReader();
     const body = new ReadableStream<Uint8Array>({
