@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DEFAULT_MAX_BODY_BYTES, readBodyBytes } from '../http/requestBody.js';
+import { refuse } from '../http/refuse.js';
 
 /** The SDK's default: the largest JSON-RPC body a Streamable HTTP endpoint reads (McpHttpHost's too). */
 export const MAX_BODY_BYTES = DEFAULT_MAX_BODY_BYTES;
@@ -50,6 +51,5 @@ export function sendRefusal(res: ServerResponse, refusal: RefusedRequest): void 
   if (res.headersSent) return void res.end();
   // No `Connection: close`: Node drops a body left unread and keeps the connection; a socket closed
   // with bytes unread sends a reset that can beat the answer (fetch saw EPIPE instead of a 413).
-  res.writeHead(refusal.status, { ...refusal.headers, 'content-type': 'application/json' });
-  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: refusal.code, message: refusal.message }, id: null }));
+  refuse(res, refusal.status, refusal.code, refusal.message, refusal.headers);
 }

@@ -15,7 +15,8 @@ import { demoBearerAuth } from './bearerAuth.js';
 import type { DemoConfig } from './config.js';
 import { bodyTimeoutOf, limitBodyArrival } from '../http/bodyDeadline.js';
 import { hostMatchesTarget, pathOf } from '../http/requestTarget.js';
-import { urlHost } from '../http/urlHost.js';
+import { listenUrl } from '../http/urlHost.js';
+import { SESSION_METHODS } from '../http/refuse.js';
 import { healthRoute } from './health.js';
 import { RefusedRequest, checkHost, readBody, sendRefusal } from './httpGuards.js';
 import { loopbackHostNames } from '../http/loopback.js';
@@ -127,7 +128,7 @@ export async function serveHttpV2(
   const address = httpServer.address() as AddressInfo;
   return {
     // The bound address, as McpHttpHost prints it (a zone the kernel dropped is not printed).
-    url: `http://${urlHost(address.address)}:${address.port}/mcp`,
+    url: listenUrl(address.address, address.port, '/mcp'),
     get sessions() {
       return sessions.size;
     },
@@ -140,9 +141,6 @@ export async function serveHttpV2(
   };
 }
 
-/** The methods the endpoint serves, as v2's transport lists them in the `Allow` of its own 405s. */
-const ENDPOINT_METHODS = 'GET, POST, DELETE';
-
 /**
  * `req` as a fetch Request whose signal aborts when the client goes away before its answer is
  * finished: v2 aborts the handler on it, so an unanswered call's task is cancelled, not promoted to
@@ -152,7 +150,8 @@ async function toRequest(req: http.IncomingMessage, res: http.ServerResponse): P
   // A method no fetch Request can carry (of those Node's parser hands a request handler; CONNECT goes
   // to its 'connect' event): the Request constructor threw, answered 500 with a stack in the log.
   // With `Allow` (RFC 9110 requires it on a 405), as v2's own 405 to PUT or OPTIONS says it.
-  if (req.method === 'TRACE') throw new RefusedRequest(405, `Method not allowed: ${req.method}`, -32000, { allow: ENDPOINT_METHODS });
+  if (req.method === 'TRACE')
+    throw new RefusedRequest(405, `Method not allowed: ${req.method}`, -32000, { allow: SESSION_METHODS.join(', ') });
   const gone = new AbortController();
   res.once('close', () => {
     if (!res.writableEnded) gone.abort();

@@ -13,9 +13,9 @@ import { SessionCaps, principalOf, refuseSession } from './sessionCaps.js';
 import type { SessionSlot } from './sessionCaps.js';
 import { hostMatchesTarget, pathOf } from './requestTarget.js';
 import { loopbackHostNames } from './loopback.js';
-import { urlHost } from './urlHost.js';
+import { listenUrl } from './urlHost.js';
 import { finishRefusedAuth } from './finishRefusedAuth.js';
-import { refuse, refuseClosing, refuseMethod } from './refuse.js';
+import { SESSION_METHODS, refuse, refuseClosing, refuseMethod } from './refuse.js';
 import { timerOption } from '../timerBounds.js';
 import { safeLogger } from '../safeLogger.js';
 import type { HostedServer, ListeningHost, ListenOptions, McpHttpHostOptions } from './McpHttpHostOptions.js';
@@ -139,7 +139,7 @@ export class McpHttpHost {
       });
     });
     const { port, address } = http.address() as AddressInfo;
-    return { url: `http://${urlHost(address)}:${port}${path}`, http };
+    return { url: listenUrl(address, port, path), http };
   }
 
   /** Closes one session (its transport and server), as DELETE would. False when there is none. */
@@ -321,6 +321,3 @@ export class McpHttpHost {
     return this.allowedOrigins ? { allowedOrigins: this.allowedOrigins } : {};
   }
 }
-
-/** The methods a session's endpoint serves (every other one is answered 405). */
-const SESSION_METHODS = ['GET', 'POST', 'DELETE'];

@@ -73,6 +73,10 @@ export function readBodyBytes(req: IncomingMessage, limit: number): Promise<Body
     req.on('data', onData);
     req.once('end', onEnd);
     req.once('close', onClose);
+    // A 'data' listener starts only a stream nobody paused: one a middleware paused (`readableFlowing`
+    // false) stayed paused, its body unread, and with it all arrived neither the body's deadline nor
+    // close() cut it off: the request hung.
+    req.resume();
   });
 }
 

@@ -9,6 +9,7 @@ import type { ServerResponse } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { LIMIT_EXCEEDED } from '../errors.js';
 import type { LimitExceededData } from '../errors.js';
+import { refuse } from './refuse.js';
 
 /** `McpHttpHostOptions.maxSessions` when absent. */
 export const DEFAULT_MAX_SESSIONS = 10_000;
@@ -118,6 +119,5 @@ export function refuseSession(res: ServerResponse, refusal: SessionCapRefusal): 
     refusal.limit === 'maxSessions'
       ? `Too many sessions on this server (maxSessions ${refusal.max}); try again later`
       : `Too many sessions for this principal (maxSessionsPerPrincipal ${refusal.max}); close one first`;
-  res.writeHead(503, { 'content-type': 'application/json', 'retry-after': String(RETRY_AFTER_S) });
-  res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: LIMIT_EXCEEDED, message, data: refusal } }));
+  refuse(res, 503, LIMIT_EXCEEDED, message, { 'retry-after': String(RETRY_AFTER_S) }, refusal);
 }

@@ -47,6 +47,9 @@ export async function transportBody(
     );
   }
   if (given !== undefined) return withValidEnvelope(withinBatchLimit({ value: given }));
+  // No check of `closing` here: McpHttpHost.serve checks it with no await between that check and
+  // this add, so close() has either refused the request already or will find it in `reading`. An
+  // await put in between would let close() pass over a body read after it began, left uncut.
   reading.add(req);
   try {
     return withValidEnvelope(withinBatchLimit(await readJsonBody(req, limit)));

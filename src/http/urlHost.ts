@@ -11,3 +11,12 @@ export function urlHost(host: string): string {
   // Always encoded: `server.address()` gives the zone as is, and a zone may itself start with 25 (an index).
   return `[${bare.replace('%', '%25')}]`;
 }
+
+/**
+ * The URL an HTTP server listening on `address` (as `server.address()` gives it) and `port` serves
+ * `path` at, as McpHttpHost and the v2 demo print it.
+ * @internal
+ */
+export function listenUrl(address: string, port: number, path: string): string {
+  return `http://${urlHost(address)}:${port}${path}`;
+}

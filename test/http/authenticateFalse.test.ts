@@ -81,6 +81,8 @@ describe('an authenticate hook that returns false', () => {
     [403, 'Forbidden'],
     [429, 'Too Many Requests'],
     [503, 'Service Unavailable'],
+    // A status Node has no name for is named by its number (it was called "Unauthorized").
+    [499, 'HTTP 499'],
   ])('having set res.statusCode %i only: answered with it and a JSON-RPC error', async (status, name) => {
     const url = await hostWith((_req, res) => {
       res.statusCode = status;

@@ -8,6 +8,9 @@
  *   parse, stream untouched: behind only `express.urlencoded()`, a JSON POST reached the host as
  *   `{}` and was refused (-32600; -32700 by the SDK before), a valid initialize included. A
  *   `req.body` is now taken only once the stream was read; else the host reads the body itself.
+ * - One that paused the stream (`req.pause()`) and left it unread: the host's 'data' listener does
+ *   not restart a stream paused on purpose, so the body stayed unread; all of it had arrived, so
+ *   neither the body's deadline nor close() cut it off, and the request hung. The host resumes it.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -81,6 +84,21 @@ describe('McpHttpHost: a body a middleware read and did not hand over', () => {
     const answer = await raw(url, 'POST', initializeBody);
     expect(answer.status).toBe(200);
     expect(host.sessionCount).toBe(1);
+  });
+});
+
+describe('McpHttpHost: a stream a middleware paused', () => {
+  it('is read and served (the initialize answered, not held)', async () => {
+    const { host, url } = await embedded((host, req, res) => {
+      req.pause();
+      void host.handle(req, res);
+    });
+    const answer = await within(raw(url, 'POST', initializeBody), HANG_MS);
+    expect(answer).not.toBe('still open');
+    if (answer === 'still open') return;
+    expect(answer.status).toBe(200);
+    expect(host.sessionCount).toBe(1);
+    expect(await within(host.close(), HANG_MS)).toBeUndefined();
   });
 });
 
