@@ -10,17 +10,12 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterEach, expect, it } from 'vitest';
 import { TaskSupport } from '../../src/index.js';
 import { drain } from '../support/until.js';
-import { ELICIT, ask, initialized, openGet, resumedAfter, serveResumable } from '../support/resumableGet.js';
+import { ELICIT, ask, initialized, resumedAfter, serveResumable, watchedGet } from '../support/resumableGet.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-interface StandaloneView {
-  open: boolean;
-  onChange(listener: (change: string) => void): unknown;
-}
 
 it('a resumed GET that replaces the open one tells no drop while the session has its stream', async () => {
   const tasks = TaskSupport.inMemory();
@@ -28,15 +23,7 @@ it('a resumed GET that replaces the open one tells no drop while the session has
   const servers: McpServer[] = [];
   const url = await serveResumable(tasks, cleanups, servers);
   const headers = await initialized(url);
-  const standalone = (): StandaloneView | undefined =>
-    (tasks as unknown as { sessions: { of(server: object): { router: { connection?: { standalone?: StandaloneView } } } } }).sessions.of(
-      servers[0]!,
-    ).router.connection?.standalone;
-  const first = await openGet(url, headers);
-  cleanups.push(async () => first.close());
-  await expect.poll(() => standalone()?.open, { timeout: 2000 }).toBe(true);
-  const changes: string[] = [];
-  standalone()!.onChange((change) => changes.push(`${change} (open: ${String(standalone()!.open)})`));
+  const { first, standalone, changes } = await watchedGet(tasks, servers, url, headers, cleanups);
   await ask(url, headers, 2);
   await expect.poll(() => first.text().includes(ELICIT), { timeout: 2000 }).toBe(true);
   await resumedAfter(url, headers, first, cleanups);

@@ -47,9 +47,9 @@ export function openGet(url: string, headers: Record<string, string>): Promise<S
  * Events in memory, without `getStreamIdForEventId` (optional): the SDK then resumes the stream that
  * `replayEventsAfter` names, replacing the connection it has. (The SDK's example store cannot be
  * used: it reads the stream id back from the event id up to the first `_`, and the standalone
- * stream's id is `_GET_stream`.)
+ * stream's id is `_GET_stream`.) SDK v2's transport takes the same store.
  */
-function eventStore(): EventStore {
+export function eventStore(): EventStore {
   const events: Array<{ id: string; streamId: string; message: JSONRPCMessage }> = [];
   return {
     storeEvent: async (streamId, message) => {
@@ -131,4 +131,34 @@ export async function resumedAfter(url: string, headers: Record<string, string>,
   expect(resumed.status).toBe(200);
   expect((await raw(url, 'POST', rpc(9, 'ping', {}), headers)).status).toBe(200);
   return resumed;
+}
+
+/** A session's standalone stream as the tests look into it (private: the session router's). */
+export interface StandaloneView {
+  open: boolean;
+  losses: number;
+  onChange(listener: (change: string) => void): unknown;
+}
+
+/**
+ * Opens the session's GET stream once the first server's session router (of `tasks`) knows it,
+ * and records each change of that stream from then on, with whether one was open after it.
+ */
+export async function watchedGet(
+  tasks: TaskSupport,
+  servers: readonly object[],
+  url: string,
+  headers: Record<string, string>,
+  cleanups: Cleanups,
+): Promise<{ first: Stream; standalone: () => StandaloneView | undefined; changes: string[] }> {
+  const standalone = (): StandaloneView | undefined =>
+    (tasks as unknown as { sessions: { of(server: object): { router: { connection?: { standalone?: StandaloneView } } } } }).sessions.of(
+      servers[0]!,
+    ).router.connection?.standalone;
+  const first = await openGet(url, headers);
+  cleanups.push(async () => first.close());
+  await expect.poll(() => standalone()?.open, { timeout: 2000 }).toBe(true);
+  const changes: string[] = [];
+  standalone()!.onChange((change) => changes.push(`${change} (open: ${String(standalone()!.open)})`));
+  return { first, standalone, changes };
 }

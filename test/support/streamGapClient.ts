@@ -4,7 +4,7 @@
  * (cleanups, a server per SDK line, its session's router): the stream-gap tests
  * (test/clientTasks/followStreamGap.test.ts, withdrawnStreamGap.test.ts, inlineCancelStreamGap.test.ts).
  */
-import { afterEach, onTestFinished, vi } from 'vitest';
+import { afterEach, expect, onTestFinished, vi } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { McpServer as McpServerV2 } from '@modelcontextprotocol/server';
@@ -147,4 +147,18 @@ export function serveGapServers(
     tasks.enable(server);
     return server;
   });
+}
+
+/** The warning of a `tasks/cancel` to the client's task dropped because no GET stream opened within a grace of `seconds`. */
+export function cancelGraceWarning(seconds: number): unknown[] {
+  return [
+    "mcp-task-actors: tasks/cancel of the client's task client-task-1 failed",
+    expect.objectContaining({
+      message: expect.stringMatching(
+        new RegExp(
+          `tasks/cancel not sent: the session's standalone stream \\(GET\\) did not open again within ${String(seconds).replace('.', '\\.')} s`,
+        ),
+      ),
+    }),
+  ];
 }
